@@ -1,0 +1,161 @@
+import { acceptInvitationBody, authProviders, loginBody, me, rolePermissions, signupBody } from "@syntra/contracts";
+import { AppError } from "../errors";
+import { defineRoute } from "../http/route";
+import { acceptInvitation } from "../orgs/invitations";
+import { firstMembership } from "../orgs/memberships";
+import { authenticatePassword, registerUser } from "./accounts";
+import { describeCaller } from "./me";
+import { clearSessionCookie, setSessionCookie } from "./session-cookie";
+import { createSession, deleteSession } from "./sessions";
+
+const signup = defineRoute({
+  method: "POST",
+  url: "/api/v1/auth/signup",
+  summary: "Create an account (first user: the first organization; later: with an invitation or open sign-up)",
+  tag: "auth",
+  access: { public: true },
+  body: signupBody,
+  response: me,
+  status: 201,
+  audit: { action: "auth.signup", resourceType: "user" },
+  handler: async ({ body, deps, req, reply, audit }) => {
+    const { user, orgId } = await registerUser(deps, {
+      email: body.email,
+      name: body.name ?? null,
+      password: body.password,
+      emailVerified: false,
+      orgName: body.org_name,
+      inviteToken: body.invite_token,
+    });
+    const membership = await firstMembership(deps.db, user.id);
+    const session = await createSession(deps, {
+      userId: user.id,
+      orgId,
+      ip: req.ip,
+      userAgent: req.headers["user-agent"] ?? null,
+    });
+    setSessionCookie(deps, reply, session.token, session.expiresAt);
+    audit({ orgId, userId: user.id, resourceId: user.id });
+    return describeCaller(deps, {
+      userId: user.id,
+      orgId,
+      permissions: membership ? rolePermissions[membership.role] : new Set(),
+      method: "session",
+    });
+  },
+});
+
+const login = defineRoute({
+  method: "POST",
+  url: "/api/v1/auth/login",
+  summary: "Sign in with email and password; sets the session cookie",
+  tag: "auth",
+  access: { public: true },
+  body: loginBody,
+  response: me,
+  audit: { action: "auth.login", resourceType: "user" },
+  handler: async ({ body, deps, req, reply, audit }) => {
+    const keys = [`email:${body.email}`, `ip:${req.ip}`];
+    const wait = deps.loginLimiter.retryAfterSeconds(keys);
+    if (wait > 0) {
+      throw new AppError("RATE_LIMITED", `Too many failed sign-in attempts; try again in ${wait} s`, undefined, {
+        "retry-after": String(wait),
+      });
+    }
+    let user: Awaited<ReturnType<typeof authenticatePassword>>;
+    try {
+      user = await authenticatePassword(deps, body.email, body.password);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "INVALID_CREDENTIALS") deps.loginLimiter.recordFailure(keys);
+      throw err;
+    }
+    deps.loginLimiter.reset([`email:${body.email}`]);
+    const membership = await firstMembership(deps.db, user.id);
+    const session = await createSession(deps, {
+      userId: user.id,
+      orgId: membership?.orgId ?? null,
+      ip: req.ip,
+      userAgent: req.headers["user-agent"] ?? null,
+    });
+    setSessionCookie(deps, reply, session.token, session.expiresAt);
+    if (membership) audit({ orgId: membership.orgId, userId: user.id, resourceId: user.id });
+    return describeCaller(deps, {
+      userId: user.id,
+      orgId: membership?.orgId ?? null,
+      permissions: membership ? rolePermissions[membership.role] : new Set(),
+      method: "session",
+    });
+  },
+});
+
+const logout = defineRoute({
+  method: "POST",
+  url: "/api/v1/auth/logout",
+  summary: "End the current session",
+  tag: "auth",
+  access: { authenticated: true },
+  status: 204,
+  audit: { action: "auth.logout", resourceType: "user" },
+  handler: async ({ auth, deps, reply, audit }) => {
+    if (auth.sessionId) await deleteSession(deps, auth.sessionId);
+    clearSessionCookie(reply);
+    audit({ resourceId: auth.user.id });
+    return undefined;
+  },
+});
+
+const providers = defineRoute({
+  method: "GET",
+  url: "/api/v1/auth/providers",
+  summary: "Sign-in methods this installation offers",
+  tag: "auth",
+  access: { public: true },
+  response: authProviders,
+  handler: async ({ deps }) => ({
+    password: true as const,
+    github: deps.config.github !== undefined,
+    open_signup: deps.config.openSignup,
+  }),
+});
+
+const whoAmI = defineRoute({
+  method: "GET",
+  url: "/api/v1/me",
+  summary: "The caller, the organization in use, memberships and effective permissions",
+  tag: "auth",
+  access: { authenticated: true },
+  response: me,
+  handler: async ({ auth, deps }) =>
+    describeCaller(deps, {
+      userId: auth.user.id,
+      orgId: auth.orgId,
+      permissions: auth.permissions,
+      method: auth.method,
+    }),
+});
+
+const accept = defineRoute({
+  method: "POST",
+  url: "/api/v1/invitations/accept",
+  summary: "Join the organization that invited the signed-in user",
+  tag: "organization",
+  access: { authenticated: true },
+  body: acceptInvitationBody,
+  response: me,
+  audit: { action: "member.join", resourceType: "user" },
+  handler: async ({ auth, body, deps, audit }) => {
+    const joined = await deps.db.transaction((tx) =>
+      acceptInvitation(tx, { token: body.token, userId: auth.user.id, email: auth.user.email, now: deps.now() }),
+    );
+    audit({ orgId: joined.orgId, resourceId: auth.user.id, details: { role: joined.role } });
+    return describeCaller(deps, {
+      userId: auth.user.id,
+      orgId: joined.orgId,
+      permissions: rolePermissions[joined.role],
+      method: auth.method,
+    });
+  },
+});
+
+/** Sign-up, sign-in, sign-out, who-am-I. */
+export const authRoutes = [signup, login, logout, providers, whoAmI, accept];

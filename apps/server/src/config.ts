@@ -1,0 +1,124 @@
+import path from "node:path";
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const envSchema = z.object({
+  /** Interface the HTTP server binds to. */
+  SYNTRA_HOST: z.string().min(1).default("127.0.0.1"),
+  /** TCP port of the HTTP server (API, agent WebSocket, dashboard). */
+  SYNTRA_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Folder for the embedded database, the generated master key and other local state. */
+  SYNTRA_DATA_DIR: z.string().min(1).default("./.syntra"),
+  /** PostgreSQL connection URL; unset means the embedded PGlite database in SYNTRA_DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
+  SYNTRA_MASTER_KEY: z.string().optional(),
+  /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
+  SYNTRA_MASTER_KEY_PREVIOUS: z.string().optional(),
+  /** URL under which users and agents reach this control plane (used in install commands and OAuth redirects). */
+  SYNTRA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** pino log level. */
+  SYNTRA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** When true anyone may sign up and gets an organization of their own; otherwise sign-up needs an invitation. */
+  SYNTRA_OPEN_SIGNUP: bool.default(false),
+  /** Largest accepted request body, in bytes. */
+  SYNTRA_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** How long a login session lasts, in hours. */
+  SYNTRA_SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 7),
+  /** Failed logins allowed per email and per client address within the window. */
+  SYNTRA_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** Login rate-limit window, in seconds. */
+  SYNTRA_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Syntra. */
+  SYNTRA_TRUST_PROXY: bool.default(false),
+  /** GitHub OAuth app client id; with the secret, enables "Sign in with GitHub". */
+  GITHUB_CLIENT_ID: z.string().min(1).optional(),
+  /** GitHub OAuth app client secret. */
+  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Base URL of GitHub's web endpoints (GitHub Enterprise, or a local stand-in in tests). */
+  GITHUB_OAUTH_URL: z.url().default("https://github.com"),
+  /** Base URL of GitHub's REST API. */
+  GITHUB_API_URL: z.url().default("https://api.github.com"),
+});
+
+/** Settings of the control plane, parsed once from the environment at start-up. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  masterKey: string | undefined;
+  previousMasterKeys: string[];
+  publicUrl: string;
+  logLevel: z.infer<typeof envSchema>["SYNTRA_LOG_LEVEL"];
+  openSignup: boolean;
+  bodyLimitBytes: number;
+  sessionTtlHours: number;
+  loginMaxAttempts: number;
+  loginWindowSeconds: number;
+  trustProxy: boolean;
+  github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
+}
+
+/** Thrown when the environment holds a bad value; the message names every offending variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Parses the environment into a Config, or throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.GITHUB_CLIENT_ID) !== Boolean(e.GITHUB_CLIENT_SECRET)) {
+    throw new ConfigError("Invalid configuration:\n  GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together");
+  }
+  const publicHost = e.SYNTRA_HOST === "0.0.0.0" || e.SYNTRA_HOST === "::" ? "127.0.0.1" : e.SYNTRA_HOST;
+  return {
+    host: e.SYNTRA_HOST,
+    port: e.SYNTRA_PORT,
+    dataDir: path.resolve(e.SYNTRA_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    masterKey: e.SYNTRA_MASTER_KEY,
+    previousMasterKeys: (e.SYNTRA_MASTER_KEY_PREVIOUS ?? "")
+      .split(",")
+      .map((k) => k.trim())
+      .filter(Boolean),
+    publicUrl: (e.SYNTRA_PUBLIC_URL ?? `http://${publicHost}:${e.SYNTRA_PORT}`).replace(/\/+$/, ""),
+    logLevel: e.SYNTRA_LOG_LEVEL,
+    openSignup: e.SYNTRA_OPEN_SIGNUP,
+    bodyLimitBytes: e.SYNTRA_BODY_LIMIT_BYTES,
+    sessionTtlHours: e.SYNTRA_SESSION_TTL_HOURS,
+    loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,
+    loginWindowSeconds: e.SYNTRA_LOGIN_WINDOW_SECONDS,
+    trustProxy: e.SYNTRA_TRUST_PROXY,
+    github:
+      e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+        ? {
+            clientId: e.GITHUB_CLIENT_ID,
+            clientSecret: e.GITHUB_CLIENT_SECRET,
+            oauthUrl: e.GITHUB_OAUTH_URL.replace(/\/+$/, ""),
+            apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ""),
+          }
+        : undefined,
+  };
+}

@@ -1,0 +1,13 @@
+import { customType, timestamp, uuid } from "drizzle-orm/pg-core";
+
+/** BYTEA as a Node Buffer (both node-postgres and PGlite hand back binary data). */
+export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/** `TIMESTAMPTZ`, read as a Date. */
+export const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** `UUID PRIMARY KEY DEFAULT uuid_generate_v4()`. */
+export const idColumn = () => uuid("id").primaryKey().defaultRandom();

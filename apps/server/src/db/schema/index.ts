@@ -1,0 +1,6 @@
+// The Drizzle mirror of the SQL migrations in ../migrations; schema.test.ts checks they agree.
+export * from "./enums";
+export * from "./identity";
+export * from "./infrastructure";
+export * from "./observability";
+export * from "./operations";

@@ -1,0 +1,121 @@
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from "drizzle-orm/pg-core";
+import { idColumn, tstz } from "./columns";
+import { alertStatus, alertType, issueSeverity, issueStatus } from "./enums";
+import { organizations, users } from "./identity";
+import { deployments, projects, services } from "./infrastructure";
+
+export const errorGroups = pgTable(
+  "error_groups",
+  {
+    id: idColumn(),
+    serviceId: uuid("service_id")
+      .notNull()
+      .references(() => services.id, { onDelete: "cascade" }),
+    fingerprint: varchar("fingerprint", { length: 64 }).notNull(),
+    title: text("title").notNull(),
+    exceptionType: varchar("exception_type", { length: 255 }),
+    status: issueStatus("status").default("unresolved"),
+    severity: issueSeverity("severity").default("medium"),
+    firstSeenAt: tstz("first_seen_at").notNull(),
+    lastSeenAt: tstz("last_seen_at").notNull(),
+    eventCount: bigint("event_count", { mode: "number" }).default(1),
+    userCount: integer("user_count").default(0),
+    assignedTo: uuid("assigned_to").references(() => users.id),
+    aiAnalysis: jsonb("ai_analysis"),
+    aiAnalyzedAt: tstz("ai_analyzed_at"),
+    resolvedAt: tstz("resolved_at"),
+    createdAt: tstz("created_at").defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("error_groups_service_id_fingerprint_key").on(t.serviceId, t.fingerprint),
+    index("idx_error_groups_service").on(t.serviceId),
+    index("idx_error_groups_status").on(t.status),
+    index("idx_error_groups_last_seen").on(t.lastSeenAt.desc()),
+  ],
+);
+
+export const errorEvents = pgTable(
+  "error_events",
+  {
+    id: idColumn(),
+    errorGroupId: uuid("error_group_id")
+      .notNull()
+      .references(() => errorGroups.id, { onDelete: "cascade" }),
+    deploymentId: uuid("deployment_id").references(() => deployments.id),
+    stackTrace: jsonb("stack_trace").notNull(),
+    breadcrumbs: jsonb("breadcrumbs"),
+    context: jsonb("context"),
+    environment: varchar("environment", { length: 50 }),
+    release: varchar("release", { length: 100 }),
+    userIdHash: varchar("user_id_hash", { length: 64 }),
+    timestamp: tstz("timestamp").notNull(),
+    createdAt: tstz("created_at").defaultNow(),
+  },
+  (t) => [
+    index("idx_error_events_group").on(t.errorGroupId),
+    index("idx_error_events_timestamp").on(t.timestamp.desc()),
+  ],
+);
+
+export const healthChecks = pgTable(
+  "health_checks",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    serviceId: uuid("service_id")
+      .notNull()
+      .references(() => services.id, { onDelete: "cascade" }),
+    statusCode: integer("status_code"),
+    responseTimeMs: integer("response_time_ms").notNull(),
+    isHealthy: boolean("is_healthy").notNull(),
+    errorMessage: text("error_message"),
+    checkedAt: tstz("checked_at").notNull().defaultNow(),
+  },
+  (t) => [index("idx_health_checks_service").on(t.serviceId, t.checkedAt.desc())],
+);
+
+export const alerts = pgTable("alerts", {
+  id: idColumn(),
+  orgId: uuid("org_id")
+    .notNull()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+  serviceId: uuid("service_id").references(() => services.id, { onDelete: "cascade" }),
+  name: varchar("name", { length: 255 }).notNull(),
+  type: alertType("type").notNull(),
+  condition: jsonb("condition").notNull(),
+  channels: jsonb("channels").notNull(),
+  isActive: boolean("is_active").default(true),
+  createdAt: tstz("created_at").defaultNow(),
+  updatedAt: tstz("updated_at").defaultNow(),
+});
+
+export const alertIncidents = pgTable(
+  "alert_incidents",
+  {
+    id: idColumn(),
+    alertId: uuid("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
+    status: alertStatus("status").default("firing"),
+    message: text("message").notNull(),
+    details: jsonb("details"),
+    aiSummary: text("ai_summary"),
+    firedAt: tstz("fired_at").notNull().defaultNow(),
+    resolvedAt: tstz("resolved_at"),
+    acknowledgedBy: uuid("acknowledged_by").references(() => users.id),
+    acknowledgedAt: tstz("acknowledged_at"),
+  },
+  (t) => [index("idx_alert_incidents_alert").on(t.alertId), index("idx_alert_incidents_status").on(t.status)],
+);

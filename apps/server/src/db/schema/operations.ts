@@ -1,0 +1,55 @@
+import { boolean, index, inet, jsonb, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
+import { idColumn, tstz } from "./columns";
+import { triggerType } from "./enums";
+import { organizations, users } from "./identity";
+import { projects } from "./infrastructure";
+
+export const auditLogs = pgTable(
+  "audit_logs",
+  {
+    id: idColumn(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").references(() => users.id),
+    action: varchar("action", { length: 100 }).notNull(),
+    resourceType: varchar("resource_type", { length: 50 }).notNull(),
+    resourceId: uuid("resource_id"),
+    details: jsonb("details"),
+    ipAddress: inet("ip_address"),
+    userAgent: text("user_agent"),
+    createdAt: tstz("created_at").defaultNow(),
+  },
+  (t) => [
+    index("idx_audit_logs_org").on(t.orgId, t.createdAt.desc()),
+    index("idx_audit_logs_resource").on(t.resourceType, t.resourceId),
+  ],
+);
+
+export const workflows = pgTable("workflows", {
+  id: idColumn(),
+  projectId: uuid("project_id")
+    .notNull()
+    .references(() => projects.id, { onDelete: "cascade" }),
+  name: varchar("name", { length: 255 }).notNull(),
+  description: text("description"),
+  definition: jsonb("definition").notNull(),
+  triggerType: triggerType("trigger_type").default("manual"),
+  cronExpression: varchar("cron_expression", { length: 100 }),
+  isActive: boolean("is_active").default(true),
+  createdAt: tstz("created_at").defaultNow(),
+  updatedAt: tstz("updated_at").defaultNow(),
+});
+
+export const workflowRuns = pgTable("workflow_runs", {
+  id: idColumn(),
+  workflowId: uuid("workflow_id")
+    .notNull()
+    .references(() => workflows.id, { onDelete: "cascade" }),
+  status: varchar("status", { length: 50 }).default("running"),
+  triggeredBy: uuid("triggered_by").references(() => users.id),
+  triggerType: triggerType("trigger_type"),
+  stepResults: jsonb("step_results").default({}),
+  startedAt: tstz("started_at").defaultNow(),
+  finishedAt: tstz("finished_at"),
+});

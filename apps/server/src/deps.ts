@@ -1,0 +1,19 @@
+import type { Logger } from "pino";
+import type { LoginRateLimiter } from "./auth/login-rate-limit";
+import type { Config } from "./config";
+import type { Database, Db } from "./db/client";
+import type { Keyring } from "./secrets/keyring";
+
+/** Everything domain code needs from the outside, handed in rather than imported. */
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  db: Db;
+  keyring: Keyring;
+  logger: Logger;
+  loginLimiter: LoginRateLimiter;
+  /** The clock; tests move it to check expiry. */
+  now: () => Date;
+  /** Outgoing HTTP (OAuth exchanges); a parameter so tests can point it at local stand-ins. */
+  fetch: typeof fetch;
+}

@@ -1,0 +1,45 @@
+import type { LoggerOptions } from "pino";
+
+/**
+ * Paths whose values never reach a log line. Request bodies are not logged at all; these catch
+ * credentials that code passes to the logger by mistake and headers of the default serializers.
+ */
+export const redactPaths = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-gitlab-token"]',
+  'res.headers["set-cookie"]',
+  "password",
+  "*.password",
+  "token",
+  "*.token",
+  "secret",
+  "*.secret",
+  "client_secret",
+  "*.client_secret",
+  "access_token",
+  "*.access_token",
+  "value",
+  "*.value",
+  "env_vars",
+  "*.env_vars",
+];
+
+/** pino options for the control plane: JSON lines, secrets redacted, URLs logged without their query. */
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: redactPaths, censor: "[redacted]" },
+    serializers: {
+      req: (req: { method: string; url: string; id: string; ip?: string }) => ({
+        method: req.method,
+        // Query strings can hold OAuth codes and invitation tokens.
+        url: req.url.split("?")[0],
+        request_id: req.id,
+        ip: req.ip,
+      }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import pino from "pino";
+import { buildApp } from "./app";
+import { LoginRateLimiter } from "./auth/login-rate-limit";
+import { pruneExpiredSessions } from "./auth/sessions";
+import { type Config, ConfigError, loadConfig } from "./config";
+import { openDatabase } from "./db/client";
+import { migrate } from "./db/migrate";
+import type { AppDeps } from "./deps";
+import { loggerOptions } from "./logger";
+import { loadKeyring } from "./secrets/keyring";
+
+async function start(config: Config): Promise<void> {
+  const logger = pino(loggerOptions(config.logLevel));
+  const database = await openDatabase(config);
+  const applied = await migrate(database);
+  if (applied.length > 0) logger.info({ applied }, "database migrated");
+  const keyring = await loadKeyring(config);
+  const now = () => new Date();
+  const deps: AppDeps = {
+    config,
+    database,
+    db: database.db,
+    keyring,
+    logger,
+    loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
+    now,
+    fetch: globalThis.fetch,
+  };
+  const app = await buildApp(deps);
+  const pruner = setInterval(() => {
+    pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));
+  }, 3_600_000);
+  pruner.unref();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    clearInterval(pruner);
+    // Stop accepting, let in-flight requests finish, then close the store so PGlite flushes to disk.
+    await app.close();
+    await database.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+
+  await app.listen({ host: config.host, port: config.port });
+  logger.info(
+    { url: config.publicUrl, database: database.kind, data_dir: config.dataDir },
+    "Syntra control plane ready",
+  );
+}
+
+try {
+  await start(loadConfig());
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

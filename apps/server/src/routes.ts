@@ -1,0 +1,25 @@
+import { auditRoutes } from "./audit/routes";
+import { githubRoutes } from "./auth/github-routes";
+import { authRoutes } from "./auth/routes";
+import { tokenRoutes } from "./auth/token-routes";
+import { healthRoutes } from "./health/routes";
+import type { AnyRouteSpec } from "./http/route";
+import { orgRoutes } from "./orgs/routes";
+import { projectRoutes } from "./projects/routes";
+import { serverRoutes } from "./servers/routes";
+import { envRoutes } from "./services/env-routes";
+import { serviceRoutes } from "./services/routes";
+
+/** Every route of the control plane: the app registers these, the OpenAPI document describes these. */
+export const allRoutes: readonly AnyRouteSpec[] = [
+  ...healthRoutes,
+  ...authRoutes,
+  ...githubRoutes,
+  ...tokenRoutes,
+  ...orgRoutes,
+  ...serverRoutes,
+  ...projectRoutes,
+  ...serviceRoutes,
+  ...envRoutes,
+  ...auditRoutes,
+];

@@ -1,0 +1,75 @@
+import { envKeyParams, envVar, idParam, listEnvQuery, putEnvBody, putEnvResult } from "@syntra/contracts";
+import { z } from "zod";
+import { AppError, notFound } from "../errors";
+import { defineRoute } from "../http/route";
+import { projectScope } from "../projects/routes";
+import { describeEnv, openEnv, updateEnv } from "./env-vars";
+import { getServiceRow } from "./services";
+
+const list = defineRoute({
+  method: "GET",
+  url: "/api/v1/services/:serviceId/env",
+  summary: "List environment variables (secret values masked; ?reveal=true needs env:reveal)",
+  tag: "services",
+  access: { permission: "env:read" },
+  params: idParam("serviceId"),
+  query: listEnvQuery,
+  response: z.array(envVar),
+  handler: async ({ auth, deps, params, query }) => {
+    if (query.reveal && !auth.permissions.has("env:reveal")) {
+      throw new AppError("FORBIDDEN", "Revealing secret values needs the 'env:reveal' permission", {
+        required: "env:reveal",
+      });
+    }
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    return describeEnv(openEnv(deps.keyring, row.id, row.envVarsEncrypted), query.reveal);
+  },
+});
+
+const put = defineRoute({
+  method: "PUT",
+  url: "/api/v1/services/:serviceId/env",
+  summary: "Set environment variables (others are kept); new ones are secret unless is_secret is false",
+  tag: "services",
+  access: { permission: "env:write" },
+  params: idParam("serviceId"),
+  body: putEnvBody,
+  response: putEnvResult,
+  audit: { action: "env.set", resourceType: "service" },
+  handler: async ({ auth, body, deps, params, audit }) => {
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    const now = deps.now().toISOString();
+    await updateEnv(deps.db, deps.keyring, row.id, (vars) => {
+      for (const v of body.variables) {
+        const secret = v.is_secret ?? vars.get(v.key)?.secret ?? true;
+        vars.set(v.key, { value: v.value, secret, updated_at: now });
+      }
+    });
+    const keys = body.variables.map((v) => v.key);
+    // Keys only: values never reach the audit log.
+    audit({ resourceId: row.id, details: { keys } });
+    return { updated: keys };
+  },
+});
+
+const remove = defineRoute({
+  method: "DELETE",
+  url: "/api/v1/services/:serviceId/env/:key",
+  summary: "Delete an environment variable",
+  tag: "services",
+  access: { permission: "env:write" },
+  params: envKeyParams,
+  status: 204,
+  audit: { action: "env.delete", resourceType: "service" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    await updateEnv(deps.db, deps.keyring, row.id, (vars) => {
+      if (!vars.delete(params.key)) throw notFound(`Variable ${params.key}`);
+    });
+    audit({ resourceId: row.id, details: { keys: [params.key] } });
+    return undefined;
+  },
+});
+
+/** A service's environment variables, stored encrypted. */
+export const envRoutes = [list, put, remove];

@@ -1,0 +1,91 @@
+import { createServiceBody, idParam, service, updateServiceBody } from "@syntra/contracts";
+import { z } from "zod";
+import { defineRoute } from "../http/route";
+import { projectScope } from "../projects/routes";
+import { createService, deleteService, getService, listProjectServices, updateService } from "./services";
+
+const serviceParams = idParam("serviceId");
+const projectParams = idParam("projectId");
+
+const list = defineRoute({
+  method: "GET",
+  url: "/api/v1/projects/:projectId/services",
+  summary: "List a project's services",
+  tag: "services",
+  access: { permission: "services:read" },
+  params: projectParams,
+  response: z.array(service),
+  handler: async ({ auth, deps, params }) => listProjectServices(deps, projectScope(auth), params.projectId),
+});
+
+const create = defineRoute({
+  method: "POST",
+  url: "/api/v1/projects/:projectId/services",
+  summary: "Create a service (source_config is checked against source_type)",
+  tag: "services",
+  access: { permission: "services:write" },
+  params: projectParams,
+  body: createServiceBody,
+  response: service,
+  status: 201,
+  audit: { action: "service.create", resourceType: "service" },
+  handler: async ({ auth, body, deps, params, audit }) => {
+    const created = await createService(deps, projectScope(auth), params.projectId, body);
+    audit({
+      resourceId: created.id,
+      details: { name: created.name, source_type: created.source_type, env_keys: Object.keys(body.env_vars ?? {}) },
+    });
+    return created;
+  },
+});
+
+const get = defineRoute({
+  method: "GET",
+  url: "/api/v1/services/:serviceId",
+  summary: "Get a service",
+  tag: "services",
+  access: { permission: "services:read" },
+  params: serviceParams,
+  response: service.extend({ recent_deployments: z.array(z.unknown()) }),
+  handler: async ({ auth, deps, params }) => ({
+    ...(await getService(deps, projectScope(auth), params.serviceId)),
+    // Deployments arrive with the agent hub; the field is part of the contract already.
+    recent_deployments: [],
+  }),
+});
+
+const update = defineRoute({
+  method: "PATCH",
+  url: "/api/v1/services/:serviceId",
+  summary: "Update a service's settings",
+  tag: "services",
+  access: { permission: "services:write" },
+  params: serviceParams,
+  body: updateServiceBody,
+  response: service,
+  audit: { action: "service.update", resourceType: "service" },
+  handler: async ({ auth, body, deps, params, audit }) => {
+    const updated = await updateService(deps, projectScope(auth), params.serviceId, body);
+    audit({ resourceId: updated.id, details: { fields: Object.keys(body) } });
+    return updated;
+  },
+});
+
+const remove = defineRoute({
+  method: "DELETE",
+  url: "/api/v1/services/:serviceId",
+  summary: "Delete a service",
+  tag: "services",
+  access: { permission: "services:write" },
+  params: serviceParams,
+  status: 204,
+  audit: { action: "service.delete", resourceType: "service" },
+  handler: async ({ auth, deps, params, audit }) => {
+    await deleteService(deps.db, projectScope(auth), params.serviceId);
+    audit({ resourceId: params.serviceId });
+    return undefined;
+  },
+});
+
+/** Service CRUD. */
+export const serviceRoutes = [list, create, get, update, remove];

@@ -1,0 +1,110 @@
+import type { Service, SourceConfig, SourceType } from "@syntra/contracts";
+import type { services } from "../db/schema";
+
+type ServiceRow = typeof services.$inferSelect;
+
+/** The `source_config` of a service, rebuilt from the columns of section 3.1. */
+export function sourceConfigOf(row: ServiceRow): SourceConfig {
+  const type: SourceType = row.sourceType;
+  switch (type) {
+    case "image":
+      return { image: row.imageName ?? "", tag: row.imageTag ?? "latest" };
+    case "dockerfile":
+      return { dockerfile_path: row.dockerfilePath ?? "Dockerfile", build_context: row.buildContext ?? "." };
+    case "nixpacks":
+      return { build_context: row.buildContext ?? "." };
+    case "docker_compose":
+      return { compose_path: row.composePath ?? "docker-compose.yml" };
+    default: {
+      const unreachable: never = type;
+      throw new Error(`unknown source type ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Column values for a `source_type` and its (already validated) `source_config`. */
+export function sourceColumns(type: SourceType, config: Record<string, unknown>): Partial<ServiceRow> {
+  const str = (k: string) => (typeof config[k] === "string" ? (config[k] as string) : undefined);
+  switch (type) {
+    case "image":
+      return { sourceType: type, imageName: str("image") ?? null, imageTag: str("tag") ?? "latest" };
+    case "dockerfile":
+      return { sourceType: type, dockerfilePath: str("dockerfile_path"), buildContext: str("build_context") };
+    case "nixpacks":
+      return { sourceType: type, buildContext: str("build_context") };
+    case "docker_compose":
+      return { sourceType: type, composePath: str("compose_path") };
+    default: {
+      const unreachable: never = type;
+      throw new Error(`unknown source type ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Health check columns as the API's HealthCheckConfig, or null when none is configured. */
+function healthCheckOf(row: ServiceRow): Service["health_check"] {
+  const type = row.healthCheckType;
+  if (type !== "http" && type !== "tcp" && type !== "exec") return null;
+  return {
+    type,
+    ...(row.healthCheckPath !== null && { path: row.healthCheckPath }),
+    ...(row.healthCheckPort !== null && { port: row.healthCheckPort }),
+    ...(row.healthCheckCommand !== null && { command: row.healthCheckCommand }),
+    interval_seconds: row.healthCheckInterval ?? 30,
+    timeout_seconds: row.healthCheckTimeout ?? 5,
+    retries: row.healthCheckRetries ?? 3,
+    start_period_seconds: row.healthCheckStartPeriod,
+  };
+}
+
+/** Health check settings as columns; null clears them. */
+export function healthCheckColumns(
+  h: {
+    type: "http" | "tcp" | "exec";
+    path?: string | undefined;
+    port?: number | undefined;
+    command?: string[] | undefined;
+    interval_seconds: number;
+    timeout_seconds: number;
+    retries: number;
+    start_period_seconds: number;
+  } | null,
+): Partial<ServiceRow> {
+  if (!h) {
+    return { healthCheckType: null, healthCheckPath: null, healthCheckPort: null, healthCheckCommand: null };
+  }
+  return {
+    healthCheckType: h.type,
+    healthCheckPath: h.path ?? null,
+    healthCheckPort: h.port ?? null,
+    healthCheckCommand: h.command ?? null,
+    healthCheckInterval: h.interval_seconds,
+    healthCheckTimeout: h.timeout_seconds,
+    healthCheckRetries: h.retries,
+    healthCheckStartPeriod: h.start_period_seconds,
+  };
+}
+
+/** A service as the API shows it. */
+export function serializeService(row: ServiceRow, envVarCount: number): Service {
+  return {
+    id: row.id,
+    project_id: row.projectId,
+    server_id: row.serverId,
+    name: row.name,
+    type: row.type ?? "app",
+    source_type: row.sourceType,
+    source_config: sourceConfigOf(row),
+    port: row.port,
+    replicas: row.replicas ?? 1,
+    cpu_limit: row.cpuLimit,
+    memory_limit: row.memoryLimit,
+    domains: row.domains ?? [],
+    health_check: healthCheckOf(row),
+    auto_deploy: row.autoDeploy ?? true,
+    current_deployment_id: row.currentDeploymentId,
+    env_var_count: envVarCount,
+    created_at: (row.createdAt ?? new Date(0)).toISOString(),
+    updated_at: (row.updatedAt ?? new Date(0)).toISOString(),
+  };
+}

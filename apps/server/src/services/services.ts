@@ -1,0 +1,167 @@
+import {
+  type CreateServiceBody,
+  type Service,
+  type SourceType,
+  sourceConfigSchemas,
+  type UpdateServiceBody,
+} from "@syntra/contracts";
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { projects, servers, services } from "../db/schema";
+import type { AppDeps } from "../deps";
+import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
+import { parseInput } from "../http/validation";
+import { getProject, type ProjectScope } from "../projects/projects";
+import { envFromRecord, openEnv, sealEnv } from "./env-vars";
+import { healthCheckColumns, serializeService, sourceColumns } from "./serialize";
+
+type ServiceRow = typeof services.$inferSelect;
+
+function present(deps: AppDeps, row: ServiceRow): Service {
+  return serializeService(row, openEnv(deps.keyring, row.id, row.envVarsEncrypted).size);
+}
+
+/** The services of a project, by name. */
+export async function listServices(deps: AppDeps, projectId: string): Promise<Service[]> {
+  const rows = await deps.db
+    .select()
+    .from(services)
+    .where(eq(services.projectId, projectId))
+    .orderBy(asc(services.name));
+  return rows.map((r) => present(deps, r));
+}
+
+/** The services of a project in scope. */
+export async function listProjectServices(deps: AppDeps, scope: ProjectScope, projectId: string): Promise<Service[]> {
+  await getProject(deps.db, scope, projectId);
+  return listServices(deps, projectId);
+}
+
+/** A service in scope (through its project's organization); NOT_FOUND otherwise. */
+export async function getServiceRow(db: Db, scope: ProjectScope, serviceId: string): Promise<ServiceRow> {
+  const [row] = await db
+    .select({ service: services })
+    .from(services)
+    .innerJoin(projects, eq(projects.id, services.projectId))
+    .where(
+      and(
+        eq(services.id, serviceId),
+        eq(projects.orgId, scope.orgId),
+        ...(scope.projectId ? [eq(projects.id, scope.projectId)] : []),
+      ),
+    )
+    .limit(1);
+  if (!row) throw notFound("Service");
+  return row.service;
+}
+
+/** A service in scope, as the API shows it. */
+export async function getService(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<Service> {
+  return present(deps, await getServiceRow(deps.db, scope, serviceId));
+}
+
+async function assertServerInOrg(db: Db, orgId: string, serverId: string): Promise<void> {
+  const [row] = await db
+    .select({ id: servers.id })
+    .from(servers)
+    .where(and(eq(servers.id, serverId), eq(servers.orgId, orgId)))
+    .limit(1);
+  if (!row) {
+    throw new AppError("UNPROCESSABLE", "server_id: no such server in this organization", [
+      { path: "body.server_id", message: "no such server in this organization" },
+    ]);
+  }
+}
+
+/** Creates a service in a project; its initial env vars are stored encrypted, as secrets. */
+export async function createService(
+  deps: AppDeps,
+  scope: ProjectScope,
+  projectId: string,
+  input: CreateServiceBody,
+): Promise<Service> {
+  await getProject(deps.db, scope, projectId);
+  await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  try {
+    const row = await deps.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(services)
+        .values({
+          projectId,
+          serverId: input.server_id,
+          name: input.name,
+          type: input.type,
+          ...sourceColumns(input.source_type, input.source_config),
+          sourceType: input.source_type,
+          port: input.port ?? null,
+          replicas: input.replicas,
+          cpuLimit: input.cpu_limit ?? null,
+          memoryLimit: input.memory_limit ?? null,
+          domains: input.domains ?? [],
+          autoDeploy: input.auto_deploy,
+          ...healthCheckColumns(input.health_check ?? null),
+        })
+        .returning();
+      if (!created) throw new Error("insert returned no row");
+      if (!input.env_vars || Object.keys(input.env_vars).length === 0) return created;
+      const sealed = sealEnv(deps.keyring, created.id, envFromRecord(input.env_vars, deps.now()));
+      const [withEnv] = await tx
+        .update(services)
+        .set({ envVarsEncrypted: sealed })
+        .where(eq(services.id, created.id))
+        .returning();
+      return withEnv ?? created;
+    });
+    return present(deps, row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`A service named '${input.name}' already exists in this project`);
+    throw err;
+  }
+}
+
+/** Changes a service's settings. A `source_config` without `source_type` is checked against the current type. */
+export async function updateService(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  input: UpdateServiceBody,
+): Promise<Service> {
+  const current = await getServiceRow(deps.db, scope, serviceId);
+  if (input.server_id !== undefined) await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  let source: Partial<ServiceRow> = {};
+  if (input.source_config !== undefined) {
+    const type: SourceType = input.source_type ?? current.sourceType;
+    const config = parseInput(sourceConfigSchemas[type], input.source_config, "body.source_config");
+    source = sourceColumns(type, config);
+  }
+  try {
+    const [row] = await deps.db
+      .update(services)
+      .set({
+        ...source,
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.server_id !== undefined && { serverId: input.server_id }),
+        ...(input.type !== undefined && { type: input.type }),
+        ...(input.port !== undefined && { port: input.port }),
+        ...(input.replicas !== undefined && { replicas: input.replicas }),
+        ...(input.cpu_limit !== undefined && { cpuLimit: input.cpu_limit }),
+        ...(input.memory_limit !== undefined && { memoryLimit: input.memory_limit }),
+        ...(input.domains !== undefined && { domains: input.domains }),
+        ...(input.auto_deploy !== undefined && { autoDeploy: input.auto_deploy }),
+        ...(input.health_check !== undefined && healthCheckColumns(input.health_check)),
+      })
+      .where(eq(services.id, current.id))
+      .returning();
+    if (!row) throw notFound("Service");
+    return present(deps, row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`A service named '${input.name}' already exists in this project`);
+    throw err;
+  }
+}
+
+/** Deletes a service. */
+export async function deleteService(db: Db, scope: ProjectScope, serviceId: string): Promise<void> {
+  const row = await getServiceRow(db, scope, serviceId);
+  await db.delete(services).where(eq(services.id, row.id));
+}

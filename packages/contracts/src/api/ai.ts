@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { isoTimestamp, uuid } from "../common";
+import { gitBranch, gitRepoUrl } from "./projects";
+
+/** POST /ai/analyze-error. `force_refresh` re-runs the analysis instead of returning the stored one. */
+export const analyzeErrorBody = z.strictObject({
+  issue_id: uuid,
+  force_refresh: z.boolean().default(false),
+});
+export type AnalyzeErrorBody = z.infer<typeof analyzeErrorBody>;
+
+/** Severity as the analysis model judges it (upper case, unlike an issue's own `severity`). */
+export const aiSeverity = z.enum(["CRITICAL", "HIGH", "MEDIUM", "LOW"]);
+export type AISeverity = z.infer<typeof aiSeverity>;
+
+/**
+ * The analysis of an error group: the five parts the error-analysis prompt asks for, and which
+ * provider and model wrote it. `offline` is true when no provider is configured and the offline
+ * analyzer answered from the data itself.
+ */
+export const aiAnalysis = z.object({
+  root_cause: z.string(),
+  why_now: z.string(),
+  suggested_fix: z.string(),
+  severity: aiSeverity,
+  affected_scope: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  offline: z.boolean(),
+  generated_at: isoTimestamp,
+});
+export type AIAnalysis = z.infer<typeof aiAnalysis>;
+
+/** POST /ai/generate-dockerfile. `framework_hint` names the framework when detection may guess wrong. */
+export const generateDockerfileBody = z.strictObject({
+  repo_url: gitRepoUrl,
+  branch: gitBranch.optional(),
+  framework_hint: z.string().trim().min(1).max(100).optional(),
+});
+export type GenerateDockerfileBody = z.infer<typeof generateDockerfileBody>;
+
+/** Answer to POST /ai/generate-dockerfile. */
+export const generatedDockerfile = z.object({
+  dockerfile: z.string(),
+  explanation: z.string(),
+});
+export type GeneratedDockerfile = z.infer<typeof generatedDockerfile>;
+
+/** POST /ai/chat. `context` names what the question is about; it may be empty. */
+export const aiChatBody = z.strictObject({
+  message: z.string().trim().min(1).max(10_000),
+  context: z.strictObject({
+    service_id: uuid.optional(),
+    project_id: uuid.optional(),
+    issue_id: uuid.optional(),
+  }),
+});
+export type AIChatBody = z.infer<typeof aiChatBody>;
+
+/** `data` of a `token` SSE event: the next piece of the answer. */
+export const aiChatTokenData = z.object({ content: z.string() });
+
+/** `data` of the `done` SSE event that ends a complete answer. */
+export const aiChatDoneData = z.object({ message_id: z.string().min(1) });
+
+/** `data` of the `error` SSE event that ends a failed answer. */
+export const aiChatErrorData = z.object({ error: z.string() });
+
+/** One event of the POST /ai/chat stream: the SSE `event:` name and its JSON `data:`. */
+export const aiChatEvent = z.discriminatedUnion("event", [
+  z.object({ event: z.literal("token"), data: aiChatTokenData }),
+  z.object({ event: z.literal("done"), data: aiChatDoneData }),
+  z.object({ event: z.literal("error"), data: aiChatErrorData }),
+]);
+export type AIChatEvent = z.infer<typeof aiChatEvent>;
+
+/**
+ * One item of GET /ai/recommendations/:serviceId. `current` and `suggested` hold the settings
+ * the recommendation compares, e.g. `{ memory_limit: "2g" }` and `{ memory_limit: "512m" }`.
+ */
+export const aiRecommendation = z.object({
+  id: uuid,
+  service_id: uuid,
+  kind: z.enum(["rightsizing", "scaling", "cost", "reliability"]),
+  title: z.string(),
+  description: z.string(),
+  current: z.record(z.string(), z.unknown()).optional(),
+  suggested: z.record(z.string(), z.unknown()).optional(),
+  created_at: isoTimestamp,
+});
+export type AIRecommendation = z.infer<typeof aiRecommendation>;

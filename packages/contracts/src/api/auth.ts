@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { isoTimestamp, uuid } from "../common";
+import { orgRole } from "../rbac";
+
+const email = z
+  .email()
+  .max(255)
+  .transform((e) => e.toLowerCase());
+const password = z.string().min(10, "must be at least 10 characters").max(256);
+
+/** POST /auth/signup. The first user of an installation also names its organization. */
+export const signupBody = z.strictObject({
+  email,
+  password,
+  name: z.string().trim().min(1).max(255).optional(),
+  org_name: z.string().trim().min(1).max(255).optional(),
+  invite_token: z.string().min(1).max(200).optional(),
+});
+export type SignupBody = z.infer<typeof signupBody>;
+
+/** POST /auth/login. */
+export const loginBody = z.strictObject({ email, password: z.string().min(1).max(256) });
+export type LoginBody = z.infer<typeof loginBody>;
+
+/** A user as the API shows it (never the password hash). */
+export const user = z.object({
+  id: uuid,
+  email: z.string(),
+  name: z.string().nullable(),
+  avatar_url: z.string().nullable(),
+  created_at: isoTimestamp,
+});
+export type User = z.infer<typeof user>;
+
+/** An organization the caller belongs to, with the caller's role in it. */
+export const membershipOrg = z.object({ id: uuid, name: z.string(), slug: z.string(), role: orgRole });
+export type MembershipOrg = z.infer<typeof membershipOrg>;
+
+/** GET /me: who is calling, in which organization, with which permissions. */
+export const me = z.object({
+  user,
+  org: membershipOrg.nullable(),
+  orgs: z.array(membershipOrg),
+  permissions: z.array(z.string()),
+  auth_method: z.enum(["session", "token"]),
+});
+export type Me = z.infer<typeof me>;
+
+/** GET /auth/github: optional invitation carried through the OAuth round trip. */
+export const githubStartQuery = z.strictObject({ invite_token: z.string().min(1).max(200).optional() });
+
+/** GET /auth/github/callback. */
+export const githubCallbackQuery = z.object({
+  code: z.string().min(1).max(512).optional(),
+  state: z.string().min(1).max(512).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(1000).optional(),
+});
+
+/** POST /invitations/accept: a signed-in user joins the organization that invited them. */
+export const acceptInvitationBody = z.strictObject({ token: z.string().min(1).max(200) });
+
+/** GET /auth/providers: which sign-in methods this installation offers. */
+export const authProviders = z.object({ password: z.literal(true), github: z.boolean(), open_signup: z.boolean() });

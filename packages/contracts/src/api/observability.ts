@@ -1,0 +1,191 @@
+import { z } from "zod";
+import { isoTimestamp, stringRecord, uuid } from "../common";
+import { breadcrumb, errorContext, stackFrame } from "../telemetry/error-events";
+import { nanoseconds, spanEvent, spanId, traceId } from "../telemetry/traces";
+import { aiAnalysis } from "./ai";
+import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
+
+/** Lifecycle of an issue (the `issue_status` column); `regressed` is set by ingest when a resolved issue recurs. */
+export const issueStatus = z.enum(["unresolved", "resolved", "ignored", "regressed"]);
+export type IssueStatus = z.infer<typeof issueStatus>;
+
+/** Statuses a user can filter on or set; `regressed` is only ever set by ingest. */
+const userIssueStatus = z.enum(["unresolved", "resolved", "ignored"]);
+
+/** How bad an issue is (the `issue_severity` column). */
+export const issueSeverity = z.enum(["critical", "high", "medium", "low"]);
+export type IssueSeverity = z.infer<typeof issueSeverity>;
+
+const count = z.number().int().nonnegative();
+
+/**
+ * An issue: the error events that share a fingerprint within a service. Columns with defaults
+ * (`status`, `severity`, the counts, `created_at`) are always reported.
+ */
+export const errorGroup = z.object({
+  id: uuid,
+  service_id: uuid,
+  fingerprint: z.string().max(64),
+  title: z.string(),
+  exception_type: z.string().nullable(),
+  status: issueStatus,
+  severity: issueSeverity,
+  first_seen_at: isoTimestamp,
+  last_seen_at: isoTimestamp,
+  event_count: count,
+  user_count: count,
+  assigned_to: uuid.nullable(),
+  ai_analysis: aiAnalysis.nullable(),
+  ai_analyzed_at: isoTimestamp.nullable(),
+  resolved_at: isoTimestamp.nullable(),
+  created_at: isoTimestamp,
+});
+export type ErrorGroup = z.infer<typeof errorGroup>;
+
+/** GET /projects/:projectId/issues query: issues seen (`last_seen_at`) within the range. */
+export const listIssuesQuery = z
+  .strictObject({
+    status: userIssueStatus.optional(),
+    service_id: uuid.optional(),
+    ...timeRangeFields,
+  })
+  .refine(fromNotAfterTo, timeRangeIssue);
+export type ListIssuesQuery = z.infer<typeof listIssuesQuery>;
+
+/** PATCH /issues/:issueId. `assigned_to: null` unassigns. */
+export const updateIssueBody = z
+  .strictObject({
+    status: userIssueStatus.optional(),
+    assigned_to: uuid.nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "give at least one field to change" });
+export type UpdateIssueBody = z.infer<typeof updateIssueBody>;
+
+/** One item of GET /issues/:issueId/events: a stored occurrence of the issue (the `error_events` row). */
+export const errorEventItem = z.object({
+  id: uuid,
+  error_group_id: uuid,
+  deployment_id: uuid.nullable(),
+  stack_trace: z.array(stackFrame),
+  breadcrumbs: z.array(breadcrumb).nullable(),
+  context: errorContext.nullable(),
+  environment: z.string().nullable(),
+  release: z.string().nullable(),
+  timestamp: isoTimestamp,
+});
+export type ErrorEventItem = z.infer<typeof errorEventItem>;
+
+/** GET /issues/:issueId/events query, newest first; `cursor` is the previous page's `meta.cursor`. */
+export const issueEventsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+});
+export type IssueEventsQuery = z.infer<typeof issueEventsQuery>;
+
+/** GET /services/:serviceId/traces query: traces whose root span matches, newest first. */
+export const tracesQuery = z
+  .strictObject({
+    ...timeRangeFields,
+    min_duration_ms: z.coerce.number().nonnegative().optional(),
+    status: z.enum(["ok", "error"]).optional(),
+    operation: z.string().min(1).max(255).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .refine(fromNotAfterTo, timeRangeIssue);
+export type TracesQuery = z.infer<typeof tracesQuery>;
+
+/** One item of GET /services/:serviceId/traces: a trace summed up by its root span. */
+export const traceSummary = z.object({
+  trace_id: traceId,
+  root_operation: z.string(),
+  service_id: uuid,
+  start_time: isoTimestamp,
+  duration_ms: z.number().nonnegative(),
+  span_count: z.number().int().positive(),
+  status: z.enum(["ok", "error", "unset"]),
+});
+export type TraceSummary = z.infer<typeof traceSummary>;
+
+/** One span as stored in the `traces` table; attributes are strings there, and a root span has no parent. */
+export const span = z.object({
+  trace_id: traceId,
+  span_id: spanId,
+  parent_span_id: spanId.nullable(),
+  service_id: uuid,
+  operation_name: z.string(),
+  span_kind: z.enum(["internal", "server", "client", "producer", "consumer"]),
+  start_time: isoTimestamp,
+  duration_ns: nanoseconds,
+  status_code: z.enum(["unset", "ok", "error"]),
+  status_message: z.string(),
+  attributes: stringRecord,
+  events: z.array(spanEvent),
+});
+export type Span = z.infer<typeof span>;
+
+/** GET /traces/:traceId: every span of the trace, across services. */
+export const trace = z
+  .object({ trace_id: traceId, spans: z.array(span).min(1) })
+  .refine((t) => t.spans.every((s) => s.trace_id === t.trace_id), {
+    message: "every span must belong to the trace",
+    path: ["spans"],
+  });
+export type Trace = z.infer<typeof trace>;
+
+/** A metric name as OpenTelemetry and Prometheus spell them, e.g. `http.server.duration` or `cpu_usage`. */
+const metricName = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z_][A-Za-z0-9_.:/-]*$/, "expected a metric name");
+
+/**
+ * The `metrics` query parameter: a comma-separated list (`cpu,memory`), or the parameter repeated,
+ * turned into a list of distinct names.
+ */
+const metricNames = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => {
+    const names = (Array.isArray(value) ? value : [value]).flatMap((part) => part.split(","));
+    return [...new Set(names.map((name) => name.trim()).filter((name) => name !== ""))];
+  })
+  .pipe(z.array(metricName).min(1, "name at least one metric").max(20));
+
+/** GET /services/:serviceId/metrics query. */
+export const serviceMetricsQuery = z
+  .strictObject({
+    ...timeRangeFields,
+    metrics: metricNames,
+    interval: z.enum(["1m", "5m", "1h"]).default("1m"),
+  })
+  .refine(fromNotAfterTo, timeRangeIssue);
+export type ServiceMetricsQuery = z.infer<typeof serviceMetricsQuery>;
+
+/** GET /servers/:serverId/metrics query. */
+export const serverMetricsQuery = z
+  .strictObject({
+    ...timeRangeFields,
+    interval: z.enum(["1m", "5m", "1h", "1d"]).default("5m"),
+  })
+  .refine(fromNotAfterTo, timeRangeIssue);
+export type ServerMetricsQuery = z.infer<typeof serverMetricsQuery>;
+
+/**
+ * One interval of a metric series. `value` is the interval's aggregate; server metrics may add
+ * the minimum, maximum and average of the samples within it.
+ */
+export const metricSeriesPoint = z.object({
+  timestamp: isoTimestamp,
+  value: z.number(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  avg: z.number().optional(),
+});
+export type MetricSeriesPoint = z.infer<typeof metricSeriesPoint>;
+
+/** One series of a metrics answer: a metric with one set of labels, points in time order. */
+export const metricSeries = z.object({
+  name: z.string(),
+  labels: stringRecord,
+  points: z.array(metricSeriesPoint),
+});
+export type MetricSeries = z.infer<typeof metricSeries>;

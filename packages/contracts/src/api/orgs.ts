@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { isoTimestamp, uuid } from "../common";
+import { orgRole } from "../rbac";
+
+/** The current organization. */
+export const organization = z.object({
+  id: uuid,
+  name: z.string(),
+  slug: z.string(),
+  owner_id: uuid,
+  plan: z.string().nullable(),
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+});
+export type Organization = z.infer<typeof organization>;
+
+/** PATCH /org. */
+export const updateOrgBody = z.strictObject({ name: z.string().trim().min(1).max(255) });
+
+/** A member of the current organization. */
+export const member = z.object({
+  user_id: uuid,
+  email: z.string(),
+  name: z.string().nullable(),
+  role: orgRole,
+  joined_at: isoTimestamp.nullable(),
+});
+export type Member = z.infer<typeof member>;
+
+/** PATCH /org/members/:userId. */
+export const updateMemberBody = z.strictObject({ role: orgRole });
+
+/** POST /org/invitations. */
+export const createInvitationBody = z.strictObject({
+  email: z
+    .email()
+    .max(255)
+    .transform((e) => e.toLowerCase()),
+  role: orgRole.default("developer"),
+  expires_in_days: z.number().int().min(1).max(30).default(7),
+});
+
+/** A pending invitation. */
+export const invitation = z.object({
+  id: uuid,
+  email: z.string(),
+  role: orgRole,
+  invited_by: uuid.nullable(),
+  created_at: isoTimestamp,
+  expires_at: isoTimestamp,
+});
+export type Invitation = z.infer<typeof invitation>;
+
+/** Answer to POST /org/invitations: the token is shown this once. */
+export const createdInvitation = invitation.extend({ token: z.string(), accept_url: z.string() });

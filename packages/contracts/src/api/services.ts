@@ -1,0 +1,149 @@
+import { z } from "zod";
+import { isoTimestamp, uuid } from "../common";
+import { healthCheckConfigBody } from "../health-check";
+import { envVarKey } from "./env";
+
+/** A DNS label, because the service name becomes a container name and an internal hostname. */
+export const serviceName = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and dashes, at most 63");
+
+/** A fully qualified host name, optionally a `*.` wildcard; lowercase ASCII (punycode for IDNs). */
+export const domainName = z
+  .string()
+  .max(253)
+  .regex(
+    /^(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    "not a valid domain name",
+  );
+
+/** A path inside the repository: relative, no `..`, no control characters. */
+const repoPath = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\x21-\x7e]+$/, "must be a relative path inside the repository");
+
+/** An image reference without tag; includes its registry when not Docker Hub (`registry:5000/team/app`). */
+export const imageName = z
+  .string()
+  .max(500)
+  .regex(
+    /^(?:[a-z0-9.-]+(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/,
+    "not a valid image name",
+  );
+export const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "not a valid image tag");
+
+/** `source_config` for each `source_type`. */
+export const sourceConfigSchemas = {
+  image: z.strictObject({ image: imageName, tag: imageTag.default("latest") }),
+  dockerfile: z.strictObject({
+    dockerfile_path: repoPath.default("Dockerfile"),
+    build_context: repoPath.default("."),
+  }),
+  nixpacks: z.strictObject({ build_context: repoPath.default(".") }),
+  docker_compose: z.strictObject({ compose_path: repoPath.default("docker-compose.yml") }),
+} as const;
+export const sourceTypes = ["image", "dockerfile", "nixpacks", "docker_compose"] as const;
+export type SourceType = (typeof sourceTypes)[number];
+export type SourceConfig = { [K in SourceType]: z.infer<(typeof sourceConfigSchemas)[K]> }[SourceType];
+
+const cpuLimit = z
+  .string()
+  .regex(/^(?:0\.\d*[1-9]\d*|[1-9]\d{0,2}(?:\.\d+)?)$/, 'CPUs as a decimal, e.g. "0.5" or "2"');
+const memoryLimit = z.string().regex(/^[1-9]\d{0,6}[kmg]$/, 'a size such as "256m" or "1g"');
+
+const serviceFields = {
+  name: serviceName,
+  server_id: uuid,
+  type: z.enum(["app", "database", "worker", "cron"]).default("app"),
+  port: z.number().int().min(1).max(65535).optional(),
+  replicas: z.number().int().min(0).max(100).default(1),
+  cpu_limit: cpuLimit.optional(),
+  memory_limit: memoryLimit.optional(),
+  env_vars: z.record(envVarKey, z.string().max(32_768)).optional(),
+  domains: z.array(domainName).max(50).optional(),
+  health_check: healthCheckConfigBody.optional(),
+  auto_deploy: z.boolean().default(true),
+};
+
+/** POST /projects/:projectId/services: `source_config` is checked against `source_type`. */
+export const createServiceBody = z.discriminatedUnion("source_type", [
+  z.strictObject({ ...serviceFields, source_type: z.literal("image"), source_config: sourceConfigSchemas.image }),
+  z.strictObject({
+    ...serviceFields,
+    source_type: z.literal("dockerfile"),
+    source_config: sourceConfigSchemas.dockerfile.default({ dockerfile_path: "Dockerfile", build_context: "." }),
+  }),
+  z.strictObject({
+    ...serviceFields,
+    source_type: z.literal("nixpacks"),
+    source_config: sourceConfigSchemas.nixpacks.default({ build_context: "." }),
+  }),
+  z.strictObject({
+    ...serviceFields,
+    source_type: z.literal("docker_compose"),
+    source_config: sourceConfigSchemas.docker_compose.default({ compose_path: "docker-compose.yml" }),
+  }),
+]);
+export type CreateServiceBody = z.infer<typeof createServiceBody>;
+
+/**
+ * PATCH /services/:serviceId. A new `source_type` needs its `source_config`; a `source_config` alone is
+ * checked against the service's current type by the server. `null` clears an optional setting.
+ */
+export const updateServiceBody = z
+  .strictObject({
+    name: serviceName.optional(),
+    server_id: uuid.optional(),
+    type: z.enum(["app", "database", "worker", "cron"]).optional(),
+    source_type: z.enum(sourceTypes).optional(),
+    source_config: z.record(z.string(), z.unknown()).optional(),
+    port: z.number().int().min(1).max(65535).nullable().optional(),
+    replicas: z.number().int().min(0).max(100).optional(),
+    cpu_limit: cpuLimit.nullable().optional(),
+    memory_limit: memoryLimit.nullable().optional(),
+    domains: z.array(domainName).max(50).optional(),
+    health_check: healthCheckConfigBody.nullable().optional(),
+    auto_deploy: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: "give at least one field to change" })
+  .refine((b) => b.source_type === undefined || b.source_config !== undefined, {
+    message: "a new source_type needs its source_config",
+    path: ["source_config"],
+  });
+export type UpdateServiceBody = z.infer<typeof updateServiceBody>;
+
+/** A service as the API shows it. Env var values are never part of it; see /services/:id/env. */
+export const service = z.object({
+  id: uuid,
+  project_id: uuid,
+  server_id: uuid,
+  name: z.string(),
+  type: z.enum(["app", "database", "worker", "cron"]),
+  source_type: z.enum(sourceTypes),
+  source_config: z.record(z.string(), z.unknown()),
+  port: z.number().int().nullable(),
+  replicas: z.number().int(),
+  cpu_limit: z.string().nullable(),
+  memory_limit: z.string().nullable(),
+  domains: z.array(z.string()),
+  health_check: z
+    .object({
+      type: z.enum(["http", "tcp", "exec"]),
+      path: z.string().optional(),
+      port: z.number().int().optional(),
+      command: z.array(z.string()).optional(),
+      interval_seconds: z.number().int(),
+      timeout_seconds: z.number().int(),
+      retries: z.number().int(),
+      start_period_seconds: z.number().int(),
+    })
+    .nullable(),
+  auto_deploy: z.boolean(),
+  current_deployment_id: uuid.nullable(),
+  env_var_count: z.number().int().nonnegative(),
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+});
+export type Service = z.infer<typeof service>;

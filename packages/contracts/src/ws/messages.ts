@@ -1,0 +1,185 @@
+import { z } from "zod";
+import { telemetryBatchPayload } from "../telemetry/batch";
+import {
+  agentHelloPayload,
+  alertPayload,
+  commandResponsePayload,
+  deployStatusPayload,
+  heartbeatPayload,
+  logStreamPayload,
+} from "./agent-messages";
+import {
+  configureHealthCheckPayload,
+  execPayload,
+  helloAckPayload,
+  logsSubscribePayload,
+  logsUnsubscribePayload,
+  restartPayload,
+  scalePayload,
+  stopPayload,
+  updateAgentPayload,
+} from "./commands";
+import { deployPayload } from "./deploy";
+import { defineMessage, type MessageType } from "./envelope";
+import { pingPayload, pongPayload } from "./keepalive";
+
+/** The payload schema of each message type. */
+export const payloadSchemas = {
+  agent_hello: agentHelloPayload,
+  heartbeat: heartbeatPayload,
+  command_response: commandResponsePayload,
+  deploy_status: deployStatusPayload,
+  telemetry_batch: telemetryBatchPayload,
+  alert: alertPayload,
+  log_stream: logStreamPayload,
+  pong: pongPayload,
+  hello_ack: helloAckPayload,
+  deploy: deployPayload,
+  stop: stopPayload,
+  scale: scalePayload,
+  restart: restartPayload,
+  exec: execPayload,
+  logs_subscribe: logsSubscribePayload,
+  logs_unsubscribe: logsUnsubscribePayload,
+  update_agent: updateAgentPayload,
+  configure_health_check: configureHealthCheckPayload,
+  ping: pingPayload,
+} as const satisfies Record<MessageType, z.ZodType>;
+
+// Agent -> control plane
+export const agentHelloMessage = defineMessage(
+  "agent_hello",
+  agentHelloPayload,
+  "Agent -> control plane: first message after connecting.",
+);
+export const heartbeatMessage = defineMessage(
+  "heartbeat",
+  heartbeatPayload,
+  "Agent -> control plane: periodic host and service state.",
+);
+export const commandResponseMessage = defineMessage(
+  "command_response",
+  commandResponsePayload,
+  "Agent -> control plane: the result of a command.",
+);
+export const deployStatusMessage = defineMessage(
+  "deploy_status",
+  deployStatusPayload,
+  "Agent -> control plane: progress of a deployment.",
+);
+export const telemetryBatchMessage = defineMessage(
+  "telemetry_batch",
+  telemetryBatchPayload,
+  "Agent -> control plane: errors, spans, logs, metrics and health checks.",
+);
+export const alertMessage = defineMessage(
+  "alert",
+  alertPayload,
+  "Agent -> control plane: a critical condition on the host.",
+);
+export const logStreamMessage = defineMessage(
+  "log_stream",
+  logStreamPayload,
+  "Agent -> control plane: log lines for a logs_subscribe.",
+);
+export const pongMessage = defineMessage("pong", pongPayload, "Agent -> control plane: the answer to a ping.");
+
+// Control plane -> agent
+export const helloAckMessage = defineMessage(
+  "hello_ack",
+  helloAckPayload,
+  "Control plane -> agent: accepts or rejects an agent_hello.",
+);
+export const deployMessage = defineMessage("deploy", deployPayload, "Control plane -> agent: deploy a service.");
+export const stopMessage = defineMessage("stop", stopPayload, "Control plane -> agent: stop a service.");
+export const scaleMessage = defineMessage(
+  "scale",
+  scalePayload,
+  "Control plane -> agent: change a service's replicas.",
+);
+export const restartMessage = defineMessage("restart", restartPayload, "Control plane -> agent: restart a service.");
+export const execMessage = defineMessage("exec", execPayload, "Control plane -> agent: run a command in a container.");
+export const logsSubscribeMessage = defineMessage(
+  "logs_subscribe",
+  logsSubscribePayload,
+  "Control plane -> agent: start streaming a service's logs.",
+);
+export const logsUnsubscribeMessage = defineMessage(
+  "logs_unsubscribe",
+  logsUnsubscribePayload,
+  "Control plane -> agent: stop a log stream.",
+);
+export const updateAgentMessage = defineMessage(
+  "update_agent",
+  updateAgentPayload,
+  "Control plane -> agent: install a new agent version.",
+);
+export const configureHealthCheckMessage = defineMessage(
+  "configure_health_check",
+  configureHealthCheckPayload,
+  "Control plane -> agent: replace a service's health check.",
+);
+export const pingMessage = defineMessage(
+  "ping",
+  pingPayload,
+  "Control plane -> agent: liveness probe, answered by pong.",
+);
+
+/** The full schema (envelope and payload) of each message type. */
+export const messageSchemas = {
+  agent_hello: agentHelloMessage,
+  heartbeat: heartbeatMessage,
+  command_response: commandResponseMessage,
+  deploy_status: deployStatusMessage,
+  telemetry_batch: telemetryBatchMessage,
+  alert: alertMessage,
+  log_stream: logStreamMessage,
+  pong: pongMessage,
+  hello_ack: helloAckMessage,
+  deploy: deployMessage,
+  stop: stopMessage,
+  scale: scaleMessage,
+  restart: restartMessage,
+  exec: execMessage,
+  logs_subscribe: logsSubscribeMessage,
+  logs_unsubscribe: logsUnsubscribeMessage,
+  update_agent: updateAgentMessage,
+  configure_health_check: configureHealthCheckMessage,
+  ping: pingMessage,
+} as const satisfies Record<MessageType, z.ZodType>;
+
+/** Any message the agent may send. */
+export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
+  agentHelloMessage,
+  heartbeatMessage,
+  commandResponseMessage,
+  deployStatusMessage,
+  telemetryBatchMessage,
+  alertMessage,
+  logStreamMessage,
+  pongMessage,
+]);
+export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
+
+/** Any message the control plane may send. */
+export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
+  helloAckMessage,
+  deployMessage,
+  stopMessage,
+  scaleMessage,
+  restartMessage,
+  execMessage,
+  logsSubscribeMessage,
+  logsUnsubscribeMessage,
+  updateAgentMessage,
+  configureHealthCheckMessage,
+  pingMessage,
+]);
+export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
+/** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */
+export type ControlPlaneToAgentMessageInput = z.input<typeof controlPlaneToAgentMessage>;
+
+/** One message of a given type, e.g. `MessageOf<"deploy">`. */
+export type MessageOf<T extends MessageType> = z.infer<(typeof messageSchemas)[T]>;
+/** The payload of a given message type, e.g. `PayloadOf<"heartbeat">`. */
+export type PayloadOf<T extends MessageType> = z.infer<(typeof payloadSchemas)[T]>;
