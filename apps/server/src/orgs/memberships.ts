@@ -18,7 +18,7 @@ export async function findMembership(db: Db, orgId: string, userId: string): Pro
     .from(orgMembers)
     .where(and(eq(orgMembers.orgId, orgId), eq(orgMembers.userId, userId)))
     .limit(1);
-  return row?.orgId ? { orgId: row.orgId, role: row.role } : undefined;
+  return row;
 }
 
 /** The organization the user joined first, the default when a session names none. */
@@ -29,7 +29,7 @@ export async function firstMembership(db: Db, userId: string): Promise<Membershi
     .where(eq(orgMembers.userId, userId))
     .orderBy(asc(orgMembers.invitedAt))
     .limit(1);
-  return row?.orgId ? { orgId: row.orgId, role: row.role } : undefined;
+  return row;
 }
 
 /** Every organization the user belongs to, with the role in each. */

@@ -86,7 +86,7 @@ export function healthCheckColumns(
 }
 
 /** A service as the API shows it. */
-export function serializeService(row: ServiceRow, envVarCount: number): Service {
+export function serializeService(row: ServiceRow, envVarCount: number | null): Service {
   return {
     id: row.id,
     project_id: row.projectId,

@@ -17,8 +17,15 @@ import { healthCheckColumns, serializeService, sourceColumns } from "./serialize
 
 type ServiceRow = typeof services.$inferSelect;
 
+// One service whose secrets cannot be opened (lost master key) must not break every list it appears in.
 function present(deps: AppDeps, row: ServiceRow): Service {
-  return serializeService(row, openEnv(deps.keyring, row.id, row.envVarsEncrypted).size);
+  let count: number | null = null;
+  try {
+    count = openEnv(deps.keyring, row.id, row.envVarsEncrypted).size;
+  } catch (err) {
+    deps.logger.warn({ service_id: row.id, reason: (err as Error).message }, "env vars cannot be decrypted");
+  }
+  return serializeService(row, count);
 }
 
 /** The services of a project, by name. */

@@ -142,7 +142,8 @@ export const service = z.object({
     .nullable(),
   auto_deploy: z.boolean(),
   current_deployment_id: uuid.nullable(),
-  env_var_count: z.number().int().nonnegative(),
+  /** null when the variables cannot be decrypted (the master key that sealed them is missing). */
+  env_var_count: z.number().int().nonnegative().nullable(),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });

@@ -33,8 +33,13 @@ export const organizations = pgTable("organizations", {
 export const orgMembers = pgTable(
   "org_members",
   {
-    orgId: uuid("org_id").references(() => organizations.id, { onDelete: "cascade" }),
-    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
+    // NOT NULL through the composite primary key.
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: orgRole("role").notNull().default("developer"),
     invitedBy: uuid("invited_by").references(() => users.id),
     invitedAt: tstz("invited_at").defaultNow(),

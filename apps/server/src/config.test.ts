@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { test } from "node:test";
+import { ConfigError, loadConfig } from "./config";
+
+test("defaults start the control plane on 127.0.0.1:3000 with PGlite under ./.syntra", () => {
+  const c = loadConfig({});
+  assert.equal(c.host, "127.0.0.1");
+  assert.equal(c.port, 3000);
+  assert.equal(c.dataDir, path.resolve(".syntra"));
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.publicUrl, "http://127.0.0.1:3000");
+  assert.equal(c.openSignup, false);
+  assert.equal(c.github, undefined);
+});
+
+test("values are parsed and the public URL loses its trailing slash", () => {
+  const c = loadConfig({
+    SYNTRA_PORT: "8080",
+    SYNTRA_OPEN_SIGNUP: "yes",
+    SYNTRA_PUBLIC_URL: "https://syntra.example.com/",
+    DATABASE_URL: "postgresql://u:p@db:5432/syntra",
+    SYNTRA_MASTER_KEY_PREVIOUS: " a , b ,",
+    GITHUB_CLIENT_ID: "id",
+    GITHUB_CLIENT_SECRET: "secret",
+  });
+  assert.equal(c.port, 8080);
+  assert.equal(c.openSignup, true);
+  assert.equal(c.publicUrl, "https://syntra.example.com");
+  assert.deepEqual(c.previousMasterKeys, ["a", "b"]);
+  assert.equal(c.github?.oauthUrl, "https://github.com");
+});
+
+test("a bad value stops start-up with a message naming each bad variable", () => {
+  assert.throws(
+    () => loadConfig({ SYNTRA_PORT: "eighty", DATABASE_URL: "mysql://x", SYNTRA_LOG_LEVEL: "loud" }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ["SYNTRA_PORT", "DATABASE_URL", "SYNTRA_LOG_LEVEL"])
+        assert.match(err.message, new RegExp(name));
+      return true;
+    },
+  );
+  assert.throws(() => loadConfig({ SYNTRA_PORT: "70000" }), /SYNTRA_PORT/);
+  assert.throws(() => loadConfig({ SYNTRA_PUBLIC_URL: "ftp://x" }), /SYNTRA_PUBLIC_URL/);
+  assert.throws(() => loadConfig({ GITHUB_CLIENT_ID: "only-id" }), /GITHUB_CLIENT_SECRET/);
+});
+
+test("an empty variable counts as unset", () => {
+  assert.equal(loadConfig({ SYNTRA_PORT: "", DATABASE_URL: "" }).port, 3000);
+});

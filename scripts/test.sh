@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing, starts the services the tests talk to,
+# type-checks and lints, then runs every test on PGlite and the server's tests again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+pg_url=$(bash scripts/services/postgres.sh start | tail -n 1)
+
+echo "== type-check and lint"
+npx tsc -b tsconfig.json
+npx biome check .
+
+mapfile -t all_tests < <(find apps packages -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep '^apps/server/')
+
+run() {
+  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 "$@"
+}
+
+echo "== ${#all_tests[@]} test files on PGlite"
+run "${all_tests[@]}"
+
+echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url)"
+TEST_DATABASE_URL="$pg_url" run "${db_tests[@]}"
