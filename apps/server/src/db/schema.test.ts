@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
+import { is } from "drizzle-orm";
+import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import { createTestDatabase } from "../testing/test-database";
 import type { Database } from "./client";
 import { migrate, readMigrations } from "./migrate";
@@ -14,9 +15,7 @@ before(async () => {
 });
 after(() => store.drop());
 
-const tables = Object.values(schema).filter(
-  (v): v is PgTable => typeof v === "object" && v !== null && Symbol.for("drizzle:IsDrizzleTable") in v,
-);
+const tables = (Object.values(schema) as unknown[]).filter((v): v is PgTable => is(v, PgTable));
 
 test("the Drizzle schema and the migrated database have the same tables and columns", async () => {
   const rows = await database.rawTransaction((tx) =>
