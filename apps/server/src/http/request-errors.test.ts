@@ -55,7 +55,7 @@ test("unknown fields are rejected everywhere with their names", async () => {
 });
 
 test("a malformed Authorization header is 401, not anonymous access", async () => {
-  for (const value of ["Basic abc", "Bearer", "Bearer syn_usr_short", "Bearer syn_agt_" + "a".repeat(40)]) {
+  for (const value of ["Basic abc", "Bearer", "Bearer syn_usr_short", `Bearer syn_agt_${"a".repeat(40)}`]) {
     const res = await t.call("GET", "/api/v1/projects", { headers: { authorization: value } });
     assert.equal(res.status, 401, value);
     assert.equal(res.body.error.code, "UNAUTHORIZED");

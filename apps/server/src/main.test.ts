@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const mainFile = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+function startServer(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  let out = "";
+  const child = spawn(process.execPath, ["--import", "tsx", mainFile], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitHealthy(base: string, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not become healthy:\n${output()}`);
+}
+
+test("the control plane starts on embedded defaults, keeps its data across a graceful restart", async () => {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-main-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { SYNTRA_DATA_DIR: dataDir, SYNTRA_PORT: String(port) };
+
+  const first = startServer(env);
+  await waitHealthy(base, first.output);
+  assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { status: "ready", database: "pglite" });
+  const signup = await fetch(`${base}/api/v1/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "ada@example.com", password: "a-long-password", org_name: "Acme" }),
+  });
+  assert.equal(signup.status, 201);
+  assert.equal((await fs.stat(path.join(dataDir, "master.key"))).mode & 0o777, 0o600);
+  first.child.kill("SIGTERM");
+  assert.equal(await first.exited, 0, first.output());
+  assert.match(first.output(), /shutting down/);
+
+  const second = startServer(env);
+  await waitHealthy(base, second.output);
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "ada@example.com", password: "a-long-password" }),
+  });
+  assert.equal(login.status, 200, "the account survived the restart");
+  second.child.kill("SIGTERM");
+  assert.equal(await second.exited, 0);
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+test("a bad setting stops start-up with exit code 2 and names the variable", async () => {
+  const run = startServer({ SYNTRA_PORT: "not-a-port", DATABASE_URL: "mysql://nope", SYNTRA_DATA_DIR: os.tmpdir() });
+  assert.equal(await run.exited, 2);
+  assert.match(run.output(), /SYNTRA_PORT/);
+  assert.match(run.output(), /DATABASE_URL/);
+});
