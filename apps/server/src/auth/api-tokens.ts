@@ -37,6 +37,11 @@ export async function createApiToken(
       .where(and(eq(projects.id, input.project_id), eq(projects.orgId, owner.orgId)));
     if (!project) throw new AppError("UNPROCESSABLE", "project_id: no such project in this organization");
   }
+  if (input.expires_at && Date.parse(input.expires_at) <= deps.now().getTime()) {
+    throw new AppError("VALIDATION_ERROR", "body.expires_at: must be in the future", [
+      { path: "body.expires_at", message: "must be in the future" },
+    ]);
+  }
   // A token can never do more than its creator.
   const beyond = (input.scopes ?? []).filter((s) => !owner.permissions.has(s));
   if (beyond.length > 0) {

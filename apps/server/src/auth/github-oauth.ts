@@ -96,20 +96,31 @@ async function callGithub(deps: AppDeps, url: string, init: RequestInit): Promis
 }
 
 /**
- * Finds or creates the Syntra user of a GitHub account: a linked account signs in; an existing user with the
- * same verified email gets the account linked; otherwise the normal sign-up rules apply.
+ * Finds or creates the Syntra user of a GitHub account. A linked account signs in. A signed-in user connects
+ * the account to themselves. An existing user with the same email is linked only when Syntra itself knows the
+ * address is theirs (verified); otherwise anyone could pre-register a victim's email with a password and
+ * inherit their later GitHub sign-in. Everyone else goes through the normal sign-up rules.
  */
 export async function signInWithGithub(
   deps: AppDeps,
   identity: GithubIdentity,
-  inviteToken: string | undefined,
+  opts: { inviteToken: string | undefined; signedInUserId: string | null },
 ): Promise<{ userId: string; orgId: string | null }> {
   const [linked] = await deps.db
     .select({ userId: oauthAccounts.userId })
     .from(oauthAccounts)
     .where(and(eq(oauthAccounts.provider, "github"), eq(oauthAccounts.providerUserId, identity.id)))
     .limit(1);
-  if (linked) return { userId: linked.userId, orgId: (await firstMembership(deps.db, linked.userId))?.orgId ?? null };
+  if (linked) {
+    if (opts.signedInUserId && opts.signedInUserId !== linked.userId) {
+      throw new AppError("CONFLICT", "This GitHub account is already connected to another Syntra user");
+    }
+    return { userId: linked.userId, orgId: (await firstMembership(deps.db, linked.userId))?.orgId ?? null };
+  }
+  if (opts.signedInUserId) {
+    await linkGithub(deps, identity, opts.signedInUserId);
+    return { userId: opts.signedInUserId, orgId: (await firstMembership(deps.db, opts.signedInUserId))?.orgId ?? null };
+  }
   if (!identity.verifiedEmail) {
     throw new AppError("OAUTH_FAILED", "Your GitHub account has no verified primary email address");
   }
@@ -117,6 +128,12 @@ export async function signInWithGithub(
   let userId: string;
   let orgId: string | null;
   if (existing) {
+    if (!existing.emailVerifiedAt) {
+      throw new AppError(
+        "CONFLICT",
+        "An account with this email already exists: sign in with its password, then connect GitHub",
+      );
+    }
     userId = existing.id;
     orgId = (await firstMembership(deps.db, existing.id))?.orgId ?? null;
   } else {
@@ -125,14 +142,18 @@ export async function signInWithGithub(
       name: identity.name ?? identity.login,
       avatarUrl: identity.avatarUrl,
       emailVerified: true,
-      inviteToken,
+      inviteToken: opts.inviteToken,
     });
     userId = created.user.id;
     orgId = created.orgId;
   }
+  await linkGithub(deps, identity, userId);
+  return { userId, orgId };
+}
+
+async function linkGithub(deps: AppDeps, identity: GithubIdentity, userId: string): Promise<void> {
   await deps.db
     .insert(oauthAccounts)
     .values({ provider: "github", providerUserId: identity.id, userId, login: identity.login })
     .onConflictDoNothing();
-  return { userId, orgId };
 }

@@ -44,7 +44,7 @@ const callback = defineRoute({
   query: githubCallbackQuery,
   raw: true,
   audit: { action: "auth.login_github", resourceType: "user" },
-  handler: async ({ deps, query, req, reply, audit }) => {
+  handler: async ({ auth, deps, query, req, reply, audit }) => {
     const github = deps.config.github;
     if (!github) throw new AppError("NOT_FOUND", "GitHub sign-in is not configured on this installation");
     const saved = parseStateCookie(req.cookies[STATE_COOKIE]);
@@ -56,7 +56,11 @@ const callback = defineRoute({
       }
       if (!query.code) throw new AppError("OAUTH_FAILED", "GitHub sent no code");
       const identity = await fetchGithubIdentity(deps, github, query.code, `${deps.config.publicUrl}${CALLBACK_PATH}`);
-      const { userId, orgId } = await signInWithGithub(deps, identity, saved.invite ?? undefined);
+      const { userId, orgId } = await signInWithGithub(deps, identity, {
+        inviteToken: saved.invite ?? undefined,
+        // A browser that is signed in with a session connects GitHub to that account.
+        signedInUserId: auth?.method === "session" ? auth.user.id : null,
+      });
       const session = await createSession(deps, {
         userId,
         orgId,

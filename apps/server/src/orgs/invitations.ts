@@ -57,8 +57,8 @@ export async function revokeInvitation(db: Db, orgId: string, id: string): Promi
 }
 
 /**
- * Accepts an invitation for a user whose email it was sent to: adds the membership (or upgrades nothing if
- * already a member) and marks the invitation used. Runs inside the caller's transaction.
+ * Accepts an invitation for a user whose email it was sent to: adds the membership with the invited role and
+ * marks the invitation used. A user who is already a member gets CONFLICT. Runs inside the caller's transaction.
  */
 export async function acceptInvitation(
   tx: Db,
@@ -76,10 +76,21 @@ export async function acceptInvitation(
   if (inv.email.toLowerCase() !== input.email.toLowerCase()) {
     throw new AppError("INVITATION_INVALID", "This invitation was sent to a different email address");
   }
-  await tx
-    .insert(orgMembers)
-    .values({ orgId: inv.orgId, userId: input.userId, role: inv.role, invitedBy: inv.invitedBy, acceptedAt: input.now })
-    .onConflictDoNothing();
+  const [already] = await tx
+    .select({ role: orgMembers.role })
+    .from(orgMembers)
+    .where(and(eq(orgMembers.orgId, inv.orgId), eq(orgMembers.userId, input.userId)));
+  if (already) {
+    // The invitation stays usable: a role change is an admin's decision on the members page, not a side effect.
+    throw new AppError("CONFLICT", `You are already a member of this organization (as ${already.role})`);
+  }
+  await tx.insert(orgMembers).values({
+    orgId: inv.orgId,
+    userId: input.userId,
+    role: inv.role,
+    invitedBy: inv.invitedBy,
+    acceptedAt: input.now,
+  });
   await tx
     .update(invitations)
     .set({ acceptedAt: input.now, acceptedBy: input.userId })

@@ -78,6 +78,7 @@ export async function changeMemberRole(
   input: { orgId: string; actorRole: OrgRole; userId: string; role: OrgRole },
 ): Promise<Member> {
   return db.transaction(async (tx) => {
+    await lockMemberships(tx, input.orgId);
     const target = await findMembership(tx, input.orgId, input.userId);
     if (!target) throw notFound("Member");
     if ((target.role === "owner" || input.role === "owner") && input.actorRole !== "owner") {
@@ -101,6 +102,7 @@ export async function removeMember(
   input: { orgId: string; actorRole: OrgRole; userId: string },
 ): Promise<void> {
   await db.transaction(async (tx) => {
+    await lockMemberships(tx, input.orgId);
     const target = await findMembership(tx, input.orgId, input.userId);
     if (!target) throw notFound("Member");
     if (target.role === "owner") {
@@ -109,6 +111,12 @@ export async function removeMember(
     }
     await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, input.orgId), eq(orgMembers.userId, input.userId)));
   });
+}
+
+// Role changes and removals in one organization run one at a time: otherwise two owners demoting each other at
+// once would each still see the other as owner, and the organization would be left with none.
+async function lockMemberships(tx: Db, orgId: string): Promise<void> {
+  await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId)).for("no key update");
 }
 
 async function assertAnotherOwner(db: Db, orgId: string): Promise<void> {

@@ -17,10 +17,6 @@ export const createTokenBody = z
   .refine((b) => (b.type === "prj") === (b.project_id !== undefined), {
     message: "project_id is required for prj tokens and not allowed otherwise",
     path: ["project_id"],
-  })
-  .refine((b) => b.expires_at === undefined || Date.parse(b.expires_at) > Date.now(), {
-    message: "must be in the future",
-    path: ["expires_at"],
   });
 export type CreateTokenBody = z.infer<typeof createTokenBody>;
 

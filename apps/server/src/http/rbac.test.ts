@@ -1,0 +1,413 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { type OrgRole, orgRoles } from "@syntra/contracts";
+import { allRoutes } from "../routes";
+import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
+import type { AnyRouteSpec } from "./route";
+
+// Every route, every role: the expected outcome comes from the matrix below, written from the product's rules,
+// not from rolePermissions, so a wrong permission on a route (or in the role table) shows up here.
+
+/** Routes anyone may call, signed in or not. */
+const PUBLIC = new Set([
+  "GET /healthz",
+  "GET /readyz",
+  "POST /api/v1/auth/signup",
+  "POST /api/v1/auth/login",
+  "GET /api/v1/auth/providers",
+  "GET /api/v1/auth/github",
+  "GET /api/v1/auth/github/callback",
+]);
+
+/** What every signed-in member may do about their own account, whatever their role. */
+const SELF_SERVICE = new Set([
+  "GET /api/v1/me",
+  "POST /api/v1/auth/logout",
+  "POST /api/v1/invitations/accept",
+  "POST /api/v1/tokens",
+  "GET /api/v1/tokens",
+  "DELETE /api/v1/tokens/:tokenId",
+]);
+
+/** Reads kept from viewers and developers. */
+const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
+
+/** Developers change what they deploy: projects, their services and the services' environment. */
+const isDeveloperWrite = (key: string) => /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services)(\/|$)/.test(key);
+
+/** The access matrix: may a member with this role make this call? */
+function expectedAccess(role: OrgRole, key: string): "allowed" | "forbidden" {
+  if (PUBLIC.has(key) || SELF_SERVICE.has(key)) return "allowed";
+  if (role === "owner" || role === "admin") return "allowed";
+  if (key.startsWith("GET ")) return ADMIN_ONLY_READS.has(key) ? "forbidden" : "allowed";
+  return role === "developer" && isDeveloperWrite(key) ? "allowed" : "forbidden";
+}
+
+interface Caller {
+  role: OrgRole;
+  email: string;
+  cookie: string;
+}
+
+/** Path parameters; the main server, project and service fill their own by default. */
+type PathIds = Partial<
+  Record<"serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key", string>
+>;
+
+/** A request that succeeds (with status `ok`) when the caller may make it. */
+interface ValidCall {
+  ids?: PathIds;
+  query?: string;
+  body?: unknown;
+  /** Overrides the caller's own session (logout gets a session of its own). */
+  as?: Credential;
+  ok: 200 | 201 | 204 | 302;
+}
+
+let t: TestApp;
+let callers: Record<OrgRole, Caller>;
+let main: { serverId: string; projectId: string; serviceId: string };
+let seq = 0;
+const unique = (prefix: string) => `${prefix}-${++seq}`;
+const uniqueEmail = (prefix: string) => `${unique(prefix)}@example.com`;
+const routeKey = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+const ownerCookie = (): Credential => ({ cookie: callers.owner.cookie });
+
+/** Makes a call as the owner that must succeed, and returns its data. */
+// biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON
+async function asOwner(method: string, url: string, body?: unknown): Promise<any> {
+  const res = await t.call(method, url, { as: ownerCookie(), body });
+  if (res.status >= 300) throw new Error(`setup ${method} ${url} failed ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body?.data;
+}
+
+const imageService = (name: string, serverId: string) => ({
+  name,
+  server_id: serverId,
+  source_type: "image",
+  source_config: { image: "registry.local:5000/acme/web", tag: "v1" },
+  port: 8080,
+});
+
+const invite = (email: string, role: OrgRole): Promise<{ id: string; token: string }> =>
+  asOwner("POST", "/api/v1/org/invitations", { email, role });
+
+/** Signs in again, so the returned session can be ended without ending the caller's usual one. */
+async function freshSession(email: string): Promise<string> {
+  const res = await t.call("POST", "/api/v1/auth/login", { body: { email, password: TEST_PASSWORD } });
+  const cookie = String(res.headers["set-cookie"] ?? "").match(/syntra_session=([^;]+)/)?.[1];
+  if (!cookie) throw new Error(`login of ${email} failed ${res.status}: ${JSON.stringify(res.body)}`);
+  return cookie;
+}
+
+/** A token of the caller's own, which only they can revoke. */
+async function ownToken(c: Caller): Promise<string> {
+  const res = await t.call("POST", "/api/v1/tokens", { as: { cookie: c.cookie }, body: { name: unique("revoked") } });
+  if (res.status !== 201) throw new Error(`${c.role} cannot create a token: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.id;
+}
+
+const throwawayMember = async () => (await t.member(ownerCookie(), uniqueEmail("member"), "viewer")).userId;
+const throwawayServer = async () => (await asOwner("POST", "/api/v1/servers", { name: unique("server") })).server_id;
+const throwawayProject = async () => (await asOwner("POST", "/api/v1/projects", { name: unique("project") })).id;
+const throwawayService = async () =>
+  (await asOwner("POST", `/api/v1/projects/${main.projectId}/services`, imageService(unique("svc"), main.serverId))).id;
+async function throwawayEnvKey(): Promise<string> {
+  const key = `TMP_${++seq}`;
+  await asOwner("PUT", `/api/v1/services/${main.serviceId}/env`, { variables: [{ key, value: "temporary" }] });
+  return key;
+}
+
+const read = (): ValidCall => ({ ok: 200 });
+
+/** One valid request per route. A route missing here fails the suite: add it, with the status it answers. */
+const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> = {
+  "GET /healthz": read,
+  "GET /readyz": read,
+  "POST /api/v1/auth/signup": async () => {
+    const email = uniqueEmail("signup");
+    return { body: { email, password: TEST_PASSWORD, invite_token: (await invite(email, "viewer")).token }, ok: 201 };
+  },
+  "POST /api/v1/auth/login": (c) => ({ body: { email: c.email, password: TEST_PASSWORD }, ok: 200 }),
+  "POST /api/v1/auth/logout": async (c) => ({ as: { cookie: await freshSession(c.email) }, ok: 204 }),
+  "GET /api/v1/auth/providers": read,
+  "GET /api/v1/auth/github": () => ({ ok: 302 }),
+  "GET /api/v1/auth/github/callback": () => ({ query: "error=access_denied", ok: 302 }),
+  "GET /api/v1/me": read,
+  "POST /api/v1/invitations/accept": async (c) => {
+    const inv = await t.call("POST", "/api/v1/org/invitations", {
+      as: otherOrgOwner,
+      body: { email: c.email, role: "viewer" },
+    });
+    return { body: { token: inv.body.data.token }, ok: 200 };
+  },
+  "POST /api/v1/tokens": () => ({ body: { name: unique("token") }, ok: 201 }),
+  "GET /api/v1/tokens": read,
+  "DELETE /api/v1/tokens/:tokenId": async (c) => ({ ids: { tokenId: await ownToken(c) }, ok: 204 }),
+  "GET /api/v1/org": read,
+  "PATCH /api/v1/org": () => ({ body: { name: "Acme" }, ok: 200 }),
+  "GET /api/v1/org/members": read,
+  "PATCH /api/v1/org/members/:userId": async () => ({
+    ids: { userId: await throwawayMember() },
+    body: { role: "developer" },
+    ok: 200,
+  }),
+  "DELETE /api/v1/org/members/:userId": async () => ({ ids: { userId: await throwawayMember() }, ok: 204 }),
+  "POST /api/v1/org/invitations": () => ({ body: { email: uniqueEmail("invitee"), role: "developer" }, ok: 201 }),
+  "GET /api/v1/org/invitations": read,
+  "DELETE /api/v1/org/invitations/:invitationId": async () => ({
+    ids: { invitationId: (await invite(uniqueEmail("withdrawn"), "viewer")).id },
+    ok: 204,
+  }),
+  "GET /api/v1/servers": read,
+  "GET /api/v1/servers/:serverId": read,
+  "POST /api/v1/servers": () => ({ body: { name: unique("server") }, ok: 201 }),
+  "PATCH /api/v1/servers/:serverId": () => ({ body: { tags: ["edge"] }, ok: 200 }),
+  "DELETE /api/v1/servers/:serverId": async () => ({ ids: { serverId: await throwawayServer() }, ok: 204 }),
+  "GET /api/v1/servers/:serverId/metrics": read,
+  "GET /api/v1/projects": read,
+  "GET /api/v1/projects/:projectId": read,
+  "POST /api/v1/projects": () => ({ body: { name: unique("project") }, ok: 201 }),
+  "PATCH /api/v1/projects/:projectId": () => ({ body: { description: "walked by rbac.test" }, ok: 200 }),
+  "DELETE /api/v1/projects/:projectId": async () => ({ ids: { projectId: await throwawayProject() }, ok: 204 }),
+  "GET /api/v1/projects/:projectId/services": read,
+  "POST /api/v1/projects/:projectId/services": () => ({ body: imageService(unique("svc"), main.serverId), ok: 201 }),
+  "GET /api/v1/services/:serviceId": read,
+  "PATCH /api/v1/services/:serviceId": () => ({ body: { replicas: 2 }, ok: 200 }),
+  "DELETE /api/v1/services/:serviceId": async () => ({ ids: { serviceId: await throwawayService() }, ok: 204 }),
+  "GET /api/v1/services/:serviceId/env": read,
+  "PUT /api/v1/services/:serviceId/env": () => ({
+    body: { variables: [{ key: `SET_${++seq}`, value: "v" }] },
+    ok: 200,
+  }),
+  "DELETE /api/v1/services/:serviceId/env/:key": async () => ({ ids: { key: await throwawayEnvKey() }, ok: 204 }),
+  "GET /api/v1/audit-logs": read,
+};
+
+function pathOf(url: string, ids: PathIds): string {
+  return url.replace(/:(\w+)/g, (_, name: string) => {
+    const id = ids[name as keyof PathIds];
+    if (!id) throw new Error(`${url}: no id for :${name}; give one in the route's entry of validCalls`);
+    return encodeURIComponent(id);
+  });
+}
+
+const MISSING = "has no entry in validCalls (http/rbac.test.ts): add a valid request for it";
+
+/** Makes a route's valid request as the caller (or with no credential); undefined when the table has none. */
+async function callValid(
+  route: AnyRouteSpec,
+  caller: Caller,
+  anonymous = false,
+): Promise<{ res: ApiAnswer; ok: number } | undefined> {
+  const build = validCalls[routeKey(route)];
+  if (!build) return undefined;
+  const v = await build(caller);
+  const url = pathOf(route.url, { ...main, ...v.ids }) + (v.query ? `?${v.query}` : "");
+  const as = anonymous ? null : (v.as ?? { cookie: caller.cookie });
+  return { res: await t.call(route.method, url, { as, body: v.body }), ok: v.ok };
+}
+
+/** Null when the answer is an error envelope with this code and status, else what differs. */
+function errorProblem(res: ApiAnswer, status: number, code: string): string | null {
+  const error = res.body?.error;
+  if (res.status !== status || res.body?.success !== false || error?.code !== code) {
+    return `expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
+  }
+  if (!/^req_/.test(error.request_id) || error.request_id !== res.headers["x-request-id"]) {
+    return `error envelope without the request id: ${JSON.stringify(error)}`;
+  }
+  return null;
+}
+
+let otherOrgOwner: { cookie: string };
+
+before(async () => {
+  t = await createTestApp({
+    GITHUB_CLIENT_ID: "rbac-test",
+    GITHUB_CLIENT_SECRET: "rbac-test-secret",
+    SYNTRA_OPEN_SIGNUP: "true",
+  });
+  const owner = await t.signup("owner@example.com", { orgName: "Acme" });
+  // A second organization whose invitations every caller can accept (they are already in Acme).
+  otherOrgOwner = { cookie: (await t.signup("other-owner@example.com", { orgName: "Other" })).cookie };
+  callers = { owner: { role: "owner", email: "owner@example.com", cookie: owner.cookie } } as typeof callers;
+  const serverId = (await asOwner("POST", "/api/v1/servers", { name: "main" })).server_id;
+  const projectId = (await asOwner("POST", "/api/v1/projects", { name: "Shop" })).id;
+  const serviceId = (await asOwner("POST", `/api/v1/projects/${projectId}/services`, imageService("web", serverId))).id;
+  main = { serverId, projectId, serviceId };
+  await asOwner("PUT", `/api/v1/services/${serviceId}/env`, { variables: [{ key: "API_KEY", value: "s3cret-value" }] });
+  await invite("pending@example.com", "developer");
+  for (const role of ["admin", "developer", "viewer"] as const) {
+    const email = `${role}@example.com`;
+    callers[role] = { role, email, cookie: (await t.member(ownerCookie(), email, role)).cookie };
+  }
+});
+after(() => t.close());
+
+test("every route has a valid request in this file, and every entry names a route", () => {
+  const keys = allRoutes.map(routeKey);
+  const missing = keys.filter((k) => !(k in validCalls));
+  assert.deepEqual(missing, [], `add a valid request to validCalls in http/rbac.test.ts for: ${missing.join(", ")}`);
+  assert.deepEqual(
+    Object.keys(validCalls).filter((k) => !keys.includes(k)),
+    [],
+    "validCalls holds routes that no longer exist",
+  );
+});
+
+test("env values: viewers see them masked, developers may reveal them, viewers may not", async () => {
+  const url = `/api/v1/services/${main.serviceId}/env`;
+  const masked = await t.call("GET", url, { as: { cookie: callers.viewer.cookie } });
+  assert.equal(masked.status, 200);
+  assert.deepEqual(masked.body.data, [{ key: "API_KEY", value: "********", is_secret: true, masked: true }]);
+
+  const revealed = await t.call("GET", `${url}?reveal=true`, { as: { cookie: callers.developer.cookie } });
+  assert.equal(revealed.status, 200);
+  assert.deepEqual(revealed.body.data, [{ key: "API_KEY", value: "s3cret-value", is_secret: true, masked: false }]);
+
+  const peek = await t.call("GET", `${url}?reveal=true`, { as: { cookie: callers.viewer.cookie } });
+  assert.equal(errorProblem(peek, 403, "FORBIDDEN"), null);
+  assert.doesNotMatch(JSON.stringify(peek.body), /s3cret-value/);
+});
+
+for (const role of orgRoles) {
+  test(`${role}: every route answers as the access matrix says`, async () => {
+    const problems: string[] = [];
+    for (const route of allRoutes) {
+      const key = routeKey(route);
+      const answer = await callValid(route, callers[role]);
+      if (!answer) {
+        problems.push(`${key} ${MISSING}`);
+        continue;
+      }
+      const { res, ok } = answer;
+      if (expectedAccess(role, key) === "forbidden") {
+        const problem = errorProblem(res, 403, "FORBIDDEN");
+        if (problem) problems.push(`${key} should be forbidden to ${role}: ${problem}`);
+      } else if (res.status !== ok) {
+        problems.push(
+          `${key} should answer ${ok} to ${role}, got ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`,
+        );
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+}
+
+test("without credentials every non-public route answers 401 UNAUTHORIZED, public ones work", async () => {
+  const problems: string[] = [];
+  for (const route of allRoutes) {
+    const key = routeKey(route);
+    const answer = await callValid(route, callers.owner, true);
+    if (!answer) {
+      problems.push(`${key} ${MISSING}`);
+      continue;
+    }
+    const { res, ok } = answer;
+    const problem = PUBLIC.has(key)
+      ? res.status === ok
+        ? null
+        : `answered ${res.status}, expected ${ok}`
+      : errorProblem(res, 401, "UNAUTHORIZED");
+    if (problem) problems.push(`${key}: ${problem}`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+/** Creates an API token with a session cookie and returns the secret. */
+async function tokenFor(cookie: string, body: Record<string, unknown>): Promise<Credential> {
+  const res = await t.call("POST", "/api/v1/tokens", { as: { cookie }, body });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return { token: res.body.data.token };
+}
+
+test("a viewer's API token carries the viewer's role: reads pass, mutations answer 403", async () => {
+  const token = await tokenFor(callers.viewer.cookie, { name: "viewer-cli" });
+  assert.equal((await t.call("GET", "/api/v1/projects", { as: token })).status, 200);
+  const create = await t.call("POST", "/api/v1/projects", { as: token, body: { name: "by-viewer-token" } });
+  assert.equal(errorProblem(create, 403, "FORBIDDEN"), null);
+  const env = await t.call("PUT", `/api/v1/services/${main.serviceId}/env`, {
+    as: token,
+    body: { variables: [{ key: "API_KEY", value: "overwritten" }] },
+  });
+  assert.equal(errorProblem(env, 403, "FORBIDDEN"), null);
+});
+
+test("a token's scopes narrow its owner's role", async () => {
+  const token = await tokenFor(callers.owner.cookie, { name: "read-only", scopes: ["projects:read"] });
+  assert.equal((await t.call("GET", "/api/v1/projects", { as: token })).status, 200);
+  const create = await t.call("POST", "/api/v1/projects", { as: token, body: { name: "by-scoped-token" } });
+  assert.equal(errorProblem(create, 403, "FORBIDDEN"), null);
+  assert.equal(errorProblem(await t.call("GET", "/api/v1/servers", { as: token }), 403, "FORBIDDEN"), null);
+});
+
+test("a project token sees its project only: others answer 404, servers 403", async () => {
+  const other = await asOwner("POST", "/api/v1/projects", { name: "Other" });
+  const otherService = await asOwner(
+    "POST",
+    `/api/v1/projects/${other.id}/services`,
+    imageService("api", main.serverId),
+  );
+  const token = await tokenFor(callers.owner.cookie, { name: "ci", type: "prj", project_id: main.projectId });
+
+  const list = await t.call("GET", "/api/v1/projects", { as: token });
+  assert.equal(list.status, 200);
+  assert.deepEqual(
+    list.body.data.map((p: { id: string }) => p.id),
+    [main.projectId],
+  );
+  assert.equal((await t.call("GET", `/api/v1/services/${main.serviceId}`, { as: token })).status, 200);
+  for (const url of [
+    `/api/v1/projects/${other.id}`,
+    `/api/v1/projects/${other.id}/services`,
+    `/api/v1/services/${otherService.id}`,
+    `/api/v1/services/${otherService.id}/env`,
+  ]) {
+    const res = await t.call("GET", url, { as: token });
+    assert.equal(errorProblem(res, 404, "NOT_FOUND"), null, url);
+    assert.doesNotMatch(JSON.stringify(res.body), /Other|"api"/, url);
+  }
+  assert.equal(errorProblem(await t.call("GET", "/api/v1/servers", { as: token }), 403, "FORBIDDEN"), null);
+});
+
+test("a token follows its owner's current role: a demotion or a removal takes effect at once", async () => {
+  const dev = await t.member(ownerCookie(), uniqueEmail("demoted"), "developer");
+  const token = await tokenFor(dev.cookie, { name: "laptop" });
+  const createProject = () => t.call("POST", "/api/v1/projects", { as: token, body: { name: unique("project") } });
+  assert.equal((await createProject()).status, 201);
+  await asOwner("PATCH", `/api/v1/org/members/${dev.userId}`, { role: "viewer" });
+  assert.equal(errorProblem(await createProject(), 403, "FORBIDDEN"), null);
+  await asOwner("DELETE", `/api/v1/org/members/${dev.userId}`);
+  for (const as of [token, { cookie: dev.cookie }]) {
+    assert.equal(errorProblem(await t.call("GET", "/api/v1/projects", { as }), 403, "FORBIDDEN"), null);
+  }
+});
+
+test("a project token ends with its project", async () => {
+  const doomed = await throwawayProject();
+  const token = await tokenFor(callers.owner.cookie, { name: "doomed-ci", type: "prj", project_id: doomed });
+  assert.equal((await t.call("GET", "/api/v1/projects", { as: token })).status, 200);
+  await asOwner("DELETE", `/api/v1/projects/${doomed}`);
+  // Were it only unlinked from the project, it would reach every project of the organization.
+  assert.equal(errorProblem(await t.call("GET", "/api/v1/projects", { as: token }), 401, "UNAUTHORIZED"), null);
+});
+
+test("an invitation for someone already in the organization is refused and stays unused", async () => {
+  const viewer = await t.member(ownerCookie(), uniqueEmail("promoted"), "viewer");
+  const me = await t.call("GET", "/api/v1/me", { as: { cookie: viewer.cookie } });
+  const email = me.body.data.user.email;
+  const { token } = await invite(email, "admin");
+  const accepted = await t.call("POST", "/api/v1/invitations/accept", {
+    as: { cookie: viewer.cookie },
+    body: { token },
+  });
+  assert.equal(errorProblem(accepted, 409, "CONFLICT"), null);
+  const current = await t.call("GET", "/api/v1/me", { as: { cookie: viewer.cookie } });
+  assert.equal(current.body.data.org.role, "viewer", "no silent promotion");
+  const pending = await t.call("GET", "/api/v1/org/invitations", { as: ownerCookie() });
+  assert.ok(
+    pending.body.data.some((i: { email: string }) => i.email === email),
+    "the invitation was not used up",
+  );
+});
