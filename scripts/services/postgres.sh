@@ -4,7 +4,18 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 state="$root/.test-services/postgres"
-port="${SYNTRA_TEST_PG_PORT:-54329}"
+
+# Something already listening on the port (another checkout's test server, say)?
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The port this cluster uses: remembered from its first start, else the first free one from 54329 up.
+choose_port() {
+  if [ -f "$state/port" ]; then cat "$state/port"; return; fi
+  local p="${SYNTRA_TEST_PG_PORT:-54329}"
+  while port_busy "$p"; do p=$((p + 1)); done
+  echo "$p" > "$state/port"
+  echo "$p"
+}
 
 pg_bin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
@@ -28,11 +39,13 @@ start() {
   install_postgres
   local bin; bin=$(pg_bin)
   mkdir -p "$state"
+  local port; port=$(choose_port)
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$state"; fi
   if [ ! -f "$state/data/PG_VERSION" ]; then
     as_owner "$bin/initdb" -D "$state/data" -U postgres --auth=trust -E UTF8 >/dev/null
   fi
   if ! as_owner "$bin/pg_ctl" -D "$state/data" status >/dev/null 2>&1; then
+    if port_busy "$port"; then echo "postgres: port $port is taken; remove $state/port to pick another" >&2; exit 1; fi
     as_owner "$bin/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $state -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
       start >/dev/null

@@ -1,25 +1,42 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { type Database, openDatabase } from "../db/client";
-import { migrate } from "../db/migrate";
+import { migrate, readMigrations } from "../db/migrate";
 
 /** Which store the suite runs on: PGlite unless TEST_DATABASE_URL names a PostgreSQL server. */
 export const testStore: "pglite" | "postgres" = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
 
 let template: Promise<string> | undefined;
 
-// initdb + migrations cost seconds in PGlite, so they run once; each test app starts from a copy.
+/**
+ * initdb and the migrations cost seconds in PGlite, so a migrated database is made once per set of migrations
+ * (shared by every test process through a folder named by their hash) and each test app starts from a copy.
+ */
 async function pgliteTemplate(): Promise<string> {
   template ??= (async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-template-"));
-    const db = await openDatabase({ dataDir: dir });
+    const hash = createHash("sha256");
+    for (const m of await readMigrations()) hash.update(m.version).update(m.sql);
+    const dir = path.join(os.tmpdir(), `syntra-pglite-template-${hash.digest("hex").slice(0, 16)}`);
+    if (await exists(path.join(dir, "pglite", "PG_VERSION"))) return dir;
+    const building = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-template-build-"));
+    const db = await openDatabase({ dataDir: building });
     await migrate(db);
     await db.close();
+    // Another process may have finished first; either copy is as good.
+    await fs.rename(building, dir).catch(() => fs.rm(building, { recursive: true, force: true }));
     return dir;
   })();
   return template;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A migrated, empty database of its own and a data dir, removed by `drop`. */
