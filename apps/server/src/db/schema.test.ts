@@ -39,6 +39,21 @@ test("the Drizzle schema and the migrated database have the same tables and colu
   }
 });
 
+test("every Drizzle enum has exactly the values, in order, of the database's enum type", async () => {
+  const rows = await database.rawTransaction((tx) =>
+    tx.query<{ typname: string; enumlabel: string }>(
+      "SELECT t.typname, e.enumlabel FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid ORDER BY t.typname, e.enumsortorder",
+    ),
+  );
+  const inDb = new Map<string, string[]>();
+  for (const r of rows) inDb.set(r.typname, [...(inDb.get(r.typname) ?? []), r.enumlabel]);
+  const enums = (Object.values(schema) as unknown[]).filter(
+    (v): v is { enumName: string; enumValues: string[] } => typeof v === "function" && "enumName" in v,
+  );
+  assert.equal(enums.length, inDb.size);
+  for (const e of enums) assert.deepEqual(e.enumValues, inDb.get(e.enumName), `enum ${e.enumName}`);
+});
+
 test("migrating again applies nothing; a failing migration leaves no trace", async () => {
   assert.deepEqual(await migrate(database), []);
   const all = await readMigrations();

@@ -13,7 +13,7 @@ import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
  * The control plane's status of a deployment (the `deployment_status` column). Not the agent's
  * `deploymentStatus` of `deploy_status` messages, which tracks the steps inside `deploying`.
  */
-export const deploymentRecordStatus = z.enum([
+export const deploymentRecordStatuses = [
   "queued",
   "building",
   "pushing",
@@ -22,11 +22,13 @@ export const deploymentRecordStatus = z.enum([
   "failed",
   "rolled_back",
   "cancelled",
-]);
+] as const;
+export const deploymentRecordStatus = z.enum(deploymentRecordStatuses);
 export type DeploymentRecordStatus = z.infer<typeof deploymentRecordStatus>;
 
 /** What started a deployment (the `trigger_type` column). */
-export const triggerType = z.enum(["manual", "git_push", "workflow", "rollback", "api", "schedule"]);
+export const triggerTypes = ["manual", "git_push", "workflow", "rollback", "api", "schedule"] as const;
+export const triggerType = z.enum(triggerTypes);
 export type TriggerType = z.infer<typeof triggerType>;
 
 const durationMs = z.number().int().nonnegative();

@@ -6,14 +6,16 @@ import { aiAnalysis } from "./ai";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
 
 /** Lifecycle of an issue (the `issue_status` column); `regressed` is set by ingest when a resolved issue recurs. */
-export const issueStatus = z.enum(["unresolved", "resolved", "ignored", "regressed"]);
+export const issueStatuses = ["unresolved", "resolved", "ignored", "regressed"] as const;
+export const issueStatus = z.enum(issueStatuses);
 export type IssueStatus = z.infer<typeof issueStatus>;
 
 /** Statuses a user can filter on or set; `regressed` is only ever set by ingest. */
 const userIssueStatus = z.enum(["unresolved", "resolved", "ignored"]);
 
 /** How bad an issue is (the `issue_severity` column). */
-export const issueSeverity = z.enum(["critical", "high", "medium", "low"]);
+export const issueSeverities = ["critical", "high", "medium", "low"] as const;
+export const issueSeverity = z.enum(issueSeverities);
 export type IssueSeverity = z.infer<typeof issueSeverity>;
 
 const count = z.number().int().nonnegative();

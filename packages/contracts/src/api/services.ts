@@ -44,7 +44,7 @@ export const sourceConfigSchemas = {
   nixpacks: z.strictObject({ build_context: repoPath.default(".") }),
   docker_compose: z.strictObject({ compose_path: repoPath.default("docker-compose.yml") }),
 } as const;
-export const sourceTypes = ["image", "dockerfile", "nixpacks", "docker_compose"] as const;
+export const sourceTypes = ["dockerfile", "nixpacks", "image", "docker_compose"] as const;
 export type SourceType = (typeof sourceTypes)[number];
 export type SourceConfig = { [K in SourceType]: z.infer<(typeof sourceConfigSchemas)[K]> }[SourceType];
 
