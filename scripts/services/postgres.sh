@@ -3,7 +3,8 @@
 # Usage: postgres.sh start|stop. `start` prints the connection URL on its last line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-state="$root/.test-services/postgres"
+# Outside the checkout: as root the server runs as the postgres user, who may not be allowed into it.
+state="${TMPDIR:-/tmp}/syntra-test-postgres-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
 
 # Something already listening on the port (another checkout's test server, say)?
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -32,7 +33,7 @@ install_postgres() {
 
 # PostgreSQL refuses to run as root; as root the cluster belongs to the postgres system user.
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 start() {
