@@ -54,7 +54,7 @@ async function waitHealthy(base: string, output: () => string): Promise<void> {
 }
 
 test("the control plane starts on embedded defaults, keeps its data across a graceful restart", async () => {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-main-"));
+  const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-main-")), "data");
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { SYNTRA_DATA_DIR: dataDir, SYNTRA_PORT: String(port) };
@@ -69,6 +69,7 @@ test("the control plane starts on embedded defaults, keeps its data across a gra
   });
   assert.equal(signup.status, 201);
   assert.equal((await fs.stat(path.join(dataDir, "master.key"))).mode & 0o777, 0o600);
+  assert.equal((await fs.stat(path.join(dataDir, "pglite"))).mode & 0o077, 0, "database files are private");
   first.child.kill("SIGTERM");
   assert.equal(await first.exited, 0, first.output());
   assert.match(first.output(), /shutting down/);

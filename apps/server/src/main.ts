@@ -1,3 +1,4 @@
+import fs from "node:fs/promises";
 import pino from "pino";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
@@ -11,6 +12,8 @@ import { loadKeyring } from "./secrets/keyring";
 
 async function start(config: Config): Promise<void> {
   const logger = pino(loggerOptions(config.logLevel));
+  // The data dir holds the database and the master key: this user only.
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase(config);
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ applied }, "database migrated");

@@ -34,7 +34,8 @@ export async function openDatabase(opts: { databaseUrl?: string | undefined; dat
 }
 
 async function openPglite(dir: string): Promise<Database> {
-  await fs.mkdir(dir, { recursive: true });
+  // Database files hold account data: readable by this user only.
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const client = await PGlite.create(dir, { extensions: { uuid_ossp, pgcrypto } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

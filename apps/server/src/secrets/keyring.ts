@@ -57,7 +57,7 @@ export async function loadKeyring(opts: {
     primary = fromFile;
   } else {
     primary = toMasterKey(randomBytes(32));
-    await fs.mkdir(opts.dataDir, { recursive: true });
+    await fs.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
     await fs.writeFile(file, `${primary.key.toString("base64")}\n`, { mode: 0o600, flag: "wx" });
   }
   const all = [primary, ...older];
