@@ -9,12 +9,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 pg_url=$(bash scripts/services/postgres.sh start | tail -n 1)
+bash scripts/services/docker.sh start
+bash scripts/services/caddy.sh start
 
 echo "== type-check and lint"
 npx tsc -b tsconfig.json
 npx biome check .
 
-mapfile -t all_tests < <(find apps packages -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep '^apps/server/')
 
 run() {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import cookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { registerAgentSocket } from "./agents/ws-route";
 import type { AppDeps } from "./deps";
 import { installErrorHandler } from "./http/error-handler";
 import { registerRoutes } from "./http/register-routes";
@@ -31,6 +32,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   });
   await app.register(cookie);
   installErrorHandler(app);
+  await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
   return app;
 }

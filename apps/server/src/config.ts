@@ -45,6 +45,14 @@ const envSchema = z.object({
   SYNTRA_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Syntra. */
   SYNTRA_TRUST_PROXY: bool.default(false),
+  /** How often agents send heartbeats, in seconds; a server is offline after 3 missed ones. */
+  SYNTRA_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How long the control plane waits for an agent to answer a command (restart, scale, logs), in seconds. */
+  SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Log level the control plane hands to its agents in hello_ack. */
+  SYNTRA_AGENT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** How many days of server heartbeat metrics are kept. */
+  SYNTRA_SERVER_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** GitHub OAuth app client id; with the secret, enables "Sign in with GitHub". */
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   /** GitHub OAuth app client secret. */
@@ -71,6 +79,12 @@ export interface Config {
   loginMaxAttempts: number;
   loginWindowSeconds: number;
   trustProxy: boolean;
+  agents: {
+    heartbeatSeconds: number;
+    commandTimeoutSeconds: number;
+    logLevel: "debug" | "info" | "warn" | "error";
+    metricsRetentionDays: number;
+  };
   github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
 }
 
@@ -111,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.SYNTRA_LOGIN_WINDOW_SECONDS,
     trustProxy: e.SYNTRA_TRUST_PROXY,
+    agents: {
+      heartbeatSeconds: e.SYNTRA_AGENT_HEARTBEAT_SECONDS,
+      commandTimeoutSeconds: e.SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS,
+      logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
+      metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
+    },
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? {

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AgentHub } from "./agents/hub";
 import type { LoginRateLimiter } from "./auth/login-rate-limit";
 import type { Config } from "./config";
 import type { Database, Db } from "./db/client";
@@ -6,6 +7,8 @@ import type { Keyring } from "./secrets/keyring";
 
 /** Everything domain code needs from the outside, handed in rather than imported. */
 export interface AppDeps {
+  /** The agents' WebSocket connections: commands to servers, their liveness and latest state. */
+  agents: AgentHub;
   config: Config;
   database: Database;
   db: Db;

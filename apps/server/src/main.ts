@@ -1,11 +1,14 @@
 import fs from "node:fs/promises";
 import pino from "pino";
+import { pruneServerMetrics } from "./agents/agent-servers";
+import { createAgentHub } from "./agents/hub";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
 import { pruneExpiredSessions } from "./auth/sessions";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/client";
 import { migrate } from "./db/migrate";
+import { deploymentEvents } from "./deployments/dispatch";
 import type { AppDeps } from "./deps";
 import { loggerOptions } from "./logger";
 import { loadKeyring } from "./secrets/keyring";
@@ -19,7 +22,9 @@ async function start(config: Config): Promise<void> {
   if (applied.length > 0) logger.info({ applied }, "database migrated");
   const keyring = await loadKeyring(config);
   const now = () => new Date();
+  const agents = createAgentHub(config, database.db, logger, now);
   const deps: AppDeps = {
+    agents,
     config,
     database,
     db: database.db,
@@ -29,9 +34,12 @@ async function start(config: Config): Promise<void> {
     now,
     fetch: globalThis.fetch,
   };
+  agents.start(deploymentEvents(deps));
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));
+    const keepFrom = new Date(now().getTime() - config.agents.metricsRetentionDays * 86_400_000);
+    pruneServerMetrics(database.db, keepFrom).catch((err: unknown) => logger.warn({ err }, "metrics pruning failed"));
   }, 3_600_000);
   pruner.unref();
 
@@ -41,8 +49,10 @@ async function start(config: Config): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     clearInterval(pruner);
-    // Stop accepting, let in-flight requests finish, then close the store so PGlite flushes to disk.
+    // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
+    // PGlite flushes to disk.
     await app.close();
+    await agents.close();
     await database.close();
     logger.info("stopped");
     process.exit(0);

@@ -2,6 +2,8 @@ import { auditRoutes } from "./audit/routes";
 import { githubRoutes } from "./auth/github-routes";
 import { authRoutes } from "./auth/routes";
 import { tokenRoutes } from "./auth/token-routes";
+import { deploymentRoutes } from "./deployments/routes";
+import { serviceCommandRoutes } from "./deployments/service-command-routes";
 import { healthRoutes } from "./health/routes";
 import type { AnyRouteSpec } from "./http/route";
 import { orgRoutes } from "./orgs/routes";
@@ -21,5 +23,7 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...projectRoutes,
   ...serviceRoutes,
   ...envRoutes,
+  ...deploymentRoutes,
+  ...serviceCommandRoutes,
   ...auditRoutes,
 ];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type OrgRole, orgRoles } from "@syntra/contracts";
 import { allRoutes } from "../routes";
+import { AgentPeer, eventually } from "../testing/agent-peer";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import type { AnyRouteSpec } from "./route";
 
@@ -32,8 +33,9 @@ const SELF_SERVICE = new Set([
 /** Reads kept from viewers and developers. */
 const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
 
-/** Developers change what they deploy: projects, their services and the services' environment. */
-const isDeveloperWrite = (key: string) => /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services)(\/|$)/.test(key);
+/** Developers change what they deploy: projects, their services, the services' environment and deployments. */
+const isDeveloperWrite = (key: string) =>
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments)(\/|$)/.test(key);
 
 /** The access matrix: may a member with this role make this call? */
 function expectedAccess(role: OrgRole, key: string): "allowed" | "forbidden" {
@@ -51,7 +53,10 @@ interface Caller {
 
 /** Path parameters; the main server, project and service fill their own by default. */
 type PathIds = Partial<
-  Record<"serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key", string>
+  Record<
+    "serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key" | "deploymentId",
+    string
+  >
 >;
 
 /** A request that succeeds (with status `ok`) when the caller may make it. */
@@ -66,7 +71,10 @@ interface ValidCall {
 
 let t: TestApp;
 let callers: Record<OrgRole, Caller>;
-let main: { serverId: string; projectId: string; serviceId: string };
+let main: { serverId: string; projectId: string; serviceId: string; deploymentId: string };
+/** A server whose agent never connects: deployments of its services stay queued. */
+let offlineServerId: string;
+let agent: AgentPeer;
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${++seq}`;
 const uniqueEmail = (prefix: string) => `${unique(prefix)}@example.com`;
@@ -112,6 +120,22 @@ const throwawayServer = async () => (await asOwner("POST", "/api/v1/servers", { 
 const throwawayProject = async () => (await asOwner("POST", "/api/v1/projects", { name: unique("project") })).id;
 const throwawayService = async () =>
   (await asOwner("POST", `/api/v1/projects/${main.projectId}/services`, imageService(unique("svc"), main.serverId))).id;
+/** Deploys the main service and waits until the answering agent has it running. */
+async function ranDeployment(): Promise<string> {
+  const id = (await asOwner("POST", `/api/v1/services/${main.serviceId}/deploy`, {})).id;
+  const done = () => t.call("GET", `/api/v1/deployments/${id}`, { as: ownerCookie() });
+  await eventually(async () => (await done()).body.data.status === "running");
+  return id;
+}
+/** A queued deployment (its service's server has no agent), which can be cancelled. */
+async function queuedDeployment(): Promise<string> {
+  const svc = await asOwner(
+    "POST",
+    `/api/v1/projects/${main.projectId}/services`,
+    imageService(unique("queued"), offlineServerId),
+  );
+  return (await asOwner("POST", `/api/v1/services/${svc.id}/deploy`, {})).id;
+}
 async function throwawayEnvKey(): Promise<string> {
   const key = `TMP_${++seq}`;
   await asOwner("PUT", `/api/v1/services/${main.serviceId}/env`, { variables: [{ key, value: "temporary" }] });
@@ -181,6 +205,22 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
     ok: 200,
   }),
   "DELETE /api/v1/services/:serviceId/env/:key": async () => ({ ids: { key: await throwawayEnvKey() }, ok: 204 }),
+  "POST /api/v1/services/:serviceId/deploy": () => ({ body: { image_tag: "v2" }, ok: 201 }),
+  // A newer deployment runs first, so the first one (which ran) is a valid target, not the current one.
+  "POST /api/v1/services/:serviceId/rollback": async () => {
+    await ranDeployment();
+    return { body: { deployment_id: main.deploymentId }, ok: 201 };
+  },
+  "GET /api/v1/services/:serviceId/deployments": read,
+  "GET /api/v1/deployments/:deploymentId": read,
+  "POST /api/v1/deployments/:deploymentId/cancel": async () => ({
+    ids: { deploymentId: await queuedDeployment() },
+    ok: 200,
+  }),
+  "POST /api/v1/services/:serviceId/restart": () => ({ ok: 200 }),
+  "POST /api/v1/services/:serviceId/scale": () => ({ body: { replicas: 1 }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/logs": read,
+  "POST /api/v1/services/:serviceId/exec": () => ({ body: { command: ["true"] }, ok: 200 }),
   "GET /api/v1/audit-logs": read,
 };
 
@@ -232,10 +272,16 @@ before(async () => {
   // A second organization whose invitations every caller can accept (they are already in Acme).
   otherOrgOwner = { cookie: (await t.signup("other-owner@example.com", { orgName: "Other" })).cookie };
   callers = { owner: { role: "owner", email: "owner@example.com", cookie: owner.cookie } } as typeof callers;
-  const serverId = (await asOwner("POST", "/api/v1/servers", { name: "main" })).server_id;
+  const created = await asOwner("POST", "/api/v1/servers", { name: "main" });
+  const serverId = created.server_id;
+  offlineServerId = (await asOwner("POST", "/api/v1/servers", { name: "offline" })).server_id;
   const projectId = (await asOwner("POST", "/api/v1/projects", { name: "Shop" })).id;
   const serviceId = (await asOwner("POST", `/api/v1/projects/${projectId}/services`, imageService("web", serverId))).id;
-  main = { serverId, projectId, serviceId };
+  // The main server's agent answers every command, so the agent routes can succeed for whoever may call them.
+  agent = (await AgentPeer.online(await t.agentUrl(), created.token, serverId)).peer;
+  agent.answerEverything();
+  main = { serverId, projectId, serviceId, deploymentId: "" };
+  main.deploymentId = await ranDeployment();
   await asOwner("PUT", `/api/v1/services/${serviceId}/env`, { variables: [{ key: "API_KEY", value: "s3cret-value" }] });
   await invite("pending@example.com", "developer");
   for (const role of ["admin", "developer", "viewer"] as const) {
@@ -243,7 +289,10 @@ before(async () => {
     callers[role] = { role, email, cookie: (await t.member(ownerCookie(), email, role)).cookie };
   }
 });
-after(() => t.close());
+after(async () => {
+  await agent.close();
+  await t.close();
+});
 
 test("every route has a valid request in this file, and every entry names a route", () => {
   const keys = allRoutes.map(routeKey);

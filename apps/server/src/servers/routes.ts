@@ -11,6 +11,7 @@ import {
 import { z } from "zod";
 import { requireOrg } from "../http/org-context";
 import { defineRoute } from "../http/route";
+import { serverMetricSeries } from "./metrics";
 import {
   createServer,
   deleteServer,
@@ -65,7 +66,7 @@ const create = defineRoute({
     audit({ resourceId: row.id, details: { name: row.name } });
     return {
       server_id: row.id,
-      install_command: installCommand(deps.config.publicUrl, token),
+      install_command: installCommand(deps.config.publicUrl, row.id, token),
       token,
       server: serializeServer(row),
     };
@@ -114,10 +115,9 @@ const metrics = defineRoute({
   params: serverParams,
   query: serverMetricsQuery,
   response: z.array(metricSeries),
-  handler: async ({ auth, deps, params }) => {
-    await getServer(deps.db, requireOrg(auth), params.serverId);
-    // Heartbeat metrics arrive with the agent hub; until a server has reported, there is nothing to chart.
-    return [];
+  handler: async ({ auth, deps, params, query }) => {
+    const row = await getServer(deps.db, requireOrg(auth), params.serverId);
+    return serverMetricSeries(deps.db, row.id, query, deps.now());
   },
 });
 

@@ -125,6 +125,6 @@ export async function deleteServer(db: Db, orgId: string, serverId: string): Pro
 }
 
 /** The one-liner that installs the agent on a machine and connects it with its token. */
-export function installCommand(publicUrl: string, token: string): string {
-  return `curl -fsSL ${publicUrl}/install/agent.sh | sudo SYNTRA_URL=${publicUrl} SYNTRA_TOKEN=${token} sh`;
+export function installCommand(publicUrl: string, serverId: string, token: string): string {
+  return `curl -fsSL ${publicUrl}/install/agent.sh | sudo SYNTRA_URL=${publicUrl} SYNTRA_SERVER_ID=${serverId} SYNTRA_TOKEN=${token} sh`;
 }

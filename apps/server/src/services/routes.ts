@@ -1,10 +1,13 @@
-import { createServiceBody, idParam, service, updateServiceBody } from "@syntra/contracts";
+import { createServiceBody, deployment, idParam, service, updateServiceBody } from "@syntra/contracts";
 import { z } from "zod";
+import { recentDeployments } from "../deployments/deployments";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { createService, deleteService, getService, listProjectServices, updateService } from "./services";
 
 const serviceParams = idParam("serviceId");
+/** How many deployments GET /services/:id shows. */
+const RECENT_DEPLOYMENTS = 5;
 const projectParams = idParam("projectId");
 
 const list = defineRoute({
@@ -46,12 +49,11 @@ const get = defineRoute({
   tag: "services",
   access: { permission: "services:read" },
   params: serviceParams,
-  response: service.extend({ recent_deployments: z.array(z.unknown()) }),
-  handler: async ({ auth, deps, params }) => ({
-    ...(await getService(deps, projectScope(auth), params.serviceId)),
-    // Deployments arrive with the agent hub; the field is part of the contract already.
-    recent_deployments: [],
-  }),
+  response: service.extend({ recent_deployments: z.array(deployment) }),
+  handler: async ({ auth, deps, params }) => {
+    const found = await getService(deps, projectScope(auth), params.serviceId);
+    return { ...found, recent_deployments: await recentDeployments(deps.db, found.id, RECENT_DEPLOYMENTS) };
+  },
 });
 
 const update = defineRoute({

@@ -2,9 +2,12 @@ import { Writable } from "node:stream";
 import type { OrgRole } from "@syntra/contracts";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
+import { createAgentHub } from "../agents/hub";
+import { AGENT_WS_PATH } from "../agents/ws-route";
 import { buildApp } from "../app";
 import { LoginRateLimiter } from "../auth/login-rate-limit";
 import { type Config, loadConfig } from "../config";
+import { deploymentEvents } from "../deployments/dispatch";
 import type { AppDeps } from "../deps";
 import { loggerOptions } from "../logger";
 import { loadKeyring } from "../secrets/keyring";
@@ -29,6 +32,8 @@ export interface TestApp {
   logs: string[];
   /** Moves the clock used by the app. */
   advanceClock(ms: number): void;
+  /** Starts listening on a loopback port (once) and returns the agents' WebSocket URL. */
+  agentUrl(): Promise<string>;
   call(
     method: string,
     url: string,
@@ -61,7 +66,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const logger = pino(loggerOptions(config.logLevel), sink);
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
+  const agents = createAgentHub(config, store.database.db, logger, now);
   const deps: AppDeps = {
+    agents,
     config,
     database: store.database,
     db: store.database.db,
@@ -71,7 +78,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     now,
     fetch: globalThis.fetch,
   };
+  agents.start(deploymentEvents(deps));
   const app = await buildApp(deps, { validateResponses: true });
+  let listening: Promise<string> | undefined;
 
   const call: TestApp["call"] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -128,11 +137,18 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     advanceClock: (ms) => {
       offset += ms;
     },
+    agentUrl: () => {
+      listening ??= app.listen({ host: "127.0.0.1", port: 0 }).then((address) => {
+        return `${address.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
+      });
+      return listening;
+    },
     call,
     signup,
     member,
     close: async () => {
       await app.close();
+      await agents.close();
       await store.drop();
     },
   };

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { isoTimestamp, stringRecord, uuid } from "../common";
+import { healthCheckConfig } from "../health-check";
 import { logLevel } from "../telemetry/logs";
 import { spanId, traceId } from "../telemetry/traces";
 import { deploymentPhase, deploymentStatus } from "../ws/agent-messages";
 import { execResponseData } from "../ws/commands";
-import { absolutePath, envVars } from "../ws/primitives";
+import { deployStrategy } from "../ws/deploy";
+import { absolutePath, envVars, wireErrorCode } from "../ws/primitives";
 import { gitBranch } from "./projects";
 import { imageTag } from "./services";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
@@ -52,11 +54,32 @@ export const deployment = z.object({
   trigger_type: triggerType,
   error_message: z.string().nullable(),
   rollback_from_id: uuid.nullable(),
+  /** The full image reference deployed (`docker.io/library/nginx:1.27`); null until known (builds). */
+  image: z.string().nullable(),
+  /** For `queued` deployments in lists: 1 for the next one to go out, after any deployment in flight. */
+  queue_position: z.number().int().positive().optional(),
   created_at: isoTimestamp,
   started_at: isoTimestamp.nullable(),
   finished_at: isoTimestamp.nullable(),
 });
 export type Deployment = z.infer<typeof deployment>;
+
+/**
+ * The non-secret service settings a deployment ran with (the `spec_snapshot` column). A rollback
+ * redeploys them with the target's image; env values are never part of it.
+ */
+export const deploymentSpec = z.object({
+  port: z.number().int().min(1).max(65535),
+  replicas: z.number().int().positive(),
+  cpu_limit: z.string().nullable(),
+  memory_limit: z.string().nullable(),
+  domains: z.array(z.string()),
+  health_check: healthCheckConfig.nullable(),
+  strategy: deployStrategy,
+  rollback_on_failure: z.boolean(),
+  timeout_seconds: z.number().int().positive(),
+});
+export type DeploymentSpec = z.infer<typeof deploymentSpec>;
 
 /** One progress step the agent reported for a deployment, from its `deploy_status` messages. */
 export const deployLogEntry = z.object({
@@ -65,6 +88,7 @@ export const deployLogEntry = z.object({
   phase: deploymentPhase,
   progress_percent: z.number().min(0).max(100),
   message: z.string(),
+  error: z.object({ code: wireErrorCode, message: z.string() }).optional(),
 });
 export type DeployLogEntry = z.infer<typeof deployLogEntry>;
 
@@ -72,18 +96,21 @@ export type DeployLogEntry = z.infer<typeof deployLogEntry>;
 export const deploymentDetail = deployment.extend({
   build_logs: z.string().nullable(),
   deploy_log: z.array(deployLogEntry),
+  spec_snapshot: deploymentSpec.nullable(),
 });
 export type DeploymentDetail = z.infer<typeof deploymentDetail>;
 
 /**
  * POST /services/:serviceId/deploy. `git_ref` (a commit SHA or branch) is for services built from
  * git and `image_tag` for `image` services, so at most one is given; none deploys the configured one.
+ * `strategy` is how the new containers replace the old ones (default `rolling`).
  */
 export const triggerDeployBody = z
   .strictObject({
     // A commit SHA also matches the branch grammar, and the grammar keeps refs from being read as options.
     git_ref: gitBranch.optional(),
     image_tag: imageTag.optional(),
+    strategy: deployStrategy.optional(),
   })
   .refine((body) => body.git_ref === undefined || body.image_tag === undefined, {
     message: "give git_ref or image_tag, not both",

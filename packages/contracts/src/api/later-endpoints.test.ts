@@ -56,6 +56,7 @@ const runningDeployment = {
   trigger_type: "git_push",
   error_message: null,
   rollback_from_id: null,
+  image: "registry.syntra.local/shop/api:9fceb02",
   created_at: "2025-03-14T09:26:53.589Z",
   started_at: "2025-03-14T09:26:54.001Z",
   finished_at: "2025-03-14T09:27:52.085Z",
@@ -68,6 +69,7 @@ test("a deployment and its detail are accepted inside the response envelope", ()
 
   const detail = deploymentDetail.parse({
     ...runningDeployment,
+    spec_snapshot: null,
     build_logs: "#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n",
     deploy_log: [
       {

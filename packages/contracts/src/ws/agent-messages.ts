@@ -54,6 +54,11 @@ export const serviceStatus = z.object({
   memory_mb: z.number().nonnegative(),
   restart_count: z.number().int().nonnegative(),
   started_at: isoTimestamp,
+  /**
+   * Syntra extension (optional, so older peers stay compatible): the deployment whose containers these
+   * are. The control plane settles deployment rows from it after either side restarts.
+   */
+  deployment_id: uuid.optional(),
 });
 export type ServiceStatus = z.infer<typeof serviceStatus>;
 

@@ -21,10 +21,13 @@ export const imageReference = z.object({
 });
 export type ImageReference = z.infer<typeof imageReference>;
 
-/** Credentials for pulling the image. The password is a short-lived token: never log it. */
+/**
+ * Credentials for pulling the image. The password is a short-lived token: never log it. Empty strings mean an
+ * anonymous pull (public images, or images already on the server), a Syntra reading of the spec's required field.
+ */
 export const registryAuth = z.object({
-  username: z.string().min(1),
-  password: z.string().min(1),
+  username: z.string(),
+  password: z.string(),
 });
 export type RegistryAuth = z.infer<typeof registryAuth>;
 

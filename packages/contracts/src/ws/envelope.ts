@@ -63,3 +63,12 @@ export function defineMessage<const T extends MessageType, P extends z.ZodType>(
 ) {
   return z.object({ id: uuid, type: z.literal(type), timestamp: isoTimestamp, payload }).meta({ description });
 }
+
+/** Wraps a payload in the envelope with a fresh id and the current time, ready to send. */
+export function envelope<const T extends MessageType, P>(
+  type: T,
+  payload: P,
+  now: Date = new Date(),
+): { id: string; type: T; timestamp: string; payload: P } {
+  return { id: globalThis.crypto.randomUUID(), type, timestamp: now.toISOString(), payload };
+}

@@ -1,3 +1,4 @@
+import type { DeployLogEntry, DeploymentSpec } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -136,10 +137,15 @@ export const deployments = pgTable(
     createdAt: tstz("created_at").defaultNow(),
     startedAt: tstz("started_at"),
     finishedAt: tstz("finished_at"),
+    image: text("image"),
+    specSnapshot: jsonb("spec_snapshot").$type<DeploymentSpec>(),
+    deployLog: jsonb("deploy_log").$type<DeployLogEntry[]>().notNull().default([]),
+    updatedAt: tstz("updated_at").defaultNow(),
   },
   (t) => [
     index("idx_deployments_service").on(t.serviceId),
     index("idx_deployments_status").on(t.status),
     index("idx_deployments_created").on(t.createdAt.desc()),
+    index("idx_deployments_service_created").on(t.serviceId, t.createdAt.desc()),
   ],
 );

@@ -2,6 +2,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -14,7 +15,7 @@ import {
 import { idColumn, tstz } from "./columns";
 import { alertStatus, alertType, issueSeverity, issueStatus } from "./enums";
 import { organizations, users } from "./identity";
-import { deployments, projects, services } from "./infrastructure";
+import { deployments, projects, servers, services } from "./infrastructure";
 
 export const errorGroups = pgTable(
   "error_groups",
@@ -118,4 +119,24 @@ export const alertIncidents = pgTable(
     acknowledgedAt: tstz("acknowledged_at"),
   },
   (t) => [index("idx_alert_incidents_alert").on(t.alertId), index("idx_alert_incidents_status").on(t.status)],
+);
+
+/** One agent heartbeat's host resources (migration 0002). */
+export const serverMetrics = pgTable(
+  "server_metrics",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => servers.id, { onDelete: "cascade" }),
+    recordedAt: tstz("recorded_at").notNull(),
+    cpuPercent: doublePrecision("cpu_percent").notNull(),
+    memoryUsedMb: doublePrecision("memory_used_mb").notNull(),
+    memoryAvailableMb: doublePrecision("memory_available_mb").notNull(),
+    diskUsedGb: doublePrecision("disk_used_gb").notNull(),
+    diskAvailableGb: doublePrecision("disk_available_gb").notNull(),
+    networkRxBytes: bigint("network_rx_bytes", { mode: "number" }).notNull(),
+    networkTxBytes: bigint("network_tx_bytes", { mode: "number" }).notNull(),
+  },
+  (t) => [index("idx_server_metrics_server_time").on(t.serverId, t.recordedAt.desc())],
 );

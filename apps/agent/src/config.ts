@@ -1,0 +1,76 @@
+import path from "node:path";
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const envSchema = z.object({
+  /** URL of the control plane, e.g. https://syntra.example.com. */
+  SYNTRA_URL: z.url({ protocol: /^https?$/ }),
+  /** This server's agent token (syn_agt_…), from "Add server". */
+  SYNTRA_TOKEN: z
+    .string()
+    .regex(/^syn_agt_[A-Za-z0-9]{32,64}$/, "expected the syn_agt_… token shown when the server was added"),
+  /** The server's id in Syntra, from "Add server". */
+  SYNTRA_SERVER_ID: z.uuid(),
+  /** Where the agent keeps its id, its deployments' state and processed commands. */
+  SYNTRA_AGENT_STATE_DIR: z.string().min(1).default("/var/lib/syntra-agent"),
+  /** Docker Engine API socket. */
+  DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
+  /** Caddy's admin API; when nothing answers there the agent starts Caddy itself. */
+  SYNTRA_CADDY_ADMIN_URL: z.url().default("http://127.0.0.1:2019"),
+  /** Ports the proxy serves apps on. */
+  SYNTRA_PROXY_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(80),
+  SYNTRA_PROXY_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).default(443),
+  /** Automatic HTTPS for routed domains (off for local testing without public DNS). */
+  SYNTRA_PROXY_TLS: bool.default(true),
+  /** Seconds between reconnect attempts grow from 1 up to this cap (with jitter). */
+  SYNTRA_AGENT_MAX_BACKOFF_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /** pino log level until the control plane sets one. */
+  SYNTRA_AGENT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+/** Settings of the agent, parsed once from the environment at start-up. */
+export interface AgentConfig {
+  controlPlaneUrl: string;
+  token: string;
+  serverId: string;
+  stateDir: string;
+  dockerSocket: string;
+  caddyAdminUrl: string;
+  proxyHttpPort: number;
+  proxyHttpsPort: number;
+  proxyTls: boolean;
+  maxBackoffMs: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** Thrown when the environment holds a bad value; the message names each variable (never the token). */
+export class AgentConfigError extends Error {
+  override readonly name = "AgentConfigError";
+}
+
+/** Parses the agent's environment. */
+export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new AgentConfigError(`Invalid agent configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    controlPlaneUrl: e.SYNTRA_URL.replace(/\/+$/, ""),
+    token: e.SYNTRA_TOKEN,
+    serverId: e.SYNTRA_SERVER_ID,
+    stateDir: path.resolve(e.SYNTRA_AGENT_STATE_DIR),
+    dockerSocket: e.DOCKER_SOCKET,
+    caddyAdminUrl: e.SYNTRA_CADDY_ADMIN_URL.replace(/\/+$/, ""),
+    proxyHttpPort: e.SYNTRA_PROXY_HTTP_PORT,
+    proxyHttpsPort: e.SYNTRA_PROXY_HTTPS_PORT,
+    proxyTls: e.SYNTRA_PROXY_TLS,
+    maxBackoffMs: e.SYNTRA_AGENT_MAX_BACKOFF_SECONDS * 1000,
+    logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
+  };
+}

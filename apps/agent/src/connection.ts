@@ -1,0 +1,170 @@
+import {
+  type AgentHelloPayload,
+  type AgentToControlPlaneType,
+  type ControlPlaneToAgentMessage,
+  envelope,
+  type HelloAckPayload,
+  type PayloadOf,
+  parseMessage,
+} from "@syntra/contracts";
+import type { Logger } from "pino";
+import WebSocket from "ws";
+import { AGENT_VERSION } from "./version";
+
+type AcceptedAck = Extract<HelloAckPayload, { accepted: true }>;
+
+// Kinds worth delivering late: they settle deployments and commands. Heartbeats, pongs and log lines are not.
+const DURABLE: ReadonlySet<AgentToControlPlaneType> = new Set(["deploy_status", "command_response", "alert"]);
+const OUTBOX_LIMIT = 5000;
+
+/** What the connection needs from the rest of the agent. */
+export interface ConnectionOptions {
+  url: string;
+  token: string;
+  logger: Logger;
+  maxBackoffMs: number;
+  hello(): Promise<AgentHelloPayload>;
+  onAccepted(ack: AcceptedAck): void;
+  onMessage(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" }>): void;
+  onDisconnected?(): void;
+}
+
+/**
+ * The agent's WebSocket to the control plane. Reconnects with exponential backoff and full jitter (capped);
+ * messages that settle work (deploy_status, command_response, alert) wait in an outbox while disconnected and
+ * go out, in order, once the control plane has accepted the next hello.
+ */
+export class AgentConnection {
+  private socket: WebSocket | undefined;
+  private accepted = false;
+  private stopped = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly outbox: string[] = [];
+
+  constructor(private readonly opts: ConnectionOptions) {}
+
+  /** True once the control plane accepted this connection's hello. */
+  get ready(): boolean {
+    return this.accepted && this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Sends a message now, or keeps it for the next connection when it is of a durable kind. */
+  send<T extends AgentToControlPlaneType>(type: T, payload: PayloadOf<T>): void {
+    const frame = JSON.stringify(envelope(type, payload));
+    if (this.ready) {
+      this.socket?.send(frame);
+    } else if (DURABLE.has(type)) {
+      if (this.outbox.length >= OUTBOX_LIMIT) this.outbox.shift();
+      this.outbox.push(frame);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      socket.close(1000, "agent stopping");
+      setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 2000).unref();
+    });
+  }
+
+  private connect(): void {
+    const wsUrl = `${this.opts.url.replace(/^http/, "ws")}/agent/ws`;
+    const socket = new WebSocket(wsUrl, {
+      headers: { authorization: `Bearer ${this.opts.token}`, "x-agent-version": AGENT_VERSION },
+      handshakeTimeout: 10_000,
+    });
+    this.socket = socket;
+    this.accepted = false;
+
+    socket.on("open", () => {
+      this.opts
+        .hello()
+        .then((hello) => socket.send(JSON.stringify(envelope("agent_hello", hello))))
+        .catch((err: unknown) => {
+          this.opts.logger.error({ err }, "could not build agent_hello");
+          socket.close(1011, "hello failed");
+        });
+    });
+    socket.on("message", (data) => this.receive(data.toString()));
+    socket.on("unexpected-response", (_req, res) => {
+      // 401: the token was revoked or the server deleted. Keep trying slowly; an operator may fix it.
+      this.opts.logger.error({ status: res.statusCode }, "control plane refused the connection");
+      socket.terminate();
+    });
+    socket.on("error", (err) => this.opts.logger.warn({ err: err.message }, "control plane connection error"));
+    socket.on("close", (code, reason) => {
+      const wasAccepted = this.accepted;
+      this.accepted = false;
+      if (wasAccepted) this.opts.onDisconnected?.();
+      if (this.stopped) return;
+      this.opts.logger.warn({ code, reason: reason.toString() }, "disconnected from the control plane");
+      this.scheduleReconnect();
+    });
+  }
+
+  private receive(raw: string): void {
+    const parsed = parseMessage("control_plane_to_agent", raw);
+    if (!parsed.ok) {
+      // A bad frame is reported and dropped; it never takes the agent down.
+      this.opts.logger.warn({ error: parsed.error.message }, "invalid message from the control plane");
+      const requestId = readRequestId(raw);
+      if (requestId && this.ready) {
+        this.send("command_response", {
+          request_id: requestId,
+          success: false,
+          error: { code: "INVALID_MESSAGE", message: parsed.error.message },
+        });
+      }
+      return;
+    }
+    const message = parsed.message;
+    if (message.type === "hello_ack") {
+      if (!message.payload.accepted) {
+        this.opts.logger.error({ error: message.payload.error }, "control plane rejected this agent");
+        return;
+      }
+      this.accepted = true;
+      this.attempt = 0;
+      this.flushOutbox();
+      this.opts.onAccepted(message.payload);
+      return;
+    }
+    this.opts.onMessage(message);
+  }
+
+  private flushOutbox(): void {
+    while (this.outbox.length > 0 && this.ready) {
+      const frame = this.outbox.shift();
+      if (frame) this.socket?.send(frame);
+    }
+  }
+
+  private scheduleReconnect(): void {
+    const ceiling = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
+    const delay = Math.round(Math.random() * ceiling);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+function readRequestId(raw: string): string | undefined {
+  try {
+    const value = JSON.parse(raw) as { payload?: { request_id?: unknown } };
+    return typeof value.payload?.request_id === "string" ? value.payload.request_id : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,223 @@
+import type {
+  CommandResponsePayload,
+  ControlPlaneToAgentMessage,
+  DeployPayload,
+  DeployStatusPayload,
+  HealthCheckConfig,
+  LogStreamPayload,
+} from "@syntra/contracts";
+import type { Logger } from "pino";
+import type { AgentConnection } from "./connection";
+import type { RequestLog } from "./request-log";
+import type { ContainerInfo, ContainerRuntime, LogLine } from "./runtime/types";
+
+/** What the dispatcher asks of the deploy layer. */
+export interface Workloads {
+  deploy(payload: DeployPayload, report: (status: DeployStatusPayload) => void): Promise<DeployStatusPayload>;
+  scale(serviceId: string, replicas: number, strategy: "immediate" | "rolling"): Promise<unknown>;
+  restart(serviceId: string, timeoutSeconds: number): Promise<unknown>;
+  stop(serviceId: string, timeoutSeconds: number, removeContainer: boolean): Promise<unknown>;
+  configureHealthCheck(serviceId: string, healthCheck: HealthCheckConfig): Promise<unknown>;
+  containersOf(serviceId: string): Promise<ContainerInfo[]>;
+}
+
+type Command = Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "ping" | "deploy" }>;
+
+// Log lines go out in batches: fewer frames, and a burst of output cannot flood the socket one line at a time.
+const LOG_BATCH_LINES = 200;
+const LOG_BATCH_MS = 100;
+
+/**
+ * Runs the control plane's commands. Every command is answered with one `command_response` carrying its
+ * request_id; a request_id seen before is answered again from the request log instead of running twice.
+ */
+export class Dispatcher {
+  private readonly subscriptions = new Map<string, AbortController>();
+
+  constructor(
+    private readonly deps: {
+      connection: AgentConnection;
+      requests: RequestLog;
+      workloads: Workloads;
+      runtime: ContainerRuntime;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Handles one message from the control plane; never throws. */
+  handle(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" }>): void {
+    if (message.type === "ping") {
+      this.deps.connection.send("pong", { nonce: message.payload.nonce, sent_at: new Date().toISOString() });
+      return;
+    }
+    const requestId = message.payload.request_id;
+    const seen = this.deps.requests.lookup(requestId);
+    if (seen === "running") return;
+    if (seen) {
+      this.deps.connection.send("command_response", seen);
+      return;
+    }
+    this.deps.requests.begin(requestId);
+    if (message.type === "deploy") {
+      // Acknowledged at once; progress and the outcome follow as deploy_status messages.
+      void this.answer({ request_id: requestId, success: true, data: { accepted: true } });
+      this.deploy(message.payload);
+      return;
+    }
+    this.run(message)
+      .then((data) => this.answer({ request_id: requestId, success: true, ...(data === undefined ? {} : { data }) }))
+      .catch((err: unknown) => {
+        const e = err as { code?: unknown; message?: string };
+        const code = typeof e.code === "string" && /^[A-Z][A-Z0-9_]*$/.test(e.code) ? e.code : "INTERNAL_ERROR";
+        this.deps.logger.warn({ type: message.type, request_id: requestId, code, reason: e.message }, "command failed");
+        return this.answer({
+          request_id: requestId,
+          success: false,
+          error: { code, message: e.message ?? String(err) },
+        });
+      });
+  }
+
+  /** Deploys in the background; the deploy layer reports each step, and a crash becomes a failed status. */
+  deploy(payload: DeployPayload): void {
+    const send = (status: DeployStatusPayload) => this.deps.connection.send("deploy_status", status);
+    this.deps.workloads.deploy(payload, send).then(send, (err: unknown) => {
+      const e = err as { code?: unknown; message?: string };
+      this.deps.logger.error({ deployment_id: payload.deployment_id, reason: e.message }, "deploy crashed");
+      send({
+        deployment_id: payload.deployment_id,
+        service_id: payload.service_id,
+        status: "failed",
+        phase: "cleanup",
+        progress_percent: 100,
+        message: "Deploy failed unexpectedly",
+        started_at: new Date().toISOString(),
+        finished_at: new Date().toISOString(),
+        error: { code: typeof e.code === "string" ? e.code : "INTERNAL_ERROR", message: e.message ?? String(err) },
+      });
+    });
+  }
+
+  /** Ends every log subscription (on disconnect: the control plane resubscribes if it still wants them). */
+  cancelSubscriptions(): void {
+    for (const controller of this.subscriptions.values()) controller.abort();
+    this.subscriptions.clear();
+  }
+
+  private async answer(response: CommandResponsePayload): Promise<void> {
+    this.deps.connection.send("command_response", response);
+    await this.deps.requests.finish(response);
+  }
+
+  private async run(command: Command): Promise<unknown> {
+    const { workloads } = this.deps;
+    switch (command.type) {
+      case "stop":
+        await workloads.stop(
+          command.payload.service_id,
+          command.payload.timeout_seconds,
+          command.payload.remove_container,
+        );
+        return { stopped: true };
+      case "scale":
+        await workloads.scale(command.payload.service_id, command.payload.replicas, command.payload.strategy);
+        return { replicas: command.payload.replicas };
+      case "restart":
+        await workloads.restart(command.payload.service_id, command.payload.timeout_seconds);
+        return { restarted: true };
+      case "configure_health_check":
+        await workloads.configureHealthCheck(command.payload.service_id, command.payload.health_check);
+        return { configured: true };
+      case "exec": {
+        const p = command.payload;
+        const [target] = (await workloads.containersOf(p.service_id)).filter((c) => c.state === "running");
+        if (!target)
+          throw Object.assign(new Error("No running container for this service"), { code: "CONTAINER_NOT_FOUND" });
+        const result = await this.deps.runtime.exec(target.id, {
+          argv: p.command,
+          workingDir: p.working_dir,
+          env: p.env,
+          timeoutSeconds: p.timeout_seconds,
+        });
+        if (result.error) throw Object.assign(new Error(result.error.message), { code: result.error.code });
+        return { exit_code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+      }
+      case "logs_subscribe":
+        return this.subscribe(command.payload);
+      case "logs_unsubscribe": {
+        const sub = this.subscriptions.get(command.payload.request_id);
+        sub?.abort();
+        this.subscriptions.delete(command.payload.request_id);
+        return { unsubscribed: sub !== undefined };
+      }
+      case "update_agent":
+        throw Object.assign(new Error("Self-update is not available in this agent version; reinstall to upgrade"), {
+          code: "NOT_SUPPORTED",
+        });
+      default: {
+        const unknown: never = command;
+        throw Object.assign(new Error(`Unknown command ${(unknown as { type: string }).type}`), {
+          code: "UNKNOWN_COMMAND",
+        });
+      }
+    }
+  }
+
+  /** Starts streaming a service's container logs as log_stream messages; answers once the stream is set up. */
+  private async subscribe(p: Extract<Command, { type: "logs_subscribe" }>["payload"]): Promise<unknown> {
+    const containers = await this.deps.workloads.containersOf(p.service_id);
+    if (containers.length === 0) {
+      throw Object.assign(new Error("No container for this service"), { code: "CONTAINER_NOT_FOUND" });
+    }
+    const controller = new AbortController();
+    this.subscriptions.set(p.request_id, controller);
+    const streams = containers.map((c) => this.streamContainer(p, c, controller.signal));
+    void Promise.allSettled(streams).then(() => {
+      this.subscriptions.delete(p.request_id);
+      this.deps.connection.send("log_stream", {
+        request_id: p.request_id,
+        service_id: p.service_id,
+        container_id: containers[0]?.id ?? "none",
+        lines: [],
+        done: true,
+      });
+    });
+    return { subscribed: true, containers: containers.map((c) => c.id) };
+  }
+
+  private async streamContainer(
+    p: Extract<Command, { type: "logs_subscribe" }>["payload"],
+    container: ContainerInfo,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let batch: LogLine[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (batch.length === 0) return;
+      const payload: LogStreamPayload = {
+        request_id: p.request_id,
+        service_id: p.service_id,
+        container_id: container.id,
+        lines: batch,
+      };
+      batch = [];
+      this.deps.connection.send("log_stream", payload);
+    };
+    try {
+      await this.deps.runtime.logs(
+        container.id,
+        { follow: p.follow, tail: p.tail, since: p.since, until: p.until },
+        (line) => {
+          batch.push(line);
+          if (batch.length >= LOG_BATCH_LINES) flush();
+          else timer ??= setTimeout(flush, LOG_BATCH_MS);
+        },
+        signal,
+      );
+    } finally {
+      flush();
+    }
+  }
+}

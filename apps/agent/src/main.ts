@@ -1,0 +1,144 @@
+import fs from "node:fs/promises";
+import pino from "pino";
+import { AlertMonitor } from "./alerts";
+import { type AgentConfig, AgentConfigError, loadAgentConfig } from "./config";
+import { AgentConnection } from "./connection";
+import { Deployer } from "./deploy/deployer";
+import { Dispatcher } from "./dispatcher";
+import { Heartbeat } from "./heartbeat";
+import { ResourceSampler } from "./host/resource-sampler";
+import { readHostFacts } from "./host/system-info";
+import { loadAgentId } from "./identity";
+import { CaddyRouter } from "./proxy/caddy";
+import { RequestLog } from "./request-log";
+import { DockerRuntime } from "./runtime/docker";
+import { AGENT_PROTOCOL, AGENT_VERSION } from "./version";
+
+/** A running agent; `stop` ends it cleanly (containers keep running). */
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+/** Wires the agent together and connects it to the control plane. */
+export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
+  const logger = pino({
+    level: config.logLevel,
+    base: { component: "syntra-agent" },
+    redact: { paths: ["token", "*.token", "password", "*.password", "env_vars", "*.env_vars"], censor: "[redacted]" },
+  });
+  await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const agentId = await loadAgentId(config.stateDir);
+  const runtime = new DockerRuntime({ socketPath: config.dockerSocket });
+  const runtimeVersion = await runtime.version();
+  const router = new CaddyRouter({
+    adminUrl: config.caddyAdminUrl,
+    httpPort: config.proxyHttpPort,
+    httpsPort: config.proxyHttpsPort,
+    tls: config.proxyTls,
+    manage: { binary: "caddy", configDir: `${config.stateDir}/caddy` },
+    logger,
+  });
+  await router.start();
+  const deployer = new Deployer({ runtime, router, stateDir: config.stateDir, logger, now: () => new Date() });
+  deployer.startMonitor();
+  const requests = await RequestLog.open(config.stateDir);
+
+  // Filled in below; the connection's callbacks run only after start().
+  let dispatcher: Dispatcher | undefined;
+  let heartbeat: Heartbeat | undefined;
+  const connection = new AgentConnection({
+    url: config.controlPlaneUrl,
+    token: config.token,
+    logger,
+    maxBackoffMs: config.maxBackoffMs,
+    hello: async () => ({
+      agent_id: agentId,
+      server_id: config.serverId,
+      version: AGENT_VERSION,
+      protocol_version: AGENT_PROTOCOL.current,
+      min_supported: AGENT_PROTOCOL.minSupported,
+      runtime: runtimeVersion.name,
+      runtime_version: runtimeVersion.version,
+      capabilities: ["docker", "caddy"],
+      ...(await readHostFacts(config.stateDir)),
+    }),
+    onAccepted: (ack) => {
+      logger.level = ack.config.log_level;
+      logger.info(
+        { server: ack.server_name, pending: ack.pending_deployments.length },
+        "connected to the control plane",
+      );
+      heartbeat?.start(ack.config.heartbeat_interval_seconds);
+      for (const deploy of ack.pending_deployments) {
+        dispatcher?.handle({
+          id: deploy.request_id,
+          type: "deploy",
+          timestamp: new Date().toISOString(),
+          payload: deploy,
+        });
+      }
+    },
+    onMessage: (message) => dispatcher?.handle(message),
+    onDisconnected: () => {
+      heartbeat?.stop();
+      dispatcher?.cancelSubscriptions();
+    },
+  });
+  dispatcher = new Dispatcher({ connection, requests, workloads: deployer, runtime, logger });
+  heartbeat = new Heartbeat({
+    agentId,
+    connection,
+    sampler: new ResourceSampler(config.stateDir),
+    runtime,
+    serviceStatuses: () => deployer.serviceStatuses(),
+    alerts: new AlertMonitor(config.serverId),
+    logger,
+  });
+
+  // Deployments this agent was in the middle of when it last stopped are settled before anything new runs.
+  for (const status of await deployer.recover()) connection.send("deploy_status", status);
+  connection.start();
+  logger.info({ agent_id: agentId, control_plane: config.controlPlaneUrl, version: AGENT_VERSION }, "agent started");
+
+  return {
+    // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
+    stop: async () => {
+      heartbeat?.stop();
+      dispatcher?.cancelSubscriptions();
+      deployer.close();
+      await connection.stop();
+      logger.info("agent stopped");
+    },
+  };
+}
+
+function main(): void {
+  if (process.argv.includes("--version")) {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return;
+  }
+  let config: AgentConfig;
+  try {
+    config = loadAgentConfig();
+  } catch (err) {
+    if (err instanceof AgentConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  startAgent(config).then(
+    (agent) => {
+      const stop = () => void agent.stop().then(() => process.exit(0));
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`syntra-agent: could not start: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+// Run when executed (node main.ts, or the bundle), not when imported by the control plane's tests.
+if (process.argv[1] && /(main\.ts|syntra-agent(\.cjs)?)$/.test(process.argv[1])) main();

@@ -1,0 +1,132 @@
+import { routedDomain } from "@syntra/contracts";
+import { AgentError } from "../errors";
+import type { ServiceRoute } from "./types";
+
+/** The Caddy HTTP server Syntra owns; other servers in the same Caddy are left alone. */
+export const SERVER_NAME = "syntra";
+/** `@id` of a service's route, addressable at the admin API's `/id/<id>`. */
+export const ROUTE_ID_PREFIX = "syntra-svc-";
+/** `@id` of the last route, answering 404 for hosts no service claims (Caddy would answer an empty 200). */
+export const FALLBACK_ROUTE_ID = "syntra-fallback";
+
+/** The slice of Caddy's JSON config this module reads and writes. */
+export interface CaddyRoute {
+  "@id"?: string;
+  match?: { host?: string[] }[];
+  handle?: { handler: string; upstreams?: { dial: string }[] }[];
+  terminal?: boolean;
+}
+
+export interface ServerSettings {
+  listenHost: string;
+  httpPort: number;
+  httpsPort: number;
+  tls: boolean;
+}
+
+const serviceIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+// host:port, the host a DNS name or IPv4 address, or a bracketed IPv6 address.
+const upstreamPattern = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
+
+/** Checks a route before any of it reaches Caddy's config; domains come back lowercased. */
+export function validateRoute(route: ServiceRoute): ServiceRoute {
+  if (!serviceIdPattern.test(route.serviceId)) {
+    throw new AgentError("VALIDATION_ERROR", `Invalid service id for a route: ${JSON.stringify(route.serviceId)}`);
+  }
+  const domains = route.domains.map((domain) => {
+    if (!routedDomain.safeParse(domain).success) {
+      throw new AgentError("VALIDATION_ERROR", `Invalid domain for a route: ${JSON.stringify(domain)}`);
+    }
+    return domain.toLowerCase();
+  });
+  for (const upstream of route.upstreams) {
+    if (!upstreamPattern.test(upstream)) {
+      throw new AgentError("VALIDATION_ERROR", `Invalid upstream address: ${JSON.stringify(upstream)}`);
+    }
+  }
+  return { serviceId: route.serviceId, domains: [...new Set(domains)], upstreams: [...new Set(route.upstreams)] };
+}
+
+/**
+ * A service's route. Requests that fail to reach an upstream are retried on another one for up to 5 s, and
+ * an upstream that failed once is skipped for 10 s (passive health check): a request that raced a container's
+ * removal lands on a live one instead of failing. With no upstreams the domains answer 503.
+ */
+export function buildRoute(route: ServiceRoute): CaddyRoute & Record<string, unknown> {
+  const handle =
+    route.upstreams.length === 0
+      ? {
+          handler: "static_response",
+          status_code: 503,
+          headers: { "Retry-After": ["5"] },
+          body: "No healthy container serves this service right now\n",
+        }
+      : {
+          handler: "reverse_proxy",
+          upstreams: route.upstreams.map((dial) => ({ dial })),
+          load_balancing: {
+            selection_policy: { policy: "round_robin" },
+            try_duration: "5s",
+            try_interval: "100ms",
+          },
+          health_checks: { passive: { fail_duration: "10s", max_fails: 1 } },
+        };
+  return {
+    "@id": `${ROUTE_ID_PREFIX}${route.serviceId}`,
+    match: [{ host: route.domains }],
+    handle: [handle],
+    terminal: true,
+  };
+}
+
+/** Reads a route of ours back; null for routes that are not a service's. */
+export function parseRoute(route: CaddyRoute): ServiceRoute | null {
+  const id = route["@id"];
+  if (!id?.startsWith(ROUTE_ID_PREFIX)) return null;
+  const handler = route.handle?.[0];
+  return {
+    serviceId: id.slice(ROUTE_ID_PREFIX.length),
+    domains: route.match?.[0]?.host ?? [],
+    upstreams: handler?.handler === "reverse_proxy" ? (handler.upstreams ?? []).map((u) => u.dial) : [],
+  };
+}
+
+/**
+ * Where a new route goes: exact hosts first, wildcard ones after them (Caddy matches routes in order and
+ * does not sort JSON routes by specificity), the fallback last.
+ */
+export function insertionIndex(routes: CaddyRoute[], route: ServiceRoute): number {
+  const fallback = routes.findIndex((r) => r["@id"] === FALLBACK_ROUTE_ID);
+  const end = fallback === -1 ? routes.length : fallback;
+  return route.domains.some((d) => d.startsWith("*.")) ? end : 0;
+}
+
+/** Syntra's server: plain HTTP when `tls` is off; otherwise HTTPS with Caddy's automatic certificates. */
+export function buildServer(settings: ServerSettings): Record<string, unknown> {
+  const port = settings.tls ? settings.httpsPort : settings.httpPort;
+  return {
+    listen: [`${settings.listenHost}:${port}`],
+    routes: [
+      {
+        "@id": FALLBACK_ROUTE_ID,
+        handle: [{ handler: "static_response", status_code: 404, body: "No service is routed at this host\n" }],
+      },
+    ],
+    // With TLS on, Caddy adds the HTTP -> HTTPS redirect (and ACME HTTP challenges) on http_port itself.
+    ...(settings.tls ? {} : { automatic_https: { disable: true } }),
+  };
+}
+
+/** A whole Caddy config with only Syntra's server, for a Caddy this agent starts. */
+export function initialConfig(adminListen: string, settings: ServerSettings): Record<string, unknown> {
+  return {
+    admin: { listen: adminListen },
+    apps: {
+      http: {
+        http_port: settings.httpPort,
+        https_port: settings.httpsPort,
+        servers: { [SERVER_NAME]: buildServer(settings) },
+      },
+    },
+  };
+}

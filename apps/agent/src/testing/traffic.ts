@@ -1,0 +1,117 @@
+import http from "node:http";
+
+export interface Response {
+  status: number;
+  body: string;
+}
+
+/** One GET through the proxy with the given Host header, on a fresh connection. */
+export function get(port: number, host: string, path = "/", timeoutMs = 5000): Promise<Response> {
+  return request(port, host, path, timeoutMs, undefined);
+}
+
+function request(port: number, host: string, path: string, timeoutMs: number, agent: http.Agent | undefined) {
+  return new Promise<Response>((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path, headers: { host }, agent: agent ?? false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.once("error", reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    // Failing before any answer on a kept-alive connection: the server closed it as the request went out.
+    req.once("error", (err) => reject(Object.assign(err, { staleConnection: req.reusedSocket && !answered })));
+    let answered = false;
+    req.once("response", () => {
+      answered = true;
+    });
+  });
+}
+
+export interface HammerReport {
+  ok: number;
+  failed: number;
+  /**
+   * Requests sent again on a new connection because the server closed the kept-alive one as they went out
+   * (Caddy does at each config reload): what browsers and HTTP libraries do for idempotent requests
+   * (RFC 9112 section 9.3.1). Counted apart; only a failure after that retry counts as failed.
+   */
+  retried: number;
+  /** The first failures (status or error), for the assertion message. */
+  failures: string[];
+  /** How many answers each body (the app version) gave, in order of first appearance. */
+  bodies: Map<string, number>;
+  durationMs: number;
+}
+
+/**
+ * A client sending sequential GETs to a host through the proxy until stopped (or `maxMs`), like a user who
+ * keeps reloading: any status other than 200 or any connection error counts as failed. Keep-alive is on, as in
+ * browsers, so connections that outlive a proxy reload are part of the test, and like browsers it resends a
+ * GET once when a kept-alive connection closes under it before any answer (see `retried`).
+ */
+export class Hammer {
+  private readonly report: HammerReport = {
+    ok: 0,
+    failed: 0,
+    retried: 0,
+    failures: [],
+    bodies: new Map(),
+    durationMs: 0,
+  };
+  private stopped = false;
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly port: number,
+    private readonly host: string,
+    private readonly maxMs = 60_000,
+  ) {
+    this.loop = this.run();
+  }
+
+  /** Ends the loop after the request in flight and returns the counts. */
+  async stop(): Promise<HammerReport> {
+    this.stopped = true;
+    await this.loop;
+    this.agent.destroy();
+    return this.report;
+  }
+
+  private async run(): Promise<void> {
+    const started = Date.now();
+    while (!this.stopped && Date.now() - started < this.maxMs) {
+      try {
+        const res = await this.send();
+        if (res.status === 200) {
+          this.report.ok++;
+          this.report.bodies.set(res.body, (this.report.bodies.get(res.body) ?? 0) + 1);
+        } else {
+          this.fail(`HTTP ${res.status}: ${res.body.slice(0, 80)}`);
+        }
+      } catch (err) {
+        this.fail(err instanceof Error ? err.message : String(err));
+      }
+    }
+    this.report.durationMs = Date.now() - started;
+  }
+
+  private async send(): Promise<Response> {
+    try {
+      return await request(this.port, this.host, "/", 10_000, this.agent);
+    } catch (err) {
+      if (!(err as { staleConnection?: boolean }).staleConnection) throw err;
+      this.report.retried++;
+      return request(this.port, this.host, "/", 10_000, this.agent);
+    }
+  }
+
+  private fail(reason: string): void {
+    this.report.failed++;
+    if (this.report.failures.length < 10) this.report.failures.push(reason);
+  }
+}

@@ -1,0 +1,5 @@
+/** The agent's release, sent as X-Agent-Version and in agent_hello. */
+export const AGENT_VERSION = "0.1.0";
+
+/** Protocol versions this agent speaks (interface contracts 4.2). */
+export const AGENT_PROTOCOL = { current: "1.0", minSupported: "1.0" } as const;

@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AgentHelloPayload,
+  type AgentToControlPlaneMessage,
+  type ControlPlaneToAgentType,
+  messageSchemas,
+  negotiateProtocolVersion,
+  PROTOCOL_VERSIONS,
+  parseMessage,
+} from "@syntra/contracts";
+import type { Logger } from "pino";
+import type { RawData, WebSocket } from "ws";
+import type { z } from "zod";
+import { AppError } from "../errors";
+import type { AgentServer } from "./agent-servers";
+import type { AgentHub } from "./hub";
+
+/** WebSocket close codes the control plane uses (4000-4999 are the application's). */
+export const CloseCode = {
+  shuttingDown: 1001,
+  invalidHello: 4000,
+  replaced: 4001,
+  serverMismatch: 4003,
+  serverDeleted: 4004,
+  noHeartbeat: 4008,
+  helloTimeout: 4009,
+  protocolUnsupported: 4026,
+} as const;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a message of a control-plane type may be built from (fields with defaults may be left out). */
+export type OutgoingPayload<T extends ControlPlaneToAgentType> = z.input<(typeof messageSchemas)[T]>["payload"];
+
+/**
+ * One agent's socket: validates every frame against the contracts, performs the hello handshake and hands
+ * the rest to the hub. Messages are handled one at a time, in arrival order, so a slow database write
+ * cannot let a later deploy_status overtake an earlier one.
+ *
+ * Refused frames, within the protocol's 19 messages (it has no control plane -> agent error message):
+ * until its hello is accepted, an agent that sends anything but a valid agent_hello gets a rejected
+ * hello_ack naming the problem and the socket closes (4000); it reconnects and says hello again. After
+ * hello, a refused frame is logged with its id and issues and dropped: the connection stays up and
+ * nothing is sent, since no control-plane message can carry the error.
+ */
+export class AgentConnection {
+  /** True once agent_hello was accepted; only then does the connection carry commands. */
+  ready = false;
+  protocolVersion: string | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly helloTimer: NodeJS.Timeout;
+  private closing = false;
+  readonly log: Logger;
+
+  constructor(
+    private readonly hub: AgentHub,
+    private readonly socket: WebSocket,
+    readonly server: AgentServer,
+    readonly agentVersion: string,
+  ) {
+    this.log = hub.logger.child({ server_id: server.id, agent_version: agentVersion });
+    this.helloTimer = setTimeout(() => {
+      if (!this.ready) this.close(CloseCode.helloTimeout, "no agent_hello received in time");
+    }, hub.helloTimeoutMs);
+    this.helloTimer.unref();
+    socket.on("message", (data) => this.onFrame(data));
+    socket.on("close", (code, reason) => {
+      clearTimeout(this.helloTimer);
+      this.hub.connectionClosed(this, code, reason.toString("utf8"));
+    });
+    // ws emits 'error' before 'close' (bad frames, resets); 'close' does the cleanup.
+    socket.on("error", (err) => this.log.warn({ err }, "agent socket error"));
+  }
+
+  /** Runs fn after every message received so far has been handled. */
+  enqueue(fn: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(fn).catch((err: unknown) => this.log.error({ err }, "agent message handling failed"));
+    this.queue = next;
+    return this.hub.track(next);
+  }
+
+  /** Sends one message, checked against its contract schema first (a failure is a bug here, not the agent's). */
+  post<T extends ControlPlaneToAgentType>(type: T, payload: OutgoingPayload<T>, id: string = randomUUID()): void {
+    if (this.closing || this.socket.readyState !== this.socket.OPEN) {
+      throw new AppError("AGENT_OFFLINE", "The server's agent is not connected");
+    }
+    const message = messageSchemas[type].parse({ id, type, timestamp: this.hub.now().toISOString(), payload });
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** Closes the socket with an application close code and a reason the agent can log. */
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.ready = false;
+    this.log.info({ code, reason }, "closing agent connection");
+    // Close reasons are limited to 123 bytes.
+    this.socket.close(code, reason.slice(0, 120));
+  }
+
+  private onFrame(data: RawData): void {
+    const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    // Text and binary frames alike: parseMessage decodes UTF-8 strictly and reports bad bytes as INVALID_MESSAGE.
+    const parsed = parseMessage("agent_to_control_plane", raw);
+    if (parsed.ok) {
+      const message = parsed.message;
+      void this.enqueue(() => this.handle(message));
+      return;
+    }
+    const { message, issues } = parsed.error;
+    // The frame itself is not logged: log_stream lines and alerts can carry application data.
+    this.log.warn({ message_id: readId(raw), issues: issues.slice(0, 10) }, `refused agent message: ${message}`);
+    // Queued like any message, so the rejection cannot overtake a hello still being processed.
+    void this.enqueue(async () => {
+      if (!this.ready) this.refuseBeforeHello("INVALID_MESSAGE", message);
+    });
+  }
+
+  private async handle(message: AgentToControlPlaneMessage): Promise<void> {
+    if (this.closing) return;
+    if (message.type === "agent_hello") return this.onHello(message.payload);
+    if (!this.ready) {
+      this.log.warn({ type: message.type, message_id: message.id }, "agent message before agent_hello refused");
+      this.refuseBeforeHello("HELLO_REQUIRED", `${message.type} before agent_hello: say hello first`);
+      return;
+    }
+    try {
+      await this.hub.dispatch(this, message);
+    } catch (err) {
+      // Nothing to answer with (see the class comment); the agent's next heartbeat or status repeats the state.
+      this.log.error({ err, type: message.type, message_id: message.id }, "agent message could not be processed");
+    }
+  }
+
+  private async onHello(hello: AgentHelloPayload): Promise<void> {
+    // The token decides which server this is; an agent that names another one is misconfigured.
+    if (UUID.test(hello.server_id) && hello.server_id.toLowerCase() !== this.server.id) {
+      this.rejectHello(
+        "SERVER_MISMATCH",
+        `this agent token belongs to server ${this.server.id}, not ${hello.server_id}`,
+      );
+      this.close(CloseCode.serverMismatch, "agent_hello names another server than its token");
+      return;
+    }
+    const version = negotiateProtocolVersion(hello.protocol_version, hello.min_supported, PROTOCOL_VERSIONS);
+    if (!version) {
+      const ours = PROTOCOL_VERSIONS.join(", ");
+      const theirs = `${hello.min_supported} to ${hello.protocol_version}`;
+      this.log.warn({ agent_protocol: theirs, supported: ours }, "agent protocol version unsupported");
+      this.rejectHello(
+        "PROTOCOL_VERSION_UNSUPPORTED",
+        `the agent speaks protocol ${theirs}; this control plane speaks ${ours}`,
+      );
+      this.close(CloseCode.protocolUnsupported, `protocol version unsupported: agent ${theirs}, control plane ${ours}`);
+      return;
+    }
+    this.protocolVersion = version;
+    const accepted = await this.hub.acceptHello(this, hello);
+    if (!accepted) return;
+    clearTimeout(this.helloTimer);
+    this.log.info({ hostname: hello.network.hostname, protocol_version: version }, "agent connected");
+  }
+
+  private rejectHello(code: string, message: string): void {
+    this.sendQuietly("hello_ack", {
+      server_id: this.server.id,
+      accepted: false,
+      protocol_version: null,
+      error: { code, message },
+    });
+  }
+
+  private refuseBeforeHello(code: string, message: string): void {
+    if (this.closing) return;
+    this.rejectHello(code, message);
+    this.close(CloseCode.invalidHello, `agent_hello expected: ${message}`);
+  }
+
+  // Replies about a problem must not raise a second one when the socket is already going away.
+  private sendQuietly<T extends ControlPlaneToAgentType>(type: T, payload: OutgoingPayload<T>): void {
+    try {
+      this.post(type, payload);
+    } catch (err) {
+      if (!(err instanceof AppError)) this.log.error({ err, type }, "could not send to agent");
+    }
+  }
+}
+
+/** The envelope id of a frame that failed validation, when it has a readable one. */
+function readId(raw: Buffer): string | undefined {
+  try {
+    const value = JSON.parse(raw.toString("utf8")) as { id?: unknown };
+    return typeof value?.id === "string" && UUID.test(value.id) ? value.id : undefined;
+  } catch {
+    return undefined;
+  }
+}

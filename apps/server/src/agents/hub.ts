@@ -1,0 +1,384 @@
+import { randomUUID } from "node:crypto";
+import type {
+  AgentConfig,
+  AgentHelloPayload,
+  AgentToControlPlaneMessage,
+  AlertPayload,
+  CommandResponsePayload,
+  DeployPayload,
+  DeployStatusPayload,
+  LogStreamPayload,
+  ServiceStatus,
+} from "@syntra/contracts";
+import type { Logger } from "pino";
+import type { WebSocket } from "ws";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { AppError } from "../errors";
+import {
+  type AgentServer,
+  markServerOffline,
+  markStaleServersOffline,
+  recordHeartbeat,
+  recordHello,
+} from "./agent-servers";
+import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { PendingCommands } from "./pending-commands";
+
+/** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
+export type CommandType =
+  | "deploy"
+  | "stop"
+  | "scale"
+  | "restart"
+  | "exec"
+  | "logs_subscribe"
+  | "update_agent"
+  | "configure_health_check";
+
+/** A command's payload; the hub fills in `request_id` when it is left out. */
+export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
+
+/** What the hub needs from the deployments domain; wired in by `start`, so the hub imports none of it. */
+export interface AgentHubEvents {
+  /** The deployments queued for the server's services, marked deploying: they go out in hello_ack. */
+  takePendingDeployments(serverId: string): Promise<DeployPayload[]>;
+  /** Puts deployments taken for a hello_ack that could not be sent back in the queue. */
+  requeueDeployments(deploymentIds: string[]): Promise<void>;
+  /** The agent accepted hello and now takes commands. */
+  agentReady(serverId: string): Promise<void>;
+  /** A deploy_status from the agent of `serverId`; `reportedAt` is the message's timestamp. */
+  deployStatus(serverId: string, status: DeployStatusPayload, reportedAt: string): Promise<void>;
+  /** Runs on every sweep, after stale servers are marked offline (deployment reconciliation). */
+  sweep(): Promise<void>;
+}
+
+/** Settings and resources of the hub. */
+export interface AgentHubOptions {
+  db: Db;
+  logger: Logger;
+  now: () => Date;
+  /** The agents' heartbeat interval; pings and sweeps run at the same pace. */
+  heartbeatSeconds: number;
+  /** Default wait for a command_response. */
+  commandTimeoutMs: number;
+  agentLogLevel: AgentConfig["log_level"];
+  /** How long a new connection may take to send agent_hello. */
+  helloTimeoutMs?: number;
+  /** Alerts kept in memory per server. */
+  alertsKept?: number;
+}
+
+/** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
+export interface LogSubscription {
+  requestId: string;
+  confirmed: Promise<CommandResponsePayload>;
+  /** Ends the subscription (sends logs_unsubscribe when it is still open). */
+  unsubscribe(): void;
+}
+
+const offline = () => new AppError("AGENT_OFFLINE", "The server's agent is not connected");
+
+/**
+ * The control plane's end of the agent WebSocket protocol: one connection per server, commands with
+ * their answers and timeouts, log streams, the latest service states, and the sweeper that marks silent
+ * servers offline. Knows nothing of Fastify; `agents/ws-route.ts` hands it upgraded sockets.
+ */
+export class AgentHub {
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly helloTimeoutMs: number;
+  private readonly live = new Set<AgentConnection>();
+  private readonly connections = new Map<string, AgentConnection>();
+  private readonly pending: PendingCommands;
+  private readonly services = new Map<string, ServiceStatus[]>();
+  private readonly alerts = new Map<string, AlertPayload[]>();
+  private readonly work = new Set<Promise<unknown>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private events: AgentHubEvents | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: AgentHubOptions) {
+    this.logger = opts.logger.child({ component: "agent-hub" });
+    this.now = opts.now;
+    this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
+    this.pending = new PendingCommands(this.logger);
+  }
+
+  /** Wires in the deployments domain and starts pinging and sweeping. */
+  start(events: AgentHubEvents): void {
+    if (this.events) throw new Error("AgentHub already started");
+    this.events = events;
+    const everyMs = this.opts.heartbeatSeconds * 1000;
+    const ping = setInterval(() => this.pingAll(), everyMs);
+    const sweep = setInterval(() => {
+      void this.track(this.sweep()).catch((err: unknown) => this.logger.error({ err }, "agent sweep failed"));
+    }, everyMs);
+    // Timers must never keep a stopping process alive.
+    for (const timer of [ping, sweep]) timer.unref();
+    this.timers.push(ping, sweep);
+  }
+
+  /** Takes over the upgraded socket of an agent whose token named `server`. */
+  accept(socket: WebSocket, server: AgentServer, agentVersion: string): void {
+    if (this.closed) {
+      socket.close(CloseCode.shuttingDown, "control plane shutting down");
+      return;
+    }
+    this.live.add(new AgentConnection(this, socket, server, agentVersion));
+  }
+
+  /** True when the server's agent is connected and has said hello. */
+  isOnline(serverId: string): boolean {
+    return this.connections.get(serverId)?.ready === true;
+  }
+
+  /**
+   * Sends a command and resolves with the agent's command_response (successful or not). Throws
+   * AGENT_OFFLINE at once when the agent is not connected; the promise rejects with TIMEOUT when no
+   * answer comes in time, and with AGENT_OFFLINE when the connection drops first.
+   */
+  send<T extends CommandType>(
+    serverId: string,
+    type: T,
+    payload: CommandPayload<T>,
+    opts: { timeoutMs?: number } = {},
+  ): Promise<CommandResponsePayload> {
+    const conn = this.connections.get(serverId);
+    if (!conn?.ready) throw offline();
+    const requestId = payload.request_id ?? randomUUID();
+    return this.pending.expect(serverId, requestId, type, opts.timeoutMs ?? this.opts.commandTimeoutMs, () =>
+      conn.post(type, { ...payload, request_id: requestId } as OutgoingPayload<T>, requestId),
+    );
+  }
+
+  /**
+   * Sends logs_subscribe and routes the log_stream messages carrying its request id to `onStream`,
+   * until one says `done`. Throws AGENT_OFFLINE at once like `send`.
+   */
+  subscribeLogs(
+    serverId: string,
+    payload: CommandPayload<"logs_subscribe">,
+    onStream: (payload: LogStreamPayload) => void,
+    opts: { timeoutMs?: number } = {},
+  ): LogSubscription {
+    const requestId = payload.request_id ?? randomUUID();
+    this.pending.listen(requestId, { serverId, serviceId: payload.service_id, onStream });
+    let confirmed: Promise<CommandResponsePayload>;
+    try {
+      confirmed = this.send(serverId, "logs_subscribe", { ...payload, request_id: requestId }, opts);
+    } catch (err) {
+      this.pending.unlisten(requestId);
+      throw err;
+    }
+    return {
+      requestId,
+      confirmed,
+      unsubscribe: () => {
+        if (!this.pending.unlisten(requestId)) return;
+        try {
+          this.connections
+            .get(serverId)
+            ?.post("logs_unsubscribe", { request_id: requestId, service_id: payload.service_id });
+        } catch {
+          // The agent is gone; its subscriptions went with it.
+        }
+      },
+    };
+  }
+
+  /** The service states of the server's latest heartbeat (kept after a disconnect, for reconciliation). */
+  latestServices(serverId: string): ServiceStatus[] {
+    return this.services.get(serverId) ?? [];
+  }
+
+  /** The server's latest alerts, oldest first (in memory until alerts are stored). */
+  recentAlerts(serverId: string): AlertPayload[] {
+    return this.alerts.get(serverId) ?? [];
+  }
+
+  /**
+   * Marks offline the servers whose last heartbeat is older than three intervals (closing their
+   * sockets here, which have gone silent), then lets the deployments domain reconcile.
+   */
+  async sweep(): Promise<void> {
+    const now = this.now();
+    const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
+    for (const serverId of await markStaleServersOffline(this.opts.db, before, now)) {
+      const conn = this.connections.get(serverId);
+      if (!conn) continue;
+      this.drop(conn, "no heartbeat");
+      conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
+    }
+    await this.events?.sweep();
+  }
+
+  /** Closes every agent socket, fails what waits on them, marks their servers offline and stops the timers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const online = [...this.connections.values()];
+    for (const conn of online) this.drop(conn, "control plane shutting down");
+    for (const conn of this.live) conn.close(CloseCode.shuttingDown, "control plane shutting down");
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+    const now = this.now();
+    await Promise.all(
+      online.map((conn) =>
+        markServerOffline(this.opts.db, conn.server.id, now).catch((err: unknown) =>
+          conn.log.warn({ err }, "could not mark the server offline"),
+        ),
+      ),
+    );
+  }
+
+  // ---- for AgentConnection ----
+
+  /** Keeps a piece of asynchronous work so that `close` can wait for it. */
+  track<T>(promise: Promise<T>): Promise<T> {
+    this.work.add(promise);
+    void promise.finally(() => this.work.delete(promise)).catch(() => {});
+    return promise;
+  }
+
+  /** Completes an accepted hello: records the host, answers hello_ack, and makes the connection the server's. */
+  async acceptHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
+    const serverId = conn.server.id;
+    if (!(await recordHello(this.opts.db, serverId, hello, this.now()))) {
+      conn.close(CloseCode.serverDeleted, "this server was deleted");
+      return false;
+    }
+    const pending = (await this.events?.takePendingDeployments(serverId)) ?? [];
+    try {
+      conn.post("hello_ack", {
+        server_id: serverId,
+        accepted: true,
+        protocol_version: conn.protocolVersion ?? "1.0",
+        server_name: conn.server.name,
+        org_id: conn.server.orgId,
+        config: {
+          heartbeat_interval_seconds: this.opts.heartbeatSeconds,
+          telemetry_batch_interval_seconds: 5,
+          telemetry_buffer_max_mb: 50,
+          log_level: this.opts.agentLogLevel,
+        },
+        pending_deployments: pending,
+      });
+    } catch (err) {
+      conn.log.warn({ err }, "hello_ack could not be sent; pending deployments go back in the queue");
+      await this.events?.requeueDeployments(pending.map((p) => p.deployment_id));
+      return false;
+    }
+    const previous = this.connections.get(serverId);
+    if (previous && previous !== conn) {
+      this.drop(previous, "replaced");
+      previous.close(CloseCode.replaced, "replaced by a newer connection of this server");
+    }
+    conn.ready = true;
+    this.connections.set(serverId, conn);
+    await this.events?.agentReady(serverId);
+    return true;
+  }
+
+  /** Handles a validated message of a connection that has said hello. */
+  async dispatch(conn: AgentConnection, message: AgentToControlPlaneMessage): Promise<void> {
+    const serverId = conn.server.id;
+    switch (message.type) {
+      case "agent_hello":
+        return; // the connection handles the handshake itself
+      case "heartbeat": {
+        if (!(await recordHeartbeat(this.opts.db, serverId, message.payload, this.now()))) {
+          this.drop(conn, "server deleted");
+          conn.close(CloseCode.serverDeleted, "this server was deleted");
+          return;
+        }
+        this.services.set(serverId, message.payload.services);
+        return;
+      }
+      case "command_response":
+        return this.pending.resolve(serverId, message.payload);
+      case "deploy_status":
+        await this.events?.deployStatus(serverId, message.payload, message.timestamp);
+        return;
+      case "telemetry_batch":
+        conn.log.debug({ batch_id: message.payload.batch_id }, "telemetry batch dropped: ingest is not built yet");
+        return;
+      case "alert":
+        return this.recordAlert(conn, message.payload);
+      case "log_stream":
+        return this.pending.stream(serverId, message.payload);
+      case "pong":
+        return;
+      default: {
+        const unreachable: never = message;
+        throw new Error(`unhandled agent message ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** A socket closed: if it was the server's connection, the server goes offline. */
+  connectionClosed(conn: AgentConnection, code: number, reason: string): void {
+    this.live.delete(conn);
+    const serverId = conn.server.id;
+    const wasCurrent = this.connections.get(serverId) === conn;
+    conn.ready = false;
+    if (!wasCurrent) return;
+    conn.log.info({ code, reason }, "agent disconnected");
+    this.drop(conn, "disconnected");
+    if (this.closed) return;
+    // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
+    void conn.enqueue(async () => {
+      if (!this.connections.has(serverId)) await markServerOffline(this.opts.db, serverId, this.now());
+    });
+  }
+
+  // ---- internals ----
+
+  /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */
+  private drop(conn: AgentConnection, why: string): void {
+    const serverId = conn.server.id;
+    if (this.connections.get(serverId) === conn) this.connections.delete(serverId);
+    conn.ready = false;
+    this.pending.failServer(serverId, why);
+  }
+
+  private recordAlert(conn: AgentConnection, alert: AlertPayload): void {
+    conn.log.warn(
+      {
+        alert_id: alert.alert_id,
+        alert_type: alert.type,
+        severity: alert.severity,
+        service_id: alert.service_id,
+        title: alert.title,
+        alert_message: alert.message,
+        metadata: alert.metadata,
+        reported_at: alert.timestamp,
+      },
+      `agent alert: ${alert.title}`,
+    );
+    const kept = [...this.recentAlerts(conn.server.id), alert];
+    this.alerts.set(conn.server.id, kept.slice(-(this.opts.alertsKept ?? 100)));
+  }
+
+  private pingAll(): void {
+    for (const conn of this.connections.values()) {
+      try {
+        conn.post("ping", { nonce: randomUUID(), sent_at: this.now().toISOString() });
+      } catch {
+        // A socket on its way out; its close event does the cleanup.
+      }
+    }
+  }
+}
+
+/** The agent hub on the control plane's settings (main.ts and the test harness). */
+export function createAgentHub(config: Config, db: Db, logger: Logger, now: () => Date): AgentHub {
+  return new AgentHub({
+    db,
+    logger,
+    now,
+    heartbeatSeconds: config.agents.heartbeatSeconds,
+    commandTimeoutMs: config.agents.commandTimeoutSeconds * 1000,
+    agentLogLevel: config.agents.logLevel,
+  });
+}

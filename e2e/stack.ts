@@ -1,0 +1,177 @@
+// A whole Syntra on this machine for end-to-end tests and benchmarks: the control plane on a real port, a
+// real agent process, Caddy on free loopback ports, and the real Docker engine.
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
+import { type Credential, createTestApp, type TestApp } from "../apps/server/src/testing/harness";
+
+const agentMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/agent/src/main.ts");
+
+/** A running agent process and what it printed. */
+export interface AgentProcess {
+  child: ChildProcess;
+  output(): string;
+  /** SIGKILL, as a crash or power loss would. */
+  kill(): Promise<void>;
+  /** SIGTERM, as systemd would. */
+  stop(): Promise<void>;
+}
+
+/** The stack: control plane, one registered server with its agent, Caddy, and an owner session. */
+export interface Stack {
+  t: TestApp;
+  owner: Credential;
+  baseUrl: string;
+  serverId: string;
+  agentToken: string;
+  caddy: TestCaddy;
+  stateDir: string;
+  agent: AgentProcess;
+  /** Starts another agent process for the same server (after a kill). */
+  startAgent(): AgentProcess;
+  close(): Promise<void>;
+}
+
+/** Brings the stack up and waits until the server is online. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const t = await createTestApp({ SYNTRA_AGENT_HEARTBEAT_SECONDS: "1", ...env });
+  const port = await freePort();
+  await t.app.listen({ host: "127.0.0.1", port });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const session = await t.signup("owner@example.com", { orgName: "Acme" });
+  const owner = { cookie: session.cookie };
+  const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "e2e" } });
+  const { server_id: serverId, token: agentToken } = created.body.data as { server_id: string; token: string };
+  const caddy = await startTestCaddy();
+  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
+  const startAgent = () =>
+    spawnAgent({
+      SYNTRA_URL: baseUrl,
+      SYNTRA_TOKEN: agentToken,
+      SYNTRA_SERVER_ID: serverId,
+      SYNTRA_AGENT_STATE_DIR: stateDir,
+      SYNTRA_CADDY_ADMIN_URL: caddy.adminUrl,
+      SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
+      SYNTRA_PROXY_TLS: "false",
+      SYNTRA_AGENT_MAX_BACKOFF_SECONDS: "1",
+    });
+  const stack: Stack = {
+    t,
+    owner,
+    baseUrl,
+    serverId,
+    agentToken,
+    caddy,
+    stateDir,
+    agent: startAgent(),
+    startAgent,
+    close: async () => {
+      await stack.agent.stop();
+      await caddy.stop();
+      await t.close();
+      await fs.rm(stateDir, { recursive: true, force: true });
+    },
+  };
+  await waitFor(
+    async () => (await serverStatus(stack)) === "online",
+    30_000,
+    () => stack.agent.output(),
+  );
+  return stack;
+}
+
+function spawnAgent(env: Record<string, string>): AgentProcess {
+  let out = "";
+  const child = spawn(process.execPath, ["--import", "tsx", agentMain], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return { child, output: () => out, kill: () => end("SIGKILL"), stop: () => end("SIGTERM") };
+}
+
+/** The server's status as the API reports it. */
+export async function serverStatus(stack: Stack): Promise<string> {
+  const res = await stack.t.call("GET", `/api/v1/servers/${stack.serverId}`, { as: stack.owner });
+  return res.body.data.status;
+}
+
+/** Polls until the check passes, or fails with the check's last state and an optional diagnostic. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  diagnostic: () => string = () => "",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms\n${diagnostic().slice(-4000)}`);
+}
+
+/** Creates a project and an image service routed on `domain` with an HTTP health check. */
+export async function createWebService(stack: Stack, name: string, domain: string, replicas = 2): Promise<string> {
+  const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: `p-${name}` } });
+  const service = await stack.t.call("POST", `/api/v1/projects/${project.body.data.id}/services`, {
+    as: stack.owner,
+    body: {
+      name,
+      server_id: stack.serverId,
+      source_type: "image",
+      source_config: { image: "syntra-test/webapp", tag: "v1" },
+      port: 8080,
+      replicas,
+      domains: [domain],
+      env_vars: { GREETING: "hello" },
+      health_check: { type: "http", path: "/healthz", interval_seconds: 1, timeout_seconds: 2, retries: 2 },
+    },
+  });
+  if (service.status !== 201) throw new Error(`service create failed: ${JSON.stringify(service.body)}`);
+  return service.body.data.id;
+}
+
+/** Deploys a tag and waits for the deployment to finish; returns the final deployment. */
+export async function deployAndWait(
+  stack: Stack,
+  serviceId: string,
+  body: Record<string, unknown>,
+  timeoutMs = 60_000,
+): Promise<{ id: string; status: string; error_message: string | null }> {
+  const res = await stack.t.call("POST", `/api/v1/services/${serviceId}/deploy`, { as: stack.owner, body });
+  if (res.status !== 201) throw new Error(`deploy failed to start: ${res.status} ${JSON.stringify(res.body)}`);
+  return waitDeployment(stack, res.body.data.id, timeoutMs);
+}
+
+/** Waits until a deployment leaves queued/deploying. */
+export async function waitDeployment(
+  stack: Stack,
+  deploymentId: string,
+  timeoutMs = 60_000,
+): Promise<{ id: string; status: string; error_message: string | null }> {
+  let last: { id: string; status: string; error_message: string | null } | undefined;
+  await waitFor(
+    async () => {
+      const res = await stack.t.call("GET", `/api/v1/deployments/${deploymentId}`, { as: stack.owner });
+      last = res.body.data;
+      return last !== undefined && !["queued", "building", "pushing", "deploying"].includes(last.status);
+    },
+    timeoutMs,
+    () => `deployment: ${JSON.stringify(last)}\nagent:\n${stack.agent.output()}`,
+  );
+  if (!last) throw new Error("no deployment");
+  return last;
+}
