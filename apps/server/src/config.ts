@@ -46,6 +46,10 @@ const envSchema = z.object({
   /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Syntra. */
   SYNTRA_TRUST_PROXY: bool.default(false),
   /** How often agents send heartbeats, in seconds; a server is offline after 3 missed ones. */
+  /** Run an agent for this machine ("local" server) when a Docker engine answers at DOCKER_SOCKET. */
+  SYNTRA_LOCAL_AGENT: bool.default(true),
+  /** Docker Engine API socket of this machine, for the local agent. */
+  DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
   SYNTRA_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** How long the control plane waits for an agent to answer a command (restart, scale, logs), in seconds. */
   SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -86,6 +90,7 @@ export interface Config {
     metricsRetentionDays: number;
   };
   github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
+  localAgent: { enabled: boolean; dockerSocket: string };
 }
 
 /** Thrown when the environment holds a bad value; the message names every offending variable. */
@@ -131,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
     },
+    localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? {

@@ -57,7 +57,7 @@ test("the control plane starts on embedded defaults, keeps its data across a gra
   const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-main-")), "data");
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { SYNTRA_DATA_DIR: dataDir, SYNTRA_PORT: String(port) };
+  const env = { SYNTRA_DATA_DIR: dataDir, SYNTRA_PORT: String(port), SYNTRA_LOCAL_AGENT: "false" };
 
   const first = startServer(env);
   await waitHealthy(base, first.output);
@@ -92,4 +92,49 @@ test("a bad setting stops start-up with exit code 2 and names the variable", asy
   assert.equal(await run.exited, 2);
   assert.match(run.output(), /SYNTRA_PORT/);
   assert.match(run.output(), /DATABASE_URL/);
+});
+
+test("with a Docker engine, the control plane registers this machine as 'local' and its agent comes online", async () => {
+  const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-local-")), "data");
+  const [port, httpPort, httpsPort, adminPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const base = `http://127.0.0.1:${port}`;
+  const server = startServer({
+    SYNTRA_DATA_DIR: dataDir,
+    SYNTRA_PORT: String(port),
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: "1",
+    SYNTRA_PROXY_HTTP_PORT: String(httpPort),
+    SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
+    SYNTRA_CADDY_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+    SYNTRA_PROXY_TLS: "false",
+  });
+  try {
+    await waitHealthy(base, server.output);
+    const signup = await fetch(`${base}/api/v1/auth/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "ada@example.com", password: "a-long-password" }),
+    });
+    const cookie = (signup.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const deadline = Date.now() + 60_000;
+    let local: { name: string; status: string; runtime_version: string | null } | undefined;
+    while (Date.now() < deadline && local?.status !== "online") {
+      await new Promise((r) => setTimeout(r, 500));
+      const list = (await (await fetch(`${base}/api/v1/servers`, { headers: { cookie } })).json()) as {
+        data: { name: string; status: string; runtime_version: string | null }[];
+      };
+      local = list.data.find((s) => s.name === "local");
+    }
+    assert.equal(local?.status, "online", server.output());
+    assert.ok(local?.runtime_version, "the agent reported the Docker version");
+  } finally {
+    server.child.kill("SIGTERM");
+    assert.equal(await server.exited, 0, server.output());
+    // The agent's Caddy keeps serving across agent restarts by design; this test ends it.
+    await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
+  }
 });

@@ -10,6 +10,7 @@ import { openDatabase } from "./db/client";
 import { migrate } from "./db/migrate";
 import { deploymentEvents } from "./deployments/dispatch";
 import type { AppDeps } from "./deps";
+import { type LocalAgent, startLocalAgent } from "./local-agent";
 import { loggerOptions } from "./logger";
 import { loadKeyring } from "./secrets/keyring";
 
@@ -43,12 +44,14 @@ async function start(config: Config): Promise<void> {
   }, 3_600_000);
   pruner.unref();
 
+  let localAgent: LocalAgent | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
     clearInterval(pruner);
+    await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.
     await app.close();
@@ -61,10 +64,19 @@ async function start(config: Config): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   await app.listen({ host: config.host, port: config.port });
+  localAgent = config.localAgent.enabled
+    ? await startLocalAgent(deps, { url: `http://${localHost(config.host)}:${config.port}`, env: { ...process.env } })
+    : null;
   logger.info(
     { url: config.publicUrl, database: database.kind, data_dir: config.dataDir },
     "Syntra control plane ready",
   );
+}
+
+// The local agent reaches this process directly, not through a public URL or proxy.
+function localHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 try {

@@ -6,6 +6,7 @@ import { deploymentRoutes } from "./deployments/routes";
 import { serviceCommandRoutes } from "./deployments/service-command-routes";
 import { healthRoutes } from "./health/routes";
 import type { AnyRouteSpec } from "./http/route";
+import { installRoutes } from "./install/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
 import { serverRoutes } from "./servers/routes";
@@ -15,6 +16,7 @@ import { serviceRoutes } from "./services/routes";
 /** Every route of the control plane: the app registers these, the OpenAPI document describes these. */
 export const allRoutes: readonly AnyRouteSpec[] = [
   ...healthRoutes,
+  ...installRoutes,
   ...authRoutes,
   ...githubRoutes,
   ...tokenRoutes,

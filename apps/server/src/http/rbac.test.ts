@@ -13,6 +13,8 @@ import type { AnyRouteSpec } from "./route";
 const PUBLIC = new Set([
   "GET /healthz",
   "GET /readyz",
+  "GET /install/agent.sh",
+  "GET /install/syntra-agent.cjs",
   "POST /api/v1/auth/signup",
   "POST /api/v1/auth/login",
   "GET /api/v1/auth/providers",
@@ -148,6 +150,8 @@ const read = (): ValidCall => ({ ok: 200 });
 const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> = {
   "GET /healthz": read,
   "GET /readyz": read,
+  "GET /install/agent.sh": read,
+  "GET /install/syntra-agent.cjs": read,
   "POST /api/v1/auth/signup": async () => {
     const email = uniqueEmail("signup");
     return { body: { email, password: TEST_PASSWORD, invite_token: (await invite(email, "viewer")).token }, ok: 201 };

@@ -88,6 +88,16 @@ export async function createServer(
   }
 }
 
+/** Replaces a server's agent token (the old one stops working) and returns the new one. */
+export async function rotateAgentToken(db: Db, serverId: string): Promise<string> {
+  const token = generateToken("agt");
+  await db
+    .update(servers)
+    .set({ agentTokenHash: sha256Hex(token) })
+    .where(eq(servers.id, serverId));
+  return token;
+}
+
 /** Renames or retags a server. */
 export async function updateServer(
   db: Db,
