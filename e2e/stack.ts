@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
+import { agentBundle } from "../apps/server/src/install/agent-bundle";
 import { type Credential, createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 
 const agentMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/agent/src/main.ts");
@@ -35,8 +36,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Brings the stack up and waits until the server is online. */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+/**
+ * Brings the stack up and waits until the server is online. `bundle`: run the agent as installed (the esbuild
+ * bundle on plain node) rather than from source through tsx, for realistic memory figures.
+ */
+export async function startStack(env: Record<string, string> = {}, opts: { bundle?: boolean } = {}): Promise<Stack> {
   const t = await createTestApp({ SYNTRA_AGENT_HEARTBEAT_SECONDS: "1", ...env });
   const port = await freePort();
   await t.app.listen({ host: "127.0.0.1", port });
@@ -47,8 +51,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const { server_id: serverId, token: agentToken } = created.body.data as { server_id: string; token: string };
   const caddy = await startTestCaddy();
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
+  const agentArgs = opts.bundle ? [await agentBundle(t.deps.config.dataDir)] : ["--import", "tsx", agentMain];
   const startAgent = () =>
-    spawnAgent({
+    spawnAgent(agentArgs, {
       SYNTRA_URL: baseUrl,
       SYNTRA_TOKEN: agentToken,
       SYNTRA_SERVER_ID: serverId,
@@ -83,9 +88,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   return stack;
 }
 
-function spawnAgent(env: Record<string, string>): AgentProcess {
+function spawnAgent(args: string[], env: Record<string, string>): AgentProcess {
   let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", agentMain], {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
