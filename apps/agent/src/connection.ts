@@ -25,7 +25,7 @@ export interface ConnectionOptions {
   maxBackoffMs: number;
   hello(): Promise<AgentHelloPayload>;
   onAccepted(ack: AcceptedAck): void;
-  onMessage(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" }>): void;
+  onMessage(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" }>): void;
   onDisconnected?(): void;
 }
 
@@ -131,6 +131,11 @@ export class AgentConnection {
       return;
     }
     const message = parsed.message;
+    if (message.type === "error") {
+      // The control plane refused something this agent sent: a bug on this side, worth a loud log line.
+      this.opts.logger.error({ ...message.payload }, "the control plane refused a message from this agent");
+      return;
+    }
     if (message.type === "hello_ack") {
       if (!message.payload.accepted) {
         this.opts.logger.error({ error: message.payload.error }, "control plane rejected this agent");

@@ -136,7 +136,7 @@ test("before hello, a broken frame or another message gets a rejected hello_ack 
   assert.equal((await serverRow(server.id)).status, "offline");
 });
 
-test("after hello, invalid frames are logged and dropped; the connection keeps working", async () => {
+test("after hello, each invalid frame is logged and answered with an error reply; the connection keeps working", async () => {
   const server = await newServer();
   const { peer } = await AgentPeer.online(url, server.token, server.id);
   const logsBefore = t.logs.length;
@@ -175,11 +175,17 @@ test("after hello, invalid frames are logged and dropped; the connection keeps w
   assert.ok(refused.some((l) => /unknown message type "bogus"/.test(l.msg)));
   assert.ok(t.deps.agents.isOnline(server.id));
   assert.equal((await serverRow(server.id)).status, "online");
-  assert.deepEqual(
-    peer.received.map((m) => m.type),
-    ["hello_ack"],
-    "nothing is sent back",
+  const replies = await eventually(async () => {
+    const errors = peer.received.filter((m) => m.type === "error");
+    return errors.length === 4 ? errors : undefined;
+  });
+  const payloads = replies.map(
+    (m) => m.payload as { code: string; message: string; message_id?: string; issues?: { path: string }[] },
   );
+  assert.ok(payloads.every((p) => p.code === "INVALID_MESSAGE"));
+  const aboutHeartbeat = payloads.find((p) => p.message_id === badId);
+  assert.ok(aboutHeartbeat?.issues?.some((i) => i.path === "payload.resources.cpu_usage_percent"));
+  assert.ok(payloads.some((p) => /unknown message type "bogus"/.test(p.message)));
   await peer.close();
 });
 

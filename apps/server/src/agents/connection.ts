@@ -37,11 +37,10 @@ export type OutgoingPayload<T extends ControlPlaneToAgentType> = z.input<(typeof
  * the rest to the hub. Messages are handled one at a time, in arrival order, so a slow database write
  * cannot let a later deploy_status overtake an earlier one.
  *
- * Refused frames, within the protocol's 19 messages (it has no control plane -> agent error message):
- * until its hello is accepted, an agent that sends anything but a valid agent_hello gets a rejected
- * hello_ack naming the problem and the socket closes (4000); it reconnects and says hello again. After
- * hello, a refused frame is logged with its id and issues and dropped: the connection stays up and
- * nothing is sent, since no control-plane message can carry the error.
+ * Refused frames: until its hello is accepted, an agent that sends anything but a valid agent_hello gets a
+ * rejected hello_ack naming the problem and the socket closes (4000); it reconnects and says hello again.
+ * After hello, a refused frame is logged with its id and issues and answered with an `error` message (a
+ * Syntra extension: section 1 has no control plane -> agent error); the connection stays up.
  */
 export class AgentConnection {
   /** True once agent_hello was accepted; only then does the connection carry commands. */
@@ -112,7 +111,17 @@ export class AgentConnection {
     this.log.warn({ message_id: readId(raw), issues: issues.slice(0, 10) }, `refused agent message: ${message}`);
     // Queued like any message, so the rejection cannot overtake a hello still being processed.
     void this.enqueue(async () => {
-      if (!this.ready) this.refuseBeforeHello("INVALID_MESSAGE", message);
+      if (!this.ready) {
+        this.refuseBeforeHello("INVALID_MESSAGE", message);
+        return;
+      }
+      const id = readId(raw);
+      this.post("error", {
+        code: "INVALID_MESSAGE",
+        message: message.slice(0, 1000),
+        ...(id === undefined ? {} : { message_id: id.slice(0, 128) }),
+        issues: issues.slice(0, 20),
+      });
     });
   }
 

@@ -32,6 +32,7 @@ export const controlPlaneToAgentTypes = [
   "update_agent",
   "configure_health_check",
   "ping",
+  "error",
 ] as const;
 
 /** Every message type of the protocol, in both directions. */

@@ -255,4 +255,13 @@ export const exampleMessages = {
     ...envelope("ping", "148f9a0b-1c2d-4e3f-8a5b-6c7d8e9f0a1b"),
     payload: { nonce: "n-17", sent_at: "2025-01-31T10:15:30.000Z" },
   },
+  error: {
+    ...envelope("error", "259fab1c-2d3e-4f40-9b6c-7d8e9f0a1b2c"),
+    payload: {
+      code: "INVALID_MESSAGE",
+      message: "invalid heartbeat message: payload.resources.cpu_usage_percent: Too big: expected number to be <=100",
+      message_id: "4b1c2d3e-4f50-4a6b-9c7d-8e9f0a1b2c3d",
+      issues: [{ path: "payload.resources.cpu_usage_percent", message: "Too big: expected number to be <=100" }],
+    },
+  },
 } satisfies { [T in MessageType]: z.input<(typeof messageSchemas)[T]> };

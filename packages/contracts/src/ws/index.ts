@@ -2,6 +2,7 @@ export * from "./agent-messages";
 export * from "./commands";
 export * from "./deploy";
 export * from "./envelope";
+export * from "./error-reply";
 export * from "./examples";
 export * from "./keepalive";
 export * from "./messages";

@@ -20,10 +20,10 @@ function issuePaths(result: ParseMessageResult<MessageDirection>): string[] {
   return result.ok ? [] : result.error.issues.map((issue) => issue.path);
 }
 
-test("the protocol has 19 message types, each in exactly one direction", () => {
-  assert.equal(messageTypes.length, 19);
-  assert.equal(new Set(messageTypes).size, 19);
-  assert.equal(agentToControlPlaneTypes.length + controlPlaneToAgentTypes.length, 19);
+test("the protocol has 20 message types (19 of section 1 and Syntra's error reply), each in exactly one direction", () => {
+  assert.equal(messageTypes.length, 20);
+  assert.equal(new Set(messageTypes).size, 20);
+  assert.equal(agentToControlPlaneTypes.length + controlPlaneToAgentTypes.length, 20);
   assert.deepEqual(Object.keys(exampleMessages).sort(), [...messageTypes].sort());
 });
 

@@ -21,6 +21,7 @@ import {
 } from "./commands";
 import { deployPayload } from "./deploy";
 import { defineMessage, type MessageType } from "./envelope";
+import { errorReplyPayload } from "./error-reply";
 import { pingPayload, pongPayload } from "./keepalive";
 
 /** The payload schema of each message type. */
@@ -44,6 +45,7 @@ export const payloadSchemas = {
   update_agent: updateAgentPayload,
   configure_health_check: configureHealthCheckPayload,
   ping: pingPayload,
+  error: errorReplyPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 // Agent -> control plane
@@ -125,6 +127,12 @@ export const pingMessage = defineMessage(
   "Control plane -> agent: liveness probe, answered by pong.",
 );
 
+export const errorReplyMessage = defineMessage(
+  "error",
+  errorReplyPayload,
+  "Control plane -> agent: a frame the agent sent was refused (Syntra extension).",
+);
+
 /** The full schema (envelope and payload) of each message type. */
 export const messageSchemas = {
   agent_hello: agentHelloMessage,
@@ -146,6 +154,7 @@ export const messageSchemas = {
   update_agent: updateAgentMessage,
   configure_health_check: configureHealthCheckMessage,
   ping: pingMessage,
+  error: errorReplyMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 /** Any message the agent may send. */
@@ -174,6 +183,7 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   updateAgentMessage,
   configureHealthCheckMessage,
   pingMessage,
+  errorReplyMessage,
 ]);
 export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
 /** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */

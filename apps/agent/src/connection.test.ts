@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import { envelope, exampleMessages, parseMessage } from "@syntra/contracts";
+import pino from "pino";
+import { type WebSocket, WebSocketServer } from "ws";
+import { AgentConnection } from "./connection";
+
+// A stand-in for the control plane on the wire: it speaks the protocol (every frame it receives is checked
+// against the contracts) so the agent's connection handling can be driven through cases the real control
+// plane never produces, such as malformed commands and dropped sockets.
+let wss: WebSocketServer;
+let url: string;
+const sockets: WebSocket[] = [];
+const received: { type: string; payload: Record<string, unknown> }[] = [];
+let headers: Record<string, string | string[] | undefined> = {};
+
+before(async () => {
+  wss = new WebSocketServer({ port: 0, host: "127.0.0.1", path: "/agent/ws" });
+  await new Promise((r) => wss.once("listening", r));
+  url = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+  wss.on("connection", (ws, req) => {
+    headers = req.headers;
+    sockets.push(ws);
+    ws.on("message", (data) => {
+      const parsed = parseMessage("agent_to_control_plane", data.toString());
+      assert.ok(parsed.ok, `the agent sent an invalid frame: ${JSON.stringify(parsed)}`);
+      received.push(parsed.message as never);
+      if (parsed.message.type === "agent_hello") ws.send(JSON.stringify(exampleMessages.hello_ack));
+    });
+  });
+});
+after(() => new Promise<void>((r) => wss.close(() => r())));
+
+async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out; received ${received.map((m) => m.type).join(",")}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test("the agent says hello with its token and version, answers bad commands, and survives a dropped socket", async () => {
+  const accepted: unknown[] = [];
+  const commands: string[] = [];
+  const connection = new AgentConnection({
+    url,
+    token: "syn_agt_0123456789abcdef0123456789abcdef01234567",
+    logger: pino({ level: "silent" }),
+    maxBackoffMs: 200,
+    hello: async () => exampleMessages.agent_hello.payload,
+    onAccepted: (ack) => accepted.push(ack),
+    onMessage: (m) => commands.push(m.type),
+  });
+  connection.start();
+  await until(() => (accepted.length === 1 ? true : undefined));
+  assert.equal(headers.authorization, "Bearer syn_agt_0123456789abcdef0123456789abcdef01234567");
+  assert.equal(headers["x-agent-version"], "0.1.0");
+
+  // A command that breaks the contract gets an error reply carrying its request_id; nothing runs.
+  const bad = { ...exampleMessages.scale, payload: { ...exampleMessages.scale.payload, replicas: -1 } };
+  sockets.at(-1)?.send(JSON.stringify(bad));
+  const reply = await until(() => received.find((m) => m.type === "command_response"));
+  assert.equal(reply.payload.request_id, exampleMessages.scale.payload.request_id);
+  assert.equal(reply.payload.success, false);
+  assert.equal((reply.payload.error as { code: string }).code, "INVALID_MESSAGE");
+  sockets.at(-1)?.send("{not json");
+  sockets.at(-1)?.send(JSON.stringify(envelope("ping", { sent_at: new Date().toISOString() })));
+  await until(() => (commands.includes("ping") ? true : undefined));
+  assert.deepEqual(commands, ["ping"], "invalid frames never reach the dispatcher");
+
+  // The control plane goes away: durable messages wait in the outbox and go out after the next hello.
+  sockets.at(-1)?.terminate();
+  await new Promise((r) => setTimeout(r, 50));
+  connection.send("deploy_status", exampleMessages.deploy_status.payload);
+  connection.send("heartbeat", exampleMessages.heartbeat.payload);
+  await until(() => (accepted.length === 2 ? true : undefined));
+  const afterReconnect = received.slice(received.findLastIndex((m) => m.type === "agent_hello"));
+  await until(() => (afterReconnect.length > 0 && received.some((m) => m.type === "deploy_status") ? true : undefined));
+  assert.ok(!received.some((m) => m.type === "heartbeat"), "stale heartbeats are not replayed");
+  await connection.stop();
+});
