@@ -141,4 +141,4 @@ function main(): void {
 }
 
 // Run when executed (node main.ts, or the bundle), not when imported by the control plane's tests.
-if (process.argv[1] && /(main\.ts|syntra-agent(\.cjs)?)$/.test(process.argv[1])) main();
+if (process.argv[1] && /(main\.ts|syntra-agent(\.cjs|\.mjs)?)$/.test(process.argv[1])) main();
