@@ -5,6 +5,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import dns2 from "dns2";
 import { freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { agentBundle } from "../apps/server/src/install/agent-bundle";
 import { type Credential, createTestApp, type TestApp } from "../apps/server/src/testing/harness";
@@ -30,6 +31,7 @@ export interface Stack {
   agentToken: string;
   caddy: TestCaddy;
   stateDir: string;
+  dns: ReturnType<typeof dns2.createServer>;
   agent: AgentProcess;
   /** Starts another agent process for the same server (after a kill). */
   startAgent(): AgentProcess;
@@ -41,7 +43,13 @@ export interface Stack {
  * bundle on plain node) rather than from source through tsx, for realistic memory figures.
  */
 export async function startStack(env: Record<string, string> = {}, opts: { bundle?: boolean } = {}): Promise<Stack> {
-  const t = await createTestApp({ SYNTRA_AGENT_HEARTBEAT_SECONDS: "1", ...env });
+  const dns = await startTestZone();
+  const dnsPort = dns.addresses().udp?.port;
+  const t = await createTestApp({
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: "1",
+    SYNTRA_DNS_RESOLVER: `127.0.0.1:${dnsPort}`,
+    ...env,
+  });
   const port = await freePort();
   await t.app.listen({ host: "127.0.0.1", port });
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -71,11 +79,13 @@ export async function startStack(env: Record<string, string> = {}, opts: { bundl
     agentToken,
     caddy,
     stateDir,
+    dns,
     agent: startAgent(),
     startAgent,
     close: async () => {
       await stack.agent.stop();
       await caddy.stop();
+      await dns.close();
       await t.close();
       await fs.rm(stateDir, { recursive: true, force: true });
     },
@@ -114,6 +124,34 @@ export async function serverStatus(stack: Stack): Promise<string> {
   return res.body.data.status;
 }
 
+/**
+ * The user's DNS provider for the tests: every name under .e2e.test is a CNAME to this machine's hostname,
+ * which is what the agent reports as the server's hostname, so Syntra's DNS check verifies them.
+ */
+async function startTestZone(): Promise<ReturnType<typeof dns2.createServer>> {
+  const { Packet } = dns2;
+  const server = dns2.createServer({
+    udp: true,
+    handle: (request, send) => {
+      const response = Packet.createResponseFromRequest(request);
+      const [question] = request.questions;
+      const name = (question?.name ?? "").toLowerCase();
+      if (question && question.type === Packet.TYPE.CNAME && name.endsWith(".e2e.test")) {
+        (response.answers as unknown as object[]).push({
+          name,
+          type: Packet.TYPE.CNAME,
+          class: Packet.CLASS.IN,
+          ttl: 60,
+          domain: os.hostname(),
+        });
+      }
+      send(response);
+    },
+  });
+  await server.listen({ udp: { port: 0, address: "127.0.0.1" } });
+  return server;
+}
+
 /** Polls until the check passes, or fails with the check's last state and an optional diagnostic. */
 export async function waitFor(
   check: () => Promise<boolean>,
@@ -146,6 +184,11 @@ export async function createWebService(stack: Stack, name: string, domain: strin
     },
   });
   if (service.status !== 201) throw new Error(`service create failed: ${JSON.stringify(service.body)}`);
+  // Routed only once its DNS points here: the test zone has the record, so verifying succeeds.
+  const verify = await stack.t.call("POST", `/api/v1/services/${service.body.data.id}/domains/${domain}/verify`, {
+    as: stack.owner,
+  });
+  if (verify.body.data?.status !== "verified") throw new Error(`domain not verified: ${JSON.stringify(verify.body)}`);
   return service.body.data.id;
 }
 

@@ -57,6 +57,16 @@ const envSchema = z.object({
   SYNTRA_AGENT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** How many days of server heartbeat metrics are kept. */
   SYNTRA_SERVER_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** DNS server used to verify custom domains, "ip" or "ip:port" ("[::1]:53" for IPv6); unset: the system's. */
+  SYNTRA_DNS_RESOLVER: z
+    .string()
+    .regex(
+      /^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|\[[0-9a-fA-F:]+\](?::\d{1,5})?|[0-9a-fA-F:]+)$/,
+      "expected ip or ip:port",
+    )
+    .optional(),
+  /** How often domains still waiting for their DNS record are checked again, in seconds. */
+  SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** GitHub OAuth app client id; with the secret, enables "Sign in with GitHub". */
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   /** GitHub OAuth app client secret. */
@@ -91,6 +101,8 @@ export interface Config {
   };
   github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
   localAgent: { enabled: boolean; dockerSocket: string };
+  /** Custom domain verification. */
+  domains: { dnsResolver: string | undefined; checkSeconds: number };
 }
 
 /** Thrown when the environment holds a bad value; the message names every offending variable. */
@@ -137,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
     },
     localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
+    domains: { dnsResolver: e.SYNTRA_DNS_RESOLVER, checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS },
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? {

@@ -10,6 +10,7 @@ import { openDatabase } from "./db/client";
 import { migrate } from "./db/migrate";
 import { deploymentEvents } from "./deployments/dispatch";
 import type { AppDeps } from "./deps";
+import { startDomainChecker } from "./domains/domains";
 import { type LocalAgent, startLocalAgent } from "./local-agent";
 import { loggerOptions } from "./logger";
 import { loadKeyring } from "./secrets/keyring";
@@ -43,6 +44,7 @@ async function start(config: Config): Promise<void> {
     pruneServerMetrics(database.db, keepFrom).catch((err: unknown) => logger.warn({ err }, "metrics pruning failed"));
   }, 3_600_000);
   pruner.unref();
+  const domainChecker = startDomainChecker(deps, config.domains.checkSeconds * 1000);
 
   let localAgent: LocalAgent | null = null;
   let stopping = false;
@@ -51,6 +53,7 @@ async function start(config: Config): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     clearInterval(pruner);
+    domainChecker.stop();
     await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.

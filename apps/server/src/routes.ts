@@ -4,6 +4,7 @@ import { authRoutes } from "./auth/routes";
 import { tokenRoutes } from "./auth/token-routes";
 import { deploymentRoutes } from "./deployments/routes";
 import { serviceCommandRoutes } from "./deployments/service-command-routes";
+import { domainRoutes } from "./domains/routes";
 import { healthRoutes } from "./health/routes";
 import type { AnyRouteSpec } from "./http/route";
 import { installRoutes } from "./install/routes";
@@ -25,6 +26,7 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...projectRoutes,
   ...serviceRoutes,
   ...envRoutes,
+  ...domainRoutes,
   ...deploymentRoutes,
   ...serviceCommandRoutes,
   ...auditRoutes,

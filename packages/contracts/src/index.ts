@@ -3,6 +3,7 @@ export * from "./api/ai";
 export * from "./api/audit";
 export * from "./api/auth";
 export * from "./api/deployments";
+export * from "./api/domains";
 export * from "./api/env";
 export * from "./api/envelope";
 export * from "./api/observability";

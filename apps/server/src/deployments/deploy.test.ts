@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { DeployStatusPayload, MessageOf } from "@syntra/contracts";
-import { deployments } from "../db/schema";
+import { eq } from "drizzle-orm";
+import { deployments, domains } from "../db/schema";
+import { syncRoutedDomains } from "../domains/claims";
 import { AgentPeer, eventually, heartbeatPayload } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
@@ -33,7 +35,8 @@ async function newService(name: string, extra: Record<string, unknown> = {}): Pr
       source_type: "image",
       source_config: { image: "registry.local:5000/acme/web", tag: "v1" },
       port: 8080,
-      domains: ["web.example.com"],
+      // Domains are unique across the installation.
+      domains: [`${name}.example.com`],
       health_check: { type: "http", path: "/healthz" },
       env_vars: { DATABASE_URL: SECRET_DB, API_KEY: SECRET_KEY },
       ...extra,
@@ -85,6 +88,9 @@ async function disconnectAgent(): Promise<void> {
 
 test("deploying with the agent online sends a contract-valid deploy: decrypted env, image split, settings", async () => {
   const serviceId = await newService("web");
+  // Only a verified domain is routed; mark it so, as a passing DNS check would.
+  await t.deps.db.update(domains).set({ status: "verified" }).where(eq(domains.domain, "web.example.com"));
+  await syncRoutedDomains(t.deps.db, serviceId);
   const peer = await connectAgent();
   const res = await deploy(serviceId, { image_tag: "v2" });
   assert.equal(res.status, 201, JSON.stringify(res.body));

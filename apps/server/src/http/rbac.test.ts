@@ -56,7 +56,7 @@ interface Caller {
 /** Path parameters; the main server, project and service fill their own by default. */
 type PathIds = Partial<
   Record<
-    "serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key" | "deploymentId",
+    "serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key" | "deploymentId" | "domain",
     string
   >
 >;
@@ -147,6 +147,12 @@ async function throwawayEnvKey(): Promise<string> {
 const read = (): ValidCall => ({ ok: 200 });
 
 /** One valid request per route. A route missing here fails the suite: add it, with the status it answers. */
+/** A domain of the main service, added by the owner, for calls that remove or check one. */
+async function throwawayDomain(): Promise<string> {
+  return (await asOwner("POST", `/api/v1/services/${main.serviceId}/domains`, { domain: `${unique("d")}.example.com` }))
+    .domain;
+}
+
 const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> = {
   "GET /healthz": read,
   "GET /readyz": read,
@@ -225,6 +231,16 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "POST /api/v1/services/:serviceId/scale": () => ({ body: { replicas: 1 }, ok: 200 }),
   "GET /api/v1/services/:serviceId/logs": read,
   "POST /api/v1/services/:serviceId/exec": () => ({ body: { command: ["true"] }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/domains": read,
+  "POST /api/v1/services/:serviceId/domains": () => ({ body: { domain: `${unique("d")}.example.com` }, ok: 201 }),
+  "DELETE /api/v1/services/:serviceId/domains/:domain": async () => ({
+    ids: { domain: await throwawayDomain() },
+    ok: 204,
+  }),
+  "POST /api/v1/services/:serviceId/domains/:domain/verify": async () => ({
+    ids: { domain: await throwawayDomain() },
+    ok: 200,
+  }),
   "GET /api/v1/audit-logs": read,
 };
 

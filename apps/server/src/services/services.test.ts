@@ -41,7 +41,8 @@ test("each source_type takes its own source_config, with defaults", async () => 
     start_period_seconds: 0,
   });
   assert.equal(s.replicas, 2);
-  assert.deepEqual(s.domains, ["api.example.com"]);
+  // Not routed until its DNS is verified (domains/domains.test.ts).
+  assert.deepEqual(s.domains, []);
 
   const dockerfile = await create({ name: "worker", source_type: "dockerfile" });
   assert.deepEqual(dockerfile.body.data.source_config, { dockerfile_path: "Dockerfile", build_context: "." });

@@ -9,6 +9,7 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { projects, servers, services } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { claimDomains } from "../domains/claims";
 import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 import { parseInput } from "../http/validation";
 import { getProject, type ProjectScope } from "../projects/projects";
@@ -104,13 +105,16 @@ export async function createService(
           replicas: input.replicas,
           cpuLimit: input.cpu_limit ?? null,
           memoryLimit: input.memory_limit ?? null,
-          domains: input.domains ?? [],
+          // Routed only once verified: claimDomains adds them as pending and fills this in.
+          domains: [],
           autoDeploy: input.auto_deploy,
           ...healthCheckColumns(input.health_check ?? null),
         })
         .returning();
       if (!created) throw new Error("insert returned no row");
-      if (!input.env_vars || Object.keys(input.env_vars).length === 0) return created;
+      if (input.domains?.length) await claimDomains(tx, created.id, input.domains);
+      if (!input.env_vars || Object.keys(input.env_vars).length === 0)
+        return input.domains?.length ? reread(tx, created.id) : created;
       const sealed = sealEnv(deps.keyring, created.id, envFromRecord(input.env_vars, deps.now()));
       const [withEnv] = await tx
         .update(services)
@@ -142,29 +146,40 @@ export async function updateService(
     source = sourceColumns(type, config);
   }
   try {
-    const [row] = await deps.db
-      .update(services)
-      .set({
-        ...source,
-        ...(input.name !== undefined && { name: input.name }),
-        ...(input.server_id !== undefined && { serverId: input.server_id }),
-        ...(input.type !== undefined && { type: input.type }),
-        ...(input.port !== undefined && { port: input.port }),
-        ...(input.replicas !== undefined && { replicas: input.replicas }),
-        ...(input.cpu_limit !== undefined && { cpuLimit: input.cpu_limit }),
-        ...(input.memory_limit !== undefined && { memoryLimit: input.memory_limit }),
-        ...(input.domains !== undefined && { domains: input.domains }),
-        ...(input.auto_deploy !== undefined && { autoDeploy: input.auto_deploy }),
-        ...(input.health_check !== undefined && healthCheckColumns(input.health_check)),
-      })
-      .where(eq(services.id, current.id))
-      .returning();
-    if (!row) throw notFound("Service");
+    const row = await deps.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(services)
+        .set({
+          ...source,
+          updatedAt: deps.now(),
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.server_id !== undefined && { serverId: input.server_id }),
+          ...(input.type !== undefined && { type: input.type }),
+          ...(input.port !== undefined && { port: input.port }),
+          ...(input.replicas !== undefined && { replicas: input.replicas }),
+          ...(input.cpu_limit !== undefined && { cpuLimit: input.cpu_limit }),
+          ...(input.memory_limit !== undefined && { memoryLimit: input.memory_limit }),
+          ...(input.auto_deploy !== undefined && { autoDeploy: input.auto_deploy }),
+          ...(input.health_check !== undefined && healthCheckColumns(input.health_check)),
+        })
+        .where(eq(services.id, current.id))
+        .returning();
+      if (!updated) throw notFound("Service");
+      if (input.domains === undefined) return updated;
+      await claimDomains(tx, updated.id, input.domains);
+      return reread(tx, updated.id);
+    });
     return present(deps, row);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`A service named '${input.name}' already exists in this project`);
     throw err;
   }
+}
+
+async function reread(db: Db, serviceId: string): Promise<ServiceRow> {
+  const [row] = await db.select().from(services).where(eq(services.id, serviceId)).limit(1);
+  if (!row) throw notFound("Service");
+  return row;
 }
 
 /** Deletes a service. */

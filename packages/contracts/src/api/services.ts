@@ -1,21 +1,13 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
 import { healthCheckConfigBody } from "../health-check";
+import { domainName } from "./domains";
 import { envVarKey } from "./env";
 
 /** A DNS label, because the service name becomes a container name and an internal hostname. */
 export const serviceName = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, "lowercase letters, digits and dashes, at most 63");
-
-/** A fully qualified host name, optionally a `*.` wildcard; lowercase ASCII (punycode for IDNs). */
-export const domainName = z
-  .string()
-  .max(253)
-  .regex(
-    /^(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-    "not a valid domain name",
-  );
 
 /** A path inside the repository: relative, no `..`, no control characters. */
 const repoPath = z

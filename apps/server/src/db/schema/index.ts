@@ -1,4 +1,5 @@
 // The Drizzle mirror of the SQL migrations in ../migrations; schema.test.ts checks they agree.
+export * from "./domains";
 export * from "./enums";
 export * from "./identity";
 export * from "./infrastructure";

@@ -1,0 +1,191 @@
+import { isIP } from "node:net";
+import type { DnsRecord, ServiceDomain } from "@syntra/contracts";
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { domains, servers, services } from "../db/schema";
+import type { AppDeps } from "../deps";
+import { notFound } from "../errors";
+import type { ProjectScope } from "../projects/projects";
+import { getServiceRow } from "../services/services";
+import { asDomainConflict, domainTaken, ROUTED_STATUSES, syncRoutedDomains } from "./claims";
+import { checkDomainDns, createResolver, type DnsTarget } from "./dns-check";
+import { normalizeDomain } from "./normalize";
+
+type DomainRow = typeof domains.$inferSelect;
+
+/** The hostname and public IP the server's agent reported: where a domain's DNS must lead. */
+export async function serverTarget(db: Db, serverId: string): Promise<DnsTarget> {
+  const [row] = await db
+    .select({ hostname: servers.hostname, publicIp: servers.publicIp })
+    .from(servers)
+    .where(eq(servers.id, serverId))
+    .limit(1);
+  return { hostname: row?.hostname ?? null, publicIp: row?.publicIp ?? null };
+}
+
+/** The records that make `domain` verify: a CNAME to the hostname, an A/AAAA to the public IP, or both. */
+export function dnsRecordsFor(domain: string, target: DnsTarget): DnsRecord[] {
+  const records: DnsRecord[] = [];
+  if (target.hostname) records.push({ type: "CNAME", name: domain, value: target.hostname });
+  const family = target.publicIp ? isIP(target.publicIp) : 0;
+  if (target.publicIp && family !== 0) {
+    records.push({ type: family === 6 ? "AAAA" : "A", name: domain, value: target.publicIp });
+  }
+  return records;
+}
+
+function present(row: DomainRow, target: DnsTarget): ServiceDomain {
+  return {
+    id: row.id,
+    service_id: row.serviceId,
+    domain: row.domain,
+    status: row.status,
+    status_reason: row.statusReason,
+    verified_at: row.verifiedAt?.toISOString() ?? null,
+    last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+    dns_records: dnsRecordsFor(row.domain, target),
+  };
+}
+
+async function findDomain(db: Db, serviceId: string, domain: string): Promise<DomainRow> {
+  const [row] = await db
+    .select()
+    .from(domains)
+    .where(and(eq(domains.serviceId, serviceId), eq(domains.domain, domain)))
+    .limit(1);
+  if (!row) throw notFound("Domain");
+  return row;
+}
+
+/** The custom domains of a service in scope, by name. */
+export async function listServiceDomains(deps: AppDeps, scope: ProjectScope, serviceId: string) {
+  const service = await getServiceRow(deps.db, scope, serviceId);
+  const target = await serverTarget(deps.db, service.serverId);
+  const rows = await deps.db
+    .select()
+    .from(domains)
+    .where(eq(domains.serviceId, service.id))
+    .orderBy(asc(domains.domain));
+  return rows.map((r) => present(r, target));
+}
+
+/** Adds a domain to a service as pending_dns and checks its DNS once; CONFLICT when any service holds it. */
+export async function addServiceDomain(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  raw: string,
+): Promise<ServiceDomain> {
+  const domain = normalizeDomain(raw, "body.domain");
+  const service = await getServiceRow(deps.db, scope, serviceId);
+  const [held] = await deps.db.select({ id: domains.id }).from(domains).where(eq(domains.domain, domain)).limit(1);
+  if (held) throw domainTaken(domain);
+  let row: DomainRow | undefined;
+  try {
+    [row] = await deps.db
+      .insert(domains)
+      .values({ serviceId: service.id, domain, statusReason: "waiting for the first DNS check" })
+      .returning();
+  } catch (err) {
+    throw asDomainConflict(err, domain);
+  }
+  if (!row) throw new Error("insert returned no row");
+  return checkAndRecord(deps, row, service.serverId);
+}
+
+/** Removes a domain from a service (and from what the agent routes at its next deploy). */
+export async function removeServiceDomain(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  raw: string,
+): Promise<void> {
+  const domain = normalizeDomain(raw, "params.domain");
+  const service = await getServiceRow(deps.db, scope, serviceId);
+  const row = await findDomain(deps.db, service.id, domain);
+  await deps.db.transaction(async (tx) => {
+    await tx.delete(domains).where(eq(domains.id, row.id));
+    await syncRoutedDomains(tx, service.id);
+  });
+}
+
+/** Checks a domain's DNS now and answers it with its new status. */
+export async function verifyServiceDomain(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  raw: string,
+): Promise<ServiceDomain> {
+  const domain = normalizeDomain(raw, "params.domain");
+  const service = await getServiceRow(deps.db, scope, serviceId);
+  return checkAndRecord(deps, await findDomain(deps.db, service.id, domain), service.serverId);
+}
+
+/**
+ * Runs one DNS check and stores its outcome. A pending domain that passes becomes verified and routed; one
+ * that fails stays pending_dns with the reason (it never turns `failed` on DNS alone: records take time to
+ * propagate, and the periodic check keeps trying). A routed domain is never unrouted by a failed check (a DNS
+ * hiccup must not take a site down); the reason is recorded for the user.
+ */
+async function checkAndRecord(deps: AppDeps, row: DomainRow, serverId: string): Promise<ServiceDomain> {
+  const target = await serverTarget(deps.db, serverId);
+  let outcome: Awaited<ReturnType<typeof checkDomainDns>>;
+  try {
+    outcome = await checkDomainDns(createResolver(deps.config.domains.dnsResolver), row.domain, target);
+  } catch (err) {
+    deps.logger.warn({ err, domain: row.domain }, "DNS lookup failed");
+    outcome = { verified: false, reason: `DNS lookup failed (${(err as Error).message}); will retry` };
+  }
+  const now = deps.now();
+  const routed = (ROUTED_STATUSES as readonly string[]).includes(row.status);
+  const becomesVerified = outcome.verified && !routed;
+  const updated = await deps.db.transaction(async (tx) => {
+    const [next] = await tx
+      .update(domains)
+      .set({
+        lastCheckedAt: now,
+        statusReason: outcome.verified ? null : outcome.reason,
+        ...(becomesVerified && { status: "verified" as const, verifiedAt: now }),
+      })
+      .where(eq(domains.id, row.id))
+      .returning();
+    if (becomesVerified) await syncRoutedDomains(tx, row.serviceId);
+    return next;
+  });
+  if (!updated) throw notFound("Domain");
+  if (becomesVerified) deps.logger.info({ domain: row.domain, service_id: row.serviceId }, "domain verified");
+  return present(updated, target);
+}
+
+/** Checks every pending_dns domain once; returns how many became verified. */
+export async function checkPendingDomains(deps: AppDeps): Promise<number> {
+  const pending = await deps.db
+    .select({ domain: domains, serverId: services.serverId })
+    .from(domains)
+    .innerJoin(services, eq(services.id, domains.serviceId))
+    .where(eq(domains.status, "pending_dns"))
+    .orderBy(asc(domains.lastCheckedAt));
+  let verified = 0;
+  for (const p of pending) {
+    const answer = await checkAndRecord(deps, p.domain, p.serverId);
+    if (answer.status === "verified") verified++;
+  }
+  return verified;
+}
+
+/** Re-checks pending domains every `intervalMs` on an unref'd timer; runs never overlap. */
+export function startDomainChecker(deps: AppDeps, intervalMs: number): { stop(): void } {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    checkPendingDomains(deps)
+      .catch((err: unknown) => deps.logger.warn({ err }, "domain DNS check failed"))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
