@@ -14,6 +14,9 @@ let url: string;
 const sockets: WebSocket[] = [];
 const received: { type: string; payload: Record<string, unknown> }[] = [];
 let headers: Record<string, string | string[] | undefined> = {};
+// While set, hellos are held unanswered: the agent is connected but not accepted, deterministically.
+let holdHello = false;
+const heldHellos: WebSocket[] = [];
 
 before(async () => {
   wss = new WebSocketServer({ port: 0, host: "127.0.0.1", path: "/agent/ws" });
@@ -26,7 +29,9 @@ before(async () => {
       const parsed = parseMessage("agent_to_control_plane", data.toString());
       assert.ok(parsed.ok, `the agent sent an invalid frame: ${JSON.stringify(parsed)}`);
       received.push(parsed.message as never);
-      if (parsed.message.type === "agent_hello") ws.send(JSON.stringify(exampleMessages.hello_ack));
+      if (parsed.message.type !== "agent_hello") return;
+      if (holdHello) heldHellos.push(ws);
+      else ws.send(JSON.stringify(exampleMessages.hello_ack));
     });
   });
 });
@@ -42,7 +47,7 @@ async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
   }
 }
 
-test("the agent says hello with its token and version, answers bad commands, and survives a dropped socket", async () => {
+test("the agent says hello with its token and version, answers bad commands, and survives a dropped socket", async (t) => {
   const accepted: unknown[] = [];
   const commands: string[] = [];
   const connection = new AgentConnection({
@@ -55,6 +60,7 @@ test("the agent says hello with its token and version, answers bad commands, and
     onMessage: (m) => commands.push(m.type),
   });
   connection.start();
+  t.after(() => connection.stop());
   await until(() => (accepted.length === 1 ? true : undefined));
   assert.equal(headers.authorization, "Bearer syn_agt_0123456789abcdef0123456789abcdef01234567");
   assert.equal(headers["x-agent-version"], "0.1.0");
@@ -72,13 +78,17 @@ test("the agent says hello with its token and version, answers bad commands, and
   assert.deepEqual(commands, ["ping"], "invalid frames never reach the dispatcher");
 
   // The control plane goes away: durable messages wait in the outbox and go out after the next hello.
+  holdHello = true;
   sockets.at(-1)?.terminate();
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => (connection.ready ? undefined : true));
   connection.send("deploy_status", exampleMessages.deploy_status.payload);
   connection.send("heartbeat", exampleMessages.heartbeat.payload);
+  const hellos = received.filter((m) => m.type === "agent_hello").length;
+  await until(() => (received.filter((m) => m.type === "agent_hello").length > hellos ? true : undefined));
+  assert.ok(!received.some((m) => m.type === "deploy_status"), "nothing but the hello goes out before it is accepted");
+  holdHello = false;
+  for (const ws of heldHellos.splice(0)) ws.send(JSON.stringify(exampleMessages.hello_ack));
   await until(() => (accepted.length === 2 ? true : undefined));
-  const afterReconnect = received.slice(received.findLastIndex((m) => m.type === "agent_hello"));
-  await until(() => (afterReconnect.length > 0 && received.some((m) => m.type === "deploy_status") ? true : undefined));
+  await until(() => (received.some((m) => m.type === "deploy_status") ? true : undefined));
   assert.ok(!received.some((m) => m.type === "heartbeat"), "stale heartbeats are not replayed");
-  await connection.stop();
 });
