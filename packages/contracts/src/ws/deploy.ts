@@ -2,6 +2,7 @@ import { z } from "zod";
 import { stringRecord, uuid } from "../common";
 import { healthCheckConfig } from "../health-check";
 import { absolutePath, envVars, hostname, requestId, routedDomain } from "./primitives";
+import { customCertificate } from "./routing";
 
 // Image references are passed to the container runtime, so they are held to Docker's grammar.
 const pathComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -70,6 +71,8 @@ export const deployNetworking = z.object({
   domains: z.array(routedDomain),
   internal_hostname: hostname,
   expose_port: z.boolean(),
+  // Syntra extension: user-supplied certificates for some of the domains; the others get ACME certificates.
+  certificates: z.array(customCertificate).max(100).optional(),
 });
 export type DeployNetworking = z.infer<typeof deployNetworking>;
 

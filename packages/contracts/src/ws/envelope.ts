@@ -17,6 +17,7 @@ export const agentToControlPlaneTypes = [
   "alert",
   "log_stream",
   "pong",
+  "certificate_status",
 ] as const;
 
 /** Message types the control plane sends to the agent. */
@@ -33,6 +34,7 @@ export const controlPlaneToAgentTypes = [
   "configure_health_check",
   "ping",
   "error",
+  "configure_routes",
 ] as const;
 
 /** Every message type of the protocol, in both directions. */

@@ -264,4 +264,43 @@ export const exampleMessages = {
       issues: [{ path: "payload.resources.cpu_usage_percent", message: "Too big: expected number to be <=100" }],
     },
   },
+  certificate_status: {
+    ...envelope("certificate_status", "36a0bc2d-3e4f-4a51-8c7d-8e9f0a1b2c3d"),
+    payload: {
+      server_id: ids.server,
+      certificates: [
+        {
+          domain: "app.example.com",
+          source: "acme",
+          status: "active",
+          issuer: "CN=Pebble Intermediate CA 645fc5",
+          not_before: "2025-01-31T09:15:30.000Z",
+          not_after: "2025-05-01T09:15:29.000Z",
+          checked_at: "2025-01-31T10:15:30.000Z",
+        },
+        {
+          domain: "www.example.com",
+          source: "acme",
+          status: "failed",
+          error: { code: "dns_not_pointing_here", message: "DNS problem: NXDOMAIN looking up A for www.example.com" },
+          checked_at: "2025-01-31T10:15:30.000Z",
+        },
+      ],
+    },
+  },
+  configure_routes: {
+    ...envelope("configure_routes", "47b1cd3e-4f50-4b62-9d8e-9f0a1b2c3d4e"),
+    payload: {
+      request_id: "47b1cd3e-4f50-4b62-9d8e-9f0a1b2c3d4e",
+      service_id: ids.service,
+      domains: ["app.example.com", "*.example.com"],
+      certificates: [
+        {
+          domains: ["*.example.com"],
+          cert_pem: "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n",
+          key_pem: "-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----\n",
+        },
+      ],
+    },
+  },
 } satisfies { [T in MessageType]: z.input<(typeof messageSchemas)[T]> };

@@ -9,3 +9,4 @@ export * from "./messages";
 export * from "./parse";
 export * from "./primitives";
 export * from "./protocol-version";
+export * from "./routing";

@@ -23,6 +23,7 @@ import { deployPayload } from "./deploy";
 import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
 import { pingPayload, pongPayload } from "./keepalive";
+import { certificateStatusPayload, configureRoutesPayload } from "./routing";
 
 /** The payload schema of each message type. */
 export const payloadSchemas = {
@@ -46,6 +47,8 @@ export const payloadSchemas = {
   configure_health_check: configureHealthCheckPayload,
   ping: pingPayload,
   error: errorReplyPayload,
+  certificate_status: certificateStatusPayload,
+  configure_routes: configureRoutesPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 // Agent -> control plane
@@ -133,6 +136,17 @@ export const errorReplyMessage = defineMessage(
   "Control plane -> agent: a frame the agent sent was refused (Syntra extension).",
 );
 
+export const certificateStatusMessage = defineMessage(
+  "certificate_status",
+  certificateStatusPayload,
+  "Agent -> control plane: TLS certificate state of the routed domains (Syntra extension).",
+);
+export const configureRoutesMessage = defineMessage(
+  "configure_routes",
+  configureRoutesPayload,
+  "Control plane -> agent: replace a running service's domains and custom certificates (Syntra extension).",
+);
+
 /** The full schema (envelope and payload) of each message type. */
 export const messageSchemas = {
   agent_hello: agentHelloMessage,
@@ -155,6 +169,8 @@ export const messageSchemas = {
   configure_health_check: configureHealthCheckMessage,
   ping: pingMessage,
   error: errorReplyMessage,
+  certificate_status: certificateStatusMessage,
+  configure_routes: configureRoutesMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 /** Any message the agent may send. */
@@ -167,6 +183,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   alertMessage,
   logStreamMessage,
   pongMessage,
+  certificateStatusMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
 
@@ -184,6 +201,7 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   configureHealthCheckMessage,
   pingMessage,
   errorReplyMessage,
+  configureRoutesMessage,
 ]);
 export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
 /** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */
