@@ -150,6 +150,9 @@ export class Dispatcher {
         this.subscriptions.delete(command.payload.request_id);
         return { unsubscribed: sub !== undefined };
       }
+      case "configure_routes":
+        // Implemented with the TLS work on the proxy; until then the next deploy carries the domains.
+        throw Object.assign(new Error("configure_routes is not implemented yet"), { code: "NOT_SUPPORTED" });
       case "update_agent":
         throw Object.assign(new Error("Self-update is not available in this agent version; reinstall to upgrade"), {
           code: "NOT_SUPPORTED",

@@ -15,7 +15,7 @@ import {
   type ServerSettings,
   validateRoute,
 } from "./caddy-config";
-import type { Router, ServiceRoute } from "./types";
+import type { CertificateInfo, Router, ServiceRoute } from "./types";
 
 export interface CaddyRouterOptions {
   /** Caddy's admin API. Default http://127.0.0.1:2019. */
@@ -105,6 +105,10 @@ export class CaddyRouter implements Router {
   async routes(): Promise<ServiceRoute[]> {
     const routes = ((await this.admin("GET", routesPath)) ?? []) as CaddyRoute[];
     return routes.map(parseRoute).filter((r): r is ServiceRoute => r !== null);
+  }
+
+  async certificates(): Promise<CertificateInfo[]> {
+    return [];
   }
 
   /** Ends the Caddy this router started, if any; a Caddy it found running is left alone. */

@@ -309,6 +309,9 @@ export class AgentHub {
         return this.pending.stream(serverId, message.payload);
       case "pong":
         return;
+      case "certificate_status":
+        conn.log.debug({ count: message.payload.certificates.length }, "certificate status not recorded yet");
+        return;
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled agent message ${JSON.stringify(unreachable)}`);
