@@ -3,6 +3,7 @@ import type { AgentHub } from "./agents/hub";
 import type { LoginRateLimiter } from "./auth/login-rate-limit";
 import type { Config } from "./config";
 import type { Database, Db } from "./db/client";
+import type { LiveBus } from "./live/bus";
 import type { Keyring } from "./secrets/keyring";
 
 /** Everything domain code needs from the outside, handed in rather than imported. */
@@ -13,6 +14,8 @@ export interface AppDeps {
   database: Database;
   db: Db;
   keyring: Keyring;
+  /** Live events (deployment progress, build logs, server status) for the dashboard's streams. */
+  live: LiveBus;
   logger: Logger;
   loginLimiter: LoginRateLimiter;
   /** The clock; tests move it to check expiry. */

@@ -11,6 +11,7 @@ import { migrate } from "./db/migrate";
 import { deploymentEvents } from "./deployments/dispatch";
 import type { AppDeps } from "./deps";
 import { startDomainChecker } from "./domains/domains";
+import { LiveBus } from "./live/bus";
 import { type LocalAgent, startLocalAgent } from "./local-agent";
 import { loggerOptions } from "./logger";
 import { loadKeyring } from "./secrets/keyring";
@@ -32,6 +33,7 @@ async function start(config: Config): Promise<void> {
     db: database.db,
     keyring,
     logger,
+    live: new LiveBus(),
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     now,
     fetch: globalThis.fetch,

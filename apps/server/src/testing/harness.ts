@@ -9,6 +9,7 @@ import { LoginRateLimiter } from "../auth/login-rate-limit";
 import { type Config, loadConfig } from "../config";
 import { deploymentEvents } from "../deployments/dispatch";
 import type { AppDeps } from "../deps";
+import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
 import { loadKeyring } from "../secrets/keyring";
 import { createTestDatabase } from "./test-database";
@@ -74,6 +75,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     db: store.database.db,
     keyring: await loadKeyring(config),
     logger,
+    live: new LiveBus(),
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     now,
     fetch: globalThis.fetch,
