@@ -1,6 +1,7 @@
-import { routedDomain } from "@syntra/contracts";
-import { AgentError } from "../errors";
 import type { ServiceRoute } from "./types";
+
+// Route validation is shared with the Traefik router.
+export { validateRoute } from "./validate-route";
 
 /** The Caddy HTTP server Syntra owns; other servers in the same Caddy are left alone. */
 export const SERVER_NAME = "syntra";
@@ -22,29 +23,6 @@ export interface ServerSettings {
   httpPort: number;
   httpsPort: number;
   tls: boolean;
-}
-
-const serviceIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-// host:port, the host a DNS name or IPv4 address, or a bracketed IPv6 address.
-const upstreamPattern = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}$/;
-
-/** Checks a route before any of it reaches Caddy's config; domains come back lowercased. */
-export function validateRoute(route: ServiceRoute): ServiceRoute {
-  if (!serviceIdPattern.test(route.serviceId)) {
-    throw new AgentError("VALIDATION_ERROR", `Invalid service id for a route: ${JSON.stringify(route.serviceId)}`);
-  }
-  const domains = route.domains.map((domain) => {
-    if (!routedDomain.safeParse(domain).success) {
-      throw new AgentError("VALIDATION_ERROR", `Invalid domain for a route: ${JSON.stringify(domain)}`);
-    }
-    return domain.toLowerCase();
-  });
-  for (const upstream of route.upstreams) {
-    if (!upstreamPattern.test(upstream)) {
-      throw new AgentError("VALIDATION_ERROR", `Invalid upstream address: ${JSON.stringify(upstream)}`);
-    }
-  }
-  return { serviceId: route.serviceId, domains: [...new Set(domains)], upstreams: [...new Set(route.upstreams)] };
 }
 
 /**
