@@ -6,6 +6,8 @@ export * from "./api/deployments";
 export * from "./api/domains";
 export * from "./api/env";
 export * from "./api/envelope";
+export * from "./api/git";
+export * from "./api/live";
 export * from "./api/observability";
 export * from "./api/orgs";
 export * from "./api/projects";

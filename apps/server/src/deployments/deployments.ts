@@ -51,6 +51,8 @@ export function serializeDeployment(row: DeploymentRow, queuePosition?: number):
 export function serializeDeploymentDetail(row: DeploymentRow, queuePosition?: number): DeploymentDetail {
   return {
     ...serializeDeployment(row, queuePosition),
+    build_spec: row.buildSpec ?? null,
+    generated_dockerfile: row.generatedDockerfile,
     build_logs: row.buildLogs,
     deploy_log: row.deployLog,
     spec_snapshot: row.specSnapshot ?? null,

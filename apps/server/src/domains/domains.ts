@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import type { DnsRecord, ServiceDomain } from "@syntra/contracts";
+import type { DnsRecord, DomainCertificate, ServiceDomain } from "@syntra/contracts";
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { domains, servers, services } from "../db/schema";
@@ -34,6 +34,28 @@ export function dnsRecordsFor(domain: string, target: DnsTarget): DnsRecord[] {
   return records;
 }
 
+/** The certificate facts of a domain, as its server's proxy last reported them. */
+function certificateOf(row: DomainRow): DomainCertificate {
+  const routed = (ROUTED_STATUSES as readonly string[]).includes(row.status) || row.status === "failed";
+  const status: DomainCertificate["status"] =
+    !routed || !row.certificateCheckedAt
+      ? "none"
+      : row.certificateErrorCode
+        ? "failed"
+        : row.certificateNotAfter
+          ? "active"
+          : "pending";
+  return {
+    source: row.certificateSource,
+    status,
+    issuer: row.certificateIssuer,
+    not_before: row.certificateNotBefore?.toISOString() ?? null,
+    not_after: row.certificateNotAfter?.toISOString() ?? null,
+    error_code: row.certificateErrorCode,
+    checked_at: row.certificateCheckedAt?.toISOString() ?? null,
+  };
+}
+
 function present(row: DomainRow, target: DnsTarget): ServiceDomain {
   return {
     id: row.id,
@@ -45,6 +67,7 @@ function present(row: DomainRow, target: DnsTarget): ServiceDomain {
     last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
     created_at: row.createdAt.toISOString(),
     dns_records: dnsRecordsFor(row.domain, target),
+    certificate: certificateOf(row),
   };
 }
 

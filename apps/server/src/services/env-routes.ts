@@ -42,7 +42,8 @@ const put = defineRoute({
     await updateEnv(deps.db, deps.keyring, row.id, (vars) => {
       for (const v of body.variables) {
         const secret = v.is_secret ?? vars.get(v.key)?.secret ?? true;
-        vars.set(v.key, { value: v.value, secret, updated_at: now });
+        const buildTime = v.is_build_time ?? vars.get(v.key)?.build_time ?? false;
+        vars.set(v.key, { value: v.value, secret, updated_at: now, ...(buildTime && { build_time: true }) });
       }
     });
     const keys = body.variables.map((v) => v.key);

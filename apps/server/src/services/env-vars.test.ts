@@ -44,17 +44,21 @@ test("variables are set, listed with secrets masked, revealed on request, and de
 
   const list = await t.call("GET", envUrl(), { as: owner });
   assert.deepEqual(list.body.data, [
-    { key: "DATABASE_URL", value: "********", is_secret: true, masked: true },
-    { key: "DB_PASSWORD", value: "********", is_secret: true, masked: true },
-    { key: "LOG_LEVEL", value: "debug", is_secret: false, masked: false },
+    { key: "DATABASE_URL", value: "********", is_secret: true, masked: true, is_build_time: false },
+    { key: "DB_PASSWORD", value: "********", is_secret: true, masked: true, is_build_time: false },
+    { key: "LOG_LEVEL", value: "debug", is_secret: false, masked: false, is_build_time: false },
   ]);
   const revealed = await t.call("GET", `${envUrl()}?reveal=true`, { as: owner });
   assert.equal(revealed.body.data[1].value, SECRET);
 
-  // Changing a value keeps the secret flag unless told otherwise.
+  // Changing a value keeps the secret and build-time flags unless told otherwise.
+  const flag = { variables: [{ key: "LOG_LEVEL", value: "debug", is_build_time: true }] };
+  await t.call("PUT", envUrl(), { as: owner, body: flag });
   await t.call("PUT", envUrl(), { as: owner, body: { variables: [{ key: "LOG_LEVEL", value: "info" }] } });
   const after = await t.call("GET", envUrl(), { as: owner });
   assert.equal(after.body.data[2].value, "info");
+  assert.equal(after.body.data[2].is_build_time, true);
+  assert.equal(after.body.data[2].is_secret, false);
 
   assert.equal((await t.call("DELETE", `${envUrl()}/LOG_LEVEL`, { as: owner })).status, 204);
   const missing = await t.call("DELETE", `${envUrl()}/LOG_LEVEL`, { as: owner });

@@ -11,6 +11,8 @@ interface StoredVar {
   value: string;
   secret: boolean;
   updated_at: string;
+  /** Passed to builds as a build argument too; absent means run time only. */
+  build_time?: boolean;
 }
 
 /** The decrypted variables of a service, by key. */
@@ -47,7 +49,13 @@ export function describeEnv(vars: EnvMap, reveal: boolean): EnvVar[] {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, v]) => {
       const masked = v.secret && !reveal;
-      return { key, value: masked ? MASKED_VALUE : v.value, is_secret: v.secret, masked };
+      return {
+        key,
+        value: masked ? MASKED_VALUE : v.value,
+        is_secret: v.secret,
+        masked,
+        is_build_time: v.build_time === true,
+      };
     });
 }
 

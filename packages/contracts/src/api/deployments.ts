@@ -92,8 +92,23 @@ export const deployLogEntry = z.object({
 });
 export type DeployLogEntry = z.infer<typeof deployLogEntry>;
 
+/** What a deployment built from git builds (the `build_spec` column); null for deployments of a ready image. */
+export const buildSpec = z.object({
+  source_type: z.enum(["dockerfile", "nixpacks"]),
+  repo_url: z.string(),
+  /** The commit SHA or branch asked for; the resolved SHA is `git_commit_sha` once cloned. */
+  ref: z.string(),
+  branch: z.string().nullable(),
+  dockerfile_path: z.string(),
+  build_context: z.string(),
+});
+export type BuildSpec = z.infer<typeof buildSpec>;
+
 /** GET /deployments/:deploymentId: the deployment with its build output and deploy progress, oldest first. */
 export const deploymentDetail = deployment.extend({
+  build_spec: buildSpec.nullable(),
+  /** The Dockerfile Syntra wrote for a repository without one (stack detection); null otherwise. */
+  generated_dockerfile: z.string().nullable(),
   build_logs: z.string().nullable(),
   deploy_log: z.array(deployLogEntry),
   spec_snapshot: deploymentSpec.nullable(),

@@ -37,6 +37,26 @@ export type DnsRecord = z.infer<typeof dnsRecord>;
 export const createDomainBody = z.strictObject({ domain: z.string().min(1).max(1000) });
 export type CreateDomainBody = z.infer<typeof createDomainBody>;
 
+/** The TLS certificate of a domain: obtained by ACME, or uploaded. Dates and issuer as the proxy serves it. */
+export const domainCertificate = z.object({
+  source: z.enum(["acme", "custom"]),
+  /** none: not routed yet or the proxy has not reported; failed: see `error_code` and the domain's status_reason. */
+  status: z.enum(["none", "pending", "active", "failed"]),
+  issuer: z.string().nullable(),
+  not_before: isoTimestamp.nullable(),
+  not_after: isoTimestamp.nullable(),
+  error_code: z.string().nullable(),
+  checked_at: isoTimestamp.nullable(),
+});
+export type DomainCertificate = z.infer<typeof domainCertificate>;
+
+/** PUT /services/:serviceId/domains/:domain/certificate: a PEM chain (leaf first) and its private key. */
+export const uploadCertificateBody = z.strictObject({
+  certificate_pem: z.string().min(1).max(64_000),
+  private_key_pem: z.string().min(1).max(64_000),
+});
+export type UploadCertificateBody = z.infer<typeof uploadCertificateBody>;
+
 /** A custom domain of a service, with the records that make it verify. */
 export const serviceDomain = z.object({
   id: uuid,
@@ -50,6 +70,7 @@ export const serviceDomain = z.object({
   created_at: isoTimestamp,
   /** The records to create at the DNS provider; empty until the server reports its hostname or address. */
   dns_records: z.array(dnsRecord),
+  certificate: domainCertificate,
 });
 export type ServiceDomain = z.infer<typeof serviceDomain>;
 

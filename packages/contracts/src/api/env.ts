@@ -11,7 +11,14 @@ export const envVarKey = z
 export const MASKED_VALUE = "********";
 
 /** One variable as listed. Secret values read as MASKED_VALUE unless revealed by a permitted role. */
-export const envVar = z.object({ key: z.string(), value: z.string(), is_secret: z.boolean(), masked: z.boolean() });
+export const envVar = z.object({
+  key: z.string(),
+  value: z.string(),
+  is_secret: z.boolean(),
+  masked: z.boolean(),
+  /** Also passed to builds as a build argument; other variables exist only at run time, never in the image. */
+  is_build_time: z.boolean(),
+});
 export type EnvVar = z.infer<typeof envVar>;
 
 /** GET /services/:serviceId/env query. */
@@ -25,7 +32,14 @@ export const listEnvQuery = z.strictObject({
 /** PUT /services/:serviceId/env: sets (adds or replaces) the given variables; others stay. New ones are secret unless said otherwise. */
 export const putEnvBody = z.strictObject({
   variables: z
-    .array(z.strictObject({ key: envVarKey, value: z.string().max(32_768), is_secret: z.boolean().optional() }))
+    .array(
+      z.strictObject({
+        key: envVarKey,
+        value: z.string().max(32_768),
+        is_secret: z.boolean().optional(),
+        is_build_time: z.boolean().optional(),
+      }),
+    )
     .min(1)
     .max(500)
     .refine((vs) => new Set(vs.map((v) => v.key)).size === vs.length, { message: "each key at most once" }),

@@ -3,6 +3,7 @@ import { isoTimestamp, uuid } from "../common";
 import { healthCheckConfigBody } from "../health-check";
 import { domainName } from "./domains";
 import { envVarKey } from "./env";
+import { gitBranch, gitRepoUrl } from "./projects";
 
 /** A DNS label, because the service name becomes a container name and an internal hostname. */
 export const serviceName = z
@@ -26,14 +27,34 @@ export const imageName = z
   );
 export const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "not a valid image tag");
 
+/** A glob of repository paths (`src/**`, `*.json`); a push touching none of a service's watch paths skips it. */
+export const watchPath = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+
+/** Where a service built from git takes its code; unset fields fall back to the project's repository and branch. */
+const gitSourceFields = {
+  repo_url: gitRepoUrl
+    .refine((url) => !/^https?:\/\/[^/]*@/.test(url), {
+      message: "put credentials in PUT /services/:id/git/credentials, not in the URL",
+    })
+    .optional(),
+  branch: gitBranch.optional(),
+  watch_paths: z.array(watchPath).max(50).optional(),
+};
+
 /** `source_config` for each `source_type`. */
 export const sourceConfigSchemas = {
   image: z.strictObject({ image: imageName, tag: imageTag.default("latest") }),
   dockerfile: z.strictObject({
     dockerfile_path: repoPath.default("Dockerfile"),
     build_context: repoPath.default("."),
+    ...gitSourceFields,
   }),
-  nixpacks: z.strictObject({ build_context: repoPath.default(".") }),
+  // Syntra detects the stack (Node, Python, Go, static) and writes the Dockerfile; the seed names it nixpacks.
+  nixpacks: z.strictObject({ build_context: repoPath.default("."), ...gitSourceFields }),
   docker_compose: z.strictObject({ compose_path: repoPath.default("docker-compose.yml") }),
 } as const;
 export const sourceTypes = ["dockerfile", "nixpacks", "image", "docker_compose"] as const;

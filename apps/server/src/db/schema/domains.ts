@@ -1,6 +1,6 @@
 import type { DomainStatus } from "@syntra/contracts";
 import { index, pgTable, text, unique, uuid, varchar } from "drizzle-orm/pg-core";
-import { idColumn, tstz } from "./columns";
+import { bytea, idColumn, tstz } from "./columns";
 import { services } from "./infrastructure";
 
 /** Custom domains of services; `domain` is unique across the installation (migration 0003). */
@@ -17,6 +17,14 @@ export const domains = pgTable(
     verifiedAt: tstz("verified_at"),
     lastCheckedAt: tstz("last_checked_at"),
     createdAt: tstz("created_at").notNull().defaultNow(),
+    certificateSource: text("certificate_source").$type<"acme" | "custom">().notNull().default("acme"),
+    certificatePem: text("certificate_pem"),
+    certificateKeyEncrypted: bytea("certificate_key_encrypted"),
+    certificateIssuer: text("certificate_issuer"),
+    certificateNotBefore: tstz("certificate_not_before"),
+    certificateNotAfter: tstz("certificate_not_after"),
+    certificateErrorCode: text("certificate_error_code"),
+    certificateCheckedAt: tstz("certificate_checked_at"),
   },
   (t) => [
     unique("domains_domain_unique").on(t.domain),

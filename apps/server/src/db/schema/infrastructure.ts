@@ -1,4 +1,4 @@
-import type { DeployLogEntry, DeploymentSpec } from "@syntra/contracts";
+import type { BuildSpec, DeployLogEntry, DeploymentSpec } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   uniqueIndex,
   uuid,
@@ -107,6 +108,12 @@ export const services = pgTable(
     healthCheckPort: integer("health_check_port"),
     healthCheckCommand: jsonb("health_check_command").$type<string[]>(),
     healthCheckStartPeriod: integer("health_check_start_period").notNull().default(0),
+    gitRepoUrl: text("git_repo_url"),
+    gitBranch: varchar("git_branch", { length: 255 }),
+    watchPaths: jsonb("watch_paths").$type<string[]>().notNull().default([]),
+    gitAuthEncrypted: bytea("git_auth_encrypted"),
+    gitDeployKeyPublic: text("git_deploy_key_public"),
+    webhookSecretEncrypted: bytea("webhook_secret_encrypted"),
   },
   (t) => [
     index("idx_services_project").on(t.projectId),
@@ -141,11 +148,28 @@ export const deployments = pgTable(
     specSnapshot: jsonb("spec_snapshot").$type<DeploymentSpec>(),
     deployLog: jsonb("deploy_log").$type<DeployLogEntry[]>().notNull().default([]),
     updatedAt: tstz("updated_at").defaultNow(),
+    buildSpec: jsonb("build_spec").$type<BuildSpec>(),
+    generatedDockerfile: text("generated_dockerfile"),
+    buildWorker: text("build_worker"),
+    buildHeartbeatAt: tstz("build_heartbeat_at"),
+    buildAttempts: integer("build_attempts").notNull().default(0),
   },
   (t) => [
     index("idx_deployments_service").on(t.serviceId),
     index("idx_deployments_status").on(t.status),
     index("idx_deployments_created").on(t.createdAt.desc()),
     index("idx_deployments_service_created").on(t.serviceId, t.createdAt.desc()),
+    index("idx_deployments_build_queue").on(t.status, t.createdAt).where(sql`build_spec IS NOT NULL`),
   ],
+);
+
+/** Redeliveries of a webhook (same provider delivery id) are ignored. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    provider: varchar("provider", { length: 20 }).notNull(),
+    deliveryId: varchar("delivery_id", { length: 255 }).notNull(),
+    receivedAt: tstz("received_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.deliveryId] })],
 );

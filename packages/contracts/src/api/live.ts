@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { isoTimestamp, uuid } from "../common";
+import { deploymentRecordStatus, serviceLogEntry } from "./deployments";
+
+/**
+ * The real-time channel of the dashboard and the CLI: GET /events is a Server-Sent Events stream of these,
+ * each sent as `event: <type>` with the JSON object as `data`. Only the caller's organization's events.
+ */
+export const liveEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), at: isoTimestamp }),
+  z.object({ type: z.literal("deployment"), service_id: uuid, deployment_id: uuid, status: deploymentRecordStatus }),
+  z.object({
+    type: z.literal("deployment_log"),
+    service_id: uuid,
+    deployment_id: uuid,
+    /** "build" lines come from the builder (secrets already masked), "deploy" lines from the agent. */
+    stream: z.enum(["build", "deploy"]),
+    line: z.string(),
+    timestamp: isoTimestamp,
+  }),
+  z.object({ type: z.literal("server"), server_id: uuid, status: z.string() }),
+  z.object({ type: z.literal("domain"), service_id: uuid, domain: z.string(), status: z.string() }),
+]);
+export type LiveEvent = z.infer<typeof liveEvent>;
+export type LiveEventType = LiveEvent["type"];
+
+/** GET /events query. */
+export const liveEventsQuery = z.strictObject({
+  /** Closes the stream after this many seconds (a bounded wait, e.g. a CLI); 0 sends `ready` and closes. */
+  timeout_seconds: z.coerce.number().int().min(0).max(86_400).optional(),
+});
+export type LiveEventsQuery = z.infer<typeof liveEventsQuery>;
+
+/** GET /services/:serviceId/logs/stream query: the last `tail` lines, then (with follow) new ones as they come. */
+export const serviceLogStreamQuery = z.strictObject({
+  tail: z.coerce.number().int().min(0).max(1000).default(100),
+  follow: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .default(true),
+});
+export type ServiceLogStreamQuery = z.infer<typeof serviceLogStreamQuery>;
+
+/**
+ * Events of a service log stream: `log` carries one line (a service log entry), `end` says the stream is
+ * over (the agent finished, or its connection ended), `error` carries an API error code and message.
+ */
+export const logStreamEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("log"), entry: serviceLogEntry }),
+  z.object({ type: z.literal("end"), reason: z.string() }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+]);
+export type LogStreamEvent = z.infer<typeof logStreamEvent>;
