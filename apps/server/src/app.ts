@@ -6,6 +6,7 @@ import type { AppDeps } from "./deps";
 import { installErrorHandler } from "./http/error-handler";
 import { registerRoutes } from "./http/register-routes";
 import { allRoutes } from "./routes";
+import { registerDashboard } from "./web/dashboard";
 
 /** Options that differ between production and tests. */
 export interface BuildAppOptions {
@@ -34,5 +35,6 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   installErrorHandler(app);
   await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
+  await registerDashboard(app, deps.config.webDir);
   return app;
 }

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 const bool = z
@@ -67,6 +68,8 @@ const envSchema = z.object({
     .optional(),
   /** How often domains still waiting for their DNS record are checked again, in seconds. */
   SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Folder of the built dashboard served at `/`; default: this checkout's apps/web/dist. */
+  SYNTRA_WEB_DIR: z.string().min(1).optional(),
   /** GitHub OAuth app client id; with the secret, enables "Sign in with GitHub". */
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   /** GitHub OAuth app client secret. */
@@ -103,6 +106,8 @@ export interface Config {
   localAgent: { enabled: boolean; dockerSocket: string };
   /** Custom domain verification. */
   domains: { dnsResolver: string | undefined; checkSeconds: number };
+  /** Folder of the built dashboard (index.html and assets/). */
+  webDir: string;
 }
 
 /** Thrown when the environment holds a bad value; the message names every offending variable. */
@@ -150,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
     domains: { dnsResolver: e.SYNTRA_DNS_RESOLVER, checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS },
+    webDir: path.resolve(e.SYNTRA_WEB_DIR ?? fileURLToPath(new URL("../../web/dist", import.meta.url))),
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
         ? {

@@ -8,6 +8,7 @@ import { domainRoutes } from "./domains/routes";
 import { healthRoutes } from "./health/routes";
 import type { AnyRouteSpec } from "./http/route";
 import { installRoutes } from "./install/routes";
+import { liveRoutes } from "./live/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
 import { serverRoutes } from "./servers/routes";
@@ -30,4 +31,5 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...deploymentRoutes,
   ...serviceCommandRoutes,
   ...auditRoutes,
+  ...liveRoutes,
 ];

@@ -51,6 +51,8 @@ export interface AgentHubEvents {
   deployStatus(serverId: string, status: DeployStatusPayload, reportedAt: string): Promise<void>;
   /** Runs on every sweep, after stale servers are marked offline (deployment reconciliation). */
   sweep(): Promise<void>;
+  /** A server went online (hello accepted) or offline (disconnected, or silent too long): live updates. */
+  serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
 }
 
 /** Settings and resources of the hub. */
@@ -205,6 +207,7 @@ export class AgentHub {
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
     for (const serverId of await markStaleServersOffline(this.opts.db, before, now)) {
+      await this.events?.serverStatus?.(serverId, "offline");
       const conn = this.connections.get(serverId);
       if (!conn) continue;
       this.drop(conn, "no heartbeat");
@@ -277,6 +280,7 @@ export class AgentHub {
     conn.ready = true;
     this.connections.set(serverId, conn);
     await this.events?.agentReady(serverId);
+    await this.events?.serverStatus?.(serverId, "online");
     return true;
   }
 
@@ -331,7 +335,9 @@ export class AgentHub {
     if (this.closed) return;
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
-      if (!this.connections.has(serverId)) await markServerOffline(this.opts.db, serverId, this.now());
+      if (this.connections.has(serverId)) return;
+      await markServerOffline(this.opts.db, serverId, this.now());
+      await this.events?.serverStatus?.(serverId, "offline");
     });
   }
 

@@ -11,6 +11,7 @@ import type { AgentHubEvents } from "../agents/hub";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
+import { publishDeploymentChange, publishServerStatus } from "../live/publish";
 import { openEnv } from "../services/env-vars";
 import { buildDeployPayload, DEPLOY_TIMEOUT_SECONDS } from "./payload";
 
@@ -55,7 +56,7 @@ const appendLog = (entry: DeployLogEntry) =>
  * `requireOnline`) its agent is connected. The service row is locked, so two callers cannot both start one.
  */
 async function claimNext(deps: AppDeps, serviceId: string, requireOnline: boolean): Promise<DeploymentRow | null> {
-  return deps.db.transaction(async (tx) => {
+  const claimed = await deps.db.transaction(async (tx) => {
     const [svc] = await tx
       .select({ serverId: services.serverId })
       .from(services)
@@ -83,6 +84,8 @@ async function claimNext(deps: AppDeps, serviceId: string, requireOnline: boolea
       .returning();
     return row ?? null;
   });
+  if (claimed) await publishDeploymentChange(deps, claimed.id);
+  return claimed;
 }
 
 /** The deploy payload of a claimed deployment; a deployment that cannot be turned into one fails. */
@@ -157,6 +160,7 @@ export async function requeueDeployments(deps: AppDeps, ids: string[]): Promise<
     .update(deployments)
     .set({ status: "queued", startedAt: null, updatedAt: deps.now() })
     .where(and(inArray(deployments.id, ids), eq(deployments.status, "deploying")));
+  await publishDeploymentChange(deps, ...ids);
 }
 
 /** Services of a server with queued deployments. */
@@ -223,6 +227,7 @@ export async function applyDeployStatus(
       .update(deployments)
       .set({ deployLog: appendLog(entry), updatedAt: deps.now(), ...(status && { status }) })
       .where(eq(deployments.id, row.id));
+    await publishDeploymentChange(deps, row.id);
     return;
   }
   const durationMs = report.finished_at ? Date.parse(report.finished_at) - Date.parse(report.started_at) : undefined;
@@ -246,7 +251,7 @@ async function settle(
   agentDurationMs?: number,
 ): Promise<boolean> {
   const now = deps.now();
-  return deps.db.transaction(async (tx) => {
+  const changed = await deps.db.transaction(async (tx) => {
     const [row] = await tx
       .update(deployments)
       .set({
@@ -276,6 +281,8 @@ async function settle(
     }
     return true;
   });
+  if (changed) await publishDeploymentChange(deps, deploymentId);
+  return changed;
 }
 
 /** A deploy_log entry written by the control plane itself (refusals, reconciliation). */
@@ -348,5 +355,6 @@ export function deploymentEvents(deps: AppDeps): AgentHubEvents {
     },
     deployStatus: (serverId, report, reportedAt) => applyDeployStatus(deps, serverId, report, reportedAt),
     sweep: () => reconcileDeployments(deps),
+    serverStatus: (serverId, status) => publishServerStatus(deps, serverId, status),
   };
 }

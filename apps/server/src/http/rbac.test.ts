@@ -242,6 +242,9 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
     ok: 200,
   }),
   "GET /api/v1/audit-logs": read,
+  // Streams: bounded so that the answer ends (inject waits for it).
+  "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
+  "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
 };
 
 function pathOf(url: string, ids: PathIds): string {

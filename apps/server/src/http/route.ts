@@ -55,6 +55,8 @@ export interface RouteSpec<A extends Access = Access, P = unknown, Q = unknown, 
   envelope?: false;
   /** The handler sends the reply itself (redirects). */
   raw?: true;
+  /** Content type of a raw answer that is not a redirect (`text/event-stream`), for the API description. */
+  produces?: string;
   handler(ctx: RouteContext<A, P, Q, B>): Promise<Out<R> | undefined>;
 }
 

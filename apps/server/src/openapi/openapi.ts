@@ -41,6 +41,9 @@ function parameters(spec: AnyRouteSpec): JsonSchema[] {
 function successResponse(spec: AnyRouteSpec): JsonSchema {
   const status = String(spec.status ?? 200);
   if (spec.status === 204) return { [status]: { description: "Done; no body" } };
+  if (spec.raw && spec.produces) {
+    return { [status]: { description: "Success", content: { [spec.produces]: { schema: { type: "string" } } } } };
+  }
   if (spec.raw) return { "302": { description: "Redirect" } };
   const data = spec.response ? toSchema(spec.response, "output") : {};
   const body =

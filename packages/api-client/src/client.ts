@@ -1,0 +1,214 @@
+import {
+  type acceptInvitationBody,
+  apiToken,
+  auditEntry,
+  authProviders,
+  type CreateDomainBody,
+  createdInvitation,
+  createdServer,
+  createdToken,
+  type createInvitationBody,
+  type createProjectBody,
+  type createServerBody,
+  type createServiceBody,
+  type createTokenBody,
+  deployment,
+  deploymentDetail,
+  type ExecBody,
+  envVar,
+  execResult,
+  invitation,
+  type ListDeploymentsQuery,
+  type LiveEvent,
+  type LiveEventsQuery,
+  type LogStreamEvent,
+  type listAuditQuery,
+  type listServersQuery,
+  liveEvent,
+  type loginBody,
+  logStreamEvent,
+  me,
+  member,
+  metricSeries,
+  type OrgRole,
+  organization,
+  type PutEnvBody,
+  project,
+  putEnvResult,
+  type RollbackBody,
+  type ServerMetricsQuery,
+  type ServiceLogStreamQuery,
+  type ServiceLogsQuery,
+  server,
+  service,
+  serviceDomain,
+  serviceLogEntry,
+  type signupBody,
+  type TriggerDeployBody,
+  type UpdateProjectBody,
+  type UpdateServiceBody,
+  type updateServerBody,
+} from "@syntra/contracts";
+import { z } from "zod";
+import { type ClientOptions, Http, type Query, withQuery } from "./http";
+import { readSse } from "./sse";
+
+type In<S extends z.ZodType> = z.input<S>;
+const ok = z.object({ success: z.literal(true) });
+/** GET /projects/:id answers the project with its services. */
+export const projectWithServices = project.extend({ services: z.array(service) });
+/** GET /services/:id answers the service with its latest deployments. */
+export const serviceWithDeployments = service.extend({ recent_deployments: z.array(deployment) });
+
+const enc = encodeURIComponent;
+
+/**
+ * The typed client of Syntra's public REST API (`/api/v1`), shared by the dashboard and the CLI: each
+ * method is one endpoint, its answer checked against the contract schema, its failure an ApiError.
+ */
+export function createApiClient(opts: ClientOptions = {}) {
+  const http = new Http(opts);
+  const get = <S extends z.ZodType>(path: string, schema: S, query?: Query) =>
+    http.call("GET", withQuery(path, query), schema);
+
+  return {
+    /** Base URL requests go to ("" for the page's origin). */
+    baseUrl: http.baseUrl,
+
+    auth: {
+      providers: () => get("/api/v1/auth/providers", authProviders),
+      signup: (body: In<typeof signupBody>) => http.call("POST", "/api/v1/auth/signup", me, { body }),
+      login: (body: In<typeof loginBody>) => http.call("POST", "/api/v1/auth/login", me, { body }),
+      logout: () => http.send("POST", "/api/v1/auth/logout"),
+      acceptInvitation: (body: In<typeof acceptInvitationBody>) =>
+        http.call("POST", "/api/v1/invitations/accept", me, { body }),
+      /** Where the browser goes to sign in with GitHub. */
+      githubUrl: (inviteToken?: string) =>
+        http.baseUrl + withQuery("/api/v1/auth/github", { invite_token: inviteToken }),
+    },
+
+    me: () => get("/api/v1/me", me),
+
+    tokens: {
+      list: () => get("/api/v1/tokens", z.array(apiToken)),
+      create: (body: In<typeof createTokenBody>) => http.call("POST", "/api/v1/tokens", createdToken, { body }),
+      revoke: (tokenId: string) => http.send("DELETE", `/api/v1/tokens/${enc(tokenId)}`),
+    },
+
+    org: {
+      get: () => get("/api/v1/org", organization),
+      update: (body: { name: string }) => http.call("PATCH", "/api/v1/org", organization, { body }),
+      members: () => get("/api/v1/org/members", z.array(member)),
+      setRole: (userId: string, role: OrgRole) =>
+        http.call("PATCH", `/api/v1/org/members/${enc(userId)}`, member, { body: { role } }),
+      removeMember: (userId: string) => http.send("DELETE", `/api/v1/org/members/${enc(userId)}`),
+      invitations: () => get("/api/v1/org/invitations", z.array(invitation)),
+      invite: (body: In<typeof createInvitationBody>) =>
+        http.call("POST", "/api/v1/org/invitations", createdInvitation, { body }),
+      withdrawInvitation: (id: string) => http.send("DELETE", `/api/v1/org/invitations/${enc(id)}`),
+    },
+
+    servers: {
+      list: (query: Partial<z.output<typeof listServersQuery>> = {}) =>
+        get("/api/v1/servers", z.array(server), { per_page: 100, ...query }),
+      get: (id: string) => get(`/api/v1/servers/${enc(id)}`, server),
+      create: (body: In<typeof createServerBody>) => http.call("POST", "/api/v1/servers", createdServer, { body }),
+      update: (id: string, body: In<typeof updateServerBody>) =>
+        http.call("PATCH", `/api/v1/servers/${enc(id)}`, server, { body }),
+      remove: (id: string) => http.send("DELETE", `/api/v1/servers/${enc(id)}`),
+      metrics: (id: string, query: Partial<ServerMetricsQuery> = {}) =>
+        get(`/api/v1/servers/${enc(id)}/metrics`, z.array(metricSeries), query),
+    },
+
+    projects: {
+      list: () => get("/api/v1/projects", z.array(project)),
+      get: (id: string) => get(`/api/v1/projects/${enc(id)}`, projectWithServices),
+      create: (body: In<typeof createProjectBody>) => http.call("POST", "/api/v1/projects", project, { body }),
+      update: (id: string, body: UpdateProjectBody) =>
+        http.call("PATCH", `/api/v1/projects/${enc(id)}`, project, { body }),
+      remove: (id: string) => http.send("DELETE", `/api/v1/projects/${enc(id)}`),
+      services: (id: string) => get(`/api/v1/projects/${enc(id)}/services`, z.array(service)),
+      createService: (id: string, body: In<typeof createServiceBody>) =>
+        http.call("POST", `/api/v1/projects/${enc(id)}/services`, service, { body }),
+    },
+
+    services: {
+      get: (id: string) => get(`/api/v1/services/${enc(id)}`, serviceWithDeployments),
+      update: (id: string, body: UpdateServiceBody) =>
+        http.call("PATCH", `/api/v1/services/${enc(id)}`, service, { body }),
+      remove: (id: string) => http.send("DELETE", `/api/v1/services/${enc(id)}`),
+      deploy: (id: string, body: TriggerDeployBody = {}) =>
+        http.call("POST", `/api/v1/services/${enc(id)}/deploy`, deployment, { body }),
+      rollback: (id: string, body: RollbackBody) =>
+        http.call("POST", `/api/v1/services/${enc(id)}/rollback`, deployment, { body }),
+      deployments: (id: string, query: Partial<ListDeploymentsQuery> = {}) =>
+        get(`/api/v1/services/${enc(id)}/deployments`, z.array(deployment), query),
+      restart: (id: string) => http.call("POST", `/api/v1/services/${enc(id)}/restart`, ok, { body: {} }),
+      scale: (id: string, replicas: number) =>
+        http.call("POST", `/api/v1/services/${enc(id)}/scale`, service, { body: { replicas } }),
+      logs: (id: string, query: Partial<ServiceLogsQuery> = {}) =>
+        get(`/api/v1/services/${enc(id)}/logs`, z.array(serviceLogEntry), query),
+      exec: (id: string, body: Omit<ExecBody, "timeout_seconds"> & { timeout_seconds?: number }) =>
+        http.call("POST", `/api/v1/services/${enc(id)}/exec`, execResult, { body }),
+    },
+
+    env: {
+      list: (serviceId: string, reveal = false) =>
+        get(`/api/v1/services/${enc(serviceId)}/env`, z.array(envVar), reveal ? { reveal: "true" } : {}),
+      put: (serviceId: string, body: PutEnvBody) =>
+        http.call("PUT", `/api/v1/services/${enc(serviceId)}/env`, putEnvResult, { body }),
+      remove: (serviceId: string, key: string) =>
+        http.send("DELETE", `/api/v1/services/${enc(serviceId)}/env/${enc(key)}`),
+    },
+
+    domains: {
+      list: (serviceId: string) => get(`/api/v1/services/${enc(serviceId)}/domains`, z.array(serviceDomain)),
+      add: (serviceId: string, body: CreateDomainBody) =>
+        http.call("POST", `/api/v1/services/${enc(serviceId)}/domains`, serviceDomain, { body }),
+      remove: (serviceId: string, domain: string) =>
+        http.send("DELETE", `/api/v1/services/${enc(serviceId)}/domains/${enc(domain)}`),
+      verify: (serviceId: string, domain: string) =>
+        http.call("POST", `/api/v1/services/${enc(serviceId)}/domains/${enc(domain)}/verify`, serviceDomain, {
+          body: {},
+        }),
+    },
+
+    deployments: {
+      get: (id: string) => get(`/api/v1/deployments/${enc(id)}`, deploymentDetail),
+      cancel: (id: string) => http.call("POST", `/api/v1/deployments/${enc(id)}/cancel`, deployment, { body: {} }),
+    },
+
+    audit: {
+      list: (query: Partial<z.output<typeof listAuditQuery>> = {}) =>
+        get("/api/v1/audit-logs", z.array(auditEntry), query),
+    },
+
+    live: {
+      /** URL of the organization's event stream, for EventSource (cookie auth). */
+      eventsUrl: (query: LiveEventsQuery = {}) => http.baseUrl + withQuery("/api/v1/events", query),
+      /** URL of a service's live log tail, for EventSource. */
+      logStreamUrl: (serviceId: string, query: Partial<ServiceLogStreamQuery> = {}) =>
+        http.baseUrl + withQuery(`/api/v1/services/${enc(serviceId)}/logs/stream`, query),
+      /** Reads the event stream with fetch (token auth, Node); resolves when it ends or `signal` aborts. */
+      events: async (onEvent: (event: LiveEvent) => void, opts: LiveEventsQuery & { signal?: AbortSignal } = {}) => {
+        const { signal, ...query } = opts;
+        const res = await http.raw("GET", withQuery("/api/v1/events", query), { signal });
+        if (res.body) await readSse(res.body, (m) => onEvent(liveEvent.parse(JSON.parse(m.data))), signal);
+      },
+      /** Reads a service's log stream with fetch; resolves when it ends or `signal` aborts. */
+      logs: async (
+        serviceId: string,
+        onEvent: (event: LogStreamEvent) => void,
+        opts: Partial<ServiceLogStreamQuery> & { signal?: AbortSignal } = {},
+      ) => {
+        const { signal, ...query } = opts;
+        const path = withQuery(`/api/v1/services/${enc(serviceId)}/logs/stream`, query);
+        const res = await http.raw("GET", path, { signal });
+        if (res.body) await readSse(res.body, (m) => onEvent(logStreamEvent.parse(JSON.parse(m.data))), signal);
+      },
+    },
+  };
+}
+
+/** The API client's type, for code that receives one. */
+export type ApiClient = ReturnType<typeof createApiClient>;

@@ -1,0 +1,102 @@
+import { apiError } from "@syntra/contracts";
+import type { z } from "zod";
+import { ApiError } from "./errors";
+
+/** How a client reaches the API. */
+export interface ClientOptions {
+  /** Origin of the control plane, e.g. `http://127.0.0.1:3000`; empty for the page's own origin (the dashboard). */
+  baseUrl?: string;
+  /** An API token (`syn_usr_…`); without it the browser's session cookie is used. */
+  token?: string;
+  /** The organization to act in, for users of several (`X-Syntra-Org`). */
+  orgId?: string;
+  fetch?: typeof fetch;
+}
+
+/** Query values; undefined ones are left out. */
+export type Query = Record<string, string | number | boolean | undefined>;
+
+/** Builds `path?query` with the undefined values left out. */
+export function withQuery(path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** The transport: one request, the envelope unwrapped, the data checked against its contract schema. */
+export class Http {
+  private readonly fetch: typeof fetch;
+  readonly baseUrl: string;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.baseUrl = (opts.baseUrl ?? "").replace(/\/+$/, "");
+  }
+
+  /** Headers every request carries (auth, organization). */
+  headers(): Record<string, string> {
+    return {
+      ...(this.opts.token && { authorization: `Bearer ${this.opts.token}` }),
+      ...(this.opts.orgId && { "x-syntra-org": this.opts.orgId }),
+    };
+  }
+
+  /** Sends a raw request (streams); throws ApiError with the API's error when the answer is not 2xx. */
+  async raw(method: string, path: string, init: { body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.fetch(this.baseUrl + path, {
+        method,
+        headers: {
+          ...this.headers(),
+          ...(init.body !== undefined && { "content-type": "application/json" }),
+        },
+        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+        ...(init.signal && { signal: init.signal }),
+        credentials: "same-origin",
+      });
+    } catch (err) {
+      if (init.signal?.aborted) throw err;
+      throw new ApiError("NETWORK_ERROR", "Syntra could not be reached; check your connection and try again", 0);
+    }
+    if (!res.ok) throw await errorOf(res);
+    return res;
+  }
+
+  /** A JSON call: the `data` of the success envelope, parsed with `schema`. */
+  async call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    init: { body?: unknown; signal?: AbortSignal } = {},
+  ): Promise<z.output<S>> {
+    const res = await this.raw(method, path, init);
+    const body: unknown = await res.json().catch(() => undefined);
+    const data = (body as { data?: unknown } | undefined)?.data;
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      throw new ApiError(
+        "BAD_RESPONSE",
+        `Unexpected answer from ${method} ${path}: ${parsed.error.message}`,
+        res.status,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** A call answered 204 No Content. */
+  async send(method: string, path: string, body?: unknown): Promise<void> {
+    await this.raw(method, path, { body });
+  }
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
+  const body: unknown = await res.json().catch(() => undefined);
+  const parsed = apiError.safeParse(body);
+  if (parsed.success) {
+    const e = parsed.data.error;
+    return new ApiError(e.code, e.message, res.status, e.details, e.request_id);
+  }
+  return new ApiError("BAD_RESPONSE", `Syntra answered ${res.status} ${res.statusText}`.trim(), res.status);
+}
