@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { registerAgentSocket } from "./agents/ws-route";
 import type { AppDeps } from "./deps";
 import { installErrorHandler } from "./http/error-handler";
+import { keepRawBodies } from "./http/raw-body";
 import { registerRoutes } from "./http/register-routes";
 import { allRoutes } from "./routes";
 import { registerDashboard } from "./web/dashboard";
@@ -32,6 +33,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
     reply.header("x-request-id", req.id);
   });
   await app.register(cookie);
+  keepRawBodies(app, "/api/v1/webhooks/", deps.config.bodyLimitBytes);
   installErrorHandler(app);
   await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });

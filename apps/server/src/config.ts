@@ -70,6 +70,31 @@ const envSchema = z.object({
   SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Folder of the built dashboard served at `/`; default: this checkout's apps/web/dist. */
   SYNTRA_WEB_DIR: z.string().min(1).optional(),
+  /** Run the build worker in this process (builds from git need a Docker engine at DOCKER_SOCKET). */
+  SYNTRA_BUILDS: bool.default(true),
+  /** Builds running at once per target server. */
+  SYNTRA_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Images kept per service (older ones Syntra built are pruned after each successful build). */
+  SYNTRA_BUILD_KEEP_IMAGES: z.coerce.number().int().min(1).max(100).default(5),
+  /** CPU cores a build may use, e.g. "1.5"; unset: no limit. */
+  SYNTRA_BUILD_CPUS: z.coerce.number().positive().max(512).optional(),
+  /** Memory a build may use, e.g. "2g"; unset: no limit. */
+  SYNTRA_BUILD_MEMORY: z
+    .string()
+    .regex(/^[1-9]\d*[kmg]$/i, 'a size such as "512m" or "2g"')
+    .optional(),
+  /** OCI registry (host[:port]) built images are pushed to; unset: images stay on this machine (single server). */
+  SYNTRA_REGISTRY: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, "expected host or host:port")
+    .optional(),
+  SYNTRA_REGISTRY_USERNAME: z.string().min(1).optional(),
+  SYNTRA_REGISTRY_PASSWORD: z.string().min(1).optional(),
+  /** Base images of generated Dockerfiles (stack detection). */
+  SYNTRA_BUILD_IMAGE_NODE: z.string().min(1).optional(),
+  SYNTRA_BUILD_IMAGE_PYTHON: z.string().min(1).optional(),
+  SYNTRA_BUILD_IMAGE_GO: z.string().min(1).optional(),
+  SYNTRA_BUILD_IMAGE_STATIC: z.string().min(1).optional(),
   /** GitHub OAuth app client id; with the secret, enables "Sign in with GitHub". */
   GITHUB_CLIENT_ID: z.string().min(1).optional(),
   /** GitHub OAuth app client secret. */
@@ -106,6 +131,17 @@ export interface Config {
   localAgent: { enabled: boolean; dockerSocket: string };
   /** Custom domain verification. */
   domains: { dnsResolver: string | undefined; checkSeconds: number };
+  /** The build worker: git -> image -> registry. */
+  builds: {
+    enabled: boolean;
+    concurrencyPerServer: number;
+    keepImages: number;
+    cpus: number | undefined;
+    memoryBytes: number | undefined;
+    registry: { host: string; username: string | undefined; password: string | undefined } | undefined;
+    baseImages: { node?: string; python?: string; go?: string; static?: string };
+    workDir: string;
+  };
   /** Folder of the built dashboard (index.html and assets/). */
   webDir: string;
 }
@@ -127,6 +163,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   if (Boolean(e.GITHUB_CLIENT_ID) !== Boolean(e.GITHUB_CLIENT_SECRET)) {
     throw new ConfigError("Invalid configuration:\n  GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together");
+  }
+  if (Boolean(e.SYNTRA_REGISTRY_USERNAME) !== Boolean(e.SYNTRA_REGISTRY_PASSWORD)) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SYNTRA_REGISTRY_USERNAME and SYNTRA_REGISTRY_PASSWORD must be set together",
+    );
   }
   const publicHost = e.SYNTRA_HOST === "0.0.0.0" || e.SYNTRA_HOST === "::" ? "127.0.0.1" : e.SYNTRA_HOST;
   return {
@@ -155,6 +196,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
     domains: { dnsResolver: e.SYNTRA_DNS_RESOLVER, checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS },
+    builds: {
+      enabled: e.SYNTRA_BUILDS,
+      concurrencyPerServer: e.SYNTRA_BUILD_CONCURRENCY,
+      keepImages: e.SYNTRA_BUILD_KEEP_IMAGES,
+      cpus: e.SYNTRA_BUILD_CPUS,
+      memoryBytes: e.SYNTRA_BUILD_MEMORY ? parseSize(e.SYNTRA_BUILD_MEMORY) : undefined,
+      registry: e.SYNTRA_REGISTRY
+        ? { host: e.SYNTRA_REGISTRY, username: e.SYNTRA_REGISTRY_USERNAME, password: e.SYNTRA_REGISTRY_PASSWORD }
+        : undefined,
+      baseImages: {
+        ...(e.SYNTRA_BUILD_IMAGE_NODE && { node: e.SYNTRA_BUILD_IMAGE_NODE }),
+        ...(e.SYNTRA_BUILD_IMAGE_PYTHON && { python: e.SYNTRA_BUILD_IMAGE_PYTHON }),
+        ...(e.SYNTRA_BUILD_IMAGE_GO && { go: e.SYNTRA_BUILD_IMAGE_GO }),
+        ...(e.SYNTRA_BUILD_IMAGE_STATIC && { static: e.SYNTRA_BUILD_IMAGE_STATIC }),
+      },
+      workDir: path.join(path.resolve(e.SYNTRA_DATA_DIR), "builds"),
+    },
     webDir: path.resolve(e.SYNTRA_WEB_DIR ?? fileURLToPath(new URL("../../web/dist", import.meta.url))),
     github:
       e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
@@ -166,4 +224,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
   };
+}
+
+/** "512m" -> bytes. */
+function parseSize(size: string): number {
+  const unit = size.slice(-1).toLowerCase();
+  const factor = unit === "g" ? 1024 ** 3 : unit === "m" ? 1024 ** 2 : 1024;
+  return Number.parseInt(size.slice(0, -1), 10) * factor;
 }

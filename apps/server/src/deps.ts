@@ -14,6 +14,8 @@ export interface AppDeps {
   database: Database;
   db: Db;
   keyring: Keyring;
+  /** The build worker of this process, if it runs one: told when builds are queued or cancelled. */
+  builds: BuildQueueHandle | null;
   /** Live events (deployment progress, build logs, server status) for the dashboard's streams. */
   live: LiveBus;
   logger: Logger;
@@ -22,4 +24,12 @@ export interface AppDeps {
   now: () => Date;
   /** Outgoing HTTP (OAuth exchanges); a parameter so tests can point it at local stand-ins. */
   fetch: typeof fetch;
+}
+
+/** What request handlers need of the build worker. */
+export interface BuildQueueHandle {
+  /** A build was queued: look at the queue now rather than at the next poll. */
+  kick(): void;
+  /** Aborts a build running in this process (its row is already cancelled); false when it runs elsewhere. */
+  cancel(deploymentId: string): boolean;
 }

@@ -34,6 +34,7 @@ async function start(config: Config): Promise<void> {
     keyring,
     logger,
     live: new LiveBus(),
+    builds: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     now,
     fetch: globalThis.fetch,

@@ -5,6 +5,7 @@ import { tokenRoutes } from "./auth/token-routes";
 import { deploymentRoutes } from "./deployments/routes";
 import { serviceCommandRoutes } from "./deployments/service-command-routes";
 import { domainRoutes } from "./domains/routes";
+import { gitRoutes } from "./git/routes";
 import { healthRoutes } from "./health/routes";
 import type { AnyRouteSpec } from "./http/route";
 import { installRoutes } from "./install/routes";
@@ -14,6 +15,7 @@ import { projectRoutes } from "./projects/routes";
 import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceRoutes } from "./services/routes";
+import { webhookRoutes } from "./webhooks/routes";
 
 /** Every route of the control plane: the app registers these, the OpenAPI document describes these. */
 export const allRoutes: readonly AnyRouteSpec[] = [
@@ -30,6 +32,8 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...domainRoutes,
   ...deploymentRoutes,
   ...serviceCommandRoutes,
+  ...gitRoutes,
+  ...webhookRoutes,
   ...auditRoutes,
   ...liveRoutes,
 ];

@@ -5,7 +5,8 @@ import type {
   ListDeploymentsQuery,
   TriggerDeployBody,
 } from "@syntra/contracts";
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { enqueueBuild } from "../builds/queue";
 import type { Db } from "../db/client";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -125,6 +126,14 @@ export async function getDeployment(db: Db, scope: ProjectScope, deploymentId: s
   return serializeDeploymentDetail(row, position);
 }
 
+/** A deployment just queued for its build, with its queue position. */
+async function presentQueued(deps: AppDeps, row: DeploymentRow): Promise<Deployment> {
+  const [fresh] = await deps.db.select().from(deployments).where(eq(deployments.id, row.id));
+  const current = fresh ?? row;
+  const position = current.status === "queued" ? (await queuePositions(deps.db, row.serviceId)).get(row.id) : undefined;
+  return serializeDeployment(current, position);
+}
+
 /** Reads a deployment again after dispatch may have moved it on. */
 async function presentAfterDispatch(deps: AppDeps, row: DeploymentRow): Promise<Deployment> {
   // A failed dispatch leaves the deployment queued for the sweeper; the caller still gets their deployment.
@@ -150,11 +159,25 @@ export async function triggerDeploy(
   caller: DeployCaller,
 ): Promise<Deployment> {
   const service = await getServiceRow(deps.db, scope, serviceId);
+  if (service.sourceType === "dockerfile" || service.sourceType === "nixpacks") {
+    if (body.image_tag !== undefined) {
+      throw new AppError(
+        "UNPROCESSABLE",
+        "image_tag is for image services; give git_ref for a service built from git",
+        [{ path: "body.image_tag", message: "not for services built from git" }],
+      );
+    }
+    const row = await enqueueBuild(deps, service, {
+      ...(body.git_ref !== undefined && { ref: body.git_ref }),
+      trigger: caller.viaToken ? "api" : "manual",
+      userId: caller.userId,
+      ...(body.strategy !== undefined && { strategy: body.strategy }),
+    });
+    deps.builds?.kick();
+    return presentQueued(deps, row);
+  }
   if (service.sourceType !== "image") {
-    throw new AppError(
-      "UNPROCESSABLE",
-      `Services built from ${service.sourceType} deploy through builds, which arrive with the build system; only image services can be deployed for now`,
-    );
+    throw new AppError("UNPROCESSABLE", `Services built from ${service.sourceType} cannot be deployed yet`);
   }
   if (body.git_ref !== undefined) {
     throw new AppError("UNPROCESSABLE", "git_ref is for services built from git; give image_tag for an image service", [
@@ -226,18 +249,23 @@ async function insertDeployment(deps: AppDeps, values: typeof deployments.$infer
 }
 
 /**
- * POST /deployments/:id/cancel: a queued deployment is cancelled. One the agent is carrying out cannot
- * be: the protocol has no command to interrupt a deploy (the agent rolls back on its own failures).
+ * POST /deployments/:id/cancel: a queued deployment is cancelled, and so is one being built (the build is
+ * killed: at once when it runs in this process, at its next claim renewal otherwise). One the agent is
+ * carrying out cannot be: the protocol has no command to interrupt a deploy (the agent rolls back on its own
+ * failures).
  */
 export async function cancelDeployment(deps: AppDeps, scope: ProjectScope, deploymentId: string): Promise<Deployment> {
   const row = await getDeploymentRow(deps.db, scope, deploymentId);
   const now = deps.now();
   const [cancelled] = await deps.db
     .update(deployments)
-    .set({ status: "cancelled", finishedAt: now, updatedAt: now })
-    .where(and(eq(deployments.id, row.id), eq(deployments.status, "queued")))
+    .set({ status: "cancelled", finishedAt: now, updatedAt: now, errorMessage: "Cancelled" })
+    .where(and(eq(deployments.id, row.id), inArray(deployments.status, ["queued", "building", "pushing"])))
     .returning();
-  if (cancelled) return serializeDeployment(cancelled);
+  if (cancelled) {
+    if (row.status !== "queued") deps.builds?.cancel(row.id);
+    return serializeDeployment(cancelled);
+  }
   const [current] = await deps.db.select().from(deployments).where(eq(deployments.id, row.id));
   const status = current?.status ?? row.status;
   if (status === "deploying") {
@@ -247,5 +275,7 @@ export async function cancelDeployment(deps: AppDeps, scope: ProjectScope, deplo
       { status },
     );
   }
-  throw new AppError("UNPROCESSABLE", `Only queued deployments can be cancelled; this one is ${status}`, { status });
+  throw new AppError("UNPROCESSABLE", `Only queued or building deployments can be cancelled; this one is ${status}`, {
+    status,
+  });
 }

@@ -6,7 +6,7 @@ import type {
   DeployPayload,
   DeployStatusPayload,
 } from "@syntra/contracts";
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { AgentHubEvents } from "../agents/hub";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -72,7 +72,8 @@ async function claimNext(deps: AppDeps, serviceId: string, requireOnline: boolea
     const [next] = await tx
       .select({ id: deployments.id })
       .from(deployments)
-      .where(and(eq(deployments.serviceId, serviceId), eq(deployments.status, "queued")))
+      // Builds still waiting for their image are the build worker's, not the agent's.
+      .where(and(eq(deployments.serviceId, serviceId), eq(deployments.status, "queued"), isNotNull(deployments.image)))
       .orderBy(asc(deployments.createdAt), asc(deployments.id))
       .limit(1);
     if (!next) return null;
@@ -169,7 +170,13 @@ async function servicesWithQueue(deps: AppDeps, serverId?: string): Promise<{ se
     .selectDistinct({ serviceId: services.id, serverId: services.serverId })
     .from(deployments)
     .innerJoin(services, eq(services.id, deployments.serviceId))
-    .where(and(eq(deployments.status, "queued"), ...(serverId ? [eq(services.serverId, serverId)] : [])));
+    .where(
+      and(
+        eq(deployments.status, "queued"),
+        isNotNull(deployments.image),
+        ...(serverId ? [eq(services.serverId, serverId)] : []),
+      ),
+    );
 }
 
 /** For hello_ack: claims the next queued deployment of each of the server's services, as deploy payloads. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type OrgRole, orgRoles } from "@syntra/contracts";
 import { allRoutes } from "../routes";
@@ -20,6 +21,10 @@ const PUBLIC = new Set([
   "GET /api/v1/auth/providers",
   "GET /api/v1/auth/github",
   "GET /api/v1/auth/github/callback",
+  // Authenticated by the service's webhook secret, not by a user.
+  "POST /api/v1/webhooks/github",
+  "POST /api/v1/webhooks/gitlab",
+  "POST /api/v1/webhooks/gitea",
 ]);
 
 /** What every signed-in member may do about their own account, whatever their role. */
@@ -68,6 +73,7 @@ interface ValidCall {
   body?: unknown;
   /** Overrides the caller's own session (logout gets a session of its own). */
   as?: Credential;
+  headers?: Record<string, string>;
   ok: 200 | 201 | 204 | 302;
 }
 
@@ -153,7 +159,58 @@ async function throwawayDomain(): Promise<string> {
     .domain;
 }
 
+/** A service built from git with a webhook secret, made once; webhook calls are signed with its secret. */
+let builtService: Promise<{ id: string; secret: string; repo: string }> | undefined;
+function webhookService() {
+  builtService ??= (async () => {
+    const repo = "https://git.example.com/acme/rbac.git";
+    const svc = await asOwner("POST", `/api/v1/projects/${main.projectId}/services`, {
+      name: unique("built"),
+      server_id: main.serverId,
+      port: 8080,
+      source_type: "dockerfile",
+      source_config: { repo_url: repo },
+    });
+    const hook = await asOwner("POST", `/api/v1/services/${svc.id}/webhook`);
+    return { id: svc.id, secret: hook.secret, repo };
+  })();
+  return builtService;
+}
+async function signedPing(provider: "github" | "gitlab" | "gitea"): Promise<ValidCall> {
+  const { secret, repo } = await webhookService();
+  const body = { zen: "ping", repository: { clone_url: repo }, project: { git_http_url: repo } };
+  const mac = createHmac("sha256", secret).update(JSON.stringify(body)).digest("hex");
+  const headers: Record<string, Record<string, string>> = {
+    github: { "x-github-event": "ping", "x-hub-signature-256": `sha256=${mac}` },
+    gitlab: { "x-gitlab-event": "System Hook", "x-gitlab-token": secret },
+    gitea: { "x-gitea-event": "ping", "x-gitea-signature": mac },
+  };
+  return { body, headers: headers[provider], ok: 200 };
+}
+const builtServiceIds = async (): Promise<PathIds> => ({ serviceId: (await webhookService()).id });
+
 const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> = {
+  "POST /api/v1/webhooks/github": () => signedPing("github"),
+  "POST /api/v1/webhooks/gitlab": () => signedPing("gitlab"),
+  "POST /api/v1/webhooks/gitea": () => signedPing("gitea"),
+  "GET /api/v1/services/:serviceId/git/credentials": async () => ({ ids: await builtServiceIds(), ok: 200 }),
+  "PUT /api/v1/services/:serviceId/git/credentials": async () => ({
+    ids: await builtServiceIds(),
+    body: { kind: "token", token: "ghp_rbacTestToken" },
+    ok: 200,
+  }),
+  "DELETE /api/v1/services/:serviceId/git/credentials": async () => ({ ids: await builtServiceIds(), ok: 204 }),
+  "GET /api/v1/services/:serviceId/webhook": read,
+  // A service of its own: rotating the shared one's secret would break the signed webhook calls.
+  "POST /api/v1/services/:serviceId/webhook": async () => {
+    const svc = await asOwner("POST", `/api/v1/projects/${main.projectId}/services`, {
+      name: unique("rotated"),
+      server_id: main.serverId,
+      source_type: "nixpacks",
+      source_config: { repo_url: "https://git.example.com/acme/rotated.git" },
+    });
+    return { ids: { serviceId: svc.id }, ok: 201 };
+  },
   "GET /healthz": read,
   "GET /readyz": read,
   "GET /install/agent.sh": read,
@@ -268,7 +325,8 @@ async function callValid(
   const v = await build(caller);
   const url = pathOf(route.url, { ...main, ...v.ids }) + (v.query ? `?${v.query}` : "");
   const as = anonymous ? null : (v.as ?? { cookie: caller.cookie });
-  return { res: await t.call(route.method, url, { as, body: v.body }), ok: v.ok };
+  const headers = v.headers ? { headers: v.headers } : {};
+  return { res: await t.call(route.method, url, { as, body: v.body, ...headers }), ok: v.ok };
 }
 
 /** Null when the answer is an error envelope with this code and status, else what differs. */
@@ -332,11 +390,11 @@ test("env values: viewers see them masked, developers may reveal them, viewers m
   const url = `/api/v1/services/${main.serviceId}/env`;
   const masked = await t.call("GET", url, { as: { cookie: callers.viewer.cookie } });
   assert.equal(masked.status, 200);
-  assert.deepEqual(masked.body.data, [{ key: "API_KEY", value: "********", is_secret: true, masked: true }]);
+  assert.deepEqual(masked.body.data, [{ key: "API_KEY", value: "********", is_secret: true, masked: true, is_build_time: false }]);
 
   const revealed = await t.call("GET", `${url}?reveal=true`, { as: { cookie: callers.developer.cookie } });
   assert.equal(revealed.status, 200);
-  assert.deepEqual(revealed.body.data, [{ key: "API_KEY", value: "s3cret-value", is_secret: true, masked: false }]);
+  assert.deepEqual(revealed.body.data, [{ key: "API_KEY", value: "s3cret-value", is_secret: true, masked: false, is_build_time: false }]);
 
   const peek = await t.call("GET", `${url}?reveal=true`, { as: { cookie: callers.viewer.cookie } });
   assert.equal(errorProblem(peek, 403, "FORBIDDEN"), null);

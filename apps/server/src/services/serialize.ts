@@ -10,9 +10,13 @@ export function sourceConfigOf(row: ServiceRow): SourceConfig {
     case "image":
       return { image: row.imageName ?? "", tag: row.imageTag ?? "latest" };
     case "dockerfile":
-      return { dockerfile_path: row.dockerfilePath ?? "Dockerfile", build_context: row.buildContext ?? "." };
+      return {
+        dockerfile_path: row.dockerfilePath ?? "Dockerfile",
+        build_context: row.buildContext ?? ".",
+        ...gitSourceOf(row),
+      };
     case "nixpacks":
-      return { build_context: row.buildContext ?? "." };
+      return { build_context: row.buildContext ?? ".", ...gitSourceOf(row) };
     case "docker_compose":
       return { compose_path: row.composePath ?? "docker-compose.yml" };
     default: {
@@ -22,6 +26,24 @@ export function sourceConfigOf(row: ServiceRow): SourceConfig {
   }
 }
 
+/** The git fields of a built service's source_config; unset ones are left out (the project's apply). */
+function gitSourceOf(row: ServiceRow): { repo_url?: string; branch?: string; watch_paths?: string[] } {
+  return {
+    ...(row.gitRepoUrl !== null && { repo_url: row.gitRepoUrl }),
+    ...(row.gitBranch !== null && { branch: row.gitBranch }),
+    ...(row.watchPaths.length > 0 && { watch_paths: row.watchPaths }),
+  };
+}
+
+/** Git columns from a built source's config: absent fields clear them (the config is replaced as a whole). */
+function gitColumns(config: Record<string, unknown>): Partial<ServiceRow> {
+  return {
+    gitRepoUrl: typeof config.repo_url === "string" ? config.repo_url : null,
+    gitBranch: typeof config.branch === "string" ? config.branch : null,
+    watchPaths: Array.isArray(config.watch_paths) ? (config.watch_paths as string[]) : [],
+  };
+}
+
 /** Column values for a `source_type` and its (already validated) `source_config`. */
 export function sourceColumns(type: SourceType, config: Record<string, unknown>): Partial<ServiceRow> {
   const str = (k: string) => (typeof config[k] === "string" ? (config[k] as string) : undefined);
@@ -29,9 +51,14 @@ export function sourceColumns(type: SourceType, config: Record<string, unknown>)
     case "image":
       return { sourceType: type, imageName: str("image") ?? null, imageTag: str("tag") ?? "latest" };
     case "dockerfile":
-      return { sourceType: type, dockerfilePath: str("dockerfile_path"), buildContext: str("build_context") };
+      return {
+        sourceType: type,
+        dockerfilePath: str("dockerfile_path"),
+        buildContext: str("build_context"),
+        ...gitColumns(config),
+      };
     case "nixpacks":
-      return { sourceType: type, buildContext: str("build_context") };
+      return { sourceType: type, buildContext: str("build_context"), ...gitColumns(config) };
     case "docker_compose":
       return { sourceType: type, composePath: str("compose_path") };
     default: {

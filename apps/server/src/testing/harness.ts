@@ -76,6 +76,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     keyring: await loadKeyring(config),
     logger,
     live: new LiveBus(),
+    builds: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     now,
     fetch: globalThis.fetch,

@@ -1,0 +1,139 @@
+import { gitCredentials, gitCredentialsBody, idParam, webhookInfo } from "@syntra/contracts";
+import { eq } from "drizzle-orm";
+import { generateDeployKey } from "../builds/builder/deploy-key";
+import { services } from "../db/schema";
+import type { AppDeps } from "../deps";
+import { AppError } from "../errors";
+import { defineRoute } from "../http/route";
+import { projectScope } from "../projects/routes";
+import { getServiceRow } from "../services/services";
+import { newWebhookSecret, openGitAuth, sealGitAuth, sealWebhookSecret } from "./credentials";
+
+const serviceParams = idParam("serviceId");
+type ServiceRow = typeof services.$inferSelect;
+
+function requireBuilt(row: ServiceRow): void {
+  if (row.sourceType !== "dockerfile" && row.sourceType !== "nixpacks") {
+    throw new AppError("UNPROCESSABLE", `Git settings are for services built from git; this one is ${row.sourceType}`);
+  }
+}
+
+function describeCredentials(deps: AppDeps, row: ServiceRow) {
+  const auth = openGitAuth(deps.keyring, row);
+  return {
+    kind: auth?.kind ?? ("none" as const),
+    public_key: auth?.kind === "ssh_key" ? row.gitDeployKeyPublic : null,
+  };
+}
+
+/** Where git hosts post push events; one URL per host format, the service found from the payload's repository. */
+function webhookUrls(deps: AppDeps) {
+  const base = `${deps.config.publicUrl}/api/v1/webhooks`;
+  return { github: `${base}/github`, gitlab: `${base}/gitlab`, gitea: `${base}/gitea` };
+}
+
+const getCredentials = defineRoute({
+  method: "GET",
+  url: "/api/v1/services/:serviceId/git/credentials",
+  summary: "Which git credentials a service builds with (never the secret itself)",
+  tag: "builds",
+  access: { permission: "services:read" },
+  params: serviceParams,
+  response: gitCredentials,
+  handler: async ({ auth, deps, params }) =>
+    describeCredentials(deps, await getServiceRow(deps.db, projectScope(auth), params.serviceId)),
+});
+
+const putCredentials = defineRoute({
+  method: "PUT",
+  url: "/api/v1/services/:serviceId/git/credentials",
+  summary: "Set an https token, or generate an ssh deploy key (its public half is answered)",
+  tag: "builds",
+  access: { permission: "services:write" },
+  params: serviceParams,
+  body: gitCredentialsBody,
+  response: gitCredentials,
+  audit: { action: "service.git_credentials", resourceType: "service" },
+  handler: async ({ auth, body, deps, params, audit }) => {
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    requireBuilt(row);
+    if (body.kind === "token") {
+      await deps.db
+        .update(services)
+        .set({ gitAuthEncrypted: sealGitAuth(deps.keyring, row.id, body), gitDeployKeyPublic: null })
+        .where(eq(services.id, row.id));
+    } else {
+      const key = generateDeployKey(`syntra-${row.name}-${row.id.slice(0, 8)}`);
+      await deps.db
+        .update(services)
+        .set({
+          gitAuthEncrypted: sealGitAuth(deps.keyring, row.id, { kind: "ssh_key", privateKeyPem: key.privateKeyPem }),
+          gitDeployKeyPublic: key.publicKey,
+        })
+        .where(eq(services.id, row.id));
+    }
+    audit({ resourceId: row.id, details: { kind: body.kind } });
+    const [fresh] = await deps.db.select().from(services).where(eq(services.id, row.id));
+    return describeCredentials(deps, fresh ?? row);
+  },
+});
+
+const deleteCredentials = defineRoute({
+  method: "DELETE",
+  url: "/api/v1/services/:serviceId/git/credentials",
+  summary: "Forget a service's git credentials (public repositories need none)",
+  tag: "builds",
+  access: { permission: "services:write" },
+  params: serviceParams,
+  status: 204,
+  audit: { action: "service.git_credentials_delete", resourceType: "service" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    await deps.db
+      .update(services)
+      .set({ gitAuthEncrypted: null, gitDeployKeyPublic: null })
+      .where(eq(services.id, row.id));
+    audit({ resourceId: row.id });
+    return undefined;
+  },
+});
+
+const getWebhook = defineRoute({
+  method: "GET",
+  url: "/api/v1/services/:serviceId/webhook",
+  summary: "Whether the service has a webhook secret, and the URLs git hosts post to",
+  tag: "builds",
+  access: { permission: "services:read" },
+  params: serviceParams,
+  response: webhookInfo,
+  handler: async ({ auth, deps, params }) => {
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    return { configured: row.webhookSecretEncrypted !== null, urls: webhookUrls(deps) };
+  },
+});
+
+const rotateWebhook = defineRoute({
+  method: "POST",
+  url: "/api/v1/services/:serviceId/webhook",
+  summary: "Create (or replace) the service's webhook secret; it is shown once",
+  tag: "builds",
+  access: { permission: "services:write" },
+  params: serviceParams,
+  response: webhookInfo,
+  status: 201,
+  audit: { action: "service.webhook_secret", resourceType: "service" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    requireBuilt(row);
+    const secret = newWebhookSecret();
+    await deps.db
+      .update(services)
+      .set({ webhookSecretEncrypted: sealWebhookSecret(deps.keyring, row.id, secret) })
+      .where(eq(services.id, row.id));
+    audit({ resourceId: row.id });
+    return { configured: true, urls: webhookUrls(deps), secret };
+  },
+});
+
+/** A built service's git credentials and webhook secret. */
+export const gitRoutes = [getCredentials, putCredentials, deleteCredentials, getWebhook, rotateWebhook];

@@ -1,0 +1,62 @@
+import { webhookResult } from "@syntra/contracts";
+import type { FastifyRequest } from "fastify";
+import { rawBodyOf } from "../http/raw-body";
+import { defineRoute } from "../http/route";
+import { handleDelivery } from "./deliver";
+import type { Provider } from "./push-events";
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Where each provider puts its event name, delivery id and signature. */
+const HEADERS: Record<Provider, { event: string[]; delivery: string[]; signature: string[] }> = {
+  github: { event: ["x-github-event"], delivery: ["x-github-delivery"], signature: ["x-hub-signature-256"] },
+  gitlab: {
+    event: ["x-gitlab-event"],
+    delivery: ["x-gitlab-event-uuid", "x-gitlab-webhook-uuid"],
+    signature: ["x-gitlab-token"],
+  },
+  gitea: {
+    event: ["x-gitea-event", "x-forgejo-event", "x-gogs-event"],
+    delivery: ["x-gitea-delivery", "x-forgejo-delivery", "x-gogs-delivery"],
+    signature: ["x-gitea-signature", "x-forgejo-signature", "x-gogs-signature"],
+  },
+};
+
+function webhookRoute(provider: Provider, summary: string) {
+  const names = HEADERS[provider];
+  const first = (req: FastifyRequest, list: string[]) => list.map((n) => header(req, n)).find((v) => v);
+  return defineRoute({
+    method: "POST",
+    url: `/api/v1/webhooks/${provider}`,
+    summary,
+    tag: "webhooks",
+    access: { public: true },
+    response: webhookResult,
+    audit: { action: "webhook.push", resourceType: "service" },
+    handler: async ({ req, deps, audit }) => {
+      const { orgIds, ...result } = await handleDelivery(deps, {
+        provider,
+        rawBody: rawBodyOf(req),
+        body: req.body,
+        event: first(req, names.event),
+        deliveryId: first(req, names.delivery),
+        signature: first(req, names.signature),
+      });
+      const orgId = orgIds[0];
+      if (orgId && result.deployments.length > 0) {
+        audit({ orgId, resourceId: result.deployments[0]?.service_id ?? null, details: { provider, ...result } });
+      }
+      return result;
+    },
+  });
+}
+
+/** Push webhooks of GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) and Gitea/Forgejo (X-Gitea-Signature). */
+export const webhookRoutes = [
+  webhookRoute("github", "GitHub push (and ping) webhook, HMAC-SHA256 signed"),
+  webhookRoute("gitlab", "GitLab push webhook, authenticated by its secret token"),
+  webhookRoute("gitea", "Gitea/Forgejo push webhook, HMAC-SHA256 signed"),
+];
