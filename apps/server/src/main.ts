@@ -5,6 +5,7 @@ import { createAgentHub } from "./agents/hub";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
 import { pruneExpiredSessions } from "./auth/sessions";
+import { startBuildWorker } from "./builds/start-worker";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/client";
 import { migrate } from "./db/migrate";
@@ -48,6 +49,7 @@ async function start(config: Config): Promise<void> {
   }, 3_600_000);
   pruner.unref();
   const domainChecker = startDomainChecker(deps, config.domains.checkSeconds * 1000);
+  const buildWorker = config.builds.enabled ? await startBuildWorker(deps) : null;
 
   let localAgent: LocalAgent | null = null;
   let stopping = false;
@@ -57,6 +59,8 @@ async function start(config: Config): Promise<void> {
     logger.info({ signal }, "shutting down");
     clearInterval(pruner);
     domainChecker.stop();
+    // Running builds go back to the queue and start again at the next start.
+    await buildWorker?.stop();
     await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.
