@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { createHmac, randomUUID } from "node:crypto";
+import { after, before, test } from "node:test";
+import Dockerode from "dockerode";
+import { get } from "../apps/agent/src/testing/traffic";
+import { createTestRepo, type TestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
+import { registryDigest, type TestRegistry, testRegistry } from "../apps/server/src/builds/builder/testing/registry";
+import { startBuildWorker } from "../apps/server/src/builds/start-worker";
+import type { BuildWorker } from "../apps/server/src/builds/worker";
+import { type Stack, startStack, waitDeployment, waitFor } from "./stack";
+
+// From git push to a running app: a bare repository on this machine, a GitHub-format webhook signed with the
+// service's secret, a build by the control plane's worker, a push to the htpasswd registry, the deploy by the
+// agent, and the new commit's content answered through Caddy.
+
+const DOMAIN = "store.e2e.test";
+let stack: Stack;
+let repo: TestRepo;
+let registry: TestRegistry;
+let worker: BuildWorker | null;
+let serviceId: string;
+let secret: string;
+
+/** A repository commit serving `text` with busybox httpd (its Dockerfile is the repository's own). */
+function site(text: string, extraRun = ""): Record<string, string> {
+  return {
+    Dockerfile: [
+      "FROM syntra-test/busybox:latest AS content",
+      "COPY www /www",
+      ...(extraRun ? [`RUN ${extraRun}`] : []),
+      "FROM syntra-test/busybox:latest",
+      "COPY --from=content /www /www",
+      "EXPOSE 8080",
+      'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
+      "",
+    ].join("\n"),
+    "www/index.html": text,
+    "www/healthz": "ok",
+  };
+}
+
+async function push(sha: string, message: string): Promise<string[]> {
+  const body = {
+    ref: "refs/heads/main",
+    after: sha,
+    head_commit: { id: sha, message },
+    commits: [{ id: sha, message, added: [], removed: [], modified: ["www/index.html"] }],
+    repository: { clone_url: repo.url },
+  };
+  const mac = createHmac("sha256", secret).update(JSON.stringify(body)).digest("hex");
+  const res = await stack.t.call("POST", "/api/v1/webhooks/github", {
+    body,
+    headers: { "x-github-event": "push", "x-github-delivery": randomUUID(), "x-hub-signature-256": `sha256=${mac}` },
+  });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body.data.deployments.map((d: { deployment_id: string }) => d.deployment_id);
+}
+
+async function detail(id: string) {
+  return (await stack.t.call("GET", `/api/v1/deployments/${id}`, { as: stack.owner })).body.data;
+}
+
+const served = async () => (await get(stack.caddy.httpPort, DOMAIN)).body.trim();
+
+before(async () => {
+  registry = await testRegistry();
+  repo = await createTestRepo();
+  stack = await startStack({
+    SYNTRA_REGISTRY: registry.address,
+    SYNTRA_REGISTRY_USERNAME: registry.username,
+    SYNTRA_REGISTRY_PASSWORD: registry.password,
+  });
+  worker = await startBuildWorker(stack.t.deps, { pollMs: 200, heartbeatMs: 500 });
+  assert.ok(worker, "the build worker needs the Docker engine");
+  const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: "Store" } });
+  const svc = await stack.t.call("POST", `/api/v1/projects/${project.body.data.id}/services`, {
+    as: stack.owner,
+    body: {
+      name: "store",
+      server_id: stack.serverId,
+      source_type: "dockerfile",
+      source_config: { repo_url: repo.url, branch: "main" },
+      port: 8080,
+      replicas: 1,
+      domains: [DOMAIN],
+      health_check: { type: "http", path: "/healthz", interval_seconds: 1, timeout_seconds: 2, retries: 2 },
+    },
+  });
+  assert.equal(svc.status, 201, JSON.stringify(svc.body));
+  serviceId = svc.body.data.id;
+  await stack.t.call("POST", `/api/v1/services/${serviceId}/domains/${DOMAIN}/verify`, { as: stack.owner });
+  secret = (await stack.t.call("POST", `/api/v1/services/${serviceId}/webhook`, { as: stack.owner })).body.data.secret;
+});
+
+after(async () => {
+  await worker?.stop();
+  await stack?.close();
+  await repo?.cleanup();
+});
+
+const deployed = new Map<string, string>();
+
+test("a signed push builds the commit, pushes it to the registry, and the agent serves it through Caddy", async () => {
+  for (const version of ["first", "second"]) {
+    const sha = await repo.commit(site(`store ${version}`), `Release ${version}`);
+    const [id] = await push(sha, `Release ${version}`);
+    assert.ok(id);
+    const done = await waitDeployment(stack, id, 180_000);
+    const d = await detail(id);
+    assert.equal(done.status, "running", `${done.error_message}\n${d.build_logs}`);
+    assert.equal(await served(), `store ${version}`);
+    assert.equal(d.git_commit_sha, sha);
+    assert.equal(d.git_commit_message, `Release ${version}`);
+    assert.equal(d.trigger_type, "git_push");
+    assert.match(d.image, new RegExp(`^${registry.address}/acme/store/store:${sha}$`));
+    assert.match(d.image_digest, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(await registryDigest(registry, "acme/store/store", sha), d.image_digest, "the registry holds it");
+    assert.ok(d.build_duration_ms > 0 && d.deploy_duration_ms > 0);
+    assert.match(d.build_logs, /Step \d+\/\d+ : FROM syntra-test\/busybox/);
+    assert.ok(!d.build_logs.includes(registry.password), "the registry password is never in the build log");
+    deployed.set(version, id);
+  }
+});
+
+test("a deploy by git_ref builds that exact commit, and rollback redeploys an earlier image without a build", async () => {
+  const first = deployed.get("first");
+  assert.ok(first);
+  const images = async () =>
+    (await new Dockerode().listImages({ filters: { label: [`dev.syntra.service=${serviceId}`] } })).length;
+  const before = await images();
+  const res = await stack.t.call("POST", `/api/v1/services/${serviceId}/rollback`, {
+    as: stack.owner,
+    body: { deployment_id: first },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const done = await waitDeployment(stack, res.body.data.id, 60_000);
+  assert.equal(done.status, "running");
+  assert.equal(await served(), "store first");
+  const rolled = await detail(res.body.data.id);
+  assert.equal(rolled.build_spec, null, "no build");
+  assert.equal(rolled.build_logs, null);
+  assert.equal(rolled.image_digest, (await detail(first)).image_digest);
+  assert.equal(await images(), before, "no new image was built");
+});
+
+test("cancelling a running build stops it; nothing is deployed and no build container is left", async () => {
+  const sha = await repo.commit(site("store slow", "sleep 120"), "A slow build");
+  const [id] = await push(sha, "A slow build");
+  assert.ok(id);
+  await waitFor(async () => (await detail(id)).status === "building", 60_000);
+  await waitFor(async () => ((await detail(id)).build_logs ?? "").includes("sleep 120"), 60_000);
+  const cancel = await stack.t.call("POST", `/api/v1/deployments/${id}/cancel`, { as: stack.owner });
+  assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+  const done = await waitDeployment(stack, id, 30_000);
+  assert.equal(done.status, "cancelled");
+  await waitFor(async () => (worker?.active ?? 0) === 0, 30_000);
+  // The engine stops the build's RUN container when the build is aborted; it removes it moments later.
+  const sleeping = async () =>
+    (await new Dockerode().listContainers({ all: true })).some((c) => c.Command.includes("sleep 120"));
+  await waitFor(async () => !(await sleeping()), 30_000, () => "the build's container is still there");
+  assert.equal(await served(), "store first", "the running version keeps serving");
+});
