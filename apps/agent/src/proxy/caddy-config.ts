@@ -18,11 +18,22 @@ export interface CaddyRoute {
   terminal?: boolean;
 }
 
+/** Where Caddy gets certificates for routed domains when TLS is on. */
+export interface AcmeSettings {
+  /** The CA's ACME directory. */
+  directoryUrl: string;
+  /** PEM file of extra roots Caddy trusts for the ACME server's own HTTPS (a private or test CA). */
+  caRootPemFile?: string;
+  /** Account contact, for the CA's expiry and problem notices. */
+  email?: string;
+}
+
 export interface ServerSettings {
   listenHost: string;
   httpPort: number;
   httpsPort: number;
   tls: boolean;
+  acme: AcmeSettings;
 }
 
 /**
@@ -79,6 +90,20 @@ export function insertionIndex(routes: CaddyRoute[], route: ServiceRoute): numbe
   return route.domains.some((d) => d.startsWith("*.")) ? end : 0;
 }
 
+/** The routes with `route`'s entry created (at insertionIndex) or replaced in place. */
+export function upsertRoute(routes: CaddyRoute[], route: ServiceRoute): CaddyRoute[] {
+  const built = buildRoute(route);
+  const at = routes.findIndex((r) => r["@id"] === built["@id"]);
+  if (at !== -1) return routes.map((r, i) => (i === at ? built : r));
+  const index = insertionIndex(routes, route);
+  return [...routes.slice(0, index), built, ...routes.slice(index)];
+}
+
+/** The routes without the service's entry. */
+export function withoutRoute(routes: CaddyRoute[], serviceId: string): CaddyRoute[] {
+  return routes.filter((r) => r["@id"] !== `${ROUTE_ID_PREFIX}${serviceId}`);
+}
+
 /** Syntra's server: plain HTTP when `tls` is off; otherwise HTTPS with Caddy's automatic certificates. */
 export function buildServer(settings: ServerSettings): Record<string, unknown> {
   const port = settings.tls ? settings.httpsPort : settings.httpPort;
@@ -95,10 +120,15 @@ export function buildServer(settings: ServerSettings): Record<string, unknown> {
   };
 }
 
-/** A whole Caddy config with only Syntra's server, for a Caddy this agent starts. */
-export function initialConfig(adminListen: string, settings: ServerSettings): Record<string, unknown> {
+/** A whole Caddy config with only Syntra's server (and its TLS event log), for a Caddy this agent starts. */
+export function initialConfig(
+  adminListen: string,
+  settings: ServerSettings,
+  logging?: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     admin: { listen: adminListen },
+    ...(logging ? { logging } : {}),
     apps: {
       http: {
         http_port: settings.httpPort,

@@ -1,21 +1,36 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { AgentError } from "../errors";
+import { AcmeEventLog, acmeLogConfig } from "./caddy-acme-log";
+import { adminRequest } from "./caddy-admin";
 import {
-  buildRoute,
   buildServer,
   type CaddyRoute,
   initialConfig,
-  insertionIndex,
   parseRoute,
-  ROUTE_ID_PREFIX,
   SERVER_NAME,
   type ServerSettings,
+  upsertRoute,
   validateRoute,
+  withoutRoute,
 } from "./caddy-config";
+import { applyTls, type CaddyApps, replaceServicePems, servicePems, tlsPlan } from "./caddy-tls";
+import {
+  certificateFacts,
+  checkCertificatePair,
+  covers,
+  customCertificateInfo,
+  servedCertificate,
+} from "./certificate-info";
 import type { CertificateInfo, Router, ServiceRoute } from "./types";
+
+/** Let's Encrypt's production directory, the default CA. */
+export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+/** Name of Syntra's entry in Caddy's `logging.logs`. */
+export const ACME_LOG_NAME = "syntra-acme";
 
 export interface CaddyRouterOptions {
   /** Caddy's admin API. Default http://127.0.0.1:2019. */
@@ -26,6 +41,14 @@ export interface CaddyRouterOptions {
   httpsPort?: number;
   /** Automatic HTTPS for the services' domains. Off in tests (plain HTTP only). Default true. */
   tls?: boolean;
+  /** The CA certificates come from. Default: Let's Encrypt production, no extra roots, no email. */
+  acme?: { directoryUrl?: string; caRootPemFile?: string; email?: string };
+  /**
+   * JSON file Caddy writes its certificate events to, which certificates() reads for the reasons of failures
+   * (set in the config of a Caddy this router starts, through the admin API in one it finds). Default
+   * `<manage.configDir>/acme-events.log`; null: failures are reported without their reason.
+   */
+  acmeLogFile?: string | null;
   /** Interface the server listens on; "" (default) means all of them. */
   listenHost?: string;
   /** When the admin API does not answer at start(), run Caddy as a child process with this binary and dir. */
@@ -46,12 +69,19 @@ interface CaddyConfig {
 }
 
 const routesPath = `/config/apps/http/servers/${SERVER_NAME}/routes`;
+// certificates() looks at this many domains' served certificates at once.
+const PROBE_CONCURRENCY = 8;
 
 /**
  * The `Router` over Caddy's admin API. Routes live in Caddy only (read back, never cached), so an agent
- * restart finds them as they were. Each service is one route with `@id` `syntra-svc-<serviceId>`, replaced in
- * one admin call; Caddy applies every change as a graceful reload, so requests in flight finish on the old
- * upstreams. Calls are serialized: a route insertion reads the list, then writes into it.
+ * restart finds them as they were. Each service is one route with `@id` `syntra-svc-<serviceId>`. A change
+ * reads Caddy's `apps`, edits the service's route and certificates and the TLS parts derived from all routes
+ * (see applyTls), and writes `apps` back in one admin call (none when nothing changed): Caddy applies it as
+ * one graceful reload, so requests in flight finish on the old upstreams. Calls are serialized.
+ *
+ * With TLS on, Caddy obtains and renews certificates by ACME for routed domains (HTTP-01 and TLS-ALPN-01
+ * challenges) and redirects HTTP to HTTPS; uploaded certificates are loaded into its tls app, tagged with
+ * their service, and their domains are kept out of ACME.
  *
  * A reload closes idle keep-alive client connections (clients resend, as RFC 9112 9.3.1 allows and browsers
  * do) and rebinds the port with SO_REUSEPORT; set net.ipv4.tcp_migrate_req=1 on the host so connections
@@ -60,6 +90,7 @@ const routesPath = `/config/apps/http/servers/${SERVER_NAME}/routes`;
 export class CaddyRouter implements Router {
   private readonly adminUrl: string;
   private readonly settings: ServerSettings;
+  private readonly acmeLog: AcmeEventLog | null;
   private child: ChildProcess | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -70,7 +101,17 @@ export class CaddyRouter implements Router {
       httpPort: options.httpPort ?? 80,
       httpsPort: options.httpsPort ?? 443,
       tls: options.tls ?? true,
+      acme: {
+        directoryUrl: options.acme?.directoryUrl ?? LETS_ENCRYPT_DIRECTORY,
+        caRootPemFile: options.acme?.caRootPemFile,
+        email: options.acme?.email,
+      },
     };
+    const logFile =
+      options.acmeLogFile === undefined && options.manage
+        ? path.join(options.manage.configDir, "acme-events.log")
+        : options.acmeLogFile;
+    this.acmeLog = this.settings.tls && logFile ? new AcmeEventLog(path.resolve(logFile)) : null;
   }
 
   async start(): Promise<void> {
@@ -80,35 +121,56 @@ export class CaddyRouter implements Router {
       }
       await this.spawnCaddy(this.options.manage);
     }
-    await this.exclusive(() => this.ensureServer());
+    await this.exclusive(async () => {
+      await this.ensureServer();
+      await this.ensureAcmeLog();
+    });
+    // Routes written by an earlier agent get the TLS parts of this one's settings (e.g. another ACME directory).
+    await this.updateApps(() => undefined);
   }
 
   async setRoute(route: ServiceRoute): Promise<void> {
     const valid = validateRoute(route);
     if (valid.domains.length === 0) return this.removeRoute(valid.serviceId);
-    const body = buildRoute(valid);
-    return this.exclusive(async () => {
-      const replaced = await this.admin("PATCH", `/id/${ROUTE_ID_PREFIX}${valid.serviceId}`, body, [404]);
-      if (replaced !== NOT_FOUND) return;
-      const routes = ((await this.admin("GET", routesPath)) ?? []) as CaddyRoute[];
-      await this.admin("PUT", `${routesPath}/${insertionIndex(routes, valid)}`, body);
+    for (const certificate of valid.certificates ?? []) checkCertificatePair(certificate);
+    const pems = servicePems(valid.serviceId, valid.domains, valid.certificates ?? []);
+    return this.updateApps((apps, routes) => {
+      replaceServicePems(apps, valid.serviceId, pems);
+      return upsertRoute(routes, valid);
     });
   }
 
   async removeRoute(serviceId: string): Promise<void> {
     validateRoute({ serviceId, domains: [], upstreams: [] });
-    return this.exclusive(async () => {
-      await this.admin("DELETE", `/id/${ROUTE_ID_PREFIX}${serviceId}`, undefined, [404]);
+    return this.updateApps((apps, routes) => {
+      replaceServicePems(apps, serviceId, []);
+      return withoutRoute(routes, serviceId);
     });
   }
 
+  /** The services' routes; uploaded certificates are not read back (their keys stay in Caddy). */
   async routes(): Promise<ServiceRoute[]> {
     const routes = ((await this.admin("GET", routesPath)) ?? []) as CaddyRoute[];
     return routes.map(parseRoute).filter((r): r is ServiceRoute => r !== null);
   }
 
+  /**
+   * Per routed domain: an uploaded certificate is described from its PEM; an ACME domain by the certificate
+   * Caddy serves for it over TLS (active), else by the last failure in Caddy's ACME log (failed), else
+   * pending. Wildcards without a certificate are failed: they are served over HTTP only.
+   */
   async certificates(): Promise<CertificateInfo[]> {
-    return [];
+    if (!this.settings.tls) return [];
+    const plan = tlsPlan(((await this.admin("GET", "/config/apps")) ?? {}) as CaddyApps);
+    const failures = (await this.acmeLog?.failures()) ?? new Map();
+    const now = new Date();
+    const infos: CertificateInfo[] = [...plan.custom].map(([domain, pem]) => customCertificateInfo(domain, pem, now));
+    for (const domain of plan.httpOnly) {
+      const message = `${domain} is served over HTTP only: a wildcard domain needs an uploaded certificate`;
+      infos.push({ domain, source: "custom", status: "failed", error: { code: "unknown", message } });
+    }
+    infos.push(...(await mapLimited(plan.acme, PROBE_CONCURRENCY, (d) => this.acmeCertificate(d, failures, now))));
+    return infos.sort((a, b) => a.domain.localeCompare(b.domain));
   }
 
   /** Ends the Caddy this router started, if any; a Caddy it found running is left alone. */
@@ -121,6 +183,46 @@ export class CaddyRouter implements Router {
     await exited;
     clearTimeout(timer);
     this.child = null;
+  }
+
+  private async acmeCertificate(
+    domain: string,
+    failures: Map<string, NonNullable<CertificateInfo["error"]>>,
+    now: Date,
+  ): Promise<CertificateInfo> {
+    const served = await servedCertificate(this.probeHost(), this.settings.httpsPort, domain);
+    if (served && covers(served, domain)) {
+      const facts = certificateFacts(served);
+      if (Date.parse(facts.notAfter) > now.getTime()) return { domain, source: "acme", status: "active", ...facts };
+    }
+    const error = failures.get(domain);
+    return error ? { domain, source: "acme", status: "failed", error } : { domain, source: "acme", status: "pending" };
+  }
+
+  /** Where certificates() connects to see what is served: loopback when Caddy listens on every interface. */
+  private probeHost(): string {
+    const host = this.settings.listenHost.replace(/^\[|\]$/g, "");
+    return host === "" || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  }
+
+  /**
+   * Reads `apps`, lets `edit` change the tls app and return Syntra's new route list, re-derives the TLS
+   * parts, and writes `apps` back in one call when anything changed.
+   */
+  private updateApps(edit: (apps: CaddyApps, routes: CaddyRoute[]) => CaddyRoute[] | undefined): Promise<void> {
+    return this.exclusive(async () => {
+      const current = (await this.admin("GET", "/config/apps")) as CaddyApps | null;
+      const apps: CaddyApps = structuredClone(current ?? {});
+      apps.http ??= {};
+      apps.http.servers ??= {};
+      apps.http.servers[SERVER_NAME] ??= buildServer(this.settings);
+      const server = apps.http.servers[SERVER_NAME];
+      const routes = edit(apps, server.routes ?? []);
+      if (routes) server.routes = routes;
+      applyTls(apps, this.settings);
+      if (isDeepStrictEqual(apps, current)) return;
+      await this.admin(current ? "PATCH" : "PUT", "/config/apps", apps);
+    });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -144,6 +246,26 @@ export class CaddyRouter implements Router {
   }
 
   /**
+   * Makes Caddy write its ACME events where acmeLog reads them. A Caddy that cannot open the file (another
+   * user, another machine's path) keeps running without it: failures are then reported without a reason.
+   */
+  private async ensureAcmeLog(): Promise<void> {
+    if (!this.acmeLog) return;
+    const wanted = acmeLogConfig(this.acmeLog.file);
+    const logging = ((await this.admin("GET", "/config/logging")) ?? {}) as { logs?: Record<string, unknown> };
+    if (isDeepStrictEqual(logging.logs?.[ACME_LOG_NAME], wanted)) return;
+    const updated = { ...logging, logs: { ...logging.logs, [ACME_LOG_NAME]: wanted } };
+    try {
+      await this.admin(Object.keys(logging).length > 0 ? "PATCH" : "PUT", "/config/logging", updated);
+    } catch (err) {
+      this.options.logger?.warn(
+        { file: this.acmeLog.file, reason: (err as Error).message },
+        "caddy cannot write its ACME log there; certificate failures will be reported without their reason",
+      );
+    }
+  }
+
+  /**
    * Runs `caddy run` with Syntra's initial config. Its output goes to `<configDir>/caddy.log`, not to a pipe:
    * Caddy outlives an agent that dies (the next agent finds it through the admin API), and a Go program
    * writing to a closed pipe would be killed by SIGPIPE.
@@ -152,7 +274,8 @@ export class CaddyRouter implements Router {
     await mkdir(manage.configDir, { recursive: true, mode: 0o700 });
     const file = path.join(manage.configDir, "caddy.json");
     const logFile = path.join(manage.configDir, "caddy.log");
-    const config = initialConfig(new URL(this.adminUrl).host, this.settings);
+    const logging = this.acmeLog ? { logs: { [ACME_LOG_NAME]: acmeLogConfig(this.acmeLog.file) } } : undefined;
+    const config = initialConfig(new URL(this.adminUrl).host, this.settings, logging);
     await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
     const log = await open(logFile, "a", 0o600);
     let child: ChildProcess;
@@ -192,32 +315,35 @@ export class CaddyRouter implements Router {
 
   private async adminAnswers(): Promise<boolean> {
     try {
-      const res = await fetch(`${this.adminUrl}/config/`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      return res.ok;
+      return (await adminRequest(`${this.adminUrl}/config/`, "GET", undefined, 1000)).status === 200;
     } catch {
       return false;
     }
   }
 
-  /** One admin API call; JSON in and out. Statuses in `allowed` come back as NOT_FOUND instead of throwing. */
-  private async admin(method: string, pathname: string, body?: unknown, allowed: number[] = []): Promise<unknown> {
-    const res = await fetch(`${this.adminUrl}${pathname}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await res.text();
-    if (allowed.includes(res.status)) return NOT_FOUND;
-    if (!res.ok) {
-      throw new AgentError("PROXY_ERROR", `Caddy ${method} ${pathname} answered ${res.status}: ${text.slice(0, 500)}`);
+  /** One admin API call; JSON in and out. */
+  private async admin(method: string, pathname: string, body?: unknown): Promise<unknown> {
+    const { status, text } = await adminRequest(`${this.adminUrl}${pathname}`, method, body, 10_000);
+    if (status < 200 || status > 299) {
+      throw new AgentError("PROXY_ERROR", `Caddy ${method} ${pathname} answered ${status}: ${text.slice(0, 500)}`);
     }
     return text.trim() === "" ? null : JSON.parse(text);
   }
 }
 
-const NOT_FOUND = Symbol("not found");
+/** `fn` over `items` with at most `limit` running at once; results in input order. */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

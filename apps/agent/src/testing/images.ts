@@ -4,7 +4,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
-import { CaddyRouter } from "../proxy/caddy";
+import { CaddyRouter, type CaddyRouterOptions } from "../proxy/caddy";
 
 /** The base image scripts/services/docker.sh builds from busybox-static. */
 export const BASE_IMAGE = "syntra-test/busybox:latest";
@@ -110,13 +110,24 @@ export interface TestCaddy {
   router: CaddyRouter;
   adminUrl: string;
   httpPort: number;
+  httpsPort: number;
+  /** Where the router keeps Caddy's config, data and logs. */
+  configDir: string;
   /** Stops the Caddy process and removes its directory. */
   stop(): Promise<void>;
 }
 
-/** A Caddy of the test's own on free loopback ports, TLS off, started by a CaddyRouter that manages it. */
-export async function startTestCaddy(): Promise<TestCaddy> {
-  const [adminPort, httpPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
+/**
+ * A Caddy of the test's own on free loopback ports, started by a CaddyRouter that manages it. TLS is off
+ * unless `options.tls` turns it on (then give `acme` a test CA such as testing/pebble.ts, which needs the
+ * ports chosen first).
+ */
+export async function startTestCaddy(
+  options: Pick<CaddyRouterOptions, "tls" | "acme" | "httpPort" | "httpsPort"> = {},
+): Promise<TestCaddy> {
+  const adminPort = await freePort();
+  const httpPort = options.httpPort ?? (await freePort());
+  const httpsPort = options.httpsPort ?? (await freePort());
   const configDir = await mkdtemp(path.join(tmpdir(), "syntra-caddy-"));
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const router = new CaddyRouter({
@@ -126,12 +137,15 @@ export async function startTestCaddy(): Promise<TestCaddy> {
     tls: false,
     listenHost: "127.0.0.1",
     manage: { configDir },
+    ...options,
   });
   await router.start();
   return {
     router,
     adminUrl,
     httpPort,
+    httpsPort,
+    configDir,
     stop: async () => {
       await router.stop();
       await rm(configDir, { recursive: true, force: true });
