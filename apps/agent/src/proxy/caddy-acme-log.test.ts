@@ -10,8 +10,8 @@ const testdata = path.join(path.dirname(fileURLToPath(import.meta.url)), "testda
 
 /**
  * Lines Caddy 2.6.2 (Debian) wrote with Syntra's log config while obtaining certificates from Debian's pebble
- * 2.4: acme-events-pebble.log has ok / closed (DNS -> 127.0.0.3, nothing listens) / moved (DNS -> 127.0.0.2,
- * a web server answering 404) in one attempt each; acme-events-pebble-2.log has closed.test over several
+ * 2.4: acme-events-pebble.jsonl has ok / closed (DNS -> 127.0.0.3, nothing listens) / moved (DNS -> 127.0.0.2,
+ * a web server answering 404) in one attempt each; acme-events-pebble-2.jsonl has closed.test over several
  * attempts, TLS-ALPN tried first, with config reloads cancelling some, and a wildcard ACME cannot prove.
  */
 async function capture(name: string): Promise<string[]> {
@@ -42,7 +42,7 @@ describe("classifyAcmeProblem", () => {
 
 describe("AcmeOutcomes over real Caddy + pebble logs", () => {
   test("a refused connection is port_80_unreachable, a 404 from another server challenge_failed, with pebble's words", async () => {
-    const failures = fold(await capture("acme-events-pebble.log")).failures();
+    const failures = fold(await capture("acme-events-pebble.jsonl")).failures();
     assert.deepEqual([...failures.keys()].sort(), ["closed.example.test", "moved.example.test"]);
     const closed = failures.get("closed.example.test");
     assert.equal(closed?.code, "port_80_unreachable");
@@ -56,7 +56,7 @@ describe("AcmeOutcomes over real Caddy + pebble logs", () => {
   });
 
   test("the connection problem wins whichever challenge failed last; cancelled attempts change nothing", async () => {
-    const lines = await capture("acme-events-pebble-2.log");
+    const lines = await capture("acme-events-pebble-2.jsonl");
     const cancelled = lines.findIndex((l) => l.includes('"[closed.test] context canceled'));
     assert.ok(cancelled > 0, "the capture has a cancelled attempt");
     const before = fold(lines.slice(0, cancelled)).failures().get("closed.test");
@@ -77,7 +77,7 @@ describe("AcmeOutcomes over real Caddy + pebble logs", () => {
   });
 
   test("a later success clears the failure", async () => {
-    const lines = await capture("acme-events-pebble.log");
+    const lines = await capture("acme-events-pebble.jsonl");
     const success = lines.filter(
       (l) => l.includes('"identifier":"ok.example.test"') && /obtaining certificate|obtained successfully/.test(l),
     );
@@ -145,7 +145,7 @@ describe("AcmeEventLog", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "syntra-acme-log-"));
     try {
       const file = path.join(dir, "acme-events.log");
-      const lines = await capture("acme-events-pebble.log");
+      const lines = await capture("acme-events-pebble.jsonl");
       const log = new AcmeEventLog(file);
       assert.equal((await log.failures()).size, 0, "no file yet");
 
