@@ -1,0 +1,13 @@
+import { ApiError, createApiClient } from "@syntra/api-client";
+
+/** The dashboard's API client: same origin, session cookie. */
+export const api = createApiClient();
+
+/** A failure in words a person can act on. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export { ApiError };

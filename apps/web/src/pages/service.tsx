@@ -1,0 +1,153 @@
+import { type Deployment, triggerDeployBody } from "@syntra/contracts";
+import { ExternalLink, Rocket } from "lucide-react";
+import { type FormEvent, useState } from "react";
+import { NavLink, Outlet, useOutletContext, useParams } from "react-router";
+import { Field, invalid } from "../components/field";
+import { PageHeader } from "../components/layout";
+import { ErrorNote, QueryView } from "../components/states";
+import { StatusBadge } from "../components/status";
+import { Button } from "../components/ui/button";
+import { Dialog } from "../components/ui/dialog";
+import { Input, Select } from "../components/ui/input";
+import { api } from "../lib/api";
+import { useAuth } from "../lib/auth";
+import { useSubmit } from "../lib/form";
+import { invalidate, useQuery } from "../lib/query";
+import { cn } from "../lib/utils";
+
+type ServiceData = Awaited<ReturnType<typeof api.services.get>>;
+
+/** What the service's tabs share. */
+export interface ServiceContext {
+  service: ServiceData;
+  projectId: string;
+}
+export const useService = () => useOutletContext<ServiceContext>();
+
+function DeployDialog({ service, open, onClose }: { service: ServiceData; open: boolean; onClose(): void }) {
+  const form = useSubmit(triggerDeployBody, async (body) => {
+    await api.services.deploy(service.id, body);
+    invalidate(`service:${service.id}`, "overview", `project:${service.project_id}`);
+    onClose();
+  });
+  const currentTag = String(service.source_config.tag ?? "latest");
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    const tag = String(data.get("image_tag") ?? "").trim();
+    void form.submit({ ...(tag && { image_tag: tag }), strategy: String(data.get("strategy")) });
+  };
+  return (
+    <Dialog open={open} onClose={onClose} title={`Deploy ${service.name}`}>
+      <form className="flex flex-col gap-4" noValidate onSubmit={onSubmit}>
+        {form.formError != null && <ErrorNote error={form.formError} />}
+        {service.source_type === "image" && (
+          <Field
+            id="image_tag"
+            label="Image tag"
+            error={form.errors.image_tag}
+            hint={`${String(service.source_config.image)}`}
+          >
+            <Input defaultValue={currentTag} {...invalid("image_tag", form.errors.image_tag)} />
+          </Field>
+        )}
+        <Field id="strategy" label="Strategy">
+          <Select id="strategy" name="strategy" defaultValue="rolling">
+            <option value="rolling">Rolling (one replica at a time)</option>
+            <option value="blue_green">Blue-green (all new, then switch)</option>
+          </Select>
+        </Field>
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" disabled={form.pending}>
+            {form.pending ? "Starting…" : "Deploy"}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** /projects/:id/services/:sid/*: the service header, its tabs, and the tab's page. */
+export function ServiceLayout() {
+  const { projectId = "", serviceId = "" } = useParams();
+  const { can } = useAuth();
+  const [deploying, setDeploying] = useState(false);
+  const query = useQuery(`service:${serviceId}`, () => api.services.get(serviceId));
+  const tabs = [
+    ["deployments", "Deployments"],
+    ["logs", "Logs"],
+    ["settings", "Settings"],
+  ];
+  return (
+    <QueryView query={query}>
+      {(service) => {
+        const latest: Deployment | undefined = service.recent_deployments[0];
+        return (
+          <>
+            <PageHeader
+              back={{ to: `/projects/${projectId}/overview`, label: "Project" }}
+              title={
+                <span className="flex items-center gap-3">
+                  {service.name}
+                  <span data-testid="service-status">
+                    <StatusBadge status={latest?.status ?? "not deployed"} />
+                  </span>
+                </span>
+              }
+              description={
+                <span className="flex flex-wrap gap-x-3">
+                  {service.source_type === "image" &&
+                    `${String(service.source_config.image)}:${String(service.source_config.tag ?? "latest")}`}
+                  {service.domains.map((d) => (
+                    <a
+                      key={d}
+                      href={`http://${d}`}
+                      target="_blank"
+                      rel="noreferrer"
+                      className="inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
+                    >
+                      {d} <ExternalLink className="size-3" aria-hidden />
+                    </a>
+                  ))}
+                </span>
+              }
+              actions={
+                can("deployments:write") && (
+                  <Button onClick={() => setDeploying(true)}>
+                    <Rocket /> Deploy
+                  </Button>
+                )
+              }
+            />
+            <nav
+              aria-label="Service"
+              className="mb-4 flex gap-1 overflow-x-auto border-b border-zinc-200 dark:border-zinc-800"
+            >
+              {tabs.map(([to, label]) => (
+                <NavLink
+                  key={to}
+                  to={`/projects/${projectId}/services/${serviceId}/${to}`}
+                  className={({ isActive }) =>
+                    cn(
+                      "-mb-px border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap",
+                      isActive
+                        ? "border-indigo-600 text-zinc-900 dark:text-zinc-100"
+                        : "border-transparent text-zinc-500 hover:text-zinc-800",
+                    )
+                  }
+                >
+                  {label}
+                </NavLink>
+              ))}
+            </nav>
+            <Outlet context={{ service, projectId } satisfies ServiceContext} />
+            <DeployDialog service={service} open={deploying} onClose={() => setDeploying(false)} />
+          </>
+        );
+      }}
+    </QueryView>
+  );
+}
