@@ -105,7 +105,14 @@ test("a signed push builds the commit, pushes it to the registry, and the agent 
     const sha = await repo.commit(site(`store ${version}`), `Release ${version}`);
     const [id] = await push(sha, `Release ${version}`);
     assert.ok(id);
+    // The build log streams live: read it as a dashboard or the CLI would, until the deployment ends.
+    const streamed = fetch(`${stack.baseUrl}/api/v1/deployments/${id}/logs/stream`, {
+      headers: { cookie: `syntra_session=${stack.owner.cookie}` },
+    }).then((r) => r.text());
     const done = await waitDeployment(stack, id, 180_000);
+    const events = await streamed;
+    assert.match(events, /event: build\ndata: .*Step 1\/\d+ : FROM/);
+    assert.match(events, /event: end\ndata: \{"status":"running"\}/);
     const d = await detail(id);
     assert.equal(done.status, "running", `${done.error_message}\n${d.build_logs}`);
     assert.equal(await served(), `store ${version}`);
@@ -157,6 +164,10 @@ test("cancelling a running build stops it; nothing is deployed and no build cont
   // The engine stops the build's RUN container when the build is aborted; it removes it moments later.
   const sleeping = async () =>
     (await new Dockerode().listContainers({ all: true })).some((c) => c.Command.includes("sleep 120"));
-  await waitFor(async () => !(await sleeping()), 30_000, () => "the build's container is still there");
+  await waitFor(
+    async () => !(await sleeping()),
+    30_000,
+    () => "the build's container is still there",
+  );
   assert.equal(await served(), "store first", "the running version keeps serving");
 });

@@ -2,6 +2,7 @@ import { auditRoutes } from "./audit/routes";
 import { githubRoutes } from "./auth/github-routes";
 import { authRoutes } from "./auth/routes";
 import { tokenRoutes } from "./auth/token-routes";
+import { deploymentLogStreamRoute } from "./builds/log-stream-route";
 import { deploymentRoutes } from "./deployments/routes";
 import { serviceCommandRoutes } from "./deployments/service-command-routes";
 import { domainRoutes } from "./domains/routes";
@@ -34,6 +35,7 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...serviceCommandRoutes,
   ...gitRoutes,
   ...webhookRoutes,
+  deploymentLogStreamRoute,
   ...auditRoutes,
   ...liveRoutes,
 ];

@@ -201,6 +201,12 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   }),
   "DELETE /api/v1/services/:serviceId/git/credentials": async () => ({ ids: await builtServiceIds(), ok: 204 }),
   "GET /api/v1/services/:serviceId/webhook": read,
+  // A finished (cancelled) deployment, so the stream ends.
+  "GET /api/v1/deployments/:deploymentId/logs/stream": async () => {
+    const id = await queuedDeployment();
+    await asOwner("POST", `/api/v1/deployments/${id}/cancel`);
+    return { ids: { deploymentId: id }, ok: 200 };
+  },
   // A service of its own: rotating the shared one's secret would break the signed webhook calls.
   "POST /api/v1/services/:serviceId/webhook": async () => {
     const svc = await asOwner("POST", `/api/v1/projects/${main.projectId}/services`, {
@@ -390,11 +396,15 @@ test("env values: viewers see them masked, developers may reveal them, viewers m
   const url = `/api/v1/services/${main.serviceId}/env`;
   const masked = await t.call("GET", url, { as: { cookie: callers.viewer.cookie } });
   assert.equal(masked.status, 200);
-  assert.deepEqual(masked.body.data, [{ key: "API_KEY", value: "********", is_secret: true, masked: true, is_build_time: false }]);
+  assert.deepEqual(masked.body.data, [
+    { key: "API_KEY", value: "********", is_secret: true, masked: true, is_build_time: false },
+  ]);
 
   const revealed = await t.call("GET", `${url}?reveal=true`, { as: { cookie: callers.developer.cookie } });
   assert.equal(revealed.status, 200);
-  assert.deepEqual(revealed.body.data, [{ key: "API_KEY", value: "s3cret-value", is_secret: true, masked: false, is_build_time: false }]);
+  assert.deepEqual(revealed.body.data, [
+    { key: "API_KEY", value: "s3cret-value", is_secret: true, masked: false, is_build_time: false },
+  ]);
 
   const peek = await t.call("GET", `${url}?reveal=true`, { as: { cookie: callers.viewer.cookie } });
   assert.equal(errorProblem(peek, 403, "FORBIDDEN"), null);
