@@ -57,7 +57,7 @@ export async function checkoutCommit(opts: CheckoutOptions): Promise<CheckedOutC
   await must(["remote", "add", "origin", "--", opts.repoUrl], "CLONE_FAILED", "Adding the remote failed");
   opts.masker.write(`Fetching ${opts.ref} from ${displayUrl(opts.repoUrl)}\n`);
 
-  const fetched = await git(["fetch", "--depth=1", "--no-tags", "--progress", "origin", "--", opts.ref], true);
+  const fetched = await git(["fetch", "--depth=1", "--no-tags", "origin", "--", opts.ref], true);
   let target = "FETCH_HEAD";
   if (fetched.code !== 0) {
     const message = gitMessage(fetched, opts.masker);

@@ -16,6 +16,8 @@ export interface ImageBuildOptions {
 }
 
 const CPU_PERIOD_US = 100_000;
+/** ANSI colour sequences (ESC [ ... m). */
+const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 /**
  * Builds with the engine's classic builder through its API (no docker CLI, no shell), streaming the output
@@ -56,7 +58,8 @@ export async function buildImage(docker: Dockerode, opts: ImageBuildOptions): Pr
   try {
     await readDockerStream(stream, (event) => {
       if (event.stream) {
-        opts.masker.write(event.stream);
+        // The classic builder colours a step's stderr with ANSI escapes; the log is plain text.
+        opts.masker.write(event.stream.replace(ANSI_SGR, ""));
         const step = /^Step \d+\/\d+ : .*/m.exec(event.stream);
         if (step) lastStep = step[0];
       }
