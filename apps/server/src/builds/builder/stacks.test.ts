@@ -79,7 +79,7 @@ describe("generated Dockerfiles build and run", () => {
         "build.js": `require("fs").writeFileSync("built.txt", "built ${run}")`,
         "server.js": [
           'const fs = require("fs");',
-          "require('http').createServer((req, res) => res.end(`${fs.readFileSync('built.txt')} on ${process.env.PORT} ${process.env.NODE_ENV}`))",
+          "require('http').createServer((req, res) => res.end([fs.readFileSync('built.txt'), 'on', process.env.PORT, process.env.NODE_ENV].join(' ')))",
           "  .listen(Number(process.env.PORT));",
         ].join("\n"),
       },
