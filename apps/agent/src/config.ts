@@ -25,6 +25,17 @@ const envSchema = z.object({
   SYNTRA_PROXY_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).default(443),
   /** Automatic HTTPS for routed domains (off for local testing without public DNS). */
   SYNTRA_PROXY_TLS: bool.default(true),
+  /** The edge proxy: Caddy, driven through its admin API, or Traefik, through file-provider files. */
+  SYNTRA_PROXY: z.enum(["caddy", "traefik"]).default("caddy"),
+  /** Traefik only: the directory its file provider watches (default <state dir>/traefik). */
+  SYNTRA_TRAEFIK_DIR: z.string().min(1).optional(),
+  /** Traefik only: the certificatesResolvers entry that obtains ACME certificates. */
+  SYNTRA_TRAEFIK_CERT_RESOLVER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected a resolver name (letters, digits, - and _)")
+    .default("syntra"),
+  /** Traefik only: its ACME storage file (acme.json), read to report issued certificates. */
+  SYNTRA_TRAEFIK_ACME_STORAGE: z.string().min(1).optional(),
   /** Seconds between reconnect attempts grow from 1 up to this cap (with jitter). */
   SYNTRA_AGENT_MAX_BACKOFF_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** pino log level until the control plane sets one. */
@@ -43,6 +54,11 @@ export interface AgentConfig {
   proxyHttpsPort: number;
   proxyTls: boolean;
   maxBackoffMs: number;
+  /** Which Router the agent drives; the traefik* settings apply to Traefik only. */
+  proxy: "caddy" | "traefik";
+  traefikDir: string;
+  traefikCertResolver: string;
+  traefikAcmeStorage?: string;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -71,6 +87,10 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     proxyHttpsPort: e.SYNTRA_PROXY_HTTPS_PORT,
     proxyTls: e.SYNTRA_PROXY_TLS,
     maxBackoffMs: e.SYNTRA_AGENT_MAX_BACKOFF_SECONDS * 1000,
+    proxy: e.SYNTRA_PROXY,
+    traefikDir: path.resolve(e.SYNTRA_TRAEFIK_DIR ?? path.join(e.SYNTRA_AGENT_STATE_DIR, "traefik")),
+    traefikCertResolver: e.SYNTRA_TRAEFIK_CERT_RESOLVER,
+    ...(e.SYNTRA_TRAEFIK_ACME_STORAGE ? { traefikAcmeStorage: path.resolve(e.SYNTRA_TRAEFIK_ACME_STORAGE) } : {}),
     logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
   };
 }

@@ -10,6 +10,8 @@ import { ResourceSampler } from "./host/resource-sampler";
 import { readHostFacts } from "./host/system-info";
 import { loadAgentId } from "./identity";
 import { CaddyRouter } from "./proxy/caddy";
+import { TraefikRouter } from "./proxy/traefik";
+import type { Router } from "./proxy/types";
 import { RequestLog } from "./request-log";
 import { DockerRuntime } from "./runtime/docker";
 import { AGENT_PROTOCOL, AGENT_VERSION } from "./version";
@@ -30,7 +32,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   const agentId = await loadAgentId(config.stateDir);
   const runtime = new DockerRuntime({ socketPath: config.dockerSocket });
   const runtimeVersion = await runtime.version();
-  const router = new CaddyRouter({
+  const caddy = new CaddyRouter({
     adminUrl: config.caddyAdminUrl,
     httpPort: config.proxyHttpPort,
     httpsPort: config.proxyHttpsPort,
@@ -38,6 +40,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     manage: { binary: "caddy", configDir: `${config.stateDir}/caddy` },
     logger,
   });
+  // Constructing the Caddy router does nothing until start(); with Traefik chosen it is simply not used.
+  const router: Router = config.proxy === "traefik" ? traefikRouter(config, logger) : caddy;
   await router.start();
   const deployer = new Deployer({ runtime, router, stateDir: config.stateDir, logger, now: () => new Date() });
   deployer.startMonitor();
@@ -59,7 +63,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       min_supported: AGENT_PROTOCOL.minSupported,
       runtime: runtimeVersion.name,
       runtime_version: runtimeVersion.version,
-      capabilities: ["docker", "caddy"],
+      capabilities: ["docker", config.proxy],
       ...(await readHostFacts(config.stateDir)),
     }),
     onAccepted: (ack) => {
@@ -110,6 +114,21 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       logger.info("agent stopped");
     },
   };
+}
+
+/**
+ * With SYNTRA_PROXY=traefik: Traefik runs on its own (its static configuration names the entrypoints "web" and
+ * "websecure", the resolver, and a file provider watching `traefikDir`); the agent only writes that directory.
+ */
+function traefikRouter(config: AgentConfig, logger: pino.Logger): TraefikRouter {
+  return new TraefikRouter({
+    configDir: config.traefikDir,
+    certResolver: config.traefikCertResolver,
+    tls: config.proxyTls,
+    httpsPort: config.proxyHttpsPort,
+    ...(config.traefikAcmeStorage ? { acmeStorage: config.traefikAcmeStorage } : {}),
+    logger,
+  });
 }
 
 function main(): void {

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { AgentConfigError, loadAgentConfig } from "./config";
+
+const required = {
+  SYNTRA_URL: "https://syntra.example.com",
+  SYNTRA_TOKEN: `syn_agt_${"a".repeat(40)}`,
+  SYNTRA_SERVER_ID: "0b6f8a8e-6c1d-4f7e-9a55-3f2d1c0b9a87",
+  SYNTRA_AGENT_STATE_DIR: "/var/lib/syntra-agent",
+};
+
+describe("agent configuration: the edge proxy", () => {
+  test("Caddy by default; Traefik settings default under the state directory", () => {
+    const config = loadAgentConfig(required);
+    assert.equal(config.proxy, "caddy");
+    assert.equal(config.traefikDir, "/var/lib/syntra-agent/traefik");
+    assert.equal(config.traefikCertResolver, "syntra");
+    assert.equal(config.traefikAcmeStorage, undefined);
+  });
+
+  test("SYNTRA_PROXY=traefik with its directory, resolver and ACME storage", () => {
+    const config = loadAgentConfig({
+      ...required,
+      SYNTRA_PROXY: "traefik",
+      SYNTRA_TRAEFIK_DIR: "/etc/traefik/dynamic",
+      SYNTRA_TRAEFIK_CERT_RESOLVER: "letsencrypt",
+      SYNTRA_TRAEFIK_ACME_STORAGE: "/etc/traefik/acme.json",
+    });
+    assert.equal(config.proxy, "traefik");
+    assert.equal(config.traefikDir, "/etc/traefik/dynamic");
+    assert.equal(config.traefikCertResolver, "letsencrypt");
+    assert.equal(config.traefikAcmeStorage, "/etc/traefik/acme.json");
+  });
+
+  test("bad values stop start-up with a message naming the variable", () => {
+    for (const [name, value] of [
+      ["SYNTRA_PROXY", "nginx"],
+      ["SYNTRA_TRAEFIK_CERT_RESOLVER", "le`\nx"],
+    ] as const) {
+      assert.throws(
+        () => loadAgentConfig({ ...required, [name]: value }),
+        (err) => err instanceof AgentConfigError && err.message.includes(name),
+        name,
+      );
+    }
+  });
+});
