@@ -4,6 +4,7 @@ import type {
   AgentHelloPayload,
   AgentToControlPlaneMessage,
   AlertPayload,
+  CertificateStatusPayload,
   CommandResponsePayload,
   DeployPayload,
   DeployStatusPayload,
@@ -34,7 +35,8 @@ export type CommandType =
   | "exec"
   | "logs_subscribe"
   | "update_agent"
-  | "configure_health_check";
+  | "configure_health_check"
+  | "configure_routes";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
@@ -53,6 +55,8 @@ export interface AgentHubEvents {
   sweep(): Promise<void>;
   /** A server went online (hello accepted) or offline (disconnected, or silent too long): live updates. */
   serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
+  /** The TLS state of the domains the server's proxy routes. */
+  certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
 }
 
 /** Settings and resources of the hub. */
@@ -314,7 +318,7 @@ export class AgentHub {
       case "pong":
         return;
       case "certificate_status":
-        conn.log.debug({ count: message.payload.certificates.length }, "certificate status not recorded yet");
+        await this.events?.certificateStatus?.(serverId, message.payload);
         return;
       default: {
         const unreachable: never = message;

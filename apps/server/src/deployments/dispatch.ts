@@ -10,6 +10,7 @@ import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { AgentHubEvents } from "../agents/hub";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { customCertificatesOf, recordCertificateStatus } from "../domains/certificates";
 import { AppError } from "../errors";
 import { publishDeploymentChange, publishServerStatus } from "../live/publish";
 import { openEnv } from "../services/env-vars";
@@ -99,7 +100,9 @@ async function payloadFor(deps: AppDeps, row: DeploymentRow): Promise<DeployPayl
       .where(eq(services.id, row.serviceId));
     if (!found) return null;
     const env = openEnv(deps.keyring, found.service.id, found.service.envVarsEncrypted);
+    const certificates = await customCertificatesOf(deps, found.service.id);
     return buildDeployPayload({
+      certificates,
       deployment: row,
       service: found.service,
       project: found.project,
@@ -363,5 +366,8 @@ export function deploymentEvents(deps: AppDeps): AgentHubEvents {
     deployStatus: (serverId, report, reportedAt) => applyDeployStatus(deps, serverId, report, reportedAt),
     sweep: () => reconcileDeployments(deps),
     serverStatus: (serverId, status) => publishServerStatus(deps, serverId, status),
+    certificateStatus: async (serverId, report) => {
+      await recordCertificateStatus(deps, serverId, report);
+    },
   };
 }

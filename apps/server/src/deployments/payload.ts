@@ -1,4 +1,5 @@
 import {
+  type CustomCertificate,
   type DeploymentSpec,
   type DeployPayload,
   type DeployStrategy,
@@ -85,13 +86,22 @@ export interface DeployInputs {
   project: ProjectRow;
   env: Record<string, string>;
   requestId: string;
+  /** Uploaded certificates of the service's domains (keys decrypted). */
+  certificates?: CustomCertificate[];
 }
 
 /**
  * The `deploy` payload of a deployment: its recorded image and settings, the service's current env vars,
  * names and labels. Checked against the contract, so a setting the agent would refuse fails here.
  */
-export function buildDeployPayload({ deployment, service, project, env, requestId }: DeployInputs): DeployPayload {
+export function buildDeployPayload({
+  deployment,
+  service,
+  project,
+  env,
+  requestId,
+  certificates = [],
+}: DeployInputs): DeployPayload {
   if (!deployment.image || !deployment.specSnapshot) {
     throw new AppError("UNPROCESSABLE", "This deployment has no recorded image to deploy");
   }
@@ -123,6 +133,7 @@ export function buildDeployPayload({ deployment, service, project, env, requestI
       domains: spec.domains,
       internal_hostname: `${service.name}.${project.slug}.internal`,
       expose_port: false,
+      ...(certificates.length > 0 && { certificates }),
     },
     strategy: spec.strategy,
     rollback_on_failure: spec.rollback_on_failure,

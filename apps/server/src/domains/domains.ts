@@ -7,9 +7,11 @@ import type { AppDeps } from "../deps";
 import { notFound } from "../errors";
 import type { ProjectScope } from "../projects/projects";
 import { getServiceRow } from "../services/services";
+import { checkCertificate, sealCertificateKey } from "./certificates";
 import { asDomainConflict, domainTaken, ROUTED_STATUSES, syncRoutedDomains } from "./claims";
 import { checkDomainDns, createResolver, type DnsTarget } from "./dns-check";
 import { normalizeDomain } from "./normalize";
+import { pushRoutes } from "./push-routes";
 
 type DomainRow = typeof domains.$inferSelect;
 
@@ -131,6 +133,67 @@ export async function removeServiceDomain(
     await tx.delete(domains).where(eq(domains.id, row.id));
     await syncRoutedDomains(tx, service.id);
   });
+  await pushRoutes(deps, service.id);
+}
+
+/** Serves a domain with an uploaded certificate instead of ACME; the key is stored encrypted. */
+export async function setDomainCertificate(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  raw: string,
+  body: { certificate_pem: string; private_key_pem: string },
+): Promise<ServiceDomain> {
+  const domain = normalizeDomain(raw, "params.domain");
+  const service = await getServiceRow(deps.db, scope, serviceId);
+  const row = await findDomain(deps.db, service.id, domain);
+  const cert = checkCertificate(domain, body.certificate_pem, body.private_key_pem, deps.now());
+  const [updated] = await deps.db
+    .update(domains)
+    .set({
+      certificateSource: "custom",
+      certificatePem: cert.certPem,
+      certificateKeyEncrypted: sealCertificateKey(deps.keyring, row.id, cert.keyPem),
+      certificateIssuer: cert.issuer,
+      certificateNotBefore: cert.notBefore,
+      certificateNotAfter: cert.notAfter,
+      certificateErrorCode: null,
+      certificateCheckedAt: null,
+    })
+    .where(eq(domains.id, row.id))
+    .returning();
+  if (!updated) throw notFound("Domain");
+  await pushRoutes(deps, service.id);
+  return present(updated, await serverTarget(deps.db, service.serverId));
+}
+
+/** Goes back to ACME for a domain: the uploaded certificate and key are deleted. */
+export async function removeDomainCertificate(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  raw: string,
+): Promise<ServiceDomain> {
+  const domain = normalizeDomain(raw, "params.domain");
+  const service = await getServiceRow(deps.db, scope, serviceId);
+  const row = await findDomain(deps.db, service.id, domain);
+  const [updated] = await deps.db
+    .update(domains)
+    .set({
+      certificateSource: "acme",
+      certificatePem: null,
+      certificateKeyEncrypted: null,
+      certificateIssuer: null,
+      certificateNotBefore: null,
+      certificateNotAfter: null,
+      certificateErrorCode: null,
+      certificateCheckedAt: null,
+    })
+    .where(eq(domains.id, row.id))
+    .returning();
+  if (!updated) throw notFound("Domain");
+  await pushRoutes(deps, service.id);
+  return present(updated, await serverTarget(deps.db, service.serverId));
 }
 
 /** Checks a domain's DNS now and answers it with its new status. */
@@ -177,7 +240,10 @@ async function checkAndRecord(deps: AppDeps, row: DomainRow, serverId: string): 
     return next;
   });
   if (!updated) throw notFound("Domain");
-  if (becomesVerified) deps.logger.info({ domain: row.domain, service_id: row.serviceId }, "domain verified");
+  if (becomesVerified) {
+    deps.logger.info({ domain: row.domain, service_id: row.serviceId }, "domain verified");
+    await pushRoutes(deps, row.serviceId);
+  }
   return present(updated, target);
 }
 

@@ -1,8 +1,15 @@
-import { createDomainBody, domainParams, idParam, serviceDomain } from "@syntra/contracts";
+import { createDomainBody, domainParams, idParam, serviceDomain, uploadCertificateBody } from "@syntra/contracts";
 import { z } from "zod";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
-import { addServiceDomain, listServiceDomains, removeServiceDomain, verifyServiceDomain } from "./domains";
+import {
+  addServiceDomain,
+  listServiceDomains,
+  removeDomainCertificate,
+  removeServiceDomain,
+  setDomainCertificate,
+  verifyServiceDomain,
+} from "./domains";
 
 const serviceParams = idParam("serviceId");
 
@@ -67,5 +74,39 @@ const verify = defineRoute({
   },
 });
 
+const putCertificate = defineRoute({
+  method: "PUT",
+  url: "/api/v1/services/:serviceId/domains/:domain/certificate",
+  summary: "Serve a domain with an uploaded PEM certificate and key instead of ACME (the key is stored encrypted)",
+  tag: "domains",
+  access: { permission: "services:write" },
+  params: domainParams,
+  body: uploadCertificateBody,
+  response: serviceDomain,
+  audit: { action: "domain.certificate_upload", resourceType: "domain" },
+  handler: async ({ auth, body, deps, params, audit }) => {
+    const updated = await setDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, body);
+    // The issuer and dates only: never the key.
+    audit({ resourceId: updated.id, details: { domain: updated.domain, not_after: updated.certificate.not_after } });
+    return updated;
+  },
+});
+
+const deleteCertificate = defineRoute({
+  method: "DELETE",
+  url: "/api/v1/services/:serviceId/domains/:domain/certificate",
+  summary: "Delete a domain's uploaded certificate and go back to ACME",
+  tag: "domains",
+  access: { permission: "services:write" },
+  params: domainParams,
+  response: serviceDomain,
+  audit: { action: "domain.certificate_delete", resourceType: "domain" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const updated = await removeDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain);
+    audit({ resourceId: updated.id, details: { domain: updated.domain } });
+    return updated;
+  },
+});
+
 /** Custom domains of services. */
-export const domainRoutes = [list, create, remove, verify];
+export const domainRoutes = [list, create, remove, verify, putCertificate, deleteCertificate];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type OrgRole, orgRoles } from "@syntra/contracts";
+import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
 import { allRoutes } from "../routes";
 import { AgentPeer, eventually } from "../testing/agent-peer";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
@@ -201,6 +202,15 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   }),
   "DELETE /api/v1/services/:serviceId/git/credentials": async () => ({ ids: await builtServiceIds(), ok: 204 }),
   "GET /api/v1/services/:serviceId/webhook": read,
+  "PUT /api/v1/services/:serviceId/domains/:domain/certificate": async () => {
+    const domain = await throwawayDomain();
+    const pem = await selfSignedCertificate({ commonName: "rbac", names: [domain] });
+    return { ids: { domain }, body: { certificate_pem: pem.certPem, private_key_pem: pem.keyPem }, ok: 200 };
+  },
+  "DELETE /api/v1/services/:serviceId/domains/:domain/certificate": async () => ({
+    ids: { domain: await throwawayDomain() },
+    ok: 200,
+  }),
   // A finished (cancelled) deployment, so the stream ends.
   "GET /api/v1/deployments/:deploymentId/logs/stream": async () => {
     const id = await queuedDeployment();
