@@ -341,14 +341,16 @@ test("reconciliation settles stale deploying rows: running when the heartbeat sh
   await disconnectAgent();
 });
 
-test("deploy refuses what it cannot run yet: built services, git_ref on images, no port", async () => {
+test("deploy refuses what it cannot run: built services without a repository, git_ref on images, no port", async () => {
   const built = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
     as: owner,
     body: { name: "built", server_id: server.id, source_type: "dockerfile", port: 3000 },
   });
   const res = await deploy(built.body.data.id);
   assert.equal(res.status, 422);
-  assert.match(res.body.error.message, /build system/);
+  assert.match(res.body.error.message, /repo_url/);
+  const tagged = await deploy(built.body.data.id, { image_tag: "v1" });
+  assert.equal(tagged.status, 422, "image_tag is for image services");
   const image = await newService("noport", { port: undefined });
   const noPort = await deploy(image);
   assert.equal(noPort.status, 422);
