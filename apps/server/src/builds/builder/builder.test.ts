@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import Dockerode from "dockerode";
-import { BuildError, Builder, type BuildRequest, COMMIT_LABEL, MANAGED_LABEL, SERVICE_LABEL } from "./index";
+import { Builder, type BuildRequest, COMMIT_LABEL, MANAGED_LABEL, SERVICE_LABEL } from "./index";
+import { rejectsWithBuildError } from "./testing/assertions";
 import { BUSYBOX } from "./testing/base-images";
 import { createTestRepo, type TestRepo } from "./testing/git-repos";
 import { fetchFromImage, removeImagesLabelled } from "./testing/run-image";
@@ -43,17 +44,6 @@ function request(ref: string, extra: Partial<BuildRequest> = {}): BuildRequest {
     labels: { [SERVICE_LABEL]: `svc-${run}`, "dev.syntra.deployment": "dep-1", [TEST_LABEL]: run },
     ...extra,
   };
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<BuildError> {
-  const err = await promise.then(
-    () => assert.fail("expected a BuildError"),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof BuildError, String(err));
-  assert.equal(err.code, code, err.message);
-  if (pattern) assert.match(err.message, pattern);
-  return err;
 }
 
 const multiStage = (version: string) => ({
@@ -177,7 +167,7 @@ describe("Builder with the repository's Dockerfile", () => {
       Dockerfile: `FROM ${BUSYBOX}\nRUN echo step one\nRUN echo broken >&2 && exit 3\n`,
     });
     const lines: string[] = [];
-    await rejectsWith(
+    await rejectsWithBuildError(
       builder.build(request(sha, { onLog: (l) => lines.push(l) })),
       "BUILD_FAILED",
       /Step 3\/\d+ : RUN echo broken >&2 && exit 3: .*returned a non-zero code: 3/,
@@ -187,14 +177,14 @@ describe("Builder with the repository's Dockerfile", () => {
 
   it("reports a missing custom Dockerfile, an empty repository and paths leaving the repository", async () => {
     const sha = await repo.commit({ Dockerfile: null, "README.md": "nothing to build" });
-    await rejectsWith(
+    await rejectsWithBuildError(
       builder.build(request(sha, { dockerfilePath: "docker/Dockerfile.prod" })),
       "DOCKERFILE_NOT_FOUND",
       /docker\/Dockerfile.prod/,
     );
-    await rejectsWith(builder.build(request(sha)), "NO_BUILDABLE_STACK", /package.json/);
-    await rejectsWith(builder.build(request(sha, { buildContext: "../.." })), "INVALID_REQUEST");
-    await rejectsWith(builder.build(request(sha, { dockerfilePath: "/etc/passwd" })), "INVALID_REQUEST");
+    await rejectsWithBuildError(builder.build(request(sha)), "NO_BUILDABLE_STACK", /package.json/);
+    await rejectsWithBuildError(builder.build(request(sha, { buildContext: "../.." })), "INVALID_REQUEST");
+    await rejectsWithBuildError(builder.build(request(sha, { dockerfilePath: "/etc/passwd" })), "INVALID_REQUEST");
   });
 
   it("does not read a Dockerfile symlinked out of the repository", async () => {
@@ -214,7 +204,7 @@ describe("Builder with the repository's Dockerfile", () => {
     await git("-c", "user.email=a@b", "-c", "user.name=A", "commit", "--quiet", "-m", "link");
     await git("push", "--quiet", repo.url, "HEAD:refs/heads/symlinked");
     const lines: string[] = [];
-    await rejectsWith(
+    await rejectsWithBuildError(
       builder.build(request("symlinked", { onLog: (l) => lines.push(l) })),
       "INVALID_REQUEST",
       /must stay inside/,
@@ -225,17 +215,21 @@ describe("Builder with the repository's Dockerfile", () => {
 
   it("refuses bad input with clear errors before doing anything", async () => {
     const sha = await repo.commit({ Dockerfile: `FROM ${BUSYBOX}\n` });
-    await rejectsWith(
+    await rejectsWithBuildError(
       builder.build(request(sha, { buildArgs: { "BAD NAME": "x" } })),
       "INVALID_REQUEST",
       /Build variable name/,
     );
-    await rejectsWith(
+    await rejectsWithBuildError(
       builder.build(request(sha, { image: { registry: null, repository: "Upper/Case" } })),
       "INVALID_REQUEST",
       /lowercase/,
     );
-    await rejectsWith(builder.build(request(sha, { limits: { memoryBytes: 1024 } })), "INVALID_REQUEST", /memoryBytes/);
+    await rejectsWithBuildError(
+      builder.build(request(sha, { limits: { memoryBytes: 1024 } })),
+      "INVALID_REQUEST",
+      /memoryBytes/,
+    );
   });
 
   it("removes its work dirs after successes and failures", async () => {
@@ -267,7 +261,7 @@ describe("Builder cancellation", () => {
       await new Promise((r) => setTimeout(r, 100));
     assert.ok(sawStep, "the sleeping step started");
     controller.abort();
-    await rejectsWith(building, "CANCELLED");
+    await rejectsWithBuildError(building, "CANCELLED");
 
     let left = await stepContainers();
     for (let i = 0; i < 100 && left.length > 0; i++) {
@@ -289,6 +283,6 @@ describe("Builder cancellation", () => {
   it("an already aborted signal stops before cloning", async () => {
     const controller = new AbortController();
     controller.abort();
-    await rejectsWith(builder.build(request("main", { signal: controller.signal })), "CANCELLED");
+    await rejectsWithBuildError(builder.build(request("main", { signal: controller.signal })), "CANCELLED");
   });
 });

@@ -7,10 +7,10 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { generateDeployKey } from "./deploy-key";
-import { BuildError } from "./errors";
 import { checkoutCommit } from "./git-checkout";
 import { type GitAuth, gitEnvironment } from "./git-source";
 import { LogMasker } from "./log-masker";
+import { rejectsWithBuildError } from "./testing/assertions";
 import { startGitHttpServer } from "./testing/git-http-server";
 import { createTestRepo, type TestRepo } from "./testing/git-repos";
 
@@ -54,17 +54,6 @@ async function checkout(repoUrl: string, ref: string, auth?: GitAuth, secrets: s
   return { commit, content, log, dir };
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern?: RegExp): Promise<BuildError> {
-  const err = await promise.then(
-    () => assert.fail("expected a BuildError"),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof BuildError, String(err));
-  assert.equal(err.code, code, err.message);
-  if (pattern) assert.match(err.message, pattern);
-  return err;
-}
-
 describe("checkoutCommit over file://", () => {
   it("checks out an exact earlier commit, not the branch tip, with its message and author", async () => {
     const { commit, content } = await checkout(repo.url, first);
@@ -89,17 +78,17 @@ describe("checkoutCommit over file://", () => {
   });
 
   it("reports a missing branch or commit as REF_NOT_FOUND", async () => {
-    await rejectsWith(
+    await rejectsWithBuildError(
       checkout(repo.url, "no-such-branch"),
       "REF_NOT_FOUND",
       /no-such-branch is neither a branch nor a commit/,
     );
-    await rejectsWith(checkout(repo.url, "0".repeat(40)), "REF_NOT_FOUND");
-    await rejectsWith(checkout(repo.url, "abcdef1"), "REF_NOT_FOUND");
+    await rejectsWithBuildError(checkout(repo.url, "0".repeat(40)), "REF_NOT_FOUND");
+    await rejectsWithBuildError(checkout(repo.url, "abcdef1"), "REF_NOT_FOUND");
   });
 
   it("reports an unreachable repository as CLONE_FAILED with git's reason", async () => {
-    await rejectsWith(
+    await rejectsWithBuildError(
       checkout("file:///nonexistent/repo.git", "main"),
       "CLONE_FAILED",
       /does not appear to be a git repository|not a git repository/i,
@@ -108,11 +97,11 @@ describe("checkoutCommit over file://", () => {
 
   it("refuses option-like refs and command-running transports before running git", async () => {
     const marker = path.join(scratch, "pwned");
-    await rejectsWith(checkout(repo.url, `--upload-pack=touch ${marker}`), "INVALID_REQUEST");
-    await rejectsWith(checkout(`ext::sh -c touch% ${marker}`, "main"), "INVALID_REQUEST");
-    await rejectsWith(checkout("-oProxyCommand=touch /tmp/x", "main"), "INVALID_REQUEST");
-    await rejectsWith(checkout("file://relative/path", "main"), "INVALID_REQUEST");
-    await rejectsWith(checkout(repo.url, "main..other"), "INVALID_REQUEST");
+    await rejectsWithBuildError(checkout(repo.url, `--upload-pack=touch ${marker}`), "INVALID_REQUEST");
+    await rejectsWithBuildError(checkout(`ext::sh -c touch% ${marker}`, "main"), "INVALID_REQUEST");
+    await rejectsWithBuildError(checkout("-oProxyCommand=touch /tmp/x", "main"), "INVALID_REQUEST");
+    await rejectsWithBuildError(checkout("file://relative/path", "main"), "INVALID_REQUEST");
+    await rejectsWithBuildError(checkout(repo.url, "main..other"), "INVALID_REQUEST");
     assert.equal(existsSync(marker), false);
   });
 });
@@ -137,7 +126,7 @@ describe("checkoutCommit over HTTP with a token", () => {
     const server = await startGitHttpServer(path.dirname(repo.bareDir), token);
     try {
       const wrong = "ghp_wrongtoken_9876543210";
-      const err = await rejectsWith(
+      const err = await rejectsWithBuildError(
         checkout(server.urlFor(repo.bareDir), first, { kind: "token", token: wrong }, [wrong]),
         "CLONE_FAILED",
         /Authentication failed|could not read Username|401/i,
@@ -155,7 +144,7 @@ describe("checkoutCommit over HTTP with a token", () => {
   it("does not prompt or hang without credentials", async () => {
     const server = await startGitHttpServer(path.dirname(repo.bareDir), token);
     try {
-      await rejectsWith(checkout(server.urlFor(repo.bareDir), first), "CLONE_FAILED");
+      await rejectsWithBuildError(checkout(server.urlFor(repo.bareDir), first), "CLONE_FAILED");
     } finally {
       await server.close();
     }

@@ -40,13 +40,20 @@ export async function checkoutCommit(opts: CheckoutOptions): Promise<CheckedOutC
     knownHostsFile: opts.knownHostsFile,
     pathVariable: opts.pathVariable,
   });
-  const git = (args: string[], streamed = false): Promise<CommandResult> =>
-    runCommand(["git", ...args], {
-      cwd: opts.repoDir,
-      env,
-      signal: opts.signal,
-      onStderr: streamed ? (chunk) => opts.masker.write(chunk) : undefined,
-    });
+  const git = async (args: string[], streamed = false): Promise<CommandResult> => {
+    try {
+      return await runCommand(["git", ...args], {
+        cwd: opts.repoDir,
+        env,
+        signal: opts.signal,
+        onStderr: streamed ? (chunk) => opts.masker.write(chunk) : undefined,
+      });
+    } catch (err) {
+      if (err instanceof BuildError) throw err;
+      // git itself could not be started (not installed, no such directory).
+      throw new BuildError("CLONE_FAILED", `Could not run git: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
   const must = async (args: string[], code: "CLONE_FAILED" | "REF_NOT_FOUND", what: string) => {
     const result = await git(args);
     if (result.code !== 0) throw new BuildError(code, `${what}: ${gitMessage(result, opts.masker)}`);

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import type { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import Dockerode from "dockerode";
 import tar from "tar-fs";
 import { diskUsage, MANAGED_LABEL, PRUNE_GRACE_MS, pruneServiceImages, SERVICE_LABEL } from "./index";
-import { BUSYBOX } from "./testing/base-images";
+import { BUSYBOX, buildTestImage } from "./testing/base-images";
 import { removeImagesLabelled } from "./testing/run-image";
 
 const docker = new Dockerode();
@@ -29,17 +28,7 @@ async function image(ref: string, labels: Record<string, string>): Promise<strin
       pack.finalize();
     },
   });
-  const stream = (await docker.buildImage(context, {
-    t: ref,
-    labels: { ...labels, [TEST_LABEL]: run },
-  })) as Readable;
-  await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
-      const failed = err?.message ?? events.find((e) => e.error)?.error;
-      if (failed) reject(new Error(failed));
-      else resolve();
-    }),
-  );
+  await buildTestImage(docker, context, { t: ref, labels: { ...labels, [TEST_LABEL]: run } });
   return (await docker.getImage(ref).inspect()).Id;
 }
 

@@ -155,16 +155,25 @@ async function fixtureImage(
         pack.finalize();
       },
     });
-    const stream = await docker.buildImage(context, { t: ref, rm: true, forcerm: true });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
-        const failed = err?.message ?? events.find((e) => e.error)?.error;
-        if (failed) reject(new Error(`Building ${ref} failed: ${failed}`));
-        else resolve();
-      });
-    });
+    await buildTestImage(docker, context, { t: ref });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   return ref;
+}
+
+/** Builds a test image from a tar context and waits for the engine to finish; rejects with the engine's error. */
+export async function buildTestImage(
+  docker: Dockerode,
+  context: Readable,
+  options: { t: string; labels?: Record<string, string> },
+): Promise<void> {
+  const stream = await docker.buildImage(context, { ...options, rm: true, forcerm: true });
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+      const failed = err?.message ?? events.find((e) => e.error)?.error;
+      if (failed) reject(new Error(`Building ${options.t} failed: ${failed}`));
+      else resolve();
+    });
+  });
 }
