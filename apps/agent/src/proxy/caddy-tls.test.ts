@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { isAgentError } from "../errors";
 import { uniqueName } from "../testing/fixtures";
 import { httpGet, httpsGet, startUpstream } from "../testing/https";
-import { freePort, startTestCaddy, type TestCaddy } from "../testing/images";
+import { freePorts, startTestCaddy, type TestCaddy } from "../testing/images";
 import { type PemPair, selfSignedCertificate } from "../testing/openssl";
 import { startPebble, type TestPebble } from "../testing/pebble";
 import type { CertificateInfo } from "./types";
@@ -22,7 +22,7 @@ let app: Awaited<ReturnType<typeof startUpstream>>;
 const closers: (() => Promise<void>)[] = [];
 
 before(async () => {
-  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const [httpPort = 0, httpsPort = 0] = await freePorts(2);
   pebble = await startPebble({ httpPort, tlsPort: httpsPort });
   caddy = await startTestCaddy({
     tls: true,

@@ -106,6 +106,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` different free TCP ports on loopback, none of them in `avoid` (ports picked earlier and released,
+ * which the kernel may hand out again). All are held at once while they are picked so none repeats.
+ */
+export async function freePorts(count: number, avoid: number[] = []): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count + avoid.length },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports.filter((p) => !avoid.includes(p)).slice(0, count);
+}
+
 export interface TestCaddy {
   router: CaddyRouter;
   adminUrl: string;
@@ -125,9 +146,10 @@ export interface TestCaddy {
 export async function startTestCaddy(
   options: Pick<CaddyRouterOptions, "tls" | "acme" | "httpPort" | "httpsPort"> = {},
 ): Promise<TestCaddy> {
-  const adminPort = await freePort();
-  const httpPort = options.httpPort ?? (await freePort());
-  const httpsPort = options.httpsPort ?? (await freePort());
+  const given = [options.httpPort, options.httpsPort].filter((p): p is number => p !== undefined);
+  const [adminPort = 0, pickedHttp = 0, pickedHttps = 0] = await freePorts(3, given);
+  const httpPort = options.httpPort ?? pickedHttp;
+  const httpsPort = options.httpsPort ?? pickedHttps;
   const configDir = await mkdtemp(path.join(tmpdir(), "syntra-caddy-"));
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const router = new CaddyRouter({

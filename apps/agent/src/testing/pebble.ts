@@ -7,7 +7,7 @@ import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "./images";
+import { freePorts } from "./images";
 import { selfSignedCertificate } from "./openssl";
 
 /** A running pebble and its DNS server. */
@@ -33,12 +33,10 @@ export interface TestPebble {
 /** Starts pebble and pebble-challtestsrv; pebble validates challenges at `httpPort` and `tlsPort`. */
 export async function startPebble(options: { httpPort: number; tlsPort: number }): Promise<TestPebble> {
   const dir = await mkdtemp(path.join(tmpdir(), "syntra-pebble-"));
-  const [acmePort, managementPort, dnsPort, dnsManagementPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [acmePort = 0, managementPort = 0, dnsPort = 0, dnsManagementPort = 0] = await freePorts(4, [
+    options.httpPort,
+    options.tlsPort,
+  ]);
   const listener = await selfSignedCertificate({ commonName: "Syntra test pebble", names: ["localhost", "127.0.0.1"] });
   const caRootPemPath = path.join(dir, "listener.pem");
   await writeFile(caRootPemPath, listener.certPem);
