@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, test } from "node:test";
 import { AgentConfigError, loadAgentConfig } from "./config";
 
@@ -42,6 +45,50 @@ describe("agent configuration: the edge proxy", () => {
         (err) => err instanceof AgentConfigError && err.message.includes(name),
         name,
       );
+    }
+  });
+});
+
+describe("agent configuration: ACME", () => {
+  test("Let's Encrypt by default, a certificate check every minute", () => {
+    const config = loadAgentConfig(required);
+    assert.deepEqual(config.acme, { directoryUrl: "https://acme-v02.api.letsencrypt.org/directory" });
+    assert.equal(config.certCheckSeconds, 60);
+  });
+
+  test("a private CA: its directory, the root of its own HTTPS, an account email", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "syntra-acme-root-"));
+    try {
+      const root = path.join(dir, "root.pem");
+      await writeFile(root, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+      const config = loadAgentConfig({
+        ...required,
+        SYNTRA_ACME_DIRECTORY_URL: "https://127.0.0.1:14000/dir",
+        SYNTRA_ACME_CA_ROOT: root,
+        SYNTRA_ACME_EMAIL: "ops@example.com",
+        SYNTRA_CERT_CHECK_SECONDS: "5",
+      });
+      assert.deepEqual(config.acme, {
+        directoryUrl: "https://127.0.0.1:14000/dir",
+        caRootPemFile: root,
+        email: "ops@example.com",
+      });
+      assert.equal(config.certCheckSeconds, 5);
+      for (const [name, value] of [
+        ["SYNTRA_ACME_CA_ROOT", path.join(dir, "missing.pem")],
+        ["SYNTRA_ACME_CA_ROOT", dir],
+        ["SYNTRA_ACME_DIRECTORY_URL", "ftp://ca.example.com/dir"],
+        ["SYNTRA_ACME_EMAIL", "not an email"],
+        ["SYNTRA_CERT_CHECK_SECONDS", "0"],
+      ] as const) {
+        assert.throws(
+          () => loadAgentConfig({ ...required, [name]: value }),
+          (err) => err instanceof AgentConfigError && err.message.includes(name),
+          `${name}=${value}`,
+        );
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

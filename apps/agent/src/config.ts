@@ -1,5 +1,14 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+
+function isPemCertificateFile(file: string): boolean {
+  try {
+    return readFileSync(file, "utf8").includes("-----BEGIN CERTIFICATE-----");
+  } catch {
+    return false;
+  }
+}
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -36,6 +45,18 @@ const envSchema = z.object({
     .default("syntra"),
   /** Traefik only: its ACME storage file (acme.json), read to report issued certificates. */
   SYNTRA_TRAEFIK_ACME_STORAGE: z.string().min(1).optional(),
+  /** ACME directory Caddy obtains certificates from (Let's Encrypt production by default). */
+  SYNTRA_ACME_DIRECTORY_URL: z.url({ protocol: /^https?$/ }).default("https://acme-v02.api.letsencrypt.org/directory"),
+  /** PEM file of the root(s) that sign the ACME server's own HTTPS certificate, for a private CA. */
+  SYNTRA_ACME_CA_ROOT: z
+    .string()
+    .min(1)
+    .refine(isPemCertificateFile, "expected a readable PEM certificate file")
+    .optional(),
+  /** Contact address of the ACME account (expiry notices). */
+  SYNTRA_ACME_EMAIL: z.email().optional(),
+  /** How often certificate states are looked at; they are sent when they changed (and hourly anyway). */
+  SYNTRA_CERT_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Seconds between reconnect attempts grow from 1 up to this cap (with jitter). */
   SYNTRA_AGENT_MAX_BACKOFF_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** pino log level until the control plane sets one. */
@@ -54,6 +75,9 @@ export interface AgentConfig {
   proxyHttpsPort: number;
   proxyTls: boolean;
   maxBackoffMs: number;
+  /** Where Caddy gets certificates: the ACME directory, an extra trusted root for it, the account email. */
+  acme: { directoryUrl: string; caRootPemFile?: string; email?: string };
+  certCheckSeconds: number;
   /** Which Router the agent drives; the traefik* settings apply to Traefik only. */
   proxy: "caddy" | "traefik";
   traefikDir: string;
@@ -87,6 +111,12 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     proxyHttpsPort: e.SYNTRA_PROXY_HTTPS_PORT,
     proxyTls: e.SYNTRA_PROXY_TLS,
     maxBackoffMs: e.SYNTRA_AGENT_MAX_BACKOFF_SECONDS * 1000,
+    acme: {
+      directoryUrl: e.SYNTRA_ACME_DIRECTORY_URL,
+      ...(e.SYNTRA_ACME_CA_ROOT ? { caRootPemFile: path.resolve(e.SYNTRA_ACME_CA_ROOT) } : {}),
+      ...(e.SYNTRA_ACME_EMAIL ? { email: e.SYNTRA_ACME_EMAIL } : {}),
+    },
+    certCheckSeconds: e.SYNTRA_CERT_CHECK_SECONDS,
     proxy: e.SYNTRA_PROXY,
     traefikDir: path.resolve(e.SYNTRA_TRAEFIK_DIR ?? path.join(e.SYNTRA_AGENT_STATE_DIR, "traefik")),
     traefikCertResolver: e.SYNTRA_TRAEFIK_CERT_RESOLVER,

@@ -1,5 +1,6 @@
 import type {
   CommandResponsePayload,
+  ConfigureRoutesPayload,
   ControlPlaneToAgentMessage,
   DeployPayload,
   DeployStatusPayload,
@@ -18,6 +19,10 @@ export interface Workloads {
   restart(serviceId: string, timeoutSeconds: number): Promise<unknown>;
   stop(serviceId: string, timeoutSeconds: number, removeContainer: boolean): Promise<unknown>;
   configureHealthCheck(serviceId: string, healthCheck: HealthCheckConfig): Promise<unknown>;
+  configureRoutes(
+    serviceId: string,
+    settings: Pick<ConfigureRoutesPayload, "domains" | "certificates">,
+  ): Promise<unknown>;
   containersOf(serviceId: string): Promise<ContainerInfo[]>;
 }
 
@@ -150,9 +155,12 @@ export class Dispatcher {
         this.subscriptions.delete(command.payload.request_id);
         return { unsubscribed: sub !== undefined };
       }
-      case "configure_routes":
-        // Implemented with the TLS work on the proxy; until then the next deploy carries the domains.
-        throw Object.assign(new Error("configure_routes is not implemented yet"), { code: "NOT_SUPPORTED" });
+      case "configure_routes": {
+        const { service_id, domains, certificates } = command.payload;
+        await workloads.configureRoutes(service_id, { domains, certificates });
+        // Certificates' keys are never echoed: the answer names the domains only.
+        return { domains, custom_certificate_domains: (certificates ?? []).flatMap((c) => c.domains) };
+      }
       case "update_agent":
         throw Object.assign(new Error("Self-update is not available in this agent version; reinstall to upgrade"), {
           code: "NOT_SUPPORTED",

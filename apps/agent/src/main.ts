@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import pino from "pino";
 import { AlertMonitor } from "./alerts";
+import { CertificateReporter, observeRoutes } from "./certificates";
 import { type AgentConfig, AgentConfigError, loadAgentConfig } from "./config";
 import { AgentConnection } from "./connection";
 import { Deployer } from "./deploy/deployer";
@@ -38,12 +39,16 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     httpsPort: config.proxyHttpsPort,
     tls: config.proxyTls,
     manage: { binary: "caddy", configDir: `${config.stateDir}/caddy` },
+    acme: config.acme,
     logger,
   });
   // Constructing the Caddy router does nothing until start(); with Traefik chosen it is simply not used.
   const router: Router = config.proxy === "traefik" ? traefikRouter(config, logger) : caddy;
   await router.start();
-  const deployer = new Deployer({ runtime, router, stateDir: config.stateDir, logger, now: () => new Date() });
+  // Filled in below, once the connection exists; route changes before that are covered by the first hello.
+  let certificates: CertificateReporter | undefined;
+  const routes = observeRoutes(router, () => certificates?.routesChanged());
+  const deployer = new Deployer({ runtime, router: routes, stateDir: config.stateDir, logger, now: () => new Date() });
   deployer.startMonitor();
   const requests = await RequestLog.open(config.stateDir);
 
@@ -73,6 +78,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
         "connected to the control plane",
       );
       heartbeat?.start(ack.config.heartbeat_interval_seconds);
+      certificates?.connected();
       for (const deploy of ack.pending_deployments) {
         dispatcher?.handle({
           id: deploy.request_id,
@@ -89,6 +95,9 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     },
   });
   dispatcher = new Dispatcher({ connection, requests, workloads: deployer, runtime, logger });
+  const { serverId, certCheckSeconds: checkSeconds } = config;
+  certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });
+  certificates.start();
   heartbeat = new Heartbeat({
     agentId,
     connection,
@@ -108,6 +117,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
     stop: async () => {
       heartbeat?.stop();
+      certificates?.stop();
       dispatcher?.cancelSubscriptions();
       deployer.close();
       await connection.stop();

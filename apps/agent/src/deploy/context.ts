@@ -81,20 +81,25 @@ export async function probeUntilHealthy(
   return result;
 }
 
-/** Sends the service's domains to these containers (no domains: no route). */
+/** Sends the service's domains to these containers, with its uploaded certificates (no domains: no route). */
 export async function pointRoute(
   ctx: WorkloadContext,
   payload: DeployPayload,
   containers: ContainerInfo[],
 ): Promise<void> {
   const serviceId = payload.service_id;
-  const domains = payload.networking.domains;
+  const { domains, certificates } = payload.networking;
   if (domains.length === 0) {
     await ctx.router.removeRoute(serviceId);
     return;
   }
   const upstreams = containers.map((c) => c.address).filter((a): a is string => a !== null);
-  await ctx.router.setRoute({ serviceId, domains, upstreams });
+  await ctx.router.setRoute({
+    serviceId,
+    domains,
+    upstreams,
+    certificates: (certificates ?? []).map((c) => ({ domains: c.domains, certPem: c.cert_pem, keyPem: c.key_pem })),
+  });
 }
 
 /** Lets requests already sent to containers just taken out of the route finish. */

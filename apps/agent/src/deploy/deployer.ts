@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { isAgentError } from "../errors";
 import type { Router } from "../proxy/types";
 import { type ContainerInfo, type ContainerRuntime, LABELS } from "../runtime/types";
+import { configureRoutes, type RouteSettings } from "./configure-routes";
 import { HealthRegistry, healthCheckFor, inspectAll, type WorkloadContext } from "./context";
 import { HealthMonitor } from "./monitor";
 import { imageRef, networkName, pullAuth } from "./naming";
@@ -93,6 +94,11 @@ export class Deployer {
       state.healthCheck = healthCheck;
       await this.store.save(state);
     });
+  }
+
+  /** New domains and uploaded certificates for a deployed service, without a redeploy (configure_routes). */
+  configureRoutes(serviceId: string, settings: RouteSettings): Promise<void> {
+    return this.queue.run(serviceId, () => configureRoutes(this.ctx, this.store, serviceId, settings));
   }
 
   /** Every Syntra container on the host, for heartbeats. */
