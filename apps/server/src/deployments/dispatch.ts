@@ -103,6 +103,7 @@ async function payloadFor(deps: AppDeps, row: DeploymentRow): Promise<DeployPayl
     const certificates = await customCertificatesOf(deps, found.service.id);
     return buildDeployPayload({
       certificates,
+      registry: deps.config.builds.registry,
       deployment: row,
       service: found.service,
       project: found.project,

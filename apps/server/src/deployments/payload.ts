@@ -88,6 +88,8 @@ export interface DeployInputs {
   requestId: string;
   /** Uploaded certificates of the service's domains (keys decrypted). */
   certificates?: CustomCertificate[];
+  /** Syntra's own registry and its credentials: images built by Syntra are pulled with them. */
+  registry?: { host: string; username: string | undefined; password: string | undefined } | undefined;
 }
 
 /**
@@ -101,6 +103,7 @@ export function buildDeployPayload({
   env,
   requestId,
   certificates = [],
+  registry,
 }: DeployInputs): DeployPayload {
   if (!deployment.image || !deployment.specSnapshot) {
     throw new AppError("UNPROCESSABLE", "This deployment has no recorded image to deploy");
@@ -112,9 +115,16 @@ export function buildDeployPayload({
     service_id: service.id,
     service_name: service.name,
     project_name: project.name,
-    image: parseImageRef(deployment.image),
-    // Anonymous pulls until registries get credentials of their own.
-    registry_auth: { username: "", password: "" },
+    image: {
+      ...parseImageRef(deployment.image),
+      // Pinned to what was built and pushed: a moved tag cannot change what runs.
+      ...(deployment.imageDigest && { digest: deployment.imageDigest }),
+    },
+    // Syntra's registry needs its credentials; other images are pulled anonymously.
+    registry_auth:
+      registry?.username && registry.password && deployment.image.startsWith(`${registry.host}/`)
+        ? { username: registry.username, password: registry.password }
+        : { username: "", password: "" },
     config: {
       port: spec.port,
       replicas: spec.replicas,
