@@ -10,6 +10,7 @@ import { loadAgentConfig } from "./config";
 import { networkName } from "./deploy/naming";
 import { type RunningAgent, startAgent } from "./main";
 import { DockerRuntime } from "./runtime/docker";
+import { eventually } from "./testing/eventually";
 import { removeService, tempStateDir, uniqueName, webappPayload } from "./testing/fixtures";
 import { httpsGet } from "./testing/https";
 import { ensureTestImages, freePorts, startTestCaddy, type TestCaddy } from "./testing/images";
@@ -100,19 +101,9 @@ function sendToAgent(type: string, payload: unknown): void {
   socket.send(JSON.stringify(envelope(type as never, payload)));
 }
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} did not happen (${String(last)}); received: ${received.map((m) => m.type).join(",")}`);
+/** Polls until `check` gives a value; a timeout lists the message types the agent sent. */
+function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
+  return eventually(check, what, { diagnostic: () => `received: ${received.map((m) => m.type).join(",")}` });
 }
 
 function messages(type: string, from = 0): Record<string, unknown>[] {

@@ -6,6 +6,7 @@ import https from "node:https";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isAgentError } from "../errors";
+import { eventually as poll } from "../testing/eventually";
 import { uniqueName } from "../testing/fixtures";
 import { httpGet, httpsGet, startUpstream } from "../testing/https";
 import { freePorts, startTestCaddy, type TestCaddy } from "../testing/images";
@@ -41,20 +42,9 @@ after(async () => {
   await pebble?.stop();
 });
 
-/** Polls `fn` until it returns a value (not undefined); the last error or value explains a timeout. */
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${what} did not happen: ${String(last)}\n${(await acmeLog()).slice(-3000)}`);
+/** Polls until `check` gives a value; a timeout shows the end of Caddy's ACME log. */
+function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
+  return poll(check, what, { diagnostic: async () => (await acmeLog()).slice(-3000) });
 }
 
 function acmeLog(): Promise<string> {
