@@ -11,6 +11,7 @@ import type { AgentHubEvents } from "../agents/hub";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { customCertificatesOf, recordCertificateStatus } from "../domains/certificates";
+import { recheckServerDomains } from "../domains/domains";
 import { AppError } from "../errors";
 import { publishDeploymentChange, publishServerStatus } from "../live/publish";
 import { openEnv } from "../services/env-vars";
@@ -363,6 +364,10 @@ export function deploymentEvents(deps: AppDeps): AgentHubEvents {
     requeueDeployments: (ids) => requeueDeployments(deps, ids),
     agentReady: async (serverId) => {
       for (const { serviceId } of await servicesWithQueue(deps, serverId)) await dispatchNext(deps, serviceId);
+      // The server's hostname or address may have changed since its domains were checked.
+      void recheckServerDomains(deps, serverId).catch((err: unknown) =>
+        deps.logger.warn({ err, server_id: serverId }, "re-checking the server's domains failed"),
+      );
     },
     deployStatus: (serverId, report, reportedAt) => applyDeployStatus(deps, serverId, report, reportedAt),
     sweep: () => reconcileDeployments(deps),

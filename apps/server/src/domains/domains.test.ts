@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { servers } from "../db/schema";
 import { eventually } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
-import { startDomainChecker } from "./domains";
+import { recheckServerDomains, startDomainChecker } from "./domains";
 import { normalizeDomain } from "./normalize";
 
 const { Packet } = dns2;
@@ -265,4 +265,18 @@ test("verify re-checks on demand; the periodic checker verifies once the record 
   assert.ok(!(await routed()).includes("wrong-a.test.example"));
   const gone = await t.call("DELETE", `/api/v1/services/${serviceId}/domains/wrong-a.test.example`, { as: owner });
   assert.equal(gone.status, 404);
+});
+
+test("when a server comes back with a new address its domains are checked again: still routed, with a reason", async () => {
+  zone.set("moving.test.example", { a: [PUBLIC_IP] });
+  const verified = await add("moving.test.example", secondServiceId);
+  assert.equal(verified.body.data.status, "verified");
+  const serverId = (await t.call("GET", `/api/v1/services/${secondServiceId}`, { as: owner })).body.data.server_id;
+  // The server's agent reconnects from another address (the record still leads to the old one).
+  await t.deps.db.update(servers).set({ hostname: null, publicIp: "203.0.113.50" }).where(eq(servers.id, serverId));
+  await recheckServerDomains(t.deps, serverId);
+  const list = await t.call("GET", `/api/v1/services/${secondServiceId}/domains`, { as: owner });
+  const moving = list.body.data.find((d: { domain: string }) => d.domain === "moving.test.example");
+  assert.equal(moving.status, "verified", "a DNS change never takes a site down by itself");
+  assert.match(moving.status_reason, /203\.0\.113\.50/);
 });

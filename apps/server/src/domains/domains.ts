@@ -263,6 +263,20 @@ export async function checkPendingDomains(deps: AppDeps): Promise<number> {
   return verified;
 }
 
+/**
+ * Checks again every domain of a server's services, for when the server (re)connects: its hostname or public
+ * address may have changed, and the records users made must still lead to it. Routed domains stay routed; a
+ * record that no longer leads here shows as the domain's reason.
+ */
+export async function recheckServerDomains(deps: AppDeps, serverId: string): Promise<void> {
+  const rows = await deps.db
+    .select({ domain: domains })
+    .from(domains)
+    .innerJoin(services, eq(services.id, domains.serviceId))
+    .where(eq(services.serverId, serverId));
+  for (const { domain } of rows) await checkAndRecord(deps, domain, serverId);
+}
+
 /** Re-checks pending domains every `intervalMs` on an unref'd timer; runs never overlap. */
 export function startDomainChecker(deps: AppDeps, intervalMs: number): { stop(): void } {
   let running = false;
