@@ -64,7 +64,7 @@ function cert(pair: PemPair, domains: string[]) {
 }
 
 describe("CaddyRouter with TLS", () => {
-  test("a routed domain gets a certificate from the ACME CA, trusted with its root alone; HTTP redirects", async () => {
+  test("a routed domain gets a certificate from the ACME CA, trusted with its root alone; HTTP redirects; an upload replaces it", async () => {
     const serviceId = randomUUID();
     const domain = `${uniqueName("shop")}.test`;
     await caddy.router.setRoute({ serviceId, domains: [domain], upstreams: [app.address] });
@@ -92,6 +92,28 @@ describe("CaddyRouter with TLS", () => {
     assert.match(info.issuer ?? "", /^CN=Pebble Intermediate CA/);
     assert.ok(Date.parse(info.notAfter ?? "") > Date.now(), `notAfter ${info.notAfter} is in the future`);
     assert.ok(Date.parse(info.notBefore ?? "") <= Date.now());
+
+    // An uploaded certificate takes over from ACME, and ACME's comes back when it is removed.
+    const uploaded = await custom("Syntra Test Upload", [domain]);
+    await caddy.router.setRoute({
+      serviceId,
+      domains: [domain],
+      upstreams: [app.address],
+      certificates: [cert(uploaded, [domain])],
+    });
+    const trustBoth = [pebbleRoot, uploaded.certPem];
+    assert.equal((await httpsGet(caddy.httpsPort, domain, trustBoth)).certificate?.issuer, "CN=Syntra Test Upload");
+    assert.deepEqual(
+      [(await certificateOf(domain))?.source, (await certificateOf(domain))?.issuer],
+      ["custom", "CN=Syntra Test Upload"],
+    );
+    await caddy.router.setRoute({ serviceId, domains: [domain], upstreams: [app.address] });
+    assert.match(
+      (await httpsGet(caddy.httpsPort, domain, pebbleRoot)).certificate?.issuer ?? "",
+      /Pebble Intermediate/,
+    );
+    assert.equal((await certificateOf(domain))?.source, "acme");
+
     await caddy.router.removeRoute(serviceId);
     assert.equal(await certificateOf(domain), undefined);
   });
