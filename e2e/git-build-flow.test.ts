@@ -148,6 +148,8 @@ test("a deploy by git_ref builds that exact commit, and rollback redeploys an ea
   assert.equal(rolled.build_logs, null);
   assert.equal(rolled.image_digest, (await detail(first)).image_digest);
   assert.equal(await images(), before, "no new image was built");
+  const disk = (await stack.t.call("GET", "/api/v1/builds/disk", { as: stack.owner })).body.data;
+  assert.ok(disk.syntra_images.count >= 2 && disk.syntra_images.bytes > 0, JSON.stringify(disk));
 });
 
 test("cancelling a running build stops it; nothing is deployed and no build container is left", async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { AgentHub } from "./agents/hub";
 import type { LoginRateLimiter } from "./auth/login-rate-limit";
+import type { DiskUsage } from "./builds/builder";
 import type { Config } from "./config";
 import type { Database, Db } from "./db/client";
 import type { LiveBus } from "./live/bus";
@@ -32,4 +33,6 @@ export interface BuildQueueHandle {
   kick(): void;
   /** Aborts a build running in this process (its row is already cancelled); false when it runs elsewhere. */
   cancel(deploymentId: string): boolean;
+  /** Disk the build host's Docker engine uses (images, build cache, Syntra's images). */
+  diskUsage?(): Promise<DiskUsage>;
 }

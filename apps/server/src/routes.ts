@@ -3,6 +3,7 @@ import { githubRoutes } from "./auth/github-routes";
 import { authRoutes } from "./auth/routes";
 import { tokenRoutes } from "./auth/token-routes";
 import { deploymentLogStreamRoute } from "./builds/log-stream-route";
+import { buildRoutes } from "./builds/routes";
 import { deploymentRoutes } from "./deployments/routes";
 import { serviceCommandRoutes } from "./deployments/service-command-routes";
 import { domainRoutes } from "./domains/routes";
@@ -36,6 +37,7 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...gitRoutes,
   ...webhookRoutes,
   deploymentLogStreamRoute,
+  ...buildRoutes,
   ...auditRoutes,
   ...liveRoutes,
 ];

@@ -2,6 +2,7 @@
 export * from "./api/ai";
 export * from "./api/audit";
 export * from "./api/auth";
+export * from "./api/builds";
 export * from "./api/deployments";
 export * from "./api/domains";
 export * from "./api/env";

@@ -2,7 +2,7 @@ import Dockerode from "dockerode";
 import { eq } from "drizzle-orm";
 import { deployments, services } from "../db/schema";
 import type { AppDeps } from "../deps";
-import { Builder, pruneServiceImages } from "./builder";
+import { Builder, diskUsage, pruneServiceImages } from "./builder";
 import { BuildWorker, type BuildWorkerOptions } from "./worker";
 
 /** The images a service may still need: the one it runs now (a rollback target is kept by `keep`). */
@@ -46,7 +46,7 @@ export async function startBuildWorker(deps: AppDeps, opts: BuildWorkerOptions =
     },
     ...opts,
   });
-  deps.builds = worker;
+  deps.builds = { kick: () => worker.kick(), cancel: (id) => worker.cancel(id), diskUsage: () => diskUsage(docker) };
   await worker.start();
   return worker;
 }

@@ -202,6 +202,7 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   }),
   "DELETE /api/v1/services/:serviceId/git/credentials": async () => ({ ids: await builtServiceIds(), ok: 204 }),
   "GET /api/v1/services/:serviceId/webhook": read,
+  "GET /api/v1/builds/disk": read,
   "PUT /api/v1/services/:serviceId/domains/:domain/certificate": async () => {
     const domain = await throwawayDomain();
     const pem = await selfSignedCertificate({ commonName: "rbac", names: [domain] });
