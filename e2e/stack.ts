@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import dns2 from "dns2";
 import { freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { agentBundle } from "../apps/server/src/install/agent-bundle";
-import { type Credential, createTestApp, type TestApp } from "../apps/server/src/testing/harness";
+import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 
 const agentMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/agent/src/main.ts");
 
@@ -25,7 +25,7 @@ export interface AgentProcess {
 /** The stack: control plane, one registered server with its agent, Caddy, and an owner session. */
 export interface Stack {
   t: TestApp;
-  owner: Credential;
+  owner: { cookie: string };
   baseUrl: string;
   serverId: string;
   agentToken: string;
@@ -98,7 +98,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { bundl
   return stack;
 }
 
-function spawnAgent(args: string[], env: Record<string, string>): AgentProcess {
+export function spawnAgent(args: string[], env: Record<string, string>): AgentProcess {
   let out = "";
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
@@ -128,7 +128,7 @@ export async function serverStatus(stack: Stack): Promise<string> {
  * The user's DNS provider for the tests: every name under .e2e.test is a CNAME to this machine's hostname,
  * which is what the agent reports as the server's hostname, so Syntra's DNS check verifies them.
  */
-async function startTestZone(): Promise<ReturnType<typeof dns2.createServer>> {
+export async function startTestZone(): Promise<ReturnType<typeof dns2.createServer>> {
   const { Packet } = dns2;
   const server = dns2.createServer({
     udp: true,

@@ -11,6 +11,7 @@ fi
 pg_url=$(bash scripts/services/postgres.sh start | tail -n 1)
 bash scripts/services/docker.sh start
 bash scripts/services/caddy.sh start
+bash scripts/services/chromium.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
 

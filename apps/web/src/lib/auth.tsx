@@ -1,7 +1,7 @@
 import type { Me, Permission } from "@syntra/contracts";
 import { createContext, type ReactNode, useCallback, useContext, useMemo } from "react";
 import { ApiError, api } from "./api";
-import { clearQueries, invalidate, useQuery } from "./query";
+import { clearQueries, invalidate, setQueryData, useQuery } from "./query";
 
 interface AuthState {
   me: Me | null;
@@ -10,6 +10,8 @@ interface AuthState {
   /** True when the signed-in member's role grants the permission: what they cannot do is not offered. */
   can(permission: Permission): boolean;
   refresh(): void;
+  /** Records who just signed in (the sign-in's answer), before navigating into the app. */
+  signedIn(me: Me): void;
   signOut(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       error: query.error,
       can,
       refresh: () => invalidate("me"),
+      signedIn: (next: Me) => setQueryData("me", next),
       signOut,
     }),
     [me, query.loading, query.data, query.error, can, signOut],

@@ -100,6 +100,16 @@ export function invalidate(...prefixes: string[]): void {
   }
 }
 
+/** Puts an answer the caller already has (a sign-in returns who signed in) into the cache. */
+export function setQueryData(key: string, data: unknown): void {
+  const e = entryOf(key);
+  e.version++;
+  e.data = data;
+  e.error = undefined;
+  e.loading = false;
+  publish(e);
+}
+
 /** Forgets everything (sign-out). */
 export function clearQueries(): void {
   cache.clear();

@@ -50,12 +50,11 @@ function GithubButton({ invite }: { invite?: string }) {
 
 /** /login */
 export function LoginPage() {
-  const { refresh } = useAuth();
+  const { signedIn } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const form = useSubmit(loginBody, async (body) => {
-    await api.auth.login(body);
-    refresh();
+    signedIn(await api.auth.login(body));
     navigate(params.get("next") ?? "/dashboard");
   });
   return (
@@ -90,13 +89,12 @@ export function LoginPage() {
 
 /** /signup, and /signup?invite=… for an invited member. */
 export function SignupPage() {
-  const { refresh } = useAuth();
+  const { signedIn } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const invite = params.get("invite") ?? undefined;
   const form = useSubmit(signupBody, async (body) => {
-    await api.auth.signup(body);
-    refresh();
+    signedIn(await api.auth.signup(body));
     navigate("/dashboard");
   });
   return (

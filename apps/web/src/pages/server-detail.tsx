@@ -64,7 +64,15 @@ function Chart({
               <YAxis fontSize={11} width={56} tickFormatter={unit} />
               <Tooltip formatter={(v) => unit(Number(v))} />
               {names.map((n, i) => (
-                <Line key={n} dataKey={n} stroke={COLORS[i]} dot={false} isAnimationActive={false} strokeWidth={2} />
+                <Line
+                  key={n}
+                  dataKey={n}
+                  stroke={COLORS[i]}
+                  // A line of one or two points is hard to see; dots make the first samples visible.
+                  dot={rows.length <= 2}
+                  isAnimationActive={false}
+                  strokeWidth={2}
+                />
               ))}
             </LineChart>
           </ResponsiveContainer>
