@@ -1,5 +1,5 @@
 import type { MetricSeries, ServerMetricsQuery } from "@syntra/contracts";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageHeader } from "../components/layout";
@@ -90,6 +90,12 @@ export function ServerDetailPage() {
   const metrics = useQuery(`server:${serverId}:metrics:${range.label}`, () =>
     api.servers.metrics(serverId, { from: new Date(Date.now() - range.ms).toISOString(), interval: range.interval }),
   );
+  // Heartbeats keep coming: the charts follow them without a reload.
+  const refetchMetrics = metrics.refetch;
+  useEffect(() => {
+    const timer = setInterval(refetchMetrics, 15_000);
+    return () => clearInterval(timer);
+  }, [refetchMetrics]);
   const services = useQuery(`server:${serverId}:services`, async () => {
     const projects = await api.projects.list();
     const all = await Promise.all(projects.map(async (p) => ({ p, services: await api.projects.services(p.id) })));
