@@ -42,7 +42,14 @@ export interface Stack {
  * Brings the stack up and waits until the server is online. `bundle`: run the agent as installed (the esbuild
  * bundle on plain node) rather than from source through tsx, for realistic memory figures.
  */
-export async function startStack(env: Record<string, string> = {}, opts: { bundle?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  opts: {
+    bundle?: boolean;
+    /** HTTPS with certificates from this ACME CA (e.g. testing/pebble.ts) on these ports; plain HTTP otherwise. */
+    tls?: { directoryUrl: string; caRootPemPath: string; httpPort: number; httpsPort: number };
+  } = {},
+): Promise<Stack> {
   const dns = await startTestZone();
   const dnsPort = dns.addresses().udp?.port;
   const t = await createTestApp({
@@ -57,7 +64,11 @@ export async function startStack(env: Record<string, string> = {}, opts: { bundl
   const owner = { cookie: session.cookie };
   const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "e2e" } });
   const { server_id: serverId, token: agentToken } = created.body.data as { server_id: string; token: string };
-  const caddy = await startTestCaddy();
+  const tls = opts.tls;
+  const acme = tls && { directoryUrl: tls.directoryUrl, caRootPemFile: tls.caRootPemPath };
+  const caddy = await startTestCaddy(
+    tls && acme ? { tls: true, acme, httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {},
+  );
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
   const agentArgs = opts.bundle ? [await agentBundle(t.deps.config.dataDir)] : ["--import", "tsx", agentMain];
   const startAgent = () =>
@@ -68,7 +79,13 @@ export async function startStack(env: Record<string, string> = {}, opts: { bundl
       SYNTRA_AGENT_STATE_DIR: stateDir,
       SYNTRA_CADDY_ADMIN_URL: caddy.adminUrl,
       SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
-      SYNTRA_PROXY_TLS: "false",
+      SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
+      SYNTRA_PROXY_TLS: tls ? "true" : "false",
+      ...(tls && {
+        SYNTRA_ACME_DIRECTORY_URL: tls.directoryUrl,
+        SYNTRA_ACME_CA_ROOT: tls.caRootPemPath,
+        SYNTRA_CERT_CHECK_SECONDS: "1",
+      }),
       SYNTRA_AGENT_MAX_BACKOFF_SECONDS: "1",
     });
   const stack: Stack = {
