@@ -11,6 +11,7 @@ import type { Db } from "../db/client";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError, notFound } from "../errors";
+import { publishDeploymentChange } from "../live/publish";
 import type { ProjectScope } from "../projects/projects";
 import { getServiceRow } from "../services/services";
 import { dispatchNext } from "./dispatch";
@@ -128,6 +129,7 @@ export async function getDeployment(db: Db, scope: ProjectScope, deploymentId: s
 
 /** A deployment just queued for its build, with its queue position. */
 async function presentQueued(deps: AppDeps, row: DeploymentRow): Promise<Deployment> {
+  await publishDeploymentChange(deps, row.id);
   const [fresh] = await deps.db.select().from(deployments).where(eq(deployments.id, row.id));
   const current = fresh ?? row;
   const position = current.status === "queued" ? (await queuePositions(deps.db, row.serviceId)).get(row.id) : undefined;
@@ -245,6 +247,7 @@ async function insertDeployment(deps: AppDeps, values: typeof deployments.$infer
     .values({ ...values, status: "queued", createdAt: now, updatedAt: now })
     .returning();
   if (!row) throw new Error("insert returned no row");
+  await publishDeploymentChange(deps, row.id);
   return row;
 }
 
@@ -264,6 +267,7 @@ export async function cancelDeployment(deps: AppDeps, scope: ProjectScope, deplo
     .returning();
   if (cancelled) {
     if (row.status !== "queued") deps.builds?.cancel(row.id);
+    await publishDeploymentChange(deps, row.id);
     return serializeDeployment(cancelled);
   }
   const [current] = await deps.db.select().from(deployments).where(eq(deployments.id, row.id));

@@ -6,6 +6,7 @@ import { projects, services, webhookDeliveries } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { openWebhookSecret } from "../git/credentials";
+import { publishDeploymentChange } from "../live/publish";
 import { normalizeRepoUrl, type Provider, type PushEvent, parsePush } from "./push-events";
 import { verifyGiteaSignature, verifyGithubSignature, verifyGitlabToken } from "./signatures";
 
@@ -134,6 +135,7 @@ export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<Webhoo
         userId: null,
       });
       result.deployments.push({ service_id: service.id, deployment_id: row.id });
+      await publishDeploymentChange(deps, row.id);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       result.skipped.push({ service_id: service.id, reason: err.message });
