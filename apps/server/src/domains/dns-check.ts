@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { Resolver } from "node:dns/promises";
 import { isIP } from "node:net";
 
@@ -36,10 +37,20 @@ async function lookup(query: () => Promise<string[]>): Promise<string[]> {
 
 /**
  * Checks that `domain` leads to the server: a CNAME chain ending at its hostname, or A/AAAA records that
- * include its public IP. Wildcards are not checked yet (they need a probe name under the wildcard).
+ * include its public IP. A wildcard `*.example.com` is checked through a random name under it, which only a
+ * wildcard record answers (a record for one subdomain does not verify the whole wildcard).
  */
 export async function checkDomainDns(resolver: Resolver, domain: string, target: DnsTarget): Promise<DnsCheckResult> {
-  if (domain.startsWith("*.")) return { verified: false, reason: "wildcard domains cannot be verified yet" };
+  if (domain.startsWith("*.")) {
+    const probe = `syntra-probe-${randomBytes(6).toString("hex")}.${domain.slice(2)}`;
+    const result = await checkDomainDns(resolver, probe, target);
+    return result.verified
+      ? result
+      : {
+          verified: false,
+          reason: `the wildcard record ${domain} is missing or wrong: ${result.reason.replace(probe, "a name under it")}`,
+        };
+  }
   const hostname = target.hostname ? canonical(target.hostname) : null;
   const publicIp = target.publicIp && isIP(target.publicIp) ? target.publicIp : null;
   if (!hostname && !publicIp) {

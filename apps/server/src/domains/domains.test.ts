@@ -33,7 +33,8 @@ const dnsServer = dns2.createServer({
     const response = Packet.createResponseFromRequest(request);
     const [question] = request.questions;
     const name = (question?.name ?? "").toLowerCase();
-    const entry = zone.get(name);
+    // A wildcard record answers for any one label under it, as real DNS servers do.
+    const entry = zone.get(name) ?? zone.get(`*.${name.split(".").slice(1).join(".")}`);
     const answers = response.answers as unknown as Answer[];
     if (!question || !entry) {
       response.header.rcode = NXDOMAIN;
@@ -180,11 +181,11 @@ test("wrong or missing records stay pending with a reason a person can act on, a
   assert.equal(missing.status, "pending_dns");
   assert.equal(missing.status_reason, "no record found for missing.test.example");
   assert.ok(missing.last_checked_at);
-  const wildcard = await add("*.apps.test.example");
+  const wildcard = await add("*.wild.test.example");
   assert.equal(wildcard.status, 201);
   assert.equal(wildcard.body.data.status, "pending_dns");
   const now = await routed();
-  for (const d of ["wrong-a.test.example", "wrong-cname.test.example", "missing.test.example", "*.apps.test.example"]) {
+  for (const d of ["wrong-a.test.example", "wrong-cname.test.example", "missing.test.example", "*.wild.test.example"]) {
     assert.ok(!now.includes(d), d);
   }
 });
@@ -279,4 +280,17 @@ test("when a server comes back with a new address its domains are checked again:
   const moving = list.body.data.find((d: { domain: string }) => d.domain === "moving.test.example");
   assert.equal(moving.status, "verified", "a DNS change never takes a site down by itself");
   assert.match(moving.status_reason, /203\.0\.113\.50/);
+  await t.deps.db.update(servers).set({ hostname: HOSTNAME, publicIp: PUBLIC_IP }).where(eq(servers.id, serverId));
+});
+
+test("a wildcard domain verifies through a wildcard record only", async () => {
+  zone.set("*.tenants.test.example", { a: [PUBLIC_IP] });
+  const wild = await add("*.tenants.test.example", serviceId);
+  assert.equal(wild.body.data.status, "verified", JSON.stringify(wild.body));
+  // One subdomain's record does not make the whole wildcard point here.
+  zone.set("one.only.test.example", { a: [PUBLIC_IP] });
+  const partial = await add("*.only.test.example", serviceId);
+  assert.equal(partial.body.data.status, "pending_dns");
+  assert.match(partial.body.data.status_reason, /wildcard record \*\.only\.test\.example is missing/);
+  assert.ok(!partial.body.data.status_reason.includes("syntra-probe"), "the reason names no internal probe");
 });
