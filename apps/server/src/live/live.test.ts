@@ -71,7 +71,11 @@ test("the event stream carries the organization's server and deployment changes,
   const statuses = () =>
     mine.events.flatMap((e) => (e.type === "deployment" && e.deployment_id === deployment.id ? [e.status] : []));
   await eventually(async () => statuses().includes("running"));
-  assert.deepEqual(statuses().slice(0, 1), ["deploying"], "the claim is announced before the outcome");
+  assert.deepEqual(
+    statuses().slice(0, 2),
+    ["queued", "deploying"],
+    "the new deployment and its claim are announced before the outcome",
+  );
 
   await peer.close();
   await eventually(async () => mine.events.some((e) => e.type === "server" && e.status === "offline"));
