@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -34,7 +36,7 @@ after(async () => {
 });
 
 let n = 0;
-async function checkout(repoUrl: string, ref: string, auth?: GitAuth, secrets: string[] = []) {
+async function checkout(repoUrl: string, ref: string, auth?: GitAuth, secrets: string[] = [], signal?: AbortSignal) {
   const dir = path.join(scratch, String(n++));
   await mkdir(path.join(dir, "secrets"), { recursive: true });
   const log: string[] = [];
@@ -48,7 +50,7 @@ async function checkout(repoUrl: string, ref: string, auth?: GitAuth, secrets: s
     knownHostsFile: path.join(dir, "known_hosts"),
     pathVariable: process.env.PATH ?? "/usr/bin:/bin",
     masker,
-    signal: undefined,
+    signal,
   }).finally(() => masker.end());
   const content = await readFile(path.join(dir, "repo", "version.txt"), "utf8");
   return { commit, content, log, dir };
@@ -147,6 +149,39 @@ describe("checkoutCommit over HTTP with a token", () => {
       await rejectsWithBuildError(checkout(server.urlFor(repo.bareDir), first), "CLONE_FAILED");
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("checkoutCommit cancellation", () => {
+  it("kills git and its helpers when aborted mid-fetch", async () => {
+    // A git host that accepts the connection and never answers: git waits until it is killed.
+    const sockets = new Set<Socket>();
+    const server = http.createServer(() => undefined);
+    server.on("connection", (s) => sockets.add(s));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stalled.git`;
+    const gitProcesses = async () => {
+      const found: string[] = [];
+      for (const pid of await readdir("/proc").catch(() => [])) {
+        if (!/^\d+$/.test(pid)) continue;
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+        if (cmdline.includes(url)) found.push(cmdline.replace(/\0/g, " "));
+      }
+      return found;
+    };
+    try {
+      const controller = new AbortController();
+      const pending = checkout(url, "main", undefined, [], controller.signal);
+      for (let i = 0; i < 100 && sockets.size === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(sockets.size > 0, "git connected");
+      assert.ok((await gitProcesses()).length > 0, "git runs");
+      controller.abort();
+      await rejectsWithBuildError(pending, "CANCELLED");
+      assert.deepEqual(await gitProcesses(), [], "no git process is left");
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

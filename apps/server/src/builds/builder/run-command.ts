@@ -57,6 +57,13 @@ export function runCommand(
       opts.signal?.removeEventListener("abort", onAbort);
       reject(err);
     });
+    // After an abort, do not wait for the pipes to close: a helper that escaped the group could hold them open.
+    child.once("exit", () => {
+      if (opts.signal?.aborted) {
+        opts.signal.removeEventListener("abort", onAbort);
+        reject(cancelled());
+      }
+    });
     child.once("close", (code) => {
       opts.signal?.removeEventListener("abort", onAbort);
       if (opts.signal?.aborted) reject(cancelled());
