@@ -150,6 +150,8 @@ export class Builder {
 
 /** Shape checks the types cannot make; bad input is a BuildError, never a crash halfway through. */
 function checkRequest(req: BuildRequest): void {
+  // The image name is checked before cloning; the tag is only known (the commit SHA) afterwards.
+  imageTarget(req.image, "0".repeat(40));
   for (const name of Object.keys(req.buildArgs)) {
     if (!BUILD_ARG_NAME.test(name))
       throw new BuildError("INVALID_REQUEST", `Build variable name "${name.slice(0, 80)}" is invalid`);
@@ -175,6 +177,9 @@ function credentialValues(req: BuildRequest): string[] {
   if (req.auth?.kind === "token") values.push(req.auth.token);
   if (req.auth?.kind === "ssh_key") values.push(req.auth.privateKeyPem);
   if (req.registryAuth) values.push(req.registryAuth.password);
+  // A token written into the URL itself (https://user:token@host/...).
+  const inUrl = URL.canParse(req.repoUrl) ? new URL(req.repoUrl).password : "";
+  if (inUrl) values.push(decodeURIComponent(inUrl), inUrl);
   return values;
 }
 
