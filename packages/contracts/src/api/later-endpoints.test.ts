@@ -70,6 +70,15 @@ test("a deployment and its detail are accepted inside the response envelope", ()
   const detail = deploymentDetail.parse({
     ...runningDeployment,
     spec_snapshot: null,
+    build_spec: {
+      source_type: "dockerfile",
+      repo_url: "https://github.com/acme/shop.git",
+      ref: "main",
+      branch: "main",
+      dockerfile_path: "Dockerfile",
+      build_context: ".",
+    },
+    generated_dockerfile: null,
     build_logs: "#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n",
     deploy_log: [
       {
