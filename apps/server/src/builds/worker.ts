@@ -38,6 +38,7 @@ export class BuildWorker {
   readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
+  private recovery: NodeJS.Timeout | undefined;
   private kicking: Promise<void> | null = null;
   private kickAgain = false;
   private stopping = false;
@@ -52,6 +53,15 @@ export class BuildWorker {
     await recoverStaleBuilds(this.deps, this.opts.staleMs ?? 60_000);
     this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 2000);
     this.timer.unref();
+    // Another replica may die mid-build while this one runs: its claims go stale and are taken back here.
+    this.recovery = setInterval(
+      () =>
+        void recoverStaleBuilds(this.deps, this.opts.staleMs ?? 60_000)
+          .then((ids) => ids.length > 0 && this.kick())
+          .catch((err: unknown) => this.deps.logger.warn({ err }, "stale build recovery failed")),
+      this.opts.staleMs ?? 60_000,
+    );
+    this.recovery.unref();
     this.kick();
   }
 
@@ -84,6 +94,7 @@ export class BuildWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    clearInterval(this.recovery);
     for (const { controller } of this.running.values()) controller.abort("shutdown");
     await Promise.allSettled([this.kicking, ...[...this.running.values()].map((r) => r.done)]);
   }
