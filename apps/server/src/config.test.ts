@@ -49,3 +49,41 @@ test("a bad value stops start-up with a message naming each bad variable", () =>
 test("an empty variable counts as unset", () => {
   assert.equal(loadConfig({ SYNTRA_PORT: "", DATABASE_URL: "" }).port, 3000);
 });
+
+test("the registry authenticates with its own credentials by default, or with tokens this control plane issues", () => {
+  assert.deepEqual(
+    loadConfig({
+      SYNTRA_REGISTRY: "reg.example.com:5000",
+      SYNTRA_REGISTRY_USERNAME: "u",
+      SYNTRA_REGISTRY_PASSWORD: "p",
+    }).builds.registry,
+    { host: "reg.example.com:5000", auth: { mode: "basic", username: "u", password: "p" } },
+  );
+  assert.deepEqual(loadConfig({ SYNTRA_REGISTRY: "reg.example.com", SYNTRA_REGISTRY_AUTH: "token" }).builds.registry, {
+    host: "reg.example.com",
+    auth: { mode: "token", service: "reg.example.com", pullTtlSeconds: 900 },
+  });
+  const custom = loadConfig({
+    SYNTRA_REGISTRY: "reg.example.com",
+    SYNTRA_REGISTRY_AUTH: "token",
+    SYNTRA_REGISTRY_SERVICE: "Syntra registry",
+    SYNTRA_REGISTRY_PULL_TTL_SECONDS: "60",
+  }).builds.registry?.auth;
+  assert.deepEqual(custom, { mode: "token", service: "Syntra registry", pullTtlSeconds: 60 });
+  assert.throws(
+    () => loadConfig({ SYNTRA_REGISTRY_AUTH: "token" }),
+    /SYNTRA_REGISTRY_AUTH=token needs SYNTRA_REGISTRY/,
+  );
+  assert.throws(() => loadConfig({ SYNTRA_REGISTRY: "r", SYNTRA_REGISTRY_AUTH: "oauth" }), /SYNTRA_REGISTRY_AUTH/);
+  assert.throws(
+    () =>
+      loadConfig({
+        SYNTRA_REGISTRY: "r",
+        SYNTRA_REGISTRY_AUTH: "token",
+        SYNTRA_REGISTRY_USERNAME: "u",
+        SYNTRA_REGISTRY_PASSWORD: "p",
+      }),
+    /SYNTRA_REGISTRY_USERNAME.*basic/,
+  );
+  assert.throws(() => loadConfig({ SYNTRA_REGISTRY_PULL_TTL_SECONDS: "0" }), /SYNTRA_REGISTRY_PULL_TTL_SECONDS/);
+});

@@ -88,8 +88,15 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, "expected host or host:port")
     .optional(),
+  /** basic: the registry's own credentials below are used everywhere; token: this control plane is its token server. */
+  SYNTRA_REGISTRY_AUTH: z.enum(["basic", "token"]).default("basic"),
+  /** Static credentials of the registry (basic mode). */
   SYNTRA_REGISTRY_USERNAME: z.string().min(1).optional(),
   SYNTRA_REGISTRY_PASSWORD: z.string().min(1).optional(),
+  /** Token mode: the registry's `auth.token.service` (the tokens' audience); default SYNTRA_REGISTRY. */
+  SYNTRA_REGISTRY_SERVICE: z.string().min(1).max(255).optional(),
+  /** Token mode: how long the pull credential in each deploy command works, in seconds. */
+  SYNTRA_REGISTRY_PULL_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
   /** Base images of generated Dockerfiles (stack detection). */
   SYNTRA_BUILD_IMAGE_NODE: z.string().min(1).optional(),
   SYNTRA_BUILD_IMAGE_PYTHON: z.string().min(1).optional(),
@@ -138,12 +145,27 @@ export interface Config {
     keepImages: number;
     cpus: number | undefined;
     memoryBytes: number | undefined;
-    registry: { host: string; username: string | undefined; password: string | undefined } | undefined;
+    registry: RegistryConfig | undefined;
     baseImages: { node?: string; python?: string; go?: string; static?: string };
     workDir: string;
   };
   /** Folder of the built dashboard (index.html and assets/). */
   webDir: string;
+}
+
+/** Syntra's registry: where built images are pushed, and how pushes and pulls authenticate. */
+export interface RegistryConfig {
+  host: string;
+  auth:
+    | { mode: "basic"; username: string | undefined; password: string | undefined }
+    | {
+        /** The control plane issues the registry's bearer tokens (GET /api/v1/registry/token). */
+        mode: "token";
+        /** The registry's `service`, the tokens' audience. */
+        service: string;
+        /** Lifetime of the pull credential minted into each deploy command. */
+        pullTtlSeconds: number;
+      };
 }
 
 /** Thrown when the environment holds a bad value; the message names every offending variable. */
@@ -167,6 +189,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.SYNTRA_REGISTRY_USERNAME) !== Boolean(e.SYNTRA_REGISTRY_PASSWORD)) {
     throw new ConfigError(
       "Invalid configuration:\n  SYNTRA_REGISTRY_USERNAME and SYNTRA_REGISTRY_PASSWORD must be set together",
+    );
+  }
+  if (e.SYNTRA_REGISTRY_AUTH === "token" && !e.SYNTRA_REGISTRY) {
+    throw new ConfigError("Invalid configuration:\n  SYNTRA_REGISTRY_AUTH=token needs SYNTRA_REGISTRY");
+  }
+  if (e.SYNTRA_REGISTRY_AUTH === "token" && e.SYNTRA_REGISTRY_USERNAME) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SYNTRA_REGISTRY_USERNAME/SYNTRA_REGISTRY_PASSWORD are for SYNTRA_REGISTRY_AUTH=basic; with token the control plane issues the registry's credentials itself",
     );
   }
   const publicHost = e.SYNTRA_HOST === "0.0.0.0" || e.SYNTRA_HOST === "::" ? "127.0.0.1" : e.SYNTRA_HOST;
@@ -203,7 +233,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cpus: e.SYNTRA_BUILD_CPUS,
       memoryBytes: e.SYNTRA_BUILD_MEMORY ? parseSize(e.SYNTRA_BUILD_MEMORY) : undefined,
       registry: e.SYNTRA_REGISTRY
-        ? { host: e.SYNTRA_REGISTRY, username: e.SYNTRA_REGISTRY_USERNAME, password: e.SYNTRA_REGISTRY_PASSWORD }
+        ? {
+            host: e.SYNTRA_REGISTRY,
+            auth:
+              e.SYNTRA_REGISTRY_AUTH === "token"
+                ? {
+                    mode: "token",
+                    service: e.SYNTRA_REGISTRY_SERVICE ?? e.SYNTRA_REGISTRY,
+                    pullTtlSeconds: e.SYNTRA_REGISTRY_PULL_TTL_SECONDS,
+                  }
+                : { mode: "basic", username: e.SYNTRA_REGISTRY_USERNAME, password: e.SYNTRA_REGISTRY_PASSWORD },
+          }
         : undefined,
       baseImages: {
         ...(e.SYNTRA_BUILD_IMAGE_NODE && { node: e.SYNTRA_BUILD_IMAGE_NODE }),

@@ -15,6 +15,9 @@ import { startDomainChecker } from "./domains/domains";
 import { LiveBus } from "./live/bus";
 import { type LocalAgent, startLocalAgent } from "./local-agent";
 import { loggerOptions } from "./logger";
+import { REGISTRY_TOKEN_PATH } from "./registry/routes";
+import { loadTokenSigningKey } from "./registry/signing-key";
+import { TOKEN_ISSUER } from "./registry/token-server";
 import { loadKeyring } from "./secrets/keyring";
 
 async function start(config: Config): Promise<void> {
@@ -25,6 +28,20 @@ async function start(config: Config): Promise<void> {
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ applied }, "database migrated");
   const keyring = await loadKeyring(config);
+  const registry = config.builds.registry;
+  if (registry?.auth.mode === "token") {
+    // Made now, so the registry can be configured (and restarted) before any token is asked for.
+    const { certificatePath } = await loadTokenSigningKey(config.dataDir);
+    logger.info(
+      {
+        realm: `${config.publicUrl}${REGISTRY_TOKEN_PATH}`,
+        service: registry.auth.service,
+        issuer: TOKEN_ISSUER,
+        rootcertbundle: certificatePath,
+      },
+      "registry token server: configure the registry's auth.token with these",
+    );
+  }
   const now = () => new Date();
   const agents = createAgentHub(config, database.db, logger, now);
   const deps: AppDeps = {

@@ -14,6 +14,7 @@ import { installRoutes } from "./install/routes";
 import { liveRoutes } from "./live/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
+import { registryRoutes } from "./registry/routes";
 import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceRoutes } from "./services/routes";
@@ -38,6 +39,7 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...webhookRoutes,
   deploymentLogStreamRoute,
   ...buildRoutes,
+  ...registryRoutes,
   ...auditRoutes,
   ...liveRoutes,
 ];

@@ -12,6 +12,7 @@ export * from "./api/live";
 export * from "./api/observability";
 export * from "./api/orgs";
 export * from "./api/projects";
+export * from "./api/registry";
 export * from "./api/servers";
 export * from "./api/services";
 export * from "./api/time-range";

@@ -5,6 +5,7 @@ import { deployments, organizations, projects, services } from "../db/schema";
 import { dispatchNext } from "../deployments/dispatch";
 import type { AppDeps } from "../deps";
 import { openGitAuth } from "../git/credentials";
+import { pushAuth } from "../registry/handed-credentials";
 import { openEnv } from "../services/env-vars";
 import { BuildError } from "./builder/errors";
 import type { BuildRequest, BuildResult } from "./builder/types";
@@ -136,10 +137,11 @@ export class BuildWorker {
       const auth = openGitAuth(deps.keyring, service);
       const buildArgs = Object.fromEntries([...env].filter(([, v]) => v.build_time).map(([k, v]) => [k, v.value]));
       const registry = deps.config.builds.registry;
+      const registryAuth = pushAuth(registry, deps.keyring);
       const repository = `${org.slug}/${project.slug}/${service.name}`.toLowerCase();
       const masks = [...env.values()].filter((v) => v.secret).map((v) => v.value);
       if (auth?.kind === "token") masks.push(auth.token);
-      if (registry?.password) masks.push(registry.password);
+      if (registryAuth) masks.push(registryAuth.password);
       sink.line(`[syntra] building ${row.buildSpec.repo_url} at ${row.buildSpec.ref}`);
       const result = await this.builder.build({
         repoUrl: row.buildSpec.repo_url,
@@ -153,9 +155,7 @@ export class BuildWorker {
           ? { registry: registry.host, repository }
           : // Single-server mode: a local image, named under a host that is never pulled from.
             { registry: null, repository: `syntra.local/${repository}` },
-        ...(registry?.username && registry.password
-          ? { registryAuth: { username: registry.username, password: registry.password } }
-          : {}),
+        ...(registryAuth && { registryAuth }),
         limits: {
           ...(deps.config.builds.cpus !== undefined && { cpuCores: deps.config.builds.cpus }),
           ...(deps.config.builds.memoryBytes !== undefined && { memoryBytes: deps.config.builds.memoryBytes }),

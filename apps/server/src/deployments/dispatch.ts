@@ -14,6 +14,7 @@ import { customCertificatesOf, recordCertificateStatus } from "../domains/certif
 import { recheckServerDomains } from "../domains/domains";
 import { AppError } from "../errors";
 import { publishDeploymentChange, publishServerStatus } from "../live/publish";
+import { pullAuth } from "../registry/handed-credentials";
 import { openEnv } from "../services/env-vars";
 import { buildDeployPayload, DEPLOY_TIMEOUT_SECONDS } from "./payload";
 
@@ -104,7 +105,8 @@ async function payloadFor(deps: AppDeps, row: DeploymentRow): Promise<DeployPayl
     const certificates = await customCertificatesOf(deps, found.service.id);
     return buildDeployPayload({
       certificates,
-      registry: deps.config.builds.registry,
+      // Minted now, as the command leaves: a pull credential's lifetime starts when the agent gets it.
+      registryAuth: row.image ? pullAuth(deps.config.builds.registry, deps.keyring, row.image, deps.now()) : undefined,
       deployment: row,
       service: found.service,
       project: found.project,

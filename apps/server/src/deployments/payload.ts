@@ -5,6 +5,7 @@ import {
   type DeployStrategy,
   deployPayload,
   type ImageReference,
+  type RegistryAuth,
 } from "@syntra/contracts";
 import type { deployments, projects, services } from "../db/schema";
 import { AppError } from "../errors";
@@ -88,8 +89,8 @@ export interface DeployInputs {
   requestId: string;
   /** Uploaded certificates of the service's domains (keys decrypted). */
   certificates?: CustomCertificate[];
-  /** Syntra's own registry and its credentials: images built by Syntra are pulled with them. */
-  registry?: { host: string; username: string | undefined; password: string | undefined } | undefined;
+  /** Credentials for pulling the image (Syntra's registry); without them it is pulled anonymously. */
+  registryAuth?: RegistryAuth | undefined;
 }
 
 /**
@@ -103,7 +104,7 @@ export function buildDeployPayload({
   env,
   requestId,
   certificates = [],
-  registry,
+  registryAuth,
 }: DeployInputs): DeployPayload {
   if (!deployment.image || !deployment.specSnapshot) {
     throw new AppError("UNPROCESSABLE", "This deployment has no recorded image to deploy");
@@ -120,11 +121,7 @@ export function buildDeployPayload({
       // Pinned to what was built and pushed: a moved tag cannot change what runs.
       ...(deployment.imageDigest && { digest: deployment.imageDigest }),
     },
-    // Syntra's registry needs its credentials; other images are pulled anonymously.
-    registry_auth:
-      registry?.username && registry.password && deployment.image.startsWith(`${registry.host}/`)
-        ? { username: registry.username, password: registry.password }
-        : { username: "", password: "" },
+    registry_auth: registryAuth ?? { username: "", password: "" },
     config: {
       port: spec.port,
       replicas: spec.replicas,

@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type OrgRole, orgRoles } from "@syntra/contracts";
 import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
+import { pushCredential } from "../registry/credentials";
 import { allRoutes } from "../routes";
 import { AgentPeer, eventually } from "../testing/agent-peer";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
@@ -26,6 +27,8 @@ const PUBLIC = new Set([
   "POST /api/v1/webhooks/github",
   "POST /api/v1/webhooks/gitlab",
   "POST /api/v1/webhooks/gitea",
+  // Authenticated by registry credentials Syntra issued (Basic), not by a user.
+  "GET /api/v1/registry/token",
 ]);
 
 /** What every signed-in member may do about their own account, whatever their role. */
@@ -203,6 +206,14 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "DELETE /api/v1/services/:serviceId/git/credentials": async () => ({ ids: await builtServiceIds(), ok: 204 }),
   "GET /api/v1/services/:serviceId/webhook": read,
   "GET /api/v1/builds/disk": read,
+  "GET /api/v1/registry/token": () => {
+    const { username, password } = pushCredential(t.deps.keyring);
+    return {
+      query: "service=registry.local:5000&scope=repository:acme/web:pull",
+      headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}` },
+      ok: 200,
+    };
+  },
   "PUT /api/v1/services/:serviceId/domains/:domain/certificate": async () => {
     const domain = await throwawayDomain();
     const pem = await selfSignedCertificate({ commonName: "rbac", names: [domain] });
@@ -365,6 +376,9 @@ before(async () => {
     GITHUB_CLIENT_ID: "rbac-test",
     GITHUB_CLIENT_SECRET: "rbac-test-secret",
     SYNTRA_OPEN_SIGNUP: "true",
+    // The control plane as the registry's token server, so its token realm answers.
+    SYNTRA_REGISTRY: "registry.local:5000",
+    SYNTRA_REGISTRY_AUTH: "token",
   });
   const owner = await t.signup("owner@example.com", { orgName: "Acme" });
   // A second organization whose invitations every caller can accept (they are already in Acme).
