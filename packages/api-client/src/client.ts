@@ -3,6 +3,7 @@ import {
   apiToken,
   auditEntry,
   authProviders,
+  buildDiskUsage,
   type CreateDomainBody,
   createdInvitation,
   createdServer,
@@ -12,11 +13,14 @@ import {
   type createServerBody,
   type createServiceBody,
   type createTokenBody,
+  type DeploymentLogStreamEvent,
   deployment,
   deploymentDetail,
   type ExecBody,
   envVar,
   execResult,
+  type GitCredentialsBody,
+  gitCredentials,
   invitation,
   type ListDeploymentsQuery,
   type LiveEvent,
@@ -47,9 +51,12 @@ import {
   type TriggerDeployBody,
   type UpdateProjectBody,
   type UpdateServiceBody,
+  type UploadCertificateBody,
   type updateServerBody,
+  webhookInfo,
 } from "@syntra/contracts";
 import { z } from "zod";
+import { parseDeploymentLogEvent } from "./deployment-log";
 import { type ClientOptions, Http, type Query, withQuery } from "./http";
 import { readSse } from "./sse";
 
@@ -171,6 +178,34 @@ export function createApiClient(opts: ClientOptions = {}) {
         http.call("POST", `/api/v1/services/${enc(serviceId)}/domains/${enc(domain)}/verify`, serviceDomain, {
           body: {},
         }),
+      /** Serves the domain with an uploaded certificate instead of ACME (400 naming what is wrong with it). */
+      uploadCertificate: (serviceId: string, domain: string, body: UploadCertificateBody) =>
+        http.call("PUT", `/api/v1/services/${enc(serviceId)}/domains/${enc(domain)}/certificate`, serviceDomain, {
+          body,
+        }),
+      /** Deletes the uploaded certificate: ACME again. */
+      removeCertificate: (serviceId: string, domain: string) =>
+        http.call("DELETE", `/api/v1/services/${enc(serviceId)}/domains/${enc(domain)}/certificate`, serviceDomain),
+    },
+
+    git: {
+      /** Which credentials a built service clones with (never the secret). */
+      credentials: (serviceId: string) => get(`/api/v1/services/${enc(serviceId)}/git/credentials`, gitCredentials),
+      /** A token, or `{kind: "ssh_key"}` to generate a deploy key (the answer holds its public half). */
+      setCredentials: (serviceId: string, body: GitCredentialsBody) =>
+        http.call("PUT", `/api/v1/services/${enc(serviceId)}/git/credentials`, gitCredentials, { body }),
+      removeCredentials: (serviceId: string) =>
+        http.send("DELETE", `/api/v1/services/${enc(serviceId)}/git/credentials`),
+      /** Whether a webhook secret is set, and the URLs each git host posts to. */
+      webhook: (serviceId: string) => get(`/api/v1/services/${enc(serviceId)}/webhook`, webhookInfo),
+      /** A new webhook secret (replacing any), in this answer only. */
+      rotateWebhook: (serviceId: string) =>
+        http.call("POST", `/api/v1/services/${enc(serviceId)}/webhook`, webhookInfo, { body: {} }),
+    },
+
+    builds: {
+      /** Docker disk use of the build host; null when this control plane runs no builds. */
+      disk: () => get("/api/v1/builds/disk", buildDiskUsage),
     },
 
     deployments: {
@@ -189,6 +224,8 @@ export function createApiClient(opts: ClientOptions = {}) {
       /** URL of a service's live log tail, for EventSource. */
       logStreamUrl: (serviceId: string, query: Partial<ServiceLogStreamQuery> = {}) =>
         http.baseUrl + withQuery(`/api/v1/services/${enc(serviceId)}/logs/stream`, query),
+      /** URL of a deployment's build and deploy log stream, for EventSource (read events with parseDeploymentLogEvent). */
+      deploymentLogUrl: (deploymentId: string) => `${http.baseUrl}/api/v1/deployments/${enc(deploymentId)}/logs/stream`,
       /** Reads the event stream with fetch (token auth, Node); resolves when it ends or `signal` aborts. */
       events: async (onEvent: (event: LiveEvent) => void, opts: LiveEventsQuery & { signal?: AbortSignal } = {}) => {
         const { signal, ...query } = opts;
@@ -205,6 +242,26 @@ export function createApiClient(opts: ClientOptions = {}) {
         const path = withQuery(`/api/v1/services/${enc(serviceId)}/logs/stream`, query);
         const res = await http.raw("GET", path, { signal });
         if (res.body) await readSse(res.body, (m) => onEvent(logStreamEvent.parse(JSON.parse(m.data))), signal);
+      },
+      /**
+       * Reads a deployment's build and deploy log from the start; resolves when the deployment is over (after
+       * the `end` event) or `signal` aborts.
+       */
+      deploymentLogs: async (
+        deploymentId: string,
+        onEvent: (event: DeploymentLogStreamEvent) => void,
+        opts: { signal?: AbortSignal } = {},
+      ) => {
+        const res = await http.raw("GET", `/api/v1/deployments/${enc(deploymentId)}/logs/stream`, opts);
+        if (!res.body) return;
+        await readSse(
+          res.body,
+          (m) => {
+            const event = parseDeploymentLogEvent(m.event, m.data);
+            if (event) onEvent(event);
+          },
+          opts.signal,
+        );
       },
     },
   };

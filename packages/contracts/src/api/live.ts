@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
-import { deploymentRecordStatus, serviceLogEntry } from "./deployments";
+import { deployLogEntry, deploymentRecordStatus, serviceLogEntry } from "./deployments";
 
 /**
  * The real-time channel of the dashboard and the CLI: GET /events is a Server-Sent Events stream of these,
@@ -51,3 +51,20 @@ export const logStreamEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
 ]);
 export type LogStreamEvent = z.infer<typeof logStreamEvent>;
+
+/**
+ * Events of GET /deployments/:deploymentId/logs/stream, by SSE event name (the data carries no `type`):
+ * `build` new build output (whole lines), `deploy` one deploy progress step, `status` the deployment's new
+ * status, `end` its final status, after which the stream closes. A new connection replays from the start.
+ */
+export const deploymentLogStreamEvents = {
+  build: z.object({ text: z.string() }),
+  deploy: z.object({ entry: deployLogEntry }),
+  status: z.object({ status: deploymentRecordStatus }),
+  end: z.object({ status: deploymentRecordStatus }),
+} as const;
+export type DeploymentLogStreamEventName = keyof typeof deploymentLogStreamEvents;
+/** One event of a deployment log stream, its SSE event name as `type`. */
+export type DeploymentLogStreamEvent = {
+  [K in DeploymentLogStreamEventName]: { type: K } & z.infer<(typeof deploymentLogStreamEvents)[K]>;
+}[DeploymentLogStreamEventName];
