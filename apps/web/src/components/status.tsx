@@ -14,6 +14,7 @@ const TONES: Record<string, Tone> = {
   cancelled: "neutral",
   queued: "neutral",
   pending_dns: "amber",
+  pending: "amber",
   certificate_pending: "amber",
   deploying: "blue",
   building: "blue",
@@ -23,8 +24,8 @@ const TONES: Record<string, Tone> = {
 
 const IN_PROGRESS = new Set(["deploying", "building", "pushing", "updating"]);
 
-/** A status word with its color; in-progress ones pulse. Fixed width words, so lists do not shift. */
-export function StatusBadge({ status }: { status: string }) {
+/** A status word with its color (or `label` in place of the word); in-progress ones pulse. */
+export function StatusBadge({ status, label }: { status: string; label?: string }) {
   const tone = TONES[status] ?? "neutral";
   return (
     <Badge tone={tone} data-status={status}>
@@ -32,7 +33,7 @@ export function StatusBadge({ status }: { status: string }) {
         aria-hidden
         className={`size-1.5 rounded-full bg-current ${IN_PROGRESS.has(status) ? "animate-pulse" : ""}`}
       />
-      {status.replaceAll("_", " ")}
+      {label ?? status.replaceAll("_", " ")}
     </Badge>
   );
 }

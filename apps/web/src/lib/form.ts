@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { type FormEvent, useState } from "react";
 import type { z } from "zod";
 import { ApiError } from "./api";
 
@@ -23,17 +23,19 @@ export function useSubmit<S extends z.ZodType>(schema: S, action: (value: z.outp
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
-  const submit = async (input: unknown) => {
+  /** Resolves true when the input was valid and the action succeeded. */
+  const submit = async (input: unknown): Promise<boolean> => {
     setFormError(null);
     const parsed = schema.safeParse(input);
     if (!parsed.success) {
       setErrors(zodFieldErrors(parsed.error));
-      return;
+      return false;
     }
     setErrors({});
     setPending(true);
     try {
       await action(parsed.data);
+      return true;
     } catch (err) {
       if (err instanceof ApiError && err.fieldIssues.length > 0) {
         const fields: FieldErrors = {};
@@ -41,9 +43,23 @@ export function useSubmit<S extends z.ZodType>(schema: S, action: (value: z.outp
         setErrors(fields);
       }
       setFormError(err);
+      return false;
     } finally {
       setPending(false);
     }
   };
-  return { errors, formError, pending, submit, setFormError };
+  /** A form's onSubmit for adding items: submits its values as `toInput` makes them, empties it on success. */
+  const submitAndReset = (toInput: (values: Record<string, string>) => unknown) => (e: FormEvent<HTMLFormElement>) => {
+    const target = e.currentTarget;
+    void submit(toInput(formValues(e))).then((ok) => {
+      if (ok && target.isConnected) target.reset();
+    });
+  };
+  return { errors, formError, pending, submit, submitAndReset, setFormError };
+}
+
+/** A submitted form's values, trimmed, by input name (the submit's default is prevented). */
+export function formValues(e: FormEvent<HTMLFormElement>): Record<string, string> {
+  e.preventDefault();
+  return Object.fromEntries([...new FormData(e.currentTarget).entries()].map(([k, v]) => [k, String(v).trim()]));
 }

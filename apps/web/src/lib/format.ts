@@ -39,3 +39,12 @@ export function bytes(n: number): string {
 
 /** The short form of a long id or SHA. */
 export const short = (id: string | null | undefined, n = 8) => (id ? id.slice(0, n) : "—");
+
+/** "expires in 63 days", "expires today", "expired 2 days ago": a certificate's validity for people. */
+export function expiry(iso: string, now = Date.now()): string {
+  const ms = Date.parse(iso) - now;
+  const days = Math.floor(Math.abs(ms) / 86_400_000);
+  const plural = `${days} day${days === 1 ? "" : "s"}`;
+  if (ms <= 0) return days === 0 ? "expired today" : `expired ${plural} ago`;
+  return days === 0 ? "expires today" : `expires in ${plural}`;
+}

@@ -16,8 +16,12 @@ const LiveContext = createContext<LiveState>({ connected: false, subscribe: () =
 function invalidateFor(event: LiveEvent): void {
   switch (event.type) {
     case "deployment":
-    case "deployment_log":
       invalidate(`deployment:${event.deployment_id}`, `service:${event.service_id}`, "project:", "overview");
+      return;
+    case "deployment_log":
+      // Build output comes line by line through the deployment's own log stream (lib/deployment-log.ts);
+      // refetching for each line would flood the API. Deploy steps are few and move the detail on.
+      if (event.stream === "deploy") invalidate(`deployment:${event.deployment_id}`);
       return;
     case "server":
       invalidate("servers", `server:${event.server_id}`, "overview");

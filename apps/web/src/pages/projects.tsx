@@ -4,6 +4,7 @@ import type { FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { SourceFields, sourceFromForm, sourceSummary } from "../components/source-fields";
 import { Empty, ErrorNote, QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
 import { Button, buttonVariants } from "../components/ui/button";
@@ -11,14 +12,9 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../co
 import { Input, Select, Textarea } from "../components/ui/input";
 import { api } from "../lib/api";
 import { useAuth } from "../lib/auth";
-import { useSubmit } from "../lib/form";
+import { formValues, useSubmit } from "../lib/form";
 import { timeAgo } from "../lib/format";
 import { invalidate, useQuery } from "../lib/query";
-
-const formValues = (e: FormEvent<HTMLFormElement>): Record<string, string> => {
-  e.preventDefault();
-  return Object.fromEntries([...new FormData(e.currentTarget).entries()].map(([k, v]) => [k, String(v).trim()]));
-};
 
 /** /projects */
 export function ProjectsPage() {
@@ -142,9 +138,7 @@ export function ProjectOverviewPage() {
                         <div className="min-w-0">
                           <p className="font-medium">{s.name}</p>
                           <p className="truncate text-sm text-zinc-500">
-                            {s.source_type === "image"
-                              ? `${String(s.source_config.image)}:${String(s.source_config.tag ?? "latest")}`
-                              : s.source_type}
+                            {sourceSummary(s.source_type, s.source_config)}
                             {s.domains.length > 0 && ` · ${s.domains.join(", ")}`}
                           </p>
                         </div>
@@ -162,7 +156,7 @@ export function ProjectOverviewPage() {
   );
 }
 
-/** /projects/:id/services/new: a service from an image (builds from git are set up the same way later). */
+/** /projects/:id/services/new: a service from an image, or built from a git repository. */
 export function NewServicePage() {
   const { projectId = "" } = useParams();
   const navigate = useNavigate();
@@ -178,8 +172,7 @@ export function NewServicePage() {
     void form.submit({
       name: v.name,
       server_id: v.server_id,
-      source_type: "image",
-      source_config: { image: v.image, ...(v.tag && { tag: v.tag }) },
+      ...sourceFromForm(v),
       ...(v.port && { port: Number(v.port) }),
       ...(v.replicas && { replicas: Number(v.replicas) }),
       ...(domains.length > 0 && { domains }),
@@ -190,7 +183,7 @@ export function NewServicePage() {
   return (
     <>
       <PageHeader title="New service" back={{ to: `/projects/${projectId}/overview`, label: "Project" }} />
-      <Card className="max-w-2xl">
+      <Card className="max-w-3xl">
         <CardContent className="pt-4 sm:pt-5">
           <form className="grid gap-4 sm:grid-cols-2" noValidate onSubmit={onSubmit}>
             {form.formError != null && <ErrorNote className="sm:col-span-2" error={form.formError} />}
@@ -206,12 +199,7 @@ export function NewServicePage() {
                 ))}
               </Select>
             </Field>
-            <Field id="image" label="Image" error={err("source_config.image")} hint="e.g. ghcr.io/acme/web">
-              <Input placeholder="nginx" {...invalid("image", err("source_config.image"))} />
-            </Field>
-            <Field id="tag" label="Tag" error={err("source_config.tag")}>
-              <Input placeholder="latest" {...invalid("tag", err("source_config.tag"))} />
-            </Field>
+            <SourceFields errors={form.errors} />
             <Field id="port" label="Port" error={err("port")} hint="The port your app listens on.">
               <Input inputMode="numeric" placeholder="8080" {...invalid("port", err("port"))} />
             </Field>

@@ -13,7 +13,7 @@ import { Input } from "../components/ui/input";
 import { api } from "../lib/api";
 import { useAuth } from "../lib/auth";
 import { useSubmit } from "../lib/form";
-import { timeAgo } from "../lib/format";
+import { bytes, timeAgo } from "../lib/format";
 import { invalidate, useQuery } from "../lib/query";
 
 function hostFacts(s: Server): string {
@@ -74,7 +74,43 @@ export function ServersPage() {
           )
         }
       </QueryView>
+      <BuildDisk />
     </>
+  );
+}
+
+/** What builds from git take on the build host's disk; nothing when this control plane runs no builds. */
+function BuildDisk() {
+  const query = useQuery("builds:disk", () => api.builds.disk());
+  const disk = query.data;
+  if (!disk) return null;
+  const facts = [
+    ["Syntra's images (own layers)", `${disk.syntra_images.count} · ${bytes(disk.syntra_images.bytes)}`],
+    ["Build cache", bytes(disk.build_cache_bytes)],
+    ["All images", bytes(disk.images_bytes)],
+    ["Containers", bytes(disk.containers_bytes)],
+    ["Volumes", bytes(disk.volumes_bytes)],
+  ];
+  return (
+    <Card className="mt-6">
+      <CardHeader>
+        <CardTitle>Build host disk</CardTitle>
+        <CardDescription>
+          Docker on the machine that builds from git. The last {disk.keep_per_service} images of each service are kept
+          for rollbacks; older ones are pruned after each build.
+        </CardDescription>
+      </CardHeader>
+      <CardContent>
+        <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-5" data-testid="build-disk">
+          {facts.map(([label, value]) => (
+            <div key={label}>
+              <dt className="text-xs text-zinc-500">{label}</dt>
+              <dd className="font-medium">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </CardContent>
+    </Card>
   );
 }
 

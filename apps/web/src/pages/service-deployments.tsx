@@ -1,5 +1,5 @@
 import type { Deployment } from "@syntra/contracts";
-import { RotateCcw, XCircle } from "lucide-react";
+import { RotateCcw } from "lucide-react";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
 import { Empty, ErrorNote, QueryView } from "../components/states";
@@ -9,63 +9,23 @@ import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card"
 import { Dialog } from "../components/ui/dialog";
 import { api } from "../lib/api";
 import { useAuth } from "../lib/auth";
-import { dateTime, duration, short, timeAgo } from "../lib/format";
+import { duration, short, timeAgo } from "../lib/format";
 import { invalidate, useQuery } from "../lib/query";
 import { cn } from "../lib/utils";
+import { CANCELLABLE, CancelButton, DeploymentView } from "./deployment-view";
 import { useService } from "./service";
 
-const ACTIVE = new Set(["queued", "building", "pushing", "deploying"]);
-
-function DeploymentLog({ id }: { id: string }) {
-  const query = useQuery(`deployment:${id}`, () => api.deployments.get(id));
-  return (
-    <QueryView query={query} rows={4}>
-      {(d) => (
-        <div className="flex flex-col gap-3">
-          <div className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-4">
-            <div>
-              <p className="text-xs text-zinc-500">Status</p>
-              <StatusBadge status={d.status} />
-            </div>
-            <div className="min-w-0">
-              <p className="text-xs text-zinc-500">Image</p>
-              <p className="truncate font-mono text-xs">{d.image ?? "—"}</p>
-            </div>
-            <div>
-              <p className="text-xs text-zinc-500">Build / deploy</p>
-              <p>
-                {duration(d.build_duration_ms)} / {duration(d.deploy_duration_ms)}
-              </p>
-            </div>
-            <div>
-              <p className="text-xs text-zinc-500">Started</p>
-              <p>{dateTime(d.started_at ?? d.created_at)}</p>
-            </div>
-          </div>
-          {d.error_message && <ErrorNote error={new Error(d.error_message)} />}
-          {d.build_logs && (
-            <pre className="max-h-64 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-200">
-              {d.build_logs}
-            </pre>
-          )}
-          <ol
-            aria-label="Deploy log"
-            className="flex flex-col gap-1 rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-200"
-          >
-            {d.deploy_log.length === 0 && <li className="text-zinc-500">Waiting for the agent…</li>}
-            {d.deploy_log.map((e, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: the log is append-only
-              <li key={i} className="flex gap-3">
-                <span className="shrink-0 text-zinc-500">{new Date(e.timestamp).toLocaleTimeString()}</span>
-                <span className="w-28 shrink-0 text-sky-300">{e.status}</span>
-                <span className={cn("break-words", e.error && "text-red-300")}>{e.message}</span>
-              </li>
-            ))}
-          </ol>
-        </div>
-      )}
-    </QueryView>
-  );
+/** Trigger, age, build and deploy durations, queue place: the second line of a history row. */
+function rowFacts(d: Deployment): string {
+  return [
+    d.trigger_type.replace("_", " "),
+    timeAgo(d.created_at),
+    d.build_duration_ms !== null && `build ${duration(d.build_duration_ms)}`,
+    d.deploy_duration_ms !== null && `deploy ${duration(d.deploy_duration_ms)}`,
+    d.queue_position && `#${d.queue_position} in queue`,
+  ]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 function RollbackDialog({
@@ -131,7 +91,7 @@ export function ServiceDeploymentsPage() {
   const selected = params.get("d") ?? query.data?.[0]?.id;
   const mayWrite = can("deployments:write");
   return (
-    <div className="grid gap-4 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+    <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
       <Card>
         <CardHeader>
           <CardTitle>History</CardTitle>
@@ -163,14 +123,21 @@ export function ServiceDeploymentsPage() {
                       >
                         <StatusBadge status={d.status} />
                         <span className="min-w-0">
-                          <span className="block truncate font-mono text-xs">
-                            {d.git_commit_sha ? short(d.git_commit_sha, 7) : (d.image?.split(":").pop() ?? short(d.id))}
+                          <span className="block truncate text-xs">
+                            <span className="font-mono">
+                              {d.git_commit_sha
+                                ? short(d.git_commit_sha, 7)
+                                : (d.image?.split(":").pop() ?? short(d.id))}
+                            </span>
                             {d.id === service.current_deployment_id && " · current"}
+                            {d.git_commit_message && (
+                              <span className="text-zinc-600 dark:text-zinc-400">
+                                {" "}
+                                {d.git_commit_message.split("\n")[0]}
+                              </span>
+                            )}
                           </span>
-                          <span className="block text-xs text-zinc-500">
-                            {d.trigger_type} · {timeAgo(d.created_at)} · {duration(d.deploy_duration_ms)}
-                            {d.queue_position && ` · #${d.queue_position} in queue`}
-                          </span>
+                          <span className="block text-xs text-zinc-500">{rowFacts(d)}</span>
                         </span>
                       </button>
                       {mayWrite && d.status === "running" && d.id !== service.current_deployment_id && (
@@ -178,22 +145,8 @@ export function ServiceDeploymentsPage() {
                           <RotateCcw /> Roll back
                         </Button>
                       )}
-                      {mayWrite && ACTIVE.has(d.status) && d.status === "queued" && (
-                        <Button
-                          size="sm"
-                          variant="secondary"
-                          onClick={async () => {
-                            setActionError(null);
-                            try {
-                              await api.deployments.cancel(d.id);
-                              invalidate(`service:${service.id}`);
-                            } catch (err) {
-                              setActionError(err);
-                            }
-                          }}
-                        >
-                          <XCircle /> Cancel
-                        </Button>
+                      {mayWrite && CANCELLABLE.has(d.status) && (
+                        <CancelButton deploymentId={d.id} serviceId={service.id} onError={setActionError} />
                       )}
                     </li>
                   ))}
@@ -208,7 +161,11 @@ export function ServiceDeploymentsPage() {
           <CardTitle>{selected ? `Deployment ${short(selected)}` : "Deployment"}</CardTitle>
         </CardHeader>
         <CardContent>
-          {selected ? <DeploymentLog id={selected} /> : <p className="text-sm text-zinc-500">—</p>}
+          {selected ? (
+            <DeploymentView key={selected} id={selected} mayCancel={mayWrite} />
+          ) : (
+            <p className="text-sm text-zinc-500">—</p>
+          )}
         </CardContent>
       </Card>
       <RollbackDialog target={rollbackTarget} serviceId={service.id} onClose={() => setRollbackTarget(null)} />

@@ -1,9 +1,10 @@
 import { type Deployment, triggerDeployBody } from "@syntra/contracts";
 import { ExternalLink, Rocket } from "lucide-react";
 import { type FormEvent, useState } from "react";
-import { NavLink, Outlet, useOutletContext, useParams } from "react-router";
+import { NavLink, Outlet, useNavigate, useOutletContext, useParams } from "react-router";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { isBuiltFromGit, sourceSummary } from "../components/source-fields";
 import { ErrorNote, QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
 import { Button } from "../components/ui/button";
@@ -24,18 +25,39 @@ export interface ServiceContext {
 }
 export const useService = () => useOutletContext<ServiceContext>();
 
-function DeployDialog({ service, open, onClose }: { service: ServiceData; open: boolean; onClose(): void }) {
+/** Deploys the service: an image tag, or for a service built from git a branch or commit (empty: its branch). */
+function DeployDialog({
+  service,
+  projectId,
+  open,
+  onClose,
+}: {
+  service: ServiceData;
+  projectId: string;
+  open: boolean;
+  onClose(): void;
+}) {
+  const navigate = useNavigate();
+  const built = isBuiltFromGit(service.source_type);
   const form = useSubmit(triggerDeployBody, async (body) => {
-    await api.services.deploy(service.id, body);
+    const deployment = await api.services.deploy(service.id, body);
     invalidate(`service:${service.id}`, "overview", `project:${service.project_id}`);
     onClose();
+    // Straight to the new deployment, whose build log streams in.
+    navigate(`/projects/${projectId}/services/${service.id}/deployments?d=${deployment.id}`);
   });
   const currentTag = String(service.source_config.tag ?? "latest");
+  const branch = typeof service.source_config.branch === "string" ? service.source_config.branch : null;
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const data = new FormData(e.currentTarget);
     const tag = String(data.get("image_tag") ?? "").trim();
-    void form.submit({ ...(tag && { image_tag: tag }), strategy: String(data.get("strategy")) });
+    const ref = String(data.get("git_ref") ?? "").trim();
+    void form.submit({
+      ...(tag && { image_tag: tag }),
+      ...(ref && { git_ref: ref }),
+      strategy: String(data.get("strategy")),
+    });
   };
   return (
     <Dialog open={open} onClose={onClose} title={`Deploy ${service.name}`}>
@@ -51,6 +73,21 @@ function DeployDialog({ service, open, onClose }: { service: ServiceData; open: 
             <Input defaultValue={currentTag} {...invalid("image_tag", form.errors.image_tag)} />
           </Field>
         )}
+        {built && (
+          <Field
+            id="git_ref"
+            label="Branch or commit (optional)"
+            error={form.errors.git_ref}
+            hint={`Empty: the latest commit of ${branch ?? "the project's branch"}. A commit SHA builds that exact commit.`}
+          >
+            <Input
+              placeholder={branch ?? "main"}
+              autoComplete="off"
+              className="font-mono"
+              {...invalid("git_ref", form.errors.git_ref)}
+            />
+          </Field>
+        )}
         <Field id="strategy" label="Strategy">
           <Select id="strategy" name="strategy" defaultValue="rolling">
             <option value="rolling">Rolling (one replica at a time)</option>
@@ -62,7 +99,7 @@ function DeployDialog({ service, open, onClose }: { service: ServiceData; open: 
             Cancel
           </Button>
           <Button type="submit" disabled={form.pending}>
-            {form.pending ? "Starting…" : "Deploy"}
+            {form.pending ? "Starting…" : built ? "Build and deploy" : "Deploy"}
           </Button>
         </div>
       </form>
@@ -84,7 +121,8 @@ export function ServiceLayout() {
   return (
     <QueryView query={query}>
       {(service) => {
-        const latest: Deployment | undefined = service.recent_deployments[0];
+        // A cancelled deployment changed nothing: the service is what the one before it made it.
+        const latest: Deployment | undefined = service.recent_deployments.find((d) => d.status !== "cancelled");
         return (
           <>
             <PageHeader
@@ -99,19 +137,23 @@ export function ServiceLayout() {
               }
               description={
                 <span className="flex flex-wrap gap-x-3">
-                  {service.source_type === "image" &&
-                    `${String(service.source_config.image)}:${String(service.source_config.tag ?? "latest")}`}
-                  {service.domains.map((d) => (
-                    <a
-                      key={d}
-                      href={`http://${d}`}
-                      target="_blank"
-                      rel="noreferrer"
-                      className="inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
-                    >
-                      {d} <ExternalLink className="size-3" aria-hidden />
-                    </a>
-                  ))}
+                  <span className="min-w-0 break-all">{sourceSummary(service.source_type, service.source_config)}</span>
+                  {service.domains.map((d) =>
+                    // A wildcard is no address to open.
+                    d.startsWith("*.") ? (
+                      <span key={d}>{d}</span>
+                    ) : (
+                      <a
+                        key={d}
+                        href={`http://${d}`}
+                        target="_blank"
+                        rel="noreferrer"
+                        className="inline-flex items-center gap-1 text-indigo-600 hover:underline dark:text-indigo-400"
+                      >
+                        {d} <ExternalLink className="size-3" aria-hidden />
+                      </a>
+                    ),
+                  )}
                 </span>
               }
               actions={
@@ -144,7 +186,12 @@ export function ServiceLayout() {
               ))}
             </nav>
             <Outlet context={{ service, projectId } satisfies ServiceContext} />
-            <DeployDialog service={service} open={deploying} onClose={() => setDeploying(false)} />
+            <DeployDialog
+              service={service}
+              projectId={projectId}
+              open={deploying}
+              onClose={() => setDeploying(false)}
+            />
           </>
         );
       }}

@@ -9,25 +9,12 @@ import { Badge } from "../components/ui/badge";
 import { Button } from "../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../components/ui/card";
 import { Input, Select } from "../components/ui/input";
+import { useAction } from "../lib/action";
 import { api } from "../lib/api";
 import { useAuth } from "../lib/auth";
 import { useSubmit } from "../lib/form";
 import { timeAgo } from "../lib/format";
 import { invalidate, useQuery } from "../lib/query";
-
-function useAction() {
-  const [error, setError] = useState<unknown>(null);
-  const run = async (fn: () => Promise<unknown>, ...keys: string[]) => {
-    setError(null);
-    try {
-      await fn();
-      invalidate(...keys);
-    } catch (err) {
-      setError(err);
-    }
-  };
-  return { error, run };
-}
 
 function Tokens() {
   const query = useQuery("tokens", () => api.tokens.list());
