@@ -3,26 +3,23 @@
 // Docker and Caddy. It walks what a new user does, and writes screenshots of each main page at desktop and
 // phone width to test-artifacts/screenshots/.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { removeService } from "../apps/agent/src/testing/fixtures";
 import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
+import { DESKTOP, launchBrowser, PHONE, shoot } from "./browser";
 import { type AgentProcess, spawnAgent, startTestZone } from "./stack";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const agentMain = path.resolve(here, "../apps/agent/src/main.ts");
-const shots = path.resolve(here, "../test-artifacts/screenshots");
 const DOMAIN = "shop.e2e.test";
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const OWNER = { name: "Ada Owner", email: "ada@example.com", password: "correct-horse-battery" };
 
 let t: TestApp;
@@ -36,17 +33,6 @@ let agent: AgentProcess | undefined;
 let stateDir: string;
 let serviceUrl = "";
 let serviceId = "";
-
-/** The page at desktop then phone width, as PNGs named after it. */
-async function shoot(p: Page, name: string): Promise<void> {
-  await p.waitForLoadState("networkidle").catch(() => {});
-  await p.evaluate("window.scrollTo(0, 0)");
-  await p.screenshot({ path: path.join(shots, `${name}-desktop.png`), fullPage: true });
-  await p.setViewportSize(PHONE);
-  await p.waitForTimeout(150);
-  await p.screenshot({ path: path.join(shots, `${name}-phone.png`), fullPage: true });
-  await p.setViewportSize(DESKTOP);
-}
 
 /** What the app on the domain answers, fetched by the browser through Caddy. */
 async function appAnswer(): Promise<string> {
@@ -66,7 +52,6 @@ async function serviceStatus(status: string): Promise<void> {
 }
 
 before(async () => {
-  await fs.mkdir(shots, { recursive: true });
   await Promise.all([ensureWebBuild({ quiet: true }), ensureTestImages("v1", "v2")]);
   dns = await startTestZone();
   const port = await freePort();
@@ -79,12 +64,7 @@ before(async () => {
   await t.app.listen({ host: "127.0.0.1", port });
   caddy = await startTestCaddy();
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-dashboard-agent-"));
-  browser = await chromium.launch({
-    executablePath: execFileSync("which", ["chromium"]).toString().trim(),
-    headless: true,
-    // Root in a container has no user namespace sandbox; the test apps' domains resolve to this machine.
-    args: ["--no-sandbox", `--host-resolver-rules=MAP *.e2e.test 127.0.0.1`],
-  });
+  browser = await launchBrowser();
   owner = await browser.newContext({ viewport: DESKTOP });
   page = await owner.newPage();
   page.setDefaultTimeout(30_000);
@@ -165,7 +145,7 @@ test("project and service: created from forms validated with the API's schemas",
   await page.getByText("No services yet").waitFor();
   await page.getByRole("link", { name: "New service" }).click();
   await page.getByLabel("Name").fill("Web App");
-  await page.getByLabel("Image").fill("syntra-test/webapp");
+  await page.getByLabel("Image", { exact: true }).fill("syntra-test/webapp");
   await page.getByRole("button", { name: "Create service" }).click();
   await page.getByText("lowercase letters, digits and dashes, at most 63").waitFor();
   await page.getByLabel("Name").fill("web");
@@ -189,10 +169,10 @@ test("project and service: created from forms validated with the API's schemas",
 
 test("deploy: progress and the deploy log arrive live until it runs, and the app answers through Caddy", async () => {
   await page.getByRole("link", { name: "Deployments" }).click();
-  await page.getByRole("button", { name: "Deploy" }).click();
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Deploy web" });
   await dialog.getByLabel("Image tag").fill("v1");
-  await dialog.getByRole("button", { name: "Deploy" }).click();
+  await dialog.getByRole("button", { name: "Deploy", exact: true }).click();
   await serviceStatus("running");
   const log = page.getByRole("list", { name: "Deploy log" });
   await log.getByText("running", { exact: true }).last().waitFor();
@@ -217,10 +197,10 @@ test("logs: the live tail shows the container's output", async () => {
 
 test("rollback: a newer version, then one click (confirmed) brings the earlier one back", async () => {
   await page.getByRole("link", { name: "Deployments" }).click();
-  await page.getByRole("button", { name: "Deploy" }).click();
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
   const dialog = page.getByRole("dialog", { name: "Deploy web" });
   await dialog.getByLabel("Image tag").fill("v2");
-  await dialog.getByRole("button", { name: "Deploy" }).click();
+  await dialog.getByRole("button", { name: "Deploy", exact: true }).click();
   const rows = page.getByRole("list", { name: "Deployments" }).locator("li");
   await rows.filter({ hasText: "v2 · current" }).waitFor({ timeout: 90_000 });
   assert.equal(await appAnswer(), "v2");
@@ -282,7 +262,7 @@ test("invite a member: the viewer who joins is not offered what a viewer cannot 
     await v.goto(`${serviceUrl}/settings`);
     await v.locator('[data-env="API_KEY"] [data-testid="env-value"]').waitFor();
     assert.equal(await v.locator('[data-env="API_KEY"] [data-testid="env-value"]').textContent(), "********");
-    for (const name of ["Deploy", "Reveal values", "Set variable", "Save", "Check DNS"]) {
+    for (const name of ["Deploy", "Reveal values", "Set variable", "Save", "Check DNS", "Upload certificate"]) {
       assert.equal(await v.getByRole("button", { name }).count(), 0, `a viewer is not offered "${name}"`);
     }
     await v.getByRole("link", { name: "Deployments" }).click();
