@@ -24,6 +24,11 @@ const registryToken = defineRoute({
         dataDir: deps.config.dataDir,
         now: deps.now(),
         onRefusal: (reason, username) => req.log.info({ reason, username }, "registry token refused"),
+        onIssue: (subject, access) =>
+          req.log.info(
+            { subject, access: access.map((a) => `${a.type}:${a.name}:${a.actions.join(",")}`) },
+            "registry token issued",
+          ),
       },
       req.headers.authorization,
       query,

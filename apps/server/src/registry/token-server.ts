@@ -20,6 +20,8 @@ export interface TokenServerContext {
   now: Date;
   /** Told why a request was refused (never the credential itself). */
   onRefusal(reason: string, username: string | null): void;
+  /** Told who got a token for what. */
+  onIssue(subject: string, access: RegistryAccess[]): void;
 }
 
 const refuse = (message: string) =>
@@ -86,6 +88,7 @@ export async function issueRegistryToken(
     lifetimeSeconds,
   });
   const token = signRegistryToken(await loadTokenSigningKey(ctx.dataDir), claims);
+  ctx.onIssue(claims.sub, access);
   return {
     token,
     access_token: token,
