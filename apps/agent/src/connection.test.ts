@@ -78,6 +78,10 @@ test("the agent says hello with its token and version, answers bad commands, and
   assert.deepEqual(commands, ["ping"], "invalid frames never reach the dispatcher");
 
   // The control plane goes away: durable messages wait in the outbox and go out after the next hello.
+  // A final report written just before the drop may be lost with the socket: it goes again after the next hello.
+  const final = { ...exampleMessages.deploy_status.payload, status: "running" as const };
+  connection.send("deploy_status", final);
+  await until(() => (received.filter((m) => m.type === "deploy_status").length === 1 ? true : undefined));
   holdHello = true;
   sockets.at(-1)?.terminate();
   await until(() => (connection.ready ? undefined : true));
@@ -85,10 +89,16 @@ test("the agent says hello with its token and version, answers bad commands, and
   connection.send("heartbeat", exampleMessages.heartbeat.payload);
   const hellos = received.filter((m) => m.type === "agent_hello").length;
   await until(() => (received.filter((m) => m.type === "agent_hello").length > hellos ? true : undefined));
-  assert.ok(!received.some((m) => m.type === "deploy_status"), "nothing but the hello goes out before it is accepted");
+  assert.equal(
+    received.filter((m) => m.type === "deploy_status").length,
+    1,
+    "nothing but the hello goes out before it is accepted",
+  );
   holdHello = false;
   for (const ws of heldHellos.splice(0)) ws.send(JSON.stringify(exampleMessages.hello_ack));
   await until(() => (accepted.length === 2 ? true : undefined));
-  await until(() => (received.some((m) => m.type === "deploy_status") ? true : undefined));
+  await until(() => (received.filter((m) => m.type === "deploy_status").length === 3 ? true : undefined));
+  const reports = received.filter((m) => m.type === "deploy_status").map((m) => m.payload.status);
+  assert.deepEqual(reports, ["running", exampleMessages.deploy_status.payload.status, "running"]);
   assert.ok(!received.some((m) => m.type === "heartbeat"), "stale heartbeats are not replayed");
 });

@@ -16,6 +16,10 @@ type AcceptedAck = Extract<HelloAckPayload, { accepted: true }>;
 // Kinds worth delivering late: they settle deployments and commands. Heartbeats, pongs and log lines are not.
 const DURABLE: ReadonlySet<AgentToControlPlaneType> = new Set(["deploy_status", "command_response", "alert"]);
 const OUTBOX_LIMIT = 5000;
+// Final deploy reports are sent again after each reconnect for this long: one written to a socket the control
+// plane was closing is lost without either side noticing. The control plane ignores a copy it already has.
+const FINAL_REPLAY_MS = 10 * 60_000;
+const FINAL_STATUSES: ReadonlySet<string> = new Set(["running", "failed", "rolled_back"]);
 
 /** What the connection needs from the rest of the agent. */
 export interface ConnectionOptions {
@@ -41,6 +45,7 @@ export class AgentConnection {
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly outbox: string[] = [];
+  private recentFinals: { frame: string; at: number }[] = [];
 
   constructor(private readonly opts: ConnectionOptions) {}
 
@@ -57,6 +62,9 @@ export class AgentConnection {
   /** Sends a message now, or keeps it for the next connection when it is of a durable kind. */
   send<T extends AgentToControlPlaneType>(type: T, payload: PayloadOf<T>): void {
     const frame = JSON.stringify(envelope(type, payload));
+    if (type === "deploy_status" && FINAL_STATUSES.has((payload as { status: string }).status)) {
+      this.recentFinals = [...this.recentFinals.slice(-49), { frame, at: Date.now() }];
+    }
     if (this.ready) {
       this.socket?.send(frame);
     } else if (DURABLE.has(type)) {
@@ -151,9 +159,18 @@ export class AgentConnection {
   }
 
   private flushOutbox(): void {
+    const flushed = new Set<string>();
     while (this.outbox.length > 0 && this.ready) {
       const frame = this.outbox.shift();
-      if (frame) this.socket?.send(frame);
+      if (frame) {
+        this.socket?.send(frame);
+        flushed.add(frame);
+      }
+    }
+    const since = Date.now() - FINAL_REPLAY_MS;
+    this.recentFinals = this.recentFinals.filter((f) => f.at >= since);
+    for (const { frame } of this.recentFinals) {
+      if (!flushed.has(frame) && this.ready) this.socket?.send(frame);
     }
   }
 

@@ -94,15 +94,38 @@ function statusOf(state: ContainerInfo["state"]): ServiceStatus["status"] {
   }
 }
 
+// Docker's stats take two samples (about a second) and much longer on a busy engine; a heartbeat must not wait
+// for them past this, or it arrives late and the control plane counts the server as gone.
+const STATS_WAIT_MS = 1500;
+const lastStats = new Map<string, { cpuPercent: number; memoryMb: number }>();
+
+/** A container's stats, or its previous sample (zeros at first) when the engine is slow to answer. */
+async function freshOrLastStats(ctx: WorkloadContext, id: string): Promise<{ cpuPercent: number; memoryMb: number }> {
+  const previous = lastStats.get(id) ?? { cpuPercent: 0, memoryMb: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), STATS_WAIT_MS);
+  });
+  const fresh = ctx.runtime.stats(id).then(
+    (s) => {
+      lastStats.set(id, s);
+      return s;
+    },
+    () => null,
+  );
+  const answer = await Promise.race([fresh, late]);
+  clearTimeout(timer);
+  if (lastStats.size > 5000) lastStats.clear();
+  return answer ?? previous;
+}
+
 /** Every Syntra container on the host as a heartbeat's `services` entry, with a fresh stats sample each. */
 export async function serviceStatuses(ctx: WorkloadContext): Promise<ServiceStatus[]> {
   const containers = (await ctx.runtime.list()).filter((c) => c.labels[LABELS.serviceId]);
   return Promise.all(
     containers.map(async (c): Promise<ServiceStatus> => {
       const running = c.state === "running";
-      const stats = running
-        ? await ctx.runtime.stats(c.id).catch(() => ({ cpuPercent: 0, memoryMb: 0 }))
-        : { cpuPercent: 0, memoryMb: 0 };
+      const stats = running ? await freshOrLastStats(ctx, c.id) : { cpuPercent: 0, memoryMb: 0 };
       const deploymentId = c.labels[LABELS.deploymentId];
       return {
         service_id: c.labels[LABELS.serviceId] ?? "",

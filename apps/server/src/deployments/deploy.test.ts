@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { DeployStatusPayload, MessageOf } from "@syntra/contracts";
+import { type DeployStatusPayload, envelope, type MessageOf } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
 import { deployments, domains } from "../db/schema";
 import { syncRoutedDomains } from "../domains/claims";
@@ -407,4 +407,32 @@ test("env values never reach the logs, the deployment rows or the API's answers"
   for (const text of everything) {
     assert.ok(!text.includes(SECRET_KEY) && !text.includes("hunter2"), text.slice(0, 200));
   }
+});
+
+test("a final report the agent sends again after a reconnect is taken once", async () => {
+  const serviceId = await newService("replayed");
+  const peer = await connectAgent();
+  const d = (await deploy(serviceId, { image_tag: "v1" })).body.data;
+  const cmd = await peer.next("deploy");
+  const frame = JSON.stringify(
+    envelope("deploy_status", {
+      deployment_id: cmd.payload.deployment_id,
+      service_id: cmd.payload.service_id,
+      status: "running",
+      phase: "cleanup",
+      progress_percent: 100,
+      message: "Running 1 replica(s)",
+      started_at: "2026-01-01T00:00:00.000Z",
+      finished_at: "2026-01-01T00:00:03.000Z",
+    }),
+  );
+  peer.sendRaw(frame);
+  await eventually(async () => (await getDeployment(d.id)).status === "running");
+  const before = (await getDeployment(d.id)).deploy_log.length;
+  peer.sendRaw(frame);
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await getDeployment(d.id);
+  assert.equal(after.deploy_log.length, before, "the copy adds nothing");
+  assert.equal(after.status, "running");
+  await disconnectAgent();
 });

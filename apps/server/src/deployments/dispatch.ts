@@ -235,6 +235,11 @@ export async function applyDeployStatus(
     message: report.message,
     ...(report.error && { error: { code: report.error.code, message: report.error.message } }),
   };
+  // The agent re-sends its final reports after a reconnect (the first copy may have been lost): once is enough.
+  const seen = row.deployLog.some(
+    (e) => e.timestamp === entry.timestamp && e.status === entry.status && e.message === entry.message,
+  );
+  if (seen) return;
   const status = nextStatus(row.status ?? "queued", report.status);
   if (status === null || status === "deploying") {
     await deps.db
