@@ -183,21 +183,23 @@ export async function waitFor(
   throw new Error(`condition not met within ${timeoutMs} ms\n${diagnostic().slice(-4000)}`);
 }
 
-/** Creates a project and an image service routed on `domain` with an HTTP health check. */
-export async function createWebService(stack: Stack, name: string, domain: string, replicas = 2): Promise<string> {
+/** Creates a project and a service on the stack's server, routed on `domain` (verified) with an HTTP health check. */
+async function createRoutedService(
+  stack: Stack,
+  name: string,
+  domain: string,
+  fields: Record<string, unknown>,
+): Promise<string> {
   const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: `p-${name}` } });
   const service = await stack.t.call("POST", `/api/v1/projects/${project.body.data.id}/services`, {
     as: stack.owner,
     body: {
       name,
       server_id: stack.serverId,
-      source_type: "image",
-      source_config: { image: "syntra-test/webapp", tag: "v1" },
       port: 8080,
-      replicas,
       domains: [domain],
-      env_vars: { GREETING: "hello" },
       health_check: { type: "http", path: "/healthz", interval_seconds: 1, timeout_seconds: 2, retries: 2 },
+      ...fields,
     },
   });
   if (service.status !== 201) throw new Error(`service create failed: ${JSON.stringify(service.body)}`);
@@ -207,6 +209,25 @@ export async function createWebService(stack: Stack, name: string, domain: strin
   });
   if (verify.body.data?.status !== "verified") throw new Error(`domain not verified: ${JSON.stringify(verify.body)}`);
   return service.body.data.id;
+}
+
+/** Creates a project and an image service routed on `domain` with an HTTP health check. */
+export function createWebService(stack: Stack, name: string, domain: string, replicas = 2): Promise<string> {
+  return createRoutedService(stack, name, domain, {
+    source_type: "image",
+    source_config: { image: "syntra-test/webapp", tag: "v1" },
+    replicas,
+    env_vars: { GREETING: "hello" },
+  });
+}
+
+/** Creates a project and a service built from the Dockerfile of a git repository's main branch, routed on `domain`. */
+export function createGitService(stack: Stack, name: string, domain: string, repoUrl: string): Promise<string> {
+  return createRoutedService(stack, name, domain, {
+    source_type: "dockerfile",
+    source_config: { repo_url: repoUrl, branch: "main" },
+    replicas: 1,
+  });
 }
 
 /** Deploys a tag and waits for the deployment to finish; returns the final deployment. */
