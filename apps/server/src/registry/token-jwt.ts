@@ -17,8 +17,10 @@ export interface RegistryTokenClaims {
 const base64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
 
 /**
- * Signs the claims as a compact JWS with ES256. The header carries the signing certificate in `x5c`: distribution
- * checks it against its `rootcertbundle` (2.8 and 3.x alike, whereas their `kid` formats differ).
+ * Signs the claims as a compact JWS with ES256. The header carries the signing certificate in `x5c`, which
+ * distribution checks against its `rootcertbundle`. A `kid` would do for Debian's docker-registry 2.8.2 too (a
+ * libtrust key id; both were tried against it), but distribution 3 reads `kid` as an RFC 7638 thumbprint
+ * instead, while `x5c` works with both.
  */
 export function signRegistryToken(key: TokenSigningKey, claims: RegistryTokenClaims): string {
   const header = { typ: "JWT", alg: "ES256", x5c: [key.certificateDer.toString("base64")] };
