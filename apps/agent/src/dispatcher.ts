@@ -86,7 +86,8 @@ export class Dispatcher {
   /** Deploys in the background; the deploy layer reports each step, and a crash becomes a failed status. */
   deploy(payload: DeployPayload): void {
     const send = (status: DeployStatusPayload) => this.deps.connection.send("deploy_status", status);
-    this.deps.workloads.deploy(payload, send).then(send, (err: unknown) => {
+    // The deploy layer reports its final status itself, like every step: it is not sent twice.
+    this.deps.workloads.deploy(payload, send).then(undefined, (err: unknown) => {
       const e = err as { code?: unknown; message?: string };
       this.deps.logger.error({ deployment_id: payload.deployment_id, reason: e.message }, "deploy crashed");
       send({

@@ -9,7 +9,6 @@ import { HealthMonitor } from "./monitor";
 import { imageRef, networkName, pullAuth } from "./naming";
 import { restartService, scaleService, stopService } from "./operations";
 import { KeyedQueue } from "./queue";
-import { ReceivedDeploys } from "./received";
 import { recoverService, serviceStatuses } from "./recovery";
 import { rollout } from "./rollout";
 import { type ServiceState, StateStore } from "./state";
@@ -40,7 +39,7 @@ export interface DeployerOptions {
 export class Deployer {
   private readonly ctx: WorkloadContext;
   private readonly store: StateStore;
-  private readonly received: ReceivedDeploys;
+  private readonly inHand = new Map<string, Promise<DeployStatusPayload>>();
   private readonly queue = new KeyedQueue();
   private readonly now: () => Date;
   private readonly monitor: HealthMonitor;
@@ -55,7 +54,6 @@ export class Deployer {
       health: new HealthRegistry(),
     };
     this.store = new StateStore(options.stateDir);
-    this.received = new ReceivedDeploys(options.stateDir);
     this.now = options.now ?? (() => new Date());
     this.monitor = new HealthMonitor(this.ctx, this.store, this.queue);
   }
@@ -66,24 +64,25 @@ export class Deployer {
     report: (status: DeployStatusPayload) => void,
     signal?: AbortSignal,
   ): Promise<DeployStatusPayload> {
+    // The control plane sends a deployment again after a reconnect when it saw it only accepted: the copy is
+    // the deployment already in hand, not a second one.
+    const inHand = this.inHand.get(payload.deployment_id);
+    if (inHand) return inHand;
+    const run = this.accept(payload, report, signal).finally(() => this.inHand.delete(payload.deployment_id));
+    this.inHand.set(payload.deployment_id, run);
+    return run;
+  }
+
+  private accept(
+    payload: DeployPayload,
+    report: (status: DeployStatusPayload) => void,
+    signal?: AbortSignal,
+  ): Promise<DeployStatusPayload> {
     const reporter = new StatusReporter(payload, this.now().toISOString(), report, this.now, (err) =>
       this.ctx.logger.error({ err, deployment_id: payload.deployment_id }, "deploy status report failed"),
     );
     reporter.step("pending", "pull_image", 0, "Waiting for the service's previous operation");
-    const entry = {
-      deploymentId: payload.deployment_id,
-      serviceId: payload.service_id,
-      receivedAt: reporter.startedAt,
-    };
-    const forget = () =>
-      this.received
-        .remove(payload.deployment_id)
-        .catch((err: unknown) => this.ctx.logger.warn({ err }, "could not clear a received deploy"));
-    return this.received
-      .add(entry)
-      .catch((err: unknown) => this.ctx.logger.warn({ err }, "could not record a received deploy"))
-      .then(() => this.queue.run(payload.service_id, () => this.runDeploy(payload, reporter, signal)))
-      .finally(forget);
+    return this.queue.run(payload.service_id, () => this.runDeploy(payload, reporter, signal));
   }
 
   /** Runs `replicas` containers of the current deployment; `rolling` adds or removes one at a time. */
@@ -142,26 +141,7 @@ export class Deployer {
         this.queue.run(state.serviceId, () => recoverService(this.ctx, this.store, state.serviceId, this.now)),
       ),
     );
-    const statuses = recovered.filter((s): s is DeployStatusPayload => s !== null);
-    // Deploys accepted but never started (they waited behind another operation when the agent died).
-    const reported = new Set(statuses.map((s) => s.deployment_id));
-    for (const entry of await this.received.list()) {
-      await this.received.remove(entry.deploymentId);
-      if (reported.has(entry.deploymentId)) continue;
-      this.ctx.logger.warn({ deployment_id: entry.deploymentId }, "deploy lost to an agent restart before it started");
-      statuses.push({
-        deployment_id: entry.deploymentId,
-        service_id: entry.serviceId,
-        status: "failed",
-        phase: "pull_image",
-        progress_percent: 100,
-        message: "The agent restarted before this deploy started; nothing changed, deploy again",
-        started_at: entry.receivedAt,
-        finished_at: this.now().toISOString(),
-        error: { code: "AGENT_RESTARTED", message: "The agent restarted before the deploy started" },
-      });
-    }
-    return statuses;
+    return recovered.filter((s): s is DeployStatusPayload => s !== null);
   }
 
   /** Starts the periodic health check of running services (probes at each check's interval). */

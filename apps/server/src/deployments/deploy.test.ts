@@ -436,3 +436,36 @@ test("a final report the agent sends again after a reconnect is taken once", asy
   assert.equal(after.status, "running");
   await disconnectAgent();
 });
+
+test("a deployment the agent accepted but never started goes out again with its next hello", async () => {
+  const serviceId = await newService("forgotten");
+  const peer = await connectAgent();
+  const d = (await deploy(serviceId, { image_tag: "v1" })).body.data;
+  const cmd = await peer.next("deploy");
+  // Accepted and waiting behind another operation, then the agent dies before doing anything.
+  report(peer, cmd, "pending");
+  await eventually(async () => (await getDeployment(d.id)).deploy_log.length === 1);
+  await disconnectAgent();
+  const { peer: back, ack } = await AgentPeer.online(url, server.token, server.id);
+  online = back;
+  assert.ok(ack.accepted);
+  const again = ack.accepted ? ack.pending_deployments.find((p) => p.deployment_id === d.id) : undefined;
+  assert.ok(again, "the forgotten deployment is sent again");
+  assert.equal(again.image.tag, "v1");
+  assert.equal((await getDeployment(d.id)).status, "deploying");
+  await disconnectAgent();
+});
+
+test("a deployment the agent already started is not sent again after a reconnect", async () => {
+  const serviceId = await newService("started");
+  const peer = await connectAgent();
+  const d = (await deploy(serviceId, { image_tag: "v1" })).body.data;
+  const cmd = await peer.next("deploy");
+  report(peer, cmd, "pulling");
+  await eventually(async () => (await getDeployment(d.id)).deploy_log.length === 1);
+  await disconnectAgent();
+  const { peer: back, ack } = await AgentPeer.online(url, server.token, server.id);
+  online = back;
+  assert.ok(ack.accepted && !ack.pending_deployments.some((p) => p.deployment_id === d.id));
+  await disconnectAgent();
+});

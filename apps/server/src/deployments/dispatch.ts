@@ -186,9 +186,24 @@ async function servicesWithQueue(deps: AppDeps, serverId?: string): Promise<{ se
     );
 }
 
-/** For hello_ack: claims the next queued deployment of each of the server's services, as deploy payloads. */
+/**
+ * For hello_ack: deployments sent to the server's agent that it never started (only its "pending" step is
+ * known: an agent killed before it recorded them forgets them), then the next queued deployment of each of
+ * the server's services, claimed, as deploy payloads. An agent that still has one of the first kind in hand
+ * takes the copy as the same deployment.
+ */
 export async function takePendingDeployments(deps: AppDeps, serverId: string): Promise<DeployPayload[]> {
   const out: DeployPayload[] = [];
+  const sent = await deps.db
+    .select({ deployment: deployments })
+    .from(deployments)
+    .innerJoin(services, eq(services.id, deployments.serviceId))
+    .where(and(eq(services.serverId, serverId), eq(deployments.status, "deploying")));
+  for (const { deployment } of sent) {
+    if (!deployment.deployLog.every((e) => e.status === "pending")) continue;
+    const payload = await payloadFor(deps, deployment);
+    if (payload) out.push(payload);
+  }
   for (const { serviceId } of await servicesWithQueue(deps, serverId)) {
     for (let row = await claimNext(deps, serviceId, false); row; row = await claimNext(deps, serviceId, false)) {
       const payload = await payloadFor(deps, row);
