@@ -36,6 +36,7 @@ import {
   metricSeries,
   type OrgRole,
   organization,
+  type PatchEnvVarBody,
   type PutEnvBody,
   project,
   putEnvResult,
@@ -166,6 +167,9 @@ export function createApiClient(opts: ClientOptions = {}) {
         http.call("PUT", `/api/v1/services/${enc(serviceId)}/env`, putEnvResult, { body }),
       remove: (serviceId: string, key: string) =>
         http.send("DELETE", `/api/v1/services/${enc(serviceId)}/env/${enc(key)}`),
+      /** Changes a variable's flags only; its value is neither needed nor sent. */
+      setFlags: (serviceId: string, key: string, body: PatchEnvVarBody) =>
+        http.call("PATCH", `/api/v1/services/${enc(serviceId)}/env/${enc(key)}`, envVar, { body }),
     },
 
     domains: {

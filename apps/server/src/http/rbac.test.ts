@@ -205,6 +205,11 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   }),
   "DELETE /api/v1/services/:serviceId/git/credentials": async () => ({ ids: await builtServiceIds(), ok: 204 }),
   "GET /api/v1/services/:serviceId/webhook": read,
+  "PATCH /api/v1/services/:serviceId/env/:key": async () => ({
+    ids: { key: await throwawayEnvKey() },
+    body: { is_build_time: true },
+    ok: 200,
+  }),
   "GET /api/v1/builds/disk": read,
   "GET /api/v1/registry/token": () => {
     const { username, password } = pushCredential(t.deps.keyring);

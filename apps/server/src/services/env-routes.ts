@@ -1,4 +1,12 @@
-import { envKeyParams, envVar, idParam, listEnvQuery, putEnvBody, putEnvResult } from "@syntra/contracts";
+import {
+  envKeyParams,
+  envVar,
+  idParam,
+  listEnvQuery,
+  patchEnvVarBody,
+  putEnvBody,
+  putEnvResult,
+} from "@syntra/contracts";
 import { z } from "zod";
 import { AppError, notFound } from "../errors";
 import { defineRoute } from "../http/route";
@@ -72,5 +80,36 @@ const remove = defineRoute({
   },
 });
 
+const patchFlags = defineRoute({
+  method: "PATCH",
+  url: "/api/v1/services/:serviceId/env/:key",
+  summary: "Change a variable's secret or build-time flag, keeping its value",
+  tag: "services",
+  access: { permission: "env:write" },
+  params: envKeyParams,
+  body: patchEnvVarBody,
+  response: envVar,
+  audit: { action: "env.flags", resourceType: "service" },
+  handler: async ({ auth, body, deps, params, audit }) => {
+    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+    const vars = await updateEnv(deps.db, deps.keyring, row.id, (all) => {
+      const current = all.get(params.key);
+      if (!current) throw notFound(`Variable ${params.key}`);
+      const buildTime = body.is_build_time ?? current.build_time === true;
+      all.set(params.key, {
+        value: current.value,
+        secret: body.is_secret ?? current.secret,
+        updated_at: deps.now().toISOString(),
+        ...(buildTime && { build_time: true }),
+      });
+    });
+    audit({ resourceId: row.id, details: { key: params.key, ...body } });
+    // The answer never carries a secret's value (this call never needed it).
+    const described = describeEnv(vars, false).find((v) => v.key === params.key);
+    if (!described) throw notFound(`Variable ${params.key}`);
+    return described;
+  },
+});
+
 /** A service's environment variables, stored encrypted. */
-export const envRoutes = [list, put, remove];
+export const envRoutes = [list, put, remove, patchFlags];

@@ -60,6 +60,23 @@ test("variables are set, listed with secrets masked, revealed on request, and de
   assert.equal(after.body.data[2].is_build_time, true);
   assert.equal(after.body.data[2].is_secret, false);
 
+  // Flags change on their own, without the value (which a secret's caller may not even see).
+  const flagged = await t.call("PATCH", `${envUrl()}/DB_PASSWORD`, { as: owner, body: { is_build_time: true } });
+  assert.equal(flagged.status, 200, JSON.stringify(flagged.body));
+  assert.deepEqual(flagged.body.data, {
+    key: "DB_PASSWORD",
+    value: "********",
+    is_secret: true,
+    masked: true,
+    is_build_time: true,
+  });
+  const kept = await t.call("GET", `${envUrl()}?reveal=true`, { as: owner });
+  assert.equal(kept.body.data[1].value, SECRET, "the value is untouched");
+  const empty = await t.call("PATCH", `${envUrl()}/DB_PASSWORD`, { as: owner, body: {} });
+  assert.equal(empty.status, 400);
+  const missingVar = await t.call("PATCH", `${envUrl()}/NOPE`, { as: owner, body: { is_secret: false } });
+  assert.equal(missingVar.status, 404);
+
   assert.equal((await t.call("DELETE", `${envUrl()}/LOG_LEVEL`, { as: owner })).status, 204);
   const missing = await t.call("DELETE", `${envUrl()}/LOG_LEVEL`, { as: owner });
   assert.equal(missing.status, 404);

@@ -13,17 +13,9 @@ import { useSubmit } from "../lib/form";
 import { invalidate, useQuery } from "../lib/query";
 import { useService } from "./service";
 
-/**
- * Turns a variable's build-time flag on or off. The API sets a variable with its value, so the value is read
- * (revealed) and written back unchanged; it is never shown.
- */
+/** Turns a variable's build-time flag on or off; its value stays on the server. */
 async function setBuildTime(serviceId: string, key: string, on: boolean): Promise<void> {
-  const current = (await api.env.list(serviceId, true)).find((v) => v.key === key);
-  if (!current) throw new Error(`${key} no longer exists`);
-  if (current.masked) throw new Error("Changing this needs the permission to reveal values");
-  await api.env.put(serviceId, {
-    variables: [{ key, value: current.value, is_secret: current.is_secret, is_build_time: on }],
-  });
+  await api.env.setFlags(serviceId, key, { is_build_time: on });
 }
 
 function BuildTimeToggle({ v, editable, onError }: { v: EnvVar; editable: boolean; onError(err: unknown): void }) {
@@ -123,9 +115,7 @@ export function EnvVars() {
                       {v.value}
                     </span>
                     {v.is_secret && <span className="text-xs text-zinc-500">secret</span>}
-                    {built && (
-                      <BuildTimeToggle v={v} editable={editable && can("env:reveal")} onError={setActionError} />
-                    )}
+                    {built && <BuildTimeToggle v={v} editable={editable} onError={setActionError} />}
                     {editable && (
                       <Button
                         size="icon"

@@ -51,3 +51,11 @@ export const putEnvResult = z.object({ updated: z.array(z.string()) });
 
 /** DELETE /services/:serviceId/env/:key path. */
 export const envKeyParams = z.strictObject({ serviceId: z.uuid(), key: envVarKey });
+
+/** PATCH /services/:serviceId/env/:key: changes a variable's flags without touching (or needing) its value. */
+export const patchEnvVarBody = z
+  .strictObject({ is_secret: z.boolean().optional(), is_build_time: z.boolean().optional() })
+  .refine((b) => b.is_secret !== undefined || b.is_build_time !== undefined, {
+    message: "give is_secret or is_build_time",
+  });
+export type PatchEnvVarBody = z.infer<typeof patchEnvVarBody>;
