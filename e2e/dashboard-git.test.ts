@@ -16,6 +16,7 @@ import { startBuildWorker } from "../apps/server/src/builds/start-worker";
 import type { BuildWorker } from "../apps/server/src/builds/worker";
 import { ensureWebBuild } from "../scripts/build-web";
 import { DESKTOP, launchBrowser, PHONE, shoot } from "./browser";
+import { dockerfileSite } from "./site-commit";
 import { type Stack, startStack, waitFor } from "./stack";
 
 const DOMAIN = "site.e2e.test";
@@ -33,23 +34,12 @@ let projectId = "";
 let serviceId = "";
 const commits: Record<string, string> = {};
 
-/** A commit whose own Dockerfile serves `text` with busybox httpd; `run` adds a build step. */
-function dockerfileSite(text: string, run?: string): Record<string, string | null> {
-  return {
-    Dockerfile: [
-      `FROM ${BASE}`,
-      "COPY www /www",
-      ...(run ? [`RUN ${run}`] : []),
-      "EXPOSE 8080",
-      'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
-      "",
-    ].join("\n"),
-    "www/index.html": text,
-    "www/healthz": "ok",
-    "index.html": null,
-    healthz: null,
-  };
-}
+/** A commit whose own Dockerfile serves `text`, with the detected site's files removed. */
+const dockerfileCommit = (text: string, run?: string): Record<string, string | null> => ({
+  ...dockerfileSite(text, run),
+  "index.html": null,
+  healthz: null,
+});
 
 /** A commit without a Dockerfile: a static site Syntra detects. */
 const detectedSite = (text: string) => ({
@@ -91,7 +81,7 @@ async function chooseSource(label: string): Promise<void> {
 
 before(async () => {
   repo = await createTestRepo();
-  commits.first = await repo.commit(dockerfileSite("hello from git"), "First release");
+  commits.first = await repo.commit(dockerfileCommit("hello from git"), "First release");
   const [s] = await Promise.all([startStack({ SYNTRA_BUILD_IMAGE_STATIC: BASE }), ensureWebBuild({ quiet: true })]);
   stack = s;
   worker = await startBuildWorker(stack.t.deps, { pollMs: 200, heartbeatMs: 500 });
@@ -166,7 +156,7 @@ test("deploy from the UI: the build log streams in, the deployment runs, the his
 test("stack detection: switched in the settings, a deploy of an exact commit shows the Dockerfile Syntra wrote", async () => {
   commits.detected = await repo.commit(detectedSite("detected site"), "Drop the Dockerfile");
   // New content each run, so that the slow step is never taken from the build cache of an earlier run.
-  await repo.commit(dockerfileSite(`slow ${randomUUID()}`, "sleep 60"), "A slow build");
+  await repo.commit(dockerfileCommit(`slow ${randomUUID()}`, "sleep 60"), "A slow build");
   await chooseSource("Git repository, stack detected");
   assert.equal(await page.getByLabel("Dockerfile path").count(), 0, "a detected stack has no Dockerfile path");
   // The branch's head is the slow commit: the SHA asked for is what is built.
@@ -284,7 +274,7 @@ test("custom certificate: a wildcard domain gets one that covers it, shown with 
 
 test("a viewer sees builds and commits but is offered no deploy, cancel, credentials, webhook or upload", async () => {
   // A build in progress, so that a Cancel would be offered to someone allowed to.
-  await repo.commit(dockerfileSite(`slow ${randomUUID()}`, "sleep 60"), "Another slow build");
+  await repo.commit(dockerfileCommit(`slow ${randomUUID()}`, "sleep 60"), "Another slow build");
   const res = await stack.t.call("POST", `/api/v1/services/${serviceId}/deploy`, { as: stack.owner, body: {} });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   const context = await signedIn(viewer.cookie);

@@ -7,6 +7,7 @@ import { createTestRepo, type TestRepo } from "../apps/server/src/builds/builder
 import { registryDigest, type TestRegistry, testRegistry } from "../apps/server/src/builds/builder/testing/registry";
 import { startBuildWorker } from "../apps/server/src/builds/start-worker";
 import type { BuildWorker } from "../apps/server/src/builds/worker";
+import { dockerfileSite } from "./site-commit";
 import { type Stack, startStack, waitDeployment, waitFor } from "./stack";
 
 // From git push to a running app: a bare repository on this machine, a GitHub-format webhook signed with the
@@ -20,24 +21,6 @@ let registry: TestRegistry;
 let worker: BuildWorker | null;
 let serviceId: string;
 let secret: string;
-
-/** A repository commit serving `text` with busybox httpd (its Dockerfile is the repository's own). */
-function site(text: string, extraRun = ""): Record<string, string> {
-  return {
-    Dockerfile: [
-      "FROM syntra-test/busybox:latest AS content",
-      "COPY www /www",
-      ...(extraRun ? [`RUN ${extraRun}`] : []),
-      "FROM syntra-test/busybox:latest",
-      "COPY --from=content /www /www",
-      "EXPOSE 8080",
-      'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
-      "",
-    ].join("\n"),
-    "www/index.html": text,
-    "www/healthz": "ok",
-  };
-}
 
 async function push(sha: string, message: string): Promise<string[]> {
   const body = {
@@ -102,7 +85,7 @@ const deployed = new Map<string, string>();
 
 test("a signed push builds the commit, pushes it to the registry, and the agent serves it through Caddy", async () => {
   for (const version of ["first", "second"]) {
-    const sha = await repo.commit(site(`store ${version}`), `Release ${version}`);
+    const sha = await repo.commit(dockerfileSite(`store ${version}`), `Release ${version}`);
     const [id] = await push(sha, `Release ${version}`);
     assert.ok(id);
     // The build log streams live: read it as a dashboard or the CLI would, until the deployment ends.
@@ -153,7 +136,7 @@ test("a deploy by git_ref builds that exact commit, and rollback redeploys an ea
 });
 
 test("cancelling a running build stops it; nothing is deployed and no build container is left", async () => {
-  const sha = await repo.commit(site("store slow", "sleep 120"), "A slow build");
+  const sha = await repo.commit(dockerfileSite("store slow", "sleep 120"), "A slow build");
   const [id] = await push(sha, "A slow build");
   assert.ok(id);
   await waitFor(async () => (await detail(id)).status === "building", 60_000);

@@ -9,6 +9,7 @@ import type { BuildWorker } from "../apps/server/src/builds/worker";
 import { pushCredential } from "../apps/server/src/registry/credentials";
 import { REGISTRY_TOKEN_PATH } from "../apps/server/src/registry/routes";
 import { startTokenRegistry, type TokenRegistry } from "../apps/server/src/registry/testing/token-registry";
+import { dockerfileSite } from "./site-commit";
 import { createGitService, deployAndWait, type Stack, startStack, waitDeployment } from "./stack";
 
 // The registry in token mode, its realm the control plane: builds are pushed with the build worker's derived
@@ -22,20 +23,6 @@ let registry: TokenRegistry;
 let repo: TestRepo;
 let worker: BuildWorker | null;
 let serviceId: string;
-
-function site(text: string): Record<string, string> {
-  return {
-    Dockerfile: [
-      "FROM syntra-test/busybox:latest",
-      "COPY www /www",
-      "EXPOSE 8080",
-      'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]',
-      "",
-    ].join("\n"),
-    "www/index.html": text,
-    "www/healthz": "ok",
-  };
-}
 
 const served = async () => (await get(stack.caddy.httpPort, DOMAIN)).body.trim();
 const detail = async (id: string) =>
@@ -75,7 +62,7 @@ after(async () => {
 test("builds are pushed through the token realm, and the agent pulls a removed image with its short-lived credential", async () => {
   const ids: string[] = [];
   for (const version of ["first", "second", "third"]) {
-    const sha = await repo.commit(site(`vault ${version}`), `Release ${version}`);
+    const sha = await repo.commit(dockerfileSite(`vault ${version}`), `Release ${version}`);
     const done = await deployAndWait(stack, serviceId, { git_ref: sha }, 180_000);
     const d = await detail(done.id);
     assert.equal(done.status, "running", `${done.error_message}\n${d.build_logs}\n${registry.output().slice(-2000)}`);
