@@ -1,5 +1,6 @@
 import type { BuildSpec, DeployStrategy, TriggerType } from "@syntra/contracts";
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { resultRows } from "../db/client";
 import { deployments, projects, type services } from "../db/schema";
 import { specOf } from "../deployments/payload";
 import type { AppDeps } from "../deps";
@@ -117,10 +118,7 @@ export async function claimBuild(deps: AppDeps, workerId: string, perServer: num
       ORDER BY d.created_at, d.id
       LIMIT 1
       FOR UPDATE OF d SKIP LOCKED`);
-    // node-postgres answers { rows }, PGlite's drizzle driver the rows themselves.
-    const rows = (Array.isArray(candidates) ? candidates : (candidates as { rows: unknown[] }).rows) as {
-      id: string;
-    }[];
+    const rows = resultRows<{ id: string }>(candidates);
     const id = rows[0]?.id;
     if (!id) return null;
     const now = deps.now();

@@ -90,3 +90,8 @@ async function openPostgres(url: string): Promise<Database> {
     close: () => pool.end(),
   };
 }
+
+/** The rows of a raw `db.execute`: node-postgres answers `{ rows }`, PGlite's driver the rows themselves. */
+export function resultRows<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

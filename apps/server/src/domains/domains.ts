@@ -136,30 +136,33 @@ export async function removeServiceDomain(
   await pushRoutes(deps, service.id);
 }
 
-/** Serves a domain with an uploaded certificate instead of ACME; the key is stored encrypted. */
-export async function setDomainCertificate(
+type CertificateColumns = Pick<
+  DomainRow,
+  | "certificateSource"
+  | "certificatePem"
+  | "certificateKeyEncrypted"
+  | "certificateIssuer"
+  | "certificateNotBefore"
+  | "certificateNotAfter"
+>;
+
+/**
+ * Replaces a domain's certificate columns (the facts the proxy reported are reset: they were about the old
+ * certificate), tells the running service's agent, and answers the domain.
+ */
+async function replaceCertificate(
   deps: AppDeps,
   scope: ProjectScope,
   serviceId: string,
   raw: string,
-  body: { certificate_pem: string; private_key_pem: string },
+  columns: (row: DomainRow, domain: string) => CertificateColumns,
 ): Promise<ServiceDomain> {
   const domain = normalizeDomain(raw, "params.domain");
   const service = await getServiceRow(deps.db, scope, serviceId);
   const row = await findDomain(deps.db, service.id, domain);
-  const cert = checkCertificate(domain, body.certificate_pem, body.private_key_pem, deps.now());
   const [updated] = await deps.db
     .update(domains)
-    .set({
-      certificateSource: "custom",
-      certificatePem: cert.certPem,
-      certificateKeyEncrypted: sealCertificateKey(deps.keyring, row.id, cert.keyPem),
-      certificateIssuer: cert.issuer,
-      certificateNotBefore: cert.notBefore,
-      certificateNotAfter: cert.notAfter,
-      certificateErrorCode: null,
-      certificateCheckedAt: null,
-    })
+    .set({ ...columns(row, domain), certificateErrorCode: null, certificateCheckedAt: null })
     .where(eq(domains.id, row.id))
     .returning();
   if (!updated) throw notFound("Domain");
@@ -167,33 +170,42 @@ export async function setDomainCertificate(
   return present(updated, await serverTarget(deps.db, service.serverId));
 }
 
+/** Serves a domain with an uploaded certificate instead of ACME; the key is stored encrypted. */
+export function setDomainCertificate(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  raw: string,
+  body: { certificate_pem: string; private_key_pem: string },
+): Promise<ServiceDomain> {
+  return replaceCertificate(deps, scope, serviceId, raw, (row, domain) => {
+    const cert = checkCertificate(domain, body.certificate_pem, body.private_key_pem, deps.now());
+    return {
+      certificateSource: "custom",
+      certificatePem: cert.certPem,
+      certificateKeyEncrypted: sealCertificateKey(deps.keyring, row.id, cert.keyPem),
+      certificateIssuer: cert.issuer,
+      certificateNotBefore: cert.notBefore,
+      certificateNotAfter: cert.notAfter,
+    };
+  });
+}
+
 /** Goes back to ACME for a domain: the uploaded certificate and key are deleted. */
-export async function removeDomainCertificate(
+export function removeDomainCertificate(
   deps: AppDeps,
   scope: ProjectScope,
   serviceId: string,
   raw: string,
 ): Promise<ServiceDomain> {
-  const domain = normalizeDomain(raw, "params.domain");
-  const service = await getServiceRow(deps.db, scope, serviceId);
-  const row = await findDomain(deps.db, service.id, domain);
-  const [updated] = await deps.db
-    .update(domains)
-    .set({
-      certificateSource: "acme",
-      certificatePem: null,
-      certificateKeyEncrypted: null,
-      certificateIssuer: null,
-      certificateNotBefore: null,
-      certificateNotAfter: null,
-      certificateErrorCode: null,
-      certificateCheckedAt: null,
-    })
-    .where(eq(domains.id, row.id))
-    .returning();
-  if (!updated) throw notFound("Domain");
-  await pushRoutes(deps, service.id);
-  return present(updated, await serverTarget(deps.db, service.serverId));
+  return replaceCertificate(deps, scope, serviceId, raw, () => ({
+    certificateSource: "acme",
+    certificatePem: null,
+    certificateKeyEncrypted: null,
+    certificateIssuer: null,
+    certificateNotBefore: null,
+    certificateNotAfter: null,
+  }));
 }
 
 /** Checks a domain's DNS now and answers it with its new status. */

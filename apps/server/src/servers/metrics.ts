@@ -1,6 +1,6 @@
 import type { MetricSeries, ServerMetricsQuery } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { type Db, resultRows } from "../db/client";
 import { AppError } from "../errors";
 
 const INTERVAL_SECONDS: Record<ServerMetricsQuery["interval"], number> = {
@@ -64,7 +64,7 @@ export async function serverMetricSeries(
       AND recorded_at <= ${to.toISOString()}::timestamptz
     GROUP BY 1
     ORDER BY 1`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: BucketRow[] }).rows) as BucketRow[];
+  const rows = resultRows<BucketRow>(result);
   if (rows.length === 0) return [];
   return SERVER_METRIC_NAMES.map((name) => ({
     name,
