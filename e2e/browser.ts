@@ -31,3 +31,18 @@ export async function shoot(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: path.join(shots, `${name}-phone.png`), fullPage: true });
   await p.setViewportSize(DESKTOP);
 }
+
+/**
+ * Opens `url` in the page. Chromium aborts a load with ERR_NETWORK_CHANGED when a network interface appears
+ * or goes, which Docker does whenever a test creates or removes a container network: such a load is retried.
+ */
+export async function goto(p: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await p.goto(url);
+      return;
+    } catch (err) {
+      if (attempt >= 4 || !/ERR_NETWORK_CHANGED/.test(String(err))) throw err;
+    }
+  }
+}

@@ -15,7 +15,7 @@ import { createTestRepo, type TestRepo } from "../apps/server/src/builds/builder
 import { startBuildWorker } from "../apps/server/src/builds/start-worker";
 import type { BuildWorker } from "../apps/server/src/builds/worker";
 import { ensureWebBuild } from "../scripts/build-web";
-import { DESKTOP, launchBrowser, PHONE, shoot } from "./browser";
+import { DESKTOP, goto, launchBrowser, PHONE, shoot } from "./browser";
 import { dockerfileSite } from "./site-commit";
 import { type Stack, startStack, waitFor } from "./stack";
 
@@ -104,7 +104,7 @@ after(async () => {
 });
 
 test("new service from git: the source is chosen in the form, its fields checked with the API's schemas", async () => {
-  await page.goto(`${stack.baseUrl}/projects/${projectId}/services/new`);
+  await goto(page, `${stack.baseUrl}/projects/${projectId}/services/new`);
   await page.getByLabel("Name").fill("site");
   await page.getByLabel("Git repository with a Dockerfile").check();
   await page.getByLabel("Repository URL").fill("not a repository");
@@ -281,13 +281,13 @@ test("a viewer sees builds and commits but is offered no deploy, cancel, credent
   try {
     const v = await context.newPage();
     const serviceUrl = `${stack.baseUrl}/projects/${projectId}/services/${serviceId}`;
-    await v.goto(`${serviceUrl}/deployments?d=${res.body.data.id}`);
+    await goto(v, `${serviceUrl}/deployments?d=${res.body.data.id}`);
     await deploymentStatus(v, "building", 60_000);
     await v.getByRole("list", { name: "Deployments" }).getByText("First release").waitFor();
     for (const name of ["Deploy", "Cancel", "Cancel build", "Roll back"]) {
       assert.equal(await v.getByRole("button", { name, exact: true }).count(), 0, `a viewer is not offered "${name}"`);
     }
-    await v.goto(`${serviceUrl}/settings`);
+    await goto(v, `${serviceUrl}/settings`);
     await v.getByTestId("git-credentials").waitFor();
     await v.getByTestId("webhook-state").waitFor();
     for (const name of [
@@ -312,7 +312,7 @@ test("a viewer sees builds and commits but is offered no deploy, cancel, credent
 });
 
 test("the servers page reports the build host's disk use", async () => {
-  await page.goto(`${stack.baseUrl}/servers`);
+  await goto(page, `${stack.baseUrl}/servers`);
   const disk = page.getByTestId("build-disk");
   await disk.waitFor();
   // At least the images this test built and runs (older ones of the service are pruned after each build).
@@ -329,7 +329,7 @@ const WIDEST = `[...document.querySelectorAll("main *")]
 test("the build pages fit a phone's width", async () => {
   await page.setViewportSize(PHONE);
   try {
-    await page.goto(`${stack.baseUrl}/projects/${projectId}/services/${serviceId}`);
+    await goto(page, `${stack.baseUrl}/projects/${projectId}/services/${serviceId}`);
     for (const tabName of ["Deployments", "Settings"]) {
       await tab(tabName);
       await page.locator("main h1").first().waitFor();

@@ -14,7 +14,7 @@ import { removeService } from "../apps/agent/src/testing/fixtures";
 import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
-import { DESKTOP, launchBrowser, PHONE, shoot } from "./browser";
+import { DESKTOP, goto, launchBrowser, PHONE, shoot } from "./browser";
 import { type AgentProcess, spawnAgent, startTestZone } from "./stack";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,7 +39,7 @@ async function appAnswer(): Promise<string> {
   const app = await owner.newPage();
   try {
     // A fresh URL each time: the browser would otherwise answer from its cache.
-    await app.goto(`http://${DOMAIN}:${caddy.httpPort}/?visit=${Date.now()}`);
+    await goto(app, `http://${DOMAIN}:${caddy.httpPort}/?visit=${Date.now()}`);
     return ((await app.textContent("body")) ?? "").trim();
   } finally {
     await app.close();
@@ -81,7 +81,7 @@ after(async () => {
 });
 
 test("sign up: the first account lands on an empty dashboard that offers to add a server", async () => {
-  await page.goto(`${baseUrl}/`);
+  await goto(page, `${baseUrl}/`);
   await page.waitForURL(/\/login/);
   await page.getByRole("link", { name: "Create an account" }).click();
   await page.getByLabel("Password").fill("short");
@@ -242,14 +242,14 @@ test("invite a member: the viewer who joins is not offered what a viewer cannot 
   assert.match(link, /\/signup\?invite=/);
   await page.getByRole("list", { name: "Pending invitations" }).getByText("vera@example.com").waitFor();
   await shoot(page, "settings");
-  await page.goto(`${baseUrl}/dashboard`);
+  await goto(page, `${baseUrl}/dashboard`);
   await page.getByText("Services running").waitFor();
   await shoot(page, "dashboard");
 
   const viewer = await browser.newContext({ viewport: DESKTOP });
   try {
     const v = await viewer.newPage();
-    await v.goto(link);
+    await goto(v, link);
     await v.getByText("Join your team").waitFor();
     await v.getByLabel("Your name").fill("Vera Viewer");
     await v.getByLabel("Email").fill("vera@example.com");
@@ -259,7 +259,7 @@ test("invite a member: the viewer who joins is not offered what a viewer cannot 
     assert.equal(await v.getByTestId("role").textContent(), "viewer");
     assert.equal(await v.getByRole("link", { name: "New project" }).count(), 0);
 
-    await v.goto(`${serviceUrl}/settings`);
+    await goto(v, `${serviceUrl}/settings`);
     await v.locator('[data-env="API_KEY"] [data-testid="env-value"]').waitFor();
     assert.equal(await v.locator('[data-env="API_KEY"] [data-testid="env-value"]').textContent(), "********");
     for (const name of ["Deploy", "Reveal values", "Set variable", "Save", "Check DNS", "Upload certificate"]) {
@@ -270,7 +270,7 @@ test("invite a member: the viewer who joins is not offered what a viewer cannot 
     assert.equal(await v.getByRole("button", { name: "Roll back" }).count(), 0);
 
     // Tried anyway (a bookmarked page): the API's refusal is shown in its words.
-    await v.goto(`${baseUrl}/servers/new`);
+    await goto(v, `${baseUrl}/servers/new`);
     await v.getByLabel("Server name").fill("sneaky");
     await v.getByRole("button", { name: "Create" }).click();
     await v.getByRole("alert").getByText("This needs the 'servers:write' permission").waitFor();
@@ -289,7 +289,7 @@ test("every main page renders at phone width without sideways scrolling", async 
       `${new URL(serviceUrl).pathname}/deployments`,
       "/settings",
     ]) {
-      await page.goto(`${baseUrl}${url}`);
+      await goto(page, `${baseUrl}${url}`);
       await page.locator("main h1").first().waitFor();
       const overflow = Number(await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"));
       assert.ok(overflow <= 1, `${url} scrolls sideways by ${overflow} px at 390 px`);
