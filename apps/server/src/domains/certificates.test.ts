@@ -6,6 +6,7 @@ import { domains } from "../db/schema";
 import { AgentPeer, eventually } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { syncRoutedDomains } from "./claims";
+import { recheckServerDomains } from "./domains";
 
 // TLS of custom domains on the control plane: uploaded certificates (checked, key sealed, pushed to the agent
 // without a redeploy) and the certificate facts the server's proxy reports.
@@ -185,6 +186,11 @@ test("the proxy's certificate reports move domains to active or failed with the 
   assert.equal(www?.status, "failed");
   assert.equal(www?.certificate.error_code, "dns_not_pointing_here");
   assert.match(www?.status_reason ?? "", /NXDOMAIN/);
+  // A DNS re-check (as on every agent reconnect) keeps the certificate error as the failed domain's reason.
+  await recheckServerDomains(t.deps, server.id);
+  const [, again] = await list();
+  assert.equal(again?.status, "failed");
+  assert.match(again?.status_reason ?? "", /NXDOMAIN/);
   await peer.close();
   await rivalPeer.close();
 });

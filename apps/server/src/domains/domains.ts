@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import type { DnsRecord, DomainCertificate, ServiceDomain } from "@syntra/contracts";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { domains, servers, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -224,7 +224,8 @@ export async function verifyServiceDomain(
  * Runs one DNS check and stores its outcome. A pending domain that passes becomes verified and routed; one
  * that fails stays pending_dns with the reason (it never turns `failed` on DNS alone: records take time to
  * propagate, and the periodic check keeps trying). A routed domain is never unrouted by a failed check (a DNS
- * hiccup must not take a site down); the reason is recorded for the user.
+ * hiccup must not take a site down); the reason is recorded for the user, unless the domain failed on its
+ * certificate.
  */
 async function checkAndRecord(deps: AppDeps, row: DomainRow, serverId: string): Promise<ServiceDomain> {
   const target = await serverTarget(deps.db, serverId);
@@ -243,7 +244,11 @@ async function checkAndRecord(deps: AppDeps, row: DomainRow, serverId: string): 
       .update(domains)
       .set({
         lastCheckedAt: now,
-        statusReason: outcome.verified ? null : outcome.reason,
+        // A failed domain's reason is its certificate error, which a DNS check must not hide. Decided in SQL
+        // because a certificate report may land between reading the row and this write.
+        statusReason: sql`case when ${domains.status} = 'failed' then ${domains.statusReason} else ${
+          outcome.verified ? null : outcome.reason
+        } end`,
         ...(becomesVerified && { status: "verified" as const, verifiedAt: now }),
       })
       .where(eq(domains.id, row.id))
