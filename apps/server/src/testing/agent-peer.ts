@@ -141,7 +141,7 @@ export class AgentPeer {
   next<T extends ControlPlaneToAgentType>(
     type: T,
     match: (m: MessageOf<T>) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = 15_000,
   ): Promise<MessageOf<T>> {
     const fits = (m: ControlPlaneToAgentMessage) => m.type === type && match(m as MessageOf<T>);
     const queued = this.inbox.findIndex(fits);
@@ -262,8 +262,11 @@ export async function tryUpgrade(
   });
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` (generous: a
+ * busy CI machine must not fail a wait that would succeed; a passing wait returns at once).
+ */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
