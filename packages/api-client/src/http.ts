@@ -24,6 +24,19 @@ export function withQuery(path: string, query?: Query): string {
   return qs ? `${path}?${qs}` : path;
 }
 
+/** Pauses before each resend of a read whose request failed on the network. */
+const READ_RETRY_DELAYS_MS = [200, 1000];
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** The transport: one request, the envelope unwrapped, the data checked against its contract schema. */
 export class Http {
   private readonly fetch: typeof fetch;
@@ -42,26 +55,39 @@ export class Http {
     };
   }
 
-  /** Sends a raw request (streams); throws ApiError with the API's error when the answer is not 2xx. */
+  /**
+   * Sends a raw request (streams); throws ApiError with the API's error when the answer is not 2xx. A read
+   * (GET/HEAD) that fails before any answer is sent again, twice at most: a dropped connection or a network
+   * change on the client's side (a laptop switching Wi-Fi) should not surface as an error. Writes are never
+   * resent, since the first one may have been carried out.
+   */
   async raw(method: string, path: string, init: { body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
-    let res: Response;
-    try {
-      res = await this.fetch(this.baseUrl + path, {
-        method,
-        headers: {
-          ...this.headers(),
-          ...(init.body !== undefined && { "content-type": "application/json" }),
-        },
-        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-        ...(init.signal && { signal: init.signal }),
-        credentials: "same-origin",
-      });
-    } catch (err) {
-      if (init.signal?.aborted) throw err;
-      throw new ApiError("NETWORK_ERROR", "Syntra could not be reached; check your connection and try again", 0);
+    const delays = method === "GET" || method === "HEAD" ? READ_RETRY_DELAYS_MS : [];
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetch(this.baseUrl + path, {
+          method,
+          headers: {
+            ...this.headers(),
+            ...(init.body !== undefined && { "content-type": "application/json" }),
+          },
+          ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+          ...(init.signal && { signal: init.signal }),
+          credentials: "same-origin",
+        });
+      } catch (err) {
+        if (init.signal?.aborted) throw err;
+        const delay = delays[attempt];
+        if (delay !== undefined) {
+          await sleep(delay, init.signal);
+          continue;
+        }
+        throw new ApiError("NETWORK_ERROR", "Syntra could not be reached; check your connection and try again", 0);
+      }
+      if (!res.ok) throw await errorOf(res);
+      return res;
     }
-    if (!res.ok) throw await errorOf(res);
-    return res;
   }
 
   /** A JSON call: the `data` of the success envelope, parsed with `schema`. */
