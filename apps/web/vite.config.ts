@@ -6,6 +6,6 @@ import { defineConfig } from "vite";
 // control plane on the default port.
 export default defineConfig({
   plugins: [react(), tailwindcss()],
-  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1500 },
+  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 500 },
   server: { proxy: { "/api": "http://127.0.0.1:3000" } },
 });

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { type ComponentType, lazy, type ReactNode } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
 import { AppShell } from "./components/layout";
 import { ErrorNote, LoadingRows } from "./components/states";
@@ -6,14 +6,39 @@ import { AuthProvider, useAuth } from "./lib/auth";
 import { LiveProvider } from "./lib/live";
 import { LoginPage, SignupPage } from "./pages/auth";
 import { DashboardPage } from "./pages/dashboard";
-import { NewProjectPage, NewServicePage, ProjectOverviewPage, ProjectsPage } from "./pages/projects";
-import { ServerDetailPage } from "./pages/server-detail";
-import { NewServerPage, ServersPage } from "./pages/servers";
-import { ServiceLayout } from "./pages/service";
-import { ServiceDeploymentsPage } from "./pages/service-deployments";
-import { ServiceLogsPage } from "./pages/service-logs";
-import { ServiceSettingsPage } from "./pages/service-settings";
-import { SettingsPage } from "./pages/settings";
+
+// Pages past the dashboard load on first visit, so signing in does not wait for the charts library and the
+// rest; `components/layout.tsx` and `pages/service.tsx` hold the Suspense boundaries.
+const RELOADED = "syntra.reloaded-for-chunks";
+const page = <K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) =>
+  lazy(async () => {
+    try {
+      const module = await load();
+      sessionStorage.removeItem(RELOADED);
+      return { default: module[name] };
+    } catch (err) {
+      // A tab opened before Syntra was upgraded asks for chunks the new build no longer has: load the new
+      // build once rather than show a broken page; if that does not help, the error is shown.
+      if (!sessionStorage.getItem(RELOADED)) {
+        sessionStorage.setItem(RELOADED, "1");
+        window.location.reload();
+        return new Promise<never>(() => {});
+      }
+      throw err;
+    }
+  });
+const ServersPage = page(() => import("./pages/servers"), "ServersPage");
+const NewServerPage = page(() => import("./pages/servers"), "NewServerPage");
+const ServerDetailPage = page(() => import("./pages/server-detail"), "ServerDetailPage");
+const ProjectsPage = page(() => import("./pages/projects"), "ProjectsPage");
+const NewProjectPage = page(() => import("./pages/projects"), "NewProjectPage");
+const ProjectOverviewPage = page(() => import("./pages/projects"), "ProjectOverviewPage");
+const NewServicePage = page(() => import("./pages/projects"), "NewServicePage");
+const ServiceLayout = page(() => import("./pages/service"), "ServiceLayout");
+const ServiceDeploymentsPage = page(() => import("./pages/service-deployments"), "ServiceDeploymentsPage");
+const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsPage");
+const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
+const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
 
 /** Pages that need a signed-in member: others go to /login and come back after. */
 function RequireAuth({ children }: { children: ReactNode }) {

@@ -4,6 +4,7 @@ import { Link, NavLink, Outlet, useLocation } from "react-router";
 import { useAuth } from "../lib/auth";
 import { useLive } from "../lib/live";
 import { cn } from "../lib/utils";
+import { PageBoundary } from "./page-boundary";
 import { Button } from "./ui/button";
 
 const NAV = [
@@ -119,7 +120,10 @@ export function AppShell() {
           </div>
         )}
         <main id="main" className="mx-auto w-full max-w-6xl flex-1 p-4 sm:p-6">
-          <Outlet />
+          {/* Pages are loaded on first visit (App.tsx); the shell stays while one arrives. */}
+          <PageBoundary resetKey={location.pathname}>
+            <Outlet />
+          </PageBoundary>
         </main>
       </div>
     </div>

@@ -1,9 +1,10 @@
 import { type Deployment, triggerDeployBody } from "@syntra/contracts";
 import { ExternalLink, Rocket } from "lucide-react";
 import { type FormEvent, useState } from "react";
-import { NavLink, Outlet, useNavigate, useOutletContext, useParams } from "react-router";
+import { NavLink, Outlet, useLocation, useNavigate, useOutletContext, useParams } from "react-router";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { PageBoundary } from "../components/page-boundary";
 import { isBuiltFromGit, sourceSummary } from "../components/source-fields";
 import { ErrorNote, QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
@@ -111,6 +112,7 @@ function DeployDialog({
 export function ServiceLayout() {
   const { projectId = "", serviceId = "" } = useParams();
   const { can } = useAuth();
+  const location = useLocation();
   const [deploying, setDeploying] = useState(false);
   const query = useQuery(`service:${serviceId}`, () => api.services.get(serviceId));
   const tabs = [
@@ -185,7 +187,9 @@ export function ServiceLayout() {
                 </NavLink>
               ))}
             </nav>
-            <Outlet context={{ service, projectId } satisfies ServiceContext} />
+            <PageBoundary resetKey={location.pathname}>
+              <Outlet context={{ service, projectId } satisfies ServiceContext} />
+            </PageBoundary>
             <DeployDialog
               service={service}
               projectId={projectId}
