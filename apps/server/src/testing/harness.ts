@@ -12,6 +12,7 @@ import type { AppDeps } from "../deps";
 import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
 import { loadKeyring } from "../secrets/keyring";
+import { startEmptyDns } from "./empty-dns";
 import { createTestDatabase } from "./test-database";
 
 /** A caller's credential: a session cookie or a bearer token. */
@@ -56,7 +57,13 @@ export const TEST_PASSWORD = "test-password-123";
 /** Builds a real control plane on a real store (PGlite, or PostgreSQL when TEST_DATABASE_URL is set). */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const store = await createTestDatabase();
-  const config: Config = loadConfig({ SYNTRA_DATA_DIR: store.dataDir, SYNTRA_LOG_LEVEL: "info", ...env });
+  const dns = env.SYNTRA_DNS_RESOLVER ? null : await startEmptyDns();
+  const config: Config = loadConfig({
+    SYNTRA_DATA_DIR: store.dataDir,
+    SYNTRA_LOG_LEVEL: "info",
+    ...(dns && { SYNTRA_DNS_RESOLVER: dns.address }),
+    ...env,
+  });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -153,6 +160,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await app.close();
       await agents.close();
       await store.drop();
+      await dns?.close();
     },
   };
 }
