@@ -191,11 +191,15 @@ describe("the last owner", () => {
     assert.equal(me.body.data.org.role, "owner");
   });
 
-  test("can step down once another owner exists", async () => {
+  test("can step down once another owner exists, and the organization's owner_id follows", async () => {
+    const ownerId = async () => (await t.call("GET", "/api/v1/org", { as: owner })).body.data.owner_id;
+    assert.equal(await ownerId(), owner.userId);
     const second = await t.member(owner, "second@example.com", "owner");
+    assert.equal(await ownerId(), owner.userId, "a new co-owner does not take over");
     const res = await t.call("PATCH", `/api/v1/org/members/${owner.userId}`, { as: owner, body: { role: "admin" } });
     assert.equal(res.status, 200);
     assert.equal(res.body.data.role, "admin");
+    assert.equal(await ownerId(), second.userId);
     // Back to one owner: the second one is now the last.
     const demote = await t.call("PATCH", `/api/v1/org/members/${second.userId}`, {
       as: second,
@@ -203,6 +207,10 @@ describe("the last owner", () => {
     });
     assert.equal(demote.status, 422);
     await t.call("PATCH", `/api/v1/org/members/${owner.userId}`, { as: second, body: { role: "owner" } });
+    assert.equal(await ownerId(), second.userId, "stays with an owner while they remain one");
+    // The primary owner leaves: the one who is still an owner becomes it.
+    assert.equal((await t.call("DELETE", `/api/v1/org/members/${second.userId}`, { as: owner })).status, 204);
+    assert.equal(await ownerId(), owner.userId);
   });
 
   test("two owners demoting each other at once leave exactly one owner", async () => {

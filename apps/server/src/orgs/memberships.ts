@@ -89,6 +89,7 @@ export async function changeMemberRole(
       .update(orgMembers)
       .set({ role: input.role })
       .where(and(eq(orgMembers.orgId, input.orgId), eq(orgMembers.userId, input.userId)));
+    await keepOwnerIdAnOwner(tx, input.orgId);
     const members = await listMembers(tx, input.orgId);
     const updated = members.find((m) => m.user_id === input.userId);
     if (!updated) throw notFound("Member");
@@ -110,7 +111,24 @@ export async function removeMember(
       await assertAnotherOwner(tx, input.orgId);
     }
     await tx.delete(orgMembers).where(and(eq(orgMembers.orgId, input.orgId), eq(orgMembers.userId, input.userId)));
+    await keepOwnerIdAnOwner(tx, input.orgId);
   });
+}
+
+/**
+ * `organizations.owner_id` names the organization's primary owner (the API shows it; the row goes with that
+ * user). When that user stops being an owner, it passes to the longest-standing remaining owner.
+ */
+async function keepOwnerIdAnOwner(tx: Db, orgId: string): Promise<void> {
+  await tx.execute(sql`
+    update organizations o set owner_id = (
+      select m.user_id from org_members m
+      where m.org_id = o.id and m.role = 'owner'
+      order by m.accepted_at asc nulls last, m.user_id asc limit 1
+    )
+    where o.id = ${orgId} and not exists (
+      select 1 from org_members m where m.org_id = o.id and m.user_id = o.owner_id and m.role = 'owner'
+    )`);
 }
 
 // Role changes and removals in one organization run one at a time: otherwise two owners demoting each other at
