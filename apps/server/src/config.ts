@@ -26,6 +26,8 @@ const envSchema = z.object({
   SYNTRA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** pino log level. */
   SYNTRA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `json` lines, `pretty` for people, or `auto`: pretty when standard output is a terminal. */
+  SYNTRA_LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   /** When true anyone may sign up and gets an organization of their own; otherwise sign-up needs an invitation. */
   SYNTRA_OPEN_SIGNUP: bool.default(false),
   /** Largest accepted request body, in bytes. */
@@ -122,6 +124,7 @@ export interface Config {
   previousMasterKeys: string[];
   publicUrl: string;
   logLevel: z.infer<typeof envSchema>["SYNTRA_LOG_LEVEL"];
+  logFormat: z.infer<typeof envSchema>["SYNTRA_LOG_FORMAT"];
   openSignup: boolean;
   bodyLimitBytes: number;
   sessionTtlHours: number;
@@ -212,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     publicUrl: (e.SYNTRA_PUBLIC_URL ?? `http://${publicHost}:${e.SYNTRA_PORT}`).replace(/\/+$/, ""),
     logLevel: e.SYNTRA_LOG_LEVEL,
+    logFormat: e.SYNTRA_LOG_FORMAT,
     openSignup: e.SYNTRA_OPEN_SIGNUP,
     bodyLimitBytes: e.SYNTRA_BODY_LIMIT_BYTES,
     sessionTtlHours: e.SYNTRA_SESSION_TTL_HOURS,

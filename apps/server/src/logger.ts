@@ -1,4 +1,6 @@
-import type { LoggerOptions } from "pino";
+import pino, { type Logger, type LoggerOptions } from "pino";
+import pretty from "pino-pretty";
+import type { Config } from "./config";
 
 /**
  * Paths whose values never reach a log line. Request bodies are not logged at all; these catch
@@ -42,4 +44,26 @@ export function loggerOptions(level: string): LoggerOptions {
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
   };
+}
+
+/**
+ * The control plane's logger: JSON lines for log collectors, or one readable line per entry for a person at a
+ * terminal (`SYNTRA_LOG_FORMAT`). Redaction runs before either, so both hide the same secrets.
+ */
+export function createLogger(
+  config: Pick<Config, "logLevel" | "logFormat">,
+  out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+): Logger {
+  const readable = config.logFormat === "pretty" || (config.logFormat === "auto" && out.isTTY === true);
+  if (!readable) return pino(loggerOptions(config.logLevel), out);
+  // In-process (not a worker transport): lines stay in order with exit, and nothing extra runs under tsx.
+  const stream = pretty({
+    destination: out,
+    colorize: out.isTTY === true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname",
+    singleLine: true,
+    sync: true,
+  });
+  return pino(loggerOptions(config.logLevel), stream);
 }

@@ -1,5 +1,4 @@
 import fs from "node:fs/promises";
-import pino from "pino";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { createAgentHub } from "./agents/hub";
 import { buildApp } from "./app";
@@ -14,14 +13,14 @@ import type { AppDeps } from "./deps";
 import { startDomainChecker } from "./domains/domains";
 import { LiveBus } from "./live/bus";
 import { type LocalAgent, startLocalAgent } from "./local-agent";
-import { loggerOptions } from "./logger";
+import { createLogger } from "./logger";
 import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
 import { loadKeyring } from "./secrets/keyring";
 
 async function start(config: Config): Promise<void> {
-  const logger = pino(loggerOptions(config.logLevel));
+  const logger = createLogger(config);
   // The data dir holds the database and the master key: this user only.
   await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase(config);
