@@ -112,6 +112,16 @@ const envSchema = z.object({
   GITHUB_OAUTH_URL: z.url().default("https://github.com"),
   /** Base URL of GitHub's REST API. */
   GITHUB_API_URL: z.url().default("https://api.github.com"),
+  /** Mail server for password resets and invitations; STARTTLS is used when the server offers it. Unset: no mail. */
+  SYNTRA_SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: "expected smtp://user:password@host:587 or smtps://user:password@host:465" })
+    .optional(),
+  /** Sender of Syntra's mail; default `Syntra <syntra@HOST>` with the host of SYNTRA_PUBLIC_URL. */
+  SYNTRA_MAIL_FROM: z
+    .string()
+    .max(320)
+    .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'expected "Name <address@host>" or an address')
+    .optional(),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -154,6 +164,18 @@ export interface Config {
   };
   /** Folder of the built dashboard (index.html and assets/). */
   webDir: string;
+  /** Outgoing mail: the SMTP server (undefined: Syntra sends no mail) and the sender address. */
+  mail: { smtp: SmtpSettings | undefined; from: string };
+}
+
+/** How to reach the mail server, from SYNTRA_SMTP_URL. */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the first byte (smtps://); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  user: string | undefined;
+  password: string | undefined;
 }
 
 /** Syntra's registry: where built images are pushed, and how pushes and pulls authenticate. */
@@ -267,6 +289,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ""),
           }
         : undefined,
+    mail: {
+      smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,
+      from:
+        e.SYNTRA_MAIL_FROM ??
+        `Syntra <syntra@${e.SYNTRA_PUBLIC_URL ? new URL(e.SYNTRA_PUBLIC_URL).hostname : publicHost}>`,
+    },
+  };
+}
+
+/** SYNTRA_SMTP_URL -> settings; the default port follows the scheme. Errors never repeat the URL (it holds a password). */
+function smtpSettings(raw: string): SmtpSettings {
+  const url = new URL(raw);
+  const secure = url.protocol === "smtps:";
+  const decode = (part: string) => {
+    try {
+      return part ? decodeURIComponent(part) : undefined;
+    } catch {
+      throw new ConfigError(
+        "Invalid configuration:\n  SYNTRA_SMTP_URL: user or password is not valid percent-encoding",
+      );
+    }
+  };
+  if (!url.hostname) throw new ConfigError("Invalid configuration:\n  SYNTRA_SMTP_URL: no host");
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    user: decode(url.username),
+    password: decode(url.password),
   };
 }
 

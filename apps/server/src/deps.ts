@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import type { AgentHub } from "./agents/hub";
 import type { LoginRateLimiter } from "./auth/login-rate-limit";
+import type { PasswordResetLimiter } from "./auth/password-reset-limit";
 import type { DiskUsage } from "./builds/builder";
 import type { Config } from "./config";
 import type { Database, Db } from "./db/client";
 import type { LiveBus } from "./live/bus";
+import type { Mailer } from "./mail/transport";
 import type { Keyring } from "./secrets/keyring";
 
 /** Everything domain code needs from the outside, handed in rather than imported. */
@@ -21,6 +23,10 @@ export interface AppDeps {
   live: LiveBus;
   logger: Logger;
   loginLimiter: LoginRateLimiter;
+  /** Outgoing mail (password resets, invitations); null when no SMTP server is configured. */
+  mailer: Mailer | null;
+  /** Limits password reset emails per address and per client. */
+  resetLimiter: PasswordResetLimiter;
   /** The clock; tests move it to check expiry. */
   now: () => Date;
   /** Outgoing HTTP (OAuth exchanges); a parameter so tests can point it at local stand-ins. */

@@ -3,6 +3,7 @@ import { pruneServerMetrics } from "./agents/agent-servers";
 import { createAgentHub } from "./agents/hub";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
+import { PasswordResetLimiter } from "./auth/password-reset-limit";
 import { pruneExpiredSessions } from "./auth/sessions";
 import { startBuildWorker } from "./builds/start-worker";
 import { type Config, ConfigError, loadConfig } from "./config";
@@ -14,6 +15,7 @@ import { startDomainChecker } from "./domains/domains";
 import { LiveBus } from "./live/bus";
 import { type LocalAgent, startLocalAgent } from "./local-agent";
 import { createLogger } from "./logger";
+import { createMailer } from "./mail/transport";
 import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
@@ -53,6 +55,8 @@ async function start(config: Config): Promise<void> {
     live: new LiveBus(),
     builds: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
+    mailer: createMailer(config.mail, logger),
+    resetLimiter: new PasswordResetLimiter(now),
     now,
     fetch: globalThis.fetch,
   };

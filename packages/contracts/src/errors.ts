@@ -20,10 +20,13 @@ export const errorCodes = {
     description: "The request is well-formed but cannot be carried out in the current state.",
   },
   INVITATION_INVALID: { status: 422, description: "The invitation is unknown, expired or already used." },
+  RESET_TOKEN_INVALID: { status: 422, description: "The password reset link is unknown, expired or already used." },
   RATE_LIMITED: { status: 429, description: "Too many attempts; retry after the time in the Retry-After header." },
   INTERNAL_ERROR: { status: 500, description: "An unexpected error; the request_id identifies it in the server log." },
   SERVICE_UNAVAILABLE: { status: 503, description: "A store or dependency is not reachable." },
   OAUTH_FAILED: { status: 502, description: "The OAuth provider rejected the exchange or could not be reached." },
+  MAIL_NOT_CONFIGURED: { status: 503, description: "Sending email needs SYNTRA_SMTP_URL on the control plane." },
+  MAIL_FAILED: { status: 502, description: "The mail server could not be reached or refused the message." },
   // Agent commands (interface contracts 1.3, command_response.error.code)
   CONTAINER_NOT_FOUND: { status: 404, description: "No container runs for the service on the agent." },
   PULL_FAILED: { status: 502, description: "The image could not be pulled." },

@@ -20,5 +20,6 @@ export async function describeCaller(
     orgs,
     permissions: [...input.permissions].sort(),
     auth_method: input.method,
+    has_password: user.passwordHash !== null,
   };
 }

@@ -6,11 +6,13 @@ import { createAgentHub } from "../agents/hub";
 import { AGENT_WS_PATH } from "../agents/ws-route";
 import { buildApp } from "../app";
 import { LoginRateLimiter } from "../auth/login-rate-limit";
+import { PasswordResetLimiter } from "../auth/password-reset-limit";
 import { type Config, loadConfig } from "../config";
 import { deploymentEvents } from "../deployments/dispatch";
 import type { AppDeps } from "../deps";
 import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
+import { createMailer } from "../mail/transport";
 import { loadKeyring } from "../secrets/keyring";
 import { startEmptyDns } from "./empty-dns";
 import { createTestDatabase } from "./test-database";
@@ -85,6 +87,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     live: new LiveBus(),
     builds: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
+    mailer: createMailer(config.mail, logger),
+    resetLimiter: new PasswordResetLimiter(now),
     now,
     fetch: globalThis.fetch,
   };

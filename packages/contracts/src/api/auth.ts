@@ -43,6 +43,8 @@ export const me = z.object({
   orgs: z.array(membershipOrg),
   permissions: z.array(z.string()),
   auth_method: z.enum(["session", "token"]),
+  /** False for accounts made with GitHub that never set a password: they set one without the current one. */
+  has_password: z.boolean(),
 });
 export type Me = z.infer<typeof me>;
 
@@ -62,3 +64,22 @@ export const acceptInvitationBody = z.strictObject({ token: z.string().min(1).ma
 
 /** GET /auth/providers: which sign-in methods this installation offers. */
 export const authProviders = z.object({ password: z.literal(true), github: z.boolean(), open_signup: z.boolean() });
+
+/** POST /auth/password/forgot: mails a reset link if an account has this email. */
+export const forgotPasswordBody = z.strictObject({ email });
+export type ForgotPasswordBody = z.infer<typeof forgotPasswordBody>;
+
+/** Answer to POST /auth/password/forgot, the same whether or not the account exists. */
+export const passwordResetRequested = z.object({ email: z.string(), expires_in_minutes: z.number().int() });
+export type PasswordResetRequested = z.infer<typeof passwordResetRequested>;
+
+/** POST /auth/password/reset: the token from the emailed link and the new password (sign-up's rules). */
+export const resetPasswordBody = z.strictObject({ token: z.string().min(1).max(200), password });
+export type ResetPasswordBody = z.infer<typeof resetPasswordBody>;
+
+/** PUT /me/password. The current password is required unless the account has none yet (GitHub sign-up). */
+export const changePasswordBody = z.strictObject({
+  current_password: z.string().min(1).max(256).optional(),
+  new_password: password,
+});
+export type ChangePasswordBody = z.infer<typeof changePasswordBody>;

@@ -51,5 +51,12 @@ export const invitation = z.object({
 });
 export type Invitation = z.infer<typeof invitation>;
 
-/** Answer to POST /org/invitations: the token is shown this once. */
-export const createdInvitation = invitation.extend({ token: z.string(), accept_url: z.string() });
+/**
+ * Answer to POST /org/invitations: the token is shown this once. `email_sent`: the invitee was emailed the
+ * link (false when no mail server is configured or the send failed; the inviter then passes the link on).
+ */
+export const createdInvitation = invitation.extend({
+  token: z.string(),
+  accept_url: z.string(),
+  email_sent: z.boolean(),
+});

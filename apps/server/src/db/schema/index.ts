@@ -5,3 +5,4 @@ export * from "./identity";
 export * from "./infrastructure";
 export * from "./observability";
 export * from "./operations";
+export * from "./password-resets";
