@@ -1,5 +1,6 @@
 import { auditRoutes } from "./audit/routes";
 import { githubRoutes } from "./auth/github-routes";
+import { passwordRoutes } from "./auth/password-routes";
 import { authRoutes } from "./auth/routes";
 import { tokenRoutes } from "./auth/token-routes";
 import { deploymentLogStreamRoute } from "./builds/log-stream-route";
@@ -25,6 +26,7 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...healthRoutes,
   ...installRoutes,
   ...authRoutes,
+  ...passwordRoutes,
   ...githubRoutes,
   ...tokenRoutes,
   ...orgRoutes,

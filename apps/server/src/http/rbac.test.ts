@@ -3,10 +3,12 @@ import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type OrgRole, orgRoles } from "@syntra/contracts";
 import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
+import { issuePasswordReset } from "../auth/password-resets";
 import { pushCredential } from "../registry/credentials";
 import { allRoutes } from "../routes";
 import { AgentPeer, eventually } from "../testing/agent-peer";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
+import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
 import type { AnyRouteSpec } from "./route";
 
 // Every route, every role: the expected outcome comes from the matrix below, written from the product's rules,
@@ -20,6 +22,8 @@ const PUBLIC = new Set([
   "GET /install/syntra-agent.cjs",
   "POST /api/v1/auth/signup",
   "POST /api/v1/auth/login",
+  "POST /api/v1/auth/password/forgot",
+  "POST /api/v1/auth/password/reset",
   "GET /api/v1/auth/providers",
   "GET /api/v1/auth/github",
   "GET /api/v1/auth/github/callback",
@@ -34,6 +38,7 @@ const PUBLIC = new Set([
 /** What every signed-in member may do about their own account, whatever their role. */
 const SELF_SERVICE = new Set([
   "GET /api/v1/me",
+  "PUT /api/v1/me/password",
   "POST /api/v1/auth/logout",
   "POST /api/v1/invitations/accept",
   "POST /api/v1/tokens",
@@ -78,7 +83,7 @@ interface ValidCall {
   /** Overrides the caller's own session (logout gets a session of its own). */
   as?: Credential;
   headers?: Record<string, string>;
-  ok: 200 | 201 | 204 | 302;
+  ok: 200 | 201 | 202 | 204 | 302;
 }
 
 let t: TestApp;
@@ -87,6 +92,7 @@ let main: { serverId: string; projectId: string; serviceId: string; deploymentId
 /** A server whose agent never connects: deployments of its services stay queued. */
 let offlineServerId: string;
 let agent: AgentPeer;
+let inbox: SmtpInbox;
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${++seq}`;
 const uniqueEmail = (prefix: string) => `${unique(prefix)}@example.com`;
@@ -254,6 +260,17 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   },
   "POST /api/v1/auth/login": (c) => ({ body: { email: c.email, password: TEST_PASSWORD }, ok: 200 }),
   "POST /api/v1/auth/logout": async (c) => ({ as: { cookie: await freshSession(c.email) }, ok: 204 }),
+  // An address with no account: answered after asking the mail server, without sending.
+  "POST /api/v1/auth/password/forgot": () => ({ body: { email: uniqueEmail("forgot") }, ok: 202 }),
+  "POST /api/v1/auth/password/reset": async () => {
+    const token = await issuePasswordReset(t.deps.db, { userId: await throwawayMember(), now: t.deps.now() });
+    return { body: { token, password: TEST_PASSWORD }, ok: 204 };
+  },
+  // The same password again: the caller's session stays, and so does every later login of theirs.
+  "PUT /api/v1/me/password": () => ({
+    body: { current_password: TEST_PASSWORD, new_password: TEST_PASSWORD },
+    ok: 204,
+  }),
   "GET /api/v1/auth/providers": read,
   "GET /api/v1/auth/github": () => ({ ok: 302 }),
   "GET /api/v1/auth/github/callback": () => ({ query: "error=access_denied", ok: 302 }),
@@ -377,7 +394,9 @@ function errorProblem(res: ApiAnswer, status: number, code: string): string | nu
 let otherOrgOwner: { cookie: string };
 
 before(async () => {
+  inbox = await startSmtpInbox();
   t = await createTestApp({
+    SYNTRA_SMTP_URL: inbox.url,
     GITHUB_CLIENT_ID: "rbac-test",
     GITHUB_CLIENT_SECRET: "rbac-test-secret",
     SYNTRA_OPEN_SIGNUP: "true",
@@ -409,6 +428,7 @@ before(async () => {
 after(async () => {
   await agent.close();
   await t.close();
+  await inbox.close();
 });
 
 test("every route has a valid request in this file, and every entry names a route", () => {

@@ -48,7 +48,7 @@ export interface RouteSpec<A extends Access = Access, P = unknown, Q = unknown, 
   /** Schema of `data` in the success envelope (or of the whole body when `envelope` is false). */
   response?: R;
   /** Success status; 204 sends no body. */
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
   /** The audit action, e.g. "project.create"; required on every mutating route. */
   audit?: { action: string; resourceType: string };
   /** false: the handler's result is the body as is (probes), or the handler answers itself (redirects). */

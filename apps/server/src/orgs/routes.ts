@@ -14,6 +14,7 @@ import { organizations } from "../db/schema";
 import { notFound } from "../errors";
 import { requireOrg, requireRole } from "../http/org-context";
 import { defineRoute } from "../http/route";
+import { emailInvitation } from "./invitation-mail";
 import { createInvitation, listPendingInvitations, revokeInvitation } from "./invitations";
 import { changeMemberRole, listMembers, removeMember } from "./memberships";
 
@@ -117,14 +118,14 @@ const remove = defineRoute({
 const invite = defineRoute({
   method: "POST",
   url: "/api/v1/org/invitations",
-  summary: "Invite someone by email with a role (the token is shown once)",
+  summary: "Invite someone by email with a role (the token is shown once; the invitee is emailed when mail is set up)",
   tag: "organization",
   access: { permission: "members:write" },
   body: createInvitationBody,
   response: createdInvitation,
   status: 201,
   audit: { action: "invitation.create", resourceType: "invitation" },
-  handler: async ({ auth, body, deps, audit }) => {
+  handler: async ({ auth, body, deps, req, audit }) => {
     const created = await createInvitation(deps.db, {
       orgId: requireOrg(auth),
       invitedBy: auth.user.id,
@@ -134,11 +135,14 @@ const invite = defineRoute({
       expiresInDays: body.expires_in_days,
       now: deps.now(),
     });
+    const acceptUrl = `${deps.config.publicUrl}/signup?invite=${encodeURIComponent(created.token)}`;
+    const emailSent = await emailInvitation(
+      deps,
+      { invitation: created, orgId: requireOrg(auth), inviterId: auth.user.id, acceptUrl },
+      req.log,
+    );
     audit({ resourceId: created.id, details: { email: created.email, role: created.role } });
-    return {
-      ...created,
-      accept_url: `${deps.config.publicUrl}/signup?invite=${encodeURIComponent(created.token)}`,
-    };
+    return { ...created, accept_url: acceptUrl, email_sent: emailSent };
   },
 });
 
