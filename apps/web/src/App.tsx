@@ -6,6 +6,7 @@ import { AuthProvider, useAuth } from "./lib/auth";
 import { LiveProvider } from "./lib/live";
 import { LoginPage, SignupPage } from "./pages/auth";
 import { DashboardPage } from "./pages/dashboard";
+import { ForgotPasswordPage, ResetPasswordPage } from "./pages/password";
 
 // Pages past the dashboard load on first visit, so signing in does not wait for the charts library and the
 // rest; `components/layout.tsx` and `pages/service.tsx` hold the Suspense boundaries.
@@ -68,6 +69,8 @@ export function App() {
         <Routes>
           <Route path="/login" element={<LoginPage />} />
           <Route path="/signup" element={<SignupPage />} />
+          <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+          <Route path="/reset-password" element={<ResetPasswordPage />} />
           <Route
             element={
               <RequireAuth>

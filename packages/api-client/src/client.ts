@@ -5,6 +5,7 @@ import {
   authProviders,
   buildDiskUsage,
   type CreateDomainBody,
+  type changePasswordBody,
   createdInvitation,
   createdServer,
   createdToken,
@@ -19,6 +20,7 @@ import {
   type ExecBody,
   envVar,
   execResult,
+  type forgotPasswordBody,
   type GitCredentialsBody,
   gitCredentials,
   invitation,
@@ -38,9 +40,11 @@ import {
   organization,
   type PatchEnvVarBody,
   type PutEnvBody,
+  passwordResetRequested,
   project,
   putEnvResult,
   type RollbackBody,
+  type resetPasswordBody,
   type ServerMetricsQuery,
   type ServiceLogStreamQuery,
   type ServiceLogsQuery,
@@ -90,6 +94,13 @@ export function createApiClient(opts: ClientOptions = {}) {
       logout: () => http.send("POST", "/api/v1/auth/logout"),
       acceptInvitation: (body: In<typeof acceptInvitationBody>) =>
         http.call("POST", "/api/v1/invitations/accept", me, { body }),
+      /** Mails a reset link if an account has this email; the answer does not say whether one does. */
+      forgotPassword: (body: In<typeof forgotPasswordBody>) =>
+        http.call("POST", "/api/v1/auth/password/forgot", passwordResetRequested, { body }),
+      /** Sets a new password with the token of an emailed link; every session of the account ends. */
+      resetPassword: (body: In<typeof resetPasswordBody>) => http.send("POST", "/api/v1/auth/password/reset", body),
+      /** Changes (or sets a first) password of the signed-in user; their other sessions end. */
+      changePassword: (body: In<typeof changePasswordBody>) => http.send("PUT", "/api/v1/me/password", body),
       /** Where the browser goes to sign in with GitHub. */
       githubUrl: (inviteToken?: string) =>
         http.baseUrl + withQuery("/api/v1/auth/github", { invite_token: inviteToken }),

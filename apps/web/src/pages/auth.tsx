@@ -3,6 +3,7 @@ import { LogIn } from "lucide-react";
 import type { FormEvent, ReactNode } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { Field, invalid } from "../components/field";
+import { Notice } from "../components/notice";
 import { ErrorNote } from "../components/states";
 import { Button, buttonVariants } from "../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../components/ui/card";
@@ -12,7 +13,16 @@ import { useAuth } from "../lib/auth";
 import { useSubmit } from "../lib/form";
 import { useQuery } from "../lib/query";
 
-function AuthFrame({ title, description, children }: { title: string; description: ReactNode; children: ReactNode }) {
+/** The frame of the signed-out pages: the logo above a card. */
+export function AuthFrame({
+  title,
+  description,
+  children,
+}: {
+  title: string;
+  description: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <main className="flex min-h-screen items-center justify-center p-4">
       <div className="w-full max-w-sm">
@@ -60,6 +70,9 @@ export function LoginPage() {
   return (
     <AuthFrame title="Sign in" description="Welcome back.">
       <form className="flex flex-col gap-4" noValidate onSubmit={(e) => void form.submit(values(e))}>
+        {params.get("reset") === "done" && form.formError == null && (
+          <Notice>Your password was changed. Sign in with the new one.</Notice>
+        )}
         {form.formError != null && <ErrorNote error={form.formError} />}
         <Field id="email" label="Email" error={form.errors.email}>
           <Input type="email" autoComplete="email" required {...invalid("email", form.errors.email)} />
@@ -72,6 +85,12 @@ export function LoginPage() {
             {...invalid("password", form.errors.password)}
           />
         </Field>
+        <Link
+          className="-mt-2 self-end text-sm text-indigo-600 hover:underline dark:text-indigo-400"
+          to="/forgot-password"
+        >
+          Forgot password?
+        </Link>
         <Button type="submit" disabled={form.pending}>
           {form.pending ? "Signing in…" : "Sign in"}
         </Button>

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from "react";
 import { SecretBox } from "../components/copy";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { Notice } from "../components/notice";
 import { ErrorNote, QueryView } from "../components/states";
 import { Badge } from "../components/ui/badge";
 import { Button } from "../components/ui/button";
@@ -15,6 +16,7 @@ import { useAuth } from "../lib/auth";
 import { useSubmit } from "../lib/form";
 import { timeAgo } from "../lib/format";
 import { invalidate, useQuery } from "../lib/query";
+import { PasswordCard } from "./settings-password";
 
 function Tokens() {
   const query = useQuery("tokens", () => api.tokens.list());
@@ -86,11 +88,13 @@ function Members() {
   const members = useQuery("members", () => api.org.members());
   const invitations = useQuery("invitations", () => api.org.invitations());
   const [link, setLink] = useState<string | null>(null);
+  const [emailedTo, setEmailedTo] = useState<string | null>(null);
   const action = useAction();
   const manage = can("members:write");
   const form = useSubmit(createInvitationBody, async (body) => {
     const inv = await api.org.invite(body);
     setLink(inv.accept_url.replace(/^https?:\/\/[^/]+/, window.location.origin));
+    setEmailedTo(inv.email_sent ? inv.email : null);
     invalidate("invitations");
   });
   return (
@@ -170,6 +174,7 @@ function Members() {
                 )
               }
             </QueryView>
+            {emailedTo && <Notice>Invitation emailed to {emailedTo}. You can also pass the link on yourself:</Notice>}
             {link && <SecretBox value={link} label="invitation link" />}
             <form
               className="grid gap-3 sm:grid-cols-[1fr_10rem_auto] sm:items-end"
@@ -206,13 +211,14 @@ function Members() {
   );
 }
 
-/** /settings: the account's API tokens and the organization's members and invitations. */
+/** /settings: the account's password and API tokens, the organization's members and invitations. */
 export function SettingsPage() {
   return (
     <>
-      <PageHeader title="Settings" description="Your API tokens, your organization's members." />
+      <PageHeader title="Settings" description="Your organization's members, your password and API tokens." />
       <div className="flex flex-col gap-4">
         <Members />
+        <PasswordCard />
         <Tokens />
       </div>
     </>
