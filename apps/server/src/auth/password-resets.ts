@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { passwordResets, sessions, users } from "../db/schema";
 import { AppError } from "../errors";
@@ -8,11 +8,12 @@ import { randomBase62, sha256Hex } from "./random";
 /** How long an emailed reset link works. */
 export const RESET_TOKEN_TTL_MINUTES = 60;
 
-/** Makes a reset token for the user and voids their earlier unused ones; returns the token (only its hash is kept). */
+/** Makes a reset token for the user and voids their earlier ones; returns the token (only its hash is kept). */
 export async function issuePasswordReset(db: Db, input: { userId: string; now: Date }): Promise<string> {
   const token = `rst_${randomBase62(40)}`;
   await db.transaction(async (tx) => {
-    await tx.delete(passwordResets).where(and(eq(passwordResets.userId, input.userId), isNull(passwordResets.usedAt)));
+    // Earlier links stop working; used ones go too, so the table holds at most one row per user.
+    await tx.delete(passwordResets).where(eq(passwordResets.userId, input.userId));
     await tx.insert(passwordResets).values({
       userId: input.userId,
       tokenHash: sha256Hex(token),

@@ -1,5 +1,5 @@
 -- Password reset by email. The link carries a one-time token; only its SHA-256 is kept. A new request deletes
--- the user's earlier unused tokens, so at most one works at a time.
+-- the user's earlier tokens, so at most one works at a time and the table keeps one row per user at most.
 -- Append-only: never edit a migration that has shipped; add a new numbered file instead.
 CREATE TABLE password_resets (
     id UUID PRIMARY KEY DEFAULT uuid_generate_v4(),
