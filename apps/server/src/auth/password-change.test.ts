@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type ApiAnswer, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
+import { createTestApp, sessionCookie, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import { registerUser } from "./accounts";
 import { createSession } from "./sessions";
 
 const NEW_PASSWORD = "changed-password-2024";
-
-function sessionCookie(res: ApiAnswer): string {
-  const raw = res.headers["set-cookie"];
-  const lines = Array.isArray(raw) ? raw : [String(raw ?? "")];
-  const value = lines.map((l) => /^syntra_session=([^;]+)/.exec(l)?.[1]).find(Boolean);
-  if (!value) throw new Error(`no session cookie in ${res.status} answer: ${JSON.stringify(res.body)}`);
-  return value;
-}
 
 const login = (t: TestApp, email: string, password: string) =>
   t.call("POST", "/api/v1/auth/login", { body: { email, password } });

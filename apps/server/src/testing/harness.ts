@@ -56,6 +56,15 @@ export interface TestApp {
 /** The password every test user gets. */
 export const TEST_PASSWORD = "test-password-123";
 
+/** The session cookie an answer sets (sign-up, login); throws when it sets none. */
+export function sessionCookie(res: ApiAnswer): string {
+  const raw = res.headers["set-cookie"];
+  const cookies = Array.isArray(raw) ? raw : [String(raw ?? "")];
+  const match = cookies.map((c) => /^syntra_session=([^;]+)/.exec(c)).find(Boolean);
+  if (!match?.[1]) throw new Error(`no session cookie in answer ${res.status}: ${JSON.stringify(res.body)}`);
+  return match[1];
+}
+
 /** Builds a real control plane on a real store (PGlite, or PostgreSQL when TEST_DATABASE_URL is set). */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const store = await createTestDatabase();
@@ -115,14 +124,6 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     return { status: res.statusCode, headers: res.headers, body };
   };
 
-  const sessionOf = (res: ApiAnswer): string => {
-    const raw = res.headers["set-cookie"];
-    const cookies = Array.isArray(raw) ? raw : [String(raw ?? "")];
-    const match = cookies.map((c) => /^syntra_session=([^;]+)/.exec(c)).find(Boolean);
-    if (!match?.[1]) throw new Error(`no session cookie in answer ${res.status}: ${JSON.stringify(res.body)}`);
-    return match[1];
-  };
-
   const signup: TestApp["signup"] = async (email, opts = {}) => {
     const res = await call("POST", "/api/v1/auth/signup", {
       body: {
@@ -134,7 +135,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       },
     });
     if (res.status !== 201) throw new Error(`signup failed ${res.status}: ${JSON.stringify(res.body)}`);
-    return { cookie: sessionOf(res), userId: res.body.data.user.id, orgId: res.body.data.org.id };
+    return { cookie: sessionCookie(res), userId: res.body.data.user.id, orgId: res.body.data.org.id };
   };
 
   const member: TestApp["member"] = async (owner, email, role) => {
