@@ -17,6 +17,7 @@ export * from "./api/servers";
 export * from "./api/services";
 export * from "./api/time-range";
 export * from "./api/tokens";
+export * from "./api/volumes";
 export * from "./common";
 export * from "./errors";
 export * from "./generate/json-schemas";

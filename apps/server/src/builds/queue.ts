@@ -5,6 +5,7 @@ import { deployments, projects, type services } from "../db/schema";
 import { specOf } from "../deployments/payload";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
+import { strategyNotes } from "../services/volumes";
 
 type DeploymentRow = typeof deployments.$inferSelect;
 type ServiceRow = typeof services.$inferSelect;
@@ -67,6 +68,7 @@ export async function enqueueBuild(deps: AppDeps, service: ServiceRow, order: Bu
         status: "queued",
         buildSpec: spec,
         specSnapshot: snapshot,
+        deployLog: strategyNotes(service, order.strategy ?? "rolling", now),
         gitBranch: spec.branch,
         gitCommitSha: order.commit?.sha ?? null,
         gitCommitMessage: order.commit?.message ?? null,

@@ -14,6 +14,7 @@ import { AppError, notFound } from "../errors";
 import { publishDeploymentChange } from "../live/publish";
 import type { ProjectScope } from "../projects/projects";
 import { getServiceRow } from "../services/services";
+import { strategyNotes } from "../services/volumes";
 import { dispatchNext } from "./dispatch";
 import { imageRef, specOf, splitImage } from "./payload";
 
@@ -193,6 +194,7 @@ export async function triggerDeploy(
     serviceId: service.id,
     image,
     specSnapshot: specOf(service, strategy),
+    deployLog: strategyNotes(service, strategy, deps.now()),
     triggeredBy: caller.userId,
     triggerType: caller.viaToken ? "api" : "manual",
   });
@@ -233,6 +235,7 @@ export async function rollbackService(
     gitCommitSha: target.gitCommitSha,
     gitCommitMessage: target.gitCommitMessage,
     gitBranch: target.gitBranch,
+    deployLog: strategyNotes(service, target.specSnapshot.strategy, deps.now()),
     triggeredBy: caller.userId,
     triggerType: "rollback",
     rollbackFromId: service.currentDeploymentId,

@@ -10,6 +10,7 @@ import {
 import type { deployments, projects, services } from "../db/schema";
 import { AppError } from "../errors";
 import { serializeService } from "../services/serialize";
+import { assertSingleWriterReplicas, deployStrategyFor, volumeMounts } from "../services/volumes";
 
 type ServiceRow = typeof services.$inferSelect;
 type ProjectRow = typeof projects.$inferSelect;
@@ -67,6 +68,7 @@ export function specOf(service: ServiceRow, strategy: DeployStrategy): Deploymen
       [{ path: "service.replicas", message: "must be at least 1 to deploy" }],
     );
   }
+  assertSingleWriterReplicas({ ...service, replicas }, "service.replicas");
   return {
     port: service.port,
     replicas,
@@ -74,7 +76,7 @@ export function specOf(service: ServiceRow, strategy: DeployStrategy): Deploymen
     memory_limit: service.memoryLimit,
     domains: service.domains ?? [],
     health_check: serializeService(service, null).health_check,
-    strategy,
+    strategy: deployStrategyFor(service, strategy),
     rollback_on_failure: true,
     timeout_seconds: DEPLOY_TIMEOUT_SECONDS,
   };
@@ -110,6 +112,8 @@ export function buildDeployPayload({
     throw new AppError("UNPROCESSABLE", "This deployment has no recorded image to deploy");
   }
   const spec = deployment.specSnapshot;
+  // Volumes are the service's current ones, a rollback included: it goes back in code, not in data.
+  assertSingleWriterReplicas({ ...service, replicas: spec.replicas }, "spec_snapshot.replicas");
   const payload = deployPayload.safeParse({
     request_id: requestId,
     deployment_id: deployment.id,
@@ -135,6 +139,7 @@ export function buildDeployPayload({
         "dev.syntra.deployment-id": deployment.id,
       },
       ...(spec.health_check !== null && { health_check: spec.health_check }),
+      ...(service.volumes.length > 0 && { volumes: volumeMounts(service.id, service.volumes) }),
     },
     networking: {
       domains: spec.domains,
@@ -142,7 +147,7 @@ export function buildDeployPayload({
       expose_port: false,
       ...(certificates.length > 0 && { certificates }),
     },
-    strategy: spec.strategy,
+    strategy: deployStrategyFor(service, spec.strategy),
     rollback_on_failure: spec.rollback_on_failure,
     timeout_seconds: spec.timeout_seconds,
   });

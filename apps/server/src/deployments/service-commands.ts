@@ -16,6 +16,7 @@ import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import type { ProjectScope } from "../projects/projects";
 import { getService, getServiceRow } from "../services/services";
+import { assertSingleWriterReplicas } from "../services/volumes";
 
 /** Graceful stop time the agent gives each container on restart. */
 const RESTART_GRACE_SECONDS = 10;
@@ -61,6 +62,7 @@ export async function scaleService(
   replicas: number,
 ): Promise<Service> {
   const service = await getServiceRow(deps.db, scope, serviceId);
+  assertSingleWriterReplicas({ ...service, replicas }, "body.replicas");
   const response = await deps.agents.send(service.serverId, "scale", {
     service_id: service.id,
     replicas,

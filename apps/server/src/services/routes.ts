@@ -4,6 +4,7 @@ import { recentDeployments } from "../deployments/deployments";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { createService, deleteService, getService, listProjectServices, updateService } from "./services";
+import { assertMayBindMount } from "./volumes";
 
 const serviceParams = idParam("serviceId");
 /** How many deployments GET /services/:id shows. */
@@ -33,6 +34,7 @@ const create = defineRoute({
   status: 201,
   audit: { action: "service.create", resourceType: "service" },
   handler: async ({ auth, body, deps, params, audit }) => {
+    assertMayBindMount(auth.permissions, body.volumes);
     const created = await createService(deps, projectScope(auth), params.projectId, body);
     audit({
       resourceId: created.id,
@@ -67,6 +69,7 @@ const update = defineRoute({
   response: service,
   audit: { action: "service.update", resourceType: "service" },
   handler: async ({ auth, body, deps, params, audit }) => {
+    assertMayBindMount(auth.permissions, body.volumes);
     const updated = await updateService(deps, projectScope(auth), params.serviceId, body);
     audit({ resourceId: updated.id, details: { fields: Object.keys(body) } });
     return updated;

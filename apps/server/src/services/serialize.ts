@@ -129,6 +129,7 @@ export function serializeService(row: ServiceRow, envVarCount: number | null): S
     domains: row.domains ?? [],
     health_check: healthCheckOf(row),
     auto_deploy: row.autoDeploy ?? true,
+    volumes: row.volumes,
     current_deployment_id: row.currentDeploymentId,
     env_var_count: envVarCount,
     created_at: (row.createdAt ?? new Date(0)).toISOString(),

@@ -15,6 +15,7 @@ import { parseInput } from "../http/validation";
 import { getProject, type ProjectScope } from "../projects/projects";
 import { envFromRecord, openEnv, sealEnv } from "./env-vars";
 import { healthCheckColumns, serializeService, sourceColumns } from "./serialize";
+import { assertSingleWriterReplicas } from "./volumes";
 
 type ServiceRow = typeof services.$inferSelect;
 
@@ -90,6 +91,7 @@ export async function createService(
 ): Promise<Service> {
   await getProject(deps.db, scope, projectId);
   await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  assertSingleWriterReplicas(input, "body.replicas");
   try {
     const row = await deps.db.transaction(async (tx) => {
       const [created] = await tx
@@ -108,6 +110,7 @@ export async function createService(
           // Routed only once verified: claimDomains adds them as pending and fills this in.
           domains: [],
           autoDeploy: input.auto_deploy,
+          volumes: input.volumes,
           ...healthCheckColumns(input.health_check ?? null),
         })
         .returning();
@@ -139,6 +142,14 @@ export async function updateService(
 ): Promise<Service> {
   const current = await getServiceRow(deps.db, scope, serviceId);
   if (input.server_id !== undefined) await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  assertSingleWriterReplicas(
+    {
+      type: input.type ?? current.type,
+      volumes: input.volumes ?? current.volumes,
+      replicas: input.replicas ?? current.replicas ?? 1,
+    },
+    input.replicas !== undefined ? "body.replicas" : input.volumes !== undefined ? "body.volumes" : "body.type",
+  );
   let source: Partial<ServiceRow> = {};
   if (input.source_config !== undefined) {
     const type: SourceType = input.source_type ?? current.sourceType;
@@ -160,6 +171,7 @@ export async function updateService(
           ...(input.cpu_limit !== undefined && { cpuLimit: input.cpu_limit }),
           ...(input.memory_limit !== undefined && { memoryLimit: input.memory_limit }),
           ...(input.auto_deploy !== undefined && { autoDeploy: input.auto_deploy }),
+          ...(input.volumes !== undefined && { volumes: input.volumes }),
           ...(input.health_check !== undefined && healthCheckColumns(input.health_check)),
         })
         .where(eq(services.id, current.id))

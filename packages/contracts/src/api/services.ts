@@ -4,6 +4,7 @@ import { healthCheckConfigBody } from "../health-check";
 import { domainName } from "./domains";
 import { envVarKey } from "./env";
 import { gitBranch, gitRepoUrl } from "./projects";
+import { serviceVolume, serviceVolumes } from "./volumes";
 
 /** A DNS label, because the service name becomes a container name and an internal hostname. */
 export const serviceName = z
@@ -78,6 +79,7 @@ const serviceFields = {
   domains: z.array(domainName).max(50).optional(),
   health_check: healthCheckConfigBody.optional(),
   auto_deploy: z.boolean().default(true),
+  volumes: serviceVolumes.default([]),
 };
 
 /** POST /projects/:projectId/services: `source_config` is checked against `source_type`. */
@@ -119,6 +121,8 @@ export const updateServiceBody = z
     domains: z.array(domainName).max(50).optional(),
     health_check: healthCheckConfigBody.nullable().optional(),
     auto_deploy: z.boolean().optional(),
+    /** Replaces the whole list. */
+    volumes: serviceVolumes.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "give at least one field to change" })
   .refine((b) => b.source_type === undefined || b.source_config !== undefined, {
@@ -154,6 +158,7 @@ export const service = z.object({
     })
     .nullable(),
   auto_deploy: z.boolean(),
+  volumes: z.array(serviceVolume),
   current_deployment_id: uuid.nullable(),
   /** null when the variables cannot be decrypted (the master key that sealed them is missing). */
   env_var_count: z.number().int().nonnegative().nullable(),

@@ -1,4 +1,4 @@
-import type { BuildSpec, DeployLogEntry, DeploymentSpec } from "@syntra/contracts";
+import type { BuildSpec, DeployLogEntry, DeploymentSpec, ServiceVolume } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -114,6 +114,7 @@ export const services = pgTable(
     gitAuthEncrypted: bytea("git_auth_encrypted"),
     gitDeployKeyPublic: text("git_deploy_key_public"),
     webhookSecretEncrypted: bytea("webhook_secret_encrypted"),
+    volumes: jsonb("volumes").$type<ServiceVolume[]>().notNull().default([]),
   },
   (t) => [
     index("idx_services_project").on(t.projectId),
