@@ -18,6 +18,7 @@ import { projectRoutes } from "./projects/routes";
 import { registryRoutes } from "./registry/routes";
 import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
+import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
 import { webhookRoutes } from "./webhooks/routes";
 
@@ -33,6 +34,7 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...serverRoutes,
   ...projectRoutes,
   ...serviceRoutes,
+  ...serviceOverviewRoutes,
   ...envRoutes,
   ...domainRoutes,
   ...deploymentRoutes,

@@ -25,6 +25,7 @@ import {
   gitCredentials,
   invitation,
   type ListDeploymentsQuery,
+  type ListServicesQuery,
   type LiveEvent,
   type LiveEventsQuery,
   type LogStreamEvent,
@@ -52,6 +53,7 @@ import {
   service,
   serviceDomain,
   serviceLogEntry,
+  serviceOverview,
   type signupBody,
   type TriggerDeployBody,
   type UpdateProjectBody,
@@ -152,6 +154,8 @@ export function createApiClient(opts: ClientOptions = {}) {
     },
 
     services: {
+      /** Every service in reach with its project and newest deployment, optionally of one project or server. */
+      list: (query: ListServicesQuery = {}) => get("/api/v1/services", z.array(serviceOverview), query),
       get: (id: string) => get(`/api/v1/services/${enc(id)}`, serviceWithDeployments),
       update: (id: string, body: UpdateServiceBody) =>
         http.call("PATCH", `/api/v1/services/${enc(id)}`, service, { body }),

@@ -14,6 +14,7 @@ export * from "./api/orgs";
 export * from "./api/projects";
 export * from "./api/registry";
 export * from "./api/servers";
+export * from "./api/service-overview";
 export * from "./api/services";
 export * from "./api/time-range";
 export * from "./api/tokens";

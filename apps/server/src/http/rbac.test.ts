@@ -313,6 +313,7 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "DELETE /api/v1/projects/:projectId": async () => ({ ids: { projectId: await throwawayProject() }, ok: 204 }),
   "GET /api/v1/projects/:projectId/services": read,
   "POST /api/v1/projects/:projectId/services": () => ({ body: imageService(unique("svc"), main.serverId), ok: 201 }),
+  "GET /api/v1/services": read,
   "GET /api/v1/services/:serviceId": read,
   "PATCH /api/v1/services/:serviceId": () => ({ body: { replicas: 2 }, ok: 200 }),
   "DELETE /api/v1/services/:serviceId": async () => ({ ids: { serviceId: await throwawayService() }, ok: 204 }),

@@ -19,8 +19,11 @@ import { assertSingleWriterReplicas } from "./volumes";
 
 type ServiceRow = typeof services.$inferSelect;
 
-// One service whose secrets cannot be opened (lost master key) must not break every list it appears in.
-function present(deps: AppDeps, row: ServiceRow): Service {
+/**
+ * A service as the API shows it. One whose secrets cannot be opened (lost master key) must not break every list
+ * it appears in.
+ */
+export function presentService(deps: AppDeps, row: ServiceRow): Service {
   let count: number | null = null;
   try {
     count = openEnv(deps.keyring, row.id, row.envVarsEncrypted).size;
@@ -37,7 +40,7 @@ export async function listServices(deps: AppDeps, projectId: string): Promise<Se
     .from(services)
     .where(eq(services.projectId, projectId))
     .orderBy(asc(services.name));
-  return rows.map((r) => present(deps, r));
+  return rows.map((r) => presentService(deps, r));
 }
 
 /** The services of a project in scope. */
@@ -66,7 +69,7 @@ export async function getServiceRow(db: Db, scope: ProjectScope, serviceId: stri
 
 /** A service in scope, as the API shows it. */
 export async function getService(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<Service> {
-  return present(deps, await getServiceRow(deps.db, scope, serviceId));
+  return presentService(deps, await getServiceRow(deps.db, scope, serviceId));
 }
 
 async function assertServerInOrg(db: Db, orgId: string, serverId: string): Promise<void> {
@@ -126,7 +129,7 @@ export async function createService(
         .returning();
       return withEnv ?? created;
     });
-    return present(deps, row);
+    return presentService(deps, row);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`A service named '${input.name}' already exists in this project`);
     throw err;
@@ -181,7 +184,7 @@ export async function updateService(
       await claimDomains(tx, updated.id, input.domains);
       return reread(tx, updated.id);
     });
-    return present(deps, row);
+    return presentService(deps, row);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`A service named '${input.name}' already exists in this project`);
     throw err;

@@ -16,24 +16,22 @@ interface Overview {
   servers: Server[];
 }
 
+/** Three requests whatever the number of projects and services. */
 async function loadOverview(withServers: boolean): Promise<Overview> {
-  const [projects, servers] = await Promise.all([
+  const [projects, services, servers] = await Promise.all([
     api.projects.list(),
+    api.services.list(),
     withServers ? api.servers.list() : Promise.resolve([]),
   ]);
-  const detailed = await Promise.all(
-    projects.map(async (p) => {
-      const { services } = await api.projects.get(p.id);
-      const withLatest = await Promise.all(
-        services.map(async (service) => ({
-          service,
-          latest: (await api.services.deployments(service.id, { limit: 1 }))[0],
-        })),
-      );
-      return { project: p, services: withLatest };
-    }),
-  );
-  return { projects: detailed, servers };
+  return {
+    projects: projects.map((project) => ({
+      project,
+      services: services
+        .filter((s) => s.project_id === project.id)
+        .map((service) => ({ service, latest: service.latest_deployment ?? undefined })),
+    })),
+    servers,
+  };
 }
 
 function Stat({ label, value, to }: { label: string; value: string; to: string }) {

@@ -102,11 +102,12 @@ export function ProjectOverviewPage() {
   const { projectId = "" } = useParams();
   const { can } = useAuth();
   const query = useQuery(`project:${projectId}`, async () => {
-    const project = await api.projects.get(projectId);
-    const latest = await Promise.all(
-      project.services.map(async (s) => (await api.services.deployments(s.id, { limit: 1 }))[0]),
-    );
-    return { project, latest };
+    const [project, overview] = await Promise.all([
+      api.projects.get(projectId),
+      api.services.list({ project_id: projectId }),
+    ]);
+    const newest = new Map(overview.map((s) => [s.id, s.latest_deployment ?? undefined]));
+    return { project, latest: project.services.map((s) => newest.get(s.id)) };
   });
   return (
     <QueryView query={query}>

@@ -96,11 +96,9 @@ export function ServerDetailPage() {
     const timer = setInterval(refetchMetrics, 15_000);
     return () => clearInterval(timer);
   }, [refetchMetrics]);
-  const services = useQuery(`server:${serverId}:services`, async () => {
-    const projects = await api.projects.list();
-    const all = await Promise.all(projects.map(async (p) => ({ p, services: await api.projects.services(p.id) })));
-    return all.flatMap(({ p, services }) => services.filter((s) => s.server_id === serverId).map((s) => ({ p, s })));
-  });
+  const services = useQuery(`server:${serverId}:services`, async () =>
+    (await api.services.list({ server_id: serverId })).map((s) => ({ p: s.project, s })),
+  );
   return (
     <QueryView query={server}>
       {(s) => (
