@@ -14,6 +14,7 @@ import { useService } from "./service";
 import { Domains } from "./service-domains";
 import { EnvVars } from "./service-env";
 import { GitAccess, Webhook } from "./service-git";
+import { Volumes } from "./service-volumes";
 
 /** Source, port, replicas, limits and health check. */
 function GeneralSettings() {
@@ -131,6 +132,7 @@ export function ServiceSettingsPage() {
         </div>
       )}
       <EnvVars />
+      <Volumes />
       <Domains />
     </div>
   );
