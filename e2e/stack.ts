@@ -184,7 +184,7 @@ export async function waitFor(
 }
 
 /** Creates a project and a service on the stack's server, routed on `domain` (verified) with an HTTP health check. */
-async function createRoutedService(
+export async function createRoutedService(
   stack: Stack,
   name: string,
   domain: string,

@@ -11,7 +11,8 @@ export const BASE_IMAGE = "syntra-test/busybox:latest";
 /** Port the test web app listens on (override with the PORT env var). */
 export const WEBAPP_PORT = 8080;
 
-const FIXTURE_LABEL = "dev.syntra.test.fixture";
+/** The label holding a fixture image's content hash. */
+export const FIXTURE_LABEL = "dev.syntra.test.fixture";
 const built = new Map<string, Promise<string>>();
 
 /**
@@ -56,17 +57,41 @@ function dockerfile(tag: string, hash: string): string {
   ].join("\n");
 }
 
-async function buildWebapp(docker: Dockerode, ref: string, tag: string): Promise<string> {
+function buildWebapp(docker: Dockerode, ref: string, tag: string): Promise<string> {
+  const files: Record<string, string> = { "www/index.html": tag };
+  if (!tag.startsWith("broken-")) files["www/healthz"] = "ok";
+  return buildFixtureImage(docker, { ref, files, dockerfile: (hash) => dockerfile(tag, hash) });
+}
+
+/** A test image of the tests' own making, from BASE_IMAGE. */
+export interface FixtureImage {
+  ref: string;
+  /** The build context's files by path (text). */
+  files: Record<string, string>;
+  /** Paths among `files` written executable (CGI scripts, entrypoints). */
+  executable?: string[];
+  /** The Dockerfile; it must carry `LABEL ${FIXTURE_LABEL}="<hash>"` so an unchanged image is not rebuilt. */
+  dockerfile: (hash: string) => string;
+}
+
+/** Builds a fixture image, unless the engine already has one of the same content under `ref`; resolves with it. */
+export async function buildFixtureImage(docker: Dockerode, image: FixtureImage): Promise<string> {
+  const { ref, files, executable = [] } = image;
   let base: Dockerode.ImageInspectInfo;
   try {
     base = await docker.getImage(BASE_IMAGE).inspect();
   } catch {
     throw new Error(`${BASE_IMAGE} is missing: run scripts/services/docker.sh start`);
   }
-  const files: Record<string, string> = { "www/index.html": tag };
-  if (!tag.startsWith("broken-")) files["www/healthz"] = "ok";
   const hash = createHash("sha256")
-    .update(JSON.stringify({ base: base.Id, files, dockerfile: dockerfile(tag, "") }))
+    .update(
+      JSON.stringify({
+        base: base.Id,
+        files,
+        dockerfile: image.dockerfile(""),
+        ...(executable.length > 0 && { executable }),
+      }),
+    )
     .digest("hex")
     .slice(0, 16);
   const existing = await docker
@@ -75,12 +100,15 @@ async function buildWebapp(docker: Dockerode, ref: string, tag: string): Promise
     .catch(() => null);
   if (existing?.Config.Labels?.[FIXTURE_LABEL] === hash) return ref;
 
-  const dir = await mkdtemp(path.join(tmpdir(), "syntra-webapp-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "syntra-fixture-"));
   try {
-    await mkdir(path.join(dir, "www"));
-    await writeFile(path.join(dir, "Dockerfile"), dockerfile(tag, hash));
-    for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
-    const stream = await docker.buildImage({ context: dir, src: ["Dockerfile", "www"] }, { t: ref, rm: true });
+    await writeFile(path.join(dir, "Dockerfile"), image.dockerfile(hash));
+    for (const [name, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+      await writeFile(path.join(dir, name), content, { mode: executable.includes(name) ? 0o755 : 0o644 });
+    }
+    const src = ["Dockerfile", ...new Set(Object.keys(files).map((name) => name.split("/")[0] ?? name))];
+    const stream = await docker.buildImage({ context: dir, src }, { t: ref, rm: true });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         const failed = err?.message ?? events.find((e) => e.error)?.error;
