@@ -4,6 +4,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type DeployPayload, type DeployStatusPayload, deployStatusPayload } from "@syntra/contracts";
 import { DockerRuntime } from "../runtime/docker";
+import { LABELS } from "../runtime/types";
 import {
   nextDeployment,
   removeService,
@@ -60,6 +61,31 @@ async function deploy(
 
 function domainOf(payload: DeployPayload): string {
   return payload.networking.domains[0] ?? "";
+}
+
+/** Records the start and die events of a service's containers, in the engine's order, until stopped. */
+async function containerEvents(serviceId: string): Promise<{ stop(): Promise<{ action: string; id: string }[]> }> {
+  const seen: { action: string; id: string }[] = [];
+  const stream = await runtime.docker.getEvents({
+    filters: { type: ["container"], event: ["start", "die"], label: [`${LABELS.serviceId}=${serviceId}`] },
+  });
+  let buffered = "";
+  stream.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
+      const event = JSON.parse(buffered.slice(0, nl)) as { Action: string; Actor: { ID: string } };
+      seen.push({ action: event.Action, id: event.Actor.ID });
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  return {
+    stop: async () => {
+      // Events of the last moments may still be on their way.
+      await new Promise((r) => setTimeout(r, 500));
+      (stream as unknown as { destroy(): void }).destroy();
+      return seen;
+    },
+  };
 }
 
 /** v1, then v2 with a client hammering the domain through Caddy the whole time: not one request may fail. */
@@ -131,6 +157,29 @@ describe("Deployer.deploy", () => {
     assert.equal(final.status, "running");
     assert.ok(statuses.some((s) => s.phase === "stop_old"));
     assert.equal((await get(caddy.httpPort, domainOf(v1))).body, "v2");
+  });
+
+  test("a failed instant deploy stops the new container before the old one starts again: never both", async () => {
+    const v1 = service("instant-back", { strategy: "instant" });
+    assert.equal((await deploy(v1)).final.status, "running");
+    const [old] = await deployer.containersOf(v1.service_id);
+    assert.ok(old);
+    const events = await containerEvents(v1.service_id);
+    const { final } = await deploy(nextDeployment(v1, "broken-1"));
+    const seen = await events.stop();
+    assert.equal(final.status, "rolled_back", final.message);
+    const running = new Set<string>();
+    for (const e of seen) {
+      if (e.action === "start") running.add(e.id);
+      if (e.action === "die") running.delete(e.id);
+      // Two containers on the same data (a database's volume) at once is what instant exists to prevent.
+      assert.ok(running.size <= 1, `both ran at once: ${JSON.stringify(seen)}`);
+    }
+    assert.ok(
+      seen.some((e) => e.action === "start" && e.id === old.id),
+      "the old container came back",
+    );
+    assert.equal((await get(caddy.httpPort, domainOf(v1))).body, "v1");
   });
 
   test("a broken version is rolled back with HEALTH_CHECK_FAILED while v1 keeps answering", async () => {

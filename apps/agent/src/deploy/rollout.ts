@@ -184,11 +184,13 @@ class Rollout {
 
   /**
    * Undoes an unfinished rollout: old containers it stopped start again (for instant, only with
-   * rollback_on_failure) and take the route back, then the new containers go. Never throws.
+   * rollback_on_failure) and take the route back, then the new containers go. Never throws. Instant removes
+   * the new containers first: old and new must never run together (a database's volume holds one writer).
    */
   private async abandon(): Promise<void> {
     const { payload, old } = this.input;
     const { ctx } = this;
+    if (payload.strategy === "instant") await this.removeFresh();
     try {
       const restore = payload.strategy !== "instant" || payload.rollback_on_failure;
       const untouched = old.filter((c) => !this.retired.includes(c));
@@ -207,8 +209,15 @@ class Rollout {
     } catch (err) {
       ctx.logger.error({ err }, "could not put the previous version back in service");
     }
+    await this.removeFresh();
+  }
+
+  /** Removes the containers this rollout created (once: a second call finds none). Never throws. */
+  private async removeFresh(): Promise<void> {
+    const { ctx } = this;
+    const fresh = this.fresh.splice(0);
     await Promise.all(
-      this.fresh.map(async (c) => {
+      fresh.map(async (c) => {
         ctx.health.forget(c.id);
         await ctx.runtime.remove(c.id).catch((err: unknown) => {
           ctx.logger.error({ err, container: c.name }, "could not remove a container of the failed deploy");
