@@ -161,5 +161,7 @@ test("containers removed (scaled to 0) and a deleted service leave the named vol
 
   const removed = await stack.t.call("DELETE", `/api/v1/services/${notesId}`, { as: stack.owner });
   assert.equal(removed.status, 204);
+  const after = await docker.listContainers({ all: true, filters: { label: [`${LABELS.serviceId}=${notesId}`] } });
+  assert.deepEqual(after, [], "the agent removed the deleted service's containers");
   assert.ok(await volumeExists(volumeOf(notesId)), "data is never deleted implicitly");
 });

@@ -17,6 +17,7 @@ import { publishDeploymentChange, publishServerStatus } from "../live/publish";
 import { pullAuth } from "../registry/handed-credentials";
 import { openEnv } from "../services/env-vars";
 import { buildDeployPayload, DEPLOY_TIMEOUT_SECONDS } from "./payload";
+import { sendPendingRemovals } from "./retire";
 
 type DeploymentRow = typeof deployments.$inferSelect;
 
@@ -385,6 +386,10 @@ export function deploymentEvents(deps: AppDeps): AgentHubEvents {
     takePendingDeployments: (serverId) => takePendingDeployments(deps, serverId),
     requeueDeployments: (ids) => requeueDeployments(deps, ids),
     agentReady: async (serverId) => {
+      // Not awaited: the agent's answers are read only once this handshake step returns.
+      void sendPendingRemovals(deps, serverId).catch((err: unknown) =>
+        deps.logger.warn({ err, server_id: serverId }, "sending the removals of deleted services failed"),
+      );
       for (const { serviceId } of await servicesWithQueue(deps, serverId)) await dispatchNext(deps, serviceId);
       // The server's hostname or address may have changed since its domains were checked.
       void recheckServerDomains(deps, serverId).catch((err: unknown) =>

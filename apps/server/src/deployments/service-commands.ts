@@ -33,7 +33,7 @@ const PASSED_THROUGH = new Set<ErrorCode>([
 ]);
 
 /** The agent's answer when it succeeded; its error as an AppError when not. */
-function succeeded(response: CommandResponsePayload, what: string): CommandResponsePayload {
+export function succeeded(response: CommandResponsePayload, what: string): CommandResponsePayload {
   if (response.success) return response;
   const code = response.error?.code ?? "UNPROCESSABLE";
   const message = `The agent could not ${what}: ${response.error?.message ?? "no reason given"}`;

@@ -109,12 +109,6 @@ export async function updateProject(
   }
 }
 
-/** Deletes a project with its services. */
-export async function deleteProject(db: Db, scope: ProjectScope, projectId: string): Promise<void> {
-  await getProject(db, scope, projectId);
-  await db.delete(projects).where(eq(projects.id, projectId));
-}
-
 /** Which forge a repository URL points at, for provider-specific webhooks. */
 export function gitProviderOf(url: string): string | null {
   if (/github\.com[/:]/.test(url)) return "github";

@@ -1,5 +1,6 @@
 import { createProjectBody, idParam, project, service, updateProjectBody } from "@syntra/contracts";
 import { z } from "zod";
+import { removeProject } from "../deployments/retire";
 import { AppError } from "../errors";
 import type { AuthContext } from "../http/auth-context";
 import { requireOrg } from "../http/org-context";
@@ -7,7 +8,6 @@ import { defineRoute } from "../http/route";
 import { listServices } from "../services/services";
 import {
   createProject,
-  deleteProject,
   getProject,
   listProjects,
   type ProjectScope,
@@ -91,7 +91,7 @@ const remove = defineRoute({
   status: 204,
   audit: { action: "project.delete", resourceType: "project" },
   handler: async ({ auth, deps, params, audit }) => {
-    await deleteProject(deps.db, projectScope(auth), params.projectId);
+    await removeProject(deps, projectScope(auth), params.projectId);
     audit({ resourceId: params.projectId });
     return undefined;
   },

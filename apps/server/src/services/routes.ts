@@ -1,9 +1,10 @@
 import { createServiceBody, deployment, idParam, service, updateServiceBody } from "@syntra/contracts";
 import { z } from "zod";
 import { recentDeployments } from "../deployments/deployments";
+import { removeService } from "../deployments/retire";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
-import { createService, deleteService, getService, listProjectServices, updateService } from "./services";
+import { createService, getService, listProjectServices, updateService } from "./services";
 import { assertMayBindMount } from "./volumes";
 
 const serviceParams = idParam("serviceId");
@@ -86,7 +87,7 @@ const remove = defineRoute({
   status: 204,
   audit: { action: "service.delete", resourceType: "service" },
   handler: async ({ auth, deps, params, audit }) => {
-    await deleteService(deps.db, projectScope(auth), params.serviceId);
+    await removeService(deps, projectScope(auth), params.serviceId);
     audit({ resourceId: params.serviceId });
     return undefined;
   },

@@ -196,9 +196,3 @@ async function reread(db: Db, serviceId: string): Promise<ServiceRow> {
   if (!row) throw notFound("Service");
   return row;
 }
-
-/** Deletes a service. */
-export async function deleteService(db: Db, scope: ProjectScope, serviceId: string): Promise<void> {
-  const row = await getServiceRow(db, scope, serviceId);
-  await db.delete(services).where(eq(services.id, row.id));
-}

@@ -168,7 +168,7 @@ export class AgentPeer {
 
   /**
    * Answers commands like a healthy agent: deploys succeed (ack, then deploy_status running), restart,
-   * scale and exec succeed, logs come back as one line and done.
+   * scale, stop and exec succeed, logs come back as one line and done.
    */
   answerEverything(): void {
     this.onMessage = (m) => {
@@ -191,6 +191,7 @@ export class AgentPeer {
         }
         case "restart":
         case "scale":
+        case "stop":
           this.respond(m.payload.request_id, { success: true });
           return true;
         case "exec":

@@ -6,3 +6,4 @@ export * from "./infrastructure";
 export * from "./observability";
 export * from "./operations";
 export * from "./password-resets";
+export * from "./service-removals";

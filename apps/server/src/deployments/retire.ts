@@ -1,0 +1,80 @@
+import { and, eq } from "drizzle-orm";
+import { projects, serviceRemovals, services } from "../db/schema";
+import type { AppDeps } from "../deps";
+import { AppError } from "../errors";
+import { getProject, type ProjectScope } from "../projects/projects";
+import { getServiceRow } from "../services/services";
+import { succeeded } from "./service-commands";
+
+/** Graceful stop time the agent gives each container of a deleted service. */
+const STOP_GRACE_SECONDS = 10;
+
+type ServiceRef = { id: string; serverId: string };
+
+/**
+ * Deletes a service and takes it off its server: the agent removes its route and containers (named volumes stay,
+ * see the README). With the agent away, the removal waits in service_removals for its reconnect. A running agent
+ * that fails to remove them keeps the service, with the agent's reason, so nothing keeps serving unseen.
+ */
+export async function removeService(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<void> {
+  const row = await getServiceRow(deps.db, scope, serviceId);
+  const waiting = await retire(deps, [row]);
+  await deps.db.transaction(async (tx) => {
+    if (waiting.length > 0) await tx.insert(serviceRemovals).values(waiting).onConflictDoNothing();
+    await tx.delete(services).where(eq(services.id, row.id));
+  });
+}
+
+/** Deletes a project with all its services, each taken off its server as `removeService` does. */
+export async function removeProject(deps: AppDeps, scope: ProjectScope, projectId: string): Promise<void> {
+  await getProject(deps.db, scope, projectId);
+  const rows = await deps.db
+    .select({ id: services.id, serverId: services.serverId })
+    .from(services)
+    .where(eq(services.projectId, projectId));
+  const waiting = await retire(deps, rows);
+  await deps.db.transaction(async (tx) => {
+    if (waiting.length > 0) await tx.insert(serviceRemovals).values(waiting).onConflictDoNothing();
+    await tx.delete(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, scope.orgId)));
+  });
+}
+
+/** Sends the removals a reconnected agent missed; each is forgotten once the agent confirms it. */
+export async function sendPendingRemovals(deps: AppDeps, serverId: string): Promise<void> {
+  const rows = await deps.db
+    .select({ serviceId: serviceRemovals.serviceId })
+    .from(serviceRemovals)
+    .where(eq(serviceRemovals.serverId, serverId));
+  for (const { serviceId } of rows) {
+    try {
+      await stopAndRemove(deps, { id: serviceId, serverId });
+      await deps.db.delete(serviceRemovals).where(eq(serviceRemovals.serviceId, serviceId));
+      deps.logger.info({ service_id: serviceId, server_id: serverId }, "deleted service removed from its server");
+    } catch (err) {
+      deps.logger.warn({ err, service_id: serviceId, server_id: serverId }, "removing a deleted service failed");
+    }
+  }
+}
+
+/** Removes the services from their servers now where the agent is connected; answers those that must wait. */
+async function retire(deps: AppDeps, rows: ServiceRef[]): Promise<{ serviceId: string; serverId: string }[]> {
+  const waiting: { serviceId: string; serverId: string }[] = [];
+  for (const row of rows) {
+    try {
+      await stopAndRemove(deps, row);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "AGENT_OFFLINE")) throw err;
+      waiting.push({ serviceId: row.id, serverId: row.serverId });
+    }
+  }
+  return waiting;
+}
+
+async function stopAndRemove(deps: AppDeps, row: ServiceRef): Promise<void> {
+  const response = await deps.agents.send(row.serverId, "stop", {
+    service_id: row.id,
+    timeout_seconds: STOP_GRACE_SECONDS,
+    remove_container: true,
+  });
+  succeeded(response, "remove the service's containers");
+}
