@@ -6,7 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import dns2 from "dns2";
+import Dockerode from "dockerode";
+import { removeService } from "../apps/agent/src/testing/fixtures";
 import { freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
+import { services } from "../apps/server/src/db/schema";
 import { agentBundle } from "../apps/server/src/install/agent-bundle";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 
@@ -100,7 +103,12 @@ export async function startStack(
     agent: startAgent(),
     startAgent,
     close: async () => {
+      const serviceIds = await stackServiceIds(t);
       await stack.agent.stop();
+      // What the agent ran for this stack, so runs do not pile up running containers. Project networks stay:
+      // another stack may be about to use one of the same name; scripts/test.sh prunes unused ones.
+      const docker = new Dockerode();
+      for (const serviceId of serviceIds) await removeService(docker, serviceId);
       await caddy.stop();
       await dns.close();
       await t.close();
@@ -113,6 +121,11 @@ export async function startStack(
     () => stack.agent.output(),
   );
   return stack;
+}
+
+/** The services of the stack's control plane. */
+async function stackServiceIds(t: TestApp): Promise<string[]> {
+  return (await t.deps.db.select({ id: services.id }).from(services)).map((r) => r.id);
 }
 
 export function spawnAgent(args: string[], env: Record<string, string>): AgentProcess {

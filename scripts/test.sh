@@ -10,6 +10,8 @@ fi
 
 pg_url=$(bash scripts/services/postgres.sh start | tail -n 1)
 bash scripts/services/docker.sh start
+# Project networks earlier runs left behind (a killed test, say) would use up Docker's address pools.
+docker network prune -f --filter label=dev.syntra.managed=true >/dev/null
 bash scripts/services/caddy.sh start
 bash scripts/services/chromium.sh start
 bash scripts/services/pebble.sh start

@@ -29,7 +29,8 @@ start_daemon() {
   if [ "$(id -u)" -ne 0 ]; then fail "the engine does not answer and only root can start dockerd"; fi
   mkdir -p "$state"
   echo "docker: starting dockerd (log: $state/dockerd.log)" >&2
-  nohup dockerd >"$state/dockerd.log" 2>&1 &
+  # Every project gets a network, and the tests create many at once: Docker's default pools hold about 30.
+  nohup dockerd --default-address-pool base=10.213.0.0/16,size=24 >"$state/dockerd.log" 2>&1 &
   echo $! >"$state/dockerd.pid"
   for _ in $(seq 1 60); do
     if engine_answers; then return; fi
