@@ -34,7 +34,8 @@ export async function shoot(p: Page, name: string): Promise<void> {
 
 /**
  * Opens `url` in the page. Chromium aborts a load with ERR_NETWORK_CHANGED when a network interface appears
- * or goes, which Docker does whenever a test creates or removes a container network: such a load is retried.
+ * or goes, which Docker does whenever a test creates or removes a container or its network: such a load is
+ * retried. The abort shows either as that error or as the load being replaced by Chromium's error page.
  */
 export async function goto(p: Page, url: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -42,7 +43,7 @@ export async function goto(p: Page, url: string): Promise<void> {
       await p.goto(url);
       return;
     } catch (err) {
-      if (attempt >= 4 || !/ERR_NETWORK_CHANGED/.test(String(err))) throw err;
+      if (attempt >= 4 || !/ERR_NETWORK_CHANGED|chrome-error:\/\/chromewebdata/.test(String(err))) throw err;
     }
   }
 }
