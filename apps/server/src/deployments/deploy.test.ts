@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { deployments, domains } from "../db/schema";
 import { syncRoutedDomains } from "../domains/claims";
 import { AgentPeer, eventually, heartbeatPayload } from "../testing/agent-peer";
+import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 const SECRET_DB = "postgres://shop:hunter2-db-pass@db:5432/shop";
@@ -30,11 +31,7 @@ async function newService(name: string, extra: Record<string, unknown> = {}): Pr
   const res = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
     as: owner,
     body: {
-      name,
-      server_id: server.id,
-      source_type: "image",
-      source_config: { image: "registry.local:5000/acme/web", tag: "v1" },
-      port: 8080,
+      ...imageServiceBody(name, server.id),
       // Domains are unique across the installation.
       domains: [`${name}.example.com`],
       health_check: { type: "http", path: "/healthz" },

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
 import { domains } from "../db/schema";
 import { AgentPeer, eventually } from "../testing/agent-peer";
+import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { syncRoutedDomains } from "./claims";
 import { recheckServerDomains } from "./domains";
@@ -20,14 +21,7 @@ let projectId: string;
 async function routedService(name: string, domainNames: string[]): Promise<string> {
   const res = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
     as: owner,
-    body: {
-      name,
-      server_id: server.id,
-      source_type: "image",
-      source_config: { image: "registry.local:5000/acme/web", tag: "v1" },
-      port: 8080,
-      domains: domainNames,
-    },
+    body: { ...imageServiceBody(name, server.id), domains: domainNames },
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   // Verified, as a passing DNS check would make them.

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, type TestApp } from "../testing/harness";
 
 // Two organizations on one installation: whatever org B's owner tries with org A's ids answers 404 (or 422 for a
@@ -38,14 +39,6 @@ let t: TestApp;
 let alpha: Alpha;
 let bravo: { cookie: Credential; token: Credential; server: string; project: string; service: string };
 let alphaBefore: Record<string, unknown>;
-
-const imageService = (name: string, serverId: string) => ({
-  name,
-  server_id: serverId,
-  source_type: "image",
-  source_config: { image: "registry.local:5000/acme/web", tag: "v1" },
-  port: 8080,
-});
 
 /** Makes a call that must succeed, and returns its data. */
 // biome-ignore lint/suspicious/noExplicitAny: answers are arbitrary JSON
@@ -89,8 +82,9 @@ async function setUpAlpha(): Promise<Alpha> {
   const project = (
     await ok(cookie, "POST", "/api/v1/projects", { name: "Alpha Project", description: "alpha-description" })
   ).id;
-  const service = (await ok(cookie, "POST", `/api/v1/projects/${project}/services`, imageService("alpha-web", server)))
-    .id;
+  const service = (
+    await ok(cookie, "POST", `/api/v1/projects/${project}/services`, imageServiceBody("alpha-web", server))
+  ).id;
   await ok(cookie, "PUT", `/api/v1/services/${service}/env`, {
     variables: [{ key: "ALPHA_KEY", value: "alpha-s3cret" }],
   });
@@ -119,8 +113,9 @@ before(async () => {
   const cookie = { cookie: owner.cookie };
   const server = (await ok(cookie, "POST", "/api/v1/servers", { name: "bravo-server" })).server_id;
   const project = (await ok(cookie, "POST", "/api/v1/projects", { name: "Bravo Project" })).id;
-  const service = (await ok(cookie, "POST", `/api/v1/projects/${project}/services`, imageService("bravo-web", server)))
-    .id;
+  const service = (
+    await ok(cookie, "POST", `/api/v1/projects/${project}/services`, imageServiceBody("bravo-web", server))
+  ).id;
   const token = { token: (await ok(cookie, "POST", "/api/v1/tokens", { name: "bravo-token" })).token };
   bravo = { cookie, token, server, project, service };
   alphaBefore = await snapshotAlpha();
@@ -139,7 +134,7 @@ function callsOnAlpha(): Array<[method: string, url: string, body?: unknown]> {
     ["PATCH", `/api/v1/projects/${project}`, { name: "hijacked" }],
     ["DELETE", `/api/v1/projects/${project}`],
     ["GET", `/api/v1/projects/${project}/services`],
-    ["POST", `/api/v1/projects/${project}/services`, imageService("intruder", bravo.server)],
+    ["POST", `/api/v1/projects/${project}/services`, imageServiceBody("intruder", bravo.server)],
     ["GET", `/api/v1/services/${service}`],
     ["PATCH", `/api/v1/services/${service}`, { replicas: 0 }],
     ["DELETE", `/api/v1/services/${service}`],
@@ -198,7 +193,7 @@ test("org B's lists hold none of org A's items", async () => {
 
 test("org A's ids inside org B's request bodies answer 422 UNPROCESSABLE", async () => {
   const attempts: Array<[method: string, url: string, body: unknown]> = [
-    ["POST", `/api/v1/projects/${bravo.project}/services`, imageService("borrowed", alpha.server)],
+    ["POST", `/api/v1/projects/${bravo.project}/services`, imageServiceBody("borrowed", alpha.server)],
     ["PATCH", `/api/v1/services/${bravo.service}`, { server_id: alpha.server }],
     ["POST", "/api/v1/tokens", { name: "borrowed", type: "prj", project_id: alpha.project }],
   ];

@@ -7,6 +7,7 @@ import { issuePasswordReset } from "../auth/password-resets";
 import { pushCredential } from "../registry/credentials";
 import { allRoutes } from "../routes";
 import { AgentPeer, eventually } from "../testing/agent-peer";
+import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
 import type { AnyRouteSpec } from "./route";
@@ -107,14 +108,6 @@ async function asOwner(method: string, url: string, body?: unknown): Promise<any
   return res.body?.data;
 }
 
-const imageService = (name: string, serverId: string) => ({
-  name,
-  server_id: serverId,
-  source_type: "image",
-  source_config: { image: "registry.local:5000/acme/web", tag: "v1" },
-  port: 8080,
-});
-
 const invite = (email: string, role: OrgRole): Promise<{ id: string; token: string }> =>
   asOwner("POST", "/api/v1/org/invitations", { email, role });
 
@@ -137,7 +130,8 @@ const throwawayMember = async () => (await t.member(ownerCookie(), uniqueEmail("
 const throwawayServer = async () => (await asOwner("POST", "/api/v1/servers", { name: unique("server") })).server_id;
 const throwawayProject = async () => (await asOwner("POST", "/api/v1/projects", { name: unique("project") })).id;
 const throwawayService = async () =>
-  (await asOwner("POST", `/api/v1/projects/${main.projectId}/services`, imageService(unique("svc"), main.serverId))).id;
+  (await asOwner("POST", `/api/v1/projects/${main.projectId}/services`, imageServiceBody(unique("svc"), main.serverId)))
+    .id;
 /** Deploys the main service and waits until the answering agent has it running. */
 async function ranDeployment(): Promise<string> {
   const id = (await asOwner("POST", `/api/v1/services/${main.serviceId}/deploy`, {})).id;
@@ -150,7 +144,7 @@ async function queuedDeployment(): Promise<string> {
   const svc = await asOwner(
     "POST",
     `/api/v1/projects/${main.projectId}/services`,
-    imageService(unique("queued"), offlineServerId),
+    imageServiceBody(unique("queued"), offlineServerId),
   );
   return (await asOwner("POST", `/api/v1/services/${svc.id}/deploy`, {})).id;
 }
@@ -312,7 +306,10 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "PATCH /api/v1/projects/:projectId": () => ({ body: { description: "walked by rbac.test" }, ok: 200 }),
   "DELETE /api/v1/projects/:projectId": async () => ({ ids: { projectId: await throwawayProject() }, ok: 204 }),
   "GET /api/v1/projects/:projectId/services": read,
-  "POST /api/v1/projects/:projectId/services": () => ({ body: imageService(unique("svc"), main.serverId), ok: 201 }),
+  "POST /api/v1/projects/:projectId/services": () => ({
+    body: imageServiceBody(unique("svc"), main.serverId),
+    ok: 201,
+  }),
   "GET /api/v1/services": read,
   "GET /api/v1/services/:serviceId": read,
   "PATCH /api/v1/services/:serviceId": () => ({ body: { replicas: 2 }, ok: 200 }),
@@ -413,7 +410,8 @@ before(async () => {
   const serverId = created.server_id;
   offlineServerId = (await asOwner("POST", "/api/v1/servers", { name: "offline" })).server_id;
   const projectId = (await asOwner("POST", "/api/v1/projects", { name: "Shop" })).id;
-  const serviceId = (await asOwner("POST", `/api/v1/projects/${projectId}/services`, imageService("web", serverId))).id;
+  const serviceId = (await asOwner("POST", `/api/v1/projects/${projectId}/services`, imageServiceBody("web", serverId)))
+    .id;
   // The main server's agent answers every command, so the agent routes can succeed for whoever may call them.
   agent = (await AgentPeer.online(await t.agentUrl(), created.token, serverId)).peer;
   agent.answerEverything();
@@ -538,7 +536,7 @@ test("a project token sees its project only: others answer 404, servers 403", as
   const otherService = await asOwner(
     "POST",
     `/api/v1/projects/${other.id}/services`,
-    imageService("api", main.serverId),
+    imageServiceBody("api", main.serverId),
   );
   const token = await tokenFor(callers.owner.cookie, { name: "ci", type: "prj", project_id: main.projectId });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ServiceOverview } from "@syntra/contracts";
 import { AgentPeer, eventually } from "../testing/agent-peer";
+import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 // GET /api/v1/services: every service of the organization in one answer, with its project and newest deployment.
@@ -17,14 +18,6 @@ async function create(path: string, body: unknown, as = owner): Promise<string> 
   return res.body.data.id ?? res.body.data.server_id;
 }
 
-const imageService = (name: string, serverId: string) => ({
-  name,
-  server_id: serverId,
-  source_type: "image",
-  source_config: { image: "registry.local:5000/acme/web", tag: "v1" },
-  port: 8080,
-});
-
 async function overview(query = "", as: { cookie: string } | { token: string } = owner): Promise<ServiceOverview[]> {
   const res = await t.call("GET", `/api/v1/services${query}`, { as });
   assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -39,12 +32,12 @@ before(async () => {
   ids.worker = await create("/api/v1/servers", { name: "worker" });
   ids.shop = await create("/api/v1/projects", { name: "Shop" });
   ids.blog = await create("/api/v1/projects", { name: "Blog" });
-  ids.shopWeb = await create(`/api/v1/projects/${ids.shop}/services`, imageService("web", ids.edge));
-  ids.shopApi = await create(`/api/v1/projects/${ids.shop}/services`, imageService("api", ids.worker));
-  ids.blogWeb = await create(`/api/v1/projects/${ids.blog}/services`, imageService("web", ids.edge));
+  ids.shopWeb = await create(`/api/v1/projects/${ids.shop}/services`, imageServiceBody("web", ids.edge));
+  ids.shopApi = await create(`/api/v1/projects/${ids.shop}/services`, imageServiceBody("api", ids.worker));
+  ids.blogWeb = await create(`/api/v1/projects/${ids.blog}/services`, imageServiceBody("web", ids.edge));
   const rivalServer = await create("/api/v1/servers", { name: "theirs" }, rival);
   const rivalProject = await create("/api/v1/projects", { name: "Secret" }, rival);
-  await create(`/api/v1/projects/${rivalProject}/services`, imageService("web", rivalServer), rival);
+  await create(`/api/v1/projects/${rivalProject}/services`, imageServiceBody("web", rivalServer), rival);
 });
 after(() => t.close());
 
@@ -88,7 +81,7 @@ test("filters by server and by project, together or apart", async () => {
 test("each service carries its newest deployment", async () => {
   const srv = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "live" } });
   const serverId = srv.body.data.server_id;
-  const serviceId = await create(`/api/v1/projects/${ids.blog}/services`, imageService("docs", serverId));
+  const serviceId = await create(`/api/v1/projects/${ids.blog}/services`, imageServiceBody("docs", serverId));
   const { peer } = await AgentPeer.online(await t.agentUrl(), srv.body.data.token, serverId);
   peer.answerEverything();
   const deploy = async (tag: string) => {
