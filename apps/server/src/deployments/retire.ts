@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
 import { projects, serviceRemovals, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
@@ -18,11 +19,7 @@ type ServiceRef = { id: string; serverId: string };
  */
 export async function removeService(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<void> {
   const row = await getServiceRow(deps.db, scope, serviceId);
-  const waiting = await retire(deps, [row]);
-  await deps.db.transaction(async (tx) => {
-    if (waiting.length > 0) await tx.insert(serviceRemovals).values(waiting).onConflictDoNothing();
-    await tx.delete(services).where(eq(services.id, row.id));
-  });
+  await retireThenDelete(deps, [row], (tx) => tx.delete(services).where(eq(services.id, row.id)));
 }
 
 /** Deletes a project with all its services, each taken off its server as `removeService` does. */
@@ -32,11 +29,9 @@ export async function removeProject(deps: AppDeps, scope: ProjectScope, projectI
     .select({ id: services.id, serverId: services.serverId })
     .from(services)
     .where(eq(services.projectId, projectId));
-  const waiting = await retire(deps, rows);
-  await deps.db.transaction(async (tx) => {
-    if (waiting.length > 0) await tx.insert(serviceRemovals).values(waiting).onConflictDoNothing();
-    await tx.delete(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, scope.orgId)));
-  });
+  await retireThenDelete(deps, rows, (tx) =>
+    tx.delete(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, scope.orgId))),
+  );
 }
 
 /** Sends the removals a reconnected agent missed; each is forgotten once the agent confirms it. */
@@ -54,6 +49,22 @@ export async function sendPendingRemovals(deps: AppDeps, serverId: string): Prom
       deps.logger.warn({ err, service_id: serviceId, server_id: serverId }, "removing a deleted service failed");
     }
   }
+}
+
+/**
+ * Takes the services off their servers, then runs `remove` (the rows' deletion) in one transaction with the
+ * removals that must wait for an offline agent.
+ */
+async function retireThenDelete(
+  deps: AppDeps,
+  rows: ServiceRef[],
+  remove: (tx: Db) => Promise<unknown>,
+): Promise<void> {
+  const waiting = await retire(deps, rows);
+  await deps.db.transaction(async (tx) => {
+    if (waiting.length > 0) await tx.insert(serviceRemovals).values(waiting).onConflictDoNothing();
+    await remove(tx);
+  });
 }
 
 /** Removes the services from their servers now where the agent is connected; answers those that must wait. */
