@@ -102,16 +102,16 @@ export function ProjectOverviewPage() {
   const { projectId = "" } = useParams();
   const { can } = useAuth();
   const query = useQuery(`project:${projectId}`, async () => {
-    const [project, overview] = await Promise.all([
+    // The services come from the overview list, which carries each one's newest deployment.
+    const [project, services] = await Promise.all([
       api.projects.get(projectId),
       api.services.list({ project_id: projectId }),
     ]);
-    const newest = new Map(overview.map((s) => [s.id, s.latest_deployment ?? undefined]));
-    return { project, latest: project.services.map((s) => newest.get(s.id)) };
+    return { project, services };
   });
   return (
     <QueryView query={query}>
-      {({ project, latest }) => (
+      {({ project, services }) => (
         <>
           <PageHeader
             title={project.name}
@@ -125,13 +125,13 @@ export function ProjectOverviewPage() {
               )
             }
           />
-          {project.services.length === 0 ? (
+          {services.length === 0 ? (
             <Empty title="No services yet">
               A service is one container image (or repository) deployed on a server.
             </Empty>
           ) : (
             <ul className="grid gap-3">
-              {project.services.map((s, i) => (
+              {services.map((s) => (
                 <li key={s.id}>
                   <Link to={`/projects/${project.id}/services/${s.id}/deployments`} className="block">
                     <Card className="transition-colors hover:border-indigo-300">
@@ -143,7 +143,7 @@ export function ProjectOverviewPage() {
                             {s.domains.length > 0 && ` · ${s.domains.join(", ")}`}
                           </p>
                         </div>
-                        <StatusBadge status={latest[i]?.status ?? "not deployed"} />
+                        <StatusBadge status={s.latest_deployment?.status ?? "not deployed"} />
                       </CardContent>
                     </Card>
                   </Link>
