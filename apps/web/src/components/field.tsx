@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Label } from "./ui/input";
+import { Input, Label } from "./ui/input";
 
 /** A labelled form field with its hint and its error, tied to the control for screen readers. */
 export function Field({
@@ -40,3 +40,26 @@ export const invalid = (id: string, error?: string) => ({
   "aria-invalid": error ? true : undefined,
   "aria-describedby": error ? `${id}-error` : undefined,
 });
+
+/** A password Field: `current-password` to sign in, `new-password` where one is chosen (password managers tell). */
+export function PasswordField({
+  id,
+  label,
+  error,
+  hint,
+  autoComplete,
+  required = false,
+}: {
+  id: string;
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  autoComplete: "current-password" | "new-password";
+  required?: boolean;
+}) {
+  return (
+    <Field id={id} label={label} error={error} hint={hint}>
+      <Input type="password" autoComplete={autoComplete} required={required} {...invalid(id, error)} />
+    </Field>
+  );
+}

@@ -2,7 +2,7 @@ import { loginBody, signupBody } from "@syntra/contracts";
 import { LogIn } from "lucide-react";
 import type { FormEvent, ReactNode } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { Field, invalid } from "../components/field";
+import { Field, invalid, PasswordField } from "../components/field";
 import { Notice } from "../components/notice";
 import { ErrorNote } from "../components/states";
 import { Button, buttonVariants } from "../components/ui/button";
@@ -77,14 +77,13 @@ export function LoginPage() {
         <Field id="email" label="Email" error={form.errors.email}>
           <Input type="email" autoComplete="email" required {...invalid("email", form.errors.email)} />
         </Field>
-        <Field id="password" label="Password" error={form.errors.password}>
-          <Input
-            type="password"
-            autoComplete="current-password"
-            required
-            {...invalid("password", form.errors.password)}
-          />
-        </Field>
+        <PasswordField
+          id="password"
+          label="Password"
+          error={form.errors.password}
+          autoComplete="current-password"
+          required
+        />
         <Link
           className="-mt-2 self-end text-sm text-indigo-600 hover:underline dark:text-indigo-400"
           to="/forgot-password"
@@ -135,9 +134,14 @@ export function SignupPage() {
         <Field id="email" label="Email" error={form.errors.email}>
           <Input type="email" autoComplete="email" required {...invalid("email", form.errors.email)} />
         </Field>
-        <Field id="password" label="Password" error={form.errors.password} hint="At least 10 characters.">
-          <Input type="password" autoComplete="new-password" required {...invalid("password", form.errors.password)} />
-        </Field>
+        <PasswordField
+          id="password"
+          label="Password"
+          error={form.errors.password}
+          hint="At least 10 characters."
+          autoComplete="new-password"
+          required
+        />
         {!invite && (
           <Field id="org_name" label="Organization" error={form.errors.org_name} hint="Your team or company.">
             <Input autoComplete="organization" {...invalid("org_name", form.errors.org_name)} />

@@ -2,7 +2,7 @@ import { forgotPasswordBody, type PasswordResetRequested, resetPasswordBody } fr
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { z } from "zod";
-import { Field, invalid } from "../components/field";
+import { Field, invalid, PasswordField } from "../components/field";
 import { Notice } from "../components/notice";
 import { ErrorNote } from "../components/states";
 import { Button } from "../components/ui/button";
@@ -84,22 +84,21 @@ export function ResetPasswordPage() {
         <form className="flex flex-col gap-4" noValidate onSubmit={(e) => void form.submit({ ...typed(e), token })}>
           {form.formError != null && <ErrorNote error={form.formError} />}
           {expired && <NewLinkLink />}
-          <Field id="password" label="New password" error={form.errors.password} hint="At least 10 characters.">
-            <Input
-              type="password"
-              autoComplete="new-password"
-              required
-              {...invalid("password", form.errors.password)}
-            />
-          </Field>
-          <Field id="password_repeat" label="Repeat the new password" error={form.errors.password_repeat}>
-            <Input
-              type="password"
-              autoComplete="new-password"
-              required
-              {...invalid("password_repeat", form.errors.password_repeat)}
-            />
-          </Field>
+          <PasswordField
+            id="password"
+            label="New password"
+            error={form.errors.password}
+            hint="At least 10 characters."
+            autoComplete="new-password"
+            required
+          />
+          <PasswordField
+            id="password_repeat"
+            label="Repeat the new password"
+            error={form.errors.password_repeat}
+            autoComplete="new-password"
+            required
+          />
           <Button type="submit" disabled={form.pending}>
             {form.pending ? "Saving…" : "Set the new password"}
           </Button>

@@ -1,11 +1,10 @@
 import { changePasswordBody } from "@syntra/contracts";
 import { type FormEvent, useState } from "react";
-import { Field, invalid } from "../components/field";
+import { PasswordField } from "../components/field";
 import { Notice } from "../components/notice";
 import { ErrorNote } from "../components/states";
 import { Button } from "../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../components/ui/card";
-import { Input } from "../components/ui/input";
 import { api } from "../lib/api";
 import { useAuth } from "../lib/auth";
 import { useSubmit } from "../lib/form";
@@ -44,17 +43,19 @@ export function PasswordCard() {
       <CardContent>
         <form className="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end" noValidate onSubmit={onSubmit}>
           {hasPassword && (
-            <Field id="current_password" label="Current password" error={form.errors.current_password}>
-              <Input
-                type="password"
-                autoComplete="current-password"
-                {...invalid("current_password", form.errors.current_password)}
-              />
-            </Field>
+            <PasswordField
+              id="current_password"
+              label="Current password"
+              error={form.errors.current_password}
+              autoComplete="current-password"
+            />
           )}
-          <Field id="new_password" label="New password" error={form.errors.new_password}>
-            <Input type="password" autoComplete="new-password" {...invalid("new_password", form.errors.new_password)} />
-          </Field>
+          <PasswordField
+            id="new_password"
+            label="New password"
+            error={form.errors.new_password}
+            autoComplete="new-password"
+          />
           <Button type="submit" disabled={form.pending}>
             {form.pending ? "Saving…" : hasPassword ? "Change password" : "Set password"}
           </Button>
