@@ -121,6 +121,10 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       dispatcher?.cancelSubscriptions();
       deployer.close();
       await connection.stop();
+      // Caddy serves on without us: its fallback upstreams become the containers serving now.
+      await router
+        .detach()
+        .catch((err: unknown) => logger.warn({ err }, "could not hand the routes over to the proxy"));
       logger.info("agent stopped");
     },
   };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -9,7 +10,7 @@ import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
 import { removeService, uniqueName } from "../testing/fixtures";
 import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get } from "../testing/traffic";
+import { get, getKeptAlive } from "../testing/traffic";
 import { CaddyRouter } from "./caddy";
 
 const runtime = new DockerRuntime();
@@ -89,6 +90,58 @@ describe("CaddyRouter", () => {
       (await caddy.router.routes()).some((r) => r.serviceId === id),
       false,
     );
+  });
+
+  test("new containers behind a route leave Caddy's config as it is: a kept-alive client's connection stays open", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("switch")}.test`;
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    const config = await admin("GET", "/config/");
+    const client = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      assert.equal((await getKeptAlive(client, caddy.httpPort, domain)).body, "v1");
+      for (let i = 0; i < 6; i++) {
+        const [container, version] = i % 2 === 0 ? [v2, "v2"] : [v1, "v1"];
+        // Resolves once Caddy sends new requests to this container only.
+        await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [container.address ?? ""] });
+        const answer = await getKeptAlive(client, caddy.httpPort, domain);
+        assert.deepEqual(answer, { status: 200, body: version, reused: true }, `switch ${i + 1}`);
+      }
+      assert.deepEqual(await admin("GET", "/config/"), config, "no config change, so no reload");
+      assert.deepEqual((await caddy.router.routes()).find((r) => r.serviceId === id)?.upstreams, [v1.address]);
+    } finally {
+      client.destroy();
+      await caddy.router.removeRoute(id);
+    }
+  });
+
+  test("an agent that stops leaves Caddy the containers serving then, for while nothing answers its lookups", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("detach")}.test`;
+    const first = new CaddyRouter({
+      adminUrl: caddy.adminUrl,
+      tls: false,
+      listenHost: "127.0.0.1",
+      httpPort: caddy.httpPort,
+    });
+    await first.start();
+    await first.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    await first.setRoute({ serviceId: id, domains: [domain], upstreams: [v2.address ?? ""] });
+    await first.detach();
+    // The DNS server is gone: Caddy falls back to the route's own upstreams, written by detach().
+    for (let i = 0; i < 3; i++) assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" });
+    const next = new CaddyRouter({
+      adminUrl: caddy.adminUrl,
+      tls: false,
+      listenHost: "127.0.0.1",
+      httpPort: caddy.httpPort,
+    });
+    await next.start();
+    assert.deepEqual((await next.routes()).find((r) => r.serviceId === id)?.upstreams, [v2.address]);
+    assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" });
+    await next.removeRoute(id);
+    await next.detach();
+    await caddy.router.start();
   });
 
   test("a dead upstream is retried on a live one: no request fails", async () => {

@@ -7,12 +7,14 @@ import { AgentError } from "../errors";
 import { AcmeEventLog, acmeLogConfig } from "./caddy-acme-log";
 import { adminRequest } from "./caddy-admin";
 import {
+  buildRoute,
   buildServer,
   type CaddyRoute,
   initialConfig,
   parseRoute,
   SERVER_NAME,
   type ServerSettings,
+  type UpstreamSource,
   upsertRoute,
   validateRoute,
   withoutRoute,
@@ -26,6 +28,7 @@ import {
   servedCertificate,
 } from "./certificate-info";
 import type { CertificateInfo, Router, ServiceRoute } from "./types";
+import { UpstreamDns, upstreamName } from "./upstream-dns";
 
 /** Let's Encrypt's production directory, the default CA. */
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
@@ -56,6 +59,12 @@ export interface CaddyRouterOptions {
   logger?: Logger;
   /** How long start() waits for a Caddy it started to answer. Default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * The DNS server on loopback Caddy asks for each service's containers (see UpstreamDns): `port` 0 picks a
+   * free one; `refreshMs` is how long Caddy keeps an answer. null: containers are written into the config
+   * (each change reloads Caddy). Default { port: 0, refreshMs: 1000 }.
+   */
+  upstreamDns?: { host?: string; port?: number; refreshMs?: number } | null;
 }
 
 /** The parts of a whole Caddy config that start() may fill in; everything else passes through untouched. */
@@ -83,14 +92,18 @@ const PROBE_CONCURRENCY = 8;
  * challenges) and redirects HTTP to HTTPS; uploaded certificates are loaded into its tls app, tagged with
  * their service, and their domains are kept out of ACME.
  *
- * A reload closes idle keep-alive client connections (clients resend, as RFC 9112 9.3.1 allows and browsers
- * do) and rebinds the port with SO_REUSEPORT; set net.ipv4.tcp_migrate_req=1 on the host so connections
- * queued on the old socket move to the new one instead of being reset.
+ * A reload closes idle keep-alive client connections, which a client that does not resend sees as a failed
+ * request. So the containers behind a route are not in the config: Caddy asks this router's DNS server for
+ * them (SRV, see UpstreamDns), and a deploy changes a table here, not Caddy's config. Domains, certificates and
+ * routes that come or go still reload Caddy (it rebinds the port with SO_REUSEPORT; set
+ * net.ipv4.tcp_migrate_req=1 on the host so connections queued on the old socket move to the new one).
  */
 export class CaddyRouter implements Router {
   private readonly adminUrl: string;
   private readonly settings: ServerSettings;
   private readonly acmeLog: AcmeEventLog | null;
+  private readonly dns: UpstreamDns | null;
+  private readonly refreshMs: number;
   private child: ChildProcess | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -112,6 +125,11 @@ export class CaddyRouter implements Router {
         ? path.join(options.manage.configDir, "acme-events.log")
         : options.acmeLogFile;
     this.acmeLog = this.settings.tls && logFile ? new AcmeEventLog(path.resolve(logFile)) : null;
+    const dns = options.upstreamDns === undefined ? {} : options.upstreamDns;
+    this.refreshMs = dns?.refreshMs ?? 1000;
+    this.dns = dns
+      ? new UpstreamDns({ host: dns.host, port: dns.port ?? 0, refreshMs: this.refreshMs, logger: options.logger })
+      : null;
   }
 
   async start(): Promise<void> {
@@ -121,37 +139,82 @@ export class CaddyRouter implements Router {
       }
       await this.spawnCaddy(this.options.manage);
     }
+    await this.dns?.start();
     await this.exclusive(async () => {
       await this.ensureServer();
       await this.ensureAcmeLog();
     });
-    // Routes written by an earlier agent get the TLS parts of this one's settings (e.g. another ACME directory).
-    await this.updateApps(() => undefined);
+    // Routes written by an earlier agent: the DNS server starts from their upstreams (the containers as of the
+    // last config write; the agent's recovery points them at the present ones), and they are rebuilt with this
+    // agent's settings (its DNS server's address, the TLS parts such as another ACME directory).
+    await this.updateApps((_apps, routes) =>
+      routes.map((r) => {
+        const parsed = parseRoute(r);
+        if (!parsed) return r;
+        if (this.dns && this.dns.get(parsed.serviceId) === undefined)
+          void this.dns.set(parsed.serviceId, parsed.upstreams);
+        return buildRoute(parsed, this.sourceFor(parsed.serviceId));
+      }),
+    );
   }
 
+  /**
+   * Resolves once Caddy sends new requests only to `route.upstreams`. A change of containers alone goes to the
+   * DNS server, not into the config; domains, certificates and a service going to or from no upstream at all
+   * (a 503 answer) are config changes.
+   */
   async setRoute(route: ServiceRoute): Promise<void> {
     const valid = validateRoute(route);
     if (valid.domains.length === 0) return this.removeRoute(valid.serviceId);
     for (const certificate of valid.certificates ?? []) checkCertificatePair(certificate);
     const pems = servicePems(valid.serviceId, valid.domains, valid.certificates ?? []);
-    return this.updateApps((apps, routes) => {
+    // Before the config: a route Caddy loads now finds its containers at once.
+    const seen = this.dns?.set(valid.serviceId, valid.upstreams);
+    await this.updateApps((apps, routes) => {
       replaceServicePems(apps, valid.serviceId, pems);
-      return upsertRoute(routes, valid);
+      return upsertRoute(routes, valid, this.sourceFor(valid.serviceId));
     });
+    await seen;
   }
 
   async removeRoute(serviceId: string): Promise<void> {
     validateRoute({ serviceId, domains: [], upstreams: [] });
-    return this.updateApps((apps, routes) => {
+    await this.updateApps((apps, routes) => {
       replaceServicePems(apps, serviceId, []);
       return withoutRoute(routes, serviceId);
     });
+    this.dns?.delete(serviceId);
   }
 
-  /** The services' routes; uploaded certificates are not read back (their keys stay in Caddy). */
+  /**
+   * The services' routes with the upstreams Caddy uses now (the DNS server's); uploaded certificates are not
+   * read back (their keys stay in Caddy).
+   */
   async routes(): Promise<ServiceRoute[]> {
     const routes = ((await this.admin("GET", routesPath)) ?? []) as CaddyRoute[];
-    return routes.map(parseRoute).filter((r): r is ServiceRoute => r !== null);
+    return routes
+      .map(parseRoute)
+      .filter((r): r is ServiceRoute => r !== null)
+      .map((r) => ({ ...r, upstreams: this.dns?.get(r.serviceId) ?? r.upstreams }));
+  }
+
+  /**
+   * For an agent that stops while Caddy keeps serving: the routes' fallback upstreams (what Caddy uses while
+   * the DNS server does not answer) become the containers serving now, then the DNS server stops. One reload,
+   * and only when a container changed since the last config write.
+   */
+  async detach(): Promise<void> {
+    const dns = this.dns;
+    if (!dns) return;
+    await this.updateApps((_apps, routes) =>
+      routes.map((r) => {
+        const parsed = parseRoute(r);
+        const now = parsed && dns.get(parsed.serviceId);
+        if (!parsed || !now || now.length === 0 || r.handle?.[0]?.dynamic_upstreams === undefined) return r;
+        return buildRoute({ ...parsed, upstreams: now }, this.sourceFor(parsed.serviceId));
+      }),
+    );
+    await dns.stop();
   }
 
   /**
@@ -173,8 +236,9 @@ export class CaddyRouter implements Router {
     return infos.sort((a, b) => a.domain.localeCompare(b.domain));
   }
 
-  /** Ends the Caddy this router started, if any; a Caddy it found running is left alone. */
+  /** Ends the Caddy this router started, if any (a Caddy it found running is left alone), and the DNS server. */
   async stop(): Promise<void> {
+    await this.dns?.stop();
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -197,6 +261,12 @@ export class CaddyRouter implements Router {
     }
     const error = failures.get(domain);
     return error ? { domain, source: "acme", status: "failed", error } : { domain, source: "acme", status: "pending" };
+  }
+
+  /** Where a service's route takes its containers from, with the DNS server on. */
+  private sourceFor(serviceId: string): UpstreamSource | undefined {
+    if (!this.dns) return undefined;
+    return { name: upstreamName(serviceId), resolver: this.dns.resolverAddress(), refresh: `${this.refreshMs}ms` };
   }
 
   /** Where certificates() connects to see what is served: loopback when Caddy listens on every interface. */

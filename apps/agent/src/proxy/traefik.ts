@@ -42,7 +42,8 @@ const FILE_PATTERN = /^syntra-svc-([A-Za-z0-9][A-Za-z0-9_-]{0,127})\.yml$/;
 /**
  * The `Router` over Traefik's file provider: one file `syntra-svc-<serviceId>.yml` per service in `configDir`,
  * replaced atomically (Traefik never reads half a file), and user certificates as PEM files (0600) under
- * `configDir/certs/<serviceId>/`. Traefik applies a changed file as a graceful reload: requests in flight finish.
+ * `configDir/certs/<serviceId>/`. Traefik applies a changed file as a graceful reload: requests in flight finish,
+ * and unlike a Caddy reload it keeps the clients' idle connections, so containers stay listed in the files.
  * The files are the only state, so an agent restart finds the routes as they were. Traefik must see the
  * directory at the same path (certificate paths in the files are absolute).
  */
@@ -123,6 +124,9 @@ export class TraefikRouter implements Router {
     }
     return states;
   }
+
+  /** Traefik reads the files on its own: nothing to hand over. */
+  async detach(): Promise<void> {}
 
   async stop(): Promise<void> {}
 
