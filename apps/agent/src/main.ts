@@ -13,7 +13,9 @@ import { loadAgentId } from "./identity";
 import { CaddyRouter } from "./proxy/caddy";
 import { TraefikRouter } from "./proxy/traefik";
 import type { Router } from "./proxy/types";
+import { DAEMON_FLAG, runUpstreamDnsDaemon } from "./proxy/upstream-dns-daemon";
 import { RequestLog } from "./request-log";
+import { RoutesReporter } from "./routes-report";
 import { DockerRuntime } from "./runtime/docker";
 import { AGENT_PROTOCOL, AGENT_VERSION } from "./version";
 
@@ -55,6 +57,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   // Filled in below; the connection's callbacks run only after start().
   let dispatcher: Dispatcher | undefined;
   let heartbeat: Heartbeat | undefined;
+  let routesReporter: RoutesReporter | undefined;
   const connection = new AgentConnection({
     url: config.controlPlaneUrl,
     token: config.token,
@@ -79,6 +82,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       );
       heartbeat?.start(ack.config.heartbeat_interval_seconds);
       certificates?.connected();
+      // The control plane compares them with what it wants routed (changes made while we were away, a lost route).
+      routesReporter?.report();
       for (const deploy of ack.pending_deployments) {
         dispatcher?.handle({
           id: deploy.request_id,
@@ -94,7 +99,16 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       dispatcher?.cancelSubscriptions();
     },
   });
-  dispatcher = new Dispatcher({ connection, requests, workloads: deployer, runtime, logger });
+  routesReporter = new RoutesReporter({ router, workloads: deployer, connection, serverId: config.serverId, logger });
+  const reporter = routesReporter;
+  dispatcher = new Dispatcher({
+    connection,
+    requests,
+    workloads: deployer,
+    runtime,
+    logger,
+    routesChanged: () => reporter.report(),
+  });
   const { serverId, certCheckSeconds: checkSeconds } = config;
   certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });
   certificates.start();
@@ -146,6 +160,14 @@ function traefikRouter(config: AgentConfig, logger: pino.Logger): TraefikRouter 
 }
 
 function main(): void {
+  const daemon = process.argv.indexOf(DAEMON_FLAG);
+  if (daemon !== -1) {
+    runUpstreamDnsDaemon(process.argv.slice(daemon + 1)).catch((err: unknown) => {
+      process.stderr.write(`upstream DNS: ${(err as Error).message}\n`);
+      process.exit(1);
+    });
+    return;
+  }
   if (process.argv.includes("--version")) {
     process.stdout.write(`${AGENT_VERSION}\n`);
     return;

@@ -115,33 +115,22 @@ describe("CaddyRouter", () => {
     }
   });
 
-  test("an agent that stops leaves Caddy the containers serving then, for while nothing answers its lookups", async () => {
+  test("an agent that stops leaves Caddy able to serve: the DNS daemon answers on, else the routes' fallback", async () => {
     const id = randomUUID();
     const domain = `${uniqueName("detach")}.test`;
-    const first = new CaddyRouter({
-      adminUrl: caddy.adminUrl,
-      tls: false,
-      listenHost: "127.0.0.1",
-      httpPort: caddy.httpPort,
-    });
+    const options = { adminUrl: caddy.adminUrl, tls: false, listenHost: "127.0.0.1", httpPort: caddy.httpPort };
+    const first = new CaddyRouter(options);
     await first.start();
     await first.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
     await first.setRoute({ serviceId: id, domains: [domain], upstreams: [v2.address ?? ""] });
     await first.detach();
-    // The DNS server is gone: Caddy falls back to the route's own upstreams, written by detach().
+    assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" }, "the daemon still answers");
+    // Now the daemon goes too (as if killed): Caddy falls back to the upstreams detach() wrote into the route.
+    await first.stop();
     for (let i = 0; i < 3; i++) assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" });
-    const next = new CaddyRouter({
-      adminUrl: caddy.adminUrl,
-      tls: false,
-      listenHost: "127.0.0.1",
-      httpPort: caddy.httpPort,
-    });
-    await next.start();
-    assert.deepEqual((await next.routes()).find((r) => r.serviceId === id)?.upstreams, [v2.address]);
-    assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" });
-    await next.removeRoute(id);
-    await next.detach();
     await caddy.router.start();
+    assert.deepEqual((await caddy.router.routes()).find((r) => r.serviceId === id)?.upstreams, [v2.address]);
+    await caddy.router.removeRoute(id);
   });
 
   test("a dead upstream is retried on a live one: no request fails", async () => {
@@ -200,8 +189,9 @@ describe("CaddyRouter", () => {
     await again.start();
     assert.ok((await again.routes()).some((r) => r.serviceId === id));
     await again.stop();
+    await caddy.router.start();
     assert.equal((await get(caddy.httpPort, domain)).body, "v1", "a router that did not start Caddy leaves it running");
-    await again.removeRoute(id);
+    await caddy.router.removeRoute(id);
   });
 
   test("start() adds Syntra's server to a Caddy that lacks it and keeps the rest of its config", async () => {
@@ -209,12 +199,15 @@ describe("CaddyRouter", () => {
     const other = { listen: [`127.0.0.1:${otherPort}`], automatic_https: { disable: true }, routes: [] };
     await admin("DELETE", "/config/apps/http/servers/syntra");
     await admin("PUT", "/config/apps/http/servers/other", other);
-    await new CaddyRouter({
+    const added = new CaddyRouter({
       adminUrl: caddy.adminUrl,
       tls: false,
       listenHost: "127.0.0.1",
       httpPort: caddy.httpPort,
-    }).start();
+    });
+    await added.start();
+    await added.stop();
+    await caddy.router.start();
     const servers = (await admin("GET", "/config/apps/http/servers")) as Record<string, unknown>;
     assert.deepEqual(Object.keys(servers).sort(), ["other", "syntra"]);
     assert.equal((await get(caddy.httpPort, "nothing.test")).status, 404);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
@@ -28,7 +29,8 @@ import {
   servedCertificate,
 } from "./certificate-info";
 import type { CertificateInfo, Router, ServiceRoute } from "./types";
-import { UpstreamDns, upstreamName } from "./upstream-dns";
+import { upstreamName } from "./upstream-dns";
+import { lookupUpstreams, UpstreamTable } from "./upstream-table";
 
 /** Let's Encrypt's production directory, the default CA. */
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
@@ -60,11 +62,12 @@ export interface CaddyRouterOptions {
   /** How long start() waits for a Caddy it started to answer. Default 15 s. */
   startTimeoutMs?: number;
   /**
-   * The DNS server on loopback Caddy asks for each service's containers (see UpstreamDns): `port` 0 picks a
-   * free one; `refreshMs` is how long Caddy keeps an answer. null: containers are written into the config
+   * The DNS daemon on loopback Caddy asks for each service's containers (see UpstreamTable): `port` 0 reuses
+   * the last one or picks a free one; `refreshMs` is how long Caddy keeps an answer; `dir` holds the table
+   * (default: manage.configDir, else a temporary directory). null: containers are written into the config
    * (each change reloads Caddy). Default { port: 0, refreshMs: 1000 }.
    */
-  upstreamDns?: { host?: string; port?: number; refreshMs?: number } | null;
+  upstreamDns?: { host?: string; port?: number; refreshMs?: number; dir?: string } | null;
 }
 
 /** The parts of a whole Caddy config that start() may fill in; everything else passes through untouched. */
@@ -77,7 +80,6 @@ interface CaddyConfig {
   [key: string]: unknown;
 }
 
-const routesPath = `/config/apps/http/servers/${SERVER_NAME}/routes`;
 // certificates() looks at this many domains' served certificates at once.
 const PROBE_CONCURRENCY = 8;
 
@@ -102,9 +104,10 @@ export class CaddyRouter implements Router {
   private readonly adminUrl: string;
   private readonly settings: ServerSettings;
   private readonly acmeLog: AcmeEventLog | null;
-  private readonly dns: UpstreamDns | null;
+  private dns: UpstreamTable | null = null;
   private readonly refreshMs: number;
   private child: ChildProcess | null = null;
+  private tempDir: string | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CaddyRouterOptions = {}) {
@@ -125,11 +128,7 @@ export class CaddyRouter implements Router {
         ? path.join(options.manage.configDir, "acme-events.log")
         : options.acmeLogFile;
     this.acmeLog = this.settings.tls && logFile ? new AcmeEventLog(path.resolve(logFile)) : null;
-    const dns = options.upstreamDns === undefined ? {} : options.upstreamDns;
-    this.refreshMs = dns?.refreshMs ?? 1000;
-    this.dns = dns
-      ? new UpstreamDns({ host: dns.host, port: dns.port ?? 0, refreshMs: this.refreshMs, logger: options.logger })
-      : null;
+    this.refreshMs = options.upstreamDns?.refreshMs ?? 1000;
   }
 
   async start(): Promise<void> {
@@ -139,7 +138,7 @@ export class CaddyRouter implements Router {
       }
       await this.spawnCaddy(this.options.manage);
     }
-    await this.dns?.start();
+    await this.startUpstreamDns();
     await this.exclusive(async () => {
       await this.ensureServer();
       await this.ensureAcmeLog();
@@ -169,12 +168,11 @@ export class CaddyRouter implements Router {
     for (const certificate of valid.certificates ?? []) checkCertificatePair(certificate);
     const pems = servicePems(valid.serviceId, valid.domains, valid.certificates ?? []);
     // Before the config: a route Caddy loads now finds its containers at once.
-    const seen = this.dns?.set(valid.serviceId, valid.upstreams);
+    await this.dns?.set(valid.serviceId, valid.upstreams);
     await this.updateApps((apps, routes) => {
       replaceServicePems(apps, valid.serviceId, pems);
       return upsertRoute(routes, valid, this.sourceFor(valid.serviceId));
     });
-    await seen;
   }
 
   async removeRoute(serviceId: string): Promise<void> {
@@ -183,25 +181,37 @@ export class CaddyRouter implements Router {
       replaceServicePems(apps, serviceId, []);
       return withoutRoute(routes, serviceId);
     });
-    this.dns?.delete(serviceId);
+    await this.dns?.delete(serviceId);
   }
 
   /**
-   * The services' routes with the upstreams Caddy uses now (the DNS server's); uploaded certificates are not
-   * read back (their keys stay in Caddy).
+   * The services' routes with the upstreams Caddy uses now (asked of the DNS server a route names, else its
+   * fallback); uploaded certificates are not read back (their keys stay in Caddy), only their PEMs.
    */
   async routes(): Promise<ServiceRoute[]> {
-    const routes = ((await this.admin("GET", routesPath)) ?? []) as CaddyRoute[];
-    return routes
-      .map(parseRoute)
-      .filter((r): r is ServiceRoute => r !== null)
-      .map((r) => ({ ...r, upstreams: this.dns?.get(r.serviceId) ?? r.upstreams }));
+    const apps = ((await this.admin("GET", "/config/apps")) ?? {}) as CaddyApps;
+    const custom = tlsPlan(apps).custom;
+    const out: ServiceRoute[] = [];
+    for (const route of apps.http?.servers?.[SERVER_NAME]?.routes ?? []) {
+      const parsed = parseRoute(route);
+      if (!parsed) continue;
+      const source = route.handle?.[0]?.dynamic_upstreams as { resolver?: { addresses?: string[] } } | undefined;
+      const resolver = source?.resolver?.addresses?.[0];
+      const live = resolver ? await lookupUpstreams(resolver, parsed.serviceId) : null;
+      const pems = parsed.domains.flatMap((d) => (custom.has(d) ? [[d, custom.get(d) ?? ""] as const] : []));
+      out.push({
+        ...parsed,
+        upstreams: live ?? parsed.upstreams,
+        ...(pems.length > 0 && { certificatePems: Object.fromEntries(pems) }),
+      });
+    }
+    return out;
   }
 
   /**
-   * For an agent that stops while Caddy keeps serving: the routes' fallback upstreams (what Caddy uses while
-   * the DNS server does not answer) become the containers serving now, then the DNS server stops. One reload,
-   * and only when a container changed since the last config write.
+   * For an agent that stops while Caddy keeps serving (the DNS daemon too): the routes' fallback upstreams
+   * (what Caddy uses if the daemon ever stops answering) become the containers serving now. One reload, and
+   * only when a container changed since the last config write.
    */
   async detach(): Promise<void> {
     const dns = this.dns;
@@ -214,7 +224,6 @@ export class CaddyRouter implements Router {
         return buildRoute({ ...parsed, upstreams: now }, this.sourceFor(parsed.serviceId));
       }),
     );
-    await dns.stop();
   }
 
   /**
@@ -236,9 +245,10 @@ export class CaddyRouter implements Router {
     return infos.sort((a, b) => a.domain.localeCompare(b.domain));
   }
 
-  /** Ends the Caddy this router started, if any (a Caddy it found running is left alone), and the DNS server. */
+  /** Ends the Caddy and DNS daemon this router started, if any (ones it found running are left alone). */
   async stop(): Promise<void> {
     await this.dns?.stop();
+    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -261,6 +271,26 @@ export class CaddyRouter implements Router {
     }
     const error = failures.get(domain);
     return error ? { domain, source: "acme", status: "failed", error } : { domain, source: "acme", status: "pending" };
+  }
+
+  /** Starts (or finds) the DNS daemon, its table beside Caddy's files or in a temporary directory. */
+  private async startUpstreamDns(): Promise<void> {
+    const options = this.options.upstreamDns;
+    if (options === null || this.dns) return;
+    let dir = options?.dir ?? this.options.manage?.configDir;
+    if (!dir) {
+      this.tempDir = await mkdtemp(path.join(tmpdir(), "syntra-upstreams-"));
+      dir = this.tempDir;
+    }
+    const table = new UpstreamTable({
+      dir,
+      host: options?.host,
+      port: options?.port,
+      refreshMs: this.refreshMs,
+      logger: this.options.logger,
+    });
+    await table.start();
+    this.dns = table;
   }
 
   /** Where a service's route takes its containers from, with the DNS server on. */

@@ -92,7 +92,16 @@ export class TraefikRouter implements Router {
   }
 
   async routes(): Promise<ServiceRoute[]> {
-    return (await this.readAll()).map((f) => f.route);
+    const routes: ServiceRoute[] = [];
+    for (const file of await this.readAll()) {
+      const pems = await this.readCertificates(file.certificateFiles);
+      const served = file.customDomains.flatMap((domain) => {
+        const pem = pems.find((p) => covers(p.cert, domain))?.pem;
+        return pem ? [[domain, pem] as const] : [];
+      });
+      routes.push({ ...file.route, ...(served.length > 0 && { certificatePems: Object.fromEntries(served) }) });
+    }
+    return routes;
   }
 
   /**

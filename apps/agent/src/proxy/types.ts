@@ -13,6 +13,8 @@ export interface ServiceRoute {
   upstreams: string[];
   /** User-supplied certificates; a wildcard domain is served over HTTPS only with one. */
   certificates?: RouteCertificate[];
+  /** Read back only (routes()): the PEM of the uploaded certificate served for each domain that has one. */
+  certificatePems?: Record<string, string>;
 }
 
 /** What the proxy serves for a domain over HTTPS, or why it cannot. */

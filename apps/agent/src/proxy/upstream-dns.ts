@@ -37,8 +37,6 @@ interface Entry {
   upstreams: string[];
   /** When the proxy last had this service's records answered (ms), or null. */
   lastLookupAt: number | null;
-  /** Callers of set() waiting for the proxy to see the records they set. */
-  waiters: (() => void)[];
 }
 
 export interface UpstreamDnsOptions {
@@ -46,12 +44,16 @@ export interface UpstreamDnsOptions {
   host?: string;
   /** Port to listen on; 0 picks a free one. */
   port: number;
-  /**
-   * How long the proxy keeps an answer before asking again (Caddy's `refresh`): a change of records is seen
-   * by the proxy at most this long after its last lookup. Default 1000 ms.
-   */
-  refreshMs?: number;
+  /** Keep the process alive while listening (the daemon); default false. */
+  keepAlive?: boolean;
   logger?: Logger;
+}
+
+/** A whole table of upstreams, as the agent hands it to the daemon (see upstream-table.ts). */
+export interface UpstreamTableFile {
+  /** Increases with every write, so the writer can tell when the server has loaded it. */
+  version: number;
+  services: Record<string, string[]>;
 }
 
 /**
@@ -59,18 +61,15 @@ export interface UpstreamDnsOptions {
  * record per container (`host:port` as target name and port), and A records for the target names. Changing a
  * service's containers is a table update here, not a Caddy config change, so no reload closes the clients'
  * kept-alive connections. Unknown names answer NXDOMAIN, which makes Caddy use the route's static upstreams.
- *
- * `set` resolves once the proxy can no longer pick an address the new list left out: at once when it has no
- * answer cached, else at its next lookup or when its cached answer expires, whichever comes first.
+ * A TXT question about a name answers Syntra's status: the table version loaded and how many ms ago Caddy
+ * last looked the service up, from which the agent knows when Caddy's cached answer has expired.
  */
 export class UpstreamDns {
   private readonly entries = new Map<string, Entry>();
-  private readonly refreshMs: number;
   private server: net.Server | null = null;
+  private version = 0;
 
-  constructor(private readonly options: UpstreamDnsOptions) {
-    this.refreshMs = options.refreshMs ?? 1000;
-  }
+  constructor(private readonly options: UpstreamDnsOptions) {}
 
   /** Starts answering; resolves with the bound address. */
   async start(): Promise<{ host: string; port: number }> {
@@ -83,8 +82,8 @@ export class UpstreamDns {
           resolve();
         });
       });
-      // The proxy keeps serving from its cache and static upstreams without us: never hold the process open.
-      server.unref();
+      // In the agent, the proxy keeps serving from its cache and static upstreams without us: never hold it open.
+      if (!this.options.keepAlive) server.unref();
       this.server = server;
     }
     return this.address();
@@ -103,37 +102,16 @@ export class UpstreamDns {
     return `tcp/${host.includes(":") ? `[${host}]` : host}:${port}`;
   }
 
-  /** The upstreams served for a service, or undefined when it has none registered. */
-  get(serviceId: string): string[] | undefined {
-    return this.entries.get(upstreamName(serviceId))?.upstreams;
-  }
-
-  /** Replaces a service's upstreams (`host:port`, IPv4); resolves once the proxy stopped using the old ones. */
-  set(serviceId: string, upstreams: string[]): Promise<void> {
-    const name = upstreamName(serviceId);
-    const entry = this.entries.get(name) ?? { upstreams: [], lastLookupAt: null, waiters: [] };
-    this.entries.set(name, entry);
-    entry.upstreams = [...upstreams];
-    if (entry.lastLookupAt === null) return Promise.resolve();
-    const expires = entry.lastLookupAt + this.refreshMs + EXPIRY_MARGIN_MS - Date.now();
-    if (expires <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, expires);
-      function done() {
-        clearTimeout(timer);
-        entry.waiters = entry.waiters.filter((w) => w !== done);
-        resolve();
-      }
-      entry.waiters.push(done);
-    });
-  }
-
-  /** Forgets a service (its name then answers NXDOMAIN). */
-  delete(serviceId: string): void {
-    const name = upstreamName(serviceId);
-    const entry = this.entries.get(name);
-    this.entries.delete(name);
-    for (const waiter of entry?.waiters ?? []) waiter();
+  /** Replaces the whole table (the daemon loading the agent's file); lookup times of kept services stay. */
+  load(table: UpstreamTableFile): void {
+    const wanted = new Map(Object.entries(table.services).map(([id, ups]) => [upstreamName(id), ups]));
+    for (const name of this.entries.keys()) if (!wanted.has(name)) this.entries.delete(name);
+    for (const [name, upstreams] of wanted) {
+      const entry = this.entries.get(name) ?? { upstreams: [], lastLookupAt: null };
+      entry.upstreams = [...upstreams];
+      this.entries.set(name, entry);
+    }
+    this.version = table.version;
   }
 
   async stop(): Promise<void> {
@@ -186,6 +164,12 @@ export class UpstreamDns {
       return response;
     }
     const entry = this.entries.get(`${name}.`);
+    if (question.type === "TXT") {
+      // Syntra's status record, for the agent: the table version loaded and ms since the proxy's last lookup.
+      const ago = entry?.lastLookupAt == null ? "none" : String(Date.now() - entry.lastLookupAt);
+      response.answers?.push({ type: "TXT", name: question.name, ttl: 0, data: [`v=${this.version}`, `ago=${ago}`] });
+      return response;
+    }
     if (!entry) return { ...response, flags: dnsPacket.AUTHORITATIVE_ANSWER | NXDOMAIN };
     if (question.type === "SRV") {
       for (const upstream of entry.upstreams) {
@@ -198,7 +182,6 @@ export class UpstreamDns {
         });
       }
       entry.lastLookupAt = Date.now();
-      for (const waiter of entry.waiters.splice(0)) waiter();
     }
     return response;
   }
@@ -206,8 +189,6 @@ export class UpstreamDns {
 
 // The rcode in a header's low four bits (RFC 1035 4.1.1).
 const NXDOMAIN = 3;
-// The proxy stamps its cache after reading our answer: a little later than we sent it.
-const EXPIRY_MARGIN_MS = 100;
 
 function splitUpstream(upstream: string): [string, number] {
   const colon = upstream.lastIndexOf(":");
