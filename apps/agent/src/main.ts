@@ -72,7 +72,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       runtime: runtimeVersion.name,
       runtime_version: runtimeVersion.version,
       capabilities: ["docker", config.proxy],
-      ...(await readHostFacts(config.stateDir)),
+      ...(await readHostFacts(config.stateDir, config.publicIp)),
+      proxy: { http_port: config.proxyHttpPort, https_port: config.proxyHttpsPort, tls: config.proxyTls },
     }),
     onAccepted: (ack) => {
       logger.level = ack.config.log_level;

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { servedOverPlainHttp } from "@syntra/contracts";
 import type { Logger } from "pino";
 import { AgentError } from "../errors";
 import { AcmeEventLog, acmeLogConfig } from "./caddy-acme-log";
@@ -238,6 +239,8 @@ export class CaddyRouter implements Router {
     const now = new Date();
     const infos: CertificateInfo[] = [...plan.custom].map(([domain, pem]) => customCertificateInfo(domain, pem, now));
     for (const domain of plan.httpOnly) {
+      // Served over plain HTTP by design (a default domain such as x.localhost): there is no certificate to report.
+      if (servedOverPlainHttp(domain)) continue;
       const message = `${domain} is served over HTTP only: a wildcard domain needs an uploaded certificate`;
       infos.push({ domain, source: "custom", status: "failed", error: { code: "unknown", message } });
     }

@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
+import { servedOverPlainHttp } from "@syntra/contracts";
 import type { Logger } from "pino";
 import { writeFileAtomic } from "../atomic-file";
 import { certificateFacts, checkCertificatePair, covers, customCertificateInfo } from "./certificate-info";
@@ -125,7 +126,7 @@ export class TraefikRouter implements Router {
         const pem = pems.find((p) => covers(p.cert, domain))?.pem ?? pems[0]?.pem ?? "";
         states.push(customCertificateInfo(domain, pem, now));
       }
-      for (const domain of file.plainDomains) {
+      for (const domain of file.plainDomains.filter((d) => !servedOverPlainHttp(d))) {
         const why = domain.startsWith("*.") ? ": a wildcard domain needs an uploaded certificate" : "";
         const message = `${domain} is served over HTTP only${why}`;
         states.push({ domain, source: "acme", status: "failed", error: { code: "unknown", message } });

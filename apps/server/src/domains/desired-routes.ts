@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import type { CustomCertificate, RoutedCertificate } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
-import { services } from "../db/schema";
+import { servers, services } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { defaultDomainOf } from "../services/default-domain";
 import { customCertificatesOf } from "./certificates";
 
 /** What a service's route should be on its server's proxy: the one source of deploys, pushes and repairs. */
 export interface DesiredRouting {
-  /** Routed domains, sorted: the custom domains whose DNS is verified. */
+  /** Routed domains, sorted: the custom domains whose DNS is verified, and the default domain when on. */
   domains: string[];
   /** Uploaded certificates of the routed domains (keys decrypted: for the agent only, never logged). */
   certificates: CustomCertificate[];
@@ -15,10 +16,15 @@ export interface DesiredRouting {
 
 /** The service's desired routing now, read from the database; null for a service that no longer exists. */
 export async function desiredRouting(deps: AppDeps, serviceId: string): Promise<DesiredRouting | null> {
-  const [svc] = await deps.db.select({ domains: services.domains }).from(services).where(eq(services.id, serviceId));
-  if (!svc) return null;
-  const domains = [...(svc.domains ?? [])].sort();
-  const routed = new Set(domains);
+  const [found] = await deps.db
+    .select({ service: services, server: servers })
+    .from(services)
+    .innerJoin(servers, eq(servers.id, services.serverId))
+    .where(eq(services.id, serviceId));
+  if (!found) return null;
+  const routed = new Set(found.service.domains ?? []);
+  const fallback = defaultDomainOf(found.service, found.server, deps.config.domains.appsDomain);
+  const domains = [...new Set([...routed, ...(fallback ? [fallback.domain] : [])])].sort();
   const certificates = (await customCertificatesOf(deps, serviceId))
     .map((c) => ({ ...c, domains: c.domains.filter((d) => routed.has(d)) }))
     .filter((c) => c.domains.length > 0);

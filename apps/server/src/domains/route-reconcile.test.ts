@@ -58,8 +58,12 @@ after(async () => {
   await dns.close();
 });
 
+/** A service with custom domains only (its default domain is another test's subject). */
 async function createService(body: Record<string, unknown>): Promise<string> {
-  const res = await t.call("POST", `/api/v1/projects/${projectId}/services`, { as: owner, body });
+  const res = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
+    as: owner,
+    body: { default_domain_enabled: false, ...body },
+  });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.data.id;
 }
