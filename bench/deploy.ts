@@ -3,6 +3,7 @@
 // Run: npm run bench:deploy  (needs Docker and Caddy: bash scripts/services/docker.sh start && bash scripts/services/caddy.sh start)
 import fs from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { ensureTestImages } from "../apps/agent/src/testing/images";
 import { get, Hammer } from "../apps/agent/src/testing/traffic";
 import { createWebService, deployAndWait, type Stack, startStack, waitDeployment } from "../e2e/stack";
@@ -55,6 +56,12 @@ async function processUsage(pid: number, windowMs: number): Promise<{ rssMb: num
   return { rssMb: rssKb / 1024, cpuPercent: (used / 100 / (windowMs / 1000)) * 100 };
 }
 
+/** The agent's upstream DNS daemon (its pid is in the agent's state directory), over the same window. */
+async function daemonUsage(stack: Stack): Promise<{ rssMb: number; cpuPercent: number }> {
+  const state = JSON.parse(await fs.readFile(path.join(stack.stateDir, "caddy", "upstream-dns.json"), "utf8"));
+  return processUsage(Number(state.pid), 10_000);
+}
+
 async function main(): Promise<void> {
   const tags = Array.from({ length: ROUNDS * 2 + 1 }, (_, i) => `v${i + 1}`);
   await ensureTestImages(...tags);
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
     const pid = stack.agent.child.pid;
     if (!pid) throw new Error("agent has no pid");
     await new Promise((r) => setTimeout(r, 3000));
-    const idle = await processUsage(pid, 10_000);
+    const [idle, daemon] = await Promise.all([processUsage(pid, 10_000), daemonUsage(stack)]);
 
     console.log(`Syntra deploy benchmark (${os.cpus().length} cores, 2 replicas, HTTP health check, images present)`);
     console.log(`deploy latency, rolling:    ${summary(latency.rolling ?? [])}`);
@@ -87,6 +94,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `agent idle: RSS ${idle.rssMb.toFixed(1)} MB, CPU ${idle.cpuPercent.toFixed(2)} % of one core (10 s window, 30 s heartbeat)`,
+    );
+    console.log(
+      `upstream DNS daemon idle: RSS ${daemon.rssMb.toFixed(1)} MB, CPU ${daemon.cpuPercent.toFixed(2)} % of one core`,
     );
   } finally {
     await stack.close();

@@ -2,9 +2,7 @@ import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { UpstreamDns, type UpstreamTableFile } from "./upstream-dns";
-
-/** The argument that makes the agent's entry point run the upstream DNS daemon instead of the agent. */
-export const DAEMON_FLAG = "--upstream-dns";
+import { DAEMON_FLAG } from "./upstream-dns-flag";
 
 /**
  * The upstream DNS server as a process of its own (`<entry> --upstream-dns <table file> <host> <port>`), so

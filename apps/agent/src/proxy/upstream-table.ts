@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { writeFileAtomic } from "../atomic-file";
 import { AgentError } from "../errors";
 import { type UpstreamTableFile, upstreamName } from "./upstream-dns";
-import { DAEMON_FLAG } from "./upstream-dns-daemon";
+import { DAEMON_FLAG } from "./upstream-dns-flag";
 
 export interface UpstreamTableOptions {
   /** Where the table and the daemon's address are kept (0700). */
