@@ -64,7 +64,12 @@ export const deploymentLogStreamEvents = {
   end: z.object({ status: deploymentRecordStatus }),
 } as const;
 export type DeploymentLogStreamEventName = keyof typeof deploymentLogStreamEvents;
-/** One event of a deployment log stream, its SSE event name as `type`. */
-export type DeploymentLogStreamEvent = {
-  [K in DeploymentLogStreamEventName]: { type: K } & z.infer<(typeof deploymentLogStreamEvents)[K]>;
-}[DeploymentLogStreamEventName];
+
+/** One event of a deployment log stream as a client reads it: its SSE event name as `type`, with its data. */
+export const deploymentLogStreamEvent = z.discriminatedUnion("type", [
+  deploymentLogStreamEvents.build.extend({ type: z.literal("build") }),
+  deploymentLogStreamEvents.deploy.extend({ type: z.literal("deploy") }),
+  deploymentLogStreamEvents.status.extend({ type: z.literal("status") }),
+  deploymentLogStreamEvents.end.extend({ type: z.literal("end") }),
+]);
+export type DeploymentLogStreamEvent = z.infer<typeof deploymentLogStreamEvent>;
