@@ -13,17 +13,6 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Query values; undefined ones are left out. */
-export type Query = Record<string, string | number | boolean | undefined>;
-
-/** Builds `path?query` with the undefined values left out. */
-export function withQuery(path: string, query?: Query): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
-}
-
 /** Pauses before each resend of a read whose request failed on the network. */
 const READ_RETRY_DELAYS_MS = [200, 1000];
 
@@ -90,16 +79,19 @@ export class Http {
     }
   }
 
-  /** A JSON call: the `data` of the success envelope, parsed with `schema`. */
+  /**
+   * A JSON call: the `data` of the success envelope (or, with `envelope: false`, the whole body), parsed with
+   * `schema`.
+   */
   async call<S extends z.ZodType>(
     method: string,
     path: string,
     schema: S,
-    init: { body?: unknown; signal?: AbortSignal } = {},
+    init: { body?: unknown; signal?: AbortSignal; envelope?: boolean } = {},
   ): Promise<z.output<S>> {
     const res = await this.raw(method, path, init);
     const body: unknown = await res.json().catch(() => undefined);
-    const data = (body as { data?: unknown } | undefined)?.data;
+    const data = init.envelope === false ? body : (body as { data?: unknown } | undefined)?.data;
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       throw new ApiError(
@@ -109,11 +101,6 @@ export class Http {
       );
     }
     return parsed.data;
-  }
-
-  /** A call answered 204 No Content. */
-  async send(method: string, path: string, body?: unknown): Promise<void> {
-    await this.raw(method, path, { body });
   }
 }
 

@@ -36,7 +36,7 @@ export function CancelButton({
         setPending(true);
         onError(null);
         try {
-          await api.deployments.cancel(deploymentId);
+          await api.deployments.cancel({ deploymentId });
           invalidate(`service:${serviceId}`, `deployment:${deploymentId}`);
         } catch (err) {
           onError(err);
@@ -71,7 +71,7 @@ const STREAM_STATE = {
  * when it detected the stack, and the deploy steps the agent reported; Cancel while it waits or builds.
  */
 export function DeploymentView({ id, mayCancel }: { id: string; mayCancel: boolean }) {
-  const query = useQuery(`deployment:${id}`, () => api.deployments.get(id));
+  const query = useQuery(`deployment:${id}`, () => api.deployments.get({ deploymentId: id }));
   const log = useDeploymentLog(id);
   const [cancelError, setCancelError] = useState<unknown>(null);
   return (
