@@ -1,5 +1,5 @@
-import { apiError } from "@syntra/contracts";
-import type { z } from "zod";
+import { apiError, toErrorCode } from "@syntra/contracts";
+import { z } from "zod";
 import { ApiError } from "./errors";
 
 /** How a client reaches the API. */
@@ -104,12 +104,19 @@ export class Http {
   }
 }
 
+// The error envelope with any code: a newer control plane may answer one this client's table lacks.
+const anyCodeError = apiError.extend({ error: apiError.shape.error.extend({ code: z.string() }) });
+
+/**
+ * The API's error as an ApiError. A code this client's table lacks (a newer control plane) is read as
+ * UNRECOGNIZED_ERROR, its message, details and request id kept.
+ */
 async function errorOf(res: Response): Promise<ApiError> {
   const body: unknown = await res.json().catch(() => undefined);
-  const parsed = apiError.safeParse(body);
+  const parsed = anyCodeError.safeParse(body);
   if (parsed.success) {
     const e = parsed.data.error;
-    return new ApiError(e.code, e.message, res.status, e.details, e.request_id);
+    return new ApiError(toErrorCode(e.code), e.message, res.status, e.details, e.request_id);
   }
   return new ApiError("BAD_RESPONSE", `Syntra answered ${res.status} ${res.statusText}`.trim(), res.status);
 }

@@ -101,7 +101,9 @@ test("an event stream is read as the route's declared events until it ends", asy
   });
   const queued = await client.services.deploy({ serviceId: service.id });
   assert.equal(queued.status, "queued");
-  assert.equal((await client.deployments.cancel({ deploymentId: queued.id })).status, "cancelled");
+  const cancelled = await client.deployments.cancel({ deploymentId: queued.id });
+  assert.equal(cancelled.status, "cancelled");
+  assert.equal(cancelled.error_code, "CANCELLED");
   const events: DeploymentLogStreamEvent[] = [];
   await client.deployments.logStream({ deploymentId: queued.id }, (e) => events.push(e));
   assert.deepEqual(events.at(-1), { type: "end", status: "cancelled" });

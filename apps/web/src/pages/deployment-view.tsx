@@ -130,7 +130,10 @@ export function DeploymentView({ id, mayCancel }: { id: string; mayCancel: boole
               </div>
             )}
             {cancelError != null && <ErrorNote error={cancelError} />}
-            {d.error_message && <ErrorNote error={new Error(d.error_message)} />}
+            {d.error_message && (
+              // The code (BUILD_FAILED, HEALTH_CHECK_FAILED ...) is what to search the docs and the logs for.
+              <ErrorNote error={new Error(d.error_code ? `${d.error_message} (${d.error_code})` : d.error_message)} />
+            )}
             {d.build_spec && (
               <LogBox
                 label="Build log"

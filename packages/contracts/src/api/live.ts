@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
+import { errorCode } from "../errors";
 import { deployLogEntry, deploymentRecordStatus, serviceLogEntry } from "./deployments";
 
 /**
@@ -48,7 +49,7 @@ export type ServiceLogStreamQuery = z.infer<typeof serviceLogStreamQuery>;
 export const logStreamEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("log"), entry: serviceLogEntry }),
   z.object({ type: z.literal("end"), reason: z.string() }),
-  z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal("error"), code: errorCode, message: z.string() }),
 ]);
 export type LogStreamEvent = z.infer<typeof logStreamEvent>;
 

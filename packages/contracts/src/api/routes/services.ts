@@ -24,8 +24,14 @@ export type ServiceWithDeployments = z.infer<typeof serviceWithDeployments>;
 /** POST /services/:serviceId/restart answer. */
 export const restartResult = z.object({ success: z.literal(true) });
 
-/** Codes of calls its server's agent carries out: not connected, no answer in time, refused. */
-const AGENT_ERRORS = ["AGENT_OFFLINE", "TIMEOUT", "UNPROCESSABLE", "CONTAINER_NOT_FOUND"] as const;
+/** Codes of calls its server's agent carries out: not connected, no answer in time, no container, refused. */
+const AGENT_ERRORS = [
+  "AGENT_OFFLINE",
+  "TIMEOUT",
+  "UNPROCESSABLE",
+  "CONTAINER_NOT_FOUND",
+  "CONTAINER_NOT_RUNNING",
+] as const;
 
 /** Services: settings, deployments, and commands to their running containers. */
 export const serviceRoutes = {
