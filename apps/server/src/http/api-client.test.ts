@@ -58,28 +58,25 @@ test("path, query and body fields go where the route declares them", async () =>
   assert.equal(added.domain, "shop.example.com");
   await client.domains.remove({ serviceId: service.id, domain: "shop.example.com" });
   // It reaches the route as its `domain`, which refuses it, rather than becoming another path.
-  const odd = await client.domains.remove({ serviceId: service.id, domain: "a/../../b?c" }).catch((e: unknown) => e);
-  assert.ok(odd instanceof ApiError);
-  assert.equal(odd.code, "VALIDATION_ERROR");
-  assert.deepEqual(
-    odd.fieldIssues.map((i) => i.path),
-    ["params.domain"],
-  );
+  const odd = client.domains.remove({ serviceId: service.id, domain: "a/../../b?c" });
+  await rejectsWith(odd, "VALIDATION_ERROR", 400, ["params.domain"]);
 });
 
-test("failures are ApiErrors with the API's code, status, field issues and request id", async () => {
-  const missing = await client.services.get({ serviceId: randomUUID() }).catch((err: unknown) => err);
-  assert.ok(missing instanceof ApiError);
-  assert.equal(missing.code, "NOT_FOUND");
-  assert.equal(missing.status, 404);
-  assert.match(missing.requestId ?? "", /^req_/);
-  const invalid = await client.projects.create({ name: "" }).catch((err: unknown) => err);
-  assert.ok(invalid instanceof ApiError);
-  assert.equal(invalid.code, "VALIDATION_ERROR");
+/** Asserts the call fails with this code and status (and these field issues), and a request id. */
+async function rejectsWith(call: Promise<unknown>, code: string, status: number, fields: string[] = []) {
+  const err = await call.catch((e: unknown) => e);
+  assert.ok(err instanceof ApiError, String(err));
+  assert.deepEqual([err.code, err.status], [code, status]);
+  assert.match(err.requestId ?? "", /^req_/);
   assert.deepEqual(
-    invalid.fieldIssues.map((i) => i.path),
-    ["body.name"],
+    err.fieldIssues.map((i) => i.path),
+    fields,
   );
+}
+
+test("failures are ApiErrors with the API's code, status, field issues and request id", async () => {
+  await rejectsWith(client.services.get({ serviceId: randomUUID() }), "NOT_FOUND", 404);
+  await rejectsWith(client.projects.create({ name: "" }), "VALIDATION_ERROR", 400, ["body.name"]);
 });
 
 test("downloads answer the raw response; redirects give the URL a browser goes to", async () => {
