@@ -23,7 +23,7 @@ function GeneralSettings() {
   const { can } = useAuth();
   const [saved, setSaved] = useState(false);
   const form = useSubmit(updateServiceBody, async (body) => {
-    await api.services.update(service.id, body);
+    await api.services.update({ serviceId: service.id, ...body });
     invalidate(`service:${service.id}`);
     setSaved(true);
   });
@@ -127,7 +127,10 @@ function DefaultDomain() {
   const action = useAction();
   const enabled = service.default_domain_enabled;
   const toggle = () =>
-    action.run(() => api.services.update(service.id, { default_domain_enabled: !enabled }), `service:${service.id}`);
+    action.run(
+      () => api.services.update({ serviceId: service.id, default_domain_enabled: !enabled }),
+      `service:${service.id}`,
+    );
   return (
     <Card>
       <CardHeader>
