@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -21,6 +21,7 @@ import {
   validateRoute,
   withoutRoute,
 } from "./caddy-config";
+import { runCaddy, stopChild } from "./caddy-process";
 import { applyTls, type CaddyApps, replaceServicePems, servicePems, tlsPlan } from "./caddy-tls";
 import {
   certificateFacts,
@@ -253,13 +254,8 @@ export class CaddyRouter implements Router {
     await this.dns?.stop();
     if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
     this.child = null;
+    if (child) await stopChild(child);
   }
 
   private async acmeCertificate(
@@ -368,52 +364,17 @@ export class CaddyRouter implements Router {
     }
   }
 
-  /**
-   * Runs `caddy run` with Syntra's initial config. Its output goes to `<configDir>/caddy.log`, not to a pipe:
-   * Caddy outlives an agent that dies (the next agent finds it through the admin API), and a Go program
-   * writing to a closed pipe would be killed by SIGPIPE.
-   */
+  /** Runs Caddy as this router's child (see runCaddy). */
   private async spawnCaddy(manage: { binary?: string; configDir: string }): Promise<void> {
-    await mkdir(manage.configDir, { recursive: true, mode: 0o700 });
-    const file = path.join(manage.configDir, "caddy.json");
-    const logFile = path.join(manage.configDir, "caddy.log");
     const logging = this.acmeLog ? { logs: { [ACME_LOG_NAME]: acmeLogConfig(this.acmeLog.file) } } : undefined;
-    const config = initialConfig(new URL(this.adminUrl).host, this.settings, logging);
-    await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
-    const log = await open(logFile, "a", 0o600);
-    let child: ChildProcess;
-    let spawnError: Promise<Error>;
-    try {
-      child = spawn(manage.binary ?? "caddy", ["run", "--config", file], {
-        detached: false,
-        stdio: ["ignore", log.fd, log.fd],
-        // Certificates and autosaves go under configDir, not the agent user's home.
-        env: { ...process.env, XDG_DATA_HOME: manage.configDir, XDG_CONFIG_HOME: manage.configDir },
-      });
-      // Listened to before anything else awaits: an unheard "error" event would crash the agent.
-      spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
-      child.once("exit", (code, signal) => this.options.logger?.info({ code, signal }, "caddy exited"));
-    } finally {
-      await log.close();
-    }
-    this.child = child;
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
-    while (Date.now() < deadline) {
-      const failed = await Promise.race([spawnError, sleep(100).then(() => null)]);
-      if (failed) {
-        throw new AgentError("PROXY_UNAVAILABLE", `Could not run ${manage.binary ?? "caddy"}: ${failed.message}`);
-      }
-      if (child.exitCode !== null) {
-        const output = await readFile(logFile, "utf8").catch(() => "");
-        throw new AgentError("PROXY_UNAVAILABLE", `Caddy exited with code ${child.exitCode}: ${output.slice(-1000)}`);
-      }
-      if (await this.adminAnswers()) {
-        this.options.logger?.info({ pid: child.pid, admin: this.adminUrl, log: logFile }, "caddy started");
-        return;
-      }
-    }
-    await this.stop();
-    throw new AgentError("PROXY_UNAVAILABLE", `Caddy did not answer at ${this.adminUrl} in time`);
+    this.child = await runCaddy({
+      manage,
+      config: initialConfig(new URL(this.adminUrl).host, this.settings, logging),
+      adminUrl: this.adminUrl,
+      answers: () => this.adminAnswers(),
+      startTimeoutMs: this.options.startTimeoutMs ?? 15_000,
+      logger: this.options.logger,
+    });
   }
 
   private async adminAnswers(): Promise<boolean> {
@@ -446,8 +407,4 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
