@@ -3,8 +3,8 @@
 // Run: npm run bench:deploy  (needs Docker and Caddy: bash scripts/services/docker.sh start && bash scripts/services/caddy.sh start)
 import fs from "node:fs/promises";
 import os from "node:os";
-import { ensureTestImages } from "../apps/agent/src/testing/images";
-import { get, Hammer } from "../apps/agent/src/testing/traffic";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { createWebService, deployAndWait, type Stack, startStack } from "../e2e/stack";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);

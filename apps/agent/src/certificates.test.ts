@@ -5,17 +5,19 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { type CertificateStatusPayload, envelope, parseMessage } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import { httpsGet } from "@syntra/testing/https";
+import { ensureTestImages } from "@syntra/testing/images";
+import { selfSignedCertificate } from "@syntra/testing/openssl";
+import { startPebble, type TestPebble } from "@syntra/testing/pebble";
+import { freePorts } from "@syntra/testing/ports";
 import { type WebSocket, WebSocketServer } from "ws";
 import { loadAgentConfig } from "./config";
 import { networkName } from "./deploy/naming";
 import { type RunningAgent, startAgent } from "./main";
 import { DockerRuntime } from "./runtime/docker";
-import { eventually } from "./testing/eventually";
+import { startTestCaddy, type TestCaddy } from "./testing/caddy";
 import { removeService, tempStateDir, uniqueName, webappPayload } from "./testing/fixtures";
-import { httpsGet } from "./testing/https";
-import { ensureTestImages, freePorts, startTestCaddy, type TestCaddy } from "./testing/images";
-import { selfSignedCertificate } from "./testing/openssl";
-import { startPebble, type TestPebble } from "./testing/pebble";
 
 // The whole agent (main.ts wiring, dispatcher, deployer, Caddy router, certificate reporter) against a stand-in
 // for the control plane on the wire, a real Caddy with automatic HTTPS, Debian's pebble as the ACME CA, and the
@@ -103,7 +105,11 @@ function sendToAgent(type: string, payload: unknown): void {
 
 /** Polls until `check` gives a value; a timeout lists the message types the agent sent. */
 function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  return eventually(check, what, { diagnostic: () => `received: ${received.map((m) => m.type).join(",")}` });
+  return eventually(check, {
+    what,
+    timeoutMs: 60_000,
+    diagnostic: () => `received: ${received.map((m) => m.type).join(",")}`,
+  });
 }
 
 function messages(type: string, from = 0): Record<string, unknown>[] {

@@ -3,8 +3,11 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type DeployPayload, type DeployStatusPayload, deployStatusPayload } from "@syntra/contracts";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { DockerRuntime } from "../runtime/docker";
 import { LABELS } from "../runtime/types";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import {
   nextDeployment,
   removeService,
@@ -13,8 +16,6 @@ import {
   uniqueName,
   webappPayload,
 } from "../testing/fixtures";
-import { ensureTestImages, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get, Hammer } from "../testing/traffic";
 import { Deployer } from "./deployer";
 import { networkName } from "./naming";
 

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type DeployPayload, deployStatusPayload, serviceStatus } from "@syntra/contracts";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { isAgentError } from "../errors";
 import { DockerRuntime } from "../runtime/docker";
 import { LABELS } from "../runtime/types";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import {
   nextDeployment,
   removeService,
@@ -12,8 +15,6 @@ import {
   uniqueName,
   webappPayload,
 } from "../testing/fixtures";
-import { ensureTestImages, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get, Hammer } from "../testing/traffic";
 import { Deployer } from "./deployer";
 import { containerSpec, networkName } from "./naming";
 import { StateStore } from "./state";

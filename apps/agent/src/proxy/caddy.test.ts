@@ -4,12 +4,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ensureTestImages } from "@syntra/testing/images";
+import { freePort } from "@syntra/testing/ports";
+import { get } from "@syntra/testing/traffic";
 import { isAgentError } from "../errors";
 import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import { removeService, uniqueName } from "../testing/fixtures";
-import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get } from "../testing/traffic";
 import { CaddyRouter } from "./caddy";
 
 const runtime = new DockerRuntime();

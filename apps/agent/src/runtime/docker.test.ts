@@ -4,10 +4,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get } from "@syntra/testing/traffic";
 import { isAgentError } from "../errors";
 import { removeService, uniqueName } from "../testing/fixtures";
-import { ensureTestImages } from "../testing/images";
-import { get } from "../testing/traffic";
 import { DockerRuntime, parseCpuLimit, parseMemoryLimit } from "./docker";
 import { type ContainerInfo, type ContainerSpec, LABELS, type LogLine } from "./types";
 

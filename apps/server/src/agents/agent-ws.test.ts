@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AgentPeer, eventually, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
+import { eventually } from "@syntra/testing/eventually";
+import { AgentPeer, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;

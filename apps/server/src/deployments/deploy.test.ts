@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type DeployStatusPayload, envelope, type MessageOf } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
 import { eq } from "drizzle-orm";
 import { deployments, domains } from "../db/schema";
 import { syncRoutedDomains } from "../domains/claims";
-import { AgentPeer, eventually, heartbeatPayload } from "../testing/agent-peer";
+import { AgentPeer, heartbeatPayload } from "../testing/agent-peer";
 import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import { eq } from "drizzle-orm";
 import { serviceRemovals } from "../db/schema";
-import { AgentPeer, eventually } from "../testing/agent-peer";
+import { AgentPeer } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 // Deleting a service or a project takes it off its server: the agent removes the route and the containers, now

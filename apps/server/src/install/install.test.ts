@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { freePort, startTestCaddy, type TestCaddy } from "../../../agent/src/testing/images";
+import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
+import { freePort } from "@syntra/testing/ports";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 const run = promisify(execFile);
@@ -17,7 +18,7 @@ before(async () => {
   baseUrl = `http://127.0.0.1:${port}`;
   t = await createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_AGENT_HEARTBEAT_SECONDS: "1" });
   await t.app.listen({ host: "127.0.0.1", port });
-  caddy = await startTestCaddy();
+  caddy = await startCaddy();
 });
 after(async () => {
   await caddy.stop();

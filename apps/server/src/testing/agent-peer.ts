@@ -262,17 +262,3 @@ export async function tryUpgrade(
     socket.on("error", (err) => reject(err));
   });
 }
-
-/**
- * Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` (generous: a
- * busy CI machine must not fail a wait that would succeed; a passing wait returns at once).
- */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
