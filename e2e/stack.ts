@@ -12,7 +12,7 @@ import dns2 from "dns2";
 import Dockerode from "dockerode";
 import { removeService } from "../apps/agent/src/testing/fixtures";
 import { services } from "../apps/server/src/db/schema";
-import { agentBundle } from "../apps/server/src/install/agent-bundle";
+import { AGENT_NODE_FLAGS, agentBundle } from "../apps/server/src/install/agent-bundle";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 
 const agentMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/agent/src/main.ts");
@@ -45,7 +45,8 @@ export interface Stack {
 
 /**
  * Brings the stack up and waits until the server is online. `bundle`: run the agent as installed (the esbuild
- * bundle on plain node) rather than from source through tsx, for realistic memory figures.
+ * bundle on plain node, with the installed unit's node flags) rather than from source through tsx, for
+ * realistic memory figures.
  */
 export async function startStack(
   env: Record<string, string> = {},
@@ -73,7 +74,9 @@ export async function startStack(
   // The agent loads its routes, TLS and ACME settings into this Caddy as into a server's.
   const caddy = await startCaddy(tls ? { httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {});
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
-  const agentArgs = opts.bundle ? [await agentBundle(t.deps.config.dataDir)] : ["--import", "tsx", agentMain];
+  const agentArgs = opts.bundle
+    ? [...AGENT_NODE_FLAGS, await agentBundle(t.deps.config.dataDir)]
+    : ["--import", "tsx", agentMain];
   const startAgent = () =>
     spawnAgent(agentArgs, {
       SYNTRA_URL: baseUrl,
