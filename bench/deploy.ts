@@ -1,11 +1,11 @@
 // Deploy benchmark: deploy latency (API call -> new version served through Caddy, image present), requests
 // served and failed while redeploying under constant traffic, and the agent's idle memory and CPU.
 // Run: npm run bench:deploy  (needs Docker and Caddy: bash scripts/services/docker.sh start && bash scripts/services/caddy.sh start)
-import fs from "node:fs/promises";
 import os from "node:os";
 import { ensureTestImages } from "@syntra/testing/images";
 import { get, Hammer } from "@syntra/testing/traffic";
 import { createWebService, deployAndWait, type Stack, startStack } from "../e2e/stack";
+import { processUsage } from "./process-usage";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const DOMAIN = "bench.e2e.test";
@@ -28,21 +28,6 @@ function summary(ms: number[]): string {
   const s = [...ms].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
   return `min ${s[0]?.toFixed(0)} ms, median ${at(0.5).toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms (n=${s.length})`;
-}
-
-/** RSS (MB) and CPU (% of one core) of a process over a window, from /proc. */
-async function processUsage(pid: number, windowMs: number): Promise<{ rssMb: number; cpuPercent: number }> {
-  const ticks = async () => {
-    const fields = (await fs.readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
-    return Number(fields[11]) + Number(fields[12]);
-  };
-  const before = await ticks();
-  await new Promise((r) => setTimeout(r, windowMs));
-  const used = (await ticks()) - before;
-  const status = await fs.readFile(`/proc/${pid}/status`, "utf8");
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  // Linux clock ticks are 100 per second.
-  return { rssMb: rssKb / 1024, cpuPercent: (used / 100 / (windowMs / 1000)) * 100 };
 }
 
 async function main(): Promise<void> {
@@ -77,7 +62,7 @@ async function main(): Promise<void> {
         `${traffic.retried} resent after a proxy reload (${(traffic.durationMs / 1000).toFixed(0)} s)`,
     );
     console.log(
-      `agent idle: RSS ${idle.rssMb.toFixed(1)} MB, CPU ${idle.cpuPercent.toFixed(2)} % of one core (10 s window, 30 s heartbeat)`,
+      `agent idle: RSS ${idle.rssMeanMb.toFixed(1)} MB, CPU ${idle.cpuPercent.toFixed(2)} % of one core (10 s window, 30 s heartbeat)`,
     );
   } finally {
     await stack.close();
