@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { startCaddy } from "@syntra/testing/caddy";
 import { ensureTestImages } from "@syntra/testing/images";
 import { freePort } from "@syntra/testing/ports";
 import { get } from "@syntra/testing/traffic";
@@ -168,6 +169,23 @@ describe("CaddyRouter", () => {
     assert.deepEqual(Object.keys(servers).sort(), ["other", "syntra"]);
     assert.equal((await get(caddy.httpPort, "nothing.test")).status, 404);
     await admin("DELETE", "/config/apps/http/servers/other");
+  });
+
+  test("start() sets up a Caddy that runs with no config at all (a bare `caddy run`)", async () => {
+    const bare = await startCaddy();
+    try {
+      const router = new CaddyRouter({
+        adminUrl: bare.adminUrl,
+        tls: false,
+        listenHost: "127.0.0.1",
+        httpPort: bare.httpPort,
+      });
+      await router.start();
+      await router.setRoute({ serviceId, domains: ["bare.syntra.test"], upstreams: [v1.address ?? ""] });
+      assert.deepEqual(await get(bare.httpPort, "bare.syntra.test"), { status: 200, body: "v1" });
+    } finally {
+      await bare.stop();
+    }
   });
 
   test("start() without a Caddy to talk to or to run is PROXY_UNAVAILABLE", async () => {
