@@ -290,7 +290,7 @@ test("cancel: a queued deployment is cancelled, a deploying one answers 422", as
   assert.equal(again.status, 422);
   // Finishing the running one sends nothing: the cancelled one stays cancelled.
   await runToCompletion(peer, await peer.next("deploy"));
-  await new Promise((r) => setTimeout(r, 100));
+  await peer.sync();
   assert.equal(peer.received.filter((m) => m.type === "deploy").length, 1);
   await disconnectAgent();
 });
@@ -428,7 +428,7 @@ test("a final report the agent sends again after a reconnect is taken once", asy
   await eventually(async () => (await getDeployment(d.id)).status === "running");
   const before = (await getDeployment(d.id)).deploy_log.length;
   peer.sendRaw(frame);
-  await new Promise((r) => setTimeout(r, 300));
+  await peer.sync();
   const after = await getDeployment(d.id);
   assert.equal(after.deploy_log.length, before, "the copy adds nothing");
   assert.equal(after.status, "running");

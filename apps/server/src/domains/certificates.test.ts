@@ -147,7 +147,7 @@ test("the proxy's certificate reports move domains to active or failed with the 
     ],
   });
   // Another server's agent cannot speak for these domains.
-  await new Promise((r) => setTimeout(r, 300));
+  await rivalPeer.sync();
   assert.ok((await list()).every((d) => d.status === "verified" && d.certificate.status === "none"));
   const { peer } = await AgentPeer.online(url, server.token, server.id);
   const now = new Date().toISOString();

@@ -158,6 +158,18 @@ export class AgentPeer {
     });
   }
 
+  /**
+   * Resolves once the control plane has handled every message this peer sent before, and what it sent back
+   * meanwhile has arrived. It handles one agent's messages one at a time, in order, and answers a frame it
+   * refuses with an `error` naming the frame's id on the same socket: so a test shows that something did NOT
+   * happen (no command sent, nothing stored) by waiting for that answer, not for time.
+   */
+  async sync(): Promise<void> {
+    const id = crypto.randomUUID();
+    this.sendRaw(JSON.stringify({ id, type: "sync", timestamp: new Date().toISOString(), payload: {} }));
+    await this.next("error", (m) => m.payload.message_id === id);
+  }
+
   /** Answers a command. */
   respond(
     requestId: string,
