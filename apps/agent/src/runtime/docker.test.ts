@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
 import { ensureTestImages } from "@syntra/testing/images";
 import { get } from "@syntra/testing/traffic";
-import { isAgentError } from "../errors";
+import { type AgentErrorCode, isAgentError } from "../errors";
 import { removeService, uniqueName } from "../testing/fixtures";
 import { DockerRuntime, parseCpuLimit, parseMemoryLimit } from "./docker";
 import { type ContainerInfo, type ContainerSpec, LABELS, type LogLine } from "./types";
@@ -31,7 +31,7 @@ function spec(name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec {
   };
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+async function expectCode(promise: Promise<unknown>, code: AgentErrorCode): Promise<void> {
   await assert.rejects(promise, (err: unknown) => isAgentError(err, code));
 }
 
