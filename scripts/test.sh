@@ -44,6 +44,6 @@ echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url)"
 TEST_DATABASE_URL="$pg_url" run "${db_tests[@]}"
 
 if [ "$node24" != "$(command -v node)" ]; then
-  echo "== unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --list | wc -l) files: no Docker, Caddy, pebble, registry or browser)"
-  node --import tsx scripts/unit-tests.ts --node "$node24"
+  echo "== quick unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --quick --list | wc -l) files; scripts/unit-tests.ts)"
+  node --import tsx scripts/unit-tests.ts --quick --node "$node24"
 fi

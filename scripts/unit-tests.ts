@@ -1,7 +1,9 @@
 // The unit tests: every test file of apps/ and packages/ that needs no Docker engine, Caddy, pebble, registry
-// or browser (those it imports show it), so any machine with Node runs them. `scripts/test.sh` runs them a
-// second time on Node 24, the current LTS, when the system's Node is older.
-// Usage: node --import tsx scripts/unit-tests.ts [--node <path to node>] [--list]
+// or browser (those it imports show it), so any machine with Node runs them. `--quick` keeps those that do not
+// build a whole control plane per test (the server's API tests, ~3/4 of the time), but keeps main.test.ts,
+// which runs the real product (compiled start, `npm start`, PGlite, the local agent): `scripts/test.sh` runs
+// that set a second time on Node 24, the current LTS, when the system's Node is older.
+// Usage: node --import tsx scripts/unit-tests.ts [--quick] [--node <path to node>] [--list]
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -29,13 +31,16 @@ function testFiles(dir: string): string[] {
   return out;
 }
 
-/** The unit test files, relative to the checkout, sorted. */
-export function unitTestFiles(): string[] {
+/** A test that builds the whole control plane (the server's test harness) for its cases. */
+const BUILDS_APP = /from "(\.\.\/)+testing\/harness"/;
+
+/** The unit test files, relative to the checkout, sorted; `quick`: without those that build the app. */
+export function unitTestFiles(quick = false): string[] {
   return ["apps", "packages"]
     .flatMap((d) => testFiles(path.join(repoRoot, d)))
     .filter((file) => {
       const source = fs.readFileSync(file, "utf8");
-      return !NEEDS_SERVICES.some((marker) => marker.test(source));
+      return !NEEDS_SERVICES.some((marker) => marker.test(source)) && !(quick && BUILDS_APP.test(source));
     })
     .map((file) => path.relative(repoRoot, file))
     .sort();
@@ -43,7 +48,7 @@ export function unitTestFiles(): string[] {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const args = process.argv.slice(2);
-  const files = unitTestFiles();
+  const files = unitTestFiles(args.includes("--quick"));
   if (args.includes("--list")) {
     console.log(files.join("\n"));
   } else {
