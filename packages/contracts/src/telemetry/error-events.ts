@@ -1,9 +1,13 @@
 import { z } from "zod";
 import { isoTimestamp, stringRecord, uuid } from "../common";
+import { spanId, traceId } from "./traces";
 
 /** One frame of an exception's stack trace, innermost frame last (Sentry's order). */
 export const stackFrame = z.object({
   filename: z.string().min(1),
+  // The module or package path where the language has one (Python `app.views`, Java `com.acme.Shop`); grouping
+  // prefers it to the filename, which differs between machines and builds.
+  module: z.string().optional(),
   function: z.string(),
   // 0 means "line unknown": minified or native frames often carry no position.
   lineno: z.number().int().nonnegative(),
@@ -36,6 +40,13 @@ export const errorContext = z.object({
 });
 export type ErrorContext = z.infer<typeof errorContext>;
 
+/** How bad an event is, as the SDKs report it (Sentry's levels). */
+export const errorLevel = z.enum(["fatal", "error", "warning", "info", "debug"]);
+export type ErrorLevel = z.infer<typeof errorLevel>;
+
+/** The `type` of an event that carries no exception, only a message (`captureMessage`, an error log line). */
+export const MESSAGE_EVENT_TYPE = "message";
+
 /**
  * One captured exception. The control plane groups events into issues by `fingerprint`;
  * an empty fingerprint asks it to derive one from the type and the in-app frames.
@@ -52,5 +63,11 @@ export const errorEvent = z.object({
   breadcrumbs: z.array(breadcrumb),
   context: errorContext,
   fingerprint: z.array(z.string().min(1)),
+  // Syntra additions, optional so that earlier senders stay valid: the severity the SDK gave, whether the app
+  // handled the error, and the span that was active, which links the error to its trace.
+  level: errorLevel.optional(),
+  handled: z.boolean().optional(),
+  trace_id: traceId.optional(),
+  span_id: spanId.optional(),
 });
 export type ErrorEvent = z.infer<typeof errorEvent>;
