@@ -12,6 +12,7 @@ import { gitRoutes } from "./git/routes";
 import { healthRoutes } from "./health/routes";
 import type { AnyRouteSpec } from "./http/route";
 import { installRoutes } from "./install/routes";
+import { issueRoutes } from "./issues/routes";
 import { liveRoutes } from "./live/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
@@ -46,4 +47,5 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...registryRoutes,
   ...auditRoutes,
   ...liveRoutes,
+  ...issueRoutes,
 ];
