@@ -40,6 +40,7 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
   async migrate(): Promise<string[]> {
     const applied = await migrateTelemetry(this.driver);
     await applyRetention(this.driver, this.retention);
+    await this.queue.detectDedupSetting();
     return applied;
   }
 

@@ -29,7 +29,23 @@ export class InsertQueue {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
 
+  /**
+   * Settings that turn deduplication off for an insert. ClickHouse 26 replaced `insert_deduplicate` by
+   * `deduplicate_insert` (and ignores the old one); older servers do not know the new one. Set from the engine's own
+   * settings list by `detectDedupSetting`.
+   */
+  private noDedup: InsertSettings = { insert_deduplicate: 0 };
+
   constructor(private readonly driver: ClickHouseDriver) {}
+
+  /** Asks the engine which setting turns insert deduplication off. */
+  async detectDedupSetting(): Promise<void> {
+    const rows = await this.driver.query<{ n: string }>(
+      "SELECT toString(count()) AS n FROM system.settings WHERE name = 'deduplicate_insert'",
+    );
+    this.noDedup =
+      rows[0]?.n === "1" ? { insert_deduplicate: 0, deduplicate_insert: "disable" } : { insert_deduplicate: 0 };
+  }
 
   /** Queues a batch; resolves when it is stored. */
   write(rows: TelemetryRows, token: string | undefined): Promise<void> {
@@ -103,7 +119,7 @@ export class InsertQueue {
     // Without a token nothing is deduplicated: two requests with identical rows (the same counter value twice) are
     // both real. On a server, small inserts are buffered by ClickHouse itself (async inserts), and the answer waits
     // until they are written.
-    const base: InsertSettings = { insert_deduplicate: 0 };
+    const base = this.noDedup;
     return this.driver.kind === "clickhouse" ? { ...base, async_insert: 1, wait_for_async_insert: 1 } : base;
   }
 }

@@ -56,8 +56,7 @@ export async function searchLogs(driver: ClickHouseDriver, scope: ServiceScope, 
   }
   const rows = await driver.query<LogRowOut>(
     `SELECT toString(toUnixTimestamp64Nano(timestamp)) AS ts_ns, toString(${TIEBREAK}) AS tiebreak,
-        toString(service_id) AS service_id, toString(deployment_id) AS deployment_id, toString(level) AS level,
-        message, attributes, trace_id, span_id, toString(source) AS source
+        service_id, deployment_id, level, message, attributes, trace_id, span_id, source
      FROM logs
      WHERE org_id = {org:UUID} AND service_id = {service:UUID}
        AND timestamp >= {from:DateTime64(9, 'UTC')} AND timestamp <= {to:DateTime64(9, 'UTC')}

@@ -3,9 +3,13 @@ import type { LogRow, MetricRow, SpanRow } from "./types";
 /** The deployment id stored when a sample names none (UUID columns are not Nullable, see the migration). */
 export const NO_DEPLOYMENT = "00000000-0000-0000-0000-000000000000";
 
-/** Nanoseconds since the epoch (a JSON double) -> `seconds.nanoseconds`, which ClickHouse reads into DateTime64(9). */
+/**
+ * Nanoseconds since the epoch (a JSON double) -> `seconds.nanoseconds`, which ClickHouse reads into DateTime64(9).
+ * Rounded to whole microseconds: a double of today's epoch in ns is only exact to ~256 ns, so finer digits would be
+ * noise (and a time sent in whole microseconds, as most SDKs' clocks give, comes back exactly).
+ */
 export function nanosToDecimal(ns: number): string {
-  const whole = BigInt(Math.round(ns));
+  const whole = BigInt(Math.round(ns / 1000)) * 1000n;
   const seconds = whole / 1_000_000_000n;
   const fraction = (whole % 1_000_000_000n).toString().padStart(9, "0");
   return `${seconds}.${fraction}`;

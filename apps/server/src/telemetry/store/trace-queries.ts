@@ -56,7 +56,7 @@ export async function searchTraces(
   }
   const roots = await driver.query<RootRow>(
     `SELECT trace_id, operation_name AS root_operation, toString(toUnixTimestamp64Nano(start_time)) AS start_ns,
-        toString(duration_ns) AS duration_ns, toString(status_code) AS root_status
+        duration_ns, status_code AS root_status
      FROM traces
      WHERE org_id = {org:UUID} AND service_id = {service:UUID} AND parent_span_id = ''
        AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
@@ -123,10 +123,9 @@ export async function getTrace(driver: ClickHouseDriver, orgId: string, traceId:
   );
   if (!bounds || bounds.n === "0") return [];
   const rows = await driver.query<SpanRowOut>(
-    `SELECT trace_id, span_id, parent_span_id, toString(service_id) AS service_id,
-        toString(deployment_id) AS deployment_id, operation_name, toString(span_kind) AS span_kind,
-        toString(toUnixTimestamp64Nano(start_time)) AS start_ns, toString(duration_ns) AS duration_ns,
-        toString(status_code) AS status_code, status_message, attributes, events, sample_weight
+    `SELECT trace_id, span_id, parent_span_id, service_id, deployment_id, operation_name, span_kind,
+        toString(toUnixTimestamp64Nano(start_time)) AS start_ns, duration_ns, status_code, status_message, attributes,
+        events, sample_weight
      FROM traces
      WHERE org_id = {org:UUID} AND trace_id = {trace:String}
        AND start_time >= fromUnixTimestamp64Nano({start:Int64}, 'UTC')
