@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { createClient } from "@clickhouse/client";
+import { ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import type { ClickHouseDriver, InsertSettings, QueryParams } from "./driver";
 
 /**
@@ -10,9 +10,18 @@ export function openClickHouseDriver(url: string): ClickHouseDriver {
   const client = createClient({
     url,
     // Rows come back as JSON: 64-bit integers as strings, so no precision is lost in JavaScript.
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_input_format: "best_effort" },
-    // An insert of a large batch may take a while on a busy server; queries have their own limits.
+    clickhouse_settings: {
+      output_format_json_quote_64bit_integers: 1,
+      date_time_input_format: "best_effort",
+      // Progress headers keep a long insert's connection alive through proxies' idle timeouts.
+      send_progress_in_http_headers: 1,
+      http_headers_progress_interval_ms: "10000",
+    },
+    // An insert of a large batch may take a while on a busy server.
     request_timeout: 120_000,
+    // Failures reach the caller as rejected promises, which log them with context; the client's own log would
+    // print each one a second time.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   return {
     kind: "clickhouse",
