@@ -21,6 +21,8 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { ingestRoutes } from "./telemetry/ingest-routes";
+import { telemetryQueryRoutes } from "./telemetry/query-routes";
 import { webhookRoutes } from "./webhooks/routes";
 
 /** Every route of the control plane: the app registers these, the OpenAPI document describes these. */
@@ -48,4 +50,6 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...auditRoutes,
   ...liveRoutes,
   ...issueRoutes,
+  ...ingestRoutes,
+  ...telemetryQueryRoutes,
 ];
