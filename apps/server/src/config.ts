@@ -136,6 +136,8 @@ const envSchema = z.object({
   SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
   SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
+  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -182,6 +184,8 @@ export interface Config {
   mail: { smtp: SmtpSettings | undefined; from: string };
   /** The telemetry store and ingest identity. */
   telemetry: TelemetryConfig;
+  /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
+  errorIngestRate: number;
 }
 
 /** Where telemetry is stored, for how long, and how ingest keys rotate. */
@@ -323,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       ingestKeyGraceMs: Math.round(e.SYNTRA_INGEST_KEY_GRACE_HOURS * 3_600_000),
     },
+    errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,
       from:

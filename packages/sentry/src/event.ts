@@ -42,6 +42,8 @@ export function errorEventFromSentry(event: Record<string, unknown>, target: Con
   const handled = typeof mechanism?.handled === "boolean" ? mechanism.handled : undefined;
   const level = LEVELS[str(event.level) ?? "error"] ?? "error";
   const message = messageOf(event);
+  // captureMessage with a stack: some SDKs wrap the message in an exception without a type.
+  const isMessage = !main || (!str(main.type) && !str(main.module) && message !== undefined);
   const frames = framesOf(obj(main?.stacktrace) ?? threadStacktrace(event));
   const trace = obj(obj(event.contexts)?.trace);
   const traceId = hexId(trace?.trace_id, 32);
@@ -52,8 +54,8 @@ export function errorEventFromSentry(event: Record<string, unknown>, target: Con
     service_id: target.serviceId,
     deployment_id: target.deploymentId,
     timestamp: (sentryTime(event.timestamp) ?? now).toISOString(),
-    type: main ? str(main.type) || str(main.module) || "Error" : MESSAGE_EVENT_TYPE,
-    message: main ? (str(main.value) ?? message ?? "") : (message ?? ""),
+    type: isMessage ? MESSAGE_EVENT_TYPE : str(main?.type) || str(main?.module) || "Error",
+    message: isMessage ? (message ?? str(main?.value) ?? "") : (str(main?.value) ?? message ?? ""),
     stack_trace: frames,
     breadcrumbs: breadcrumbsOf(event.breadcrumbs),
     context: {

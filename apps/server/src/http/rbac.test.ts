@@ -87,7 +87,6 @@ type PathIds = Partial<
     | "deploymentId"
     | "domain"
     | "issueId"
-
     | "traceId",
     string
   >

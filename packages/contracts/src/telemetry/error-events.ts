@@ -71,3 +71,29 @@ export const errorEvent = z.object({
   span_id: spanId.optional(),
 });
 export type ErrorEvent = z.infer<typeof errorEvent>;
+
+/**
+ * An ErrorEvent as an SDK posts it to the control plane's `POST /v1/errors` (or an agent): the ingest key decides
+ * the service, so `service_id` may be left out, and so may `deployment_id` (the control plane then attributes the
+ * event by its release and time) and the parts that have an empty value.
+ */
+export const sdkErrorEvent = errorEvent.extend({
+  service_id: uuid.optional(),
+  deployment_id: uuid.optional(),
+  stack_trace: z.array(stackFrame).default([]),
+  breadcrumbs: z.array(breadcrumb).default([]),
+  context: errorContext
+    .extend({
+      environment: z.string().default(""),
+      release: z.string().default(""),
+      tags: stringRecord.default({}),
+      extra: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ environment: "", release: "", tags: {}, extra: {} }),
+  fingerprint: z.array(z.string().min(1)).default([]),
+});
+export type SdkErrorEvent = z.infer<typeof sdkErrorEvent>;
+
+/** The body of `POST /v1/errors`: up to 1000 events, stored all or none. */
+export const sdkErrorsBody = z.strictObject({ errors: z.array(sdkErrorEvent).min(1).max(1000) });
+export type SdkErrorsBody = z.infer<typeof sdkErrorsBody>;
