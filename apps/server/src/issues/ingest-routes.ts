@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { INGEST_KEY_HEADER, sdkErrorsBody } from "@syntra/contracts";
+import { type ErrorEvent, INGEST_KEY_HEADER, sdkErrorsBody } from "@syntra/contracts";
 import {
   convertEnvelope,
   convertStorePayload,
@@ -18,6 +18,8 @@ import { AppError } from "../errors";
 import { parseInput } from "../http/validation";
 import { type IngestTarget, resolveIngestKey } from "../telemetry/ingest-keys";
 import { NO_DEPLOYMENT } from "../telemetry/store/rows";
+import type { ErrorIngestResult } from "./ingest";
+import { ErrorIngestQueue } from "./ingest-queue";
 import { IngestRateLimiter } from "./ingest-rate-limit";
 import { storeReport } from "./report-store";
 
@@ -45,6 +47,8 @@ const CORS_HEADERS = {
  */
 export async function registerErrorIngest(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const limiter = new IngestRateLimiter(deps.config.errorIngestRate, deps.now);
+  const queue = new ErrorIngestQueue(deps);
+  const ingest = { limiter, submit: (serviceId: string, events: ErrorEvent[]) => queue.submit(serviceId, events) };
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
@@ -59,11 +63,9 @@ export async function registerErrorIngest(app: FastifyInstance, deps: AppDeps): 
       scope.options(path, async (_req, reply) => reply.code(200).send());
     }
     const bodyLimit = SENTRY_LIMITS.compressedBytes;
-    scope.post(SENTRY_ENVELOPE_PATH, { bodyLimit }, (req, reply) =>
-      sentryIngest(deps, limiter, req, reply, "envelope"),
-    );
-    scope.post(SENTRY_STORE_PATH, { bodyLimit }, (req, reply) => sentryIngest(deps, limiter, req, reply, "store"));
-    scope.post(ERRORS_PATH, { bodyLimit }, (req, reply) => syntraIngest(deps, limiter, req, reply));
+    scope.post(SENTRY_ENVELOPE_PATH, { bodyLimit }, (req, reply) => sentryIngest(deps, ingest, req, reply, "envelope"));
+    scope.post(SENTRY_STORE_PATH, { bodyLimit }, (req, reply) => sentryIngest(deps, ingest, req, reply, "store"));
+    scope.post(ERRORS_PATH, { bodyLimit }, (req, reply) => syntraIngest(deps, ingest, req, reply));
   });
 }
 
@@ -109,9 +111,15 @@ function checkRate(limiter: IngestRateLimiter, key: string, items: number): void
   }
 }
 
+/** The per-app state of the ingest endpoints. */
+interface IngestState {
+  limiter: IngestRateLimiter;
+  submit: (serviceId: string, events: ErrorEvent[]) => Promise<ErrorIngestResult>;
+}
+
 async function sentryIngest(
   deps: AppDeps,
-  limiter: IngestRateLimiter,
+  { limiter, submit }: IngestState,
   req: FastifyRequest,
   reply: FastifyReply,
   kind: "envelope" | "store",
@@ -150,14 +158,14 @@ async function sentryIngest(
   }
   checkRate(limiter, target.serviceId, data.errors.length + data.spans.length + data.logs.length);
   const token = createHash("sha256").update(bytes).digest("hex");
-  await storeReport(deps, target, data, `sentry:${target.serviceId}:${token}`);
+  await storeReport(deps, target, data, `sentry:${target.serviceId}:${token}`, submit);
   const id = eventId ?? data.errors[0]?.id.replaceAll("-", "");
   return reply.code(200).send(id ? { id } : {});
 }
 
 async function syntraIngest(
   deps: AppDeps,
-  limiter: IngestRateLimiter,
+  { limiter, submit }: IngestState,
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {

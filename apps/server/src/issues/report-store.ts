@@ -16,12 +16,15 @@ export interface Report {
  * Stores a report of one service: spans and logs in the telemetry store (with the deployment that was live when
  * they happened, when the sender did not say), then the errors in the issues. The telemetry insert carries
  * `dedupToken` and error events are unique by id, so a sender retrying after a failure stores nothing twice.
+ * `ingest` stores the errors (an ErrorIngestQueue's `submit` to share transactions with concurrent requests).
  */
 export async function storeReport(
   deps: Pick<AppDeps, "database" | "telemetry" | "now">,
   target: IngestTarget,
   report: Report,
   dedupToken: string,
+  ingest: (serviceId: string, events: ErrorEvent[]) => Promise<ErrorIngestResult> = (serviceId, events) =>
+    ingestErrorEvents(deps, { serviceId }, events),
 ): Promise<ErrorIngestResult> {
   if (report.spans.length > 0 || report.logs.length > 0) {
     const attribute = await deploymentAttributor(deps, target.serviceId);
@@ -52,7 +55,7 @@ export async function storeReport(
       { dedupToken },
     );
   }
-  return ingestErrorEvents(deps, { serviceId: target.serviceId }, report.errors);
+  return ingest(target.serviceId, report.errors);
 }
 
 /** Picks the deployment of a span or record the way errors are attributed (named, release, live at the time). */
