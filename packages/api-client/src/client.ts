@@ -3,6 +3,7 @@ import {
   apiToken,
   auditEntry,
   authProviders,
+  type BulkUpdateIssuesBody,
   buildDiskUsage,
   type CreateDomainBody,
   type changePasswordBody,
@@ -19,12 +20,20 @@ import {
   deploymentDetail,
   type ExecBody,
   envVar,
+  errorEventItem,
+  errorGroup,
   execResult,
   type forgotPasswordBody,
   type GitCredentialsBody,
   gitCredentials,
+  type IssueEventsQuery,
+  type IssueStatsPeriod,
   invitation,
+  issueDetail,
+  issueHistogram,
+  issueListItem,
   type ListDeploymentsQuery,
+  type ListIssuesQuery,
   type ListServicesQuery,
   type LiveEvent,
   type LiveEventsQuery,
@@ -56,6 +65,7 @@ import {
   serviceOverview,
   type signupBody,
   type TriggerDeployBody,
+  type UpdateIssueBody,
   type UpdateProjectBody,
   type UpdateServiceBody,
   type UploadCertificateBody,
@@ -230,6 +240,21 @@ export function createApiClient(opts: ClientOptions = {}) {
     deployments: {
       get: (id: string) => get(`/api/v1/deployments/${enc(id)}`, deploymentDetail),
       cancel: (id: string) => http.call("POST", `/api/v1/deployments/${enc(id)}/cancel`, deployment, { body: {} }),
+    },
+
+    // Called with one object of path values, query and body, as the client derived from the route table takes them.
+    issues: {
+      list: ({ projectId, ...query }: { projectId: string } & Partial<ListIssuesQuery>) =>
+        get(`/api/v1/projects/${enc(projectId)}/issues`, z.array(issueListItem), query),
+      get: ({ issueId }: { issueId: string }) => get(`/api/v1/issues/${enc(issueId)}`, issueDetail),
+      update: ({ issueId, ...body }: { issueId: string } & UpdateIssueBody) =>
+        http.call("PATCH", `/api/v1/issues/${enc(issueId)}`, errorGroup, { body }),
+      /** The same change to up to 100 issues, all or none. */
+      bulkUpdate: (body: BulkUpdateIssuesBody) => http.call("PATCH", "/api/v1/issues", z.array(errorGroup), { body }),
+      events: ({ issueId, ...query }: { issueId: string } & Partial<IssueEventsQuery>) =>
+        get(`/api/v1/issues/${enc(issueId)}/events`, z.array(errorEventItem), query),
+      histogram: ({ issueId, period }: { issueId: string; period?: IssueStatsPeriod }) =>
+        get(`/api/v1/issues/${enc(issueId)}/histogram`, issueHistogram, { period }),
     },
 
     audit: {

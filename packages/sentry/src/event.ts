@@ -195,10 +195,26 @@ function tagsOf(
     url: str(obj(event.request)?.url),
     runtime: nameAndVersion(obj(contexts?.runtime)),
     os: nameAndVersion(obj(contexts?.os)),
-    browser: nameAndVersion(obj(contexts?.browser)),
+    browser: nameAndVersion(obj(contexts?.browser)) ?? browserOf(obj(obj(event.request)?.headers)),
   };
   for (const [k, v] of Object.entries(derived)) if (v && tags[k] === undefined) tags[k] = v;
   return tags;
+}
+
+/** The browser a browser SDK's event came from, read from the User-Agent it sends (as Sentry's server does). */
+function browserOf(headers: Record<string, unknown> | undefined): string | undefined {
+  const ua = str(headers?.["User-Agent"]) ?? str(headers?.["user-agent"]);
+  if (!ua) return undefined;
+  for (const [name, pattern] of [
+    ["Edge", /Edg\/(\d+)/],
+    ["Firefox", /Firefox\/(\d+)/],
+    ["Chrome", /(?:Chrome|Chromium|HeadlessChrome)\/(\d+)/],
+    ["Safari", /Version\/(\d+)[\d.]* .*Safari\//],
+  ] as const) {
+    const m = pattern.exec(ua);
+    if (m) return `${name} ${m[1]}`;
+  }
+  return undefined;
 }
 
 function nameAndVersion(ctx: Record<string, unknown> | undefined): string | undefined {
