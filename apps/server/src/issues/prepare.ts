@@ -87,11 +87,11 @@ export function severityOf(event: Pick<ErrorEvent, "level" | "handled">): IssueS
 export function storable(text: string, max: number): string {
   const cut = text.length > max ? text.slice(0, max) : text;
   // Almost every string is clean: one scan finds that, and only the others are rewritten.
-  if (!SUSPECT.test(cut)) return cut;
+  if (!cut.includes("\u0000") && !SURROGATE.test(cut)) return cut;
   return cut.replaceAll("\u0000", "").replace(LONE_SURROGATE, "\uFFFD");
 }
 
-const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

@@ -1,34 +1,11 @@
-import {
-  bulkUpdateIssuesBody,
-  errorEventItem,
-  errorGroup,
-  idParam,
-  issueDetail,
-  issueEventsQuery,
-  issueHistogram,
-  issueHistogramQuery,
-  issueListItem,
-  listIssuesQuery,
-  updateIssueBody,
-} from "@syntra/contracts";
-import { z } from "zod";
-import { defineRoute } from "../http/route";
+import { apiRoutes } from "@syntra/contracts";
+import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
-import { getIssueDetail, issueHistogram as histogramOf, listIssueEvents } from "./issue-detail";
+import { getIssueDetail, issueHistogram, listIssueEvents } from "./issue-detail";
 import { listIssues } from "./issue-list";
 import { bulkUpdateIssues, updateIssue } from "./issues";
 
-const issueParams = idParam("issueId");
-
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/projects/:projectId/issues",
-  summary: "List a project's issues (filter by status, service, time, search; sort; cursor pages)",
-  tag: "issues",
-  access: { permission: "issues:read" },
-  params: idParam("projectId"),
-  query: listIssuesQuery,
-  response: z.array(issueListItem),
+const list = implement(apiRoutes.issues.list, {
   handler: async ({ auth, deps, params, query, setMeta }) => {
     const page = await listIssues(deps.db, projectScope(auth), params.projectId, query, deps.now());
     if (page.cursor) setMeta({ cursor: page.cursor });
@@ -36,26 +13,11 @@ const list = defineRoute({
   },
 });
 
-const get = defineRoute({
-  method: "GET",
-  url: "/api/v1/issues/:issueId",
-  summary: "Get an issue with its first-seen deployment, the one before it, and its tags",
-  tag: "issues",
-  access: { permission: "issues:read" },
-  params: issueParams,
-  response: issueDetail,
+const get = implement(apiRoutes.issues.get, {
   handler: async ({ auth, deps, params }) => getIssueDetail(deps.db, projectScope(auth), params.issueId),
 });
 
-const update = defineRoute({
-  method: "PATCH",
-  url: "/api/v1/issues/:issueId",
-  summary: "Resolve, ignore or reopen an issue, or assign it",
-  tag: "issues",
-  access: { permission: "issues:write" },
-  params: issueParams,
-  body: updateIssueBody,
-  response: errorGroup,
+const update = implement(apiRoutes.issues.update, {
   audit: { action: "issue.update", resourceType: "issue" },
   handler: async ({ auth, deps, params, body, audit }) => {
     const issue = await updateIssue(deps.db, projectScope(auth), params.issueId, body, deps.now());
@@ -64,14 +26,7 @@ const update = defineRoute({
   },
 });
 
-const bulkUpdate = defineRoute({
-  method: "PATCH",
-  url: "/api/v1/issues",
-  summary: "Resolve, ignore, reopen or assign up to 100 issues at once (all or nothing)",
-  tag: "issues",
-  access: { permission: "issues:write" },
-  body: bulkUpdateIssuesBody,
-  response: z.array(errorGroup),
+const bulkUpdate = implement(apiRoutes.issues.bulkUpdate, {
   audit: { action: "issue.bulk_update", resourceType: "issue" },
   handler: async ({ auth, deps, body, audit }) => {
     const issues = await bulkUpdateIssues(deps.db, projectScope(auth), body, deps.now());
@@ -81,15 +36,7 @@ const bulkUpdate = defineRoute({
   },
 });
 
-const events = defineRoute({
-  method: "GET",
-  url: "/api/v1/issues/:issueId/events",
-  summary: "An issue's events, newest first (cursor pages)",
-  tag: "issues",
-  access: { permission: "issues:read" },
-  params: issueParams,
-  query: issueEventsQuery,
-  response: z.array(errorEventItem),
+const events = implement(apiRoutes.issues.events, {
   handler: async ({ auth, deps, params, query, setMeta }) => {
     const page = await listIssueEvents(deps.db, projectScope(auth), params.issueId, query);
     if (page.cursor) setMeta({ cursor: page.cursor });
@@ -97,17 +44,9 @@ const events = defineRoute({
   },
 });
 
-const histogram = defineRoute({
-  method: "GET",
-  url: "/api/v1/issues/:issueId/histogram",
-  summary: "An issue's events per hour (24h) or day (14d), with the deployments made in the period",
-  tag: "issues",
-  access: { permission: "issues:read" },
-  params: issueParams,
-  query: issueHistogramQuery,
-  response: issueHistogram,
+const histogram = implement(apiRoutes.issues.histogram, {
   handler: async ({ auth, deps, params, query }) =>
-    histogramOf(deps.db, projectScope(auth), params.issueId, query.period, deps.now()),
+    issueHistogram(deps.db, projectScope(auth), params.issueId, query.period, deps.now()),
 });
 
 /** The issues API: list, detail, events, histogram, update one or many. */

@@ -120,7 +120,7 @@ function EventChart({ issueId }: { issueId: string }) {
 function Tags({ issue }: { issue: IssueDetail }) {
   if (issue.tags.length === 0) return <p className="text-sm text-zinc-500">No tags.</p>;
   return (
-    <div className="grid gap-3 sm:grid-cols-2" aria-label="Tags">
+    <section className="grid gap-3 sm:grid-cols-2" aria-label="Tags">
       {issue.tags.map((tag) => (
         <div key={tag.key} data-tag={tag.key}>
           <p className="text-xs font-medium text-zinc-500">{tag.key}</p>
@@ -141,7 +141,7 @@ function Tags({ issue }: { issue: IssueDetail }) {
           })}
         </div>
       ))}
-    </div>
+    </section>
   );
 }
 

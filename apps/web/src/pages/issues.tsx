@@ -80,7 +80,7 @@ export function ProjectIssuesPage() {
   );
   const project = useQuery(`project:${projectId}`, async () => {
     const [p, services] = await Promise.all([
-      api.projects.get(projectId),
+      api.projects.get({ projectId }),
       api.services.list({ project_id: projectId }),
     ]);
     return { project: p, services };
