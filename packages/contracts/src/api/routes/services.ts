@@ -133,7 +133,7 @@ export const serviceRoutes = {
     method: "GET",
     path: "/api/v1/services/:serviceId/logs",
     summary: "The service's stored logs, newest first (level floor, substring search); meta.cursor pages on",
-    tag: "services",
+    tag: "telemetry",
     access: { permission: "services:read" },
     params: serviceParams,
     query: serviceLogsQuery,

@@ -6,7 +6,7 @@ import { defineApiRoute } from "../route";
 
 const serviceParams = idParam("serviceId");
 
-/** A service's ingest identity, and the telemetry query API of interface contracts section 2.3 "Observability". */
+/** Telemetry: a service's ingest identity and the query API of interface contracts section 2.3 "Observability". */
 export const telemetryRoutes = {
   ingest: defineApiRoute({
     method: "GET",
@@ -18,7 +18,7 @@ export const telemetryRoutes = {
     params: serviceParams,
     response: serviceIngest,
   }),
-  rotateIngest: defineApiRoute({
+  rotateIngestKey: defineApiRoute({
     method: "POST",
     path: "/api/v1/services/:serviceId/ingest/rotate",
     summary: "Give the service a new ingest key; the old one works for SYNTRA_INGEST_KEY_GRACE_HOURS more",
