@@ -1,0 +1,109 @@
+import path from "node:path";
+import type { ControlPlaneToAgentMessage, HelloAckPayload } from "@syntra/contracts";
+import type { Logger } from "pino";
+import type { AgentConfig } from "../config";
+import { TelemetryBuffer } from "./buffer";
+import { IngestKeyRing } from "./ingest-keys";
+import { TelemetryIntake } from "./intake";
+import { OtlpGrpcReceiver } from "./receiver-grpc";
+import { OtlpHttpReceiver } from "./receiver-http";
+import { AdaptiveSampler } from "./sampler";
+import { type BatchChannel, TelemetryShipper } from "./shipper";
+import { TelemetryStats } from "./stats";
+
+type TelemetryMessage = Extract<ControlPlaneToAgentMessage, { type: "telemetry_ack" | "ingest_keys" }>;
+
+/** The agent's telemetry pipeline, running. */
+export interface TelemetryPipeline {
+  intake: TelemetryIntake;
+  keys: IngestKeyRing;
+  shipper: TelemetryShipper;
+  /** Where the receivers listen (`host:port`). */
+  grpcAddresses: string[];
+  httpAddresses: string[];
+  /** The control plane accepted the agent: settings from hello_ack, and unanswered batches go again. */
+  connected(ack: Extract<HelloAckPayload, { accepted: true }>): void;
+  /** A telemetry_ack or ingest_keys message. */
+  handle(message: TelemetryMessage): void;
+  stop(): Promise<void>;
+}
+
+/** What the pipeline needs from the rest of the agent. */
+export interface PipelineDeps {
+  config: Pick<AgentConfig, "stateDir" | "telemetry">;
+  agentId: string;
+  channel: BatchChannel;
+  logger: Logger;
+  /** Addresses to listen on, `docker-bridge` already replaced by the bridge's gateway (or left out). */
+  hosts: string[];
+  /** The service's current deployment on this server. */
+  deploymentOf: (serviceId: string) => string | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Opens the buffer (recovering what a previous run left), starts the OTLP receivers and delivery. Batches are sent
+ * once the connection is accepted (`connected`).
+ */
+export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipeline> {
+  const { config, logger } = deps;
+  const dir = path.join(config.stateDir, "telemetry");
+  const log = logger.child({ component: "telemetry" });
+  const stats = await TelemetryStats.open(dir).catch(async (err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return TelemetryStats.open(dir);
+  });
+  const maxBody = config.telemetry.maxBodyBytes;
+  const buffer = await TelemetryBuffer.open(
+    dir,
+    { maxBatchBytes: 8 * MiB, memoryMaxBytes: 50 * MiB, diskMaxBytes: config.telemetry.diskMaxBytes },
+    stats,
+  );
+  const keys = await IngestKeyRing.open(dir);
+  const shipper = new TelemetryShipper(buffer, stats, deps.channel, log, { agentId: deps.agentId });
+  const intake = new TelemetryIntake({
+    keys,
+    buffer,
+    sampler: new AdaptiveSampler({ spanBudgetPerSecond: config.telemetry.spanBudgetPerSecond }),
+    stats,
+    deploymentOf: deps.deploymentOf,
+    onFull: () => shipper.kick(),
+    maxInFlightBytes: Math.max(64 * MiB, 2 * maxBody),
+  });
+  const http = new OtlpHttpReceiver(intake, { maxBodyBytes: maxBody, maxDecompressedBytes: maxBody }, log);
+  const grpc = new OtlpGrpcReceiver(intake, maxBody, log);
+  const httpAddresses = config.telemetry.httpPort > 0 ? await http.listen(deps.hosts, config.telemetry.httpPort) : [];
+  const grpcAddresses = config.telemetry.grpcPort > 0 ? await grpc.listen(deps.hosts, config.telemetry.grpcPort) : [];
+  const recovered = buffer.pending().length;
+  log.info({ otlp_http: httpAddresses, otlp_grpc: grpcAddresses, recovered_batches: recovered }, "OTLP receivers listening");
+  shipper.start(5);
+
+  return {
+    intake,
+    keys,
+    shipper,
+    grpcAddresses,
+    httpAddresses,
+    connected: (ack) => {
+      buffer.setMemoryLimit(ack.config.telemetry_buffer_max_mb * MiB);
+      shipper.start(ack.config.telemetry_batch_interval_seconds);
+      shipper.connected();
+    },
+    handle: (message) => {
+      if (message.type === "telemetry_ack") {
+        shipper.acknowledged(message.payload).catch((err: unknown) => log.error({ err }, "telemetry ack failed"));
+        return;
+      }
+      keys.replace(message.payload.keys).catch((err: unknown) => log.error({ err }, "could not save ingest keys"));
+    },
+    stop: async () => {
+      shipper.stop();
+      await Promise.all([http.close(), grpc.close()]);
+      await buffer.cut().catch((err: unknown) => log.warn({ err }, "could not cut the last telemetry batch"));
+      await buffer.close();
+    },
+  };
+}
