@@ -20,6 +20,7 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { ingestRoutes } from "./telemetry/ingest-routes";
 import { webhookRoutes } from "./webhooks/routes";
 
 /** Every route of the control plane: the app registers these, the OpenAPI document describes these. */
@@ -46,4 +47,5 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...registryRoutes,
   ...auditRoutes,
   ...liveRoutes,
+  ...ingestRoutes,
 ];

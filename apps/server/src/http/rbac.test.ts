@@ -350,6 +350,9 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
+  // Public like a DSN: every member reads it; rotating is a service write.
+  "GET /api/v1/services/:serviceId/ingest": read,
+  "POST /api/v1/services/:serviceId/ingest/rotate": () => ({ ok: 200 }),
 };
 
 function pathOf(url: string, ids: PathIds): string {

@@ -300,6 +300,7 @@ test("trace queries, summaries and full traces", () => {
       duration_ms: 812.4,
       span_count: 7,
       status: "error",
+      service_ids: [serviceId],
     }).success,
   );
 
@@ -308,6 +309,7 @@ test("trace queries, summaries and full traces", () => {
     span_id: "00f067aa0ba902b7",
     parent_span_id: null,
     service_id: serviceId,
+    deployment_id: serviceId,
     operation_name: "GET /api/orders",
     span_kind: "server",
     start_time: "2025-03-14T09:27:53.100000000Z",
@@ -316,6 +318,7 @@ test("trace queries, summaries and full traces", () => {
     status_message: "connect ECONNREFUSED",
     attributes: { "http.method": "GET", "http.status_code": "500" },
     events: [{ name: "exception", timestamp_ns: 1_710_408_473_900_000_000, attributes: { "exception.type": "Error" } }],
+    sample_weight: 1,
   };
   const child = { ...root, span_id: "b7ad6b7169203331", parent_span_id: root.span_id, span_kind: "client", events: [] };
   assert.ok(trace.safeParse({ trace_id: traceId, spans: [root, child] }).success);

@@ -104,7 +104,10 @@ export const traceSummary = z.object({
   start_time: isoTimestamp,
   duration_ms: z.number().nonnegative(),
   span_count: z.number().int().positive(),
+  /** `error` when any span of the trace failed, otherwise the root span's status. */
   status: z.enum(["ok", "error", "unset"]),
+  /** Every service with a span in the trace (a Syntra addition to the contracts). */
+  service_ids: z.array(uuid),
 });
 export type TraceSummary = z.infer<typeof traceSummary>;
 
@@ -114,6 +117,8 @@ export const span = z.object({
   span_id: spanId,
   parent_span_id: spanId.nullable(),
   service_id: uuid,
+  /** The deployment that produced the span (a Syntra addition to the contracts). */
+  deployment_id: uuid,
   operation_name: z.string(),
   span_kind: z.enum(["internal", "server", "client", "producer", "consumer"]),
   start_time: isoTimestamp,
@@ -122,6 +127,8 @@ export const span = z.object({
   status_message: z.string(),
   attributes: stringRecord,
   events: z.array(spanEvent),
+  /** How many spans this stored span stands for (1 unless the agent sampled the trace). */
+  sample_weight: z.number().min(1),
 });
 export type Span = z.infer<typeof span>;
 
