@@ -65,7 +65,12 @@ const envSchema = z.object({
    */
   SYNTRA_OTLP_HOSTS: z
     .string()
-    .transform((v) => v.split(",").map((h) => h.trim()).filter((h) => h !== ""))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim())
+        .filter((h) => h !== ""),
+    )
     .pipe(z.array(z.union([z.literal("docker-bridge"), z.ipv4(), z.ipv6(), z.literal("localhost")])).min(1))
     .default(["127.0.0.1", "docker-bridge"]),
   /** OTLP/gRPC and OTLP/HTTP ports (0 turns the receiver off). */

@@ -15,6 +15,7 @@ import { TraefikRouter } from "./proxy/traefik";
 import type { Router } from "./proxy/types";
 import { RequestLog } from "./request-log";
 import { DockerRuntime } from "./runtime/docker";
+import { startTelemetry, type TelemetryPipeline } from "./telemetry/pipeline";
 import { AGENT_PROTOCOL, AGENT_VERSION } from "./version";
 
 /** A running agent; `stop` ends it cleanly (containers keep running). */
@@ -55,6 +56,16 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   // Filled in below; the connection's callbacks run only after start().
   let dispatcher: Dispatcher | undefined;
   let heartbeat: Heartbeat | undefined;
+  let telemetry: TelemetryPipeline | undefined;
+  // Deploys carry their service's ingest keys, so its apps are accepted before the next ingest_keys list.
+  const handle = (message: Parameters<Dispatcher["handle"]>[0]) => {
+    if (message.type === "deploy") {
+      telemetry?.keys
+        .add(message.payload.telemetry?.ingest_keys ?? [])
+        .catch((err: unknown) => logger.warn({ err }, "could not save a deploy's ingest keys"));
+    }
+    dispatcher?.handle(message);
+  };
   const connection = new AgentConnection({
     url: config.controlPlaneUrl,
     token: config.token,
@@ -79,8 +90,9 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       );
       heartbeat?.start(ack.config.heartbeat_interval_seconds);
       certificates?.connected();
+      telemetry?.connected(ack);
       for (const deploy of ack.pending_deployments) {
-        dispatcher?.handle({
+        handle({
           id: deploy.request_id,
           type: "deploy",
           timestamp: new Date().toISOString(),
@@ -88,13 +100,22 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
         });
       }
     },
-    onMessage: (message) => dispatcher?.handle(message),
+    onMessage: (message) => handle(message),
+    onTelemetry: (message) => telemetry?.handle(message),
     onDisconnected: () => {
       heartbeat?.stop();
       dispatcher?.cancelSubscriptions();
     },
   });
   dispatcher = new Dispatcher({ connection, requests, workloads: deployer, runtime, logger });
+  telemetry = await startTelemetry({
+    config,
+    agentId,
+    channel: connection,
+    logger,
+    hosts: await otlpHosts(config, runtime, logger),
+    deploymentOf: (serviceId) => deployer.currentDeployment(serviceId),
+  });
   const { serverId, certCheckSeconds: checkSeconds } = config;
   certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });
   certificates.start();
@@ -116,6 +137,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   return {
     // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
     stop: async () => {
+      await telemetry?.stop();
       heartbeat?.stop();
       certificates?.stop();
       dispatcher?.cancelSubscriptions();
@@ -139,6 +161,21 @@ function traefikRouter(config: AgentConfig, logger: pino.Logger): TraefikRouter 
     ...(config.traefikAcmeStorage ? { acmeStorage: config.traefikAcmeStorage } : {}),
     logger,
   });
+}
+
+/** The OTLP receivers' addresses: `docker-bridge` becomes the bridge's gateway (left out, said, when there is none). */
+async function otlpHosts(config: AgentConfig, runtime: DockerRuntime, logger: pino.Logger): Promise<string[]> {
+  const hosts: string[] = [];
+  for (const host of config.telemetry.hosts) {
+    if (host !== "docker-bridge") {
+      hosts.push(host);
+      continue;
+    }
+    const gateway = await runtime.bridgeGateway();
+    if (gateway) hosts.push(gateway);
+    else logger.warn("Docker's bridge network has no gateway: containers cannot reach the OTLP receivers");
+  }
+  return [...new Set(hosts)];
 }
 
 function main(): void {

@@ -7,6 +7,7 @@ import { installErrorHandler } from "./http/error-handler";
 import { keepRawBodies } from "./http/raw-body";
 import { registerRoutes } from "./http/register-routes";
 import { allRoutes } from "./routes";
+import { registerOtlpHttp } from "./telemetry/ingest/otlp-http";
 import { registerDashboard } from "./web/dashboard";
 
 /** Options that differ between production and tests. */
@@ -37,6 +38,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   installErrorHandler(app);
   await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
+  await registerOtlpHttp(app, deps);
   await registerDashboard(app, deps.config.webDir);
   return app;
 }

@@ -136,6 +136,12 @@ const envSchema = z.object({
   SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
   SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  /** Direct OTLP/HTTP (/v1/*): largest request body, compressed or decompressed (larger: 413). */
+  SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
+  /** Direct OTLP/HTTP: spans, log records and data points per second per ingest key (burst: 10 s of it); 0: no limit. */
+  SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
+  /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
+  SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -191,6 +197,8 @@ export interface TelemetryConfig {
   retentionDays: { traces: number; logs: number; metrics: number };
   /** Grace period of a rotated-out ingest key, in milliseconds. */
   ingestKeyGraceMs: number;
+  /** Direct OTLP/HTTP limits. */
+  otlp: { maxBodyBytes: number; itemsPerSecondPerKey: number; maxInFlightBytes: number };
 }
 
 /** How to reach the mail server, from SYNTRA_SMTP_URL. */
@@ -322,6 +330,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         metrics: e.SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
       },
       ingestKeyGraceMs: Math.round(e.SYNTRA_INGEST_KEY_GRACE_HOURS * 3_600_000),
+      otlp: {
+        maxBodyBytes: Math.round(e.SYNTRA_OTLP_MAX_BODY_MB * 1024 * 1024),
+        itemsPerSecondPerKey: e.SYNTRA_OTLP_RATE_PER_KEY,
+        maxInFlightBytes: Math.round(e.SYNTRA_OTLP_MAX_INFLIGHT_MB * 1024 * 1024),
+      },
     },
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,

@@ -20,6 +20,7 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { telemetryPipelineRoutes } from "./telemetry/ingest/routes";
 import { ingestRoutes } from "./telemetry/ingest-routes";
 import { webhookRoutes } from "./webhooks/routes";
 
@@ -48,4 +49,5 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...auditRoutes,
   ...liveRoutes,
   ...ingestRoutes,
+  ...telemetryPipelineRoutes,
 ];

@@ -43,6 +43,8 @@ export class Deployer {
   private readonly queue = new KeyedQueue();
   private readonly now: () => Date;
   private readonly monitor: HealthMonitor;
+  /** Each service's current deployment, for telemetry that names none (filled by recover and each commit). */
+  private readonly currentDeployments = new Map<string, string>();
 
   constructor(options: DeployerOptions) {
     this.ctx = {
@@ -136,6 +138,9 @@ export class Deployer {
    */
   async recover(): Promise<DeployStatusPayload[]> {
     const states = await this.store.list();
+    for (const state of states) {
+      if (state.current) this.currentDeployments.set(state.serviceId, state.current.deployment.deployment_id);
+    }
     const recovered = await Promise.all(
       states.map((state) =>
         this.queue.run(state.serviceId, () => recoverService(this.ctx, this.store, state.serviceId, this.now)),
@@ -270,6 +275,12 @@ export class Deployer {
     state.inProgress = null;
     state.stopped = false;
     await this.store.save(state);
+    this.currentDeployments.set(payload.service_id, payload.deployment_id);
+  }
+
+  /** The deployment of the service that runs now on this host, as far as this agent knows. */
+  currentDeployment(serviceId: string): string | undefined {
+    return this.currentDeployments.get(serviceId);
   }
 
   /** Removes the service's containers that are neither current nor previous. */

@@ -40,6 +40,9 @@ function notFound(id: string, err: unknown): AgentError {
   return new AgentError("CONTAINER_NOT_FOUND", `No container ${id}`, { cause: err });
 }
 
+/** `host.docker.internal` resolves, in every Syntra container, to the host (Docker's host-gateway, 20.10+). */
+export const HOST_GATEWAY_ENTRY = "host.docker.internal:host-gateway";
+
 /** The `ContainerRuntime` over Docker's Engine API (dockerode on the unix socket); never the docker CLI. */
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Dockerode;
@@ -47,6 +50,18 @@ export class DockerRuntime implements ContainerRuntime {
 
   constructor(options: { socketPath?: string } = {}) {
     this.docker = new Dockerode({ socketPath: options.socketPath ?? "/var/run/docker.sock" });
+  }
+
+  /** The default bridge network's gateway (docker0's address, what host-gateway maps to); null without one. */
+  async bridgeGateway(): Promise<string | null> {
+    try {
+      const bridge = (await this.docker.getNetwork("bridge").inspect()) as {
+        IPAM?: { Config?: { Gateway?: string }[] };
+      };
+      return bridge.IPAM?.Config?.find((c) => c.Gateway)?.Gateway ?? null;
+    } catch {
+      return null;
+    }
   }
 
   async version(): Promise<{ name: "docker"; version: string }> {
@@ -104,6 +119,8 @@ export class DockerRuntime implements ContainerRuntime {
           // HostPort "" lets Docker pick a free port; only loopback, the proxy is the way in.
           PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
           RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
+          // The agent's OTLP receivers listen on the Docker bridge's gateway: apps reach them by this name.
+          ExtraHosts: [HOST_GATEWAY_ENTRY],
           NetworkMode: spec.network.name,
           ...(spec.cpuLimit ? { NanoCpus: parseCpuLimit(spec.cpuLimit) } : {}),
           ...(spec.memoryLimit ? { Memory: parseMemoryLimit(spec.memoryLimit) } : {}),

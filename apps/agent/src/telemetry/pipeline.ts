@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { ControlPlaneToAgentMessage, HelloAckPayload } from "@syntra/contracts";
 import type { Logger } from "pino";
@@ -50,12 +51,8 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
   const { config, logger } = deps;
   const dir = path.join(config.stateDir, "telemetry");
   const log = logger.child({ component: "telemetry" });
-  const stats = await TelemetryStats.open(dir).catch(async (err: unknown) => {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    const { mkdir } = await import("node:fs/promises");
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    return TelemetryStats.open(dir);
-  });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stats = await TelemetryStats.open(dir);
   const maxBody = config.telemetry.maxBodyBytes;
   const buffer = await TelemetryBuffer.open(
     dir,
@@ -78,7 +75,10 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
   const httpAddresses = config.telemetry.httpPort > 0 ? await http.listen(deps.hosts, config.telemetry.httpPort) : [];
   const grpcAddresses = config.telemetry.grpcPort > 0 ? await grpc.listen(deps.hosts, config.telemetry.grpcPort) : [];
   const recovered = buffer.pending().length;
-  log.info({ otlp_http: httpAddresses, otlp_grpc: grpcAddresses, recovered_batches: recovered }, "OTLP receivers listening");
+  log.info(
+    { otlp_http: httpAddresses, otlp_grpc: grpcAddresses, recovered_batches: recovered },
+    "OTLP receivers listening",
+  );
   shipper.start(5);
 
   return {
