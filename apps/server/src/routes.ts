@@ -22,6 +22,7 @@ import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
 import { telemetryPipelineRoutes } from "./telemetry/ingest/routes";
 import { ingestRoutes } from "./telemetry/ingest-routes";
+import { telemetryQueryRoutes } from "./telemetry/query-routes";
 import { webhookRoutes } from "./webhooks/routes";
 
 /** Every route of the control plane: the app registers these, the OpenAPI document describes these. */
@@ -50,4 +51,5 @@ export const allRoutes: readonly AnyRouteSpec[] = [
   ...liveRoutes,
   ...ingestRoutes,
   ...telemetryPipelineRoutes,
+  ...telemetryQueryRoutes,
 ];

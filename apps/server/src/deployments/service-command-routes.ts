@@ -1,16 +1,8 @@
-import {
-  execBody,
-  execResult,
-  idParam,
-  scaleBody,
-  service,
-  serviceLogEntry,
-  serviceLogsQuery,
-} from "@syntra/contracts";
+import { execBody, execResult, idParam, scaleBody, service } from "@syntra/contracts";
 import { z } from "zod";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
-import { execInService, fetchServiceLogs, restartService, scaleService } from "./service-commands";
+import { execInService, restartService, scaleService } from "./service-commands";
 
 const serviceParams = idParam("serviceId");
 
@@ -47,18 +39,6 @@ const scale = defineRoute({
   },
 });
 
-const logs = defineRoute({
-  method: "GET",
-  url: "/api/v1/services/:serviceId/logs",
-  summary: "The latest container log lines of the service, read from its agent",
-  tag: "services",
-  access: { permission: "services:read" },
-  params: serviceParams,
-  query: serviceLogsQuery,
-  response: z.array(serviceLogEntry),
-  handler: async ({ auth, deps, params, query }) => fetchServiceLogs(deps, projectScope(auth), params.serviceId, query),
-});
-
 const exec = defineRoute({
   method: "POST",
   url: "/api/v1/services/:serviceId/exec",
@@ -84,4 +64,4 @@ const exec = defineRoute({
 });
 
 /** Commands to a service's running containers, carried out by its server's agent. */
-export const serviceCommandRoutes = [restart, scale, logs, exec];
+export const serviceCommandRoutes = [restart, scale, exec];

@@ -10,6 +10,7 @@ import { AgentPeer, eventually } from "../testing/agent-peer";
 import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
+import { spanRow } from "../testing/telemetry-rows";
 import type { AnyRouteSpec } from "./route";
 
 // Every route, every role: the expected outcome comes from the matrix below, written from the product's rules,
@@ -71,7 +72,16 @@ interface Caller {
 /** Path parameters; the main server, project and service fill their own by default. */
 type PathIds = Partial<
   Record<
-    "serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key" | "deploymentId" | "domain",
+    | "serverId"
+    | "projectId"
+    | "serviceId"
+    | "userId"
+    | "tokenId"
+    | "invitationId"
+    | "key"
+    | "deploymentId"
+    | "domain"
+    | "traceId",
     string
   >
 >;
@@ -353,7 +363,23 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   // Public like a DSN: every member reads it; rotating is a service write.
   "GET /api/v1/services/:serviceId/ingest": read,
   "POST /api/v1/services/:serviceId/ingest/rotate": () => ({ ok: 200 }),
+  "GET /api/v1/services/:serviceId/traces": read,
+  "GET /api/v1/services/:serviceId/metrics": () => ({ query: "metrics=cpu", ok: 200 }),
+  "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
 };
+
+/** A one-span trace of the main service, stored once. */
+let mainTrace: Promise<string> | undefined;
+function storedTrace(): Promise<string> {
+  mainTrace ??= (async () => {
+    const org = await asOwner("GET", "/api/v1/org");
+    const owner = { org_id: org.id, service_id: main.serviceId, deployment_id: main.deploymentId };
+    const span = spanRow(owner, new Date(), 5);
+    await t.deps.telemetry.insert({ spans: [span], logs: [], metrics: [] });
+    return span.trace_id;
+  })();
+  return mainTrace;
+}
 
 function pathOf(url: string, ids: PathIds): string {
   return url.replace(/:(\w+)/g, (_, name: string) => {

@@ -132,6 +132,14 @@ export const span = z.object({
 });
 export type Span = z.infer<typeof span>;
 
+/** Path of GET /traces/:traceId; upper-case hex (as some tools print ids) is read as the same id. */
+export const traceIdParam = z.strictObject({
+  traceId: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, "expected a trace id: 32 hex characters")
+    .transform((id) => id.toLowerCase()),
+});
+
 /** GET /traces/:traceId: every span of the trace, across services. */
 export const trace = z
   .object({ trace_id: traceId, spans: z.array(span).min(1) })
