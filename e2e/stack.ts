@@ -32,6 +32,8 @@ export interface Stack {
   baseUrl: string;
   serverId: string;
   agentToken: string;
+  /** The agent's OTLP receivers on loopback: `http://127.0.0.1:<port>` and `127.0.0.1:<port>` (gRPC). */
+  otlp: { httpUrl: string; grpcAddress: string };
   caddy: TestCaddy;
   stateDir: string;
   dns: ReturnType<typeof dns2.createServer>;
@@ -51,6 +53,8 @@ export async function startStack(
     bundle?: boolean;
     /** HTTPS with certificates from this ACME CA (e.g. testing/pebble.ts) on these ports; plain HTTP otherwise. */
     tls?: { directoryUrl: string; caRootPemPath: string; httpPort: number; httpsPort: number };
+    /** More of the agent's environment (telemetry settings, say). */
+    agentEnv?: Record<string, string>;
   } = {},
 ): Promise<Stack> {
   const dns = await startTestZone();
@@ -68,11 +72,14 @@ export async function startStack(
   const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "e2e" } });
   const { server_id: serverId, token: agentToken } = created.body.data as { server_id: string; token: string };
   const tls = opts.tls;
+  const agentEnv = opts.agentEnv ?? {};
   const acme = tls && { directoryUrl: tls.directoryUrl, caRootPemFile: tls.caRootPemPath };
   const caddy = await startTestCaddy(
     tls && acme ? { tls: true, acme, httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {},
   );
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
+  // Free ports, so stacks of parallel tests do not fight over 4317/4318.
+  const [otlpHttpPort, otlpGrpcPort] = [await freePort(), await freePort()];
   const agentArgs = opts.bundle ? [await agentBundle(t.deps.config.dataDir)] : ["--import", "tsx", agentMain];
   const startAgent = () =>
     spawnAgent(agentArgs, {
@@ -90,6 +97,9 @@ export async function startStack(
         SYNTRA_CERT_CHECK_SECONDS: "1",
       }),
       SYNTRA_AGENT_MAX_BACKOFF_SECONDS: "1",
+      SYNTRA_OTLP_HTTP_PORT: String(otlpHttpPort),
+      SYNTRA_OTLP_GRPC_PORT: String(otlpGrpcPort),
+      ...agentEnv,
     });
   const stack: Stack = {
     t,
@@ -97,6 +107,7 @@ export async function startStack(
     baseUrl,
     serverId,
     agentToken,
+    otlp: { httpUrl: `http://127.0.0.1:${otlpHttpPort}`, grpcAddress: `127.0.0.1:${otlpGrpcPort}` },
     caddy,
     stateDir,
     dns,

@@ -72,8 +72,22 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
   });
   const http = new OtlpHttpReceiver(intake, { maxBodyBytes: maxBody, maxDecompressedBytes: maxBody }, log);
   const grpc = new OtlpGrpcReceiver(intake, maxBody, log);
-  const httpAddresses = config.telemetry.httpPort > 0 ? await http.listen(deps.hosts, config.telemetry.httpPort) : [];
-  const grpcAddresses = config.telemetry.grpcPort > 0 ? await grpc.listen(deps.hosts, config.telemetry.grpcPort) : [];
+  // A receiver that cannot listen (its port taken) is reported loudly, but deploys and the rest keep working.
+  const listen = async (name: string, port: number, start: () => Promise<string[]>): Promise<string[]> => {
+    if (port <= 0) return [];
+    try {
+      return await start();
+    } catch (err) {
+      log.error({ err, port }, `the ${name} receiver could not listen: apps cannot send telemetry to this agent`);
+      return [];
+    }
+  };
+  const httpAddresses = await listen("OTLP/HTTP", config.telemetry.httpPort, () =>
+    http.listen(deps.hosts, config.telemetry.httpPort),
+  );
+  const grpcAddresses = await listen("OTLP/gRPC", config.telemetry.grpcPort, () =>
+    grpc.listen(deps.hosts, config.telemetry.grpcPort),
+  );
   const recovered = buffer.pending().length;
   log.info(
     { otlp_http: httpAddresses, otlp_grpc: grpcAddresses, recovered_batches: recovered },

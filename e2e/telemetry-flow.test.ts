@@ -1,0 +1,170 @@
+// Telemetry end to end: the official OpenTelemetry JS SDK sends to a real agent process over OTLP/gRPC, OTLP/HTTP
+// protobuf and OTLP/JSON; the agent buffers, batches and ships it over its WebSocket; the control plane stores it in
+// chDB; the query API answers it with the right service, deployment, parent links, attributes and timestamps.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { imageServiceBody } from "../apps/server/src/testing/fixtures";
+import { type Stack, startStack, waitFor } from "./stack";
+import {
+  exportCounter,
+  exportLog,
+  exportSpans,
+  type RecordedTrace,
+  recordTrace,
+  someDeploymentId,
+  succeeded,
+  type Transport,
+} from "./telemetry-sdk";
+
+let stack: Stack;
+let serviceId: string;
+let key: string;
+
+before(async () => {
+  stack = await startStack();
+  const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: "telemetry" } });
+  const service = await stack.t.call("POST", `/api/v1/projects/${project.body.data.id}/services`, {
+    as: stack.owner,
+    body: imageServiceBody("shop", stack.serverId),
+  });
+  serviceId = service.body.data.id;
+  const ingest = await stack.t.call("GET", `/api/v1/services/${serviceId}/ingest`, { as: stack.owner });
+  key = ingest.body.data.key;
+  // The agent learns the new service's key with the next ingest_keys list (each sweep, every second here).
+  await waitFor(
+    async () => (await postOtlp("/v1/traces", key, "{}")).status === 200,
+    30_000,
+    () => stack.agent.output(),
+  );
+});
+
+after(() => stack?.close());
+
+function postOtlp(path: string, ingestKey: string | null, body: string | Buffer, type = "application/json") {
+  return fetch(`${stack.otlp.httpUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": type, ...(ingestKey ? { "x-syntra-key": ingestKey } : {}) },
+    body,
+  });
+}
+
+async function spansOf(traceId: string): Promise<Record<string, unknown>[]> {
+  const res = await stack.t.call("GET", `/api/v1/traces/${traceId}`, { as: stack.owner });
+  return res.status === 200 ? (res.body.data.spans ?? res.body.data) : [];
+}
+
+test("spans from the official JS SDK over gRPC, HTTP protobuf and OTLP/JSON are answered by the query API", async () => {
+  const deploymentId = someDeploymentId();
+  const recorded: RecordedTrace[] = [];
+  for (const transport of ["grpc", "http/protobuf", "http/json"] satisfies Transport[]) {
+    const trace = await recordTrace(transport.replace("/", "-"), { "deployment.id": deploymentId });
+    const result = await exportSpans(transport, stack.otlp, key, trace.spans);
+    assert.ok(succeeded(result), `${transport}: ${result.error?.message}`);
+    recorded.push(trace);
+  }
+  for (const trace of recorded) {
+    let spans: Record<string, unknown>[] = [];
+    await waitFor(
+      async () => (spans = await spansOf(trace.traceId)).length === 2,
+      30_000,
+      () => stack.agent.output(),
+    );
+    const root = spans.find((s) => s.span_id === trace.rootSpanId);
+    const child = spans.find((s) => s.span_id === trace.childSpanId);
+    assert.ok(root && child, JSON.stringify(spans));
+    assert.equal(root.parent_span_id, null);
+    assert.equal(child.parent_span_id, trace.rootSpanId);
+    for (const span of [root, child]) {
+      assert.equal(span.service_id, serviceId);
+      assert.equal(span.deployment_id, deploymentId);
+      assert.equal(span.trace_id, trace.traceId);
+    }
+    assert.equal(root.span_kind, "server");
+    assert.equal(child.status_code, "error");
+    assert.equal(child.status_message, "connection reset");
+    const attributes = root.attributes as Record<string, string>;
+    assert.equal(attributes["http.response.status_code"], "502");
+    assert.equal(attributes["service.name"], "shop");
+    // The SDK's own start time, to the millisecond.
+    const sdkRoot = trace.spans.find((s) => s.spanContext().spanId === trace.rootSpanId);
+    assert.ok(sdkRoot);
+    const sdkStartMs = sdkRoot.startTime[0] * 1000 + Math.floor(sdkRoot.startTime[1] / 1e6);
+    assert.equal(Date.parse(root.start_time as string), sdkStartMs);
+  }
+});
+
+test("log records and metrics from the JS SDK land in the service's logs and metrics", async () => {
+  const deploymentId = someDeploymentId();
+  const trace = await recordTrace("logs", { "deployment.id": deploymentId });
+  assert.ok(succeeded(await exportLog(stack.otlp.httpUrl, key, trace, { "deployment.id": deploymentId })));
+  assert.ok(succeeded(await exportCounter(stack.otlp.httpUrl, key, "payments_total", {})));
+  let entry: Record<string, unknown> | undefined;
+  await waitFor(
+    async () => {
+      const res = await stack.t.call("GET", `/api/v1/services/${serviceId}/logs?search=payment%20provider`, {
+        as: stack.owner,
+      });
+      entry = res.body.data?.[0];
+      return entry !== undefined;
+    },
+    30_000,
+    () => stack.agent.output(),
+  );
+  assert.equal(entry?.level, "error");
+  assert.equal(entry?.message, "payment provider unreachable");
+  assert.equal(entry?.trace_id, trace.traceId);
+  assert.equal(entry?.deployment_id, deploymentId);
+  let series: { name: string; labels: Record<string, string>; points: { value: number }[] }[] = [];
+  await waitFor(
+    async () => {
+      const res = await stack.t.call(
+        "GET",
+        `/api/v1/services/${serviceId}/metrics?metrics=payments_total&interval=1m`,
+        {
+          as: stack.owner,
+        },
+      );
+      series = res.body.data ?? [];
+      return series.length > 0;
+    },
+    30_000,
+    () => stack.agent.output(),
+  );
+  assert.equal(series[0]?.name, "payments_total");
+  assert.deepEqual(series[0]?.labels, { route: "/pay" });
+});
+
+test("the agent refuses wrong keys, bad bodies and bombs with OTLP's statuses and stays up", async () => {
+  const noKey = await postOtlp("/v1/traces", null, "{}");
+  assert.equal(noKey.status, 401);
+  assert.match(((await noKey.json()) as { message: string }).message, /ingest key/);
+  assert.equal((await postOtlp("/v1/traces", "syn_ing_00000000000000000000000000000000", "{}")).status, 401);
+  const wrongKey = await exportSpans("grpc", stack.otlp, "syn_ing_nope", (await recordTrace("nokey", {})).spans);
+  assert.equal(succeeded(wrongKey), false);
+  assert.match(String(wrongKey.error?.message), /UNAUTHENTICATED|unknown ingest key/);
+  assert.equal((await postOtlp("/v1/traces", key, "{not json")).status, 400);
+  const garbage = await postOtlp("/v1/traces", key, Buffer.from("this is not protobuf"), "application/x-protobuf");
+  assert.equal(garbage.status, 400);
+  assert.equal((await postOtlp("/v1/traces", key, "{}", "text/plain")).status, 415);
+  assert.equal((await postOtlp("/v1/nothing", key, "{}")).status, 404);
+  // 100 MiB of zeros, gzipped to about 100 KiB: refused past the decompressed limit, never inflated in full.
+  const { gzipSync } = await import("node:zlib");
+  const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024), { level: 9 });
+  const refused = await fetch(`${stack.otlp.httpUrl}/v1/traces`, {
+    method: "POST",
+    headers: { "content-type": "application/x-protobuf", "content-encoding": "gzip", "x-syntra-key": key },
+    body: bomb,
+  });
+  assert.equal(refused.status, 413);
+  // Still serving.
+  assert.equal((await postOtlp("/v1/traces", key, "{}")).status, 200);
+  // The refusals are counted and reach the API with the next batch.
+  await waitFor(
+    async () => {
+      const res = await stack.t.call("GET", `/api/v1/servers/${stack.serverId}/telemetry`, { as: stack.owner });
+      return (res.body.data?.refused_requests ?? 0) >= 6;
+    },
+    30_000,
+    () => stack.agent.output(),
+  );
+});
