@@ -168,3 +168,63 @@ test("the agent refuses wrong keys, bad bodies and bombs with OTLP's statuses an
     () => stack.agent.output(),
   );
 });
+
+test("a deployed container's stdout and stderr are searchable within seconds, once each, across an agent kill", async () => {
+  const { webappImage } = await import("../apps/agent/src/testing/images");
+  const { deployAndWait } = await import("./stack");
+  const Dockerode = (await import("dockerode")).default;
+  await webappImage("v1");
+  const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: "logs" } });
+  const created = await stack.t.call("POST", `/api/v1/projects/${project.body.data.id}/services`, {
+    as: stack.owner,
+    body: { ...imageServiceBody("web", stack.serverId), source_config: { image: "syntra-test/webapp", tag: "v1" } },
+  });
+  const webId: string = created.body.data.id;
+  const deployment = await deployAndWait(stack, webId, {});
+  assert.equal(deployment.status, "running", deployment.error_message ?? "");
+  const search = async (text: string) => {
+    const res = await stack.t.call(
+      "GET",
+      `/api/v1/services/${webId}/logs?search=${encodeURIComponent(text)}&limit=100`,
+      {
+        as: stack.owner,
+      },
+    );
+    return (res.body.data ?? []) as { message: string; level: string; source: string; deployment_id: string }[];
+  };
+  let started: Awaited<ReturnType<typeof search>> = [];
+  await waitFor(
+    async () => (started = await search("webapp v1 starting")).length > 0,
+    30_000,
+    () => stack.agent.output(),
+  );
+  assert.deepEqual(
+    started.map((l) => [l.source, l.level, l.deployment_id]),
+    [["stdout", "info", deployment.id]],
+  );
+  let stderr: Awaited<ReturnType<typeof search>> = [];
+  await waitFor(
+    async () => (stderr = await search("stderr line")).length > 0,
+    30_000,
+    () => stack.agent.output(),
+  );
+  assert.equal(stderr[0]?.source, "stderr");
+
+  // Killed and started again, the agent resumes where it was: new lines arrive, old ones are not repeated.
+  await stack.agent.kill();
+  stack.agent = stack.startAgent();
+  const [container] = await new Dockerode().listContainers({ filters: { label: [`dev.syntra.service_id=${webId}`] } });
+  const port = container?.Ports.find((p) => p.PublicPort)?.PublicPort;
+  assert.ok(port, "the container publishes its port");
+  await waitFor(
+    async () => {
+      // busybox httpd -v logs each request as "<client>: response:<status>".
+      await fetch(`http://127.0.0.1:${port}/after-restart`).catch(() => undefined);
+      return (await search("response:404")).length > 0;
+    },
+    60_000,
+    () => stack.agent.output(),
+  );
+  assert.equal((await search("webapp v1 starting")).length, 1);
+  assert.equal((await search("stderr line")).length, 1);
+});

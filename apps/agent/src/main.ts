@@ -49,14 +49,24 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   // Filled in below, once the connection exists; route changes before that are covered by the first hello.
   let certificates: CertificateReporter | undefined;
   const routes = observeRoutes(router, () => certificates?.routesChanged());
-  const deployer = new Deployer({ runtime, router: routes, stateDir: config.stateDir, logger, now: () => new Date() });
+  let telemetry: TelemetryPipeline | undefined;
+  const deployer = new Deployer({
+    runtime,
+    router: routes,
+    stateDir: config.stateDir,
+    logger,
+    now: () => new Date(),
+    onHealthResult: (result) =>
+      void telemetry?.intake.acceptContract({ healthChecks: [result] }).catch((err: unknown) => {
+        logger.debug({ err }, "health check result not buffered");
+      }),
+  });
   deployer.startMonitor();
   const requests = await RequestLog.open(config.stateDir);
 
   // Filled in below; the connection's callbacks run only after start().
   let dispatcher: Dispatcher | undefined;
   let heartbeat: Heartbeat | undefined;
-  let telemetry: TelemetryPipeline | undefined;
   // Deploys carry their service's ingest keys, so its apps are accepted before the next ingest_keys list.
   const handle = (message: Parameters<Dispatcher["handle"]>[0]) => {
     if (message.type === "deploy") {
@@ -115,6 +125,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     logger,
     hosts: await otlpHosts(config, runtime, logger),
     deploymentOf: (serviceId) => deployer.currentDeployment(serviceId),
+    containers: { docker: runtime.docker, runtime },
   });
   const { serverId, certCheckSeconds: checkSeconds } = config;
   certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });

@@ -1,4 +1,10 @@
-import type { DeployPayload, DeployStatusPayload, HealthCheckConfig, ServiceStatus } from "@syntra/contracts";
+import type {
+  DeployPayload,
+  DeployStatusPayload,
+  HealthCheckConfig,
+  HealthCheckResult,
+  ServiceStatus,
+} from "@syntra/contracts";
 import type { Logger } from "pino";
 import { isAgentError } from "../errors";
 import type { Router } from "../proxy/types";
@@ -25,6 +31,8 @@ export interface DeployerOptions {
   drainSeconds?: number;
   /** SIGTERM grace period of replaced containers. Default 10 s. */
   stopTimeoutSeconds?: number;
+  /** Each periodic health probe's outcome (telemetry). */
+  onHealthResult?: (result: HealthCheckResult) => void;
 }
 
 /**
@@ -57,7 +65,7 @@ export class Deployer {
     };
     this.store = new StateStore(options.stateDir);
     this.now = options.now ?? (() => new Date());
-    this.monitor = new HealthMonitor(this.ctx, this.store, this.queue);
+    this.monitor = new HealthMonitor(this.ctx, this.store, this.queue, options.onHealthResult);
   }
 
   /** Deploys `payload`; `report` gets every step; resolves with the final status (never rejects for a failed deploy). */

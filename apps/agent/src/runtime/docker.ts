@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import Dockerode from "dockerode";
 import { AgentError } from "../errors";
 import { ensureImage, type PullAuth } from "./docker-images";

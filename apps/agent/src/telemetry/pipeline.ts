@@ -1,9 +1,12 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { ControlPlaneToAgentMessage, HelloAckPayload } from "@syntra/contracts";
+import type Dockerode from "dockerode";
 import type { Logger } from "pino";
 import type { AgentConfig } from "../config";
+import type { ContainerRuntime } from "../runtime/types";
 import { TelemetryBuffer } from "./buffer";
+import { ContainerLogCollector } from "./container-logs";
 import { IngestKeyRing } from "./ingest-keys";
 import { TelemetryIntake } from "./intake";
 import { OtlpGrpcReceiver } from "./receiver-grpc";
@@ -39,6 +42,8 @@ export interface PipelineDeps {
   hosts: string[];
   /** The service's current deployment on this server. */
   deploymentOf: (serviceId: string) => string | undefined;
+  /** Where container output is read from (with SYNTRA_CONTAINER_LOGS). */
+  containers?: { docker: Dockerode; runtime: ContainerRuntime };
 }
 
 const MiB = 1024 * 1024;
@@ -94,6 +99,16 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
     "OTLP receivers listening",
   );
   shipper.start(5);
+  const collector =
+    config.telemetry.containerLogs && deps.containers
+      ? new ContainerLogCollector({
+          ...deps.containers,
+          accept: (logs) => intake.acceptContract({ logs }),
+          dir,
+          logger: log,
+        })
+      : null;
+  await collector?.start().catch((err: unknown) => log.error({ err }, "container log collection could not start"));
 
   return {
     intake,
@@ -114,6 +129,7 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
       keys.replace(message.payload.keys).catch((err: unknown) => log.error({ err }, "could not save ingest keys"));
     },
     stop: async () => {
+      await collector?.stop();
       shipper.stop();
       await Promise.all([http.close(), grpc.close()]);
       await buffer.cut().catch((err: unknown) => log.warn({ err }, "could not cut the last telemetry batch"));
