@@ -165,7 +165,7 @@ export class TelemetryShipper {
 
   private payload(meta: BatchMeta, data: Buffer): TelemetryBatchPayload {
     const stats = this.currentStats();
-    this.statsSentAt = JSON.stringify({ ...stats, oldest_buffered_at: null, buffered_bytes: 0 });
+    this.statsSentAt = JSON.stringify({ ...stats, oldest_buffered_at: null });
     return {
       batch_id: meta.id,
       agent_id: this.opts.agentId,
@@ -185,7 +185,8 @@ export class TelemetryShipper {
   private sendStatsIfChanged(): void {
     if (!this.channel.ready) return;
     const stats = this.currentStats();
-    const key = JSON.stringify({ ...stats, oldest_buffered_at: null, buffered_bytes: 0 });
+    // The buffer's size counts too: the report after the buffer drained says so (0 bytes waiting).
+    const key = JSON.stringify({ ...stats, oldest_buffered_at: null });
     if (key === this.statsSentAt) return;
     this.statsSentAt = key;
     this.channel.send("telemetry_batch", {
