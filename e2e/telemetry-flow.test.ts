@@ -228,3 +228,53 @@ test("a deployed container's stdout and stderr are searchable within seconds, on
   assert.equal((await search("webapp v1 starting")).length, 1);
   assert.equal((await search("stderr line")).length, 1);
 });
+
+test("the official Python SDK's traces (gRPC and HTTP) and metrics arrive with their service and deployment", async () => {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const { existsSync } = await import("node:fs");
+  const path = await import("node:path");
+  const python = path.resolve(import.meta.dirname, "../.test-services/python/otel/bin/python");
+  assert.ok(existsSync(python), "run `bash scripts/services/python.sh start` (scripts/test.sh does) to make the venv");
+  const deploymentId = someDeploymentId();
+  const { stdout } = await promisify(execFile)(
+    python,
+    [
+      path.join(import.meta.dirname, "fixtures/otel_app.py"),
+      stack.otlp.grpcAddress,
+      stack.otlp.httpUrl,
+      key,
+      deploymentId,
+    ],
+    { timeout: 60_000 },
+  );
+  const sent = JSON.parse(stdout) as Record<string, { trace_id: string; root: string; child: string }>;
+  for (const [transport, ids] of Object.entries(sent)) {
+    let spans: Record<string, unknown>[] = [];
+    await waitFor(
+      async () => (spans = await spansOf(ids.trace_id)).length === 2,
+      30_000,
+      () => stack.agent.output(),
+    );
+    const child = spans.find((s) => s.span_id === ids.child);
+    assert.equal(child?.parent_span_id, ids.root, transport);
+    assert.equal(child?.service_id, serviceId);
+    assert.equal(child?.deployment_id, deploymentId);
+    assert.equal((child?.attributes as Record<string, string>)["py.answer"], "42");
+    assert.equal((child?.attributes as Record<string, string>)["telemetry.sdk.language"], "python");
+  }
+  await waitFor(
+    async () => {
+      const res = await stack.t.call(
+        "GET",
+        `/api/v1/services/${serviceId}/metrics?metrics=py_orders_total&interval=1m`,
+        {
+          as: stack.owner,
+        },
+      );
+      return (res.body.data ?? []).some((s: { labels: Record<string, string> }) => s.labels.shop === "py");
+    },
+    30_000,
+    () => stack.agent.output(),
+  );
+});

@@ -16,6 +16,8 @@ bash scripts/services/caddy.sh start
 bash scripts/services/chromium.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
+# Python clients the tests run (sentry-sdk with and without brotli), in venvs under .test-services/python.
+bash scripts/services/python.sh start >/dev/null
 clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
 
 echo "== type-check and lint"
