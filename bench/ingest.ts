@@ -258,8 +258,6 @@ async function main(): Promise<void> {
       () => stack.agent.output(),
     );
     const spans = await syntraPhase(tools, stack, key, "traces");
-    const logs = await syntraPhase(tools, stack, key, "logs");
-
     console.log("\n## spans (OTLP/gRPC, telemetrygen batches of 1000)");
     console.log(line("OTel Collector (receiver+batch+nop)", "spans", collectorSpans));
     console.log(line("Syntra agent (receive+buffer+ship)", "spans", spans.agent));
@@ -267,6 +265,7 @@ async function main(): Promise<void> {
     const ratio = spans.agent.items / spans.agent.cpu / (collectorSpans.items / collectorSpans.cpu);
     console.log(`agent spans per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
     console.log(`spans accepted by the agent ${spans.received}, rows stored ${spans.whole.items}`);
+    const logs = await syntraPhase(tools, stack, key, "logs");
     console.log("\n## log records (OTLP/gRPC)");
     console.log(line("OTel Collector (receiver+batch+nop)", "logs", collectorLogs));
     console.log(line("Syntra agent (receive+buffer+ship)", "logs", logs.agent));

@@ -126,6 +126,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     hosts: await otlpHosts(config, runtime, logger),
     deploymentOf: (serviceId) => deployer.currentDeployment(serviceId),
     containers: { docker: runtime.docker, runtime },
+    scrapeTargets: () => deployer.scrapeTargets(),
   });
   const { serverId, certCheckSeconds: checkSeconds } = config;
   certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });

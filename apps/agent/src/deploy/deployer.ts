@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { isAgentError } from "../errors";
 import type { Router } from "../proxy/types";
 import { type ContainerInfo, type ContainerRuntime, LABELS } from "../runtime/types";
+import type { ScrapeTarget } from "../telemetry/scraper";
 import { configureRoutes, type RouteSettings } from "./configure-routes";
 import { HealthRegistry, healthCheckFor, inspectAll, type WorkloadContext } from "./context";
 import { HealthMonitor } from "./monitor";
@@ -284,6 +285,26 @@ export class Deployer {
     state.stopped = false;
     await this.store.save(state);
     this.currentDeployments.set(payload.service_id, payload.deployment_id);
+  }
+
+  /** Services whose deploy asks for Prometheus scraping, with their running containers' addresses. */
+  async scrapeTargets(): Promise<ScrapeTarget[]> {
+    const targets: ScrapeTarget[] = [];
+    for (const state of await this.store.list()) {
+      const deployment = state.current?.deployment;
+      const config = deployment?.telemetry?.metrics_scrape;
+      if (!state.current || !deployment || !config || state.stopped) continue;
+      const containers = await inspectAll(this.ctx.runtime, state.current.containerIds);
+      const containerIps = containers.flatMap((c) => (c.state === "running" && c.networkIp ? [c.networkIp] : []));
+      targets.push({
+        serviceId: state.serviceId,
+        deploymentId: deployment.deployment_id,
+        config,
+        servicePort: deployment.config.port,
+        containerIps,
+      });
+    }
+    return targets;
   }
 
   /** The deployment of the service that runs now on this host, as far as this agent knows. */

@@ -12,6 +12,7 @@ import { TelemetryIntake } from "./intake";
 import { OtlpGrpcReceiver } from "./receiver-grpc";
 import { OtlpHttpReceiver } from "./receiver-http";
 import { AdaptiveSampler } from "./sampler";
+import { PrometheusScraper, type ScrapeTarget } from "./scraper";
 import { type BatchChannel, TelemetryShipper } from "./shipper";
 import { TelemetryStats } from "./stats";
 
@@ -42,6 +43,8 @@ export interface PipelineDeps {
   hosts: string[];
   /** The service's current deployment on this server. */
   deploymentOf: (serviceId: string) => string | undefined;
+  /** Services to scrape for Prometheus metrics (their deploy's `metrics_scrape`). */
+  scrapeTargets?: () => Promise<ScrapeTarget[]>;
   /** Where container output is read from (with SYNTRA_CONTAINER_LOGS). */
   containers?: { docker: Dockerode; runtime: ContainerRuntime };
 }
@@ -109,6 +112,14 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
         })
       : null;
   await collector?.start().catch((err: unknown) => log.error({ err }, "container log collection could not start"));
+  const scraper = deps.scrapeTargets
+    ? new PrometheusScraper({
+        targets: deps.scrapeTargets,
+        accept: (metrics) => intake.acceptContract({ metrics }),
+        logger: log,
+      })
+    : null;
+  scraper?.start();
 
   return {
     intake,
@@ -129,6 +140,7 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
       keys.replace(message.payload.keys).catch((err: unknown) => log.error({ err }, "could not save ingest keys"));
     },
     stop: async () => {
+      scraper?.stop();
       await collector?.stop();
       shipper.stop();
       await Promise.all([http.close(), grpc.close()]);

@@ -18,6 +18,10 @@ CREATE TABLE server_telemetry_stats (
     reported_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
 );
 
+-- Prometheus scraping of a service's containers by its agent (path, port, interval), NULL for none; it travels in
+-- the deploy payload.
+ALTER TABLE services ADD COLUMN metrics_scrape JSONB;
+
 -- Health-check results arrive in telemetry batches, which an agent resends when an acknowledgement was lost: one
 -- result per service and instant makes the resend a no-op (INSERT ... ON CONFLICT DO NOTHING).
 CREATE UNIQUE INDEX idx_health_checks_service_checked_at ON health_checks(service_id, checked_at);

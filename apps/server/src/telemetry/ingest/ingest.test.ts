@@ -155,3 +155,26 @@ test("a telemetry batch is stored once however often it is sent; unusable ones a
   const lying = { ...batch, batch_id: randomUUID(), raw_bytes: 512 * 1024 * 1024 };
   assert.equal((await ingestTelemetryBatch(deps, source, lying)).status, "rejected");
 });
+
+test("a service's Prometheus scraping is a setting of its own, validated, and travels in its deploy payload", async (ctx) => {
+  const t = await createTestApp({ SYNTRA_OPEN_SIGNUP: "true" });
+  ctx.after(() => t.close());
+  const { owner, serviceId } = await serviceWithKey(t);
+  const set = await t.call("PATCH", `/api/v1/services/${serviceId}`, {
+    as: owner,
+    body: { metrics_scrape: { port: 9100 } },
+  });
+  assert.equal(set.status, 200);
+  assert.deepEqual(set.body.data.metrics_scrape, { path: "/metrics", port: 9100, interval_seconds: 30 });
+  const bad = await t.call("PATCH", `/api/v1/services/${serviceId}`, {
+    as: owner,
+    body: { metrics_scrape: { path: "metrics", interval_seconds: 1 } },
+  });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path).sort(), [
+    "body.metrics_scrape.interval_seconds",
+    "body.metrics_scrape.path",
+  ]);
+  const cleared = await t.call("PATCH", `/api/v1/services/${serviceId}`, { as: owner, body: { metrics_scrape: null } });
+  assert.equal(cleared.body.data.metrics_scrape, null);
+});
