@@ -24,7 +24,9 @@ export function agentBundle(dataDir: string): Promise<string> {
       target: "node20",
       format: "cjs",
       minify: true,
-      external: ["cpu-features", "*.node"],
+      // The native zstd (an N-API add-on) is loaded at run time when a node_modules holds it; elsewhere the agent
+      // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
+      external: ["cpu-features", "*.node", "@mongodb-js/zstd"],
       logLevel: "error",
       banner: { js: "#!/usr/bin/env node" },
     });
