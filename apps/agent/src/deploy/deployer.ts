@@ -6,7 +6,7 @@ import type {
   ServiceStatus,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
-import { isAgentError } from "../errors";
+import { type AgentErrorCode, isAgentError } from "../errors";
 import type { Router } from "../proxy/types";
 import { type ContainerInfo, type ContainerRuntime, LABELS } from "../runtime/types";
 import type { ScrapeTarget } from "../telemetry/scraper";
@@ -332,7 +332,7 @@ function statusError(
   err: unknown,
   deadline: AbortSignal,
   signal: AbortSignal | undefined,
-): { code: string; message: string } {
+): { code: AgentErrorCode; message: string } {
   const message = err instanceof Error ? err.message : String(err);
   if (deadline.aborted && !isAgentError(err, "HEALTH_CHECK_FAILED")) return { code: "TIMEOUT", message };
   if (signal?.aborted) return { code: "CANCELLED", message };

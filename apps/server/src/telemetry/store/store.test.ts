@@ -135,6 +135,29 @@ for (const target of targets) {
       assert.equal(page.items.length, 40);
     });
 
+    test("a bad batch merged with good ones fails alone: the others resolve and are stored", async () => {
+      const owner = newOwner();
+      const scope = { orgId: owner.org_id, serviceId: owner.service_id };
+      // The first call starts at once; the next ones queue behind it and are written as one merged insert.
+      const calls = [
+        store.insert(rows({ logs: [logRow(owner, at(0), "first")] })),
+        store.insert(rows({ logs: [logRow(owner, at(1), "good 1")], spans: [spanRow(owner, at(1), 3)] })),
+        store.insert(rows({ logs: [logRow(owner, at(2), "bad", { deployment_id: "not-a-uuid" })] })),
+        store.insert(rows({ logs: [logRow(owner, at(3), "good 2")] })),
+      ];
+      const settled = await Promise.allSettled(calls);
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ["fulfilled", "fulfilled", "rejected", "fulfilled"],
+      );
+      const page = await store.searchLogs(scope, { ...WHOLE_RANGE, limit: 10 });
+      assert.deepEqual(
+        page.items.map((l) => l.message),
+        ["good 2", "good 1", "first"],
+      );
+      assert.equal((await store.searchTraces(scope, { ...WHOLE_RANGE, limit: 10 })).length, 1);
+    });
+
     test("trace summaries: root spans of the service, newest first, with span count, services and error flag", async () => {
       const owner = newOwner();
       const other = { ...owner, service_id: newOwner().service_id };
