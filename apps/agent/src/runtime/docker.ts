@@ -41,6 +41,15 @@ function notFound(id: string, err: unknown): AgentError {
   return new AgentError("CONTAINER_NOT_FOUND", `No container ${id}`, { cause: err });
 }
 
+/** The first host address of an IPv4 subnet ("10.213.0.0/24" -> "10.213.0.1"). */
+function firstHost(subnet: string): string {
+  const [address = "", bits = "32"] = subnet.split("/");
+  const value = address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = Math.floor(value / size) * size + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join(".");
+}
+
 /** `host.docker.internal` resolves, in every Syntra container, to the host (Docker's host-gateway, 20.10+). */
 export const HOST_GATEWAY_ENTRY = "host.docker.internal:host-gateway";
 
@@ -57,9 +66,16 @@ export class DockerRuntime implements ContainerRuntime {
   async bridgeGateway(): Promise<string | null> {
     try {
       const bridge = (await this.docker.getNetwork("bridge").inspect()) as {
-        IPAM?: { Config?: { Gateway?: string }[] };
+        IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] };
+        Options?: Record<string, string>;
       };
-      return bridge.IPAM?.Config?.find((c) => c.Gateway)?.Gateway ?? null;
+      const gateway = bridge.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      if (gateway) return gateway;
+      const name = bridge.Options?.["com.docker.network.bridge.name"] ?? "docker0";
+      const listed = networkInterfaces()[name]?.find((a) => a.family === "IPv4")?.address;
+      if (listed) return listed;
+      const subnet = bridge.IPAM?.Config?.map((c) => c.Subnet).find((n) => n && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(n));
+      return subnet ? firstHost(subnet) : null;
     } catch {
       return null;
     }

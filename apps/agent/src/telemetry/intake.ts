@@ -35,11 +35,15 @@ export class TelemetryIntake {
     },
   ) {}
 
-  /** Checks a request's key; counts a refusal. */
+  /** A request was answered with an error (any reason): counted for the agent's stats. */
+  refused(): void {
+    this.deps.stats.add("refused_requests", 1);
+  }
+
+  /** Checks a request's key. */
   authenticate(key: string | undefined): { serviceId: string } | IntakeResult {
     const found = this.deps.keys.resolve(key);
     if ("serviceId" in found) return found;
-    this.deps.stats.add("refused_requests", 1);
     return { ok: false, status: 401, message: found.message };
   }
 
@@ -77,14 +81,8 @@ export class TelemetryIntake {
       }
       return await this.append(serviceId, signal, body, items, true);
     } catch (err) {
-      if (err instanceof OtlpInputError) {
-        stats.add("refused_requests", 1);
-        return { ok: false, status: err.status, message: err.message };
-      }
-      if (err instanceof BufferBusyError) {
-        stats.add("refused_requests", 1);
-        return { ok: false, status: 503, message: err.message, retryAfterSeconds: 1 };
-      }
+      if (err instanceof OtlpInputError) return { ok: false, status: err.status, message: err.message };
+      if (err instanceof BufferBusyError) return { ok: false, status: 503, message: err.message, retryAfterSeconds: 1 };
       throw err;
     }
   }

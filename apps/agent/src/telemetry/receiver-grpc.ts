@@ -91,8 +91,10 @@ export class OtlpGrpcReceiver {
 
   private handler(signal: OtlpSignal): grpc.handleUnaryCall<Buffer, Buffer> {
     return (call, callback) => {
-      const fail = (result: Extract<IntakeResult, { ok: false }>) =>
+      const fail = (result: Extract<IntakeResult, { ok: false }>) => {
+        this.intake.refused();
         callback({ code: grpcCode(result.status), details: result.message });
+      };
       const auth = this.intake.authenticate(
         keyFromHeaders((name) => {
           const value = call.metadata.get(name)[0];

@@ -85,6 +85,7 @@ export class OtlpHttpReceiver {
       };
       if (result.retryAfterSeconds) headers["retry-after"] = String(result.retryAfterSeconds);
       if (result.status === 405) headers.allow = "POST";
+      this.intake.refused();
       req.resume();
       res.writeHead(result.status, headers).end(statusBody(result.status, result.message, encoding));
     };
