@@ -185,18 +185,26 @@ async function syntraPhase(
   // in its buffer; then every one of them must be a row in the store.
   const ended = Date.now();
   let received = 0;
+  let lastReport = 0;
   await waitFor(
     async () => {
       const stats = await agentStats(stack);
       received = stats[statKey] - receivedBefore;
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        const stored = (await storedRows(stack, table)) - before;
+        console.log(
+          `  ... ${signal}: ${received} accepted by the agent, ${stored} stored, ${stats.buffered_bytes} B buffered`,
+        );
+      }
       return Date.parse(stats.reported_at ?? "1970-01-01") > ended && stats.buffered_bytes === 0;
     },
-    300_000,
+    1_200_000,
     () => "the agent's buffer did not drain",
   );
   await waitFor(
     async () => (await storedRows(stack, table)) - before >= received,
-    300_000,
+    600_000,
     () => stack.agent.output(),
   );
   const wholeSeconds = (performance.now() - t0) / 1000;
