@@ -10,9 +10,15 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { ServerTelemetry } from "@syntra/contracts";
-import { freePort } from "../apps/agent/src/testing/images";
+import { eventually } from "@syntra/testing/eventually";
+import { freePort } from "@syntra/testing/ports";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
-import { type Stack, startStack, waitFor } from "../e2e/stack";
+import { type Stack, startStack } from "../e2e/stack";
+
+/** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
+function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: () => string): Promise<boolean> {
+  return eventually(check, { timeoutMs, diagnostic });
+}
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const GENERATORS = 2;

@@ -3,8 +3,9 @@
 // chDB; the query API answers it with the right service, deployment, parent links, attributes and timestamps.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
-import { type Stack, startStack, waitFor } from "./stack";
+import { type Stack, startStack } from "./stack";
 import {
   exportCounter,
   exportLog,
@@ -15,6 +16,11 @@ import {
   succeeded,
   type Transport,
 } from "./telemetry-sdk";
+
+/** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
+function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: () => string): Promise<boolean> {
+  return eventually(check, { timeoutMs, diagnostic });
+}
 
 let stack: Stack;
 let serviceId: string;
@@ -48,6 +54,17 @@ function postOtlp(path: string, ingestKey: string | null, body: string | Buffer,
   });
 }
 
+/** The trace's spans once `count` of them are stored. */
+function spansWhenStored(traceId: string, count: number): Promise<Record<string, unknown>[]> {
+  return eventually(
+    async () => {
+      const spans = await spansOf(traceId);
+      return spans.length === count && spans;
+    },
+    { diagnostic: () => stack.agent.output() },
+  );
+}
+
 async function spansOf(traceId: string): Promise<Record<string, unknown>[]> {
   const res = await stack.t.call("GET", `/api/v1/traces/${traceId}`, { as: stack.owner });
   return res.status === 200 ? (res.body.data.spans ?? res.body.data) : [];
@@ -63,12 +80,7 @@ test("spans from the official JS SDK over gRPC, HTTP protobuf and OTLP/JSON are 
     recorded.push(trace);
   }
   for (const trace of recorded) {
-    let spans: Record<string, unknown>[] = [];
-    await waitFor(
-      async () => (spans = await spansOf(trace.traceId)).length === 2,
-      30_000,
-      () => stack.agent.output(),
-    );
+    const spans = await spansWhenStored(trace.traceId, 2);
     const root = spans.find((s) => s.span_id === trace.rootSpanId);
     const child = spans.find((s) => s.span_id === trace.childSpanId);
     assert.ok(root && child, JSON.stringify(spans));
@@ -170,7 +182,7 @@ test("the agent refuses wrong keys, bad bodies and bombs with OTLP's statuses an
 });
 
 test("a deployed container's stdout and stderr are searchable within seconds, once each, across an agent kill", async () => {
-  const { webappImage } = await import("../apps/agent/src/testing/images");
+  const { webappImage } = await import("@syntra/testing/images");
   const { deployAndWait } = await import("./stack");
   const Dockerode = (await import("dockerode")).default;
   await webappImage("v1");
@@ -192,22 +204,17 @@ test("a deployed container's stdout and stderr are searchable within seconds, on
     );
     return (res.body.data ?? []) as { message: string; level: string; source: string; deployment_id: string }[];
   };
-  let started: Awaited<ReturnType<typeof search>> = [];
-  await waitFor(
-    async () => (started = await search("webapp v1 starting")).length > 0,
-    30_000,
-    () => stack.agent.output(),
-  );
+  const found = async (text: string) => {
+    const lines = await search(text);
+    return lines.length > 0 && lines;
+  };
+  const diagnostic = () => stack.agent.output();
+  const started = await eventually(() => found("webapp v1 starting"), { diagnostic });
   assert.deepEqual(
     started.map((l) => [l.source, l.level, l.deployment_id]),
     [["stdout", "info", deployment.id]],
   );
-  let stderr: Awaited<ReturnType<typeof search>> = [];
-  await waitFor(
-    async () => (stderr = await search("stderr line")).length > 0,
-    30_000,
-    () => stack.agent.output(),
-  );
+  const stderr = await eventually(() => found("stderr line"), { diagnostic });
   assert.equal(stderr[0]?.source, "stderr");
 
   // Killed and started again, the agent resumes where it was: new lines arrive, old ones are not repeated.
@@ -250,18 +257,14 @@ test("the official Python SDK's traces (gRPC and HTTP) and metrics arrive with t
   );
   const sent = JSON.parse(stdout) as Record<string, { trace_id: string; root: string; child: string }>;
   for (const [transport, ids] of Object.entries(sent)) {
-    let spans: Record<string, unknown>[] = [];
-    await waitFor(
-      async () => (spans = await spansOf(ids.trace_id)).length === 2,
-      30_000,
-      () => stack.agent.output(),
-    );
+    const spans = await spansWhenStored(ids.trace_id, 2);
     const child = spans.find((s) => s.span_id === ids.child);
     assert.equal(child?.parent_span_id, ids.root, transport);
     assert.equal(child?.service_id, serviceId);
     assert.equal(child?.deployment_id, deploymentId);
-    assert.equal((child?.attributes as Record<string, string>)["py.answer"], "42");
-    assert.equal((child?.attributes as Record<string, string>)["telemetry.sdk.language"], "python");
+    const attributes = (child?.attributes ?? {}) as Record<string, string>;
+    assert.equal(attributes["py.answer"], "42");
+    assert.equal(attributes["telemetry.sdk.language"], "python");
   }
   await waitFor(
     async () => {

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import { eq } from "drizzle-orm";
 import { createAgentHub } from "../apps/server/src/agents/hub";
 import { buildApp } from "../apps/server/src/app";
@@ -11,7 +12,12 @@ import { servers } from "../apps/server/src/db/schema";
 import { deploymentEvents } from "../apps/server/src/deployments/dispatch";
 import { telemetryHubEvents } from "../apps/server/src/telemetry/ingest/hub-events";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
-import { type Stack, startStack, waitFor } from "./stack";
+import { type Stack, startStack } from "./stack";
+
+/** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
+function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: () => string): Promise<boolean> {
+  return eventually(check, { timeoutMs, diagnostic });
+}
 
 const SPANS_PER_TRACE = 10;
 let stack: Stack;

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { PGLITE_DEFAULTS, type PgliteSettings } from "./db/pglite-settings";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -18,6 +19,11 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
+  /** Page cache of the embedded PGlite database (PostgreSQL's shared_buffers); more memory, fewer file reads. */
+  SYNTRA_PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d*(kB|MB|GB)$/, 'a size such as "16MB" (kB, MB or GB)')
+    .default(PGLITE_DEFAULTS.sharedBuffers),
   /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
   SYNTRA_MASTER_KEY: z.string().optional(),
   /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
@@ -70,6 +76,23 @@ const envSchema = z.object({
     .optional(),
   /** How often domains still waiting for their DNS record are checked again, in seconds. */
   SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /**
+   * A domain with a wildcard DNS record leading to your server(s), e.g. apps.example.com: each service's default
+   * domain is then <service>-<project>.<this>, with HTTPS; unset: .localhost or sslip.io names.
+   */
+  SYNTRA_APPS_DOMAIN: z
+    .string()
+    .max(190)
+    .transform((v) => v.toLowerCase().replace(/\.$/, ""))
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+          "expected a domain name such as apps.example.com",
+        ),
+    )
+    .optional(),
   /** Folder of the built dashboard served at `/`; default: this checkout's apps/web/dist. */
   SYNTRA_WEB_DIR: z.string().min(1).optional(),
   /** Run the build worker in this process (builds from git need a Docker engine at DOCKER_SOCKET). */
@@ -150,6 +173,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The embedded database's settings (unused with databaseUrl). */
+  pglite: PgliteSettings;
   masterKey: string | undefined;
   previousMasterKeys: string[];
   publicUrl: string;
@@ -170,7 +195,7 @@ export interface Config {
   github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
   localAgent: { enabled: boolean; dockerSocket: string };
   /** Custom domain verification. */
-  domains: { dnsResolver: string | undefined; checkSeconds: number };
+  domains: { dnsResolver: string | undefined; checkSeconds: number; appsDomain: string | undefined };
   /** The build worker: git -> image -> registry. */
   builds: {
     enabled: boolean;
@@ -263,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.SYNTRA_PORT,
     dataDir: path.resolve(e.SYNTRA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    pglite: { sharedBuffers: e.SYNTRA_PGLITE_SHARED_BUFFERS },
     masterKey: e.SYNTRA_MASTER_KEY,
     previousMasterKeys: (e.SYNTRA_MASTER_KEY_PREVIOUS ?? "")
       .split(",")
@@ -284,7 +310,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
     },
     localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
-    domains: { dnsResolver: e.SYNTRA_DNS_RESOLVER, checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS },
+    domains: {
+      dnsResolver: e.SYNTRA_DNS_RESOLVER,
+      checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS,
+      appsDomain: e.SYNTRA_APPS_DOMAIN,
+    },
     builds: {
       enabled: e.SYNTRA_BUILDS,
       concurrencyPerServer: e.SYNTRA_BUILD_CONCURRENCY,

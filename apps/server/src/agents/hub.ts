@@ -10,6 +10,7 @@ import type {
   DeployStatusPayload,
   IngestKeyGrant,
   LogStreamPayload,
+  RoutesReportPayload,
   ServiceStatus,
   TelemetryAckPayload,
   TelemetryBatchPayload,
@@ -64,6 +65,8 @@ export interface AgentHubEvents {
   telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
   /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
   ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
+  /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
+  routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
 }
 
 /** Settings and resources of the hub. */
@@ -144,6 +147,11 @@ export class AgentHub {
       return;
     }
     this.live.add(new AgentConnection(this, socket, server, agentVersion));
+  }
+
+  /** How many sockets of the server's agents are open, counting a replaced one until its close is handled. */
+  openSockets(serverId: string): number {
+    return [...this.live].filter((conn) => conn.server.id === serverId).length;
   }
 
   /** True when the server's agent is connected and has said hello. */
@@ -336,6 +344,9 @@ export class AgentHub {
         return;
       case "certificate_status":
         await this.events?.certificateStatus?.(serverId, message.payload);
+        return;
+      case "routes_report":
+        await this.events?.routesReport?.(serverId, message.payload);
         return;
       default: {
         const unreachable: never = message;

@@ -23,7 +23,7 @@ import { deployPayload } from "./deploy";
 import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
 import { pingPayload, pongPayload } from "./keepalive";
-import { certificateStatusPayload, configureRoutesPayload } from "./routing";
+import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
 import { ingestKeysPayload, telemetryAckPayload } from "./telemetry";
 
 /** The payload schema of each message type. */
@@ -52,6 +52,7 @@ export const payloadSchemas = {
   configure_routes: configureRoutesPayload,
   telemetry_ack: telemetryAckPayload,
   ingest_keys: ingestKeysPayload,
+  routes_report: routesReportPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 // Agent -> control plane
@@ -160,6 +161,11 @@ export const ingestKeysMessage = defineMessage(
   ingestKeysPayload,
   "Control plane -> agent: the ingest keys the agent's OTLP receivers accept (Syntra extension).",
 );
+export const routesReportMessage = defineMessage(
+  "routes_report",
+  routesReportPayload,
+  "Agent -> control plane: the domains and certificates the proxy routes for each running service (Syntra extension).",
+);
 
 /** The full schema (envelope and payload) of each message type. */
 export const messageSchemas = {
@@ -187,6 +193,7 @@ export const messageSchemas = {
   configure_routes: configureRoutesMessage,
   telemetry_ack: telemetryAckMessage,
   ingest_keys: ingestKeysMessage,
+  routes_report: routesReportMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 /** Any message the agent may send. */
@@ -200,6 +207,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   logStreamMessage,
   pongMessage,
   certificateStatusMessage,
+  routesReportMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
 

@@ -52,6 +52,10 @@ export const servers = pgTable(
     tags: text("tags").array().default(sql`'{}'`),
     createdAt: tstz("created_at").defaultNow(),
     updatedAt: tstz("updated_at").defaultNow(),
+    proxyHttpPort: integer("proxy_http_port"),
+    proxyHttpsPort: integer("proxy_https_port"),
+    proxyTls: boolean("proxy_tls"),
+    sameHost: boolean("same_host").notNull().default(false),
   },
   (t) => [
     index("idx_servers_org").on(t.orgId),
@@ -133,6 +137,8 @@ export const services = pgTable(
     previousIngestKey: varchar("previous_ingest_key", { length: 64 }),
     previousIngestKeyExpiresAt: tstz("previous_ingest_key_expires_at"),
     ingestNumber: bigint("ingest_number", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
+    defaultDomainLabel: varchar("default_domain_label", { length: 63 }),
+    defaultDomainEnabled: boolean("default_domain_enabled").notNull().default(true),
   },
   (t) => [
     index("idx_services_project").on(t.projectId),
@@ -141,6 +147,7 @@ export const services = pgTable(
     uniqueIndex("idx_services_ingest_key").on(t.ingestKey),
     uniqueIndex("idx_services_previous_ingest_key").on(t.previousIngestKey),
     uniqueIndex("idx_services_ingest_number").on(t.ingestNumber),
+    uniqueIndex("idx_services_default_domain_label").on(t.defaultDomainLabel),
   ],
 );
 
