@@ -36,6 +36,8 @@ export const controlPlaneToAgentTypes = [
   "ping",
   "error",
   "configure_routes",
+  "telemetry_ack",
+  "ingest_keys",
 ] as const;
 
 /** Every message type of the protocol, in both directions. */

@@ -24,6 +24,7 @@ import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
 import { pingPayload, pongPayload } from "./keepalive";
 import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
+import { ingestKeysPayload, telemetryAckPayload } from "./telemetry";
 
 /** The payload schema of each message type. */
 export const payloadSchemas = {
@@ -49,6 +50,8 @@ export const payloadSchemas = {
   error: errorReplyPayload,
   certificate_status: certificateStatusPayload,
   configure_routes: configureRoutesPayload,
+  telemetry_ack: telemetryAckPayload,
+  ingest_keys: ingestKeysPayload,
   routes_report: routesReportPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
@@ -148,6 +151,16 @@ export const configureRoutesMessage = defineMessage(
   "Control plane -> agent: replace a running service's domains and custom certificates (Syntra extension).",
 );
 
+export const telemetryAckMessage = defineMessage(
+  "telemetry_ack",
+  telemetryAckPayload,
+  "Control plane -> agent: the outcome of one telemetry_batch, by batch_id (Syntra extension).",
+);
+export const ingestKeysMessage = defineMessage(
+  "ingest_keys",
+  ingestKeysPayload,
+  "Control plane -> agent: the ingest keys the agent's OTLP receivers accept (Syntra extension).",
+);
 export const routesReportMessage = defineMessage(
   "routes_report",
   routesReportPayload,
@@ -178,6 +191,8 @@ export const messageSchemas = {
   error: errorReplyMessage,
   certificate_status: certificateStatusMessage,
   configure_routes: configureRoutesMessage,
+  telemetry_ack: telemetryAckMessage,
+  ingest_keys: ingestKeysMessage,
   routes_report: routesReportMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
@@ -211,6 +226,8 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   pingMessage,
   errorReplyMessage,
   configureRoutesMessage,
+  telemetryAckMessage,
+  ingestKeysMessage,
 ]);
 export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
 /** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */

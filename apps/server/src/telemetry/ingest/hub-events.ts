@@ -1,0 +1,32 @@
+import type { AgentHubEvents } from "../../agents/hub";
+import type { AppDeps } from "../../deps";
+import { ingestKeysForServer } from "../ingest-keys";
+import { recordAgentTelemetryStats } from "./agent-stats";
+import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
+
+/**
+ * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged) and the
+ * ingest keys each agent accepts. `onErrorEvents` is where the errors domain receives error events.
+ */
+export function telemetryHubEvents(
+  deps: AppDeps,
+  onErrorEvents?: ErrorEventsHook,
+): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys"> {
+  return {
+    telemetryBatch: async (server, batch) => {
+      const ack = await ingestTelemetryBatch(
+        { db: deps.db, telemetry: deps.telemetry, logger: deps.logger, now: deps.now, onErrorEvents },
+        { serverId: server.id, orgId: server.orgId },
+        batch,
+      );
+      if (batch.stats) await recordAgentTelemetryStats(deps.db, server.id, batch.stats, deps.now());
+      return ack;
+    },
+    ingestKeys: async (serverId) =>
+      (await ingestKeysForServer(deps.db, serverId, deps.now())).map((k) => ({
+        key: k.key,
+        service_id: k.serviceId,
+        expires_at: k.expiresAt?.toISOString() ?? null,
+      })),
+  };
+}
