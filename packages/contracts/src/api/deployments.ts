@@ -8,6 +8,7 @@ import { deploymentPhase, deploymentStatus } from "../ws/agent-messages";
 import { execResponseData } from "../ws/commands";
 import { deployStrategy } from "../ws/deploy";
 import { absolutePath, envVars, wireErrorCode } from "../ws/primitives";
+import { attributeFilters } from "./attribute-filters";
 import { gitBranch } from "./projects";
 import { imageTag } from "./services";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
@@ -172,10 +173,14 @@ export const execResult = execResponseData;
 export type ExecResult = z.infer<typeof execResult>;
 
 /** GET /services/:serviceId/deployments query, newest first. Any deployment status can be filtered on. */
-export const listDeploymentsQuery = z.strictObject({
-  status: deploymentRecordStatus.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+export const listDeploymentsQuery = z
+  .strictObject({
+    status: deploymentRecordStatus.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    /** Only deployments created in this range (a Syntra addition, for the deploy markers on charts). */
+    ...timeRangeFields,
+  })
+  .refine(fromNotAfterTo, timeRangeIssue);
 export type ListDeploymentsQuery = z.infer<typeof listDeploymentsQuery>;
 
 /**
@@ -187,6 +192,8 @@ export const serviceLogsQuery = z
     ...timeRangeFields,
     level: z.enum(["debug", "info", "warn", "error"]).optional(),
     search: z.string().min(1).max(500).optional(),
+    /** `key:value` filters on attributes (and the trace_id, span_id, source, deployment_id columns); a Syntra addition. */
+    attribute: attributeFilters.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().min(1).max(512).optional(),
   })
