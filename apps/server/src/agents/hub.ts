@@ -8,6 +8,7 @@ import type {
   CommandResponsePayload,
   DeployPayload,
   DeployStatusPayload,
+  HeartbeatPayload,
   IngestKeyGrant,
   LogStreamPayload,
   RoutesReportPayload,
@@ -67,6 +68,8 @@ export interface AgentHubEvents {
   ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
   /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
   routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
+  /** A heartbeat was recorded (at the control plane's `at`): its containers' resource use becomes metrics. */
+  heartbeat?(server: AgentServer, beat: HeartbeatPayload, at: Date): Promise<void>;
 }
 
 /** Settings and resources of the hub. */
@@ -318,12 +321,20 @@ export class AgentHub {
       case "agent_hello":
         return; // the connection handles the handshake itself
       case "heartbeat": {
-        if (!(await recordHeartbeat(this.opts.db, serverId, message.payload, this.now()))) {
+        const at = this.now();
+        if (!(await recordHeartbeat(this.opts.db, serverId, message.payload, at))) {
           this.drop(conn, "server deleted");
           conn.close(CloseCode.serverDeleted, "this server was deleted");
           return;
         }
         this.services.set(serverId, message.payload.services);
+        const onHeartbeat = this.events?.heartbeat;
+        if (onHeartbeat) {
+          // Off the connection's queue, like telemetry batches: storing must not hold up the agent's next message.
+          void this.track(onHeartbeat(conn.server, message.payload, at)).catch((err: unknown) =>
+            conn.log.warn({ err }, "container metrics of a heartbeat not stored"),
+          );
+        }
         return;
       }
       case "command_response":

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { CONTAINER_METRICS } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
 import { ingestErrorEvents } from "../issues/ingest";
+import { AgentPeer, heartbeatPayload } from "../testing/agent-peer";
 import { errorEventFixture } from "../testing/error-fixtures";
 import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
@@ -317,4 +320,65 @@ test("GET /services/:id/deployments?from&to: the deploy markers of a chart's ran
     [deployed.body.data.id],
   );
   assert.deepEqual(await get(`/api/v1/services/${svc.service_id}/deployments?${range(60, 30)}`), []);
+});
+
+test("each heartbeat's container CPU and memory become the service's container metrics, another org's left out", async () => {
+  const svc = await newService();
+  const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "heartbeats" } });
+  const { server_id: id, token } = created.body.data;
+  const { peer } = await AgentPeer.online(await t.agentUrl(), token, id);
+  const foreign = crypto.randomUUID();
+  const container = (serviceId: string, cpu: number, mb: number, containerId: string) => ({
+    service_id: serviceId,
+    container_id: containerId,
+    status: "running" as const,
+    health: "healthy" as const,
+    cpu_percent: cpu,
+    memory_mb: mb,
+    restart_count: 0,
+    started_at: new Date().toISOString(),
+    deployment_id: svc.deployment_id,
+  });
+  peer.send(
+    "heartbeat",
+    heartbeatPayload({
+      services: [
+        container(svc.service_id, 12.5, 64, "aaaaaaaaaaaa0000"),
+        container(svc.service_id, 37.5, 128, "bbbbbbbbbbbb0000"),
+        container(foreign, 99, 999, "cccccccccccc0000"),
+      ],
+    }),
+  );
+  const base = `/api/v1/services/${svc.service_id}/metrics`;
+  const cpu = await eventually(async () => {
+    const answer = await get(`${base}/query?metric=${CONTAINER_METRICS.cpu}&group_by=container.id`);
+    return answer.series.length === 2 && answer;
+  });
+  assert.deepEqual(
+    cpu.series.map((s: { labels: Record<string, string>; points: { value: number }[] }) => [
+      s.labels["container.id"],
+      s.points.at(-1)?.value,
+    ]),
+    [
+      ["aaaaaaaaaaaa", 12.5],
+      ["bbbbbbbbbbbb", 37.5],
+    ],
+  );
+  const memory = await get(`${base}/query?metric=${CONTAINER_METRICS.memory}&aggregation=sum`);
+  assert.equal(memory.series[0].points.at(-1).value, 192 * 1024 * 1024);
+  const names = await get(`${base}/names`);
+  assert.deepEqual(
+    names.map((m: { name: string; source: string }) => [m.name, m.source]),
+    [
+      [CONTAINER_METRICS.cpu, "container"],
+      [CONTAINER_METRICS.memory, "container"],
+    ],
+  );
+  // The foreign service id named no service of this organization: nothing was stored for it anywhere.
+  const rows = await t.deps.telemetry.metricCatalog(
+    { orgId, serviceId: foreign },
+    { from: new Date(NOW - 3_600_000), to: new Date(NOW + 3_600_000) },
+  );
+  assert.deepEqual(rows, []);
+  await peer.close();
 });

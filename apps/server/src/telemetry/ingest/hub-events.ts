@@ -1,17 +1,18 @@
 import type { AgentHubEvents } from "../../agents/hub";
 import type { AppDeps } from "../../deps";
+import { containerMetricRows } from "../container-metrics";
 import { ingestKeysForServer } from "../ingest-keys";
 import { recordAgentTelemetryStats } from "./agent-stats";
 import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
 
 /**
- * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged) and the
- * ingest keys each agent accepts. `onErrorEvents` is where the errors domain receives error events.
+ * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged), the
+ * ingest keys each agent accepts, and the containers' CPU and memory of each heartbeat as metrics. `onErrorEvents` is where the errors domain receives error events.
  */
 export function telemetryHubEvents(
   deps: AppDeps,
   onErrorEvents?: ErrorEventsHook,
-): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys"> {
+): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys" | "heartbeat"> {
   return {
     telemetryBatch: async (server, batch) => {
       const ack = await ingestTelemetryBatch(
@@ -21,6 +22,10 @@ export function telemetryHubEvents(
       );
       if (batch.stats) await recordAgentTelemetryStats(deps.db, server.id, batch.stats, deps.now());
       return ack;
+    },
+    heartbeat: async (server, beat, at) => {
+      const metrics = await containerMetricRows(deps.db, server, beat, at);
+      if (metrics.length > 0) await deps.telemetry.insert({ spans: [], logs: [], metrics });
     },
     ingestKeys: async (serverId) =>
       (await ingestKeysForServer(deps.db, serverId, deps.now())).map((k) => ({
