@@ -186,6 +186,29 @@ export function TimeChart({
       <ResponsiveContainer width="100%" height="100%">
         {body}
       </ResponsiveContainer>
+      {/* The chart's figures for screen readers (and tests): a picture of numbers is not the only way to read them. */}
+      <table className="sr-only" aria-label={`${label}: data`}>
+        <thead>
+          <tr>
+            <th>time</th>
+            {series.map((s) => (
+              <th key={s.key}>{s.name}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.t} data-t={r.t}>
+              <td>{new Date(r.t).toISOString()}</td>
+              {series.map((s) => (
+                <td key={s.key} data-series={s.key}>
+                  {r[s.key] ?? ""}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 }
