@@ -41,6 +41,15 @@ export function sharedTestTelemetryStore(): TelemetryStore {
   } satisfies TelemetryStore;
 }
 
+/**
+ * Makes `store` the one every test app of this process uses (before any app touches telemetry): for benchmarks that
+ * load a store of their own making (chDB allows one data directory per process).
+ */
+export function useTestTelemetryStore(store: TelemetryStore): void {
+  if (shared) throw new Error("the shared test telemetry store is already open");
+  shared = Promise.resolve(store);
+}
+
 async function openSharedStore(): Promise<TelemetryStore> {
   const url = process.env.TEST_CLICKHOUSE_URL;
   if (url)

@@ -67,6 +67,9 @@ function LogSearch() {
   const [params, setParams] = useSearchParams();
   const text = params.get("q") ?? "";
   const level = params.get("level") ?? "";
+  // What the boxes hold, following the URL when it changes (back, a link) and the person's typing in between.
+  const [draft, setDraft] = useState({ text, level });
+  useEffect(() => setDraft({ text, level }), [text, level]);
   const parsed = parseSearchText(text);
   const filters = {
     serviceId: service.id,
@@ -132,11 +135,17 @@ function LogSearch() {
             type="search"
             aria-label="Search logs"
             placeholder='Text, and key:value filters (user.id:42 http.route:"/cart")'
-            defaultValue={text}
-            key={text}
+            value={draft.text}
+            onChange={(e) => setDraft({ ...draft, text: e.target.value })}
             className="min-w-0 flex-1 sm:min-w-72"
           />
-          <Select name="level" aria-label="Level" className="w-32" defaultValue={level} key={level}>
+          <Select
+            name="level"
+            aria-label="Level"
+            className="w-32"
+            value={draft.level}
+            onChange={(e) => setDraft({ ...draft, level: e.target.value })}
+          >
             <option value="">All levels</option>
             <option value="debug">Debug and up</option>
             <option value="info">Info and up</option>

@@ -69,7 +69,14 @@ export function Marker({ marker, onOpen }: { marker: DeployMarker; onOpen(href: 
         >
           <title>{`Deployment ${marker.label}: ${marker.status}, ${new Date(marker.at).toLocaleString()}`}</title>
           <rect x={(viewBox?.x ?? 0) - 7} y={(viewBox?.y ?? 0) - 2} width={14} height={14} rx={3} fill={color} />
-          <text x={viewBox?.x ?? 0} y={(viewBox?.y ?? 0) + 9} fontSize={9} fill="#fff" textAnchor="middle">
+          <text
+            x={viewBox?.x ?? 0}
+            y={(viewBox?.y ?? 0) + 9}
+            fontSize={9}
+            fill="#fff"
+            textAnchor="middle"
+            pointerEvents="none"
+          >
             D
           </text>
         </g>
