@@ -3,6 +3,7 @@ import { auditLogs } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
+import { assertInTokenProject } from "./project-token-scope";
 import type { AnyRouteSpec, AuditNote } from "./route";
 import { parseInput } from "./validation";
 
@@ -27,8 +28,7 @@ export function registerRoutes(
       method: spec.method,
       url: spec.url,
       handler: async (req, reply) => {
-        const auth = await authorize(deps, req, spec);
-        const params = spec.params ? parseInput(spec.params, req.params, "params") : undefined;
+        const { auth, params } = await authorize(deps, req, spec);
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
         const body = spec.body ? parseInput(spec.body, req.body, "body") : undefined;
         let note: AuditNote = {};
@@ -65,26 +65,38 @@ export function registerRoutes(
   }
 }
 
-async function authorize(deps: AppDeps, req: FastifyRequest, spec: AnyRouteSpec): Promise<AuthContext | null> {
+/**
+ * Authenticates the caller (401), validates the path parameters (400), then checks the route's permission (403).
+ * Parameters come before the permission so that a resource that is not there answers the same to every caller.
+ */
+async function authorize(
+  deps: AppDeps,
+  req: FastifyRequest,
+  spec: AnyRouteSpec,
+): Promise<{ auth: AuthContext | null; params: unknown }> {
+  const parseParams = () => (spec.params ? parseInput(spec.params, req.params, "params") : undefined);
   if ("public" in spec.access) {
     // Public routes still see a caller who is signed in, but a bad credential must not block them.
-    return resolveAuth(deps, req).catch((err: unknown) => {
+    const auth = await resolveAuth(deps, req).catch((err: unknown) => {
       if (err instanceof AppError && (err.code === "UNAUTHORIZED" || err.code === "FORBIDDEN")) return null;
       throw err;
     });
+    return { auth, params: parseParams() };
   }
   const auth = await resolveAuth(deps, req);
   if (!auth) throw new AppError("UNAUTHORIZED", "Sign in or send 'Authorization: Bearer <token>'");
+  const params = parseParams();
   if ("permission" in spec.access) {
     if (!auth.orgId || !auth.role) throw new AppError("FORBIDDEN", "You are not a member of an organization");
     if (!auth.permissions.has(spec.access.permission)) {
+      await assertInTokenProject(deps, auth, params as Record<string, unknown> | undefined);
       throw new AppError("FORBIDDEN", `This needs the '${spec.access.permission}' permission`, {
         required: spec.access.permission,
         role: auth.role,
       });
     }
   }
-  return auth;
+  return { auth, params };
 }
 
 async function writeAudit(

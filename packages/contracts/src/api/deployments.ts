@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, stringRecord, uuid } from "../common";
+import { isoTimestamp, stringRecord, text, uuid } from "../common";
 import { healthCheckConfig } from "../health-check";
 import { logLevel } from "../telemetry/logs";
 import { spanId, traceId } from "../telemetry/traces";
@@ -179,9 +179,9 @@ export const serviceLogsQuery = z
   .strictObject({
     ...timeRangeFields,
     level: z.enum(["debug", "info", "warn", "error"]).optional(),
-    search: z.string().min(1).max(500).optional(),
+    search: text(500).min(1).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().min(1).max(512).optional(),
+    cursor: text(512).min(1).optional(),
   })
   .refine(fromNotAfterTo, timeRangeIssue);
 export type ServiceLogsQuery = z.infer<typeof serviceLogsQuery>;
