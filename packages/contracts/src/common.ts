@@ -3,14 +3,14 @@ import { z } from "zod";
 // A NUL, or a UTF-16 surrogate without its other half. PostgreSQL refuses both: `text` and `jsonb` cannot hold
 // U+0000, and a lone surrogate has no UTF-8 form (jsonb refuses its `\ud800` escape). Such a string must be refused
 // at validation, before it reaches a store where it would fail half-way through a change.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The message of a refused unstorable string. */
 export const UNSTORABLE_TEXT_MESSAGE = "cannot contain NUL characters or unpaired UTF-16 surrogates";
 
 /** True when PostgreSQL can store the string: no NUL character, no unpaired UTF-16 surrogate. */
 export function isStorableText(value: string): boolean {
-  return !UNSTORABLE.test(value);
+  return !value.includes("\0") && !LONE_SURROGATE.test(value);
 }
 
 /**
