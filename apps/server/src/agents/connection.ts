@@ -128,8 +128,8 @@ export class AgentConnection {
     const parsed = parseMessage("agent_to_control_plane", raw);
     if (parsed.ok) {
       const message = parsed.message;
-      if (message.type === "heartbeat") return this.queueHeartbeat(message);
-      void this.enqueue(() => this.handle(message));
+      if (message.type === "heartbeat") this.queueHeartbeat(message);
+      else void this.enqueue(() => this.handle(message));
       return;
     }
     const { message, issues } = parsed.error;
