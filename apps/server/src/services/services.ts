@@ -13,7 +13,7 @@ import { claimDomains } from "../domains/claims";
 import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 import { parseInput } from "../http/validation";
 import { getProject, type ProjectScope } from "../projects/projects";
-import { envFromRecord, openEnv, sealEnv } from "./env-vars";
+import { countEnv, envFromRecord, sealEnv } from "./env-vars";
 import { healthCheckColumns, serializeService, sourceColumns } from "./serialize";
 import { assertSingleWriterReplicas } from "./volumes";
 
@@ -26,7 +26,7 @@ type ServiceRow = typeof services.$inferSelect;
 export function presentService(deps: AppDeps, row: ServiceRow): Service {
   let count: number | null = null;
   try {
-    count = openEnv(deps.keyring, row.id, row.envVarsEncrypted).size;
+    count = countEnv(deps.keyring, row.id, row.envVarsEncrypted);
   } catch (err) {
     deps.logger.warn({ service_id: row.id, reason: (err as Error).message }, "env vars cannot be decrypted");
   }

@@ -7,6 +7,7 @@ import { deploymentPhase, deploymentStatus } from "../ws/agent-messages";
 import { execResponseData } from "../ws/commands";
 import { deployStrategy } from "../ws/deploy";
 import { absolutePath, envVars, wireErrorCode } from "../ws/primitives";
+import { MAX_ENV_VARS } from "./env";
 import { gitBranch } from "./projects";
 import { imageTag } from "./services";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
@@ -155,7 +156,9 @@ export const execBody = z.strictObject({
     .max(256)
     .refine((argv) => argv[0] !== "", { message: "the program name cannot be empty", path: [0] }),
   working_dir: absolutePath.optional(),
-  env: envVars.optional(),
+  env: envVars
+    .refine((vars) => Object.keys(vars).length <= MAX_ENV_VARS, `at most ${MAX_ENV_VARS} variables`)
+    .optional(),
   timeout_seconds: z.number().int().min(1).max(3600).default(30),
 });
 export type ExecBody = z.infer<typeof execBody>;
