@@ -16,6 +16,9 @@ bash scripts/services/caddy.sh start
 bash scripts/services/chromium.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
+# The API fuzzing test (apps/server/src/http/schemathesis.test.ts) runs schemathesis from its own venv.
+SYNTRA_SCHEMATHESIS=$(bash scripts/services/schemathesis.sh | tail -n 1)
+export SYNTRA_SCHEMATHESIS
 
 echo "== type-check and lint"
 npx tsc -b tsconfig.json

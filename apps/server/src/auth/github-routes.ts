@@ -17,6 +17,7 @@ const start = defineRoute({
   summary: "Start 'Sign in with GitHub' (redirects to GitHub)",
   tag: "auth",
   access: { public: true },
+  errors: ["NOT_FOUND"],
   query: githubStartQuery,
   raw: true,
   handler: async ({ deps, query, reply }) => {
@@ -41,6 +42,7 @@ const callback = defineRoute({
   summary: "GitHub's redirect back: signs the user in (or up) and redirects to the dashboard",
   tag: "auth",
   access: { public: true },
+  errors: ["NOT_FOUND", "OAUTH_FAILED", "CONFLICT", "SIGNUP_CLOSED", "INVITATION_INVALID"],
   query: githubCallbackQuery,
   raw: true,
   audit: { action: "auth.login_github", resourceType: "user" },

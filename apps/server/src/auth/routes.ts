@@ -14,6 +14,7 @@ const signup = defineRoute({
   summary: "Create an account (first user: the first organization; later: with an invitation or open sign-up)",
   tag: "auth",
   access: { public: true },
+  errors: ["CONFLICT", "SIGNUP_CLOSED", "INVITATION_INVALID"],
   body: signupBody,
   response: me,
   status: 201,
@@ -51,6 +52,7 @@ const login = defineRoute({
   summary: "Sign in with email and password; sets the session cookie",
   tag: "auth",
   access: { public: true },
+  errors: ["INVALID_CREDENTIALS", "RATE_LIMITED"],
   body: loginBody,
   response: me,
   audit: { action: "auth.login", resourceType: "user" },
@@ -124,6 +126,7 @@ const whoAmI = defineRoute({
   summary: "The caller, the organization in use, memberships and effective permissions",
   tag: "auth",
   access: { authenticated: true },
+  errors: ["NOT_FOUND"],
   response: me,
   handler: async ({ auth, deps }) =>
     describeCaller(deps, {
@@ -140,6 +143,7 @@ const accept = defineRoute({
   summary: "Join the organization that invited the signed-in user",
   tag: "organization",
   access: { authenticated: true },
+  errors: ["INVITATION_INVALID", "CONFLICT"],
   body: acceptInvitationBody,
   response: me,
   audit: { action: "member.join", resourceType: "user" },

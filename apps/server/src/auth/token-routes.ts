@@ -15,6 +15,7 @@ const create = defineRoute({
   summary: "Create an API token (shown once)",
   tag: "tokens",
   access: { permission: "tokens:manage" },
+  errors: ["UNPROCESSABLE"],
   body: createTokenBody,
   response: createdToken,
   status: 201,

@@ -8,6 +8,7 @@ import {
   serviceLogsQuery,
 } from "@syntra/contracts";
 import { z } from "zod";
+import { AGENT_COMMAND_ERRORS } from "../http/declared-errors";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { execInService, fetchServiceLogs, restartService, scaleService } from "./service-commands";
@@ -20,6 +21,7 @@ const restart = defineRoute({
   summary: "Restart the service's containers (409 AGENT_OFFLINE when its agent is not connected)",
   tag: "services",
   access: { permission: "deployments:write" },
+  errors: [...AGENT_COMMAND_ERRORS],
   params: serviceParams,
   response: z.object({ success: z.literal(true) }),
   audit: { action: "service.restart", resourceType: "service" },
@@ -36,6 +38,7 @@ const scale = defineRoute({
   summary: "Run this many replicas of the service (0 stops it)",
   tag: "services",
   access: { permission: "deployments:write" },
+  errors: [...AGENT_COMMAND_ERRORS],
   params: serviceParams,
   body: scaleBody,
   response: service,
@@ -53,6 +56,7 @@ const logs = defineRoute({
   summary: "The latest container log lines of the service, read from its agent",
   tag: "services",
   access: { permission: "services:read" },
+  errors: [...AGENT_COMMAND_ERRORS],
   params: serviceParams,
   query: serviceLogsQuery,
   response: z.array(serviceLogEntry),
@@ -65,6 +69,7 @@ const exec = defineRoute({
   summary: "Run a command (argv) in the service's container",
   tag: "services",
   access: { permission: "exec" },
+  errors: [...AGENT_COMMAND_ERRORS],
   params: serviceParams,
   body: execBody,
   response: execResult,

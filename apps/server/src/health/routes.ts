@@ -19,6 +19,7 @@ const readyz = defineRoute({
   summary: "Readiness: the stores answer",
   tag: "health",
   access: { public: true },
+  errors: ["SERVICE_UNAVAILABLE"],
   envelope: false,
   response: z.object({ status: z.literal("ready"), database: z.enum(["pglite", "postgres"]) }),
   handler: async ({ deps }) => {

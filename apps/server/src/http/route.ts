@@ -1,4 +1,4 @@
-import type { Permission } from "@syntra/contracts";
+import type { ErrorCode, Permission } from "@syntra/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { AppDeps } from "../deps";
@@ -49,6 +49,11 @@ export interface RouteSpec<A extends Access = Access, P = unknown, Q = unknown, 
   response?: R;
   /** Success status; 204 sends no body. */
   status?: 200 | 201 | 202 | 204;
+  /**
+   * Error codes this route answers beyond those every route of its kind can (see `declaredErrors`): e.g.
+   * `["CONFLICT"]` on a create with a unique name. The API description declares their statuses.
+   */
+  errors?: readonly ErrorCode[];
   /** The audit action, e.g. "project.create"; required on every mutating route. */
   audit?: { action: string; resourceType: string };
   /** false: the handler's result is the body as is (probes), or the handler answers itself (redirects). */

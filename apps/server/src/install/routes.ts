@@ -10,6 +10,7 @@ const script = defineRoute({
   tag: "install",
   access: { public: true },
   raw: true,
+  produces: "text/x-shellscript",
   handler: async ({ deps, reply }) => {
     reply.type("text/x-shellscript; charset=utf-8").send(renderInstallScript(deps.config.publicUrl));
     return undefined;
@@ -23,6 +24,7 @@ const bundle = defineRoute({
   tag: "install",
   access: { public: true },
   raw: true,
+  produces: "application/javascript",
   handler: async ({ deps, reply }) => {
     const file = await agentBundle(deps.config.dataDir);
     reply.type("application/javascript").send(createReadStream(file));

@@ -1,6 +1,7 @@
 import { idParam, type LogStreamLine, type ServiceLogEntry, serviceLogStreamQuery } from "@syntra/contracts";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
+import { AGENT_COMMAND_ERRORS } from "../http/declared-errors";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { getServiceRow } from "../services/services";
@@ -40,6 +41,7 @@ export const serviceLogStreamRoute = defineRoute({
   summary: "Live tail of the service's container logs as Server-Sent Events (log, end, error events)",
   tag: "services",
   access: { permission: "services:read" },
+  errors: [...AGENT_COMMAND_ERRORS],
   params: idParam("serviceId"),
   query: serviceLogStreamQuery,
   raw: true,

@@ -1,5 +1,6 @@
 import { apiError, errorCodes } from "@syntra/contracts";
 import { z } from "zod";
+import { declaredErrors } from "../http/declared-errors";
 import type { AnyRouteSpec } from "../http/route";
 
 type JsonSchema = Record<string, unknown>;
@@ -13,11 +14,14 @@ function toSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 // `:serviceId` in Fastify is `{serviceId}` in OpenAPI.
 const openApiPath = (url: string) => url.replace(/:([A-Za-z_]+)/g, "{$1}");
 
+// Unique per operation (OpenAPI requires it): path parameters are part of it, GET /projects/:projectId is
+// getProjectsByProjectId beside GET /projects' getProjects.
 function operationId(spec: AnyRouteSpec): string {
   const words = spec.url
     .replace(/^\/api\/v1\//, "")
     .split(/[/_-]/)
-    .filter((w) => w && !w.startsWith(":"));
+    .filter(Boolean)
+    .map((w) => (w.startsWith(":") ? `by${w[1]?.toUpperCase()}${w.slice(2)}` : w));
   return [spec.method.toLowerCase(), ...words].map((w, i) => (i === 0 ? w : w[0]?.toUpperCase() + w.slice(1))).join("");
 }
 
@@ -70,17 +74,13 @@ function successResponse(spec: AnyRouteSpec): JsonSchema {
 }
 
 function errorResponses(spec: AnyRouteSpec): JsonSchema {
-  const statuses = new Set<number>([500]);
-  if (spec.params || spec.query || spec.body) statuses.add(400);
-  if (!("public" in spec.access)) statuses.add(401);
-  if ("permission" in spec.access) statuses.add(403);
-  if (spec.params) statuses.add(404);
-  if (spec.body) statuses.add(413);
+  const byStatus = new Map<number, string[]>();
+  for (const code of declaredErrors(spec)) {
+    const status = errorCodes[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   const out: JsonSchema = {};
-  for (const status of [...statuses].sort()) {
-    const codes = Object.entries(errorCodes)
-      .filter(([, v]) => v.status === status)
-      .map(([k]) => k);
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     out[String(status)] = {
       description: `Error (${codes.join(", ")})`,
       content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } },

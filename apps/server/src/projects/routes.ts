@@ -3,6 +3,7 @@ import { z } from "zod";
 import { removeProject } from "../deployments/retire";
 import { AppError } from "../errors";
 import type { AuthContext } from "../http/auth-context";
+import { AGENT_COMMAND_ERRORS } from "../http/declared-errors";
 import { requireOrg } from "../http/org-context";
 import { defineRoute } from "../http/route";
 import { listServices } from "../services/services";
@@ -52,6 +53,7 @@ const create = defineRoute({
   summary: "Create a project",
   tag: "projects",
   access: { permission: "projects:write" },
+  errors: ["CONFLICT"],
   body: createProjectBody,
   response: project,
   status: 201,
@@ -70,6 +72,7 @@ const update = defineRoute({
   summary: "Update a project",
   tag: "projects",
   access: { permission: "projects:write" },
+  errors: ["CONFLICT"],
   params: projectParams,
   body: updateProjectBody,
   response: project,
@@ -87,6 +90,7 @@ const remove = defineRoute({
   summary: "Delete a project and its services",
   tag: "projects",
   access: { permission: "projects:write" },
+  errors: [...AGENT_COMMAND_ERRORS],
   params: projectParams,
   status: 204,
   audit: { action: "project.delete", resourceType: "project" },

@@ -13,6 +13,7 @@ const registryToken = defineRoute({
   tag: "registry",
   // Authenticated by its own Basic credentials (the build worker's, or a deploy's pull credential), not a user.
   access: { public: true },
+  errors: ["UNAUTHORIZED", "NOT_FOUND"],
   query: registryTokenQuery,
   response: registryTokenResponse,
   envelope: false,

@@ -2,6 +2,7 @@ import { createServiceBody, deployment, idParam, service, updateServiceBody } fr
 import { z } from "zod";
 import { recentDeployments } from "../deployments/deployments";
 import { removeService } from "../deployments/retire";
+import { AGENT_COMMAND_ERRORS } from "../http/declared-errors";
 import { defineRoute } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { createService, getService, listProjectServices, updateService } from "./services";
@@ -29,6 +30,7 @@ const create = defineRoute({
   summary: "Create a service (source_config is checked against source_type)",
   tag: "services",
   access: { permission: "services:write" },
+  errors: ["CONFLICT", "UNPROCESSABLE"],
   params: projectParams,
   body: createServiceBody,
   response: service,
@@ -65,6 +67,7 @@ const update = defineRoute({
   summary: "Update a service's settings",
   tag: "services",
   access: { permission: "services:write" },
+  errors: ["CONFLICT", "UNPROCESSABLE"],
   params: serviceParams,
   body: updateServiceBody,
   response: service,
@@ -83,6 +86,7 @@ const remove = defineRoute({
   summary: "Delete a service",
   tag: "services",
   access: { permission: "services:write" },
+  errors: [...AGENT_COMMAND_ERRORS],
   params: serviceParams,
   status: 204,
   audit: { action: "service.delete", resourceType: "service" },

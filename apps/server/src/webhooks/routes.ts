@@ -34,6 +34,8 @@ function webhookRoute(provider: Provider, summary: string) {
     summary,
     tag: "webhooks",
     access: { public: true },
+    // The payload is read raw (signatures are over its bytes), so the body errors are declared here.
+    errors: ["UNAUTHORIZED", "VALIDATION_ERROR", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"],
     response: webhookResult,
     audit: { action: "webhook.push", resourceType: "service" },
     handler: async ({ req, deps, audit }) => {
