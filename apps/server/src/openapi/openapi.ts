@@ -45,6 +45,15 @@ function parameters(spec: AnyRouteSpec): JsonSchema[] {
 function successResponse(spec: AnyRouteSpec): JsonSchema {
   const status = String(spec.status ?? 200);
   if (spec.status === 204) return { [status]: { description: "Done; no body" } };
+  if (spec.raw && spec.produces === "text/event-stream") {
+    // Each Server-Sent Event as clients (and schemathesis) read it: its name and its data, a JSON text.
+    const event = {
+      type: "object",
+      required: ["data"],
+      properties: { event: { type: "string" }, data: { type: "string" }, id: { type: "string" } },
+    };
+    return { [status]: { description: "Server-Sent Events", content: { [spec.produces]: { schema: event } } } };
+  }
   if (spec.raw && spec.produces) {
     return { [status]: { description: "Success", content: { [spec.produces]: { schema: { type: "string" } } } } };
   }
