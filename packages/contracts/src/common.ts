@@ -13,6 +13,9 @@ export function isStorableText(value: string): boolean {
   return !value.includes("\0") && !LONE_SURROGATE.test(value);
 }
 
+// Not a JSON Schema `pattern`: surrogate code points cannot be written in the regex engines of several JSON Schema
+// validators (Rust's and Go's, and schemathesis' through them), which then refuse the whole operation.
+
 /**
  * Free text as Syntra stores it: at most `max` characters, storable in PostgreSQL (see `isStorableText`).
  * Every string a caller hands in that may reach a store or a log goes through this (or `trimmedText`).
