@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { registerAgentSocket } from "./agents/ws-route";
 import type { AppDeps } from "./deps";
 import { answerClientError, newRequestId } from "./http/client-errors";
-import { answerFrameworkError, installErrorHandler } from "./http/error-handler";
+import { answerFrameworkError, installErrorHandler, type UndeclaredError } from "./http/error-handler";
 import { keepRawBodies } from "./http/raw-body";
 import { registerRoutes } from "./http/register-routes";
 import { allRoutes } from "./routes";
@@ -16,6 +16,8 @@ export const MAX_PATH_PARAM_LENGTH = 2048;
 export interface BuildAppOptions {
   /** Check every answer against its contract schema (tests); a mismatch becomes a 500. */
   validateResponses?: boolean;
+  /** Hears of error answers whose status the route does not declare in the API description (tests). */
+  onUndeclaredError?: (answer: UndeclaredError) => void;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   });
   await app.register(cookie);
   keepRawBodies(app, "/api/v1/webhooks/", deps.config.bodyLimitBytes);
-  installErrorHandler(app);
+  installErrorHandler(app, opts.onUndeclaredError);
   await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
   await registerDashboard(app, deps.config.webDir);

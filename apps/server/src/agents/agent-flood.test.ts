@@ -88,9 +88,12 @@ test("3,000 heartbeats at once are coalesced into one write, and /api/v1/me stay
     metric_rows: await metricRows(id),
   };
   process.stdout.write(`# agent flood: ${JSON.stringify(figures)}\n`);
-  // Before coalescing each heartbeat was a transaction on the same database as the API: /me took seconds.
+  // Before coalescing each heartbeat was a transaction on the same database as the API: one /me waited behind
+  // all of them (6 s in the issue's report, 18 s on this shared machine). The write count is the exact measure; the
+  // latency bound is loose on purpose (two busy cores, other test files running): it only catches that wait.
   assert.ok(figures.metric_rows <= 2, `heartbeats were coalesced: ${figures.metric_rows} rows`);
-  assert.ok(Math.max(...flooded) < 2000, `no API call waited seconds behind the flood: ${figures.flood_max_ms} ms`);
+  const bound = Math.max(5000, 5 * Math.max(...quiet));
+  assert.ok(Math.max(...flooded) < bound, `no API call waited behind the flood: ${figures.flood_max_ms} ms`);
   const log = t.logs.join("");
   assert.match(log, /"heartbeats_coalesced":\d+/, "the coalesced heartbeats are counted in the log");
   // The agent is still served: its next heartbeat, half an interval later, is recorded.

@@ -1,8 +1,11 @@
+import { errorCodes } from "@syntra/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { auditLogs } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
+import { declaredErrors } from "./declared-errors";
+import { DECLARED_STATUSES } from "./error-handler";
 import { assertInTokenProject } from "./project-token-scope";
 import type { AnyRouteSpec, AuditNote } from "./route";
 import { parseInput } from "./validation";
@@ -27,6 +30,7 @@ export function registerRoutes(
     app.route({
       method: spec.method,
       url: spec.url,
+      config: { [DECLARED_STATUSES]: new Set(declaredErrors(spec).map((code) => errorCodes[code].status)) },
       handler: async (req, reply) => {
         const { auth, params } = await authorize(deps, req, spec);
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
