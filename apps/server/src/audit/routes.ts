@@ -1,18 +1,10 @@
-import { auditEntry, listAuditQuery } from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
-import { z } from "zod";
 import { auditLogs, users } from "../db/schema";
 import { requireOrg } from "../http/org-context";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/audit-logs",
-  summary: "The organization's audit log, newest first (cursor: created_at of the last entry seen)",
-  tag: "audit",
-  access: { permission: "audit:read" },
-  query: listAuditQuery,
-  response: z.array(auditEntry),
+const list = implement(apiRoutes.audit.list, {
   handler: async ({ auth, deps, query, setMeta }) => {
     const where: SQL[] = [eq(auditLogs.orgId, requireOrg(auth))];
     if (query.cursor) where.push(lt(auditLogs.createdAt, new Date(query.cursor)));

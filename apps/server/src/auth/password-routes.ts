@@ -1,23 +1,14 @@
-import { changePasswordBody, forgotPasswordBody, passwordResetRequested, resetPasswordBody } from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
 import { users } from "../db/schema";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { passwordResetMail } from "../mail/messages";
 import { firstMembership } from "../orgs/memberships";
 import { changePassword } from "./password-change";
 import { issuePasswordReset, RESET_TOKEN_TTL_MINUTES, redeemPasswordReset } from "./password-resets";
 
-const forgot = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/password/forgot",
-  summary: "Email a password reset link; the answer is the same whether or not the account exists",
-  tag: "auth",
-  access: { public: true },
-  errors: ["RATE_LIMITED", "MAIL_NOT_CONFIGURED", "MAIL_FAILED"],
-  body: forgotPasswordBody,
-  response: passwordResetRequested,
-  status: 202,
+const forgot = implement(apiRoutes.auth.forgotPassword, {
   audit: { action: "auth.password_reset_request", resourceType: "user" },
   handler: async ({ body, deps, req, audit }) => {
     const mailer = deps.mailer;
@@ -52,15 +43,7 @@ const forgot = defineRoute({
   },
 });
 
-const reset = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/password/reset",
-  summary: "Set a new password with the token of an emailed reset link; ends every session of the account",
-  tag: "auth",
-  access: { public: true },
-  errors: ["RESET_TOKEN_INVALID"],
-  body: resetPasswordBody,
-  status: 204,
+const reset = implement(apiRoutes.auth.resetPassword, {
   audit: { action: "auth.password_reset", resourceType: "user" },
   handler: async ({ body, deps, audit }) => {
     const { userId, email } = await redeemPasswordReset(deps.db, {
@@ -76,15 +59,7 @@ const reset = defineRoute({
   },
 });
 
-const change = defineRoute({
-  method: "PUT",
-  url: "/api/v1/me/password",
-  summary: "Change your password (or set a first one); ends your other sessions, keeps this one and API tokens",
-  tag: "auth",
-  access: { authenticated: true },
-  errors: ["INVALID_CREDENTIALS", "RATE_LIMITED", "NOT_FOUND"],
-  body: changePasswordBody,
-  status: 204,
+const change = implement(apiRoutes.auth.changePassword, {
   audit: { action: "auth.password_change", resourceType: "user" },
   handler: async ({ auth, body, deps, req, audit }) => {
     await changePassword(deps, {

@@ -1,6 +1,6 @@
-import { acceptInvitationBody, authProviders, loginBody, me, rolePermissions, signupBody } from "@syntra/contracts";
+import { apiRoutes, rolePermissions } from "@syntra/contracts";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { acceptInvitation } from "../orgs/invitations";
 import { firstMembership } from "../orgs/memberships";
 import { authenticatePassword, registerUser } from "./accounts";
@@ -8,16 +8,7 @@ import { describeCaller } from "./me";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie";
 import { createSession, deleteSession } from "./sessions";
 
-const signup = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/signup",
-  summary: "Create an account (first user: the first organization; later: with an invitation or open sign-up)",
-  tag: "auth",
-  access: { public: true },
-  errors: ["CONFLICT", "SIGNUP_CLOSED", "INVITATION_INVALID"],
-  body: signupBody,
-  response: me,
-  status: 201,
+const signup = implement(apiRoutes.auth.signup, {
   audit: { action: "auth.signup", resourceType: "user" },
   handler: async ({ body, deps, req, reply, audit }) => {
     const { user, orgId } = await registerUser(deps, {
@@ -46,15 +37,7 @@ const signup = defineRoute({
   },
 });
 
-const login = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/login",
-  summary: "Sign in with email and password; sets the session cookie",
-  tag: "auth",
-  access: { public: true },
-  errors: ["INVALID_CREDENTIALS", "RATE_LIMITED"],
-  body: loginBody,
-  response: me,
+const login = implement(apiRoutes.auth.login, {
   audit: { action: "auth.login", resourceType: "user" },
   handler: async ({ body, deps, req, reply, audit }) => {
     const keys = [`email:${body.email}`, `ip:${req.ip}`];
@@ -90,13 +73,7 @@ const login = defineRoute({
   },
 });
 
-const logout = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/logout",
-  summary: "End the current session",
-  tag: "auth",
-  access: { authenticated: true },
-  status: 204,
+const logout = implement(apiRoutes.auth.logout, {
   audit: { action: "auth.logout", resourceType: "user" },
   handler: async ({ auth, deps, reply, audit }) => {
     if (auth.sessionId) await deleteSession(deps, auth.sessionId);
@@ -106,13 +83,7 @@ const logout = defineRoute({
   },
 });
 
-const providers = defineRoute({
-  method: "GET",
-  url: "/api/v1/auth/providers",
-  summary: "Sign-in methods this installation offers",
-  tag: "auth",
-  access: { public: true },
-  response: authProviders,
+const providers = implement(apiRoutes.auth.providers, {
   handler: async ({ deps }) => ({
     password: true as const,
     github: deps.config.github !== undefined,
@@ -120,14 +91,7 @@ const providers = defineRoute({
   }),
 });
 
-const whoAmI = defineRoute({
-  method: "GET",
-  url: "/api/v1/me",
-  summary: "The caller, the organization in use, memberships and effective permissions",
-  tag: "auth",
-  access: { authenticated: true },
-  errors: ["NOT_FOUND"],
-  response: me,
+const whoAmI = implement(apiRoutes.auth.me, {
   handler: async ({ auth, deps }) =>
     describeCaller(deps, {
       userId: auth.user.id,
@@ -137,15 +101,7 @@ const whoAmI = defineRoute({
     }),
 });
 
-const accept = defineRoute({
-  method: "POST",
-  url: "/api/v1/invitations/accept",
-  summary: "Join the organization that invited the signed-in user",
-  tag: "organization",
-  access: { authenticated: true },
-  errors: ["INVITATION_INVALID", "CONFLICT"],
-  body: acceptInvitationBody,
-  response: me,
+const accept = implement(apiRoutes.auth.acceptInvitation, {
   audit: { action: "member.join", resourceType: "user" },
   handler: async ({ auth, body, deps, audit }) => {
     const joined = await deps.db.transaction((tx) =>

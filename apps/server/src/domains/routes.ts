@@ -1,6 +1,5 @@
-import { createDomainBody, domainParams, idParam, serviceDomain, uploadCertificateBody } from "@syntra/contracts";
-import { z } from "zod";
-import { defineRoute } from "../http/route";
+import { apiRoutes } from "@syntra/contracts";
+import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
 import {
   addServiceDomain,
@@ -11,30 +10,11 @@ import {
   verifyServiceDomain,
 } from "./domains";
 
-const serviceParams = idParam("serviceId");
-
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/services/:serviceId/domains",
-  summary: "List a service's custom domains with their DNS status",
-  tag: "domains",
-  access: { permission: "services:read" },
-  params: serviceParams,
-  response: z.array(serviceDomain),
+const list = implement(apiRoutes.domains.list, {
   handler: async ({ auth, deps, params }) => listServiceDomains(deps, projectScope(auth), params.serviceId),
 });
 
-const create = defineRoute({
-  method: "POST",
-  url: "/api/v1/services/:serviceId/domains",
-  summary: "Add a custom domain (pending until its DNS record leads to the service's server)",
-  tag: "domains",
-  access: { permission: "services:write" },
-  errors: ["CONFLICT", "UNPROCESSABLE"],
-  params: serviceParams,
-  body: createDomainBody,
-  response: serviceDomain,
-  status: 201,
+const create = implement(apiRoutes.domains.add, {
   audit: { action: "domain.create", resourceType: "domain" },
   handler: async ({ auth, body, deps, params, audit }) => {
     const created = await addServiceDomain(deps, projectScope(auth), params.serviceId, body.domain);
@@ -43,14 +23,7 @@ const create = defineRoute({
   },
 });
 
-const remove = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/services/:serviceId/domains/:domain",
-  summary: "Remove a custom domain",
-  tag: "domains",
-  access: { permission: "services:write" },
-  params: domainParams,
-  status: 204,
+const remove = implement(apiRoutes.domains.remove, {
   audit: { action: "domain.delete", resourceType: "domain" },
   handler: async ({ auth, deps, params, audit }) => {
     await removeServiceDomain(deps, projectScope(auth), params.serviceId, params.domain);
@@ -59,14 +32,7 @@ const remove = defineRoute({
   },
 });
 
-const verify = defineRoute({
-  method: "POST",
-  url: "/api/v1/services/:serviceId/domains/:domain/verify",
-  summary: "Check a custom domain's DNS now",
-  tag: "domains",
-  access: { permission: "services:write" },
-  params: domainParams,
-  response: serviceDomain,
+const verify = implement(apiRoutes.domains.verify, {
   audit: { action: "domain.verify", resourceType: "domain" },
   handler: async ({ auth, deps, params, audit }) => {
     const checked = await verifyServiceDomain(deps, projectScope(auth), params.serviceId, params.domain);
@@ -75,16 +41,7 @@ const verify = defineRoute({
   },
 });
 
-const putCertificate = defineRoute({
-  method: "PUT",
-  url: "/api/v1/services/:serviceId/domains/:domain/certificate",
-  summary: "Serve a domain with an uploaded PEM certificate and key instead of ACME (the key is stored encrypted)",
-  tag: "domains",
-  access: { permission: "services:write" },
-  errors: ["UNPROCESSABLE"],
-  params: domainParams,
-  body: uploadCertificateBody,
-  response: serviceDomain,
+const putCertificate = implement(apiRoutes.domains.uploadCertificate, {
   audit: { action: "domain.certificate_upload", resourceType: "domain" },
   handler: async ({ auth, body, deps, params, audit }) => {
     const updated = await setDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, body);
@@ -94,14 +51,7 @@ const putCertificate = defineRoute({
   },
 });
 
-const deleteCertificate = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/services/:serviceId/domains/:domain/certificate",
-  summary: "Delete a domain's uploaded certificate and go back to ACME",
-  tag: "domains",
-  access: { permission: "services:write" },
-  params: domainParams,
-  response: serviceDomain,
+const deleteCertificate = implement(apiRoutes.domains.removeCertificate, {
   audit: { action: "domain.certificate_delete", resourceType: "domain" },
   handler: async ({ auth, deps, params, audit }) => {
     const updated = await removeDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain);

@@ -1,43 +1,77 @@
-import { errorCodes } from "@syntra/contracts";
+import {
+  type AnyApiRoute,
+  apiRouteList,
+  declaredErrorStatuses,
+  type NamedApiRoute,
+  type RouteAccess,
+} from "@syntra/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { auditLogs } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
-import { declaredErrors } from "./declared-errors";
 import { DECLARED_STATUSES } from "./error-handler";
 import { assertInTokenProject } from "./project-token-scope";
-import type { AnyRouteSpec, AuditNote } from "./route";
+import type { AuditAction, AuditNote, ServerRoute } from "./route";
 import { parseInput } from "./validation";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * Registers declared routes. Every route goes through the same steps: authenticate, check its declared
- * permission, validate params/query/body with its contract schemas, run the handler, write the audit entry,
- * wrap the answer in the success envelope. A mutating route without an audit action is a start-up error.
+ * What is wrong between the contract's route table and the server's implementations: a declared route with no
+ * implementation or with two, an implemented route the table does not hold. Empty when they match.
+ */
+export function implementationProblems(
+  routes: readonly ServerRoute[],
+  table: readonly NamedApiRoute[] = apiRouteList(),
+): string[] {
+  const problems: string[] = [];
+  const count = new Map(table.map((t) => [t.route, 0]));
+  for (const { route } of routes) {
+    const seen = count.get(route);
+    if (seen === undefined) problems.push(`${route.method} ${route.path} is not declared in the contracts' apiRoutes`);
+    else count.set(route, seen + 1);
+  }
+  for (const { name, route } of table) {
+    const n = count.get(route) ?? 0;
+    if (n !== 1) problems.push(`${name} (${route.method} ${route.path}) is implemented ${n} times, not once`);
+  }
+  return problems;
+}
+
+/**
+ * Registers the implementations of the contract's routes (each exactly once, or start-up fails). Every route goes
+ * through the same steps: authenticate, check its declared permission, validate params/query/body with its
+ * contract schemas, run the handler, write the audit entry, answer as declared (the success envelope, bare JSON,
+ * or whatever the handler sent for streams, files and redirects). A mutating route without an audit action is a
+ * start-up error.
  */
 export function registerRoutes(
   app: FastifyInstance,
   deps: AppDeps,
-  routes: readonly AnyRouteSpec[],
+  routes: readonly ServerRoute[],
   opts: { validateResponses: boolean },
 ): void {
-  for (const spec of routes) {
-    if (MUTATING.has(spec.method) && !spec.audit) {
-      throw new Error(`${spec.method} ${spec.url} changes state but declares no audit action`);
+  const problems = implementationProblems(routes);
+  if (problems.length > 0) throw new Error(`The routes do not match their contract:\n${problems.join("\n")}`);
+  for (const impl of routes) {
+    const spec = impl.route;
+    if (MUTATING.has(spec.method) && !impl.audit) {
+      throw new Error(`${spec.method} ${spec.path} changes state but declares no audit action`);
     }
+    const answer = spec.answer ?? "envelope";
+    const answersItself = answer === "stream" || answer === "file" || answer === "redirect";
     app.route({
       method: spec.method,
-      url: spec.url,
-      config: { [DECLARED_STATUSES]: new Set(declaredErrors(spec).map((code) => errorCodes[code].status)) },
+      url: spec.path,
+      config: { [DECLARED_STATUSES]: declaredErrorStatuses(spec) },
       handler: async (req, reply) => {
         const { auth, params } = await authorize(deps, req, spec);
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
         const body = spec.body ? parseInput(spec.body, req.body, "body") : undefined;
         let note: AuditNote = {};
         let meta: Record<string, unknown> | undefined;
-        const data = await spec.handler({
+        const data = await impl.handler({
           req,
           reply,
           params,
@@ -52,17 +86,17 @@ export function registerRoutes(
             meta = m;
           },
         });
-        if (spec.audit) await writeAudit(deps, req, auth, spec.audit, note);
-        if (spec.raw) return reply;
+        if (impl.audit) await writeAudit(deps, req, auth, impl.audit, note);
+        if (answersItself) return reply;
         if (opts.validateResponses && spec.response && spec.status !== 204) {
           const checked = spec.response.safeParse(data);
           if (!checked.success) {
-            throw new Error(`${spec.method} ${spec.url} answered outside its contract: ${checked.error.message}`);
+            throw new Error(`${spec.method} ${spec.path} answered outside its contract: ${checked.error.message}`);
           }
         }
         reply.code(spec.status ?? 200);
         if (spec.status === 204) return reply.send();
-        if (spec.envelope === false) return data;
+        if (answer === "json") return data;
         return meta ? { success: true, data, meta } : { success: true, data };
       },
     });
@@ -76,10 +110,11 @@ export function registerRoutes(
 async function authorize(
   deps: AppDeps,
   req: FastifyRequest,
-  spec: AnyRouteSpec,
+  spec: AnyApiRoute,
 ): Promise<{ auth: AuthContext | null; params: unknown }> {
+  const access: RouteAccess = spec.access;
   const parseParams = () => (spec.params ? parseInput(spec.params, req.params, "params") : undefined);
-  if ("public" in spec.access) {
+  if ("public" in access) {
     // Public routes still see a caller who is signed in, but a bad credential must not block them.
     const auth = await resolveAuth(deps, req).catch((err: unknown) => {
       if (err instanceof AppError && (err.code === "UNAUTHORIZED" || err.code === "FORBIDDEN")) return null;
@@ -90,12 +125,12 @@ async function authorize(
   const auth = await resolveAuth(deps, req);
   if (!auth) throw new AppError("UNAUTHORIZED", "Sign in or send 'Authorization: Bearer <token>'");
   const params = parseParams();
-  if ("permission" in spec.access) {
+  if ("permission" in access) {
     if (!auth.orgId || !auth.role) throw new AppError("FORBIDDEN", "You are not a member of an organization");
-    if (!auth.permissions.has(spec.access.permission)) {
+    if (!auth.permissions.has(access.permission)) {
       await assertInTokenProject(deps, auth, params as Record<string, unknown> | undefined);
-      throw new AppError("FORBIDDEN", `This needs the '${spec.access.permission}' permission`, {
-        required: spec.access.permission,
+      throw new AppError("FORBIDDEN", `This needs the '${access.permission}' permission`, {
+        required: access.permission,
         role: auth.role,
       });
     }
@@ -107,7 +142,7 @@ async function writeAudit(
   deps: AppDeps,
   req: FastifyRequest,
   auth: AuthContext | null,
-  action: { action: string; resourceType: string },
+  action: AuditAction,
   note: AuditNote,
 ): Promise<void> {
   const orgId = note.orgId ?? auth?.orgId;

@@ -1,7 +1,13 @@
-import { apiError, errorCodes } from "@syntra/contracts";
+import {
+  type AnyApiRoute,
+  apiError,
+  apiRouteList,
+  declaredErrors,
+  type ErrorCode,
+  errorCodes,
+} from "@syntra/contracts";
 import { z } from "zod";
-import { declaredErrors } from "../http/declared-errors";
-import type { AnyRouteSpec } from "../http/route";
+import type { ServerRoute } from "../http/route";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -14,18 +20,10 @@ function toSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 // `:serviceId` in Fastify is `{serviceId}` in OpenAPI.
 const openApiPath = (url: string) => url.replace(/:([A-Za-z_]+)/g, "{$1}");
 
-// Unique per operation (OpenAPI requires it): path parameters are part of it, GET /projects/:projectId is
-// getProjectsByProjectId beside GET /projects' getProjects.
-function operationId(spec: AnyRouteSpec): string {
-  const words = spec.url
-    .replace(/^\/api\/v1\//, "")
-    .split(/[/_-]/)
-    .filter(Boolean)
-    .map((w) => (w.startsWith(":") ? `by${w[1]?.toUpperCase()}${w.slice(2)}` : w));
-  return [spec.method.toLowerCase(), ...words].map((w, i) => (i === 0 ? w : w[0]?.toUpperCase() + w.slice(1))).join("");
-}
+// The route's name in the contract table, `services.get`, is `servicesGet`: what generated clients call it.
+const operationId = (name: string) => name.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase());
 
-function parameters(spec: AnyRouteSpec): JsonSchema[] {
+function parameters(spec: AnyApiRoute): JsonSchema[] {
   const out: JsonSchema[] = [];
   for (const [where, schema] of [
     ["path", spec.params],
@@ -42,25 +40,31 @@ function parameters(spec: AnyRouteSpec): JsonSchema[] {
   return out;
 }
 
-function successResponse(spec: AnyRouteSpec): JsonSchema {
+function successResponse(spec: AnyApiRoute): JsonSchema {
   const status = String(spec.status ?? 200);
   if (spec.status === 204) return { [status]: { description: "Done; no body" } };
-  if (spec.raw && spec.produces === "text/event-stream") {
-    // Each Server-Sent Event as clients (and schemathesis) read it: its name and its data, a JSON text.
-    const event = {
+  const answer = spec.answer ?? "envelope";
+  if (answer === "redirect") return { "302": { description: "Redirect" } };
+  if (answer === "stream") {
+    // Each Server-Sent Event as clients (and schemathesis) read it: its name and its data, a JSON text whose
+    // shape per event name is in x-syntra-events.
+    const schema = {
       type: "object",
       required: ["data"],
       properties: { event: { type: "string" }, data: { type: "string" }, id: { type: "string" } },
+      ...(spec.events ? { "x-syntra-events": toSchema(spec.events, "output") } : {}),
     };
-    return { [status]: { description: "Server-Sent Events", content: { [spec.produces]: { schema: event } } } };
+    return {
+      [status]: { description: "Server-Sent Events", content: { [spec.produces ?? "text/event-stream"]: { schema } } },
+    };
   }
-  if (spec.raw && spec.produces) {
-    return { [status]: { description: "Success", content: { [spec.produces]: { schema: { type: "string" } } } } };
+  if (answer === "file") {
+    const schema = { type: "string" };
+    return { [status]: { description: "Success", content: { [spec.produces ?? "text/plain"]: { schema } } } };
   }
-  if (spec.raw) return { "302": { description: "Redirect" } };
   const data = spec.response ? toSchema(spec.response, "output") : {};
   const body =
-    spec.envelope === false
+    answer === "json"
       ? data
       : {
           type: "object",
@@ -82,14 +86,19 @@ function successResponse(spec: AnyRouteSpec): JsonSchema {
   return { [status]: { description: "Success", content: { "application/json": { schema: body } } } };
 }
 
-function errorResponses(spec: AnyRouteSpec): JsonSchema {
-  const byStatus = new Map<number, string[]>();
+/** The codes a route may answer (`declaredErrors`), by status. */
+function errorCodesOf(spec: AnyApiRoute): Map<number, ErrorCode[]> {
+  const byStatus = new Map<number, ErrorCode[]>();
   for (const code of declaredErrors(spec)) {
     const status = errorCodes[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
+  return byStatus;
+}
+
+function errorResponses(spec: AnyApiRoute): JsonSchema {
   const out: JsonSchema = {};
-  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+  for (const [status, codes] of [...errorCodesOf(spec)].sort(([a], [b]) => a - b)) {
     out[String(status)] = {
       description: `Error (${codes.join(", ")})`,
       content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } },
@@ -98,20 +107,25 @@ function errorResponses(spec: AnyRouteSpec): JsonSchema {
   return out;
 }
 
-/** The OpenAPI 3.1 document of the control plane's REST API, derived from the routes it registers. */
-export function buildOpenApi(routes: readonly AnyRouteSpec[], version: string): JsonSchema {
+/**
+ * The OpenAPI 3.1 document of the control plane's REST API: the contracts' route table, in its order, with the
+ * audit action each route's implementation writes.
+ */
+export function buildOpenApi(implementations: readonly ServerRoute[], version: string): JsonSchema {
+  const audits = new Map(implementations.map((i) => [i.route, i.audit]));
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const spec of routes) {
-    const path = openApiPath(spec.url);
+  for (const { name, route: spec } of apiRouteList()) {
+    const path = openApiPath(spec.path);
     paths[path] ??= {};
     const access = spec.access;
+    const audit = audits.get(spec);
     paths[path][spec.method.toLowerCase()] = {
-      operationId: operationId(spec),
+      operationId: operationId(name),
       summary: spec.summary,
       tags: [spec.tag],
       ...("public" in access ? { security: [] } : {}),
       ...("permission" in access ? { "x-syntra-permission": access.permission } : {}),
-      ...(spec.audit ? { "x-syntra-audit-action": spec.audit.action } : {}),
+      ...(audit ? { "x-syntra-audit-action": audit.action } : {}),
       parameters: parameters(spec),
       ...(spec.body && {
         requestBody: { required: true, content: { "application/json": { schema: toSchema(spec.body, "input") } } },
