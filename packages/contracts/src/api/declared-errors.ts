@@ -18,14 +18,15 @@ export const AGENT_COMMAND_ERRORS = [
 
 /**
  * Every error code a route can answer: those of any request (malformed, too slow, headers too large, an unexpected
- * failure), those its declaration implies (input to validate, a JSON body, path parameters naming a resource, a
+ * failure), those its declaration implies (input to validate, a body, path parameters naming a resource, a
  * caller to authenticate and authorize), and the ones it lists in `errors`. The API description declares their
  * statuses, and the server's tests fail on an answer outside them.
  */
 export function declaredErrors(route: AnyApiRoute): ErrorCode[] {
   const codes = new Set<ErrorCode>(["BAD_REQUEST", "REQUEST_TIMEOUT", "HEADERS_TOO_LARGE", "INTERNAL_ERROR"]);
   if (route.params || route.query || route.body) codes.add("VALIDATION_ERROR");
-  if (route.body) {
+  // The server reads a body sent with any method but GET, declared or not (an unexpected one is ignored once read).
+  if (route.body || route.method !== "GET") {
     codes.add("PAYLOAD_TOO_LARGE");
     codes.add("UNSUPPORTED_MEDIA_TYPE");
   }
