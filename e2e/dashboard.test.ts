@@ -8,10 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
+import { ensureTestImages } from "@syntra/testing/images";
+import { freePort } from "@syntra/testing/ports";
 import Dockerode from "dockerode";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
-import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
 import { DESKTOP, goto, launchBrowser, PHONE, shoot } from "./browser";
@@ -62,7 +65,7 @@ before(async () => {
     SYNTRA_PUBLIC_URL: baseUrl,
   });
   await t.app.listen({ host: "127.0.0.1", port });
-  caddy = await startTestCaddy();
+  caddy = await startCaddy();
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-dashboard-agent-"));
   browser = await launchBrowser();
   owner = await browser.newContext({ viewport: DESKTOP });
@@ -73,6 +76,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await agent?.stop();
+  // The agent leaves its upstream DNS daemon running for Caddy, as on a server.
+  if (stateDir) await stopUpstreamDaemon(path.join(stateDir, "caddy"));
   if (serviceId) await removeService(new Dockerode(), serviceId);
   await caddy?.stop();
   await dns?.close();
@@ -179,6 +184,22 @@ test("deploy: progress and the deploy log arrive live until it runs, and the app
   assert.ok((await log.locator("li").count()) >= 3, "the agent's steps are listed");
   assert.equal(await appAnswer(), "v1");
   await shoot(page, "service-deployments");
+});
+
+test("open: the service's default URL (web-shop.localhost, no DNS) opens the app in a new tab", async () => {
+  const open = page.getByRole("link", { name: /^Open web at / });
+  const href = (await open.getAttribute("href")) ?? "";
+  assert.equal(href, `http://web-shop.localhost:${caddy.httpPort}/`);
+  // Chromium resolves *.localhost to loopback itself (RFC 6761): the link works with no DNS at all.
+  const [tab] = await Promise.all([owner.waitForEvent("page"), open.click()]);
+  await tab.waitForLoadState();
+  assert.equal(((await tab.textContent("body")) ?? "").trim(), "v1");
+  await tab.close();
+  // The project overview offers it too.
+  await goto(page, serviceUrl.replace(/\/services\/.*$/, "/overview"));
+  await page.getByRole("link", { name: /^Open web at / }).waitFor();
+  await shoot(page, "project-overview");
+  await goto(page, `${serviceUrl}/deployments`);
 });
 
 test("logs: the live tail shows the container's output", async () => {

@@ -1,21 +1,26 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { type CertificateStatusPayload, envelope, parseMessage } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import { httpsGet } from "@syntra/testing/https";
+import { ensureTestImages } from "@syntra/testing/images";
+import { selfSignedCertificate } from "@syntra/testing/openssl";
+import { startPebble, type TestPebble } from "@syntra/testing/pebble";
+import { freePorts } from "@syntra/testing/ports";
+import { get } from "@syntra/testing/traffic";
 import { type WebSocket, WebSocketServer } from "ws";
+import { type RunningAgent, startAgent } from "./agent";
 import { loadAgentConfig } from "./config";
 import { networkName } from "./deploy/naming";
-import { type RunningAgent, startAgent } from "./main";
+import { stopUpstreamDaemon } from "./proxy/upstream-table";
 import { DockerRuntime } from "./runtime/docker";
-import { eventually } from "./testing/eventually";
+import { startTestCaddy, type TestCaddy } from "./testing/caddy";
 import { removeService, tempStateDir, uniqueName, webappPayload } from "./testing/fixtures";
-import { httpsGet } from "./testing/https";
-import { ensureTestImages, freePorts, startTestCaddy, type TestCaddy } from "./testing/images";
-import { selfSignedCertificate } from "./testing/openssl";
-import { startPebble, type TestPebble } from "./testing/pebble";
 
 // The whole agent (main.ts wiring, dispatcher, deployer, Caddy router, certificate reporter) against a stand-in
 // for the control plane on the wire, a real Caddy with automatic HTTPS, Debian's pebble as the ACME CA, and the
@@ -24,6 +29,7 @@ const runtime = new DockerRuntime();
 let pebble: TestPebble;
 let caddy: TestCaddy;
 let pebbleRoot: string;
+let admin: Awaited<ReturnType<typeof recordingAdminProxy>>;
 let wss: WebSocketServer;
 let agent: RunningAgent | undefined;
 let state: Awaited<ReturnType<typeof tempStateDir>>;
@@ -39,6 +45,7 @@ before(async () => {
   pebbleRoot = await pebble.issuingRoot();
   // Started here, not by the agent: the agent finds it and sets its ACME log through the admin API.
   caddy = await startTestCaddy({ tls: true, httpPort, httpsPort, acme: { directoryUrl: pebble.directoryUrl } });
+  admin = await recordingAdminProxy(caddy.adminUrl);
   wss = new WebSocketServer({ port: 0, host: "127.0.0.1", path: "/agent/ws" });
   await new Promise((resolve) => wss.once("listening", resolve));
   wss.on("connection", (ws) => {
@@ -56,7 +63,7 @@ before(async () => {
     SYNTRA_TOKEN: `syn_agt_${"a".repeat(40)}`,
     SYNTRA_SERVER_ID: serverId,
     SYNTRA_AGENT_STATE_DIR: state.dir,
-    SYNTRA_CADDY_ADMIN_URL: caddy.adminUrl,
+    SYNTRA_CADDY_ADMIN_URL: admin.url,
     SYNTRA_PROXY_HTTP_PORT: String(httpPort),
     SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
     SYNTRA_ACME_DIRECTORY_URL: pebble.directoryUrl,
@@ -71,12 +78,52 @@ before(async () => {
 
 after(async () => {
   await agent?.stop();
+  // A stopped agent leaves the upstream DNS daemon to Caddy, as on a server; the test ends it.
+  if (state) await stopUpstreamDaemon(path.join(state.dir, "caddy"));
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await new Promise<void>((resolve) => wss?.close(() => resolve()));
+  await admin?.close();
   await caddy?.stop();
   await pebble?.stop();
   await state?.remove();
 });
+
+/**
+ * Caddy's admin API as the agent sees it, through a relay that counts the certificate checks: each begins by
+ * reading Caddy's apps config (GET /config/apps), which nothing else reads while routes stay as they are.
+ */
+async function recordingAdminProxy(target: string) {
+  let reads = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      const answer = await fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers: { "content-type": req.headers["content-type"] ?? "application/json" },
+        body: body.length > 0 ? body : undefined,
+      });
+      res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+      if (req.method === "GET" && req.url === "/config/apps") {
+        reads++;
+        for (const w of waiters.filter((w) => w.at <= reads)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Resolves when `count` more certificate checks than now have begun (checks never overlap). */
+    checks: (count: number) => new Promise<void>((resolve) => waiters.push({ at: reads + count, resolve })),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 function helloAck() {
   return envelope("hello_ack", {
@@ -103,7 +150,11 @@ function sendToAgent(type: string, payload: unknown): void {
 
 /** Polls until `check` gives a value; a timeout lists the message types the agent sent. */
 function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  return eventually(check, what, { diagnostic: () => `received: ${received.map((m) => m.type).join(",")}` });
+  return eventually(check, {
+    what,
+    timeoutMs: 60_000,
+    diagnostic: () => `received: ${received.map((m) => m.type).join(",")}`,
+  });
 }
 
 function messages(type: string, from = 0): Record<string, unknown>[] {
@@ -194,14 +245,12 @@ test("deploy, then configure_routes: new domains and an uploaded wildcard certif
   assert.equal(latest.server_id, serverId);
   assert.equal(JSON.stringify(received).includes("PRIVATE KEY"), false, "no key ever goes back to the control plane");
 
-  // Nothing changes any more: the checks every second send nothing new. (Reports already under way when the
-  // last status turned active, such as the debounced one after the route change, are let through first.)
-  for (let before = -1, rounds = 0; before !== messages("certificate_status").length && rounds < 5; rounds++) {
-    before = messages("certificate_status").length;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
+  // Nothing changes any more: the checks every second send nothing new. Reports already under way when the
+  // last status turned active (such as the debounced one after the route change) go out before the checks
+  // that follow them, since checks never overlap; then two whole checks must send nothing.
+  await admin.checks(3);
   const settled = messages("certificate_status").length;
-  await new Promise((resolve) => setTimeout(resolve, 3500));
+  await admin.checks(3);
   assert.equal(messages("certificate_status").length, settled, "no report without a change");
 
   // A reconnect brings a full report after the new hello.
@@ -245,4 +294,51 @@ test("configure_routes for a service this agent has not deployed is refused, and
   assert.match((refused.error as { message: string }).message, /does not belong to its certificate/);
   const stored = JSON.parse(await readFile(path.join(state.dir, "services", `${payload.service_id}.json`), "utf8"));
   assert.equal(stored.current.deployment.networking.certificates, undefined, "the refused settings are not stored");
+});
+
+test("the agent reports what its proxy routes on connect, after a deploy and after configure_routes; .localhost stays plain HTTP", async () => {
+  const hello = messages("agent_hello")[0] as { proxy?: unknown; machine_id?: string };
+  assert.deepEqual(hello.proxy, { http_port: caddy.httpPort, https_port: caddy.httpsPort, tls: true });
+  assert.match(hello.machine_id ?? "0".repeat(32), /^[0-9a-f]{32}$/);
+  await until(() => messages("routes_report")[0], "a routes_report after the hello");
+
+  const name = uniqueName("plain");
+  const local = `${name}.localhost`;
+  const payload = webappPayload(name, {
+    networking: { domains: [local], internal_hostname: `${name}.internal`, expose_port: false },
+  });
+  cleanups.push(() => removeService(runtime.docker, payload.service_id, networkName(payload)));
+  const since = received.length;
+  sendToAgent("deploy", payload);
+  type Report = { services: { service_id: string; domains: string[]; custom_certificates: unknown[] }[] };
+  const routedNow = (from: number) =>
+    (messages("routes_report", from) as unknown as Report[])
+      .flatMap((r) => r.services)
+      .find((s) => s.service_id === payload.service_id);
+  const afterDeploy = await until(() => routedNow(since), "a routes_report after the deploy");
+  assert.deepEqual(afterDeploy, { service_id: payload.service_id, domains: [local], custom_certificates: [] });
+  // No public CA issues for .localhost: plain HTTP on the HTTP port, no redirect, no certificate status.
+  assert.deepEqual(await get(caddy.httpPort, local), { status: 200, body: "v1" });
+  assert.equal(
+    (messages("certificate_status", since) as unknown as CertificateStatusPayload[]).some((r) =>
+      r.certificates.some((c) => c.domain === local),
+    ),
+    false,
+  );
+
+  const zone = `${uniqueName("zone")}.test`;
+  const wildcard = await selfSignedCertificate({ commonName: "Report Wildcard", names: [`*.${zone}`] });
+  const beforeRoutes = received.length;
+  sendToAgent("configure_routes", {
+    request_id: randomUUID(),
+    service_id: payload.service_id,
+    domains: [local, `*.${zone}`],
+    certificates: [{ domains: [`*.${zone}`], cert_pem: wildcard.certPem, key_pem: wildcard.keyPem }],
+  });
+  const afterRoutes = await until(
+    () => (routedNow(beforeRoutes)?.domains.length === 2 ? routedNow(beforeRoutes) : undefined),
+    "a routes_report after configure_routes",
+  );
+  const sha256 = (await import("node:crypto")).createHash("sha256").update(wildcard.certPem).digest("hex");
+  assert.deepEqual(afterRoutes.custom_certificates, [{ domain: `*.${zone}`, sha256 }]);
 });

@@ -6,6 +6,7 @@ import { answerClientError, newRequestId } from "./http/client-errors";
 import { answerFrameworkError, installErrorHandler, type UndeclaredError } from "./http/error-handler";
 import { keepRawBodies } from "./http/raw-body";
 import { registerRoutes } from "./http/register-routes";
+import { registerErrorIngest } from "./issues/ingest-routes";
 import { allRoutes } from "./routes";
 import { registerDashboard } from "./web/dashboard";
 
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   installErrorHandler(app, opts.onUndeclaredError);
   await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
+  await registerErrorIngest(app, deps);
   await registerDashboard(app, deps.config.webDir);
   return app;
 }

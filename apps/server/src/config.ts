@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { PGLITE_DEFAULTS, type PgliteSettings } from "./db/pglite-settings";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -18,6 +19,11 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
+  /** Page cache of the embedded PGlite database (PostgreSQL's shared_buffers); more memory, fewer file reads. */
+  SYNTRA_PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d*(kB|MB|GB)$/, 'a size such as "16MB" (kB, MB or GB)')
+    .default(PGLITE_DEFAULTS.sharedBuffers),
   /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
   SYNTRA_MASTER_KEY: z.string().optional(),
   /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
@@ -78,6 +84,23 @@ const envSchema = z.object({
     .optional(),
   /** How often domains still waiting for their DNS record are checked again, in seconds. */
   SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /**
+   * A domain with a wildcard DNS record leading to your server(s), e.g. apps.example.com: each service's default
+   * domain is then <service>-<project>.<this>, with HTTPS; unset: .localhost or sslip.io names.
+   */
+  SYNTRA_APPS_DOMAIN: z
+    .string()
+    .max(190)
+    .transform((v) => v.toLowerCase().replace(/\.$/, ""))
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+          "expected a domain name such as apps.example.com",
+        ),
+    )
+    .optional(),
   /** Folder of the built dashboard served at `/`; default: this checkout's apps/web/dist. */
   SYNTRA_WEB_DIR: z.string().min(1).optional(),
   /** Run the build worker in this process (builds from git need a Docker engine at DOCKER_SOCKET). */
@@ -130,6 +153,22 @@ const envSchema = z.object({
     .max(320)
     .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'expected "Name <address@host>" or an address')
     .optional(),
+  /** ClickHouse server for telemetry, `http(s)://user:password@host:8123/database`; unset: chDB in SYNTRA_DATA_DIR. */
+  CLICKHOUSE_URL: z
+    .url({ protocol: /^https?$/, error: "expected http(s)://user:password@host:8123/database" })
+    .optional(),
+  /** Days of telemetry kept, for every signal without a setting of its own below. */
+  SYNTRA_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days of spans kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Days of log records kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Days of metric samples and rollups kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
+  SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
+  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -138,6 +177,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The embedded database's settings (unused with databaseUrl). */
+  pglite: PgliteSettings;
   masterKey: string | undefined;
   previousMasterKeys: string[];
   publicUrl: string;
@@ -160,7 +201,7 @@ export interface Config {
   github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
   localAgent: { enabled: boolean; dockerSocket: string };
   /** Custom domain verification. */
-  domains: { dnsResolver: string | undefined; checkSeconds: number };
+  domains: { dnsResolver: string | undefined; checkSeconds: number; appsDomain: string | undefined };
   /** The build worker: git -> image -> registry. */
   builds: {
     enabled: boolean;
@@ -176,6 +217,19 @@ export interface Config {
   webDir: string;
   /** Outgoing mail: the SMTP server (undefined: Syntra sends no mail) and the sender address. */
   mail: { smtp: SmtpSettings | undefined; from: string };
+  /** The telemetry store and ingest identity. */
+  telemetry: TelemetryConfig;
+  /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
+  errorIngestRate: number;
+}
+
+/** Where telemetry is stored, for how long, and how ingest keys rotate. */
+export interface TelemetryConfig {
+  /** A ClickHouse server; undefined: chDB in `<dataDir>/chdb`. */
+  clickhouseUrl: string | undefined;
+  retentionDays: { traces: number; logs: number; metrics: number };
+  /** Grace period of a rotated-out ingest key, in milliseconds. */
+  ingestKeyGraceMs: number;
 }
 
 /** How to reach the mail server, from SYNTRA_SMTP_URL. */
@@ -245,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.SYNTRA_PORT,
     dataDir: path.resolve(e.SYNTRA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    pglite: { sharedBuffers: e.SYNTRA_PGLITE_SHARED_BUFFERS },
     masterKey: e.SYNTRA_MASTER_KEY,
     previousMasterKeys: (e.SYNTRA_MASTER_KEY_PREVIOUS ?? "")
       .split(",")
@@ -272,7 +327,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
     },
     localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
-    domains: { dnsResolver: e.SYNTRA_DNS_RESOLVER, checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS },
+    domains: {
+      dnsResolver: e.SYNTRA_DNS_RESOLVER,
+      checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS,
+      appsDomain: e.SYNTRA_APPS_DOMAIN,
+    },
     builds: {
       enabled: e.SYNTRA_BUILDS,
       concurrencyPerServer: e.SYNTRA_BUILD_CONCURRENCY,
@@ -310,6 +369,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ""),
           }
         : undefined,
+    telemetry: {
+      clickhouseUrl: e.CLICKHOUSE_URL,
+      retentionDays: {
+        traces: e.SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+        logs: e.SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+        metrics: e.SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+      },
+      ingestKeyGraceMs: Math.round(e.SYNTRA_INGEST_KEY_GRACE_HOURS * 3_600_000),
+    },
+    errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,
       from:

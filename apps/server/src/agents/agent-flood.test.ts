@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { AgentPeer, eventually, heartbeatPayload, PEER_AGENT_ID } from "../testing/agent-peer";
+import { eventually } from "@syntra/testing/eventually";
+import { AgentPeer, heartbeatPayload, PEER_AGENT_ID } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 // One agent must not cost everyone else their time or the control plane its memory: a flood of heartbeats is

@@ -10,6 +10,7 @@ import type {
   DeployStatusPayload,
   HeartbeatPayload,
   LogStreamPayload,
+  RoutesReportPayload,
   ServiceStatus,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
@@ -58,6 +59,8 @@ export interface AgentHubEvents {
   serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
   /** The TLS state of the domains the server's proxy routes. */
   certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
+  /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
+  routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
 }
 
 /** Settings and resources of the hub. */
@@ -133,6 +136,11 @@ export class AgentHub {
       return;
     }
     this.live.add(new AgentConnection(this, socket, server, agentVersion));
+  }
+
+  /** How many sockets of the server's agents are open, counting a replaced one until its close is handled. */
+  openSockets(serverId: string): number {
+    return [...this.live].filter((conn) => conn.server.id === serverId).length;
   }
 
   /** True when the server's agent is connected and has said hello. */
@@ -313,6 +321,9 @@ export class AgentHub {
         return;
       case "certificate_status":
         await this.events?.certificateStatus?.(serverId, message.payload);
+        return;
+      case "routes_report":
+        await this.events?.routesReport?.(serverId, message.payload);
         return;
       default: {
         const unreachable: never = message;

@@ -11,6 +11,7 @@ import type { deployments, projects, services } from "../db/schema";
 import { AppError } from "../errors";
 import { serializeService } from "../services/serialize";
 import { assertSingleWriterReplicas, deployStrategyFor, volumeMounts } from "../services/volumes";
+import { telemetryEnv } from "../telemetry/injected-env";
 
 type ServiceRow = typeof services.$inferSelect;
 type ProjectRow = typeof projects.$inferSelect;
@@ -89,10 +90,15 @@ export interface DeployInputs {
   project: ProjectRow;
   env: Record<string, string>;
   requestId: string;
-  /** Uploaded certificates of the service's domains (keys decrypted). */
-  certificates?: CustomCertificate[];
+  /**
+   * The service's routing as the command leaves (its domains then, with their uploaded certificates, keys
+   * decrypted); without it, the domains recorded when the deployment was queued and no certificates.
+   */
+  routing?: { domains: string[]; certificates: CustomCertificate[] };
   /** Credentials for pulling the image (Syntra's registry); without them it is pulled anonymously. */
   registryAuth?: RegistryAuth | undefined;
+  /** The control plane's public URL, for the injected SENTRY_DSN. */
+  publicUrl: string;
 }
 
 /**
@@ -105,8 +111,9 @@ export function buildDeployPayload({
   project,
   env,
   requestId,
-  certificates = [],
+  routing,
   registryAuth,
+  publicUrl,
 }: DeployInputs): DeployPayload {
   if (!deployment.image || !deployment.specSnapshot) {
     throw new AppError("UNPROCESSABLE", "This deployment has no recorded image to deploy");
@@ -114,6 +121,20 @@ export function buildDeployPayload({
   const spec = deployment.specSnapshot;
   // Volumes are the service's current ones, a rollback included: it goes back in code, not in data.
   assertSingleWriterReplicas({ ...service, replicas: spec.replicas }, "spec_snapshot.replicas");
+  const image = parseImageRef(deployment.image);
+  // Telemetry settings for the app's SDKs, under the service's own variables (which win). Made at each dispatch
+  // from the service's current key, so a rotation reaches the next deploy.
+  const injected = telemetryEnv({
+    serviceId: service.id,
+    serviceName: service.name,
+    projectSlug: project.slug,
+    deploymentId: deployment.id,
+    version: deployment.gitCommitSha ?? image.tag,
+    ingestKey: service.ingestKey,
+    ingestNumber: service.ingestNumber,
+    publicUrl,
+    userEnv: env,
+  });
   const payload = deployPayload.safeParse({
     request_id: requestId,
     deployment_id: deployment.id,
@@ -121,7 +142,7 @@ export function buildDeployPayload({
     service_name: service.name,
     project_name: project.name,
     image: {
-      ...parseImageRef(deployment.image),
+      ...image,
       // Pinned to what was built and pushed: a moved tag cannot change what runs.
       ...(deployment.imageDigest && { digest: deployment.imageDigest }),
     },
@@ -131,7 +152,7 @@ export function buildDeployPayload({
       replicas: spec.replicas,
       ...(spec.cpu_limit !== null && { cpu_limit: spec.cpu_limit }),
       ...(spec.memory_limit !== null && { memory_limit: spec.memory_limit }),
-      env_vars: env,
+      env_vars: { ...env, ...injected },
       labels: {
         "dev.syntra.project": project.slug,
         "dev.syntra.service": service.name,
@@ -142,10 +163,10 @@ export function buildDeployPayload({
       ...(service.volumes.length > 0 && { volumes: volumeMounts(service.id, service.volumes) }),
     },
     networking: {
-      domains: spec.domains,
+      domains: routing?.domains ?? spec.domains,
       internal_hostname: `${service.name}.${project.slug}.internal`,
       expose_port: false,
-      ...(certificates.length > 0 && { certificates }),
+      ...(routing?.certificates.length && { certificates: routing.certificates }),
     },
     strategy: deployStrategyFor(service, spec.strategy),
     rollback_on_failure: spec.rollback_on_failure,

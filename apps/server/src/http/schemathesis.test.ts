@@ -8,14 +8,15 @@ import { fileURLToPath } from "node:url";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
 
-// schemathesis (from PyPI, installed by scripts/services/schemathesis.sh) generates requests from the API's own
+// schemathesis (from PyPI, in the venv scripts/services/python.sh makes from python/schemathesis.txt) generates requests from the API's own
 // generated OpenAPI document, valid and invalid, and sends them to a running control plane. The run fails on any
 // 5xx, any answer whose status the document does not declare for that operation, and any answer (the error
 // envelope included) that does not match the declared schema or content type.
 
 const OPENAPI = fileURLToPath(new URL("../../../../contracts/api/openapi.yaml", import.meta.url));
 const BINARY =
-  process.env.SYNTRA_SCHEMATHESIS ?? path.join(os.tmpdir(), "syntra-test-schemathesis", "bin", "schemathesis");
+  process.env.SYNTRA_SCHEMATHESIS ??
+  fileURLToPath(new URL("../../../../.test-services/python/schemathesis/bin/schemathesis", import.meta.url));
 // Bounded for CI: about a minute and a half on two busy cores. Override to fuzz longer by hand.
 const MAX_EXAMPLES = process.env.SYNTRA_SCHEMATHESIS_MAX_EXAMPLES ?? "15";
 const SEED = process.env.SYNTRA_SCHEMATHESIS_SEED ?? "20261205";
@@ -113,7 +114,7 @@ test("schemathesis finds no server error, undeclared status or off-contract answ
 }, async () => {
   assert.ok(
     fs.existsSync(BINARY),
-    `schemathesis is not installed at ${BINARY}: run 'bash scripts/services/schemathesis.sh' (npm test does)`,
+    `schemathesis is not installed at ${BINARY}: run 'bash scripts/services/python.sh start' (npm test does)`,
   );
   const url = (await t.agentUrl()).replace(/^ws/, "http").replace(/\/agent\/ws$/, "");
   const owner = await t.signup("owner@example.com", { orgName: "Acme" });
