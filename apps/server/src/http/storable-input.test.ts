@@ -157,3 +157,24 @@ test("a git token with a line break is refused before it can reach git's credent
   });
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
 });
+
+test("time-range bounds outside what the telemetry store holds (1900 to 2299) are refused, not a 500", async () => {
+  const svc = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
+    as: owner,
+    body: imageServiceBody("ranged", serverId),
+  });
+  for (const what of ["logs", "traces"]) {
+    assertRefused(
+      await t.call("GET", `/api/v1/services/${svc.body.data.id}/${what}?from=0020-02-29T00:00:00Z`, { as: owner }),
+      "query.from",
+    );
+    assertRefused(
+      await t.call("GET", `/api/v1/services/${svc.body.data.id}/${what}?to=2300-01-01T00:00:00Z`, { as: owner }),
+      "query.to",
+    );
+    const ok = await t.call("GET", `/api/v1/services/${svc.body.data.id}/${what}?from=1900-01-01T00:00:00Z`, {
+      as: owner,
+    });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  }
+});
