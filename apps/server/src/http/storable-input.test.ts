@@ -178,3 +178,20 @@ test("time-range bounds outside what the telemetry store holds (1900 to 2299) ar
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
   }
 });
+
+test("numeric filters are bounded too: a trace duration of 1e308 ms is refused, not a 500", async () => {
+  const svc = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
+    as: owner,
+    body: imageServiceBody("durations", serverId),
+  });
+  assertRefused(
+    await t.call("GET", `/api/v1/services/${svc.body.data.id}/traces?min_duration_ms=1.4532336894624342e%2B308`, {
+      as: owner,
+    }),
+    "query.min_duration_ms",
+  );
+  const ok = await t.call("GET", `/api/v1/services/${svc.body.data.id}/traces?min_duration_ms=604800000`, {
+    as: owner,
+  });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+});
