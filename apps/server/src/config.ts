@@ -165,6 +165,8 @@ const envSchema = z.object({
   SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
   /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
   SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
+  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
+  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -213,6 +215,8 @@ export interface Config {
   mail: { smtp: SmtpSettings | undefined; from: string };
   /** The telemetry store and ingest identity. */
   telemetry: TelemetryConfig;
+  /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
+  errorIngestRate: number;
 }
 
 /** Where telemetry is stored, for how long, and how ingest keys rotate. */
@@ -366,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         maxInFlightBytes: Math.round(e.SYNTRA_OTLP_MAX_INFLIGHT_MB * 1024 * 1024),
       },
     },
+    errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,
       from:

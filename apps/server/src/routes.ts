@@ -12,6 +12,7 @@ import { gitRoutes } from "./git/routes";
 import { healthRoutes } from "./health/routes";
 import type { ServerRoute } from "./http/route";
 import { installRoutes } from "./install/routes";
+import { issueRoutes } from "./issues/routes";
 import { liveRoutes } from "./live/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
@@ -49,6 +50,7 @@ export const allRoutes: readonly ServerRoute[] = [
   ...registryRoutes,
   ...auditRoutes,
   ...liveRoutes,
+  ...issueRoutes,
   ...ingestRoutes,
   ...telemetryPipelineRoutes,
   ...telemetryQueryRoutes,

@@ -5,8 +5,10 @@ import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/
 import { eventually } from "@syntra/testing/eventually";
 import { selfSignedCertificate } from "@syntra/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
+import { ingestErrorEvents } from "../issues/ingest";
 import { pushCredential } from "../registry/credentials";
 import { AgentPeer } from "../testing/agent-peer";
+import { errorEventFixture } from "../testing/error-fixtures";
 import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
@@ -50,9 +52,12 @@ const SELF_SERVICE = new Set([
 /** Reads kept from viewers and developers. */
 const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
 
-/** Developers change what they deploy: projects, their services, the services' environment and deployments. */
+/**
+ * Developers change what they deploy: projects, their services, the services' environment and deployments; and
+ * they triage the errors of what they deploy (resolve, ignore, assign issues).
+ */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments)(\/|$)/.test(key);
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues)(\/|$)/.test(key);
 
 /** The access matrix: may a member with this role make this call? */
 function expectedAccess(role: OrgRole, key: string): "allowed" | "forbidden" {
@@ -80,6 +85,7 @@ type PathIds = Partial<
     | "key"
     | "deploymentId"
     | "domain"
+    | "issueId"
     | "traceId",
     string
   >
@@ -98,7 +104,7 @@ interface ValidCall {
 
 let t: TestApp;
 let callers: Record<OrgRole, Caller>;
-let main: { serverId: string; projectId: string; serviceId: string; deploymentId: string };
+let main: { serverId: string; projectId: string; serviceId: string; deploymentId: string; issueId: string };
 /** A server whose agent never connects: deployments of its services stay queued. */
 let offlineServerId: string;
 let agent: AgentPeer;
@@ -359,6 +365,12 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
     ok: 200,
   }),
   "GET /api/v1/audit-logs": read,
+  "GET /api/v1/projects/:projectId/issues": read,
+  "GET /api/v1/issues/:issueId": read,
+  "GET /api/v1/issues/:issueId/events": read,
+  "GET /api/v1/issues/:issueId/histogram": read,
+  "PATCH /api/v1/issues/:issueId": () => ({ body: { status: "resolved" }, ok: 200 }),
+  "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
@@ -446,8 +458,10 @@ before(async () => {
   // The main server's agent answers every command, so the agent routes can succeed for whoever may call them.
   agent = (await AgentPeer.online(await t.agentUrl(), created.token, serverId)).peer;
   agent.answerEverything();
-  main = { serverId, projectId, serviceId, deploymentId: "" };
+  main = { serverId, projectId, serviceId, deploymentId: "", issueId: "" };
   main.deploymentId = await ranDeployment();
+  const errors = await ingestErrorEvents(t.deps, { serviceId }, [errorEventFixture(serviceId)]);
+  main.issueId = errors.issues[0]?.id ?? "";
   await asOwner("PUT", `/api/v1/services/${serviceId}/env`, { variables: [{ key: "API_KEY", value: "s3cret-value" }] });
   await invite("pending@example.com", "developer");
   for (const role of ["admin", "developer", "viewer"] as const) {

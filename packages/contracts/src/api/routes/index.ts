@@ -7,6 +7,7 @@ import { envRoutes } from "./env";
 import { gitRoutes, webhookRoutes } from "./git";
 import { healthRoutes } from "./health";
 import { installRoutes } from "./install";
+import { issueRoutes } from "./issues";
 import { liveRoutes } from "./live";
 import { orgRoutes, tokenRoutes } from "./orgs";
 import { projectRoutes } from "./projects";
@@ -42,6 +43,7 @@ export const apiRoutes = {
   audit: auditRoutes,
   live: liveRoutes,
   telemetry: telemetryRoutes,
+  issues: issueRoutes,
 };
 
 /** The route table's type: groups of named routes. */
