@@ -1,19 +1,20 @@
 import type { AgentHubEvents } from "../../agents/hub";
 import type { AppDeps } from "../../deps";
+import { ingestBatchErrors } from "../../issues/batch-errors";
 import { ingestKeysForServer } from "../ingest-keys";
 import { recordAgentTelemetryStats } from "./agent-stats";
 import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
 
 /**
- * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged) and the
- * ingest keys each agent accepts. `onErrorEvents` is where the errors domain receives error events.
+ * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged; their error
+ * events, span exception events and error log records grouped into issues) and the ingest keys each agent accepts.
  */
-export function telemetryHubEvents(
-  deps: AppDeps,
-  onErrorEvents?: ErrorEventsHook,
-): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys"> {
+export function telemetryHubEvents(deps: AppDeps): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys"> {
   return {
     telemetryBatch: async (server, batch) => {
+      const onErrorEvents: ErrorEventsHook = async ({ errors, rows }) => {
+        await ingestBatchErrors(deps, { serverId: server.id }, { errors, traces: rows.spans, logs: rows.logs });
+      };
       const ack = await ingestTelemetryBatch(
         { db: deps.db, telemetry: deps.telemetry, logger: deps.logger, now: deps.now, onErrorEvents },
         { serverId: server.id, orgId: server.orgId },

@@ -28,6 +28,7 @@ async function serviceWithKey(t: TestApp) {
     owner,
     serverId: server.body.data.server_id as string,
     serviceId: service.body.data.id as string,
+    projectId: project.body.data.id as string,
     key: ingest.body.data.key as string,
     orgId,
   };
@@ -40,7 +41,7 @@ function post(t: TestApp, url: string, body: Buffer | string, headers: Record<st
 test("direct OTLP/HTTP: the official SDK's protobuf is stored for the key's service; refusals speak OTLP", async (ctx) => {
   const t = await createTestApp({ SYNTRA_OTLP_MAX_BODY_MB: "1" });
   ctx.after(() => t.close());
-  const { serviceId, key, owner } = await serviceWithKey(t);
+  const { serviceId, projectId, key, owner } = await serviceWithKey(t);
   const sdk = await sdkRequests();
   const proto = { "content-type": "application/x-protobuf" };
 
@@ -52,6 +53,13 @@ test("direct OTLP/HTTP: the official SDK's protobuf is stored for the key's serv
   assert.equal(spans.length, 2);
   assert.equal(spans[0].service_id, serviceId);
   assert.equal((await post(t, "/v1/logs", Buffer.from(sdk.logs), { ...proto, "x-syntra-key": key })).statusCode, 200);
+  // The child span's exception event became an issue of the service (the errors domain's hook).
+  const issues = await t.call("GET", `/api/v1/projects/${projectId}/issues`, { as: owner });
+  assert.equal(issues.status, 200);
+  assert.ok(
+    JSON.stringify(issues.body.data).includes("TypeError"),
+    `an issue for the span's exception: ${JSON.stringify(issues.body.data)}`,
+  );
   assert.equal(
     (await post(t, "/v1/metrics", Buffer.from(sdk.metrics), { ...proto, "x-syntra-key": key })).statusCode,
     200,
