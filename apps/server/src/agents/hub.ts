@@ -24,6 +24,7 @@ import {
   recordHello,
 } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { ExecSessionRelay } from "./exec-sessions";
 import { PendingCommands } from "./pending-commands";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
@@ -36,7 +37,8 @@ export type CommandType =
   | "logs_subscribe"
   | "update_agent"
   | "configure_health_check"
-  | "configure_routes";
+  | "configure_routes"
+  | "exec_session";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
@@ -94,6 +96,8 @@ export class AgentHub {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly helloTimeoutMs: number;
+  /** Where the agents' exec_output messages go (see exec-sessions.ts). */
+  readonly execSessions: ExecSessionRelay;
   private readonly live = new Set<AgentConnection>();
   private readonly connections = new Map<string, AgentConnection>();
   private readonly pending: PendingCommands;
@@ -109,6 +113,7 @@ export class AgentHub {
     this.now = opts.now;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
     this.pending = new PendingCommands(this.logger);
+    this.execSessions = new ExecSessionRelay(this.logger);
   }
 
   /** Wires in the deployments domain and starts pinging and sweeping. */
@@ -156,6 +161,13 @@ export class AgentHub {
     return this.pending.expect(serverId, requestId, type, opts.timeoutMs ?? this.opts.commandTimeoutMs, () =>
       conn.post(type, { ...payload, request_id: requestId } as OutgoingPayload<T>, requestId),
     );
+  }
+
+  /** Sends a message that expects no answer (exec_input); throws AGENT_OFFLINE when the agent is not connected. */
+  post(serverId: string, type: "exec_input", payload: OutgoingPayload<"exec_input">): void {
+    const conn = this.connections.get(serverId);
+    if (!conn?.ready) throw offline();
+    conn.post(type, payload);
   }
 
   /**
@@ -320,6 +332,8 @@ export class AgentHub {
       case "certificate_status":
         await this.events?.certificateStatus?.(serverId, message.payload);
         return;
+      case "exec_output":
+        return this.execSessions.output(serverId, message.payload);
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled agent message ${JSON.stringify(unreachable)}`);
@@ -353,6 +367,7 @@ export class AgentHub {
     if (this.connections.get(serverId) === conn) this.connections.delete(serverId);
     conn.ready = false;
     this.pending.failServer(serverId, why);
+    this.execSessions.failServer(serverId, why);
   }
 
   private recordAlert(conn: AgentConnection, alert: AlertPayload): void {

@@ -18,6 +18,7 @@ export const agentToControlPlaneTypes = [
   "log_stream",
   "pong",
   "certificate_status",
+  "exec_output",
 ] as const;
 
 /** Message types the control plane sends to the agent. */
@@ -35,6 +36,8 @@ export const controlPlaneToAgentTypes = [
   "ping",
   "error",
   "configure_routes",
+  "exec_session",
+  "exec_input",
 ] as const;
 
 /** Every message type of the protocol, in both directions. */

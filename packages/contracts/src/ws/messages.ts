@@ -22,6 +22,7 @@ import {
 import { deployPayload } from "./deploy";
 import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
+import { execInputPayload, execOutputPayload, execSessionPayload } from "./exec-session";
 import { pingPayload, pongPayload } from "./keepalive";
 import { certificateStatusPayload, configureRoutesPayload } from "./routing";
 
@@ -49,6 +50,9 @@ export const payloadSchemas = {
   error: errorReplyPayload,
   certificate_status: certificateStatusPayload,
   configure_routes: configureRoutesPayload,
+  exec_session: execSessionPayload,
+  exec_input: execInputPayload,
+  exec_output: execOutputPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 // Agent -> control plane
@@ -147,6 +151,22 @@ export const configureRoutesMessage = defineMessage(
   "Control plane -> agent: replace a running service's domains and custom certificates (Syntra extension).",
 );
 
+export const execSessionMessage = defineMessage(
+  "exec_session",
+  execSessionPayload,
+  "Control plane -> agent: start an interactive exec session in a service's container (Syntra extension).",
+);
+export const execInputMessage = defineMessage(
+  "exec_input",
+  execInputPayload,
+  "Control plane -> agent: stdin, end of stdin, a terminal resize or the client's leaving, for an exec session (Syntra extension).",
+);
+export const execOutputMessage = defineMessage(
+  "exec_output",
+  execOutputPayload,
+  "Agent -> control plane: output, start, exit or error of an exec session (Syntra extension).",
+);
+
 /** The full schema (envelope and payload) of each message type. */
 export const messageSchemas = {
   agent_hello: agentHelloMessage,
@@ -171,6 +191,9 @@ export const messageSchemas = {
   error: errorReplyMessage,
   certificate_status: certificateStatusMessage,
   configure_routes: configureRoutesMessage,
+  exec_session: execSessionMessage,
+  exec_input: execInputMessage,
+  exec_output: execOutputMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 /** Any message the agent may send. */
@@ -184,6 +207,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   logStreamMessage,
   pongMessage,
   certificateStatusMessage,
+  execOutputMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
 
@@ -202,6 +226,8 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   pingMessage,
   errorReplyMessage,
   configureRoutesMessage,
+  execSessionMessage,
+  execInputMessage,
 ]);
 export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
 /** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */
