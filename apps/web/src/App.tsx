@@ -40,6 +40,7 @@ const ServiceDeploymentsPage = page(() => import("./pages/service-deployments"),
 const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
+const DevicePage = page(() => import("./pages/device"), "DevicePage");
 
 /** Pages that need a signed-in member: others go to /login and come back after. */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -71,6 +72,14 @@ export function App() {
           <Route path="/signup" element={<SignupPage />} />
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route
+            path="/device"
+            element={
+              <RequireAuth>
+                <DevicePage />
+              </RequireAuth>
+            }
+          />
           <Route
             element={
               <RequireAuth>
