@@ -1,8 +1,11 @@
-import { ApiError } from "@syntra/api-client";
+import type { ApiError } from "@syntra/api-client";
 import { CommanderError } from "commander";
 import { CliError, EXIT, exitCodeOfApiError } from "./exit-codes";
 import { buildProgram } from "./program";
 import { colorsFor, painter } from "./style";
+
+// By name, not instanceof: importing the client here would load every schema before `syn --version` answers.
+const isApiError = (err: unknown): err is ApiError => err instanceof Error && err.name === "ApiError";
 
 /** An error as the person (or, with --json, the script) reads it on stderr, with the request id to quote. */
 function report(err: unknown, json: boolean): number {
@@ -15,7 +18,7 @@ function report(err: unknown, json: boolean): number {
     code = err.exitCode;
     body = { message: err.message };
     hint = err.hint;
-  } else if (err instanceof ApiError) {
+  } else if (isApiError(err)) {
     code = exitCodeOfApiError(err);
     body = { code: err.code, message: err.message, status: err.status, request_id: err.requestId ?? null };
     const issues = err.fieldIssues.map((i) => `${i.path}: ${i.message}`);
