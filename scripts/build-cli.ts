@@ -3,10 +3,25 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cliDir = path.join(root, "apps/cli");
+
+/**
+ * ws's optional native speed-ups (bufferutil, utf-8-validate), which it requires inside a try: bundled as modules
+ * that throw, so ws falls back to JavaScript and nothing is looked up on disk (a single executable could not).
+ */
+const withoutOptionalAddons: Plugin = {
+  name: "without-optional-addons",
+  setup(b) {
+    b.onResolve({ filter: /^(bufferutil|utf-8-validate)$/ }, (args) => ({ path: args.path, namespace: "absent" }));
+    b.onLoad({ filter: /.*/, namespace: "absent" }, (args) => ({
+      contents: `throw new Error("${args.path} is not bundled");`,
+      loader: "js",
+    }));
+  },
+};
 
 /** Bundles the CLI; answers the output file. */
 export async function buildCli(opts: { sea?: boolean } = {}): Promise<string> {
@@ -20,8 +35,7 @@ export async function buildCli(opts: { sea?: boolean } = {}): Promise<string> {
     target: "node20",
     format: opts.sea ? "cjs" : "esm",
     minify: true,
-    // ws's optional native speed-ups; it works without them.
-    external: ["bufferutil", "utf-8-validate"],
+    plugins: [withoutOptionalAddons],
     define: { __SYN_VERSION__: JSON.stringify(pkg.version) },
     logLevel: "error",
     banner: {
