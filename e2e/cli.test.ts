@@ -1,5 +1,6 @@
 // The `syn` CLI end to end: the bundled CLI process against the real control plane, a real agent, Caddy and
-// Docker (e2e/stack.ts). Login by the device flow (approved through the API as the dashboard does) and by token,
+// Docker (e2e/stack.ts). Login by the device flow (approved through the API as the dashboard does, and once on the
+// dashboard's page in Chromium) and by token,
 // deploys streaming to success and failure, logs -f, env, exec with exit codes and a terminal session driven
 // through a pseudo-terminal, rollback, completion scripts in bash, and --json checked against schemas.
 import assert from "node:assert/strict";
@@ -23,7 +24,10 @@ import {
   statusOutput,
   whoamiOutput,
 } from "../apps/cli/src/output-schemas";
+import { TEST_PASSWORD } from "../apps/server/src/testing/harness";
 import { buildCli } from "../scripts/build-cli";
+import { ensureWebBuild } from "../scripts/build-web";
+import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
 import { SynUser, type SynUser as SynUserType } from "./cli-process";
 import { createWebService, type Stack, startStack, waitDeployment } from "./stack";
 
@@ -50,6 +54,8 @@ const served = async () => (await get(stack.caddy.httpPort, DOMAIN)).body.trim()
 
 before(async () => {
   await ensureTestImages("v1", "v2", "broken-1");
+  // Before the control plane starts: it serves the dashboard only when the build is there.
+  await ensureWebBuild({ quiet: true });
   bundle = await buildCli();
   stack = await startStack({ SYNTRA_DEVICE_POLL_SECONDS: "1" });
   serviceId = await createWebService(stack, "web", DOMAIN, 1);
@@ -101,6 +107,35 @@ test("syn login by the device flow: the code is approved as the dashboard does, 
   const denied = await refused.done;
   assert.equal(denied.code, EXIT.auth);
   assert.match(denied.stderr, /refused/);
+});
+
+test("syn login approved on the dashboard's /device page in a real browser", async () => {
+  const browser = await launchBrowser();
+  const other = await SynUser.create(bundle);
+  try {
+    const login = other.start(["login", "--url", stack.baseUrl, "--no-browser"]);
+    const [, code] = await login.waitFor(/enter the code ([A-Z]{4}-[A-Z]{4})/, "stderr");
+    const page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
+    page.setDefaultTimeout(30_000);
+    // The link the terminal printed, opened signed out: sign in first, then back to the code.
+    await goto(page, `${stack.baseUrl}/device?code=${code}`);
+    await page.getByLabel("Email").fill("owner@example.com");
+    await page.getByLabel("Password", { exact: true }).fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText(/^syn on /).waitFor();
+    await page.getByText(`Code ${code}`).waitFor();
+    await shoot(page, "device-login");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByText("You can return to your terminal").waitFor();
+    const result = await login.done;
+    assert.equal(result.code, 0, result.stderr);
+    const who = await other.run(["whoami", "--json"]);
+    assert.equal(json(whoamiOutput, who.stdout).user.email, "owner@example.com");
+    assert.equal((await other.run(["logout"])).code, 0);
+  } finally {
+    await browser.close();
+    await other.close();
+  }
 });
 
 test("syn login --token for CI, SYNTRA_URL/SYNTRA_TOKEN without a config, and a refused token's error", async () => {
