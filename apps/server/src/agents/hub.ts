@@ -26,6 +26,7 @@ import {
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
 import { ExecSessionRelay } from "./exec-sessions";
 import { PendingCommands } from "./pending-commands";
+import { RecentAlerts } from "./recent-alerts";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
 export type CommandType =
@@ -102,7 +103,7 @@ export class AgentHub {
   private readonly connections = new Map<string, AgentConnection>();
   private readonly pending: PendingCommands;
   private readonly services = new Map<string, ServiceStatus[]>();
-  private readonly alerts = new Map<string, AlertPayload[]>();
+  private readonly alerts: RecentAlerts;
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private events: AgentHubEvents | undefined;
@@ -114,6 +115,7 @@ export class AgentHub {
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
     this.pending = new PendingCommands(this.logger);
     this.execSessions = new ExecSessionRelay(this.logger);
+    this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
   }
 
   /** Wires in the deployments domain and starts pinging and sweeping. */
@@ -212,7 +214,7 @@ export class AgentHub {
 
   /** The server's latest alerts, oldest first (in memory until alerts are stored). */
   recentAlerts(serverId: string): AlertPayload[] {
-    return this.alerts.get(serverId) ?? [];
+    return this.alerts.of(serverId);
   }
 
   /**
@@ -324,7 +326,7 @@ export class AgentHub {
         conn.log.debug({ batch_id: message.payload.batch_id }, "telemetry batch dropped: ingest is not built yet");
         return;
       case "alert":
-        return this.recordAlert(conn, message.payload);
+        return this.alerts.record(conn, message.payload);
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":
@@ -368,24 +370,6 @@ export class AgentHub {
     conn.ready = false;
     this.pending.failServer(serverId, why);
     this.execSessions.failServer(serverId, why);
-  }
-
-  private recordAlert(conn: AgentConnection, alert: AlertPayload): void {
-    conn.log.warn(
-      {
-        alert_id: alert.alert_id,
-        alert_type: alert.type,
-        severity: alert.severity,
-        service_id: alert.service_id,
-        title: alert.title,
-        alert_message: alert.message,
-        metadata: alert.metadata,
-        reported_at: alert.timestamp,
-      },
-      `agent alert: ${alert.title}`,
-    );
-    const kept = [...this.recentAlerts(conn.server.id), alert];
-    this.alerts.set(conn.server.id, kept.slice(-(this.opts.alertsKept ?? 100)));
   }
 
   private pingAll(): void {
