@@ -384,7 +384,7 @@ async function waitForFile(file: string): Promise<void> {
   throw new Error(`${file} never appeared`);
 }
 
-test("completion scripts load in bash and complete commands, options and service names", async () => {
+test("completion scripts load in bash, zsh and fish and complete commands, options and service names", async () => {
   const script = (await user.run(["completion", "bash"])).stdout;
   const file = path.join(user.home, "syn.bash");
   await fs.writeFile(file, script);
@@ -404,11 +404,31 @@ test("completion scripts load in bash and complete commands, options and service
   assert.ok((await complete("syn deploy --st")).includes("--strategy"));
   assert.ok((await complete("syn deploy ")).includes("web"), "service names come from the API");
   assert.ok((await complete("syn env set -s ")).includes("p-web/web"));
-  for (const shell of ["zsh", "fish"]) {
-    const out = await user.run(["completion", shell]);
-    assert.equal(out.code, 0);
-    assert.match(out.stdout, shell === "zsh" ? /bashcompinit/ : /complete -c syn/);
-  }
+  // zsh runs the same function through bashcompinit; fish has its own script (scripts/services/shells.sh
+  // installs both from Debian).
+  const shellEnv = { ...process.env, HOME: user.home, PATH: `${bin}:${process.env.PATH}` };
+  const zshFile = path.join(user.home, "syn.zsh");
+  await fs.writeFile(zshFile, (await user.run(["completion", "zsh"])).stdout);
+  const zsh = await promisify(execFile)(
+    "zsh",
+    [
+      "-fc",
+      `autoload -U compinit && compinit -u -D; source ${zshFile}; print -r -- "\${_comps[syn]}"; setopt ksharrays; COMP_WORDS=(syn env s); COMP_CWORD=2; _syn; print -r -- "\${COMPREPLY[*]}"`,
+    ],
+    { env: shellEnv },
+  );
+  const [registered, reply] = zsh.stdout.trim().split("\n");
+  assert.equal(registered, "_bash_complete -F _syn");
+  assert.ok(reply?.split(" ").includes("set"), zsh.stdout);
+  const fishFile = path.join(user.home, "syn.fish");
+  await fs.writeFile(fishFile, (await user.run(["completion", "fish"])).stdout);
+  const fish = await promisify(execFile)(
+    "fish",
+    ["-c", `source ${fishFile}; complete -C "syn de"; complete -C "syn env s"; complete -C "syn deploy "`],
+    { env: shellEnv },
+  );
+  const offered = fish.stdout.split("\n").map((l) => l.split("\t")[0]);
+  for (const word of ["deploy", "set", "web"]) assert.ok(offered.includes(word), fish.stdout);
 });
 
 test("syn logout revokes the token the device login made", async () => {

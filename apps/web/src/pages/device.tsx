@@ -55,7 +55,7 @@ export function DevicePage() {
         </Notice>
       ) : request ? (
         <div className="flex flex-col gap-4">
-          <div className="flex items-start gap-3 rounded-md border p-3 text-sm">
+          <div className="flex items-start gap-3 rounded-md border border-zinc-200 p-3 text-sm dark:border-zinc-800">
             <Terminal className="mt-0.5 size-4 shrink-0" aria-hidden />
             <div>
               <p className="font-medium">{request.client_name}</p>
