@@ -24,6 +24,7 @@ function report(err: unknown, json: boolean): number {
     const issues = err.fieldIssues.map((i) => `${i.path}: ${i.message}`);
     if (issues.length > 1) body.details = issues;
     if (err.code === "UNAUTHORIZED") hint = "Run syn login (or check SYNTRA_TOKEN)";
+    if (err.code === "NETWORK_ERROR") hint = "Check the URL (syn context list shows it, SYNTRA_URL overrides it)";
   } else {
     code = EXIT.error;
     body = { message: err instanceof Error ? err.message : String(err) };

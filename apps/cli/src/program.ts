@@ -36,6 +36,7 @@ export function buildProgram(): Command {
     .option("--org <org>", "act in this organization (slug, name or id; also SYNTRA_ORG)")
     .option("--context <name>", "use this configured control plane (also SYNTRA_CONTEXT)")
     .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({ outputError: (text, write) => write(text) })
     .showHelpAfterError("(syn help <command> shows its options and examples)")
     .addHelpText(
