@@ -78,8 +78,8 @@ export async function exec(words: string[], opts: ExecOptions, argv = process.ar
     socket.close();
     exitCode ??= EXIT.interrupted;
   };
-  // With a terminal, Ctrl-C is a byte for the remote side; without one it ends the session.
-  if (!tty) process.once("SIGINT", interrupt);
+  // In an interactive terminal Ctrl-C is a byte for the remote side; otherwise it ends the session.
+  if (!(tty && stdin)) process.once("SIGINT", interrupt);
   await socket.closed;
   process.removeListener("SIGINT", interrupt);
   restore();
@@ -92,17 +92,22 @@ type Send = (
   frame: { type: "stdin"; data: string } | { type: "stdin_end" } | { type: "resize"; cols: number; rows: number },
 ) => void;
 
-/** Connects the local terminal to the session once the command runs; returns what puts the terminal back. */
+/**
+ * Connects the local terminal to the session once the command runs (input only with -i, as docker exec does);
+ * returns what puts the terminal back.
+ */
 function attachTerminal(tty: boolean, stdin: boolean, send: Send): () => void {
   const cleanups: (() => void)[] = [];
-  if (tty) {
+  if (tty && stdin) {
     process.stdin.setRawMode?.(true);
     cleanups.push(() => process.stdin.setRawMode?.(false));
+  }
+  if (tty) {
     const resize = () => send({ type: "resize", cols: process.stdout.columns, rows: process.stdout.rows });
     process.stdout.on("resize", resize);
     cleanups.push(() => process.stdout.removeListener("resize", resize));
   }
-  if (stdin || tty) {
+  if (stdin) {
     const onData = (chunk: Buffer) => send({ type: "stdin", data: chunk.toString("base64") });
     const onEnd = () => send({ type: "stdin_end" });
     process.stdin.on("data", onData);
