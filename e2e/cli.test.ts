@@ -315,6 +315,13 @@ test("syn exec: output streams back, the exit code passes through, -i feeds stdi
   assert.equal(unknown.code, EXIT.execFailed);
   const noDash = await user.run(["exec", "web", "true"]);
   assert.equal(noDash.code, EXIT.usage);
+  // Refused before the upgrade: the API's error, with its request id, through the WebSocket client.
+  const viewer = await stack.t.member(stack.owner, "viewer@example.com", "viewer");
+  const viewerToken = (await stack.t.call("POST", "/api/v1/tokens", { as: viewer, body: { name: "v" } })).body.data
+    .token;
+  const refused = await user.run(["exec", "web", "--", "true"], { env: { SYNTRA_TOKEN: viewerToken } });
+  assert.equal(refused.code, EXIT.execFailed);
+  assert.match(refused.stderr, /This needs the 'exec' permission \(request req_[0-9a-f]+\)/);
 });
 
 test("syn exec -it: an interactive shell through a pseudo-terminal, with resizes and the shell's exit code", async () => {

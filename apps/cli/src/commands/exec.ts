@@ -1,3 +1,4 @@
+import { ApiError } from "@syntra/api-client";
 import type { ExecServerFrame } from "@syntra/contracts";
 import { CliError, EXIT } from "../exit-codes";
 import { resolveService } from "../resolve";
@@ -44,36 +45,43 @@ export async function exec(words: string[], opts: ExecOptions, argv = process.ar
   let exitCode: number | undefined;
   let failure: Extract<ExecServerFrame, { type: "error" }> | undefined;
   let restore = () => {};
-  const socket = await session.api.services.execSession(
-    {
-      serviceId: service.id,
-      command,
-      tty,
-      stdin,
-      ...(tty && { cols: process.stdout.columns, rows: process.stdout.rows }),
-      ...(opts.workdir !== undefined && { working_dir: opts.workdir }),
-    },
-    (frame) => {
-      switch (frame.type) {
-        case "started":
-          restore = attachTerminal(tty, stdin, (f) => socket.send(f));
-          return;
-        case "output":
-          (frame.stream === "stderr" ? process.stderr : process.stdout).write(Buffer.from(frame.data, "base64"));
-          return;
-        case "exit":
-          exitCode = frame.exit_code;
-          return;
-        case "error":
-          failure = frame;
-          return;
-        default: {
-          const unknown: never = frame;
-          return unknown;
+  const socket = await session.api.services
+    .execSession(
+      {
+        serviceId: service.id,
+        command,
+        tty,
+        stdin,
+        ...(tty && { cols: process.stdout.columns, rows: process.stdout.rows }),
+        ...(opts.workdir !== undefined && { working_dir: opts.workdir }),
+      },
+      (frame) => {
+        switch (frame.type) {
+          case "started":
+            restore = attachTerminal(tty, stdin, (f) => socket.send(f));
+            return;
+          case "output":
+            (frame.stream === "stderr" ? process.stderr : process.stdout).write(Buffer.from(frame.data, "base64"));
+            return;
+          case "exit":
+            exitCode = frame.exit_code;
+            return;
+          case "error":
+            failure = frame;
+            return;
+          default: {
+            const unknown: never = frame;
+            return unknown;
+          }
         }
-      }
-    },
-  );
+      },
+    )
+    .catch((err: unknown) => {
+      // Refused before the command ran (permission, agent offline ...): syn's failure, exit 125 like docker exec.
+      if (!(err instanceof ApiError)) throw err;
+      const id = err.requestId ? ` (request ${err.requestId})` : "";
+      throw new CliError(`${err.message}${id}`, EXIT.execFailed);
+    });
   const interrupt = () => {
     socket.close();
     exitCode ??= EXIT.interrupted;
