@@ -33,7 +33,7 @@ export async function status(opts: GlobalOptions): Promise<void> {
         s.latest_deployment ? statusText(out.paint, s.latest_deployment.status) : out.paint.dim("never deployed"),
         s.latest_deployment ? `${deployedWhat(s.latest_deployment)} ${ago(s.latest_deployment.created_at)}` : "-",
         serverName.get(s.server_id) ?? s.server_id,
-        s.domains.join(", ") || "-",
+        [...s.domains, ...(s.default_domain ? [s.default_domain] : [])].join(", ") || "-",
       ]),
     );
   });
@@ -110,7 +110,8 @@ export async function showService(wanted: string | undefined, opts: GlobalOption
         : `${service.source_type} ${String(service.source_config.repo_url ?? "")} ${String(service.source_config.branch ?? "")}`;
     out.print(`Source:    ${source.trim()}`);
     out.print(`Type:      ${service.type}, ${service.replicas} replica(s), port ${service.port ?? "-"}`);
-    out.print(`Domains:   ${service.domains.join(", ") || "-"}`);
+    out.print(`Domains:   ${service.domain_statuses.map((d) => `${d.domain} (${d.status})`).join(", ") || "-"}`);
+    out.print(`URL:       ${service.default_url ?? "-"}`);
     out.print(`Env vars:  ${service.env_var_count ?? "?"}`);
     out.print();
     out.table(

@@ -9,6 +9,7 @@ import type {
   DeployPayload,
   DeployStatusPayload,
   LogStreamPayload,
+  RoutesReportPayload,
   ServiceStatus,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
@@ -60,6 +61,8 @@ export interface AgentHubEvents {
   serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
   /** The TLS state of the domains the server's proxy routes. */
   certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
+  /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
+  routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
 }
 
 /** Settings and resources of the hub. */
@@ -336,6 +339,9 @@ export class AgentHub {
         return;
       case "exec_output":
         return this.execSessions.output(serverId, message.payload);
+      case "routes_report":
+        await this.events?.routesReport?.(serverId, message.payload);
+        return;
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled agent message ${JSON.stringify(unreachable)}`);

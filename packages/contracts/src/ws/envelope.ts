@@ -19,6 +19,7 @@ export const agentToControlPlaneTypes = [
   "pong",
   "certificate_status",
   "exec_output",
+  "routes_report",
 ] as const;
 
 /** Message types the control plane sends to the agent. */

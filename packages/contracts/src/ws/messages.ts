@@ -24,7 +24,7 @@ import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
 import { execInputPayload, execOutputPayload, execSessionPayload } from "./exec-session";
 import { pingPayload, pongPayload } from "./keepalive";
-import { certificateStatusPayload, configureRoutesPayload } from "./routing";
+import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
 
 /** The payload schema of each message type. */
 export const payloadSchemas = {
@@ -53,6 +53,7 @@ export const payloadSchemas = {
   exec_session: execSessionPayload,
   exec_input: execInputPayload,
   exec_output: execOutputPayload,
+  routes_report: routesReportPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 // Agent -> control plane
@@ -166,6 +167,11 @@ export const execOutputMessage = defineMessage(
   execOutputPayload,
   "Agent -> control plane: output, start, exit or error of an exec session (Syntra extension).",
 );
+export const routesReportMessage = defineMessage(
+  "routes_report",
+  routesReportPayload,
+  "Agent -> control plane: the domains and certificates the proxy routes for each running service (Syntra extension).",
+);
 
 /** The full schema (envelope and payload) of each message type. */
 export const messageSchemas = {
@@ -194,6 +200,7 @@ export const messageSchemas = {
   exec_session: execSessionMessage,
   exec_input: execInputMessage,
   exec_output: execOutputMessage,
+  routes_report: routesReportMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 /** Any message the agent may send. */
@@ -208,6 +215,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   pongMessage,
   certificateStatusMessage,
   execOutputMessage,
+  routesReportMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
 
