@@ -1,5 +1,6 @@
 import { deployment, membershipOrg, server, serviceOverview, user } from "@syntra/contracts";
 import { z } from "zod";
+import { linkSchema } from "./config/link";
 
 // The shapes of `syn ... --json` that are the CLI's own (the others print the API's objects as the contracts
 // declare them: services list -> serviceOverview[], env list -> envVar[], deploy -> deploymentDetail ...).
@@ -33,16 +34,8 @@ export const detachedDeployOutput = deployment;
 /** `syn orgs list --json`. */
 export const orgsOutput = z.array(membershipOrg.extend({ current: z.boolean() }));
 
-/** `syn link --json`. */
-export const linkOutput = z.object({
-  file: z.string(),
-  url: z.string(),
-  org_id: z.string(),
-  project_id: z.string(),
-  project: z.string(),
-  service_id: z.string(),
-  service: z.string(),
-});
+/** `syn link --json`: the link file's content and where it is. */
+export const linkOutput = linkSchema.extend({ file: z.string() });
 
 /** What every failing command writes to stderr with `--json`. */
 export const errorOutput = z.object({

@@ -18,6 +18,22 @@ export async function execExitCode(exec: Dockerode.Exec): Promise<number> {
 }
 
 /**
+ * Kills an exec's process and drops its connection. The kill reaches the process only when the agent shares the
+ * host's PID namespace (it runs as root on the host); otherwise the command is abandoned.
+ */
+export async function killExec(exec: Dockerode.Exec, stream: { destroy(): void }): Promise<void> {
+  const pid = (await exec.inspect().catch(() => null))?.Pid;
+  if (pid) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Not in our PID namespace, or already gone.
+    }
+  }
+  stream.destroy();
+}
+
+/**
  * Starts an attached exec in a container (Engine API, argv only): its output goes to `onOutput` as it comes, its
  * stdin is the hijacked connection's write side (ending it closes the command's stdin), and with `tty` it runs
  * in a pseudo-terminal of the given size (one raw output stream then).
@@ -70,17 +86,7 @@ export async function startDockerExecSession(
       if (opts.stdin) stream.end();
     },
     resize,
-    kill: async () => {
-      const pid = (await exec.inspect().catch(() => null))?.Pid;
-      if (pid) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // Not in our PID namespace, or already gone: closing the connection below is all that is left.
-        }
-      }
-      stream.destroy();
-    },
+    kill: () => killExec(exec, stream),
     exited: ended.then(() => execExitCode(exec)),
   };
 }

@@ -1,6 +1,6 @@
 import Dockerode from "dockerode";
 import { AgentError } from "../errors";
-import { execExitCode, startDockerExecSession } from "./docker-exec-session";
+import { execExitCode, killExec, startDockerExecSession } from "./docker-exec-session";
 import { ensureImage, type PullAuth } from "./docker-images";
 import { CappedBuffer, DockerDemuxer, LogLineParser, toUnixSeconds } from "./docker-stream";
 import {
@@ -231,15 +231,7 @@ export class DockerRuntime implements ContainerRuntime {
       stream.once("error", done);
     });
     if (!finished) {
-      const pid = (await exec.inspect().catch(() => null))?.Pid;
-      if (pid) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // Not in our PID namespace or already gone: the command is abandoned, as documented.
-        }
-      }
-      stream.destroy();
+      await killExec(exec, stream);
       return {
         exitCode: TIMEOUT_EXIT_CODE,
         stdout: stdout.text(),
