@@ -11,9 +11,9 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { deploymentDetail, envVar, serviceLogEntry, serviceOverview } from "@syntra/contracts";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get } from "@syntra/testing/traffic";
 import { z } from "zod";
-import { ensureTestImages } from "../apps/agent/src/testing/images";
-import { get } from "../apps/agent/src/testing/traffic";
 import { EXIT } from "../apps/cli/src/exit-codes";
 import {
   detachedDeployOutput,
