@@ -251,6 +251,45 @@ export function buildProgram(): Command {
       await exec(words, command.optsWithGlobals());
     });
 
+  const issues = () => import("./commands/issues");
+  const issuesCmd = program.command("issues").description("errors grouped into issues");
+  issuesCmd
+    .command("list", { isDefault: true })
+    .argument("[service]", "name, project/name or id (default: the linked one; none: every project)")
+    .option("-p, --project <project>", "only this project's (slug, name or id)")
+    .addOption(
+      new Option("--status <status>", "issues in this state (default unresolved, regressions included)").choices([
+        "unresolved",
+        "resolved",
+        "ignored",
+        "regressed",
+      ]),
+    )
+    .option("--search <text>", "in titles, types and culprits")
+    .option("-n, --limit <n>", "at most this many (1-100, default 25)")
+    .description("list issues, last seen first")
+    .addHelpText("after", examples(["syn issues web", "syn issues --project shop --status resolved --json"]))
+    .action(run(issues, (m) => m.listIssues));
+  issuesCmd
+    .command("show")
+    .argument("<issue>", "issue id")
+    .description("an issue in detail")
+    .action(run(issues, (m) => m.showIssue));
+  for (const [name, status, what] of [
+    ["resolve", "resolved", "mark issues resolved (they come back as regressed if they recur)"],
+    ["ignore", "ignored", "ignore issues"],
+    ["reopen", "unresolved", "reopen issues"],
+  ] as const) {
+    issuesCmd
+      .command(name)
+      .argument("<issues...>", "issue ids")
+      .description(what)
+      .action(async (ids: string[], _opts: unknown, command: Command) => {
+        const { setIssueStatus } = await issues();
+        await setIssueStatus(status, ids, command.optsWithGlobals());
+      });
+  }
+
   program
     .command("open")
     .argument("[service]", "name, project/name or id (default: the linked one; none: the dashboard)")
