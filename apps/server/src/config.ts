@@ -48,6 +48,8 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(24 * 7),
+  /** Seconds a device login (`syn login`) waits between polls; the spec's 5 unless a test wants it quicker. */
+  SYNTRA_DEVICE_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   /** Failed logins allowed per email and per client address within the window. */
   SYNTRA_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Login rate-limit window, in seconds. */
@@ -185,6 +187,8 @@ export interface Config {
   openSignup: boolean;
   bodyLimitBytes: number;
   sessionTtlHours: number;
+  /** Seconds between a device login's polls. */
+  devicePollSeconds: number;
   loginMaxAttempts: number;
   loginWindowSeconds: number;
   trustProxy: boolean;
@@ -304,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openSignup: e.SYNTRA_OPEN_SIGNUP,
     bodyLimitBytes: e.SYNTRA_BODY_LIMIT_BYTES,
     sessionTtlHours: e.SYNTRA_SESSION_TTL_HOURS,
+    devicePollSeconds: e.SYNTRA_DEVICE_POLL_SECONDS,
     loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.SYNTRA_LOGIN_WINDOW_SECONDS,
     trustProxy: e.SYNTRA_TRUST_PROXY,

@@ -4,6 +4,7 @@ export * from "./api/audit";
 export * from "./api/auth";
 export * from "./api/builds";
 export * from "./api/deployments";
+export * from "./api/device-auth";
 export * from "./api/domains";
 export * from "./api/env";
 export * from "./api/envelope";
