@@ -15,6 +15,7 @@ bash scripts/services/docker.sh start
 docker network prune -f --filter label=dev.syntra.managed=true >/dev/null
 bash scripts/services/caddy.sh start
 bash scripts/services/chromium.sh start
+bash scripts/services/shells.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
 # Node 24, the current LTS, for a second pass of the unit tests (the system's own node when it is that new).

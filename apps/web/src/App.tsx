@@ -40,6 +40,7 @@ const ServiceDeploymentsPage = page(() => import("./pages/service-deployments"),
 const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
+const DevicePage = page(() => import("./pages/device"), "DevicePage");
 const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
 const IssuePage = page(() => import("./pages/issue-detail"), "IssuePage");
 
@@ -73,6 +74,14 @@ export function App() {
           <Route path="/signup" element={<SignupPage />} />
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route
+            path="/device"
+            element={
+              <RequireAuth>
+                <DevicePage />
+              </RequireAuth>
+            }
+          />
           <Route
             element={
               <RequireAuth>

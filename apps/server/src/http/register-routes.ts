@@ -13,6 +13,7 @@ import { type AuthContext, resolveAuth } from "./auth-context";
 import { DECLARED_STATUSES } from "./error-handler";
 import { assertInTokenProject } from "./project-token-scope";
 import type { AuditAction, AuditNote, ServerRoute } from "./route";
+import { registerSocketRoute } from "./socket-routes";
 import { parseInput } from "./validation";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -60,6 +61,10 @@ export function registerRoutes(
       throw new Error(`${spec.method} ${spec.path} changes state but declares no audit action`);
     }
     const answer = spec.answer ?? "envelope";
+    if (answer === "socket") {
+      registerSocketRoute(app, deps, impl);
+      continue;
+    }
     const answersItself = answer === "stream" || answer === "file" || answer === "redirect";
     app.route({
       method: spec.method,
@@ -107,7 +112,7 @@ export function registerRoutes(
  * Authenticates the caller (401), validates the path parameters (400), then checks the route's permission (403).
  * Parameters come before the permission so that a resource that is not there answers the same to every caller.
  */
-async function authorize(
+export async function authorize(
   deps: AppDeps,
   req: FastifyRequest,
   spec: AnyApiRoute,
@@ -138,7 +143,8 @@ async function authorize(
   return { auth, params };
 }
 
-async function writeAudit(
+/** Writes the audit entry of a successful audited call. */
+export async function writeAudit(
   deps: AppDeps,
   req: FastifyRequest,
   auth: AuthContext | null,

@@ -14,6 +14,7 @@ import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
 import { createMailer } from "../mail/transport";
 import { loadKeyring } from "../secrets/keyring";
+import { telemetryHubEvents } from "../telemetry/ingest/hub-events";
 import { startEmptyDns } from "./empty-dns";
 import { sharedTestTelemetryStore } from "./telemetry-store";
 import { createTestDatabase } from "./test-database";
@@ -103,7 +104,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     now,
     fetch: globalThis.fetch,
   };
-  agents.start(deploymentEvents(deps));
+  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
   // Every error answer's status must be one its route declares: the API description (and schemathesis) rely on it.
   const undeclared = new Set<string>();
   const app = await buildApp(deps, {

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { execClientFrame, execServerFrame } from "../../ws/exec-session";
 import { AGENT_COMMAND_ERRORS } from "../declared-errors";
 import {
   deployment,
   execBody,
   execResult,
+  execSessionQuery,
   listDeploymentsQuery,
   rollbackBody,
   scaleBody,
@@ -141,5 +143,23 @@ export const serviceRoutes = {
     body: execBody,
     response: execResult,
     errors: AGENT_COMMAND_ERRORS,
+  }),
+  /**
+   * A command in the service's container over a WebSocket: output as it comes, stdin, a terminal (`tty`) with
+   * its resizes, and the exit code, relayed by the control plane to the agent (`syn exec -it`).
+   */
+  execSession: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/exec/session",
+    summary:
+      "Run a command (argv) in the service's container over a WebSocket: stdin, live output, terminal, exit code",
+    tag: "services",
+    access: { permission: "exec" },
+    params: serviceParams,
+    query: execSessionQuery,
+    answer: "socket",
+    events: execServerFrame,
+    sends: execClientFrame,
+    errors: ["AGENT_OFFLINE"],
   }),
 };
