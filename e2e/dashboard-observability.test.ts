@@ -9,9 +9,14 @@ import { BASE_IMAGE, buildFixtureImage, FIXTURE_LABEL, webappImage } from "@synt
 import Dockerode from "dockerode";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { newSpanId } from "../apps/server/src/testing/telemetry-rows";
+import {
+  type AppSdk,
+  parseResourceAttributes,
+  sendRequests,
+  sendThreeServiceTrace,
+} from "../packages/otlp/src/testing/observability-sdk";
 import { ensureWebBuild } from "../scripts/build-web";
 import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
-import { type AppSdk, parseResourceAttributes, sendRequests, sendThreeServiceTrace } from "./observability-data";
 import { deployAndWait, type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -304,10 +309,16 @@ test("log search finds a needle among 100,000 container lines; the live tail sho
       )
     ).body.data?.total ?? 0;
   let seen = 0;
-  await eventually(async () => (seen = await counted()) >= LOG_LINES, {
-    timeoutMs: 180_000,
-    diagnostic: () => `${seen} lines stored\n${stack.agent.output()}`,
-  });
+  await eventually(
+    async () => {
+      seen = await counted();
+      return seen >= LOG_LINES;
+    },
+    {
+      timeoutMs: 180_000,
+      diagnostic: () => `${seen} lines stored\n${stack.agent.output()}`,
+    },
+  );
 
   await goto(page, `${stack.baseUrl}/projects/${projectId}/services/${chatty.id}/logs?range=1h`);
   await page
@@ -351,7 +362,7 @@ test("metrics: the app's counter split by a label, and the containers' CPU and m
     await stack.t.call("GET", `/api/v1/services?project_id=${projectId}`, { as: stack.owner })
   ).body.data.find((s: { name: string }) => s.name === "shop").id;
   const sdk = await sdkOf(shopId, "shop");
-  const { exportCounter } = await import("./telemetry-sdk");
+  const { exportCounter } = await import("../packages/otlp/src/testing/otel-sdk");
   await exportCounter(stack.otlp.httpUrl, sdk.key, "orders_total", sdk.resource);
   await eventually(async () => {
     const names = await stack.t.call("GET", `/api/v1/services/${shopId}/metrics/names`, { as: stack.owner });

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
-import { type Stack, startStack } from "./stack";
 import {
   exportCounter,
   exportLog,
@@ -15,7 +14,8 @@ import {
   someDeploymentId,
   succeeded,
   type Transport,
-} from "./telemetry-sdk";
+} from "../packages/otlp/src/testing/otel-sdk";
+import { type Stack, startStack } from "./stack";
 
 /** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
 function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: () => string): Promise<boolean> {

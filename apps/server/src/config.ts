@@ -42,12 +42,22 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** A request whose headers and body have not all arrived after this many seconds answers 408 and is closed. */
+  SYNTRA_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** A request whose headers have not all arrived after this many seconds answers 408 (at most the request timeout). */
+  SYNTRA_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** An idle keep-alive connection is closed after this many seconds. */
+  SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(72),
+  /** A connection with no traffic either way for this many seconds is closed (longer than the longest exec). */
+  SYNTRA_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3900),
   /** How long a login session lasts, in hours. */
   SYNTRA_SESSION_TTL_HOURS: z.coerce
     .number()
     .int()
     .min(1)
     .default(24 * 7),
+  /** Seconds a device login (`syn login`) waits between polls; the spec's 5 unless a test wants it quicker. */
+  SYNTRA_DEVICE_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   /** Failed logins allowed per email and per client address within the window. */
   SYNTRA_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Login rate-limit window, in seconds. */
@@ -159,14 +169,14 @@ const envSchema = z.object({
   SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
   SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
-  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
-  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
   /** Direct OTLP/HTTP (/v1/*): largest request body, compressed or decompressed (larger: 413). */
   SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
   /** Direct OTLP/HTTP: spans, log records and data points per second per ingest key (burst: 10 s of it); 0: no limit. */
   SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
   /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
   SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
+  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
+  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -184,7 +194,11 @@ export interface Config {
   logFormat: z.infer<typeof envSchema>["SYNTRA_LOG_FORMAT"];
   openSignup: boolean;
   bodyLimitBytes: number;
+  /** Timeouts of the HTTP server, in milliseconds. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; idleTimeoutMs: number };
   sessionTtlHours: number;
+  /** Seconds between a device login's polls. */
+  devicePollSeconds: number;
   loginMaxAttempts: number;
   loginWindowSeconds: number;
   trustProxy: boolean;
@@ -286,6 +300,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "Invalid configuration:\n  SYNTRA_REGISTRY_USERNAME/SYNTRA_REGISTRY_PASSWORD are for SYNTRA_REGISTRY_AUTH=basic; with token the control plane issues the registry's credentials itself",
     );
   }
+  if (e.SYNTRA_HEADERS_TIMEOUT_SECONDS > e.SYNTRA_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SYNTRA_HEADERS_TIMEOUT_SECONDS cannot be longer than SYNTRA_REQUEST_TIMEOUT_SECONDS",
+    );
+  }
   const publicHost = e.SYNTRA_HOST === "0.0.0.0" || e.SYNTRA_HOST === "::" ? "127.0.0.1" : e.SYNTRA_HOST;
   return {
     host: e.SYNTRA_HOST,
@@ -303,7 +322,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.SYNTRA_LOG_FORMAT,
     openSignup: e.SYNTRA_OPEN_SIGNUP,
     bodyLimitBytes: e.SYNTRA_BODY_LIMIT_BYTES,
+    http: {
+      requestTimeoutMs: e.SYNTRA_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: e.SYNTRA_HEADERS_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: e.SYNTRA_IDLE_TIMEOUT_SECONDS * 1000,
+    },
     sessionTtlHours: e.SYNTRA_SESSION_TTL_HOURS,
+    devicePollSeconds: e.SYNTRA_DEVICE_POLL_SECONDS,
     loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.SYNTRA_LOGIN_WINDOW_SECONDS,
     trustProxy: e.SYNTRA_TRUST_PROXY,

@@ -1,4 +1,5 @@
 import { auditRoutes } from "./audit/routes";
+import { deviceRoutes } from "./auth/device-routes";
 import { githubRoutes } from "./auth/github-routes";
 import { passwordRoutes } from "./auth/password-routes";
 import { authRoutes } from "./auth/routes";
@@ -31,6 +32,7 @@ export const allRoutes: readonly ServerRoute[] = [
   ...healthRoutes,
   ...installRoutes,
   ...authRoutes,
+  ...deviceRoutes,
   ...passwordRoutes,
   ...githubRoutes,
   ...tokenRoutes,

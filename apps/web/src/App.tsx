@@ -44,6 +44,7 @@ const TraceViewPage = page(() => import("./pages/trace-view"), "TraceViewPage");
 const ServiceMetricsPage = page(() => import("./pages/service-metrics"), "ServiceMetricsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
+const DevicePage = page(() => import("./pages/device"), "DevicePage");
 const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
 const IssuePage = page(() => import("./pages/issue-detail"), "IssuePage");
 
@@ -77,6 +78,14 @@ export function App() {
           <Route path="/signup" element={<SignupPage />} />
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route
+            path="/device"
+            element={
+              <RequireAuth>
+                <DevicePage />
+              </RequireAuth>
+            }
+          />
           <Route
             element={
               <RequireAuth>

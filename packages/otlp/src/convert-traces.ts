@@ -22,7 +22,8 @@ function isZero(bytes: Uint8Array): boolean {
 /**
  * OTLP spans as contract spans. Resource attributes are merged under the span's own (the span's win), the scope's
  * name and version become `otel.scope.name`/`otel.scope.version`, the sample weight comes from the tracestate's
- * `ot=th:` threshold. Spans with a missing or all-zero trace or span id are rejected (counted, not thrown).
+ * `ot=th:` threshold. Spans with a missing or all-zero trace or span id, or without a start time, are rejected
+ * (counted, not thrown).
  */
 export function convertTraces(request: ExportTraceServiceRequest, attribution: Attribution): ConvertedSpans {
   const out: ConvertedSpans = { spans: [], rejected: 0 };
@@ -37,6 +38,11 @@ export function convertTraces(request: ExportTraceServiceRequest, attribution: A
         if (span.traceId?.length !== 16 || span.spanId?.length !== 8 || isZero(span.traceId) || isZero(span.spanId)) {
           out.rejected++;
           out.error ??= "spans need a 16-byte trace id and an 8-byte span id, not all zero";
+          continue;
+        }
+        if (int64(span.startTimeUnixNano) <= 0) {
+          out.rejected++;
+          out.error ??= "spans need a start time";
           continue;
         }
         out.spans.push(convertSpan(span, attribution.serviceId, deploymentId, { ...resourceAttributes, ...scope }));

@@ -128,6 +128,7 @@ test("spans without valid ids are rejected one by one, for a partial success", a
                 },
                 { traceId: "00000000000000000000000000000000", spanId: "eee19b7ec3c1b174", name: "zero trace id" },
                 { spanId: "eee19b7ec3c1b174", name: "no trace id" },
+                { traceId: "5b8efff798038103d269b633813fc60c", spanId: "eee19b7ec3c1b175", name: "no start time" },
               ],
             },
           ],
@@ -139,6 +140,6 @@ test("spans without valid ids are rejected one by one, for a partial success", a
   assert.equal(spans.length, 1);
   assert.equal(spans[0]?.duration_ns, 500_000_000);
   assert.equal(spans[0]?.start_time_ns, 1.7e18);
-  assert.equal(rejected, 2);
+  assert.equal(rejected, 3);
   assert.match(error ?? "", /trace id/);
 });

@@ -29,7 +29,9 @@ import {
   recordHello,
 } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { ExecSessionRelay } from "./exec-sessions";
 import { PendingCommands } from "./pending-commands";
+import { RecentAlerts } from "./recent-alerts";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
 export type CommandType =
@@ -41,7 +43,8 @@ export type CommandType =
   | "logs_subscribe"
   | "update_agent"
   | "configure_health_check"
-  | "configure_routes";
+  | "configure_routes"
+  | "exec_session";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
@@ -84,7 +87,7 @@ export interface AgentHubOptions {
   agentLogLevel: AgentConfig["log_level"];
   /** How long a new connection may take to send agent_hello. */
   helloTimeoutMs?: number;
-  /** Alerts kept in memory per server. */
+  /** Alerts kept in memory per connected server (each bounded by the contract's sizes). */
   alertsKept?: number;
   /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
   telemetryConcurrency?: { perAgent: number; total: number };
@@ -109,11 +112,13 @@ export class AgentHub {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly helloTimeoutMs: number;
+  /** Where the agents' exec_output messages go (see exec-sessions.ts). */
+  readonly execSessions: ExecSessionRelay;
   private readonly live = new Set<AgentConnection>();
   private readonly connections = new Map<string, AgentConnection>();
   private readonly pending: PendingCommands;
   private readonly services = new Map<string, ServiceStatus[]>();
-  private readonly alerts = new Map<string, AlertPayload[]>();
+  private readonly alerts: RecentAlerts;
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private events: AgentHubEvents | undefined;
@@ -127,6 +132,8 @@ export class AgentHub {
     this.now = opts.now;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
     this.pending = new PendingCommands(this.logger);
+    this.execSessions = new ExecSessionRelay(this.logger);
+    this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
   }
 
   /** Wires in the deployments domain and starts pinging and sweeping. */
@@ -181,6 +188,13 @@ export class AgentHub {
     );
   }
 
+  /** Sends a message that expects no answer (exec_input); throws AGENT_OFFLINE when the agent is not connected. */
+  post(serverId: string, type: "exec_input", payload: OutgoingPayload<"exec_input">): void {
+    const conn = this.connections.get(serverId);
+    if (!conn?.ready) throw offline();
+    conn.post(type, payload);
+  }
+
   /**
    * Sends logs_subscribe and routes the log_stream messages carrying its request id to `onStream`,
    * until one says `done`. Throws AGENT_OFFLINE at once like `send`.
@@ -221,9 +235,9 @@ export class AgentHub {
     return this.services.get(serverId) ?? [];
   }
 
-  /** The server's latest alerts, oldest first (in memory until alerts are stored). */
+  /** The server's latest alerts while its agent is connected, oldest first (in memory until alerts are stored). */
   recentAlerts(serverId: string): AlertPayload[] {
-    return this.alerts.get(serverId) ?? [];
+    return this.alerts.of(serverId);
   }
 
   /**
@@ -320,23 +334,8 @@ export class AgentHub {
     switch (message.type) {
       case "agent_hello":
         return; // the connection handles the handshake itself
-      case "heartbeat": {
-        const at = this.now();
-        if (!(await recordHeartbeat(this.opts.db, serverId, message.payload, at))) {
-          this.drop(conn, "server deleted");
-          conn.close(CloseCode.serverDeleted, "this server was deleted");
-          return;
-        }
-        this.services.set(serverId, message.payload.services);
-        const onHeartbeat = this.events?.heartbeat;
-        if (onHeartbeat) {
-          // Off the connection's queue, like telemetry batches: storing must not hold up the agent's next message.
-          void this.track(onHeartbeat(conn.server, message.payload, at)).catch((err: unknown) =>
-            conn.log.warn({ err }, "container metrics of a heartbeat not stored"),
-          );
-        }
-        return;
-      }
+      case "heartbeat":
+        return this.heartbeat(conn, message.payload);
       case "command_response":
         return this.pending.resolve(serverId, message.payload);
       case "deploy_status":
@@ -348,7 +347,7 @@ export class AgentHub {
         this.ingestTelemetry(conn, message.payload);
         return;
       case "alert":
-        return this.recordAlert(conn, message.payload);
+        return this.alerts.record(conn, message.payload);
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":
@@ -356,6 +355,8 @@ export class AgentHub {
       case "certificate_status":
         await this.events?.certificateStatus?.(serverId, message.payload);
         return;
+      case "exec_output":
+        return this.execSessions.output(serverId, message.payload);
       case "routes_report":
         await this.events?.routesReport?.(serverId, message.payload);
         return;
@@ -373,8 +374,11 @@ export class AgentHub {
     const wasCurrent = this.connections.get(serverId) === conn;
     conn.ready = false;
     if (!wasCurrent) return;
-    conn.log.info({ code, reason }, "agent disconnected");
+    conn.log.info({ code, reason, heartbeats_coalesced: conn.heartbeatsCoalesced }, "agent disconnected");
     this.drop(conn, "disconnected");
+    // Alerts live with the connection (until they are stored by the alerting domain); service states stay for
+    // reconciliation until the server is deleted or its agent reports again.
+    this.alerts.delete(serverId);
     if (this.closed) return;
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
@@ -384,7 +388,56 @@ export class AgentHub {
     });
   }
 
+  /**
+   * Forgets everything kept in memory for a server (its latest service states and alerts) and closes its agent's
+   * connection: the server was deleted.
+   */
+  forget(serverId: string): void {
+    this.services.delete(serverId);
+    this.alerts.delete(serverId);
+    const conn = this.connections.get(serverId);
+    if (!conn) return;
+    this.drop(conn, "server deleted");
+    conn.close(CloseCode.serverDeleted, "this server was deleted");
+  }
+
   // ---- internals ----
+
+  /**
+   * A heartbeat: the latest service states are kept at once; the database (the server's last_heartbeat_at and a
+   * metrics row) gets at most one heartbeat per half interval per connection, so an agent that sends thousands
+   * at once costs one write, not thousands. Extra ones are counted and reported.
+   */
+  private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
+    const serverId = conn.server.id;
+    const now = this.now().getTime();
+    const minGapMs = (this.opts.heartbeatSeconds * 1000) / 2;
+    if (conn.lastHeartbeatRecordedAt > 0 && now - conn.lastHeartbeatRecordedAt < minGapMs) {
+      conn.heartbeatsCoalesced++;
+      this.services.set(serverId, beat.services);
+      return;
+    }
+    if (!(await recordHeartbeat(this.opts.db, serverId, beat, new Date(now)))) {
+      this.forget(serverId);
+      return;
+    }
+    conn.lastHeartbeatRecordedAt = now;
+    this.services.set(serverId, beat.services);
+    const onHeartbeat = this.events?.heartbeat;
+    if (onHeartbeat) {
+      // Off the connection's queue, like telemetry batches: storing must not hold up the agent's next message.
+      void this.track(onHeartbeat(conn.server, beat, new Date(now))).catch((err: unknown) =>
+        conn.log.warn({ err }, "container metrics of a heartbeat not stored"),
+      );
+    }
+    if (conn.heartbeatsCoalesced > conn.heartbeatsReported) {
+      conn.log.warn(
+        { heartbeats_coalesced: conn.heartbeatsCoalesced - conn.heartbeatsReported },
+        "agent sent heartbeats faster than its interval; the extra ones were coalesced",
+      );
+      conn.heartbeatsReported = conn.heartbeatsCoalesced;
+    }
+  }
 
   /**
    * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and
@@ -449,24 +502,7 @@ export class AgentHub {
     if (this.connections.get(serverId) === conn) this.connections.delete(serverId);
     conn.ready = false;
     this.pending.failServer(serverId, why);
-  }
-
-  private recordAlert(conn: AgentConnection, alert: AlertPayload): void {
-    conn.log.warn(
-      {
-        alert_id: alert.alert_id,
-        alert_type: alert.type,
-        severity: alert.severity,
-        service_id: alert.service_id,
-        title: alert.title,
-        alert_message: alert.message,
-        metadata: alert.metadata,
-        reported_at: alert.timestamp,
-      },
-      `agent alert: ${alert.title}`,
-    );
-    const kept = [...this.recentAlerts(conn.server.id), alert];
-    this.alerts.set(conn.server.id, kept.slice(-(this.opts.alertsKept ?? 100)));
+    this.execSessions.failServer(serverId, why);
   }
 
   private pingAll(): void {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../common";
 
 /**
  * `key:value` filters on attributes (the query parameter repeated, one filter each). The key is everything before the
@@ -8,16 +9,7 @@ import { z } from "zod";
 export const attributeFilters = z
   .union([z.string(), z.array(z.string())])
   .transform((value) => (Array.isArray(value) ? value : [value]))
-  .pipe(
-    z
-      .array(
-        z
-          .string()
-          .max(1000)
-          .regex(/^[^:\s][^:]{0,199}:/, "expected key:value"),
-      )
-      .max(10, "at most 10 attribute filters"),
-  );
+  .pipe(z.array(text(1000).regex(/^[^:\s][^:]{0,199}:/, "expected key:value")).max(10, "at most 10 attribute filters"));
 
 /** A `key:value` filter split at its first colon. */
 export function splitAttributeFilter(filter: string): { key: string; value: string } {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, uuid } from "../common";
+import { isoTimestamp, text, uuid } from "../common";
 import { logLevel } from "../telemetry/logs";
 import { spanId } from "../telemetry/traces";
 import { attributeFilters } from "./attribute-filters";
@@ -66,7 +66,7 @@ export const logHistogramQuery = z
   .strictObject({
     ...timeRangeFields,
     level: z.enum(["debug", "info", "warn", "error"]).optional(),
-    search: z.string().min(1).max(500).optional(),
+    search: text(500).min(1).optional(),
     attribute: attributeFilters.optional(),
     interval: chartInterval.optional(),
   })
@@ -132,7 +132,7 @@ export const metricAggregateQuery = z
       .regex(/^[A-Za-z_][A-Za-z0-9_.:/-]*$/, "expected a metric name"),
     interval: chartInterval.optional(),
     aggregation: metricAggregation.optional(),
-    group_by: z.string().min(1).max(200).optional(),
+    group_by: text(200).min(1).optional(),
   })
   .refine(fromNotAfterTo, timeRangeIssue);
 export type MetricAggregateQuery = z.infer<typeof metricAggregateQuery>;

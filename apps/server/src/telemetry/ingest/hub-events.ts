@@ -1,20 +1,22 @@
 import type { AgentHubEvents } from "../../agents/hub";
 import type { AppDeps } from "../../deps";
+import { ingestBatchErrors } from "../../issues/batch-errors";
 import { containerMetricRows } from "../container-metrics";
 import { ingestKeysForServer } from "../ingest-keys";
 import { recordAgentTelemetryStats } from "./agent-stats";
 import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
 
 /**
- * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged), the
- * ingest keys each agent accepts, and the containers' CPU and memory of each heartbeat as metrics. `onErrorEvents` is where the errors domain receives error events.
+ * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged; their error
+ * events, span exception events and error log records grouped into issues), the ingest keys each agent accepts, and
+ * the containers' CPU and memory of each recorded heartbeat as metrics.
  */
-export function telemetryHubEvents(
-  deps: AppDeps,
-  onErrorEvents?: ErrorEventsHook,
-): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys" | "heartbeat"> {
+export function telemetryHubEvents(deps: AppDeps): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys" | "heartbeat"> {
   return {
     telemetryBatch: async (server, batch) => {
+      const onErrorEvents: ErrorEventsHook = async ({ errors, rows }) => {
+        await ingestBatchErrors(deps, { serverId: server.id }, { errors, traces: rows.spans, logs: rows.logs });
+      };
       const ack = await ingestTelemetryBatch(
         { db: deps.db, telemetry: deps.telemetry, logger: deps.logger, now: deps.now, onErrorEvents },
         { serverId: server.id, orgId: server.orgId },

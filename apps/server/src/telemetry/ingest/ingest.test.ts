@@ -28,6 +28,7 @@ async function serviceWithKey(t: TestApp) {
     owner,
     serverId: server.body.data.server_id as string,
     serviceId: service.body.data.id as string,
+    projectId: project.body.data.id as string,
     key: ingest.body.data.key as string,
     orgId,
   };
@@ -40,7 +41,7 @@ function post(t: TestApp, url: string, body: Buffer | string, headers: Record<st
 test("direct OTLP/HTTP: the official SDK's protobuf is stored for the key's service; refusals speak OTLP", async (ctx) => {
   const t = await createTestApp({ SYNTRA_OTLP_MAX_BODY_MB: "1" });
   ctx.after(() => t.close());
-  const { serviceId, key, owner } = await serviceWithKey(t);
+  const { serviceId, projectId, key, owner } = await serviceWithKey(t);
   const sdk = await sdkRequests();
   const proto = { "content-type": "application/x-protobuf" };
 
@@ -52,6 +53,13 @@ test("direct OTLP/HTTP: the official SDK's protobuf is stored for the key's serv
   assert.equal(spans.length, 2);
   assert.equal(spans[0].service_id, serviceId);
   assert.equal((await post(t, "/v1/logs", Buffer.from(sdk.logs), { ...proto, "x-syntra-key": key })).statusCode, 200);
+  // The child span's exception event became an issue of the service (the errors domain's hook).
+  const issues = await t.call("GET", `/api/v1/projects/${projectId}/issues`, { as: owner });
+  assert.equal(issues.status, 200);
+  assert.ok(
+    JSON.stringify(issues.body.data).includes("TypeError"),
+    `an issue for the span's exception: ${JSON.stringify(issues.body.data)}`,
+  );
   assert.equal(
     (await post(t, "/v1/metrics", Buffer.from(sdk.metrics), { ...proto, "x-syntra-key": key })).statusCode,
     200,
@@ -94,15 +102,22 @@ test("direct OTLP/HTTP: a key over its rate gets 429 with Retry-After, others ar
   ctx.after(() => t.close());
   const a = await serviceWithKey(t);
   const b = await serviceWithKey(t);
-  const sdk = await sdkRequests();
-  const headers = (key: string) => ({ "content-type": "application/x-protobuf", "x-syntra-key": key });
-  // A burst of 10 s at 1 item/s: five requests of 2 spans fit, the sixth does not.
-  for (let i = 0; i < 5; i++)
-    assert.equal((await post(t, "/v1/traces", Buffer.from(sdk.traces), headers(a.key))).statusCode, 200);
-  const limited = await post(t, "/v1/traces", Buffer.from(sdk.traces), headers(a.key));
+  // 200 spans in one request at 1 item/s: the first empties the bucket (a request larger than the burst passes
+  // when it is full), the next has to wait minutes, whatever time this machine takes between the two.
+  const spans = Array.from({ length: 200 }, (_, i) => ({
+    traceId: "5b8efff798038103d269b633813fc60c",
+    spanId: (i + 1).toString(16).padStart(16, "0"),
+    name: "burst",
+    startTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+    endTimeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+  }));
+  const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+  const headers = (key: string) => ({ "content-type": "application/json", "x-syntra-key": key });
+  assert.equal((await post(t, "/v1/traces", body, headers(a.key))).statusCode, 200);
+  const limited = await post(t, "/v1/traces", body, headers(a.key));
   assert.equal(limited.statusCode, 429);
-  assert.ok(Number(limited.headers["retry-after"]) >= 1);
-  assert.equal((await post(t, "/v1/traces", Buffer.from(sdk.traces), headers(b.key))).statusCode, 200);
+  assert.ok(Number(limited.headers["retry-after"]) >= 60);
+  assert.equal((await post(t, "/v1/traces", body, headers(b.key))).statusCode, 200);
 });
 
 test("a telemetry batch is stored once however often it is sent; unusable ones are rejected; other orgs' services dropped", async (ctx) => {

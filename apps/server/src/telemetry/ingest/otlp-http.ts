@@ -10,6 +10,7 @@ import {
 } from "@syntra/otlp";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppDeps } from "../../deps";
+import { ingestBatchErrors } from "../../issues/batch-errors";
 import { type IngestTarget, resolveIngestKey } from "../ingest-keys";
 import { KeyRateLimiter } from "./limits";
 import { appendOtlpRows, emptyRows } from "./otlp-rows";
@@ -136,6 +137,12 @@ export async function registerOtlpHttp(app: FastifyInstance, deps: AppDeps): Pro
         now,
       );
       if (rows.spans.length + rows.logs.length + rows.metrics.length > 0) await deps.telemetry.insert(rows);
+      // Exception events and error log records become issues (the errors domain); a failure there costs no data.
+      await ingestBatchErrors(
+        deps,
+        { serviceId: s.target.serviceId },
+        { errors: [], traces: rows.spans, logs: rows.logs },
+      ).catch((err: unknown) => req.log.error({ err }, "errors of an OTLP request could not be grouped into issues"));
       return reply
         .code(200)
         .type(s.encoding === "json" ? "application/json" : "application/x-protobuf")

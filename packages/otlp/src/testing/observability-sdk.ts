@@ -1,6 +1,7 @@
-// Telemetry for the observability views' browser tests, made by the official OpenTelemetry JS SDK and sent over
-// OTLP/HTTP protobuf with its exporters to a real agent: an app's server spans around its deploys, and one request
-// through three services whose trace context travels in W3C `traceparent` headers as between real processes.
+// Telemetry for the observability views' browser tests (e2e/dashboard-observability.test.ts), made by the official
+// OpenTelemetry JS SDK and sent over OTLP/HTTP protobuf with its exporters to a real agent: an app's server spans
+// around its deploys, and one request through three services whose trace context travels in W3C `traceparent`
+// headers as between real processes.
 import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { SeverityNumber } from "@opentelemetry/api-logs";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";

@@ -1,4 +1,4 @@
-// Telemetry made and sent by the official OpenTelemetry JS SDK and its exporters, for end-to-end tests: the app side
+// Telemetry made and sent by the official OpenTelemetry JS SDK and its exporters, for end-to-end tests (e2e/): the app side
 // of "an app with an OTel SDK reports to Syntra".
 import { randomUUID } from "node:crypto";
 import { Metadata } from "@grpc/grpc-js";
