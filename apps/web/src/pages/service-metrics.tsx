@@ -16,7 +16,7 @@ import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card"
 import { Select } from "../components/ui/input";
 import { api } from "../lib/api";
 import { type DeployMarker, useDeployMarkers } from "../lib/deploy-markers";
-import { bytes } from "../lib/format";
+import { bytes, cpuPercent } from "../lib/format";
 import { useQuery } from "../lib/query";
 import type { ResolvedRange } from "../lib/time-range";
 import { useTimeRange } from "../lib/time-range";
@@ -43,7 +43,7 @@ const AGGREGATION_LABELS: Record<MetricAggregation, string> = {
 /** A readable number for a metric's values: bytes and percents by name, durations for histograms. */
 function formatterFor(name: string, aggregation: MetricAggregation): (v: number) => string {
   if (name === CONTAINER_METRICS.memory || /bytes|memory/.test(name)) return bytes;
-  if (name === CONTAINER_METRICS.cpu || /percent|utilization/.test(name)) return (v) => `${v.toFixed(1)}%`;
+  if (name === CONTAINER_METRICS.cpu || /percent|utilization/.test(name)) return cpuPercent;
   if (aggregation === "rate") return (v) => `${v.toPrecision(3)}/s`;
   if (/duration|latency/.test(name) && /^p\d|avg/.test(aggregation)) {
     return /_seconds|\.s$/.test(name) ? (v) => ms(v * 1000) : ms;

@@ -9,7 +9,7 @@ import { TimeRangePicker } from "../components/time-range-picker";
 import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
 import { api } from "../lib/api";
 import { type DeployMarker, useDeployMarkers } from "../lib/deploy-markers";
-import { bytes, timeAgo } from "../lib/format";
+import { bytes, cpuPercent, timeAgo } from "../lib/format";
 import { useQuery } from "../lib/query";
 import { type ResolvedRange, rangeSearch, useTimeRange } from "../lib/time-range";
 import { useService } from "./service";
@@ -17,6 +17,7 @@ import { useService } from "./service";
 /** "12.3 ms", "1.24 s". */
 export function ms(v: number | null | undefined): string {
   if (v === null || v === undefined) return "—";
+  if (v === 0) return "0 ms";
   if (v < 1) return `${v.toFixed(2)} ms`;
   if (v < 1000) return `${v.toFixed(v < 10 ? 1 : 0)} ms`;
   return `${(v / 1000).toFixed(2)} s`;
@@ -205,7 +206,7 @@ export function ServiceOverviewPage() {
                 answer={cpu.data}
                 range={range}
                 markers={markers}
-                format={(v) => `${v.toFixed(v < 10 ? 1 : 0)}%`}
+                format={cpuPercent}
               />
               <ContainerChart
                 title="Memory per container"
