@@ -1,7 +1,7 @@
 import type { ServiceLogEntry, Span, TraceErrorEvent } from "@syntra/contracts";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ChevronDown, ChevronRight, X } from "lucide-react";
-import { useMemo, useRef, useState } from "react";
+import { type CSSProperties, useMemo, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { QueryView } from "../components/states";
 import { Button } from "../components/ui/button";
@@ -32,6 +32,16 @@ function ticks(totalMs: number): number[] {
   return out;
 }
 
+/**
+ * Where a span's duration goes: after its bar, or (when the bar reaches the right edge) before it, or inside it in
+ * white when it spans the whole axis, so the text never sits grey on the bar's colour.
+ */
+function durationLabel(left: number, width: number): { className: string; style: CSSProperties } {
+  if (left + width <= 85) return { className: "pl-1 text-zinc-500", style: { left: `${left + width}%` } };
+  if (left >= 15) return { className: "pr-1 text-zinc-500", style: { right: `${100 - left}%` } };
+  return { className: "pr-1 text-white", style: { right: `${Math.max(0, 100 - left - width)}%` } };
+}
+
 /** One span's row: its name indented by depth on the left, its bar on the trace's time axis on the right. */
 function SpanRow({
   row,
@@ -54,6 +64,7 @@ function SpanRow({
 }) {
   const left = total > 0 ? (row.startMs / total) * 100 : 0;
   const width = total > 0 ? Math.max(0.2, (row.durationMs / total) * 100) : 100;
+  const label = durationLabel(left, width);
   const failed = row.span.status_code === "error";
   return (
     <div
@@ -95,8 +106,8 @@ function SpanRow({
           title={`${row.span.operation_name}: ${ms(row.durationMs)}`}
         />
         <span
-          className="absolute top-1.5 pl-1 text-[10px] leading-4 text-zinc-500 tabular-nums"
-          style={{ left: `${Math.min(left + width, 88)}%` }}
+          className={cn("absolute top-1.5 text-[10px] leading-4 tabular-nums", label.className)}
+          style={label.style}
         >
           {ms(row.durationMs)}
         </span>
