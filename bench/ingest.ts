@@ -4,6 +4,9 @@
 // telemetrygen and the Collector are built from the Go module proxy into a cache outside the repository when missing.
 //
 //   npm run bench:ingest                 (BENCH_SECONDS=15 per phase by default)
+//   BENCH_AGENT=bundle npm run bench:ingest        the agent as installed: its bundle with AGENT_NODE_FLAGS
+//   BENCH_AGENT=bundle-full npm run bench:ingest   its bundle without those flags (V8's optimizing compiler on)
+// (by default the agent runs from its sources through tsx).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -21,6 +24,8 @@ function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: (
 }
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const AGENT = process.env.BENCH_AGENT ?? "source";
+if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
 const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "syntra-bench");
 const BIN = path.join(CACHE, "bin");
@@ -236,7 +241,7 @@ async function agentStats(stack: Stack): Promise<ServerTelemetry> {
 async function main(): Promise<void> {
   const tools = await ensureTools();
   console.log(
-    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores`,
+    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores, agent: ${AGENT}`,
   );
   console.log(
     `# load average before: ${os
@@ -249,7 +254,11 @@ async function main(): Promise<void> {
 
   const stack = await startStack(
     {},
-    { agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" } },
+    {
+      agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" },
+      bundle: AGENT !== "source",
+      ...(AGENT === "bundle-full" && { agentNodeFlags: [] }),
+    },
   );
   try {
     const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: "bench" } });
@@ -271,6 +280,7 @@ async function main(): Promise<void> {
       30_000,
       () => stack.agent.output(),
     );
+    console.log(`# agent RSS before the load: ${Math.round(rssMiB(stack.agent.child.pid ?? 0))} MiB`);
     const spans = await syntraPhase(tools, stack, key, "traces");
     console.log("\n## spans (OTLP/gRPC, telemetrygen batches of 1000)");
     console.log(line("OTel Collector (receiver+batch+nop)", "spans", collectorSpans));
