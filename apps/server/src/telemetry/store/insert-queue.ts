@@ -16,7 +16,7 @@ interface Job {
 const MERGE_MAX_ROWS = 200_000;
 
 function rowCount(rows: TelemetryRows): number {
-  return rows.spans.length + rows.logs.length + rows.metrics.length;
+  return TABLE_WRITERS.reduce((n, table) => n + table.count(rows), 0);
 }
 
 /**

@@ -83,6 +83,35 @@ export class RowBinaryWriter {
     this.pos += this.buf.write(s, this.pos, bytes, "utf8");
   }
 
+  /** A String column of `length` bytes the caller fills in at `offset` of `buf` (valid until the next write). */
+  reserveString(length: number): { buf: Buffer; offset: number } {
+    this.varUInt(length);
+    this.room(length);
+    const offset = this.pos;
+    this.pos += length;
+    return { buf: this.buf, offset };
+  }
+
+  /** A String column from bytes that are already UTF-8. */
+  copyString(src: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.varUInt(length);
+    this.room(length);
+    if (length < 64) {
+      for (let i = 0; i < length; i++) this.buf[this.pos + i] = src[start + i] as number;
+    } else {
+      this.buf.set(src.subarray(start, end), this.pos);
+    }
+    this.pos += length;
+  }
+
+  /** Bytes already in RowBinary (values encoded once and repeated in many rows). */
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   /** Int8 (and Enum8, by its value). */
   int8(n: number): void {
     this.room(1);

@@ -11,10 +11,23 @@ export const NO_DEPLOYMENT = "00000000-0000-0000-0000-000000000000";
 export interface TableWriter {
   table: string;
   columns: readonly string[];
-  /** How many rows of the batch are for this table. */
+  /** How many rows of the batch are for this table (its encoded ones included). */
   count(batch: TelemetryRows): number;
-  /** Writes the batch's rows for this table; throws RowBinaryError (nothing is inserted) when one cannot be. */
+  /**
+   * Writes the batch's rows for this table, its encoded ones as they are; throws RowBinaryError (nothing is inserted)
+   * when one cannot be.
+   */
   write(w: RowBinaryWriter, batch: TelemetryRows): void;
+}
+
+function encodedCount(batch: TelemetryRows, table: string): number {
+  let n = 0;
+  for (const e of batch.encoded ?? []) if (e.table === table) n += e.rows;
+  return n;
+}
+
+function writeEncoded(w: RowBinaryWriter, batch: TelemetryRows, table: string): void {
+  for (const e of batch.encoded ?? []) if (e.table === table) w.raw(e.data);
 }
 
 // Enum8 values, as the migration declares them.
@@ -37,17 +50,18 @@ function wholeNanos(n: number, what: string): number {
   return rounded;
 }
 
-/**
- * Attribute values may be numbers, booleans or (in logs) any JSON: the Map column holds strings, a structure as its
- * JSON. Written straight from the record, without building the string record first.
- */
+/** An attribute value as the Map(String, String) columns hold it: strings as they are, anything else as its JSON. */
+export function attributeText(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? "");
+}
+
+/** Attributes (numbers, booleans or, in logs, any JSON) as a Map(String, String), straight from the record. */
 function writeAttributes(w: RowBinaryWriter, record: Record<string, unknown>): void {
   const keys = Object.keys(record);
   w.varUInt(keys.length);
   for (const key of keys) {
-    const value = record[key];
     w.string(key);
-    w.string(typeof value === "string" ? value : (JSON.stringify(value) ?? ""));
+    w.string(attributeText(record[key]));
   }
 }
 
@@ -71,13 +85,15 @@ export const spanTable: TableWriter = {
     "events",
     "sample_weight",
   ],
-  count: (batch) => batch.spans.length,
+  count: (batch) => batch.spans.length + encodedCount(batch, "traces"),
   write: (w, batch) => {
     for (const span of batch.spans) writeSpan(w, span);
+    writeEncoded(w, batch, "traces");
   },
 };
 
-function writeSpan(w: RowBinaryWriter, span: SpanRow): void {
+/** One span as a row of `traces` (spanTable's columns). */
+export function writeSpan(w: RowBinaryWriter, span: SpanRow): void {
   w.uuid(span.org_id);
   w.uuid(span.service_id);
   w.uuid(span.deployment_id);
@@ -111,13 +127,15 @@ export const logTable: TableWriter = {
     "span_id",
     "source",
   ],
-  count: (batch) => batch.logs.length,
+  count: (batch) => batch.logs.length + encodedCount(batch, "logs"),
   write: (w, batch) => {
     for (const log of batch.logs) writeLog(w, log);
+    writeEncoded(w, batch, "logs");
   },
 };
 
-function writeLog(w: RowBinaryWriter, log: LogRow): void {
+/** One log record as a row of `logs` (logTable's columns). */
+export function writeLog(w: RowBinaryWriter, log: LogRow): void {
   w.uuid(log.org_id);
   w.uuid(log.service_id);
   w.uuid(log.deployment_id);
