@@ -173,6 +173,9 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
     SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
     SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
     SYNTRA_PROXY_TLS: "false",
+    // Its OTLP receivers start too (on free ports): the bundle must carry the gRPC server they use.
+    SYNTRA_OTLP_GRPC_PORT: String(await freePort()),
+    SYNTRA_OTLP_HTTP_PORT: String(await freePort()),
   };
   let output = "";
   const agent = execFile(node, ["--lite-mode", bundle], { env: agentEnv });
