@@ -6,6 +6,7 @@
 //   npm run bench:ingest                 (BENCH_SECONDS=15 per phase by default)
 //   BENCH_AGENT=bundle npm run bench:ingest        the agent as installed: its bundle with AGENT_NODE_FLAGS
 //   BENCH_AGENT=bundle-full npm run bench:ingest   its bundle without those flags (V8's optimizing compiler on)
+//   BENCH_AGENT_FLAGS="--max-semi-space-size=2"    with bundle-full: these node flags instead of none
 // (by default the agent runs from its sources through tsx).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -25,6 +26,7 @@ function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: (
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const AGENT = process.env.BENCH_AGENT ?? "source";
+const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
 if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
 const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "syntra-bench");
@@ -241,7 +243,7 @@ async function agentStats(stack: Stack): Promise<ServerTelemetry> {
 async function main(): Promise<void> {
   const tools = await ensureTools();
   console.log(
-    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores, agent: ${AGENT}`,
+    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores, agent: ${AGENT} ${AGENT_FLAGS.join(" ")}`,
   );
   console.log(
     `# load average before: ${os
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
     {
       agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" },
       bundle: AGENT !== "source",
-      ...(AGENT === "bundle-full" && { agentNodeFlags: [] }),
+      ...(AGENT === "bundle-full" && { agentNodeFlags: AGENT_FLAGS }),
     },
   );
   try {
