@@ -61,8 +61,7 @@ export async function buildAgentBundle(): Promise<Uint8Array> {
     // The native zstd (an N-API add-on) is loaded at run time where a node_modules holds it; elsewhere the agent
     // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
     external: ["*.node", "@mongodb-js/zstd"],
-    // grpc-js is the agent's own OTLP/gRPC receiver; only the Docker client's use of it is unused.
-    plugins: [leaveOutUnusedTransports(["@grpc/grpc-js"])],
+    plugins: [leaveOutUnusedTransports],
     logLevel: "error",
     banner: { js: "#!/usr/bin/env node" },
   });
