@@ -16,6 +16,9 @@ bash scripts/services/caddy.sh start
 bash scripts/services/chromium.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
+# Python clients the tests run (sentry-sdk with and without brotli), in venvs under .test-services/python.
+bash scripts/services/python.sh start >/dev/null
+clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
 
 echo "== type-check and lint"
 npx tsc -b tsconfig.json
@@ -32,5 +35,6 @@ run() {
 echo "== ${#all_tests[@]} test files on PGlite"
 run "${all_tests[@]}"
 
-echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url)"
-TEST_DATABASE_URL="$pg_url" run "${db_tests[@]}"
+# The second pass also stores telemetry on the ClickHouse HTTP server instead of chDB.
+echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
+TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}"

@@ -139,6 +139,22 @@ const envSchema = z.object({
     .max(320)
     .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'expected "Name <address@host>" or an address')
     .optional(),
+  /** ClickHouse server for telemetry, `http(s)://user:password@host:8123/database`; unset: chDB in SYNTRA_DATA_DIR. */
+  CLICKHOUSE_URL: z
+    .url({ protocol: /^https?$/, error: "expected http(s)://user:password@host:8123/database" })
+    .optional(),
+  /** Days of telemetry kept, for every signal without a setting of its own below. */
+  SYNTRA_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days of spans kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Days of log records kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Days of metric samples and rollups kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
+  SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
+  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -183,6 +199,19 @@ export interface Config {
   webDir: string;
   /** Outgoing mail: the SMTP server (undefined: Syntra sends no mail) and the sender address. */
   mail: { smtp: SmtpSettings | undefined; from: string };
+  /** The telemetry store and ingest identity. */
+  telemetry: TelemetryConfig;
+  /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
+  errorIngestRate: number;
+}
+
+/** Where telemetry is stored, for how long, and how ingest keys rotate. */
+export interface TelemetryConfig {
+  /** A ClickHouse server; undefined: chDB in `<dataDir>/chdb`. */
+  clickhouseUrl: string | undefined;
+  retentionDays: { traces: number; logs: number; metrics: number };
+  /** Grace period of a rotated-out ingest key, in milliseconds. */
+  ingestKeyGraceMs: number;
 }
 
 /** How to reach the mail server, from SYNTRA_SMTP_URL. */
@@ -310,6 +339,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ""),
           }
         : undefined,
+    telemetry: {
+      clickhouseUrl: e.CLICKHOUSE_URL,
+      retentionDays: {
+        traces: e.SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+        logs: e.SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+        metrics: e.SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+      },
+      ingestKeyGraceMs: Math.round(e.SYNTRA_INGEST_KEY_GRACE_HOURS * 3_600_000),
+    },
+    errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,
       from:

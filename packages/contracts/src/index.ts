@@ -8,6 +8,8 @@ export * from "./api/domains";
 export * from "./api/env";
 export * from "./api/envelope";
 export * from "./api/git";
+export * from "./api/ingest";
+export * from "./api/issues";
 export * from "./api/live";
 export * from "./api/observability";
 export * from "./api/orgs";

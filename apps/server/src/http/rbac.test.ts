@@ -4,11 +4,14 @@ import { after, before, test } from "node:test";
 import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/contracts";
 import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
+import { ingestErrorEvents } from "../issues/ingest";
 import { pushCredential } from "../registry/credentials";
 import { AgentPeer, eventually } from "../testing/agent-peer";
+import { errorEventFixture } from "../testing/error-fixtures";
 import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
+import { spanRow } from "../testing/telemetry-rows";
 
 // Every route, every role: the expected outcome comes from the matrix below, written from the product's rules,
 // not from rolePermissions, so a wrong permission on a route (or in the role table) shows up here.
@@ -48,9 +51,12 @@ const SELF_SERVICE = new Set([
 /** Reads kept from viewers and developers. */
 const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
 
-/** Developers change what they deploy: projects, their services, the services' environment and deployments. */
+/**
+ * Developers change what they deploy: projects, their services, the services' environment and deployments; and
+ * they triage the errors of what they deploy (resolve, ignore, assign issues).
+ */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments)(\/|$)/.test(key);
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues)(\/|$)/.test(key);
 
 /** The access matrix: may a member with this role make this call? */
 function expectedAccess(role: OrgRole, key: string): "allowed" | "forbidden" {
@@ -69,7 +75,17 @@ interface Caller {
 /** Path parameters; the main server, project and service fill their own by default. */
 type PathIds = Partial<
   Record<
-    "serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key" | "deploymentId" | "domain",
+    | "serverId"
+    | "projectId"
+    | "serviceId"
+    | "userId"
+    | "tokenId"
+    | "invitationId"
+    | "key"
+    | "deploymentId"
+    | "domain"
+    | "issueId"
+    | "traceId",
     string
   >
 >;
@@ -87,7 +103,7 @@ interface ValidCall {
 
 let t: TestApp;
 let callers: Record<OrgRole, Caller>;
-let main: { serverId: string; projectId: string; serviceId: string; deploymentId: string };
+let main: { serverId: string; projectId: string; serviceId: string; deploymentId: string; issueId: string };
 /** A server whose agent never connects: deployments of its services stay queued. */
 let offlineServerId: string;
 let agent: AgentPeer;
@@ -347,10 +363,35 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
     ok: 200,
   }),
   "GET /api/v1/audit-logs": read,
+  "GET /api/v1/projects/:projectId/issues": read,
+  "GET /api/v1/issues/:issueId": read,
+  "GET /api/v1/issues/:issueId/events": read,
+  "GET /api/v1/issues/:issueId/histogram": read,
+  "PATCH /api/v1/issues/:issueId": () => ({ body: { status: "resolved" }, ok: 200 }),
+  "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
+  // Public like a DSN: every member reads it; rotating is a service write.
+  "GET /api/v1/services/:serviceId/ingest": read,
+  "POST /api/v1/services/:serviceId/ingest/rotate": () => ({ ok: 200 }),
+  "GET /api/v1/services/:serviceId/traces": read,
+  "GET /api/v1/services/:serviceId/metrics": () => ({ query: "metrics=cpu", ok: 200 }),
+  "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
 };
+
+/** A one-span trace of the main service, stored once. */
+let mainTrace: Promise<string> | undefined;
+function storedTrace(): Promise<string> {
+  mainTrace ??= (async () => {
+    const org = await asOwner("GET", "/api/v1/org");
+    const owner = { org_id: org.id, service_id: main.serviceId, deployment_id: main.deploymentId };
+    const span = spanRow(owner, new Date(), 5);
+    await t.deps.telemetry.insert({ spans: [span], logs: [], metrics: [] });
+    return span.trace_id;
+  })();
+  return mainTrace;
+}
 
 function pathOf(url: string, ids: PathIds): string {
   return url.replace(/:(\w+)/g, (_, name: string) => {
@@ -415,8 +456,10 @@ before(async () => {
   // The main server's agent answers every command, so the agent routes can succeed for whoever may call them.
   agent = (await AgentPeer.online(await t.agentUrl(), created.token, serverId)).peer;
   agent.answerEverything();
-  main = { serverId, projectId, serviceId, deploymentId: "" };
+  main = { serverId, projectId, serviceId, deploymentId: "", issueId: "" };
   main.deploymentId = await ranDeployment();
+  const errors = await ingestErrorEvents(t.deps, { serviceId }, [errorEventFixture(serviceId)]);
+  main.issueId = errors.issues[0]?.id ?? "";
   await asOwner("PUT", `/api/v1/services/${serviceId}/env`, { variables: [{ key: "API_KEY", value: "s3cret-value" }] });
   await invite("pending@example.com", "developer");
   for (const role of ["admin", "developer", "viewer"] as const) {

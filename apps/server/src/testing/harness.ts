@@ -15,6 +15,7 @@ import { loggerOptions } from "../logger";
 import { createMailer } from "../mail/transport";
 import { loadKeyring } from "../secrets/keyring";
 import { startEmptyDns } from "./empty-dns";
+import { sharedTestTelemetryStore } from "./telemetry-store";
 import { createTestDatabase } from "./test-database";
 
 /** A caller's credential: a session cookie or a bearer token. */
@@ -98,6 +99,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),
+    telemetry: sharedTestTelemetryStore(),
     now,
     fetch: globalThis.fetch,
   };

@@ -7,11 +7,13 @@ import { envRoutes } from "./env";
 import { gitRoutes, webhookRoutes } from "./git";
 import { healthRoutes } from "./health";
 import { installRoutes } from "./install";
+import { issueRoutes } from "./issues";
 import { liveRoutes } from "./live";
 import { orgRoutes, tokenRoutes } from "./orgs";
 import { projectRoutes } from "./projects";
 import { buildRoutes, serverRoutes } from "./servers";
 import { serviceRoutes } from "./services";
+import { telemetryRoutes } from "./telemetry";
 
 export { liveness, readiness } from "./health";
 export { type ProjectWithServices, projectWithServices } from "./projects";
@@ -40,6 +42,8 @@ export const apiRoutes = {
   registry: registryRoutes,
   audit: auditRoutes,
   live: liveRoutes,
+  telemetry: telemetryRoutes,
+  issues: issueRoutes,
 };
 
 /** The route table's type: groups of named routes. */

@@ -132,13 +132,12 @@ export const serviceRoutes = {
   logs: defineApiRoute({
     method: "GET",
     path: "/api/v1/services/:serviceId/logs",
-    summary: "The latest container log lines of the service, read from its agent",
+    summary: "The service's stored logs, newest first (level floor, substring search); meta.cursor pages on",
     tag: "services",
     access: { permission: "services:read" },
     params: serviceParams,
     query: serviceLogsQuery,
     response: z.array(serviceLogEntry),
-    errors: AGENT_ERRORS,
   }),
   exec: defineApiRoute({
     method: "POST",
