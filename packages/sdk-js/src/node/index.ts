@@ -1,4 +1,6 @@
 // @syntra/sdk on Node.js: `import { Syntra } from "@syntra/sdk"; Syntra.init({ dsn })`.
+// First of all: the OpenTelemetry instrumentations must exist before the SDK's dependencies load node:http.
+import "./instrumentations";
 import {
   addBreadcrumb,
   captureException,

@@ -20,6 +20,7 @@ import type { Integration, Options, ResolvedOptions } from "../core/types";
 import { installAsyncScopes } from "./async-scopes";
 import { httpBreadcrumbs } from "./http-breadcrumbs";
 import { httpServerScopes } from "./http-server";
+import { instrumentations } from "./instrumentations";
 import { setupLogs } from "./logs";
 import { moduleOf } from "./module-name";
 import { flushOnExit, uncaughtExceptionHandler, unhandledRejectionHandler } from "./process-handlers";
@@ -124,6 +125,8 @@ export function init(options: Options = {}): Client {
     client.log("no DSN (set SYNTRA_DSN or pass dsn): events are not sent");
     return client;
   }
+  // Without the SDK's tracing the instrumentations made at load stay off: the app's own OpenTelemetry setup has its own.
+  if (!resolved.tracing) for (const i of instrumentations) i.disable();
   client.setupIntegrations(resolveIntegrations(defaultNodeIntegrations(resolved, captured), options.integrations));
   client.log(`sending to ${resolved.dsn?.baseUrl} (release "${resolved.release}", ${resolved.environment})`);
   return client;

@@ -18,11 +18,22 @@ export function nodeRejectionMode(
 let exiting = false;
 
 /** Prints the error as Node would have, sends what is queued (at most the shutdown timeout) and exits with 1. */
-function crash(flush: (timeoutMs?: number) => Promise<boolean>, error: unknown, prefix: string): void {
+function crash(
+  flush: (timeoutMs: number) => Promise<boolean>,
+  timeoutMs: number,
+  error: unknown,
+  prefix: string,
+): void {
   if (exiting) return;
   exiting = true;
+  process.exitCode = 1;
   process.stderr.write(`${prefix}${inspect(error)}\n`);
-  void flush().finally(() => process.exit(1));
+  // The SDK's own timers do not hold the process open; this one does, until the events left or the time is up.
+  const hold = setTimeout(() => process.exit(1), timeoutMs + 100);
+  void flush(timeoutMs).finally(() => {
+    clearTimeout(hold);
+    process.exit(1);
+  });
 }
 
 /**
@@ -37,7 +48,7 @@ export function uncaughtExceptionHandler(): Integration {
       const handler = (error: Error) => {
         client.captureException(error, { handled: false, mechanism: "onuncaughtexception", level: "fatal" });
         const others = process.listeners("uncaughtException").filter((l) => l !== handler);
-        if (others.length === 0) crash((t) => client.flush(t), error, "Uncaught ");
+        if (others.length === 0) crash((t) => client.flush(t), client.options.shutdownTimeout, error, "Uncaught ");
       };
       process.on("uncaughtException", handler);
       return () => process.off("uncaughtException", handler);
@@ -57,7 +68,8 @@ export function unhandledRejectionHandler(mode: UnhandledRejectionMode = nodeRej
         client.captureException(reason, { handled: false, mechanism: "onunhandledrejection", level: "error" });
         const others = process.listeners("unhandledRejection").filter((l) => l !== handler);
         if (others.length > 0) return;
-        if (mode === "exit") crash((t) => client.flush(t), reason, "Unhandled rejection: ");
+        if (mode === "exit")
+          crash((t) => client.flush(t), client.options.shutdownTimeout, reason, "Unhandled rejection: ");
         else process.stderr.write(`Unhandled rejection (reported to Syntra): ${inspect(reason)}\n`);
       };
       process.on("unhandledRejection", handler);

@@ -1,10 +1,7 @@
 import { type Attributes, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { ExportResult } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { type Instrumentation, registerInstrumentations } from "@opentelemetry/instrumentation";
-import { ExpressInstrumentation } from "@opentelemetry/instrumentation-express";
-import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
-import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
+import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import type { Resource } from "@opentelemetry/resources";
 import {
   BatchSpanProcessor,
@@ -17,6 +14,7 @@ import {
 import { SDK_INFO } from "../core/client";
 import type { Dsn } from "../core/dsn";
 import { KEY_HEADER } from "./http-breadcrumbs";
+import { instrumentations } from "./instrumentations";
 
 /** The attribute an `exception` span event gets when the SDK sent that exception as an error event itself. */
 export const EVENT_ID_ATTRIBUTE = "syntra.event_id";
@@ -77,28 +75,6 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-function hasKeyHeader(headers: unknown): boolean {
-  if (!headers || typeof headers !== "object") return false;
-  return Object.keys(headers).some((h) => h.toLowerCase() === KEY_HEADER);
-}
-
-/** The instrumentations the SDK turns on: HTTP server and client (node:http), fetch (undici), Express. */
-export function defaultInstrumentations(): Instrumentation[] {
-  return [
-    // Requests to Syntra (OTLP exporters, the SDK's transport) are not spans of the app.
-    new HttpInstrumentation({ ignoreOutgoingRequestHook: (req) => hasKeyHeader(req.headers) }),
-    new UndiciInstrumentation({
-      ignoreRequestHook: (req) => {
-        const h = req.headers as unknown;
-        return Array.isArray(h)
-          ? h.some((v, i) => i % 2 === 0 && String(v).toLowerCase() === KEY_HEADER)
-          : typeof h === "string" && h.toLowerCase().includes(`${KEY_HEADER}:`);
-      },
-    }),
-    new ExpressInstrumentation(),
-  ];
-}
-
 /**
  * OpenTelemetry tracing to the DSN's OTLP endpoint: a tracer provider with the sampling rate, batched export, W3C
  * trace context propagation and the default instrumentations. The provider is registered globally, so every OTel
@@ -114,7 +90,7 @@ export function setupTracing(dsn: Dsn, resource: Resource, sampleRate: number, c
   provider.register();
   const unregister = registerInstrumentations({
     tracerProvider: provider,
-    instrumentations: defaultInstrumentations(),
+    instrumentations,
   });
   return {
     provider,
