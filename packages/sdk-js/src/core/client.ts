@@ -12,6 +12,7 @@ import type {
   ClientLike,
   Integration,
   Level,
+  RequestData,
   ResolvedOptions,
   StackFrame,
   SyntraEvent,
@@ -32,6 +33,8 @@ export interface Platform {
   addSourceContext?(frames: StackFrame[]): Promise<void>;
   /** The span active where the error was captured. */
   activeSpan?(): { trace_id: string; span_id: string } | undefined;
+  /** The request of events captured outside any request (browsers: the page). */
+  request?(): RequestData | undefined;
   /** Told of every exception captured (Node links the exception events of spans to it). */
   captured?(error: unknown, eventId: string): void;
 }
@@ -193,7 +196,7 @@ export class Client implements ClientLike {
         frames,
         level,
         handled: hint.handled ?? true,
-        hint,
+        hint: hint.request || scope.request ? hint : { ...hint, request: this.platform.request?.() },
         environment: this.options.environment,
         release: this.options.release,
         deploymentId: this.options.deploymentId,
@@ -214,31 +217,50 @@ export class Client implements ClientLike {
     });
     this.platform.captured?.(original, id);
     const work = this.finish(event, original ?? hint.originalException);
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
+    if (work) {
+      this.pending.add(work);
+      void work.finally(() => this.pending.delete(work));
+    }
     return id;
   }
 
-  private async finish(event: SyntraEvent, original: unknown): Promise<void> {
+  // Synchronous unless source context or beforeSend are asynchronous: a browser page going away right after a
+  // capture must find the event queued.
+  private finish(event: SyntraEvent, original: unknown): Promise<void> | undefined {
+    const context = this.platform.addSourceContext?.(event.stack_trace);
+    if (!context) return this.afterContext(event, original);
+    return context.then(
+      () => this.afterContext(event, original),
+      (err) => {
+        this.log(`source context failed: ${String(err)}`);
+        return this.afterContext(event, original);
+      },
+    );
+  }
+
+  private afterContext(event: SyntraEvent, original: unknown): Promise<void> | undefined {
     const transport = this.transport as Transport;
-    try {
-      await this.platform.addSourceContext?.(event.stack_trace);
-    } catch (err) {
-      this.log(`source context failed: ${String(err)}`);
-    }
-    let final: SyntraEvent | null = event;
-    if (this.options.beforeSend) {
-      try {
-        final = await this.options.beforeSend(event, { originalException: original });
-      } catch (err) {
-        this.log(`beforeSend threw, the event is dropped: ${String(err)}`);
-        final = null;
-      }
-    }
-    if (!final) {
+    const done = (final: SyntraEvent | null) => {
+      if (final) transport.enqueue(final);
+      else transport.recordDrop("before_send");
+    };
+    const dropOnThrow = (err: unknown) => {
+      this.log(`beforeSend threw, the event is dropped: ${String(err)}`);
       transport.recordDrop("before_send");
-      return;
+    };
+    if (!this.options.beforeSend) {
+      done(event);
+      return undefined;
     }
-    transport.enqueue(final);
+    let result: ReturnType<NonNullable<ResolvedOptions["beforeSend"]>>;
+    try {
+      result = this.options.beforeSend(event, { originalException: original });
+    } catch (err) {
+      dropOnThrow(err);
+      return undefined;
+    }
+    if (result instanceof Promise) return result.then(done, dropOnThrow);
+    done(result);
+    return undefined;
   }
 }

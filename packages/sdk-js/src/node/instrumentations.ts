@@ -34,6 +34,6 @@ export const instrumentations: Instrumentation[] = [
 // runs the patch on the shared module object, and syncing the builtin ES exports lets `import { request } from
 // "node:http"` see the patched function.
 const require = createRequire(path.join(process.cwd(), "syntra-sdk.js"));
-require("http");
-require("https");
+require("node:http");
+require("node:https");
 syncBuiltinESMExports();

@@ -1,6 +1,5 @@
-import { captureException, getClient } from "../core/api";
 import type { Options } from "../core/types";
-import { init } from "./init";
+import { captureException, getClient, init } from "./index";
 
 /** What Next.js passes to `onRequestError` about the request (Next 15+). */
 export interface NextRequestInfo {
