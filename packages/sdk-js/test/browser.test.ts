@@ -69,28 +69,17 @@ after(async () => {
 async function open(s: TestService): Promise<Page> {
   const p = await browser.newPage();
   await p.goto(`${siteUrl}/?dsn=${encodeURIComponent(s.dsn)}`);
-  await p.waitForFunction(() => "Syntra" in window && document.querySelector('script[src="/app.js"]') !== null);
+  await p.waitForFunction(`"Syntra" in window && document.querySelector('script[src="/app.js"]') !== null`);
   await p.waitForLoadState("load");
   return p;
 }
 
 /** Resolves once the page reported its next uncaught error or rejection and the SDK sent it. */
 function nextReport(p: Page, kind: "error" | "unhandledrejection"): Promise<unknown> {
-  return p.evaluate(
-    (k) =>
-      new Promise((resolve) => {
-        addEventListener(
-          k,
-          () =>
-            setTimeout(
-              () => resolve((window as unknown as { Syntra: { flush(): Promise<boolean> } }).Syntra.flush()),
-              0,
-            ),
-          { once: true },
-        );
-      }),
-    kind,
-  );
+  // After the SDK's own listener (added earlier) saw the event: flush resolves once the event was sent.
+  return p.evaluate(`new Promise((resolve) => {
+    addEventListener(${JSON.stringify(kind)}, () => setTimeout(() => resolve(Syntra.flush()), 0), { once: true });
+  })`);
 }
 
 test("uncaught errors and rejections arrive with frames, breadcrumbs, browser and page", async () => {
@@ -148,15 +137,12 @@ test("events queued when the page goes away are delivered by sendBeacon", async 
   const s = await newService(cp, "beacon@example.com");
   const p = await open(s);
   // Queued (a batch waits a moment for more events) and the page left in the same task, before fetch would send it.
-  const queued = await p.evaluate(() => {
-    const { Syntra } = window as unknown as {
-      Syntra: { captureMessage(m: string): void; getStats(): { queued: number } };
-    };
+  const queued = await p.evaluate(`(() => {
     Syntra.captureMessage("left during checkout");
     const n = Syntra.getStats().queued;
     location.href = "about:blank";
     return n;
-  });
+  })()`);
   assert.equal(queued, 1);
   await p.waitForURL("about:blank");
   await p.close();
