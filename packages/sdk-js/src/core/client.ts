@@ -143,14 +143,15 @@ export class Client implements ClientLike {
   /** Waits for events being prepared and sent, at most `timeoutMs`; true when all left in time. */
   async flush(timeoutMs = this.options.shutdownTimeout): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const others = this.integrations.map((i) => i.flush?.().catch((err) => this.log(`flush failed: ${String(err)}`)));
     const prepared = await Promise.race([
       Promise.allSettled([...this.pending, ...others]).then(() => true),
       new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => resolve(false), timeoutMs);
-        (t as { unref?: () => void }).unref?.();
+        timer = setTimeout(() => resolve(false), timeoutMs);
       }),
     ]);
+    clearTimeout(timer);
     if (!this.transport) return prepared;
     const sent = await this.transport.flush(Math.max(0, deadline - Date.now()));
     return prepared && sent;

@@ -29,6 +29,8 @@ export interface DropCounts {
 /** What the transport has done so far. */
 export interface TransportStats {
   sent: number;
+  /** Requests that failed and were tried again. */
+  retried: number;
   queued: number;
   dropped: DropCounts;
 }
@@ -75,7 +77,10 @@ export class Transport {
   private readonly queue: SyntraEvent[] = [];
   private readonly drops = emptyDrops();
   private sent = 0;
+  private retried = 0;
   private sending = false;
+  // How many events at the head of the queue the request in flight carries.
+  private inFlight = 0;
   private attempt = 0;
   private closed = false;
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,7 +119,7 @@ export class Transport {
   }
 
   stats(): TransportStats {
-    return { sent: this.sent, queued: this.queue.length, dropped: { ...this.drops } };
+    return { sent: this.sent, retried: this.retried, queued: this.queue.length, dropped: { ...this.drops } };
   }
 
   /**
@@ -133,7 +138,8 @@ export class Transport {
         clearTimeout(timer);
         resolve(true);
       };
-      const timer = unrefTimer(() => {
+      // Held (not unref'd): whoever awaits a flush wants the process to live until it is done or the time is up.
+      const timer = setTimeout(() => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== waiter);
         resolve(false);
       }, timeoutMs);
@@ -155,10 +161,12 @@ export class Transport {
    * Events the sender did not take stay queued.
    */
   drainWith(sendNow: (body: string) => boolean): void {
-    while (this.queue.length > 0 && !this.sending) {
-      const batch = this.queue.slice(0, this.batchSize);
+    // A batch in flight (a keepalive fetch) finishes on its own; everything behind it goes now.
+    const start = this.sending ? this.inFlight : 0;
+    while (this.queue.length > start) {
+      const batch = this.queue.slice(start, start + this.batchSize);
       if (!sendNow(this.body(batch))) return;
-      this.queue.splice(0, batch.length);
+      this.queue.splice(start, batch.length);
       this.sent += batch.length;
       this.markReported();
     }
@@ -222,6 +230,7 @@ export class Transport {
     }
     this.sending = true;
     const batch = this.queue.slice(0, this.batchSize);
+    this.inFlight = batch.length;
     let result: SendResult;
     try {
       result = await this.config.send(this.body(batch));
@@ -230,6 +239,7 @@ export class Transport {
       result = { status: 0 };
     }
     this.sending = false;
+    this.inFlight = 0;
     if (result.status >= 200 && result.status < 300) {
       this.queue.splice(0, batch.length);
       this.sent += batch.length;
@@ -237,6 +247,7 @@ export class Transport {
       this.markReported();
     } else if (retryable(result.status) && this.attempt < this.maxRetries && !this.closed) {
       this.attempt += 1;
+      this.retried += 1;
       const backoff = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.attempt - 1));
       const wait = result.retryAfterMs ?? backoff * (0.5 + Math.random() / 2);
       this.config.log?.(`status ${result.status}: retry ${this.attempt} in ${Math.round(wait)} ms`);
