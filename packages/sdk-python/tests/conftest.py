@@ -65,7 +65,8 @@ class ControlPlane:
         self.base: str = json.loads(self.proc.stdout.readline())["base"]
 
     def new_service(self, email: str) -> Service:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write(json.dumps({"service": email}) + "\n")
         self.proc.stdin.flush()
         answer = json.loads(self.proc.stdout.readline())

@@ -60,7 +60,16 @@ class Client:
             exc = sys.exc_info()[1]
             if exc is None:
                 return None
-        return self._capture(exc, "", hint.pop("level", "error"), hint)
+        # Frameworks report an error through their hook and then log it with exc_info: one event, not two.
+        if getattr(exc, "__syntra_event_id__", None):
+            return None
+        event_id = self._capture(exc, "", hint.pop("level", "error"), hint)
+        if event_id:
+            try:
+                exc.__syntra_event_id__ = event_id  # type: ignore[attr-defined]
+            except (AttributeError, TypeError):
+                pass  # an exception type with __slots__: it may be reported twice
+        return event_id
 
     def capture_message(self, message: str, level: str = "info", **hint: Any) -> str | None:
         """Reports a message as an event of its own."""

@@ -61,20 +61,29 @@ class StarletteIntegration:
     name = "starlette"
 
     def setup(self, client: Client) -> None:
-        """Patches Starlette.build_middleware_stack, then turns on OTel's instrumentation if installed."""
+        """Patches build_middleware_stack of Starlette and of FastAPI (which overrides it), then turns on OTel's
+        instrumentation if installed."""
         from starlette.applications import Starlette
 
-        original = Starlette.build_middleware_stack
+        classes: list[Any] = [Starlette]
+        try:
+            from fastapi import FastAPI
 
-        def build_middleware_stack(app: Starlette) -> ASGIApp:
-            return SyntraMiddleware(original(app), client)
+            classes.append(FastAPI)
+        except ImportError:
+            pass
+        for cls in classes:
+            original = cls.__dict__.get("build_middleware_stack")
+            if original is None:
+                continue
 
-        Starlette.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+            def build_middleware_stack(app: Any, _original: Any = original) -> ASGIApp:
+                stack = _original(app)
+                # A FastAPI stack is built by FastAPI's method calling Starlette's: wrap it once.
+                return stack if isinstance(stack, SyntraMiddleware) else SyntraMiddleware(stack, client)
 
-        def undo() -> None:
-            Starlette.build_middleware_stack = original  # type: ignore[method-assign]
-
-        client.on_close(undo)
+            cls.build_middleware_stack = build_middleware_stack
+            client.on_close(lambda cls=cls, original=original: setattr(cls, "build_middleware_stack", original))
         # Applied after ours, OTel's server span wraps our middleware: errors are reported inside the span.
         try:
             from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
