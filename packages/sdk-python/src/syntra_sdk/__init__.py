@@ -6,6 +6,7 @@ Errors are captured with breadcrumbs and context and sent to Syntra; traces and 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from typing import Any
 
@@ -53,9 +54,20 @@ _FRAMEWORKS = (
 )
 
 
+def _django_project() -> bool:
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return True
+    conf = sys.modules.get("django.conf")
+    return bool(conf and conf.settings.configured)
+
+
 def _framework_integrations() -> list[Any]:
     found = []
     for module, path, name in _FRAMEWORKS:
+        # Django's instrumentation reads (and without them makes up) its settings: only in a Django project, not
+        # wherever Django happens to be installed.
+        if module == "django" and not _django_project():
+            continue
         if importlib.util.find_spec(module) is not None:
             found.append(getattr(importlib.import_module(path), name)())
     return found

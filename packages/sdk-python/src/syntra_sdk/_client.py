@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 from collections.abc import Callable
@@ -65,10 +66,9 @@ class Client:
             return None
         event_id = self._capture(exc, "", hint.pop("level", "error"), hint)
         if event_id:
-            try:
+            # An exception type with __slots__ cannot be marked: it may be reported twice.
+            with contextlib.suppress(AttributeError, TypeError):
                 exc.__syntra_event_id__ = event_id  # type: ignore[attr-defined]
-            except (AttributeError, TypeError):
-                pass  # an exception type with __slots__: it may be reported twice
         return event_id
 
     def capture_message(self, message: str, level: str = "info", **hint: Any) -> str | None:
