@@ -98,6 +98,7 @@ def init(dsn: str | None = None, **options: Any) -> Client:
     )
     captured = CapturedExceptions()
     client = Client(resolved, transport, active_span=active_span_ids, on_captured=captured.remember)
+    client.captured_exceptions = captured
     client_ref.append(client)
     _client = client
     if resolved.default_integrations:
@@ -105,18 +106,18 @@ def init(dsn: str | None = None, **options: Any) -> Client:
         install_logging(client)
         install_atexit(client)
     if resolved.tracing:
-        provider = setup_tracing(resolved.dsn, resolved, captured)
-        client.on_flush(lambda t: provider.force_flush(int(t * 1000)))
-        client.on_close(provider.shutdown)
+        spans = setup_tracing(resolved.dsn, resolved, captured)
+        client.on_flush(lambda t: spans.force_flush(int(t * 1000)))
+        client.on_close(spans.shutdown)
     if resolved.logs:
         import logging
 
-        log_provider, handler = setup_logs(resolved.dsn, resolved)
-        client.on_flush(lambda t: log_provider.force_flush(int(t * 1000)))
+        records, handler = setup_logs(resolved.dsn, resolved)
+        client.on_flush(lambda t: records.force_flush(int(t * 1000)))
 
         def stop_logs() -> None:
             logging.getLogger().removeHandler(handler)
-            log_provider.shutdown()
+            records.shutdown()
 
         client.on_close(stop_logs)
     chosen = list(resolved.integrations or [])

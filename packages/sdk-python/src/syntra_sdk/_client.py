@@ -36,6 +36,8 @@ class Client:
         self._teardowns: list[Callable[[], None]] = []
         self._flushers: list[Callable[[float], Any]] = []
         self.last_event_id: str | None = None
+        # The exceptions captured, for linking span exception events (set by init when tracing is on).
+        self.captured_exceptions: Any = None
 
     @property
     def enabled(self) -> bool:

@@ -103,31 +103,82 @@ def sdk_resource(options: Options) -> Resource:
     return Resource.create(attrs)
 
 
-def setup_tracing(dsn: Dsn, options: Options, captured: CapturedExceptions) -> TracerProvider:
-    """A tracer provider exporting to the DSN, set as the global one (when the app has not set its own)."""
-    provider = TracerProvider(
-        resource=sdk_resource(options),
-        sampler=ParentBased(TraceIdRatioBased(options.traces_sample_rate)),
-    )
+class _Switch:
+    """A processor whose inner processor init() replaces: OpenTelemetry lets a process set its global tracer and
+    logger providers once, so a second init() (tests, a reconfiguration) swaps the exporter behind this instead."""
+
+    def __init__(self) -> None:
+        self.inner: Any = None
+
+    def replace(self, processor: Any) -> None:
+        old, self.inner = self.inner, processor
+        if old is not None:
+            old.shutdown()
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        if self.inner is not None:
+            self.inner.on_start(span, parent_context=parent_context)
+
+    def _on_ending(self, span: Any) -> None:
+        """Called by the SDK before a span ends (newer SDKs); nothing to do."""
+
+    def on_end(self, span: Any) -> None:
+        if self.inner is not None:
+            self.inner.on_end(span)
+
+    def on_emit(self, record: Any) -> None:
+        if self.inner is not None:
+            self.inner.on_emit(record)
+
+    def shutdown(self) -> None:
+        self.replace(None)
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis) if self.inner is not None else True
+
+
+_spans = _Switch()
+_records = _Switch()
+_providers: dict[str, Any] = {}
+
+
+def setup_tracing(dsn: Dsn, options: Options, captured: CapturedExceptions) -> _Switch:
+    """Spans exported to the DSN. The first call sets the global tracer provider (with this init's resource and
+    sampling rate), or adds the SDK's processor to a provider the app set up itself."""
+    if "traces" not in _providers:
+        current = trace.get_tracer_provider()
+        if isinstance(current, TracerProvider):
+            current.add_span_processor(_spans)  # type: ignore[arg-type]
+        else:
+            provider = TracerProvider(
+                resource=sdk_resource(options),
+                sampler=ParentBased(TraceIdRatioBased(options.traces_sample_rate)),
+            )
+            provider.add_span_processor(_spans)  # type: ignore[arg-type]
+            trace.set_tracer_provider(provider)
+            current = provider
+        _providers["traces"] = current
     exporter = OTLPSpanExporter(endpoint=dsn.traces_url, headers={KEY_HEADER: dsn.key})
-    provider.add_span_processor(BatchSpanProcessor(LinkingExporter(exporter, captured)))
-    trace.set_tracer_provider(provider)
-    return provider
+    _spans.replace(BatchSpanProcessor(LinkingExporter(exporter, captured)))
+    return _spans
 
 
-def setup_logs(dsn: Dsn, options: Options) -> tuple[Any, logging.Handler]:
+def setup_logs(dsn: Dsn, options: Options) -> tuple[_Switch, logging.Handler]:
     """Log records of the `logging` module as OTLP log records, with the active trace and span."""
     from opentelemetry._logs import set_logger_provider
     from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
     from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 
-    provider = LoggerProvider(resource=sdk_resource(options))
+    if "logs" not in _providers:
+        provider = LoggerProvider(resource=sdk_resource(options))
+        provider.add_log_record_processor(_records)  # type: ignore[arg-type]
+        set_logger_provider(provider)
+        _providers["logs"] = provider
     exporter = OTLPLogExporter(endpoint=dsn.logs_url, headers={KEY_HEADER: dsn.key})
-    provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
-    set_logger_provider(provider)
-    handler = LoggingHandler(level=logging.NOTSET, logger_provider=provider)
+    _records.replace(BatchLogRecordProcessor(exporter))
+    handler = LoggingHandler(level=logging.NOTSET, logger_provider=_providers["logs"])
     logging.getLogger().addHandler(handler)
-    return provider, handler
+    return _records, handler
 
 
 def active_span_ids() -> tuple[str, str] | None:
