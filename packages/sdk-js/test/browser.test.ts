@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../../../e2e/browser";
@@ -18,15 +19,38 @@ let site: http.Server;
 let siteUrl: string;
 let browser: Browser;
 
+// The bundle is written to a file (with its source map inline) so that a coverage run can map what Chromium ran
+// back to src/browser/*.ts.
+const bundleFile = fileURLToPath(new URL("../../../test-artifacts/sdk-js/sdk.mjs", import.meta.url));
+
 async function sdkBundle(): Promise<string> {
-  const out = await build({
+  await build({
     entryPoints: [fileURLToPath(new URL("../src/browser/index.ts", import.meta.url))],
     bundle: true,
     format: "esm",
     target: "es2020",
-    write: false,
+    sourcemap: "inline",
+    outfile: bundleFile,
   });
-  return out.outputFiles[0]?.text ?? "";
+  return readFile(bundleFile, "utf8");
+}
+
+let coverageDumps = 0;
+
+/** Under a coverage run (c8 sets NODE_V8_COVERAGE), what Chromium ran of the SDK joins Node's coverage. */
+async function startCoverage(p: Page): Promise<void> {
+  if (process.env.NODE_V8_COVERAGE) await p.coverage.startJSCoverage({ resetOnNavigation: false });
+}
+
+async function saveCoverage(p: Page): Promise<void> {
+  const dir = process.env.NODE_V8_COVERAGE;
+  if (!dir) return;
+  const entries = await p.coverage.stopJSCoverage();
+  const result = entries
+    .filter((e) => e.url.endsWith("/sdk.mjs"))
+    .map((e) => ({ scriptId: e.scriptId, url: pathToFileURL(bundleFile).href, functions: e.functions }));
+  coverageDumps += 1;
+  await writeFile(path.join(dir, `coverage-chromium-${process.pid}-${coverageDumps}.json`), JSON.stringify({ result }));
 }
 
 function page(dsn: string): string {
@@ -68,6 +92,7 @@ after(async () => {
 
 async function open(s: TestService): Promise<Page> {
   const p = await browser.newPage();
+  await startCoverage(p);
   await p.goto(`${siteUrl}/?dsn=${encodeURIComponent(s.dsn)}`);
   await p.waitForFunction(`"Syntra" in window && document.querySelector('script[src="/app.js"]') !== null`);
   await p.waitForLoadState("load");
@@ -91,6 +116,7 @@ test("uncaught errors and rejections arrive with frames, breadcrumbs, browser an
   const rejected = nextReport(p, "unhandledrejection");
   await p.click("#pay");
   assert.equal(await rejected, true);
+  await saveCoverage(p);
   await p.close();
 
   const issues = await s.issues();
@@ -145,6 +171,7 @@ test("events queued when the page goes away are delivered by sendBeacon", async 
   })()`);
   assert.equal(queued, 1);
   await p.waitForURL("about:blank");
+  await saveCoverage(p);
   await p.close();
   // The beacon is on its way without the page: wait for it to be stored.
   const deadline = Date.now() + 30_000;

@@ -81,7 +81,7 @@ export function resolveOptions(options: Options, env: Env): Resolution {
       tracesSampleRate: rate(options.tracesSampleRate, 1, "tracesSampleRate"),
       beforeSend: options.beforeSend,
       beforeBreadcrumb: options.beforeBreadcrumb,
-      debug: options.debug ?? false,
+      debug: options.debug ?? (env.SYNTRA_DEBUG === "1" || env.SYNTRA_DEBUG === "true"),
       maxBreadcrumbs: positive(options.maxBreadcrumbs, 100, "maxBreadcrumbs"),
       maxQueueSize: positive(options.maxQueueSize, 100, "maxQueueSize"),
       shutdownTimeout: positive(options.shutdownTimeout, 2000, "shutdownTimeout"),

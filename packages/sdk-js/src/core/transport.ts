@@ -235,7 +235,10 @@ export class Transport {
     try {
       result = await this.config.send(this.body(batch));
     } catch (err) {
-      this.config.log?.(`sending failed: ${err instanceof Error ? err.message : String(err)}`);
+      const cause = (err as { cause?: unknown } | null)?.cause;
+      this.config.log?.(
+        `sending failed: ${err instanceof Error ? err.message : String(err)}${cause ? ` (${String(cause)})` : ""}`,
+      );
       result = { status: 0 };
     }
     this.sending = false;
