@@ -2,7 +2,7 @@
 // with esbuild, an IIFE for <script> tags (dist/syntra.min.js, a global `Syntra`), and type declarations with tsc.
 // Usage: node --import tsx packages/sdk-js/scripts/build.ts
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
@@ -86,4 +86,15 @@ execFileSync(
   [path.join(root, "../../node_modules/typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")],
   { stdio: "inherit" },
 );
+// The sources import without extensions (bundler style); TypeScript in nodenext mode wants them, so the
+// declarations get `.js` (which resolves to the `.d.ts` beside it).
+for (const file of readdirSync(path.join(dist, "types"), { recursive: true, encoding: "utf8" })) {
+  if (!file.endsWith(".d.ts")) continue;
+  const full = path.join(dist, "types", file);
+  const text = readFileSync(full, "utf8").replace(
+    /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+?)(["'])/g,
+    (_m, head: string, spec: string, tail: string) => `${head}${/\.[cm]?js$/.test(spec) ? spec : `${spec}.js`}${tail}`,
+  );
+  writeFileSync(full, text);
+}
 console.log(`built ${path.relative(process.cwd(), dist)}`);
