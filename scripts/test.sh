@@ -16,7 +16,8 @@ bash scripts/services/caddy.sh start
 bash scripts/services/chromium.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
-# Python clients the tests run (sentry-sdk with and without brotli), in venvs under .test-services/python.
+# Python clients the tests run (sentry-sdk with and without brotli; the Python SDK's frameworks and tools), in venvs
+# under .test-services/python.
 bash scripts/services/python.sh start >/dev/null
 clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
 
@@ -24,7 +25,8 @@ echo "== type-check and lint"
 npx tsc -b tsconfig.json
 npx biome check .
 
-mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+# The JavaScript SDK's tests run in a step of their own below, which also measures their coverage.
+mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' -not -path 'packages/sdk-js/*' 2>/dev/null | sort)
 # The builder's own tests never touch the database: once is enough.
 mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep '^apps/server/' | grep -v '^apps/server/src/builds/builder/')
 
@@ -38,3 +40,16 @@ run "${all_tests[@]}"
 # The second pass also stores telemetry on the ClickHouse HTTP server instead of chDB.
 echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
 TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}"
+
+# Both SDKs report to a real control plane their tests start; each prints its coverage and fails below 90%.
+echo "== @syntra/sdk (JavaScript) tests and coverage"
+node --import tsx packages/sdk-js/scripts/coverage.ts --threshold 90
+
+echo "== syntra-sdk (Python): ruff, pytest and coverage"
+py="$(pwd)/.test-services/python/sdk/bin"
+(
+  cd packages/sdk-python
+  "$py/ruff" check src tests
+  "$py/ruff" format --check src tests
+  PYTHONPATH=src:tests "$py/pytest" -q -p no:cacheprovider --cov=syntra_sdk --cov-report=term-missing --cov-fail-under=90 tests
+)

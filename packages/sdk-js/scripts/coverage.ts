@@ -31,7 +31,14 @@ const raw = mkdtempSync(path.join(os.tmpdir(), "sdk-js-coverage-"));
 const tests = [...testFiles(src), ...testFiles(path.join(pkg, "test"))].sort();
 const run = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...tests],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    "--test-timeout=600000",
+    ...tests,
+  ],
   { cwd: root, stdio: "inherit", env: { ...process.env, NODE_V8_COVERAGE: raw } },
 );
 
