@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, test } from "node:test";
+import { freePort } from "@syntra/testing/ports";
 import { build } from "esbuild";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { freePort } from "../apps/agent/src/testing/images";
 import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
 import { errorEventFixture, liveDeployment } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
@@ -25,10 +25,10 @@ const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 before(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  [t] = await Promise.all([
-    createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_OPEN_SIGNUP: "true" }),
-    ensureWebBuild({ quiet: true }),
-  ]);
+  // The build first: the app reads the dashboard's index.html when it starts, and a stale one names chunks that a
+  // build running meanwhile deletes.
+  await ensureWebBuild({ quiet: true });
+  t = await createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_OPEN_SIGNUP: "true" });
   await t.app.listen({ host: "127.0.0.1", port });
   owner = await t.signup("owner@example.com", { orgName: "Acme" });
   viewer = await t.member(owner, "viewer@example.com", "viewer");

@@ -2,8 +2,8 @@
 // that DSN, copied from the page into the SDK, reports an error that the Issues page then shows.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { freePort } from "@syntra/testing/ports";
 import type { Browser } from "playwright-core";
-import { freePort } from "../apps/agent/src/testing/images";
 import { serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { Syntra } from "../packages/sdk-js/src/node/index";

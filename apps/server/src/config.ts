@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { PGLITE_DEFAULTS, type PgliteSettings } from "./db/pglite-settings";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -18,6 +19,11 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
+  /** Page cache of the embedded PGlite database (PostgreSQL's shared_buffers); more memory, fewer file reads. */
+  SYNTRA_PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d*(kB|MB|GB)$/, 'a size such as "16MB" (kB, MB or GB)')
+    .default(PGLITE_DEFAULTS.sharedBuffers),
   /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
   SYNTRA_MASTER_KEY: z.string().optional(),
   /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
@@ -36,12 +42,22 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** A request whose headers and body have not all arrived after this many seconds answers 408 and is closed. */
+  SYNTRA_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** A request whose headers have not all arrived after this many seconds answers 408 (at most the request timeout). */
+  SYNTRA_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** An idle keep-alive connection is closed after this many seconds. */
+  SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(72),
+  /** A connection with no traffic either way for this many seconds is closed (longer than the longest exec). */
+  SYNTRA_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3900),
   /** How long a login session lasts, in hours. */
   SYNTRA_SESSION_TTL_HOURS: z.coerce
     .number()
     .int()
     .min(1)
     .default(24 * 7),
+  /** Seconds a device login (`syn login`) waits between polls; the spec's 5 unless a test wants it quicker. */
+  SYNTRA_DEVICE_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   /** Failed logins allowed per email and per client address within the window. */
   SYNTRA_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Login rate-limit window, in seconds. */
@@ -153,6 +169,12 @@ const envSchema = z.object({
   SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
   SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  /** Direct OTLP/HTTP (/v1/*): largest request body, compressed or decompressed (larger: 413). */
+  SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
+  /** Direct OTLP/HTTP: spans, log records and data points per second per ingest key (burst: 10 s of it); 0: no limit. */
+  SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
+  /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
+  SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
   /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
   SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
@@ -163,6 +185,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The embedded database's settings (unused with databaseUrl). */
+  pglite: PgliteSettings;
   masterKey: string | undefined;
   previousMasterKeys: string[];
   publicUrl: string;
@@ -170,7 +194,11 @@ export interface Config {
   logFormat: z.infer<typeof envSchema>["SYNTRA_LOG_FORMAT"];
   openSignup: boolean;
   bodyLimitBytes: number;
+  /** Timeouts of the HTTP server, in milliseconds. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; idleTimeoutMs: number };
   sessionTtlHours: number;
+  /** Seconds between a device login's polls. */
+  devicePollSeconds: number;
   loginMaxAttempts: number;
   loginWindowSeconds: number;
   trustProxy: boolean;
@@ -212,6 +240,8 @@ export interface TelemetryConfig {
   retentionDays: { traces: number; logs: number; metrics: number };
   /** Grace period of a rotated-out ingest key, in milliseconds. */
   ingestKeyGraceMs: number;
+  /** Direct OTLP/HTTP limits. */
+  otlp: { maxBodyBytes: number; itemsPerSecondPerKey: number; maxInFlightBytes: number };
 }
 
 /** How to reach the mail server, from SYNTRA_SMTP_URL. */
@@ -270,12 +300,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "Invalid configuration:\n  SYNTRA_REGISTRY_USERNAME/SYNTRA_REGISTRY_PASSWORD are for SYNTRA_REGISTRY_AUTH=basic; with token the control plane issues the registry's credentials itself",
     );
   }
+  if (e.SYNTRA_HEADERS_TIMEOUT_SECONDS > e.SYNTRA_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SYNTRA_HEADERS_TIMEOUT_SECONDS cannot be longer than SYNTRA_REQUEST_TIMEOUT_SECONDS",
+    );
+  }
   const publicHost = e.SYNTRA_HOST === "0.0.0.0" || e.SYNTRA_HOST === "::" ? "127.0.0.1" : e.SYNTRA_HOST;
   return {
     host: e.SYNTRA_HOST,
     port: e.SYNTRA_PORT,
     dataDir: path.resolve(e.SYNTRA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    pglite: { sharedBuffers: e.SYNTRA_PGLITE_SHARED_BUFFERS },
     masterKey: e.SYNTRA_MASTER_KEY,
     previousMasterKeys: (e.SYNTRA_MASTER_KEY_PREVIOUS ?? "")
       .split(",")
@@ -286,7 +322,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.SYNTRA_LOG_FORMAT,
     openSignup: e.SYNTRA_OPEN_SIGNUP,
     bodyLimitBytes: e.SYNTRA_BODY_LIMIT_BYTES,
+    http: {
+      requestTimeoutMs: e.SYNTRA_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: e.SYNTRA_HEADERS_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: e.SYNTRA_IDLE_TIMEOUT_SECONDS * 1000,
+    },
     sessionTtlHours: e.SYNTRA_SESSION_TTL_HOURS,
+    devicePollSeconds: e.SYNTRA_DEVICE_POLL_SECONDS,
     loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.SYNTRA_LOGIN_WINDOW_SECONDS,
     trustProxy: e.SYNTRA_TRUST_PROXY,
@@ -347,6 +390,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         metrics: e.SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
       },
       ingestKeyGraceMs: Math.round(e.SYNTRA_INGEST_KEY_GRACE_HOURS * 3_600_000),
+      otlp: {
+        maxBodyBytes: Math.round(e.SYNTRA_OTLP_MAX_BODY_MB * 1024 * 1024),
+        itemsPerSecondPerKey: e.SYNTRA_OTLP_RATE_PER_KEY,
+        maxInFlightBytes: Math.round(e.SYNTRA_OTLP_MAX_INFLIGHT_MB * 1024 * 1024),
+      },
     },
     errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
     mail: {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { and, asc, eq } from "drizzle-orm";
 import { organizations, servers } from "./db/schema";
 import type { AppDeps } from "./deps";
-import { agentBundle } from "./install/agent-bundle";
+import { AGENT_NODE_FLAGS, agentBundle } from "./install/agent-bundle";
 import { createServer, rotateAgentToken } from "./servers/servers";
 
 const LOCAL_NAME = "local";
@@ -61,7 +61,7 @@ export async function startLocalAgent(
           token: r.token,
         }));
     const bundle = await agentBundle(deps.config.dataDir);
-    child = spawn(process.execPath, [bundle], {
+    child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle], {
       env: {
         ...opts.env,
         SYNTRA_URL: opts.url,

@@ -20,6 +20,7 @@ import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
 import { loadKeyring } from "./secrets/keyring";
+import { telemetryHubEvents } from "./telemetry/ingest/hub-events";
 import { openTelemetryStore } from "./telemetry/store/open";
 
 async function start(config: Config): Promise<void> {
@@ -63,7 +64,7 @@ async function start(config: Config): Promise<void> {
     now,
     fetch: globalThis.fetch,
   };
-  agents.start(deploymentEvents(deps));
+  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));

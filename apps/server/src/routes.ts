@@ -1,4 +1,5 @@
 import { auditRoutes } from "./audit/routes";
+import { deviceRoutes } from "./auth/device-routes";
 import { githubRoutes } from "./auth/github-routes";
 import { passwordRoutes } from "./auth/password-routes";
 import { authRoutes } from "./auth/routes";
@@ -21,6 +22,7 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { telemetryPipelineRoutes } from "./telemetry/ingest/routes";
 import { ingestRoutes } from "./telemetry/ingest-routes";
 import { telemetryQueryRoutes } from "./telemetry/query-routes";
 import { webhookRoutes } from "./webhooks/routes";
@@ -30,6 +32,7 @@ export const allRoutes: readonly ServerRoute[] = [
   ...healthRoutes,
   ...installRoutes,
   ...authRoutes,
+  ...deviceRoutes,
   ...passwordRoutes,
   ...githubRoutes,
   ...tokenRoutes,
@@ -51,5 +54,6 @@ export const allRoutes: readonly ServerRoute[] = [
   ...liveRoutes,
   ...issueRoutes,
   ...ingestRoutes,
+  ...telemetryPipelineRoutes,
   ...telemetryQueryRoutes,
 ];

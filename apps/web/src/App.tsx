@@ -41,6 +41,7 @@ const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsP
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
 const ServiceSetupPage = page(() => import("./pages/service-setup"), "ServiceSetupPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
+const DevicePage = page(() => import("./pages/device"), "DevicePage");
 const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
 const IssuePage = page(() => import("./pages/issue-detail"), "IssuePage");
 
@@ -74,6 +75,14 @@ export function App() {
           <Route path="/signup" element={<SignupPage />} />
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route
+            path="/device"
+            element={
+              <RequireAuth>
+                <DevicePage />
+              </RequireAuth>
+            }
+          />
           <Route
             element={
               <RequireAuth>

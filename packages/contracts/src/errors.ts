@@ -17,8 +17,14 @@ export const errorCodes = {
   SIGNUP_CLOSED: { status: 403, description: "Sign-up needs an invitation on this installation." },
   NOT_FOUND: { status: 404, description: "The resource does not exist or belongs to another organization." },
   CONFLICT: { status: 409, description: "A resource with the same unique key already exists." },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: "The request (its headers or body) did not arrive within the server's request timeout.",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: "The request body is larger than the configured limit." },
+  URI_TOO_LONG: { status: 414, description: "A path parameter is longer than any valid value." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: "The request body is not JSON." },
+  HEADERS_TOO_LARGE: { status: 431, description: "The request's headers are larger than the server accepts." },
   UNPROCESSABLE: {
     status: 422,
     description: "The request is well-formed but cannot be carried out in the current state.",
@@ -31,6 +37,11 @@ export const errorCodes = {
   OAUTH_FAILED: { status: 502, description: "The OAuth provider rejected the exchange or could not be reached." },
   MAIL_NOT_CONFIGURED: { status: 503, description: "Sending email needs SYNTRA_SMTP_URL on the control plane." },
   MAIL_FAILED: { status: 502, description: "The mail server could not be reached or refused the message." },
+  // Device login (RFC 8628 3.5: its error answers, as codes of this table)
+  AUTHORIZATION_PENDING: { status: 400, description: "The device login is not approved yet; poll again later." },
+  SLOW_DOWN: { status: 400, description: "The device polls too often; wait 5 seconds more between polls." },
+  ACCESS_DENIED: { status: 403, description: "The device login was refused by the user." },
+  DEVICE_CODE_EXPIRED: { status: 400, description: "The device login expired or was already used; start again." },
   // Agent commands (interface contracts 1.3, command_response.error.code)
   CONTAINER_NOT_FOUND: { status: 404, description: "No container runs for the service on the agent." },
   PULL_FAILED: { status: 502, description: "The image could not be pulled." },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AgentPeer, eventually, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
+import { eventually } from "@syntra/testing/eventually";
+import { AgentPeer, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
@@ -207,7 +208,8 @@ test("heartbeats become metric series: one per resource, bucketed with avg, min 
     await eventually(async () => (await samples()) === count);
   };
   await beat(10, 100, 1);
-  t.advanceClock(10_000);
+  // More than half an interval later, or the hub coalesces the beat into the previous one.
+  t.advanceClock(20_000);
   await beat(30, 300, 2);
   t.advanceClock(60_000);
   await beat(50, 500, 3);
@@ -265,8 +267,8 @@ test("a server goes offline when its agent disconnects; a second connection repl
   const replaced = await first.peer.closed;
   assert.equal(replaced.code, 4001);
   assert.match(replaced.reason, /replaced/);
-  // The replaced socket's close does not take the server offline.
-  await new Promise((r) => setTimeout(r, 100));
+  // The replaced socket's close, once handled, does not take the server offline.
+  await eventually(() => t.deps.agents.openSockets(server.id) === 1);
   assert.ok(t.deps.agents.isOnline(server.id));
   assert.equal((await serverRow(server.id)).status, "online");
   await second.peer.close();
@@ -284,7 +286,7 @@ test("deleting a server ends its agent's connection at the next heartbeat, and i
   assert.equal(again.status, 401);
 });
 
-test("alerts are logged as warnings with their fields and kept per server", async () => {
+test("alerts are logged as warnings with a summary of their fields and kept per server", async () => {
   const server = await newServer();
   const { peer } = await AgentPeer.online(url, server.token, server.id);
   peer.send("alert", {
@@ -302,7 +304,10 @@ test("alerts are logged as warnings with their fields and kept per server", asyn
   assert.equal(line.level, 40);
   assert.equal(line.severity, "critical");
   assert.equal(line.alert_type, "resource_critical");
-  assert.deepEqual(line.metadata, { mount: "/", used_percent: 97 });
+  // The message and metadata values can carry application data: the log has their shape, not their content.
+  assert.deepEqual(line.metadata_keys, ["mount", "used_percent"]);
+  assert.equal(line.message_length, "97% of / used".length);
+  assert.equal(line.metadata, undefined);
   await peer.close();
 });
 

@@ -8,9 +8,13 @@ import type {
   CommandResponsePayload,
   DeployPayload,
   DeployStatusPayload,
+  HeartbeatPayload,
+  IngestKeyGrant,
   LogStreamPayload,
   RoutesReportPayload,
   ServiceStatus,
+  TelemetryAckPayload,
+  TelemetryBatchPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -25,7 +29,9 @@ import {
   recordHello,
 } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { ExecSessionRelay } from "./exec-sessions";
 import { PendingCommands } from "./pending-commands";
+import { RecentAlerts } from "./recent-alerts";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
 export type CommandType =
@@ -37,7 +43,8 @@ export type CommandType =
   | "logs_subscribe"
   | "update_agent"
   | "configure_health_check"
-  | "configure_routes";
+  | "configure_routes"
+  | "exec_session";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
@@ -58,6 +65,10 @@ export interface AgentHubEvents {
   serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
   /** The TLS state of the domains the server's proxy routes. */
   certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
+  /** A telemetry_batch: stores it and says what the agent should do with it (the hub sends the telemetry_ack). */
+  telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
+  /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
+  ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
   /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
   routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
 }
@@ -74,8 +85,10 @@ export interface AgentHubOptions {
   agentLogLevel: AgentConfig["log_level"];
   /** How long a new connection may take to send agent_hello. */
   helloTimeoutMs?: number;
-  /** Alerts kept in memory per server. */
+  /** Alerts kept in memory per connected server (each bounded by the contract's sizes). */
   alertsKept?: number;
+  /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
+  telemetryConcurrency?: { perAgent: number; total: number };
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -97,21 +110,28 @@ export class AgentHub {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly helloTimeoutMs: number;
+  /** Where the agents' exec_output messages go (see exec-sessions.ts). */
+  readonly execSessions: ExecSessionRelay;
   private readonly live = new Set<AgentConnection>();
   private readonly connections = new Map<string, AgentConnection>();
   private readonly pending: PendingCommands;
   private readonly services = new Map<string, ServiceStatus[]>();
-  private readonly alerts = new Map<string, AlertPayload[]>();
+  private readonly alerts: RecentAlerts;
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private events: AgentHubEvents | undefined;
   private closed = false;
+  private telemetryInFlight = 0;
+  private readonly telemetryPerAgent = new Map<string, number>();
+  private readonly ingestKeysSent = new WeakMap<AgentConnection, string>();
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
     this.now = opts.now;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
     this.pending = new PendingCommands(this.logger);
+    this.execSessions = new ExecSessionRelay(this.logger);
+    this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
   }
 
   /** Wires in the deployments domain and starts pinging and sweeping. */
@@ -137,6 +157,11 @@ export class AgentHub {
     this.live.add(new AgentConnection(this, socket, server, agentVersion));
   }
 
+  /** How many sockets of the server's agents are open, counting a replaced one until its close is handled. */
+  openSockets(serverId: string): number {
+    return [...this.live].filter((conn) => conn.server.id === serverId).length;
+  }
+
   /** True when the server's agent is connected and has said hello. */
   isOnline(serverId: string): boolean {
     return this.connections.get(serverId)?.ready === true;
@@ -159,6 +184,13 @@ export class AgentHub {
     return this.pending.expect(serverId, requestId, type, opts.timeoutMs ?? this.opts.commandTimeoutMs, () =>
       conn.post(type, { ...payload, request_id: requestId } as OutgoingPayload<T>, requestId),
     );
+  }
+
+  /** Sends a message that expects no answer (exec_input); throws AGENT_OFFLINE when the agent is not connected. */
+  post(serverId: string, type: "exec_input", payload: OutgoingPayload<"exec_input">): void {
+    const conn = this.connections.get(serverId);
+    if (!conn?.ready) throw offline();
+    conn.post(type, payload);
   }
 
   /**
@@ -201,9 +233,9 @@ export class AgentHub {
     return this.services.get(serverId) ?? [];
   }
 
-  /** The server's latest alerts, oldest first (in memory until alerts are stored). */
+  /** The server's latest alerts while its agent is connected, oldest first (in memory until alerts are stored). */
   recentAlerts(serverId: string): AlertPayload[] {
-    return this.alerts.get(serverId) ?? [];
+    return this.alerts.of(serverId);
   }
 
   /**
@@ -220,6 +252,8 @@ export class AgentHub {
       this.drop(conn, "no heartbeat");
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
+    // Keys rotated, services created or moved since: each agent gets its new list.
+    for (const conn of this.connections.values()) await this.pushIngestKeys(conn);
     await this.events?.sweep();
   }
 
@@ -286,6 +320,7 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
+    await this.pushIngestKeys(conn);
     await this.events?.agentReady(serverId);
     await this.events?.serverStatus?.(serverId, "online");
     return true;
@@ -297,25 +332,20 @@ export class AgentHub {
     switch (message.type) {
       case "agent_hello":
         return; // the connection handles the handshake itself
-      case "heartbeat": {
-        if (!(await recordHeartbeat(this.opts.db, serverId, message.payload, this.now()))) {
-          this.drop(conn, "server deleted");
-          conn.close(CloseCode.serverDeleted, "this server was deleted");
-          return;
-        }
-        this.services.set(serverId, message.payload.services);
-        return;
-      }
+      case "heartbeat":
+        return this.heartbeat(conn, message.payload);
       case "command_response":
         return this.pending.resolve(serverId, message.payload);
       case "deploy_status":
         await this.events?.deployStatus(serverId, message.payload, message.timestamp);
         return;
       case "telemetry_batch":
-        conn.log.debug({ batch_id: message.payload.batch_id }, "telemetry batch dropped: ingest is not built yet");
+        // Off the connection's queue: a batch takes a while to store, and heartbeats and deploy statuses must not
+        // wait behind it. Acks may so overtake each other, which the agent does not mind.
+        this.ingestTelemetry(conn, message.payload);
         return;
       case "alert":
-        return this.recordAlert(conn, message.payload);
+        return this.alerts.record(conn, message.payload);
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":
@@ -323,6 +353,8 @@ export class AgentHub {
       case "certificate_status":
         await this.events?.certificateStatus?.(serverId, message.payload);
         return;
+      case "exec_output":
+        return this.execSessions.output(serverId, message.payload);
       case "routes_report":
         await this.events?.routesReport?.(serverId, message.payload);
         return;
@@ -340,8 +372,11 @@ export class AgentHub {
     const wasCurrent = this.connections.get(serverId) === conn;
     conn.ready = false;
     if (!wasCurrent) return;
-    conn.log.info({ code, reason }, "agent disconnected");
+    conn.log.info({ code, reason, heartbeats_coalesced: conn.heartbeatsCoalesced }, "agent disconnected");
     this.drop(conn, "disconnected");
+    // Alerts live with the connection (until they are stored by the alerting domain); service states stay for
+    // reconciliation until the server is deleted or its agent reports again.
+    this.alerts.delete(serverId);
     if (this.closed) return;
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
@@ -351,7 +386,106 @@ export class AgentHub {
     });
   }
 
+  /**
+   * Forgets everything kept in memory for a server (its latest service states and alerts) and closes its agent's
+   * connection: the server was deleted.
+   */
+  forget(serverId: string): void {
+    this.services.delete(serverId);
+    this.alerts.delete(serverId);
+    const conn = this.connections.get(serverId);
+    if (!conn) return;
+    this.drop(conn, "server deleted");
+    conn.close(CloseCode.serverDeleted, "this server was deleted");
+  }
+
   // ---- internals ----
+
+  /**
+   * A heartbeat: the latest service states are kept at once; the database (the server's last_heartbeat_at and a
+   * metrics row) gets at most one heartbeat per half interval per connection, so an agent that sends thousands
+   * at once costs one write, not thousands. Extra ones are counted and reported.
+   */
+  private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
+    const serverId = conn.server.id;
+    const now = this.now().getTime();
+    const minGapMs = (this.opts.heartbeatSeconds * 1000) / 2;
+    if (conn.lastHeartbeatRecordedAt > 0 && now - conn.lastHeartbeatRecordedAt < minGapMs) {
+      conn.heartbeatsCoalesced++;
+      this.services.set(serverId, beat.services);
+      return;
+    }
+    if (!(await recordHeartbeat(this.opts.db, serverId, beat, new Date(now)))) {
+      this.forget(serverId);
+      return;
+    }
+    conn.lastHeartbeatRecordedAt = now;
+    this.services.set(serverId, beat.services);
+    if (conn.heartbeatsCoalesced > conn.heartbeatsReported) {
+      conn.log.warn(
+        { heartbeats_coalesced: conn.heartbeatsCoalesced - conn.heartbeatsReported },
+        "agent sent heartbeats faster than its interval; the extra ones were coalesced",
+      );
+      conn.heartbeatsReported = conn.heartbeatsCoalesced;
+    }
+  }
+
+  /**
+   * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and
+   * `total` overall are processed at once; beyond that the batch is answered "retry" at once, so memory stays
+   * bounded whatever agents send. An exception (a bug) also answers "retry": nothing is lost, the agent resends.
+   */
+  private ingestTelemetry(conn: AgentConnection, batch: TelemetryBatchPayload): void {
+    const limits = this.opts.telemetryConcurrency ?? { perAgent: 2, total: 8 };
+    const serverId = conn.server.id;
+    const mine = this.telemetryPerAgent.get(serverId) ?? 0;
+    const answer = (ack: TelemetryAckPayload) => {
+      try {
+        conn.post("telemetry_ack", ack);
+      } catch {
+        // The socket is gone; the agent resends unacknowledged batches after it reconnects.
+      }
+    };
+    const handler = this.events?.telemetryBatch;
+    if (!handler) {
+      conn.log.debug({ batch_id: batch.batch_id }, "telemetry batch not handled: no telemetry ingest here");
+      return;
+    }
+    if (mine >= limits.perAgent || this.telemetryInFlight >= limits.total) {
+      answer({ batch_id: batch.batch_id, status: "retry", retry_after_seconds: 1, message: "ingest is busy" });
+      return;
+    }
+    this.telemetryPerAgent.set(serverId, mine + 1);
+    this.telemetryInFlight++;
+    void this.track(
+      handler(conn.server, batch)
+        .catch((err: unknown) => {
+          conn.log.error({ err, batch_id: batch.batch_id }, "telemetry batch failed");
+          return { batch_id: batch.batch_id, status: "retry", retry_after_seconds: 5 } satisfies TelemetryAckPayload;
+        })
+        .then(answer)
+        .finally(() => {
+          this.telemetryInFlight--;
+          const left = (this.telemetryPerAgent.get(serverId) ?? 1) - 1;
+          if (left > 0) this.telemetryPerAgent.set(serverId, left);
+          else this.telemetryPerAgent.delete(serverId);
+        }),
+    );
+  }
+
+  /** Sends the agent its ingest keys when they differ from what it last got. */
+  private async pushIngestKeys(conn: AgentConnection): Promise<void> {
+    if (!this.events?.ingestKeys) return;
+    try {
+      const keys = await this.events.ingestKeys(conn.server.id);
+      const digest = JSON.stringify(keys);
+      if (this.ingestKeysSent.get(conn) === digest) return;
+      conn.post("ingest_keys", { keys });
+      this.ingestKeysSent.set(conn, digest);
+    } catch (err) {
+      conn.log.warn({ err }, "could not send the agent its ingest keys");
+    }
+  }
 
   /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */
   private drop(conn: AgentConnection, why: string): void {
@@ -359,24 +493,7 @@ export class AgentHub {
     if (this.connections.get(serverId) === conn) this.connections.delete(serverId);
     conn.ready = false;
     this.pending.failServer(serverId, why);
-  }
-
-  private recordAlert(conn: AgentConnection, alert: AlertPayload): void {
-    conn.log.warn(
-      {
-        alert_id: alert.alert_id,
-        alert_type: alert.type,
-        severity: alert.severity,
-        service_id: alert.service_id,
-        title: alert.title,
-        alert_message: alert.message,
-        metadata: alert.metadata,
-        reported_at: alert.timestamp,
-      },
-      `agent alert: ${alert.title}`,
-    );
-    const kept = [...this.recentAlerts(conn.server.id), alert];
-    this.alerts.set(conn.server.id, kept.slice(-(this.opts.alertsKept ?? 100)));
+    this.execSessions.failServer(serverId, why);
   }
 
   private pingAll(): void {

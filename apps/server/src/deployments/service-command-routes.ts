@@ -1,6 +1,7 @@
 import { apiRoutes } from "@syntra/contracts";
 import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
+import { execSessionRoute } from "./exec-session-route";
 import { execInService, restartService, scaleService } from "./service-commands";
 
 const restart = implement(apiRoutes.services.restart, {
@@ -38,4 +39,4 @@ const exec = implement(apiRoutes.services.exec, {
 });
 
 /** Commands to a service's running containers, carried out by its server's agent. */
-export const serviceCommandRoutes = [restart, scale, exec];
+export const serviceCommandRoutes = [restart, scale, exec, execSessionRoute];

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/contracts";
-import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
+import { eventually } from "@syntra/testing/eventually";
+import { selfSignedCertificate } from "@syntra/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
 import { ingestErrorEvents } from "../issues/ingest";
 import { pushCredential } from "../registry/credentials";
-import { AgentPeer, eventually } from "../testing/agent-peer";
+import { AgentPeer } from "../testing/agent-peer";
 import { errorEventFixture } from "../testing/error-fixtures";
 import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
@@ -29,6 +30,9 @@ const PUBLIC = new Set([
   "GET /api/v1/auth/providers",
   "GET /api/v1/auth/github",
   "GET /api/v1/auth/github/callback",
+  // Device login: the device has no credential yet; it proves itself with its device code.
+  "POST /api/v1/auth/device/code",
+  "POST /api/v1/auth/device/token",
   // Authenticated by the service's webhook secret, not by a user.
   "POST /api/v1/webhooks/github",
   "POST /api/v1/webhooks/gitlab",
@@ -46,7 +50,13 @@ const SELF_SERVICE = new Set([
   "POST /api/v1/tokens",
   "GET /api/v1/tokens",
   "DELETE /api/v1/tokens/:tokenId",
+  "GET /api/v1/auth/device/:userCode",
+  "POST /api/v1/auth/device/approve",
+  "POST /api/v1/auth/device/deny",
 ]);
+
+/** GETs that act rather than read: an exec session runs a command (the `exec` permission). */
+const ACTING_GETS = new Set(["GET /api/v1/services/:serviceId/exec/session"]);
 
 /** Reads kept from viewers and developers. */
 const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
@@ -62,6 +72,7 @@ const isDeveloperWrite = (key: string) =>
 function expectedAccess(role: OrgRole, key: string): "allowed" | "forbidden" {
   if (PUBLIC.has(key) || SELF_SERVICE.has(key)) return "allowed";
   if (role === "owner" || role === "admin") return "allowed";
+  if (ACTING_GETS.has(key)) return role === "developer" ? "allowed" : "forbidden";
   if (key.startsWith("GET ")) return ADMIN_ONLY_READS.has(key) ? "forbidden" : "allowed";
   return role === "developer" && isDeveloperWrite(key) ? "allowed" : "forbidden";
 }
@@ -84,6 +95,7 @@ type PathIds = Partial<
     | "key"
     | "deploymentId"
     | "domain"
+    | "userCode"
     | "issueId"
     | "traceId",
     string
@@ -98,7 +110,8 @@ interface ValidCall {
   /** Overrides the caller's own session (logout gets a session of its own). */
   as?: Credential;
   headers?: Record<string, string>;
-  ok: 200 | 201 | 202 | 204 | 302;
+  // 400 for a socket route called without an upgrade: it passed every check before refusing the plain GET.
+  ok: 200 | 201 | 202 | 204 | 302 | 400;
 }
 
 let t: TestApp;
@@ -316,6 +329,7 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "PATCH /api/v1/servers/:serverId": () => ({ body: { tags: ["edge"] }, ok: 200 }),
   "DELETE /api/v1/servers/:serverId": async () => ({ ids: { serverId: await throwawayServer() }, ok: 204 }),
   "GET /api/v1/servers/:serverId/metrics": read,
+  "GET /api/v1/servers/:serverId/telemetry": read,
   "GET /api/v1/projects": read,
   "GET /api/v1/projects/:projectId": read,
   "POST /api/v1/projects": () => ({ body: { name: unique("project") }, ok: 201 }),
@@ -372,6 +386,21 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
+  // Not an upgrade: everything is checked, then 400 (the route only speaks WebSocket).
+  "GET /api/v1/services/:serviceId/exec/session": () => ({ query: "command=true", ok: 400 }),
+  "POST /api/v1/auth/device/code": () => ({ body: { client_name: "rbac" }, ok: 201 }),
+  // Approved by the caller in a browser session, then polled by the device.
+  "POST /api/v1/auth/device/token": async (c) => {
+    const code = await deviceLogin();
+    await t.call("POST", "/api/v1/auth/device/approve", {
+      as: { cookie: c.cookie },
+      body: { user_code: code.user_code },
+    });
+    return { body: { device_code: code.device_code }, ok: 200 };
+  },
+  "GET /api/v1/auth/device/:userCode": async () => ({ ids: { userCode: (await deviceLogin()).user_code }, ok: 200 }),
+  "POST /api/v1/auth/device/approve": async () => ({ body: { user_code: (await deviceLogin()).user_code }, ok: 200 }),
+  "POST /api/v1/auth/device/deny": async () => ({ body: { user_code: (await deviceLogin()).user_code }, ok: 200 }),
   // Public like a DSN: every member reads it; rotating is a service write.
   "GET /api/v1/services/:serviceId/ingest": read,
   "POST /api/v1/services/:serviceId/ingest/rotate": () => ({ ok: 200 }),
@@ -379,6 +408,12 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/services/:serviceId/metrics": () => ({ query: "metrics=cpu", ok: 200 }),
   "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
 };
+
+/** A device login waiting for approval. */
+async function deviceLogin(): Promise<{ device_code: string; user_code: string }> {
+  const res = await t.call("POST", "/api/v1/auth/device/code", { as: null, body: { client_name: "rbac" } });
+  return res.body.data;
+}
 
 /** A one-span trace of the main service, stored once. */
 let mainTrace: Promise<string> | undefined;
@@ -601,6 +636,19 @@ test("a project token sees its project only: others answer 404, servers 403", as
     assert.doesNotMatch(JSON.stringify(res.body), /Other|"api"/, url);
   }
   assert.equal(errorProblem(await t.call("GET", "/api/v1/servers", { as: token }), 403, "FORBIDDEN"), null);
+  // What the token may not do answers 404 outside its project, as reading it does: the same answer for the same
+  // absence, whichever method asks. Inside its project, the missing permission is a 403.
+  for (const [method, url] of [
+    ["PATCH", `/api/v1/projects/${other.id}`],
+    ["DELETE", `/api/v1/projects/${other.id}`],
+    ["PATCH", `/api/v1/projects/${randomUUID()}`],
+    ["POST", `/api/v1/services/${otherService.id}/exec`],
+  ] as const) {
+    const res = await t.call(method, url, { as: token, body: { name: "x" } });
+    assert.equal(errorProblem(res, 404, "NOT_FOUND"), null, `${method} ${url}`);
+  }
+  const own = await t.call("PATCH", `/api/v1/projects/${main.projectId}`, { as: token, body: { name: "x" } });
+  assert.equal(errorProblem(own, 403, "FORBIDDEN"), null);
 });
 
 test("a token follows its owner's current role: a demotion or a removal takes effect at once", async () => {

@@ -205,6 +205,7 @@ async function syntraIngest(
     target,
     { errors, spans: [], logs: [] },
     `errors:${target.serviceId}:${token}`,
+    submit,
   );
   return reply.code(200).send({ success: true, data: { accepted: result.accepted, duplicates: result.duplicates } });
 }

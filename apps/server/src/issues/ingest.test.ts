@@ -6,6 +6,7 @@ import type { Credential, TestApp } from "../testing/harness";
 import { createTestApp } from "../testing/harness";
 import { testStore } from "../testing/test-database";
 import { ingestErrorEvents } from "./ingest";
+import { ErrorIngestQueue } from "./ingest-queue";
 
 let t: TestApp;
 let owner: Credential;
@@ -282,4 +283,25 @@ test("huge events are trimmed, NUL characters and broken surrogates stored, noth
   assert.ok(stored.message.length <= 8192);
   assert.ok(stored.message.startsWith("boom "));
   assert.match(stored.context.extra._syntra_truncated, /over the limit/);
+});
+
+test("the ingest queue: concurrent requests share transactions and each is answered for its own events", async () => {
+  const serviceId = await freshService();
+  const queue = new ErrorIngestQueue(t.deps);
+  const first = errorEventFixture(serviceId);
+  const answers = await Promise.all([
+    queue.submit(serviceId, [first]),
+    ...Array.from({ length: 20 }, () => queue.submit(serviceId, [errorEventFixture(serviceId)])),
+    queue.submit(serviceId, [first, errorEventFixture(serviceId)]),
+  ]);
+  // The first request finds the queue idle and goes alone; the others wait and share the next transaction, where
+  // the last one's copy of the first event is a duplicate.
+  assert.deepEqual(
+    answers.map((a) => [a.accepted, a.duplicates]),
+    [...Array.from({ length: 21 }, () => [1, 0]), [1, 1]],
+  );
+  const [issue] = await issuesOf(serviceId);
+  assert.equal(issue.event_count, 22);
+  const again = await queue.submit(serviceId, [first]);
+  assert.deepEqual([again.accepted, again.duplicates], [0, 1]);
 });

@@ -7,7 +7,7 @@ const get = implement(apiRoutes.telemetry.ingest, {
   handler: async ({ auth, deps, params }) => getServiceIngest(deps, projectScope(auth), params.serviceId),
 });
 
-const rotate = implement(apiRoutes.telemetry.rotateIngest, {
+const rotate = implement(apiRoutes.telemetry.rotateIngestKey, {
   // The keys are not recorded: the audit log says that a rotation happened, and when.
   audit: { action: "service.ingest_key.rotate", resourceType: "service" },
   handler: async ({ auth, deps, params, audit }) => {

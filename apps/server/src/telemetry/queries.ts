@@ -100,18 +100,18 @@ export async function serviceMetrics(
 
 /** A page cursor as the API shows it: opaque, URL-safe. */
 export function encodeLogCursor(cursor: LogCursor): string {
-  return Buffer.from(`${cursor.timestampNs}.${cursor.tiebreak}`).toString("base64url");
+  return Buffer.from(`${cursor.timestampNs}.${cursor.skip}`).toString("base64url");
 }
 
 /** Reads a cursor of `encodeLogCursor`; VALIDATION_ERROR for anything else. */
 export function decodeLogCursor(raw: string): LogCursor {
-  const match = /^(\d{1,20})\.(\d{1,20})$/.exec(Buffer.from(raw, "base64url").toString("utf8"));
+  const match = /^(\d{1,20})\.(\d{1,9})$/.exec(Buffer.from(raw, "base64url").toString("utf8"));
   if (!match?.[1] || !match[2]) {
     throw new AppError("VALIDATION_ERROR", "The cursor is not one this API returned", [
       { path: "query.cursor", message: "not a cursor of this API" },
     ]);
   }
-  return { timestampNs: match[1], tiebreak: match[2] };
+  return { timestampNs: match[1], skip: Number(match[2]) };
 }
 
 /**

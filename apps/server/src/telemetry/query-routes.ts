@@ -23,5 +23,5 @@ const logs = implement(apiRoutes.services.logs, {
   },
 });
 
-/** The telemetry query API of interface contracts section 2.3 "Observability". */
+/** The telemetry query API of interface contracts section 2.3 "Observability", answered from the telemetry store. */
 export const telemetryQueryRoutes = [traces, traceById, metrics, logs];

@@ -14,6 +14,7 @@ import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
 import { createMailer } from "../mail/transport";
 import { loadKeyring } from "../secrets/keyring";
+import { telemetryHubEvents } from "../telemetry/ingest/hub-events";
 import { startEmptyDns } from "./empty-dns";
 import { sharedTestTelemetryStore } from "./telemetry-store";
 import { createTestDatabase } from "./test-database";
@@ -103,8 +104,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     now,
     fetch: globalThis.fetch,
   };
-  agents.start(deploymentEvents(deps));
-  const app = await buildApp(deps, { validateResponses: true });
+  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
+  // Every error answer's status must be one its route declares: the API description (and schemathesis) rely on it.
+  const undeclared = new Set<string>();
+  const app = await buildApp(deps, {
+    validateResponses: true,
+    onUndeclaredError: (a) => undeclared.add(`${a.method} ${a.url} answered ${a.code}`),
+  });
   let listening: Promise<string> | undefined;
 
   const call: TestApp["call"] = async (method, url, opts = {}) => {
@@ -168,6 +174,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await agents.close();
       await store.drop();
       await dns?.close();
+      if (undeclared.size > 0) {
+        throw new Error(
+          `error answers the routes do not declare (add the codes to the route's 'errors'):\n  ${[...undeclared].join("\n  ")}`,
+        );
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, stringRecord, uuid } from "../common";
+import { isoTimestamp, stringRecord, text, uuid } from "../common";
 import { errorCode } from "../errors";
 import { healthCheckConfig } from "../health-check";
 import { logLevel } from "../telemetry/logs";
@@ -7,7 +7,9 @@ import { spanId, traceId } from "../telemetry/traces";
 import { deploymentPhase, deploymentStatus } from "../ws/agent-messages";
 import { execResponseData } from "../ws/commands";
 import { deployStrategy } from "../ws/deploy";
+import { execSessionCommand } from "../ws/exec-session";
 import { absolutePath, envVars, wireErrorCode } from "../ws/primitives";
+import { MAX_ENV_VARS } from "./env";
 import { gitBranch } from "./projects";
 import { imageTag } from "./services";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
@@ -162,7 +164,9 @@ export const execBody = z.strictObject({
     .max(256)
     .refine((argv) => argv[0] !== "", { message: "the program name cannot be empty", path: [0] }),
   working_dir: absolutePath.optional(),
-  env: envVars.optional(),
+  env: envVars
+    .refine((vars) => Object.keys(vars).length <= MAX_ENV_VARS, `at most ${MAX_ENV_VARS} variables`)
+    .optional(),
   timeout_seconds: z.number().int().min(1).max(3600).default(30),
 });
 export type ExecBody = z.infer<typeof execBody>;
@@ -170,6 +174,26 @@ export type ExecBody = z.infer<typeof execBody>;
 /** Answer to POST /services/:serviceId/exec: the agent's `exec` result as it reported it. */
 export const execResult = execResponseData;
 export type ExecResult = z.infer<typeof execResult>;
+
+const queryFlag = z
+  .enum(["true", "false"])
+  .transform((v) => v === "true")
+  .default(false);
+
+/**
+ * GET /services/:serviceId/exec/session query (a WebSocket): the command as repeated `command` values, one per
+ * argv item (as Kubernetes' exec does), whether to allocate a terminal and attach stdin, and the terminal's size.
+ */
+export const execSessionQuery = z.strictObject({
+  // One value arrives as a string, several as an array.
+  command: z.preprocess((v) => (typeof v === "string" ? [v] : v), execSessionCommand.shape.command),
+  tty: queryFlag,
+  stdin: queryFlag,
+  cols: z.coerce.number().int().min(1).max(1000).optional(),
+  rows: z.coerce.number().int().min(1).max(1000).optional(),
+  working_dir: absolutePath.optional(),
+});
+export type ExecSessionQuery = z.infer<typeof execSessionQuery>;
 
 /** GET /services/:serviceId/deployments query, newest first. Any deployment status can be filtered on. */
 export const listDeploymentsQuery = z.strictObject({
@@ -186,9 +210,9 @@ export const serviceLogsQuery = z
   .strictObject({
     ...timeRangeFields,
     level: z.enum(["debug", "info", "warn", "error"]).optional(),
-    search: z.string().min(1).max(500).optional(),
+    search: text(500).min(1).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().min(1).max(512).optional(),
+    cursor: text(512).min(1).optional(),
   })
   .refine(fromNotAfterTo, timeRangeIssue);
 export type ServiceLogsQuery = z.infer<typeof serviceLogsQuery>;

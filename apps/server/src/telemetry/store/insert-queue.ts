@@ -1,6 +1,6 @@
 import type { ClickHouseDriver, InsertSettings } from "./driver";
-import { encodeLines, logLine, metricLine, spanLine } from "./rows";
-import type { TelemetryRows } from "./types";
+import { logLine, metricLine, spanLine } from "./rows";
+import type { LogRow, MetricRow, SpanRow, TelemetryRows } from "./types";
 
 interface Job {
   rows: TelemetryRows;
@@ -8,6 +8,20 @@ interface Job {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+/** A table of the store and how a batch's rows become its JSONEachRow lines. */
+interface Table {
+  name: string;
+  rows(batch: TelemetryRows): unknown[];
+  line(row: unknown): string;
+}
+
+// Written in this order; a retry with the same dedup token skips the tables already written.
+const TABLES: Table[] = [
+  { name: "traces", rows: (b) => b.spans, line: (r) => spanLine(r as SpanRow) },
+  { name: "logs", rows: (b) => b.logs, line: (r) => logLine(r as LogRow) },
+  { name: "metrics_raw", rows: (b) => b.metrics, line: (r) => metricLine(r as MetricRow) },
+];
 
 /** Largest number of rows that calls without a token are merged into (one insert per table). */
 const MERGE_MAX_ROWS = 200_000;
@@ -68,11 +82,11 @@ export class InsertQueue {
     });
     while (this.jobs.length > 0) {
       const group = this.takeGroup();
-      try {
-        await this.insert(group);
-        for (const job of group) job.resolve();
-      } catch (err) {
-        for (const job of group) job.reject(err);
+      const failures = await this.insert(group);
+      for (const job of group) {
+        const failure = failures.get(job);
+        if (failure === undefined) job.resolve();
+        else job.reject(failure.error);
       }
     }
     this.running = false;
@@ -98,17 +112,36 @@ export class InsertQueue {
     return group;
   }
 
-  private async insert(group: Job[]): Promise<void> {
+  /**
+   * Writes a group, one insert per table, tables in order. When a merged insert fails, each call's rows of that table
+   * are written alone, so one bad batch does not fail the calls merged with it. A call whose rows fail is not written
+   * further (its later tables are skipped), and is returned with its error.
+   */
+  private async insert(group: Job[]): Promise<Map<Job, { error: unknown }>> {
     const token = group.length === 1 ? group[0]?.token : undefined;
     const settings = this.settings(token);
-    const spans = group.flatMap((j) => j.rows.spans);
-    const logs = group.flatMap((j) => j.rows.logs);
-    const metrics = group.flatMap((j) => j.rows.metrics);
-    // Sequential, not in parallel: a failed table leaves the later ones unwritten, and a retry with the same token
-    // skips the tables already written.
-    if (spans.length > 0) await this.driver.insert("traces", encodeLines(spans, spanLine), settings);
-    if (logs.length > 0) await this.driver.insert("logs", encodeLines(logs, logLine), settings);
-    if (metrics.length > 0) await this.driver.insert("metrics_raw", encodeLines(metrics, metricLine), settings);
+    const failed = new Map<Job, { error: unknown }>();
+    for (const table of TABLES) {
+      const parts = group.filter((job) => !failed.has(job) && table.rows(job.rows).length > 0);
+      if (parts.length === 0) continue;
+      try {
+        await this.writeTable(table, parts, settings);
+      } catch (error) {
+        if (parts.length === 1) {
+          failed.set(parts[0] as Job, { error });
+          continue;
+        }
+        for (const job of parts) {
+          await this.writeTable(table, [job], settings).catch((err: unknown) => failed.set(job, { error: err }));
+        }
+      }
+    }
+    return failed;
+  }
+
+  private async writeTable(table: Table, jobs: Job[], settings: InsertSettings): Promise<void> {
+    const lines = jobs.flatMap((job) => table.rows(job.rows).map((row) => table.line(row)));
+    await this.driver.insert(table.name, Buffer.from(`${lines.join("\n")}\n`), settings);
   }
 
   private settings(token: string | undefined): InsertSettings {

@@ -76,8 +76,3 @@ export function metricLine(metric: MetricRow): string {
     bucket_counts: metric.histogram_buckets?.map((b) => b.count) ?? [],
   });
 }
-
-/** Rows -> the JSONEachRow body of one insert. */
-export function encodeLines<T>(rows: T[], line: (row: T) => string): Buffer {
-  return Buffer.from(`${rows.map(line).join("\n")}\n`);
-}

@@ -10,6 +10,7 @@ import { openChdbDriver } from "./chdb-driver";
 import { openClickHouseDriver } from "./clickhouse-driver";
 import { ClickHouseTelemetryStore } from "./clickhouse-store";
 import type { ClickHouseDriver } from "./driver";
+import { logSearchQuery } from "./log-queries";
 import { migrateTelemetry, readTelemetryMigrations } from "./migrate";
 import type { LogCursor, TelemetryRows } from "./types";
 
@@ -133,6 +134,29 @@ for (const target of targets) {
       );
       const page = await store.searchLogs(scope, { ...WHOLE_RANGE, limit: 100 });
       assert.equal(page.items.length, 40);
+    });
+
+    test("a bad batch merged with good ones fails alone: the others resolve and are stored", async () => {
+      const owner = newOwner();
+      const scope = { orgId: owner.org_id, serviceId: owner.service_id };
+      // The first call starts at once; the next ones queue behind it and are written as one merged insert.
+      const calls = [
+        store.insert(rows({ logs: [logRow(owner, at(0), "first")] })),
+        store.insert(rows({ logs: [logRow(owner, at(1), "good 1")], spans: [spanRow(owner, at(1), 3)] })),
+        store.insert(rows({ logs: [logRow(owner, at(2), "bad", { deployment_id: "not-a-uuid" })] })),
+        store.insert(rows({ logs: [logRow(owner, at(3), "good 2")] })),
+      ];
+      const settled = await Promise.allSettled(calls);
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ["fulfilled", "fulfilled", "rejected", "fulfilled"],
+      );
+      const page = await store.searchLogs(scope, { ...WHOLE_RANGE, limit: 10 });
+      assert.deepEqual(
+        page.items.map((l) => l.message),
+        ["good 2", "good 1", "first"],
+      );
+      assert.equal((await store.searchTraces(scope, { ...WHOLE_RANGE, limit: 10 })).length, 1);
     });
 
     test("trace summaries: root spans of the service, newest first, with span count, services and error flag", async () => {
@@ -286,6 +310,25 @@ for (const target of targets) {
         (await store.searchLogs({ ...scope, orgId: newOwner().org_id }, { ...WHOLE_RANGE, limit: 10 })).items,
         [],
       );
+    });
+
+    test("a log search skips, by the message's n-gram index, the granules that cannot hold the term", async () => {
+      const owner = newOwner();
+      const scope = { orgId: owner.org_id, serviceId: owner.service_id };
+      // Four granules of ordinary lines; the term is in none of them.
+      const logs = Array.from({ length: 4 * 8192 }, (_, i) =>
+        logRow(owner, at(i), `GET /api/orders/${i} 200 in ${i % 900}ms`),
+      );
+      await store.insert(rows({ logs }));
+      const { sql, params } = logSearchQuery(scope, { ...WHOLE_RANGE, search: "Quokka", limit: 10 });
+      const plan = (await driver.query<{ explain: string }>(`EXPLAIN indexes = 1 ${sql}`, params)).map(
+        (r) => r.explain,
+      );
+      const indexAt = plan.findIndex((line) => line.includes("Name: idx_message"));
+      assert.ok(indexAt >= 0, `the plan names idx_message:\n${plan.join("\n")}`);
+      const granules = plan.slice(indexAt).find((line) => line.includes("Granules:"));
+      assert.match(granules ?? "", /Granules: 0\/\d+/, `idx_message leaves no granule to read:\n${plan.join("\n")}`);
+      assert.deepEqual((await store.searchLogs(scope, { ...WHOLE_RANGE, search: "Quokka", limit: 10 })).items, []);
     });
 
     test("log pages follow each other by cursor without gaps or repeats, ties on one timestamp included", async () => {

@@ -23,7 +23,8 @@ interface TraceStatsRow {
 }
 
 /**
- * A service's traces (by their root spans in the range), newest first, with each trace's span count, services and
+ * A service's traces (by their root spans in the range), newest first (by start time alone, the sorting key's order,
+ * so the range is read backwards and the read stops at the limit), with each trace's span count, services and
  * error flag. `status: "error"` means some span of the trace failed, `"ok"` that none did.
  */
 export async function searchTraces(
@@ -61,7 +62,7 @@ export async function searchTraces(
      WHERE org_id = {org:UUID} AND service_id = {service:UUID} AND parent_span_id = ''
        AND start_time >= {from:DateTime64(9, 'UTC')} AND start_time <= {to:DateTime64(9, 'UTC')}
        ${filters.map((f) => `AND ${f}`).join("\n       ")}
-     ORDER BY start_time DESC, trace_id
+     ORDER BY start_time DESC
      LIMIT 1 BY trace_id
      LIMIT {limit:UInt32}`,
     params,

@@ -69,12 +69,15 @@ export interface TraceSearch extends TimeRange {
   limit: number;
 }
 
-/** Where a page of logs ends: the next page starts strictly after (before, in time) this record. */
+/**
+ * Where a page of logs ends: the next page holds the records at or before `timestampNs`, less the `skip` records at
+ * exactly that instant already returned (records of one nanosecond are rare, but SDKs with millisecond clocks write
+ * several per instant).
+ */
 export interface LogCursor {
   /** Nanoseconds since the epoch, as a decimal string (beyond JavaScript's safe integers). */
   timestampNs: string;
-  /** A tiebreak among records of the same nanosecond: the row's hash. */
-  tiebreak: string;
+  skip: number;
 }
 
 /** GET /services/:id/logs: newest first. */

@@ -2,6 +2,7 @@ import type { AnyApiRoute } from "../route";
 import { auditRoutes, registryRoutes } from "./audit";
 import { authRoutes } from "./auth";
 import { deploymentRoutes } from "./deployments";
+import { deviceAuthRoutes } from "./device-auth";
 import { domainRoutes } from "./domains";
 import { envRoutes } from "./env";
 import { gitRoutes, webhookRoutes } from "./git";
@@ -28,6 +29,7 @@ export const apiRoutes = {
   health: healthRoutes,
   install: installRoutes,
   auth: authRoutes,
+  device: deviceAuthRoutes,
   tokens: tokenRoutes,
   org: orgRoutes,
   servers: serverRoutes,

@@ -1,8 +1,11 @@
 import { z } from "zod";
+import { execClientFrame, execServerFrame } from "../../ws/exec-session";
+import { AGENT_COMMAND_ERRORS } from "../declared-errors";
 import {
   deployment,
   execBody,
   execResult,
+  execSessionQuery,
   listDeploymentsQuery,
   rollbackBody,
   scaleBody,
@@ -23,15 +26,6 @@ export type ServiceWithDeployments = z.infer<typeof serviceWithDeployments>;
 
 /** POST /services/:serviceId/restart answer. */
 export const restartResult = z.object({ success: z.literal(true) });
-
-/** Codes of calls its server's agent carries out: not connected, no answer in time, no container, refused. */
-const AGENT_ERRORS = [
-  "AGENT_OFFLINE",
-  "TIMEOUT",
-  "UNPROCESSABLE",
-  "CONTAINER_NOT_FOUND",
-  "CONTAINER_NOT_RUNNING",
-] as const;
 
 /** Services: settings, deployments, and commands to their running containers. */
 export const serviceRoutes = {
@@ -72,7 +66,7 @@ export const serviceRoutes = {
     access: { permission: "services:write" },
     params: serviceParams,
     status: 204,
-    errors: ["UNPROCESSABLE", "TIMEOUT"],
+    errors: [...AGENT_COMMAND_ERRORS],
   }),
   deploy: defineApiRoute({
     method: "POST",
@@ -84,7 +78,7 @@ export const serviceRoutes = {
     body: triggerDeployBody,
     response: deployment,
     status: 201,
-    errors: ["UNPROCESSABLE"],
+    errors: ["UNPROCESSABLE", "CONFLICT"],
   }),
   rollback: defineApiRoute({
     method: "POST",
@@ -96,7 +90,7 @@ export const serviceRoutes = {
     body: rollbackBody,
     response: deployment,
     status: 201,
-    errors: ["UNPROCESSABLE"],
+    errors: ["UNPROCESSABLE", "CONFLICT"],
   }),
   deployments: defineApiRoute({
     method: "GET",
@@ -116,7 +110,7 @@ export const serviceRoutes = {
     access: { permission: "deployments:write" },
     params: serviceParams,
     response: restartResult,
-    errors: AGENT_ERRORS,
+    errors: AGENT_COMMAND_ERRORS,
   }),
   scale: defineApiRoute({
     method: "POST",
@@ -127,13 +121,13 @@ export const serviceRoutes = {
     params: serviceParams,
     body: scaleBody,
     response: service,
-    errors: AGENT_ERRORS,
+    errors: AGENT_COMMAND_ERRORS,
   }),
   logs: defineApiRoute({
     method: "GET",
     path: "/api/v1/services/:serviceId/logs",
     summary: "The service's stored logs, newest first (level floor, substring search); meta.cursor pages on",
-    tag: "services",
+    tag: "telemetry",
     access: { permission: "services:read" },
     params: serviceParams,
     query: serviceLogsQuery,
@@ -148,6 +142,24 @@ export const serviceRoutes = {
     params: serviceParams,
     body: execBody,
     response: execResult,
-    errors: AGENT_ERRORS,
+    errors: AGENT_COMMAND_ERRORS,
+  }),
+  /**
+   * A command in the service's container over a WebSocket: output as it comes, stdin, a terminal (`tty`) with
+   * its resizes, and the exit code, relayed by the control plane to the agent (`syn exec -it`).
+   */
+  execSession: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/exec/session",
+    summary:
+      "Run a command (argv) in the service's container over a WebSocket: stdin, live output, terminal, exit code",
+    tag: "services",
+    access: { permission: "exec" },
+    params: serviceParams,
+    query: execSessionQuery,
+    answer: "socket",
+    events: execServerFrame,
+    sends: execClientFrame,
+    errors: ["AGENT_OFFLINE"],
   }),
 };

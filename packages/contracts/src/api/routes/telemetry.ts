@@ -3,11 +3,21 @@ import { idParam } from "../envelope";
 import { serviceIngest } from "../ingest";
 import { metricSeries, serviceMetricsQuery, trace, traceIdParam, traceSummary, tracesQuery } from "../observability";
 import { defineApiRoute } from "../route";
+import { serverTelemetry } from "../telemetry-pipeline";
 
 const serviceParams = idParam("serviceId");
 
-/** A service's ingest identity, and the telemetry query API of interface contracts section 2.3 "Observability". */
+/** Telemetry: a service's ingest identity and the query API of interface contracts section 2.3 "Observability". */
 export const telemetryRoutes = {
+  serverPipeline: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/servers/:serverId/telemetry",
+    summary: "What the server's agent did with telemetry: received, dropped (buffer full), sampled out, buffered now",
+    tag: "telemetry",
+    access: { permission: "servers:read" },
+    params: idParam("serverId"),
+    response: serverTelemetry,
+  }),
   ingest: defineApiRoute({
     method: "GET",
     path: "/api/v1/services/:serviceId/ingest",
@@ -18,7 +28,7 @@ export const telemetryRoutes = {
     params: serviceParams,
     response: serviceIngest,
   }),
-  rotateIngest: defineApiRoute({
+  rotateIngestKey: defineApiRoute({
     method: "POST",
     path: "/api/v1/services/:serviceId/ingest/rotate",
     summary: "Give the service a new ingest key; the old one works for SYNTRA_INGEST_KEY_GRACE_HOURS more",
