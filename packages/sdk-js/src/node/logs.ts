@@ -30,7 +30,10 @@ export interface Logs {
 export function setupLogs(dsn: Dsn, resource: Resource): Logs {
   const exporter = new OTLPLogExporter({ url: dsn.logsUrl, headers: { [KEY_HEADER]: dsn.key } });
   const provider = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter })] });
+  // As with tracing: a second init() takes over from the first, whose close() then leaves the global alone.
+  if (registered) logs.disable();
   logs.setGlobalLoggerProvider(provider);
+  registered = provider;
   const logger = provider.getLogger(SDK_INFO.name, SDK_INFO.version);
   const stop = onConsole((method, args) => {
     const [severityNumber, severityText] = SEVERITY[method];
@@ -46,8 +49,14 @@ export function setupLogs(dsn: Dsn, resource: Resource): Logs {
     flush: () => provider.forceFlush(),
     shutdown: async () => {
       stop();
+      if (registered === provider) {
+        registered = undefined;
+        logs.disable();
+      }
       await provider.shutdown();
-      logs.disable();
     },
   };
 }
+
+/** The logger provider setupLogs registered last, while it is registered. */
+let registered: LoggerProvider | undefined;

@@ -87,7 +87,11 @@ export function setupTracing(dsn: Dsn, resource: Resource, sampleRate: number, c
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRate) }),
     spanProcessors: [new BatchSpanProcessor(new LinkingExporter(exporter, captured))],
   });
+  // A second init() replaces the first, whose close() is still under way: the OTel API keeps the first globals
+  // it is given, so they are released here, and that close() leaves the new ones alone.
+  if (registered) disableGlobals();
   provider.register();
+  registered = provider;
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations,
@@ -96,13 +100,23 @@ export function setupTracing(dsn: Dsn, resource: Resource, sampleRate: number, c
     provider,
     shutdown: async () => {
       unregister();
-      await provider.shutdown();
       // So that init() may run again in the same process (tests, hot reload).
-      trace.disable();
-      context.disable();
-      propagation.disable();
+      if (registered === provider) {
+        registered = undefined;
+        disableGlobals();
+      }
+      await provider.shutdown();
     },
   };
+}
+
+/** The provider setupTracing registered last, while it is registered. */
+let registered: NodeTracerProvider | undefined;
+
+function disableGlobals(): void {
+  trace.disable();
+  context.disable();
+  propagation.disable();
 }
 
 /** Options of startSpan. */
