@@ -56,7 +56,7 @@ test("events built from odd inputs all pass the contract's schema", async () => 
   ];
   for (const input of inputs) client.captureException(input, { fingerprint: ["{{ default }}", ""] });
   client.captureMessage("", "debug");
-  assert.equal(await client.flush(5000), true);
+  assert.equal(await client.flush(30_000), true);
   const events = bodies.flatMap((b) => (b as { errors: unknown[] }).errors);
   assert.equal(events.length, inputs.length + 1);
   const parsed = sdkErrorsBody.safeParse({ errors: events });

@@ -59,7 +59,7 @@ test("an error in a route arrives with the request, the route, its breadcrumbs, 
   const teapot = await fetch(`${appUrl}/teapot`);
   assert.equal(teapot.status, 418);
   assert.equal((await fetch(`${appUrl}/ok`)).status, 200);
-  assert.equal(await Syntra.flush(5000), true);
+  assert.equal(await Syntra.flush(30_000), true);
 
   const issues = await s.issues();
   assert.deepEqual(

@@ -50,7 +50,7 @@ test("a handled error arrives with in-app frames, source lines, breadcrumbs, use
     }
   }
   Syntra.captureMessage("Payment provider slow for order 17", "warning");
-  assert.equal(await Syntra.flush(5000), true);
+  assert.equal(await Syntra.flush(30_000), true);
 
   const issues = await s.issues();
   const declined = issues.find((i) => i.exception_type === "TypeError");
@@ -106,7 +106,7 @@ test("scopes follow async work: concurrent tasks keep their own user and tags", 
     ),
   );
   Syntra.captureMessage("outside any task");
-  assert.equal(await Syntra.flush(5000), true);
+  assert.equal(await Syntra.flush(30_000), true);
 
   const events = await s.allEvents();
   for (const name of ["a", "b", "c"]) {

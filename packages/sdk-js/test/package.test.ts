@@ -87,7 +87,7 @@ Syntra.setupExpressErrorHandler(app);
 const server = app.listen(0, "127.0.0.1", async () => {
   const res = await fetch("http://127.0.0.1:" + server.address().port + "/orders/7");
   console.log("status", res.status);
-  await Syntra.flush(5000);
+  await Syntra.flush(30_000);
   server.close();
 });
 `,

@@ -40,7 +40,7 @@ test("spans, log records and the error of one request share its trace in the sto
     Syntra.captureMessage("checkout finished with a warning", "warning");
     return span.spanContext().traceId;
   });
-  assert.equal(await Syntra.flush(10_000), true);
+  assert.equal(await Syntra.flush(30_000), true);
 
   // The control plane answers OTLP once the data is queued for the store, which writes it a moment later.
   const names = await eventually(
@@ -77,7 +77,7 @@ test("an exception recorded on a span and captured by the SDK is one event, not 
   } catch (err) {
     Syntra.captureException(err);
   }
-  assert.equal(await Syntra.flush(10_000), true);
+  assert.equal(await Syntra.flush(30_000), true);
   // The span is stored with its exception event (so the trace shows it) ...
   const trace = await eventually(() => s.api("GET", `/api/v1/traces/${traceId}`), { what: "the span stored" });
   const [span] = trace.data.spans as { events: { name: string; attributes: Record<string, unknown> }[] }[];

@@ -22,7 +22,7 @@ test("a rate-limited key: the 429's Retry-After is waited out and every event ar
   const s = await newService(cp, "rate@example.com");
   Syntra.init({ dsn: s.dsn, tracing: false, logs: false });
   for (let n = 0; n < 15; n++) Syntra.captureMessage(`burst ${n}`);
-  assert.equal(await Syntra.flush(10_000), true);
+  assert.equal(await Syntra.flush(30_000), true);
   // The bucket is five events in debt: these are refused with 429 for about five seconds.
   for (let n = 0; n < 4; n++) Syntra.captureMessage(`after the burst ${n}`);
   assert.equal(await Syntra.flush(30_000), true);

@@ -23,7 +23,7 @@ def test_handled_errors_arrive_with_frames_source_breadcrumbs_and_context(servic
         except ValueError:
             syntra_sdk.capture_exception()
     syntra_sdk.capture_message("Inventory low for sku 1234", level="warning")
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
 
     issue = service.issue(exception_type="ValueError")
     assert issue["event_count"] == 3, "three ValueErrors with different values are one issue"
@@ -56,7 +56,7 @@ def test_logging_errors_become_events(service):
         {}["missing-config"]
     except KeyError:
         log.exception("could not load the configuration")
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     message = service.issue(exception_type="message")
     assert message["title"] == "payment provider answered 502"
     key_error = service.issue(exception_type="KeyError")
@@ -86,7 +86,7 @@ def test_scopes_follow_asyncio_tasks(service):
 
     asyncio.run(main())
     syntra_sdk.capture_message("outside any task")
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     events = service.all_events()
     for name in "abc":
         [event] = [e for e in events if e["message"] == f"sku sku-{name} is not stocked"]

@@ -45,7 +45,7 @@ def test_fastapi_errors_arrive_with_request_route_user_and_trace(service):
     assert client.get("/missing").status_code == 404
     assert client.get("/ok").status_code == 200
     assert client.get("/orders/18/amount?raw=zz").status_code == 500
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
 
     issue = service.issue(exception_type="ValueError")
     assert issue["event_count"] == 2, "the 404 is not reported"

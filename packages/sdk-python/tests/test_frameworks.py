@@ -52,7 +52,7 @@ def test_django(service):
     assert client.get("/orders/18/amount?raw=zz").status_code == 500
     assert client.get("/ok").status_code == 200
     assert client.get("/nowhere").status_code == 404
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     assert len(service.issues()) == 1
     assert_request_event(service, "django", "/orders/<int:order_id>/amount", "http://testserver/orders/17/amount")
 
@@ -74,7 +74,7 @@ def test_flask(service):
     assert client.get("/orders/17/amount?raw=12x&token=hunter2", headers=headers).status_code == 500
     assert client.get("/orders/18/amount?raw=zz").status_code == 500
     assert client.get("/nowhere").status_code == 404
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     assert len(service.issues()) == 1
     assert_request_event(service, "flask", "/orders/<int:order_id>/amount", "http://localhost/orders/17/amount")
 
@@ -94,7 +94,7 @@ def test_celery_task_failures(service):
     assert import_prices.delay("12").get() == 12
     with pytest.raises(ValueError, match="invalid literal"):
         import_prices.delay("12x").get()
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     issue = service.issue(exception_type="ValueError")
     [event] = service.events(issue["id"])
     assert event["handled"] is False

@@ -22,7 +22,7 @@ try:
     handler()
 except RuntimeError:
     syntra_sdk.capture_exception()
-assert syntra_sdk.flush(10)
+assert syntra_sdk.flush(30)
 """
 
 

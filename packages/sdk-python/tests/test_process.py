@@ -62,7 +62,7 @@ def test_an_exception_in_a_thread_is_reported(service):
     worker = threading.Thread(target=parse_amount, args=("not a number",), name="importer")
     worker.start()
     worker.join()
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     [event] = service.events(service.issue(exception_type="ValueError")["id"])
     assert event["context"]["tags"]["mechanism"] == "threading"
     assert event["context"]["tags"]["thread"] == "importer"
@@ -81,7 +81,7 @@ def test_before_send_scrubs_and_drops_and_sample_rate_zero_sends_nothing(service
     syntra_sdk.set_extra("card_number", "4111 1111 1111 1111")
     syntra_sdk.capture_message("checkout failed")
     syntra_sdk.capture_message("drop me please")
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     assert syntra_sdk.get_stats()["dropped"]["before_send"] == 1
     [issue] = service.issues()
     [event] = service.events(issue["id"])
@@ -90,7 +90,7 @@ def test_before_send_scrubs_and_drops_and_sample_rate_zero_sends_nothing(service
 
     syntra_sdk.init(dsn=service.dsn, sample_rate=0, tracing=False, logs=False)
     assert syntra_sdk.capture_message("sampled out") is None
-    assert syntra_sdk.flush(5)
+    assert syntra_sdk.flush(30)
     assert syntra_sdk.get_stats()["dropped"]["sample_rate"] == 1
     assert len(service.issues()) == 1
 
@@ -115,7 +115,7 @@ def test_errors_carry_the_active_span_and_its_exception_event_is_linked(service)
             parse_amount("12x")
     except ValueError as err:
         event_id = syntra_sdk.capture_exception(err)
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     [event] = service.events(service.issue(exception_type="ValueError")["id"])
     assert event["id"] == event_id
     # Captured outside the span: the span has ended, the error is not in it.
@@ -127,6 +127,6 @@ def test_errors_carry_the_active_span_and_its_exception_event_is_linked(service)
     with syntra_sdk.start_span("charge") as span:
         syntra_sdk.capture_message("inside a span")
         inside = f"{span.get_span_context().trace_id:032x}"
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
     [message] = service.events(service.issue(exception_type="message")["id"])
     assert message["trace_id"] == inside

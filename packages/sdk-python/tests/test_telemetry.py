@@ -46,7 +46,7 @@ def test_spans_log_records_and_errors_share_their_trace_in_the_store(service):
     except ValueError:
         pass
     assert event_id
-    assert syntra_sdk.flush(10)
+    assert syntra_sdk.flush(30)
 
     trace = eventually(lambda: service.api(f"/api/v1/traces/{trace_id}")["data"], "the span stored")
     [stored] = [s for s in trace["spans"] if s["operation_name"] == "import prices"]
