@@ -17,10 +17,9 @@ let browser: Browser;
 before(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  [t] = await Promise.all([
-    createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_OPEN_SIGNUP: "true" }),
-    ensureWebBuild({ quiet: true }),
-  ]);
+  // The build first: the app reads the dashboard's index.html when it starts.
+  await ensureWebBuild({ quiet: true });
+  t = await createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_OPEN_SIGNUP: "true" });
   await t.app.listen({ host: "127.0.0.1", port });
   browser = await launchBrowser();
 });
