@@ -43,6 +43,7 @@ const ServiceTracesPage = page(() => import("./pages/service-traces"), "ServiceT
 const TraceViewPage = page(() => import("./pages/trace-view"), "TraceViewPage");
 const ServiceMetricsPage = page(() => import("./pages/service-metrics"), "ServiceMetricsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
+const ServiceSetupPage = page(() => import("./pages/service-setup"), "ServiceSetupPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
 const DevicePage = page(() => import("./pages/device"), "DevicePage");
 const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
@@ -113,6 +114,7 @@ export function App() {
               <Route path="logs" element={<ServiceLogsPage />} />
               <Route path="metrics" element={<ServiceMetricsPage />} />
               <Route path="deployments" element={<ServiceDeploymentsPage />} />
+              <Route path="setup" element={<ServiceSetupPage />} />
               <Route path="settings" element={<ServiceSettingsPage />} />
             </Route>
             <Route path="settings" element={<SettingsPage />} />

@@ -122,6 +122,7 @@ export function ServiceLayout() {
     ["logs", "Logs"],
     ["metrics", "Metrics"],
     ["deployments", "Deployments"],
+    ["setup", "Setup"],
     ["settings", "Settings"],
   ];
   // The time range travels between the observability tabs, so switching tabs keeps the view's range.
