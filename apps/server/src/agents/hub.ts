@@ -4,10 +4,7 @@ import type {
   AgentHelloPayload,
   AgentToControlPlaneMessage,
   AlertPayload,
-  CertificateStatusPayload,
   CommandResponsePayload,
-  DeployPayload,
-  DeployStatusPayload,
   LogStreamPayload,
   ServiceStatus,
 } from "@syntra/contracts";
@@ -24,6 +21,7 @@ import {
   recordHello,
 } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
@@ -40,24 +38,6 @@ export type CommandType =
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
-
-/** What the hub needs from the deployments domain; wired in by `start`, so the hub imports none of it. */
-export interface AgentHubEvents {
-  /** The deployments queued for the server's services, marked deploying: they go out in hello_ack. */
-  takePendingDeployments(serverId: string): Promise<DeployPayload[]>;
-  /** Puts deployments taken for a hello_ack that could not be sent back in the queue. */
-  requeueDeployments(deploymentIds: string[]): Promise<void>;
-  /** The agent accepted hello and now takes commands. */
-  agentReady(serverId: string): Promise<void>;
-  /** A deploy_status from the agent of `serverId`; `reportedAt` is the message's timestamp. */
-  deployStatus(serverId: string, status: DeployStatusPayload, reportedAt: string): Promise<void>;
-  /** Runs on every sweep, after stale servers are marked offline (deployment reconciliation). */
-  sweep(): Promise<void>;
-  /** A server went online (hello accepted) or offline (disconnected, or silent too long): live updates. */
-  serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
-  /** The TLS state of the domains the server's proxy routes. */
-  certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
-}
 
 /** Settings and resources of the hub. */
 export interface AgentHubOptions {
@@ -101,7 +81,7 @@ export class AgentHub {
   private readonly alerts = new Map<string, AlertPayload[]>();
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private events: AgentHubEvents | undefined;
+  private wiring: AgentHubWiring | undefined;
   private closed = false;
 
   constructor(private readonly opts: AgentHubOptions) {
@@ -111,10 +91,10 @@ export class AgentHub {
     this.pending = new PendingCommands(this.logger);
   }
 
-  /** Wires in the deployments domain and starts pinging and sweeping. */
-  start(events: AgentHubEvents): void {
-    if (this.events) throw new Error("AgentHub already started");
-    this.events = events;
+  /** Wires in the rest of the control plane (`agents/events.ts`) and starts pinging and sweeping. */
+  start(wiring: AgentHubWiring): void {
+    if (this.wiring) throw new Error("AgentHub already started");
+    this.wiring = wiring;
     const everyMs = this.opts.heartbeatSeconds * 1000;
     const ping = setInterval(() => this.pingAll(), everyMs);
     const sweep = setInterval(() => {
@@ -205,19 +185,19 @@ export class AgentHub {
 
   /**
    * Marks offline the servers whose last heartbeat is older than three intervals (closing their
-   * sockets here, which have gone silent), then lets the deployments domain reconcile.
+   * sockets here, which have gone silent), then reports the sweep (the deployments domain reconciles on it).
    */
   async sweep(): Promise<void> {
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
     for (const serverId of await markStaleServersOffline(this.opts.db, before, now)) {
-      await this.events?.serverStatus?.(serverId, "offline");
+      await this.emit({ kind: "server_status", serverId, status: "offline" });
       const conn = this.connections.get(serverId);
       if (!conn) continue;
       this.drop(conn, "no heartbeat");
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
-    await this.events?.sweep();
+    await this.emit({ kind: "sweep" });
   }
 
   /** Closes every agent socket, fails what waits on them, marks their servers offline and stops the timers. */
@@ -255,7 +235,7 @@ export class AgentHub {
       conn.close(CloseCode.serverDeleted, "this server was deleted");
       return false;
     }
-    const pending = (await this.events?.takePendingDeployments(serverId)) ?? [];
+    const pending = (await this.wiring?.takePendingDeployments(serverId)) ?? [];
     try {
       conn.post("hello_ack", {
         server_id: serverId,
@@ -273,7 +253,7 @@ export class AgentHub {
       });
     } catch (err) {
       conn.log.warn({ err }, "hello_ack could not be sent; pending deployments go back in the queue");
-      await this.events?.requeueDeployments(pending.map((p) => p.deployment_id));
+      await this.wiring?.requeueDeployments(pending.map((p) => p.deployment_id));
       return false;
     }
     const previous = this.connections.get(serverId);
@@ -283,8 +263,8 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
-    await this.events?.agentReady(serverId);
-    await this.events?.serverStatus?.(serverId, "online");
+    await this.emit({ kind: "agent_ready", serverId });
+    await this.emit({ kind: "server_status", serverId, status: "online" });
     return true;
   }
 
@@ -305,21 +285,18 @@ export class AgentHub {
       }
       case "command_response":
         return this.pending.resolve(serverId, message.payload);
-      case "deploy_status":
-        await this.events?.deployStatus(serverId, message.payload, message.timestamp);
-        return;
-      case "telemetry_batch":
-        conn.log.debug({ batch_id: message.payload.batch_id }, "telemetry batch dropped: ingest is not built yet");
-        return;
-      case "alert":
-        return this.recordAlert(conn, message.payload);
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":
         return;
+      case "alert":
+        this.recordAlert(conn, message.payload);
+        return this.emit({ kind: message.type, serverId, message });
+      case "deploy_status":
+      case "telemetry_batch":
       case "certificate_status":
-        await this.events?.certificateStatus?.(serverId, message.payload);
-        return;
+        // The domains' messages go to their owners; the cast pairs the kind with its own message type.
+        return this.emit({ kind: message.type, serverId, message } as HubEvent);
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled agent message ${JSON.stringify(unreachable)}`);
@@ -341,11 +318,16 @@ export class AgentHub {
     void conn.enqueue(async () => {
       if (this.connections.has(serverId)) return;
       await markServerOffline(this.opts.db, serverId, this.now());
-      await this.events?.serverStatus?.(serverId, "offline");
+      await this.emit({ kind: "server_status", serverId, status: "offline" });
     });
   }
 
   // ---- internals ----
+
+  /** Hands an event to the wired-in dispatcher (nothing before `start`). */
+  private async emit(event: HubEvent): Promise<void> {
+    await this.wiring?.emit(event);
+  }
 
   /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */
   private drop(conn: AgentConnection, why: string): void {

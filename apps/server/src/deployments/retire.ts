@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { HubEvents } from "../agents/hub-events";
 import type { Db } from "../db/client";
 import { projects, serviceRemovals, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -49,6 +50,16 @@ export async function sendPendingRemovals(deps: AppDeps, serverId: string): Prom
       deps.logger.warn({ err, service_id: serviceId, server_id: serverId }, "removing a deleted service failed");
     }
   }
+}
+
+/**
+ * Hub event agent_ready: sends the removals the agent missed, in the background, since their answers arrive on
+ * the connection whose handshake is still being handled.
+ */
+export async function sendRemovalsOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
+  void sendPendingRemovals(deps, serverId).catch((err: unknown) =>
+    deps.logger.warn({ err, server_id: serverId }, "sending the removals of deleted services failed"),
+  );
 }
 
 /**

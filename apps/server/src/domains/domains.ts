@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { DnsRecord, DomainCertificate, ServiceDomain } from "@syntra/contracts";
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { HubEvents } from "../agents/hub-events";
 import type { Db } from "../db/client";
 import { domains, servers, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -292,6 +293,13 @@ export async function recheckServerDomains(deps: AppDeps, serverId: string): Pro
     .innerJoin(services, eq(services.id, domains.serviceId))
     .where(eq(services.serverId, serverId));
   for (const { domain } of rows) await checkAndRecord(deps, domain, serverId);
+}
+
+/** Hub event agent_ready: re-checks the server's domains in the background (see `recheckServerDomains`). */
+export async function recheckDomainsOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
+  void recheckServerDomains(deps, serverId).catch((err: unknown) =>
+    deps.logger.warn({ err, server_id: serverId }, "re-checking the server's domains failed"),
+  );
 }
 
 /** Re-checks pending domains every `intervalMs` on an unref'd timer; runs never overlap. */

@@ -1,0 +1,40 @@
+import type { AgentToControlPlaneType, DeployPayload, MessageOf } from "@syntra/contracts";
+
+/** Agent messages the hub handles itself: the protocol's own plumbing. Every other kind belongs to a domain. */
+export type ProtocolMessageType = "agent_hello" | "heartbeat" | "command_response" | "log_stream" | "pong";
+
+/** Agent messages a domain owns (deploy_status, certificate_status, telemetry_batch, alert ...). */
+export type DomainMessageType = Exclude<AgentToControlPlaneType, ProtocolMessageType>;
+
+/**
+ * Everything the hub reports, by kind: the lifecycle of agents and servers, and each agent message a domain
+ * owns. A new agent message type lands here by itself (it is a DomainMessageType), and the dispatcher
+ * (`agents/events.ts`) then fails to compile until it names the handlers of that kind.
+ */
+export type HubEvents = {
+  /** The agent accepted hello and now takes commands. */
+  agent_ready: { serverId: string };
+  /** A server went online (hello accepted) or offline (disconnected, or silent for three intervals). */
+  server_status: { serverId: string; status: "online" | "offline" };
+  /** The hub's periodic sweep, after stale servers were marked offline. */
+  sweep: Record<never, never>;
+} & { [T in DomainMessageType]: { serverId: string; message: MessageOf<T> } };
+
+/** The kinds of hub events. */
+export type HubEventKind = keyof HubEvents;
+
+/** One hub event, tagged with its kind. */
+export type HubEvent = { [K in HubEventKind]: { kind: K } & HubEvents[K] }[HubEventKind];
+
+/** A domain's handler of one kind of hub event. */
+export type HubEventHandler<K extends HubEventKind> = (event: HubEvents[K]) => Promise<void>;
+
+/** What the hub needs from the rest of the control plane; wired in by `AgentHub.start`, so the hub imports no domain. */
+export interface AgentHubWiring {
+  /** The deployments queued for the server's services, marked deploying: they go out in hello_ack. */
+  takePendingDeployments(serverId: string): Promise<DeployPayload[]>;
+  /** Puts deployments taken for a hello_ack that could not be sent back in the queue. */
+  requeueDeployments(deploymentIds: string[]): Promise<void>;
+  /** Hands an event to the domains that own it, in order; resolves when they have handled it. */
+  emit(event: HubEvent): Promise<void>;
+}
