@@ -5,6 +5,7 @@ import { acceptInvitation } from "../orgs/invitations";
 import { firstMembership } from "../orgs/memberships";
 import { authenticatePassword, registerUser } from "./accounts";
 import { describeCaller } from "./me";
+import { hashPassword } from "./passwords";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie";
 import { createSession, deleteSession } from "./sessions";
 
@@ -18,24 +19,29 @@ const signup = defineRoute({
   response: me,
   status: 201,
   audit: { action: "auth.signup", resourceType: "user" },
-  handler: async ({ body, deps, req, reply, audit }) => {
-    const { user, orgId } = await registerUser(deps, {
-      email: body.email,
-      name: body.name ?? null,
-      password: body.password,
-      emailVerified: false,
-      orgName: body.org_name,
-      inviteToken: body.invite_token,
+  handler: async ({ body, deps, req, reply, change }) => {
+    // Hashed before the unit of work: scrypt takes a while and must not hold the transaction.
+    const passwordHash = await hashPassword(body.password);
+    const { user, orgId, session } = await change(async (tx, audit) => {
+      const registered = await registerUser(tx, deps, {
+        email: body.email,
+        name: body.name ?? null,
+        passwordHash,
+        emailVerified: false,
+        orgName: body.org_name,
+        inviteToken: body.invite_token,
+      });
+      const opened = await createSession(tx, deps, {
+        userId: registered.user.id,
+        orgId: registered.orgId,
+        ip: req.ip,
+        userAgent: req.headers["user-agent"] ?? null,
+      });
+      audit({ orgId: registered.orgId, userId: registered.user.id, resourceId: registered.user.id });
+      return { ...registered, session: opened };
     });
     const membership = await firstMembership(deps.db, user.id);
-    const session = await createSession(deps, {
-      userId: user.id,
-      orgId,
-      ip: req.ip,
-      userAgent: req.headers["user-agent"] ?? null,
-    });
     setSessionCookie(deps, reply, session.token, session.expiresAt);
-    audit({ orgId, userId: user.id, resourceId: user.id });
     return describeCaller(deps, {
       userId: user.id,
       orgId,
@@ -54,7 +60,7 @@ const login = defineRoute({
   body: loginBody,
   response: me,
   audit: { action: "auth.login", resourceType: "user" },
-  handler: async ({ body, deps, req, reply, audit }) => {
+  handler: async ({ body, deps, req, reply, change }) => {
     const keys = [`email:${body.email}`, `ip:${req.ip}`];
     const wait = deps.loginLimiter.retryAfterSeconds(keys);
     if (wait > 0) {
@@ -71,14 +77,17 @@ const login = defineRoute({
     }
     deps.loginLimiter.reset([`email:${body.email}`]);
     const membership = await firstMembership(deps.db, user.id);
-    const session = await createSession(deps, {
-      userId: user.id,
-      orgId: membership?.orgId ?? null,
-      ip: req.ip,
-      userAgent: req.headers["user-agent"] ?? null,
+    const session = await change(async (tx, audit) => {
+      // A user of no organization has no audit log to write to: the entry is skipped.
+      if (membership) audit({ orgId: membership.orgId, userId: user.id, resourceId: user.id });
+      return createSession(tx, deps, {
+        userId: user.id,
+        orgId: membership?.orgId ?? null,
+        ip: req.ip,
+        userAgent: req.headers["user-agent"] ?? null,
+      });
     });
     setSessionCookie(deps, reply, session.token, session.expiresAt);
-    if (membership) audit({ orgId: membership.orgId, userId: user.id, resourceId: user.id });
     return describeCaller(deps, {
       userId: user.id,
       orgId: membership?.orgId ?? null,
@@ -96,10 +105,13 @@ const logout = defineRoute({
   access: { authenticated: true },
   status: 204,
   audit: { action: "auth.logout", resourceType: "user" },
-  handler: async ({ auth, deps, reply, audit }) => {
-    if (auth.sessionId) await deleteSession(deps, auth.sessionId);
-    clearSessionCookie(reply);
+  handler: async ({ auth, reply, audit, change }) => {
     audit({ resourceId: auth.user.id });
+    const sessionId = auth.sessionId;
+    await change(async (tx) => {
+      if (sessionId) await deleteSession(tx, sessionId);
+    });
+    clearSessionCookie(reply);
     return undefined;
   },
 });
@@ -143,11 +155,17 @@ const accept = defineRoute({
   body: acceptInvitationBody,
   response: me,
   audit: { action: "member.join", resourceType: "user" },
-  handler: async ({ auth, body, deps, audit }) => {
-    const joined = await deps.db.transaction((tx) =>
-      acceptInvitation(tx, { token: body.token, userId: auth.user.id, email: auth.user.email, now: deps.now() }),
-    );
-    audit({ orgId: joined.orgId, resourceId: auth.user.id, details: { role: joined.role } });
+  handler: async ({ auth, body, deps, change }) => {
+    const joined = await change(async (tx, audit) => {
+      const membership = await acceptInvitation(tx, {
+        token: body.token,
+        userId: auth.user.id,
+        email: auth.user.email,
+        now: deps.now(),
+      });
+      audit({ orgId: membership.orgId, resourceId: auth.user.id, details: { role: membership.role } });
+      return membership;
+    });
     return describeCaller(deps, {
       userId: auth.user.id,
       orgId: joined.orgId,

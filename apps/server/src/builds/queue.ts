@@ -1,5 +1,6 @@
 import type { BuildSpec, DeployStrategy, TriggerType } from "@syntra/contracts";
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import { resultRows } from "../db/client";
 import { deployments, projects, type services } from "../db/schema";
 import { specOf } from "../deployments/payload";
@@ -39,10 +40,16 @@ export function gitSourceOf(service: ServiceRow, project: ProjectRow): { repoUrl
 }
 
 /**
- * Queues a build of a service built from git. The deployments row is the job. A newer order supersedes the
- * service's builds still waiting (not those already building): only the latest push matters.
+ * Queues a build of a service built from git, as `change` (its audit entry names the new deployment). The
+ * deployments row is the job. A newer order supersedes the service's builds still waiting (not those already
+ * building): only the latest push matters.
  */
-export async function enqueueBuild(deps: AppDeps, service: ServiceRow, order: BuildOrder): Promise<DeploymentRow> {
+export async function enqueueBuild(
+  deps: AppDeps,
+  service: ServiceRow,
+  order: BuildOrder,
+  change: UnitOfWork,
+): Promise<DeploymentRow> {
   if (service.sourceType !== "dockerfile" && service.sourceType !== "nixpacks") {
     throw new AppError("UNPROCESSABLE", `Services with source ${service.sourceType} are not built from git`);
   }
@@ -60,7 +67,7 @@ export async function enqueueBuild(deps: AppDeps, service: ServiceRow, order: Bu
   };
   const snapshot = specOf(service, order.strategy ?? "rolling");
   const now = deps.now();
-  const row = await deps.db.transaction(async (tx) => {
+  const row = await change(async (tx, audit) => {
     const [created] = await tx
       .insert(deployments)
       .values({
@@ -79,6 +86,16 @@ export async function enqueueBuild(deps: AppDeps, service: ServiceRow, order: Bu
       })
       .returning();
     if (!created) throw new Error("insert returned no row");
+    audit({
+      orgId: project.orgId,
+      resourceId: created.id,
+      details: {
+        service_id: service.id,
+        trigger_type: order.trigger,
+        ref,
+        ...(order.commit && { commit: order.commit.sha }),
+      },
+    });
     await tx
       .update(deployments)
       .set({

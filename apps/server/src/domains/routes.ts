@@ -35,11 +35,8 @@ const create = defineRoute({
   response: serviceDomain,
   status: 201,
   audit: { action: "domain.create", resourceType: "domain" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const created = await addServiceDomain(deps, projectScope(auth), params.serviceId, body.domain);
-    audit({ resourceId: created.id, details: { domain: created.domain, service_id: created.service_id } });
-    return created;
-  },
+  handler: async ({ auth, body, deps, params, change }) =>
+    addServiceDomain(deps, projectScope(auth), params.serviceId, body.domain, change),
 });
 
 const remove = defineRoute({
@@ -51,9 +48,9 @@ const remove = defineRoute({
   params: domainParams,
   status: 204,
   audit: { action: "domain.delete", resourceType: "domain" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await removeServiceDomain(deps, projectScope(auth), params.serviceId, params.domain);
+  handler: async ({ auth, deps, params, audit, change }) => {
     audit({ details: { domain: params.domain, service_id: params.serviceId } });
+    await removeServiceDomain(deps, projectScope(auth), params.serviceId, params.domain, change);
     return undefined;
   },
 });
@@ -67,11 +64,8 @@ const verify = defineRoute({
   params: domainParams,
   response: serviceDomain,
   audit: { action: "domain.verify", resourceType: "domain" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const checked = await verifyServiceDomain(deps, projectScope(auth), params.serviceId, params.domain);
-    audit({ resourceId: checked.id, details: { domain: checked.domain, status: checked.status } });
-    return checked;
-  },
+  handler: async ({ auth, deps, params, change }) =>
+    verifyServiceDomain(deps, projectScope(auth), params.serviceId, params.domain, change),
 });
 
 const putCertificate = defineRoute({
@@ -84,12 +78,8 @@ const putCertificate = defineRoute({
   body: uploadCertificateBody,
   response: serviceDomain,
   audit: { action: "domain.certificate_upload", resourceType: "domain" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const updated = await setDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, body);
-    // The issuer and dates only: never the key.
-    audit({ resourceId: updated.id, details: { domain: updated.domain, not_after: updated.certificate.not_after } });
-    return updated;
-  },
+  handler: async ({ auth, body, deps, params, change }) =>
+    setDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, body, change),
 });
 
 const deleteCertificate = defineRoute({
@@ -101,11 +91,8 @@ const deleteCertificate = defineRoute({
   params: domainParams,
   response: serviceDomain,
   audit: { action: "domain.certificate_delete", resourceType: "domain" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const updated = await removeDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain);
-    audit({ resourceId: updated.id, details: { domain: updated.domain } });
-    return updated;
-  },
+  handler: async ({ auth, deps, params, change }) =>
+    removeDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, change),
 });
 
 /** Custom domains of services. */

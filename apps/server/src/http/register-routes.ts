@@ -1,17 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { auditLogs } from "../db/schema";
+import type { AuditActor } from "../audit/audit-log";
+import { AuditDraft, auditedWork, plainWork } from "../audit/unit-of-work";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
-import type { AnyRouteSpec, AuditNote } from "./route";
+import type { AnyRouteSpec } from "./route";
 import { parseInput } from "./validation";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * Registers declared routes. Every route goes through the same steps: authenticate, check its declared
- * permission, validate params/query/body with its contract schemas, run the handler, write the audit entry,
- * wrap the answer in the success envelope. A mutating route without an audit action is a start-up error.
+ * permission, validate params/query/body with its contract schemas, run the handler (its database change and
+ * audit entry stored together by `ctx.change`, see `audit/unit-of-work.ts`), wrap the answer in the success
+ * envelope. A mutating route without an audit action is a start-up error.
  */
 export function registerRoutes(
   app: FastifyInstance,
@@ -31,7 +33,7 @@ export function registerRoutes(
         const params = spec.params ? parseInput(spec.params, req.params, "params") : undefined;
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
         const body = spec.body ? parseInput(spec.body, req.body, "body") : undefined;
-        let note: AuditNote = {};
+        const draft = spec.audit && !spec.audit.byDomain ? auditDraftOf(spec.audit, auth, req) : null;
         let meta: Record<string, unknown> | undefined;
         const data = await spec.handler({
           req,
@@ -41,14 +43,14 @@ export function registerRoutes(
           body,
           auth,
           deps,
-          audit: (n) => {
-            note = { ...note, ...n, details: { ...note.details, ...n.details } };
-          },
+          audit: (n) => draft?.add(n),
+          change: draft ? auditedWork(deps.db, draft) : plainWork(deps.db),
           setMeta: (m) => {
             meta = m;
           },
         });
-        if (spec.audit) await writeAudit(deps, req, auth, spec.audit, note);
+        // A handler that changed nothing in the database itself (an agent command) is audited once it succeeded.
+        if (draft && !draft.started) await draft.record(deps.db);
         if (spec.raw) return reply;
         if (opts.validateResponses && spec.response && spec.status !== 204) {
           const checked = spec.response.safeParse(data);
@@ -87,24 +89,21 @@ async function authorize(deps: AppDeps, req: FastifyRequest, spec: AnyRouteSpec)
   return auth;
 }
 
-async function writeAudit(
-  deps: AppDeps,
-  req: FastifyRequest,
-  auth: AuthContext | null,
+/** The audit entry of one call of an audited route: its action, the caller (if known yet) and the client. */
+function auditDraftOf(
   action: { action: string; resourceType: string },
-  note: AuditNote,
-): Promise<void> {
-  const orgId = note.orgId ?? auth?.orgId;
-  // Every audited resource lives in an organization; a caller with none (a failed sign-up) has nothing to record.
-  if (!orgId) return;
-  await deps.db.insert(auditLogs).values({
-    orgId,
-    userId: note.userId ?? auth?.user.id ?? null,
-    action: action.action,
-    resourceType: action.resourceType,
-    resourceId: note.resourceId ?? null,
-    details: note.details && Object.keys(note.details).length > 0 ? note.details : null,
-    ipAddress: req.ip,
-    userAgent: req.headers["user-agent"]?.slice(0, 500) ?? null,
+  auth: AuthContext | null,
+  req: FastifyRequest,
+): AuditDraft {
+  const actor: AuditActor | null = !auth
+    ? null
+    : auth.tokenId
+      ? { type: "token", userId: auth.user.id, tokenId: auth.tokenId }
+      : { type: "user", userId: auth.user.id };
+  return new AuditDraft({
+    ...action,
+    actor,
+    orgId: auth?.orgId ?? null,
+    client: { ip: req.ip, userAgent: req.headers["user-agent"] ?? null },
   });
 }

@@ -1,6 +1,7 @@
 import type { Permission } from "@syntra/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
+import type { AuditNote, UnitOfWork } from "../audit/unit-of-work";
 import type { AppDeps } from "../deps";
 import type { AuthContext } from "./auth-context";
 
@@ -9,16 +10,6 @@ export type Access = { public: true } | { authenticated: true } | { permission: 
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
-
-/** What an audited call records beyond the route's action: the resource touched and safe details. */
-export interface AuditNote {
-  resourceId?: string | null;
-  details?: Record<string, unknown>;
-  /** For calls that create or switch the organization (sign-up), which org the entry belongs to. */
-  orgId?: string;
-  /** For calls made before the caller is known (sign-up, login), who it was. */
-  userId?: string;
-}
 
 /** What a handler receives: validated input, the caller, the app's dependencies. */
 export interface RouteContext<A extends Access, P, Q, B> {
@@ -29,8 +20,14 @@ export interface RouteContext<A extends Access, P, Q, B> {
   body: Out<B>;
   auth: A extends { public: true } ? AuthContext | null : AuthContext;
   deps: AppDeps;
-  /** Adds to the audit entry written after a successful mutating call. */
+  /** Adds to the route's audit entry (before or inside `change`; the entry is stored with the change). */
   audit(note: AuditNote): void;
+  /**
+   * Runs the call's database change and stores the route's audit entry in the same short transaction (see the
+   * rules on `UnitOfWork`: `tx` only, no agent or network waits inside). Once per call. A mutating handler that
+   * never calls it changes nothing in the database itself (agent commands): its entry is stored after it returns.
+   */
+  change: UnitOfWork;
   /** Sets the `meta` of the success envelope (pagination). */
   setMeta(meta: { total?: number; page?: number; per_page?: number; cursor?: string }): void;
 }
@@ -49,8 +46,11 @@ export interface RouteSpec<A extends Access = Access, P = unknown, Q = unknown, 
   response?: R;
   /** Success status; 204 sends no body. */
   status?: 200 | 201 | 202 | 204;
-  /** The audit action, e.g. "project.create"; required on every mutating route. */
-  audit?: { action: string; resourceType: string };
+  /**
+   * The audit action, e.g. "project.create"; required on every mutating route. `byDomain`: the domain code
+   * records the entries itself (a webhook delivery: one per deployment it queues, by Syntra's webhook intake).
+   */
+  audit?: { action: string; resourceType: string; byDomain?: true };
   /** false: the handler's result is the body as is (probes), or the handler answers itself (redirects). */
   envelope?: false;
   /** The handler sends the reply itself (redirects). */

@@ -34,14 +34,16 @@ const create = defineRoute({
   response: service,
   status: 201,
   audit: { action: "service.create", resourceType: "service" },
-  handler: async ({ auth, body, deps, params, audit }) => {
+  handler: async ({ auth, body, deps, params, change }) => {
     assertMayBindMount(auth.permissions, body.volumes);
-    const created = await createService(deps, projectScope(auth), params.projectId, body);
-    audit({
-      resourceId: created.id,
-      details: { name: created.name, source_type: created.source_type, env_keys: Object.keys(body.env_vars ?? {}) },
+    return change(async (tx, audit) => {
+      const created = await createService(tx, deps, projectScope(auth), params.projectId, body);
+      audit({
+        resourceId: created.id,
+        details: { name: created.name, source_type: created.source_type, env_keys: Object.keys(body.env_vars ?? {}) },
+      });
+      return created;
     });
-    return created;
   },
 });
 
@@ -69,11 +71,10 @@ const update = defineRoute({
   body: updateServiceBody,
   response: service,
   audit: { action: "service.update", resourceType: "service" },
-  handler: async ({ auth, body, deps, params, audit }) => {
+  handler: async ({ auth, body, deps, params, audit, change }) => {
     assertMayBindMount(auth.permissions, body.volumes);
-    const updated = await updateService(deps, projectScope(auth), params.serviceId, body);
-    audit({ resourceId: updated.id, details: { fields: Object.keys(body) } });
-    return updated;
+    audit({ resourceId: params.serviceId, details: { fields: Object.keys(body) } });
+    return change((tx) => updateService(tx, deps, projectScope(auth), params.serviceId, body));
   },
 });
 
@@ -86,9 +87,9 @@ const remove = defineRoute({
   params: serviceParams,
   status: 204,
   audit: { action: "service.delete", resourceType: "service" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await removeService(deps, projectScope(auth), params.serviceId);
+  handler: async ({ auth, deps, params, audit, change }) => {
     audit({ resourceId: params.serviceId });
+    await removeService(deps, projectScope(auth), params.serviceId, change);
     return undefined;
   },
 });

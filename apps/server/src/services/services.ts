@@ -23,7 +23,7 @@ type ServiceRow = typeof services.$inferSelect;
  * A service as the API shows it. One whose secrets cannot be opened (lost master key) must not break every list
  * it appears in.
  */
-export function presentService(deps: AppDeps, row: ServiceRow): Service {
+export function presentService(deps: Pick<AppDeps, "keyring" | "logger">, row: ServiceRow): Service {
   let count: number | null = null;
   try {
     count = openEnv(deps.keyring, row.id, row.envVarsEncrypted).size;
@@ -85,18 +85,22 @@ async function assertServerInOrg(db: Db, orgId: string, serverId: string): Promi
   }
 }
 
-/** Creates a service in a project; its initial env vars are stored encrypted, as secrets. */
+/** What creating or changing a service needs besides its store (which may be the caller's transaction). */
+type ServiceDeps = Pick<AppDeps, "keyring" | "logger" | "now">;
+
+/** Creates a service in a project; its initial env vars are stored encrypted, as secrets. Database work only. */
 export async function createService(
-  deps: AppDeps,
+  db: Db,
+  deps: ServiceDeps,
   scope: ProjectScope,
   projectId: string,
   input: CreateServiceBody,
 ): Promise<Service> {
-  await getProject(deps.db, scope, projectId);
-  await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  await getProject(db, scope, projectId);
+  await assertServerInOrg(db, scope.orgId, input.server_id);
   assertSingleWriterReplicas(input, "body.replicas");
   try {
-    const row = await deps.db.transaction(async (tx) => {
+    const row = await db.transaction(async (tx) => {
       const [created] = await tx
         .insert(services)
         .values({
@@ -136,15 +140,19 @@ export async function createService(
   }
 }
 
-/** Changes a service's settings. A `source_config` without `source_type` is checked against the current type. */
+/**
+ * Changes a service's settings. A `source_config` without `source_type` is checked against the current type.
+ * Database work only.
+ */
 export async function updateService(
-  deps: AppDeps,
+  db: Db,
+  deps: ServiceDeps,
   scope: ProjectScope,
   serviceId: string,
   input: UpdateServiceBody,
 ): Promise<Service> {
-  const current = await getServiceRow(deps.db, scope, serviceId);
-  if (input.server_id !== undefined) await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  const current = await getServiceRow(db, scope, serviceId);
+  if (input.server_id !== undefined) await assertServerInOrg(db, scope.orgId, input.server_id);
   assertSingleWriterReplicas(
     {
       type: input.type ?? current.type,
@@ -160,7 +168,7 @@ export async function updateService(
     source = sourceColumns(type, config);
   }
   try {
-    const row = await deps.db.transaction(async (tx) => {
+    const row = await db.transaction(async (tx) => {
       const [updated] = await tx
         .update(services)
         .set({

@@ -1,6 +1,7 @@
 import type { WebhookResult } from "@syntra/contracts";
 import { eq, inArray } from "drizzle-orm";
 import picomatch from "picomatch";
+import { systemWork } from "../audit/unit-of-work";
 import { enqueueBuild, gitSourceOf } from "../builds/queue";
 import { projects, services, webhookDeliveries } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -93,12 +94,16 @@ async function firstDelivery(deps: AppDeps, d: Delivery): Promise<boolean> {
 
 const PUSH_EVENTS: Record<Provider, string> = { github: "push", gitea: "push", gitlab: "Push Hook" };
 
+/** What each build a push queues is audited as: a deployment created by Syntra's webhook intake. */
+const DEPLOYMENT_CREATE = { action: "deployment.create", resourceType: "deployment" };
+
 /**
  * Handles a webhook delivery: authenticates it against the secrets of the services built from its
  * repository (401 when none matches: a bad, missing or foreign signature look the same), ignores
- * redeliveries, and queues a build of each service the push concerns.
+ * redeliveries, and queues a build of each service the push concerns, each with its audit entry (actor: the
+ * webhook intake; details: the provider, the delivery id and the commit).
  */
-export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<WebhookResult & { orgIds: string[] }> {
+export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<WebhookResult> {
   const matched = await authenticatedServices(deps, d);
   if (matched.length === 0) {
     // Headers and ids only: the payload may carry tokens in URLs or commit messages.
@@ -109,7 +114,7 @@ export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<Webhoo
     throw new AppError("UNAUTHORIZED", "The webhook signature does not match any service built from this repository");
   }
   const event = d.event ?? "unknown";
-  const base = { event, deployments: [], skipped: [], duplicate: false, orgIds: [] as string[] };
+  const base = { event, deployments: [], skipped: [], duplicate: false };
   if (!(await firstDelivery(deps, d))) return { ...base, duplicate: true };
   if (event === "ping" || event === "System Hook") return base;
   if (event !== PUSH_EVENTS[d.provider]) {
@@ -117,23 +122,28 @@ export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<Webhoo
   }
   const push = parsePush(d.body);
   if (!push) throw new AppError("VALIDATION_ERROR", "The push payload has no ref");
-  const result: WebhookResult & { orgIds: string[] } = { ...base, deployments: [], skipped: [], orgIds: [] };
+  const result: WebhookResult = { ...base, deployments: [], skipped: [] };
+  const delivery = { provider: d.provider, delivery_id: d.deliveryId?.slice(0, 255) ?? null };
   for (const service of matched) {
     const [project] = await deps.db.select().from(projects).where(eq(projects.id, service.projectId));
     if (!project) continue;
-    result.orgIds.push(project.orgId);
     const reason = skipReason(service, gitSourceOf(service, project).branch, push);
     if (reason) {
       result.skipped.push({ service_id: service.id, reason });
       continue;
     }
     try {
-      const row = await enqueueBuild(deps, service, {
-        ref: push.after,
-        commit: { sha: push.after.slice(0, 40), message: push.headMessage },
-        trigger: "git_push",
-        userId: null,
-      });
+      const row = await enqueueBuild(
+        deps,
+        service,
+        {
+          ref: push.after,
+          commit: { sha: push.after.slice(0, 40), message: push.headMessage },
+          trigger: "git_push",
+          userId: null,
+        },
+        systemWork(deps.db, "webhook", DEPLOYMENT_CREATE, { details: delivery }),
+      );
       result.deployments.push({ service_id: service.id, deployment_id: row.id });
       await publishDeploymentChange(deps, row.id);
     } catch (err) {
