@@ -53,21 +53,24 @@ export async function enqueueBuild(
   if (service.sourceType !== "dockerfile" && service.sourceType !== "nixpacks") {
     throw new AppError("UNPROCESSABLE", `Services with source ${service.sourceType} are not built from git`);
   }
-  const [project] = await deps.db.select().from(projects).where(eq(projects.id, service.projectId));
-  if (!project) throw new Error(`project of service ${service.id} is missing`);
-  const { repoUrl, branch } = gitSourceOf(service, project);
-  const ref = order.ref ?? branch;
-  const spec: BuildSpec = {
-    source_type: service.sourceType,
-    repo_url: repoUrl,
-    ref,
-    branch: order.ref === undefined || order.ref === branch ? branch : null,
-    dockerfile_path: service.dockerfilePath ?? "Dockerfile",
-    build_context: service.buildContext ?? ".",
-  };
+  const sourceType = service.sourceType;
   const snapshot = specOf(service, order.strategy ?? "rolling");
   const now = deps.now();
+  // Everything from here is database work, so the caller's unit of work may be part of a larger one (a webhook
+  // delivery queues its builds and records its delivery id in one transaction).
   const row = await change(async (tx, audit) => {
+    const [project] = await tx.select().from(projects).where(eq(projects.id, service.projectId));
+    if (!project) throw new Error(`project of service ${service.id} is missing`);
+    const { repoUrl, branch } = gitSourceOf(service, project);
+    const ref = order.ref ?? branch;
+    const spec: BuildSpec = {
+      source_type: sourceType,
+      repo_url: repoUrl,
+      ref,
+      branch: order.ref === undefined || order.ref === branch ? branch : null,
+      dockerfile_path: service.dockerfilePath ?? "Dockerfile",
+      build_context: service.buildContext ?? ".",
+    };
     const [created] = await tx
       .insert(deployments)
       .values({
@@ -115,7 +118,7 @@ export async function enqueueBuild(
       );
     return created;
   });
-  deps.logger.info({ deployment_id: row.id, service_id: service.id, ref }, "build queued");
+  deps.logger.info({ deployment_id: row.id, service_id: service.id, ref: row.buildSpec?.ref }, "build queued");
   return row;
 }
 

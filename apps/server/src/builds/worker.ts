@@ -115,10 +115,13 @@ export class BuildWorker {
       const row = await claimBuild(this.deps, this.id, this.deps.config.builds.concurrencyPerServer);
       if (!row) return;
       const controller = new AbortController();
-      const done = this.run(row, controller).finally(() => {
-        this.running.delete(row.id);
-        this.kick();
-      });
+      const done = this.run(row, controller)
+        // A build whose outcome cannot be stored (the database failed) stays claimed: stale-build recovery retries it.
+        .catch((err: unknown) => this.deps.logger.error({ err, deployment_id: row.id }, "build outcome not stored"))
+        .finally(() => {
+          this.running.delete(row.id);
+          this.kick();
+        });
       this.running.set(row.id, { controller, done });
     }
   }
