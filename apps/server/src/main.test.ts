@@ -131,6 +131,16 @@ test("with a Docker engine, the control plane registers this machine as 'local' 
     }
     assert.equal(local?.status, "online", server.output());
     assert.ok(local?.runtime_version, "the agent reported the Docker version");
+    // Nobody asked for it over HTTP: the audit log names Syntra's local-agent supervisor.
+    const audit = (await (
+      await fetch(`${base}/api/v1/audit-logs?action=server.create`, { headers: { cookie } })
+    ).json()) as {
+      data: { user_id: string | null; actor: { type: string; component: string | null } }[];
+    };
+    assert.deepEqual(
+      audit.data.map((e) => [e.actor.type, e.actor.component, e.user_id]),
+      [["system", "local-agent", null]],
+    );
   } finally {
     server.child.kill("SIGTERM");
     assert.equal(await server.exited, 0, server.output());
