@@ -145,6 +145,7 @@ test("cancelling a running build stops it; nothing is deployed and no build cont
   assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
   const done = await waitDeployment(stack, id, 30_000);
   assert.equal(done.status, "cancelled");
+  assert.equal((await detail(id)).error_code, "CANCELLED");
   await waitFor(async () => (worker?.active ?? 0) === 0, 30_000);
   // The engine stops the build's RUN container when the build is aborted; it removes it moments later.
   const sleeping = async () =>
@@ -154,5 +155,20 @@ test("cancelling a running build stops it; nothing is deployed and no build cont
     30_000,
     () => "the build's container is still there",
   );
+  assert.equal(await served(), "store first", "the running version keeps serving");
+});
+
+test("a build that fails says why with the builder's code: a commit the repository lacks is REF_NOT_FOUND", async () => {
+  const missing = "0123456789abcdef0123456789abcdef01234567";
+  const res = await stack.t.call("POST", `/api/v1/services/${serviceId}/deploy`, {
+    as: stack.owner,
+    body: { git_ref: missing },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const done = await waitDeployment(stack, res.body.data.id, 60_000);
+  assert.equal(done.status, "failed");
+  const d = await detail(res.body.data.id);
+  assert.equal(d.error_code, "REF_NOT_FOUND", `${d.error_message}\n${d.build_logs}`);
+  assert.match(d.error_message, new RegExp(missing.slice(0, 12)));
   assert.equal(await served(), "store first", "the running version keeps serving");
 });

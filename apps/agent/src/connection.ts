@@ -124,7 +124,13 @@ export class AgentConnection {
   }
 
   private receive(raw: string): void {
-    const parsed = parseMessage("control_plane_to_agent", raw);
+    const parsed = parseMessage("control_plane_to_agent", raw, {
+      onUnrecognizedErrorCodes: (codes) =>
+        this.opts.logger.warn(
+          { codes },
+          "control plane sent error codes this agent does not know: read as UNRECOGNIZED_ERROR",
+        ),
+    });
     if (!parsed.ok) {
       // A bad frame is reported and dropped; it never takes the agent down.
       this.opts.logger.warn({ error: parsed.error.message }, "invalid message from the control plane");

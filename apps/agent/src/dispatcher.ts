@@ -9,6 +9,7 @@ import type {
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { AgentConnection } from "./connection";
+import { AgentError, errorCodeOf } from "./errors";
 import type { RequestLog } from "./request-log";
 import type { ContainerInfo, ContainerRuntime, LogLine } from "./runtime/types";
 
@@ -72,14 +73,10 @@ export class Dispatcher {
     this.run(message)
       .then((data) => this.answer({ request_id: requestId, success: true, ...(data === undefined ? {} : { data }) }))
       .catch((err: unknown) => {
-        const e = err as { code?: unknown; message?: string };
-        const code = typeof e.code === "string" && /^[A-Z][A-Z0-9_]*$/.test(e.code) ? e.code : "INTERNAL_ERROR";
-        this.deps.logger.warn({ type: message.type, request_id: requestId, code, reason: e.message }, "command failed");
-        return this.answer({
-          request_id: requestId,
-          success: false,
-          error: { code, message: e.message ?? String(err) },
-        });
+        const code = errorCodeOf(err);
+        const reason = err instanceof Error ? err.message : String(err);
+        this.deps.logger.warn({ type: message.type, request_id: requestId, code, reason }, "command failed");
+        return this.answer({ request_id: requestId, success: false, error: { code, message: reason } });
       });
   }
 
@@ -88,8 +85,8 @@ export class Dispatcher {
     const send = (status: DeployStatusPayload) => this.deps.connection.send("deploy_status", status);
     // The deploy layer reports its final status itself, like every step: it is not sent twice.
     this.deps.workloads.deploy(payload, send).then(undefined, (err: unknown) => {
-      const e = err as { code?: unknown; message?: string };
-      this.deps.logger.error({ deployment_id: payload.deployment_id, reason: e.message }, "deploy crashed");
+      const reason = err instanceof Error ? err.message : String(err);
+      this.deps.logger.error({ deployment_id: payload.deployment_id, reason }, "deploy crashed");
       send({
         deployment_id: payload.deployment_id,
         service_id: payload.service_id,
@@ -99,7 +96,7 @@ export class Dispatcher {
         message: "Deploy failed unexpectedly",
         started_at: new Date().toISOString(),
         finished_at: new Date().toISOString(),
-        error: { code: typeof e.code === "string" ? e.code : "INTERNAL_ERROR", message: e.message ?? String(err) },
+        error: { code: errorCodeOf(err), message: reason },
       });
     });
   }
@@ -137,15 +134,14 @@ export class Dispatcher {
       case "exec": {
         const p = command.payload;
         const [target] = (await workloads.containersOf(p.service_id)).filter((c) => c.state === "running");
-        if (!target)
-          throw Object.assign(new Error("No running container for this service"), { code: "CONTAINER_NOT_FOUND" });
+        if (!target) throw new AgentError("CONTAINER_NOT_FOUND", "No running container for this service");
         const result = await this.deps.runtime.exec(target.id, {
           argv: p.command,
           workingDir: p.working_dir,
           env: p.env,
           timeoutSeconds: p.timeout_seconds,
         });
-        if (result.error) throw Object.assign(new Error(result.error.message), { code: result.error.code });
+        if (result.error) throw new AgentError(result.error.code, result.error.message);
         return { exit_code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       }
       case "logs_subscribe":
@@ -163,14 +159,13 @@ export class Dispatcher {
         return { domains, custom_certificate_domains: (certificates ?? []).flatMap((c) => c.domains) };
       }
       case "update_agent":
-        throw Object.assign(new Error("Self-update is not available in this agent version; reinstall to upgrade"), {
-          code: "NOT_SUPPORTED",
-        });
+        throw new AgentError(
+          "NOT_SUPPORTED",
+          "Self-update is not available in this agent version; reinstall to upgrade",
+        );
       default: {
         const unknown: never = command;
-        throw Object.assign(new Error(`Unknown command ${(unknown as { type: string }).type}`), {
-          code: "UNKNOWN_COMMAND",
-        });
+        throw new AgentError("UNKNOWN_COMMAND", `Unknown command ${(unknown as { type: string }).type}`);
       }
     }
   }
@@ -179,7 +174,7 @@ export class Dispatcher {
   private async subscribe(p: Extract<Command, { type: "logs_subscribe" }>["payload"]): Promise<unknown> {
     const containers = await this.deps.workloads.containersOf(p.service_id);
     if (containers.length === 0) {
-      throw Object.assign(new Error("No container for this service"), { code: "CONTAINER_NOT_FOUND" });
+      throw new AgentError("CONTAINER_NOT_FOUND", "No container for this service");
     }
     const controller = new AbortController();
     this.subscriptions.set(p.request_id, controller);

@@ -10,7 +10,7 @@ import { serviceCommandRoutes } from "./deployments/service-command-routes";
 import { domainRoutes } from "./domains/routes";
 import { gitRoutes } from "./git/routes";
 import { healthRoutes } from "./health/routes";
-import type { AnyRouteSpec } from "./http/route";
+import type { ServerRoute } from "./http/route";
 import { installRoutes } from "./install/routes";
 import { liveRoutes } from "./live/routes";
 import { orgRoutes } from "./orgs/routes";
@@ -22,8 +22,8 @@ import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
 import { webhookRoutes } from "./webhooks/routes";
 
-/** Every route of the control plane: the app registers these, the OpenAPI document describes these. */
-export const allRoutes: readonly AnyRouteSpec[] = [
+/** The implementation of every route of the contracts' apiRoutes: the app registers these (each route once). */
+export const allRoutes: readonly ServerRoute[] = [
   ...healthRoutes,
   ...installRoutes,
   ...authRoutes,

@@ -1,5 +1,5 @@
-import { apiError } from "@syntra/contracts";
-import type { z } from "zod";
+import { apiError, toErrorCode } from "@syntra/contracts";
+import { z } from "zod";
 import { ApiError } from "./errors";
 
 /** How a client reaches the API. */
@@ -11,17 +11,6 @@ export interface ClientOptions {
   /** The organization to act in, for users of several (`X-Syntra-Org`). */
   orgId?: string;
   fetch?: typeof fetch;
-}
-
-/** Query values; undefined ones are left out. */
-export type Query = Record<string, string | number | boolean | undefined>;
-
-/** Builds `path?query` with the undefined values left out. */
-export function withQuery(path: string, query?: Query): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
 }
 
 /** Pauses before each resend of a read whose request failed on the network. */
@@ -90,16 +79,19 @@ export class Http {
     }
   }
 
-  /** A JSON call: the `data` of the success envelope, parsed with `schema`. */
+  /**
+   * A JSON call: the `data` of the success envelope (or, with `envelope: false`, the whole body), parsed with
+   * `schema`.
+   */
   async call<S extends z.ZodType>(
     method: string,
     path: string,
     schema: S,
-    init: { body?: unknown; signal?: AbortSignal } = {},
+    init: { body?: unknown; signal?: AbortSignal; envelope?: boolean } = {},
   ): Promise<z.output<S>> {
     const res = await this.raw(method, path, init);
     const body: unknown = await res.json().catch(() => undefined);
-    const data = (body as { data?: unknown } | undefined)?.data;
+    const data = init.envelope === false ? body : (body as { data?: unknown } | undefined)?.data;
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       throw new ApiError(
@@ -110,19 +102,21 @@ export class Http {
     }
     return parsed.data;
   }
-
-  /** A call answered 204 No Content. */
-  async send(method: string, path: string, body?: unknown): Promise<void> {
-    await this.raw(method, path, { body });
-  }
 }
 
+// The error envelope with any code: a newer control plane may answer one this client's table lacks.
+const anyCodeError = apiError.extend({ error: apiError.shape.error.extend({ code: z.string() }) });
+
+/**
+ * The API's error as an ApiError. A code this client's table lacks (a newer control plane) is read as
+ * UNRECOGNIZED_ERROR, its message, details and request id kept.
+ */
 async function errorOf(res: Response): Promise<ApiError> {
   const body: unknown = await res.json().catch(() => undefined);
-  const parsed = apiError.safeParse(body);
+  const parsed = anyCodeError.safeParse(body);
   if (parsed.success) {
     const e = parsed.data.error;
-    return new ApiError(e.code, e.message, res.status, e.details, e.request_id);
+    return new ApiError(toErrorCode(e.code), e.message, res.status, e.details, e.request_id);
   }
   return new ApiError("BAD_RESPONSE", `Syntra answered ${res.status} ${res.statusText}`.trim(), res.status);
 }

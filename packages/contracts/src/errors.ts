@@ -1,7 +1,11 @@
+import { z } from "zod";
+
 /**
- * The one table of error codes. Every API error envelope and every agent `command_response`
- * error carries one of these codes; the HTTP status lives beside it so that the server's
- * error handler and the API docs cannot disagree.
+ * The one table of error codes. Every API error envelope, every error an agent reports (command
+ * responses, deploy statuses), every failed build and every deployment's `error_code` carries one
+ * of these codes; the HTTP status lives beside it so that the server's error handler and the API
+ * docs cannot disagree. A code used anywhere else fails the type check (`ErrorCode` is typed
+ * everywhere) or, on the wire, is read as UNRECOGNIZED_ERROR (see `parseMessage`).
  */
 export const errorCodes = {
   // REST API (interface contracts 2.2)
@@ -36,8 +40,70 @@ export const errorCodes = {
   PROTOCOL_VERSION_UNSUPPORTED: { status: 426, description: "Agent and control plane share no protocol version." },
   INVALID_MESSAGE: { status: 400, description: "A WebSocket message failed contract validation." },
   UNKNOWN_COMMAND: { status: 400, description: "The agent does not know the command type." },
+  HELLO_REQUIRED: { status: 400, description: "An agent sent another message before its agent_hello was accepted." },
+  SERVER_MISMATCH: { status: 403, description: "The agent's hello names another server than its token belongs to." },
+  NOT_SUPPORTED: {
+    status: 501,
+    description: "The agent cannot carry out this command in its version (self-update, for example).",
+  },
+  // What the agent's workloads report (deploys, exec, logs, routes)
+  CANCELLED: {
+    status: 409,
+    description: "The operation was cancelled before it finished (by a user, a newer deployment or build, a shutdown).",
+  },
+  AGENT_RESTARTED: { status: 503, description: "The agent restarted before the operation finished; run it again." },
+  IMAGE_NOT_FOUND: { status: 422, description: "The image is not on the server (it was not pulled or was removed)." },
+  CONTAINER_NOT_RUNNING: { status: 409, description: "The service's container exists but is not running." },
+  CONTAINER_START_FAILED: {
+    status: 422,
+    description: "A new container could not be started (its command, ports or mounts were refused).",
+  },
+  PROXY_UNAVAILABLE: { status: 503, description: "The server's proxy (Caddy) is not running or does not answer." },
+  PROXY_ERROR: { status: 502, description: "The server's proxy refused its new configuration." },
+  // Builds from git (the deployment's error_code when its build fails)
+  INVALID_REQUEST: {
+    status: 422,
+    description: "A build setting cannot be used as given (an unsafe repository URL, ref or path, a bad variable).",
+  },
+  CLONE_FAILED: { status: 502, description: "The repository could not be cloned (unreachable, wrong URL or access)." },
+  REF_NOT_FOUND: { status: 422, description: "The branch or commit to build is not in the repository." },
+  DOCKERFILE_NOT_FOUND: { status: 422, description: "The repository has no Dockerfile at the configured path." },
+  NO_BUILDABLE_STACK: {
+    status: 422,
+    description: "No Dockerfile, and no stack (Node, Python, Go, static site) could be detected to build.",
+  },
+  BUILD_FAILED: { status: 422, description: "The image build failed; the build log says why." },
+  PUSH_FAILED: { status: 502, description: "The built image could not be pushed to the registry." },
+  BUILD_INTERRUPTED: {
+    status: 503,
+    description: "The build was interrupted twice (the control plane stopped while building); deploy again.",
+  },
+  // Protocol compatibility
+  UNRECOGNIZED_ERROR: {
+    status: 502,
+    description:
+      "A peer of another version (an agent) reported an error code this side does not know; its message is kept and its code logged.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
+/** A code of the table. */
 export type ErrorCode = keyof typeof errorCodes;
 
-export const errorCodeList = Object.keys(errorCodes) as ErrorCode[];
+/** Every code of the table, in table order. */
+export const errorCodeList = Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]];
+
+/** An error code of the table, as a schema (the API's error envelope, the WebSocket's errors, `error_code`). */
+export const errorCode = z.enum(errorCodeList);
+
+/** True for a code of the table. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.hasOwn(errorCodes, code);
+}
+
+/**
+ * A code read from somewhere this version does not control (a stored row, a peer of another version) as a code
+ * of the table: itself when the table has it, UNRECOGNIZED_ERROR otherwise.
+ */
+export function toErrorCode(code: unknown): ErrorCode {
+  return isErrorCode(code) ? code : "UNRECOGNIZED_ERROR";
+}

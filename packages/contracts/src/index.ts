@@ -13,6 +13,8 @@ export * from "./api/observability";
 export * from "./api/orgs";
 export * from "./api/projects";
 export * from "./api/registry";
+export * from "./api/route";
+export * from "./api/routes/index";
 export * from "./api/servers";
 export * from "./api/service-overview";
 export * from "./api/services";

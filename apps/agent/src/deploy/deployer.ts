@@ -1,6 +1,6 @@
 import type { DeployPayload, DeployStatusPayload, HealthCheckConfig, ServiceStatus } from "@syntra/contracts";
 import type { Logger } from "pino";
-import { isAgentError } from "../errors";
+import { type AgentErrorCode, isAgentError } from "../errors";
 import type { Router } from "../proxy/types";
 import { type ContainerInfo, type ContainerRuntime, LABELS } from "../runtime/types";
 import { configureRoutes, type RouteSettings } from "./configure-routes";
@@ -292,7 +292,7 @@ function statusError(
   err: unknown,
   deadline: AbortSignal,
   signal: AbortSignal | undefined,
-): { code: string; message: string } {
+): { code: AgentErrorCode; message: string } {
   const message = err instanceof Error ? err.message : String(err);
   if (deadline.aborted && !isAgentError(err, "HEALTH_CHECK_FAILED")) return { code: "TIMEOUT", message };
   if (signal?.aborted) return { code: "CANCELLED", message };

@@ -1,4 +1,10 @@
-import type { DeploymentPhase, DeploymentStatus, DeployPayload, DeployStatusPayload } from "@syntra/contracts";
+import type {
+  DeploymentPhase,
+  DeploymentStatus,
+  DeployPayload,
+  DeployStatusPayload,
+  ErrorCode,
+} from "@syntra/contracts";
 
 // Lines kept for the final status: enough to see why a deploy failed, small enough for one message.
 const FINAL_LOG_LINES = 30;
@@ -48,7 +54,7 @@ export class StatusReporter {
     status: Extract<DeploymentStatus, "running" | "failed" | "rolled_back">,
     phase: DeploymentPhase,
     message: string,
-    error?: { code: string; message: string },
+    error?: { code: ErrorCode; message: string },
   ): DeployStatusPayload {
     this.percent = 100;
     const final: DeployStatusPayload = {

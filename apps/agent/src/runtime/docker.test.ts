@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { isAgentError } from "../errors";
+import { type AgentErrorCode, isAgentError } from "../errors";
 import { removeService, uniqueName } from "../testing/fixtures";
 import { ensureTestImages } from "../testing/images";
 import { get } from "../testing/traffic";
@@ -30,7 +30,7 @@ function spec(name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec {
   };
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+async function expectCode(promise: Promise<unknown>, code: AgentErrorCode): Promise<void> {
   await assert.rejects(promise, (err: unknown) => isAgentError(err, code));
 }
 

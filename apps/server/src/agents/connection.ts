@@ -3,6 +3,7 @@ import {
   type AgentHelloPayload,
   type AgentToControlPlaneMessage,
   type ControlPlaneToAgentType,
+  type ErrorCode,
   messageSchemas,
   negotiateProtocolVersion,
   PROTOCOL_VERSIONS,
@@ -100,7 +101,13 @@ export class AgentConnection {
   private onFrame(data: RawData): void {
     const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     // Text and binary frames alike: parseMessage decodes UTF-8 strictly and reports bad bytes as INVALID_MESSAGE.
-    const parsed = parseMessage("agent_to_control_plane", raw);
+    const parsed = parseMessage("agent_to_control_plane", raw, {
+      onUnrecognizedErrorCodes: (codes) =>
+        this.log.warn(
+          { codes },
+          "agent reported error codes this control plane does not know: read as UNRECOGNIZED_ERROR",
+        ),
+    });
     if (parsed.ok) {
       const message = parsed.message;
       void this.enqueue(() => this.handle(message));
@@ -170,7 +177,7 @@ export class AgentConnection {
     this.log.info({ hostname: hello.network.hostname, protocol_version: version }, "agent connected");
   }
 
-  private rejectHello(code: string, message: string): void {
+  private rejectHello(code: ErrorCode, message: string): void {
     this.sendQuietly("hello_ack", {
       server_id: this.server.id,
       accepted: false,
@@ -179,7 +186,7 @@ export class AgentConnection {
     });
   }
 
-  private refuseBeforeHello(code: string, message: string): void {
+  private refuseBeforeHello(code: ErrorCode, message: string): void {
     if (this.closing) return;
     this.rejectHello(code, message);
     this.close(CloseCode.invalidHello, `agent_hello expected: ${message}`);

@@ -1,17 +1,9 @@
-import { auditEntry, listAuditQuery } from "@syntra/contracts";
-import { z } from "zod";
+import { apiRoutes } from "@syntra/contracts";
 import { requireOrg } from "../http/org-context";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { listAuditEntries } from "./audit-log";
 
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/audit-logs",
-  summary: "The organization's audit log, newest first (cursor: created_at of the last entry seen)",
-  tag: "audit",
-  access: { permission: "audit:read" },
-  query: listAuditQuery,
-  response: z.array(auditEntry),
+const list = implement(apiRoutes.audit.list, {
   handler: async ({ auth, deps, query, setMeta }) => {
     const items = await listAuditEntries(deps.db, requireOrg(auth), query);
     const last = items.at(-1);

@@ -1,24 +1,17 @@
 import { timingSafeEqual } from "node:crypto";
-import { githubCallbackQuery, githubStartQuery } from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import type { FastifyReply } from "fastify";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { fetchGithubIdentity, githubAuthorizeUrl, signInWithGithub } from "./github-oauth";
 import { randomBase62 } from "./random";
 import { setSessionCookie } from "./session-cookie";
 import { createSession } from "./sessions";
 
 const STATE_COOKIE = "syntra_oauth_state";
-const CALLBACK_PATH = "/api/v1/auth/github/callback";
+const CALLBACK_PATH = apiRoutes.auth.githubCallback.path;
 
-const start = defineRoute({
-  method: "GET",
-  url: "/api/v1/auth/github",
-  summary: "Start 'Sign in with GitHub' (redirects to GitHub)",
-  tag: "auth",
-  access: { public: true },
-  query: githubStartQuery,
-  raw: true,
+const start = implement(apiRoutes.auth.github, {
   handler: async ({ deps, query, reply }) => {
     const github = deps.config.github;
     if (!github) throw new AppError("NOT_FOUND", "GitHub sign-in is not configured on this installation");
@@ -35,14 +28,7 @@ const start = defineRoute({
   },
 });
 
-const callback = defineRoute({
-  method: "GET",
-  url: CALLBACK_PATH,
-  summary: "GitHub's redirect back: signs the user in (or up) and redirects to the dashboard",
-  tag: "auth",
-  access: { public: true },
-  query: githubCallbackQuery,
-  raw: true,
+const callback = implement(apiRoutes.auth.githubCallback, {
   audit: { action: "auth.login_github", resourceType: "user" },
   handler: async ({ auth, deps, query, req, reply, change }) => {
     const github = deps.config.github;

@@ -1,23 +1,15 @@
-import { changePasswordBody, forgotPasswordBody, passwordResetRequested, resetPasswordBody } from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
 import { users } from "../db/schema";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { passwordResetMail } from "../mail/messages";
 import { firstMembership } from "../orgs/memberships";
 import { changePassword } from "./password-change";
 import { issuePasswordReset, RESET_TOKEN_TTL_MINUTES, redeemPasswordReset } from "./password-resets";
 import { hashPassword } from "./passwords";
 
-const forgot = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/password/forgot",
-  summary: "Email a password reset link; the answer is the same whether or not the account exists",
-  tag: "auth",
-  access: { public: true },
-  body: forgotPasswordBody,
-  response: passwordResetRequested,
-  status: 202,
+const forgot = implement(apiRoutes.auth.forgotPassword, {
   audit: { action: "auth.password_reset_request", resourceType: "user" },
   handler: async ({ body, deps, req, change }) => {
     const mailer = deps.mailer;
@@ -55,14 +47,7 @@ const forgot = defineRoute({
   },
 });
 
-const reset = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/password/reset",
-  summary: "Set a new password with the token of an emailed reset link; ends every session of the account",
-  tag: "auth",
-  access: { public: true },
-  body: resetPasswordBody,
-  status: 204,
+const reset = implement(apiRoutes.auth.resetPassword, {
   audit: { action: "auth.password_reset", resourceType: "user" },
   handler: async ({ body, deps, change }) => {
     // Hashed before the unit of work: scrypt takes a while and must not hold the transaction.
@@ -79,14 +64,7 @@ const reset = defineRoute({
   },
 });
 
-const change = defineRoute({
-  method: "PUT",
-  url: "/api/v1/me/password",
-  summary: "Change your password (or set a first one); ends your other sessions, keeps this one and API tokens",
-  tag: "auth",
-  access: { authenticated: true },
-  body: changePasswordBody,
-  status: 204,
+const change = implement(apiRoutes.auth.changePassword, {
   audit: { action: "auth.password_change", resourceType: "user" },
   handler: async ({ auth, body, deps, req, audit, change }) => {
     audit({ resourceId: auth.user.id });

@@ -1,6 +1,6 @@
-import { acceptInvitationBody, authProviders, loginBody, me, rolePermissions, signupBody } from "@syntra/contracts";
+import { apiRoutes, rolePermissions } from "@syntra/contracts";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { acceptInvitation } from "../orgs/invitations";
 import { firstMembership } from "../orgs/memberships";
 import { authenticatePassword, registerUser } from "./accounts";
@@ -9,15 +9,7 @@ import { hashPassword } from "./passwords";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie";
 import { createSession, deleteSession } from "./sessions";
 
-const signup = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/signup",
-  summary: "Create an account (first user: the first organization; later: with an invitation or open sign-up)",
-  tag: "auth",
-  access: { public: true },
-  body: signupBody,
-  response: me,
-  status: 201,
+const signup = implement(apiRoutes.auth.signup, {
   audit: { action: "auth.signup", resourceType: "user" },
   handler: async ({ body, deps, req, reply, change }) => {
     // Hashed before the unit of work: scrypt takes a while and must not hold the transaction.
@@ -51,14 +43,7 @@ const signup = defineRoute({
   },
 });
 
-const login = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/login",
-  summary: "Sign in with email and password; sets the session cookie",
-  tag: "auth",
-  access: { public: true },
-  body: loginBody,
-  response: me,
+const login = implement(apiRoutes.auth.login, {
   audit: { action: "auth.login", resourceType: "user" },
   handler: async ({ body, deps, req, reply, change }) => {
     const keys = [`email:${body.email}`, `ip:${req.ip}`];
@@ -97,13 +82,7 @@ const login = defineRoute({
   },
 });
 
-const logout = defineRoute({
-  method: "POST",
-  url: "/api/v1/auth/logout",
-  summary: "End the current session",
-  tag: "auth",
-  access: { authenticated: true },
-  status: 204,
+const logout = implement(apiRoutes.auth.logout, {
   audit: { action: "auth.logout", resourceType: "user" },
   handler: async ({ auth, reply, audit, change }) => {
     audit({ resourceId: auth.user.id });
@@ -116,13 +95,7 @@ const logout = defineRoute({
   },
 });
 
-const providers = defineRoute({
-  method: "GET",
-  url: "/api/v1/auth/providers",
-  summary: "Sign-in methods this installation offers",
-  tag: "auth",
-  access: { public: true },
-  response: authProviders,
+const providers = implement(apiRoutes.auth.providers, {
   handler: async ({ deps }) => ({
     password: true as const,
     github: deps.config.github !== undefined,
@@ -130,13 +103,7 @@ const providers = defineRoute({
   }),
 });
 
-const whoAmI = defineRoute({
-  method: "GET",
-  url: "/api/v1/me",
-  summary: "The caller, the organization in use, memberships and effective permissions",
-  tag: "auth",
-  access: { authenticated: true },
-  response: me,
+const whoAmI = implement(apiRoutes.auth.me, {
   handler: async ({ auth, deps }) =>
     describeCaller(deps, {
       userId: auth.user.id,
@@ -146,14 +113,7 @@ const whoAmI = defineRoute({
     }),
 });
 
-const accept = defineRoute({
-  method: "POST",
-  url: "/api/v1/invitations/accept",
-  summary: "Join the organization that invited the signed-in user",
-  tag: "organization",
-  access: { authenticated: true },
-  body: acceptInvitationBody,
-  response: me,
+const accept = implement(apiRoutes.auth.acceptInvitation, {
   audit: { action: "member.join", resourceType: "user" },
   handler: async ({ auth, body, deps, change }) => {
     const joined = await change(async (tx, audit) => {

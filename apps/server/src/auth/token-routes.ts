@@ -1,7 +1,6 @@
-import { apiToken, createdToken, createTokenBody, idParam } from "@syntra/contracts";
-import { z } from "zod";
+import { apiRoutes } from "@syntra/contracts";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { createApiToken, listApiTokens, revokeApiToken } from "./api-tokens";
 
 function orgOf(auth: { orgId: string | null }): string {
@@ -9,15 +8,7 @@ function orgOf(auth: { orgId: string | null }): string {
   return auth.orgId;
 }
 
-const create = defineRoute({
-  method: "POST",
-  url: "/api/v1/tokens",
-  summary: "Create an API token (shown once)",
-  tag: "tokens",
-  access: { permission: "tokens:manage" },
-  body: createTokenBody,
-  response: createdToken,
-  status: 201,
+const create = implement(apiRoutes.tokens.create, {
   audit: { action: "token.create", resourceType: "api_token" },
   handler: async ({ auth, body, deps, change }) => {
     if (auth.method === "token") throw new AppError("FORBIDDEN", "API tokens cannot create other tokens; sign in");
@@ -30,24 +21,11 @@ const create = defineRoute({
   },
 });
 
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/tokens",
-  summary: "List your API tokens in this organization (prefixes only)",
-  tag: "tokens",
-  access: { permission: "tokens:manage" },
-  response: z.array(apiToken),
+const list = implement(apiRoutes.tokens.list, {
   handler: async ({ auth, deps }) => listApiTokens(deps, auth.user.id, orgOf(auth)),
 });
 
-const revoke = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/tokens/:tokenId",
-  summary: "Revoke one of your API tokens",
-  tag: "tokens",
-  access: { permission: "tokens:manage" },
-  params: idParam("tokenId"),
-  status: 204,
+const revoke = implement(apiRoutes.tokens.revoke, {
   audit: { action: "token.revoke", resourceType: "api_token" },
   handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.tokenId });

@@ -1,8 +1,8 @@
-import { idParam } from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
 import { deployments } from "../db/schema";
 import { getDeploymentRow } from "../deployments/deployments";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { openSse } from "../live/sse";
 import { projectScope } from "../projects/routes";
 
@@ -15,15 +15,7 @@ const POLL_MS = 500;
  * rows, so it works whichever control-plane replica builds, and a reconnecting client never misses a line.
  * Events: `build` {text} (new build output, whole lines), `deploy` {entry}, `status` {status}, `end`.
  */
-export const deploymentLogStreamRoute = defineRoute({
-  method: "GET",
-  url: "/api/v1/deployments/:deploymentId/logs/stream",
-  summary: "A deployment's build log and deploy progress, live, as Server-Sent Events",
-  tag: "deployments",
-  access: { permission: "services:read" },
-  params: idParam("deploymentId"),
-  raw: true,
-  produces: "text/event-stream",
+export const deploymentLogStreamRoute = implement(apiRoutes.deployments.logStream, {
   handler: async ({ auth, deps, params, req, reply }) => {
     const row = await getDeploymentRow(deps.db, projectScope(auth), params.deploymentId);
     const stream = openSse(req, reply);

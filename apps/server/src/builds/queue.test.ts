@@ -79,6 +79,7 @@ test("a build whose worker died goes back to the queue once, then fails; none st
   const [failed] = await t.deps.db.select().from(deployments).where(eq(deployments.id, deploymentId));
   assert.equal(failed?.status, "failed");
   assert.match(failed?.errorMessage ?? "", /interrupted/);
+  assert.equal(failed?.errorCode, "BUILD_INTERRUPTED");
 });
 
 test("deploying a service built from git without a repository says what to set", async () => {

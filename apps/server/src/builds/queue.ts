@@ -104,6 +104,7 @@ export async function enqueueBuild(
       .set({
         status: "cancelled",
         errorMessage: `Superseded by a newer build (deployment ${created.id})`,
+        errorCode: "CANCELLED",
         finishedAt: now,
         updatedAt: now,
       })
@@ -181,6 +182,7 @@ export async function recoverStaleBuilds(deps: AppDeps, staleMs: number, maxAtte
           : {
               status: "failed",
               errorMessage: "The build was interrupted twice (the control plane stopped while building); deploy again",
+              errorCode: "BUILD_INTERRUPTED",
               finishedAt: now,
               updatedAt: now,
             },

@@ -1,13 +1,7 @@
-import { buildDiskUsage } from "@syntra/contracts";
-import { defineRoute } from "../http/route";
+import { apiRoutes } from "@syntra/contracts";
+import { implement } from "../http/route";
 
-const disk = defineRoute({
-  method: "GET",
-  url: "/api/v1/builds/disk",
-  summary: "Disk the build host's Docker engine uses: images, build cache, Syntra's images (null without builds)",
-  tag: "builds",
-  access: { permission: "servers:read" },
-  response: buildDiskUsage,
+const disk = implement(apiRoutes.builds.disk, {
   handler: async ({ deps }) => {
     const usage = await deps.builds?.diskUsage?.();
     if (!usage) return null;

@@ -258,6 +258,8 @@ export class BuildWorker {
         .set({
           status: cancelled ? "cancelled" : "failed",
           errorMessage: cancelled ? "Cancelled during the build" : message,
+          // The builder's code goes through to the deployment (and the API): CLONE_FAILED says more than "failed".
+          errorCode: cancelled ? "CANCELLED" : err instanceof BuildError ? err.code : "INTERNAL_ERROR",
           buildDurationMs: elapsedMs,
           buildWorker: null,
           finishedAt: now,

@@ -167,12 +167,16 @@ test("failed and rolled_back outcomes are recorded with the agent's error", asyn
     return x.status === "rolled_back" ? x : undefined;
   });
   assert.equal(rolled.error_message, "rolled back to the previous containers");
+  assert.equal(rolled.error_code, "HEALTH_CHECK_FAILED", "the code of the failure that caused the rollback");
   // A refused deploy command fails the deployment too.
   const third = (await deploy(serviceId)).body.data;
   const cmd3 = await peer.next("deploy");
   peer.respond(cmd3.payload.request_id, { success: false, error: { code: "DISK_FULL", message: "no space left" } });
   await eventually(async () => (await getDeployment(third.id)).status === "failed");
-  assert.equal((await getDeployment(third.id)).error_message, "no space left");
+  const refused = await getDeployment(third.id);
+  assert.equal(refused.error_message, "no space left");
+  // DISK_FULL is no code of the table: an agent of another version's, read as UNRECOGNIZED_ERROR.
+  assert.equal(refused.error_code, "UNRECOGNIZED_ERROR");
   await disconnectAgent();
 });
 

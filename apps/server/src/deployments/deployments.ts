@@ -1,9 +1,11 @@
-import type {
-  Deployment,
-  DeploymentDetail,
-  DeployStrategy,
-  ListDeploymentsQuery,
-  TriggerDeployBody,
+import {
+  type DeployLogEntry,
+  type Deployment,
+  type DeploymentDetail,
+  type DeployStrategy,
+  type ListDeploymentsQuery,
+  type TriggerDeployBody,
+  toErrorCode,
 } from "@syntra/contracts";
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import type { UnitOfWork } from "../audit/unit-of-work";
@@ -42,6 +44,7 @@ export function serializeDeployment(row: DeploymentRow, queuePosition?: number):
     triggered_by: row.triggeredBy,
     trigger_type: row.triggerType ?? "manual",
     error_message: row.errorMessage,
+    error_code: row.errorCode === null ? null : toErrorCode(row.errorCode),
     rollback_from_id: row.rollbackFromId,
     image: row.image,
     ...(queuePosition !== undefined && { queue_position: queuePosition }),
@@ -51,6 +54,11 @@ export function serializeDeployment(row: DeploymentRow, queuePosition?: number):
   };
 }
 
+/** A stored deploy log entry as the API shows it: a code stored by an older version that the table lacks reads as UNRECOGNIZED_ERROR. */
+function readLogEntry(entry: DeployLogEntry): DeployLogEntry {
+  return entry.error ? { ...entry, error: { ...entry.error, code: toErrorCode(entry.error.code) } } : entry;
+}
+
 /** A deployment with its deploy log and the settings it ran with. */
 export function serializeDeploymentDetail(row: DeploymentRow, queuePosition?: number): DeploymentDetail {
   return {
@@ -58,7 +66,7 @@ export function serializeDeploymentDetail(row: DeploymentRow, queuePosition?: nu
     build_spec: row.buildSpec ?? null,
     generated_dockerfile: row.generatedDockerfile,
     build_logs: row.buildLogs,
-    deploy_log: row.deployLog,
+    deploy_log: row.deployLog.map(readLogEntry),
     spec_snapshot: row.specSnapshot ?? null,
   };
 }
@@ -291,7 +299,7 @@ export async function cancelDeployment(
   const cancelled = await change(async (tx, audit) => {
     const [updated] = await tx
       .update(deployments)
-      .set({ status: "cancelled", finishedAt: now, updatedAt: now, errorMessage: "Cancelled" })
+      .set({ status: "cancelled", finishedAt: now, updatedAt: now, errorMessage: "Cancelled", errorCode: "CANCELLED" })
       .where(and(eq(deployments.id, row.id), inArray(deployments.status, ["queued", "building", "pushing"])))
       .returning();
     if (!updated) {

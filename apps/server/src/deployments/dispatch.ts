@@ -5,6 +5,7 @@ import type {
   DeploymentRecordStatus,
   DeployPayload,
   DeployStatusPayload,
+  ErrorCode,
 } from "@syntra/contracts";
 import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { HubEvents } from "../agents/hub-events";
@@ -115,7 +116,8 @@ async function payloadFor(deps: AppDeps, row: DeploymentRow): Promise<DeployPayl
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     deps.logger.warn({ deployment_id: row.id, reason: message }, "deployment cannot be sent to the agent");
-    await settle(deps, row.id, "failed", controlPlaneEntry(deps, "failed", message), message);
+    const code = err instanceof AppError ? err.code : "INTERNAL_ERROR";
+    await settle(deps, row.id, "failed", controlPlaneEntry(deps, "failed", message, code), message);
     return null;
   }
 }
@@ -152,7 +154,7 @@ export async function dispatchNext(deps: AppDeps, serviceId: string): Promise<vo
       async (response) => {
         if (response.success) return;
         const message = response.error?.message ?? "the agent refused the deploy command";
-        const entry = controlPlaneEntry(deps, "failed", message, response.error?.code);
+        const entry = controlPlaneEntry(deps, "failed", message, response.error?.code ?? "UNPROCESSABLE");
         if (await settle(deps, row.id, "failed", entry, message, ["deploying"])) await dispatchNext(deps, serviceId);
       },
       (err: unknown) => deps.logger.info({ deployment_id: row.id, err }, "deploy command not acknowledged"),
@@ -271,7 +273,8 @@ export async function applyDeployStatus(
 
 /**
  * Ends a deployment as running, failed or rolled back: appends its log entry, sets finished_at and the
- * duration, and for running makes it the service's current deployment (unless a newer one already is).
+ * duration, the error (message, and the entry's code as error_code) unless it runs, and for running makes it
+ * the service's current deployment (unless a newer one already is).
  * With `onlyFrom`, only rows in those statuses change. Returns whether the row changed.
  */
 async function settle(
@@ -293,6 +296,8 @@ async function settle(
         finishedAt: now,
         updatedAt: now,
         errorMessage,
+        // A rollback's report names no error: the code of the failure that caused it stays.
+        errorCode: status === "running" ? null : entry.error?.code,
         deployDurationMs: sql`COALESCE(${agentDurationMs === undefined || agentDurationMs < 0 ? null : Math.round(agentDurationMs)}::integer,
           (EXTRACT(EPOCH FROM (${now.toISOString()}::timestamptz - ${deployments.startedAt})) * 1000)::integer)`,
       })
@@ -318,12 +323,14 @@ async function settle(
   return changed;
 }
 
-/** A deploy_log entry written by the control plane itself (refusals, reconciliation). */
+/** A deploy_log entry written by the control plane itself (refusals, reconciliation); failures carry a code. */
+function controlPlaneEntry(deps: AppDeps, status: "running", message: string): DeployLogEntry;
+function controlPlaneEntry(deps: AppDeps, status: "failed", message: string, code: ErrorCode): DeployLogEntry;
 function controlPlaneEntry(
   deps: AppDeps,
   status: AgentDeployStatus,
   message: string,
-  code = "TIMEOUT",
+  code: ErrorCode = "INTERNAL_ERROR",
 ): DeployLogEntry {
   return {
     timestamp: deps.now().toISOString(),
@@ -367,7 +374,7 @@ export async function reconcileDeployments(deps: AppDeps): Promise<void> {
           deps,
           row.id,
           "failed",
-          controlPlaneEntry(deps, "failed", "TIMEOUT: no progress from the agent"),
+          controlPlaneEntry(deps, "failed", "TIMEOUT: no progress from the agent", "TIMEOUT"),
           "TIMEOUT: no progress from the agent",
           ["deploying"],
         );

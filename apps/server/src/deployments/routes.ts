@@ -1,14 +1,6 @@
-import {
-  deployment,
-  deploymentDetail,
-  idParam,
-  listDeploymentsQuery,
-  rollbackBody,
-  triggerDeployBody,
-} from "@syntra/contracts";
-import { z } from "zod";
+import { apiRoutes } from "@syntra/contracts";
 import type { AuthContext } from "../http/auth-context";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
 import {
   cancelDeployment,
@@ -19,36 +11,15 @@ import {
   triggerDeploy,
 } from "./deployments";
 
-const serviceParams = idParam("serviceId");
-const deploymentParams = idParam("deploymentId");
-
 const callerOf = (auth: AuthContext): DeployCaller => ({ userId: auth.user.id, viaToken: auth.method === "token" });
 
-const deploy = defineRoute({
-  method: "POST",
-  url: "/api/v1/services/:serviceId/deploy",
-  summary: "Deploy the service's image (queued behind a deployment in flight, or until the agent is online)",
-  tag: "deployments",
-  access: { permission: "deployments:write" },
-  params: serviceParams,
-  body: triggerDeployBody,
-  response: deployment,
-  status: 201,
+const deploy = implement(apiRoutes.services.deploy, {
   audit: { action: "deployment.create", resourceType: "deployment" },
   handler: async ({ auth, body, deps, params, change }) =>
     triggerDeploy(deps, projectScope(auth), params.serviceId, body, callerOf(auth), change),
 });
 
-const rollback = defineRoute({
-  method: "POST",
-  url: "/api/v1/services/:serviceId/rollback",
-  summary: "Redeploy the image and settings of an earlier deployment that ran",
-  tag: "deployments",
-  access: { permission: "deployments:write" },
-  params: serviceParams,
-  body: rollbackBody,
-  response: deployment,
-  status: 201,
+const rollback = implement(apiRoutes.services.rollback, {
   audit: { action: "deployment.rollback", resourceType: "deployment" },
   handler: async ({ auth, body, deps, params, audit, change }) => {
     audit({ details: { target_id: body.deployment_id } });
@@ -56,37 +27,15 @@ const rollback = defineRoute({
   },
 });
 
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/services/:serviceId/deployments",
-  summary: "List a service's deployments, newest first (queued ones with their queue position)",
-  tag: "deployments",
-  access: { permission: "services:read" },
-  params: serviceParams,
-  query: listDeploymentsQuery,
-  response: z.array(deployment),
+const list = implement(apiRoutes.services.deployments, {
   handler: async ({ auth, deps, params, query }) => listDeployments(deps, projectScope(auth), params.serviceId, query),
 });
 
-const get = defineRoute({
-  method: "GET",
-  url: "/api/v1/deployments/:deploymentId",
-  summary: "Get a deployment with its deploy log",
-  tag: "deployments",
-  access: { permission: "services:read" },
-  params: deploymentParams,
-  response: deploymentDetail,
+const get = implement(apiRoutes.deployments.get, {
   handler: async ({ auth, deps, params }) => getDeployment(deps.db, projectScope(auth), params.deploymentId),
 });
 
-const cancel = defineRoute({
-  method: "POST",
-  url: "/api/v1/deployments/:deploymentId/cancel",
-  summary: "Cancel a queued deployment (one the agent is carrying out cannot be interrupted)",
-  tag: "deployments",
-  access: { permission: "deployments:write" },
-  params: deploymentParams,
-  response: deployment,
+const cancel = implement(apiRoutes.deployments.cancel, {
   audit: { action: "deployment.cancel", resourceType: "deployment" },
   handler: async ({ auth, deps, params, change }) =>
     cancelDeployment(deps, projectScope(auth), params.deploymentId, change),

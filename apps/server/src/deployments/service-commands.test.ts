@@ -58,12 +58,23 @@ test("restart: the agent gets a restart for the service; its answer decides the 
   assert.equal(refused.body.error.code, "CONTAINER_NOT_FOUND");
   assert.match(refused.body.error.message, /no container for api/);
 
-  const odd = post("restart");
+  const proxy = post("restart");
   const third = await peer.next("restart");
-  peer.respond(third.payload.request_id, { success: false, error: { code: "DOCKER_DOWN", message: "daemon gone" } });
+  peer.respond(third.payload.request_id, { success: false, error: { code: "PROXY_ERROR", message: "caddy said no" } });
+  const refusedByProxy = await proxy;
+  assert.equal(refusedByProxy.status, 422);
+  assert.deepEqual(refusedByProxy.body.error.details, { agent_error_code: "PROXY_ERROR" });
+
+  // An agent of another version may answer a code this control plane's table lacks: read as UNRECOGNIZED_ERROR
+  // with its message kept, and logged with the code it sent.
+  const odd = post("restart");
+  const fourth = await peer.next("restart");
+  peer.respond(fourth.payload.request_id, { success: false, error: { code: "DOCKER_DOWN", message: "daemon gone" } });
   const unknown = await odd;
   assert.equal(unknown.status, 422);
-  assert.deepEqual(unknown.body.error.details, { agent_error_code: "DOCKER_DOWN" });
+  assert.match(unknown.body.error.message, /daemon gone/);
+  assert.deepEqual(unknown.body.error.details, { agent_error_code: "UNRECOGNIZED_ERROR" });
+  assert.ok(t.logs.some((line) => line.includes("DOCKER_DOWN") && line.includes("UNRECOGNIZED_ERROR")));
 });
 
 test("scale: the agent scales, then the service keeps the new replica count (0 stops it)", async () => {

@@ -31,6 +31,7 @@ const PASSED_THROUGH = new Set<ErrorCode>([
   "HEALTH_CHECK_FAILED",
   "TIMEOUT",
   "UNKNOWN_COMMAND",
+  "CONTAINER_NOT_RUNNING",
 ]);
 
 /** The agent's answer when it succeeded; its error as an AppError when not. */
@@ -38,7 +39,7 @@ export function succeeded(response: CommandResponsePayload, what: string): Comma
   if (response.success) return response;
   const code = response.error?.code ?? "UNPROCESSABLE";
   const message = `The agent could not ${what}: ${response.error?.message ?? "no reason given"}`;
-  if (PASSED_THROUGH.has(code as ErrorCode)) throw new AppError(code as ErrorCode, message);
+  if (PASSED_THROUGH.has(code)) throw new AppError(code, message);
   throw new AppError("UNPROCESSABLE", message, { agent_error_code: code });
 }
 

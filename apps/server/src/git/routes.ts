@@ -1,15 +1,14 @@
-import { gitCredentials, gitCredentialsBody, idParam, webhookInfo } from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
 import { generateDeployKey } from "../builds/builder/deploy-key";
 import { services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { getServiceRow } from "../services/services";
 import { newWebhookSecret, openGitAuth, sealGitAuth, sealWebhookSecret } from "./credentials";
 
-const serviceParams = idParam("serviceId");
 type ServiceRow = typeof services.$inferSelect;
 
 function requireBuilt(row: ServiceRow): void {
@@ -41,27 +40,12 @@ function webhookUrls(deps: AppDeps) {
   return { github: `${base}/github`, gitlab: `${base}/gitlab`, gitea: `${base}/gitea` };
 }
 
-const getCredentials = defineRoute({
-  method: "GET",
-  url: "/api/v1/services/:serviceId/git/credentials",
-  summary: "Which git credentials a service builds with (never the secret itself)",
-  tag: "builds",
-  access: { permission: "services:read" },
-  params: serviceParams,
-  response: gitCredentials,
+const getCredentials = implement(apiRoutes.git.credentials, {
   handler: async ({ auth, deps, params }) =>
     describeCredentials(deps, await getServiceRow(deps.db, projectScope(auth), params.serviceId)),
 });
 
-const putCredentials = defineRoute({
-  method: "PUT",
-  url: "/api/v1/services/:serviceId/git/credentials",
-  summary: "Set an https token, or generate an ssh deploy key (its public half is answered)",
-  tag: "builds",
-  access: { permission: "services:write" },
-  params: serviceParams,
-  body: gitCredentialsBody,
-  response: gitCredentials,
+const putCredentials = implement(apiRoutes.git.setCredentials, {
   audit: { action: "service.git_credentials", resourceType: "service" },
   handler: async ({ auth, body, deps, params, audit, change }) => {
     const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
@@ -77,14 +61,7 @@ const putCredentials = defineRoute({
   },
 });
 
-const deleteCredentials = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/services/:serviceId/git/credentials",
-  summary: "Forget a service's git credentials (public repositories need none)",
-  tag: "builds",
-  access: { permission: "services:write" },
-  params: serviceParams,
-  status: 204,
+const deleteCredentials = implement(apiRoutes.git.removeCredentials, {
   audit: { action: "service.git_credentials_delete", resourceType: "service" },
   handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.serviceId });
@@ -99,29 +76,14 @@ const deleteCredentials = defineRoute({
   },
 });
 
-const getWebhook = defineRoute({
-  method: "GET",
-  url: "/api/v1/services/:serviceId/webhook",
-  summary: "Whether the service has a webhook secret, and the URLs git hosts post to",
-  tag: "builds",
-  access: { permission: "services:read" },
-  params: serviceParams,
-  response: webhookInfo,
+const getWebhook = implement(apiRoutes.git.webhook, {
   handler: async ({ auth, deps, params }) => {
     const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
     return { configured: row.webhookSecretEncrypted !== null, urls: webhookUrls(deps) };
   },
 });
 
-const rotateWebhook = defineRoute({
-  method: "POST",
-  url: "/api/v1/services/:serviceId/webhook",
-  summary: "Create (or replace) the service's webhook secret; it is shown once",
-  tag: "builds",
-  access: { permission: "services:write" },
-  params: serviceParams,
-  response: webhookInfo,
-  status: 201,
+const rotateWebhook = implement(apiRoutes.git.rotateWebhook, {
   audit: { action: "service.webhook_secret", resourceType: "service" },
   handler: async ({ auth, deps, params, audit, change }) => {
     const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);

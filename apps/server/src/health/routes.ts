@@ -1,26 +1,12 @@
-import { z } from "zod";
+import { apiRoutes } from "@syntra/contracts";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 
-const healthz = defineRoute({
-  method: "GET",
-  url: "/healthz",
-  summary: "Liveness: the process is up",
-  tag: "health",
-  access: { public: true },
-  envelope: false,
-  response: z.object({ status: z.literal("ok") }),
+const healthz = implement(apiRoutes.health.live, {
   handler: async () => ({ status: "ok" as const }),
 });
 
-const readyz = defineRoute({
-  method: "GET",
-  url: "/readyz",
-  summary: "Readiness: the stores answer",
-  tag: "health",
-  access: { public: true },
-  envelope: false,
-  response: z.object({ status: z.literal("ready"), database: z.enum(["pglite", "postgres"]) }),
+const readyz = implement(apiRoutes.health.ready, {
   handler: async ({ deps }) => {
     try {
       await deps.database.ping();

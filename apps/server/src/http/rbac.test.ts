@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
-import { type OrgRole, orgRoles } from "@syntra/contracts";
+import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/contracts";
 import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
 import { pushCredential } from "../registry/credentials";
-import { allRoutes } from "../routes";
 import { AgentPeer, eventually } from "../testing/agent-peer";
 import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
-import type { AnyRouteSpec } from "./route";
 
 // Every route, every role: the expected outcome comes from the matrix below, written from the product's rules,
 // not from rolePermissions, so a wrong permission on a route (or in the role table) shows up here.
@@ -97,7 +95,9 @@ let inbox: SmtpInbox;
 let seq = 0;
 const unique = (prefix: string) => `${prefix}-${++seq}`;
 const uniqueEmail = (prefix: string) => `${unique(prefix)}@example.com`;
-const routeKey = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+const routeKey = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+/** Every route the contracts declare, which the server registers each once (register-routes checks). */
+const allRoutes = apiRouteList().map((r) => r.route);
 const ownerCookie = (): Credential => ({ cookie: callers.owner.cookie });
 
 /** Makes a call as the owner that must succeed, and returns its data. */
@@ -364,14 +364,14 @@ const MISSING = "has no entry in validCalls (http/rbac.test.ts): add a valid req
 
 /** Makes a route's valid request as the caller (or with no credential); undefined when the table has none. */
 async function callValid(
-  route: AnyRouteSpec,
+  route: AnyApiRoute,
   caller: Caller,
   anonymous = false,
 ): Promise<{ res: ApiAnswer; ok: number } | undefined> {
   const build = validCalls[routeKey(route)];
   if (!build) return undefined;
   const v = await build(caller);
-  const url = pathOf(route.url, { ...main, ...v.ids }) + (v.query ? `?${v.query}` : "");
+  const url = pathOf(route.path, { ...main, ...v.ids }) + (v.query ? `?${v.query}` : "");
   const as = anonymous ? null : (v.as ?? { cookie: caller.cookie });
   const headers = v.headers ? { headers: v.headers } : {};
   return { res: await t.call(route.method, url, { as, body: v.body, ...headers }), ok: v.ok };

@@ -1,41 +1,71 @@
+import { apiRouteList, type NamedApiRoute, type RouteAccess } from "@syntra/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AuditActor } from "../audit/audit-log";
 import { AuditDraft, auditedWork, plainWork } from "../audit/unit-of-work";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
-import type { AnyRouteSpec } from "./route";
+import type { AuditAction, ServerRoute } from "./route";
 import { parseInput } from "./validation";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * Registers declared routes. Every route goes through the same steps: authenticate, check its declared
- * permission, validate params/query/body with its contract schemas, run the handler (its database change and
- * audit entry stored together by `ctx.change`, see `audit/unit-of-work.ts`), wrap the answer in the success
- * envelope. A mutating route without an audit action is a start-up error.
+ * What is wrong between the contract's route table and the server's implementations: a declared route with no
+ * implementation or with two, an implemented route the table does not hold. Empty when they match.
+ */
+export function implementationProblems(
+  routes: readonly ServerRoute[],
+  table: readonly NamedApiRoute[] = apiRouteList(),
+): string[] {
+  const problems: string[] = [];
+  const count = new Map(table.map((t) => [t.route, 0]));
+  for (const { route } of routes) {
+    const seen = count.get(route);
+    if (seen === undefined) problems.push(`${route.method} ${route.path} is not declared in the contracts' apiRoutes`);
+    else count.set(route, seen + 1);
+  }
+  for (const { name, route } of table) {
+    const n = count.get(route) ?? 0;
+    if (n !== 1) problems.push(`${name} (${route.method} ${route.path}) is implemented ${n} times, not once`);
+  }
+  return problems;
+}
+
+/**
+ * Registers the implementations of the contract's routes (each exactly once, or start-up fails). Every route goes
+ * through the same steps: authenticate, check its declared permission, validate params/query/body with its
+ * contract schemas, run the handler (its database change and audit entry stored
+ * together by `ctx.change`, see `audit/unit-of-work.ts`), answer as declared (the success envelope, bare JSON,
+ * or whatever the handler sent for streams, files and redirects). A mutating route without an audit action is a
+ * start-up error.
  */
 export function registerRoutes(
   app: FastifyInstance,
   deps: AppDeps,
-  routes: readonly AnyRouteSpec[],
+  routes: readonly ServerRoute[],
   opts: { validateResponses: boolean },
 ): void {
-  for (const spec of routes) {
-    if (MUTATING.has(spec.method) && !spec.audit) {
-      throw new Error(`${spec.method} ${spec.url} changes state but declares no audit action`);
+  const problems = implementationProblems(routes);
+  if (problems.length > 0) throw new Error(`The routes do not match their contract:\n${problems.join("\n")}`);
+  for (const impl of routes) {
+    const spec = impl.route;
+    if (MUTATING.has(spec.method) && !impl.audit) {
+      throw new Error(`${spec.method} ${spec.path} changes state but declares no audit action`);
     }
+    const answer = spec.answer ?? "envelope";
+    const answersItself = answer === "stream" || answer === "file" || answer === "redirect";
     app.route({
       method: spec.method,
-      url: spec.url,
+      url: spec.path,
       handler: async (req, reply) => {
-        const auth = await authorize(deps, req, spec);
+        const auth = await authorize(deps, req, spec.access);
         const params = spec.params ? parseInput(spec.params, req.params, "params") : undefined;
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
         const body = spec.body ? parseInput(spec.body, req.body, "body") : undefined;
-        const draft = spec.audit && !spec.audit.byDomain ? auditDraftOf(spec.audit, auth, req) : null;
+        const draft = impl.audit && !impl.audit.byDomain ? auditDraftOf(impl.audit, auth, req) : null;
         let meta: Record<string, unknown> | undefined;
-        const data = await spec.handler({
+        const data = await impl.handler({
           req,
           reply,
           params,
@@ -51,24 +81,24 @@ export function registerRoutes(
         });
         // A handler that changed nothing in the database itself (an agent command) is audited once it succeeded.
         if (draft && !draft.started) await draft.record(deps.db);
-        if (spec.raw) return reply;
+        if (answersItself) return reply;
         if (opts.validateResponses && spec.response && spec.status !== 204) {
           const checked = spec.response.safeParse(data);
           if (!checked.success) {
-            throw new Error(`${spec.method} ${spec.url} answered outside its contract: ${checked.error.message}`);
+            throw new Error(`${spec.method} ${spec.path} answered outside its contract: ${checked.error.message}`);
           }
         }
         reply.code(spec.status ?? 200);
         if (spec.status === 204) return reply.send();
-        if (spec.envelope === false) return data;
+        if (answer === "json") return data;
         return meta ? { success: true, data, meta } : { success: true, data };
       },
     });
   }
 }
 
-async function authorize(deps: AppDeps, req: FastifyRequest, spec: AnyRouteSpec): Promise<AuthContext | null> {
-  if ("public" in spec.access) {
+async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess): Promise<AuthContext | null> {
+  if ("public" in access) {
     // Public routes still see a caller who is signed in, but a bad credential must not block them.
     return resolveAuth(deps, req).catch((err: unknown) => {
       if (err instanceof AppError && (err.code === "UNAUTHORIZED" || err.code === "FORBIDDEN")) return null;
@@ -77,11 +107,11 @@ async function authorize(deps: AppDeps, req: FastifyRequest, spec: AnyRouteSpec)
   }
   const auth = await resolveAuth(deps, req);
   if (!auth) throw new AppError("UNAUTHORIZED", "Sign in or send 'Authorization: Bearer <token>'");
-  if ("permission" in spec.access) {
+  if ("permission" in access) {
     if (!auth.orgId || !auth.role) throw new AppError("FORBIDDEN", "You are not a member of an organization");
-    if (!auth.permissions.has(spec.access.permission)) {
-      throw new AppError("FORBIDDEN", `This needs the '${spec.access.permission}' permission`, {
-        required: spec.access.permission,
+    if (!auth.permissions.has(access.permission)) {
+      throw new AppError("FORBIDDEN", `This needs the '${access.permission}' permission`, {
+        required: access.permission,
         role: auth.role,
       });
     }
@@ -90,11 +120,7 @@ async function authorize(deps: AppDeps, req: FastifyRequest, spec: AnyRouteSpec)
 }
 
 /** The audit entry of one call of an audited route: its action, the caller (if known yet) and the client. */
-function auditDraftOf(
-  action: { action: string; resourceType: string },
-  auth: AuthContext | null,
-  req: FastifyRequest,
-): AuditDraft {
+function auditDraftOf(action: AuditAction, auth: AuthContext | null, req: FastifyRequest): AuditDraft {
   const actor: AuditActor | null = !auth
     ? null
     : auth.tokenId

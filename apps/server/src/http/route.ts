@@ -1,18 +1,25 @@
-import type { Permission } from "@syntra/contracts";
+import type { AnyApiRoute, ApiRoute, RouteAccess } from "@syntra/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { AuditNote, UnitOfWork } from "../audit/unit-of-work";
 import type { AppDeps } from "../deps";
 import type { AuthContext } from "./auth-context";
 
-/** Who may call a route: anyone, any signed-in user, or a member whose role (and token scopes) grant a permission. */
-export type Access = { public: true } | { authenticated: true } | { permission: Permission };
-
-type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
+/**
+ * The audit entry a mutating route writes: its action ("project.create") and the kind of resource touched.
+ * `byDomain`: the domain code records the entries itself (a webhook delivery: one per deployment it queues, by
+ * Syntra's webhook intake), the route none.
+ */
+export interface AuditAction {
+  action: string;
+  resourceType: string;
+  byDomain?: true;
+}
+
 /** What a handler receives: validated input, the caller, the app's dependencies. */
-export interface RouteContext<A extends Access, P, Q, B> {
+export interface RouteContext<A extends RouteAccess, P, Q, B> {
   req: FastifyRequest;
   reply: FastifyReply;
   params: Out<P>;
@@ -32,44 +39,40 @@ export interface RouteContext<A extends Access, P, Q, B> {
   setMeta(meta: { total?: number; page?: number; per_page?: number; cursor?: string }): void;
 }
 
-/** One API route, declared: the single place that states its access, input, output and audit action. */
-export interface RouteSpec<A extends Access = Access, P = unknown, Q = unknown, B = unknown, R = unknown> {
-  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  url: string;
-  summary: string;
-  tag: string;
-  access: A;
-  params?: P;
-  query?: Q;
-  body?: B;
-  /** Schema of `data` in the success envelope (or of the whole body when `envelope` is false). */
-  response?: R;
-  /** Success status; 204 sends no body. */
-  status?: 200 | 201 | 202 | 204;
-  /**
-   * The audit action, e.g. "project.create"; required on every mutating route. `byDomain`: the domain code
-   * records the entries itself (a webhook delivery: one per deployment it queues, by Syntra's webhook intake).
-   */
-  audit?: { action: string; resourceType: string; byDomain?: true };
-  /** false: the handler's result is the body as is (probes), or the handler answers itself (redirects). */
-  envelope?: false;
-  /** The handler sends the reply itself (redirects). */
-  raw?: true;
-  /** Content type of a raw answer that is not a redirect (`text/event-stream`), for the API description. */
-  produces?: string;
-  handler(ctx: RouteContext<A, P, Q, B>): Promise<Out<R> | undefined>;
+/** The handler's context for a declared route, typed from its schemas. */
+export type ContextOf<R> =
+  R extends ApiRoute<infer A, infer P, infer Q, infer B, infer _R, infer _K, infer _E>
+    ? RouteContext<A, P, Q, B>
+    : never;
+
+/**
+ * What a handler returns: the answer's `data` (or whole body), or nothing for 204s and for answers the handler
+ * sends itself (streams, files, redirects).
+ */
+export type ResultOf<R> =
+  R extends ApiRoute<infer _A, infer _P, infer _Q, infer _B, infer Res, infer _K, infer _E>
+    ? Out<Res> | undefined
+    : never;
+
+/** The server's side of a declared route: only what the wire does not show. */
+export interface RouteImplementation<R extends AnyApiRoute> {
+  /** The audit action; required on every mutating route. */
+  audit?: AuditAction;
+  handler(ctx: ContextOf<R>): Promise<ResultOf<R>>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of specs; each one is checked where it is defined
-export type AnyRouteSpec = RouteSpec<any, any, any, any, any>;
+/** A contract route with the server's implementation, as the registration and the API description read it. */
+export interface ServerRoute {
+  route: AnyApiRoute;
+  audit?: AuditAction;
+  // biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list; each handler is checked where it is implemented
+  handler(ctx: RouteContext<any, any, any, any>): Promise<unknown>;
+}
 
-/** Declares a route with its types inferred from its schemas. */
-export function defineRoute<
-  A extends Access,
-  P extends Schema | undefined = undefined,
-  Q extends Schema | undefined = undefined,
-  B extends Schema | undefined = undefined,
-  R extends Schema | undefined = undefined,
->(spec: RouteSpec<A, P, Q, B, R>): RouteSpec<A, P, Q, B, R> {
-  return spec;
+/**
+ * Implements a route declared in `@syntra/contracts` (`apiRoutes`): the method, path, access, schemas and status
+ * come from the declaration; the server adds the handler and the audit action.
+ */
+export function implement<R extends AnyApiRoute>(route: R, impl: RouteImplementation<R>): ServerRoute {
+  return { route, ...(impl.audit && { audit: impl.audit }), handler: impl.handler as ServerRoute["handler"] };
 }

@@ -1,28 +1,17 @@
 import { createReadStream } from "node:fs";
-import { defineRoute } from "../http/route";
+import { apiRoutes } from "@syntra/contracts";
+import { implement } from "../http/route";
 import { agentBundle } from "./agent-bundle";
 import { renderInstallScript } from "./install-script";
 
-const script = defineRoute({
-  method: "GET",
-  url: "/install/agent.sh",
-  summary: "The agent installer (POSIX sh) that a server's install command pipes into sh",
-  tag: "install",
-  access: { public: true },
-  raw: true,
+const script = implement(apiRoutes.install.script, {
   handler: async ({ deps, reply }) => {
     reply.type("text/x-shellscript; charset=utf-8").send(renderInstallScript(deps.config.publicUrl));
     return undefined;
   },
 });
 
-const bundle = defineRoute({
-  method: "GET",
-  url: "/install/syntra-agent.cjs",
-  summary: "The agent as one JavaScript file for Node.js 20+ (no secrets inside)",
-  tag: "install",
-  access: { public: true },
-  raw: true,
+const bundle = implement(apiRoutes.install.agentBundle, {
   handler: async ({ deps, reply }) => {
     const file = await agentBundle(deps.config.dataDir);
     reply.type("application/javascript").send(createReadStream(file));

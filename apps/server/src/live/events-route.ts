@@ -1,6 +1,6 @@
-import { liveEventsQuery, type LiveEvent as WireEvent } from "@syntra/contracts";
+import { apiRoutes, type LiveEvent as WireEvent } from "@syntra/contracts";
 import { requireOrg } from "../http/org-context";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import type { LiveEvent } from "./bus";
 import { openSse } from "./sse";
 
@@ -39,15 +39,7 @@ export function toWireEvent(event: LiveEvent): WireEvent {
  * or a bearer token). Starts with `ready`, so a client knows it is subscribed; a comment every 15 s keeps
  * it open. Project tokens lack `org:read`: they would otherwise see other projects' events.
  */
-export const liveEventsRoute = defineRoute({
-  method: "GET",
-  url: "/api/v1/events",
-  summary: "Live events of the organization (deployments, deploy logs, servers, domains) as Server-Sent Events",
-  tag: "live",
-  access: { permission: "org:read" },
-  query: liveEventsQuery,
-  raw: true,
-  produces: "text/event-stream",
+export const liveEventsRoute = implement(apiRoutes.live.events, {
   handler: async ({ auth, deps, query, req, reply }) => {
     const orgId = requireOrg(auth);
     const stream = openSse(req, reply);

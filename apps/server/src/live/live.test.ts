@@ -23,7 +23,7 @@ function subscribe(client: ApiClient) {
   const events: LiveEvent[] = [];
   const abort = new AbortController();
   const done = client.live
-    .events((e) => events.push(e), { signal: abort.signal })
+    .events({}, (e) => events.push(e), { signal: abort.signal })
     .catch((err: unknown) => {
       if (!abort.signal.aborted) throw err;
     });
@@ -60,14 +60,15 @@ test("the event stream carries the organization's server and deployment changes,
   await eventually(async () => mine.events.some((e) => JSON.stringify(e) === JSON.stringify(online)));
 
   const project = await acme.projects.create({ name: "Shop" });
-  const service = await acme.projects.createService(project.id, {
+  const service = await acme.projects.createService({
+    projectId: project.id,
     name: "web",
     server_id: created.server_id,
     source_type: "image",
     source_config: { image: "syntra-test/webapp", tag: "v1" },
     port: 8080,
   });
-  const deployment = await acme.services.deploy(service.id);
+  const deployment = await acme.services.deploy({ serviceId: service.id });
   const statuses = () =>
     mine.events.flatMap((e) => (e.type === "deployment" && e.deployment_id === deployment.id ? [e.status] : []));
   await eventually(async () => statuses().includes("running"));
@@ -102,14 +103,14 @@ test("the event stream needs a signed-in member; project tokens, which see one p
   });
   const scoped = createApiClient({ baseUrl, token: res.body.data.token });
   await assert.rejects(
-    scoped.live.events(() => {}),
+    scoped.live.events({}, () => {}),
     (err: unknown) => err instanceof ApiError && err.code === "FORBIDDEN",
   );
 });
 
 test("timeout_seconds ends the stream by itself", async () => {
   const events: LiveEvent[] = [];
-  await acme.live.events((e) => events.push(e), { timeout_seconds: 1 });
+  await acme.live.events({ timeout_seconds: 1 }, (e) => events.push(e));
   assert.deepEqual(
     events.map((e) => e.type),
     ["ready"],
@@ -119,21 +120,22 @@ test("timeout_seconds ends the stream by itself", async () => {
 test("a service's log stream relays its agent's lines, then ends; without an agent it answers AGENT_OFFLINE", async () => {
   const created = await acme.servers.create({ name: "logs-1" });
   const project = await acme.projects.create({ name: "Logs" });
-  const service = await acme.projects.createService(project.id, {
+  const service = await acme.projects.createService({
+    projectId: project.id,
     name: "api",
     server_id: created.server_id,
     source_type: "image",
     source_config: { image: "syntra-test/webapp", tag: "v1" },
   });
   await assert.rejects(
-    acme.live.logs(service.id, () => {}),
+    acme.live.serviceLogs({ serviceId: service.id }, () => {}),
     (err: unknown) => err instanceof ApiError && err.code === "AGENT_OFFLINE" && err.status === 409,
   );
 
   const { peer } = await AgentPeer.online(await t.agentUrl(), created.token, created.server_id);
   peer.answerEverything();
   const events: LogStreamEvent[] = [];
-  await acme.live.logs(service.id, (e) => events.push(e), { follow: false, tail: 10 });
+  await acme.live.serviceLogs({ serviceId: service.id, follow: false, tail: 10 }, (e) => events.push(e));
   assert.deepEqual(
     events.map((e) => e.type),
     ["log", "end"],
@@ -152,7 +154,8 @@ test("a service's log stream relays its agent's lines, then ends; without an age
 test("a following log stream is closed when the agent goes away, and stops the agent's stream when the client leaves", async () => {
   const created = await acme.servers.create({ name: "logs-2" });
   const project = await acme.projects.create({ name: "Follow" });
-  const service = await acme.projects.createService(project.id, {
+  const service = await acme.projects.createService({
+    projectId: project.id,
     name: "worker",
     server_id: created.server_id,
     source_type: "image",
@@ -161,7 +164,7 @@ test("a following log stream is closed when the agent goes away, and stops the a
   const { peer } = await AgentPeer.online(await t.agentUrl(), created.token, created.server_id);
   const events: LogStreamEvent[] = [];
   const abort = new AbortController();
-  const streaming = acme.live.logs(service.id, (e) => events.push(e), { signal: abort.signal });
+  const streaming = acme.live.serviceLogs({ serviceId: service.id }, (e) => events.push(e), { signal: abort.signal });
   const sub = await peer.next("logs_subscribe");
   assert.equal(sub.payload.follow, true);
   peer.respond(sub.payload.request_id, { success: true });
@@ -185,7 +188,7 @@ test("a following log stream is closed when the agent goes away, and stops the a
 
   // A second follower sees the stream end when the agent disconnects.
   const ended: LogStreamEvent[] = [];
-  const second = acme.live.logs(service.id, (e) => ended.push(e));
+  const second = acme.live.serviceLogs({ serviceId: service.id }, (e) => ended.push(e));
   const sub2 = await peer.next("logs_subscribe");
   peer.respond(sub2.payload.request_id, { success: true });
   await peer.close();

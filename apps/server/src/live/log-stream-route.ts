@@ -1,7 +1,7 @@
-import { idParam, type LogStreamLine, type ServiceLogEntry, serviceLogStreamQuery } from "@syntra/contracts";
+import { apiRoutes, type LogStreamLine, type ServiceLogEntry } from "@syntra/contracts";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { getServiceRow } from "../services/services";
 import { openSse, type SseStream } from "./sse";
@@ -34,16 +34,7 @@ function toEntry(deps: AppDeps, service: ServiceRow, line: LogStreamLine, contai
  * `tail` lines, then, with `follow`, each new line until the client leaves; `end` when the agent is done or
  * gone. 409 AGENT_OFFLINE (a normal error answer) when the agent is not connected at the start.
  */
-export const serviceLogStreamRoute = defineRoute({
-  method: "GET",
-  url: "/api/v1/services/:serviceId/logs/stream",
-  summary: "Live tail of the service's container logs as Server-Sent Events (log, end, error events)",
-  tag: "services",
-  access: { permission: "services:read" },
-  params: idParam("serviceId"),
-  query: serviceLogStreamQuery,
-  raw: true,
-  produces: "text/event-stream",
+export const serviceLogStreamRoute = implement(apiRoutes.live.serviceLogs, {
   handler: async ({ auth, deps, params, query, req, reply }) => {
     const service = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
     if (!deps.agents.isOnline(service.serverId)) {

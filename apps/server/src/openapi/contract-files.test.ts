@@ -3,8 +3,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { apiRouteList } from "@syntra/contracts";
 import YAML from "yaml";
-import { allRoutes } from "../routes";
 import { renderContractFiles } from "./contract-files";
 
 const contractsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../contracts");
@@ -35,9 +35,9 @@ test("the OpenAPI document describes every registered route with its permission"
     paths: Record<string, Record<string, { "x-syntra-permission"?: string; responses: object }>>;
   };
   assert.equal(doc.openapi, "3.1.0");
-  for (const route of allRoutes) {
-    const op = doc.paths[route.url.replace(/:([A-Za-z_]+)/g, "{$1}")]?.[route.method.toLowerCase()];
-    assert.ok(op, `${route.method} ${route.url} missing from openapi.yaml`);
+  for (const { route } of apiRouteList()) {
+    const op = doc.paths[route.path.replace(/:([A-Za-z_]+)/g, "{$1}")]?.[route.method.toLowerCase()];
+    assert.ok(op, `${route.method} ${route.path} missing from openapi.yaml`);
     if ("permission" in route.access) assert.equal(op["x-syntra-permission"], route.access.permission);
   }
   const signup = doc.paths["/api/v1/auth/signup"]?.post as unknown as {

@@ -1,6 +1,6 @@
-import { apiError, errorCodes } from "@syntra/contracts";
+import { type AnyApiRoute, apiError, apiRouteList, type ErrorCode, errorCodes } from "@syntra/contracts";
 import { z } from "zod";
-import type { AnyRouteSpec } from "../http/route";
+import type { ServerRoute } from "../http/route";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -13,15 +13,10 @@ function toSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
 // `:serviceId` in Fastify is `{serviceId}` in OpenAPI.
 const openApiPath = (url: string) => url.replace(/:([A-Za-z_]+)/g, "{$1}");
 
-function operationId(spec: AnyRouteSpec): string {
-  const words = spec.url
-    .replace(/^\/api\/v1\//, "")
-    .split(/[/_-]/)
-    .filter((w) => w && !w.startsWith(":"));
-  return [spec.method.toLowerCase(), ...words].map((w, i) => (i === 0 ? w : w[0]?.toUpperCase() + w.slice(1))).join("");
-}
+// The route's name in the contract table, `services.get`, is `servicesGet`: what generated clients call it.
+const operationId = (name: string) => name.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase());
 
-function parameters(spec: AnyRouteSpec): JsonSchema[] {
+function parameters(spec: AnyApiRoute): JsonSchema[] {
   const out: JsonSchema[] = [];
   for (const [where, schema] of [
     ["path", spec.params],
@@ -38,16 +33,20 @@ function parameters(spec: AnyRouteSpec): JsonSchema[] {
   return out;
 }
 
-function successResponse(spec: AnyRouteSpec): JsonSchema {
+function successResponse(spec: AnyApiRoute): JsonSchema {
   const status = String(spec.status ?? 200);
   if (spec.status === 204) return { [status]: { description: "Done; no body" } };
-  if (spec.raw && spec.produces) {
-    return { [status]: { description: "Success", content: { [spec.produces]: { schema: { type: "string" } } } } };
+  const answer = spec.answer ?? "envelope";
+  if (answer === "redirect") return { "302": { description: "Redirect" } };
+  if (answer === "stream" || answer === "file") {
+    const schema = spec.events
+      ? { type: "string", "x-syntra-events": toSchema(spec.events, "output") }
+      : { type: "string" };
+    return { [status]: { description: "Success", content: { [spec.produces ?? "text/plain"]: { schema } } } };
   }
-  if (spec.raw) return { "302": { description: "Redirect" } };
   const data = spec.response ? toSchema(spec.response, "output") : {};
   const body =
-    spec.envelope === false
+    answer === "json"
       ? data
       : {
           type: "object",
@@ -69,18 +68,26 @@ function successResponse(spec: AnyRouteSpec): JsonSchema {
   return { [status]: { description: "Success", content: { "application/json": { schema: body } } } };
 }
 
-function errorResponses(spec: AnyRouteSpec): JsonSchema {
-  const statuses = new Set<number>([500]);
-  if (spec.params || spec.query || spec.body) statuses.add(400);
-  if (!("public" in spec.access)) statuses.add(401);
-  if ("permission" in spec.access) statuses.add(403);
-  if (spec.params) statuses.add(404);
-  if (spec.body) statuses.add(413);
+/** The codes a route may answer, by status: those every route of its shape may, and those it declares. */
+function errorCodesOf(spec: AnyApiRoute): Map<number, ErrorCode[]> {
+  const codes: ErrorCode[] = ["INTERNAL_ERROR"];
+  if (spec.params || spec.query || spec.body) codes.push("VALIDATION_ERROR");
+  if (spec.body) codes.push("BAD_REQUEST", "PAYLOAD_TOO_LARGE");
+  if (!("public" in spec.access)) codes.push("UNAUTHORIZED");
+  if ("permission" in spec.access) codes.push("FORBIDDEN");
+  if (spec.params) codes.push("NOT_FOUND");
+  codes.push(...(spec.errors ?? []));
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = errorCodes[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return byStatus;
+}
+
+function errorResponses(spec: AnyApiRoute): JsonSchema {
   const out: JsonSchema = {};
-  for (const status of [...statuses].sort()) {
-    const codes = Object.entries(errorCodes)
-      .filter(([, v]) => v.status === status)
-      .map(([k]) => k);
+  for (const [status, codes] of [...errorCodesOf(spec)].sort(([a], [b]) => a - b)) {
     out[String(status)] = {
       description: `Error (${codes.join(", ")})`,
       content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } },
@@ -89,20 +96,25 @@ function errorResponses(spec: AnyRouteSpec): JsonSchema {
   return out;
 }
 
-/** The OpenAPI 3.1 document of the control plane's REST API, derived from the routes it registers. */
-export function buildOpenApi(routes: readonly AnyRouteSpec[], version: string): JsonSchema {
+/**
+ * The OpenAPI 3.1 document of the control plane's REST API: the contracts' route table, in its order, with the
+ * audit action each route's implementation writes.
+ */
+export function buildOpenApi(implementations: readonly ServerRoute[], version: string): JsonSchema {
+  const audits = new Map(implementations.map((i) => [i.route, i.audit]));
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const spec of routes) {
-    const path = openApiPath(spec.url);
+  for (const { name, route: spec } of apiRouteList()) {
+    const path = openApiPath(spec.path);
     paths[path] ??= {};
     const access = spec.access;
+    const audit = audits.get(spec);
     paths[path][spec.method.toLowerCase()] = {
-      operationId: operationId(spec),
+      operationId: operationId(name),
       summary: spec.summary,
       tags: [spec.tag],
       ...("public" in access ? { security: [] } : {}),
       ...("permission" in access ? { "x-syntra-permission": access.permission } : {}),
-      ...(spec.audit ? { "x-syntra-audit-action": spec.audit.action } : {}),
+      ...(audit ? { "x-syntra-audit-action": audit.action } : {}),
       parameters: parameters(spec),
       ...(spec.body && {
         requestBody: { required: true, content: { "application/json": { schema: toSchema(spec.body, "input") } } },

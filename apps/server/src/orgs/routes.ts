@@ -1,19 +1,9 @@
-import {
-  createdInvitation,
-  createInvitationBody,
-  idParam,
-  invitation,
-  member,
-  organization,
-  updateMemberBody,
-  updateOrgBody,
-} from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
-import { z } from "zod";
 import { organizations } from "../db/schema";
 import { notFound } from "../errors";
 import { requireOrg, requireRole } from "../http/org-context";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { emailInvitation } from "./invitation-mail";
 import { createInvitation, listPendingInvitations, revokeInvitation } from "./invitations";
 import { changeMemberRole, listMembers, removeMember } from "./memberships";
@@ -29,13 +19,7 @@ const serializeOrg = (o: OrgRow) => ({
   updated_at: (o.updatedAt ?? new Date(0)).toISOString(),
 });
 
-const getOrg = defineRoute({
-  method: "GET",
-  url: "/api/v1/org",
-  summary: "The organization in use",
-  tag: "organization",
-  access: { permission: "org:read" },
-  response: organization,
+const getOrg = implement(apiRoutes.org.get, {
   handler: async ({ auth, deps }) => {
     const [org] = await deps.db
       .select()
@@ -46,14 +30,7 @@ const getOrg = defineRoute({
   },
 });
 
-const updateOrg = defineRoute({
-  method: "PATCH",
-  url: "/api/v1/org",
-  summary: "Rename the organization",
-  tag: "organization",
-  access: { permission: "org:write" },
-  body: updateOrgBody,
-  response: organization,
+const updateOrg = implement(apiRoutes.org.update, {
   audit: { action: "org.update", resourceType: "organization" },
   handler: async ({ auth, body, change }) => {
     const org = await change(async (tx, audit) => {
@@ -70,25 +47,11 @@ const updateOrg = defineRoute({
   },
 });
 
-const members = defineRoute({
-  method: "GET",
-  url: "/api/v1/org/members",
-  summary: "Members and their roles",
-  tag: "organization",
-  access: { permission: "members:read" },
-  response: z.array(member),
+const members = implement(apiRoutes.org.members, {
   handler: async ({ auth, deps }) => listMembers(deps.db, requireOrg(auth)),
 });
 
-const changeRole = defineRoute({
-  method: "PATCH",
-  url: "/api/v1/org/members/:userId",
-  summary: "Change a member's role",
-  tag: "organization",
-  access: { permission: "members:write" },
-  params: idParam("userId"),
-  body: updateMemberBody,
-  response: member,
+const changeRole = implement(apiRoutes.org.setRole, {
   audit: { action: "member.role_change", resourceType: "user" },
   handler: async ({ auth, body, params, audit, change }) => {
     audit({ resourceId: params.userId, details: { role: body.role } });
@@ -103,14 +66,7 @@ const changeRole = defineRoute({
   },
 });
 
-const remove = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/org/members/:userId",
-  summary: "Remove a member from the organization",
-  tag: "organization",
-  access: { permission: "members:write" },
-  params: idParam("userId"),
-  status: 204,
+const remove = implement(apiRoutes.org.removeMember, {
   audit: { action: "member.remove", resourceType: "user" },
   handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.userId });
@@ -121,15 +77,7 @@ const remove = defineRoute({
   },
 });
 
-const invite = defineRoute({
-  method: "POST",
-  url: "/api/v1/org/invitations",
-  summary: "Invite someone by email with a role (the token is shown once; the invitee is emailed when mail is set up)",
-  tag: "organization",
-  access: { permission: "members:write" },
-  body: createInvitationBody,
-  response: createdInvitation,
-  status: 201,
+const invite = implement(apiRoutes.org.invite, {
   audit: { action: "invitation.create", resourceType: "invitation" },
   handler: async ({ auth, body, deps, req, change }) => {
     const created = await change(async (tx, audit) => {
@@ -156,24 +104,11 @@ const invite = defineRoute({
   },
 });
 
-const pending = defineRoute({
-  method: "GET",
-  url: "/api/v1/org/invitations",
-  summary: "Pending invitations",
-  tag: "organization",
-  access: { permission: "members:read" },
-  response: z.array(invitation),
+const pending = implement(apiRoutes.org.invitations, {
   handler: async ({ auth, deps }) => listPendingInvitations(deps.db, requireOrg(auth), deps.now()),
 });
 
-const revoke = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/org/invitations/:invitationId",
-  summary: "Withdraw a pending invitation",
-  tag: "organization",
-  access: { permission: "members:write" },
-  params: idParam("invitationId"),
-  status: 204,
+const revoke = implement(apiRoutes.org.withdrawInvitation, {
   audit: { action: "invitation.revoke", resourceType: "invitation" },
   handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.invitationId });

@@ -1,21 +1,12 @@
-import { registryTokenQuery, registryTokenResponse } from "@syntra/contracts";
-import { defineRoute } from "../http/route";
+import { apiRoutes } from "@syntra/contracts";
+import { implement } from "../http/route";
 import { issueRegistryToken } from "./token-server";
 
 /** Path of the token realm: the registry's `auth.token.realm` is the public URL plus this. */
-export const REGISTRY_TOKEN_PATH = "/api/v1/registry/token";
+export const REGISTRY_TOKEN_PATH = apiRoutes.registry.token.path;
 
 /** The registry's token realm (SYNTRA_REGISTRY_AUTH=token): Docker clients trade Basic credentials for a JWT here. */
-const registryToken = defineRoute({
-  method: "GET",
-  url: REGISTRY_TOKEN_PATH,
-  summary: "Registry bearer token (Docker Registry v2 token authentication), for Basic credentials Syntra issued",
-  tag: "registry",
-  // Authenticated by its own Basic credentials (the build worker's, or a deploy's pull credential), not a user.
-  access: { public: true },
-  query: registryTokenQuery,
-  response: registryTokenResponse,
-  envelope: false,
+const registryToken = implement(apiRoutes.registry.token, {
   handler: async ({ req, deps, query }) =>
     issueRegistryToken(
       {
@@ -35,4 +26,5 @@ const registryToken = defineRoute({
     ),
 });
 
+/** The registry token realm. */
 export const registryRoutes = [registryToken];

@@ -1,16 +1,6 @@
-import {
-  createdServer,
-  createServerBody,
-  idParam,
-  listServersQuery,
-  metricSeries,
-  server,
-  serverMetricsQuery,
-  updateServerBody,
-} from "@syntra/contracts";
-import { z } from "zod";
+import { apiRoutes } from "@syntra/contracts";
 import { requireOrg } from "../http/org-context";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { serverMetricSeries } from "./metrics";
 import {
   createServer,
@@ -22,16 +12,7 @@ import {
   updateServer,
 } from "./servers";
 
-const serverParams = idParam("serverId");
-
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/servers",
-  summary: "List servers (paged, filter by status)",
-  tag: "servers",
-  access: { permission: "servers:read" },
-  query: listServersQuery,
-  response: z.array(server),
+const list = implement(apiRoutes.servers.list, {
   handler: async ({ auth, deps, query, setMeta }) => {
     const { items, total } = await listServers(deps.db, requireOrg(auth), query);
     setMeta({ total, page: query.page, per_page: query.per_page });
@@ -39,27 +20,12 @@ const list = defineRoute({
   },
 });
 
-const get = defineRoute({
-  method: "GET",
-  url: "/api/v1/servers/:serverId",
-  summary: "Get a server",
-  tag: "servers",
-  access: { permission: "servers:read" },
-  params: serverParams,
-  response: server,
+const get = implement(apiRoutes.servers.get, {
   handler: async ({ auth, deps, params }) =>
     serializeServer(await getServer(deps.db, requireOrg(auth), params.serverId)),
 });
 
-const create = defineRoute({
-  method: "POST",
-  url: "/api/v1/servers",
-  summary: "Register a server: returns the agent token (once) and the install command",
-  tag: "servers",
-  access: { permission: "servers:write" },
-  body: createServerBody,
-  response: createdServer,
-  status: 201,
+const create = implement(apiRoutes.servers.create, {
   audit: { action: "server.create", resourceType: "server" },
   handler: async ({ auth, body, deps, change }) => {
     const { row, token } = await change(async (tx, audit) => {
@@ -76,15 +42,7 @@ const create = defineRoute({
   },
 });
 
-const update = defineRoute({
-  method: "PATCH",
-  url: "/api/v1/servers/:serverId",
-  summary: "Rename or retag a server",
-  tag: "servers",
-  access: { permission: "servers:write" },
-  params: serverParams,
-  body: updateServerBody,
-  response: server,
+const update = implement(apiRoutes.servers.update, {
   audit: { action: "server.update", resourceType: "server" },
   handler: async ({ auth, body, params, audit, change }) => {
     audit({ resourceId: params.serverId, details: { ...body } });
@@ -92,14 +50,7 @@ const update = defineRoute({
   },
 });
 
-const remove = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/servers/:serverId",
-  summary: "Delete a server (refused while services run on it)",
-  tag: "servers",
-  access: { permission: "servers:write" },
-  params: serverParams,
-  status: 204,
+const remove = implement(apiRoutes.servers.remove, {
   audit: { action: "server.delete", resourceType: "server" },
   handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.serverId });
@@ -108,15 +59,7 @@ const remove = defineRoute({
   },
 });
 
-const metrics = defineRoute({
-  method: "GET",
-  url: "/api/v1/servers/:serverId/metrics",
-  summary: "CPU, memory, disk and network series from the agent's heartbeats",
-  tag: "servers",
-  access: { permission: "servers:read" },
-  params: serverParams,
-  query: serverMetricsQuery,
-  response: z.array(metricSeries),
+const metrics = implement(apiRoutes.servers.metrics, {
   handler: async ({ auth, deps, params, query }) => {
     const row = await getServer(deps.db, requireOrg(auth), params.serverId);
     return serverMetricSeries(deps.db, row.id, query, deps.now());

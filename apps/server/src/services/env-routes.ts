@@ -1,28 +1,11 @@
-import {
-  envKeyParams,
-  envVar,
-  idParam,
-  listEnvQuery,
-  patchEnvVarBody,
-  putEnvBody,
-  putEnvResult,
-} from "@syntra/contracts";
-import { z } from "zod";
+import { apiRoutes } from "@syntra/contracts";
 import { AppError, notFound } from "../errors";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { describeEnv, openEnv, updateEnv } from "./env-vars";
 import { getServiceRow } from "./services";
 
-const list = defineRoute({
-  method: "GET",
-  url: "/api/v1/services/:serviceId/env",
-  summary: "List environment variables (secret values masked; ?reveal=true needs env:reveal)",
-  tag: "services",
-  access: { permission: "env:read" },
-  params: idParam("serviceId"),
-  query: listEnvQuery,
-  response: z.array(envVar),
+const list = implement(apiRoutes.env.list, {
   handler: async ({ auth, deps, params, query }) => {
     if (query.reveal && !auth.permissions.has("env:reveal")) {
       throw new AppError("FORBIDDEN", "Revealing secret values needs the 'env:reveal' permission", {
@@ -34,15 +17,7 @@ const list = defineRoute({
   },
 });
 
-const put = defineRoute({
-  method: "PUT",
-  url: "/api/v1/services/:serviceId/env",
-  summary: "Set environment variables (others are kept); new ones are secret unless is_secret is false",
-  tag: "services",
-  access: { permission: "env:write" },
-  params: idParam("serviceId"),
-  body: putEnvBody,
-  response: putEnvResult,
+const put = implement(apiRoutes.env.put, {
   audit: { action: "env.set", resourceType: "service" },
   handler: async ({ auth, body, deps, params, audit, change }) => {
     const now = deps.now().toISOString();
@@ -63,14 +38,7 @@ const put = defineRoute({
   },
 });
 
-const remove = defineRoute({
-  method: "DELETE",
-  url: "/api/v1/services/:serviceId/env/:key",
-  summary: "Delete an environment variable",
-  tag: "services",
-  access: { permission: "env:write" },
-  params: envKeyParams,
-  status: 204,
+const remove = implement(apiRoutes.env.remove, {
   audit: { action: "env.delete", resourceType: "service" },
   handler: async ({ auth, deps, params, audit, change }) => {
     audit({ resourceId: params.serviceId, details: { keys: [params.key] } });
@@ -84,15 +52,7 @@ const remove = defineRoute({
   },
 });
 
-const patchFlags = defineRoute({
-  method: "PATCH",
-  url: "/api/v1/services/:serviceId/env/:key",
-  summary: "Change a variable's secret or build-time flag, keeping its value",
-  tag: "services",
-  access: { permission: "env:write" },
-  params: envKeyParams,
-  body: patchEnvVarBody,
-  response: envVar,
+const patchFlags = implement(apiRoutes.env.setFlags, {
   audit: { action: "env.flags", resourceType: "service" },
   handler: async ({ auth, body, deps, params, audit, change }) => {
     audit({ resourceId: params.serviceId, details: { key: params.key, ...body } });

@@ -2,7 +2,9 @@ import {
   type AgentToControlPlaneType,
   type ControlPlaneToAgentMessage,
   type ControlPlaneToAgentType,
+  type ErrorCode,
   type HelloAckPayload,
+  isErrorCode,
   type MessageOf,
   messageSchemas,
   parseMessage,
@@ -158,12 +160,29 @@ export class AgentPeer {
     });
   }
 
-  /** Answers a command. */
+  /**
+   * Answers a command. An error code the table lacks is sent as an agent of another version would send it (the
+   * frame as is, past the contract check), for the tests of how the control plane reads it.
+   */
   respond(
     requestId: string,
-    result: { success: true; data?: unknown } | { success: false; error: { code: string; message: string } },
+    result:
+      | { success: true; data?: unknown }
+      | { success: false; error: { code: ErrorCode | (string & {}); message: string } },
   ): void {
-    this.send("command_response", { request_id: requestId, ...result });
+    if (result.success || isErrorCode(result.error.code)) {
+      this.send("command_response", { request_id: requestId, ...result } as AgentPayload<"command_response">);
+      return;
+    }
+    const payload = { request_id: requestId, ...result };
+    this.sendRaw(
+      JSON.stringify({
+        id: crypto.randomUUID(),
+        type: "command_response",
+        timestamp: new Date().toISOString(),
+        payload,
+      }),
+    );
   }
 
   /**

@@ -1,7 +1,7 @@
-import { webhookResult } from "@syntra/contracts";
+import { apiRoutes } from "@syntra/contracts";
 import type { FastifyRequest } from "fastify";
 import { rawBodyOf } from "../http/raw-body";
-import { defineRoute } from "../http/route";
+import { implement } from "../http/route";
 import { handleDelivery } from "./deliver";
 import type { Provider } from "./push-events";
 
@@ -25,16 +25,10 @@ const HEADERS: Record<Provider, { event: string[]; delivery: string[]; signature
   },
 };
 
-function webhookRoute(provider: Provider, summary: string) {
+function webhookRoute(provider: Provider) {
   const names = HEADERS[provider];
   const first = (req: FastifyRequest, list: string[]) => list.map((n) => header(req, n)).find((v) => v);
-  return defineRoute({
-    method: "POST",
-    url: `/api/v1/webhooks/${provider}`,
-    summary,
-    tag: "webhooks",
-    access: { public: true },
-    response: webhookResult,
+  return implement(apiRoutes.webhooks[provider], {
     // Each deployment a push queues is audited by the delivery itself: deployment.create by the webhook intake.
     audit: { action: "deployment.create", resourceType: "deployment", byDomain: true },
     handler: async ({ req, deps }) =>
@@ -50,8 +44,4 @@ function webhookRoute(provider: Provider, summary: string) {
 }
 
 /** Push webhooks of GitHub (X-Hub-Signature-256), GitLab (X-Gitlab-Token) and Gitea/Forgejo (X-Gitea-Signature). */
-export const webhookRoutes = [
-  webhookRoute("github", "GitHub push (and ping) webhook, HMAC-SHA256 signed"),
-  webhookRoute("gitlab", "GitLab push webhook, authenticated by its secret token"),
-  webhookRoute("gitea", "Gitea/Forgejo push webhook, HMAC-SHA256 signed"),
-];
+export const webhookRoutes = [webhookRoute("github"), webhookRoute("gitlab"), webhookRoute("gitea")];

@@ -186,6 +186,7 @@ test("a newer push supersedes a build still waiting in the queue", async () => {
   assert.equal(older?.status, "cancelled");
   const detail = await t.call("GET", `/api/v1/deployments/${older?.id}`, { as: owner });
   assert.match(detail.body.data.error_message, /Superseded/);
+  assert.equal(detail.body.data.error_code, "CANCELLED");
 });
 
 test("GitLab (secret token) and Gitea (HMAC) push hooks queue builds too", async () => {

@@ -1,7 +1,7 @@
-import { ApiError, createApiClient } from "@syntra/api-client";
+import { type ApiClient, ApiError, createApiClient } from "@syntra/api-client";
 
 /** The dashboard's API client: same origin, session cookie. */
-export const api = createApiClient();
+export const api: ApiClient = createApiClient();
 
 /** A failure in words a person can act on. */
 export function errorMessage(err: unknown): string {

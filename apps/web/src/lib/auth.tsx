@@ -21,7 +21,7 @@ const AuthContext = createContext<AuthState | null>(null);
 export function AuthProvider({ children }: { children: ReactNode }) {
   const query = useQuery("me", async () => {
     try {
-      return await api.me();
+      return await api.auth.me();
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return null;
       throw err;

@@ -25,7 +25,7 @@ export function useDeploymentLog(deploymentId: string): DeploymentLog {
   const [log, setLog] = useState<DeploymentLog>(EMPTY);
   useEffect(() => {
     setLog(EMPTY);
-    const source = new EventSource(api.live.deploymentLogUrl(deploymentId));
+    const source = new EventSource(api.deployments.logStream.url({ deploymentId }));
     // What this connection has replayed or sent: the part of it already shown is not appended again.
     let chars = 0;
     let entries = 0;

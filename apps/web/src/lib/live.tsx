@@ -44,7 +44,7 @@ export function LiveProvider({ enabled, children }: { enabled: boolean; children
   const [connected, setConnected] = useState(false);
   useEffect(() => {
     if (!enabled) return;
-    const source = new EventSource(api.live.eventsUrl());
+    const source = new EventSource(api.live.events.url());
     const onMessage = (message: MessageEvent<string>) => {
       const parsed = liveEvent.safeParse(JSON.parse(message.data));
       if (!parsed.success) return;

@@ -52,7 +52,10 @@ function GithubButton({ invite }: { invite?: string }) {
   const providers = useQuery("providers", () => api.auth.providers());
   if (!providers.data?.github) return null;
   return (
-    <a href={api.auth.githubUrl(invite)} className={buttonVariants({ variant: "secondary", className: "w-full" })}>
+    <a
+      href={api.auth.github({ invite_token: invite })}
+      className={buttonVariants({ variant: "secondary", className: "w-full" })}
+    >
       <LogIn /> Continue with GitHub
     </a>
   );

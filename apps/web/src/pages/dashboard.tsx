@@ -21,7 +21,7 @@ async function loadOverview(withServers: boolean): Promise<Overview> {
   const [projects, services, servers] = await Promise.all([
     api.projects.list(),
     api.services.list(),
-    withServers ? api.servers.list() : Promise.resolve([]),
+    withServers ? api.servers.list({ per_page: 100 }) : Promise.resolve([]),
   ]);
   return {
     projects: projects.map((project) => ({

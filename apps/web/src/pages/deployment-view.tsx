@@ -36,7 +36,7 @@ export function CancelButton({
         setPending(true);
         onError(null);
         try {
-          await api.deployments.cancel(deploymentId);
+          await api.deployments.cancel({ deploymentId });
           invalidate(`service:${serviceId}`, `deployment:${deploymentId}`);
         } catch (err) {
           onError(err);
@@ -71,7 +71,7 @@ const STREAM_STATE = {
  * when it detected the stack, and the deploy steps the agent reported; Cancel while it waits or builds.
  */
 export function DeploymentView({ id, mayCancel }: { id: string; mayCancel: boolean }) {
-  const query = useQuery(`deployment:${id}`, () => api.deployments.get(id));
+  const query = useQuery(`deployment:${id}`, () => api.deployments.get({ deploymentId: id }));
   const log = useDeploymentLog(id);
   const [cancelError, setCancelError] = useState<unknown>(null);
   return (
@@ -130,7 +130,10 @@ export function DeploymentView({ id, mayCancel }: { id: string; mayCancel: boole
               </div>
             )}
             {cancelError != null && <ErrorNote error={cancelError} />}
-            {d.error_message && <ErrorNote error={new Error(d.error_message)} />}
+            {d.error_message && (
+              // The code (BUILD_FAILED, HEALTH_CHECK_FAILED ...) is what to search the docs and the logs for.
+              <ErrorNote error={new Error(d.error_code ? `${d.error_message} (${d.error_code})` : d.error_message)} />
+            )}
             {d.build_spec && (
               <LogBox
                 label="Build log"

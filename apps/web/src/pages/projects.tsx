@@ -104,7 +104,7 @@ export function ProjectOverviewPage() {
   const query = useQuery(`project:${projectId}`, async () => {
     // The services come from the overview list, which carries each one's newest deployment.
     const [project, services] = await Promise.all([
-      api.projects.get(projectId),
+      api.projects.get({ projectId }),
       api.services.list({ project_id: projectId }),
     ]);
     return { project, services };
@@ -161,9 +161,9 @@ export function ProjectOverviewPage() {
 export function NewServicePage() {
   const { projectId = "" } = useParams();
   const navigate = useNavigate();
-  const servers = useQuery("servers", () => api.servers.list());
+  const servers = useQuery("servers", () => api.servers.list({ per_page: 100 }));
   const form = useSubmit(createServiceBody, async (body) => {
-    const s = await api.projects.createService(projectId, body);
+    const s = await api.projects.createService({ projectId, ...body });
     invalidate(`project:${projectId}`, "overview");
     navigate(`/projects/${projectId}/services/${s.id}/deployments`);
   });

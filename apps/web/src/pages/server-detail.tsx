@@ -86,9 +86,13 @@ function Chart({
 export function ServerDetailPage() {
   const { serverId = "" } = useParams();
   const [range, setRange] = useState(RANGES[0] ?? { label: "1 h", ms: 3_600_000, interval: "1m" as const });
-  const server = useQuery(`server:${serverId}`, () => api.servers.get(serverId));
+  const server = useQuery(`server:${serverId}`, () => api.servers.get({ serverId }));
   const metrics = useQuery(`server:${serverId}:metrics:${range.label}`, () =>
-    api.servers.metrics(serverId, { from: new Date(Date.now() - range.ms).toISOString(), interval: range.interval }),
+    api.servers.metrics({
+      serverId,
+      from: new Date(Date.now() - range.ms).toISOString(),
+      interval: range.interval,
+    }),
   );
   // Heartbeats keep coming: the charts follow them without a reload.
   const refetchMetrics = metrics.refetch;

@@ -30,7 +30,7 @@ function hostFacts(s: Server): string {
 /** /servers: every server, online or not, live. */
 export function ServersPage() {
   const { can } = useAuth();
-  const query = useQuery("servers", () => api.servers.list());
+  const query = useQuery("servers", () => api.servers.list({ per_page: 100 }));
   return (
     <>
       <PageHeader
@@ -116,7 +116,7 @@ function BuildDisk() {
 
 /** The wizard's last step: the server's status, live, until its agent says hello. */
 function WaitForAgent({ serverId }: { serverId: string }) {
-  const query = useQuery(`server:${serverId}`, () => api.servers.get(serverId));
+  const query = useQuery(`server:${serverId}`, () => api.servers.get({ serverId }));
   const online = query.data?.status === "online";
   return (
     <div

@@ -59,7 +59,7 @@ function RollbackDialog({
                 setPending(true);
                 setError(null);
                 try {
-                  await api.services.rollback(serviceId, { deployment_id: target.id });
+                  await api.services.rollback({ serviceId, deployment_id: target.id });
                   invalidate(`service:${serviceId}`);
                   onClose();
                 } catch (err) {
@@ -86,7 +86,7 @@ export function ServiceDeploymentsPage() {
   const [rollbackTarget, setRollbackTarget] = useState<Deployment | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const query = useQuery(`service:${service.id}:deployments`, () =>
-    api.services.deployments(service.id, { limit: 50 }),
+    api.services.deployments({ serviceId: service.id, limit: 50 }),
   );
   const selected = params.get("d") ?? query.data?.[0]?.id;
   const mayWrite = can("deployments:write");

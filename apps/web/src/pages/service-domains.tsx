@@ -116,7 +116,7 @@ function UploadDialog({ serviceId, domain, onClose }: { serviceId: string; domai
   const [key, setKey] = useState("");
   const form = useSubmit(uploadCertificateBody, async (body) => {
     if (!domain) return;
-    await api.domains.uploadCertificate(serviceId, domain, body);
+    await api.domains.uploadCertificate({ serviceId, domain, ...body });
     invalidate(`service:${serviceId}`);
     onClose();
   });
@@ -183,14 +183,18 @@ function DomainRow({
         <StatusBadge status={d.status} />
         {editable && (
           <span className="ml-auto flex flex-wrap gap-1">
-            <Button size="sm" variant="secondary" onClick={() => act(() => api.domains.verify(d.service_id, d.domain))}>
+            <Button
+              size="sm"
+              variant="secondary"
+              onClick={() => act(() => api.domains.verify({ serviceId: d.service_id, domain: d.domain }))}
+            >
               <RefreshCw /> Check DNS
             </Button>
             {d.certificate.source === "custom" ? (
               <Button
                 size="sm"
                 variant="secondary"
-                onClick={() => act(() => api.domains.removeCertificate(d.service_id, d.domain))}
+                onClick={() => act(() => api.domains.removeCertificate({ serviceId: d.service_id, domain: d.domain }))}
               >
                 <Undo2 /> Use ACME
               </Button>
@@ -203,7 +207,7 @@ function DomainRow({
               size="icon"
               variant="ghost"
               aria-label={`Remove ${d.domain}`}
-              onClick={() => act(() => api.domains.remove(d.service_id, d.domain))}
+              onClick={() => act(() => api.domains.remove({ serviceId: d.service_id, domain: d.domain }))}
             >
               <Trash2 />
             </Button>
@@ -249,9 +253,9 @@ export function Domains() {
   const editable = can("services:write");
   const action = useAction();
   const [uploadFor, setUploadFor] = useState<string | null>(null);
-  const query = useQuery(`service:${service.id}:domains`, () => api.domains.list(service.id));
+  const query = useQuery(`service:${service.id}:domains`, () => api.domains.list({ serviceId: service.id }));
   const form = useSubmit(createDomainBody, async (body) => {
-    await api.domains.add(service.id, body);
+    await api.domains.add({ serviceId: service.id, ...body });
     invalidate(`service:${service.id}`);
   });
   const act = (fn: () => Promise<unknown>) => action.run(fn, `service:${service.id}`);

@@ -15,7 +15,7 @@ import { useService } from "./service";
 
 /** Turns a variable's build-time flag on or off; its value stays on the server. */
 async function setBuildTime(serviceId: string, key: string, on: boolean): Promise<void> {
-  await api.env.setFlags(serviceId, key, { is_build_time: on });
+  await api.env.setFlags({ serviceId, key, is_build_time: on });
 }
 
 function BuildTimeToggle({ v, editable, onError }: { v: EnvVar; editable: boolean; onError(err: unknown): void }) {
@@ -64,9 +64,9 @@ export function EnvVars() {
   const editable = can("env:write");
   const [reveal, setReveal] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
-  const query = useQuery(`service:${service.id}:env:${reveal}`, () => api.env.list(service.id, reveal));
+  const query = useQuery(`service:${service.id}:env:${reveal}`, () => api.env.list({ serviceId: service.id, reveal }));
   const form = useSubmit(putEnvBody, async (body) => {
-    await api.env.put(service.id, body);
+    await api.env.put({ serviceId: service.id, ...body });
     invalidate(`service:${service.id}`);
   });
   const onSubmit = form.submitAndReset((v) => ({
@@ -124,7 +124,7 @@ export function EnvVars() {
                         onClick={async () => {
                           setActionError(null);
                           try {
-                            await api.env.remove(service.id, v.key);
+                            await api.env.remove({ serviceId: service.id, key: v.key });
                             invalidate(`service:${service.id}`);
                           } catch (err) {
                             setActionError(err);

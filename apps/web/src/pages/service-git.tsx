@@ -20,10 +20,10 @@ export function GitAccess() {
   const { can } = useAuth();
   const editable = can("services:write");
   const key = `service:${service.id}:git`;
-  const query = useQuery(key, () => api.git.credentials(service.id));
+  const query = useQuery(key, () => api.git.credentials({ serviceId: service.id }));
   const action = useAction();
   const form = useSubmit(gitCredentialsBody, async (body) => {
-    await api.git.setCredentials(service.id, body);
+    await api.git.setCredentials({ serviceId: service.id, ...body });
     invalidate(key);
   });
   return (
@@ -58,7 +58,9 @@ export function GitAccess() {
                     variant="secondary"
                     size="sm"
                     disabled={action.pending}
-                    onClick={() => action.run(() => api.git.setCredentials(service.id, { kind: "ssh_key" }), key)}
+                    onClick={() =>
+                      action.run(() => api.git.setCredentials({ serviceId: service.id, kind: "ssh_key" }), key)
+                    }
                   >
                     <KeyRound /> {creds.kind === "ssh_key" ? "Replace deploy key" : "Generate deploy key"}
                   </Button>
@@ -67,7 +69,7 @@ export function GitAccess() {
                       variant="ghost"
                       size="sm"
                       disabled={action.pending}
-                      onClick={() => action.run(() => api.git.removeCredentials(service.id), key)}
+                      onClick={() => action.run(() => api.git.removeCredentials({ serviceId: service.id }), key)}
                     >
                       <Trash2 /> Remove credentials
                     </Button>
@@ -132,10 +134,11 @@ export function Webhook() {
   const { can } = useAuth();
   const editable = can("services:write");
   const key = `service:${service.id}:webhook`;
-  const query = useQuery(key, () => api.git.webhook(service.id));
+  const query = useQuery(key, () => api.git.webhook({ serviceId: service.id }));
   const action = useAction();
   const [secret, setSecret] = useState<string | null>(null);
-  const rotate = () => action.run(async () => setSecret((await api.git.rotateWebhook(service.id)).secret ?? null), key);
+  const rotate = () =>
+    action.run(async () => setSecret((await api.git.rotateWebhook({ serviceId: service.id })).secret ?? null), key);
   return (
     <Card>
       <CardHeader>

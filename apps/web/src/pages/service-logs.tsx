@@ -26,7 +26,7 @@ export function ServiceLogsPage() {
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const source = new EventSource(api.live.logStreamUrl(service.id, { tail: 200 }));
+    const source = new EventSource(api.live.serviceLogs.url({ serviceId: service.id, tail: 200 }));
     const onEvent = (m: MessageEvent<string>) => {
       const e = logStreamEvent.safeParse(JSON.parse(m.data));
       if (!e.success) return;

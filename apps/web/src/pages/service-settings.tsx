@@ -22,7 +22,7 @@ function GeneralSettings() {
   const { can } = useAuth();
   const [saved, setSaved] = useState(false);
   const form = useSubmit(updateServiceBody, async (body) => {
-    await api.services.update(service.id, body);
+    await api.services.update({ serviceId: service.id, ...body });
     invalidate(`service:${service.id}`);
     setSaved(true);
   });

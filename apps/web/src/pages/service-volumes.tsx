@@ -45,7 +45,7 @@ export function Volumes() {
   const editable = can("services:write") && (mayBind || service.volumes.every((v) => v.host_path === undefined));
   const remove = useAction();
   const save = async (volumes: ServiceVolume[]) => {
-    await api.services.update(service.id, { volumes });
+    await api.services.update({ serviceId: service.id, volumes });
     invalidate(`service:${service.id}`);
   };
   const form = useSubmit(updateServiceBody, async (body) => save(body.volumes ?? []));

@@ -41,7 +41,7 @@ function DeployDialog({
   const navigate = useNavigate();
   const built = isBuiltFromGit(service.source_type);
   const form = useSubmit(triggerDeployBody, async (body) => {
-    const deployment = await api.services.deploy(service.id, body);
+    const deployment = await api.services.deploy({ serviceId: service.id, ...body });
     invalidate(`service:${service.id}`, "overview", `project:${service.project_id}`);
     onClose();
     // Straight to the new deployment, whose build log streams in.
@@ -114,7 +114,7 @@ export function ServiceLayout() {
   const { can } = useAuth();
   const location = useLocation();
   const [deploying, setDeploying] = useState(false);
-  const query = useQuery(`service:${serviceId}`, () => api.services.get(serviceId));
+  const query = useQuery(`service:${serviceId}`, () => api.services.get({ serviceId }));
   const tabs = [
     ["deployments", "Deployments"],
     ["logs", "Logs"],

@@ -49,7 +49,7 @@ function Tokens() {
                       size="icon"
                       variant="ghost"
                       aria-label={`Revoke ${t.name}`}
-                      onClick={() => action.run(() => api.tokens.revoke(t.id), "tokens")}
+                      onClick={() => action.run(() => api.tokens.revoke({ tokenId: t.id }), "tokens")}
                     >
                       <Trash2 />
                     </Button>
@@ -120,7 +120,10 @@ function Members() {
                         className="w-32"
                         value={m.role}
                         onChange={(e) =>
-                          action.run(() => api.org.setRole(m.user_id, e.target.value as OrgRole), "members")
+                          action.run(
+                            () => api.org.setRole({ userId: m.user_id, role: e.target.value as OrgRole }),
+                            "members",
+                          )
                         }
                       >
                         {orgRoles.map((r) => (
@@ -131,7 +134,7 @@ function Members() {
                         size="icon"
                         variant="ghost"
                         aria-label={`Remove ${m.email}`}
-                        onClick={() => action.run(() => api.org.removeMember(m.user_id), "members")}
+                        onClick={() => action.run(() => api.org.removeMember({ userId: m.user_id }), "members")}
                       >
                         <Trash2 />
                       </Button>
@@ -164,7 +167,9 @@ function Members() {
                           size="icon"
                           variant="ghost"
                           aria-label={`Withdraw invitation of ${i.email}`}
-                          onClick={() => action.run(() => api.org.withdrawInvitation(i.id), "invitations")}
+                          onClick={() =>
+                            action.run(() => api.org.withdrawInvitation({ invitationId: i.id }), "invitations")
+                          }
                         >
                           <Trash2 />
                         </Button>

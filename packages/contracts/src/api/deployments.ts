@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, stringRecord, uuid } from "../common";
+import { errorCode } from "../errors";
 import { healthCheckConfig } from "../health-check";
 import { logLevel } from "../telemetry/logs";
 import { spanId, traceId } from "../telemetry/traces";
@@ -53,6 +54,12 @@ export const deployment = z.object({
   triggered_by: uuid.nullable(),
   trigger_type: triggerType,
   error_message: z.string().nullable(),
+  /**
+   * Why it failed (or was rolled back or cancelled), as a code of the error table: the builder's (CLONE_FAILED,
+   * BUILD_FAILED, PUSH_FAILED ...), the agent's (PULL_FAILED, HEALTH_CHECK_FAILED ...) or the control plane's
+   * (TIMEOUT, CANCELLED ...). Null while nothing went wrong. A Syntra addition to the contracts.
+   */
+  error_code: errorCode.nullable(),
   rollback_from_id: uuid.nullable(),
   /** The full image reference deployed (`docker.io/library/nginx:1.27`); null until known (builds). */
   image: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
+import { certificateFailureCode } from "../ws/routing";
 
 // No lookarounds: the generated JSON Schemas may be checked by regex engines without them (Go, RE2).
 const label = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
@@ -45,7 +46,7 @@ export const domainCertificate = z.object({
   issuer: z.string().nullable(),
   not_before: isoTimestamp.nullable(),
   not_after: isoTimestamp.nullable(),
-  error_code: z.string().nullable(),
+  error_code: certificateFailureCode.nullable(),
   checked_at: isoTimestamp.nullable(),
 });
 export type DomainCertificate = z.infer<typeof domainCertificate>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { errorCodeList } from "../errors";
+import { errorCode } from "../errors";
 
 /** `meta` of list answers (interface contracts 2.2). */
 export const listMeta = z.object({
@@ -19,7 +19,7 @@ export function apiResponse<T extends z.ZodType>(data: T) {
 export const apiError = z.object({
   success: z.literal(false),
   error: z.object({
-    code: z.enum(errorCodeList),
+    code: errorCode,
     message: z.string(),
     details: z.unknown().optional(),
     request_id: z.string(),

@@ -55,6 +55,7 @@ const runningDeployment = {
   triggered_by: userId,
   trigger_type: "git_push",
   error_message: null,
+  error_code: null,
   rollback_from_id: null,
   image: "registry.syntra.local/shop/api:9fceb02",
   created_at: "2025-03-14T09:26:53.589Z",

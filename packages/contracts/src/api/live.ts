@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
+import { errorCode } from "../errors";
 import { deployLogEntry, deploymentRecordStatus, serviceLogEntry } from "./deployments";
 
 /**
@@ -48,7 +49,7 @@ export type ServiceLogStreamQuery = z.infer<typeof serviceLogStreamQuery>;
 export const logStreamEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("log"), entry: serviceLogEntry }),
   z.object({ type: z.literal("end"), reason: z.string() }),
-  z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal("error"), code: errorCode, message: z.string() }),
 ]);
 export type LogStreamEvent = z.infer<typeof logStreamEvent>;
 
@@ -64,7 +65,12 @@ export const deploymentLogStreamEvents = {
   end: z.object({ status: deploymentRecordStatus }),
 } as const;
 export type DeploymentLogStreamEventName = keyof typeof deploymentLogStreamEvents;
-/** One event of a deployment log stream, its SSE event name as `type`. */
-export type DeploymentLogStreamEvent = {
-  [K in DeploymentLogStreamEventName]: { type: K } & z.infer<(typeof deploymentLogStreamEvents)[K]>;
-}[DeploymentLogStreamEventName];
+
+/** One event of a deployment log stream as a client reads it: its SSE event name as `type`, with its data. */
+export const deploymentLogStreamEvent = z.discriminatedUnion("type", [
+  deploymentLogStreamEvents.build.extend({ type: z.literal("build") }),
+  deploymentLogStreamEvents.deploy.extend({ type: z.literal("deploy") }),
+  deploymentLogStreamEvents.status.extend({ type: z.literal("status") }),
+  deploymentLogStreamEvents.end.extend({ type: z.literal("end") }),
+]);
+export type DeploymentLogStreamEvent = z.infer<typeof deploymentLogStreamEvent>;

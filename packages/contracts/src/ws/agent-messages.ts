@@ -87,7 +87,7 @@ export const heartbeatPayload = z.object({
 });
 export type HeartbeatPayload = z.infer<typeof heartbeatPayload>;
 
-/** Why a command failed. `code` is open (see `wireErrorCode`); `details` is free-form. */
+/** Why a command failed. `code` is one of the error table's (see `wireErrorCode`); `details` is free-form. */
 export const commandError = z.object({
   code: wireErrorCode,
   message: z.string(),

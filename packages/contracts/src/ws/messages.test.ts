@@ -136,13 +136,15 @@ test("unknown payload fields are stripped, so a newer peer stays compatible", ()
   assert.equal("gpu" in result.message.payload, false);
 });
 
-test("command_response: error codes are open UPPER_SNAKE strings, required when success is false", () => {
+test("command_response: error codes are the table's, required when success is false", () => {
   const failed = example("command_response");
   failed.payload = { request_id: failed.payload.request_id, success: false };
   assert.deepEqual(issuePaths(parseMessage("agent_to_control_plane", failed)), ["payload.error"]);
 
-  failed.payload.error = { code: "DISK_FULL", message: "no space left on device", details: { free_bytes: 0 } };
-  assert.ok(parseMessage("agent_to_control_plane", failed).ok);
+  failed.payload.error = { code: "PULL_FAILED", message: "denied", details: { registry: "ghcr.io" } };
+  const parsed = parseMessage("agent_to_control_plane", failed);
+  assert.ok(parsed.ok && parsed.message.type === "command_response");
+  assert.equal(parsed.message.payload.error?.code, "PULL_FAILED");
 
   failed.payload.error.code = "disk full";
   assert.deepEqual(issuePaths(parseMessage("agent_to_control_plane", failed)), ["payload.error.code"]);
@@ -150,6 +152,46 @@ test("command_response: error codes are open UPPER_SNAKE strings, required when 
   const succeeded = example("command_response");
   succeeded.payload.error = { code: "PULL_FAILED", message: "denied" };
   assert.deepEqual(issuePaths(parseMessage("agent_to_control_plane", succeeded)), ["payload.error"]);
+});
+
+test("an error code the table lacks (a peer of another version) is read as UNRECOGNIZED_ERROR and reported", () => {
+  const failed = example("command_response");
+  failed.payload = {
+    request_id: failed.payload.request_id,
+    success: false,
+    error: { code: "DISK_FULL", message: "no space left on device", details: { free_bytes: 0 } },
+  };
+  const frame = JSON.stringify(failed);
+  const reported: unknown[] = [];
+  const parsed = parseMessage("agent_to_control_plane", frame, {
+    onUnrecognizedErrorCodes: (c) => reported.push(...c),
+  });
+  assert.ok(parsed.ok && parsed.message.type === "command_response");
+  assert.deepEqual(parsed.message.payload.error, {
+    code: "UNRECOGNIZED_ERROR",
+    message: "no space left on device",
+    details: { free_bytes: 0 },
+  });
+  assert.deepEqual(reported, [{ path: "payload.error.code", code: "DISK_FULL" }]);
+
+  // A deploy's outcome with an unknown code still arrives; the caller's object is left as it was.
+  const status = example("deploy_status");
+  status.payload = { ...status.payload, status: "failed", error: { code: "GPU_MISSING", message: "no GPU" } };
+  const read = parseMessage("agent_to_control_plane", status);
+  assert.ok(read.ok && read.message.type === "deploy_status");
+  assert.equal(read.message.payload.error?.code, "UNRECOGNIZED_ERROR");
+  assert.equal(status.payload.error.code, "GPU_MISSING");
+
+  // Only codes are forgiven: the same frame with another fault is refused, naming only that fault.
+  status.payload.progress_percent = 101;
+  const refused: unknown[] = [];
+  const bad = parseMessage("agent_to_control_plane", status, { onUnrecognizedErrorCodes: (c) => refused.push(...c) });
+  assert.deepEqual(issuePaths(bad), ["payload.progress_percent"]);
+  assert.deepEqual(refused, [], "nothing is reported for a frame that is refused");
+  // Not UPPER_SNAKE: not a code of another version, but a broken one.
+  status.payload.progress_percent = 100;
+  status.payload.error.code = "gpu missing";
+  assert.deepEqual(issuePaths(parseMessage("agent_to_control_plane", status)), ["payload.error.code"]);
 });
 
 test("agent_hello: min_supported cannot be newer than protocol_version", () => {

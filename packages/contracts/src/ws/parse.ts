@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { type ErrorCode, errorCodeList } from "../errors";
 import {
   agentToControlPlaneTypes,
   controlPlaneToAgentTypes,
@@ -36,6 +37,26 @@ export type ParseMessageResult<D extends MessageDirection> =
   | { ok: true; message: DirectionMessage<D> }
   | { ok: false; error: InvalidMessageError };
 
+/** An error code the table lacks, as a peer sent it, and where in the message. */
+export interface UnrecognizedErrorCode {
+  /** Dotted path of the code in the message, e.g. "payload.error.code". */
+  path: string;
+  code: string;
+}
+
+/** Options of `parseMessage`. */
+export interface ParseMessageOptions {
+  /**
+   * Called with each error code the table lacks (a peer of another version) once the message is otherwise valid;
+   * those codes are read as UNRECOGNIZED_ERROR. The caller logs them: the code is not lost without a trace.
+   */
+  onUnrecognizedErrorCodes?(codes: UnrecognizedErrorCode[]): void;
+}
+
+/** What an error code the table lacks is read as. */
+const UNRECOGNIZED: ErrorCode = "UNRECOGNIZED_ERROR";
+const UPPER_SNAKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+
 const directions = {
   agent_to_control_plane: { types: agentToControlPlaneTypes, schema: agentToControlPlaneMessage, sender: "agent" },
   control_plane_to_agent: {
@@ -50,8 +71,17 @@ const directions = {
  * (a JSON string or UTF-8 bytes) or an already-parsed value. Never throws: malformed JSON, a
  * type of the other direction, an unknown type and schema violations all come back as
  * INVALID_MESSAGE with their dotted paths.
+ *
+ * Protocol compatibility: an error code (UPPER_SNAKE, where the schema wants a code of the table)
+ * that this version's table lacks does not refuse the frame. It is read as UNRECOGNIZED_ERROR, the
+ * rest of the error (its message) kept, and reported through `onUnrecognizedErrorCodes` for the
+ * caller to log. An older agent's report of a failed deploy thus still ends the deployment.
  */
-export function parseMessage<D extends MessageDirection>(direction: D, raw: unknown): ParseMessageResult<D> {
+export function parseMessage<D extends MessageDirection>(
+  direction: D,
+  raw: unknown,
+  options: ParseMessageOptions = {},
+): ParseMessageResult<D> {
   const decoded = decodeFrame(raw);
   if (!decoded.ok) return invalid("message is not valid JSON", [{ path: "", message: decoded.reason }]);
 
@@ -62,13 +92,56 @@ export function parseMessage<D extends MessageDirection>(direction: D, raw: unkn
     return invalid(reason, [{ path: "type", message: reason }]);
   }
 
-  const result = schema.safeParse(decoded.value);
+  let result = schema.safeParse(decoded.value);
+  if (!result.success) {
+    const unrecognized = unrecognizedErrorCodes(result.error.issues, decoded.value);
+    if (unrecognized.length > 0) {
+      const value = structuredClone(decoded.value);
+      for (const { at } of unrecognized) setAt(value, at, UNRECOGNIZED);
+      const retried = schema.safeParse(value);
+      if (retried.success) options.onUnrecognizedErrorCodes?.(unrecognized.map(({ path, code }) => ({ path, code })));
+      result = retried;
+    }
+  }
   if (result.success) return { ok: true, message: result.data as DirectionMessage<D> };
   const issues = result.error.issues.map(toMessageIssue);
   const [first] = issues;
   const summary = first ? `${first.path || "message"}: ${first.message}` : "failed validation";
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
   return invalid(`invalid ${type ?? "WebSocket"} message: ${summary}${more}`, issues);
+}
+
+/** The issues that are only an UPPER_SNAKE error code missing from the table, with the code and its place. */
+function unrecognizedErrorCodes(
+  issues: readonly z.core.$ZodIssue[],
+  value: unknown,
+): (UnrecognizedErrorCode & { at: PropertyKey[] })[] {
+  const found: (UnrecognizedErrorCode & { at: PropertyKey[] })[] = [];
+  for (const issue of issues) {
+    if (issue.code !== "invalid_value" || issue.values.length !== errorCodeList.length) continue;
+    if (!errorCodeList.every((c) => issue.values.includes(c))) continue;
+    const code = getAt(value, issue.path);
+    if (typeof code !== "string" || !UPPER_SNAKE.test(code)) continue;
+    found.push({ at: issue.path, path: issue.path.map(String).join("."), code });
+  }
+  return found;
+}
+
+function getAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
+}
+
+function setAt(value: unknown, path: readonly PropertyKey[], to: unknown): void {
+  const parent = getAt(value, path.slice(0, -1));
+  const key = path.at(-1);
+  if (typeof parent === "object" && parent !== null && key !== undefined) {
+    (parent as Record<PropertyKey, unknown>)[key] = to;
+  }
 }
 
 function decodeFrame(raw: unknown): { ok: true; value: unknown } | { ok: false; reason: string } {

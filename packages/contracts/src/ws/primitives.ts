@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { uuid } from "../common";
+import { errorCode } from "../errors";
 
 /**
  * Server ids: the spec's `srv_<nanoid>` form, or the UUID primary key of the `servers` table,
@@ -20,10 +21,12 @@ export const serverId = z
 export const requestId = uuid;
 
 /**
- * Error codes that cross the socket. Open on purpose: the agent may report codes the control
- * plane does not know yet (the shared ones are in `errorCodes`), so only the shape is checked.
+ * Error codes that cross the socket: a code of the one table (`errorCodes`), nothing else. A peer of
+ * another version may still send a code this side's table lacks; `parseMessage` reads such a code as
+ * UNRECOGNIZED_ERROR (keeping the message) and reports it to its caller to log, rather than refusing
+ * the whole frame and losing, say, a deployment's outcome.
  */
-export const wireErrorCode = z.string().regex(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/, "expected an UPPER_SNAKE error code");
+export const wireErrorCode = errorCode;
 
 /** Semantic version of an agent build, e.g. "0.1.0" or "0.2.0-rc.1". */
 export const semver = z

@@ -1,5 +1,11 @@
-/** Why a build failed; the lead maps these onto the deployment's status and message. */
-export type BuildErrorCode =
+import type { ErrorCode } from "@syntra/contracts";
+
+/**
+ * Why a build failed: codes of the one error table, kept through to the deployment's `error_code` and the API
+ * (the build worker records them).
+ */
+export type BuildErrorCode = Extract<
+  ErrorCode,
   | "INVALID_REQUEST"
   | "CLONE_FAILED"
   | "REF_NOT_FOUND"
@@ -7,7 +13,8 @@ export type BuildErrorCode =
   | "NO_BUILDABLE_STACK"
   | "BUILD_FAILED"
   | "PUSH_FAILED"
-  | "CANCELLED";
+  | "CANCELLED"
+>;
 
 /**
  * A build that did not produce an image. The message is meant for the user (it ends up on the deployment and in

@@ -1,4 +1,4 @@
-import type { DomainStatus } from "@syntra/contracts";
+import type { CertificateFailureCode, DomainStatus } from "@syntra/contracts";
 import { index, pgTable, text, unique, uuid, varchar } from "drizzle-orm/pg-core";
 import { bytea, idColumn, tstz } from "./columns";
 import { services } from "./infrastructure";
@@ -23,7 +23,7 @@ export const domains = pgTable(
     certificateIssuer: text("certificate_issuer"),
     certificateNotBefore: tstz("certificate_not_before"),
     certificateNotAfter: tstz("certificate_not_after"),
-    certificateErrorCode: text("certificate_error_code"),
+    certificateErrorCode: text("certificate_error_code").$type<CertificateFailureCode>(),
     certificateCheckedAt: tstz("certificate_checked_at"),
   },
   (t) => [

@@ -1,4 +1,4 @@
-import type { BuildSpec, DeployLogEntry, DeploymentSpec, ServiceVolume } from "@syntra/contracts";
+import type { BuildSpec, DeployLogEntry, DeploymentSpec, ErrorCode, ServiceVolume } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -141,6 +141,8 @@ export const deployments = pgTable(
     triggeredBy: uuid("triggered_by").references(() => users.id),
     triggerType: triggerType("trigger_type").default("manual"),
     errorMessage: text("error_message"),
+    /** A code of the error table; written from typed code only, read through toErrorCode. */
+    errorCode: text("error_code").$type<ErrorCode>(),
     rollbackFromId: uuid("rollback_from_id").references((): AnyPgColumn => deployments.id),
     createdAt: tstz("created_at").defaultNow(),
     startedAt: tstz("started_at"),

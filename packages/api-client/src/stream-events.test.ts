@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseDeploymentLogEvent } from "./deployment-log";
+import { parseDeploymentLogEvent } from "./stream-events";
 
 test("deployment log events are read by their SSE event name and checked against the contract", () => {
   assert.deepEqual(parseDeploymentLogEvent("build", '{"text":"Step 1/3 : FROM busybox\\n"}'), {
