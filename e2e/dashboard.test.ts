@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import Dockerode from "dockerode";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
 import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
@@ -73,6 +74,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await agent?.stop();
+  // The agent leaves its upstream DNS daemon running for Caddy, as on a server.
+  if (stateDir) await stopUpstreamDaemon(path.join(stateDir, "caddy"));
   if (serviceId) await removeService(new Dockerode(), serviceId);
   await caddy?.stop();
   await dns?.close();
@@ -179,6 +182,22 @@ test("deploy: progress and the deploy log arrive live until it runs, and the app
   assert.ok((await log.locator("li").count()) >= 3, "the agent's steps are listed");
   assert.equal(await appAnswer(), "v1");
   await shoot(page, "service-deployments");
+});
+
+test("open: the service's default URL (web-shop.localhost, no DNS) opens the app in a new tab", async () => {
+  const open = page.getByRole("link", { name: /^Open web at / });
+  const href = (await open.getAttribute("href")) ?? "";
+  assert.equal(href, `http://web-shop.localhost:${caddy.httpPort}/`);
+  // Chromium resolves *.localhost to loopback itself (RFC 6761): the link works with no DNS at all.
+  const [tab] = await Promise.all([owner.waitForEvent("page"), open.click()]);
+  await tab.waitForLoadState();
+  assert.equal(((await tab.textContent("body")) ?? "").trim(), "v1");
+  await tab.close();
+  // The project overview offers it too.
+  await goto(page, serviceUrl.replace(/\/services\/.*$/, "/overview"));
+  await page.getByRole("link", { name: /^Open web at / }).waitFor();
+  await shoot(page, "project-overview");
+  await goto(page, `${serviceUrl}/deployments`);
 });
 
 test("logs: the live tail shows the container's output", async () => {

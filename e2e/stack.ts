@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import dns2 from "dns2";
 import Dockerode from "dockerode";
+import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
 import { freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { services } from "../apps/server/src/db/schema";
@@ -105,6 +106,8 @@ export async function startStack(
     close: async () => {
       const serviceIds = await stackServiceIds(t);
       await stack.agent.stop();
+      // The agent leaves its upstream DNS daemon running for Caddy, as on a server; the test's Caddy goes too.
+      await stopUpstreamDaemon(path.join(stateDir, "caddy"));
       // What the agent ran for this stack, so runs do not pile up running containers. Project networks stay:
       // another stack may be about to use one of the same name; scripts/test.sh prunes unused ones.
       const docker = new Dockerode();

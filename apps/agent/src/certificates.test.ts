@@ -6,9 +6,10 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { type CertificateStatusPayload, envelope, parseMessage } from "@syntra/contracts";
 import { type WebSocket, WebSocketServer } from "ws";
+import { type RunningAgent, startAgent } from "./agent";
 import { loadAgentConfig } from "./config";
 import { networkName } from "./deploy/naming";
-import { type RunningAgent, startAgent } from "./main";
+import { stopUpstreamDaemon } from "./proxy/upstream-table";
 import { DockerRuntime } from "./runtime/docker";
 import { eventually } from "./testing/eventually";
 import { removeService, tempStateDir, uniqueName, webappPayload } from "./testing/fixtures";
@@ -16,6 +17,7 @@ import { httpsGet } from "./testing/https";
 import { ensureTestImages, freePorts, startTestCaddy, type TestCaddy } from "./testing/images";
 import { selfSignedCertificate } from "./testing/openssl";
 import { startPebble, type TestPebble } from "./testing/pebble";
+import { get } from "./testing/traffic";
 
 // The whole agent (main.ts wiring, dispatcher, deployer, Caddy router, certificate reporter) against a stand-in
 // for the control plane on the wire, a real Caddy with automatic HTTPS, Debian's pebble as the ACME CA, and the
@@ -71,6 +73,8 @@ before(async () => {
 
 after(async () => {
   await agent?.stop();
+  // A stopped agent leaves the upstream DNS daemon to Caddy, as on a server; the test ends it.
+  if (state) await stopUpstreamDaemon(path.join(state.dir, "caddy"));
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await new Promise<void>((resolve) => wss?.close(() => resolve()));
   await caddy?.stop();
@@ -245,4 +249,51 @@ test("configure_routes for a service this agent has not deployed is refused, and
   assert.match((refused.error as { message: string }).message, /does not belong to its certificate/);
   const stored = JSON.parse(await readFile(path.join(state.dir, "services", `${payload.service_id}.json`), "utf8"));
   assert.equal(stored.current.deployment.networking.certificates, undefined, "the refused settings are not stored");
+});
+
+test("the agent reports what its proxy routes on connect, after a deploy and after configure_routes; .localhost stays plain HTTP", async () => {
+  const hello = messages("agent_hello")[0] as { proxy?: unknown; machine_id?: string };
+  assert.deepEqual(hello.proxy, { http_port: caddy.httpPort, https_port: caddy.httpsPort, tls: true });
+  assert.match(hello.machine_id ?? "0".repeat(32), /^[0-9a-f]{32}$/);
+  await until(() => messages("routes_report")[0], "a routes_report after the hello");
+
+  const name = uniqueName("plain");
+  const local = `${name}.localhost`;
+  const payload = webappPayload(name, {
+    networking: { domains: [local], internal_hostname: `${name}.internal`, expose_port: false },
+  });
+  cleanups.push(() => removeService(runtime.docker, payload.service_id, networkName(payload)));
+  const since = received.length;
+  sendToAgent("deploy", payload);
+  type Report = { services: { service_id: string; domains: string[]; custom_certificates: unknown[] }[] };
+  const routedNow = (from: number) =>
+    (messages("routes_report", from) as unknown as Report[])
+      .flatMap((r) => r.services)
+      .find((s) => s.service_id === payload.service_id);
+  const afterDeploy = await until(() => routedNow(since), "a routes_report after the deploy");
+  assert.deepEqual(afterDeploy, { service_id: payload.service_id, domains: [local], custom_certificates: [] });
+  // No public CA issues for .localhost: plain HTTP on the HTTP port, no redirect, no certificate status.
+  assert.deepEqual(await get(caddy.httpPort, local), { status: 200, body: "v1" });
+  assert.equal(
+    (messages("certificate_status", since) as unknown as CertificateStatusPayload[]).some((r) =>
+      r.certificates.some((c) => c.domain === local),
+    ),
+    false,
+  );
+
+  const zone = `${uniqueName("zone")}.test`;
+  const wildcard = await selfSignedCertificate({ commonName: "Report Wildcard", names: [`*.${zone}`] });
+  const beforeRoutes = received.length;
+  sendToAgent("configure_routes", {
+    request_id: randomUUID(),
+    service_id: payload.service_id,
+    domains: [local, `*.${zone}`],
+    certificates: [{ domains: [`*.${zone}`], cert_pem: wildcard.certPem, key_pem: wildcard.keyPem }],
+  });
+  const afterRoutes = await until(
+    () => (routedNow(beforeRoutes)?.domains.length === 2 ? routedNow(beforeRoutes) : undefined),
+    "a routes_report after configure_routes",
+  );
+  const sha256 = (await import("node:crypto")).createHash("sha256").update(wildcard.certPem).digest("hex");
+  assert.deepEqual(afterRoutes.custom_certificates, [{ domain: `*.${zone}`, sha256 }]);
 });

@@ -126,6 +126,7 @@ export function observeRoutes(router: Router, onChange: () => void): Router {
     },
     routes: () => router.routes(),
     certificates: () => router.certificates(),
+    detach: () => router.detach(),
     stop: () => router.stop(),
   };
 }

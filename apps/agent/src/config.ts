@@ -34,6 +34,11 @@ const envSchema = z.object({
   SYNTRA_PROXY_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).default(443),
   /** Automatic HTTPS for routed domains (off for local testing without public DNS). */
   SYNTRA_PROXY_TLS: bool.default(true),
+  /**
+   * The address the internet reaches this server at (default: the first public IPv4 on an interface; none
+   * behind NAT). Services' default domains are <...>.<this with dashes>.sslip.io.
+   */
+  SYNTRA_PUBLIC_IP: z.ipv4().optional(),
   /** The edge proxy: Caddy, driven through its admin API, or Traefik, through file-provider files. */
   SYNTRA_PROXY: z.enum(["caddy", "traefik"]).default("caddy"),
   /** Traefik only: the directory its file provider watches (default <state dir>/traefik). */
@@ -74,6 +79,8 @@ export interface AgentConfig {
   proxyHttpPort: number;
   proxyHttpsPort: number;
   proxyTls: boolean;
+  /** Set by SYNTRA_PUBLIC_IP; otherwise detected. */
+  publicIp?: string;
   maxBackoffMs: number;
   /** Where Caddy gets certificates: the ACME directory, an extra trusted root for it, the account email. */
   acme: { directoryUrl: string; caRootPemFile?: string; email?: string };
@@ -110,6 +117,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     proxyHttpPort: e.SYNTRA_PROXY_HTTP_PORT,
     proxyHttpsPort: e.SYNTRA_PROXY_HTTPS_PORT,
     proxyTls: e.SYNTRA_PROXY_TLS,
+    ...(e.SYNTRA_PUBLIC_IP && { publicIp: e.SYNTRA_PUBLIC_IP }),
     maxBackoffMs: e.SYNTRA_AGENT_MAX_BACKOFF_SECONDS * 1000,
     acme: {
       directoryUrl: e.SYNTRA_ACME_DIRECTORY_URL,

@@ -47,6 +47,8 @@ export class Dispatcher {
       workloads: Workloads;
       runtime: ContainerRuntime;
       logger: Logger;
+      /** A deploy ended or routes were configured: the proxy's routes are reported to the control plane. */
+      routesChanged?: () => void;
     },
   ) {}
 
@@ -84,7 +86,7 @@ export class Dispatcher {
   deploy(payload: DeployPayload): void {
     const send = (status: DeployStatusPayload) => this.deps.connection.send("deploy_status", status);
     // The deploy layer reports its final status itself, like every step: it is not sent twice.
-    this.deps.workloads.deploy(payload, send).then(undefined, (err: unknown) => {
+    const done = this.deps.workloads.deploy(payload, send).then(undefined, (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       this.deps.logger.error({ deployment_id: payload.deployment_id, reason }, "deploy crashed");
       send({
@@ -99,6 +101,8 @@ export class Dispatcher {
         error: { code: errorCodeOf(err), message: reason },
       });
     });
+    // After the final status, so the control plane compares the routes with the deployment's outcome.
+    void done.then(() => this.deps.routesChanged?.());
   }
 
   /** Ends every log subscription (on disconnect: the control plane resubscribes if it still wants them). */
@@ -155,6 +159,7 @@ export class Dispatcher {
       case "configure_routes": {
         const { service_id, domains, certificates } = command.payload;
         await workloads.configureRoutes(service_id, { domains, certificates });
+        this.deps.routesChanged?.();
         // Certificates' keys are never echoed: the answer names the domains only.
         return { domains, custom_certificate_domains: (certificates ?? []).flatMap((c) => c.domains) };
       }

@@ -70,6 +70,23 @@ const envSchema = z.object({
     .optional(),
   /** How often domains still waiting for their DNS record are checked again, in seconds. */
   SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /**
+   * A domain with a wildcard DNS record leading to your server(s), e.g. apps.example.com: each service's default
+   * domain is then <service>-<project>.<this>, with HTTPS; unset: .localhost or sslip.io names.
+   */
+  SYNTRA_APPS_DOMAIN: z
+    .string()
+    .max(190)
+    .transform((v) => v.toLowerCase().replace(/\.$/, ""))
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+          "expected a domain name such as apps.example.com",
+        ),
+    )
+    .optional(),
   /** Folder of the built dashboard served at `/`; default: this checkout's apps/web/dist. */
   SYNTRA_WEB_DIR: z.string().min(1).optional(),
   /** Run the build worker in this process (builds from git need a Docker engine at DOCKER_SOCKET). */
@@ -150,7 +167,7 @@ export interface Config {
   github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
   localAgent: { enabled: boolean; dockerSocket: string };
   /** Custom domain verification. */
-  domains: { dnsResolver: string | undefined; checkSeconds: number };
+  domains: { dnsResolver: string | undefined; checkSeconds: number; appsDomain: string | undefined };
   /** The build worker: git -> image -> registry. */
   builds: {
     enabled: boolean;
@@ -251,7 +268,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
     },
     localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
-    domains: { dnsResolver: e.SYNTRA_DNS_RESOLVER, checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS },
+    domains: {
+      dnsResolver: e.SYNTRA_DNS_RESOLVER,
+      checkSeconds: e.SYNTRA_DNS_CHECK_SECONDS,
+      appsDomain: e.SYNTRA_APPS_DOMAIN,
+    },
     builds: {
       enabled: e.SYNTRA_BUILDS,
       concurrencyPerServer: e.SYNTRA_BUILD_CONCURRENCY,

@@ -25,6 +25,7 @@ export * from "./common";
 export * from "./errors";
 export * from "./generate/json-schemas";
 export * from "./health-check";
+export * from "./plain-http";
 export * from "./rbac";
 export * from "./telemetry";
 export * from "./ws";

@@ -116,6 +116,11 @@ export class Deployer {
     return this.queue.run(serviceId, () => configureRoutes(this.ctx, this.store, serviceId, settings));
   }
 
+  /** The services this agent runs (deployed and not stopped): those whose domains its proxy should route. */
+  async runningServices(): Promise<string[]> {
+    return (await this.store.list()).filter((s) => s.current && !s.stopped).map((s) => s.serviceId);
+  }
+
   /** Every Syntra container on the host, for heartbeats. */
   serviceStatuses(): Promise<ServiceStatus[]> {
     return serviceStatuses(this.ctx);

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { ServiceRoute } from "./types";
 
 // Route validation is shared with the Traefik router.
@@ -14,8 +15,21 @@ export const FALLBACK_ROUTE_ID = "syntra-fallback";
 export interface CaddyRoute {
   "@id"?: string;
   match?: { host?: string[] }[];
-  handle?: { handler: string; upstreams?: { dial: string }[] }[];
+  handle?: { handler: string; upstreams?: { dial: string }[]; [key: string]: unknown }[];
   terminal?: boolean;
+}
+
+/**
+ * Where a route's handler asks for its containers (Caddy's SRV dynamic upstreams): the agent's upstream DNS
+ * server (`tcp/host:port`) and how long Caddy keeps an answer.
+ */
+export interface UpstreamSource {
+  /** The SRV name of the service's containers. */
+  name: string;
+  /** `resolver.addresses` entry of the agent's DNS server. */
+  resolver: string;
+  /** Caddy duration, e.g. "1s". */
+  refresh: string;
 }
 
 /** Where Caddy gets certificates for routed domains when TLS is on. */
@@ -40,8 +54,12 @@ export interface ServerSettings {
  * A service's route. Requests that fail to reach an upstream are retried on another one for up to 5 s, and
  * an upstream that failed once is skipped for 10 s (passive health check): a request that raced a container's
  * removal lands on a live one instead of failing. With no upstreams the domains answer 503.
+ *
+ * With a `source`, Caddy takes the containers from the agent's DNS server (SRV records, asked again every
+ * `refresh`) and the route's own upstreams are only the fallback for when that server does not answer (the
+ * agent is restarting): the containers change without a config change, so without a reload.
  */
-export function buildRoute(route: ServiceRoute): CaddyRoute & Record<string, unknown> {
+export function buildRoute(route: ServiceRoute, source?: UpstreamSource): CaddyRoute & Record<string, unknown> {
   const handle =
     route.upstreams.length === 0
       ? {
@@ -53,6 +71,17 @@ export function buildRoute(route: ServiceRoute): CaddyRoute & Record<string, unk
       : {
           handler: "reverse_proxy",
           upstreams: route.upstreams.map((dial) => ({ dial })),
+          ...(source && {
+            dynamic_upstreams: {
+              source: "srv",
+              name: source.name,
+              refresh: source.refresh,
+              resolver: { addresses: [source.resolver] },
+              dial_timeout: "1s",
+            },
+            // SRV targets are names of the same server (one per address), so dials resolve them there too.
+            transport: { protocol: "http", resolver: { addresses: [source.resolver] } },
+          }),
           load_balancing: {
             selection_policy: { policy: "round_robin" },
             try_duration: "5s",
@@ -90,13 +119,27 @@ export function insertionIndex(routes: CaddyRoute[], route: ServiceRoute): numbe
   return route.domains.some((d) => d.startsWith("*.")) ? end : 0;
 }
 
-/** The routes with `route`'s entry created (at insertionIndex) or replaced in place. */
-export function upsertRoute(routes: CaddyRoute[], route: ServiceRoute): CaddyRoute[] {
-  const built = buildRoute(route);
+/**
+ * The routes with `route`'s entry created (at insertionIndex) or replaced in place. With a `source`, an entry
+ * that differs only in its fallback upstreams is kept as it is: its containers change through the DNS server,
+ * and rewriting it would reload Caddy.
+ */
+export function upsertRoute(routes: CaddyRoute[], route: ServiceRoute, source?: UpstreamSource): CaddyRoute[] {
+  const built = buildRoute(route, source);
   const at = routes.findIndex((r) => r["@id"] === built["@id"]);
+  const existing = routes[at];
+  if (existing && source && isDeepStrictEqual(withoutFallback(existing), withoutFallback(built))) return routes;
   if (at !== -1) return routes.map((r, i) => (i === at ? built : r));
   const index = insertionIndex(routes, route);
   return [...routes.slice(0, index), built, ...routes.slice(index)];
+}
+
+/** A route with its handler's static upstreams left out, to compare what only a reload can change. */
+function withoutFallback(route: CaddyRoute): CaddyRoute {
+  const [handler, ...rest] = route.handle ?? [];
+  if (!handler || handler.dynamic_upstreams === undefined) return route;
+  const { upstreams: _fallback, ...dynamic } = handler;
+  return { ...route, handle: [dynamic, ...rest] };
 }
 
 /** The routes without the service's entry. */

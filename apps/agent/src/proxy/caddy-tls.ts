@@ -1,3 +1,4 @@
+import { servedOverPlainHttp } from "@syntra/contracts";
 import { type CaddyRoute, ROUTE_ID_PREFIX, SERVER_NAME, type ServerSettings } from "./caddy-config";
 import type { RouteCertificate } from "./types";
 
@@ -48,8 +49,9 @@ export interface TlsPlan {
   /** Domains served with an uploaded certificate: domain -> that certificate's PEM. */
   custom: Map<string, string>;
   /**
-   * Wildcard domains without an uploaded certificate. ACME's HTTP and TLS-ALPN challenges cannot prove a
-   * wildcard, so these are served over plain HTTP only (no redirect to HTTPS) and reported failed.
+   * Wildcard domains without an uploaded certificate (ACME's HTTP and TLS-ALPN challenges cannot prove a
+   * wildcard: reported failed) and names no public CA issues for (`*.localhost`, a private address under
+   * sslip.io): served over plain HTTP only, with no redirect to HTTPS.
    */
   httpOnly: string[];
 }
@@ -101,7 +103,7 @@ export function tlsPlan(apps: CaddyApps): TlsPlan {
     for (const domain of route.match?.[0]?.host ?? []) {
       const pem = certificates?.get(domain);
       if (pem !== undefined) plan.custom.set(domain, pem);
-      else if (domain.startsWith("*.")) plan.httpOnly.push(domain);
+      else if (domain.startsWith("*.") || servedOverPlainHttp(domain)) plan.httpOnly.push(domain);
       else plan.acme.push(domain);
     }
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -9,7 +10,7 @@ import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
 import { removeService, uniqueName } from "../testing/fixtures";
 import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get } from "../testing/traffic";
+import { get, getKeptAlive } from "../testing/traffic";
 import { CaddyRouter } from "./caddy";
 
 const runtime = new DockerRuntime();
@@ -91,6 +92,47 @@ describe("CaddyRouter", () => {
     );
   });
 
+  test("new containers behind a route leave Caddy's config as it is: a kept-alive client's connection stays open", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("switch")}.test`;
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    const config = await admin("GET", "/config/");
+    const client = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      assert.equal((await getKeptAlive(client, caddy.httpPort, domain)).body, "v1");
+      for (let i = 0; i < 6; i++) {
+        const [container, version] = i % 2 === 0 ? [v2, "v2"] : [v1, "v1"];
+        // Resolves once Caddy sends new requests to this container only.
+        await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [container.address ?? ""] });
+        const answer = await getKeptAlive(client, caddy.httpPort, domain);
+        assert.deepEqual(answer, { status: 200, body: version, reused: true }, `switch ${i + 1}`);
+      }
+      assert.deepEqual(await admin("GET", "/config/"), config, "no config change, so no reload");
+      assert.deepEqual((await caddy.router.routes()).find((r) => r.serviceId === id)?.upstreams, [v1.address]);
+    } finally {
+      client.destroy();
+      await caddy.router.removeRoute(id);
+    }
+  });
+
+  test("an agent that stops leaves Caddy able to serve: the DNS daemon answers on, else the routes' fallback", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("detach")}.test`;
+    const options = { adminUrl: caddy.adminUrl, tls: false, listenHost: "127.0.0.1", httpPort: caddy.httpPort };
+    const first = new CaddyRouter(options);
+    await first.start();
+    await first.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    await first.setRoute({ serviceId: id, domains: [domain], upstreams: [v2.address ?? ""] });
+    await first.detach();
+    assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" }, "the daemon still answers");
+    // Now the daemon goes too (as if killed): Caddy falls back to the upstreams detach() wrote into the route.
+    await first.stop();
+    for (let i = 0; i < 3; i++) assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" });
+    await caddy.router.start();
+    assert.deepEqual((await caddy.router.routes()).find((r) => r.serviceId === id)?.upstreams, [v2.address]);
+    await caddy.router.removeRoute(id);
+  });
+
   test("a dead upstream is retried on a live one: no request fails", async () => {
     const id = randomUUID();
     const domain = `${uniqueName("retry")}.test`;
@@ -147,8 +189,9 @@ describe("CaddyRouter", () => {
     await again.start();
     assert.ok((await again.routes()).some((r) => r.serviceId === id));
     await again.stop();
+    await caddy.router.start();
     assert.equal((await get(caddy.httpPort, domain)).body, "v1", "a router that did not start Caddy leaves it running");
-    await again.removeRoute(id);
+    await caddy.router.removeRoute(id);
   });
 
   test("start() adds Syntra's server to a Caddy that lacks it and keeps the rest of its config", async () => {
@@ -156,12 +199,15 @@ describe("CaddyRouter", () => {
     const other = { listen: [`127.0.0.1:${otherPort}`], automatic_https: { disable: true }, routes: [] };
     await admin("DELETE", "/config/apps/http/servers/syntra");
     await admin("PUT", "/config/apps/http/servers/other", other);
-    await new CaddyRouter({
+    const added = new CaddyRouter({
       adminUrl: caddy.adminUrl,
       tls: false,
       listenHost: "127.0.0.1",
       httpPort: caddy.httpPort,
-    }).start();
+    });
+    await added.start();
+    await added.stop();
+    await caddy.router.start();
     const servers = (await admin("GET", "/config/apps/http/servers")) as Record<string, unknown>;
     assert.deepEqual(Object.keys(servers).sort(), ["other", "syntra"]);
     assert.equal((await get(caddy.httpPort, "nothing.test")).status, 404);

@@ -1,22 +1,27 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, open, readFile, writeFile } from "node:fs/promises";
+import type { ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { servedOverPlainHttp } from "@syntra/contracts";
 import type { Logger } from "pino";
 import { AgentError } from "../errors";
 import { AcmeEventLog, acmeLogConfig } from "./caddy-acme-log";
 import { adminRequest } from "./caddy-admin";
 import {
+  buildRoute,
   buildServer,
   type CaddyRoute,
   initialConfig,
   parseRoute,
   SERVER_NAME,
   type ServerSettings,
+  type UpstreamSource,
   upsertRoute,
   validateRoute,
   withoutRoute,
 } from "./caddy-config";
+import { runCaddy, stopChild } from "./caddy-process";
 import { applyTls, type CaddyApps, replaceServicePems, servicePems, tlsPlan } from "./caddy-tls";
 import {
   certificateFacts,
@@ -26,6 +31,8 @@ import {
   servedCertificate,
 } from "./certificate-info";
 import type { CertificateInfo, Router, ServiceRoute } from "./types";
+import { upstreamName } from "./upstream-dns";
+import { lookupUpstreams, UpstreamTable } from "./upstream-table";
 
 /** Let's Encrypt's production directory, the default CA. */
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
@@ -56,6 +63,13 @@ export interface CaddyRouterOptions {
   logger?: Logger;
   /** How long start() waits for a Caddy it started to answer. Default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * The DNS daemon on loopback Caddy asks for each service's containers (see UpstreamTable): `port` 0 reuses
+   * the last one or picks a free one; `refreshMs` is how long Caddy keeps an answer; `dir` holds the table
+   * (default: manage.configDir, else a temporary directory). null: containers are written into the config
+   * (each change reloads Caddy). Default { port: 0, refreshMs: 1000 }.
+   */
+  upstreamDns?: { host?: string; port?: number; refreshMs?: number; dir?: string } | null;
 }
 
 /** The parts of a whole Caddy config that start() may fill in; everything else passes through untouched. */
@@ -68,7 +82,6 @@ interface CaddyConfig {
   [key: string]: unknown;
 }
 
-const routesPath = `/config/apps/http/servers/${SERVER_NAME}/routes`;
 // certificates() looks at this many domains' served certificates at once.
 const PROBE_CONCURRENCY = 8;
 
@@ -83,15 +96,20 @@ const PROBE_CONCURRENCY = 8;
  * challenges) and redirects HTTP to HTTPS; uploaded certificates are loaded into its tls app, tagged with
  * their service, and their domains are kept out of ACME.
  *
- * A reload closes idle keep-alive client connections (clients resend, as RFC 9112 9.3.1 allows and browsers
- * do) and rebinds the port with SO_REUSEPORT; set net.ipv4.tcp_migrate_req=1 on the host so connections
- * queued on the old socket move to the new one instead of being reset.
+ * A reload closes idle keep-alive client connections, which a client that does not resend sees as a failed
+ * request. So the containers behind a route are not in the config: Caddy asks this router's DNS server for
+ * them (SRV, see UpstreamDns), and a deploy changes a table here, not Caddy's config. Domains, certificates and
+ * routes that come or go still reload Caddy (it rebinds the port with SO_REUSEPORT; set
+ * net.ipv4.tcp_migrate_req=1 on the host so connections queued on the old socket move to the new one).
  */
 export class CaddyRouter implements Router {
   private readonly adminUrl: string;
   private readonly settings: ServerSettings;
   private readonly acmeLog: AcmeEventLog | null;
+  private dns: UpstreamTable | null = null;
+  private readonly refreshMs: number;
   private child: ChildProcess | null = null;
+  private tempDir: string | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CaddyRouterOptions = {}) {
@@ -112,6 +130,7 @@ export class CaddyRouter implements Router {
         ? path.join(options.manage.configDir, "acme-events.log")
         : options.acmeLogFile;
     this.acmeLog = this.settings.tls && logFile ? new AcmeEventLog(path.resolve(logFile)) : null;
+    this.refreshMs = options.upstreamDns?.refreshMs ?? 1000;
   }
 
   async start(): Promise<void> {
@@ -121,37 +140,92 @@ export class CaddyRouter implements Router {
       }
       await this.spawnCaddy(this.options.manage);
     }
+    await this.startUpstreamDns();
     await this.exclusive(async () => {
       await this.ensureServer();
       await this.ensureAcmeLog();
     });
-    // Routes written by an earlier agent get the TLS parts of this one's settings (e.g. another ACME directory).
-    await this.updateApps(() => undefined);
+    // Routes written by an earlier agent: the DNS server starts from their upstreams (the containers as of the
+    // last config write; the agent's recovery points them at the present ones), and they are rebuilt with this
+    // agent's settings (its DNS server's address, the TLS parts such as another ACME directory).
+    await this.updateApps((_apps, routes) =>
+      routes.map((r) => {
+        const parsed = parseRoute(r);
+        if (!parsed) return r;
+        if (this.dns && this.dns.get(parsed.serviceId) === undefined)
+          void this.dns.set(parsed.serviceId, parsed.upstreams);
+        return buildRoute(parsed, this.sourceFor(parsed.serviceId));
+      }),
+    );
   }
 
+  /**
+   * Resolves once Caddy sends new requests only to `route.upstreams`. A change of containers alone goes to the
+   * DNS server, not into the config; domains, certificates and a service going to or from no upstream at all
+   * (a 503 answer) are config changes.
+   */
   async setRoute(route: ServiceRoute): Promise<void> {
     const valid = validateRoute(route);
     if (valid.domains.length === 0) return this.removeRoute(valid.serviceId);
     for (const certificate of valid.certificates ?? []) checkCertificatePair(certificate);
     const pems = servicePems(valid.serviceId, valid.domains, valid.certificates ?? []);
-    return this.updateApps((apps, routes) => {
+    // Before the config: a route Caddy loads now finds its containers at once.
+    await this.dns?.set(valid.serviceId, valid.upstreams);
+    await this.updateApps((apps, routes) => {
       replaceServicePems(apps, valid.serviceId, pems);
-      return upsertRoute(routes, valid);
+      return upsertRoute(routes, valid, this.sourceFor(valid.serviceId));
     });
   }
 
   async removeRoute(serviceId: string): Promise<void> {
     validateRoute({ serviceId, domains: [], upstreams: [] });
-    return this.updateApps((apps, routes) => {
+    await this.updateApps((apps, routes) => {
       replaceServicePems(apps, serviceId, []);
       return withoutRoute(routes, serviceId);
     });
+    await this.dns?.delete(serviceId);
   }
 
-  /** The services' routes; uploaded certificates are not read back (their keys stay in Caddy). */
+  /**
+   * The services' routes with the upstreams Caddy uses now (asked of the DNS server a route names, else its
+   * fallback); uploaded certificates are not read back (their keys stay in Caddy), only their PEMs.
+   */
   async routes(): Promise<ServiceRoute[]> {
-    const routes = ((await this.admin("GET", routesPath)) ?? []) as CaddyRoute[];
-    return routes.map(parseRoute).filter((r): r is ServiceRoute => r !== null);
+    const apps = ((await this.admin("GET", "/config/apps")) ?? {}) as CaddyApps;
+    const custom = tlsPlan(apps).custom;
+    const out: ServiceRoute[] = [];
+    for (const route of apps.http?.servers?.[SERVER_NAME]?.routes ?? []) {
+      const parsed = parseRoute(route);
+      if (!parsed) continue;
+      const source = route.handle?.[0]?.dynamic_upstreams as { resolver?: { addresses?: string[] } } | undefined;
+      const resolver = source?.resolver?.addresses?.[0];
+      const live = resolver ? await lookupUpstreams(resolver, parsed.serviceId) : null;
+      const pems = parsed.domains.flatMap((d) => (custom.has(d) ? [[d, custom.get(d) ?? ""] as const] : []));
+      out.push({
+        ...parsed,
+        upstreams: live ?? parsed.upstreams,
+        ...(pems.length > 0 && { certificatePems: Object.fromEntries(pems) }),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * For an agent that stops while Caddy keeps serving (the DNS daemon too): the routes' fallback upstreams
+   * (what Caddy uses if the daemon ever stops answering) become the containers serving now. One reload, and
+   * only when a container changed since the last config write.
+   */
+  async detach(): Promise<void> {
+    const dns = this.dns;
+    if (!dns) return;
+    await this.updateApps((_apps, routes) =>
+      routes.map((r) => {
+        const parsed = parseRoute(r);
+        const now = parsed && dns.get(parsed.serviceId);
+        if (!parsed || !now || now.length === 0 || r.handle?.[0]?.dynamic_upstreams === undefined) return r;
+        return buildRoute({ ...parsed, upstreams: now }, this.sourceFor(parsed.serviceId));
+      }),
+    );
   }
 
   /**
@@ -166,6 +240,8 @@ export class CaddyRouter implements Router {
     const now = new Date();
     const infos: CertificateInfo[] = [...plan.custom].map(([domain, pem]) => customCertificateInfo(domain, pem, now));
     for (const domain of plan.httpOnly) {
+      // Served over plain HTTP by design (a default domain such as x.localhost): there is no certificate to report.
+      if (servedOverPlainHttp(domain)) continue;
       const message = `${domain} is served over HTTP only: a wildcard domain needs an uploaded certificate`;
       infos.push({ domain, source: "custom", status: "failed", error: { code: "unknown", message } });
     }
@@ -173,16 +249,13 @@ export class CaddyRouter implements Router {
     return infos.sort((a, b) => a.domain.localeCompare(b.domain));
   }
 
-  /** Ends the Caddy this router started, if any; a Caddy it found running is left alone. */
+  /** Ends the Caddy and DNS daemon this router started, if any (ones it found running are left alone). */
   async stop(): Promise<void> {
+    await this.dns?.stop();
+    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
     this.child = null;
+    if (child) await stopChild(child);
   }
 
   private async acmeCertificate(
@@ -197,6 +270,32 @@ export class CaddyRouter implements Router {
     }
     const error = failures.get(domain);
     return error ? { domain, source: "acme", status: "failed", error } : { domain, source: "acme", status: "pending" };
+  }
+
+  /** Starts (or finds) the DNS daemon, its table beside Caddy's files or in a temporary directory. */
+  private async startUpstreamDns(): Promise<void> {
+    const options = this.options.upstreamDns;
+    if (options === null || this.dns) return;
+    let dir = options?.dir ?? this.options.manage?.configDir;
+    if (!dir) {
+      this.tempDir = await mkdtemp(path.join(tmpdir(), "syntra-upstreams-"));
+      dir = this.tempDir;
+    }
+    const table = new UpstreamTable({
+      dir,
+      host: options?.host,
+      port: options?.port,
+      refreshMs: this.refreshMs,
+      logger: this.options.logger,
+    });
+    await table.start();
+    this.dns = table;
+  }
+
+  /** Where a service's route takes its containers from, with the DNS server on. */
+  private sourceFor(serviceId: string): UpstreamSource | undefined {
+    if (!this.dns) return undefined;
+    return { name: upstreamName(serviceId), resolver: this.dns.resolverAddress(), refresh: `${this.refreshMs}ms` };
   }
 
   /** Where certificates() connects to see what is served: loopback when Caddy listens on every interface. */
@@ -265,52 +364,17 @@ export class CaddyRouter implements Router {
     }
   }
 
-  /**
-   * Runs `caddy run` with Syntra's initial config. Its output goes to `<configDir>/caddy.log`, not to a pipe:
-   * Caddy outlives an agent that dies (the next agent finds it through the admin API), and a Go program
-   * writing to a closed pipe would be killed by SIGPIPE.
-   */
+  /** Runs Caddy as this router's child (see runCaddy). */
   private async spawnCaddy(manage: { binary?: string; configDir: string }): Promise<void> {
-    await mkdir(manage.configDir, { recursive: true, mode: 0o700 });
-    const file = path.join(manage.configDir, "caddy.json");
-    const logFile = path.join(manage.configDir, "caddy.log");
     const logging = this.acmeLog ? { logs: { [ACME_LOG_NAME]: acmeLogConfig(this.acmeLog.file) } } : undefined;
-    const config = initialConfig(new URL(this.adminUrl).host, this.settings, logging);
-    await writeFile(file, JSON.stringify(config, null, 2), { mode: 0o600 });
-    const log = await open(logFile, "a", 0o600);
-    let child: ChildProcess;
-    let spawnError: Promise<Error>;
-    try {
-      child = spawn(manage.binary ?? "caddy", ["run", "--config", file], {
-        detached: false,
-        stdio: ["ignore", log.fd, log.fd],
-        // Certificates and autosaves go under configDir, not the agent user's home.
-        env: { ...process.env, XDG_DATA_HOME: manage.configDir, XDG_CONFIG_HOME: manage.configDir },
-      });
-      // Listened to before anything else awaits: an unheard "error" event would crash the agent.
-      spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
-      child.once("exit", (code, signal) => this.options.logger?.info({ code, signal }, "caddy exited"));
-    } finally {
-      await log.close();
-    }
-    this.child = child;
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
-    while (Date.now() < deadline) {
-      const failed = await Promise.race([spawnError, sleep(100).then(() => null)]);
-      if (failed) {
-        throw new AgentError("PROXY_UNAVAILABLE", `Could not run ${manage.binary ?? "caddy"}: ${failed.message}`);
-      }
-      if (child.exitCode !== null) {
-        const output = await readFile(logFile, "utf8").catch(() => "");
-        throw new AgentError("PROXY_UNAVAILABLE", `Caddy exited with code ${child.exitCode}: ${output.slice(-1000)}`);
-      }
-      if (await this.adminAnswers()) {
-        this.options.logger?.info({ pid: child.pid, admin: this.adminUrl, log: logFile }, "caddy started");
-        return;
-      }
-    }
-    await this.stop();
-    throw new AgentError("PROXY_UNAVAILABLE", `Caddy did not answer at ${this.adminUrl} in time`);
+    this.child = await runCaddy({
+      manage,
+      config: initialConfig(new URL(this.adminUrl).host, this.settings, logging),
+      adminUrl: this.adminUrl,
+      answers: () => this.adminAnswers(),
+      startTimeoutMs: this.options.startTimeoutMs ?? 15_000,
+      logger: this.options.logger,
+    });
   }
 
   private async adminAnswers(): Promise<boolean> {
@@ -343,8 +407,4 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -164,6 +164,22 @@ describe("Traefik dynamic configuration", () => {
     assert.equal(config.tls, undefined);
   });
 
+  test("a default domain no public CA issues for (.localhost, a private sslip.io address) stays on plain HTTP", () => {
+    const id = "2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d";
+    const local = "web-shop.localhost";
+    const lan = "web-shop-2b3c4d5e.10-0-0-7.sslip.io";
+    const config = buildServiceConfig(
+      { serviceId: id, domains: [local, lan, "shop.example.com"], upstreams: ["10.0.0.2:80"] },
+      settings,
+    );
+    const plain = config.http.routers[`syntra-svc-${id}-http`];
+    assert.deepEqual(plain?.entryPoints, ["web"]);
+    assert.equal(plain?.rule, `Host(\`${local}\`) || Host(\`${lan}\`)`);
+    const redirect = config.http.routers[`syntra-svc-${id}-redirect`];
+    assert.equal(redirect?.rule, "Host(`shop.example.com`)", "only the public name is redirected to HTTPS");
+    assert.deepEqual(traefikSchemaErrors(renderServiceFile(id, config)), []);
+  });
+
   test("with TLS off there are only web routers, no redirect and no certificates", () => {
     const text = render(goldens[4]?.route() as ServiceRoute, { ...settings, tls: false });
     const config = YAML.parse(text);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { servedOverPlainHttp } from "@syntra/contracts";
 import YAML from "yaml";
 import { z } from "zod";
 import type { RouteCertificate, ServiceRoute } from "./types";
@@ -171,7 +172,8 @@ function hostsByRouter(route: ServiceRoute, settings: TraefikSettings): Record<H
   const hosts: Record<HostRouterKind, string[]> = { acme: [], cert: [], wildcard: [], http: [], httpwildcard: [] };
   for (const domain of route.domains) {
     const wildcard = domain.startsWith("*.");
-    if (!settings.tls) hosts[wildcard ? "httpwildcard" : "http"].push(domain);
+    // Names no public CA issues for (*.localhost, a private address under sslip.io) stay on plain HTTP.
+    if (!settings.tls || servedOverPlainHttp(domain)) hosts[wildcard ? "httpwildcard" : "http"].push(domain);
     else if (custom.has(domain)) hosts[wildcard ? "wildcard" : "cert"].push(domain);
     else hosts[wildcard ? "httpwildcard" : "acme"].push(domain);
   }

@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
+import { servedOverPlainHttp } from "@syntra/contracts";
 import type { Logger } from "pino";
 import { writeFileAtomic } from "../atomic-file";
 import { certificateFacts, checkCertificatePair, covers, customCertificateInfo } from "./certificate-info";
@@ -42,7 +43,8 @@ const FILE_PATTERN = /^syntra-svc-([A-Za-z0-9][A-Za-z0-9_-]{0,127})\.yml$/;
 /**
  * The `Router` over Traefik's file provider: one file `syntra-svc-<serviceId>.yml` per service in `configDir`,
  * replaced atomically (Traefik never reads half a file), and user certificates as PEM files (0600) under
- * `configDir/certs/<serviceId>/`. Traefik applies a changed file as a graceful reload: requests in flight finish.
+ * `configDir/certs/<serviceId>/`. Traefik applies a changed file as a graceful reload: requests in flight finish,
+ * and unlike a Caddy reload it keeps the clients' idle connections, so containers stay listed in the files.
  * The files are the only state, so an agent restart finds the routes as they were. Traefik must see the
  * directory at the same path (certificate paths in the files are absolute).
  */
@@ -91,7 +93,16 @@ export class TraefikRouter implements Router {
   }
 
   async routes(): Promise<ServiceRoute[]> {
-    return (await this.readAll()).map((f) => f.route);
+    const routes: ServiceRoute[] = [];
+    for (const file of await this.readAll()) {
+      const pems = await this.readCertificates(file.certificateFiles);
+      const served = file.customDomains.flatMap((domain) => {
+        const pem = pems.find((p) => covers(p.cert, domain))?.pem;
+        return pem ? [[domain, pem] as const] : [];
+      });
+      routes.push({ ...file.route, ...(served.length > 0 && { certificatePems: Object.fromEntries(served) }) });
+    }
+    return routes;
   }
 
   /**
@@ -115,7 +126,7 @@ export class TraefikRouter implements Router {
         const pem = pems.find((p) => covers(p.cert, domain))?.pem ?? pems[0]?.pem ?? "";
         states.push(customCertificateInfo(domain, pem, now));
       }
-      for (const domain of file.plainDomains) {
+      for (const domain of file.plainDomains.filter((d) => !servedOverPlainHttp(d))) {
         const why = domain.startsWith("*.") ? ": a wildcard domain needs an uploaded certificate" : "";
         const message = `${domain} is served over HTTP only${why}`;
         states.push({ domain, source: "acme", status: "failed", error: { code: "unknown", message } });
@@ -123,6 +134,9 @@ export class TraefikRouter implements Router {
     }
     return states;
   }
+
+  /** Traefik reads the files on its own: nothing to hand over. */
+  async detach(): Promise<void> {}
 
   async stop(): Promise<void> {}
 

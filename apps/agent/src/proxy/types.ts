@@ -13,6 +13,8 @@ export interface ServiceRoute {
   upstreams: string[];
   /** User-supplied certificates; a wildcard domain is served over HTTPS only with one. */
   certificates?: RouteCertificate[];
+  /** Read back only (routes()): the PEM of the uploaded certificate served for each domain that has one. */
+  certificatePems?: Record<string, string>;
 }
 
 /** What the proxy serves for a domain over HTTPS, or why it cannot. */
@@ -37,12 +39,17 @@ export interface CertificateInfo {
 export interface Router {
   /** Makes sure the proxy runs and answers its admin interface (starting it if this agent manages it). */
   start(): Promise<void>;
-  /** Creates or replaces the service's route. No upstreams: its domains answer 503. No domains: no route. */
+  /**
+   * Creates or replaces the service's route. No upstreams: its domains answer 503. No domains: no route.
+   * Resolves once new requests go to `upstreams` only, so containers left out may be drained and stopped.
+   */
   setRoute(route: ServiceRoute): Promise<void>;
   removeRoute(serviceId: string): Promise<void>;
   /** The routes currently configured, for reconciliation and tests. Certificates' keys are not read back. */
   routes(): Promise<ServiceRoute[]>;
   /** The TLS state of every routed domain (empty when TLS is off). */
   certificates(): Promise<CertificateInfo[]>;
+  /** The agent stops and the proxy serves on without it: leaves the proxy able to (the routes stay). */
+  detach(): Promise<void>;
   stop(): Promise<void>;
 }

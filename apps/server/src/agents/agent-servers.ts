@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { AgentHelloPayload, HeartbeatPayload } from "@syntra/contracts";
 import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { sha256Hex } from "../auth/random";
@@ -50,10 +51,28 @@ export async function recordHello(db: Db, serverId: string, hello: AgentHelloPay
       status: "online",
       lastHeartbeatAt: now,
       updatedAt: now,
+      // An older agent says nothing of its proxy: what is known stays.
+      ...(hello.proxy && {
+        proxyHttpPort: hello.proxy.http_port,
+        proxyHttpsPort: hello.proxy.https_port,
+        proxyTls: hello.proxy.tls,
+      }),
+      sameHost: hello.machine_id !== undefined && hello.machine_id === (await ownMachineId()),
     })
     .where(eq(servers.id, serverId))
     .returning({ id: servers.id });
   return rows.length > 0;
+}
+
+let machineId: Promise<string | null> | undefined;
+
+/** This machine's /etc/machine-id (systemd's host identity), or null where there is none. */
+export function ownMachineId(): Promise<string | null> {
+  machineId ??= readFile("/etc/machine-id", "utf8").then(
+    (text) => (/^[0-9a-f]{32}$/.test(text.trim()) ? text.trim() : null),
+    () => null,
+  );
+  return machineId;
 }
 
 /**

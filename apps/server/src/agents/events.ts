@@ -9,6 +9,7 @@ import { sendRemovalsOnAgentReady } from "../deployments/retire";
 import type { AppDeps } from "../deps";
 import { recordCertificateStatus } from "../domains/certificates";
 import { recheckDomainsOnAgentReady } from "../domains/domains";
+import { reconcileRoutes } from "../domains/route-reconcile";
 import { publishServerStatus } from "../live/publish";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
 
@@ -30,6 +31,7 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
     sweep: [() => reconcileDeployments(deps)],
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
     certificate_status: [(e) => recordCertificateStatus(deps, e.serverId, e.message.payload).then(() => {})],
+    routes_report: [(e) => reconcileRoutes(deps, e.serverId, e.message.payload).then(() => {})],
     telemetry_batch: [
       async (e) =>
         deps.logger.debug(

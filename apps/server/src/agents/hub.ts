@@ -295,6 +295,7 @@ export class AgentHub {
       case "deploy_status":
       case "telemetry_batch":
       case "certificate_status":
+      case "routes_report":
         // The domains' messages go to their owners; the cast pairs the kind with its own message type.
         return this.emit({ kind: message.type, serverId, message } as HubEvent);
       default: {

@@ -109,8 +109,10 @@ test("deploying with the agent online sends a contract-valid deploy: decrypted e
   assert.equal(p.config.port, 8080);
   assert.equal(p.config.replicas, 1);
   assert.equal(p.config.health_check?.path, "/healthz");
+  // The verified custom domain and the default domain (the peer reports a public address: a sslip.io name).
+  const shortId = serviceId.replaceAll("-", "").slice(0, 8);
   assert.deepEqual(p.networking, {
-    domains: ["web.example.com"],
+    domains: [`web-shop-${shortId}.203-0-113-7.sslip.io`, "web.example.com"],
     internal_hostname: "web.shop.internal",
     expose_port: false,
   });

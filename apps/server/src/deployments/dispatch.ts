@@ -11,7 +11,7 @@ import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { HubEvents } from "../agents/hub-events";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
-import { customCertificatesOf } from "../domains/certificates";
+import { desiredRouting } from "../domains/desired-routes";
 import { AppError } from "../errors";
 import { publishDeploymentChange } from "../live/publish";
 import { pullAuth } from "../registry/handed-credentials";
@@ -92,7 +92,11 @@ async function claimNext(deps: AppDeps, serviceId: string, requireOnline: boolea
   return claimed;
 }
 
-/** The deploy payload of a claimed deployment; a deployment that cannot be turned into one fails. */
+/**
+ * The deploy payload of a claimed deployment; a deployment that cannot be turned into one fails. Its domains
+ * and certificates are the service's as the command leaves, not as the deployment was queued (a domain may
+ * have been verified during a build).
+ */
 async function payloadFor(deps: AppDeps, row: DeploymentRow): Promise<DeployPayload | null> {
   try {
     const [found] = await deps.db
@@ -102,9 +106,9 @@ async function payloadFor(deps: AppDeps, row: DeploymentRow): Promise<DeployPayl
       .where(eq(services.id, row.serviceId));
     if (!found) return null;
     const env = openEnv(deps.keyring, found.service.id, found.service.envVarsEncrypted);
-    const certificates = await customCertificatesOf(deps, found.service.id);
+    const routing = await desiredRouting(deps, found.service.id);
     return buildDeployPayload({
-      certificates,
+      ...(routing && { routing }),
       // Minted now, as the command leaves: a pull credential's lifetime starts when the agent gets it.
       registryAuth: row.image ? pullAuth(deps.config.builds.registry, deps.keyring, row.image, deps.now()) : undefined,
       deployment: row,

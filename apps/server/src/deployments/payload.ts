@@ -89,8 +89,11 @@ export interface DeployInputs {
   project: ProjectRow;
   env: Record<string, string>;
   requestId: string;
-  /** Uploaded certificates of the service's domains (keys decrypted). */
-  certificates?: CustomCertificate[];
+  /**
+   * The service's routing as the command leaves (its domains then, with their uploaded certificates, keys
+   * decrypted); without it, the domains recorded when the deployment was queued and no certificates.
+   */
+  routing?: { domains: string[]; certificates: CustomCertificate[] };
   /** Credentials for pulling the image (Syntra's registry); without them it is pulled anonymously. */
   registryAuth?: RegistryAuth | undefined;
 }
@@ -105,7 +108,7 @@ export function buildDeployPayload({
   project,
   env,
   requestId,
-  certificates = [],
+  routing,
   registryAuth,
 }: DeployInputs): DeployPayload {
   if (!deployment.image || !deployment.specSnapshot) {
@@ -142,10 +145,10 @@ export function buildDeployPayload({
       ...(service.volumes.length > 0 && { volumes: volumeMounts(service.id, service.volumes) }),
     },
     networking: {
-      domains: spec.domains,
+      domains: routing?.domains ?? spec.domains,
       internal_hostname: `${service.name}.${project.slug}.internal`,
       expose_port: false,
-      ...(certificates.length > 0 && { certificates }),
+      ...(routing?.certificates.length && { certificates: routing.certificates }),
     },
     strategy: deployStrategyFor(service, spec.strategy),
     rollback_on_failure: spec.rollback_on_failure,

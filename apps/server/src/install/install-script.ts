@@ -60,7 +60,7 @@ EnvironmentFile=/etc/syntra/agent.env
 ExecStart=/usr/bin/env node /opt/syntra/syntra-agent.cjs
 Restart=always
 RestartSec=2
-# Caddy, when the agent started it, keeps serving sites while the agent restarts.
+# Caddy and the upstream DNS daemon, when the agent started them, keep serving sites while the agent restarts.
 KillMode=process
 
 [Install]

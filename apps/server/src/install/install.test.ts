@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
+import { stopUpstreamDaemon } from "../../../agent/src/proxy/upstream-table";
 import { freePort, startTestCaddy, type TestCaddy } from "../../../agent/src/testing/images";
 import { createTestApp, type TestApp } from "../testing/harness";
 
@@ -85,6 +86,8 @@ test("the install command installs the agent bundle and a systemd unit, and the 
   } finally {
     agent.kill("SIGTERM");
     await new Promise((r) => agent.once("exit", r));
+    // The agent leaves its upstream DNS daemon running for Caddy, as on a server.
+    await stopUpstreamDaemon(path.join(stateDir, "caddy"));
     await fs.rm(root, { recursive: true, force: true });
   }
 });

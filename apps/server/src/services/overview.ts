@@ -4,11 +4,11 @@ import { deployments, projects, services } from "../db/schema";
 import { serializeDeployment } from "../deployments/deployments";
 import type { AppDeps } from "../deps";
 import type { ProjectScope } from "../projects/projects";
-import { presentService } from "./services";
+import { presentServices } from "./services";
 
 /**
  * The organization's services in scope (optionally of one project or one server), each with its project and its
- * newest deployment: two queries whatever the number of services.
+ * newest deployment: four queries whatever the number of services (see presentServices).
  */
 export async function listServiceOverview(
   deps: AppDeps,
@@ -40,8 +40,13 @@ export async function listServiceOverview(
     )
     .orderBy(deployments.serviceId, desc(deployments.createdAt), desc(deployments.id));
   const byService = new Map(latest.map((d) => [d.serviceId, serializeDeployment(d)]));
-  return rows.map(({ service, project }) => ({
-    ...presentService(deps, service),
+  const shown = await presentServices(
+    deps.db,
+    deps,
+    rows.map((r) => r.service),
+  );
+  return rows.map(({ service, project }, i) => ({
+    ...(shown[i] as (typeof shown)[number]),
     project,
     latest_deployment: byService.get(service.id) ?? null,
   }));

@@ -1,9 +1,10 @@
 import { apiRoutes } from "@syntra/contracts";
 import { recentDeployments } from "../deployments/deployments";
 import { removeService } from "../deployments/retire";
+import { pushRoutes } from "../domains/push-routes";
 import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
-import { createService, getService, listProjectServices, updateService } from "./services";
+import { createService, getService, listProjectServices, routesChanged, updateService } from "./services";
 import { assertMayBindMount } from "./volumes";
 
 /** How many deployments GET /services/:id shows. */
@@ -40,7 +41,10 @@ const update = implement(apiRoutes.services.update, {
   handler: async ({ auth, body, deps, params, audit, change }) => {
     assertMayBindMount(auth.permissions, body.volumes);
     audit({ resourceId: params.serviceId, details: { fields: Object.keys(body) } });
-    return change((tx) => updateService(tx, deps, projectScope(auth), params.serviceId, body));
+    const updated = await change((tx) => updateService(tx, deps, projectScope(auth), params.serviceId, body));
+    // Once committed, a running service's route follows at once (a later deploy would carry it anyway).
+    if (routesChanged(body)) await pushRoutes(deps, updated.id);
+    return updated;
   },
 });
 

@@ -112,8 +112,14 @@ export function healthCheckColumns(
   };
 }
 
-/** A service as the API shows it. */
-export function serializeService(row: ServiceRow, envVarCount: number | null): Service {
+/** What a service's answer shows beside its own row: its custom domains' states and its default domain. */
+export interface ServiceRouting {
+  domains: Service["domain_statuses"];
+  defaultDomain: { domain: string; url: string } | null;
+}
+
+/** A service as the API shows it (without `routing`, as when only its settings matter: no domains). */
+export function serializeService(row: ServiceRow, envVarCount: number | null, routing?: ServiceRouting): Service {
   return {
     id: row.id,
     project_id: row.projectId,
@@ -126,7 +132,11 @@ export function serializeService(row: ServiceRow, envVarCount: number | null): S
     replicas: row.replicas ?? 1,
     cpu_limit: row.cpuLimit,
     memory_limit: row.memoryLimit,
-    domains: row.domains ?? [],
+    domains: (routing?.domains ?? []).map((d) => d.domain),
+    domain_statuses: routing?.domains ?? [],
+    default_domain_enabled: row.defaultDomainEnabled,
+    default_domain: routing?.defaultDomain?.domain ?? null,
+    default_url: routing?.defaultDomain?.url ?? null,
     health_check: healthCheckOf(row),
     auto_deploy: row.autoDeploy ?? true,
     volumes: row.volumes,

@@ -41,8 +41,11 @@ test("each source_type takes its own source_config, with defaults", async () => 
     start_period_seconds: 0,
   });
   assert.equal(s.replicas, 2);
-  // Not routed until its DNS is verified (domains/domains.test.ts).
-  assert.deepEqual(s.domains, []);
+  // What was sent comes back, with its status: not routed until its DNS is verified (domains/domains.test.ts).
+  assert.deepEqual(s.domains, ["api.example.com"]);
+  assert.deepEqual(s.domain_statuses, [
+    { domain: "api.example.com", status: "pending_dns", status_reason: "waiting for the first DNS check" },
+  ]);
 
   const dockerfile = await create({ name: "worker", source_type: "dockerfile" });
   assert.deepEqual(dockerfile.body.data.source_config, { dockerfile_path: "Dockerfile", build_context: "." });

@@ -5,14 +5,15 @@ import {
   sourceConfigSchemas,
   type UpdateServiceBody,
 } from "@syntra/contracts";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { projects, servers, services } from "../db/schema";
+import { domains, projects, servers, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { claimDomains } from "../domains/claims";
 import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 import { parseInput } from "../http/validation";
 import { getProject, type ProjectScope } from "../projects/projects";
+import { defaultDomainOf, uniqueLabel } from "./default-domain";
 import { envFromRecord, openEnv, sealEnv } from "./env-vars";
 import { healthCheckColumns, serializeService, sourceColumns } from "./serialize";
 import { assertSingleWriterReplicas } from "./volumes";
@@ -20,17 +21,62 @@ import { assertSingleWriterReplicas } from "./volumes";
 type ServiceRow = typeof services.$inferSelect;
 
 /**
- * A service as the API shows it. One whose secrets cannot be opened (lost master key) must not break every list
- * it appears in.
+ * Services as the API shows them, with their custom domains' states and default domains: two queries whatever
+ * their number. One whose secrets cannot be opened (lost master key) must not break every list it appears in.
  */
-export function presentService(deps: Pick<AppDeps, "keyring" | "logger">, row: ServiceRow): Service {
-  let count: number | null = null;
-  try {
-    count = openEnv(deps.keyring, row.id, row.envVarsEncrypted).size;
-  } catch (err) {
-    deps.logger.warn({ service_id: row.id, reason: (err as Error).message }, "env vars cannot be decrypted");
-  }
-  return serializeService(row, count);
+export async function presentServices(
+  db: Db,
+  deps: Pick<AppDeps, "keyring" | "logger" | "config">,
+  rows: ServiceRow[],
+): Promise<Service[]> {
+  if (rows.length === 0) return [];
+  const [domainRows, serverRows] = await Promise.all([
+    db
+      .select({
+        serviceId: domains.serviceId,
+        domain: domains.domain,
+        status: domains.status,
+        statusReason: domains.statusReason,
+      })
+      .from(domains)
+      .where(
+        inArray(
+          domains.serviceId,
+          rows.map((r) => r.id),
+        ),
+      )
+      .orderBy(asc(domains.domain)),
+    db
+      .select()
+      .from(servers)
+      .where(inArray(servers.id, [...new Set(rows.map((r) => r.serverId))])),
+  ]);
+  const serverById = new Map(serverRows.map((s) => [s.id, s]));
+  return rows.map((row) => {
+    let count: number | null = null;
+    try {
+      count = openEnv(deps.keyring, row.id, row.envVarsEncrypted).size;
+    } catch (err) {
+      deps.logger.warn({ service_id: row.id, reason: (err as Error).message }, "env vars cannot be decrypted");
+    }
+    const own = domainRows
+      .filter((d) => d.serviceId === row.id)
+      .map((d) => ({ domain: d.domain, status: d.status, status_reason: d.statusReason }));
+    const server = serverById.get(row.serverId) ?? null;
+    const defaultDomain = defaultDomainOf(row, server, deps.config.domains.appsDomain);
+    return serializeService(row, count, { domains: own, defaultDomain });
+  });
+}
+
+/** One service as the API shows it (see presentServices); `db` may be the caller's transaction. */
+export async function presentService(
+  db: Db,
+  deps: Pick<AppDeps, "keyring" | "logger" | "config">,
+  row: ServiceRow,
+): Promise<Service> {
+  const [shown] = await presentServices(db, deps, [row]);
+  if (!shown) throw notFound("Service");
+  return shown;
 }
 
 /** The services of a project, by name. */
@@ -40,7 +86,7 @@ export async function listServices(deps: AppDeps, projectId: string): Promise<Se
     .from(services)
     .where(eq(services.projectId, projectId))
     .orderBy(asc(services.name));
-  return rows.map((r) => presentService(deps, r));
+  return presentServices(deps.db, deps, rows);
 }
 
 /** The services of a project in scope. */
@@ -69,7 +115,7 @@ export async function getServiceRow(db: Db, scope: ProjectScope, serviceId: stri
 
 /** A service in scope, as the API shows it. */
 export async function getService(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<Service> {
-  return presentService(deps, await getServiceRow(deps.db, scope, serviceId));
+  return presentService(deps.db, deps, await getServiceRow(deps.db, scope, serviceId));
 }
 
 async function assertServerInOrg(db: Db, orgId: string, serverId: string): Promise<void> {
@@ -86,7 +132,7 @@ async function assertServerInOrg(db: Db, orgId: string, serverId: string): Promi
 }
 
 /** What creating or changing a service needs besides its store (which may be the caller's transaction). */
-type ServiceDeps = Pick<AppDeps, "keyring" | "logger" | "now">;
+type ServiceDeps = Pick<AppDeps, "keyring" | "logger" | "now" | "config">;
 
 /** Creates a service in a project; its initial env vars are stored encrypted, as secrets. Database work only. */
 export async function createService(
@@ -96,12 +142,12 @@ export async function createService(
   projectId: string,
   input: CreateServiceBody,
 ): Promise<Service> {
-  await getProject(db, scope, projectId);
+  const project = await getProject(db, scope, projectId);
   await assertServerInOrg(db, scope.orgId, input.server_id);
   assertSingleWriterReplicas(input, "body.replicas");
   try {
     const row = await db.transaction(async (tx) => {
-      const [created] = await tx
+      const [inserted] = await tx
         .insert(services)
         .values({
           projectId,
@@ -118,10 +164,18 @@ export async function createService(
           domains: [],
           autoDeploy: input.auto_deploy,
           volumes: input.volumes,
+          defaultDomainEnabled: input.default_domain_enabled,
           ...healthCheckColumns(input.health_check ?? null),
         })
         .returning();
-      if (!created) throw new Error("insert returned no row");
+      if (!inserted) throw new Error("insert returned no row");
+      const label = await uniqueLabel(tx, inserted.id, input.name, project.slug);
+      const [created] = await tx
+        .update(services)
+        .set({ defaultDomainLabel: label })
+        .where(eq(services.id, inserted.id))
+        .returning();
+      if (!created) throw new Error("update returned no row");
       if (input.domains?.length) await claimDomains(tx, created.id, input.domains);
       if (!input.env_vars || Object.keys(input.env_vars).length === 0)
         return input.domains?.length ? reread(tx, created.id) : created;
@@ -133,16 +187,17 @@ export async function createService(
         .returning();
       return withEnv ?? created;
     });
-    return presentService(deps, row);
+    return await presentService(db, deps, row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`A service named '${input.name}' already exists in this project`);
+    if (isUniqueViolation(err, "idx_services_project_name"))
+      throw conflict(`A service named '${input.name}' already exists in this project`);
     throw err;
   }
 }
 
 /**
  * Changes a service's settings. A `source_config` without `source_type` is checked against the current type.
- * Database work only.
+ * Database work only: the caller sends the routes to the agent after the commit when `routesChanged(input)`.
  */
 export async function updateService(
   db: Db,
@@ -184,17 +239,27 @@ export async function updateService(
           ...(input.auto_deploy !== undefined && { autoDeploy: input.auto_deploy }),
           ...(input.volumes !== undefined && { volumes: input.volumes }),
           ...(input.health_check !== undefined && healthCheckColumns(input.health_check)),
+          ...(input.default_domain_enabled !== undefined && { defaultDomainEnabled: input.default_domain_enabled }),
         })
         .where(eq(services.id, current.id))
         .returning();
       if (!updated) throw notFound("Service");
-      if (input.domains === undefined) return updated;
-      await claimDomains(tx, updated.id, input.domains);
+      if (input.default_domain_enabled === true && !current.defaultDomainEnabled) {
+        // Turned on again: the name follows the service's and project's names of now.
+        const [project] = await tx
+          .select({ slug: projects.slug })
+          .from(projects)
+          .where(eq(projects.id, updated.projectId));
+        const label = await uniqueLabel(tx, updated.id, updated.name, project?.slug ?? "project");
+        await tx.update(services).set({ defaultDomainLabel: label }).where(eq(services.id, updated.id));
+      }
+      if (input.domains !== undefined) await claimDomains(tx, updated.id, input.domains);
       return reread(tx, updated.id);
     });
-    return presentService(deps, row);
+    return await presentService(db, deps, row);
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`A service named '${input.name}' already exists in this project`);
+    if (isUniqueViolation(err, "idx_services_project_name"))
+      throw conflict(`A service named '${input.name}' already exists in this project`);
     throw err;
   }
 }
@@ -203,4 +268,9 @@ async function reread(db: Db, serviceId: string): Promise<ServiceRow> {
   const [row] = await db.select().from(services).where(eq(services.id, serviceId)).limit(1);
   if (!row) throw notFound("Service");
   return row;
+}
+
+/** Whether a service update changes what its proxy routes (its domains, or its default domain on or off). */
+export function routesChanged(input: UpdateServiceBody): boolean {
+  return input.domains !== undefined || input.default_domain_enabled !== undefined;
 }

@@ -2,6 +2,7 @@ import type { Deployment, Project, Server, Service } from "@syntra/contracts";
 import { FolderGit2, Plus, Server as ServerIcon } from "lucide-react";
 import { Link } from "react-router";
 import { PageHeader } from "../components/layout";
+import { OpenLink } from "../components/open-link";
 import { Empty, QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
 import { buttonVariants } from "../components/ui/button";
@@ -117,6 +118,7 @@ export function DashboardPage() {
                                   {service.name}
                                 </Link>
                                 <span className="flex items-center gap-2 text-xs text-zinc-500">
+                                  {service.default_url && <OpenLink url={service.default_url} name={service.name} />}
                                   {latest && <span className="hidden sm:inline">{timeAgo(latest.created_at)}</span>}
                                   <StatusBadge status={latest?.status ?? "not deployed"} />
                                 </span>

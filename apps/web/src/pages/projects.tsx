@@ -4,6 +4,7 @@ import type { FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { OpenLink } from "../components/open-link";
 import { SourceFields, sourceFromForm, sourceSummary } from "../components/source-fields";
 import { Empty, ErrorNote, QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
@@ -133,20 +134,24 @@ export function ProjectOverviewPage() {
             <ul className="grid gap-3">
               {services.map((s) => (
                 <li key={s.id}>
-                  <Link to={`/projects/${project.id}/services/${s.id}/deployments`} className="block">
-                    <Card className="transition-colors hover:border-indigo-300">
-                      <CardContent className="flex flex-col gap-1 pt-4 sm:flex-row sm:items-center sm:justify-between sm:pt-5">
-                        <div className="min-w-0">
-                          <p className="font-medium">{s.name}</p>
-                          <p className="truncate text-sm text-zinc-500">
-                            {sourceSummary(s.source_type, s.source_config)}
-                            {s.domains.length > 0 && ` · ${s.domains.join(", ")}`}
-                          </p>
-                        </div>
+                  <Card className="transition-colors hover:border-indigo-300">
+                    <CardContent className="flex flex-col gap-1 pt-4 sm:flex-row sm:items-center sm:justify-between sm:pt-5">
+                      <Link
+                        to={`/projects/${project.id}/services/${s.id}/deployments`}
+                        className="block min-w-0 flex-1"
+                      >
+                        <p className="font-medium">{s.name}</p>
+                        <p className="truncate text-sm text-zinc-500">
+                          {sourceSummary(s.source_type, s.source_config)}
+                          {s.domains.length > 0 && ` · ${s.domains.join(", ")}`}
+                        </p>
+                      </Link>
+                      <span className="flex items-center gap-2">
+                        {s.default_url && <OpenLink url={s.default_url} name={s.name} />}
                         <StatusBadge status={s.latest_deployment?.status ?? "not deployed"} />
-                      </CardContent>
-                    </Card>
-                  </Link>
+                      </span>
+                    </CardContent>
+                  </Card>
                 </li>
               ))}
             </ul>

@@ -6,6 +6,7 @@ import { ErrorNote } from "../components/states";
 import { Button } from "../components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../components/ui/card";
 import { Input } from "../components/ui/input";
+import { useAction } from "../lib/action";
 import { api } from "../lib/api";
 import { useAuth } from "../lib/auth";
 import { formValues, useSubmit } from "../lib/form";
@@ -119,12 +120,48 @@ function GeneralSettings() {
   );
 }
 
+/** The generated address the service answers on with no DNS set up, and the switch to turn it off. */
+function DefaultDomain() {
+  const { service } = useService();
+  const { can } = useAuth();
+  const action = useAction();
+  const enabled = service.default_domain_enabled;
+  const toggle = () =>
+    action.run(
+      () => api.services.update({ serviceId: service.id, default_domain_enabled: !enabled }),
+      `service:${service.id}`,
+    );
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Default domain</CardTitle>
+        <CardDescription>
+          Routed as soon as the service runs, with no DNS to set up. Turned off and on again, it takes a name from the
+          service's and project's names of now.
+        </CardDescription>
+      </CardHeader>
+      <CardContent className="flex flex-wrap items-center justify-between gap-3">
+        <p className="min-w-0 break-all text-sm" data-testid="default-url">
+          {service.default_url ?? (enabled ? "Known once the server's agent has connected" : "Off")}
+        </p>
+        {can("services:write") && (
+          <Button variant="secondary" size="sm" disabled={action.pending} onClick={() => void toggle()}>
+            {enabled ? "Turn off" : "Turn on"}
+          </Button>
+        )}
+        {action.error !== null && <ErrorNote error={action.error} className="w-full" />}
+      </CardContent>
+    </Card>
+  );
+}
+
 /** The Settings tab of a service. */
 export function ServiceSettingsPage() {
   const { service } = useService();
   return (
     <div className="flex flex-col gap-4">
       <GeneralSettings />
+      <DefaultDomain />
       {isBuiltFromGit(service.source_type) && (
         <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
           <GitAccess />

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from "react";
 import { NavLink, Outlet, useLocation, useNavigate, useOutletContext, useParams } from "react-router";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { OpenLink } from "../components/open-link";
 import { PageBoundary } from "../components/page-boundary";
 import { isBuiltFromGit, sourceSummary } from "../components/source-fields";
 import { ErrorNote, QueryView } from "../components/states";
@@ -140,10 +141,13 @@ export function ServiceLayout() {
               description={
                 <span className="flex flex-wrap gap-x-3">
                   <span className="min-w-0 break-all">{sourceSummary(service.source_type, service.source_config)}</span>
-                  {service.domains.map((d) =>
-                    // A wildcard is no address to open.
-                    d.startsWith("*.") ? (
-                      <span key={d}>{d}</span>
+                  {service.domain_statuses.map(({ domain: d, status }) =>
+                    // A wildcard is no address to open, nor a domain whose DNS is not verified yet.
+                    d.startsWith("*.") || status === "pending_dns" ? (
+                      <span key={d}>
+                        {d}
+                        {status === "pending_dns" && " (waiting for DNS)"}
+                      </span>
                     ) : (
                       <a
                         key={d}
@@ -159,11 +163,14 @@ export function ServiceLayout() {
                 </span>
               }
               actions={
-                can("deployments:write") && (
-                  <Button onClick={() => setDeploying(true)}>
-                    <Rocket /> Deploy
-                  </Button>
-                )
+                <span className="flex items-center gap-2">
+                  {service.default_url && <OpenLink url={service.default_url} name={service.name} />}
+                  {can("deployments:write") && (
+                    <Button onClick={() => setDeploying(true)}>
+                      <Rocket /> Deploy
+                    </Button>
+                  )}
+                </span>
               }
             />
             <nav

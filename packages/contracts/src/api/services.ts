@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
 import { healthCheckConfigBody } from "../health-check";
-import { domainName } from "./domains";
+import { domainName, domainStatuses } from "./domains";
 import { envVarKey } from "./env";
 import { gitBranch, gitRepoUrl } from "./projects";
 import { serviceVolume, serviceVolumes } from "./volumes";
@@ -80,6 +80,8 @@ const serviceFields = {
   health_check: healthCheckConfigBody.optional(),
   auto_deploy: z.boolean().default(true),
   volumes: serviceVolumes.default([]),
+  /** Route the service on its generated default domain too (see Service.default_url). */
+  default_domain_enabled: z.boolean().default(true),
 };
 
 /** POST /projects/:projectId/services: `source_config` is checked against `source_type`. */
@@ -123,6 +125,8 @@ export const updateServiceBody = z
     auto_deploy: z.boolean().optional(),
     /** Replaces the whole list. */
     volumes: serviceVolumes.optional(),
+    /** Off: the default domain is not routed. Turned on again, it takes a name from the current names. */
+    default_domain_enabled: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: "give at least one field to change" })
   .refine((b) => b.source_type === undefined || b.source_config !== undefined, {
@@ -144,7 +148,18 @@ export const service = z.object({
   replicas: z.number().int(),
   cpu_limit: z.string().nullable(),
   memory_limit: z.string().nullable(),
+  /** Every custom domain given (verified or not), by name. */
   domains: z.array(z.string()),
+  /** Each custom domain's DNS and certificate status (see GET /services/:id/domains for the details). */
+  domain_statuses: z.array(
+    z.object({ domain: z.string(), status: z.enum(domainStatuses), status_reason: z.string().nullable() }),
+  ),
+  /** Whether the default domain is routed (a service setting). */
+  default_domain_enabled: z.boolean(),
+  /** The generated name the service answers on without any DNS set up, or null (off, or unknown yet). */
+  default_domain: z.string().nullable(),
+  /** `default_domain` as a URL: scheme, and the proxy's port when it is not 80/443. */
+  default_url: z.string().nullable(),
   health_check: z
     .object({
       type: z.enum(["http", "tcp", "exec"]),

@@ -32,6 +32,19 @@ export const agentHelloPayload = z
       private_ip: ipAddress,
     }),
     capabilities: z.array(z.string().min(1)),
+    // Syntra extensions (optional, so older agents stay compatible): the agent's edge proxy as clients reach it,
+    // and the host's /etc/machine-id (the control plane tells from it that the server is its own machine).
+    proxy: z
+      .object({
+        http_port: z.number().int().min(1).max(65535),
+        https_port: z.number().int().min(1).max(65535),
+        tls: z.boolean(),
+      })
+      .optional(),
+    machine_id: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
   })
   // Zod still runs this when a format check above failed, so a malformed version is left to that check.
   .refine(

@@ -18,6 +18,7 @@ export const agentToControlPlaneTypes = [
   "log_stream",
   "pong",
   "certificate_status",
+  "routes_report",
 ] as const;
 
 /** Message types the control plane sends to the agent. */

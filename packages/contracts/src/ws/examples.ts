@@ -303,4 +303,19 @@ export const exampleMessages = {
       ],
     },
   },
+  routes_report: {
+    ...envelope("routes_report", "58c2de4f-5061-4c73-8e9f-0a1b2c3d4e5f"),
+    payload: {
+      server_id: ids.server,
+      services: [
+        {
+          service_id: ids.service,
+          domains: ["app.example.com", "*.example.com"],
+          custom_certificates: [
+            { domain: "*.example.com", sha256: "9f2c5d0e4b7a1c3e5f7092b4d6e8f0a1c3e5f7092b4d6e8f0a1c3e5f7092b4d6" },
+          ],
+        },
+      ],
+    },
+  },
 } satisfies { [T in MessageType]: z.input<(typeof messageSchemas)[T]> };

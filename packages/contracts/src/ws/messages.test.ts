@@ -20,10 +20,10 @@ function issuePaths(result: ParseMessageResult<MessageDirection>): string[] {
   return result.ok ? [] : result.error.issues.map((issue) => issue.path);
 }
 
-test("the protocol has 22 message types (19 of section 1 and three Syntra extensions), each in exactly one direction", () => {
-  assert.equal(messageTypes.length, 22);
-  assert.equal(new Set(messageTypes).size, 22);
-  assert.equal(agentToControlPlaneTypes.length + controlPlaneToAgentTypes.length, 22);
+test("the protocol has 23 message types (19 of section 1 and four Syntra extensions), each in exactly one direction", () => {
+  assert.equal(messageTypes.length, 23);
+  assert.equal(new Set(messageTypes).size, 23);
+  assert.equal(agentToControlPlaneTypes.length + controlPlaneToAgentTypes.length, 23);
   assert.deepEqual(Object.keys(exampleMessages).sort(), [...messageTypes].sort());
 });
 

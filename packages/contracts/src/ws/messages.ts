@@ -23,7 +23,7 @@ import { deployPayload } from "./deploy";
 import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
 import { pingPayload, pongPayload } from "./keepalive";
-import { certificateStatusPayload, configureRoutesPayload } from "./routing";
+import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
 
 /** The payload schema of each message type. */
 export const payloadSchemas = {
@@ -49,6 +49,7 @@ export const payloadSchemas = {
   error: errorReplyPayload,
   certificate_status: certificateStatusPayload,
   configure_routes: configureRoutesPayload,
+  routes_report: routesReportPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 // Agent -> control plane
@@ -147,6 +148,12 @@ export const configureRoutesMessage = defineMessage(
   "Control plane -> agent: replace a running service's domains and custom certificates (Syntra extension).",
 );
 
+export const routesReportMessage = defineMessage(
+  "routes_report",
+  routesReportPayload,
+  "Agent -> control plane: the domains and certificates the proxy routes for each running service (Syntra extension).",
+);
+
 /** The full schema (envelope and payload) of each message type. */
 export const messageSchemas = {
   agent_hello: agentHelloMessage,
@@ -171,6 +178,7 @@ export const messageSchemas = {
   error: errorReplyMessage,
   certificate_status: certificateStatusMessage,
   configure_routes: configureRoutesMessage,
+  routes_report: routesReportMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 /** Any message the agent may send. */
@@ -184,6 +192,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   logStreamMessage,
   pongMessage,
   certificateStatusMessage,
+  routesReportMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
 

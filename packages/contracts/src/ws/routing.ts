@@ -59,3 +59,31 @@ export const certificateStatusPayload = z.object({
   certificates: z.array(certificateState).max(1000),
 });
 export type CertificateStatusPayload = z.infer<typeof certificateStatusPayload>;
+
+/** The certificate the proxy serves for one domain the user uploaded it for, by its SHA-256 (of the PEM text). */
+export const routedCertificate = z.object({
+  domain: routedDomain,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits"),
+});
+export type RoutedCertificate = z.infer<typeof routedCertificate>;
+
+/** What the proxy routes for one service the agent runs. */
+export const routedService = z.object({
+  service_id: uuid,
+  /** The domains the proxy routes to the service now (none: it has no route). */
+  domains: z.array(routedDomain).max(100),
+  custom_certificates: z.array(routedCertificate).max(100),
+});
+export type RoutedService = z.infer<typeof routedService>;
+
+/**
+ * `routes_report` payload (Syntra extension): what the agent's proxy actually routes for each service the agent
+ * runs (deployed and not stopped), read back from the proxy. Sent on every connect, after every deploy and
+ * after every `configure_routes`; the control plane compares it with the domains and certificates it wants
+ * routed and sends `configure_routes` for each difference. Older control planes refuse it with an `error`.
+ */
+export const routesReportPayload = z.object({
+  server_id: serverId,
+  services: z.array(routedService).max(1000),
+});
+export type RoutesReportPayload = z.infer<typeof routesReportPayload>;

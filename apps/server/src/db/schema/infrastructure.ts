@@ -44,6 +44,10 @@ export const servers = pgTable(
     tags: text("tags").array().default(sql`'{}'`),
     createdAt: tstz("created_at").defaultNow(),
     updatedAt: tstz("updated_at").defaultNow(),
+    proxyHttpPort: integer("proxy_http_port"),
+    proxyHttpsPort: integer("proxy_https_port"),
+    proxyTls: boolean("proxy_tls"),
+    sameHost: boolean("same_host").notNull().default(false),
   },
   (t) => [
     index("idx_servers_org").on(t.orgId),
@@ -115,11 +119,14 @@ export const services = pgTable(
     gitDeployKeyPublic: text("git_deploy_key_public"),
     webhookSecretEncrypted: bytea("webhook_secret_encrypted"),
     volumes: jsonb("volumes").$type<ServiceVolume[]>().notNull().default([]),
+    defaultDomainLabel: varchar("default_domain_label", { length: 63 }),
+    defaultDomainEnabled: boolean("default_domain_enabled").notNull().default(true),
   },
   (t) => [
     index("idx_services_project").on(t.projectId),
     index("idx_services_server").on(t.serverId),
     uniqueIndex("idx_services_project_name").on(t.projectId, t.name),
+    uniqueIndex("idx_services_default_domain_label").on(t.defaultDomainLabel),
   ],
 );
 

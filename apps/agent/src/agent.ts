@@ -1,0 +1,160 @@
+import fs from "node:fs/promises";
+import pino from "pino";
+import { AlertMonitor } from "./alerts";
+import { CertificateReporter, observeRoutes } from "./certificates";
+import type { AgentConfig } from "./config";
+import { AgentConnection } from "./connection";
+import { Deployer } from "./deploy/deployer";
+import { Dispatcher } from "./dispatcher";
+import { Heartbeat } from "./heartbeat";
+import { ResourceSampler } from "./host/resource-sampler";
+import { readHostFacts } from "./host/system-info";
+import { loadAgentId } from "./identity";
+import { CaddyRouter } from "./proxy/caddy";
+import { TraefikRouter } from "./proxy/traefik";
+import type { Router } from "./proxy/types";
+import { RequestLog } from "./request-log";
+import { RoutesReporter } from "./routes-report";
+import { DockerRuntime } from "./runtime/docker";
+import { AGENT_PROTOCOL, AGENT_VERSION } from "./version";
+
+/** A running agent; `stop` ends it cleanly (containers keep running). */
+export interface RunningAgent {
+  stop(): Promise<void>;
+}
+
+/** Wires the agent together and connects it to the control plane. */
+export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
+  const logger = pino({
+    level: config.logLevel,
+    base: { component: "syntra-agent" },
+    redact: { paths: ["token", "*.token", "password", "*.password", "env_vars", "*.env_vars"], censor: "[redacted]" },
+  });
+  await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const agentId = await loadAgentId(config.stateDir);
+  const runtime = new DockerRuntime({ socketPath: config.dockerSocket });
+  const runtimeVersion = await runtime.version();
+  const caddy = new CaddyRouter({
+    adminUrl: config.caddyAdminUrl,
+    httpPort: config.proxyHttpPort,
+    httpsPort: config.proxyHttpsPort,
+    tls: config.proxyTls,
+    manage: { binary: "caddy", configDir: `${config.stateDir}/caddy` },
+    acme: config.acme,
+    logger,
+  });
+  // Constructing the Caddy router does nothing until start(); with Traefik chosen it is simply not used.
+  const router: Router = config.proxy === "traefik" ? traefikRouter(config, logger) : caddy;
+  await router.start();
+  // Filled in below, once the connection exists; route changes before that are covered by the first hello.
+  let certificates: CertificateReporter | undefined;
+  const routes = observeRoutes(router, () => certificates?.routesChanged());
+  const deployer = new Deployer({ runtime, router: routes, stateDir: config.stateDir, logger, now: () => new Date() });
+  deployer.startMonitor();
+  const requests = await RequestLog.open(config.stateDir);
+
+  // Filled in below; the connection's callbacks run only after start().
+  let dispatcher: Dispatcher | undefined;
+  let heartbeat: Heartbeat | undefined;
+  let routesReporter: RoutesReporter | undefined;
+  const connection = new AgentConnection({
+    url: config.controlPlaneUrl,
+    token: config.token,
+    logger,
+    maxBackoffMs: config.maxBackoffMs,
+    hello: async () => ({
+      agent_id: agentId,
+      server_id: config.serverId,
+      version: AGENT_VERSION,
+      protocol_version: AGENT_PROTOCOL.current,
+      min_supported: AGENT_PROTOCOL.minSupported,
+      runtime: runtimeVersion.name,
+      runtime_version: runtimeVersion.version,
+      capabilities: ["docker", config.proxy],
+      ...(await readHostFacts(config.stateDir, config.publicIp)),
+      proxy: { http_port: config.proxyHttpPort, https_port: config.proxyHttpsPort, tls: config.proxyTls },
+    }),
+    onAccepted: (ack) => {
+      logger.level = ack.config.log_level;
+      logger.info(
+        { server: ack.server_name, pending: ack.pending_deployments.length },
+        "connected to the control plane",
+      );
+      heartbeat?.start(ack.config.heartbeat_interval_seconds);
+      certificates?.connected();
+      // The control plane compares them with what it wants routed (changes made while we were away, a lost route).
+      routesReporter?.report();
+      for (const deploy of ack.pending_deployments) {
+        dispatcher?.handle({
+          id: deploy.request_id,
+          type: "deploy",
+          timestamp: new Date().toISOString(),
+          payload: deploy,
+        });
+      }
+    },
+    onMessage: (message) => dispatcher?.handle(message),
+    onDisconnected: () => {
+      heartbeat?.stop();
+      dispatcher?.cancelSubscriptions();
+    },
+  });
+  routesReporter = new RoutesReporter({ router, workloads: deployer, connection, serverId: config.serverId, logger });
+  const reporter = routesReporter;
+  dispatcher = new Dispatcher({
+    connection,
+    requests,
+    workloads: deployer,
+    runtime,
+    logger,
+    routesChanged: () => reporter.report(),
+  });
+  const { serverId, certCheckSeconds: checkSeconds } = config;
+  certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });
+  certificates.start();
+  heartbeat = new Heartbeat({
+    agentId,
+    connection,
+    sampler: new ResourceSampler(config.stateDir),
+    runtime,
+    serviceStatuses: () => deployer.serviceStatuses(),
+    alerts: new AlertMonitor(config.serverId),
+    logger,
+  });
+
+  // Deployments this agent was in the middle of when it last stopped are settled before anything new runs.
+  for (const status of await deployer.recover()) connection.send("deploy_status", status);
+  connection.start();
+  logger.info({ agent_id: agentId, control_plane: config.controlPlaneUrl, version: AGENT_VERSION }, "agent started");
+
+  return {
+    // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
+    stop: async () => {
+      heartbeat?.stop();
+      certificates?.stop();
+      dispatcher?.cancelSubscriptions();
+      deployer.close();
+      await connection.stop();
+      // Caddy serves on without us: its fallback upstreams become the containers serving now.
+      await router
+        .detach()
+        .catch((err: unknown) => logger.warn({ err }, "could not hand the routes over to the proxy"));
+      logger.info("agent stopped");
+    },
+  };
+}
+
+/**
+ * With SYNTRA_PROXY=traefik: Traefik runs on its own (its static configuration names the entrypoints "web" and
+ * "websecure", the resolver, and a file provider watching `traefikDir`); the agent only writes that directory.
+ */
+function traefikRouter(config: AgentConfig, logger: pino.Logger): TraefikRouter {
+  return new TraefikRouter({
+    configDir: config.traefikDir,
+    certResolver: config.traefikCertResolver,
+    tls: config.proxyTls,
+    httpsPort: config.proxyHttpsPort,
+    ...(config.traefikAcmeStorage ? { acmeStorage: config.traefikAcmeStorage } : {}),
+    logger,
+  });
+}
