@@ -4,9 +4,10 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ensureTestImages } from "../apps/agent/src/testing/images";
-import { get, Hammer } from "../apps/agent/src/testing/traffic";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { createWebService, deployAndWait, type Stack, startStack, waitDeployment } from "../e2e/stack";
+import { processUsage, type Usage } from "./process-usage";
 
 // Each round redeploys once with each strategy: 20 rounds are 20 rolling and 20 blue-green redeploys.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
@@ -41,23 +42,8 @@ function summary(ms: number[]): string {
   return `min ${s[0]?.toFixed(0)} ms, median ${at(0.5).toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms (n=${s.length})`;
 }
 
-/** RSS (MB) and CPU (% of one core) of a process over a window, from /proc. */
-async function processUsage(pid: number, windowMs: number): Promise<{ rssMb: number; cpuPercent: number }> {
-  const ticks = async () => {
-    const fields = (await fs.readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
-    return Number(fields[11]) + Number(fields[12]);
-  };
-  const before = await ticks();
-  await new Promise((r) => setTimeout(r, windowMs));
-  const used = (await ticks()) - before;
-  const status = await fs.readFile(`/proc/${pid}/status`, "utf8");
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  // Linux clock ticks are 100 per second.
-  return { rssMb: rssKb / 1024, cpuPercent: (used / 100 / (windowMs / 1000)) * 100 };
-}
-
 /** The agent's upstream DNS daemon (its pid is in the agent's state directory), over the same window. */
-async function daemonUsage(stack: Stack): Promise<{ rssMb: number; cpuPercent: number }> {
+async function daemonUsage(stack: Stack): Promise<Usage> {
   const state = JSON.parse(await fs.readFile(path.join(stack.stateDir, "caddy", "upstream-dns.json"), "utf8"));
   return processUsage(Number(state.pid), 10_000);
 }
@@ -93,10 +79,10 @@ async function main(): Promise<void> {
         `connection the proxy closed), 0 resent (${(traffic.durationMs / 1000).toFixed(0)} s)`,
     );
     console.log(
-      `agent idle: RSS ${idle.rssMb.toFixed(1)} MB, CPU ${idle.cpuPercent.toFixed(2)} % of one core (10 s window, 30 s heartbeat)`,
+      `agent idle: RSS ${idle.rssMeanMb.toFixed(1)} MB, CPU ${idle.cpuPercent.toFixed(2)} % of one core (10 s window, 30 s heartbeat)`,
     );
     console.log(
-      `upstream DNS daemon idle: RSS ${daemon.rssMb.toFixed(1)} MB, CPU ${daemon.cpuPercent.toFixed(2)} % of one core`,
+      `upstream DNS daemon idle: RSS ${daemon.rssMeanMb.toFixed(1)} MB, CPU ${daemon.cpuPercent.toFixed(2)} % of one core`,
     );
   } finally {
     await stack.close();

@@ -3,7 +3,7 @@
 // until Caddy answers the new commit's content. Prints each phase from the deployment's own figures.
 // Run: npm run bench:push  (needs Docker, Caddy and the registry: see scripts/test.sh for the service scripts)
 import { createHmac, randomUUID } from "node:crypto";
-import { get } from "../apps/agent/src/testing/traffic";
+import { get } from "@syntra/testing/traffic";
 import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
 import { testRegistry } from "../apps/server/src/builds/builder/testing/registry";
 import { startBuildWorker } from "../apps/server/src/builds/start-worker";

@@ -6,18 +6,19 @@
 import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
+import { selfSignedCertificate } from "@syntra/testing/openssl";
+import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { removeService } from "../apps/agent/src/testing/fixtures";
-import { selfSignedCertificate } from "../apps/agent/src/testing/openssl";
-import { get } from "../apps/agent/src/testing/traffic";
 import { createTestRepo, type TestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
 import { startBuildWorker } from "../apps/server/src/builds/start-worker";
 import type { BuildWorker } from "../apps/server/src/builds/worker";
 import { ensureWebBuild } from "../scripts/build-web";
 import { DESKTOP, goto, launchBrowser, PHONE, shoot } from "./browser";
 import { dockerfileSite } from "./site-commit";
-import { type Stack, startStack, waitFor } from "./stack";
+import { type Stack, startStack } from "./stack";
 
 const DOMAIN = "site.e2e.test";
 const WILDCARD = "*.previews.e2e.test";
@@ -184,7 +185,7 @@ test("cancel: a slow build, its log still streaming, is stopped from the deploym
   await deploymentStatus(page, "cancelled", 30_000);
   await page.getByRole("status").filter({ hasText: "complete" }).waitFor();
   await page.getByRole("alert").getByText("Cancelled").waitFor();
-  await waitFor(async () => (worker?.active ?? 0) === 0, 30_000);
+  await eventually(async () => (worker?.active ?? 0) === 0, { timeoutMs: 30_000 });
   assert.equal(await served(), "detected site", "the running version keeps serving");
 });
 
@@ -228,13 +229,16 @@ test("git access, webhook and build-time variables are managed from the settings
   await toggle.waitFor();
   assert.equal(await toggle.isChecked(), true);
   await toggle.uncheck();
-  await waitFor(async () => {
-    const vars = (await stack.t.call("GET", `/api/v1/services/${serviceId}/env?reveal=true`, { as: stack.owner })).body
-      .data;
-    return vars.some((v: { key: string; value: string; is_build_time: boolean }) => {
-      return v.key === "ASSET_VERSION" && v.value === "42" && !v.is_build_time;
-    });
-  }, 10_000);
+  await eventually(
+    async () => {
+      const vars = (await stack.t.call("GET", `/api/v1/services/${serviceId}/env?reveal=true`, { as: stack.owner }))
+        .body.data;
+      return vars.some((v: { key: string; value: string; is_build_time: boolean }) => {
+        return v.key === "ASSET_VERSION" && v.value === "42" && !v.is_build_time;
+      });
+    },
+    { timeoutMs: 10_000 },
+  );
   await shoot(page, "service-settings-git");
 });
 

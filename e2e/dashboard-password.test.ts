@@ -3,8 +3,8 @@
 // the test reads as the user would. No agent is needed.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { freePort } from "@syntra/testing/ports";
 import type { Browser, Page } from "playwright-core";
-import { freePort } from "../apps/agent/src/testing/images";
 import { createTestApp, TEST_PASSWORD, type TestApp } from "../apps/server/src/testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../apps/server/src/testing/smtp-inbox";
 import { ensureWebBuild } from "../scripts/build-web";

@@ -2,8 +2,8 @@
 // against a control plane serving the built dashboard. No agent is needed: volumes are settings until a deploy.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { freePort } from "@syntra/testing/ports";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { freePort } from "../apps/agent/src/testing/images";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
 import { DESKTOP, goto, launchBrowser, shoot } from "./browser";

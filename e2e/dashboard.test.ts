@@ -8,11 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
+import { ensureTestImages } from "@syntra/testing/images";
+import { freePort } from "@syntra/testing/ports";
 import Dockerode from "dockerode";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
-import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
 import { DESKTOP, goto, launchBrowser, PHONE, shoot } from "./browser";
@@ -63,7 +65,7 @@ before(async () => {
     SYNTRA_PUBLIC_URL: baseUrl,
   });
   await t.app.listen({ host: "127.0.0.1", port });
-  caddy = await startTestCaddy();
+  caddy = await startCaddy();
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-dashboard-agent-"));
   browser = await launchBrowser();
   owner = await browser.newContext({ viewport: DESKTOP });

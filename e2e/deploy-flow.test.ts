@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { ensureTestImages } from "../apps/agent/src/testing/images";
-import { get, Hammer } from "../apps/agent/src/testing/traffic";
-import {
-  createWebService,
-  deployAndWait,
-  type Stack,
-  serverStatus,
-  startStack,
-  waitDeployment,
-  waitFor,
-} from "./stack";
+import { eventually } from "@syntra/testing/eventually";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
+import { CaddyRouter } from "../apps/agent/src/proxy/caddy";
+import { createWebService, deployAndWait, type Stack, serverStatus, startStack, waitDeployment } from "./stack";
 
 const VERSIONS = Array.from({ length: 11 }, (_, i) => `v${i + 1}`);
 const DOMAIN = "shop.e2e.test";
@@ -32,10 +26,15 @@ test("the agent comes online with its host facts, and heartbeats become server m
   assert.equal(server.status, "online");
   assert.equal(server.runtime, "docker");
   assert.ok(server.cpu_cores > 0 && server.memory_mb > 0 && server.os_name && server.agent_version === "0.1.0");
-  await waitFor(async () => {
-    const res = await stack.t.call("GET", `/api/v1/servers/${stack.serverId}/metrics?interval=1m`, { as: stack.owner });
-    return res.body.data.some((s: { points: unknown[] }) => s.points.length > 0);
-  }, 15_000);
+  await eventually(
+    async () => {
+      const res = await stack.t.call("GET", `/api/v1/servers/${stack.serverId}/metrics?interval=1m`, {
+        as: stack.owner,
+      });
+      return res.body.data.some((s: { points: unknown[] }) => s.points.length > 0);
+    },
+    { timeoutMs: 15_000 },
+  );
 });
 
 test("a first deploy serves the app on its domain through Caddy", async () => {
@@ -69,10 +68,13 @@ test("a domain verified while the first deploy is in flight is routed once the d
   });
   const lateId = created.body.data.id;
   const res = await stack.t.call("POST", `/api/v1/services/${lateId}/deploy`, { as: stack.owner, body: {} });
-  await waitFor(async () => {
-    const d = await stack.t.call("GET", `/api/v1/deployments/${res.body.data.id}`, { as: stack.owner });
-    return d.body.data.status === "deploying";
-  }, 20_000);
+  await eventually(
+    async () => {
+      const d = await stack.t.call("GET", `/api/v1/deployments/${res.body.data.id}`, { as: stack.owner });
+      return d.body.data.status === "deploying";
+    },
+    { timeoutMs: 20_000, what: "the late service's deployment deploying" },
+  );
   // The DNS check lands while the agent deploys (the deploy command left without the domain).
   const verified = await stack.t.call("POST", `/api/v1/services/${lateId}/domains/late.e2e.test/verify`, {
     as: stack.owner,
@@ -81,7 +83,10 @@ test("a domain verified while the first deploy is in flight is routed once the d
   const done = await waitDeployment(stack, res.body.data.id);
   assert.equal(done.status, "running", done.error_message ?? "");
   // The agent's report after the deploy shows the domain missing; the control plane repairs the route.
-  await waitFor(async () => (await get(stack.caddy.httpPort, "late.e2e.test")).status === 200, 15_000);
+  await eventually(async () => (await get(stack.caddy.httpPort, "late.e2e.test")).status === 200, {
+    timeoutMs: 15_000,
+    what: "late.e2e.test routed",
+  });
   assert.equal((await get(stack.caddy.httpPort, "late.e2e.test")).body.trim(), "v1");
 });
 
@@ -148,7 +153,8 @@ test("exec, logs, scale and restart work through the API", async () => {
   });
   assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
   assert.equal(scaled.body.data.replicas, 3);
-  const routes = await stack.caddy.router.routes();
+  // Read from Caddy itself, as the agent's router reads it back.
+  const routes = await new CaddyRouter({ adminUrl: stack.caddy.adminUrl }).routes();
   assert.equal(routes.find((r) => r.serviceId === serviceId)?.upstreams.length, 3);
 
   const hammer = new Hammer(stack.caddy.httpPort, DOMAIN, 60_000);
@@ -164,20 +170,22 @@ test("an agent killed mid-deploy comes back, and the deployment settles", async 
     body: { image_tag: "v5", strategy: "rolling" },
   });
   assert.equal(res.status, 201);
-  await waitFor(async () => {
-    const d = await stack.t.call("GET", `/api/v1/deployments/${res.body.data.id}`, { as: stack.owner });
-    return d.body.data.status === "deploying";
-  }, 20_000);
+  await eventually(
+    async () => {
+      const d = await stack.t.call("GET", `/api/v1/deployments/${res.body.data.id}`, { as: stack.owner });
+      return d.body.data.status === "deploying";
+    },
+    { timeoutMs: 20_000 },
+  );
   await stack.agent.kill();
-  await waitFor(async () => (await serverStatus(stack)) === "offline", 15_000);
+  await eventually(async () => (await serverStatus(stack)) === "offline", { timeoutMs: 15_000 });
   assert.equal(await served(), "v3", "the old version keeps serving while the agent is down");
 
   stack.agent = stack.startAgent();
-  await waitFor(
-    async () => (await serverStatus(stack)) === "online",
-    30_000,
-    () => stack.agent.output(),
-  );
+  await eventually(async () => (await serverStatus(stack)) === "online", {
+    timeoutMs: 30_000,
+    diagnostic: () => stack.agent.output(),
+  });
   const settled = await waitDeployment(stack, res.body.data.id, 60_000);
   assert.ok(["failed", "running", "rolled_back"].includes(settled.status), settled.status);
   const now = await served();

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
+import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
-import { get } from "../apps/agent/src/testing/traffic";
 import { createTestRepo, type TestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
 import { registryDigest, type TestRegistry, testRegistry } from "../apps/server/src/builds/builder/testing/registry";
 import { startBuildWorker } from "../apps/server/src/builds/start-worker";
 import type { BuildWorker } from "../apps/server/src/builds/worker";
 import { dockerfileSite } from "./site-commit";
-import { type Stack, startStack, waitDeployment, waitFor } from "./stack";
+import { type Stack, startStack, waitDeployment } from "./stack";
 
 // From git push to a running app: a bare repository on this machine, a GitHub-format webhook signed with the
 // service's secret, a build by the control plane's worker, a push to the htpasswd registry, the deploy by the
@@ -139,22 +140,21 @@ test("cancelling a running build stops it; nothing is deployed and no build cont
   const sha = await repo.commit(dockerfileSite("store slow", "sleep 120"), "A slow build");
   const [id] = await push(sha, "A slow build");
   assert.ok(id);
-  await waitFor(async () => (await detail(id)).status === "building", 60_000);
-  await waitFor(async () => ((await detail(id)).build_logs ?? "").includes("sleep 120"), 60_000);
+  await eventually(async () => (await detail(id)).status === "building", { timeoutMs: 60_000 });
+  await eventually(async () => ((await detail(id)).build_logs ?? "").includes("sleep 120"), { timeoutMs: 60_000 });
   const cancel = await stack.t.call("POST", `/api/v1/deployments/${id}/cancel`, { as: stack.owner });
   assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
   const done = await waitDeployment(stack, id, 30_000);
   assert.equal(done.status, "cancelled");
   assert.equal((await detail(id)).error_code, "CANCELLED");
-  await waitFor(async () => (worker?.active ?? 0) === 0, 30_000);
+  await eventually(async () => (worker?.active ?? 0) === 0, { timeoutMs: 30_000 });
   // The engine stops the build's RUN container when the build is aborted; it removes it moments later.
   const sleeping = async () =>
     (await new Dockerode().listContainers({ all: true })).some((c) => c.Command.includes("sleep 120"));
-  await waitFor(
-    async () => !(await sleeping()),
-    30_000,
-    () => "the build's container is still there",
-  );
+  await eventually(async () => !(await sleeping()), {
+    timeoutMs: 30_000,
+    diagnostic: () => "the build's container is still there",
+  });
   assert.equal(await served(), "store first", "the running version keeps serving");
 });
 

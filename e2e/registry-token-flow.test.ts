@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { freePort } from "@syntra/testing/ports";
+import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
-import { freePort } from "../apps/agent/src/testing/images";
-import { get } from "../apps/agent/src/testing/traffic";
 import { createTestRepo, type TestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
 import { startBuildWorker } from "../apps/server/src/builds/start-worker";
 import type { BuildWorker } from "../apps/server/src/builds/worker";

@@ -5,13 +5,15 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
+import { eventually } from "@syntra/testing/eventually";
+import { freePort } from "@syntra/testing/ports";
 import dns2 from "dns2";
 import Dockerode from "dockerode";
 import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
-import { freePort, startTestCaddy, type TestCaddy } from "../apps/agent/src/testing/images";
 import { services } from "../apps/server/src/db/schema";
-import { agentBundle } from "../apps/server/src/install/agent-bundle";
+import { AGENT_NODE_FLAGS, agentBundle } from "../apps/server/src/install/agent-bundle";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 
 const agentMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/agent/src/main.ts");
@@ -44,7 +46,8 @@ export interface Stack {
 
 /**
  * Brings the stack up and waits until the server is online. `bundle`: run the agent as installed (the esbuild
- * bundle on plain node) rather than from source through tsx, for realistic memory figures.
+ * bundle on plain node, with the installed unit's node flags) rather than from source through tsx, for
+ * realistic memory figures.
  */
 export async function startStack(
   env: Record<string, string> = {},
@@ -69,12 +72,12 @@ export async function startStack(
   const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "e2e" } });
   const { server_id: serverId, token: agentToken } = created.body.data as { server_id: string; token: string };
   const tls = opts.tls;
-  const acme = tls && { directoryUrl: tls.directoryUrl, caRootPemFile: tls.caRootPemPath };
-  const caddy = await startTestCaddy(
-    tls && acme ? { tls: true, acme, httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {},
-  );
+  // The agent loads its routes, TLS and ACME settings into this Caddy as into a server's.
+  const caddy = await startCaddy(tls ? { httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {});
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
-  const agentArgs = opts.bundle ? [await agentBundle(t.deps.config.dataDir)] : ["--import", "tsx", agentMain];
+  const agentArgs = opts.bundle
+    ? [...AGENT_NODE_FLAGS, await agentBundle(t.deps.config.dataDir)]
+    : ["--import", "tsx", agentMain];
   const startAgent = () =>
     spawnAgent(agentArgs, {
       SYNTRA_URL: baseUrl,
@@ -118,11 +121,10 @@ export async function startStack(
       await fs.rm(stateDir, { recursive: true, force: true });
     },
   };
-  await waitFor(
-    async () => (await serverStatus(stack)) === "online",
-    30_000,
-    () => stack.agent.output(),
-  );
+  await eventually(async () => (await serverStatus(stack)) === "online", {
+    timeoutMs: 30_000,
+    diagnostic: () => stack.agent.output(),
+  });
   return stack;
 }
 
@@ -183,20 +185,6 @@ export async function startTestZone(): Promise<ReturnType<typeof dns2.createServ
   });
   await server.listen({ udp: { port: 0, address: "127.0.0.1" } });
   return server;
-}
-
-/** Polls until the check passes, or fails with the check's last state and an optional diagnostic. */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  diagnostic: () => string = () => "",
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms\n${diagnostic().slice(-4000)}`);
 }
 
 /** Creates a project and a service on the stack's server, routed on `domain` (verified) with an HTTP health check. */
@@ -265,14 +253,13 @@ export async function waitDeployment(
   timeoutMs = 60_000,
 ): Promise<{ id: string; status: string; error_message: string | null }> {
   let last: { id: string; status: string; error_message: string | null } | undefined;
-  await waitFor(
+  await eventually(
     async () => {
       const res = await stack.t.call("GET", `/api/v1/deployments/${deploymentId}`, { as: stack.owner });
       last = res.body.data;
       return last !== undefined && !["queued", "building", "pushing", "deploying"].includes(last.status);
     },
-    timeoutMs,
-    () => `deployment: ${JSON.stringify(last)}\nagent:\n${stack.agent.output()}`,
+    { timeoutMs: timeoutMs, diagnostic: () => `deployment: ${JSON.stringify(last)}\nagent:\n${stack.agent.output()}` },
   );
   if (!last) throw new Error("no deployment");
   return last;

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { httpGet, httpsGet } from "../apps/agent/src/testing/https";
-import { ensureTestImages, freePorts } from "../apps/agent/src/testing/images";
-import { selfSignedCertificate } from "../apps/agent/src/testing/openssl";
-import { startPebble, type TestPebble } from "../apps/agent/src/testing/pebble";
-import { createWebService, deployAndWait, type Stack, startStack, waitFor } from "./stack";
+import { eventually } from "@syntra/testing/eventually";
+import { httpGet, httpsGet } from "@syntra/testing/https";
+import { ensureTestImages } from "@syntra/testing/images";
+import { selfSignedCertificate } from "@syntra/testing/openssl";
+import { startPebble, type TestPebble } from "@syntra/testing/pebble";
+import { freePorts } from "@syntra/testing/ports";
+import { createWebService, deployAndWait, type Stack, startStack } from "./stack";
 
 // Issue 4's check, end to end: a service with a domain whose DNS record the local DNS server serves, verified
 // by the control plane, a certificate issued by Debian's pebble through the agent's Caddy, HTTPS answered with
@@ -50,11 +52,10 @@ after(async () => {
 });
 
 test("a verified domain becomes active with a pebble certificate, served over HTTPS; HTTP redirects", async () => {
-  await waitFor(
-    async () => (await domainView(DOMAIN))?.status === "active",
-    60_000,
-    () => stack.agent.output(),
-  );
+  await eventually(async () => (await domainView(DOMAIN))?.status === "active", {
+    timeoutMs: 60_000,
+    diagnostic: () => stack.agent.output(),
+  });
   const view = await domainView(DOMAIN);
   assert.equal(view?.certificate.source, "acme");
   assert.equal(view?.certificate.status, "active");
@@ -85,11 +86,14 @@ test("an uploaded certificate is served for its domain instead of ACME, with no 
     body: { certificate_pem: pem.certPem, private_key_pem: pem.keyPem },
   });
   assert.equal(up.status, 200, JSON.stringify(up.body));
-  await waitFor(async () => {
-    const res = await httpsGet(stack.caddy.httpsPort, name, pem.certPem).catch(() => null);
-    return res?.body.trim() === "v1";
-  }, 30_000);
-  await waitFor(async () => (await domainView(name))?.status === "active", 30_000);
+  await eventually(
+    async () => {
+      const res = await httpsGet(stack.caddy.httpsPort, name, pem.certPem).catch(() => null);
+      return res?.body.trim() === "v1";
+    },
+    { timeoutMs: 30_000 },
+  );
+  await eventually(async () => (await domainView(name))?.status === "active", { timeoutMs: 30_000 });
   assert.equal((await domainView(name))?.certificate.source, "custom");
 });
 
@@ -102,11 +106,10 @@ test("a domain whose challenge cannot reach this server is reported failed with 
     body: { domain: name },
   });
   assert.equal(added.body.data.status, "verified");
-  await waitFor(
-    async () => (await domainView(name))?.status === "failed",
-    90_000,
-    () => stack.agent.output(),
-  );
+  await eventually(async () => (await domainView(name))?.status === "failed", {
+    timeoutMs: 90_000,
+    diagnostic: () => stack.agent.output(),
+  });
   const view = await domainView(name);
   assert.equal(view?.certificate.error_code, "port_80_unreachable");
   assert.ok(view?.status_reason && view.status_reason.length > 10, "the CA's own words are kept");

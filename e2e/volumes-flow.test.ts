@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { BASE_IMAGE, buildFixtureImage, FIXTURE_LABEL, WEBAPP_PORT } from "@syntra/testing/images";
+import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
 import { LABELS } from "../apps/agent/src/runtime/types";
-import { BASE_IMAGE, buildFixtureImage, FIXTURE_LABEL, WEBAPP_PORT } from "../apps/agent/src/testing/images";
-import { get } from "../apps/agent/src/testing/traffic";
 import { createRoutedService, deployAndWait, type Stack, startStack, waitDeployment } from "./stack";
 
 const docker = new Dockerode();

@@ -2,10 +2,10 @@
 // `npm start` and the browser tests always serve the current one. `--force` builds regardless.
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { isStale, repoRoot } from "./freshness";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const webRoot = path.join(root, "apps/web");
+const webRoot = path.join(repoRoot, "apps/web");
 const builtIndex = path.join(webRoot, "dist/index.html");
 /** Everything the bundle is made of. */
 const SOURCES = [
@@ -19,19 +19,9 @@ const SOURCES = [
   "package-lock.json",
 ];
 
-function newestMtime(p: string): number {
-  const stat = fs.statSync(p, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, entry)));
-  return newest;
-}
-
 /** True when dist/index.html is missing or older than any source file (a few ms of stat calls). */
 export function webBuildIsStale(): boolean {
-  const built = fs.statSync(builtIndex, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  return SOURCES.some((s) => newestMtime(path.join(root, s)) > built);
+  return isStale(builtIndex, SOURCES);
 }
 
 /** Builds the dashboard with Vite if it is stale (or always, with `force`); returns whether it built. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing, starts the services the tests talk to,
-# type-checks and lints, then runs every test on PGlite and the server's tests again on PostgreSQL.
+# type-checks and lints, builds, then runs every test on PGlite, the server's tests again on PostgreSQL, and the
+# unit tests (scripts/unit-tests.ts) again on Node 24 when the system's Node is older.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,10 +17,17 @@ bash scripts/services/caddy.sh start
 bash scripts/services/chromium.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
+# Node 24, the current LTS, for a second pass of the unit tests (the system's own node when it is that new).
+node24=$(bash scripts/services/node24.sh start | tail -n 1)
 
 echo "== type-check and lint"
 npx tsc -b tsconfig.json
 npx biome check .
+
+# Once, before the test processes start: the dashboard and the compiled control plane (`npm start`'s prestart),
+# so no two test processes build them at the same time.
+echo "== build"
+node --import tsx scripts/build.ts
 
 mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 # The builder's own tests never touch the database: once is enough.
@@ -34,3 +42,8 @@ run "${all_tests[@]}"
 
 echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url)"
 TEST_DATABASE_URL="$pg_url" run "${db_tests[@]}"
+
+if [ "$node24" != "$(command -v node)" ]; then
+  echo "== quick unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --quick --list | wc -l) files; scripts/unit-tests.ts)"
+  node --import tsx scripts/unit-tests.ts --quick --node "$node24"
+fi

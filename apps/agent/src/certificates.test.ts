@@ -1,23 +1,26 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { type CertificateStatusPayload, envelope, parseMessage } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import { httpsGet } from "@syntra/testing/https";
+import { ensureTestImages } from "@syntra/testing/images";
+import { selfSignedCertificate } from "@syntra/testing/openssl";
+import { startPebble, type TestPebble } from "@syntra/testing/pebble";
+import { freePorts } from "@syntra/testing/ports";
+import { get } from "@syntra/testing/traffic";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type RunningAgent, startAgent } from "./agent";
 import { loadAgentConfig } from "./config";
 import { networkName } from "./deploy/naming";
 import { stopUpstreamDaemon } from "./proxy/upstream-table";
 import { DockerRuntime } from "./runtime/docker";
-import { eventually } from "./testing/eventually";
+import { startTestCaddy, type TestCaddy } from "./testing/caddy";
 import { removeService, tempStateDir, uniqueName, webappPayload } from "./testing/fixtures";
-import { httpsGet } from "./testing/https";
-import { ensureTestImages, freePorts, startTestCaddy, type TestCaddy } from "./testing/images";
-import { selfSignedCertificate } from "./testing/openssl";
-import { startPebble, type TestPebble } from "./testing/pebble";
-import { get } from "./testing/traffic";
 
 // The whole agent (main.ts wiring, dispatcher, deployer, Caddy router, certificate reporter) against a stand-in
 // for the control plane on the wire, a real Caddy with automatic HTTPS, Debian's pebble as the ACME CA, and the
@@ -26,6 +29,7 @@ const runtime = new DockerRuntime();
 let pebble: TestPebble;
 let caddy: TestCaddy;
 let pebbleRoot: string;
+let admin: Awaited<ReturnType<typeof recordingAdminProxy>>;
 let wss: WebSocketServer;
 let agent: RunningAgent | undefined;
 let state: Awaited<ReturnType<typeof tempStateDir>>;
@@ -41,6 +45,7 @@ before(async () => {
   pebbleRoot = await pebble.issuingRoot();
   // Started here, not by the agent: the agent finds it and sets its ACME log through the admin API.
   caddy = await startTestCaddy({ tls: true, httpPort, httpsPort, acme: { directoryUrl: pebble.directoryUrl } });
+  admin = await recordingAdminProxy(caddy.adminUrl);
   wss = new WebSocketServer({ port: 0, host: "127.0.0.1", path: "/agent/ws" });
   await new Promise((resolve) => wss.once("listening", resolve));
   wss.on("connection", (ws) => {
@@ -58,7 +63,7 @@ before(async () => {
     SYNTRA_TOKEN: `syn_agt_${"a".repeat(40)}`,
     SYNTRA_SERVER_ID: serverId,
     SYNTRA_AGENT_STATE_DIR: state.dir,
-    SYNTRA_CADDY_ADMIN_URL: caddy.adminUrl,
+    SYNTRA_CADDY_ADMIN_URL: admin.url,
     SYNTRA_PROXY_HTTP_PORT: String(httpPort),
     SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
     SYNTRA_ACME_DIRECTORY_URL: pebble.directoryUrl,
@@ -77,10 +82,48 @@ after(async () => {
   if (state) await stopUpstreamDaemon(path.join(state.dir, "caddy"));
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await new Promise<void>((resolve) => wss?.close(() => resolve()));
+  await admin?.close();
   await caddy?.stop();
   await pebble?.stop();
   await state?.remove();
 });
+
+/**
+ * Caddy's admin API as the agent sees it, through a relay that counts the certificate checks: each begins by
+ * reading Caddy's apps config (GET /config/apps), which nothing else reads while routes stay as they are.
+ */
+async function recordingAdminProxy(target: string) {
+  let reads = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      const answer = await fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers: { "content-type": req.headers["content-type"] ?? "application/json" },
+        body: body.length > 0 ? body : undefined,
+      });
+      res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+      if (req.method === "GET" && req.url === "/config/apps") {
+        reads++;
+        for (const w of waiters.filter((w) => w.at <= reads)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Resolves when `count` more certificate checks than now have begun (checks never overlap). */
+    checks: (count: number) => new Promise<void>((resolve) => waiters.push({ at: reads + count, resolve })),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 function helloAck() {
   return envelope("hello_ack", {
@@ -107,7 +150,11 @@ function sendToAgent(type: string, payload: unknown): void {
 
 /** Polls until `check` gives a value; a timeout lists the message types the agent sent. */
 function until<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  return eventually(check, what, { diagnostic: () => `received: ${received.map((m) => m.type).join(",")}` });
+  return eventually(check, {
+    what,
+    timeoutMs: 60_000,
+    diagnostic: () => `received: ${received.map((m) => m.type).join(",")}`,
+  });
 }
 
 function messages(type: string, from = 0): Record<string, unknown>[] {
@@ -198,14 +245,12 @@ test("deploy, then configure_routes: new domains and an uploaded wildcard certif
   assert.equal(latest.server_id, serverId);
   assert.equal(JSON.stringify(received).includes("PRIVATE KEY"), false, "no key ever goes back to the control plane");
 
-  // Nothing changes any more: the checks every second send nothing new. (Reports already under way when the
-  // last status turned active, such as the debounced one after the route change, are let through first.)
-  for (let before = -1, rounds = 0; before !== messages("certificate_status").length && rounds < 5; rounds++) {
-    before = messages("certificate_status").length;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
+  // Nothing changes any more: the checks every second send nothing new. Reports already under way when the
+  // last status turned active (such as the debounced one after the route change) go out before the checks
+  // that follow them, since checks never overlap; then two whole checks must send nothing.
+  await admin.checks(3);
   const settled = messages("certificate_status").length;
-  await new Promise((resolve) => setTimeout(resolve, 3500));
+  await admin.checks(3);
   assert.equal(messages("certificate_status").length, settled, "no report without a change");
 
   // A reconnect brings a full report after the new hello.

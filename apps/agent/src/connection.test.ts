@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { envelope, exampleMessages, parseMessage } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
 import pino from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import { AgentConnection } from "./connection";
@@ -37,14 +38,9 @@ before(async () => {
 });
 after(() => new Promise<void>((r) => wss.close(() => r())));
 
-async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out; received ${received.map((m) => m.type).join(",")}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls until `fn` gives a value; a timeout lists the message types the agent sent. */
+function until<T>(fn: () => T | undefined): Promise<T> {
+  return eventually(fn, { diagnostic: () => `received: ${received.map((m) => m.type).join(",")}` });
 }
 
 test("the agent says hello with its token and version, answers bad commands, and survives a dropped socket", async (t) => {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { PGLITE_DEFAULTS, type PgliteSettings } from "./db/pglite-settings";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -18,6 +19,11 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
+  /** Page cache of the embedded PGlite database (PostgreSQL's shared_buffers); more memory, fewer file reads. */
+  SYNTRA_PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d*(kB|MB|GB)$/, 'a size such as "16MB" (kB, MB or GB)')
+    .default(PGLITE_DEFAULTS.sharedBuffers),
   /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
   SYNTRA_MASTER_KEY: z.string().optional(),
   /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
@@ -147,6 +153,8 @@ export interface Config {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The embedded database's settings (unused with databaseUrl). */
+  pglite: PgliteSettings;
   masterKey: string | undefined;
   previousMasterKeys: string[];
   publicUrl: string;
@@ -247,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.SYNTRA_PORT,
     dataDir: path.resolve(e.SYNTRA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    pglite: { sharedBuffers: e.SYNTRA_PGLITE_SHARED_BUFFERS },
     masterKey: e.SYNTRA_MASTER_KEY,
     previousMasterKeys: (e.SYNTRA_MASTER_KEY_PREVIOUS ?? "")
       .split(",")

@@ -5,7 +5,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { systemWork } from "./audit/unit-of-work";
 import { organizations, servers } from "./db/schema";
 import type { AppDeps } from "./deps";
-import { agentBundle } from "./install/agent-bundle";
+import { AGENT_NODE_FLAGS, agentBundle } from "./install/agent-bundle";
 import { createServer, rotateAgentToken } from "./servers/servers";
 
 const LOCAL_NAME = "local";
@@ -59,7 +59,7 @@ export async function startLocalAgent(
       ? { id: existing.id, token: await rotateAgentToken(deps.db, existing.id) }
       : await registerLocalServer(deps, org.id);
     const bundle = await agentBundle(deps.config.dataDir);
-    child = spawn(process.execPath, [bundle], {
+    child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle], {
       env: {
         ...opts.env,
         SYNTRA_URL: opts.url,

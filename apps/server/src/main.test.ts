@@ -1,35 +1,26 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
-import net from "node:net";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { test } from "node:test";
+import { before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { eventually } from "@syntra/testing/eventually";
+import { freePorts } from "@syntra/testing/ports";
+import { descendants } from "@syntra/testing/process-tree";
+import { ensureServerBuild, serverMain } from "../../../scripts/build-server";
 
-const mainFile = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-function startServer(env: Record<string, string>): {
+interface Running {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
-} {
+}
+
+function track(child: ChildProcess): Running {
   let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", mainFile], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
   child.stdout?.on("data", (d) => {
     out += d;
   });
@@ -40,27 +31,48 @@ function startServer(env: Record<string, string>): {
   return { child, output: () => out, exited };
 }
 
-async function waitHealthy(base: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server did not become healthy:\n${output()}`);
+/** The compiled control plane, as `npm start` runs it, on the Node running this test. */
+function startServer(env: Record<string, string>): Running {
+  return track(
+    spawn(process.execPath, [serverMain], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] }),
+  );
 }
 
-test("the control plane starts on embedded defaults, keeps its data across a graceful restart", async () => {
+/** Waits for this process's own "ready" line (the port could have been taken by another), then for /healthz. */
+async function waitReady(base: string, run: Running): Promise<void> {
+  await eventually(
+    () => {
+      if (run.child.exitCode !== null) throw new Error(`exited with ${run.child.exitCode}`);
+      return run.output().includes("Syntra control plane ready");
+    },
+    { what: "the control plane ready", timeoutMs: 120_000, diagnostic: () => run.output().slice(-3000) },
+  );
+  assert.ok((await fetch(`${base}/healthz`)).ok);
+}
+
+function dockerAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath: "/var/run/docker.sock", path: "/_ping", timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => req.destroy());
+  });
+}
+
+before(async () => {
+  await ensureServerBuild();
+});
+
+test("the compiled control plane starts on embedded defaults, keeps its data across a graceful restart", async () => {
   const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-main-")), "data");
-  const port = await freePort();
+  const [port] = await freePorts(1);
   const base = `http://127.0.0.1:${port}`;
   const env = { SYNTRA_DATA_DIR: dataDir, SYNTRA_PORT: String(port), SYNTRA_LOCAL_AGENT: "false" };
 
   const first = startServer(env);
-  await waitHealthy(base, first.output);
+  await waitReady(base, first);
   assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { status: "ready", database: "pglite" });
   const signup = await fetch(`${base}/api/v1/auth/signup`, {
     method: "POST",
@@ -75,7 +87,7 @@ test("the control plane starts on embedded defaults, keeps its data across a gra
   assert.match(first.output(), /shutting down/);
 
   const second = startServer(env);
-  await waitHealthy(base, second.output);
+  await waitReady(base, second);
   const login = await fetch(`${base}/api/v1/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -84,7 +96,7 @@ test("the control plane starts on embedded defaults, keeps its data across a gra
   assert.equal(login.status, 200, "the account survived the restart");
   second.child.kill("SIGTERM");
   assert.equal(await second.exited, 0);
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await fs.rm(path.dirname(dataDir), { recursive: true, force: true });
 });
 
 test("a bad setting stops start-up with exit code 2 and names the variable", async () => {
@@ -94,57 +106,92 @@ test("a bad setting stops start-up with exit code 2 and names the variable", asy
   assert.match(run.output(), /DATABASE_URL/);
 });
 
-test("with a Docker engine, the control plane registers this machine as 'local' and its agent comes online", async () => {
-  const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-local-")), "data");
-  const [port, httpPort, httpsPort, adminPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), serves the API and the dashboard, and runs the local agent compiled", async () => {
+  const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-npm-start-")), "data");
+  const [port, httpPort, httpsPort, adminPort] = await freePorts(4);
   const base = `http://127.0.0.1:${port}`;
-  const server = startServer({
-    SYNTRA_DATA_DIR: dataDir,
-    SYNTRA_PORT: String(port),
-    SYNTRA_AGENT_HEARTBEAT_SECONDS: "1",
-    SYNTRA_PROXY_HTTP_PORT: String(httpPort),
-    SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
-    SYNTRA_CADDY_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
-    SYNTRA_PROXY_TLS: "false",
-  });
+  const withDocker = await dockerAnswers();
+  const npm = track(
+    spawn("npm", ["start"], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        // npm and the `node` of its scripts are the Node running this test (the Node 24 pass runs this too).
+        PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+        SYNTRA_DATA_DIR: dataDir,
+        SYNTRA_PORT: String(port),
+        SYNTRA_AGENT_HEARTBEAT_SECONDS: "1",
+        SYNTRA_PROXY_HTTP_PORT: String(httpPort),
+        SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
+        SYNTRA_CADDY_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+        SYNTRA_PROXY_TLS: "false",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   try {
-    await waitHealthy(base, server.output);
+    await waitReady(base, npm);
     const signup = await fetch(`${base}/api/v1/auth/signup`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: "ada@example.com", password: "a-long-password" }),
     });
-    const cookie = (signup.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const deadline = Date.now() + 60_000;
-    let local: { name: string; status: string; runtime_version: string | null } | undefined;
-    while (Date.now() < deadline && local?.status !== "online") {
-      await new Promise((r) => setTimeout(r, 500));
-      const list = (await (await fetch(`${base}/api/v1/servers`, { headers: { cookie } })).json()) as {
-        data: { name: string; status: string; runtime_version: string | null }[];
+    assert.equal(signup.status, 201);
+    const page = await fetch(`${base}/`);
+    assert.equal(page.status, 200, "prestart built the dashboard");
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+
+    if (withDocker) {
+      const cookie = (signup.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      const local = await eventually(
+        async () => {
+          const list = (await (await fetch(`${base}/api/v1/servers`, { headers: { cookie } })).json()) as {
+            data: { name: string; status: string; runtime_version: string | null }[];
+          };
+          return list.data.find((s) => s.name === "local" && s.status === "online");
+        },
+        { what: "the local server online", timeoutMs: 60_000, diagnostic: () => npm.output().slice(-3000) },
+      );
+      assert.ok(local.runtime_version, "the agent reported the Docker version");
+      // Nobody asked for it over HTTP: the audit log names Syntra's local-agent supervisor.
+      const audit = (await (
+        await fetch(`${base}/api/v1/audit-logs?action=server.create`, { headers: { cookie } })
+      ).json()) as {
+        data: { user_id: string | null; actor: { type: string; component: string | null } }[];
       };
-      local = list.data.find((s) => s.name === "local");
+      assert.deepEqual(
+        audit.data.map((e) => [e.actor.type, e.actor.component, e.user_id]),
+        [["system", "local-agent", null]],
+      );
+    } else {
+      assert.match(npm.output(), /no Docker engine here/);
     }
-    assert.equal(local?.status, "online", server.output());
-    assert.ok(local?.runtime_version, "the agent reported the Docker version");
-    // Nobody asked for it over HTTP: the audit log names Syntra's local-agent supervisor.
-    const audit = (await (
-      await fetch(`${base}/api/v1/audit-logs?action=server.create`, { headers: { cookie } })
-    ).json()) as {
-      data: { user_id: string | null; actor: { type: string; component: string | null } }[];
-    };
+
+    const tree = await descendants(npm.child.pid ?? 0);
+    const commands = tree.map((p) => p.argv.join(" "));
     assert.deepEqual(
-      audit.data.map((e) => [e.actor.type, e.actor.component, e.user_id]),
-      [["system", "local-agent", null]],
+      commands.filter((c) => /tsx|esbuild/.test(c)),
+      [],
+      `no compiler runs beside the product:\n${commands.join("\n")}`,
     );
+    const controlPlane = tree.find((p) => p.argv.includes("apps/server/dist/main.js"));
+    assert.ok(controlPlane, `the control plane is dist/main.js:\n${commands.join("\n")}`);
+    if (withDocker) {
+      assert.ok(
+        commands.some((c) => /--lite-mode \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
+        `the local agent runs the prebuilt bundle:\n${commands.join("\n")}`,
+      );
+    }
   } finally {
-    server.child.kill("SIGTERM");
-    assert.equal(await server.exited, 0, server.output());
+    // As systemd or Ctrl-C would: the control plane stops its agent and exits, and npm with it.
+    const tree = await descendants(npm.child.pid ?? 0);
+    const main = tree.find((p) => p.argv.includes("apps/server/dist/main.js"));
+    if (main) process.kill(main.pid, "SIGTERM");
+    else npm.child.kill("SIGTERM");
+    await npm.exited;
+    assert.match(npm.output(), /"msg":"stopped"/);
     // The agent's Caddy keeps serving across agent restarts by design; this test ends it.
     await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
+    await fs.rm(path.dirname(dataDir), { recursive: true, force: true });
   }
 });

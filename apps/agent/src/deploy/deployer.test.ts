@@ -3,8 +3,12 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type DeployPayload, type DeployStatusPayload, deployStatusPayload } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import { BASE_IMAGE, ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { DockerRuntime } from "../runtime/docker";
 import { LABELS } from "../runtime/types";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import {
   nextDeployment,
   removeService,
@@ -13,8 +17,6 @@ import {
   uniqueName,
   webappPayload,
 } from "../testing/fixtures";
-import { ensureTestImages, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get, Hammer } from "../testing/traffic";
 import { Deployer } from "./deployer";
 import { networkName } from "./naming";
 
@@ -66,22 +68,35 @@ function domainOf(payload: DeployPayload): string {
 /** Records the start and die events of a service's containers, in the engine's order, until stopped. */
 async function containerEvents(serviceId: string): Promise<{ stop(): Promise<{ action: string; id: string }[]> }> {
   const seen: { action: string; id: string }[] = [];
-  const stream = await runtime.docker.getEvents({
-    filters: { type: ["container"], event: ["start", "die"], label: [`${LABELS.serviceId}=${serviceId}`] },
-  });
+  const marker = `dev.syntra.test.marker-${serviceId}`;
+  let markerDied = false;
+  const stream = await runtime.docker.getEvents({ filters: { type: ["container"], event: ["start", "die"] } });
   let buffered = "";
   stream.on("data", (chunk: Buffer) => {
     buffered += chunk.toString();
     for (let nl = buffered.indexOf("\n"); nl !== -1; nl = buffered.indexOf("\n")) {
-      const event = JSON.parse(buffered.slice(0, nl)) as { Action: string; Actor: { ID: string } };
-      seen.push({ action: event.Action, id: event.Actor.ID });
+      const event = JSON.parse(buffered.slice(0, nl)) as {
+        Action: string;
+        Actor: { ID: string; Attributes?: Record<string, string> };
+      };
+      const labels = event.Actor.Attributes ?? {};
+      if (labels[LABELS.serviceId] === serviceId) seen.push({ action: event.Action, id: event.Actor.ID });
+      if (labels[marker] === "true" && event.Action === "die") markerDied = true;
       buffered = buffered.slice(nl + 1);
     }
   });
   return {
     stop: async () => {
-      // Events of the last moments may still be on their way.
-      await new Promise((r) => setTimeout(r, 500));
+      // The engine reports events in order: once a marker container started now has died, every earlier
+      // event of the service has arrived.
+      const container = await runtime.docker.createContainer({
+        Image: BASE_IMAGE,
+        Cmd: ["true"],
+        Labels: { [marker]: "true" },
+      });
+      await container.start();
+      await eventually(() => markerDied, { what: "the marker container's die event" });
+      await container.remove({ force: true });
       (stream as unknown as { destroy(): void }).destroy();
       return seen;
     },
@@ -95,9 +110,9 @@ async function zeroDowntime(strategy: DeployPayload["strategy"], replicas: numbe
   assert.deepEqual(await get(caddy.httpPort, domainOf(v1)), { status: 200, body: "v1" });
 
   const hammer = new Hammer(caddy.httpPort, domainOf(v1));
-  await new Promise((r) => setTimeout(r, 300));
+  await hammer.served(10);
   const { final } = await deploy(nextDeployment(v1, "v2"));
-  await new Promise((r) => setTimeout(r, 300));
+  await hammer.served(10);
   const report = await hammer.stop();
   console.log(
     `# ${strategy} x${replicas}: ${report.ok} ok, ${report.failed} failed, ${report.closedUnderUs} of them on a closed kept-alive connection in ${report.durationMs} ms`,

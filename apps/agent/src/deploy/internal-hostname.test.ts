@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { DeployPayload } from "@syntra/contracts";
+import { ensureTestImages } from "@syntra/testing/images";
 import { DockerRuntime } from "../runtime/docker";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import { removeService, tempStateDir, testLogger, uniqueName, webappPayload } from "../testing/fixtures";
-import { ensureTestImages, startTestCaddy, type TestCaddy } from "../testing/images";
 import { Deployer } from "./deployer";
 import { networkName } from "./naming";
 

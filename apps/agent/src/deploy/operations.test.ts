@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type DeployPayload, deployStatusPayload, serviceStatus } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { isAgentError } from "../errors";
 import { DockerRuntime } from "../runtime/docker";
 import { LABELS } from "../runtime/types";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import {
   nextDeployment,
   removeService,
@@ -12,8 +16,6 @@ import {
   uniqueName,
   webappPayload,
 } from "../testing/fixtures";
-import { ensureTestImages, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get, Hammer } from "../testing/traffic";
 import { Deployer } from "./deployer";
 import { containerSpec, networkName } from "./naming";
 import { StateStore } from "./state";
@@ -168,12 +170,13 @@ describe("Deployer operations", () => {
     assert.equal(status.health, "healthy");
     assert.equal(status.deployment_id, payload.deployment_id);
     // A busy engine answers stats late: that beat carries the previous sample, a later one the fresh one.
-    let memory = status.memory_mb;
-    for (let i = 0; memory === 0 && i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      const again = (await deployer.serviceStatuses()).find((s) => s.service_id === payload.service_id);
-      memory = again?.memory_mb ?? 0;
-    }
+    const memory =
+      status.memory_mb ||
+      (await eventually(
+        async () =>
+          (await deployer.serviceStatuses()).find((s) => s.service_id === payload.service_id)?.memory_mb || undefined,
+        { what: "the container's memory reported" },
+      ));
     assert.ok(memory > 0, "the container's memory is reported");
   });
 
@@ -192,10 +195,10 @@ describe("Deployer operations", () => {
     const moved = await runtime.inspect(victim.id);
     assert.notEqual(moved?.address, victim.address);
     deployer.startMonitor(200);
-    const deadline = Date.now() + 5000;
-    while (!(await routeOf(payload))?.upstreams.includes(moved?.address ?? "") && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(async () => (await routeOf(payload))?.upstreams.includes(moved?.address ?? ""), {
+      what: "the route following the restarted container",
+      timeoutMs: 15_000,
+    }).catch(() => undefined);
     deployer.close();
     const upstreams = (await routeOf(payload))?.upstreams ?? [];
     assert.ok(upstreams.includes(moved?.address ?? ""), `route ${upstreams} lacks ${moved?.address}`);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { HealthCheckConfig } from "@syntra/contracts";
+import { ensureTestImages } from "@syntra/testing/images";
 import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
 import { removeService, uniqueName } from "../testing/fixtures";
-import { ensureTestImages } from "../testing/images";
 import { defaultHealthCheck, probe, probeTarget, waitHealthy } from "./probes";
 
 const runtime = new DockerRuntime();

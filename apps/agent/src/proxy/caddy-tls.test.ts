@@ -5,13 +5,14 @@ import http from "node:http";
 import https from "node:https";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { eventually as poll } from "@syntra/testing/eventually";
+import { httpGet, httpsGet, startUpstream } from "@syntra/testing/https";
+import { type PemPair, selfSignedCertificate } from "@syntra/testing/openssl";
+import { startPebble, type TestPebble } from "@syntra/testing/pebble";
+import { freePorts } from "@syntra/testing/ports";
 import { isAgentError } from "../errors";
-import { eventually as poll } from "../testing/eventually";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import { uniqueName } from "../testing/fixtures";
-import { httpGet, httpsGet, startUpstream } from "../testing/https";
-import { freePorts, startTestCaddy, type TestCaddy } from "../testing/images";
-import { type PemPair, selfSignedCertificate } from "../testing/openssl";
-import { startPebble, type TestPebble } from "../testing/pebble";
 import type { CertificateInfo } from "./types";
 
 // Real Caddy with automatic HTTPS against Debian's pebble on loopback: pebble validates its challenges at the
@@ -44,7 +45,7 @@ after(async () => {
 
 /** Polls until `check` gives a value; a timeout shows the end of Caddy's ACME log. */
 function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  return poll(check, what, { diagnostic: async () => (await acmeLog()).slice(-3000) });
+  return poll(check, { what, timeoutMs: 60_000, diagnostic: async () => (await acmeLog()).slice(-3000) });
 }
 
 function acmeLog(): Promise<string> {

@@ -5,12 +5,15 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { startCaddy } from "@syntra/testing/caddy";
+import { ensureTestImages } from "@syntra/testing/images";
+import { freePort } from "@syntra/testing/ports";
+import { get, getKeptAlive } from "@syntra/testing/traffic";
 import { isAgentError } from "../errors";
 import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
+import { startTestCaddy, type TestCaddy } from "../testing/caddy";
 import { removeService, uniqueName } from "../testing/fixtures";
-import { ensureTestImages, freePort, startTestCaddy, type TestCaddy } from "../testing/images";
-import { get, getKeptAlive } from "../testing/traffic";
 import { CaddyRouter } from "./caddy";
 
 const runtime = new DockerRuntime();
@@ -212,6 +215,23 @@ describe("CaddyRouter", () => {
     assert.deepEqual(Object.keys(servers).sort(), ["other", "syntra"]);
     assert.equal((await get(caddy.httpPort, "nothing.test")).status, 404);
     await admin("DELETE", "/config/apps/http/servers/other");
+  });
+
+  test("start() sets up a Caddy that runs with no config at all (a bare `caddy run`)", async () => {
+    const bare = await startCaddy();
+    try {
+      const router = new CaddyRouter({
+        adminUrl: bare.adminUrl,
+        tls: false,
+        listenHost: "127.0.0.1",
+        httpPort: bare.httpPort,
+      });
+      await router.start();
+      await router.setRoute({ serviceId, domains: ["bare.syntra.test"], upstreams: [v1.address ?? ""] });
+      assert.deepEqual(await get(bare.httpPort, "bare.syntra.test"), { status: 200, body: "v1" });
+    } finally {
+      await bare.stop();
+    }
   });
 
   test("start() without a Caddy to talk to or to run is PROXY_UNAVAILABLE", async () => {

@@ -332,8 +332,9 @@ export class CaddyRouter implements Router {
 
   /** Adds Syntra's server to whatever config Caddy has, keeping the rest (and its admin address) as is. */
   private async ensureServer(): Promise<void> {
-    if ((await this.admin("GET", `/config/apps/http/servers/${SERVER_NAME}`)) !== null) return;
+    // The whole config: a Caddy started without one has no `apps`, and a path below it answers 400, not null.
     const config = ((await this.admin("GET", "/config/")) ?? {}) as CaddyConfig;
+    if (config.apps?.http?.servers?.[SERVER_NAME]) return;
     config.admin ??= { listen: new URL(this.adminUrl).host };
     config.apps ??= {};
     config.apps.http ??= {};

@@ -3,10 +3,10 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { hostileDomains, hostileServiceIds, hostileUpstreams } from "@syntra/testing/hostile-values";
+import { type PemPair, selfSignedCertificate } from "@syntra/testing/openssl";
 import YAML from "yaml";
 import { isAgentError } from "../errors";
-import { hostileDomains, hostileServiceIds, hostileUpstreams } from "../testing/hostile-values";
-import { type PemPair, selfSignedCertificate } from "../testing/openssl";
 import { traefikSchemaErrors } from "../testing/traefik-schema";
 import {
   buildServiceConfig,

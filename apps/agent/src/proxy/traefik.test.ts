@@ -4,9 +4,9 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { hostileDomains, hostileServiceIds, hostileUpstreams } from "@syntra/testing/hostile-values";
+import { type PemPair, selfSignedCertificate } from "@syntra/testing/openssl";
 import { isAgentError } from "../errors";
-import { hostileDomains, hostileServiceIds, hostileUpstreams } from "../testing/hostile-values";
-import { type PemPair, selfSignedCertificate } from "../testing/openssl";
 import { traefikSchemaErrors } from "../testing/traefik-schema";
 import { TraefikRouter } from "./traefik";
 import { parseServiceFile } from "./traefik-config";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { ensureTestImages } from "@syntra/testing/images";
 import { isAgentError } from "../errors";
-import { ensureTestImages } from "../testing/images";
 import { DockerRuntime } from "./docker";
 import { tagOf } from "./docker-images";
 

@@ -4,10 +4,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get } from "@syntra/testing/traffic";
 import { type AgentErrorCode, isAgentError } from "../errors";
 import { removeService, uniqueName } from "../testing/fixtures";
-import { ensureTestImages } from "../testing/images";
-import { get } from "../testing/traffic";
 import { DockerRuntime, parseCpuLimit, parseMemoryLimit } from "./docker";
 import { type ContainerInfo, type ContainerSpec, LABELS, type LogLine } from "./types";
 
@@ -146,13 +147,13 @@ describe("DockerRuntime", () => {
     const controller = new AbortController();
     const following = runtime.logs(web.id, { follow: true, tail: 0 }, (l) => followed.push(l), controller.signal);
     const port = Number(web.address?.split(":")[1]);
-    for (let i = 0; i < 20 && followed.length === 0; i++) {
-      await get(port, "x", "/healthz");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(
-      followed.some((l) => l.message.includes("response:200")),
-      "a new request shows up while following",
+    // Each request logs a line; the stream may attach after the first ones, so send until one shows up.
+    await eventually(
+      async () => {
+        await get(port, "x", "/healthz");
+        return followed.some((l) => l.message.includes("response:200"));
+      },
+      { what: "a new request showing up while following" },
     );
     controller.abort();
     await following;

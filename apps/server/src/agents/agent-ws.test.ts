@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AgentPeer, eventually, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
+import { eventually } from "@syntra/testing/eventually";
+import { AgentPeer, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;
@@ -265,8 +266,8 @@ test("a server goes offline when its agent disconnects; a second connection repl
   const replaced = await first.peer.closed;
   assert.equal(replaced.code, 4001);
   assert.match(replaced.reason, /replaced/);
-  // The replaced socket's close does not take the server offline.
-  await new Promise((r) => setTimeout(r, 100));
+  // The replaced socket's close, once handled, does not take the server offline.
+  await eventually(() => t.deps.agents.openSockets(server.id) === 1);
   assert.ok(t.deps.agents.isOnline(server.id));
   assert.equal((await serverRow(server.id)).status, "online");
   await second.peer.close();

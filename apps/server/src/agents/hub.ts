@@ -114,6 +114,11 @@ export class AgentHub {
     this.live.add(new AgentConnection(this, socket, server, agentVersion));
   }
 
+  /** How many sockets of the server's agents are open, counting a replaced one until its close is handled. */
+  openSockets(serverId: string): number {
+    return [...this.live].filter((conn) => conn.server.id === serverId).length;
+  }
+
   /** True when the server's agent is connected and has said hello. */
   isOnline(serverId: string): boolean {
     return this.connections.get(serverId)?.ready === true;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import Dockerode from "dockerode";
-import { eventually } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { BUSYBOX } from "./builder/testing/base-images";
 import { createTestRepo, type TestRepo } from "./builder/testing/git-repos";
@@ -61,11 +61,14 @@ async function buildAndAudit(dockerfile: string): Promise<{ deploymentId: string
   const deploy = await t.call("POST", `/api/v1/services/${serviceId}/deploy`, { as: owner, body: { git_ref: sha } });
   assert.equal(deploy.status, 201, JSON.stringify(deploy.body));
   const deploymentId: string = deploy.body.data.id;
-  const entries = await eventually(async () => {
-    const log = await t.call("GET", `/api/v1/audit-logs?resource_id=${deploymentId}`, { as: owner });
-    const found: Entry[] = log.body.data;
-    return found.some((e) => e.action === "deployment.build") ? found : undefined;
-  }, 120_000);
+  const entries = await eventually(
+    async () => {
+      const log = await t.call("GET", `/api/v1/audit-logs?resource_id=${deploymentId}`, { as: owner });
+      const found: Entry[] = log.body.data;
+      return found.some((e) => e.action === "deployment.build") ? found : undefined;
+    },
+    { what: "the build's outcome in the audit log", timeoutMs: 120_000 },
+  );
   return { deploymentId, sha, entries };
 }
 

@@ -1,11 +1,10 @@
 import fs from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
-import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
-import { uuid_ossp } from "@electric-sql/pglite/contrib/uuid_ossp";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import { openPglite } from "./pglite";
+import { PGLITE_DEFAULTS, type PgliteSettings } from "./pglite-settings";
 import * as schema from "./schema";
 
 /** The typed query builder, the same for PGlite and PostgreSQL. */
@@ -29,14 +28,20 @@ export interface Database {
 }
 
 /** Opens PostgreSQL when a URL is given, otherwise PGlite in `<dataDir>/pglite`. */
-export async function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(`${opts.dataDir}/pglite`);
+export async function openDatabase(opts: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  pglite?: PgliteSettings;
+}): Promise<Database> {
+  return opts.databaseUrl
+    ? openPostgres(opts.databaseUrl)
+    : pgliteDatabase(`${opts.dataDir}/pglite`, opts.pglite ?? PGLITE_DEFAULTS);
 }
 
-async function openPglite(dir: string): Promise<Database> {
+async function pgliteDatabase(dir: string, settings: PgliteSettings): Promise<Database> {
   // Database files hold account data: readable by this user only.
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const client = await PGlite.create(dir, { extensions: { uuid_ossp, pgcrypto } });
+  const client = await openPglite(dir, settings);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: "pglite",

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type DeployStatusPayload, envelope, type MessageOf } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
 import { eq } from "drizzle-orm";
 import { deployments, domains } from "../db/schema";
 import { syncRoutedDomains } from "../domains/claims";
-import { AgentPeer, eventually, heartbeatPayload } from "../testing/agent-peer";
+import { AgentPeer, heartbeatPayload } from "../testing/agent-peer";
 import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 
@@ -295,7 +296,7 @@ test("cancel: a queued deployment is cancelled, a deploying one answers 422", as
   assert.equal(again.status, 422);
   // Finishing the running one sends nothing: the cancelled one stays cancelled.
   await runToCompletion(peer, await peer.next("deploy"));
-  await new Promise((r) => setTimeout(r, 100));
+  await peer.sync();
   assert.equal(peer.received.filter((m) => m.type === "deploy").length, 1);
   await disconnectAgent();
 });
@@ -433,7 +434,7 @@ test("a final report the agent sends again after a reconnect is taken once", asy
   await eventually(async () => (await getDeployment(d.id)).status === "running");
   const before = (await getDeployment(d.id)).deploy_log.length;
   peer.sendRaw(frame);
-  await new Promise((r) => setTimeout(r, 300));
+  await peer.sync();
   const after = await getDeployment(d.id);
   assert.equal(after.deploy_log.length, before, "the copy adds nothing");
   assert.equal(after.status, "running");

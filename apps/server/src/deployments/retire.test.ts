@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import { eq } from "drizzle-orm";
 import { serviceRemovals } from "../db/schema";
-import { AgentPeer, eventually } from "../testing/agent-peer";
+import { AgentPeer } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 // Deleting a service or a project takes it off its server: the agent removes the route and the containers, now
@@ -78,26 +79,35 @@ test("an agent that cannot remove the containers keeps the service, with its rea
 
 test("a service deleted while its agent is away is removed when the agent reconnects, retried until done", async () => {
   const server = await newServer("edge-3");
-  const serviceId = await newService("worker", server.id);
-  assert.equal((await t.call("DELETE", `/api/v1/services/${serviceId}`, { as: owner })).status, 204);
-  assert.equal(await serviceStatus(serviceId), 404);
+  const services = [await newService("worker", server.id), await newService("worker-2", server.id)];
+  for (const id of services) {
+    assert.equal((await t.call("DELETE", `/api/v1/services/${id}`, { as: owner })).status, 204);
+    assert.equal(await serviceStatus(id), 404);
+  }
   assert.deepEqual(
-    (await pendingRemovals()).map((r) => [r.serviceId, r.serverId]),
-    [[serviceId, server.id]],
+    (await pendingRemovals()).map((r) => [r.serviceId, r.serverId]).sort(),
+    services.map((id) => [id, server.id]).sort(),
   );
 
-  // First reconnect: the agent fails; the removal stays for the next one.
+  // First reconnect: the agent fails the first removal and does the second. The removals go out one after the
+  // other, so the second command orders after the first failure was handled.
   const first = await AgentPeer.online(url, server.token, server.id);
   const failed = await first.peer.next("stop");
-  assert.equal(failed.payload.service_id, serviceId);
   first.peer.respond(failed.payload.request_id, { success: false, error: { code: "TIMEOUT", message: "slow" } });
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal((await pendingRemovals()).length, 1);
+  const done = await first.peer.next("stop");
+  assert.notEqual(done.payload.service_id, failed.payload.service_id);
+  first.peer.respond(done.payload.request_id, { success: true });
+  await eventually(async () => (await pendingRemovals()).length === 1);
+  assert.deepEqual(
+    (await pendingRemovals()).map((r) => r.serviceId),
+    [failed.payload.service_id],
+    "the failed removal stays for the next reconnect",
+  );
   await first.peer.close();
 
   const second = await AgentPeer.online(url, server.token, server.id);
   const stop = await second.peer.next("stop");
-  assert.equal(stop.payload.service_id, serviceId);
+  assert.equal(stop.payload.service_id, failed.payload.service_id);
   second.peer.respond(stop.payload.request_id, { success: true });
   await eventually(async () => (await pendingRemovals()).length === 0);
   await second.peer.close();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { AgentPeer, eventually } from "../testing/agent-peer";
+import { eventually } from "@syntra/testing/eventually";
+import { AgentPeer } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;

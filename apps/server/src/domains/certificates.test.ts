@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
+import { selfSignedCertificate } from "@syntra/testing/openssl";
 import { eq } from "drizzle-orm";
-import { selfSignedCertificate } from "../../../agent/src/testing/openssl";
 import { domains } from "../db/schema";
-import { AgentPeer, eventually } from "../testing/agent-peer";
+import { AgentPeer } from "../testing/agent-peer";
 import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { syncRoutedDomains } from "./claims";
@@ -147,7 +148,7 @@ test("the proxy's certificate reports move domains to active or failed with the 
     ],
   });
   // Another server's agent cannot speak for these domains.
-  await new Promise((r) => setTimeout(r, 300));
+  await rivalPeer.sync();
   assert.ok((await list()).every((d) => d.status === "verified" && d.certificate.status === "none"));
   const { peer } = await AgentPeer.online(url, server.token, server.id);
   const now = new Date().toISOString();

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import dns2 from "dns2";
 import { eq } from "drizzle-orm";
 import { servers } from "../db/schema";
-import { eventually } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { recheckServerDomains, startDomainChecker } from "./domains";
 import { normalizeDomain } from "./normalize";

@@ -1,33 +1,37 @@
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { leaveOutUnusedTransports } from "./unused-transports";
 
-const agentEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../agent/src/main.ts");
+/**
+ * The file name of the agent bundle. A compiled control plane (scripts/build-server.ts) has it beside its own
+ * main.js; run from the TypeScript sources, this module's folder has none and the bundle is built on first use.
+ */
+export const AGENT_BUNDLE_FILE = "syntra-agent.cjs";
+
+/**
+ * How Node runs the agent (the local agent, the systemd unit). `--lite-mode` leaves V8's optimizing compiler
+ * out: the agent spends its time waiting on sockets and Docker, and the optimizer's code and data cost it ~15
+ * MB of its ~70 MB (README "Memory").
+ */
+export const AGENT_NODE_FLAGS: readonly string[] = ["--lite-mode"];
+
+const prebuilt = fileURLToPath(new URL(`./${AGENT_BUNDLE_FILE}`, import.meta.url));
 
 let building: Promise<string> | undefined;
 
 /**
  * The agent as one CommonJS file for the system's Node (what install/agent.sh downloads and the local agent
- * runs), built with esbuild on first use and kept in `<dataDir>/agent/`. Native optional add-ons of the
- * Docker client's SSH transport are left out; the agent talks to Docker over its unix socket.
+ * runs): the one built with the compiled control plane, or else built from the sources with esbuild on first
+ * use and kept in `<dataDir>/agent/`. A compiled control plane thus never runs a compiler.
  */
 export function agentBundle(dataDir: string): Promise<string> {
   building ??= (async () => {
-    const { build } = await import("esbuild");
-    const outfile = path.join(dataDir, "agent", "syntra-agent.cjs");
+    if (existsSync(prebuilt)) return prebuilt;
+    const outfile = path.join(dataDir, "agent", AGENT_BUNDLE_FILE);
     await fs.mkdir(path.dirname(outfile), { recursive: true });
-    await build({
-      entryPoints: [agentEntry],
-      outfile,
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "cjs",
-      minify: true,
-      external: ["cpu-features", "*.node"],
-      logLevel: "error",
-      banner: { js: "#!/usr/bin/env node" },
-    });
+    await fs.writeFile(outfile, await buildAgentBundle());
     await fs.chmod(outfile, 0o755);
     return outfile;
   })().catch((err: unknown) => {
@@ -35,4 +39,30 @@ export function agentBundle(dataDir: string): Promise<string> {
     throw err;
   });
   return building;
+}
+
+/**
+ * Bundles apps/agent from its TypeScript sources into one minified CommonJS file for Node 20+ and returns its
+ * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts).
+ */
+export async function buildAgentBundle(): Promise<Uint8Array> {
+  const { build } = await import("esbuild");
+  const agentEntry = fileURLToPath(new URL("../../../agent/src/main.ts", import.meta.url));
+  const result = await build({
+    entryPoints: [agentEntry],
+    outfile: AGENT_BUNDLE_FILE,
+    write: false,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: true,
+    external: ["*.node"],
+    plugins: [leaveOutUnusedTransports],
+    logLevel: "error",
+    banner: { js: "#!/usr/bin/env node" },
+  });
+  const [file] = result.outputFiles;
+  if (!file) throw new Error("esbuild wrote no agent bundle");
+  return file.contents;
 }

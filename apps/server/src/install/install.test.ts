@@ -1,67 +1,165 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
+import { eventually } from "@syntra/testing/eventually";
+import { freePort } from "@syntra/testing/ports";
 import { stopUpstreamDaemon } from "../../../agent/src/proxy/upstream-table";
-import { freePort, startTestCaddy, type TestCaddy } from "../../../agent/src/testing/images";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 let t: TestApp;
 let baseUrl: string;
 let caddy: TestCaddy;
-before(async () => {
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_AGENT_HEARTBEAT_SECONDS: "1" });
-  await t.app.listen({ host: "127.0.0.1", port });
-  caddy = await startTestCaddy();
-});
-after(async () => {
-  await caddy.stop();
-  await t.close();
-});
+let owner: { cookie: string };
+/** Node 24 from the npm registry (scripts/services/node24.sh), which the nodejs.org stand-in hands out. */
+let node24: { path: string; version: string };
+let dist: NodeDist;
+const scratch: string[] = [];
 
-test("the install command installs the agent bundle and a systemd unit, and the installed agent connects", async () => {
-  const owner = await t.signup("owner@example.com");
-  const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "edge-1" } });
+/**
+ * A local server laid out like https://nodejs.org/dist (latest-v24.x/SHASUMS256.txt and the linux tarball
+ * named in it), serving a real Node 24. It records what was asked, and can be told to hand out a bad checksum.
+ */
+interface NodeDist {
+  url: string;
+  requests: string[];
+  badChecksum: boolean;
+  close(): Promise<void>;
+}
+
+async function startNodeDist(node: string, version: string): Promise<NodeDist> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-node-dist-"));
+  scratch.push(dir);
+  const name = `node-${version}-linux-x64`;
+  await fs.mkdir(path.join(dir, name, "bin"), { recursive: true });
+  await fs.symlink(node, path.join(dir, name, "bin", "node"));
+  // -h packs the file the link points at; gzip -1 because the tarball is ~120 MB and speed matters more here.
+  await run("tar", ["-C", dir, "-chf", path.join(dir, `${name}.tar`), name]);
+  await run("gzip", ["-1", path.join(dir, `${name}.tar`)]);
+  const tarball = await fs.readFile(path.join(dir, `${name}.tar.gz`));
+  const sha = createHash("sha256").update(tarball).digest("hex");
+  const state: NodeDist = { url: "", requests: [], badChecksum: false, close: async () => {} };
+  const server = http.createServer((req, res) => {
+    state.requests.push(req.url ?? "");
+    if (req.url === "/latest-v24.x/SHASUMS256.txt") {
+      const listed = state.badChecksum ? "0".repeat(64) : sha;
+      res.end(`${"1".repeat(64)}  node-${version}-darwin-arm64.tar.gz\n${listed}  ${name}.tar.gz\n`);
+    } else if (req.url === `/latest-v24.x/${name}.tar.gz`) {
+      res.end(tarball);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return state;
+}
+
+/** A folder holding a `node` that answers the installer's version question with `major` and nothing else. */
+async function fakeNode(major: number): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-fake-node-"));
+  scratch.push(dir);
+  await fs.writeFile(path.join(dir, "node"), `#!/bin/sh\necho ${major}\n`, { mode: 0o755 });
+  return dir;
+}
+
+/** A folder whose `node` is the real Node 24. */
+async function realNode24(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-node24-"));
+  scratch.push(dir);
+  await fs.symlink(node24.path, path.join(dir, "node"));
+  return dir;
+}
+
+/** Adds a server and runs its install command, installing below a scratch root (no sudo, no systemd). */
+async function install(opts: { pathFirst: string; distUrl?: string }) {
+  const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: `edge-${scratch.length}` } });
   const { server_id, token, install_command } = created.body.data;
   assert.equal(
     install_command,
     `curl -fsSL ${baseUrl}/install/agent.sh | sudo SYNTRA_URL=${baseUrl} SYNTRA_SERVER_ID=${server_id} SYNTRA_TOKEN=${token} sh`,
   );
-
-  // The same pipeline as install_command, installing below a scratch root instead of / (no sudo, no systemd).
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-install-"));
+  scratch.push(root);
   const env = {
     ...process.env,
+    PATH: `${opts.pathFirst}:${process.env.PATH ?? ""}`,
     SYNTRA_URL: baseUrl,
     SYNTRA_SERVER_ID: server_id,
     SYNTRA_TOKEN: token,
     SYNTRA_INSTALL_ROOT: root,
+    SYNTRA_NODE_DIST_URL: opts.distUrl ?? dist.url,
   };
-  const { stdout } = await run("sh", ["-c", `curl -fsSL ${baseUrl}/install/agent.sh | sh`], { env, timeout: 120_000 });
-  assert.match(stdout, /agent installed/);
+  // The same pipeline as install_command.
+  const result = await run("sh", ["-c", `curl -fsSL ${baseUrl}/install/agent.sh | sh`], { env, timeout: 120_000 }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+  const unit = await fs.readFile(path.join(root, "etc/systemd/system/syntra-agent.service"), "utf8").catch(() => "");
+  return { serverId: String(server_id), token: String(token), root, unit, ...result };
+}
 
-  const bundle = path.join(root, "opt/syntra/syntra-agent.cjs");
+before(async () => {
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  t = await createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_AGENT_HEARTBEAT_SECONDS: "1" });
+  await t.app.listen({ host: "127.0.0.1", port });
+  owner = await t.signup("owner@example.com");
+  caddy = await startCaddy();
+  const { stdout } = await run("bash", [path.join(repoRoot, "scripts/services/node24.sh"), "start"]);
+  const nodePath = stdout.trim().split("\n").at(-1) ?? "";
+  node24 = { path: nodePath, version: (await run(nodePath, ["--version"])).stdout.trim() };
+  dist = await startNodeDist(node24.path, node24.version);
+});
+after(async () => {
+  await dist?.close();
+  await caddy?.stop();
+  await t?.close();
+  for (const dir of scratch) await fs.rm(dir, { recursive: true, force: true });
+});
+
+test("where Node is older than 22, the installer puts Node 24 beside the agent, and the installed agent runs on it and connects", async () => {
+  dist.requests.length = 0;
+  const installed = await install({ pathFirst: await fakeNode(18) });
+  assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+  assert.match(installed.stdout, new RegExp(`installed Node.js ${node24.version} in /opt/syntra/node`));
+  assert.match(installed.stdout, /agent installed/);
+  assert.deepEqual(dist.requests, [
+    "/latest-v24.x/SHASUMS256.txt",
+    `/latest-v24.x/node-${node24.version}-linux-x64.tar.gz`,
+  ]);
+  const node = path.join(installed.root, "opt/syntra/node/bin/node");
+  assert.equal((await run(node, ["--version"])).stdout.trim(), node24.version);
+
+  const bundle = path.join(installed.root, "opt/syntra/syntra-agent.cjs");
   const size = (await fs.stat(bundle)).size;
   assert.ok(size < 10 * 1024 * 1024, `bundle is ${size} bytes`);
   console.log(`# agent bundle: ${(size / 1_048_576).toFixed(2)} MB`);
-  assert.equal((await run(process.execPath, [bundle, "--version"])).stdout.trim(), "0.1.0");
+  assert.equal((await run(node, [bundle, "--version"])).stdout.trim(), "0.1.0");
 
-  const envFile = path.join(root, "etc/syntra/agent.env");
+  const envFile = path.join(installed.root, "etc/syntra/agent.env");
   assert.equal((await fs.stat(envFile)).mode & 0o777, 0o600, "the token is readable by root only");
   const settings = await fs.readFile(envFile, "utf8");
-  assert.ok(settings.includes(`SYNTRA_TOKEN=${token}`) && settings.includes(`SYNTRA_SERVER_ID=${server_id}`));
-  const unit = await fs.readFile(path.join(root, "etc/systemd/system/syntra-agent.service"), "utf8");
-  assert.match(unit, /ExecStart=\/usr\/bin\/env node \/opt\/syntra\/syntra-agent\.cjs/);
-  assert.match(unit, /Restart=always/);
+  assert.ok(settings.includes(`SYNTRA_TOKEN=${installed.token}`));
+  assert.ok(settings.includes(`SYNTRA_SERVER_ID=${installed.serverId}`));
+  assert.match(
+    installed.unit,
+    /^ExecStart=\/opt\/syntra\/node\/bin\/node --lite-mode \/opt\/syntra\/syntra-agent\.cjs$/m,
+  );
+  assert.match(installed.unit, /Restart=always/);
 
-  // The installed file is the agent: started with the installed settings, the server comes online.
-  const stateDir = path.join(root, "var/lib/syntra-agent");
+  // The installed files are the agent: started as the unit starts it, the server comes online.
   const agentEnv = {
     ...process.env,
     ...Object.fromEntries(
@@ -70,26 +168,71 @@ test("the install command installs the agent bundle and a systemd unit, and the 
         .split("\n")
         .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
     ),
-    SYNTRA_AGENT_STATE_DIR: stateDir,
+    SYNTRA_AGENT_STATE_DIR: path.join(installed.root, "var/lib/syntra-agent"),
     SYNTRA_CADDY_ADMIN_URL: caddy.adminUrl,
+    SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
+    SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
     SYNTRA_PROXY_TLS: "false",
   };
-  const agent = execFile(process.execPath, [bundle], { env: agentEnv });
+  let output = "";
+  const agent = execFile(node, ["--lite-mode", bundle], { env: agentEnv });
+  const exited = new Promise((resolve) => agent.once("exit", resolve));
+  agent.stdout?.on("data", (d) => {
+    output += d;
+  });
+  agent.stderr?.on("data", (d) => {
+    output += d;
+  });
   try {
-    const deadline = Date.now() + 30_000;
-    let status = "offline";
-    while (status !== "online" && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 300));
-      status = (await t.call("GET", `/api/v1/servers/${server_id}`, { as: owner })).body.data.status;
-    }
-    assert.equal(status, "online");
+    const server = await eventually(
+      async () => {
+        const data = (await t.call("GET", `/api/v1/servers/${installed.serverId}`, { as: owner })).body.data;
+        return data.status === "online" && data;
+      },
+      {
+        what: "the installed agent online",
+        diagnostic: () => `exit code ${agent.exitCode}\n${output.slice(-3000)}`,
+      },
+    );
+    assert.equal(server.status, "online");
   } finally {
     agent.kill("SIGTERM");
-    await new Promise((r) => agent.once("exit", r));
+    await exited;
     // The agent leaves its upstream DNS daemon running for Caddy, as on a server.
-    await stopUpstreamDaemon(path.join(stateDir, "caddy"));
-    await fs.rm(root, { recursive: true, force: true });
+    await stopUpstreamDaemon(path.join(installed.root, "var/lib/syntra-agent", "caddy"));
   }
+});
+
+test("a supported Node on the server is used as it is: nothing is downloaded", async () => {
+  dist.requests.length = 0;
+  const dir = await realNode24();
+  const installed = await install({ pathFirst: dir });
+  assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+  assert.deepEqual(dist.requests, []);
+  assert.equal(await fs.stat(path.join(installed.root, "opt/syntra/node")).catch(() => null), null);
+  assert.match(installed.unit, new RegExp(`^ExecStart=${dir}/node --lite-mode /opt/syntra/syntra-agent\\.cjs$`, "m"));
+});
+
+test("a Node download that does not match its published checksum is not installed", async () => {
+  dist.badChecksum = true;
+  try {
+    const installed = await install({ pathFirst: await fakeNode(18) });
+    assert.notEqual(installed.code, 0);
+    assert.match(installed.stdout, /does not match its SHA-256 in SHASUMS256\.txt: not installed/);
+    assert.match(installed.stdout, /Node\.js 22 or newer is required and could not be installed/);
+    assert.equal(await fs.stat(path.join(installed.root, "opt/syntra/node")).catch(() => null), null);
+    assert.equal(installed.unit, "", "nothing is installed without a Node to run it");
+  } finally {
+    dist.badChecksum = false;
+  }
+});
+
+test("when Node 24 cannot be fetched, an end-of-life Node 20 is used with a warning", async () => {
+  const installed = await install({ pathFirst: await fakeNode(20), distUrl: "http://127.0.0.1:9/unreachable" });
+  assert.equal(installed.code, 0, installed.stdout + installed.stderr);
+  assert.match(installed.stdout, /could not reach http:\/\/127\.0\.0\.1:9\/unreachable\/latest-v24\.x/);
+  assert.match(installed.stdout, /past its end of life: install Node\.js 22 or 24/);
+  assert.match(installed.unit, /^ExecStart=\S+\/node --lite-mode \/opt\/syntra\/syntra-agent\.cjs$/m);
 });
 
 test("the installer refuses to run without a token, and says what is missing", async () => {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { type ApiClient, ApiError, createApiClient } from "@syntra/api-client";
 import type { LiveEvent, LogStreamEvent } from "@syntra/contracts";
-import { AgentPeer, eventually } from "../testing/agent-peer";
+import { eventually } from "@syntra/testing/eventually";
+import { AgentPeer } from "../testing/agent-peer";
 import { type Credential, createTestApp, type TestApp } from "../testing/harness";
 
 let t: TestApp;

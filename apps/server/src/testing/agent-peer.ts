@@ -161,6 +161,18 @@ export class AgentPeer {
   }
 
   /**
+   * Resolves once the control plane has handled every message this peer sent before, and what it sent back
+   * meanwhile has arrived. It handles one agent's messages one at a time, in order, and answers a frame it
+   * refuses with an `error` naming the frame's id on the same socket: so a test shows that something did NOT
+   * happen (no command sent, nothing stored) by waiting for that answer, not for time.
+   */
+  async sync(): Promise<void> {
+    const id = crypto.randomUUID();
+    this.sendRaw(JSON.stringify({ id, type: "sync", timestamp: new Date().toISOString(), payload: {} }));
+    await this.next("error", (m) => m.payload.message_id === id);
+  }
+
+  /**
    * Answers a command. An error code the table lacks is sent as an agent of another version would send it (the
    * frame as is, past the contract check), for the tests of how the control plane reads it.
    */
@@ -280,18 +292,4 @@ export async function tryUpgrade(
     // After a refused upgrade the aborted request may still report an error; the answer is already in.
     socket.on("error", (err) => reject(err));
   });
-}
-
-/**
- * Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs` (generous: a
- * busy CI machine must not fail a wait that would succeed; a passing wait returns at once).
- */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import Dockerode from "dockerode";
 import { Builder, type BuildRequest, COMMIT_LABEL, MANAGED_LABEL, SERVICE_LABEL } from "./index";
 import { rejectsWithBuildError } from "./testing/assertions";
@@ -257,22 +258,18 @@ describe("Builder cancellation", () => {
     const stepContainers = async () =>
       (await docker.listContainers({ all: true })).filter((c) => c.Command.includes(nonce));
     // Abort once the step really runs in its container.
-    for (let i = 0; i < 200 && !(sawStep && (await stepContainers()).length > 0); i++)
-      await new Promise((r) => setTimeout(r, 100));
-    assert.ok(sawStep, "the sleeping step started");
+    await eventually(async () => sawStep && (await stepContainers()).length > 0, {
+      what: "the sleeping step running in its container",
+    });
     controller.abort();
     await rejectsWithBuildError(building, "CANCELLED");
 
-    let left = await stepContainers();
-    for (let i = 0; i < 100 && left.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      left = await stepContainers();
-    }
-    assert.deepEqual(
-      left.map((c) => `${c.Id} ${c.State}`),
-      [],
-      "the engine stopped and removed the step's container",
-    );
+    // The engine removes the aborted step's container moments after the build ends.
+    const left = await eventually(async () => ((await stepContainers()).length === 0 ? [] : undefined), {
+      what: "the engine stopping and removing the step's container",
+      diagnostic: async () => (await stepContainers()).map((c) => `${c.Id} ${c.State}`).join(", "),
+    });
+    assert.deepEqual(left, []);
     assert.deepEqual(
       (await readdir(workDir)).filter((name) => name.startsWith("build-")),
       [],

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { eventually } from "@syntra/testing/eventually";
 import { generateDeployKey } from "./deploy-key";
 import { checkoutCommit } from "./git-checkout";
 import { type GitAuth, gitEnvironment } from "./git-source";
@@ -173,8 +174,7 @@ describe("checkoutCommit cancellation", () => {
     try {
       const controller = new AbortController();
       const pending = checkout(url, "main", undefined, [], controller.signal);
-      for (let i = 0; i < 100 && sockets.size === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(sockets.size > 0, "git connected");
+      await eventually(() => sockets.size > 0, { what: "git connecting" });
       assert.ok((await gitProcesses()).length > 0, "git runs");
       controller.abort();
       await rejectsWithBuildError(pending, "CANCELLED");

@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "@syntra/testing/ports";
 import { stringify } from "yaml";
-import { freePort } from "../../../../agent/src/testing/images";
 import { loadTokenSigningKey } from "../signing-key";
 import { TOKEN_ISSUER } from "../token-server";
 

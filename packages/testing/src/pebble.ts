@@ -7,8 +7,9 @@ import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePorts } from "./images";
+import { eventually } from "./eventually";
 import { selfSignedCertificate } from "./openssl";
+import { freePorts } from "./ports";
 
 /** A running pebble and its DNS server. */
 export interface TestPebble {
@@ -101,8 +102,9 @@ export async function startPebble(options: { httpPort: number; tlsPort: number }
       ),
     );
     const ca = listener.certPem;
-    await waitUntil(() => httpsGet(`https://127.0.0.1:${acmePort}/dir`, ca).then(() => true), dir);
-    await waitUntil(() => management(dnsManagementPort, "/clear-a", { host: "ready.test" }).then(() => true), dir);
+    const started = { what: "pebble's start", timeoutMs: 15_000, diagnostic: () => logsOf(dir) };
+    await eventually(() => httpsGet(`https://127.0.0.1:${acmePort}/dir`, ca).then(() => true), started);
+    await eventually(() => management(dnsManagementPort, "/clear-a", { host: "ready.test" }).then(() => true), started);
   } catch (err) {
     await stop();
     throw err;
@@ -119,9 +121,6 @@ export async function startPebble(options: { httpPort: number; tlsPort: number }
     stop,
   };
 }
-
-/** The same function under the name the e2e tests know it by. */
-export { startPebble as start };
 
 async function launch(
   dir: string,
@@ -153,21 +152,11 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitUntil(ready: () => Promise<boolean>, dir: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await ready()) return;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+async function logsOf(dir: string): Promise<string> {
   const logs = await Promise.all(
     ["pebble", "challtestsrv"].map((n) => readFile(path.join(dir, `${n}.log`), "utf8").catch(() => "")),
   );
-  throw new Error(`pebble did not start: ${String(last)}\n${logs.join("\n").slice(-2000)}`);
+  return logs.join("\n").slice(-2000);
 }
 
 /** GET over HTTPS trusting only `ca`; the body as text. */

@@ -89,6 +89,7 @@ export class Hammer {
     durationMs: 0,
   };
   private stopped = false;
+  private readonly waiting: { count: number; resolve: () => void }[] = [];
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   private readonly loop: Promise<void>;
 
@@ -98,6 +99,18 @@ export class Hammer {
     private readonly maxMs = 60_000,
   ) {
     this.loop = this.run();
+  }
+
+  /**
+   * Resolves once `count` more requests than now were answered with 200: traffic before and after a change,
+   * counted rather than timed. Rejects when the loop ends first.
+   */
+  served(count: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.stopped) reject(new Error("the hammer has stopped"));
+      this.waiting.push({ count: this.report.ok + count, resolve });
+      void this.loop.then(() => reject(new Error(`the hammer ended after ${this.report.ok} answers`)));
+    });
   }
 
   /** Ends the loop after the request in flight and returns the counts. */
@@ -116,6 +129,10 @@ export class Hammer {
         if (res.status === 200) {
           this.report.ok++;
           this.report.bodies.set(res.body, (this.report.bodies.get(res.body) ?? 0) + 1);
+          for (const w of this.waiting.filter((w) => w.count <= this.report.ok)) {
+            this.waiting.splice(this.waiting.indexOf(w), 1);
+            w.resolve();
+          }
         } else {
           this.fail(`HTTP ${res.status}: ${res.body.slice(0, 80)}`);
         }

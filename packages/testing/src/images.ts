@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
-import { CaddyRouter, type CaddyRouterOptions } from "../proxy/caddy";
 
 /** The base image scripts/services/docker.sh builds from busybox-static. */
 export const BASE_IMAGE = "syntra-test/busybox:latest";
@@ -120,85 +118,4 @@ export async function buildFixtureImage(docker: Dockerode, image: FixtureImage):
     await rm(dir, { recursive: true, force: true });
   }
   return ref;
-}
-
-/** A free TCP port on loopback (the kernel's pick; free when this returns). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * `count` different free TCP ports on loopback, none of them in `avoid` (ports picked earlier and released,
- * which the kernel may hand out again). All are held at once while they are picked so none repeats.
- */
-export async function freePorts(count: number, avoid: number[] = []): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count + avoid.length },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports.filter((p) => !avoid.includes(p)).slice(0, count);
-}
-
-export interface TestCaddy {
-  router: CaddyRouter;
-  adminUrl: string;
-  httpPort: number;
-  httpsPort: number;
-  /** Where the router keeps Caddy's config, data and logs. */
-  configDir: string;
-  /** Stops the Caddy process and removes its directory. */
-  stop(): Promise<void>;
-}
-
-/**
- * A Caddy of the test's own on free loopback ports, started by a CaddyRouter that manages it. TLS is off
- * unless `options.tls` turns it on (then give `acme` a test CA such as testing/pebble.ts, which needs the
- * ports chosen first).
- */
-export async function startTestCaddy(
-  options: Pick<CaddyRouterOptions, "tls" | "acme" | "httpPort" | "httpsPort"> = {},
-): Promise<TestCaddy> {
-  const given = [options.httpPort, options.httpsPort].filter((p): p is number => p !== undefined);
-  const [adminPort = 0, pickedHttp = 0, pickedHttps = 0] = await freePorts(3, given);
-  const httpPort = options.httpPort ?? pickedHttp;
-  const httpsPort = options.httpsPort ?? pickedHttps;
-  const configDir = await mkdtemp(path.join(tmpdir(), "syntra-caddy-"));
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  const router = new CaddyRouter({
-    adminUrl,
-    httpPort,
-    httpsPort,
-    tls: false,
-    listenHost: "127.0.0.1",
-    manage: { configDir },
-    ...options,
-  });
-  await router.start();
-  return {
-    router,
-    adminUrl,
-    httpPort,
-    httpsPort,
-    configDir,
-    stop: async () => {
-      await router.stop();
-      await rm(configDir, { recursive: true, force: true });
-    },
-  };
 }

@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePorts } from "@syntra/testing/ports";
+import { CaddyRouter, type CaddyRouterOptions } from "../proxy/caddy";
+
+/** A Caddy that the agent's own CaddyRouter started and manages, for the tests of the router and the deployer. */
+export interface TestCaddy {
+  router: CaddyRouter;
+  adminUrl: string;
+  httpPort: number;
+  httpsPort: number;
+  /** Where the router keeps Caddy's config, data and logs. */
+  configDir: string;
+  /** Stops the Caddy process and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A Caddy of the test's own on free loopback ports, started by a CaddyRouter that manages it. TLS is off
+ * unless `options.tls` turns it on (then give `acme` a test CA such as @syntra/testing/pebble, which needs the
+ * ports chosen first).
+ */
+export async function startTestCaddy(
+  options: Pick<CaddyRouterOptions, "tls" | "acme" | "httpPort" | "httpsPort"> = {},
+): Promise<TestCaddy> {
+  const given = [options.httpPort, options.httpsPort].filter((p): p is number => p !== undefined);
+  const [adminPort = 0, pickedHttp = 0, pickedHttps = 0] = await freePorts(3, given);
+  const httpPort = options.httpPort ?? pickedHttp;
+  const httpsPort = options.httpsPort ?? pickedHttps;
+  const configDir = await mkdtemp(path.join(tmpdir(), "syntra-caddy-"));
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const router = new CaddyRouter({
+    adminUrl,
+    httpPort,
+    httpsPort,
+    tls: false,
+    listenHost: "127.0.0.1",
+    manage: { configDir },
+    ...options,
+  });
+  await router.start();
+  return {
+    router,
+    adminUrl,
+    httpPort,
+    httpsPort,
+    configDir,
+    stop: async () => {
+      await router.stop();
+      await rm(configDir, { recursive: true, force: true });
+    },
+  };
+}

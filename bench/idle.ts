@@ -1,0 +1,163 @@
+// Idle benchmark: the whole product as `npm start` runs it on its embedded defaults — the compiled control plane
+// (with PGlite), the local agent it supervises and the Caddy that agent runs — with one signed-up organization
+// and one running, routed service, left alone. Prints each process's memory (RSS, mean and highest of one
+// sample a second) and CPU over the window.
+// Run: npm run bench:idle  (needs Docker and Caddy: bash scripts/services/docker.sh start && bash scripts/services/caddy.sh start)
+// BENCH_IDLE_SECONDS sets the window (default 60).
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { eventually } from "@syntra/testing/eventually";
+import { ensureTestImages } from "@syntra/testing/images";
+import { freePorts } from "@syntra/testing/ports";
+import { descendants } from "@syntra/testing/process-tree";
+import { get } from "@syntra/testing/traffic";
+import Dockerode from "dockerode";
+import { startTestZone } from "../e2e/stack";
+import { ensureServerBuild, serverMain } from "../scripts/build-server";
+import { processesUsage, type Usage } from "./process-usage";
+
+const WINDOW_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const DOMAIN = "idle.e2e.test";
+
+/** A JSON API call with the session cookie. */
+async function api(base: string, cookie: string, method: string, url: string, body?: unknown) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { cookie, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as { data?: Record<string, unknown> & { id?: string } };
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json.data ?? {};
+}
+
+/** Signs up, waits for the local server, deploys the test web app on it with a verified domain. */
+async function oneRunningService(base: string, output: () => string): Promise<string> {
+  const signup = await fetch(`${base}/api/v1/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "idle@example.com", password: "a-long-password", org_name: "Idle" }),
+  });
+  if (signup.status !== 201) throw new Error(`sign-up answered ${signup.status}`);
+  const cookie = (signup.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const local = await eventually(
+    async () => {
+      const list = (await (await fetch(`${base}/api/v1/servers`, { headers: { cookie } })).json()) as {
+        data: { id: string; name: string; status: string }[];
+      };
+      return list.data.find((s) => s.name === "local" && s.status === "online");
+    },
+    { what: "the local server online", timeoutMs: 60_000, diagnostic: output },
+  );
+  const project = await api(base, cookie, "POST", "/api/v1/projects", { name: "Idle" });
+  const service = await api(base, cookie, "POST", `/api/v1/projects/${project.id}/services`, {
+    name: "web",
+    server_id: local.id,
+    source_type: "image",
+    source_config: { image: "syntra-test/webapp", tag: "v1" },
+    port: 8080,
+    domains: [DOMAIN],
+    health_check: { type: "http", path: "/healthz" },
+  });
+  await api(base, cookie, "POST", `/api/v1/services/${service.id}/domains/${DOMAIN}/verify`);
+  const deployment = await api(base, cookie, "POST", `/api/v1/services/${service.id}/deploy`, {});
+  await eventually(
+    async () => {
+      const d = await api(base, cookie, "GET", `/api/v1/deployments/${deployment.id}`);
+      if (d.status === "failed" || d.status === "rolled_back") throw new Error(`deployment ${d.status}`);
+      return d.status === "running";
+    },
+    { what: "the deployment running", timeoutMs: 120_000, diagnostic: output },
+  );
+  return String(service.id);
+}
+
+function row(name: string, u: Usage | undefined, note = ""): string {
+  if (!u) return `${name.padEnd(34)} ${note || "not running"}`;
+  const rss = `${u.rssMeanMb.toFixed(1)} MB (max ${u.rssMaxMb.toFixed(1)})`;
+  return `${name.padEnd(34)} ${rss.padEnd(22)} ${u.anonMb.toFixed(1).padStart(6)} MB   ${u.cpuPercent.toFixed(2).padStart(5)} %${note}`;
+}
+
+async function main(): Promise<void> {
+  await Promise.all([ensureServerBuild(), ensureTestImages("v1")]);
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-idle-"));
+  const [port = 0, httpPort = 0, httpsPort = 0, adminPort = 0] = await freePorts(4);
+  const zone = await startTestZone();
+  const base = `http://127.0.0.1:${port}`;
+  let out = "";
+  const server: ChildProcess = spawn(process.execPath, [serverMain], {
+    env: {
+      ...process.env,
+      SYNTRA_DATA_DIR: path.join(dataDir, "data"),
+      SYNTRA_PORT: String(port),
+      SYNTRA_PROXY_HTTP_PORT: String(httpPort),
+      SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
+      SYNTRA_CADDY_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+      SYNTRA_PROXY_TLS: "false",
+      // The test zone says idle.e2e.test points at this machine, so the domain verifies and is routed.
+      SYNTRA_DNS_RESOLVER: `127.0.0.1:${zone.addresses().udp?.port}`,
+      SYNTRA_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  server.stdout?.on("data", (d) => {
+    out += d;
+  });
+  server.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const output = () => out.slice(-4000);
+  try {
+    await eventually(async () => (await fetch(`${base}/healthz`)).ok, {
+      what: "the control plane",
+      timeoutMs: 60_000,
+      diagnostic: output,
+    });
+    const serviceId = await oneRunningService(base, output);
+    const answer = await eventually(async () => (await get(httpPort, DOMAIN)).body.trim() === "v1" || undefined, {
+      what: "the service answering through Caddy",
+    });
+    if (!answer) throw new Error("the service does not answer");
+    const tree = await descendants(server.pid ?? 0);
+    const agent = tree.find((p) => p.argv.some((a) => a.endsWith("syntra-agent.cjs")));
+    const caddy = tree.find((p) => p.argv[0]?.endsWith("caddy"));
+    const [container] = await new Dockerode().listContainers({
+      filters: { label: [`dev.syntra.service_id=${serviceId}`] },
+    });
+    const appPid = container ? (await new Dockerode().getContainer(container.Id).inspect()).State.Pid : undefined;
+    const compilers = tree.filter((p) => p.argv.some((a) => /esbuild|tsx/.test(a)));
+    const pids: Record<string, number> = { controlPlane: server.pid ?? 0 };
+    if (agent) pids.agent = agent.pid;
+    if (caddy) pids.caddy = caddy.pid;
+    if (appPid) pids.app = appPid;
+    const usage = await processesUsage(pids, WINDOW_SECONDS * 1000);
+
+    const total = ["controlPlane", "agent", "caddy"].reduce((sum, k) => sum + (usage[k]?.rssMeanMb ?? 0), 0);
+    console.log(
+      `Syntra at idle (${os.cpus().length} cores, Node ${process.versions.node}, embedded defaults: PGlite, ` +
+        `local agent, Caddy; 1 organization, 1 running service; ${WINDOW_SECONDS} s, 30 s heartbeat)`,
+    );
+    console.log(`${"process".padEnd(34)} ${"RSS mean (max)".padEnd(22)} ${"own".padStart(9)}   ${"CPU".padStart(7)}`);
+    console.log(row("control plane (node dist/main.js)", usage.controlPlane));
+    console.log(row("  telemetry store (chDB)", undefined, "not in the control plane yet (measured here once it is)"));
+    console.log(row("local agent (node syntra-agent.cjs)", usage.agent));
+    console.log(row("Caddy", usage.caddy));
+    console.log(`${"Syntra in all".padEnd(34)} ${total.toFixed(1)} MB`);
+    console.log(row("the service (busybox httpd, yours)", usage.app));
+    console.log(
+      `compiler processes in the tree: ${compilers.length === 0 ? "none" : compilers.map((c) => c.argv.join(" ")).join("; ")}`,
+    );
+    console.log("(own: resident memory not shared with other processes, such as heap and JIT code, at the end)");
+  } finally {
+    server.kill("SIGTERM");
+    await new Promise((resolve) => server.once("exit", resolve));
+    // The agent's Caddy keeps serving across agent restarts by design; the benchmark ends it.
+    await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
+    await zone.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

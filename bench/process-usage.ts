@@ -1,0 +1,83 @@
+// Memory and CPU of running processes, read from Linux's /proc (the figures `ps` and `top` show).
+import fs from "node:fs/promises";
+
+/** Linux counts CPU time in clock ticks of 1/100 s (USER_HZ; the same on every architecture Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** One process's memory now and the CPU time it has used so far. */
+interface Reading {
+  rssKb: number;
+  /** Resident memory no other process shares (heap, stacks, WebAssembly memory, JIT code). */
+  anonKb: number;
+  cpuTicks: number;
+}
+
+async function read(pid: number): Promise<Reading> {
+  const [stat, status] = await Promise.all([
+    fs.readFile(`/proc/${pid}/stat`, "utf8"),
+    fs.readFile(`/proc/${pid}/status`, "utf8"),
+  ]);
+  // The command name in field 2 may hold spaces: count the fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssKb: kb("VmRSS"), anonKb: kb("RssAnon"), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** What a process used over a window. */
+export interface Usage {
+  /** Resident memory, mean and highest of the samples, in MB. */
+  rssMeanMb: number;
+  rssMaxMb: number;
+  /** Resident memory of its own (not shared file pages such as the node binary) at the end, in MB. */
+  anonMb: number;
+  /** CPU time over the window, in % of one core. */
+  cpuPercent: number;
+}
+
+/** RSS (MB) and CPU (% of one core) of one process over a window. */
+export async function processUsage(pid: number, windowMs: number): Promise<Usage> {
+  const usage = await processesUsage({ process: pid }, windowMs);
+  const found = usage.process;
+  if (!found) throw new Error(`process ${pid} ended during the window`);
+  return found;
+}
+
+/**
+ * Samples each named process once per `everyMs` for `windowMs`: memory as the mean and highest of the samples,
+ * CPU from the time the kernel accounted to it between the first and last sample. A process that ended during
+ * the window is left out of the answer.
+ */
+export async function processesUsage(
+  pids: Record<string, number>,
+  windowMs: number,
+  everyMs = 1000,
+): Promise<Record<string, Usage>> {
+  const samples = new Map<string, Reading[]>(Object.keys(pids).map((name) => [name, []]));
+  const started = performance.now();
+  let elapsed = 0;
+  for (;;) {
+    await Promise.all(
+      Object.entries(pids).map(async ([name, pid]) => {
+        const reading = await read(pid).catch(() => null);
+        if (reading) samples.get(name)?.push(reading);
+      }),
+    );
+    elapsed = performance.now() - started;
+    if (elapsed >= windowMs) break;
+    await new Promise((r) => setTimeout(r, Math.min(everyMs, windowMs - elapsed)));
+  }
+  const out: Record<string, Usage> = {};
+  for (const [name, list] of samples) {
+    const first = list[0];
+    const last = list.at(-1);
+    if (!first || !last || list.length < 2) continue;
+    const rss = list.map((s) => s.rssKb / 1024);
+    out[name] = {
+      rssMeanMb: rss.reduce((a, b) => a + b, 0) / rss.length,
+      rssMaxMb: Math.max(...rss),
+      anonMb: last.anonKb / 1024,
+      cpuPercent: ((last.cpuTicks - first.cpuTicks) / TICKS_PER_SECOND / (elapsed / 1000)) * 100,
+    };
+  }
+  return out;
+}
