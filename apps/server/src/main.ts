@@ -12,6 +12,7 @@ import { createLogger } from "./logger";
 import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
+import { openTelemetryStore } from "./telemetry/store/open";
 import { createDeps } from "./wiring";
 
 async function start(config: Config): Promise<void> {
@@ -21,6 +22,7 @@ async function start(config: Config): Promise<void> {
   const database = await openDatabase(config);
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ applied }, "database migrated");
+  const telemetry = await openTelemetryStore({ ...config.telemetry, dataDir: config.dataDir });
   const registry = config.builds.registry;
   if (registry?.auth.mode === "token") {
     // Made now, so the registry can be configured (and restarted) before any token is asked for.
@@ -35,7 +37,7 @@ async function start(config: Config): Promise<void> {
       "registry token server: configure the registry's auth.token with these",
     );
   }
-  const deps = await createDeps(config, { database, logger });
+  const deps = await createDeps(config, { database, logger, telemetry });
   const { agents, now } = deps;
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
@@ -62,6 +64,8 @@ async function start(config: Config): Promise<void> {
     // PGlite flushes to disk.
     await app.close();
     await agents.close();
+    // After the agents: their last batches are stored (and acknowledged) before the store closes.
+    await telemetry.close();
     await database.close();
     logger.info("stopped");
     process.exit(0);
@@ -74,7 +78,7 @@ async function start(config: Config): Promise<void> {
     ? await startLocalAgent(deps, { url: `http://${localHost(config.host)}:${config.port}`, env: { ...process.env } })
     : null;
   logger.info(
-    { url: config.publicUrl, database: database.kind, data_dir: config.dataDir },
+    { url: config.publicUrl, database: database.kind, telemetry: telemetry.kind, data_dir: config.dataDir },
     "Syntra control plane ready",
   );
 }

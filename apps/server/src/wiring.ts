@@ -10,11 +10,14 @@ import { LiveBus } from "./live/bus";
 import { createLogger } from "./logger";
 import { createMailer } from "./mail/transport";
 import { loadKeyring } from "./secrets/keyring";
+import type { TelemetryStore } from "./telemetry/store/types";
 
 /** What differs between the running product and a test: the store, and the parts a test replaces. */
 export interface WiringOptions {
   /** An open, migrated store. */
   database: Database;
+  /** The open telemetry store (chDB in-process, or a ClickHouse server). */
+  telemetry: TelemetryStore;
   /** Default: the configured logger on stdout. Tests pass one writing into memory. */
   logger?: Logger;
   /** Default: the system clock. Tests pass one they can move. */
@@ -45,6 +48,7 @@ export async function createDeps(config: Config, opts: WiringOptions): Promise<A
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),
+    telemetry: opts.telemetry,
     now,
     fetch: opts.fetch ?? globalThis.fetch,
   };

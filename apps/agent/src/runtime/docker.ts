@@ -1,5 +1,6 @@
 import Dockerode from "dockerode";
 import { AgentError } from "../errors";
+import { execExitCode, killExec, startDockerExecSession } from "./docker-exec-session";
 import { ensureImage, type PullAuth } from "./docker-images";
 import { CappedBuffer, DockerDemuxer, LogLineParser, toUnixSeconds } from "./docker-stream";
 import {
@@ -8,6 +9,8 @@ import {
   type ContainerSpec,
   type ContainerStats,
   type ExecResult,
+  type ExecSessionHandle,
+  type ExecSessionOptions,
   LABELS,
   type LogLine,
 } from "./types";
@@ -228,15 +231,7 @@ export class DockerRuntime implements ContainerRuntime {
       stream.once("error", done);
     });
     if (!finished) {
-      const pid = (await exec.inspect().catch(() => null))?.Pid;
-      if (pid) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // Not in our PID namespace or already gone: the command is abandoned, as documented.
-        }
-      }
-      stream.destroy();
+      await killExec(exec, stream);
       return {
         exitCode: TIMEOUT_EXIT_CODE,
         stdout: stdout.text(),
@@ -244,7 +239,16 @@ export class DockerRuntime implements ContainerRuntime {
         error: { code: "TIMEOUT", message: `Command did not finish within ${cmd.timeoutSeconds}s` },
       };
     }
-    return { exitCode: await exitCodeOf(exec), stdout: stdout.text(), stderr: stderr.text() };
+    return { exitCode: await execExitCode(exec), stdout: stdout.text(), stderr: stderr.text() };
+  }
+
+  /** See `startDockerExecSession`. */
+  execSession(
+    id: string,
+    opts: ExecSessionOptions,
+    onOutput: (stream: "stdout" | "stderr", chunk: Buffer) => void,
+  ): Promise<ExecSessionHandle> {
+    return startDockerExecSession(this.docker, id, opts, onOutput);
   }
 
   async logs(
@@ -317,16 +321,6 @@ export class DockerRuntime implements ContainerRuntime {
     const running = all.filter((c) => c.State === "running").length;
     return { running, stopped: all.length - running, total: all.length };
   }
-}
-
-/** The exit code once Docker has recorded it (the stream can end a moment before). */
-async function exitCodeOf(exec: Dockerode.Exec): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const info = await exec.inspect();
-    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new AgentError("INTERNAL_ERROR", "Docker did not report the exit code of the command");
 }
 
 function toContainerInfo(data: Dockerode.ContainerInspectInfo): ContainerInfo {

@@ -1,7 +1,16 @@
 import type { AgentToControlPlaneType, DeployPayload, MessageOf } from "@syntra/contracts";
 
-/** Agent messages the hub handles itself: the protocol's own plumbing. Every other kind belongs to a domain. */
-export type ProtocolMessageType = "agent_hello" | "heartbeat" | "command_response" | "log_stream" | "pong";
+/**
+ * Agent messages the hub handles itself: the protocol's own plumbing (answers and streams of commands it relays).
+ * Every other kind belongs to a domain.
+ */
+export type ProtocolMessageType =
+  | "agent_hello"
+  | "heartbeat"
+  | "command_response"
+  | "log_stream"
+  | "exec_output"
+  | "pong";
 
 /** Agent messages a domain owns (deploy_status, certificate_status, telemetry_batch, alert ...). */
 export type DomainMessageType = Exclude<AgentToControlPlaneType, ProtocolMessageType>;

@@ -21,8 +21,10 @@ import {
   recordHello,
 } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { ExecSessionRelay } from "./exec-sessions";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
+import { RecentAlerts } from "./recent-alerts";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
 export type CommandType =
@@ -34,7 +36,8 @@ export type CommandType =
   | "logs_subscribe"
   | "update_agent"
   | "configure_health_check"
-  | "configure_routes";
+  | "configure_routes"
+  | "exec_session";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
@@ -74,11 +77,13 @@ export class AgentHub {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly helloTimeoutMs: number;
+  /** Where the agents' exec_output messages go (see exec-sessions.ts). */
+  readonly execSessions: ExecSessionRelay;
   private readonly live = new Set<AgentConnection>();
   private readonly connections = new Map<string, AgentConnection>();
   private readonly pending: PendingCommands;
   private readonly services = new Map<string, ServiceStatus[]>();
-  private readonly alerts = new Map<string, AlertPayload[]>();
+  private readonly alerts: RecentAlerts;
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private wiring: AgentHubWiring | undefined;
@@ -89,6 +94,8 @@ export class AgentHub {
     this.now = opts.now;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
     this.pending = new PendingCommands(this.logger);
+    this.execSessions = new ExecSessionRelay(this.logger);
+    this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
   }
 
   /** Wires in the rest of the control plane (`agents/events.ts`) and starts pinging and sweeping. */
@@ -143,6 +150,13 @@ export class AgentHub {
     );
   }
 
+  /** Sends a message that expects no answer (exec_input); throws AGENT_OFFLINE when the agent is not connected. */
+  post(serverId: string, type: "exec_input", payload: OutgoingPayload<"exec_input">): void {
+    const conn = this.connections.get(serverId);
+    if (!conn?.ready) throw offline();
+    conn.post(type, payload);
+  }
+
   /**
    * Sends logs_subscribe and routes the log_stream messages carrying its request id to `onStream`,
    * until one says `done`. Throws AGENT_OFFLINE at once like `send`.
@@ -185,7 +199,7 @@ export class AgentHub {
 
   /** The server's latest alerts, oldest first (in memory until alerts are stored). */
   recentAlerts(serverId: string): AlertPayload[] {
-    return this.alerts.get(serverId) ?? [];
+    return this.alerts.of(serverId);
   }
 
   /**
@@ -294,8 +308,10 @@ export class AgentHub {
         return this.pending.stream(serverId, message.payload);
       case "pong":
         return;
+      case "exec_output":
+        return this.execSessions.output(serverId, message.payload);
       case "alert":
-        this.recordAlert(conn, message.payload);
+        this.alerts.record(conn, message.payload);
         return this.emit({ kind: message.type, serverId, message });
       case "deploy_status":
       case "telemetry_batch":
@@ -341,24 +357,7 @@ export class AgentHub {
     if (this.connections.get(serverId) === conn) this.connections.delete(serverId);
     conn.ready = false;
     this.pending.failServer(serverId, why);
-  }
-
-  private recordAlert(conn: AgentConnection, alert: AlertPayload): void {
-    conn.log.warn(
-      {
-        alert_id: alert.alert_id,
-        alert_type: alert.type,
-        severity: alert.severity,
-        service_id: alert.service_id,
-        title: alert.title,
-        alert_message: alert.message,
-        metadata: alert.metadata,
-        reported_at: alert.timestamp,
-      },
-      `agent alert: ${alert.title}`,
-    );
-    const kept = [...this.recentAlerts(conn.server.id), alert];
-    this.alerts.set(conn.server.id, kept.slice(-(this.opts.alertsKept ?? 100)));
+    this.execSessions.failServer(serverId, why);
   }
 
   private pingAll(): void {

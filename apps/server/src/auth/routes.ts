@@ -4,6 +4,7 @@ import { implement } from "../http/route";
 import { acceptInvitation } from "../orgs/invitations";
 import { firstMembership } from "../orgs/memberships";
 import { authenticatePassword, registerUser } from "./accounts";
+import { revokeApiToken } from "./api-tokens";
 import { describeCaller } from "./me";
 import { hashPassword } from "./passwords";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie";
@@ -86,9 +87,11 @@ const logout = implement(apiRoutes.auth.logout, {
   audit: { action: "auth.logout", resourceType: "user" },
   handler: async ({ auth, reply, audit, change }) => {
     audit({ resourceId: auth.user.id });
-    const sessionId = auth.sessionId;
+    const { sessionId, tokenId } = auth;
     await change(async (tx) => {
       if (sessionId) await deleteSession(tx, sessionId);
+      // Signing out with a token (`syn logout`) revokes that token.
+      if (tokenId) await revokeApiToken(tx, auth.user.id, tokenId);
     });
     clearSessionCookie(reply);
     return undefined;

@@ -1,11 +1,11 @@
 import { apiRouteList, type NamedApiRoute, type RouteAccess } from "@syntra/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { AuditActor } from "../audit/audit-log";
-import { AuditDraft, auditedWork, plainWork } from "../audit/unit-of-work";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
-import type { AuditAction, ServerRoute } from "./route";
+import { callAudit } from "./call-audit";
+import type { ServerRoute } from "./route";
+import { registerSocketRoute } from "./socket-routes";
 import { parseInput } from "./validation";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -54,6 +54,10 @@ export function registerRoutes(
       throw new Error(`${spec.method} ${spec.path} changes state but declares no audit action`);
     }
     const answer = spec.answer ?? "envelope";
+    if (answer === "socket") {
+      registerSocketRoute(app, deps, impl);
+      continue;
+    }
     const answersItself = answer === "stream" || answer === "file" || answer === "redirect";
     app.route({
       method: spec.method,
@@ -63,7 +67,7 @@ export function registerRoutes(
         const params = spec.params ? parseInput(spec.params, req.params, "params") : undefined;
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
         const body = spec.body ? parseInput(spec.body, req.body, "body") : undefined;
-        const draft = impl.audit && !impl.audit.byDomain ? auditDraftOf(impl.audit, auth, req) : null;
+        const audited = callAudit(deps, impl.audit, auth, req);
         let meta: Record<string, unknown> | undefined;
         const data = await impl.handler({
           req,
@@ -73,14 +77,13 @@ export function registerRoutes(
           body,
           auth,
           deps,
-          audit: (n) => draft?.add(n),
-          change: draft ? auditedWork(deps.db, draft) : plainWork(deps.db),
+          audit: audited.audit,
+          change: audited.change,
           setMeta: (m) => {
             meta = m;
           },
         });
-        // A handler that changed nothing in the database itself (an agent command) is audited once it succeeded.
-        if (draft && !draft.started) await draft.record(deps.db);
+        await audited.settle();
         if (answersItself) return reply;
         if (opts.validateResponses && spec.response && spec.status !== 204) {
           const checked = spec.response.safeParse(data);
@@ -97,7 +100,8 @@ export function registerRoutes(
   }
 }
 
-async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess): Promise<AuthContext | null> {
+/** Authenticates the caller and checks the route's access; null for anonymous callers of public routes. */
+export async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess): Promise<AuthContext | null> {
   if ("public" in access) {
     // Public routes still see a caller who is signed in, but a bad credential must not block them.
     return resolveAuth(deps, req).catch((err: unknown) => {
@@ -117,19 +121,4 @@ async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess
     }
   }
   return auth;
-}
-
-/** The audit entry of one call of an audited route: its action, the caller (if known yet) and the client. */
-function auditDraftOf(action: AuditAction, auth: AuthContext | null, req: FastifyRequest): AuditDraft {
-  const actor: AuditActor | null = !auth
-    ? null
-    : auth.tokenId
-      ? { type: "token", userId: auth.user.id, tokenId: auth.tokenId }
-      : { type: "user", userId: auth.user.id };
-  return new AuditDraft({
-    ...action,
-    actor,
-    orgId: auth?.orgId ?? null,
-    client: { ip: req.ip, userAgent: req.headers["user-agent"] ?? null },
-  });
 }

@@ -9,6 +9,7 @@ import type { AppDeps } from "../deps";
 import { loggerOptions } from "../logger";
 import { createDeps, type WiringOptions } from "../wiring";
 import { startEmptyDns } from "./empty-dns";
+import { sharedTestTelemetryStore } from "./telemetry-store";
 import { createTestDatabase } from "./test-database";
 
 /** A caller's credential: a session cookie or a bearer token. */
@@ -85,7 +86,13 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
   const logger = pino(loggerOptions(config.logLevel), sink);
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
-  const deps = await createDeps(config, { ...wiring, database: store.database, logger, now });
+  const deps = await createDeps(config, {
+    ...wiring,
+    database: store.database,
+    logger,
+    now,
+    telemetry: sharedTestTelemetryStore(),
+  });
   const app = await buildApp(deps, { validateResponses: true });
   let listening: Promise<string> | undefined;
 

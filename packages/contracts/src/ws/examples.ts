@@ -303,6 +303,29 @@ export const exampleMessages = {
       ],
     },
   },
+  exec_session: {
+    ...envelope("exec_session", "58c2de4f-5061-4c73-8e9f-0a1b2c3d4e5f"),
+    payload: {
+      request_id: "58c2de4f-5061-4c73-8e9f-0a1b2c3d4e5f",
+      service_id: ids.service,
+      command: ["sh"],
+      tty: true,
+      stdin: true,
+      working_dir: "/app",
+      size: { cols: 120, rows: 40 },
+    },
+  },
+  exec_input: {
+    ...envelope("exec_input", "69d3ef50-6172-4d84-9fa0-1b2c3d4e5f60"),
+    payload: { session_id: "58c2de4f-5061-4c73-8e9f-0a1b2c3d4e5f", input: { type: "stdin", data: "bHMK" } },
+  },
+  exec_output: {
+    ...envelope("exec_output", "7ae4f061-7283-4e95-a0b1-2c3d4e5f6071"),
+    payload: {
+      session_id: "58c2de4f-5061-4c73-8e9f-0a1b2c3d4e5f",
+      output: { type: "output", stream: "stdout", data: "YXBwLmpzCg==" },
+    },
+  },
   routes_report: {
     ...envelope("routes_report", "58c2de4f-5061-4c73-8e9f-0a1b2c3d4e5f"),
     payload: {

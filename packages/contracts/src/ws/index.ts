@@ -4,6 +4,7 @@ export * from "./deploy";
 export * from "./envelope";
 export * from "./error-reply";
 export * from "./examples";
+export * from "./exec-session";
 export * from "./keepalive";
 export * from "./messages";
 export * from "./parse";

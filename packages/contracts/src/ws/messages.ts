@@ -22,6 +22,7 @@ import {
 import { deployPayload } from "./deploy";
 import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
+import { execInputPayload, execOutputPayload, execSessionPayload } from "./exec-session";
 import { pingPayload, pongPayload } from "./keepalive";
 import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
 
@@ -49,6 +50,9 @@ export const payloadSchemas = {
   error: errorReplyPayload,
   certificate_status: certificateStatusPayload,
   configure_routes: configureRoutesPayload,
+  exec_session: execSessionPayload,
+  exec_input: execInputPayload,
+  exec_output: execOutputPayload,
   routes_report: routesReportPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
@@ -148,6 +152,21 @@ export const configureRoutesMessage = defineMessage(
   "Control plane -> agent: replace a running service's domains and custom certificates (Syntra extension).",
 );
 
+export const execSessionMessage = defineMessage(
+  "exec_session",
+  execSessionPayload,
+  "Control plane -> agent: start an interactive exec session in a service's container (Syntra extension).",
+);
+export const execInputMessage = defineMessage(
+  "exec_input",
+  execInputPayload,
+  "Control plane -> agent: stdin, end of stdin, a terminal resize or the client's leaving, for an exec session (Syntra extension).",
+);
+export const execOutputMessage = defineMessage(
+  "exec_output",
+  execOutputPayload,
+  "Agent -> control plane: output, start, exit or error of an exec session (Syntra extension).",
+);
 export const routesReportMessage = defineMessage(
   "routes_report",
   routesReportPayload,
@@ -178,6 +197,9 @@ export const messageSchemas = {
   error: errorReplyMessage,
   certificate_status: certificateStatusMessage,
   configure_routes: configureRoutesMessage,
+  exec_session: execSessionMessage,
+  exec_input: execInputMessage,
+  exec_output: execOutputMessage,
   routes_report: routesReportMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
@@ -192,6 +214,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   logStreamMessage,
   pongMessage,
   certificateStatusMessage,
+  execOutputMessage,
   routesReportMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
@@ -211,6 +234,8 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   pingMessage,
   errorReplyMessage,
   configureRoutesMessage,
+  execSessionMessage,
+  execInputMessage,
 ]);
 export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
 /** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */

@@ -1,4 +1,5 @@
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -7,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   uniqueIndex,
   uuid,
@@ -38,10 +40,24 @@ export const errorGroups = pgTable(
     aiAnalyzedAt: tstz("ai_analyzed_at"),
     resolvedAt: tstz("resolved_at"),
     createdAt: tstz("created_at").defaultNow(),
+    // Migration 0014.
+    culprit: text("culprit"),
+    firstDeploymentId: uuid("first_deployment_id").references((): AnyPgColumn => deployments.id, {
+      onDelete: "set null",
+    }),
+    lastDeploymentId: uuid("last_deployment_id").references((): AnyPgColumn => deployments.id, {
+      onDelete: "set null",
+    }),
+    lastRelease: varchar("last_release", { length: 200 }),
+    resolvedDeploymentId: uuid("resolved_deployment_id").references((): AnyPgColumn => deployments.id, {
+      onDelete: "set null",
+    }),
+    resolvedRelease: varchar("resolved_release", { length: 200 }),
+    regressedAt: tstz("regressed_at"),
   },
   (t) => [
     uniqueIndex("error_groups_service_id_fingerprint_key").on(t.serviceId, t.fingerprint),
-    index("idx_error_groups_service").on(t.serviceId),
+    index("idx_error_groups_service_last_seen").on(t.serviceId, t.lastSeenAt.desc()),
     index("idx_error_groups_status").on(t.status),
     index("idx_error_groups_last_seen").on(t.lastSeenAt.desc()),
   ],
@@ -58,16 +74,35 @@ export const errorEvents = pgTable(
     stackTrace: jsonb("stack_trace").notNull(),
     breadcrumbs: jsonb("breadcrumbs"),
     context: jsonb("context"),
-    environment: varchar("environment", { length: 50 }),
-    release: varchar("release", { length: 100 }),
+    environment: varchar("environment", { length: 64 }),
+    release: varchar("release", { length: 200 }),
     userIdHash: varchar("user_id_hash", { length: 64 }),
     timestamp: tstz("timestamp").notNull(),
     createdAt: tstz("created_at").defaultNow(),
+    // Migration 0014.
+    exceptionType: varchar("exception_type", { length: 255 }),
+    message: text("message"),
+    level: varchar("level", { length: 10 }),
+    handled: boolean("handled"),
+    traceId: varchar("trace_id", { length: 32 }),
+    spanId: varchar("span_id", { length: 16 }),
   },
   (t) => [
-    index("idx_error_events_group").on(t.errorGroupId),
+    index("idx_error_events_group_time").on(t.errorGroupId, t.timestamp.desc(), t.id.desc()),
     index("idx_error_events_timestamp").on(t.timestamp.desc()),
   ],
+);
+
+/** The distinct users of an issue, hashed; `error_groups.user_count` counts them (migration 0014). */
+export const errorGroupUsers = pgTable(
+  "error_group_users",
+  {
+    errorGroupId: uuid("error_group_id")
+      .notNull()
+      .references(() => errorGroups.id, { onDelete: "cascade" }),
+    userHash: varchar("user_hash", { length: 64 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.errorGroupId, t.userHash] })],
 );
 
 export const healthChecks = pgTable(
