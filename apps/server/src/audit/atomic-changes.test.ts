@@ -20,6 +20,7 @@ let builtServiceId: string;
 let queuedDeploymentId: string;
 let tokenId: string;
 let inviteToken: string;
+let deviceCode: string;
 const REPO = "https://git.example.com/acme/atomic.git";
 
 /** Every row of the tables audited changes write, in a stable order (sessions without their last-seen time). */
@@ -34,6 +35,7 @@ async function snapshot(): Promise<Record<string, string[]>> {
     "projects",
     "services",
     "deployments",
+    "device_authorizations",
     "servers",
     "domains",
     "service_removals",
@@ -112,6 +114,8 @@ before(async () => {
   queuedDeploymentId = (await t.call("POST", `/api/v1/services/${serviceId}/deploy`, { as: owner, body: {} })).body.data
     .id;
   tokenId = (await t.call("POST", "/api/v1/tokens", { as: owner, body: { name: "ci" } })).body.data.id;
+  deviceCode = (await t.call("POST", "/api/v1/auth/device/code", { body: { client_name: "laptop" } })).body.data
+    .user_code;
   inviteToken = (
     await t.call("POST", "/api/v1/org/invitations", { as: owner, body: { email: "new@example.com", role: "viewer" } })
   ).body.data.token;
@@ -149,6 +153,11 @@ function changes(): [string, () => Promise<ApiAnswer>][] {
         if (res.status === 201) webhookSecret = res.body.data.secret;
         return res;
       },
+    ],
+    ["rotate an ingest key", () => t.call("POST", `/api/v1/services/${serviceId}/ingest/rotate`, { as })],
+    [
+      "approve a device login",
+      () => t.call("POST", "/api/v1/auth/device/approve", { as, body: { user_code: deviceCode } }),
     ],
     ["create a token", () => t.call("POST", "/api/v1/tokens", { as, body: { name: "another" } })],
     ["revoke a token", () => t.call("DELETE", `/api/v1/tokens/${tokenId}`, { as })],

@@ -74,13 +74,9 @@ export async function createApiToken(
  * Creates an account token of a user (a device login's): bound to no organization, it acts in any the user is a
  * member of, as the user's role there allows (`X-Syntra-Org` picks one; the first otherwise).
  */
-export async function createAccountToken(
-  deps: AppDeps,
-  userId: string,
-  name: string,
-): Promise<{ id: string; token: string }> {
+export async function createAccountToken(db: Db, userId: string, name: string): Promise<{ id: string; token: string }> {
   const token = generateToken("usr");
-  const [row] = await deps.db
+  const [row] = await db
     .insert(apiTokens)
     .values({
       userId,
