@@ -22,6 +22,7 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { telemetryPipelineRoutes } from "./telemetry/ingest/routes";
 import { ingestRoutes } from "./telemetry/ingest-routes";
 import { telemetryQueryRoutes } from "./telemetry/query-routes";
 import { webhookRoutes } from "./webhooks/routes";
@@ -53,5 +54,6 @@ export const allRoutes: readonly ServerRoute[] = [
   ...liveRoutes,
   ...issueRoutes,
   ...ingestRoutes,
+  ...telemetryPipelineRoutes,
   ...telemetryQueryRoutes,
 ];

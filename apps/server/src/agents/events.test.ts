@@ -116,12 +116,10 @@ test("every kind of hub event reaches the handlers of the domains that own it, i
 
   // The other agent messages a domain owns, as the contract's examples of them.
   peer.send("certificate_status", { ...exampleMessages.certificate_status.payload });
-  peer.send("telemetry_batch", { ...exampleMessages.telemetry_batch.payload });
   peer.send("alert", { ...exampleMessages.alert.payload, server_id: server.id });
   peer.send("routes_report", { ...exampleMessages.routes_report.payload });
   await arrival("certificate_status", server.id);
   await arrival("routes_report", server.id);
-  await arrival("telemetry_batch", server.id);
   await arrival("alert", server.id);
   assert.equal(t.deps.agents.recentAlerts(server.id).length, 1);
 

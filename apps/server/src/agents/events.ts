@@ -11,6 +11,7 @@ import { recordCertificateStatus } from "../domains/certificates";
 import { recheckDomainsOnAgentReady } from "../domains/domains";
 import { reconcileRoutes } from "../domains/route-reconcile";
 import { publishServerStatus } from "../live/publish";
+import { telemetryHubAnswers } from "../telemetry/ingest/hub-events";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
 
 /** Each kind of hub event with its handlers, in the order they run. */
@@ -32,13 +33,6 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
     certificate_status: [(e) => recordCertificateStatus(deps, e.serverId, e.message.payload).then(() => {})],
     routes_report: [(e) => reconcileRoutes(deps, e.serverId, e.message.payload).then(() => {})],
-    telemetry_batch: [
-      async (e) =>
-        deps.logger.debug(
-          { server_id: e.serverId, batch_id: e.message.payload.batch_id },
-          "telemetry batch dropped: ingest is not built yet",
-        ),
-    ],
     // The hub keeps the latest alerts in memory (AgentHub.recentAlerts) until the alerting domain stores them here.
     alert: [],
   };
@@ -46,7 +40,8 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
 
 /**
  * The hub's one way into the rest of the control plane: hands each event to the handlers of its kind, one after
- * the other. A failing handler is logged with the event's kind and does not keep the others from running.
+ * the other (a failing handler is logged with the event's kind and does not keep the others from running), and
+ * answers its questions from the domains that own them: deployments (hello_ack) and telemetry (batches, keys).
  */
 export function createHubDispatcher(
   deps: AppDeps,
@@ -55,6 +50,7 @@ export function createHubDispatcher(
   return {
     takePendingDeployments: (serverId) => takePendingDeployments(deps, serverId),
     requeueDeployments: (ids) => requeueDeployments(deps, ids),
+    ...telemetryHubAnswers(deps),
     emit: async (event) => {
       // The table pairs each kind with handlers of its own event type; indexing it by a union loses that pairing.
       const list = handlers[event.kind] as readonly HubEventHandler<HubEventKind>[];

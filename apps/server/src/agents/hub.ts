@@ -7,6 +7,8 @@ import type {
   CommandResponsePayload,
   LogStreamPayload,
   ServiceStatus,
+  TelemetryAckPayload,
+  TelemetryBatchPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -56,6 +58,8 @@ export interface AgentHubOptions {
   helloTimeoutMs?: number;
   /** Alerts kept in memory per server. */
   alertsKept?: number;
+  /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
+  telemetryConcurrency?: { perAgent: number; total: number };
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -88,6 +92,9 @@ export class AgentHub {
   private readonly timers: NodeJS.Timeout[] = [];
   private wiring: AgentHubWiring | undefined;
   private closed = false;
+  private telemetryInFlight = 0;
+  private readonly telemetryPerAgent = new Map<string, number>();
+  private readonly ingestKeysSent = new WeakMap<AgentConnection, string>();
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -216,6 +223,8 @@ export class AgentHub {
       this.drop(conn, "no heartbeat");
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
+    // Keys rotated, services created or moved since: each agent gets its new list.
+    for (const conn of this.connections.values()) await this.pushIngestKeys(conn);
     await this.emit({ kind: "sweep" });
   }
 
@@ -282,6 +291,7 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
+    await this.pushIngestKeys(conn);
     await this.emit({ kind: "agent_ready", serverId });
     await this.emit({ kind: "server_status", serverId, status: "online" });
     return true;
@@ -304,6 +314,11 @@ export class AgentHub {
       }
       case "command_response":
         return this.pending.resolve(serverId, message.payload);
+      case "telemetry_batch":
+        // Off the connection's queue: a batch takes a while to store, and heartbeats and deploy statuses must not
+        // wait behind it. Acks may so overtake each other, which the agent does not mind.
+        this.ingestTelemetry(conn, message.payload);
+        return;
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":
@@ -314,7 +329,6 @@ export class AgentHub {
         this.alerts.record(conn, message.payload);
         return this.emit({ kind: message.type, serverId, message });
       case "deploy_status":
-      case "telemetry_batch":
       case "certificate_status":
       case "routes_report":
         // The domains' messages go to their owners; the cast pairs the kind with its own message type.
@@ -349,6 +363,64 @@ export class AgentHub {
   /** Hands an event to the wired-in dispatcher (nothing before `start`). */
   private async emit(event: HubEvent): Promise<void> {
     await this.wiring?.emit(event);
+  }
+
+  /**
+   * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and
+   * `total` overall are processed at once; beyond that the batch is answered "retry" at once, so memory stays
+   * bounded whatever agents send. An exception (a bug) also answers "retry": nothing is lost, the agent resends.
+   */
+  private ingestTelemetry(conn: AgentConnection, batch: TelemetryBatchPayload): void {
+    const limits = this.opts.telemetryConcurrency ?? { perAgent: 2, total: 8 };
+    const serverId = conn.server.id;
+    const mine = this.telemetryPerAgent.get(serverId) ?? 0;
+    const answer = (ack: TelemetryAckPayload) => {
+      try {
+        conn.post("telemetry_ack", ack);
+      } catch {
+        // The socket is gone; the agent resends unacknowledged batches after it reconnects.
+      }
+    };
+    const handler = this.wiring?.telemetryBatch;
+    if (!handler) {
+      conn.log.debug({ batch_id: batch.batch_id }, "telemetry batch not handled: no telemetry ingest here");
+      return;
+    }
+    if (mine >= limits.perAgent || this.telemetryInFlight >= limits.total) {
+      answer({ batch_id: batch.batch_id, status: "retry", retry_after_seconds: 1, message: "ingest is busy" });
+      return;
+    }
+    this.telemetryPerAgent.set(serverId, mine + 1);
+    this.telemetryInFlight++;
+    void this.track(
+      handler(conn.server, batch)
+        .catch((err: unknown) => {
+          conn.log.error({ err, batch_id: batch.batch_id }, "telemetry batch failed");
+          return { batch_id: batch.batch_id, status: "retry", retry_after_seconds: 5 } satisfies TelemetryAckPayload;
+        })
+        .then(answer)
+        .finally(() => {
+          this.telemetryInFlight--;
+          const left = (this.telemetryPerAgent.get(serverId) ?? 1) - 1;
+          if (left > 0) this.telemetryPerAgent.set(serverId, left);
+          else this.telemetryPerAgent.delete(serverId);
+        }),
+    );
+  }
+
+  /** Sends the agent its ingest keys when they differ from what it last got. */
+  private async pushIngestKeys(conn: AgentConnection): Promise<void> {
+    const ingestKeys = this.wiring?.ingestKeys;
+    if (!ingestKeys) return;
+    try {
+      const keys = await ingestKeys(conn.server.id);
+      const digest = JSON.stringify(keys);
+      if (this.ingestKeysSent.get(conn) === digest) return;
+      conn.post("ingest_keys", { keys });
+      this.ingestKeysSent.set(conn, digest);
+    } catch (err) {
+      conn.log.warn({ err }, "could not send the agent its ingest keys");
+    }
   }
 
   /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */
