@@ -7,8 +7,6 @@ import type {
   CommandResponsePayload,
   LogStreamPayload,
   ServiceStatus,
-  TelemetryAckPayload,
-  TelemetryBatchPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -27,6 +25,7 @@ import { ExecSessionRelay } from "./exec-sessions";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
+import { TelemetryRelay } from "./telemetry-relay";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
 export type CommandType =
@@ -92,9 +91,7 @@ export class AgentHub {
   private readonly timers: NodeJS.Timeout[] = [];
   private wiring: AgentHubWiring | undefined;
   private closed = false;
-  private telemetryInFlight = 0;
-  private readonly telemetryPerAgent = new Map<string, number>();
-  private readonly ingestKeysSent = new WeakMap<AgentConnection, string>();
+  private readonly telemetry: TelemetryRelay;
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -103,6 +100,9 @@ export class AgentHub {
     this.pending = new PendingCommands(this.logger);
     this.execSessions = new ExecSessionRelay(this.logger);
     this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
+    this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
+      this.track(work),
+    );
   }
 
   /** Wires in the rest of the control plane (`agents/events.ts`) and starts pinging and sweeping. */
@@ -224,7 +224,7 @@ export class AgentHub {
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
     // Keys rotated, services created or moved since: each agent gets its new list.
-    for (const conn of this.connections.values()) await this.pushIngestKeys(conn);
+    for (const conn of this.connections.values()) await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
     await this.emit({ kind: "sweep" });
   }
 
@@ -291,7 +291,7 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
-    await this.pushIngestKeys(conn);
+    await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
     await this.emit({ kind: "agent_ready", serverId });
     await this.emit({ kind: "server_status", serverId, status: "online" });
     return true;
@@ -317,7 +317,7 @@ export class AgentHub {
       case "telemetry_batch":
         // Off the connection's queue: a batch takes a while to store, and heartbeats and deploy statuses must not
         // wait behind it. Acks may so overtake each other, which the agent does not mind.
-        this.ingestTelemetry(conn, message.payload);
+        this.telemetry.ingest(conn, message.payload, this.wiring?.telemetryBatch);
         return;
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
@@ -363,64 +363,6 @@ export class AgentHub {
   /** Hands an event to the wired-in dispatcher (nothing before `start`). */
   private async emit(event: HubEvent): Promise<void> {
     await this.wiring?.emit(event);
-  }
-
-  /**
-   * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and
-   * `total` overall are processed at once; beyond that the batch is answered "retry" at once, so memory stays
-   * bounded whatever agents send. An exception (a bug) also answers "retry": nothing is lost, the agent resends.
-   */
-  private ingestTelemetry(conn: AgentConnection, batch: TelemetryBatchPayload): void {
-    const limits = this.opts.telemetryConcurrency ?? { perAgent: 2, total: 8 };
-    const serverId = conn.server.id;
-    const mine = this.telemetryPerAgent.get(serverId) ?? 0;
-    const answer = (ack: TelemetryAckPayload) => {
-      try {
-        conn.post("telemetry_ack", ack);
-      } catch {
-        // The socket is gone; the agent resends unacknowledged batches after it reconnects.
-      }
-    };
-    const handler = this.wiring?.telemetryBatch;
-    if (!handler) {
-      conn.log.debug({ batch_id: batch.batch_id }, "telemetry batch not handled: no telemetry ingest here");
-      return;
-    }
-    if (mine >= limits.perAgent || this.telemetryInFlight >= limits.total) {
-      answer({ batch_id: batch.batch_id, status: "retry", retry_after_seconds: 1, message: "ingest is busy" });
-      return;
-    }
-    this.telemetryPerAgent.set(serverId, mine + 1);
-    this.telemetryInFlight++;
-    void this.track(
-      handler(conn.server, batch)
-        .catch((err: unknown) => {
-          conn.log.error({ err, batch_id: batch.batch_id }, "telemetry batch failed");
-          return { batch_id: batch.batch_id, status: "retry", retry_after_seconds: 5 } satisfies TelemetryAckPayload;
-        })
-        .then(answer)
-        .finally(() => {
-          this.telemetryInFlight--;
-          const left = (this.telemetryPerAgent.get(serverId) ?? 1) - 1;
-          if (left > 0) this.telemetryPerAgent.set(serverId, left);
-          else this.telemetryPerAgent.delete(serverId);
-        }),
-    );
-  }
-
-  /** Sends the agent its ingest keys when they differ from what it last got. */
-  private async pushIngestKeys(conn: AgentConnection): Promise<void> {
-    const ingestKeys = this.wiring?.ingestKeys;
-    if (!ingestKeys) return;
-    try {
-      const keys = await ingestKeys(conn.server.id);
-      const digest = JSON.stringify(keys);
-      if (this.ingestKeysSent.get(conn) === digest) return;
-      conn.post("ingest_keys", { keys });
-      this.ingestKeysSent.set(conn, digest);
-    } catch (err) {
-      conn.log.warn({ err }, "could not send the agent its ingest keys");
-    }
   }
 
   /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */
