@@ -14,15 +14,10 @@ import type { WebSocket } from "ws";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import {
-  type AgentServer,
-  markServerOffline,
-  markStaleServersOffline,
-  recordHeartbeat,
-  recordHello,
-} from "./agent-servers";
+import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
 import { ExecSessionRelay } from "./exec-sessions";
+import { recordCoalescedHeartbeat } from "./heartbeats";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
@@ -370,33 +365,14 @@ export class AgentHub {
 
   // ---- internals ----
 
-  /**
-   * A heartbeat: the latest service states are kept at once; the database (the server's last_heartbeat_at and a
-   * metrics row) gets at most one heartbeat per half interval per connection, so an agent that sends thousands
-   * at once costs one write, not thousands. Extra ones are counted and reported.
-   */
+  /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */
   private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
     const serverId = conn.server.id;
-    const now = this.now().getTime();
-    const minGapMs = (this.opts.heartbeatSeconds * 1000) / 2;
-    if (conn.lastHeartbeatRecordedAt > 0 && now - conn.lastHeartbeatRecordedAt < minGapMs) {
-      conn.heartbeatsCoalesced++;
-      this.services.set(serverId, beat.services);
-      return;
-    }
-    if (!(await recordHeartbeat(this.opts.db, serverId, beat, new Date(now)))) {
+    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, this.now(), this.opts.heartbeatSeconds))) {
       this.forget(serverId);
       return;
     }
-    conn.lastHeartbeatRecordedAt = now;
     this.services.set(serverId, beat.services);
-    if (conn.heartbeatsCoalesced > conn.heartbeatsReported) {
-      conn.log.warn(
-        { heartbeats_coalesced: conn.heartbeatsCoalesced - conn.heartbeatsReported },
-        "agent sent heartbeats faster than its interval; the extra ones were coalesced",
-      );
-      conn.heartbeatsReported = conn.heartbeatsCoalesced;
-    }
   }
 
   /** Hands an event to the wired-in dispatcher (nothing before `start`). */
