@@ -2,6 +2,7 @@ import { CONTAINER_METRICS, type HeartbeatPayload } from "@syntra/contracts";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { projects, services } from "../db/schema";
+import type { AppDeps } from "../deps";
 import type { MetricRow } from "./store/types";
 
 /**
@@ -45,4 +46,15 @@ export async function containerMetricRows(
         { ...common, name: CONTAINER_METRICS.memory, value: Math.round(s.memory_mb * 1024 * 1024) },
       ];
     });
+}
+
+/** Stores the containers' CPU and memory of one recorded heartbeat as metrics of their services (the hub's event). */
+export async function storeContainerMetrics(
+  deps: Pick<AppDeps, "db" | "telemetry">,
+  server: { orgId: string },
+  beat: HeartbeatPayload,
+  at: Date,
+): Promise<void> {
+  const metrics = await containerMetricRows(deps.db, server, beat, at);
+  if (metrics.length > 0) await deps.telemetry.insert({ spans: [], logs: [], metrics });
 }

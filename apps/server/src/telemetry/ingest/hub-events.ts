@@ -1,17 +1,15 @@
-import type { AgentHubEvents } from "../../agents/hub";
+import type { AgentHubWiring } from "../../agents/hub-events";
 import type { AppDeps } from "../../deps";
 import { ingestBatchErrors } from "../../issues/batch-errors";
-import { containerMetricRows } from "../container-metrics";
 import { ingestKeysForServer } from "../ingest-keys";
 import { recordAgentTelemetryStats } from "./agent-stats";
 import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
 
 /**
- * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged; their error
- * events, span exception events and error log records grouped into issues), the ingest keys each agent accepts, and
- * the containers' CPU and memory of each recorded heartbeat as metrics.
+ * The telemetry domain's answers to the agent hub: telemetry batches (stored, then acknowledged; their error
+ * events, span exception events and error log records grouped into issues) and the ingest keys each agent accepts.
  */
-export function telemetryHubEvents(deps: AppDeps): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys" | "heartbeat"> {
+export function telemetryHubAnswers(deps: AppDeps): Pick<AgentHubWiring, "telemetryBatch" | "ingestKeys"> {
   return {
     telemetryBatch: async (server, batch) => {
       const onErrorEvents: ErrorEventsHook = async ({ errors, spans, logs }) => {
@@ -24,10 +22,6 @@ export function telemetryHubEvents(deps: AppDeps): Pick<AgentHubEvents, "telemet
       );
       if (batch.stats) await recordAgentTelemetryStats(deps.db, server.id, batch.stats, deps.now());
       return ack;
-    },
-    heartbeat: async (server, beat, at) => {
-      const metrics = await containerMetricRows(deps.db, server, beat, at);
-      if (metrics.length > 0) await deps.telemetry.insert({ spans: [], logs: [], metrics });
     },
     ingestKeys: async (serverId) =>
       (await ingestKeysForServer(deps.db, serverId, deps.now())).map((k) => ({
