@@ -69,7 +69,8 @@ export async function startStack(
   const dns = await startTestZone();
   const dnsPort = dns.addresses().udp?.port;
   const t = await createTestApp({
-    SYNTRA_AGENT_HEARTBEAT_SECONDS: "1",
+    // 2 s, so the stale window (three intervals) outlasts a stall of a loaded CI machine.
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: "2",
     SYNTRA_DNS_RESOLVER: `127.0.0.1:${dnsPort}`,
     ...env,
   });

@@ -46,24 +46,39 @@ run() {
 echo "== ${#all_tests[@]} test files on PGlite"
 run "${all_tests[@]}"
 
-# The second pass also stores telemetry on the ClickHouse HTTP server instead of chDB.
-echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
-TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}"
-
-if [ "$node24" != "$(command -v node)" ]; then
-  echo "== quick unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --quick --list | wc -l) files; scripts/unit-tests.ts)"
-  node --import tsx scripts/unit-tests.ts --quick --node "$node24"
-fi
-
-# Both SDKs report to a real control plane their tests start; each prints its coverage and fails below 90%.
-echo "== @syntra/sdk (JavaScript) tests and coverage"
-node --import tsx packages/sdk-js/scripts/coverage.ts --threshold 90
-
-echo "== syntra-sdk (Python): ruff, pytest and coverage"
-py="$(pwd)/.test-services/python/sdk/bin"
+# Beside the PostgreSQL pass (CI's time is bounded; the SDK steps mostly wait on builds and their own control
+# planes): the Node 24 unit pass and both SDKs' tests, each step's output kept in a log printed when it ends.
+side_log=$(mktemp)
 (
+  set -e
+  if [ "$node24" != "$(command -v node)" ]; then
+    echo "== quick unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --quick --list | wc -l) files; scripts/unit-tests.ts)"
+    node --import tsx scripts/unit-tests.ts --quick --node "$node24"
+  fi
+
+  # Both SDKs report to a real control plane their tests start; each prints its coverage and fails below 90%.
+  echo "== @syntra/sdk (JavaScript) tests and coverage"
+  node --import tsx packages/sdk-js/scripts/coverage.ts --threshold 90
+
+  echo "== syntra-sdk (Python): ruff, pytest and coverage"
+  py="$(pwd)/.test-services/python/sdk/bin"
   cd packages/sdk-python
   "$py/ruff" check src tests
   "$py/ruff" format --check src tests
   PYTHONPATH=src:tests "$py/pytest" -q -p no:cacheprovider --cov=syntra_sdk --cov-report=term-missing --cov-fail-under=90 tests
-)
+) >"$side_log" 2>&1 &
+side_pid=$!
+
+# The second pass also stores telemetry on the ClickHouse HTTP server instead of chDB.
+echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
+db_status=0
+TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}" || db_status=$?
+
+side_status=0
+wait "$side_pid" || side_status=$?
+cat "$side_log"
+rm -f "$side_log"
+if [ "$db_status" -ne 0 ] || [ "$side_status" -ne 0 ]; then
+  echo "== failed: PostgreSQL pass exit $db_status, Node 24 and SDK steps exit $side_status"
+  exit 1
+fi
