@@ -407,6 +407,12 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/services/:serviceId/traces": read,
   "GET /api/v1/services/:serviceId/metrics": () => ({ query: "metrics=cpu", ok: 200 }),
   "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/overview": read,
+  "GET /api/v1/services/:serviceId/logs/histogram": read,
+  "GET /api/v1/traces/:traceId/logs": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/traces/:traceId/errors": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/metrics/names": read,
+  "GET /api/v1/services/:serviceId/metrics/query": () => ({ query: "metric=cpu", ok: 200 }),
 };
 
 /** A device login waiting for approval. */
