@@ -483,6 +483,8 @@ before(async () => {
     // The control plane as the registry's token server, so its token realm answers.
     SYNTRA_REGISTRY: "registry.local:5000",
     SYNTRA_REGISTRY_AUTH: "token",
+    // The test agent never sends a heartbeat: a long interval keeps its server online however slow the run.
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: "3600",
   });
   const owner = await t.signup("owner@example.com", { orgName: "Acme" });
   // A second organization whose invitations every caller can accept (they are already in Acme).
