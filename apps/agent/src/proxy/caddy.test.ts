@@ -219,17 +219,18 @@ describe("CaddyRouter", () => {
 
   test("start() sets up a Caddy that runs with no config at all (a bare `caddy run`)", async () => {
     const bare = await startCaddy();
+    const router = new CaddyRouter({
+      adminUrl: bare.adminUrl,
+      tls: false,
+      listenHost: "127.0.0.1",
+      httpPort: bare.httpPort,
+    });
     try {
-      const router = new CaddyRouter({
-        adminUrl: bare.adminUrl,
-        tls: false,
-        listenHost: "127.0.0.1",
-        httpPort: bare.httpPort,
-      });
       await router.start();
       await router.setRoute({ serviceId, domains: ["bare.syntra.test"], upstreams: [v1.address ?? ""] });
       assert.deepEqual(await get(bare.httpPort, "bare.syntra.test"), { status: 200, body: "v1" });
     } finally {
+      await router.stop();
       await bare.stop();
     }
   });
