@@ -11,13 +11,13 @@ import path from "node:path";
 import { eventually } from "@syntra/testing/eventually";
 import { ensureTestImages } from "@syntra/testing/images";
 import { freePorts } from "@syntra/testing/ports";
-import { commandLine, descendants } from "@syntra/testing/process-tree";
+import { descendants } from "@syntra/testing/process-tree";
 import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
 import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { startTestZone } from "../e2e/stack";
 import { ensureServerBuild, serverMain } from "../scripts/build-server";
-import { processesUsage, type Usage } from "./process-usage";
+import { dockerProxiesFor, processesUsage, type Usage } from "./process-usage";
 
 const WINDOW_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const DOMAIN = "idle.e2e.test";
@@ -79,20 +79,6 @@ function row(name: string, u: Usage | undefined, note = ""): string {
   if (!u) return `${name.padEnd(34)} ${note || "not running"}`;
   const rss = `${u.rssMeanMb.toFixed(1)} MB (max ${u.rssMaxMb.toFixed(1)})`;
   return `${name.padEnd(34)} ${rss.padEnd(22)} ${u.anonMb.toFixed(1).padStart(6)} MB   ${u.cpuPercent.toFixed(2).padStart(5)} %${note}`;
-}
-
-/** Docker's userland proxies (one per published port) forwarding to any of these container addresses. */
-async function dockerProxiesFor(ips: string[]): Promise<{ pid: number; rssMb: number }[]> {
-  const found: { pid: number; rssMb: number }[] = [];
-  for (const entry of await fs.readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = await commandLine(Number(entry));
-    const target = argv[argv.indexOf("-container-ip") + 1];
-    if (!argv[0]?.endsWith("docker-proxy") || !target || !ips.includes(target)) continue;
-    const status = await fs.readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
-    found.push({ pid: Number(entry), rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024 });
-  }
-  return found;
 }
 
 async function main(): Promise<void> {
