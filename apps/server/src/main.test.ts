@@ -10,6 +10,7 @@ import { eventually } from "@syntra/testing/eventually";
 import { freePorts } from "@syntra/testing/ports";
 import { descendants } from "@syntra/testing/process-tree";
 import { ensureServerBuild, serverMain } from "../../../scripts/build-server";
+import { stopUpstreamDaemon } from "../../agent/src/proxy/upstream-table";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -171,6 +172,10 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
         commands.some((c) => /--lite-mode \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
         `the local agent runs the prebuilt bundle:\n${commands.join("\n")}`,
       );
+      assert.ok(
+        commands.some((c) => /dnsmasq .*--hostsdir=\S*\/local-agent\/caddy\/upstreams\/hosts/.test(c)),
+        `the local agent runs dnsmasq for Caddy's routes:\n${commands.join("\n")}`,
+      );
     }
   } finally {
     // As systemd or Ctrl-C would: the control plane stops its agent and exits, and npm with it.
@@ -180,8 +185,9 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
     else npm.child.kill("SIGTERM");
     await npm.exited;
     assert.match(npm.output(), /"msg":"stopped"/);
-    // The agent's Caddy keeps serving across agent restarts by design; this test ends it.
+    // The agent's Caddy and dnsmasq keep serving across agent restarts by design; this test ends them.
     await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
+    await stopUpstreamDaemon(path.join(dataDir, "local-agent", "caddy"));
     await fs.rm(path.dirname(dataDir), { recursive: true, force: true });
   }
 });
