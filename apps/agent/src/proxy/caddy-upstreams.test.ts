@@ -14,7 +14,7 @@ import { freePort } from "@syntra/testing/ports";
 import { get } from "@syntra/testing/traffic";
 import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
-import { startTestCaddy, type TestCaddy } from "../testing/caddy";
+import { caddyAdmin, startTestCaddy, type TestCaddy } from "../testing/caddy";
 import { removeService, uniqueName } from "../testing/fixtures";
 import { CaddyRouter } from "./caddy";
 import { MAX_UDP_UPSTREAMS, ROUTE_ID_PREFIX } from "./caddy-config";
@@ -39,20 +39,9 @@ function run(tag: string, network: string, env: Record<string, string> = {}): Pr
   });
 }
 
-async function admin(base: string, method: string, pathname: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${pathname}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${pathname}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
 /** The handler of a service's route as Caddy has it. */
 async function handlerOf(base: string, id: string): Promise<Record<string, unknown>> {
-  const route = (await admin(base, "GET", `/id/${ROUTE_ID_PREFIX}${id}`)) as { handle: Record<string, unknown>[] };
+  const route = (await caddyAdmin(base, "GET", `/id/${ROUTE_ID_PREFIX}${id}`)) as { handle: Record<string, unknown>[] };
   return route.handle[0] ?? {};
 }
 
@@ -121,9 +110,9 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
     try {
       await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: first ?? [] });
       assert.match(JSON.stringify((await handlerOf(caddy.adminUrl, id)).dynamic_upstreams), /"tcp\/127\.0\.0\.1:\d+"/);
-      const config = await admin(caddy.adminUrl, "GET", "/config/");
+      const config = await caddyAdmin(caddy.adminUrl, "GET", "/config/");
       await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: second ?? [] });
-      assert.deepEqual(await admin(caddy.adminUrl, "GET", "/config/"), config, "no config change");
+      assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), config, "no config change");
       // Only the second set (from dnsmasq, not the route's listed first set), and more than UDP could carry.
       const seen = new Set<string>();
       await eventually(
@@ -147,13 +136,13 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
     const id = randomUUID();
     const domain = `${uniqueName("revive")}.test`;
     await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
-    const config = await admin(caddy.adminUrl, "GET", "/config/");
+    const config = await caddyAdmin(caddy.adminUrl, "GET", "/config/");
     await stopUpstreamDaemon(caddy.configDir);
     // Meanwhile Caddy serves from the route's listed upstreams.
     assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v1" });
     await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v2.address ?? ""] });
     assert.deepEqual(await get(caddy.httpPort, domain), { status: 200, body: "v2" });
-    assert.deepEqual(await admin(caddy.adminUrl, "GET", "/config/"), config, "no config change");
+    assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), config, "no config change");
     await caddy.router.removeRoute(id);
   });
 
@@ -192,7 +181,7 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
       JSON.stringify({ host: "127.0.0.1", port: 1, pid: legacy.pid }),
     );
     await writeFile(path.join(dir, "upstreams.json"), JSON.stringify({ version: 3, services: {} }));
-    await admin(
+    await caddyAdmin(
       bare.adminUrl,
       "PUT",
       "/config/apps/http/servers/syntra",
