@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { writeFileAtomic } from "../atomic-file";
 import { AgentError } from "../errors";
 import { type DnsmasqSettings, findDnsmasq, queryA, runDnsmasq } from "./dnsmasq";
+import { validateRoute } from "./validate-route";
 
 /** The domain the agent's dnsmasq answers alone. */
 const ZONE = "syntra.internal";
@@ -61,11 +62,11 @@ interface DaemonState {
 
 /**
  * The containers of each service as A records served by a dnsmasq on loopback, which Caddy's dynamic upstreams
- * ask (see buildRoute). One hosts file per service in `<dir>/upstreams/hosts`, replaced by rename at each change; dnsmasq
- * reloads it by inotify, so a deploy changes a file, not Caddy's config: no reload closes kept-alive client
- * connections. dnsmasq (about 2 MB) outlives the agent like Caddy does; the next agent adopts it, or starts one
- * serving the files as they were. `set` resolves once Caddy can no longer pick a container the new list left
- * out: dnsmasq answers with the new list and Caddy's earlier answer has expired.
+ * ask (see buildRoute). One hosts file per service in `<dir>/upstreams/hosts`, replaced by rename at each
+ * change; dnsmasq reloads it by inotify, so a deploy changes a file, not Caddy's config: no reload closes
+ * kept-alive client connections. dnsmasq (about 5 MB) outlives the agent like Caddy does; the next agent adopts
+ * it, or starts one serving the files as they were. `set` resolves once Caddy can no longer pick a container the
+ * new list left out: dnsmasq answers with the new list and Caddy's earlier answer has expired.
  */
 export class UpstreamTable {
   private services = new Map<string, string[]>();
@@ -173,8 +174,8 @@ export class UpstreamTable {
 
   /**
    * Waits until dnsmasq answers the service's name with exactly `upstreams`' addresses; returns when (ms), or
-   * null when it never did (it is then started again if this table started it, and Caddy meanwhile uses the
-   * routes' static upstreams).
+   * null when it never did. A dnsmasq that does not answer is started again once (see restartIfGone); until it
+   * answers, Caddy uses the routes' static upstreams.
    */
   private async loaded(serviceId: string, upstreams: string[]): Promise<number | null> {
     const want = JSON.stringify(addresses(upstreams).sort());
@@ -261,9 +262,10 @@ async function readTable(dir: string): Promise<Map<string, string[]>> {
         service: string;
         upstreams: string[];
       };
-      table.set(service, upstreams);
+      // Checked as any route is: these go back into Caddy's config at the next agent's start.
+      table.set(service, validateRoute({ serviceId: service, domains: [], upstreams }).upstreams);
     } catch {
-      // Not one of ours (or torn by hand): dnsmasq serves it, the agent does not know it.
+      // Not one of ours (edited by hand, say): dnsmasq serves it, the agent leaves it alone.
     }
   }
   return table;
