@@ -16,10 +16,14 @@ docker network prune -f --filter label=dev.syntra.managed=true >/dev/null
 bash scripts/services/caddy.sh start
 bash scripts/services/dnsmasq.sh start
 bash scripts/services/chromium.sh start
+bash scripts/services/shells.sh start
 bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
 # Node 24, the current LTS, for a second pass of the unit tests (the system's own node when it is that new).
 node24=$(bash scripts/services/node24.sh start | tail -n 1)
+# Python clients the tests run (sentry-sdk with and without brotli), in venvs under .test-services/python.
+bash scripts/services/python.sh start >/dev/null
+clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
 
 echo "== type-check and lint"
 npx tsc -b tsconfig.json
@@ -41,8 +45,9 @@ run() {
 echo "== ${#all_tests[@]} test files on PGlite"
 run "${all_tests[@]}"
 
-echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url)"
-TEST_DATABASE_URL="$pg_url" run "${db_tests[@]}"
+# The second pass also stores telemetry on the ClickHouse HTTP server instead of chDB.
+echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
+TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}"
 
 if [ "$node24" != "$(command -v node)" ]; then
   echo "== quick unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --quick --list | wc -l) files; scripts/unit-tests.ts)"

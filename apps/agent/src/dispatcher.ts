@@ -10,6 +10,7 @@ import type {
 import type { Logger } from "pino";
 import type { AgentConnection } from "./connection";
 import { AgentError, errorCodeOf } from "./errors";
+import { ExecSessions } from "./exec-sessions";
 import type { RequestLog } from "./request-log";
 import type { ContainerInfo, ContainerRuntime, LogLine } from "./runtime/types";
 
@@ -27,7 +28,10 @@ export interface Workloads {
   containersOf(serviceId: string): Promise<ContainerInfo[]>;
 }
 
-type Command = Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" | "ping" | "deploy" }>;
+type Command = Exclude<
+  ControlPlaneToAgentMessage,
+  { type: "hello_ack" | "error" | "ping" | "deploy" | "exec_input" | "telemetry_ack" | "ingest_keys" }
+>;
 
 // Log lines go out in batches: fewer frames, and a burst of output cannot flood the socket one line at a time.
 const LOG_BATCH_LINES = 200;
@@ -39,6 +43,7 @@ const LOG_BATCH_MS = 100;
  */
 export class Dispatcher {
   private readonly subscriptions = new Map<string, AbortController>();
+  private readonly execSessions: ExecSessions;
 
   constructor(
     private readonly deps: {
@@ -50,12 +55,20 @@ export class Dispatcher {
       /** A deploy ended or routes were configured: the proxy's routes are reported to the control plane. */
       routesChanged?: () => void;
     },
-  ) {}
+  ) {
+    this.execSessions = new ExecSessions(deps);
+  }
 
   /** Handles one message from the control plane; never throws. */
-  handle(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" }>): void {
+  handle(
+    message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" | "telemetry_ack" | "ingest_keys" }>,
+  ): void {
     if (message.type === "ping") {
       this.deps.connection.send("pong", { nonce: message.payload.nonce, sent_at: new Date().toISOString() });
+      return;
+    }
+    if (message.type === "exec_input") {
+      this.execSessions.input(message.payload);
       return;
     }
     const requestId = message.payload.request_id;
@@ -105,10 +118,14 @@ export class Dispatcher {
     void done.then(() => this.deps.routesChanged?.());
   }
 
-  /** Ends every log subscription (on disconnect: the control plane resubscribes if it still wants them). */
+  /**
+   * Ends every log subscription and exec session (on disconnect: the control plane resubscribes if it still
+   * wants them; an exec session's client is gone with the connection).
+   */
   cancelSubscriptions(): void {
     for (const controller of this.subscriptions.values()) controller.abort();
     this.subscriptions.clear();
+    this.execSessions.closeAll();
   }
 
   private async answer(response: CommandResponsePayload): Promise<void> {
@@ -148,6 +165,8 @@ export class Dispatcher {
         if (result.error) throw new AgentError(result.error.code, result.error.message);
         return { exit_code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
       }
+      case "exec_session":
+        return this.execSessions.start(command.payload);
       case "logs_subscribe":
         return this.subscribe(command.payload);
       case "logs_unsubscribe": {

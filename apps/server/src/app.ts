@@ -6,7 +6,9 @@ import type { AppDeps } from "./deps";
 import { installErrorHandler } from "./http/error-handler";
 import { keepRawBodies } from "./http/raw-body";
 import { registerRoutes } from "./http/register-routes";
+import { registerErrorIngest } from "./issues/ingest-routes";
 import { allRoutes } from "./routes";
+import { registerOtlpHttp } from "./telemetry/ingest/otlp-http";
 import { registerDashboard } from "./web/dashboard";
 
 /** Options that differ between production and tests. */
@@ -37,6 +39,8 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   installErrorHandler(app);
   await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
+  await registerErrorIngest(app, deps);
+  await registerOtlpHttp(app, deps);
   await registerDashboard(app, deps.config.webDir);
   return app;
 }

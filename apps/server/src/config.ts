@@ -48,6 +48,8 @@ const envSchema = z.object({
     .int()
     .min(1)
     .default(24 * 7),
+  /** Seconds a device login (`syn login`) waits between polls; the spec's 5 unless a test wants it quicker. */
+  SYNTRA_DEVICE_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   /** Failed logins allowed per email and per client address within the window. */
   SYNTRA_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Login rate-limit window, in seconds. */
@@ -145,6 +147,28 @@ const envSchema = z.object({
     .max(320)
     .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'expected "Name <address@host>" or an address')
     .optional(),
+  /** ClickHouse server for telemetry, `http(s)://user:password@host:8123/database`; unset: chDB in SYNTRA_DATA_DIR. */
+  CLICKHOUSE_URL: z
+    .url({ protocol: /^https?$/, error: "expected http(s)://user:password@host:8123/database" })
+    .optional(),
+  /** Days of telemetry kept, for every signal without a setting of its own below. */
+  SYNTRA_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days of spans kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Days of log records kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Days of metric samples and rollups kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+  SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+  /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
+  SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  /** Direct OTLP/HTTP (/v1/*): largest request body, compressed or decompressed (larger: 413). */
+  SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
+  /** Direct OTLP/HTTP: spans, log records and data points per second per ingest key (burst: 10 s of it); 0: no limit. */
+  SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
+  /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
+  SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
+  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
+  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
@@ -163,6 +187,8 @@ export interface Config {
   openSignup: boolean;
   bodyLimitBytes: number;
   sessionTtlHours: number;
+  /** Seconds between a device login's polls. */
+  devicePollSeconds: number;
   loginMaxAttempts: number;
   loginWindowSeconds: number;
   trustProxy: boolean;
@@ -191,6 +217,21 @@ export interface Config {
   webDir: string;
   /** Outgoing mail: the SMTP server (undefined: Syntra sends no mail) and the sender address. */
   mail: { smtp: SmtpSettings | undefined; from: string };
+  /** The telemetry store and ingest identity. */
+  telemetry: TelemetryConfig;
+  /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
+  errorIngestRate: number;
+}
+
+/** Where telemetry is stored, for how long, and how ingest keys rotate. */
+export interface TelemetryConfig {
+  /** A ClickHouse server; undefined: chDB in `<dataDir>/chdb`. */
+  clickhouseUrl: string | undefined;
+  retentionDays: { traces: number; logs: number; metrics: number };
+  /** Grace period of a rotated-out ingest key, in milliseconds. */
+  ingestKeyGraceMs: number;
+  /** Direct OTLP/HTTP limits. */
+  otlp: { maxBodyBytes: number; itemsPerSecondPerKey: number; maxInFlightBytes: number };
 }
 
 /** How to reach the mail server, from SYNTRA_SMTP_URL. */
@@ -267,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openSignup: e.SYNTRA_OPEN_SIGNUP,
     bodyLimitBytes: e.SYNTRA_BODY_LIMIT_BYTES,
     sessionTtlHours: e.SYNTRA_SESSION_TTL_HOURS,
+    devicePollSeconds: e.SYNTRA_DEVICE_POLL_SECONDS,
     loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.SYNTRA_LOGIN_WINDOW_SECONDS,
     trustProxy: e.SYNTRA_TRUST_PROXY,
@@ -319,6 +361,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ""),
           }
         : undefined,
+    telemetry: {
+      clickhouseUrl: e.CLICKHOUSE_URL,
+      retentionDays: {
+        traces: e.SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+        logs: e.SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+        metrics: e.SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
+      },
+      ingestKeyGraceMs: Math.round(e.SYNTRA_INGEST_KEY_GRACE_HOURS * 3_600_000),
+      otlp: {
+        maxBodyBytes: Math.round(e.SYNTRA_OTLP_MAX_BODY_MB * 1024 * 1024),
+        itemsPerSecondPerKey: e.SYNTRA_OTLP_RATE_PER_KEY,
+        maxInFlightBytes: Math.round(e.SYNTRA_OTLP_MAX_INFLIGHT_MB * 1024 * 1024),
+      },
+    },
+    errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,
       from:

@@ -8,6 +8,7 @@ import type { Database, Db } from "./db/client";
 import type { LiveBus } from "./live/bus";
 import type { Mailer } from "./mail/transport";
 import type { Keyring } from "./secrets/keyring";
+import type { TelemetryStore } from "./telemetry/store/types";
 
 /** Everything domain code needs from the outside, handed in rather than imported. */
 export interface AppDeps {
@@ -27,6 +28,8 @@ export interface AppDeps {
   mailer: Mailer | null;
   /** Limits password reset emails per address and per client. */
   resetLimiter: PasswordResetLimiter;
+  /** Spans, logs and metrics: chDB in-process, or a ClickHouse server (CLICKHOUSE_URL). */
+  telemetry: TelemetryStore;
   /** The clock; tests move it to check expiry. */
   now: () => Date;
   /** Outgoing HTTP (OAuth exchanges); a parameter so tests can point it at local stand-ins. */

@@ -20,6 +20,8 @@ import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
 import { loadKeyring } from "./secrets/keyring";
+import { telemetryHubEvents } from "./telemetry/ingest/hub-events";
+import { openTelemetryStore } from "./telemetry/store/open";
 
 async function start(config: Config): Promise<void> {
   const logger = createLogger(config);
@@ -29,6 +31,7 @@ async function start(config: Config): Promise<void> {
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ applied }, "database migrated");
   const keyring = await loadKeyring(config);
+  const telemetry = await openTelemetryStore({ ...config.telemetry, dataDir: config.dataDir });
   const registry = config.builds.registry;
   if (registry?.auth.mode === "token") {
     // Made now, so the registry can be configured (and restarted) before any token is asked for.
@@ -57,10 +60,11 @@ async function start(config: Config): Promise<void> {
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),
+    telemetry,
     now,
     fetch: globalThis.fetch,
   };
-  agents.start(deploymentEvents(deps));
+  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));
@@ -86,6 +90,8 @@ async function start(config: Config): Promise<void> {
     // PGlite flushes to disk.
     await app.close();
     await agents.close();
+    // After the agents: their last batches are stored (and acknowledged) before the store closes.
+    await telemetry.close();
     await database.close();
     logger.info("stopped");
     process.exit(0);
@@ -98,7 +104,7 @@ async function start(config: Config): Promise<void> {
     ? await startLocalAgent(deps, { url: `http://${localHost(config.host)}:${config.port}`, env: { ...process.env } })
     : null;
   logger.info(
-    { url: config.publicUrl, database: database.kind, data_dir: config.dataDir },
+    { url: config.publicUrl, database: database.kind, telemetry: telemetry.kind, data_dir: config.dataDir },
     "Syntra control plane ready",
   );
 }

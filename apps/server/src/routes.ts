@@ -1,4 +1,5 @@
 import { auditRoutes } from "./audit/routes";
+import { deviceRoutes } from "./auth/device-routes";
 import { githubRoutes } from "./auth/github-routes";
 import { passwordRoutes } from "./auth/password-routes";
 import { authRoutes } from "./auth/routes";
@@ -12,6 +13,7 @@ import { gitRoutes } from "./git/routes";
 import { healthRoutes } from "./health/routes";
 import type { ServerRoute } from "./http/route";
 import { installRoutes } from "./install/routes";
+import { issueRoutes } from "./issues/routes";
 import { liveRoutes } from "./live/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
@@ -20,6 +22,9 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { telemetryPipelineRoutes } from "./telemetry/ingest/routes";
+import { ingestRoutes } from "./telemetry/ingest-routes";
+import { telemetryQueryRoutes } from "./telemetry/query-routes";
 import { webhookRoutes } from "./webhooks/routes";
 
 /** The implementation of every route of the contracts' apiRoutes: the app registers these (each route once). */
@@ -27,6 +32,7 @@ export const allRoutes: readonly ServerRoute[] = [
   ...healthRoutes,
   ...installRoutes,
   ...authRoutes,
+  ...deviceRoutes,
   ...passwordRoutes,
   ...githubRoutes,
   ...tokenRoutes,
@@ -46,4 +52,8 @@ export const allRoutes: readonly ServerRoute[] = [
   ...registryRoutes,
   ...auditRoutes,
   ...liveRoutes,
+  ...issueRoutes,
+  ...ingestRoutes,
+  ...telemetryPipelineRoutes,
+  ...telemetryQueryRoutes,
 ];

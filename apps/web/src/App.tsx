@@ -40,6 +40,9 @@ const ServiceDeploymentsPage = page(() => import("./pages/service-deployments"),
 const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
+const DevicePage = page(() => import("./pages/device"), "DevicePage");
+const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
+const IssuePage = page(() => import("./pages/issue-detail"), "IssuePage");
 
 /** Pages that need a signed-in member: others go to /login and come back after. */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -72,6 +75,14 @@ export function App() {
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password" element={<ResetPasswordPage />} />
           <Route
+            path="/device"
+            element={
+              <RequireAuth>
+                <DevicePage />
+              </RequireAuth>
+            }
+          />
+          <Route
             element={
               <RequireAuth>
                 <AppShell />
@@ -88,6 +99,8 @@ export function App() {
             <Route path="projects/:projectId" element={<Navigate to="overview" replace />} />
             <Route path="projects/:projectId/overview" element={<ProjectOverviewPage />} />
             <Route path="projects/:projectId/services/new" element={<NewServicePage />} />
+            <Route path="projects/:projectId/issues" element={<ProjectIssuesPage />} />
+            <Route path="issues/:issueId" element={<IssuePage />} />
             <Route path="projects/:projectId/services/:serviceId" element={<ServiceLayout />}>
               <Route index element={<Navigate to="deployments" replace />} />
               <Route path="deployments" element={<ServiceDeploymentsPage />} />

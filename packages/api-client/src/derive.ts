@@ -2,6 +2,7 @@ import type { AnyApiRoute, ApiRoute, RouteAnswer } from "@syntra/contracts";
 import type { z } from "zod";
 import type { Http } from "./http";
 import { routeRequest } from "./route-request";
+import { browserWebSocket, openSocket, type SocketOptions, type TypedSocket } from "./socket";
 import { readSse, type SseMessage } from "./sse";
 import { parseStreamEvent } from "./stream-events";
 
@@ -60,16 +61,32 @@ export type FileMethod<I> = ((...args: Args<I>) => Promise<Response>) & HasUrl<I
 /** A route a browser is sent to (OAuth): the URL to navigate to. */
 export type RedirectMethod<I> = ((...args: UrlArgs<I>) => string) & HasUrl<I>;
 
+/**
+ * A WebSocket route: opens it, calling `onFrame` with each frame the server sends (checked against the route's
+ * declaration); resolves once open with a socket that sends the route's client frames.
+ */
+export type SocketMethod<I, E, C> = ((
+  input: I,
+  onFrame: (frame: E) => void,
+  options?: SocketOptions,
+) => Promise<TypedSocket<C>>) &
+  HasUrl<I>;
+
+/** What a schema accepts (a socket's client frames). */
+type Sent<S> = [S] extends [z.ZodType] ? z.input<S> : never;
+
 /** The function a route becomes, by its answer kind. */
 export type RouteMethod<R> =
-  R extends ApiRoute<infer _A, infer P, infer Q, infer B, infer Res, infer K, infer E>
-    ? K extends "stream"
-      ? StreamMethod<RouteInput<P, Q, B>, Output<E>>
-      : K extends "redirect"
-        ? RedirectMethod<RouteInput<P, Q, B>>
-        : K extends "file"
-          ? FileMethod<RouteInput<P, Q, B>>
-          : CallMethod<RouteInput<P, Q, B>, Output<Res>>
+  R extends ApiRoute<infer _A, infer P, infer Q, infer B, infer Res, infer K, infer E, infer C>
+    ? K extends "socket"
+      ? SocketMethod<RouteInput<P, Q, B>, Output<E>, Sent<C>>
+      : K extends "stream"
+        ? StreamMethod<RouteInput<P, Q, B>, Output<E>>
+        : K extends "redirect"
+          ? RedirectMethod<RouteInput<P, Q, B>>
+          : K extends "file"
+            ? FileMethod<RouteInput<P, Q, B>>
+            : CallMethod<RouteInput<P, Q, B>, Output<Res>>
     : never;
 
 /** A route table turned into groups of functions: `client.<group>.<route>(input)`. */
@@ -123,6 +140,12 @@ function routeMethod(http: Http, route: AnyApiRoute): unknown {
             options.signal,
           );
         },
+        { url },
+      );
+    case "socket":
+      return Object.assign(
+        (input: Input | undefined, onFrame: (frame: unknown) => void, options: SocketOptions = {}) =>
+          openSocket(http, route, http.webSocket ?? browserWebSocket, input, onFrame, options),
         { url },
       );
     case "envelope":

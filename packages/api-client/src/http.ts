@@ -1,6 +1,7 @@
 import { apiError, toErrorCode } from "@syntra/contracts";
 import { z } from "zod";
 import { ApiError } from "./errors";
+import type { WebSocketFactory } from "./socket";
 
 /** How a client reaches the API. */
 export interface ClientOptions {
@@ -11,6 +12,8 @@ export interface ClientOptions {
   /** The organization to act in, for users of several (`X-Syntra-Org`). */
   orgId?: string;
   fetch?: typeof fetch;
+  /** Opens WebSockets (socket routes); the browser's WebSocket when left out. */
+  webSocket?: WebSocketFactory;
 }
 
 /** Pauses before each resend of a read whose request failed on the network. */
@@ -30,8 +33,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export class Http {
   private readonly fetch: typeof fetch;
   readonly baseUrl: string;
+  readonly webSocket: WebSocketFactory | undefined;
 
   constructor(private readonly opts: ClientOptions) {
+    this.webSocket = opts.webSocket;
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.baseUrl = (opts.baseUrl ?? "").replace(/\/+$/, "");
   }
@@ -111,7 +116,7 @@ const anyCodeError = apiError.extend({ error: apiError.shape.error.extend({ code
  * The API's error as an ApiError. A code this client's table lacks (a newer control plane) is read as
  * UNRECOGNIZED_ERROR, its message, details and request id kept.
  */
-async function errorOf(res: Response): Promise<ApiError> {
+export async function errorOf(res: Response): Promise<ApiError> {
   const body: unknown = await res.json().catch(() => undefined);
   const parsed = anyCodeError.safeParse(body);
   if (parsed.success) {

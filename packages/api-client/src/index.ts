@@ -6,11 +6,13 @@ export type {
   RouteClient,
   RouteInput,
   RouteMethod,
+  SocketMethod,
   StreamMethod,
   StreamOptions,
 } from "./derive";
 export { ApiError, type ClientErrorCode } from "./errors";
 export type { ClientOptions } from "./http";
 export { type RouteRequest, routeRequest, withQuery } from "./route-request";
+export type { SocketOptions, TypedSocket, WebSocketFactory, WebSocketLike } from "./socket";
 export { readSse, type SseMessage } from "./sse";
 export { parseDeploymentLogEvent, parseStreamEvent } from "./stream-events";

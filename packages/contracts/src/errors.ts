@@ -31,6 +31,11 @@ export const errorCodes = {
   OAUTH_FAILED: { status: 502, description: "The OAuth provider rejected the exchange or could not be reached." },
   MAIL_NOT_CONFIGURED: { status: 503, description: "Sending email needs SYNTRA_SMTP_URL on the control plane." },
   MAIL_FAILED: { status: 502, description: "The mail server could not be reached or refused the message." },
+  // Device login (RFC 8628 3.5: its error answers, as codes of this table)
+  AUTHORIZATION_PENDING: { status: 400, description: "The device login is not approved yet; poll again later." },
+  SLOW_DOWN: { status: 400, description: "The device polls too often; wait 5 seconds more between polls." },
+  ACCESS_DENIED: { status: 403, description: "The device login was refused by the user." },
+  DEVICE_CODE_EXPIRED: { status: 400, description: "The device login expired or was already used; start again." },
   // Agent commands (interface contracts 1.3, command_response.error.code)
   CONTAINER_NOT_FOUND: { status: 404, description: "No container runs for the service on the agent." },
   PULL_FAILED: { status: 502, description: "The image could not be pulled." },

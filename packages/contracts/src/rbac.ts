@@ -24,6 +24,8 @@ export const permissions = [
   "env:read",
   "env:reveal",
   "env:write",
+  "issues:read",
+  "issues:write",
 ] as const;
 export const permission = z.enum(permissions);
 export type Permission = z.infer<typeof permission>;
@@ -36,6 +38,7 @@ const viewer: Permission[] = [
   "projects:read",
   "services:read",
   "env:read",
+  "issues:read",
 ];
 const developer: Permission[] = [
   ...viewer,
@@ -45,6 +48,7 @@ const developer: Permission[] = [
   "exec",
   "env:reveal",
   "env:write",
+  "issues:write",
 ];
 const admin: Permission[] = [...developer, "org:write", "members:write", "audit:read", "servers:write"];
 
@@ -67,6 +71,8 @@ export const projectTokenPermissions: ReadonlySet<Permission> = new Set<Permissi
   "deployments:write",
   "env:read",
   "env:write",
+  "issues:read",
+  "issues:write",
 ]);
 
 /** True when the role grants the permission. */

@@ -1,5 +1,7 @@
+import { networkInterfaces } from "node:os";
 import Dockerode from "dockerode";
 import { AgentError } from "../errors";
+import { execExitCode, killExec, startDockerExecSession } from "./docker-exec-session";
 import { ensureImage, type PullAuth } from "./docker-images";
 import { CappedBuffer, DockerDemuxer, LogLineParser, toUnixSeconds } from "./docker-stream";
 import {
@@ -8,6 +10,8 @@ import {
   type ContainerSpec,
   type ContainerStats,
   type ExecResult,
+  type ExecSessionHandle,
+  type ExecSessionOptions,
   LABELS,
   type LogLine,
 } from "./types";
@@ -40,6 +44,18 @@ function notFound(id: string, err: unknown): AgentError {
   return new AgentError("CONTAINER_NOT_FOUND", `No container ${id}`, { cause: err });
 }
 
+/** The first host address of an IPv4 subnet ("10.213.0.0/24" -> "10.213.0.1"). */
+function firstHost(subnet: string): string {
+  const [address = "", bits = "32"] = subnet.split("/");
+  const value = address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = Math.floor(value / size) * size + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join(".");
+}
+
+/** `host.docker.internal` resolves, in every Syntra container, to the host (Docker's host-gateway, 20.10+). */
+export const HOST_GATEWAY_ENTRY = "host.docker.internal:host-gateway";
+
 /** The `ContainerRuntime` over Docker's Engine API (dockerode on the unix socket); never the docker CLI. */
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Dockerode;
@@ -47,6 +63,25 @@ export class DockerRuntime implements ContainerRuntime {
 
   constructor(options: { socketPath?: string } = {}) {
     this.docker = new Dockerode({ socketPath: options.socketPath ?? "/var/run/docker.sock" });
+  }
+
+  /** The default bridge network's gateway (docker0's address, what host-gateway maps to); null without one. */
+  async bridgeGateway(): Promise<string | null> {
+    try {
+      const bridge = (await this.docker.getNetwork("bridge").inspect()) as {
+        IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] };
+        Options?: Record<string, string>;
+      };
+      const gateway = bridge.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      if (gateway) return gateway;
+      const name = bridge.Options?.["com.docker.network.bridge.name"] ?? "docker0";
+      const listed = networkInterfaces()[name]?.find((a) => a.family === "IPv4")?.address;
+      if (listed) return listed;
+      const subnet = bridge.IPAM?.Config?.map((c) => c.Subnet).find((n) => n && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(n));
+      return subnet ? firstHost(subnet) : null;
+    } catch {
+      return null;
+    }
   }
 
   async version(): Promise<{ name: "docker"; version: string }> {
@@ -104,6 +139,8 @@ export class DockerRuntime implements ContainerRuntime {
           // No port is published: the proxy reaches the app at the container's address on its network. A
           // published port would put a docker-proxy process (~3.5 MB) and one more copy of every byte in between.
           RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
+          // The agent's OTLP receivers listen on the Docker bridge's gateway: apps reach them by this name.
+          ExtraHosts: [HOST_GATEWAY_ENTRY],
           NetworkMode: spec.network.name,
           ...(spec.cpuLimit ? { NanoCpus: parseCpuLimit(spec.cpuLimit) } : {}),
           ...(spec.memoryLimit ? { Memory: parseMemoryLimit(spec.memoryLimit) } : {}),
@@ -228,15 +265,7 @@ export class DockerRuntime implements ContainerRuntime {
       stream.once("error", done);
     });
     if (!finished) {
-      const pid = (await exec.inspect().catch(() => null))?.Pid;
-      if (pid) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // Not in our PID namespace or already gone: the command is abandoned, as documented.
-        }
-      }
-      stream.destroy();
+      await killExec(exec, stream);
       return {
         exitCode: TIMEOUT_EXIT_CODE,
         stdout: stdout.text(),
@@ -244,7 +273,16 @@ export class DockerRuntime implements ContainerRuntime {
         error: { code: "TIMEOUT", message: `Command did not finish within ${cmd.timeoutSeconds}s` },
       };
     }
-    return { exitCode: await exitCodeOf(exec), stdout: stdout.text(), stderr: stderr.text() };
+    return { exitCode: await execExitCode(exec), stdout: stdout.text(), stderr: stderr.text() };
+  }
+
+  /** See `startDockerExecSession`. */
+  execSession(
+    id: string,
+    opts: ExecSessionOptions,
+    onOutput: (stream: "stdout" | "stderr", chunk: Buffer) => void,
+  ): Promise<ExecSessionHandle> {
+    return startDockerExecSession(this.docker, id, opts, onOutput);
   }
 
   async logs(
@@ -317,16 +355,6 @@ export class DockerRuntime implements ContainerRuntime {
     const running = all.filter((c) => c.State === "running").length;
     return { running, stopped: all.length - running, total: all.length };
   }
-}
-
-/** The exit code once Docker has recorded it (the stream can end a moment before). */
-async function exitCodeOf(exec: Dockerode.Exec): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const info = await exec.inspect();
-    if (!info.Running && info.ExitCode !== null) return info.ExitCode;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new AgentError("INTERNAL_ERROR", "Docker did not report the exit code of the command");
 }
 
 function toContainerInfo(data: Dockerode.ContainerInspectInfo): ContainerInfo {

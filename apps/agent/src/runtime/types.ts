@@ -52,6 +52,30 @@ export interface ExecResult {
   error?: { code: "TIMEOUT"; message: string };
 }
 
+/** An interactive command in a container (`exec_session`). */
+export interface ExecSessionOptions {
+  argv: string[];
+  workingDir?: string | undefined;
+  /** Run in a pseudo-terminal (one output stream). */
+  tty: boolean;
+  /** Attach stdin. */
+  stdin: boolean;
+  size?: { cols: number; rows: number } | undefined;
+}
+
+/** A running exec session. */
+export interface ExecSessionHandle {
+  /** Bytes for the command's stdin (ignored without stdin). */
+  write(data: Buffer): void;
+  /** Closes the command's stdin (EOF). */
+  endInput(): void;
+  resize(size: { cols: number; rows: number }): Promise<void>;
+  /** Ends the command (where the agent can reach its process) and the session. */
+  kill(): Promise<void>;
+  /** The exit code, once the command ended. */
+  exited: Promise<number>;
+}
+
 /** One line of container output. */
 export interface LogLine {
   timestamp: string;
@@ -98,6 +122,12 @@ export interface ContainerRuntime {
       timeoutSeconds: number;
     },
   ): Promise<ExecResult>;
+  /** Starts an attached, optionally interactive command; output goes to `onOutput` as it comes. */
+  execSession(
+    id: string,
+    opts: ExecSessionOptions,
+    onOutput: (stream: "stdout" | "stderr", chunk: Buffer) => void,
+  ): Promise<ExecSessionHandle>;
   /** Streams logs; resolves when the stream ends (immediately after the backlog unless follow). */
   logs(
     id: string,

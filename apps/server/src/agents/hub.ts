@@ -8,9 +8,12 @@ import type {
   CommandResponsePayload,
   DeployPayload,
   DeployStatusPayload,
+  IngestKeyGrant,
   LogStreamPayload,
   RoutesReportPayload,
   ServiceStatus,
+  TelemetryAckPayload,
+  TelemetryBatchPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -25,7 +28,9 @@ import {
   recordHello,
 } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { ExecSessionRelay } from "./exec-sessions";
 import { PendingCommands } from "./pending-commands";
+import { RecentAlerts } from "./recent-alerts";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
 export type CommandType =
@@ -37,7 +42,8 @@ export type CommandType =
   | "logs_subscribe"
   | "update_agent"
   | "configure_health_check"
-  | "configure_routes";
+  | "configure_routes"
+  | "exec_session";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
@@ -58,6 +64,10 @@ export interface AgentHubEvents {
   serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
   /** The TLS state of the domains the server's proxy routes. */
   certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
+  /** A telemetry_batch: stores it and says what the agent should do with it (the hub sends the telemetry_ack). */
+  telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
+  /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
+  ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
   /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
   routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
 }
@@ -76,6 +86,8 @@ export interface AgentHubOptions {
   helloTimeoutMs?: number;
   /** Alerts kept in memory per server. */
   alertsKept?: number;
+  /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
+  telemetryConcurrency?: { perAgent: number; total: number };
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -97,21 +109,28 @@ export class AgentHub {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly helloTimeoutMs: number;
+  /** Where the agents' exec_output messages go (see exec-sessions.ts). */
+  readonly execSessions: ExecSessionRelay;
   private readonly live = new Set<AgentConnection>();
   private readonly connections = new Map<string, AgentConnection>();
   private readonly pending: PendingCommands;
   private readonly services = new Map<string, ServiceStatus[]>();
-  private readonly alerts = new Map<string, AlertPayload[]>();
+  private readonly alerts: RecentAlerts;
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private events: AgentHubEvents | undefined;
   private closed = false;
+  private telemetryInFlight = 0;
+  private readonly telemetryPerAgent = new Map<string, number>();
+  private readonly ingestKeysSent = new WeakMap<AgentConnection, string>();
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
     this.now = opts.now;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
     this.pending = new PendingCommands(this.logger);
+    this.execSessions = new ExecSessionRelay(this.logger);
+    this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
   }
 
   /** Wires in the deployments domain and starts pinging and sweeping. */
@@ -166,6 +185,13 @@ export class AgentHub {
     );
   }
 
+  /** Sends a message that expects no answer (exec_input); throws AGENT_OFFLINE when the agent is not connected. */
+  post(serverId: string, type: "exec_input", payload: OutgoingPayload<"exec_input">): void {
+    const conn = this.connections.get(serverId);
+    if (!conn?.ready) throw offline();
+    conn.post(type, payload);
+  }
+
   /**
    * Sends logs_subscribe and routes the log_stream messages carrying its request id to `onStream`,
    * until one says `done`. Throws AGENT_OFFLINE at once like `send`.
@@ -208,7 +234,7 @@ export class AgentHub {
 
   /** The server's latest alerts, oldest first (in memory until alerts are stored). */
   recentAlerts(serverId: string): AlertPayload[] {
-    return this.alerts.get(serverId) ?? [];
+    return this.alerts.of(serverId);
   }
 
   /**
@@ -225,6 +251,8 @@ export class AgentHub {
       this.drop(conn, "no heartbeat");
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
+    // Keys rotated, services created or moved since: each agent gets its new list.
+    for (const conn of this.connections.values()) await this.pushIngestKeys(conn);
     await this.events?.sweep();
   }
 
@@ -291,6 +319,7 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
+    await this.pushIngestKeys(conn);
     await this.events?.agentReady(serverId);
     await this.events?.serverStatus?.(serverId, "online");
     return true;
@@ -317,10 +346,12 @@ export class AgentHub {
         await this.events?.deployStatus(serverId, message.payload, message.timestamp);
         return;
       case "telemetry_batch":
-        conn.log.debug({ batch_id: message.payload.batch_id }, "telemetry batch dropped: ingest is not built yet");
+        // Off the connection's queue: a batch takes a while to store, and heartbeats and deploy statuses must not
+        // wait behind it. Acks may so overtake each other, which the agent does not mind.
+        this.ingestTelemetry(conn, message.payload);
         return;
       case "alert":
-        return this.recordAlert(conn, message.payload);
+        return this.alerts.record(conn, message.payload);
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":
@@ -328,6 +359,8 @@ export class AgentHub {
       case "certificate_status":
         await this.events?.certificateStatus?.(serverId, message.payload);
         return;
+      case "exec_output":
+        return this.execSessions.output(serverId, message.payload);
       case "routes_report":
         await this.events?.routesReport?.(serverId, message.payload);
         return;
@@ -358,30 +391,70 @@ export class AgentHub {
 
   // ---- internals ----
 
+  /**
+   * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and
+   * `total` overall are processed at once; beyond that the batch is answered "retry" at once, so memory stays
+   * bounded whatever agents send. An exception (a bug) also answers "retry": nothing is lost, the agent resends.
+   */
+  private ingestTelemetry(conn: AgentConnection, batch: TelemetryBatchPayload): void {
+    const limits = this.opts.telemetryConcurrency ?? { perAgent: 2, total: 8 };
+    const serverId = conn.server.id;
+    const mine = this.telemetryPerAgent.get(serverId) ?? 0;
+    const answer = (ack: TelemetryAckPayload) => {
+      try {
+        conn.post("telemetry_ack", ack);
+      } catch {
+        // The socket is gone; the agent resends unacknowledged batches after it reconnects.
+      }
+    };
+    const handler = this.events?.telemetryBatch;
+    if (!handler) {
+      conn.log.debug({ batch_id: batch.batch_id }, "telemetry batch not handled: no telemetry ingest here");
+      return;
+    }
+    if (mine >= limits.perAgent || this.telemetryInFlight >= limits.total) {
+      answer({ batch_id: batch.batch_id, status: "retry", retry_after_seconds: 1, message: "ingest is busy" });
+      return;
+    }
+    this.telemetryPerAgent.set(serverId, mine + 1);
+    this.telemetryInFlight++;
+    void this.track(
+      handler(conn.server, batch)
+        .catch((err: unknown) => {
+          conn.log.error({ err, batch_id: batch.batch_id }, "telemetry batch failed");
+          return { batch_id: batch.batch_id, status: "retry", retry_after_seconds: 5 } satisfies TelemetryAckPayload;
+        })
+        .then(answer)
+        .finally(() => {
+          this.telemetryInFlight--;
+          const left = (this.telemetryPerAgent.get(serverId) ?? 1) - 1;
+          if (left > 0) this.telemetryPerAgent.set(serverId, left);
+          else this.telemetryPerAgent.delete(serverId);
+        }),
+    );
+  }
+
+  /** Sends the agent its ingest keys when they differ from what it last got. */
+  private async pushIngestKeys(conn: AgentConnection): Promise<void> {
+    if (!this.events?.ingestKeys) return;
+    try {
+      const keys = await this.events.ingestKeys(conn.server.id);
+      const digest = JSON.stringify(keys);
+      if (this.ingestKeysSent.get(conn) === digest) return;
+      conn.post("ingest_keys", { keys });
+      this.ingestKeysSent.set(conn, digest);
+    } catch (err) {
+      conn.log.warn({ err }, "could not send the agent its ingest keys");
+    }
+  }
+
   /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */
   private drop(conn: AgentConnection, why: string): void {
     const serverId = conn.server.id;
     if (this.connections.get(serverId) === conn) this.connections.delete(serverId);
     conn.ready = false;
     this.pending.failServer(serverId, why);
-  }
-
-  private recordAlert(conn: AgentConnection, alert: AlertPayload): void {
-    conn.log.warn(
-      {
-        alert_id: alert.alert_id,
-        alert_type: alert.type,
-        severity: alert.severity,
-        service_id: alert.service_id,
-        title: alert.title,
-        alert_message: alert.message,
-        metadata: alert.metadata,
-        reported_at: alert.timestamp,
-      },
-      `agent alert: ${alert.title}`,
-    );
-    const kept = [...this.recentAlerts(conn.server.id), alert];
-    this.alerts.set(conn.server.id, kept.slice(-(this.opts.alertsKept ?? 100)));
+    this.execSessions.failServer(serverId, why);
   }
 
   private pingAll(): void {

@@ -1,5 +1,5 @@
 import type { ApiToken, CreateTokenBody, Permission } from "@syntra/contracts";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull, or } from "drizzle-orm";
 import { apiTokens, projects, users } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError, notFound } from "../errors";
@@ -68,12 +68,38 @@ export async function createApiToken(
   return { ...serializeToken(row), token };
 }
 
-/** Lists the caller's tokens in an organization, newest first. */
+/**
+ * Creates an account token of a user (a device login's): bound to no organization, it acts in any the user is a
+ * member of, as the user's role there allows (`X-Syntra-Org` picks one; the first otherwise).
+ */
+export async function createAccountToken(
+  deps: AppDeps,
+  userId: string,
+  name: string,
+): Promise<{ id: string; token: string }> {
+  const token = generateToken("usr");
+  const [row] = await deps.db
+    .insert(apiTokens)
+    .values({
+      userId,
+      orgId: null,
+      name,
+      tokenHash: sha256Hex(token),
+      tokenPrefix: token.slice(0, PREFIX_LENGTH),
+      scopes: [],
+      tokenType: "usr",
+    })
+    .returning({ id: apiTokens.id });
+  if (!row) throw new Error("insert returned no row");
+  return { id: row.id, token };
+}
+
+/** Lists the caller's tokens in an organization and their account tokens (device logins), newest first. */
 export async function listApiTokens(deps: AppDeps, userId: string, orgId: string): Promise<ApiToken[]> {
   const rows = await deps.db
     .select()
     .from(apiTokens)
-    .where(and(eq(apiTokens.userId, userId), eq(apiTokens.orgId, orgId)))
+    .where(and(eq(apiTokens.userId, userId), or(eq(apiTokens.orgId, orgId), isNull(apiTokens.orgId))))
     .orderBy(desc(apiTokens.createdAt));
   return rows.map(serializeToken);
 }

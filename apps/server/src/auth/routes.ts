@@ -4,6 +4,7 @@ import { implement } from "../http/route";
 import { acceptInvitation } from "../orgs/invitations";
 import { firstMembership } from "../orgs/memberships";
 import { authenticatePassword, registerUser } from "./accounts";
+import { revokeApiToken } from "./api-tokens";
 import { describeCaller } from "./me";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie";
 import { createSession, deleteSession } from "./sessions";
@@ -77,6 +78,8 @@ const logout = implement(apiRoutes.auth.logout, {
   audit: { action: "auth.logout", resourceType: "user" },
   handler: async ({ auth, deps, reply, audit }) => {
     if (auth.sessionId) await deleteSession(deps, auth.sessionId);
+    // Signing out with a token (`syn logout`) revokes that token.
+    if (auth.tokenId) await revokeApiToken(deps, auth.user.id, auth.tokenId);
     clearSessionCookie(reply);
     audit({ resourceId: auth.user.id });
     return undefined;

@@ -120,6 +120,7 @@ async function payloadFor(deps: AppDeps, row: DeploymentRow): Promise<DeployPayl
       project: found.project,
       env: Object.fromEntries([...env].map(([key, v]) => [key, v.value])),
       requestId: randomUUID(),
+      publicUrl: deps.config.publicUrl,
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -11,6 +11,7 @@ import type { deployments, projects, services } from "../db/schema";
 import { AppError } from "../errors";
 import { serializeService } from "../services/serialize";
 import { assertSingleWriterReplicas, deployStrategyFor, volumeMounts } from "../services/volumes";
+import { telemetryEnv } from "../telemetry/injected-env";
 
 type ServiceRow = typeof services.$inferSelect;
 type ProjectRow = typeof projects.$inferSelect;
@@ -96,6 +97,8 @@ export interface DeployInputs {
   routing?: { domains: string[]; certificates: CustomCertificate[] };
   /** Credentials for pulling the image (Syntra's registry); without them it is pulled anonymously. */
   registryAuth?: RegistryAuth | undefined;
+  /** The control plane's public URL, for the injected SENTRY_DSN. */
+  publicUrl: string;
 }
 
 /**
@@ -110,6 +113,7 @@ export function buildDeployPayload({
   requestId,
   routing,
   registryAuth,
+  publicUrl,
 }: DeployInputs): DeployPayload {
   if (!deployment.image || !deployment.specSnapshot) {
     throw new AppError("UNPROCESSABLE", "This deployment has no recorded image to deploy");
@@ -117,6 +121,20 @@ export function buildDeployPayload({
   const spec = deployment.specSnapshot;
   // Volumes are the service's current ones, a rollback included: it goes back in code, not in data.
   assertSingleWriterReplicas({ ...service, replicas: spec.replicas }, "spec_snapshot.replicas");
+  const image = parseImageRef(deployment.image);
+  // Telemetry settings for the app's SDKs, under the service's own variables (which win). Made at each dispatch
+  // from the service's current key, so a rotation reaches the next deploy.
+  const injected = telemetryEnv({
+    serviceId: service.id,
+    serviceName: service.name,
+    projectSlug: project.slug,
+    deploymentId: deployment.id,
+    version: deployment.gitCommitSha ?? image.tag,
+    ingestKey: service.ingestKey,
+    ingestNumber: service.ingestNumber,
+    publicUrl,
+    userEnv: env,
+  });
   const payload = deployPayload.safeParse({
     request_id: requestId,
     deployment_id: deployment.id,
@@ -124,7 +142,7 @@ export function buildDeployPayload({
     service_name: service.name,
     project_name: project.name,
     image: {
-      ...parseImageRef(deployment.image),
+      ...image,
       // Pinned to what was built and pushed: a moved tag cannot change what runs.
       ...(deployment.imageDigest && { digest: deployment.imageDigest }),
     },
@@ -134,7 +152,7 @@ export function buildDeployPayload({
       replicas: spec.replicas,
       ...(spec.cpu_limit !== null && { cpu_limit: spec.cpu_limit }),
       ...(spec.memory_limit !== null && { memory_limit: spec.memory_limit }),
-      env_vars: env,
+      env_vars: { ...env, ...injected },
       labels: {
         "dev.syntra.project": project.slug,
         "dev.syntra.service": service.name,
@@ -153,6 +171,11 @@ export function buildDeployPayload({
     strategy: deployStrategyFor(service, spec.strategy),
     rollback_on_failure: spec.rollback_on_failure,
     timeout_seconds: spec.timeout_seconds,
+    // The agent accepts the service's key from now on, and scrapes its /metrics when asked to.
+    telemetry: {
+      ingest_keys: [{ key: service.ingestKey, service_id: service.id, expires_at: null }],
+      ...(service.metricsScrape ? { metrics_scrape: service.metricsScrape } : {}),
+    },
   });
   if (!payload.success) {
     // Only paths and messages: the values include decrypted env vars.

@@ -1,7 +1,8 @@
 import { apiRoutes } from "@syntra/contracts";
 import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
-import { execInService, fetchServiceLogs, restartService, scaleService } from "./service-commands";
+import { execSessionRoute } from "./exec-session-route";
+import { execInService, restartService, scaleService } from "./service-commands";
 
 const restart = implement(apiRoutes.services.restart, {
   audit: { action: "service.restart", resourceType: "service" },
@@ -21,10 +22,6 @@ const scale = implement(apiRoutes.services.scale, {
   },
 });
 
-const logs = implement(apiRoutes.services.logs, {
-  handler: async ({ auth, deps, params, query }) => fetchServiceLogs(deps, projectScope(auth), params.serviceId, query),
-});
-
 const exec = implement(apiRoutes.services.exec, {
   audit: { action: "service.exec", resourceType: "service" },
   handler: async ({ auth, body, deps, params, audit }) => {
@@ -42,4 +39,4 @@ const exec = implement(apiRoutes.services.exec, {
 });
 
 /** Commands to a service's running containers, carried out by its server's agent. */
-export const serviceCommandRoutes = [restart, scale, logs, exec];
+export const serviceCommandRoutes = [restart, scale, exec, execSessionRoute];

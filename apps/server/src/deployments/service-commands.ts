@@ -4,11 +4,7 @@ import {
   type ExecBody,
   type ExecResult,
   execResult,
-  type LogLevel,
-  type LogStreamLine,
   type Service,
-  type ServiceLogEntry,
-  type ServiceLogsQuery,
 } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
 import { services } from "../db/schema";
@@ -20,8 +16,6 @@ import { assertSingleWriterReplicas } from "../services/volumes";
 
 /** Graceful stop time the agent gives each container on restart. */
 const RESTART_GRACE_SECONDS = 10;
-/** The deployment id of log lines whose deployment is unknown (a container no deployment of ours started). */
-const NO_DEPLOYMENT = "00000000-0000-0000-0000-000000000000";
 
 // Codes an agent may answer a command with that mean the same to an API caller; any other becomes UNPROCESSABLE.
 const PASSED_THROUGH = new Set<ErrorCode>([
@@ -102,102 +96,4 @@ export async function execInService(
     throw new AppError("INTERNAL_ERROR", "The agent's answer to exec was malformed");
   }
   return data.data;
-}
-
-const LEVEL_RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
-
-/**
- * GET /services/:id/logs: asks the agent for the last `limit` lines of the service's containers
- * (logs_subscribe without follow) and collects them until the agent says done or the command timeout
- * passes. stdout lines are `info`, stderr lines `error`. Lines are in the agent's order, oldest first.
- */
-export async function fetchServiceLogs(
-  deps: AppDeps,
-  scope: ProjectScope,
-  serviceId: string,
-  query: ServiceLogsQuery,
-): Promise<ServiceLogEntry[]> {
-  const service = await getServiceRow(deps.db, scope, serviceId);
-  const timeoutMs = deps.config.agents.commandTimeoutSeconds * 1000;
-  const lines: { line: LogStreamLine; containerId: string }[] = [];
-  let done = false;
-  let ack: CommandResponsePayload | undefined;
-  let ackError: unknown;
-  let finish = () => {};
-  const finished = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  const subscription = deps.agents.subscribeLogs(
-    service.serverId,
-    {
-      service_id: service.id,
-      follow: false,
-      tail: query.limit,
-      ...(query.from !== undefined && { since: query.from }),
-      ...(query.to !== undefined && { until: query.to }),
-    },
-    (stream) => {
-      for (const line of stream.lines) lines.push({ line, containerId: stream.container_id });
-      if (stream.done) {
-        done = true;
-        finish();
-      }
-    },
-    { timeoutMs },
-  );
-  subscription.confirmed.then(
-    (response) => {
-      ack = response;
-      if (!response.success) finish();
-    },
-    (err: unknown) => {
-      ackError = err;
-      finish();
-    },
-  );
-  const timer = setTimeout(finish, timeoutMs);
-  await finished;
-  clearTimeout(timer);
-  subscription.unsubscribe();
-  if (ack && !ack.success) succeeded(ack, "read the service's logs");
-  // Nothing at all from the agent: its silence is the answer (TIMEOUT, or AGENT_OFFLINE if it left).
-  if (!done && !ack && lines.length === 0) {
-    throw ackError ?? new AppError("TIMEOUT", "The agent sent no logs in time");
-  }
-  return toEntries(deps, service, lines, query);
-}
-
-function toEntries(
-  deps: AppDeps,
-  service: { id: string; serverId: string; currentDeploymentId: string | null },
-  lines: { line: LogStreamLine; containerId: string }[],
-  query: ServiceLogsQuery,
-): ServiceLogEntry[] {
-  const deploymentOf = new Map(
-    deps.agents
-      .latestServices(service.serverId)
-      .filter((s) => s.service_id === service.id && s.deployment_id)
-      .map((s) => [s.container_id, s.deployment_id ?? NO_DEPLOYMENT]),
-  );
-  const minRank = LEVEL_RANK[query.level ?? "debug"];
-  const search = query.search?.toLowerCase();
-  const from = query.from ? Date.parse(query.from) : -Infinity;
-  const to = query.to ? Date.parse(query.to) : Infinity;
-  const entries: ServiceLogEntry[] = [];
-  for (const { line, containerId } of lines) {
-    const level: LogLevel = line.stream === "stderr" ? "error" : "info";
-    const at = Date.parse(line.timestamp);
-    if (LEVEL_RANK[level] < minRank || at < from || at > to) continue;
-    if (search && !line.message.toLowerCase().includes(search)) continue;
-    entries.push({
-      timestamp: line.timestamp,
-      service_id: service.id,
-      deployment_id: deploymentOf.get(containerId) ?? service.currentDeploymentId ?? NO_DEPLOYMENT,
-      level,
-      message: line.message,
-      attributes: { container_id: containerId },
-      source: line.stream,
-    });
-  }
-  return entries.slice(-query.limit);
 }

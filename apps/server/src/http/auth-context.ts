@@ -33,7 +33,8 @@ export async function resolveAuth(deps: AppDeps, req: FastifyRequest): Promise<A
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) throw new AppError("UNAUTHORIZED", "Authorization header must be 'Bearer <token>'");
     const token = await resolveApiToken(deps, match[1]);
-    const role = token.orgId ? ((await findMembership(deps.db, token.orgId, token.user.id))?.role ?? null) : null;
+    const orgId = await tokenOrg(deps, req, token);
+    const role = orgId ? ((await findMembership(deps.db, orgId, token.user.id))?.role ?? null) : null;
     let granted = role ? new Set(rolePermissions[role]) : new Set<Permission>();
     if (token.scopes.length > 0) granted = intersect(granted, new Set(token.scopes));
     if (token.type === "prj") granted = intersect(granted, projectTokenPermissions);
@@ -42,7 +43,7 @@ export async function resolveAuth(deps: AppDeps, req: FastifyRequest): Promise<A
       method: "token",
       sessionId: null,
       tokenId: token.id,
-      orgId: role ? token.orgId : null,
+      orgId: role ? orgId : null,
       role,
       projectId: token.projectId,
       permissions: granted,
@@ -70,6 +71,29 @@ export async function resolveAuth(deps: AppDeps, req: FastifyRequest): Promise<A
     projectId: null,
     permissions: membership ? rolePermissions[membership.role] : new Set(),
   };
+}
+
+/**
+ * The organization a token acts in: its own, or for an account token (a device login's, bound to none) the one
+ * named in X-Syntra-Org, else the user's first. A token of one organization never acts in another.
+ */
+async function tokenOrg(
+  deps: AppDeps,
+  req: FastifyRequest,
+  token: Awaited<ReturnType<typeof resolveApiToken>>,
+): Promise<string | null> {
+  const wanted = req.headers[ORG_HEADER];
+  if (typeof wanted !== "string" || wanted === "") {
+    return token.orgId ?? (await firstMembership(deps.db, token.user.id))?.orgId ?? null;
+  }
+  if (token.orgId) {
+    if (token.orgId === wanted) return wanted;
+    throw new AppError("FORBIDDEN", "This API token belongs to another organization than the one in X-Syntra-Org");
+  }
+  if (!(await findMembership(deps.db, wanted, token.user.id))) {
+    throw new AppError("FORBIDDEN", "You are not a member of the organization in X-Syntra-Org");
+  }
+  return wanted;
 }
 
 function intersect<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): Set<T> {

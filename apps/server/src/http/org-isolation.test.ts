@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { ingestErrorEvents } from "../issues/ingest";
+import { errorEventFixture } from "../testing/error-fixtures";
 import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, type TestApp } from "../testing/harness";
 
@@ -20,6 +22,7 @@ const ALPHA_SECRETS = [
   "alpha-dev@",
   "alpha-invitee@",
   "alpha-token",
+  "alpha-boom",
 ];
 
 interface Alpha {
@@ -30,6 +33,7 @@ interface Alpha {
   project: string;
   service: string;
   invitation: string;
+  issue: string;
   tokenId: string;
   token: Credential;
   cookie: Credential;
@@ -37,7 +41,14 @@ interface Alpha {
 
 let t: TestApp;
 let alpha: Alpha;
-let bravo: { cookie: Credential; token: Credential; server: string; project: string; service: string };
+let bravo: {
+  cookie: Credential;
+  token: Credential;
+  server: string;
+  project: string;
+  service: string;
+  issue: string;
+};
 let alphaBefore: Record<string, unknown>;
 
 /** Makes a call that must succeed, and returns its data. */
@@ -69,6 +80,9 @@ async function snapshotAlpha(): Promise<Record<string, unknown>> {
     `/api/v1/projects/${alpha.project}`,
     `/api/v1/services/${alpha.service}`,
     `/api/v1/services/${alpha.service}/env?reveal=true`,
+    `/api/v1/projects/${alpha.project}/issues`,
+    `/api/v1/issues/${alpha.issue}`,
+    `/api/v1/issues/${alpha.issue}/events`,
   ];
   const snapshot: Record<string, unknown> = {};
   for (const url of urls) snapshot[url] = await ok(alpha.cookie, "GET", url);
@@ -91,6 +105,8 @@ async function setUpAlpha(): Promise<Alpha> {
   const developer = await t.member(cookie, "alpha-dev@example.com", "developer");
   const invitation = await ok(cookie, "POST", "/api/v1/org/invitations", { email: "alpha-invitee@example.com" });
   const token = await ok(cookie, "POST", "/api/v1/tokens", { name: "alpha-token" });
+  const boom = errorEventFixture(service, { type: "AlphaError", message: "alpha-boom in checkout" });
+  const issue = (await ingestErrorEvents(t.deps, { serviceId: service }, [boom])).issues[0]?.id ?? "";
   return {
     org: owner.orgId,
     owner: owner.userId,
@@ -99,6 +115,7 @@ async function setUpAlpha(): Promise<Alpha> {
     project,
     service,
     invitation: invitation.id,
+    issue,
     tokenId: token.id,
     token: { token: token.token },
     cookie,
@@ -117,14 +134,16 @@ before(async () => {
     await ok(cookie, "POST", `/api/v1/projects/${project}/services`, imageServiceBody("bravo-web", server))
   ).id;
   const token = { token: (await ok(cookie, "POST", "/api/v1/tokens", { name: "bravo-token" })).token };
-  bravo = { cookie, token, server, project, service };
+  const boom = errorEventFixture(service, { type: "BravoError" });
+  const issue = (await ingestErrorEvents(t.deps, { serviceId: service }, [boom])).issues[0]?.id ?? "";
+  bravo = { cookie, token, server, project, service, issue };
   alphaBefore = await snapshotAlpha();
 });
 after(() => t.close());
 
 /** Every call org B could make on org A's resources by id. */
 function callsOnAlpha(): Array<[method: string, url: string, body?: unknown]> {
-  const { server, project, service, developer, owner, invitation, tokenId } = alpha;
+  const { server, project, service, developer, owner, invitation, tokenId, issue } = alpha;
   return [
     ["GET", `/api/v1/servers/${server}`],
     ["GET", `/api/v1/servers/${server}/metrics`],
@@ -148,6 +167,13 @@ function callsOnAlpha(): Array<[method: string, url: string, body?: unknown]> {
     ["DELETE", `/api/v1/org/members/${owner}`],
     ["DELETE", `/api/v1/org/invitations/${invitation}`],
     ["DELETE", `/api/v1/tokens/${tokenId}`],
+    ["GET", `/api/v1/projects/${project}/issues`],
+    ["GET", `/api/v1/issues/${issue}`],
+    ["GET", `/api/v1/issues/${issue}/events`],
+    ["GET", `/api/v1/issues/${issue}/histogram`],
+    ["PATCH", `/api/v1/issues/${issue}`, { status: "ignored" }],
+    ["PATCH", "/api/v1/issues", { ids: [issue], status: "resolved" }],
+    ["PATCH", "/api/v1/issues", { ids: [issue, bravo.issue], status: "resolved" }],
   ];
 }
 
@@ -177,6 +203,7 @@ test("org B's lists hold none of org A's items", async () => {
     "/api/v1/projects",
     `/api/v1/projects/${bravo.project}`,
     `/api/v1/projects/${bravo.project}/services`,
+    `/api/v1/projects/${bravo.project}/issues`,
     "/api/v1/audit-logs",
   ];
   for (const url of lists) {
@@ -196,6 +223,7 @@ test("org A's ids inside org B's request bodies answer 422 UNPROCESSABLE", async
     ["POST", `/api/v1/projects/${bravo.project}/services`, imageServiceBody("borrowed", alpha.server)],
     ["PATCH", `/api/v1/services/${bravo.service}`, { server_id: alpha.server }],
     ["POST", "/api/v1/tokens", { name: "borrowed", type: "prj", project_id: alpha.project }],
+    ["PATCH", `/api/v1/issues/${bravo.issue}`, { assigned_to: alpha.owner }],
   ];
   for (const [method, url, body] of attempts) {
     const res = await t.call(method, url, { as: bravo.cookie, body });
@@ -224,6 +252,8 @@ test("org B cannot step into org A with X-Syntra-Org", async () => {
 
 test("after all of org B's attempts org A is exactly as it was", async () => {
   assert.deepEqual(await snapshotAlpha(), alphaBefore);
+  // A bulk change naming one of org A's issues changed none, org B's own included.
+  assert.equal((await ok(bravo.cookie, "GET", `/api/v1/issues/${bravo.issue}`)).status, "unresolved");
   const projects = await t.call("GET", "/api/v1/projects", { as: alpha.token });
   assert.equal(projects.status, 200, "org A's token still works");
   assert.deepEqual(

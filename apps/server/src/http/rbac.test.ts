@@ -5,11 +5,14 @@ import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/
 import { eventually } from "@syntra/testing/eventually";
 import { selfSignedCertificate } from "@syntra/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
+import { ingestErrorEvents } from "../issues/ingest";
 import { pushCredential } from "../registry/credentials";
 import { AgentPeer } from "../testing/agent-peer";
+import { errorEventFixture } from "../testing/error-fixtures";
 import { imageServiceBody } from "../testing/fixtures";
 import { type ApiAnswer, type Credential, createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
+import { spanRow } from "../testing/telemetry-rows";
 
 // Every route, every role: the expected outcome comes from the matrix below, written from the product's rules,
 // not from rolePermissions, so a wrong permission on a route (or in the role table) shows up here.
@@ -27,6 +30,9 @@ const PUBLIC = new Set([
   "GET /api/v1/auth/providers",
   "GET /api/v1/auth/github",
   "GET /api/v1/auth/github/callback",
+  // Device login: the device has no credential yet; it proves itself with its device code.
+  "POST /api/v1/auth/device/code",
+  "POST /api/v1/auth/device/token",
   // Authenticated by the service's webhook secret, not by a user.
   "POST /api/v1/webhooks/github",
   "POST /api/v1/webhooks/gitlab",
@@ -44,19 +50,29 @@ const SELF_SERVICE = new Set([
   "POST /api/v1/tokens",
   "GET /api/v1/tokens",
   "DELETE /api/v1/tokens/:tokenId",
+  "GET /api/v1/auth/device/:userCode",
+  "POST /api/v1/auth/device/approve",
+  "POST /api/v1/auth/device/deny",
 ]);
+
+/** GETs that act rather than read: an exec session runs a command (the `exec` permission). */
+const ACTING_GETS = new Set(["GET /api/v1/services/:serviceId/exec/session"]);
 
 /** Reads kept from viewers and developers. */
 const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
 
-/** Developers change what they deploy: projects, their services, the services' environment and deployments. */
+/**
+ * Developers change what they deploy: projects, their services, the services' environment and deployments; and
+ * they triage the errors of what they deploy (resolve, ignore, assign issues).
+ */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments)(\/|$)/.test(key);
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues)(\/|$)/.test(key);
 
 /** The access matrix: may a member with this role make this call? */
 function expectedAccess(role: OrgRole, key: string): "allowed" | "forbidden" {
   if (PUBLIC.has(key) || SELF_SERVICE.has(key)) return "allowed";
   if (role === "owner" || role === "admin") return "allowed";
+  if (ACTING_GETS.has(key)) return role === "developer" ? "allowed" : "forbidden";
   if (key.startsWith("GET ")) return ADMIN_ONLY_READS.has(key) ? "forbidden" : "allowed";
   return role === "developer" && isDeveloperWrite(key) ? "allowed" : "forbidden";
 }
@@ -70,7 +86,18 @@ interface Caller {
 /** Path parameters; the main server, project and service fill their own by default. */
 type PathIds = Partial<
   Record<
-    "serverId" | "projectId" | "serviceId" | "userId" | "tokenId" | "invitationId" | "key" | "deploymentId" | "domain",
+    | "serverId"
+    | "projectId"
+    | "serviceId"
+    | "userId"
+    | "tokenId"
+    | "invitationId"
+    | "key"
+    | "deploymentId"
+    | "domain"
+    | "userCode"
+    | "issueId"
+    | "traceId",
     string
   >
 >;
@@ -83,12 +110,13 @@ interface ValidCall {
   /** Overrides the caller's own session (logout gets a session of its own). */
   as?: Credential;
   headers?: Record<string, string>;
-  ok: 200 | 201 | 202 | 204 | 302;
+  // 400 for a socket route called without an upgrade: it passed every check before refusing the plain GET.
+  ok: 200 | 201 | 202 | 204 | 302 | 400;
 }
 
 let t: TestApp;
 let callers: Record<OrgRole, Caller>;
-let main: { serverId: string; projectId: string; serviceId: string; deploymentId: string };
+let main: { serverId: string; projectId: string; serviceId: string; deploymentId: string; issueId: string };
 /** A server whose agent never connects: deployments of its services stay queued. */
 let offlineServerId: string;
 let agent: AgentPeer;
@@ -301,6 +329,7 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "PATCH /api/v1/servers/:serverId": () => ({ body: { tags: ["edge"] }, ok: 200 }),
   "DELETE /api/v1/servers/:serverId": async () => ({ ids: { serverId: await throwawayServer() }, ok: 204 }),
   "GET /api/v1/servers/:serverId/metrics": read,
+  "GET /api/v1/servers/:serverId/telemetry": read,
   "GET /api/v1/projects": read,
   "GET /api/v1/projects/:projectId": read,
   "POST /api/v1/projects": () => ({ body: { name: unique("project") }, ok: 201 }),
@@ -348,10 +377,56 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
     ok: 200,
   }),
   "GET /api/v1/audit-logs": read,
+  "GET /api/v1/projects/:projectId/issues": read,
+  "GET /api/v1/issues/:issueId": read,
+  "GET /api/v1/issues/:issueId/events": read,
+  "GET /api/v1/issues/:issueId/histogram": read,
+  "PATCH /api/v1/issues/:issueId": () => ({ body: { status: "resolved" }, ok: 200 }),
+  "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
+  // Not an upgrade: everything is checked, then 400 (the route only speaks WebSocket).
+  "GET /api/v1/services/:serviceId/exec/session": () => ({ query: "command=true", ok: 400 }),
+  "POST /api/v1/auth/device/code": () => ({ body: { client_name: "rbac" }, ok: 201 }),
+  // Approved by the caller in a browser session, then polled by the device.
+  "POST /api/v1/auth/device/token": async (c) => {
+    const code = await deviceLogin();
+    await t.call("POST", "/api/v1/auth/device/approve", {
+      as: { cookie: c.cookie },
+      body: { user_code: code.user_code },
+    });
+    return { body: { device_code: code.device_code }, ok: 200 };
+  },
+  "GET /api/v1/auth/device/:userCode": async () => ({ ids: { userCode: (await deviceLogin()).user_code }, ok: 200 }),
+  "POST /api/v1/auth/device/approve": async () => ({ body: { user_code: (await deviceLogin()).user_code }, ok: 200 }),
+  "POST /api/v1/auth/device/deny": async () => ({ body: { user_code: (await deviceLogin()).user_code }, ok: 200 }),
+  // Public like a DSN: every member reads it; rotating is a service write.
+  "GET /api/v1/services/:serviceId/ingest": read,
+  "POST /api/v1/services/:serviceId/ingest/rotate": () => ({ ok: 200 }),
+  "GET /api/v1/services/:serviceId/traces": read,
+  "GET /api/v1/services/:serviceId/metrics": () => ({ query: "metrics=cpu", ok: 200 }),
+  "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
 };
+
+/** A device login waiting for approval. */
+async function deviceLogin(): Promise<{ device_code: string; user_code: string }> {
+  const res = await t.call("POST", "/api/v1/auth/device/code", { as: null, body: { client_name: "rbac" } });
+  return res.body.data;
+}
+
+/** A one-span trace of the main service, stored once. */
+let mainTrace: Promise<string> | undefined;
+function storedTrace(): Promise<string> {
+  mainTrace ??= (async () => {
+    const org = await asOwner("GET", "/api/v1/org");
+    const owner = { org_id: org.id, service_id: main.serviceId, deployment_id: main.deploymentId };
+    const span = spanRow(owner, new Date(), 5);
+    await t.deps.telemetry.insert({ spans: [span], logs: [], metrics: [] });
+    return span.trace_id;
+  })();
+  return mainTrace;
+}
 
 function pathOf(url: string, ids: PathIds): string {
   return url.replace(/:(\w+)/g, (_, name: string) => {
@@ -416,8 +491,10 @@ before(async () => {
   // The main server's agent answers every command, so the agent routes can succeed for whoever may call them.
   agent = (await AgentPeer.online(await t.agentUrl(), created.token, serverId)).peer;
   agent.answerEverything();
-  main = { serverId, projectId, serviceId, deploymentId: "" };
+  main = { serverId, projectId, serviceId, deploymentId: "", issueId: "" };
   main.deploymentId = await ranDeployment();
+  const errors = await ingestErrorEvents(t.deps, { serviceId }, [errorEventFixture(serviceId)]);
+  main.issueId = errors.issues[0]?.id ?? "";
   await asOwner("PUT", `/api/v1/services/${serviceId}/env`, { variables: [{ key: "API_KEY", value: "s3cret-value" }] });
   await invite("pending@example.com", "developer");
   for (const role of ["admin", "developer", "viewer"] as const) {

@@ -5,6 +5,7 @@ import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
 import type { AuditAction, AuditNote, ServerRoute } from "./route";
+import { registerSocketRoute } from "./socket-routes";
 import { parseInput } from "./validation";
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -52,6 +53,10 @@ export function registerRoutes(
       throw new Error(`${spec.method} ${spec.path} changes state but declares no audit action`);
     }
     const answer = spec.answer ?? "envelope";
+    if (answer === "socket") {
+      registerSocketRoute(app, deps, impl);
+      continue;
+    }
     const answersItself = answer === "stream" || answer === "file" || answer === "redirect";
     app.route({
       method: spec.method,
@@ -95,7 +100,8 @@ export function registerRoutes(
   }
 }
 
-async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess): Promise<AuthContext | null> {
+/** Authenticates the caller and checks the route's access; null for anonymous callers of public routes. */
+export async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess): Promise<AuthContext | null> {
   if ("public" in access) {
     // Public routes still see a caller who is signed in, but a bad credential must not block them.
     return resolveAuth(deps, req).catch((err: unknown) => {
@@ -117,7 +123,8 @@ async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess
   return auth;
 }
 
-async function writeAudit(
+/** Writes the audit entry of a successful audited call. */
+export async function writeAudit(
   deps: AppDeps,
   req: FastifyRequest,
   auth: AuthContext | null,

@@ -1,5 +1,6 @@
 import type { AnyApiRoute, ApiRoute, RouteAccess } from "@syntra/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import type { z } from "zod";
 import type { AppDeps } from "../deps";
 import type { AuthContext } from "./auth-context";
@@ -43,13 +44,18 @@ export type ContextOf<R> =
     ? RouteContext<A, P, Q, B>
     : never;
 
+/** What the handler of a socket route returns: takes over the socket once the upgrade is done. */
+export type SocketOpener = (socket: WebSocket) => void;
+
 /**
- * What a handler returns: the answer's `data` (or whole body), or nothing for 204s and for answers the handler
- * sends itself (streams, files, redirects).
+ * What a handler returns: the answer's `data` (or whole body), nothing for 204s and for answers the handler
+ * sends itself (streams, files, redirects), or, for a socket route, what takes over the socket.
  */
 export type ResultOf<R> =
-  R extends ApiRoute<infer _A, infer _P, infer _Q, infer _B, infer Res, infer _K, infer _E>
-    ? Out<Res> | undefined
+  R extends ApiRoute<infer _A, infer _P, infer _Q, infer _B, infer Res, infer K, infer _E>
+    ? K extends "socket"
+      ? SocketOpener
+      : Out<Res> | undefined
     : never;
 
 /** The server's side of a declared route: only what the wire does not show. */

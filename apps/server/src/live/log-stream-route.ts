@@ -1,4 +1,4 @@
-import { apiRoutes, type LogStreamLine, type ServiceLogEntry } from "@syntra/contracts";
+import { apiRoutes, type LogStreamLine, type ServiceLogEntry, type ServiceLogStreamQuery } from "@syntra/contracts";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { implement } from "../http/route";
@@ -46,7 +46,17 @@ export const serviceLogStreamRoute = implement(apiRoutes.live.serviceLogs, {
   },
 });
 
-function follow(deps: AppDeps, service: ServiceRow, stream: SseStream, query: { tail: number; follow: boolean }) {
+type StreamQuery = ServiceLogStreamQuery;
+
+/** Whether a line passes the query's level (stdout is `info`, stderr `error`) and search filters. */
+function wanted(query: StreamQuery, line: LogStreamLine): boolean {
+  if (query.level === "warn" || query.level === "error") {
+    if (line.stream !== "stderr") return false;
+  }
+  return query.search === undefined || line.message.toLowerCase().includes(query.search.toLowerCase());
+}
+
+function follow(deps: AppDeps, service: ServiceRow, stream: SseStream, query: StreamQuery) {
   const end = (reason: string) => {
     stream.send("end", { type: "end", reason });
     stream.close();
@@ -62,9 +72,15 @@ function follow(deps: AppDeps, service: ServiceRow, stream: SseStream, query: { 
   try {
     subscription = deps.agents.subscribeLogs(
       service.serverId,
-      { service_id: service.id, follow: query.follow, tail: query.tail },
+      {
+        service_id: service.id,
+        follow: query.follow,
+        tail: query.tail,
+        ...(query.since !== undefined && { since: query.since }),
+      },
       (message) => {
         for (const line of message.lines) {
+          if (!wanted(query, line)) continue;
           stream.send("log", { type: "log", entry: toEntry(deps, service, line, message.container_id) });
         }
         if (message.done) end("the agent finished the stream");

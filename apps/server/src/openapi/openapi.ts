@@ -38,6 +38,15 @@ function successResponse(spec: AnyApiRoute): JsonSchema {
   if (spec.status === 204) return { [status]: { description: "Done; no body" } };
   const answer = spec.answer ?? "envelope";
   if (answer === "redirect") return { "302": { description: "Redirect" } };
+  if (answer === "socket") {
+    return {
+      "101": {
+        description: "Switching to a WebSocket: JSON text frames in both directions",
+        "x-syntra-server-frames": spec.events ? toSchema(spec.events, "output") : {},
+        "x-syntra-client-frames": spec.sends ? toSchema(spec.sends, "input") : {},
+      },
+    };
+  }
   if (answer === "stream" || answer === "file") {
     const schema = spec.events
       ? { type: "string", "x-syntra-events": toSchema(spec.events, "output") }

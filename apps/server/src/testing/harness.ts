@@ -14,7 +14,9 @@ import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
 import { createMailer } from "../mail/transport";
 import { loadKeyring } from "../secrets/keyring";
+import { telemetryHubEvents } from "../telemetry/ingest/hub-events";
 import { startEmptyDns } from "./empty-dns";
+import { sharedTestTelemetryStore } from "./telemetry-store";
 import { createTestDatabase } from "./test-database";
 
 /** A caller's credential: a session cookie or a bearer token. */
@@ -98,10 +100,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),
+    telemetry: sharedTestTelemetryStore(),
     now,
     fetch: globalThis.fetch,
   };
-  agents.start(deploymentEvents(deps));
+  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
   const app = await buildApp(deps, { validateResponses: true });
   let listening: Promise<string> | undefined;
 

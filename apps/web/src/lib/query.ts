@@ -20,6 +20,10 @@ export interface QueryState<T> {
 
 const cache = new Map<string, Entry>();
 
+// The snapshot of a query without a key. One object: useSyncExternalStore re-renders forever when the snapshot
+// is a new object on every call.
+const IDLE: QueryState<unknown> = { data: undefined, error: undefined, loading: false };
+
 function entryOf(key: string): Entry {
   let e = cache.get(key);
   if (!e) {
@@ -76,9 +80,7 @@ export function useQuery<T>(key: string | null, fetcher: () => Promise<T>): Quer
     },
     [key],
   );
-  const state = useSyncExternalStore(subscribe, () =>
-    key ? entryOf(key).snapshot : { data: undefined, error: undefined, loading: false },
-  ) as QueryState<T>;
+  const state = useSyncExternalStore(subscribe, () => (key ? entryOf(key).snapshot : IDLE)) as QueryState<T>;
   useEffect(() => {
     if (!key) return;
     const e = entryOf(key);

@@ -1,5 +1,5 @@
 import { createProjectBody, createServiceBody } from "@syntra/contracts";
-import { Plus } from "lucide-react";
+import { Bug, Plus } from "lucide-react";
 import type { FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { Field, invalid } from "../components/field";
@@ -119,11 +119,16 @@ export function ProjectOverviewPage() {
             description={project.description}
             back={{ to: "/projects", label: "Projects" }}
             actions={
-              can("services:write") && (
-                <Link to={`/projects/${project.id}/services/new`} className={buttonVariants()}>
-                  <Plus /> New service
+              <>
+                <Link to={`/projects/${project.id}/issues`} className={buttonVariants({ variant: "secondary" })}>
+                  <Bug /> Issues
                 </Link>
-              )
+                {can("services:write") && (
+                  <Link to={`/projects/${project.id}/services/new`} className={buttonVariants()}>
+                    <Plus /> New service
+                  </Link>
+                )}
+              </>
             }
           />
           {services.length === 0 ? (

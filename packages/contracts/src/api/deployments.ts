@@ -7,6 +7,7 @@ import { spanId, traceId } from "../telemetry/traces";
 import { deploymentPhase, deploymentStatus } from "../ws/agent-messages";
 import { execResponseData } from "../ws/commands";
 import { deployStrategy } from "../ws/deploy";
+import { execSessionCommand } from "../ws/exec-session";
 import { absolutePath, envVars, wireErrorCode } from "../ws/primitives";
 import { gitBranch } from "./projects";
 import { imageTag } from "./services";
@@ -170,6 +171,26 @@ export type ExecBody = z.infer<typeof execBody>;
 /** Answer to POST /services/:serviceId/exec: the agent's `exec` result as it reported it. */
 export const execResult = execResponseData;
 export type ExecResult = z.infer<typeof execResult>;
+
+const queryFlag = z
+  .enum(["true", "false"])
+  .transform((v) => v === "true")
+  .default(false);
+
+/**
+ * GET /services/:serviceId/exec/session query (a WebSocket): the command as repeated `command` values, one per
+ * argv item (as Kubernetes' exec does), whether to allocate a terminal and attach stdin, and the terminal's size.
+ */
+export const execSessionQuery = z.strictObject({
+  // One value arrives as a string, several as an array.
+  command: z.preprocess((v) => (typeof v === "string" ? [v] : v), execSessionCommand.shape.command),
+  tty: queryFlag,
+  stdin: queryFlag,
+  cols: z.coerce.number().int().min(1).max(1000).optional(),
+  rows: z.coerce.number().int().min(1).max(1000).optional(),
+  working_dir: absolutePath.optional(),
+});
+export type ExecSessionQuery = z.infer<typeof execSessionQuery>;
 
 /** GET /services/:serviceId/deployments query, newest first. Any deployment status can be filtered on. */
 export const listDeploymentsQuery = z.strictObject({

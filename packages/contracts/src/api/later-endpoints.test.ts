@@ -15,18 +15,14 @@ import {
   triggerDeployBody,
 } from "./deployments";
 import { apiResponse } from "./envelope";
+import { errorEventItem, errorGroup, issueEventsQuery, listIssuesQuery, updateIssueBody } from "./issues";
 import {
-  errorEventItem,
-  errorGroup,
-  issueEventsQuery,
-  listIssuesQuery,
   metricSeries,
   serverMetricsQuery,
   serviceMetricsQuery,
   trace,
   traceSummary,
   tracesQuery,
-  updateIssueBody,
 } from "./observability";
 
 const serviceId = "3f1c2a9e-7b4d-4e8a-9c21-5d6f7a8b9c0d";
@@ -208,6 +204,7 @@ const issue = {
   fingerprint: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
   title: "Error: connect ECONNREFUSED 10.0.0.5:5432",
   exception_type: "Error",
+  culprit: "connectDb (/app/src/db.ts)",
   status: "regressed",
   severity: "high",
   first_seen_at: "2025-03-01T12:00:00Z",
@@ -215,9 +212,13 @@ const issue = {
   event_count: 1_284,
   user_count: 37,
   assigned_to: null,
+  first_deployment_id: deploymentId,
+  last_deployment_id: deploymentId,
+  last_release: "9fceb02",
   ai_analysis: analysis,
   ai_analyzed_at: "2025-03-14T09:31:02Z",
   resolved_at: null,
+  regressed_at: "2025-03-14T09:27:53Z",
   created_at: "2025-03-01T12:00:00Z",
 };
 
@@ -231,11 +232,13 @@ test("an error group with and without an AI analysis is accepted", () => {
 });
 
 test("issue list query and issue update check statuses, ids and the time range", () => {
-  assert.deepEqual(listIssuesQuery.parse({}), {});
+  assert.deepEqual(listIssuesQuery.parse({}), { sort: "last_seen", stats_period: "24h", limit: 25 });
   assert.ok(
     listIssuesQuery.safeParse({ status: "unresolved", service_id: serviceId, from: "2025-03-01T00:00:00Z" }).success,
   );
+  assert.ok(listIssuesQuery.safeParse({ status: "regressed", sort: "events", query: "ECONNREFUSED" }).success);
   assert.deepEqual(issuePaths(listIssuesQuery, { status: "open" }), ["status"]);
+  assert.deepEqual(issuePaths(listIssuesQuery, { sort: "title" }), ["sort"]);
   assert.deepEqual(issuePaths(listIssuesQuery, { service_id: "api" }), ["service_id"]);
   assert.deepEqual(issuePaths(listIssuesQuery, { from: "2025-03-02T00:00:00Z", to: "2025-03-01T00:00:00Z" }), ["from"]);
 
@@ -251,6 +254,12 @@ test("issue events accept stored events and page with a coerced limit", () => {
     id: "0d9c8b7a-6f5e-4d3c-b2a1-0f9e8d7c6b5a",
     error_group_id: issueId,
     deployment_id: deploymentId,
+    type: "Error",
+    message: "connect ECONNREFUSED 10.0.0.5:5432",
+    level: "error",
+    handled: false,
+    trace_id: traceId,
+    span_id: "00f067aa0ba902b7",
     stack_trace: [
       { filename: "node:net", function: "TCPConnectWrap.afterConnect", lineno: 1607, in_app: false },
       {
@@ -273,7 +282,8 @@ test("issue events accept stored events and page with a coerced limit", () => {
     timestamp: "2025-03-14T09:27:53Z",
   };
   assert.ok(errorEventItem.safeParse(event).success);
-  assert.ok(errorEventItem.safeParse({ ...event, deployment_id: null, breadcrumbs: null, context: null }).success);
+  const bare = { deployment_id: null, breadcrumbs: null, context: null, trace_id: null, span_id: null, level: null };
+  assert.ok(errorEventItem.safeParse({ ...event, ...bare }).success);
   assert.deepEqual(issueEventsQuery.parse({}), { limit: 20 });
   assert.deepEqual(issueEventsQuery.parse({ limit: "50", cursor: "abc" }), { limit: 50, cursor: "abc" });
   assert.deepEqual(issuePaths(issueEventsQuery, { limit: "500" }), ["limit"]);
@@ -301,6 +311,7 @@ test("trace queries, summaries and full traces", () => {
       duration_ms: 812.4,
       span_count: 7,
       status: "error",
+      service_ids: [serviceId],
     }).success,
   );
 
@@ -309,6 +320,7 @@ test("trace queries, summaries and full traces", () => {
     span_id: "00f067aa0ba902b7",
     parent_span_id: null,
     service_id: serviceId,
+    deployment_id: serviceId,
     operation_name: "GET /api/orders",
     span_kind: "server",
     start_time: "2025-03-14T09:27:53.100000000Z",
@@ -317,6 +329,7 @@ test("trace queries, summaries and full traces", () => {
     status_message: "connect ECONNREFUSED",
     attributes: { "http.method": "GET", "http.status_code": "500" },
     events: [{ name: "exception", timestamp_ns: 1_710_408_473_900_000_000, attributes: { "exception.type": "Error" } }],
+    sample_weight: 1,
   };
   const child = { ...root, span_id: "b7ad6b7169203331", parent_span_id: root.span_id, span_kind: "client", events: [] };
   assert.ok(trace.safeParse({ trace_id: traceId, spans: [root, child] }).success);

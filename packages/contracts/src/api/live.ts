@@ -32,13 +32,20 @@ export const liveEventsQuery = z.strictObject({
 });
 export type LiveEventsQuery = z.infer<typeof liveEventsQuery>;
 
-/** GET /services/:serviceId/logs/stream query: the last `tail` lines, then (with follow) new ones as they come. */
+/**
+ * GET /services/:serviceId/logs/stream query: the last `tail` lines (of those since `since`), then (with follow)
+ * new ones as they come. `level` is the lowest level sent (stdout lines are `info`, stderr lines `error`);
+ * `search` keeps lines containing it, ignoring case.
+ */
 export const serviceLogStreamQuery = z.strictObject({
   tail: z.coerce.number().int().min(0).max(1000).default(100),
   follow: z
     .enum(["true", "false"])
     .transform((v) => v === "true")
     .default(true),
+  since: isoTimestamp.optional(),
+  level: z.enum(["debug", "info", "warn", "error"]).optional(),
+  search: z.string().min(1).max(500).optional(),
 });
 export type ServiceLogStreamQuery = z.infer<typeof serviceLogStreamQuery>;
 

@@ -1,88 +1,7 @@
 import { z } from "zod";
 import { isoTimestamp, stringRecord, uuid } from "../common";
-import { breadcrumb, errorContext, stackFrame } from "../telemetry/error-events";
 import { nanoseconds, spanEvent, spanId, traceId } from "../telemetry/traces";
-import { aiAnalysis } from "./ai";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
-
-/** Lifecycle of an issue (the `issue_status` column); `regressed` is set by ingest when a resolved issue recurs. */
-export const issueStatuses = ["unresolved", "resolved", "ignored", "regressed"] as const;
-export const issueStatus = z.enum(issueStatuses);
-export type IssueStatus = z.infer<typeof issueStatus>;
-
-/** Statuses a user can filter on or set; `regressed` is only ever set by ingest. */
-const userIssueStatus = z.enum(["unresolved", "resolved", "ignored"]);
-
-/** How bad an issue is (the `issue_severity` column). */
-export const issueSeverities = ["critical", "high", "medium", "low"] as const;
-export const issueSeverity = z.enum(issueSeverities);
-export type IssueSeverity = z.infer<typeof issueSeverity>;
-
-const count = z.number().int().nonnegative();
-
-/**
- * An issue: the error events that share a fingerprint within a service. Columns with defaults
- * (`status`, `severity`, the counts, `created_at`) are always reported.
- */
-export const errorGroup = z.object({
-  id: uuid,
-  service_id: uuid,
-  fingerprint: z.string().max(64),
-  title: z.string(),
-  exception_type: z.string().nullable(),
-  status: issueStatus,
-  severity: issueSeverity,
-  first_seen_at: isoTimestamp,
-  last_seen_at: isoTimestamp,
-  event_count: count,
-  user_count: count,
-  assigned_to: uuid.nullable(),
-  ai_analysis: aiAnalysis.nullable(),
-  ai_analyzed_at: isoTimestamp.nullable(),
-  resolved_at: isoTimestamp.nullable(),
-  created_at: isoTimestamp,
-});
-export type ErrorGroup = z.infer<typeof errorGroup>;
-
-/** GET /projects/:projectId/issues query: issues seen (`last_seen_at`) within the range. */
-export const listIssuesQuery = z
-  .strictObject({
-    status: userIssueStatus.optional(),
-    service_id: uuid.optional(),
-    ...timeRangeFields,
-  })
-  .refine(fromNotAfterTo, timeRangeIssue);
-export type ListIssuesQuery = z.infer<typeof listIssuesQuery>;
-
-/** PATCH /issues/:issueId. `assigned_to: null` unassigns. */
-export const updateIssueBody = z
-  .strictObject({
-    status: userIssueStatus.optional(),
-    assigned_to: uuid.nullable().optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, { message: "give at least one field to change" });
-export type UpdateIssueBody = z.infer<typeof updateIssueBody>;
-
-/** One item of GET /issues/:issueId/events: a stored occurrence of the issue (the `error_events` row). */
-export const errorEventItem = z.object({
-  id: uuid,
-  error_group_id: uuid,
-  deployment_id: uuid.nullable(),
-  stack_trace: z.array(stackFrame),
-  breadcrumbs: z.array(breadcrumb).nullable(),
-  context: errorContext.nullable(),
-  environment: z.string().nullable(),
-  release: z.string().nullable(),
-  timestamp: isoTimestamp,
-});
-export type ErrorEventItem = z.infer<typeof errorEventItem>;
-
-/** GET /issues/:issueId/events query, newest first; `cursor` is the previous page's `meta.cursor`. */
-export const issueEventsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(512).optional(),
-});
-export type IssueEventsQuery = z.infer<typeof issueEventsQuery>;
 
 /** GET /services/:serviceId/traces query: traces whose root span matches, newest first. */
 export const tracesQuery = z
@@ -104,7 +23,10 @@ export const traceSummary = z.object({
   start_time: isoTimestamp,
   duration_ms: z.number().nonnegative(),
   span_count: z.number().int().positive(),
+  /** `error` when any span of the trace failed, otherwise the root span's status. */
   status: z.enum(["ok", "error", "unset"]),
+  /** Every service with a span in the trace (a Syntra addition to the contracts). */
+  service_ids: z.array(uuid),
 });
 export type TraceSummary = z.infer<typeof traceSummary>;
 
@@ -114,6 +36,8 @@ export const span = z.object({
   span_id: spanId,
   parent_span_id: spanId.nullable(),
   service_id: uuid,
+  /** The deployment that produced the span (a Syntra addition to the contracts). */
+  deployment_id: uuid,
   operation_name: z.string(),
   span_kind: z.enum(["internal", "server", "client", "producer", "consumer"]),
   start_time: isoTimestamp,
@@ -122,8 +46,18 @@ export const span = z.object({
   status_message: z.string(),
   attributes: stringRecord,
   events: z.array(spanEvent),
+  /** How many spans this stored span stands for (1 unless the agent sampled the trace). */
+  sample_weight: z.number().min(1),
 });
 export type Span = z.infer<typeof span>;
+
+/** Path of GET /traces/:traceId; upper-case hex (as some tools print ids) is read as the same id. */
+export const traceIdParam = z.strictObject({
+  traceId: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, "expected a trace id: 32 hex characters")
+    .transform((id) => id.toLowerCase()),
+});
 
 /** GET /traces/:traceId: every span of the trace, across services. */
 export const trace = z

@@ -14,9 +14,11 @@ export type RouteAccess = { public: true } | { authenticated: true } | { permiss
  * - `json`: `response` is the whole JSON body (probes, the registry's token realm, which Docker clients read as is);
  * - `stream`: a `text/event-stream` of `events`, each sent as `event: <type>` with its JSON data;
  * - `file`: a download of content type `produces` (the agent installer, the agent bundle);
- * - `redirect`: a 302 to another page (OAuth), for a browser to follow.
+ * - `redirect`: a 302 to another page (OAuth), for a browser to follow;
+ * - `socket`: a WebSocket (the GET upgrades): the server sends `events`, the client sends `sends`, each a JSON
+ *   text frame. Access, params and query are checked before the upgrade, so failures are ordinary error answers.
  */
-export type RouteAnswer = "envelope" | "json" | "stream" | "file" | "redirect";
+export type RouteAnswer = "envelope" | "json" | "stream" | "file" | "redirect" | "socket";
 
 /** Success statuses a route may declare; 204 sends no body. */
 export type SuccessStatus = 200 | 201 | 202 | 204;
@@ -34,6 +36,7 @@ export interface ApiRoute<
   R extends z.ZodType | undefined = z.ZodType | undefined,
   K extends RouteAnswer = RouteAnswer,
   E extends z.ZodType | undefined = z.ZodType | undefined,
+  C extends z.ZodType | undefined = z.ZodType | undefined,
 > {
   method: HttpMethod;
   /** Fastify-style path with `:name` parameters, each named by `params`: `/api/v1/services/:serviceId`. */
@@ -57,8 +60,10 @@ export interface ApiRoute<
   answer?: K;
   /** Content type of a `stream` or `file` answer. */
   produces?: string;
-  /** For `stream` answers: one event, `{ type: <SSE event name>, ...data }`. */
+  /** For `stream` answers: one event, `{ type: <SSE event name>, ...data }`; for `socket` answers: one frame the server sends. */
   events?: E;
+  /** For `socket` answers: one frame the client sends. */
+  sends?: C;
   /**
    * Error codes this route answers besides the ones every route may (validation, authentication, permission,
    * not found, internal): documented in the API description with their statuses.
@@ -67,7 +72,7 @@ export interface ApiRoute<
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the common supertype of every declared route; each is checked where it is defined
-export type AnyApiRoute = ApiRoute<any, any, any, any, any, any, any>;
+export type AnyApiRoute = ApiRoute<any, any, any, any, any, any, any, any>;
 
 /** Declares a route with its types inferred from its schemas. */
 export function defineApiRoute<
@@ -78,7 +83,8 @@ export function defineApiRoute<
   R extends z.ZodType | undefined = undefined,
   K extends RouteAnswer = "envelope",
   E extends z.ZodType | undefined = undefined,
->(route: ApiRoute<A, P, Q, B, R, K, E>): ApiRoute<A, P, Q, B, R, K, E> {
+  C extends z.ZodType | undefined = undefined,
+>(route: ApiRoute<A, P, Q, B, R, K, E, C>): ApiRoute<A, P, Q, B, R, K, E, C> {
   return route;
 }
 

@@ -43,5 +43,8 @@ export const traceSpan = z.object({
   }),
   attributes: spanAttributes,
   events: z.array(spanEvent),
+  // How many spans this kept span stands for: the agent's sampler sets 1/rate, so that counts and rates shown
+  // later are scaled back. Absent means 1 (not sampled).
+  sample_weight: z.number().min(1).optional(),
 });
 export type TraceSpan = z.infer<typeof traceSpan>;

@@ -18,6 +18,7 @@ export const agentToControlPlaneTypes = [
   "log_stream",
   "pong",
   "certificate_status",
+  "exec_output",
   "routes_report",
 ] as const;
 
@@ -36,6 +37,10 @@ export const controlPlaneToAgentTypes = [
   "ping",
   "error",
   "configure_routes",
+  "telemetry_ack",
+  "ingest_keys",
+  "exec_session",
+  "exec_input",
 ] as const;
 
 /** Every message type of the protocol, in both directions. */

@@ -22,8 +22,10 @@ import {
 import { deployPayload } from "./deploy";
 import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
+import { execInputPayload, execOutputPayload, execSessionPayload } from "./exec-session";
 import { pingPayload, pongPayload } from "./keepalive";
 import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
+import { ingestKeysPayload, telemetryAckPayload } from "./telemetry";
 
 /** The payload schema of each message type. */
 export const payloadSchemas = {
@@ -49,6 +51,11 @@ export const payloadSchemas = {
   error: errorReplyPayload,
   certificate_status: certificateStatusPayload,
   configure_routes: configureRoutesPayload,
+  telemetry_ack: telemetryAckPayload,
+  ingest_keys: ingestKeysPayload,
+  exec_session: execSessionPayload,
+  exec_input: execInputPayload,
+  exec_output: execOutputPayload,
   routes_report: routesReportPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
@@ -148,6 +155,31 @@ export const configureRoutesMessage = defineMessage(
   "Control plane -> agent: replace a running service's domains and custom certificates (Syntra extension).",
 );
 
+export const telemetryAckMessage = defineMessage(
+  "telemetry_ack",
+  telemetryAckPayload,
+  "Control plane -> agent: the outcome of one telemetry_batch, by batch_id (Syntra extension).",
+);
+export const ingestKeysMessage = defineMessage(
+  "ingest_keys",
+  ingestKeysPayload,
+  "Control plane -> agent: the ingest keys the agent's OTLP receivers accept (Syntra extension).",
+);
+export const execSessionMessage = defineMessage(
+  "exec_session",
+  execSessionPayload,
+  "Control plane -> agent: start an interactive exec session in a service's container (Syntra extension).",
+);
+export const execInputMessage = defineMessage(
+  "exec_input",
+  execInputPayload,
+  "Control plane -> agent: stdin, end of stdin, a terminal resize or the client's leaving, for an exec session (Syntra extension).",
+);
+export const execOutputMessage = defineMessage(
+  "exec_output",
+  execOutputPayload,
+  "Agent -> control plane: output, start, exit or error of an exec session (Syntra extension).",
+);
 export const routesReportMessage = defineMessage(
   "routes_report",
   routesReportPayload,
@@ -178,6 +210,11 @@ export const messageSchemas = {
   error: errorReplyMessage,
   certificate_status: certificateStatusMessage,
   configure_routes: configureRoutesMessage,
+  telemetry_ack: telemetryAckMessage,
+  ingest_keys: ingestKeysMessage,
+  exec_session: execSessionMessage,
+  exec_input: execInputMessage,
+  exec_output: execOutputMessage,
   routes_report: routesReportMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
@@ -192,6 +229,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   logStreamMessage,
   pongMessage,
   certificateStatusMessage,
+  execOutputMessage,
   routesReportMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
@@ -211,6 +249,10 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   pingMessage,
   errorReplyMessage,
   configureRoutesMessage,
+  telemetryAckMessage,
+  ingestKeysMessage,
+  execSessionMessage,
+  execInputMessage,
 ]);
 export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
 /** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */

@@ -1,7 +1,15 @@
-import type { BuildSpec, DeployLogEntry, DeploymentSpec, ErrorCode, ServiceVolume } from "@syntra/contracts";
+import type {
+  BuildSpec,
+  DeployLogEntry,
+  DeploymentSpec,
+  ErrorCode,
+  MetricsScrapeConfig,
+  ServiceVolume,
+} from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
+  bigint,
   boolean,
   index,
   inet,
@@ -119,6 +127,16 @@ export const services = pgTable(
     gitDeployKeyPublic: text("git_deploy_key_public"),
     webhookSecretEncrypted: bytea("webhook_secret_encrypted"),
     volumes: jsonb("volumes").$type<ServiceVolume[]>().notNull().default([]),
+    // Migration 0012: Prometheus scraping of the service's containers, null for none.
+    metricsScrape: jsonb("metrics_scrape").$type<MetricsScrapeConfig>(),
+    // Ingest identity (migration 0009): the public key that attributes telemetry, the key it replaced (valid until
+    // its expiry) and the numeric id that DSNs carry.
+    ingestKey: varchar("ingest_key", { length: 64 })
+      .notNull()
+      .default(sql`'syn_ing_' || encode(gen_random_bytes(16), 'hex')`),
+    previousIngestKey: varchar("previous_ingest_key", { length: 64 }),
+    previousIngestKeyExpiresAt: tstz("previous_ingest_key_expires_at"),
+    ingestNumber: bigint("ingest_number", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
     defaultDomainLabel: varchar("default_domain_label", { length: 63 }),
     defaultDomainEnabled: boolean("default_domain_enabled").notNull().default(true),
   },
@@ -126,6 +144,9 @@ export const services = pgTable(
     index("idx_services_project").on(t.projectId),
     index("idx_services_server").on(t.serverId),
     uniqueIndex("idx_services_project_name").on(t.projectId, t.name),
+    uniqueIndex("idx_services_ingest_key").on(t.ingestKey),
+    uniqueIndex("idx_services_previous_ingest_key").on(t.previousIngestKey),
+    uniqueIndex("idx_services_ingest_number").on(t.ingestNumber),
     uniqueIndex("idx_services_default_domain_label").on(t.defaultDomainLabel),
   ],
 );

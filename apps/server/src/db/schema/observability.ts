@@ -1,4 +1,5 @@
 import {
+  type AnyPgColumn,
   bigint,
   bigserial,
   boolean,
@@ -7,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   uniqueIndex,
   uuid,
@@ -38,10 +40,24 @@ export const errorGroups = pgTable(
     aiAnalyzedAt: tstz("ai_analyzed_at"),
     resolvedAt: tstz("resolved_at"),
     createdAt: tstz("created_at").defaultNow(),
+    // Migration 0014.
+    culprit: text("culprit"),
+    firstDeploymentId: uuid("first_deployment_id").references((): AnyPgColumn => deployments.id, {
+      onDelete: "set null",
+    }),
+    lastDeploymentId: uuid("last_deployment_id").references((): AnyPgColumn => deployments.id, {
+      onDelete: "set null",
+    }),
+    lastRelease: varchar("last_release", { length: 200 }),
+    resolvedDeploymentId: uuid("resolved_deployment_id").references((): AnyPgColumn => deployments.id, {
+      onDelete: "set null",
+    }),
+    resolvedRelease: varchar("resolved_release", { length: 200 }),
+    regressedAt: tstz("regressed_at"),
   },
   (t) => [
     uniqueIndex("error_groups_service_id_fingerprint_key").on(t.serviceId, t.fingerprint),
-    index("idx_error_groups_service").on(t.serviceId),
+    index("idx_error_groups_service_last_seen").on(t.serviceId, t.lastSeenAt.desc()),
     index("idx_error_groups_status").on(t.status),
     index("idx_error_groups_last_seen").on(t.lastSeenAt.desc()),
   ],
@@ -58,16 +74,35 @@ export const errorEvents = pgTable(
     stackTrace: jsonb("stack_trace").notNull(),
     breadcrumbs: jsonb("breadcrumbs"),
     context: jsonb("context"),
-    environment: varchar("environment", { length: 50 }),
-    release: varchar("release", { length: 100 }),
+    environment: varchar("environment", { length: 64 }),
+    release: varchar("release", { length: 200 }),
     userIdHash: varchar("user_id_hash", { length: 64 }),
     timestamp: tstz("timestamp").notNull(),
     createdAt: tstz("created_at").defaultNow(),
+    // Migration 0014.
+    exceptionType: varchar("exception_type", { length: 255 }),
+    message: text("message"),
+    level: varchar("level", { length: 10 }),
+    handled: boolean("handled"),
+    traceId: varchar("trace_id", { length: 32 }),
+    spanId: varchar("span_id", { length: 16 }),
   },
   (t) => [
-    index("idx_error_events_group").on(t.errorGroupId),
+    index("idx_error_events_group_time").on(t.errorGroupId, t.timestamp.desc(), t.id.desc()),
     index("idx_error_events_timestamp").on(t.timestamp.desc()),
   ],
+);
+
+/** The distinct users of an issue, hashed; `error_groups.user_count` counts them (migration 0014). */
+export const errorGroupUsers = pgTable(
+  "error_group_users",
+  {
+    errorGroupId: uuid("error_group_id")
+      .notNull()
+      .references(() => errorGroups.id, { onDelete: "cascade" }),
+    userHash: varchar("user_hash", { length: 64 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.errorGroupId, t.userHash] })],
 );
 
 export const healthChecks = pgTable(
@@ -83,8 +118,32 @@ export const healthChecks = pgTable(
     errorMessage: text("error_message"),
     checkedAt: tstz("checked_at").notNull().defaultNow(),
   },
-  (t) => [index("idx_health_checks_service").on(t.serviceId, t.checkedAt.desc())],
+  (t) => [
+    index("idx_health_checks_service").on(t.serviceId, t.checkedAt.desc()),
+    // Migration 0012: a resent telemetry batch inserts its health checks once.
+    uniqueIndex("idx_health_checks_service_checked_at").on(t.serviceId, t.checkedAt),
+  ],
 );
+
+/** Migration 0012: the latest telemetry pipeline report of each server's agent (counters since installation). */
+export const serverTelemetryStats = pgTable("server_telemetry_stats", {
+  serverId: uuid("server_id")
+    .primaryKey()
+    .references(() => servers.id, { onDelete: "cascade" }),
+  receivedSpans: bigint("received_spans", { mode: "number" }).notNull().default(0),
+  receivedLogRecords: bigint("received_log_records", { mode: "number" }).notNull().default(0),
+  receivedMetricPoints: bigint("received_metric_points", { mode: "number" }).notNull().default(0),
+  droppedSpans: bigint("dropped_spans", { mode: "number" }).notNull().default(0),
+  droppedLogRecords: bigint("dropped_log_records", { mode: "number" }).notNull().default(0),
+  droppedMetricPoints: bigint("dropped_metric_points", { mode: "number" }).notNull().default(0),
+  droppedBytes: bigint("dropped_bytes", { mode: "number" }).notNull().default(0),
+  sampledOutSpans: bigint("sampled_out_spans", { mode: "number" }).notNull().default(0),
+  refusedRequests: bigint("refused_requests", { mode: "number" }).notNull().default(0),
+  bufferedBytes: bigint("buffered_bytes", { mode: "number" }).notNull().default(0),
+  bufferLimitBytes: bigint("buffer_limit_bytes", { mode: "number" }).notNull().default(0),
+  oldestBufferedAt: tstz("oldest_buffered_at"),
+  reportedAt: tstz("reported_at").notNull().defaultNow(),
+});
 
 export const alerts = pgTable("alerts", {
   id: idColumn(),

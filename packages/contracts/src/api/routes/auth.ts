@@ -39,7 +39,7 @@ export const authRoutes = {
   logout: defineApiRoute({
     method: "POST",
     path: "/api/v1/auth/logout",
-    summary: "End the current session",
+    summary: "End the current session, or revoke the API token the request carries",
     tag: "auth",
     access: { authenticated: true },
     status: 204,

@@ -2,16 +2,19 @@ import type { AnyApiRoute } from "../route";
 import { auditRoutes, registryRoutes } from "./audit";
 import { authRoutes } from "./auth";
 import { deploymentRoutes } from "./deployments";
+import { deviceAuthRoutes } from "./device-auth";
 import { domainRoutes } from "./domains";
 import { envRoutes } from "./env";
 import { gitRoutes, webhookRoutes } from "./git";
 import { healthRoutes } from "./health";
 import { installRoutes } from "./install";
+import { issueRoutes } from "./issues";
 import { liveRoutes } from "./live";
 import { orgRoutes, tokenRoutes } from "./orgs";
 import { projectRoutes } from "./projects";
 import { buildRoutes, serverRoutes } from "./servers";
 import { serviceRoutes } from "./services";
+import { telemetryRoutes } from "./telemetry";
 
 export { liveness, readiness } from "./health";
 export { type ProjectWithServices, projectWithServices } from "./projects";
@@ -26,6 +29,7 @@ export const apiRoutes = {
   health: healthRoutes,
   install: installRoutes,
   auth: authRoutes,
+  device: deviceAuthRoutes,
   tokens: tokenRoutes,
   org: orgRoutes,
   servers: serverRoutes,
@@ -40,6 +44,8 @@ export const apiRoutes = {
   registry: registryRoutes,
   audit: auditRoutes,
   live: liveRoutes,
+  telemetry: telemetryRoutes,
+  issues: issueRoutes,
 };
 
 /** The route table's type: groups of named routes. */

@@ -47,12 +47,16 @@ test("each answer kind carries what a client needs to read it", () => {
     if (answer === "stream") {
       assert.ok(route.events, `${name}: a stream declares its events`);
       assert.equal(route.produces, "text/event-stream", name);
+    } else if (answer === "socket") {
+      assert.ok(route.events && route.sends, `${name}: a socket declares the frames of both sides`);
+      assert.equal(route.method, "GET", `${name}: a WebSocket opens with a GET`);
     } else {
-      assert.equal(route.events, undefined, `${name}: only streams have events`);
+      assert.equal(route.events, undefined, `${name}: only streams and sockets have events`);
     }
+    if (answer !== "socket") assert.equal(route.sends, undefined, `${name}: only sockets have client frames`);
     if (answer === "file") assert.ok(route.produces, `${name}: a file declares its content type`);
     if (answer === "json") assert.ok(route.response, `${name}: a bare JSON answer declares its schema`);
-    if (answer === "redirect" || answer === "file" || answer === "stream") {
+    if (answer === "redirect" || answer === "file" || answer === "stream" || answer === "socket") {
       assert.equal(route.response, undefined, `${name}: ${answer} answers have no JSON schema`);
     }
   }

@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { execClientFrame, execServerFrame } from "../../ws/exec-session";
 import {
   deployment,
   execBody,
   execResult,
+  execSessionQuery,
   listDeploymentsQuery,
   rollbackBody,
   scaleBody,
@@ -132,13 +134,12 @@ export const serviceRoutes = {
   logs: defineApiRoute({
     method: "GET",
     path: "/api/v1/services/:serviceId/logs",
-    summary: "The latest container log lines of the service, read from its agent",
-    tag: "services",
+    summary: "The service's stored logs, newest first (level floor, substring search); meta.cursor pages on",
+    tag: "telemetry",
     access: { permission: "services:read" },
     params: serviceParams,
     query: serviceLogsQuery,
     response: z.array(serviceLogEntry),
-    errors: AGENT_ERRORS,
   }),
   exec: defineApiRoute({
     method: "POST",
@@ -150,5 +151,23 @@ export const serviceRoutes = {
     body: execBody,
     response: execResult,
     errors: AGENT_ERRORS,
+  }),
+  /**
+   * A command in the service's container over a WebSocket: output as it comes, stdin, a terminal (`tty`) with
+   * its resizes, and the exit code, relayed by the control plane to the agent (`syn exec -it`).
+   */
+  execSession: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/exec/session",
+    summary:
+      "Run a command (argv) in the service's container over a WebSocket: stdin, live output, terminal, exit code",
+    tag: "services",
+    access: { permission: "exec" },
+    params: serviceParams,
+    query: execSessionQuery,
+    answer: "socket",
+    events: execServerFrame,
+    sends: execClientFrame,
+    errors: ["AGENT_OFFLINE"],
   }),
 };

@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AppDeps } from "../deps";
+import { AppError } from "../errors";
+import { authorize, writeAudit } from "./register-routes";
+import type { AuditNote, ServerRoute, SocketOpener } from "./route";
+import { parseInput } from "./validation";
+
+/**
+ * Registers a contract route answered with a WebSocket (`answer: "socket"`). Before the upgrade it goes through
+ * what every route does (authenticate, check access, validate params and query, run the handler, write the audit
+ * entry), so a refusal is an ordinary error answer and no socket opens; the handler's opener then takes over the
+ * upgraded socket. A plain GET gets the same checks, then 400: the route only speaks WebSocket.
+ */
+export function registerSocketRoute(app: FastifyInstance, deps: AppDeps, impl: ServerRoute): void {
+  const spec = impl.route;
+  const openers = new WeakMap<FastifyRequest, SocketOpener>();
+  const checkInput = async (req: FastifyRequest) => {
+    const auth = await authorize(deps, req, spec.access);
+    const params = spec.params ? parseInput(spec.params, req.params, "params") : undefined;
+    const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
+    return { auth, params, query };
+  };
+  app.route({
+    method: "GET",
+    url: spec.path,
+    preValidation: async (req, reply) => {
+      if (!req.ws) return;
+      const { auth, params, query } = await checkInput(req);
+      let note: AuditNote = {};
+      const open = (await impl.handler({
+        req,
+        reply,
+        params,
+        query,
+        body: undefined,
+        auth,
+        deps,
+        audit: (n) => {
+          note = { ...note, ...n, details: { ...note.details, ...n.details } };
+        },
+        setMeta: () => {},
+      })) as SocketOpener;
+      if (impl.audit) await writeAudit(deps, req, auth, impl.audit, note);
+      openers.set(req, open);
+    },
+    handler: async (req) => {
+      await checkInput(req);
+      throw new AppError("BAD_REQUEST", `${spec.path} only accepts WebSocket upgrades`);
+    },
+    wsHandler: (socket, req) => {
+      const open = openers.get(req);
+      // preValidation ran for this upgrade, so only a bug gets here without an opener.
+      if (!open) return socket.close(1011, "not opened");
+      open(socket);
+    },
+  });
+}

@@ -1,0 +1,21 @@
+import { apiRoutes } from "@syntra/contracts";
+import { implement } from "../http/route";
+import { projectScope } from "../projects/routes";
+import { getServiceIngest, rotateServiceIngestKey } from "./ingest-info";
+
+const get = implement(apiRoutes.telemetry.ingest, {
+  handler: async ({ auth, deps, params }) => getServiceIngest(deps, projectScope(auth), params.serviceId),
+});
+
+const rotate = implement(apiRoutes.telemetry.rotateIngestKey, {
+  // The keys are not recorded: the audit log says that a rotation happened, and when.
+  audit: { action: "service.ingest_key.rotate", resourceType: "service" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const rotated = await rotateServiceIngestKey(deps, projectScope(auth), params.serviceId);
+    audit({ resourceId: params.serviceId });
+    return rotated;
+  },
+});
+
+/** The ingest identity of a service: read it, rotate it. */
+export const ingestRoutes = [get, rotate];

@@ -1,0 +1,83 @@
+import type { MetricSeries, Span, TraceSummary } from "@syntra/contracts";
+import type { ClickHouseDriver } from "./driver";
+import { InsertQueue } from "./insert-queue";
+import { searchLogs } from "./log-queries";
+import { metricSeries } from "./metric-queries";
+import { migrateTelemetry } from "./migrate";
+import { applyRetention, type RetentionDays } from "./retention";
+import { getTrace, searchTraces } from "./trace-queries";
+import type {
+  InsertOptions,
+  LogPage,
+  LogSearch,
+  MetricQuery,
+  ServiceScope,
+  TableStats,
+  TelemetryRows,
+  TelemetryStore,
+  TraceSearch,
+} from "./types";
+
+/**
+ * The telemetry store on a ClickHouse engine: the same tables, migrations and queries whether the driver is chDB in
+ * this process or a ClickHouse server.
+ */
+export class ClickHouseTelemetryStore implements TelemetryStore {
+  private readonly queue: InsertQueue;
+  private closed = false;
+
+  constructor(
+    private readonly driver: ClickHouseDriver,
+    private readonly retention: RetentionDays,
+  ) {
+    this.queue = new InsertQueue(driver);
+  }
+
+  get kind(): "chdb" | "clickhouse" {
+    return this.driver.kind;
+  }
+
+  async migrate(): Promise<string[]> {
+    const applied = await migrateTelemetry(this.driver);
+    await applyRetention(this.driver, this.retention);
+    await this.queue.detectDedupSetting();
+    return applied;
+  }
+
+  insert(rows: TelemetryRows, opts: InsertOptions = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("the telemetry store is closed"));
+    return this.queue.write(rows, opts.dedupToken);
+  }
+
+  searchTraces(scope: ServiceScope, search: TraceSearch): Promise<TraceSummary[]> {
+    return searchTraces(this.driver, scope, search);
+  }
+
+  getTrace(orgId: string, traceId: string): Promise<Span[]> {
+    return getTrace(this.driver, orgId, traceId);
+  }
+
+  searchLogs(scope: ServiceScope, search: LogSearch): Promise<LogPage> {
+    return searchLogs(this.driver, scope, search);
+  }
+
+  metricSeries(scope: ServiceScope, query: MetricQuery): Promise<MetricSeries[]> {
+    return metricSeries(this.driver, scope, query);
+  }
+
+  async stats(): Promise<TableStats[]> {
+    const rows = await this.driver.query<{ table: string; rows: string; bytes: string }>(
+      `SELECT table, toString(sum(rows)) AS rows, toString(sum(bytes_on_disk)) AS bytes
+       FROM system.parts WHERE database = currentDatabase() AND active
+       GROUP BY table ORDER BY table`,
+    );
+    return rows.map((r) => ({ table: r.table, rows: Number(r.rows), bytesOnDisk: Number(r.bytes) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.flushed();
+    await this.driver.close();
+  }
+}

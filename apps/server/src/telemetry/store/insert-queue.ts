@@ -1,0 +1,158 @@
+import type { ClickHouseDriver, InsertSettings } from "./driver";
+import { logLine, metricLine, spanLine } from "./rows";
+import type { LogRow, MetricRow, SpanRow, TelemetryRows } from "./types";
+
+interface Job {
+  rows: TelemetryRows;
+  token: string | undefined;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** A table of the store and how a batch's rows become its JSONEachRow lines. */
+interface Table {
+  name: string;
+  rows(batch: TelemetryRows): unknown[];
+  line(row: unknown): string;
+}
+
+// Written in this order; a retry with the same dedup token skips the tables already written.
+const TABLES: Table[] = [
+  { name: "traces", rows: (b) => b.spans, line: (r) => spanLine(r as SpanRow) },
+  { name: "logs", rows: (b) => b.logs, line: (r) => logLine(r as LogRow) },
+  { name: "metrics_raw", rows: (b) => b.metrics, line: (r) => metricLine(r as MetricRow) },
+];
+
+/** Largest number of rows that calls without a token are merged into (one insert per table). */
+const MERGE_MAX_ROWS = 200_000;
+
+function rowCount(rows: TelemetryRows): number {
+  return rows.spans.length + rows.logs.length + rows.metrics.length;
+}
+
+/**
+ * Writes batches one insert at a time, group-commit style: while one insert runs, the calls that arrive are queued,
+ * and the calls without a dedup token are then written together as one insert per table. ClickHouse wants few large
+ * inserts (each makes a part that must be merged later), and many small OTLP requests arriving together become one
+ * insert without adding a delay when the store is idle. A call with a dedup token is written alone: the token names
+ * exactly its rows. Every call resolves once its rows are stored, or rejects with the insert's error.
+ */
+export class InsertQueue {
+  private readonly jobs: Job[] = [];
+  private running = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => {};
+
+  /**
+   * Settings that turn deduplication off for an insert. ClickHouse 26 replaced `insert_deduplicate` by
+   * `deduplicate_insert` (and ignores the old one); older servers do not know the new one. Set from the engine's own
+   * settings list by `detectDedupSetting`.
+   */
+  private noDedup: InsertSettings = { insert_deduplicate: 0 };
+
+  constructor(private readonly driver: ClickHouseDriver) {}
+
+  /** Asks the engine which setting turns insert deduplication off. */
+  async detectDedupSetting(): Promise<void> {
+    const rows = await this.driver.query<{ n: string }>(
+      "SELECT toString(count()) AS n FROM system.settings WHERE name = 'deduplicate_insert'",
+    );
+    this.noDedup =
+      rows[0]?.n === "1" ? { insert_deduplicate: 0, deduplicate_insert: "disable" } : { insert_deduplicate: 0 };
+  }
+
+  /** Queues a batch; resolves when it is stored. */
+  write(rows: TelemetryRows, token: string | undefined): Promise<void> {
+    if (rowCount(rows) === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.jobs.push({ rows, token, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** Resolves when every queued batch has been written (or has failed). */
+  flushed(): Promise<void> {
+    return this.idle;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    this.idle = new Promise((resolve) => {
+      this.markIdle = resolve;
+    });
+    while (this.jobs.length > 0) {
+      const group = this.takeGroup();
+      const failures = await this.insert(group);
+      for (const job of group) {
+        const failure = failures.get(job);
+        if (failure === undefined) job.resolve();
+        else job.reject(failure.error);
+      }
+    }
+    this.running = false;
+    this.markIdle();
+  }
+
+  /** The next insert's calls: the first tokened call alone, or the untokened calls up to the row limit. */
+  private takeGroup(): Job[] {
+    const first = this.jobs[0] as Job;
+    if (first.token !== undefined) return this.jobs.splice(0, 1);
+    const group: Job[] = [];
+    let rows = 0;
+    for (let i = 0; i < this.jobs.length; ) {
+      const job = this.jobs[i] as Job;
+      if (job.token !== undefined || (group.length > 0 && rows + rowCount(job.rows) > MERGE_MAX_ROWS)) {
+        i++;
+        continue;
+      }
+      group.push(job);
+      rows += rowCount(job.rows);
+      this.jobs.splice(i, 1);
+    }
+    return group;
+  }
+
+  /**
+   * Writes a group, one insert per table, tables in order. When a merged insert fails, each call's rows of that table
+   * are written alone, so one bad batch does not fail the calls merged with it. A call whose rows fail is not written
+   * further (its later tables are skipped), and is returned with its error.
+   */
+  private async insert(group: Job[]): Promise<Map<Job, { error: unknown }>> {
+    const token = group.length === 1 ? group[0]?.token : undefined;
+    const settings = this.settings(token);
+    const failed = new Map<Job, { error: unknown }>();
+    for (const table of TABLES) {
+      const parts = group.filter((job) => !failed.has(job) && table.rows(job.rows).length > 0);
+      if (parts.length === 0) continue;
+      try {
+        await this.writeTable(table, parts, settings);
+      } catch (error) {
+        if (parts.length === 1) {
+          failed.set(parts[0] as Job, { error });
+          continue;
+        }
+        for (const job of parts) {
+          await this.writeTable(table, [job], settings).catch((err: unknown) => failed.set(job, { error: err }));
+        }
+      }
+    }
+    return failed;
+  }
+
+  private async writeTable(table: Table, jobs: Job[], settings: InsertSettings): Promise<void> {
+    const lines = jobs.flatMap((job) => table.rows(job.rows).map((row) => table.line(row)));
+    await this.driver.insert(table.name, Buffer.from(`${lines.join("\n")}\n`), settings);
+  }
+
+  private settings(token: string | undefined): InsertSettings {
+    if (token !== undefined) {
+      // The token also keys the blocks the materialized views write, so the rollups skip a re-sent batch too.
+      return { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 };
+    }
+    // Without a token nothing is deduplicated: two requests with identical rows (the same counter value twice) are
+    // both real. On a server, small inserts are buffered by ClickHouse itself (async inserts), and the answer waits
+    // until they are written.
+    const base = this.noDedup;
+    return this.driver.kind === "clickhouse" ? { ...base, async_insert: 1, wait_for_async_insert: 1 } : base;
+  }
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { openTelemetryStore } from "../telemetry/store/open";
+import type { TelemetryStore } from "../telemetry/store/types";
+
+const RETENTION = { traces: 30, logs: 30, metrics: 30 };
+
+let shared: Promise<TelemetryStore> | undefined;
+
+/**
+ * A telemetry store for tests. chDB allows one data directory per process, so every test app of a process shares
+ * one store, opened on first use (tests that never touch telemetry never load the engine); test data stays apart
+ * because every query is scoped by organization, and each test signs up organizations of its own. With
+ * TEST_CLICKHOUSE_URL set, the store is a fresh database on that ClickHouse server instead.
+ */
+export function sharedTestTelemetryStore(): TelemetryStore {
+  const open = () => {
+    shared ??= openSharedStore();
+    return shared;
+  };
+  return {
+    get kind() {
+      return process.env.TEST_CLICKHOUSE_URL ? "clickhouse" : "chdb";
+    },
+    migrate: async () => (await open()).migrate(),
+    insert: async (rows, opts) => (await open()).insert(rows, opts),
+    searchTraces: async (scope, search) => (await open()).searchTraces(scope, search),
+    getTrace: async (orgId, traceId) => (await open()).getTrace(orgId, traceId),
+    searchLogs: async (scope, search) => (await open()).searchLogs(scope, search),
+    metricSeries: async (scope, query) => (await open()).metricSeries(scope, query),
+    stats: async () => (await open()).stats(),
+    // The store outlives each test app: it is closed when the process ends.
+    close: async () => {},
+  } satisfies TelemetryStore;
+}
+
+async function openSharedStore(): Promise<TelemetryStore> {
+  const url = process.env.TEST_CLICKHOUSE_URL;
+  if (url)
+    return openTelemetryStore({ clickhouseUrl: await freshDatabase(url), dataDir: "", retentionDays: RETENTION });
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-telemetry-"));
+  const store = await openTelemetryStore({ clickhouseUrl: undefined, dataDir: dir, retentionDays: RETENTION });
+  process.once("exit", () => {
+    void fs.rm(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+/** Creates an empty database on a ClickHouse server and returns the server URL pointing at it. */
+export async function freshDatabase(serverUrl: string): Promise<string> {
+  const name = `syntra_test_${randomUUID().replaceAll("-", "")}`;
+  const url = new URL(serverUrl);
+  const res = await fetch(url, { method: "POST", body: `CREATE DATABASE ${name}` });
+  if (!res.ok) throw new Error(`cannot create a test database on ${url.host}: ${res.status} ${await res.text()}`);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

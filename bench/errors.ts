@@ -1,0 +1,185 @@
+// Error ingest benchmark on the embedded store (PGlite; PostgreSQL with TEST_DATABASE_URL):
+//  1. grouping + storage: ErrorEvents in batches as an agent's telemetry_batch delivers them, through
+//     ingestErrorEvents (fingerprint, upsert issues, insert events and users, update counts) -> events/s;
+//  2. receive -> visible: single-event Sentry envelopes over HTTP from concurrent senders, each timed from the
+//     request's start until GET /issues/:id/events shows it -> p50/p99.
+// Bugsink publishes 30 events/s on 2 vCPU for the same job (grouping and storing Sentry events); it cannot be
+// installed and fed here in the same run, so its published figure is printed beside ours.
+// Run: npm run bench:errors   (BENCH_EVENTS, BENCH_BATCH, BENCH_ENVELOPES, BENCH_SENDERS to change the load)
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import type { ErrorEvent } from "@syntra/contracts";
+import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
+import { serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
+import { createTestApp } from "../apps/server/src/testing/harness";
+import { testStore } from "../apps/server/src/testing/test-database";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const ENVELOPES = Number(process.env.BENCH_ENVELOPES ?? 2_000);
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 8);
+const KINDS = 200;
+const BUGSINK_EVENTS_PER_SECOND = 30;
+
+/**
+ * The kind of the i-th event: skewed as real error streams are (a few issues make most events; here about half of
+ * them come from the 10 most frequent of the 200 kinds), deterministic so runs compare.
+ */
+function kindOf(i: number): number {
+  const u = ((i * 2654435761) % 4294967296) / 4294967296;
+  return Math.floor(KINDS * u ** 4);
+}
+
+/** An event of one of KINDS kinds of error: its own type and in-app function, a message with varying ids. */
+function makeEvent(serviceId: string, i: number): ErrorEvent {
+  const kind = kindOf(i);
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    service_id: serviceId,
+    deployment_id: randomUUID(),
+    timestamp: now,
+    type: `Kind${kind}Error`,
+    message: `order ${100_000 + i} failed for user ${i % 1000}@example.com at ${now}`,
+    stack_trace: [
+      ...Array.from({ length: 10 }, (_, f) => ({
+        filename: `/app/node_modules/framework/lib/layer${f}.js`,
+        function: `Layer.handle${f}`,
+        lineno: 10 + f,
+        colno: 5,
+        in_app: false,
+      })),
+      ...Array.from({ length: 5 }, (_, f) => ({
+        filename: `/app/src/service${kind}/step${f}.ts`,
+        function: `step${f}of${kind}`,
+        lineno: 40 + f,
+        colno: 9,
+        context_line: `    const result = await step${f}(order);`,
+        pre_context: ["export async function run(order) {", "  // business logic"],
+        post_context: ["  return result;", "}"],
+        in_app: true,
+      })),
+    ],
+    breadcrumbs: Array.from({ length: 10 }, (_, b) => ({
+      timestamp: now,
+      type: "http" as const,
+      category: "fetch",
+      message: `GET /api/items/${b}`,
+      level: "info" as const,
+    })),
+    context: {
+      environment: "production",
+      release: "shop@1.0.0",
+      user: { id: `user-${i % 1000}` },
+      tags: { region: ["eu", "us", "ap"][i % 3] ?? "eu", browser: "Chrome 131", route: `/checkout/${kind % 7}` },
+      extra: { order_id: 100_000 + i },
+    },
+    fingerprint: [],
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const t = await createTestApp({ SYNTRA_OPEN_SIGNUP: "true", SYNTRA_ERROR_INGEST_RATE: "0" });
+try {
+  const org = await serviceOfNewOrg(t, "bench@example.com");
+  console.log(`store: ${testStore}; ${EVENTS} events of ${KINDS} kinds in batches of ${BATCH}`);
+
+  // 1. Grouping + storage, as agent batches arrive.
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let stored = 0;
+  for (let offset = 0; offset < EVENTS; offset += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, EVENTS - offset) }, (_, j) =>
+      makeEvent(org.serviceId, offset + j),
+    );
+    stored += (await ingestErrorEvents(t.deps, { serviceId: org.serviceId }, batch)).accepted;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const rate = stored / seconds;
+  const issues = await t.call("GET", `/api/v1/projects/${org.projectId}/issues?limit=100`, { as: org.owner });
+  const counted = issues.body.data.reduce((n: number, i: { event_count: number }) => n + i.event_count, 0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(`grouped and stored: ${stored} events in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s`);
+  // PGlite runs inside this process on one thread, so events per CPU-second is what an idle core would do; the
+  // wall-clock rate above also shows whatever else the machine was running.
+  console.log(
+    `  CPU of this process (control plane${testStore === "pglite" ? " with PGlite" : ""}, and the generator): ${cpuSeconds.toFixed(2)} s = ${Math.round(stored / cpuSeconds)} events per CPU-second, ${Math.round((cpuSeconds * 1e6) / stored)} us per event`,
+  );
+  console.log(`  load average during the run: ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores`);
+  console.log(`  first page of issues: ${issues.body.data.length}, events counted by them: ${counted}`);
+  console.log(
+    `  vs Bugsink's published ${BUGSINK_EVENTS_PER_SECOND} events/s on 2 vCPU: ${(rate / BUGSINK_EVENTS_PER_SECOND).toFixed(0)}x`,
+  );
+
+  // 2. Receive -> visible, over HTTP with Sentry envelopes.
+  const base = (await t.agentUrl()).replace(/^ws/, "http").replace(/\/agent\/ws$/, "");
+  const ingest = (await t.call("GET", `/api/v1/services/${org.serviceId}/ingest`, { as: org.owner })).body.data;
+  const url = `${base}/api/${ingest.ingest_id}/envelope/?sentry_key=${ingest.key}`;
+  // Every issue by its kind, read page by page with the list's cursor.
+  const issueOf = new Map<number, string>();
+  let cursor: string | undefined;
+  do {
+    const page = await t.call(
+      "GET",
+      `/api/v1/projects/${org.projectId}/issues?limit=100${cursor ? `&cursor=${cursor}` : ""}`,
+      { as: org.owner },
+    );
+    for (const i of page.body.data as { id: string; exception_type: string }[]) {
+      issueOf.set(Number(i.exception_type.replace(/\D/g, "")), i.id);
+    }
+    cursor = page.body.meta?.cursor;
+  } while (cursor);
+  const cookie = org.owner && "cookie" in org.owner ? org.owner.cookie : "";
+  const latencies: number[] = [];
+  let next = 0;
+  const h0 = performance.now();
+  async function sender(): Promise<void> {
+    for (let i = next++; i < ENVELOPES; i = next++) {
+      const kind = kindOf(i);
+      const eventId = randomUUID().replaceAll("-", "");
+      const event = {
+        event_id: eventId,
+        timestamp: Date.now() / 1000,
+        level: "error",
+        exception: {
+          values: [
+            {
+              type: `Kind${kind}Error`,
+              value: `order ${i} failed`,
+              stacktrace: { frames: makeEvent(org.serviceId, i).stack_trace },
+            },
+          ],
+        },
+      };
+      const body = `${JSON.stringify({ event_id: eventId })}\n{"type":"event"}\n${JSON.stringify(event)}\n`;
+      const start = performance.now();
+      const res = await fetch(url, { method: "POST", body });
+      if (res.status !== 200) throw new Error(`envelope answered ${res.status}: ${await res.text()}`);
+      const issueId = issueOf.get(kind);
+      const uuid = `${eventId.slice(0, 8)}-${eventId.slice(8, 12)}-${eventId.slice(12, 16)}-${eventId.slice(16, 20)}-${eventId.slice(20)}`;
+      for (;;) {
+        const page = await fetch(`${base}/api/v1/issues/${issueId}/events?limit=20`, {
+          headers: { cookie: `syntra_session=${cookie}` },
+        });
+        const ids = ((await page.json()) as { data: { id: string }[] }).data.map((e) => e.id);
+        if (ids.includes(uuid)) break;
+      }
+      latencies.push(performance.now() - start);
+    }
+  }
+  await Promise.all(Array.from({ length: SENDERS }, sender));
+  const httpSeconds = (performance.now() - h0) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    `receive -> visible over HTTP (${ENVELOPES} envelopes, ${SENDERS} senders, each followed by a read of the issue's events):`,
+  );
+  console.log(
+    `  p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies.at(-1) ?? 0).toFixed(1)} ms; ${Math.round(ENVELOPES / httpSeconds)} envelopes/s with the reads`,
+  );
+} finally {
+  await t.close();
+}
