@@ -11,12 +11,18 @@ const UNUSED = ["ssh2", "@grpc/grpc-js", "@grpc/proto-loader"];
 const STAND_IN = `function fail() { throw new Error("Syntra's bundle leaves out this module: Docker is reached over its unix socket"); }
 module.exports = new Proxy({}, { get: (_, key) => (key === "__esModule" ? false : fail) });`;
 
-/** esbuild plugin: the modules above resolve to a stand-in that throws when used. */
-export const leaveOutUnusedTransports: Plugin = {
-  name: "leave-out-unused-transports",
-  setup(build) {
-    const filter = new RegExp(`^(${UNUSED.map((m) => m.replace(/[/.]/g, "\\$&")).join("|")})$`);
-    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "unused-transport" }));
-    build.onLoad({ filter: /.*/, namespace: "unused-transport" }, () => ({ contents: STAND_IN, loader: "js" }));
-  },
-};
+/**
+ * esbuild plugin: the modules above, except those in `keep`, resolve to a stand-in that throws when used. The
+ * agent keeps `@grpc/grpc-js`: its OTLP/gRPC receiver serves with it.
+ */
+export function leaveOutUnusedTransports(keep: string[] = []): Plugin {
+  const left = UNUSED.filter((m) => !keep.includes(m));
+  return {
+    name: "leave-out-unused-transports",
+    setup(build) {
+      const filter = new RegExp(`^(${left.map((m) => m.replace(/[/.]/g, "\\$&")).join("|")})$`);
+      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "unused-transport" }));
+      build.onLoad({ filter: /.*/, namespace: "unused-transport" }, () => ({ contents: STAND_IN, loader: "js" }));
+    },
+  };
+}
