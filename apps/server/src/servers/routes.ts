@@ -52,6 +52,7 @@ const remove = implement(apiRoutes.servers.remove, {
   audit: { action: "server.delete", resourceType: "server" },
   handler: async ({ auth, deps, params, audit }) => {
     await deleteServer(deps.db, requireOrg(auth), params.serverId);
+    deps.agents.forget(params.serverId);
     audit({ resourceId: params.serverId });
     return undefined;
   },
