@@ -72,7 +72,7 @@ export async function ensureServerBuild(opts: { force?: boolean } = {}): Promise
       sourcemap: "linked",
       // The Docker client is CommonJS: its require() calls of the packages left outside need a require.
       banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
-      plugins: [leaveOutUnusedTransports(), npmPackagesExternal],
+      plugins: [leaveOutUnusedTransports, npmPackagesExternal],
       logLevel: "warning",
     }),
     buildAgentBundle(),

@@ -43,8 +43,7 @@ export function agentBundle(dataDir: string): Promise<string> {
 
 /**
  * Bundles apps/agent from its TypeScript sources into one minified CommonJS file for Node 20+ and returns its
- * text. The Docker client's SSH transport and gRPC proto loader are left out (see unused-transports.ts); gRPC
- * itself stays, for the OTLP/gRPC receiver.
+ * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts).
  */
 export async function buildAgentBundle(): Promise<Uint8Array> {
   const { build } = await import("esbuild");
@@ -61,7 +60,7 @@ export async function buildAgentBundle(): Promise<Uint8Array> {
     // The native zstd (an N-API add-on) is loaded at run time where a node_modules holds it; elsewhere the agent
     // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
     external: ["*.node", "@mongodb-js/zstd"],
-    plugins: [leaveOutUnusedTransports(["@grpc/grpc-js"])],
+    plugins: [leaveOutUnusedTransports],
     logLevel: "error",
     banner: { js: "#!/usr/bin/env node" },
   });
