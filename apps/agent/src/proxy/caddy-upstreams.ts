@@ -19,6 +19,8 @@ import { lookupUpstreams, UpstreamTable, upstreamName } from "./upstream-table";
 export interface UpstreamDnsOptions {
   host?: string;
   port?: number;
+  /** Ports dnsmasq must not take (set by CaddyRouter: its HTTP and HTTPS ports). */
+  avoidPorts?: number[];
   refreshMs?: number;
   dir?: string;
   binary?: string;

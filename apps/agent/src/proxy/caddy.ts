@@ -141,7 +141,13 @@ export class CaddyRouter implements Router {
     }
     const dns = this.options.upstreamDns;
     if (dns !== null && !this.upstreams) {
-      this.upstreams = await CaddyUpstreams.start(dns ?? {}, this.options.manage?.configDir, this.options.logger);
+      // dnsmasq is started before Caddy binds the proxy ports (at the first config load): it must not take them.
+      const avoidPorts = [this.settings.httpPort, this.settings.httpsPort];
+      this.upstreams = await CaddyUpstreams.start(
+        { ...dns, avoidPorts },
+        this.options.manage?.configDir,
+        this.options.logger,
+      );
     }
     await this.exclusive(async () => {
       await this.ensureServer();

@@ -87,6 +87,22 @@ describe("UpstreamTable (dnsmasq)", () => {
     await next.stop();
   });
 
+  test("dnsmasq never takes a port it is told to avoid (the proxy's, not bound yet), not even its last one", async () => {
+    const dir = await tempDir();
+    const table = new UpstreamTable({ dir });
+    await table.start();
+    const id = randomUUID();
+    await table.set(id, ["10.6.0.2:8080"]);
+    const last = Number(table.resolverAddress("udp").split(":").at(-1));
+    await stopUpstreamDaemon(dir);
+    // The next agent's proxy is to listen on that port: its dnsmasq moves elsewhere, with the same table.
+    const next = new UpstreamTable({ dir, avoidPorts: [last] });
+    await next.start();
+    assert.notEqual(Number(next.resolverAddress("udp").split(":").at(-1)), last);
+    assert.deepEqual(await served(next, id), ["10.6.0.2:8080"]);
+    await next.stop();
+  });
+
   test("service ids that are not DNS labels stay inside the hosts directory, under a hash", async () => {
     const dir = await tempDir();
     const table = new UpstreamTable({ dir });

@@ -45,6 +45,11 @@ export interface UpstreamTableOptions {
   host?: string;
   /** Its port; 0 (default) reuses the last one, else picks a free one. */
   port?: number;
+  /**
+   * Ports another process will bind but may not have bound yet (the proxy's HTTP and HTTPS ports): a free port
+   * picked for dnsmasq is never one of them, or the proxy's start would find it taken.
+   */
+  avoidPorts?: number[];
   /** Caddy's `refresh`: how long it keeps an answer. Default 1000 ms. */
   refreshMs?: number;
   /** The dnsmasq binary; default: found on PATH or in /usr/sbin. */
@@ -103,12 +108,14 @@ export class UpstreamTable {
       return;
     }
     // The same port as before when free, so the routes in Caddy's config stay as they are.
-    const wanted = this.options.port || state?.port || 0;
+    const avoid = this.options.avoidPorts ?? [];
+    const last = state && !avoid.includes(state.port) ? state.port : 0;
+    const wanted = this.options.port || last;
     try {
-      await this.spawn(wanted || (await freePort(this.host)));
+      await this.spawn(wanted || (await freePort(this.host, avoid)));
     } catch (err) {
       if (!wanted || (err as Error).message === NOT_INSTALLED) throw err;
-      await this.spawn(await freePort(this.host));
+      await this.spawn(await freePort(this.host, avoid));
     }
   }
 
@@ -326,13 +333,24 @@ async function running(pid: number): Promise<boolean> {
   return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 }
 
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
+async function freePort(host: string, avoid: number[]): Promise<number> {
+  // Servers stay open until one gets a port outside `avoid`, so the kernel cannot hand out the same port again.
+  const held: net.Server[] = [];
+  try {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const server = net.createServer();
+      held.push(server);
+      const port = await new Promise<number>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, host, () => {
+          const address = server.address();
+          resolve(typeof address === "object" && address ? address.port : 0);
+        });
+      });
+      if (!avoid.includes(port)) return port;
+    }
+    throw new Error(`no free port on ${host} outside ${avoid.join(", ")}`);
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
