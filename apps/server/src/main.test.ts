@@ -182,9 +182,11 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
         commands.some((c) => /--max-semi-space-size=2 \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
         `the local agent runs the prebuilt bundle:\n${commands.join("\n")}`,
       );
-      assert.ok(
-        commands.some((c) => /dnsmasq .*--hostsdir=\S*\/local-agent\/caddy\/upstreams\/hosts/.test(c)),
-        `the local agent runs dnsmasq for Caddy's routes:\n${commands.join("\n")}`,
+      // The agent connects while its proxy starts: dnsmasq comes up just after Caddy, maybe after "online".
+      const dnsmasq = /dnsmasq .*--hostsdir=\S*\/local-agent\/caddy\/upstreams\/hosts/;
+      await eventually(
+        async () => (await descendants(npm.child.pid ?? 0)).some((p) => dnsmasq.test(p.argv.join(" "))),
+        { what: "the local agent runs dnsmasq for Caddy's routes", timeoutMs: 30_000 },
       );
     }
   } finally {
