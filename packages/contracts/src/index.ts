@@ -1,5 +1,7 @@
 // The public surface of @syntra/contracts: every wire shape of Syntra, defined once.
 export * from "./api/ai";
+export * from "./api/alert-channels";
+export * from "./api/alerts";
 export * from "./api/audit";
 export * from "./api/auth";
 export * from "./api/builds";
@@ -21,6 +23,7 @@ export * from "./api/routes/index";
 export * from "./api/servers";
 export * from "./api/service-overview";
 export * from "./api/services";
+export * from "./api/status-pages";
 export * from "./api/time-range";
 export * from "./api/tokens";
 export * from "./api/volumes";
