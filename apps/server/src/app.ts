@@ -8,6 +8,7 @@ import { keepRawBodies } from "./http/raw-body";
 import { registerRoutes } from "./http/register-routes";
 import { registerErrorIngest } from "./issues/ingest-routes";
 import { allRoutes } from "./routes";
+import { registerStatusPages } from "./status-pages/public-route";
 import { registerDashboard } from "./web/dashboard";
 
 /** Options that differ between production and tests. */
@@ -39,6 +40,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await registerAgentSocket(app, deps);
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
   await registerErrorIngest(app, deps);
+  registerStatusPages(app, deps);
   await registerDashboard(app, deps.config.webDir);
   return app;
 }

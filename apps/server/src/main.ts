@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { createAgentHub } from "./agents/hub";
+import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
 import { PasswordResetLimiter } from "./auth/password-reset-limit";
@@ -56,6 +57,7 @@ async function start(config: Config): Promise<void> {
     logger,
     live: new LiveBus(),
     builds: null,
+    alerts: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),
@@ -73,6 +75,8 @@ async function start(config: Config): Promise<void> {
   pruner.unref();
   const domainChecker = startDomainChecker(deps, config.domains.checkSeconds * 1000);
   const buildWorker = config.builds.enabled ? await startBuildWorker(deps) : null;
+  const alertWorker = startAlertWorker(deps);
+  deps.alerts = alertWorker;
 
   let localAgent: LocalAgent | null = null;
   let stopping = false;
@@ -84,6 +88,7 @@ async function start(config: Config): Promise<void> {
     domainChecker.stop();
     // Running builds go back to the queue and start again at the next start.
     await buildWorker?.stop();
+    await alertWorker.stop();
     await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.

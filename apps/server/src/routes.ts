@@ -1,3 +1,5 @@
+import { alertChannelRoutes } from "./alerts/channel-routes";
+import { alertRoutes } from "./alerts/routes";
 import { auditRoutes } from "./audit/routes";
 import { deviceRoutes } from "./auth/device-routes";
 import { githubRoutes } from "./auth/github-routes";
@@ -22,6 +24,7 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { statusPageRoutes } from "./status-pages/routes";
 import { ingestRoutes } from "./telemetry/ingest-routes";
 import { telemetryQueryRoutes } from "./telemetry/query-routes";
 import { webhookRoutes } from "./webhooks/routes";
@@ -54,4 +57,7 @@ export const allRoutes: readonly ServerRoute[] = [
   ...issueRoutes,
   ...ingestRoutes,
   ...telemetryQueryRoutes,
+  ...alertRoutes,
+  ...alertChannelRoutes,
+  ...statusPageRoutes,
 ];

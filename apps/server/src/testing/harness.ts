@@ -96,6 +96,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     logger,
     live: new LiveBus(),
     builds: null,
+    alerts: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),

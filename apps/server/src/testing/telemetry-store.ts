@@ -30,6 +30,8 @@ export function sharedTestTelemetryStore(): TelemetryStore {
     getTrace: async (orgId, traceId) => (await open()).getTrace(orgId, traceId),
     searchLogs: async (scope, search) => (await open()).searchLogs(scope, search),
     metricSeries: async (scope, query) => (await open()).metricSeries(scope, query),
+    requestStats: async (query) => (await open()).requestStats(query),
+    metricAggregate: async (query) => (await open()).metricAggregate(query),
     stats: async () => (await open()).stats(),
     // The store outlives each test app: it is closed when the process ends.
     close: async () => {},

@@ -1,3 +1,4 @@
+import type { AlertLabels, AlertSeverity } from "@syntra/contracts";
 import {
   type AnyPgColumn,
   bigint,
@@ -14,7 +15,6 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import type { AlertLabels, AlertSeverity } from "@syntra/contracts";
 import { idColumn, tstz } from "./columns";
 import { alertStatus, alertType, issueSeverity, issueStatus } from "./enums";
 import { organizations, users } from "./identity";

@@ -1,4 +1,5 @@
 import type { MetricSeries, Span, TraceSummary } from "@syntra/contracts";
+import { metricAggregate, requestStats } from "./alert-queries";
 import type { ClickHouseDriver } from "./driver";
 import { InsertQueue } from "./insert-queue";
 import { searchLogs } from "./log-queries";
@@ -10,7 +11,11 @@ import type {
   InsertOptions,
   LogPage,
   LogSearch,
+  MetricAggregateQuery,
+  MetricAggregateRow,
   MetricQuery,
+  RequestStats,
+  RequestStatsQuery,
   ServiceScope,
   TableStats,
   TelemetryRows,
@@ -63,6 +68,14 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   metricSeries(scope: ServiceScope, query: MetricQuery): Promise<MetricSeries[]> {
     return metricSeries(this.driver, scope, query);
+  }
+
+  requestStats(query: RequestStatsQuery): Promise<RequestStats[]> {
+    return requestStats(this.driver, query);
+  }
+
+  metricAggregate(query: MetricAggregateQuery): Promise<MetricAggregateRow[]> {
+    return metricAggregate(this.driver, query);
   }
 
   async stats(): Promise<TableStats[]> {
