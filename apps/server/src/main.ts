@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { createAgentHub } from "./agents/hub";
+import { storeAgentAlert } from "./alerts/agent-alerts";
 import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
@@ -65,7 +66,10 @@ async function start(config: Config): Promise<void> {
     now,
     fetch: globalThis.fetch,
   };
-  agents.start(deploymentEvents(deps));
+  agents.start({
+    ...deploymentEvents(deps),
+    alert: (serverId, alert) => storeAgentAlert(deps.db, serverId, alert, deps.now()),
+  });
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));

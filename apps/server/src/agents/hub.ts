@@ -63,6 +63,8 @@ export interface AgentHubEvents {
   certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
   /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
   routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
+  /** An `alert` of the server's agent (disk or memory critical, a crash loop ...): alerting stores it. */
+  alert?(serverId: string, alert: AlertPayload): Promise<void>;
 }
 
 /** Settings and resources of the hub. */
@@ -334,7 +336,9 @@ export class AgentHub {
         conn.log.debug({ batch_id: message.payload.batch_id }, "telemetry batch dropped: ingest is not built yet");
         return;
       case "alert":
-        return this.alerts.record(conn, message.payload);
+        this.alerts.record(conn, message.payload);
+        await this.events?.alert?.(serverId, message.payload);
+        return;
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":

@@ -50,7 +50,13 @@ test("every channel type takes a test notification in its service's wire format;
 
   const listed = await t.call("GET", "/api/v1/alert-channels", { as: owner });
   const text = JSON.stringify(listed.body);
-  for (const secret of ["XXXXXXXXXXXXXXXXXXXXXXXX", "token-abc", ROUTING_KEY, standIns.webhookSecret, generated.signing_secret]) {
+  for (const secret of [
+    "XXXXXXXXXXXXXXXXXXXXXXXX",
+    "token-abc",
+    ROUTING_KEY,
+    standIns.webhookSecret,
+    generated.signing_secret,
+  ]) {
     assert.ok(!text.includes(secret), `a secret leaked into the channel list: ${secret}`);
   }
   assert.equal(slack.target, `${new URL(standIns.url).host}/…/XXXX`);

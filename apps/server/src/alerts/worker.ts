@@ -1,5 +1,6 @@
 import type { AppDeps } from "../deps";
 import { rollUpHealthChecks } from "../uptime/rollups";
+import { pruneAgentAlerts } from "./agent-alerts";
 import { sendDueDeliveries } from "./deliveries";
 import { evaluateDueRules } from "./evaluate/evaluator";
 
@@ -45,7 +46,10 @@ export function startAlertWorker(
       // drain what is due
     }
   });
-  const rollup = loop("uptime-rollup", opts.rollupEveryMs ?? 300_000, () => rollUpHealthChecks(deps.db, deps.now()));
+  const rollup = loop("uptime-rollup", opts.rollupEveryMs ?? 300_000, async () => {
+    await rollUpHealthChecks(deps.db, deps.now());
+    await pruneAgentAlerts(deps.db, deps.now());
+  });
   return {
     kick: () => delivery.tick(),
     stop: async () => {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { createAgentHub } from "../agents/hub";
 import { AGENT_WS_PATH } from "../agents/ws-route";
+import { storeAgentAlert } from "../alerts/agent-alerts";
 import { buildApp } from "../app";
 import { LoginRateLimiter } from "../auth/login-rate-limit";
 import { PasswordResetLimiter } from "../auth/password-reset-limit";
@@ -104,7 +105,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     now,
     fetch: globalThis.fetch,
   };
-  agents.start(deploymentEvents(deps));
+  agents.start({
+    ...deploymentEvents(deps),
+    alert: (serverId, alert) => storeAgentAlert(deps.db, serverId, alert, deps.now()),
+  });
   const app = await buildApp(deps, { validateResponses: true });
   let listening: Promise<string> | undefined;
 

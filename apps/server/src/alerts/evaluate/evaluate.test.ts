@@ -54,7 +54,10 @@ async function tick(): Promise<void> {
 }
 
 const slackMessages = (path: string) =>
-  standIns.accepted("slack").filter((r) => r.path === path).map((r) => String(r.body.text).split("\n")[0]);
+  standIns
+    .accepted("slack")
+    .filter((r) => r.path === path)
+    .map((r) => String(r.body.text).split("\n")[0]);
 
 async function incidents(owner: Credential, alertId: string) {
   const res = await t.call("GET", `/api/v1/alert-incidents?alert_id=${alertId}`, { as: owner });
@@ -105,7 +108,10 @@ test("an error-rate rule fires once for a burst, reminds while it lasts, and res
 
   t.advanceClock(600_000);
   await tick();
-  assert.deepEqual(slackMessages(s.slackPath), ["FIRING: web: 12 errors in 15 min", "STILL FIRING: web: 12 errors in 15 min"]);
+  assert.deepEqual(slackMessages(s.slackPath), [
+    "FIRING: web: 12 errors in 15 min",
+    "STILL FIRING: web: 12 errors in 15 min",
+  ]);
   await inbox.waitFor(s.mailTo, 1);
 
   t.advanceClock(300_000); // the burst leaves the 15-minute window

@@ -56,7 +56,8 @@ function slackProblems(body: Record<string, unknown>): string | null {
 }
 
 function discordProblems(body: Record<string, unknown>): string | null {
-  if (typeof body.content === "string" && body.content.length > 2000) return "content: Must be 2000 or fewer in length.";
+  if (typeof body.content === "string" && body.content.length > 2000)
+    return "content: Must be 2000 or fewer in length.";
   const embeds = (body.embeds as Array<Record<string, unknown>> | undefined) ?? [];
   if (!body.content && embeds.length === 0) return "Cannot send an empty message";
   for (const e of embeds) {
@@ -66,7 +67,11 @@ function discordProblems(body: Record<string, unknown>): string | null {
     const description = String(e.description ?? "");
     if (title.length > 256 || description.length > 4096 || fields.length > 25) return "embeds: invalid";
     if (fields.some((f) => f.name.length > 256 || f.value.length > 1024)) return "embeds.fields: invalid";
-    const total = title.length + description.length + footer.length + fields.reduce((s, f) => s + f.name.length + f.value.length, 0);
+    const total =
+      title.length +
+      description.length +
+      footer.length +
+      fields.reduce((s, f) => s + f.name.length + f.value.length, 0);
     if (total > 6000) return "embeds: Embed size exceeds maximum size of 6000";
   }
   return null;
@@ -75,15 +80,18 @@ function discordProblems(body: Record<string, unknown>): string | null {
 function pagerDutyProblems(body: Record<string, unknown>): string[] {
   const errors: string[] = [];
   if (typeof body.routing_key !== "string" || body.routing_key.length !== 32) errors.push("'routing_key' is invalid");
-  if (!["trigger", "acknowledge", "resolve"].includes(String(body.event_action))) errors.push("'event_action' is invalid");
+  if (!["trigger", "acknowledge", "resolve"].includes(String(body.event_action)))
+    errors.push("'event_action' is invalid");
   if (body.dedup_key !== undefined && String(body.dedup_key).length > 255) errors.push("'dedup_key' is too long");
   if (body.event_action === "trigger") {
     const p = body.payload as Record<string, unknown> | undefined;
     if (!p) errors.push("'payload' is missing");
     else {
-      if (typeof p.summary !== "string" || p.summary.length === 0 || p.summary.length > 1024) errors.push("'payload.summary' is invalid");
+      if (typeof p.summary !== "string" || p.summary.length === 0 || p.summary.length > 1024)
+        errors.push("'payload.summary' is invalid");
       if (typeof p.source !== "string" || p.source.length === 0) errors.push("'payload.source' is missing");
-      if (!["critical", "error", "warning", "info"].includes(String(p.severity))) errors.push("'payload.severity' is invalid");
+      if (!["critical", "error", "warning", "info"].includes(String(p.severity)))
+        errors.push("'payload.severity' is invalid");
     }
   } else if (!body.dedup_key) {
     errors.push("'dedup_key' is required for acknowledge and resolve");
@@ -141,12 +149,18 @@ export async function startChannelStandIns(): Promise<ChannelStandIns> {
         }
         case "discord": {
           const problem = discordProblems(body);
-          return problem ? answer(400, JSON.stringify({ message: problem, code: 50035 }), "application/json") : answer(204, "");
+          return problem
+            ? answer(400, JSON.stringify({ message: problem, code: 50035 }), "application/json")
+            : answer(204, "");
         }
         case "pagerduty": {
           const errors = pagerDutyProblems(body);
           if (errors.length > 0) {
-            return answer(400, JSON.stringify({ status: "invalid event", message: "Event object is invalid", errors }), "application/json");
+            return answer(
+              400,
+              JSON.stringify({ status: "invalid event", message: "Event object is invalid", errors }),
+              "application/json",
+            );
           }
           return answer(
             202,
@@ -179,8 +193,7 @@ export async function startChannelStandIns(): Promise<ChannelStandIns> {
     webhookUrl: `${url}/webhook`,
     webhookSecret,
     all,
-    accepted: (service) =>
-      all.filter((r) => r.path.startsWith(`/${service}`) && r.status >= 200 && r.status < 300),
+    accepted: (service) => all.filter((r) => r.path.startsWith(`/${service}`) && r.status >= 200 && r.status < 300),
     failNext: (service, n, status, body = "") => failures.set(service, { n, status, body }),
     close: () =>
       new Promise<void>((resolve) => {
