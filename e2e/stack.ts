@@ -35,6 +35,8 @@ export interface Stack {
   baseUrl: string;
   serverId: string;
   agentToken: string;
+  /** The agent's OTLP receivers on loopback: `http://127.0.0.1:<port>` and `127.0.0.1:<port>` (gRPC). */
+  otlp: { httpUrl: string; grpcAddress: string };
   caddy: TestCaddy;
   stateDir: string;
   dns: ReturnType<typeof dns2.createServer>;
@@ -55,6 +57,8 @@ export async function startStack(
     bundle?: boolean;
     /** HTTPS with certificates from this ACME CA (e.g. testing/pebble.ts) on these ports; plain HTTP otherwise. */
     tls?: { directoryUrl: string; caRootPemPath: string; httpPort: number; httpsPort: number };
+    /** More of the agent's environment (telemetry settings, say). */
+    agentEnv?: Record<string, string>;
   } = {},
 ): Promise<Stack> {
   const dns = await startTestZone();
@@ -72,12 +76,15 @@ export async function startStack(
   const created = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "e2e" } });
   const { server_id: serverId, token: agentToken } = created.body.data as { server_id: string; token: string };
   const tls = opts.tls;
+  const agentEnv = opts.agentEnv ?? {};
   // The agent loads its routes, TLS and ACME settings into this Caddy as into a server's.
   const caddy = await startCaddy(tls ? { httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {});
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
   const agentArgs = opts.bundle
     ? [...AGENT_NODE_FLAGS, await agentBundle(t.deps.config.dataDir)]
     : ["--import", "tsx", agentMain];
+  // Free ports, so stacks of parallel tests do not fight over 4317/4318.
+  const [otlpHttpPort, otlpGrpcPort] = [await freePort(), await freePort()];
   const startAgent = () =>
     spawnAgent(agentArgs, {
       SYNTRA_URL: baseUrl,
@@ -94,6 +101,9 @@ export async function startStack(
         SYNTRA_CERT_CHECK_SECONDS: "1",
       }),
       SYNTRA_AGENT_MAX_BACKOFF_SECONDS: "1",
+      SYNTRA_OTLP_HTTP_PORT: String(otlpHttpPort),
+      SYNTRA_OTLP_GRPC_PORT: String(otlpGrpcPort),
+      ...agentEnv,
     });
   const stack: Stack = {
     t,
@@ -101,6 +111,7 @@ export async function startStack(
     baseUrl,
     serverId,
     agentToken,
+    otlp: { httpUrl: `http://127.0.0.1:${otlpHttpPort}`, grpcAddress: `127.0.0.1:${otlpGrpcPort}` },
     caddy,
     stateDir,
     dns,

@@ -16,6 +16,7 @@ import type { Router } from "./proxy/types";
 import { RequestLog } from "./request-log";
 import { RoutesReporter } from "./routes-report";
 import { DockerRuntime } from "./runtime/docker";
+import { startTelemetry, type TelemetryPipeline } from "./telemetry/pipeline";
 import { AGENT_PROTOCOL, AGENT_VERSION } from "./version";
 
 /** A running agent; `stop` ends it cleanly (containers keep running). */
@@ -49,7 +50,18 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   // Filled in below, once the connection exists; route changes before that are covered by the first hello.
   let certificates: CertificateReporter | undefined;
   const routes = observeRoutes(router, () => certificates?.routesChanged());
-  const deployer = new Deployer({ runtime, router: routes, stateDir: config.stateDir, logger, now: () => new Date() });
+  let telemetry: TelemetryPipeline | undefined;
+  const deployer = new Deployer({
+    runtime,
+    router: routes,
+    stateDir: config.stateDir,
+    logger,
+    now: () => new Date(),
+    onHealthResult: (result) =>
+      void telemetry?.intake.acceptContract({ healthChecks: [result] }).catch((err: unknown) => {
+        logger.debug({ err }, "health check result not buffered");
+      }),
+  });
   deployer.startMonitor();
   const requests = await RequestLog.open(config.stateDir);
 
@@ -57,6 +69,15 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   let dispatcher: Dispatcher | undefined;
   let heartbeat: Heartbeat | undefined;
   let routesReporter: RoutesReporter | undefined;
+  // Deploys carry their service's ingest keys, so its apps are accepted before the next ingest_keys list.
+  const handle = (message: Parameters<Dispatcher["handle"]>[0]) => {
+    if (message.type === "deploy") {
+      telemetry?.keys
+        .add(message.payload.telemetry?.ingest_keys ?? [])
+        .catch((err: unknown) => logger.warn({ err }, "could not save a deploy's ingest keys"));
+    }
+    dispatcher?.handle(message);
+  };
   const connection = new AgentConnection({
     url: config.controlPlaneUrl,
     token: config.token,
@@ -84,8 +105,9 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       certificates?.connected();
       // The control plane compares them with what it wants routed (changes made while we were away, a lost route).
       routesReporter?.report();
+      telemetry?.connected(ack);
       for (const deploy of ack.pending_deployments) {
-        dispatcher?.handle({
+        handle({
           id: deploy.request_id,
           type: "deploy",
           timestamp: new Date().toISOString(),
@@ -93,7 +115,8 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
         });
       }
     },
-    onMessage: (message) => dispatcher?.handle(message),
+    onMessage: (message) => handle(message),
+    onTelemetry: (message) => telemetry?.handle(message),
     onDisconnected: () => {
       heartbeat?.stop();
       dispatcher?.cancelSubscriptions();
@@ -108,6 +131,16 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     runtime,
     logger,
     routesChanged: () => reporter.report(),
+  });
+  telemetry = await startTelemetry({
+    config,
+    agentId,
+    channel: connection,
+    logger,
+    hosts: await otlpHosts(config, runtime, logger),
+    deploymentOf: (serviceId) => deployer.currentDeployment(serviceId),
+    containers: { docker: runtime.docker, runtime },
+    scrapeTargets: () => deployer.scrapeTargets(),
   });
   const { serverId, certCheckSeconds: checkSeconds } = config;
   certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });
@@ -130,6 +163,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   return {
     // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
     stop: async () => {
+      await telemetry?.stop();
       heartbeat?.stop();
       certificates?.stop();
       dispatcher?.cancelSubscriptions();
@@ -142,6 +176,21 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       logger.info("agent stopped");
     },
   };
+}
+
+/** The OTLP receivers' addresses: `docker-bridge` becomes the bridge's gateway (left out, said, when there is none). */
+async function otlpHosts(config: AgentConfig, runtime: DockerRuntime, logger: pino.Logger): Promise<string[]> {
+  const hosts: string[] = [];
+  for (const host of config.telemetry.hosts) {
+    if (host !== "docker-bridge") {
+      hosts.push(host);
+      continue;
+    }
+    const gateway = await runtime.bridgeGateway();
+    if (gateway) hosts.push(gateway);
+    else logger.warn("Docker's bridge network has no gateway: containers cannot reach the OTLP receivers");
+  }
+  return [...new Set(hosts)];
 }
 
 /**

@@ -64,6 +64,31 @@ const envSchema = z.object({
   SYNTRA_CERT_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** Seconds between reconnect attempts grow from 1 up to this cap (with jitter). */
   SYNTRA_AGENT_MAX_BACKOFF_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /**
+   * Addresses the OTLP receivers listen on, comma-separated; `docker-bridge` stands for the Docker bridge's gateway
+   * (docker0, e.g. 172.17.0.1), which containers reach as host.docker.internal.
+   */
+  SYNTRA_OTLP_HOSTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim())
+        .filter((h) => h !== ""),
+    )
+    .pipe(z.array(z.union([z.literal("docker-bridge"), z.ipv4(), z.ipv6(), z.literal("localhost")])).min(1))
+    .default(["127.0.0.1", "docker-bridge"]),
+  /** OTLP/gRPC and OTLP/HTTP ports (0 turns the receiver off). */
+  SYNTRA_OTLP_GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(4317),
+  SYNTRA_OTLP_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(4318),
+  /** Largest OTLP request accepted, once decompressed (larger: 413). */
+  SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
+  /** Telemetry kept on disk while the control plane is away; beyond it the oldest goes first (counted). */
+  SYNTRA_TELEMETRY_DISK_MAX_MB: z.coerce.number().min(1).max(1_000_000).default(1024),
+  /** Spans per second a service may send before adaptive sampling starts (0: never sample). */
+  SYNTRA_TELEMETRY_SPAN_BUDGET: z.coerce.number().int().min(0).default(5000),
+  /** Collect the stdout/stderr of Syntra's containers into logs. */
+  SYNTRA_CONTAINER_LOGS: bool.default(true),
   /** pino log level until the control plane sets one. */
   SYNTRA_AGENT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
@@ -91,6 +116,16 @@ export interface AgentConfig {
   traefikCertResolver: string;
   traefikAcmeStorage?: string;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** The telemetry pipeline: OTLP receivers, buffer limits, sampling, container logs. */
+  telemetry: {
+    hosts: string[];
+    grpcPort: number;
+    httpPort: number;
+    maxBodyBytes: number;
+    diskMaxBytes: number;
+    spanBudgetPerSecond: number;
+    containerLogs: boolean;
+  };
 }
 
 /** Thrown when the environment holds a bad value; the message names each variable (never the token). */
@@ -130,5 +165,14 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     traefikCertResolver: e.SYNTRA_TRAEFIK_CERT_RESOLVER,
     ...(e.SYNTRA_TRAEFIK_ACME_STORAGE ? { traefikAcmeStorage: path.resolve(e.SYNTRA_TRAEFIK_ACME_STORAGE) } : {}),
     logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
+    telemetry: {
+      hosts: e.SYNTRA_OTLP_HOSTS,
+      grpcPort: e.SYNTRA_OTLP_GRPC_PORT,
+      httpPort: e.SYNTRA_OTLP_HTTP_PORT,
+      maxBodyBytes: Math.round(e.SYNTRA_OTLP_MAX_BODY_MB * 1024 * 1024),
+      diskMaxBytes: Math.round(e.SYNTRA_TELEMETRY_DISK_MAX_MB * 1024 * 1024),
+      spanBudgetPerSecond: e.SYNTRA_TELEMETRY_SPAN_BUDGET,
+      containerLogs: e.SYNTRA_CONTAINER_LOGS,
+    },
   };
 }

@@ -12,6 +12,7 @@ import WebSocket from "ws";
 import { AGENT_VERSION } from "./version";
 
 type AcceptedAck = Extract<HelloAckPayload, { accepted: true }>;
+type TelemetryMessageType = "telemetry_ack" | "ingest_keys";
 
 // Kinds worth delivering late: they settle deployments and commands. Heartbeats, pongs and log lines are not.
 const DURABLE: ReadonlySet<AgentToControlPlaneType> = new Set(["deploy_status", "command_response", "alert"]);
@@ -29,7 +30,9 @@ export interface ConnectionOptions {
   maxBackoffMs: number;
   hello(): Promise<AgentHelloPayload>;
   onAccepted(ack: AcceptedAck): void;
-  onMessage(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" }>): void;
+  onMessage(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" | TelemetryMessageType }>): void;
+  /** The control plane's telemetry messages (acknowledgements, ingest keys), for the telemetry pipeline. */
+  onTelemetry?(message: Extract<ControlPlaneToAgentMessage, { type: TelemetryMessageType }>): void;
   onDisconnected?(): void;
 }
 
@@ -159,6 +162,10 @@ export class AgentConnection {
       this.attempt = 0;
       this.flushOutbox();
       this.opts.onAccepted(message.payload);
+      return;
+    }
+    if (message.type === "telemetry_ack" || message.type === "ingest_keys") {
+      this.opts.onTelemetry?.(message);
       return;
     }
     this.opts.onMessage(message);

@@ -28,7 +28,10 @@ export interface Workloads {
   containersOf(serviceId: string): Promise<ContainerInfo[]>;
 }
 
-type Command = Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" | "ping" | "deploy" | "exec_input" }>;
+type Command = Exclude<
+  ControlPlaneToAgentMessage,
+  { type: "hello_ack" | "error" | "ping" | "deploy" | "exec_input" | "telemetry_ack" | "ingest_keys" }
+>;
 
 // Log lines go out in batches: fewer frames, and a burst of output cannot flood the socket one line at a time.
 const LOG_BATCH_LINES = 200;
@@ -57,7 +60,9 @@ export class Dispatcher {
   }
 
   /** Handles one message from the control plane; never throws. */
-  handle(message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" }>): void {
+  handle(
+    message: Exclude<ControlPlaneToAgentMessage, { type: "hello_ack" | "error" | "telemetry_ack" | "ingest_keys" }>,
+  ): void {
     if (message.type === "ping") {
       this.deps.connection.send("pong", { nonce: message.payload.nonce, sent_at: new Date().toISOString() });
       return;

@@ -161,6 +161,12 @@ const envSchema = z.object({
   SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
   SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+  /** Direct OTLP/HTTP (/v1/*): largest request body, compressed or decompressed (larger: 413). */
+  SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
+  /** Direct OTLP/HTTP: spans, log records and data points per second per ingest key (burst: 10 s of it); 0: no limit. */
+  SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
+  /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
+  SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
   /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
   SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
 });
@@ -224,6 +230,8 @@ export interface TelemetryConfig {
   retentionDays: { traces: number; logs: number; metrics: number };
   /** Grace period of a rotated-out ingest key, in milliseconds. */
   ingestKeyGraceMs: number;
+  /** Direct OTLP/HTTP limits. */
+  otlp: { maxBodyBytes: number; itemsPerSecondPerKey: number; maxInFlightBytes: number };
 }
 
 /** How to reach the mail server, from SYNTRA_SMTP_URL. */
@@ -361,6 +369,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         metrics: e.SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS ?? e.SYNTRA_TELEMETRY_RETENTION_DAYS,
       },
       ingestKeyGraceMs: Math.round(e.SYNTRA_INGEST_KEY_GRACE_HOURS * 3_600_000),
+      otlp: {
+        maxBodyBytes: Math.round(e.SYNTRA_OTLP_MAX_BODY_MB * 1024 * 1024),
+        itemsPerSecondPerKey: e.SYNTRA_OTLP_RATE_PER_KEY,
+        maxInFlightBytes: Math.round(e.SYNTRA_OTLP_MAX_INFLIGHT_MB * 1024 * 1024),
+      },
     },
     errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
     mail: {

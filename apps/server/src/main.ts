@@ -22,6 +22,7 @@ import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
 import { loadKeyring } from "./secrets/keyring";
+import { telemetryHubEvents } from "./telemetry/ingest/hub-events";
 import { openTelemetryStore } from "./telemetry/store/open";
 
 async function start(config: Config): Promise<void> {
@@ -68,6 +69,7 @@ async function start(config: Config): Promise<void> {
   };
   agents.start({
     ...deploymentEvents(deps),
+    ...telemetryHubEvents(deps),
     alert: (serverId, alert) => storeAgentAlert(deps.db, serverId, alert, deps.now()),
   });
   const app = await buildApp(deps);

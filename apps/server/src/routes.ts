@@ -25,6 +25,7 @@ import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
 import { statusPageRoutes } from "./status-pages/routes";
+import { telemetryPipelineRoutes } from "./telemetry/ingest/routes";
 import { ingestRoutes } from "./telemetry/ingest-routes";
 import { telemetryQueryRoutes } from "./telemetry/query-routes";
 import { webhookRoutes } from "./webhooks/routes";
@@ -56,6 +57,7 @@ export const allRoutes: readonly ServerRoute[] = [
   ...liveRoutes,
   ...issueRoutes,
   ...ingestRoutes,
+  ...telemetryPipelineRoutes,
   ...telemetryQueryRoutes,
   ...alertRoutes,
   ...alertChannelRoutes,

@@ -24,6 +24,7 @@ export * from "./api/servers";
 export * from "./api/service-overview";
 export * from "./api/services";
 export * from "./api/status-pages";
+export * from "./api/telemetry-pipeline";
 export * from "./api/time-range";
 export * from "./api/tokens";
 export * from "./api/volumes";

@@ -1,8 +1,15 @@
-import type { DeployPayload, DeployStatusPayload, HealthCheckConfig, ServiceStatus } from "@syntra/contracts";
+import type {
+  DeployPayload,
+  DeployStatusPayload,
+  HealthCheckConfig,
+  HealthCheckResult,
+  ServiceStatus,
+} from "@syntra/contracts";
 import type { Logger } from "pino";
 import { type AgentErrorCode, isAgentError } from "../errors";
 import type { Router } from "../proxy/types";
 import { type ContainerInfo, type ContainerRuntime, LABELS } from "../runtime/types";
+import type { ScrapeTarget } from "../telemetry/scraper";
 import { configureRoutes, type RouteSettings } from "./configure-routes";
 import { HealthRegistry, healthCheckFor, inspectAll, type WorkloadContext } from "./context";
 import { HealthMonitor } from "./monitor";
@@ -25,6 +32,8 @@ export interface DeployerOptions {
   drainSeconds?: number;
   /** SIGTERM grace period of replaced containers. Default 10 s. */
   stopTimeoutSeconds?: number;
+  /** Each periodic health probe's outcome (telemetry). */
+  onHealthResult?: (result: HealthCheckResult) => void;
 }
 
 /**
@@ -43,6 +52,8 @@ export class Deployer {
   private readonly queue = new KeyedQueue();
   private readonly now: () => Date;
   private readonly monitor: HealthMonitor;
+  /** Each service's current deployment, for telemetry that names none (filled by recover and each commit). */
+  private readonly currentDeployments = new Map<string, string>();
 
   constructor(options: DeployerOptions) {
     this.ctx = {
@@ -55,7 +66,7 @@ export class Deployer {
     };
     this.store = new StateStore(options.stateDir);
     this.now = options.now ?? (() => new Date());
-    this.monitor = new HealthMonitor(this.ctx, this.store, this.queue);
+    this.monitor = new HealthMonitor(this.ctx, this.store, this.queue, options.onHealthResult);
   }
 
   /** Deploys `payload`; `report` gets every step; resolves with the final status (never rejects for a failed deploy). */
@@ -141,6 +152,9 @@ export class Deployer {
    */
   async recover(): Promise<DeployStatusPayload[]> {
     const states = await this.store.list();
+    for (const state of states) {
+      if (state.current) this.currentDeployments.set(state.serviceId, state.current.deployment.deployment_id);
+    }
     const recovered = await Promise.all(
       states.map((state) =>
         this.queue.run(state.serviceId, () => recoverService(this.ctx, this.store, state.serviceId, this.now)),
@@ -275,6 +289,32 @@ export class Deployer {
     state.inProgress = null;
     state.stopped = false;
     await this.store.save(state);
+    this.currentDeployments.set(payload.service_id, payload.deployment_id);
+  }
+
+  /** Services whose deploy asks for Prometheus scraping, with their running containers' addresses. */
+  async scrapeTargets(): Promise<ScrapeTarget[]> {
+    const targets: ScrapeTarget[] = [];
+    for (const state of await this.store.list()) {
+      const deployment = state.current?.deployment;
+      const config = deployment?.telemetry?.metrics_scrape;
+      if (!state.current || !deployment || !config || state.stopped) continue;
+      const containers = await inspectAll(this.ctx.runtime, state.current.containerIds);
+      const containerIps = containers.flatMap((c) => (c.state === "running" && c.networkIp ? [c.networkIp] : []));
+      targets.push({
+        serviceId: state.serviceId,
+        deploymentId: deployment.deployment_id,
+        config,
+        servicePort: deployment.config.port,
+        containerIps,
+      });
+    }
+    return targets;
+  }
+
+  /** The deployment of the service that runs now on this host, as far as this agent knows. */
+  currentDeployment(serviceId: string): string | undefined {
+    return this.currentDeployments.get(serviceId);
   }
 
   /** Removes the service's containers that are neither current nor previous. */

@@ -1,3 +1,4 @@
+import type { HealthCheckResult } from "@syntra/contracts";
 import { probe, probeTarget } from "../health/probes";
 import { healthCheckFor, inspectAll, pointRoute, type WorkloadContext } from "./context";
 import { isServing } from "./operations";
@@ -19,6 +20,8 @@ export class HealthMonitor {
     private readonly ctx: WorkloadContext,
     private readonly store: StateStore,
     private readonly queue: KeyedQueue,
+    /** Each probe's outcome, for the telemetry batch (the control plane keeps them in health_checks). */
+    private readonly report?: (result: HealthCheckResult) => void,
   ) {}
 
   start(tickMs: number): void {
@@ -61,8 +64,16 @@ export class HealthMonitor {
       (c) => c.state === "running" && c.address,
     );
     for (const c of running) {
+      const started = performance.now();
       const result = await probe(check, probeTarget(check, c, payload.config.port), this.ctx.runtime);
       this.ctx.health.record(c.id, result.healthy, check.retries);
+      this.report?.({
+        service_id: serviceId,
+        timestamp: new Date().toISOString(),
+        is_healthy: result.healthy,
+        response_time_ms: Math.round(performance.now() - started),
+        ...(result.error ? { error: result.error } : {}),
+      });
     }
     const serving = running.filter((c) => isServing(this.ctx, c));
     // Nothing serves: leave the route as it is rather than take the last chance away.

@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import Dockerode from "dockerode";
 import { AgentError } from "../errors";
 import { execExitCode, killExec, startDockerExecSession } from "./docker-exec-session";
@@ -43,6 +44,18 @@ function notFound(id: string, err: unknown): AgentError {
   return new AgentError("CONTAINER_NOT_FOUND", `No container ${id}`, { cause: err });
 }
 
+/** The first host address of an IPv4 subnet ("10.213.0.0/24" -> "10.213.0.1"). */
+function firstHost(subnet: string): string {
+  const [address = "", bits = "32"] = subnet.split("/");
+  const value = address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = Math.floor(value / size) * size + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join(".");
+}
+
+/** `host.docker.internal` resolves, in every Syntra container, to the host (Docker's host-gateway, 20.10+). */
+export const HOST_GATEWAY_ENTRY = "host.docker.internal:host-gateway";
+
 /** The `ContainerRuntime` over Docker's Engine API (dockerode on the unix socket); never the docker CLI. */
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Dockerode;
@@ -50,6 +63,25 @@ export class DockerRuntime implements ContainerRuntime {
 
   constructor(options: { socketPath?: string } = {}) {
     this.docker = new Dockerode({ socketPath: options.socketPath ?? "/var/run/docker.sock" });
+  }
+
+  /** The default bridge network's gateway (docker0's address, what host-gateway maps to); null without one. */
+  async bridgeGateway(): Promise<string | null> {
+    try {
+      const bridge = (await this.docker.getNetwork("bridge").inspect()) as {
+        IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] };
+        Options?: Record<string, string>;
+      };
+      const gateway = bridge.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+      if (gateway) return gateway;
+      const name = bridge.Options?.["com.docker.network.bridge.name"] ?? "docker0";
+      const listed = networkInterfaces()[name]?.find((a) => a.family === "IPv4")?.address;
+      if (listed) return listed;
+      const subnet = bridge.IPAM?.Config?.map((c) => c.Subnet).find((n) => n && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(n));
+      return subnet ? firstHost(subnet) : null;
+    } catch {
+      return null;
+    }
   }
 
   async version(): Promise<{ name: "docker"; version: string }> {
@@ -107,6 +139,8 @@ export class DockerRuntime implements ContainerRuntime {
           // HostPort "" lets Docker pick a free port; only loopback, the proxy is the way in.
           PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
           RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
+          // The agent's OTLP receivers listen on the Docker bridge's gateway: apps reach them by this name.
+          ExtraHosts: [HOST_GATEWAY_ENTRY],
           NetworkMode: spec.network.name,
           ...(spec.cpuLimit ? { NanoCpus: parseCpuLimit(spec.cpuLimit) } : {}),
           ...(spec.memoryLimit ? { Memory: parseMemoryLimit(spec.memoryLimit) } : {}),

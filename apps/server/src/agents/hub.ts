@@ -8,9 +8,12 @@ import type {
   CommandResponsePayload,
   DeployPayload,
   DeployStatusPayload,
+  IngestKeyGrant,
   LogStreamPayload,
   RoutesReportPayload,
   ServiceStatus,
+  TelemetryAckPayload,
+  TelemetryBatchPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -61,6 +64,10 @@ export interface AgentHubEvents {
   serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
   /** The TLS state of the domains the server's proxy routes. */
   certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
+  /** A telemetry_batch: stores it and says what the agent should do with it (the hub sends the telemetry_ack). */
+  telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
+  /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
+  ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
   /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
   routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
   /** An `alert` of the server's agent (disk or memory critical, a crash loop ...): alerting stores it. */
@@ -81,6 +88,8 @@ export interface AgentHubOptions {
   helloTimeoutMs?: number;
   /** Alerts kept in memory per server. */
   alertsKept?: number;
+  /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
+  telemetryConcurrency?: { perAgent: number; total: number };
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -113,6 +122,9 @@ export class AgentHub {
   private readonly timers: NodeJS.Timeout[] = [];
   private events: AgentHubEvents | undefined;
   private closed = false;
+  private telemetryInFlight = 0;
+  private readonly telemetryPerAgent = new Map<string, number>();
+  private readonly ingestKeysSent = new WeakMap<AgentConnection, string>();
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -241,6 +253,8 @@ export class AgentHub {
       this.drop(conn, "no heartbeat");
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
+    // Keys rotated, services created or moved since: each agent gets its new list.
+    for (const conn of this.connections.values()) await this.pushIngestKeys(conn);
     await this.events?.sweep();
   }
 
@@ -307,6 +321,7 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
+    await this.pushIngestKeys(conn);
     await this.events?.agentReady(serverId);
     await this.events?.serverStatus?.(serverId, "online");
     return true;
@@ -333,7 +348,9 @@ export class AgentHub {
         await this.events?.deployStatus(serverId, message.payload, message.timestamp);
         return;
       case "telemetry_batch":
-        conn.log.debug({ batch_id: message.payload.batch_id }, "telemetry batch dropped: ingest is not built yet");
+        // Off the connection's queue: a batch takes a while to store, and heartbeats and deploy statuses must not
+        // wait behind it. Acks may so overtake each other, which the agent does not mind.
+        this.ingestTelemetry(conn, message.payload);
         return;
       case "alert":
         this.alerts.record(conn, message.payload);
@@ -377,6 +394,63 @@ export class AgentHub {
   }
 
   // ---- internals ----
+
+  /**
+   * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and
+   * `total` overall are processed at once; beyond that the batch is answered "retry" at once, so memory stays
+   * bounded whatever agents send. An exception (a bug) also answers "retry": nothing is lost, the agent resends.
+   */
+  private ingestTelemetry(conn: AgentConnection, batch: TelemetryBatchPayload): void {
+    const limits = this.opts.telemetryConcurrency ?? { perAgent: 2, total: 8 };
+    const serverId = conn.server.id;
+    const mine = this.telemetryPerAgent.get(serverId) ?? 0;
+    const answer = (ack: TelemetryAckPayload) => {
+      try {
+        conn.post("telemetry_ack", ack);
+      } catch {
+        // The socket is gone; the agent resends unacknowledged batches after it reconnects.
+      }
+    };
+    const handler = this.events?.telemetryBatch;
+    if (!handler) {
+      conn.log.debug({ batch_id: batch.batch_id }, "telemetry batch not handled: no telemetry ingest here");
+      return;
+    }
+    if (mine >= limits.perAgent || this.telemetryInFlight >= limits.total) {
+      answer({ batch_id: batch.batch_id, status: "retry", retry_after_seconds: 1, message: "ingest is busy" });
+      return;
+    }
+    this.telemetryPerAgent.set(serverId, mine + 1);
+    this.telemetryInFlight++;
+    void this.track(
+      handler(conn.server, batch)
+        .catch((err: unknown) => {
+          conn.log.error({ err, batch_id: batch.batch_id }, "telemetry batch failed");
+          return { batch_id: batch.batch_id, status: "retry", retry_after_seconds: 5 } satisfies TelemetryAckPayload;
+        })
+        .then(answer)
+        .finally(() => {
+          this.telemetryInFlight--;
+          const left = (this.telemetryPerAgent.get(serverId) ?? 1) - 1;
+          if (left > 0) this.telemetryPerAgent.set(serverId, left);
+          else this.telemetryPerAgent.delete(serverId);
+        }),
+    );
+  }
+
+  /** Sends the agent its ingest keys when they differ from what it last got. */
+  private async pushIngestKeys(conn: AgentConnection): Promise<void> {
+    if (!this.events?.ingestKeys) return;
+    try {
+      const keys = await this.events.ingestKeys(conn.server.id);
+      const digest = JSON.stringify(keys);
+      if (this.ingestKeysSent.get(conn) === digest) return;
+      conn.post("ingest_keys", { keys });
+      this.ingestKeysSent.set(conn, digest);
+    } catch (err) {
+      conn.log.warn({ err }, "could not send the agent its ingest keys");
+    }
+  }
 
   /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */
   private drop(conn: AgentConnection, why: string): void {

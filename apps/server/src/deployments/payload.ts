@@ -171,6 +171,11 @@ export function buildDeployPayload({
     strategy: deployStrategyFor(service, spec.strategy),
     rollback_on_failure: spec.rollback_on_failure,
     timeout_seconds: spec.timeout_seconds,
+    // The agent accepts the service's key from now on, and scrapes its /metrics when asked to.
+    telemetry: {
+      ingest_keys: [{ key: service.ingestKey, service_id: service.id, expires_at: null }],
+      ...(service.metricsScrape ? { metrics_scrape: service.metricsScrape } : {}),
+    },
   });
   if (!payload.success) {
     // Only paths and messages: the values include decrypted env vars.

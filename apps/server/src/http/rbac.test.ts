@@ -337,6 +337,7 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "PATCH /api/v1/servers/:serverId": () => ({ body: { tags: ["edge"] }, ok: 200 }),
   "DELETE /api/v1/servers/:serverId": async () => ({ ids: { serverId: await throwawayServer() }, ok: 204 }),
   "GET /api/v1/servers/:serverId/metrics": read,
+  "GET /api/v1/servers/:serverId/telemetry": read,
   "GET /api/v1/projects": read,
   "GET /api/v1/projects/:projectId": read,
   "POST /api/v1/projects": () => ({ body: { name: unique("project") }, ok: 201 }),

@@ -57,7 +57,9 @@ export async function buildAgentBundle(): Promise<Uint8Array> {
     target: "node20",
     format: "cjs",
     minify: true,
-    external: ["*.node"],
+    // The native zstd (an N-API add-on) is loaded at run time where a node_modules holds it; elsewhere the agent
+    // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
+    external: ["*.node", "@mongodb-js/zstd"],
     plugins: [leaveOutUnusedTransports],
     logLevel: "error",
     banner: { js: "#!/usr/bin/env node" },

@@ -140,6 +140,7 @@ export function serializeService(row: ServiceRow, envVarCount: number | null, ro
     health_check: healthCheckOf(row),
     auto_deploy: row.autoDeploy ?? true,
     volumes: row.volumes,
+    metrics_scrape: row.metricsScrape ?? null,
     current_deployment_id: row.currentDeploymentId,
     env_var_count: envVarCount,
     created_at: (row.createdAt ?? new Date(0)).toISOString(),

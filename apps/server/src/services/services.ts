@@ -153,6 +153,7 @@ export async function createService(
           domains: [],
           autoDeploy: input.auto_deploy,
           volumes: input.volumes,
+          metricsScrape: input.metrics_scrape ?? null,
           defaultDomainEnabled: input.default_domain_enabled,
           ...healthCheckColumns(input.health_check ?? null),
         })
@@ -223,6 +224,7 @@ export async function updateService(
           ...(input.memory_limit !== undefined && { memoryLimit: input.memory_limit }),
           ...(input.auto_deploy !== undefined && { autoDeploy: input.auto_deploy }),
           ...(input.volumes !== undefined && { volumes: input.volumes }),
+          ...(input.metrics_scrape !== undefined && { metricsScrape: input.metrics_scrape }),
           ...(input.health_check !== undefined && healthCheckColumns(input.health_check)),
           ...(input.default_domain_enabled !== undefined && { defaultDomainEnabled: input.default_domain_enabled }),
         })

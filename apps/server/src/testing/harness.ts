@@ -15,6 +15,7 @@ import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
 import { createMailer } from "../mail/transport";
 import { loadKeyring } from "../secrets/keyring";
+import { telemetryHubEvents } from "../telemetry/ingest/hub-events";
 import { startEmptyDns } from "./empty-dns";
 import { sharedTestTelemetryStore } from "./telemetry-store";
 import { createTestDatabase } from "./test-database";
@@ -107,6 +108,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   };
   agents.start({
     ...deploymentEvents(deps),
+    ...telemetryHubEvents(deps),
     alert: (serverId, alert) => storeAgentAlert(deps.db, serverId, alert, deps.now()),
   });
   const app = await buildApp(deps, { validateResponses: true });

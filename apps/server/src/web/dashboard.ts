@@ -4,7 +4,8 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** Paths that belong to the API and the agents: never answered with the dashboard, even when unknown. */
-const SERVER_PREFIXES = ["/api", "/agent", "/install", "/healthz", "/readyz"];
+// /v1 is OTLP/HTTP (traces, logs, metrics sent straight to the control plane).
+const SERVER_PREFIXES = ["/api", "/agent", "/install", "/healthz", "/readyz", "/v1"];
 
 /** True when the path is the server's, not a page of the dashboard. */
 export function isServerPath(urlPath: string): boolean {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
 import { healthCheckConfigBody } from "../health-check";
+import { metricsScrapeConfig } from "../telemetry/scrape";
 import { domainName, domainStatuses } from "./domains";
 import { envVarKey } from "./env";
 import { gitBranch, gitRepoUrl } from "./projects";
@@ -80,6 +81,8 @@ const serviceFields = {
   health_check: healthCheckConfigBody.optional(),
   auto_deploy: z.boolean().default(true),
   volumes: serviceVolumes.default([]),
+  /** Prometheus scraping of the service's containers (Syntra extension); absent or null: none. */
+  metrics_scrape: metricsScrapeConfig.nullable().optional(),
   /** Route the service on its generated default domain too (see Service.default_url). */
   default_domain_enabled: z.boolean().default(true),
 };
@@ -125,6 +128,8 @@ export const updateServiceBody = z
     auto_deploy: z.boolean().optional(),
     /** Replaces the whole list. */
     volumes: serviceVolumes.optional(),
+    /** null stops scraping. */
+    metrics_scrape: metricsScrapeConfig.nullable().optional(),
     /** Off: the default domain is not routed. Turned on again, it takes a name from the current names. */
     default_domain_enabled: z.boolean().optional(),
   })
@@ -174,6 +179,7 @@ export const service = z.object({
     .nullable(),
   auto_deploy: z.boolean(),
   volumes: z.array(serviceVolume),
+  metrics_scrape: metricsScrapeConfig.nullable(),
   current_deployment_id: uuid.nullable(),
   /** null when the variables cannot be decrypted (the master key that sealed them is missing). */
   env_var_count: z.number().int().nonnegative().nullable(),

@@ -4,4 +4,5 @@ export * from "./examples";
 export * from "./health";
 export * from "./logs";
 export * from "./metrics";
+export * from "./scrape";
 export * from "./traces";

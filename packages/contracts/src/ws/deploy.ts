@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { stringRecord, uuid } from "../common";
 import { healthCheckConfig } from "../health-check";
+import { metricsScrapeConfig } from "../telemetry/scrape";
 import { absolutePath, envVars, hostname, requestId, routedDomain } from "./primitives";
 import { customCertificate } from "./routing";
+import { ingestKeyGrant } from "./telemetry";
 
 // Image references are passed to the container runtime, so they are held to Docker's grammar.
 const pathComponent = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
@@ -80,6 +82,16 @@ export type DeployNetworking = z.infer<typeof deployNetworking>;
 export const deployStrategy = z.enum(["rolling", "instant", "blue_green"]);
 export type DeployStrategy = z.infer<typeof deployStrategy>;
 
+/**
+ * Telemetry settings of the deployed service (Syntra extension, optional): the ingest keys its apps send with (so
+ * the agent accepts them before the next `ingest_keys`), and Prometheus scraping.
+ */
+export const deployTelemetry = z.object({
+  ingest_keys: z.array(ingestKeyGrant).max(10).optional(),
+  metrics_scrape: metricsScrapeConfig.nullable().optional(),
+});
+export type DeployTelemetry = z.infer<typeof deployTelemetry>;
+
 /** `deploy` payload: run a new deployment of a service. Also the shape of a queued deployment in `hello_ack`. */
 export const deployPayload = z.object({
   request_id: requestId,
@@ -94,5 +106,6 @@ export const deployPayload = z.object({
   strategy: deployStrategy,
   rollback_on_failure: z.boolean(),
   timeout_seconds: z.number().int().positive(),
+  telemetry: deployTelemetry.optional(),
 });
 export type DeployPayload = z.infer<typeof deployPayload>;

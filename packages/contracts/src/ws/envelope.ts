@@ -37,6 +37,8 @@ export const controlPlaneToAgentTypes = [
   "ping",
   "error",
   "configure_routes",
+  "telemetry_ack",
+  "ingest_keys",
   "exec_session",
   "exec_input",
 ] as const;

@@ -303,6 +303,23 @@ export const exampleMessages = {
       ],
     },
   },
+  telemetry_ack: {
+    ...envelope("telemetry_ack", "58c2de4f-5061-4c73-8e9f-a0b1c2d3e4f5"),
+    payload: { batch_id: "b-000001", status: "stored" },
+  },
+  ingest_keys: {
+    ...envelope("ingest_keys", "69d3ef50-6172-4d84-9fa0-b1c2d3e4f506"),
+    payload: {
+      keys: [
+        { key: "syn_ing_0123456789abcdef0123456789abcdef", service_id: ids.service, expires_at: null },
+        {
+          key: "syn_ing_fedcba9876543210fedcba9876543210",
+          service_id: ids.service,
+          expires_at: "2025-02-01T10:15:30.000Z",
+        },
+      ],
+    },
+  },
   exec_session: {
     ...envelope("exec_session", "58c2de4f-5061-4c73-8e9f-0a1b2c3d4e5f"),
     payload: {

@@ -11,3 +11,4 @@ export * from "./parse";
 export * from "./primitives";
 export * from "./protocol-version";
 export * from "./routing";
+export * from "./telemetry";

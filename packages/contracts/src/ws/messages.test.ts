@@ -20,10 +20,10 @@ function issuePaths(result: ParseMessageResult<MessageDirection>): string[] {
   return result.ok ? [] : result.error.issues.map((issue) => issue.path);
 }
 
-test("the protocol has 26 message types (19 of section 1 and seven Syntra extensions), each in exactly one direction", () => {
-  assert.equal(messageTypes.length, 26);
-  assert.equal(new Set(messageTypes).size, 26);
-  assert.equal(agentToControlPlaneTypes.length + controlPlaneToAgentTypes.length, 26);
+test("the protocol has 28 message types (19 of section 1 and nine Syntra extensions), each in exactly one direction", () => {
+  assert.equal(messageTypes.length, 28);
+  assert.equal(new Set(messageTypes).size, 28);
+  assert.equal(agentToControlPlaneTypes.length + controlPlaneToAgentTypes.length, 28);
   assert.deepEqual(Object.keys(exampleMessages).sort(), [...messageTypes].sort());
 });
 

@@ -25,6 +25,7 @@ import { errorReplyPayload } from "./error-reply";
 import { execInputPayload, execOutputPayload, execSessionPayload } from "./exec-session";
 import { pingPayload, pongPayload } from "./keepalive";
 import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
+import { ingestKeysPayload, telemetryAckPayload } from "./telemetry";
 
 /** The payload schema of each message type. */
 export const payloadSchemas = {
@@ -50,6 +51,8 @@ export const payloadSchemas = {
   error: errorReplyPayload,
   certificate_status: certificateStatusPayload,
   configure_routes: configureRoutesPayload,
+  telemetry_ack: telemetryAckPayload,
+  ingest_keys: ingestKeysPayload,
   exec_session: execSessionPayload,
   exec_input: execInputPayload,
   exec_output: execOutputPayload,
@@ -152,6 +155,16 @@ export const configureRoutesMessage = defineMessage(
   "Control plane -> agent: replace a running service's domains and custom certificates (Syntra extension).",
 );
 
+export const telemetryAckMessage = defineMessage(
+  "telemetry_ack",
+  telemetryAckPayload,
+  "Control plane -> agent: the outcome of one telemetry_batch, by batch_id (Syntra extension).",
+);
+export const ingestKeysMessage = defineMessage(
+  "ingest_keys",
+  ingestKeysPayload,
+  "Control plane -> agent: the ingest keys the agent's OTLP receivers accept (Syntra extension).",
+);
 export const execSessionMessage = defineMessage(
   "exec_session",
   execSessionPayload,
@@ -197,6 +210,8 @@ export const messageSchemas = {
   error: errorReplyMessage,
   certificate_status: certificateStatusMessage,
   configure_routes: configureRoutesMessage,
+  telemetry_ack: telemetryAckMessage,
+  ingest_keys: ingestKeysMessage,
   exec_session: execSessionMessage,
   exec_input: execInputMessage,
   exec_output: execOutputMessage,
@@ -234,6 +249,8 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   pingMessage,
   errorReplyMessage,
   configureRoutesMessage,
+  telemetryAckMessage,
+  ingestKeysMessage,
   execSessionMessage,
   execInputMessage,
 ]);

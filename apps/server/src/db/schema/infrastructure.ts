@@ -1,4 +1,11 @@
-import type { BuildSpec, DeployLogEntry, DeploymentSpec, ErrorCode, ServiceVolume } from "@syntra/contracts";
+import type {
+  BuildSpec,
+  DeployLogEntry,
+  DeploymentSpec,
+  ErrorCode,
+  MetricsScrapeConfig,
+  ServiceVolume,
+} from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -120,6 +127,8 @@ export const services = pgTable(
     gitDeployKeyPublic: text("git_deploy_key_public"),
     webhookSecretEncrypted: bytea("webhook_secret_encrypted"),
     volumes: jsonb("volumes").$type<ServiceVolume[]>().notNull().default([]),
+    // Migration 0012: Prometheus scraping of the service's containers, null for none.
+    metricsScrape: jsonb("metrics_scrape").$type<MetricsScrapeConfig>(),
     // Ingest identity (migration 0009): the public key that attributes telemetry, the key it replaced (valid until
     // its expiry) and the numeric id that DSNs carry.
     ingestKey: varchar("ingest_key", { length: 64 })

@@ -119,8 +119,32 @@ export const healthChecks = pgTable(
     errorMessage: text("error_message"),
     checkedAt: tstz("checked_at").notNull().defaultNow(),
   },
-  (t) => [index("idx_health_checks_service").on(t.serviceId, t.checkedAt.desc())],
+  (t) => [
+    index("idx_health_checks_service").on(t.serviceId, t.checkedAt.desc()),
+    // Migration 0012: a resent telemetry batch inserts its health checks once.
+    uniqueIndex("idx_health_checks_service_checked_at").on(t.serviceId, t.checkedAt),
+  ],
 );
+
+/** Migration 0012: the latest telemetry pipeline report of each server's agent (counters since installation). */
+export const serverTelemetryStats = pgTable("server_telemetry_stats", {
+  serverId: uuid("server_id")
+    .primaryKey()
+    .references(() => servers.id, { onDelete: "cascade" }),
+  receivedSpans: bigint("received_spans", { mode: "number" }).notNull().default(0),
+  receivedLogRecords: bigint("received_log_records", { mode: "number" }).notNull().default(0),
+  receivedMetricPoints: bigint("received_metric_points", { mode: "number" }).notNull().default(0),
+  droppedSpans: bigint("dropped_spans", { mode: "number" }).notNull().default(0),
+  droppedLogRecords: bigint("dropped_log_records", { mode: "number" }).notNull().default(0),
+  droppedMetricPoints: bigint("dropped_metric_points", { mode: "number" }).notNull().default(0),
+  droppedBytes: bigint("dropped_bytes", { mode: "number" }).notNull().default(0),
+  sampledOutSpans: bigint("sampled_out_spans", { mode: "number" }).notNull().default(0),
+  refusedRequests: bigint("refused_requests", { mode: "number" }).notNull().default(0),
+  bufferedBytes: bigint("buffered_bytes", { mode: "number" }).notNull().default(0),
+  bufferLimitBytes: bigint("buffer_limit_bytes", { mode: "number" }).notNull().default(0),
+  oldestBufferedAt: tstz("oldest_buffered_at"),
+  reportedAt: tstz("reported_at").notNull().defaultNow(),
+});
 
 export const alerts = pgTable(
   "alerts",

@@ -3,11 +3,21 @@ import { idParam } from "../envelope";
 import { serviceIngest } from "../ingest";
 import { metricSeries, serviceMetricsQuery, trace, traceIdParam, traceSummary, tracesQuery } from "../observability";
 import { defineApiRoute } from "../route";
+import { serverTelemetry } from "../telemetry-pipeline";
 
 const serviceParams = idParam("serviceId");
 
 /** Telemetry: a service's ingest identity and the query API of interface contracts section 2.3 "Observability". */
 export const telemetryRoutes = {
+  serverPipeline: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/servers/:serverId/telemetry",
+    summary: "What the server's agent did with telemetry: received, dropped (buffer full), sampled out, buffered now",
+    tag: "telemetry",
+    access: { permission: "servers:read" },
+    params: idParam("serverId"),
+    response: serverTelemetry,
+  }),
   ingest: defineApiRoute({
     method: "GET",
     path: "/api/v1/services/:serviceId/ingest",

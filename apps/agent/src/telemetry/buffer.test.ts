@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { decodeBatchBody, decompressBatch } from "@syntra/otlp";
+import { TelemetryBuffer } from "./buffer";
+import { TelemetryStats } from "./stats";
+
+const serviceId = "0b6f3c52-8d1e-4f7a-a2b3-c4d5e6f7a8b9";
+const limits = { maxBatchBytes: 1024 * 1024, memoryMaxBytes: 1024 * 1024, diskMaxBytes: 64 * 1024 * 1024 };
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), "syntra-buffer-"));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function entry(n: number) {
+  return { kind: "otlp" as const, serviceId, signal: "traces" as const, items: n, payload: Buffer.alloc(n * 10, n) };
+}
+
+async function open(dir: string, l = limits) {
+  return TelemetryBuffer.open(dir, { ...l }, await TelemetryStats.open(dir));
+}
+
+test("what was appended survives the agent being killed before a batch was cut, and is batched once", async () => {
+  await withDir(async (dir) => {
+    const first = await open(dir);
+    await Promise.all([first.append(entry(1)), first.append(entry(2)), first.append(entry(3))]);
+    // Killed here: no close, no cut. The next agent finds the journal.
+    const second = await open(dir);
+    const batch = await second.cut();
+    assert.ok(batch);
+    assert.equal(batch.spans, 6);
+    const body = decodeBatchBody(
+      await decompressBatch(batch.compression, await second.data(batch), 1 << 20, batch.rawBytes),
+    );
+    const head = body.head as { otlp: { items: number; bytes: number; signal: string; service_id: string }[] };
+    assert.deepEqual(
+      head.otlp.map((r) => r.items),
+      [1, 2, 3],
+    );
+    assert.deepEqual(body.payloads(head.otlp as never)[1], Buffer.alloc(20, 2));
+    // The journal is gone: a third start finds the batch, not the entries again.
+    const third = await open(dir);
+    assert.deepEqual(
+      third.pending().map((b) => b.id),
+      [batch.id],
+    );
+    assert.equal(await third.cut(), null);
+  });
+});
+
+test("acknowledged batches are forgotten; unacknowledged ones come back after a restart with the same id", async () => {
+  await withDir(async (dir) => {
+    const buffer = await open(dir);
+    await buffer.append(entry(1));
+    const a = await buffer.cut();
+    await buffer.append(entry(2));
+    const b = await buffer.cut();
+    assert.ok(a && b);
+    await buffer.stored(a.id);
+    await buffer.close();
+    const again = await open(dir);
+    assert.deepEqual(
+      again.pending().map((m) => m.id),
+      [b.id],
+    );
+    assert.equal((await again.data(b)).length, b.bytes);
+  });
+});
+
+test("past the disk limit the oldest batches go first and the loss is counted", async () => {
+  await withDir(async (dir) => {
+    const stats = await TelemetryStats.open(dir);
+    // Incompressible payloads, so each batch takes its size on disk.
+    const random = (n: number) => ({
+      ...entry(n),
+      payload: Buffer.from(Array.from({ length: 4000 }, () => Math.floor(Math.random() * 256))),
+    });
+    const buffer = await TelemetryBuffer.open(dir, { ...limits, diskMaxBytes: 10_000 }, stats);
+    const ids: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      await buffer.append(random(i));
+      const meta = await buffer.cut();
+      if (meta) ids.push(meta.id);
+    }
+    const left = buffer.pending().map((m) => m.id);
+    assert.deepEqual(left, ids.slice(-left.length), "the newest are kept");
+    assert.ok(left.length < 4);
+    const droppedSpans = ids.slice(0, 4 - left.length).reduce((n, _, i) => n + i + 1, 0);
+    assert.equal(stats.counters.dropped_spans, droppedSpans);
+    assert.ok(stats.counters.dropped_bytes > 0);
+    assert.ok(buffer.snapshot().buffered_bytes <= 10_000);
+    const files = (await readdir(dir)).filter((f) => f.startsWith("batch-"));
+    assert.equal(files.length, left.length);
+  });
+});
+
+test("a batching backlog pushes back instead of growing", async () => {
+  await withDir(async (dir) => {
+    const buffer = await open(dir, { ...limits, maxBatchBytes: 1000 });
+    await buffer.append(entry(100)); // 1000 bytes + overhead: past twice nothing yet
+    await buffer.append(entry(100));
+    await assert.rejects(buffer.append(entry(1)), /batching/);
+    await buffer.cut();
+    await buffer.append(entry(1));
+  });
+});

@@ -1,0 +1,33 @@
+import type { AgentHubEvents } from "../../agents/hub";
+import type { AppDeps } from "../../deps";
+import { ingestBatchErrors } from "../../issues/batch-errors";
+import { ingestKeysForServer } from "../ingest-keys";
+import { recordAgentTelemetryStats } from "./agent-stats";
+import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
+
+/**
+ * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged; their error
+ * events, span exception events and error log records grouped into issues) and the ingest keys each agent accepts.
+ */
+export function telemetryHubEvents(deps: AppDeps): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys"> {
+  return {
+    telemetryBatch: async (server, batch) => {
+      const onErrorEvents: ErrorEventsHook = async ({ errors, rows }) => {
+        await ingestBatchErrors(deps, { serverId: server.id }, { errors, traces: rows.spans, logs: rows.logs });
+      };
+      const ack = await ingestTelemetryBatch(
+        { db: deps.db, telemetry: deps.telemetry, logger: deps.logger, now: deps.now, onErrorEvents },
+        { serverId: server.id, orgId: server.orgId },
+        batch,
+      );
+      if (batch.stats) await recordAgentTelemetryStats(deps.db, server.id, batch.stats, deps.now());
+      return ack;
+    },
+    ingestKeys: async (serverId) =>
+      (await ingestKeysForServer(deps.db, serverId, deps.now())).map((k) => ({
+        key: k.key,
+        service_id: k.serviceId,
+        expires_at: k.expiresAt?.toISOString() ?? null,
+      })),
+  };
+}

@@ -1,0 +1,301 @@
+// Ingest benchmark: OTLP from telemetrygen into Syntra's agent, through the control plane, into chDB rows; beside an
+// OpenTelemetry Collector (OTLP receiver, batch processor, nop exporter) fed by the same generator in the same run.
+// Prints spans/s and log records/s, CPU-seconds per million spans of the agent and of the Collector, and their ratio.
+// telemetrygen and the Collector are built from the Go module proxy into a cache outside the repository when missing.
+//
+//   npm run bench:ingest                 (BENCH_SECONDS=15 per phase by default)
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { ServerTelemetry } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import { freePort } from "@syntra/testing/ports";
+import { imageServiceBody } from "../apps/server/src/testing/fixtures";
+import { type Stack, startStack } from "../e2e/stack";
+
+/** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
+function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: () => string): Promise<boolean> {
+  return eventually(check, { timeoutMs, diagnostic });
+}
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const GENERATORS = 2;
+const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "syntra-bench");
+const BIN = path.join(CACHE, "bin");
+const TELEMETRYGEN = "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@v0.161.0";
+const PEER_SOURCE = path.resolve(import.meta.dirname, "../../shared/peers/otelcol");
+const TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+  return Number(line?.[1] ?? 0) / 1024;
+}
+
+async function ensureTools(): Promise<{ telemetrygen: string; otelcol: string }> {
+  await fs.mkdir(BIN, { recursive: true });
+  const telemetrygen = path.join(BIN, "telemetrygen");
+  if (!existsSync(telemetrygen)) {
+    console.log(`building telemetrygen into ${BIN} (once)`);
+    execFileSync("go", ["install", TELEMETRYGEN], { env: { ...process.env, GOBIN: BIN }, stdio: "inherit" });
+  }
+  const otelcol = path.join(BIN, "otelcol");
+  if (!existsSync(otelcol)) {
+    console.log(`building the reference Collector from ${PEER_SOURCE} into ${BIN} (once, a few minutes)`);
+    const src = path.join(CACHE, "otelcol-src");
+    await fs.rm(src, { recursive: true, force: true });
+    await fs.cp(PEER_SOURCE, src, { recursive: true });
+    execFileSync("go", ["build", "-o", otelcol, "."], { cwd: src, stdio: "inherit" });
+  }
+  return { telemetrygen, otelcol };
+}
+
+/** Runs GENERATORS telemetrygen processes (one worker each, unthrottled) against an OTLP/gRPC endpoint. */
+async function generate(
+  telemetrygen: string,
+  signal: "traces" | "logs",
+  endpoint: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const args = [
+    signal,
+    "--otlp-insecure",
+    "--otlp-endpoint",
+    endpoint,
+    "--duration",
+    `${SECONDS}s`,
+    "--rate",
+    "0",
+    "--workers",
+    signal === "traces" ? "1" : "2",
+    "--batch-size",
+    "1000",
+    "--interval",
+    "1h",
+    ...Object.entries(headers).flatMap(([k, v]) => ["--otlp-header", `${k}="${v}"`]),
+  ];
+  const children = Array.from({ length: GENERATORS }, () => spawn(telemetrygen, args, { stdio: "ignore" }));
+  await Promise.all(children.map((c) => new Promise((resolve) => c.once("exit", resolve))));
+}
+
+interface Figures {
+  items: number;
+  seconds: number;
+  cpu: number;
+  rss: number;
+}
+
+function line(name: string, what: string, f: Figures): string {
+  const rate = f.items / f.seconds;
+  const perCpu = f.cpu > 0 ? f.items / f.cpu : 0;
+  return `${name.padEnd(38)} ${String(Math.round(rate)).padStart(9)} ${what}/s  ${String(Math.round(perCpu)).padStart(9)} ${what}/CPU-s  ${(f.cpu / (f.items / 1e6)).toFixed(2).padStart(7)} CPU-s per million  ${Math.round(f.rss)} MiB RSS`;
+}
+
+async function scrape(url: string, metric: string): Promise<number> {
+  const text = await (await fetch(url)).text();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(metric))
+    .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+}
+
+async function collectorPhase(
+  tools: { telemetrygen: string; otelcol: string },
+  signal: "traces" | "logs",
+): Promise<Figures> {
+  const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-otelcol-"));
+  const pipelines = signal === "traces" ? "traces" : "logs";
+  const config = `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:${grpcPort}
+processors:
+  batch: {}
+exporters:
+  nop: {}
+service:
+  telemetry:
+    logs:
+      level: warn
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: ${metricsPort}
+  pipelines:
+    ${pipelines}:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [nop]
+`;
+  await fs.writeFile(path.join(dir, "config.yaml"), config);
+  const collector: ChildProcess = spawn(tools.otelcol, [`--config=file:${path.join(dir, "config.yaml")}`], {
+    stdio: "ignore",
+  });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const metric = signal === "traces" ? "otelcol_receiver_accepted_spans" : "otelcol_receiver_accepted_log_records";
+  try {
+    await waitFor(
+      async () => (await fetch(metricsUrl).catch(() => null))?.ok === true,
+      30_000,
+      () => "collector did not start",
+    );
+    const pid = collector.pid ?? 0;
+    const cpu0 = cpuSeconds(pid);
+    const t0 = performance.now();
+    await generate(tools.telemetrygen, signal, `127.0.0.1:${grpcPort}`, {});
+    const seconds = (performance.now() - t0) / 1000;
+    const items = await scrape(metricsUrl, metric);
+    return { items, seconds, cpu: cpuSeconds(pid) - cpu0, rss: rssMiB(pid) };
+  } finally {
+    collector.kill("SIGTERM");
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function storedRows(stack: Stack, table: string): Promise<number> {
+  const stats = await stack.t.deps.telemetry.stats();
+  return stats.find((s) => s.table === table)?.rows ?? 0;
+}
+
+async function syntraPhase(
+  tools: { telemetrygen: string },
+  stack: Stack,
+  key: string,
+  signal: "traces" | "logs",
+): Promise<{ agent: Figures; whole: Figures; received: number }> {
+  const table = signal === "traces" ? "traces" : "logs";
+  const statKey = signal === "traces" ? "received_spans" : "received_log_records";
+  const before = await storedRows(stack, table);
+  const receivedBefore = (await agentStats(stack))[statKey];
+  const agentPid = stack.agent.child.pid ?? 0;
+  const agentCpu0 = cpuSeconds(agentPid);
+  const ownCpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await generate(tools.telemetrygen, signal, stack.otlp.grpcAddress, { "x-syntra-key": key });
+  const agentSeconds = (performance.now() - t0) / 1000;
+  const agentCpu = cpuSeconds(agentPid) - agentCpu0;
+  // The agent's own count of what it accepted, as reported with a batch sent after the load ended with nothing left
+  // in its buffer; then every one of them must be a row in the store.
+  const ended = Date.now();
+  let received = 0;
+  let lastReport = 0;
+  await waitFor(
+    async () => {
+      const stats = await agentStats(stack);
+      received = stats[statKey] - receivedBefore;
+      if (Date.now() - lastReport > 15_000) {
+        lastReport = Date.now();
+        const stored = (await storedRows(stack, table)) - before;
+        console.log(
+          `  ... ${signal}: ${received} accepted by the agent, ${stored} stored, ${stats.buffered_bytes} B buffered`,
+        );
+      }
+      return Date.parse(stats.reported_at ?? "1970-01-01") > ended && stats.buffered_bytes === 0;
+    },
+    1_200_000,
+    () => "the agent's buffer did not drain",
+  );
+  await waitFor(
+    async () => (await storedRows(stack, table)) - before >= received,
+    600_000,
+    () => stack.agent.output(),
+  );
+  const wholeSeconds = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(ownCpu0);
+  const stored = (await storedRows(stack, table)) - before;
+  return {
+    received,
+    agent: { items: received, seconds: agentSeconds, cpu: agentCpu, rss: rssMiB(agentPid) },
+    whole: {
+      items: stored,
+      seconds: wholeSeconds,
+      cpu: cpuSeconds(agentPid) - agentCpu0 + (own.user + own.system) / 1e6,
+      rss: rssMiB(agentPid) + rssMiB(process.pid),
+    },
+  };
+}
+
+async function agentStats(stack: Stack): Promise<ServerTelemetry> {
+  const res = await stack.t.call("GET", `/api/v1/servers/${stack.serverId}/telemetry`, { as: stack.owner });
+  return res.body.data as ServerTelemetry;
+}
+
+async function main(): Promise<void> {
+  const tools = await ensureTools();
+  console.log(
+    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores`,
+  );
+  console.log(
+    `# load average before: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  const collectorSpans = await collectorPhase(tools, "traces");
+  const collectorLogs = await collectorPhase(tools, "logs");
+
+  const stack = await startStack(
+    {},
+    { agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" } },
+  );
+  try {
+    const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: "bench" } });
+    const service = await stack.t.call("POST", `/api/v1/projects/${project.body.data.id}/services`, {
+      as: stack.owner,
+      body: imageServiceBody("bench", stack.serverId),
+    });
+    const key = (await stack.t.call("GET", `/api/v1/services/${service.body.data.id}/ingest`, { as: stack.owner })).body
+      .data.key as string;
+    await waitFor(
+      async () =>
+        (
+          await fetch(`${stack.otlp.httpUrl}/v1/traces`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-syntra-key": key },
+            body: "{}",
+          })
+        ).status === 200,
+      30_000,
+      () => stack.agent.output(),
+    );
+    const spans = await syntraPhase(tools, stack, key, "traces");
+    console.log("\n## spans (OTLP/gRPC, telemetrygen batches of 1000)");
+    console.log(line("OTel Collector (receiver+batch+nop)", "spans", collectorSpans));
+    console.log(line("Syntra agent (receive+buffer+ship)", "spans", spans.agent));
+    console.log(line("Syntra whole path (agent->CP->chDB)", "spans", spans.whole));
+    const ratio = spans.agent.items / spans.agent.cpu / (collectorSpans.items / collectorSpans.cpu);
+    console.log(`agent spans per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
+    console.log(`spans accepted by the agent ${spans.received}, rows stored ${spans.whole.items}`);
+    const logs = await syntraPhase(tools, stack, key, "logs");
+    console.log("\n## log records (OTLP/gRPC)");
+    console.log(line("OTel Collector (receiver+batch+nop)", "logs", collectorLogs));
+    console.log(line("Syntra agent (receive+buffer+ship)", "logs", logs.agent));
+    console.log(line("Syntra whole path (agent->CP->chDB)", "logs", logs.whole));
+    const logRatio = logs.agent.items / logs.agent.cpu / (collectorLogs.items / collectorLogs.cpu);
+    console.log(`agent log records per CPU-second / Collector's: ${logRatio.toFixed(2)}x`);
+    console.log(`log records accepted by the agent ${logs.received}, rows stored ${logs.whole.items}`);
+    console.log(
+      `# load average after: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
+  } finally {
+    await stack.close();
+  }
+}
+
+await main();

@@ -1,0 +1,104 @@
+import { promisify } from "node:util";
+import zlib from "node:zlib";
+import type { OtlpPayloadRef, TelemetryBatchHead } from "@syntra/contracts";
+import { OtlpInputError } from "./errors";
+import { nativeZstd, zstdCompress, zstdDecompress } from "./zstd";
+
+const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
+
+/** A `json+otlp` batch before compression: its head and the OTLP payloads its `otlp` entries describe. */
+export interface BatchBody {
+  head: TelemetryBatchHead;
+  payloads: Uint8Array[];
+}
+
+/**
+ * Lays out a `json+otlp` batch (see `telemetryBatchPayload` in the contracts): a 4-byte big-endian head length,
+ * the head's JSON, then the payloads. Each `otlp` entry's `bytes` must be its payload's length.
+ */
+export function encodeBatchBody({ head, payloads }: BatchBody): Buffer {
+  const json = Buffer.from(JSON.stringify(head));
+  const prefix = Buffer.alloc(4);
+  prefix.writeUInt32BE(json.length, 0);
+  return Buffer.concat([prefix, json, ...payloads]);
+}
+
+/**
+ * Splits a `json+otlp` batch into its head (parsed JSON, not yet checked against the contract) and payloads,
+ * checking that the payload sizes the head declares account for the rest exactly.
+ */
+export function decodeBatchBody(body: Buffer): { head: unknown; payloads: (refs: OtlpPayloadRef[]) => Buffer[] } {
+  if (body.length < 4) throw new OtlpInputError("batch shorter than its head length", 400);
+  const headLength = body.readUInt32BE(0);
+  if (4 + headLength > body.length) throw new OtlpInputError("batch head runs past the batch", 400);
+  let head: unknown;
+  try {
+    head = JSON.parse(body.subarray(4, 4 + headLength).toString("utf8"));
+  } catch (err) {
+    throw new OtlpInputError(`batch head is not JSON: ${(err as Error).message}`, 400, { cause: err });
+  }
+  return {
+    head,
+    payloads: (refs) => {
+      let offset = 4 + headLength;
+      const out = refs.map((ref) => {
+        const part = body.subarray(offset, offset + ref.bytes);
+        offset += ref.bytes;
+        return part;
+      });
+      if (offset !== body.length) {
+        throw new OtlpInputError(`batch payloads declare ${offset} bytes, the batch has ${body.length}`, 400);
+      }
+      return out;
+    },
+  };
+}
+
+/** How a batch's data is compressed on the wire. */
+export type BatchCompression = "zstd" | "gzip";
+
+/** Compresses a batch body with zstd (level 1: the agent's CPU matters more than the bytes), gzip without it. */
+export async function compressBatch(body: Buffer): Promise<{ compression: BatchCompression; data: Buffer }> {
+  const zstd = await zstdCompress(body, 1);
+  if (zstd) return { compression: "zstd", data: zstd };
+  return { compression: "gzip", data: await gzip(body, { level: 1 }) };
+}
+
+/**
+ * Decompresses a batch's data to at most `maxBytes` (413 beyond, 400 when corrupt). `rawBytes` is the size the agent
+ * declared: libzstd (4x faster than the pure-JS decoder) then decompresses it, and must produce exactly that; without
+ * a declared size the bounded streaming decoder does. Only authenticated agents' batches come here; OTLP bodies from
+ * apps always go through the bounded decoder (`decodeContentEncoding`).
+ */
+export async function decompressBatch(
+  compression: BatchCompression,
+  data: Buffer,
+  maxBytes: number,
+  rawBytes?: number,
+): Promise<Buffer> {
+  if (rawBytes !== undefined && rawBytes > maxBytes) {
+    throw new OtlpInputError(`batch declares ${rawBytes} bytes, more than ${maxBytes}`, 413);
+  }
+  if (compression === "zstd") {
+    const zstd = rawBytes === undefined ? null : await nativeZstd();
+    if (!zstd) return zstdDecompress(data, maxBytes);
+    let out: Buffer;
+    try {
+      out = await zstd.decompress(data);
+    } catch (err) {
+      throw new OtlpInputError(`invalid zstd batch: ${(err as Error).message}`, 400, { cause: err });
+    }
+    if (out.length !== rawBytes)
+      throw new OtlpInputError(`batch is ${out.length} bytes, not the ${rawBytes} declared`, 400);
+    return out;
+  }
+  try {
+    return await gunzip(data, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new OtlpInputError(`batch decompresses to more than ${maxBytes} bytes`, 413, { cause: err });
+    }
+    throw new OtlpInputError(`invalid gzip batch: ${(err as Error).message}`, 400, { cause: err });
+  }
+}

@@ -1,0 +1,16 @@
+export * from "./attributes";
+export * from "./attribution";
+export * from "./batch-frame";
+export * from "./convert-logs";
+export * from "./convert-metrics";
+export * from "./convert-traces";
+export * from "./count";
+export * from "./decode";
+export * from "./decompress";
+export * from "./errors";
+export type * from "./messages";
+export { int64 } from "./messages";
+export * from "./proto";
+export * from "./responses";
+export * from "./sampling-threshold";
+export * from "./zstd";

@@ -1,0 +1,107 @@
+import { Decompress } from "fzstd";
+import { OtlpInputError } from "./errors";
+
+interface NativeZstd {
+  compress(data: Buffer, level?: number): Promise<Buffer>;
+  decompress(data: Buffer): Promise<Buffer>;
+}
+
+let native: Promise<NativeZstd | null> | undefined;
+
+/**
+ * The native zstd (`@mongodb-js/zstd`, libzstd through N-API), or null where its add-on cannot be loaded (the
+ * agent's single-file bundle on a server without it): callers then fall back to gzip for compression and to
+ * the pure-JS decoder for decompression.
+ */
+export function nativeZstd(): Promise<NativeZstd | null> {
+  native ??= import("@mongodb-js/zstd").then(
+    (m) => m as NativeZstd,
+    () => null,
+  );
+  return native;
+}
+
+/** zstd's frame magic number, little-endian on the wire. */
+const MAGIC = 0xfd2fb528;
+
+/**
+ * The decompressed size of zstd data that is exactly one frame declaring its content size (Frame_Content_Size,
+ * RFC 8878 section 3.1.1), else null. Walks the frame header and the block headers (3 bytes each) to check that
+ * nothing follows the frame: libzstd would decompress a second, undeclared frame without a bound.
+ */
+export function zstdSingleFrameSize(data: Uint8Array): number | null {
+  if (data.length < 6) return null;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) return null;
+  const descriptor = data[4] ?? 0;
+  const fcsFlag = descriptor >> 6;
+  const singleSegment = (descriptor >> 5) & 1;
+  const checksum = (descriptor >> 2) & 1;
+  const dictIdBytes = [0, 1, 2, 4][descriptor & 3] ?? 0;
+  let pos = 5 + (singleSegment ? 0 : 1) + dictIdBytes;
+  const fcsBytes = fcsFlag === 0 ? singleSegment : ([1, 2, 4, 8][fcsFlag] ?? 0);
+  if (fcsBytes === 0 || data.length < pos + fcsBytes) return null;
+  let size: number;
+  if (fcsBytes === 1) size = data[pos] ?? 0;
+  else if (fcsBytes === 2) size = view.getUint16(pos, true) + 256;
+  else if (fcsBytes === 4) size = view.getUint32(pos, true);
+  else size = view.getUint32(pos + 4, true) * 2 ** 32 + view.getUint32(pos, true);
+  pos += fcsBytes;
+  for (;;) {
+    if (pos + 3 > data.length) return null;
+    const header = (data[pos] ?? 0) | ((data[pos + 1] ?? 0) << 8) | ((data[pos + 2] ?? 0) << 16);
+    const type = (header >> 1) & 3;
+    if (type === 3) return null;
+    pos += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) break;
+  }
+  return pos + (checksum ? 4 : 0) === data.length ? size : null;
+}
+
+/**
+ * Decompresses zstd data to at most `maxBytes`, streaming with the pure-JS decoder so that a small body claiming
+ * (or expanding to) gigabytes is refused after `maxBytes`, never allocated: OtlpInputError 413. Bad data: 400.
+ */
+export function zstdDecompressBounded(data: Uint8Array, maxBytes: number): Buffer {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const decoder = new Decompress((chunk) => {
+    total += chunk.length;
+    if (total > maxBytes) throw new OtlpInputError(`zstd body decompresses to more than ${maxBytes} bytes`, 413);
+    chunks.push(chunk);
+  });
+  const step = 64 * 1024;
+  try {
+    for (let offset = 0; offset < data.length; offset += step) {
+      decoder.push(data.subarray(offset, offset + step), offset + step >= data.length);
+    }
+  } catch (err) {
+    if (err instanceof OtlpInputError) throw err;
+    throw new OtlpInputError(`invalid zstd data: ${(err as Error).message}`, 400, { cause: err });
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Decompresses zstd to at most `maxBytes`: with libzstd when the data is one frame that declares a size within
+ * the limit (libzstd checks the frame produces exactly that), else with the bounded streaming decoder.
+ */
+export async function zstdDecompress(data: Uint8Array, maxBytes: number): Promise<Buffer> {
+  const declared = zstdSingleFrameSize(data);
+  if (declared !== null && declared > maxBytes) {
+    throw new OtlpInputError(`zstd body declares ${declared} bytes, more than ${maxBytes}`, 413);
+  }
+  const zstd = declared === null ? null : await nativeZstd();
+  if (!zstd) return zstdDecompressBounded(data, maxBytes);
+  try {
+    return await zstd.decompress(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  } catch (err) {
+    throw new OtlpInputError(`invalid zstd data: ${(err as Error).message}`, 400, { cause: err });
+  }
+}
+
+/** Compresses with libzstd; null where the native add-on is not available (the caller falls back to gzip). */
+export async function zstdCompress(data: Buffer, level = 3): Promise<Buffer | null> {
+  const zstd = await nativeZstd();
+  return zstd ? zstd.compress(data, level) : null;
+}
