@@ -1,0 +1,116 @@
+// Alerting end to end: a real agent process checks a real container's health; the container is stopped with the
+// Docker engine; its failing checks travel in telemetry batches to the control plane, whose alert worker fires the
+// downtime rule on a Slack stand-in, and the public status page shows the outage in Chromium (desktop and phone);
+// the container starts again and everything recovers.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
+import { ensureTestImages } from "@syntra/testing/images";
+import Dockerode from "dockerode";
+import type { Browser } from "playwright-core";
+import { type ChannelStandIns, startChannelStandIns } from "../apps/server/src/alerts/testing/channel-stand-ins";
+import { type AlertWorker, startAlertWorker } from "../apps/server/src/alerts/worker";
+import { goto, launchBrowser, PHONE, shoot } from "./browser";
+import { createWebService, deployAndWait, type Stack, startStack } from "./stack";
+
+let stack: Stack;
+let standIns: ChannelStandIns;
+let worker: AlertWorker;
+let browser: Browser;
+let serviceId: string;
+const docker = new Dockerode();
+
+before(async () => {
+  await ensureTestImages("v1");
+  standIns = await startChannelStandIns();
+  stack = await startStack();
+  serviceId = await createWebService(stack, "shop", "status-shop.e2e.test", 1);
+  const d = await deployAndWait(stack, serviceId, { image_tag: "v1" });
+  assert.equal(d.status, "running", d.error_message ?? "");
+  // The worker main.ts runs, at a quicker pace than production's.
+  worker = startAlertWorker(stack.t.deps, { evaluateEveryMs: 500, deliverEveryMs: 300, rollupEveryMs: 60_000 });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await worker?.stop();
+  await stack?.close();
+  await standIns?.close();
+});
+
+const api = async (method: string, url: string, body?: unknown) => {
+  const res = await stack.t.call(method, url, { as: stack.owner, body });
+  assert.ok(res.status < 300, `${method} ${url}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body?.data;
+};
+
+async function container(): Promise<Dockerode.Container> {
+  const [info] = await docker.listContainers({ all: true, filters: { label: [`dev.syntra.service_id=${serviceId}`] } });
+  assert.ok(info, "the service's container");
+  return docker.getContainer(info.Id);
+}
+
+const slackTexts = () => standIns.accepted("slack").map((r) => String(r.body.text).split("\n")[0]);
+
+test("a stopped container fires downtime on Slack, shows on the status page, and recovers", async () => {
+  const slack = await api("POST", "/api/v1/alert-channels", {
+    name: "ops",
+    type: "slack",
+    config: { webhook_url: standIns.slackUrl },
+  });
+  const rule = await api("POST", "/api/v1/alerts", {
+    name: "Shop down",
+    type: "downtime",
+    service_id: serviceId,
+    severity: "critical",
+    interval_seconds: 10,
+    channel_ids: [slack.id],
+    condition: { consecutive_failures: 3 },
+  });
+  await api("POST", "/api/v1/status-pages", {
+    slug: "acme",
+    title: "Acme status",
+    components: [{ name: "Shop", service_id: serviceId }],
+  });
+  // Healthy checks arrive first (the agent checks every second, ships every 5 s).
+  await eventually(async () => (await api("GET", `/api/v1/services/${serviceId}/uptime`)).latest?.is_healthy === true, {
+    what: "the service's first healthy check stored",
+    timeoutMs: 60_000,
+    diagnostic: () => stack.agent.output().slice(-3000),
+  });
+  const page = await browser.newPage();
+  await goto(page, `${stack.baseUrl}/status/acme`);
+  assert.equal(await page.locator("#overall").getAttribute("data-state"), "operational");
+
+  await (await container()).stop({ t: 1 });
+  const incident = await eventually(
+    async () => {
+      const [open] = await api("GET", `/api/v1/alert-incidents?alert_id=${rule.id}&status=open`);
+      return open;
+    },
+    { what: "the downtime incident", timeoutMs: 90_000, diagnostic: () => stack.agent.output().slice(-3000) },
+  );
+  assert.equal(incident.title, "shop is down");
+  assert.match(incident.message, /no running container/);
+  await eventually(() => slackTexts().includes("FIRING: shop is down"), { what: "the Slack notification" });
+
+  await goto(page, `${stack.baseUrl}/status/acme`);
+  assert.equal(await page.locator("#overall").getAttribute("data-state"), "major_outage");
+  assert.equal(await page.locator(".component .state").first().textContent(), "Major outage");
+  await shoot(page, "status-page-outage");
+  await page.setViewportSize(PHONE);
+  const overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth");
+  assert.equal(overflow, false, "readable on a phone: nothing wider than the screen");
+
+  await (await container()).start();
+  await eventually(async () => (await api("GET", `/api/v1/alert-incidents/${incident.id}`)).status === "resolved", {
+    what: "the incident resolved",
+    timeoutMs: 90_000,
+    diagnostic: () => stack.agent.output().slice(-3000),
+  });
+  await eventually(() => slackTexts().includes("RESOLVED: shop is down"), { what: "the resolve notification" });
+  assert.deepEqual(slackTexts(), ["FIRING: shop is down", "RESOLVED: shop is down"], "one incident, told once");
+  await goto(page, `${stack.baseUrl}/status/acme`);
+  assert.equal(await page.locator("#overall").getAttribute("data-state"), "operational");
+  await page.close();
+});
