@@ -17,6 +17,7 @@ import type { ServerRoute } from "./http/route";
 import { installRoutes } from "./install/routes";
 import { issueRoutes } from "./issues/routes";
 import { liveRoutes } from "./live/routes";
+import { monitorRoutes } from "./monitors/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
 import { registryRoutes } from "./registry/routes";
@@ -62,4 +63,5 @@ export const allRoutes: readonly ServerRoute[] = [
   ...alertRoutes,
   ...alertChannelRoutes,
   ...statusPageRoutes,
+  ...monitorRoutes,
 ];

@@ -14,6 +14,7 @@ export * from "./api/git";
 export * from "./api/ingest";
 export * from "./api/issues";
 export * from "./api/live";
+export * from "./api/monitors";
 export * from "./api/observability";
 export * from "./api/orgs";
 export * from "./api/projects";

@@ -67,7 +67,7 @@ const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
  * they triage the errors of what they deploy (resolve, ignore, assign issues).
  */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|alerts|alert-incidents|alert-silences|alert-channels|status-pages)(\/|$)/.test(
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
     key,
   );
 
@@ -105,7 +105,8 @@ type PathIds = Partial<
     | "incidentId"
     | "silenceId"
     | "channelId"
-    | "pageId",
+    | "pageId"
+    | "monitorId",
     string
   >
 >;
@@ -519,6 +520,15 @@ async function throwawaySilence(): Promise<string> {
 }
 async function throwawayPage(): Promise<string> {
   return (await asOwner("POST", "/api/v1/status-pages", { slug: unique("p").toLowerCase(), title: "Status" })).id;
+}
+async function throwawayMonitor(): Promise<string> {
+  return (
+    await asOwner("POST", "/api/v1/monitors", {
+      name: unique("m"),
+      check: { type: "tcp", host: "127.0.0.1", port: 9 },
+      server_ids: [offlineServerId],
+    })
+  ).id;
 }
 async function throwawayPageIncident(): Promise<{ pageId: string; incidentId: string }> {
   const pageId = await throwawayPage();

@@ -10,6 +10,7 @@ import type { Db } from "../db/client";
 import {
   alertIncidents,
   alerts,
+  monitors,
   projects,
   services,
   statusPageComponents,
@@ -22,7 +23,7 @@ import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 type PageRow = typeof statusPages.$inferSelect;
 type ComponentRow = typeof statusPageComponents.$inferSelect;
 type IncidentRow = typeof statusPageIncidents.$inferSelect;
-type ComponentInput = { name: string; description: string; service_id: string | null };
+type ComponentInput = { name: string; description: string; service_id: string | null; monitor_id: string | null };
 
 const unprocessable = (path: string, message: string) => new AppError("UNPROCESSABLE", message, [{ path, message }]);
 
@@ -39,6 +40,22 @@ async function checkReferences(
       .from(projects)
       .where(and(eq(projects.id, projectId), eq(projects.orgId, orgId)));
     if (!p) throw unprocessable("body.project_id", "No such project in this organization");
+  }
+  const monitorIds = (components ?? []).map((c) => c.monitor_id).filter((id): id is string => id !== null);
+  if (monitorIds.length > 0) {
+    const known = new Set(
+      (
+        await db
+          .select({ id: monitors.id })
+          .from(monitors)
+          .where(and(inArray(monitors.id, monitorIds), eq(monitors.orgId, orgId)))
+      ).map((m) => m.id),
+    );
+    (components ?? []).forEach((c, i) => {
+      if (c.monitor_id !== null && !known.has(c.monitor_id)) {
+        throw unprocessable(`body.components.${i}.monitor_id`, "No such monitor in this organization");
+      }
+    });
   }
   const ids = (components ?? []).map((c) => c.service_id).filter((id): id is string => id !== null);
   if (ids.length === 0) return;
@@ -68,12 +85,17 @@ async function writeComponents(tx: Db, pageId: string, components: ComponentInpu
       kept.add(same.id);
       await tx
         .update(statusPageComponents)
-        .set({ description: c.description, serviceId: c.service_id, position })
+        .set({ description: c.description, serviceId: c.service_id, monitorId: c.monitor_id, position })
         .where(eq(statusPageComponents.id, same.id));
     } else {
-      await tx
-        .insert(statusPageComponents)
-        .values({ pageId, name: c.name, description: c.description, serviceId: c.service_id, position });
+      await tx.insert(statusPageComponents).values({
+        pageId,
+        name: c.name,
+        description: c.description,
+        serviceId: c.service_id,
+        monitorId: c.monitor_id,
+        position,
+      });
     }
   }
   const gone = existing.filter((c) => !kept.has(c.id)).map((c) => c.id);
@@ -186,6 +208,7 @@ export async function presentStatusPage(db: Db, page: PageRow, publicUrl: string
       name: c.name,
       description: c.description,
       service_id: c.serviceId,
+      monitor_id: c.monitorId,
       position: c.position,
     })),
     url: `${publicUrl}/status/${page.slug}`,

@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import { type Db, resultRows } from "../db/client";
 import { alertIncidents, alerts, statusPages } from "../db/schema";
+import { MONITOR_RESULTS, SERVICE_CHECKS, type UptimeSource } from "../uptime/rollups";
 import { dailyUptime, uptimeOf } from "../uptime/uptime";
 import { componentsOf, pageIncidents } from "./pages";
 
@@ -53,11 +54,12 @@ export async function publicStatus(db: Db, slug: string, now: Date): Promise<Pub
   if (!page?.isPublic) return null;
   const components = await componentsOf(db, page.id);
   const serviceIds = [...new Set(components.map((c) => c.serviceId).filter((id): id is string => id !== null))];
+  const monitorIds = [...new Set(components.map((c) => c.monitorId).filter((id): id is string => id !== null))];
   const [uptime, daily, recent, downtime, incidents] = await Promise.all([
-    uptimeOf(db, serviceIds, now),
-    dailyUptime(db, serviceIds, DAYS, now),
-    latestChecks(db, serviceIds, now),
-    openDowntime(db, serviceIds),
+    merged(uptimeOf(db, serviceIds, now), uptimeOf(db, monitorIds, now, MONITOR_RESULTS)),
+    merged(dailyUptime(db, serviceIds, DAYS, now), dailyUptime(db, monitorIds, DAYS, now, MONITOR_RESULTS)),
+    merged(latestChecks(db, SERVICE_CHECKS, serviceIds, now), latestChecks(db, MONITOR_RESULTS, monitorIds, now)),
+    openDowntime(db, serviceIds, monitorIds),
     pageIncidents(db, page.id, 100),
   ]);
   const isOpen = (i: (typeof incidents)[number]) => i.resolved_at === null;
@@ -85,26 +87,27 @@ export async function publicStatus(db: Db, slug: string, now: Date): Promise<Pub
     return d.toISOString().slice(0, 10);
   });
   const out: PublicComponent[] = components.map((c) => {
-    let state: ComponentState = c.serviceId ? "unknown" : "operational";
-    if (c.serviceId) {
-      const checks = recent.get(c.serviceId) ?? [];
+    const target = c.serviceId ?? c.monitorId;
+    let state: ComponentState = target ? "unknown" : "operational";
+    if (target) {
+      const checks = recent.get(target) ?? [];
       if (checks.length > 0) {
         const failing = checks.findIndex((h) => h);
         const streak = failing === -1 ? checks.length : failing;
         state = streak >= FAILURES_FOR_OUTAGE ? "major_outage" : streak > 0 ? "degraded" : "operational";
       }
-      if (downtime.has(c.serviceId)) state = worst(state, "major_outage");
+      if (downtime.has(target)) state = worst(state, "major_outage");
     }
     for (const i of active) {
       if (!i.component_ids.includes(c.id)) continue;
       state = i.kind === "maintenance" ? worst(state, "maintenance") : worst(state, IMPACT_STATE[i.impact]);
     }
-    const days = daily.get(c.serviceId ?? "");
+    const days = daily.get(target ?? "");
     return {
       name: c.name,
       description: c.description,
       state,
-      uptime90d: c.serviceId ? (uptime.get(c.serviceId)?.["90d"] ?? null) : null,
+      uptime90d: target ? (uptime.get(target)?.["90d"] ?? null) : null,
       days: dayKeys.map((date) => {
         const d = days?.get(date);
         return { date, uptime: d && d.checks > 0 ? Math.round((d.healthy / d.checks) * 10_000) / 100 : null };
@@ -127,15 +130,27 @@ export async function publicStatus(db: Db, slug: string, now: Date): Promise<Pub
   };
 }
 
-/** The latest checks of each service (true = healthy), newest first, within the last hour. */
-async function latestChecks(db: Db, serviceIds: string[], now: Date): Promise<Map<string, boolean[]>> {
+/** Two maps of disjoint keys (services' and monitors') as one. */
+async function merged<V>(a: Promise<Map<string, V>>, b: Promise<Map<string, V>>): Promise<Map<string, V>> {
+  return new Map([...(await a), ...(await b)]);
+}
+
+/** The latest checks of each service or monitor (true = healthy), newest first, within the last hour. */
+async function latestChecks(
+  db: Db,
+  src: UptimeSource,
+  serviceIds: string[],
+  now: Date,
+): Promise<Map<string, boolean[]>> {
   const out = new Map<string, boolean[]>();
   if (serviceIds.length === 0) return out;
+  const id = sql.raw(src.id);
   const rows = resultRows<{ service_id: string; is_healthy: boolean }>(
     await db.execute(sql`
       SELECT service_id, is_healthy FROM (
-        SELECT service_id, is_healthy, row_number() OVER (PARTITION BY service_id ORDER BY checked_at DESC) AS rn
-        FROM health_checks WHERE service_id IN (${sql.join(
+        SELECT ${id} AS service_id, ${sql.raw(src.healthy)} AS is_healthy,
+               row_number() OVER (PARTITION BY ${id} ORDER BY checked_at DESC) AS rn
+        FROM ${sql.raw(src.raw)} WHERE ${id} IN (${sql.join(
           serviceIds.map((id) => sql`${id}::uuid`),
           sql`, `,
         )}) AND checked_at > ${new Date(now.getTime() - 3_600_000).toISOString()} AND checked_at <= ${now.toISOString()}
@@ -145,19 +160,20 @@ async function latestChecks(db: Db, serviceIds: string[], now: Date): Promise<Ma
   return out;
 }
 
-/** Services with an open downtime incident. */
-async function openDowntime(db: Db, serviceIds: string[]): Promise<Set<string>> {
-  if (serviceIds.length === 0) return new Set();
+/** Services and monitors with an open downtime incident. */
+async function openDowntime(db: Db, serviceIds: string[], monitorIds: string[]): Promise<Set<string>> {
+  if (serviceIds.length === 0 && monitorIds.length === 0) return new Set();
+  const target = sql<string>`coalesce(${alertIncidents.labels}->>'service_id', ${alertIncidents.labels}->>'monitor_id')`;
   const rows = await db
-    .select({ serviceId: sql<string>`${alertIncidents.labels}->>'service_id'` })
+    .select({ id: target })
     .from(alertIncidents)
     .innerJoin(alerts, eq(alerts.id, alertIncidents.alertId))
     .where(
       and(
         eq(alerts.type, "downtime"),
         ne(alertIncidents.status, "resolved"),
-        inArray(sql<string>`${alertIncidents.labels}->>'service_id'`, serviceIds),
+        inArray(target, [...serviceIds, ...monitorIds]),
       ),
     );
-  return new Set(rows.map((r) => r.serviceId));
+  return new Set(rows.map((r) => r.id));
 }

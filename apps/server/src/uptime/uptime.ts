@@ -1,7 +1,7 @@
 import type { ServiceUptime, UptimePoint, UptimeWindows } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import { type Db, resultRows } from "../db/client";
-import { rawFrom } from "./rollups";
+import { MONITOR_RESULTS, rawFrom, SERVICE_CHECKS, type UptimeSource } from "./rollups";
 
 const WINDOW_MS = { "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000, "90d": 90 * 86_400_000 } as const;
 type Period = keyof typeof WINDOW_MS;
@@ -16,23 +16,29 @@ const ids = (serviceIds: string[]) =>
  * The hours of the services' checks since `from`: hourly rollups before the recompute horizon, raw checks after it
  * (so the current hour is exact), as one set of rows.
  */
-function hoursSql(serviceIds: string[], from: Date, now: Date) {
+function hoursSql(src: UptimeSource, serviceIds: string[], from: Date, now: Date) {
   const horizon = rawFrom(now);
+  const id = sql.raw(src.id);
   return sql`
-    SELECT service_id, bucket, checks, healthy, response_ms_sum, response_ms_max FROM health_check_rollups
-    WHERE granularity = 'hour' AND service_id IN (${ids(serviceIds)})
+    SELECT ${id} AS service_id, bucket, checks, healthy, response_ms_sum, response_ms_max FROM ${sql.raw(src.rollups)}
+    WHERE granularity = 'hour' AND ${id} IN (${ids(serviceIds)})
       AND bucket >= ${from.toISOString()} AND bucket < ${horizon.toISOString()}
     UNION ALL
-    SELECT service_id, date_trunc('hour', checked_at), count(*), count(*) FILTER (WHERE is_healthy),
-           sum(response_time_ms), max(response_time_ms)
-    FROM health_checks
-    WHERE service_id IN (${ids(serviceIds)}) AND checked_at >= ${new Date(Math.max(from.getTime(), horizon.getTime())).toISOString()}
+    SELECT ${id}, date_trunc('hour', checked_at), count(*), count(*) FILTER (WHERE ${sql.raw(src.healthy)}),
+           sum(${sql.raw(src.response)}), max(${sql.raw(src.response)})
+    FROM ${sql.raw(src.raw)}
+    WHERE ${id} IN (${ids(serviceIds)}) AND checked_at >= ${new Date(Math.max(from.getTime(), horizon.getTime())).toISOString()}
       AND checked_at <= ${now.toISOString()}
-    GROUP BY service_id, date_trunc('hour', checked_at)`;
+    GROUP BY ${id}, date_trunc('hour', checked_at)`;
 }
 
 /** Rolling uptime (24h, 7d, 30d, 90d) of several services in one query: the share of passing checks, in percent. */
-export async function uptimeOf(db: Db, serviceIds: string[], now: Date): Promise<Map<string, UptimeWindows>> {
+export async function uptimeOf(
+  db: Db,
+  serviceIds: string[],
+  now: Date,
+  src: UptimeSource = SERVICE_CHECKS,
+): Promise<Map<string, UptimeWindows>> {
   const out = new Map<string, UptimeWindows>();
   if (serviceIds.length === 0) return out;
   const from = new Date(now.getTime() - WINDOW_MS["90d"]);
@@ -47,7 +53,7 @@ export async function uptimeOf(db: Db, serviceIds: string[], now: Date): Promise
         sum(checks) FILTER (WHERE bucket >= date_trunc('hour', ${t("30d")}::timestamptz)) AS c30,
         sum(healthy) FILTER (WHERE bucket >= date_trunc('hour', ${t("30d")}::timestamptz)) AS h30,
         sum(checks) AS c90, sum(healthy) AS h90
-      FROM (${hoursSql(serviceIds, from, now)}) h GROUP BY service_id`),
+      FROM (${hoursSql(src, serviceIds, from, now)}) h GROUP BY service_id`),
   );
   const pct = (c: unknown, h: unknown) =>
     Number(c ?? 0) > 0 ? Math.round((Number(h) / Number(c)) * 100_000) / 1000 : null;
@@ -69,6 +75,7 @@ export async function dailyUptime(
   serviceIds: string[],
   days: number,
   now: Date,
+  src: UptimeSource = SERVICE_CHECKS,
 ): Promise<Map<string, Map<string, { checks: number; healthy: number }>>> {
   const out = new Map<string, Map<string, { checks: number; healthy: number }>>();
   if (serviceIds.length === 0) return out;
@@ -77,7 +84,7 @@ export async function dailyUptime(
   const rows = resultRows<{ service_id: string; day: string | Date; checks: number; healthy: number }>(
     await db.execute(sql`
       SELECT service_id, date_trunc('day', bucket) AS day, sum(checks)::int AS checks, sum(healthy)::int AS healthy
-      FROM (${hoursSql(serviceIds, from, now)}) h GROUP BY service_id, date_trunc('day', bucket)`),
+      FROM (${hoursSql(src, serviceIds, from, now)}) h GROUP BY service_id, date_trunc('day', bucket)`),
   );
   for (const r of rows) {
     const byDay = out.get(r.service_id) ?? new Map();
@@ -107,22 +114,7 @@ export async function serviceUptime(db: Db, serviceId: string, period: Period, n
       ORDER BY checked_at DESC LIMIT 100`),
   );
   const firstHealthy = recent.findIndex((r) => r.is_healthy);
-  const unit = period === "24h" || period === "7d" ? "hour" : "day";
-  const from = new Date(now.getTime() - WINDOW_MS[period]);
-  const points = resultRows<{ at: string | Date; checks: number; healthy: number; sum: number; max: number }>(
-    await db.execute(sql`
-      SELECT date_trunc(${unit}, bucket) AS at, sum(checks)::int AS checks, sum(healthy)::int AS healthy,
-             sum(response_ms_sum) AS sum, max(response_ms_max) AS max
-      FROM (${hoursSql([serviceId], from, now)}) h GROUP BY 1 ORDER BY 1`),
-  ).map(
-    (p): UptimePoint => ({
-      at: new Date(p.at).toISOString(),
-      checks: Number(p.checks),
-      healthy: Number(p.healthy),
-      avg_response_ms: Number(p.checks) > 0 ? Math.round((Number(p.sum) / Number(p.checks)) * 10) / 10 : null,
-      max_response_ms: p.max === null ? null : Number(p.max),
-    }),
-  );
+  const points = await pointsOf(db, SERVICE_CHECKS, serviceId, period, now);
   const latest = recent[0];
   return {
     service_id: serviceId,
@@ -139,4 +131,35 @@ export async function serviceUptime(db: Db, serviceId: string, period: Period, n
     period,
     points,
   };
+}
+
+/** A monitor's uptime windows and response-time points of a period. */
+export async function monitorUptime(db: Db, monitorId: string, period: Period, now: Date) {
+  const uptime = (await uptimeOf(db, [monitorId], now, MONITOR_RESULTS)).get(monitorId) ?? {
+    "24h": null,
+    "7d": null,
+    "30d": null,
+    "90d": null,
+  };
+  return { monitor_id: monitorId, uptime, period, points: await pointsOf(db, MONITOR_RESULTS, monitorId, period, now) };
+}
+
+/** Hourly (24h, 7d) or daily (30d, 90d) points of one service's checks or one monitor's results. */
+async function pointsOf(db: Db, src: UptimeSource, id: string, period: Period, now: Date): Promise<UptimePoint[]> {
+  const unit = period === "24h" || period === "7d" ? "hour" : "day";
+  const from = new Date(now.getTime() - WINDOW_MS[period]);
+  return resultRows<{ at: string | Date; checks: number; healthy: number; sum: number; max: number }>(
+    await db.execute(sql`
+      SELECT date_trunc(${unit}, bucket) AS at, sum(checks)::int AS checks, sum(healthy)::int AS healthy,
+             sum(response_ms_sum) AS sum, max(response_ms_max) AS max
+      FROM (${hoursSql(src, [id], from, now)}) h GROUP BY 1 ORDER BY 1`),
+  ).map(
+    (p): UptimePoint => ({
+      at: new Date(p.at).toISOString(),
+      checks: Number(p.checks),
+      healthy: Number(p.healthy),
+      avg_response_ms: Number(p.checks) > 0 ? Math.round((Number(p.sum) / Number(p.checks)) * 10) / 10 : null,
+      max_response_ms: p.max === null ? null : Number(p.max),
+    }),
+  );
 }

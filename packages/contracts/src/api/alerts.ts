@@ -49,12 +49,14 @@ export const latencyCondition = z.strictObject({
 export type LatencyCondition = z.infer<typeof latencyCondition>;
 
 /**
- * `downtime`: the service's health checks failed this many times in a row (a service with no running container
- * counts as failing its checks). A service whose server is offline is inhibited: the server-offline event says it
- * once instead of one alert per service.
+ * `downtime`: the service's health checks (and the uptime monitors named) failed this many times in a row (a
+ * service with no running container counts as failing its checks). A service whose server is offline is inhibited:
+ * the server-offline event says it once instead of one alert per service.
  */
 export const downtimeCondition = z.strictObject({
   consecutive_failures: z.number().int().min(1).max(100).default(3),
+  /** Uptime monitors watched too; with monitors named and no project or service scope, only the monitors. */
+  monitor_ids: z.array(uuid).max(50).default([]),
 });
 export type DowntimeCondition = z.infer<typeof downtimeCondition>;
 
@@ -234,6 +236,8 @@ export const alertLabels = z.object({
   project_id: uuid.optional(),
   service_id: uuid.optional(),
   server_id: uuid.optional(),
+  monitor_id: uuid.optional(),
+  monitor_name: z.string().optional(),
   issue_id: uuid.optional(),
   deployment_id: uuid.optional(),
   domain: z.string().optional(),

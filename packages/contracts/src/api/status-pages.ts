@@ -58,14 +58,22 @@ export const statusPageComponent = z.object({
   name: z.string(),
   description: z.string(),
   service_id: uuid.nullable(),
+  /** Or an uptime monitor whose results it reflects. */
+  monitor_id: uuid.nullable(),
   position: z.number().int(),
 });
 
-const componentInput = z.strictObject({
-  name: z.string().trim().min(1).max(255),
-  description: z.string().max(1000).default(""),
-  service_id: uuid.nullable().default(null),
-});
+const componentInput = z
+  .strictObject({
+    name: z.string().trim().min(1).max(255),
+    description: z.string().max(1000).default(""),
+    service_id: uuid.nullable().default(null),
+    monitor_id: uuid.nullable().default(null),
+  })
+  .refine((c) => c.service_id === null || c.monitor_id === null, {
+    message: "a service or a monitor, not both",
+    path: ["monitor_id"],
+  });
 
 /** A public status page of an organization or a project. */
 export const statusPage = z.object({

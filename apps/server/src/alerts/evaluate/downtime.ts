@@ -38,11 +38,31 @@ export const evaluateDowntime: RuleSource<DowntimeCondition> = async (deps, rule
     );
     for (const r of rows) latest.set(r.service_id, [...(latest.get(r.service_id) ?? []), r]);
   }
+  const monitorIds = [...new Set(rules.flatMap((r) => r.condition.monitor_ids))];
+  const monitorChecks = await latestMonitorResults(deps, monitorIds, depth, since, now);
   for (const r of rules) {
     const n = r.condition.consecutive_failures;
-    out.set(
-      r.rule.id,
-      r.services.map((s) => {
+    const onlyMonitors = r.condition.monitor_ids.length > 0 && r.rule.projectId === null && r.rule.serviceId === null;
+    const monitorGroups = r.condition.monitor_ids.flatMap((id): GroupResult[] => {
+      const m = monitorChecks.get(id);
+      if (!m || m.orgId !== r.rule.orgId) return [];
+      const checks = m.results.slice(0, n);
+      const lastError = checks[0]?.error_message ?? null;
+      return [
+        {
+          key: `monitor:${id}`,
+          active: checks.length === n && checks.every((c) => !c.is_up),
+          value: checks.filter((c) => !c.is_up).length,
+          title: `${m.name} is down`,
+          message: `${m.name} failed its last ${n} check${n === 1 ? "" : "s"}${lastError ? `: ${lastError}` : ""}.`,
+          labels: { monitor_id: id, monitor_name: m.name },
+          details: { consecutive_failures: n, ...(lastError && { last_error: lastError }) },
+        },
+      ];
+    });
+    out.set(r.rule.id, [
+      ...monitorGroups,
+      ...(onlyMonitors ? [] : r.services).map((s): GroupResult => {
         const checks = (latest.get(s.id) ?? []).slice(0, n);
         const failing = checks.length === n && checks.every((c) => !c.is_healthy);
         const lastError = checks[0]?.error_message ?? null;
@@ -57,7 +77,42 @@ export const evaluateDowntime: RuleSource<DowntimeCondition> = async (deps, rule
           details: { consecutive_failures: n, ...(lastError && { last_error: lastError }) },
         };
       }),
-    );
+    ]);
   }
   return out;
 };
+
+/** The newest results of each monitor (from any of its servers), with its name and organization. */
+async function latestMonitorResults(
+  deps: Parameters<RuleSource>[0],
+  ids: string[],
+  depth: number,
+  since: string,
+  now: Date,
+): Promise<Map<string, { name: string; orgId: string; results: MonitorRow[] }>> {
+  const out = new Map<string, { name: string; orgId: string; results: MonitorRow[] }>();
+  if (ids.length === 0) return out;
+  const list = sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+  const monitors = resultRows<{ id: string; name: string; org_id: string }>(
+    await deps.db.execute(sql`SELECT id, name, org_id FROM monitors WHERE id IN (${list})`),
+  );
+  for (const m of monitors) out.set(m.id, { name: m.name, orgId: m.org_id, results: [] });
+  const rows = resultRows<MonitorRow & { monitor_id: string }>(
+    await deps.db.execute(sql`
+      SELECT monitor_id, is_up, error_message, rn FROM (
+        SELECT monitor_id, is_up, error_message,
+               row_number() OVER (PARTITION BY monitor_id ORDER BY checked_at DESC) AS rn
+        FROM monitor_results WHERE monitor_id IN (${list}) AND checked_at > ${since} AND checked_at <= ${now.toISOString()}
+      ) r WHERE rn <= ${depth} ORDER BY monitor_id, rn`),
+  );
+  for (const r of rows) out.get(r.monitor_id)?.results.push(r);
+  return out;
+}
+
+interface MonitorRow {
+  is_up: boolean;
+  error_message: string | null;
+}

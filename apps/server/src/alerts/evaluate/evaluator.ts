@@ -1,13 +1,14 @@
 import { type AlertCondition, type AlertType, alertConditions } from "@syntra/contracts";
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import { type Db, resultRows } from "../../db/client";
-import { alerts, organizations } from "../../db/schema";
+import { alertIncidents, alertPending, alerts, organizations } from "../../db/schema";
 import type { AppDeps } from "../../deps";
 import { type ApplyOutcome, applyResults } from "../incidents";
-import { activeSilences } from "../silences";
+import { activeSilences, silenceMatches } from "../silences";
 import { evaluateAnomaly, evaluateCustom } from "./custom";
 import { evaluateDowntime } from "./downtime";
 import { evaluateEvents } from "./events";
+import { planRule, type Touch } from "./plan";
 import { evaluateErrorRate, evaluateLatency } from "./requests";
 import { servicesInScope, servicesOfOrgs } from "./scope";
 import type { GroupResult, RuleInput, RuleRow, RuleSource } from "./types";
@@ -106,25 +107,70 @@ export async function evaluateRules(
       pass.failed += inputs.length;
       continue;
     }
+    const ids = inputs.map((i) => i.rule.id);
+    const open = await deps.db
+      .select()
+      .from(alertIncidents)
+      .where(and(inArray(alertIncidents.alertId, ids), ne(alertIncidents.status, "resolved")));
+    const pending = await deps.db.select().from(alertPending).where(inArray(alertPending.alertId, ids));
+    const openOf = groupByRule(open);
+    const pendingOf = groupByRule(pending);
+    const touches: Touch[] = [];
+    const done: string[] = [];
     for (const input of inputs) {
+      const rule = input.rule;
+      const groups = results.get(rule.id) ?? [];
+      const orgSilences = silences.get(rule.orgId) ?? [];
+      const plan = planRule(rule, groups, openOf.get(rule.id) ?? [], pendingOf.get(rule.id) ?? [], now, (labels) =>
+        orgSilences.some((s) => silenceMatches(s, rule.id, labels)),
+      );
+      if (plan.quiet) {
+        touches.push(...plan.touches);
+        done.push(rule.id);
+        continue;
+      }
       try {
-        const outcome = await applyResults(deps.db, input.rule, results.get(input.rule.id) ?? [], now, {
-          silences: silences.get(input.rule.orgId) ?? [],
-          orgName: orgNames.get(input.rule.orgId) ?? "",
+        const outcome = await applyResults(deps.db, rule, groups, now, {
+          silences: orgSilences,
+          orgName: orgNames.get(rule.orgId) ?? "",
           publicUrl: deps.config.publicUrl,
         });
         pass.fired += outcome.fired;
         pass.resolved += outcome.resolved;
         pass.reminded += outcome.reminded;
-        await markRule(deps.db, input.rule.id, now, null);
+        done.push(rule.id);
       } catch (err) {
-        deps.logger.error({ err, alert_id: input.rule.id }, "alert rule evaluation could not be stored");
-        await markRule(deps.db, input.rule.id, now, "the evaluation could not be stored").catch(() => {});
+        deps.logger.error({ err, alert_id: rule.id }, "alert rule evaluation could not be stored");
+        await markRule(deps.db, rule.id, now, "the evaluation could not be stored").catch(() => {});
         pass.failed++;
       }
     }
+    await touchIncidents(deps.db, touches, now);
+    if (done.length > 0) {
+      await deps.db.update(alerts).set({ lastEvaluatedAt: now, lastError: null }).where(inArray(alerts.id, done));
+    }
   }
   return pass;
+}
+
+function groupByRule<T extends { alertId: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.alertId);
+    if (list) list.push(row);
+    else out.set(row.alertId, [row]);
+  }
+  return out;
+}
+
+/** Refreshes the value and message of open incidents whose condition still holds, in one statement. */
+async function touchIncidents(db: Db, touches: Touch[], now: Date): Promise<void> {
+  for (let i = 0; i < touches.length; i += 500) {
+    const rows = touches.slice(i, i + 500).map((t) => sql`(${t.id}::uuid, ${t.value}::double precision, ${t.message})`);
+    await db.execute(sql`
+      UPDATE alert_incidents AS a SET last_active_at = ${now.toISOString()}, value = v.value, message = v.message
+      FROM (VALUES ${sql.join(rows, sql`, `)}) AS v(id, value, message) WHERE a.id = v.id`);
+  }
 }
 
 async function markRule(db: Db, id: string, now: Date, error: string | null): Promise<void> {

@@ -1,5 +1,6 @@
-import type { AlertChannelType, NotificationKind } from "@syntra/contracts";
+import type { AlertChannelType, MonitorCheck, NotificationKind } from "@syntra/contracts";
 import {
+  type AnyPgColumn,
   bigserial,
   boolean,
   doublePrecision,
@@ -174,6 +175,8 @@ export const statusPageComponents = pgTable(
     description: text("description").notNull().default(""),
     serviceId: uuid("service_id").references(() => services.id, { onDelete: "set null" }),
     position: integer("position").notNull(),
+    // Migration 0021.
+    monitorId: uuid("monitor_id").references((): AnyPgColumn => monitors.id, { onDelete: "set null" }),
   },
   (t) => [index("idx_status_page_components_page").on(t.pageId, t.position)],
 );
@@ -211,4 +214,64 @@ export const statusPageIncidentUpdates = pgTable(
     createdAt: tstz("created_at").notNull().defaultNow(),
   },
   (t) => [index("idx_status_page_incident_updates_incident").on(t.incidentId, t.createdAt.desc())],
+);
+
+/** Uptime monitors run by chosen servers' agents (migration 0021). */
+export const monitors = pgTable(
+  "monitors",
+  {
+    id: idColumn(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    name: varchar("name", { length: 255 }).notNull(),
+    check: jsonb("check").$type<MonitorCheck>().notNull(),
+    intervalSeconds: integer("interval_seconds").notNull(),
+    timeoutSeconds: integer("timeout_seconds").notNull(),
+    serverIds: uuid("server_ids").array().notNull(),
+    isActive: boolean("is_active").notNull().default(true),
+    createdAt: tstz("created_at").notNull().defaultNow(),
+    updatedAt: tstz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("idx_monitors_org").on(t.orgId), index("idx_monitors_servers").using("gin", t.serverIds)],
+);
+
+export const monitorResults = pgTable(
+  "monitor_results",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    monitorId: uuid("monitor_id")
+      .notNull()
+      .references(() => monitors.id, { onDelete: "cascade" }),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => servers.id, { onDelete: "cascade" }),
+    checkedAt: tstz("checked_at").notNull(),
+    isUp: boolean("is_up").notNull(),
+    latencyMs: integer("latency_ms").notNull(),
+    statusCode: integer("status_code"),
+    errorMessage: text("error_message"),
+    daysLeft: doublePrecision("days_left"),
+  },
+  (t) => [
+    unique("monitor_results_monitor_id_server_id_checked_at_key").on(t.monitorId, t.serverId, t.checkedAt),
+    index("idx_monitor_results_monitor_time").on(t.monitorId, t.checkedAt.desc()),
+  ],
+);
+
+export const monitorResultRollups = pgTable(
+  "monitor_result_rollups",
+  {
+    monitorId: uuid("monitor_id")
+      .notNull()
+      .references(() => monitors.id, { onDelete: "cascade" }),
+    granularity: varchar("granularity", { length: 4 }).$type<"hour" | "day">().notNull(),
+    bucket: tstz("bucket").notNull(),
+    checks: integer("checks").notNull(),
+    healthy: integer("healthy").notNull(),
+    responseMsSum: doublePrecision("response_ms_sum").notNull(),
+    responseMsMax: doublePrecision("response_ms_max").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.monitorId, t.granularity, t.bucket] })],
 );

@@ -11,6 +11,7 @@ import { healthRoutes } from "./health";
 import { installRoutes } from "./install";
 import { issueRoutes } from "./issues";
 import { liveRoutes } from "./live";
+import { monitorRoutes } from "./monitors";
 import { orgRoutes, tokenRoutes } from "./orgs";
 import { projectRoutes } from "./projects";
 import { buildRoutes, serverRoutes } from "./servers";
@@ -51,6 +52,7 @@ export const apiRoutes = {
   alerts: alertRoutes,
   alertChannels: alertChannelRoutes,
   statusPages: statusPageRoutes,
+  monitors: monitorRoutes,
 };
 
 /** The route table's type: groups of named routes. */
