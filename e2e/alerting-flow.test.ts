@@ -1,7 +1,8 @@
 // Alerting end to end: a real agent process checks a real container's health; the container is stopped with the
 // Docker engine; its failing checks travel in telemetry batches to the control plane, whose alert worker fires the
 // downtime rule on a Slack stand-in, and the public status page shows the outage in Chromium (desktop and phone);
-// the container starts again and everything recovers.
+// the container starts again and everything recovers. Then uptime monitors run by the same agent, and the dashboard's
+// alerting pages in Chromium.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
@@ -10,7 +11,8 @@ import Dockerode from "dockerode";
 import type { Browser } from "playwright-core";
 import { type ChannelStandIns, startChannelStandIns } from "../apps/server/src/alerts/testing/channel-stand-ins";
 import { type AlertWorker, startAlertWorker } from "../apps/server/src/alerts/worker";
-import { goto, launchBrowser, PHONE, shoot } from "./browser";
+import { ensureWebBuild } from "../scripts/build-web";
+import { DESKTOP, goto, launchBrowser, PHONE, shoot } from "./browser";
 import { createWebService, deployAndWait, type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -22,6 +24,8 @@ const docker = new Dockerode();
 
 before(async () => {
   await ensureTestImages("v1");
+  // The dashboard's build before the control plane starts: it reads index.html once, at start.
+  await ensureWebBuild({ quiet: true });
   standIns = await startChannelStandIns();
   stack = await startStack();
   serviceId = await createWebService(stack, "shop", "status-shop.e2e.test", 1);
@@ -117,4 +121,58 @@ test("a stopped container fires downtime on Slack, shows on the status page, and
   await goto(page, statusUrl());
   assert.equal(await page.locator("#overall").getAttribute("data-state"), "operational");
   await page.close();
+});
+
+test("the real agent runs uptime monitors, and the dashboard shows incidents, channels and monitors", async () => {
+  const port = Number(new URL(stack.baseUrl).port);
+  const closed = 1; // tcpmux: nothing listens on loopback
+  const up = await api("POST", "/api/v1/monitors", {
+    name: "Control plane port",
+    check: { type: "tcp", host: "127.0.0.1", port },
+    interval_seconds: 10,
+    timeout_seconds: 2,
+    server_ids: [stack.serverId],
+  });
+  const down = await api("POST", "/api/v1/monitors", {
+    name: "Closed port",
+    check: { type: "tcp", host: "127.0.0.1", port: closed },
+    interval_seconds: 10,
+    timeout_seconds: 2,
+    server_ids: [stack.serverId],
+  });
+  // The agent checks within its first interval and ships results every 5 s.
+  const latest = async (id: string) => (await api("GET", `/api/v1/monitors/${id}`)).latest;
+  await eventually(async () => (await latest(up.id))?.is_up === true, {
+    what: "the open port reported up by the agent",
+    timeoutMs: 60_000,
+    diagnostic: () => stack.agent.output().slice(-3000),
+  });
+  const refused = await eventually(
+    async () => {
+      const l = await latest(down.id);
+      return l?.is_up === false && l;
+    },
+    { what: "the closed port reported down", timeoutMs: 60_000 },
+  );
+  assert.equal(refused.error, "ECONNREFUSED");
+  assert.equal(refused.server_id, stack.serverId);
+
+  const context = await browser.newContext({ viewport: DESKTOP });
+  await context.addCookies([{ name: "syntra_session", value: stack.owner.cookie, url: stack.baseUrl }]);
+  const page = await context.newPage();
+  await goto(page, `${stack.baseUrl}/alerts`);
+  await page.getByRole("button", { name: "resolved" }).click();
+  await page.getByText("shop is down").first().waitFor();
+  await shoot(page, "alerts-incidents");
+  await goto(page, `${stack.baseUrl}/alerts/channels`);
+  await page
+    .getByText(/last delivered/)
+    .first()
+    .waitFor();
+  await shoot(page, "alerts-channels");
+  await goto(page, `${stack.baseUrl}/uptime`);
+  await page.getByText("Control plane port").waitFor();
+  await page.getByText("ECONNREFUSED").waitFor();
+  await shoot(page, "alerts-uptime");
+  await context.close();
 });

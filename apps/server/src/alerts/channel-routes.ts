@@ -15,10 +15,13 @@ const list = implement(apiRoutes.alertChannels.list, {
 
 const create = implement(apiRoutes.alertChannels.create, {
   audit: { action: "alert_channel.create", resourceType: "alert_channel" },
-  handler: async ({ auth, deps, body, audit }) => {
+  handler: async ({ auth, deps, body, change }) => {
     const now = deps.now();
-    const { row, signingSecret } = await createChannel(deps.db, deps.keyring, requireOrg(auth), body, now);
-    audit({ resourceId: row.id, details: { name: row.name, type: row.type } });
+    const { row, signingSecret } = await change(async (tx, audit) => {
+      const created = await createChannel(tx, deps.keyring, requireOrg(auth), body, now);
+      audit({ resourceId: created.row.id, details: { name: created.row.name, type: created.row.type } });
+      return created;
+    });
     const channel = await presentChannel(deps.db, deps.keyring, row, now);
     return signingSecret ? { ...channel, signing_secret: signingSecret } : channel;
   },
@@ -31,20 +34,24 @@ const get = implement(apiRoutes.alertChannels.get, {
 
 const update = implement(apiRoutes.alertChannels.update, {
   audit: { action: "alert_channel.update", resourceType: "alert_channel" },
-  handler: async ({ auth, deps, params, body, audit }) => {
+  handler: async ({ auth, deps, params, body, change }) => {
     const now = deps.now();
-    const row = await updateChannel(deps.db, deps.keyring, requireOrg(auth), params.channelId, body, now);
-    // Never the config: it may hold the secret.
-    audit({ resourceId: row.id, details: { fields: Object.keys(body) } });
+    const row = await change(async (tx, audit) => {
+      // Never the config: it may hold the secret.
+      audit({ resourceId: params.channelId, details: { fields: Object.keys(body) } });
+      return updateChannel(tx, deps.keyring, requireOrg(auth), params.channelId, body, now);
+    });
     return presentChannel(deps.db, deps.keyring, row, now);
   },
 });
 
 const remove = implement(apiRoutes.alertChannels.remove, {
   audit: { action: "alert_channel.delete", resourceType: "alert_channel" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await deleteChannel(deps.db, requireOrg(auth), params.channelId);
-    audit({ resourceId: params.channelId });
+  handler: async ({ auth, params, change }) => {
+    await change(async (tx, audit) => {
+      audit({ resourceId: params.channelId });
+      await deleteChannel(tx, requireOrg(auth), params.channelId);
+    });
     return undefined;
   },
 });

@@ -11,9 +11,12 @@ const list = implement(apiRoutes.alerts.list, {
 
 const create = implement(apiRoutes.alerts.create, {
   audit: { action: "alert.create", resourceType: "alert" },
-  handler: async ({ auth, deps, body, audit }) => {
-    const row = await createRule(deps.db, requireOrg(auth), auth.user.id, body, deps.now());
-    audit({ resourceId: row.id, details: { name: row.name, type: row.type } });
+  handler: async ({ auth, deps, body, change }) => {
+    const row = await change(async (tx, audit) => {
+      const created = await createRule(tx, requireOrg(auth), auth.user.id, body, deps.now());
+      audit({ resourceId: created.id, details: { name: created.name, type: created.type } });
+      return created;
+    });
     const [rule] = await presentRules(deps.db, [row]);
     return rule;
   },
@@ -28,9 +31,11 @@ const get = implement(apiRoutes.alerts.get, {
 
 const update = implement(apiRoutes.alerts.update, {
   audit: { action: "alert.update", resourceType: "alert" },
-  handler: async ({ auth, deps, params, body, audit }) => {
-    const row = await updateRule(deps.db, requireOrg(auth), params.alertId, body, deps.now());
-    audit({ resourceId: row.id, details: { fields: Object.keys(body) } });
+  handler: async ({ auth, deps, params, body, change }) => {
+    const row = await change(async (tx, audit) => {
+      audit({ resourceId: params.alertId, details: { fields: Object.keys(body) } });
+      return updateRule(tx, requireOrg(auth), params.alertId, body, deps.now());
+    });
     const [rule] = await presentRules(deps.db, [row]);
     return rule;
   },
@@ -38,9 +43,11 @@ const update = implement(apiRoutes.alerts.update, {
 
 const remove = implement(apiRoutes.alerts.remove, {
   audit: { action: "alert.delete", resourceType: "alert" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await deleteRule(deps.db, requireOrg(auth), params.alertId);
-    audit({ resourceId: params.alertId });
+  handler: async ({ auth, params, change }) => {
+    await change(async (tx, audit) => {
+      audit({ resourceId: params.alertId });
+      await deleteRule(tx, requireOrg(auth), params.alertId);
+    });
     return undefined;
   },
 });
@@ -63,12 +70,14 @@ const incident = implement(apiRoutes.alerts.incident, {
 
 const acknowledge = implement(apiRoutes.alerts.acknowledge, {
   audit: { action: "alert_incident.acknowledge", resourceType: "alert_incident" },
-  handler: async ({ auth, deps, params, audit }) => {
+  handler: async ({ auth, deps, params, change }) => {
     const orgId = requireOrg(auth);
     const input = { orgId, incidentId: params.incidentId, userId: auth.user.id, publicUrl: deps.config.publicUrl };
-    await acknowledgeIncident(deps.db, { ...input, now: deps.now() });
+    await change(async (tx, audit) => {
+      audit({ resourceId: params.incidentId });
+      await acknowledgeIncident(tx, { ...input, now: deps.now() });
+    });
     deps.alerts?.kick();
-    audit({ resourceId: params.incidentId });
     const { incident: row, rule } = await getIncident(deps.db, orgId, params.incidentId);
     return presentIncident(row, rule, await activeSilences(deps.db, orgId, deps.now()));
   },
@@ -76,12 +85,14 @@ const acknowledge = implement(apiRoutes.alerts.acknowledge, {
 
 const resolve = implement(apiRoutes.alerts.resolve, {
   audit: { action: "alert_incident.resolve", resourceType: "alert_incident" },
-  handler: async ({ auth, deps, params, audit }) => {
+  handler: async ({ auth, deps, params, change }) => {
     const orgId = requireOrg(auth);
     const input = { orgId, incidentId: params.incidentId, userId: auth.user.id, publicUrl: deps.config.publicUrl };
-    await resolveIncident(deps.db, { ...input, now: deps.now() });
+    await change(async (tx, audit) => {
+      audit({ resourceId: params.incidentId });
+      await resolveIncident(tx, { ...input, now: deps.now() });
+    });
     deps.alerts?.kick();
-    audit({ resourceId: params.incidentId });
     const { incident: row, rule } = await getIncident(deps.db, orgId, params.incidentId);
     return presentIncident(row, rule, []);
   },
@@ -98,19 +109,24 @@ const silences = implement(apiRoutes.alerts.silences, {
 
 const createSilenceRoute = implement(apiRoutes.alerts.createSilence, {
   audit: { action: "alert_silence.create", resourceType: "alert_silence" },
-  handler: async ({ auth, deps, body, audit }) => {
+  handler: async ({ auth, deps, body, change }) => {
     const now = deps.now();
-    const row = await createSilence(deps.db, requireOrg(auth), auth.user.id, body, now);
-    audit({ resourceId: row.id, details: { kind: row.kind, ends_at: row.endsAt.toISOString() } });
+    const row = await change(async (tx, audit) => {
+      const created = await createSilence(tx, requireOrg(auth), auth.user.id, body, now);
+      audit({ resourceId: created.id, details: { kind: created.kind, ends_at: created.endsAt.toISOString() } });
+      return created;
+    });
     return presentSilence(row, now);
   },
 });
 
 const expireSilenceRoute = implement(apiRoutes.alerts.expireSilence, {
   audit: { action: "alert_silence.expire", resourceType: "alert_silence" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await expireSilence(deps.db, requireOrg(auth), params.silenceId, deps.now());
-    audit({ resourceId: params.silenceId });
+  handler: async ({ auth, deps, params, change }) => {
+    await change(async (tx, audit) => {
+      audit({ resourceId: params.silenceId });
+      await expireSilence(tx, requireOrg(auth), params.silenceId, deps.now());
+    });
     return undefined;
   },
 });

@@ -486,6 +486,19 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
     ids: await throwawayPageIncident(),
     ok: 204,
   }),
+  "GET /api/v1/monitors": read,
+  "POST /api/v1/monitors": () => ({
+    body: { name: unique("m"), check: { type: "tcp", host: "127.0.0.1", port: 9 }, server_ids: [offlineServerId] },
+    ok: 201,
+  }),
+  "GET /api/v1/monitors/:monitorId": async () => ({ ids: { monitorId: await throwawayMonitor() }, ok: 200 }),
+  "PATCH /api/v1/monitors/:monitorId": async () => ({
+    ids: { monitorId: await throwawayMonitor() },
+    body: { interval_seconds: 120 },
+    ok: 200,
+  }),
+  "DELETE /api/v1/monitors/:monitorId": async () => ({ ids: { monitorId: await throwawayMonitor() }, ok: 204 }),
+  "GET /api/v1/monitors/:monitorId/uptime": async () => ({ ids: { monitorId: await throwawayMonitor() }, ok: 200 }),
 };
 
 /** An alert rule, a channel, an incident, a silence, a status page: made per call, so deletes have their own. */

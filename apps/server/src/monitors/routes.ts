@@ -12,9 +12,12 @@ const list = implement(apiRoutes.monitors.list, {
 
 const create = implement(apiRoutes.monitors.create, {
   audit: { action: "monitor.create", resourceType: "monitor" },
-  handler: async ({ auth, deps, body, audit }) => {
-    const row = await createMonitor(deps.db, requireOrg(auth), body, deps.now());
-    audit({ resourceId: row.id, details: { name: row.name, type: row.check.type } });
+  handler: async ({ auth, deps, body, change }) => {
+    const row = await change(async (tx, audit) => {
+      const created = await createMonitor(tx, requireOrg(auth), body, deps.now());
+      audit({ resourceId: created.id, details: { name: created.name, type: created.check.type } });
+      return created;
+    });
     await pushMonitors(deps, row.serverIds);
     const [m] = await presentMonitors(deps.db, [row], deps.now());
     return m;
@@ -34,9 +37,11 @@ const get = implement(apiRoutes.monitors.get, {
 
 const update = implement(apiRoutes.monitors.update, {
   audit: { action: "monitor.update", resourceType: "monitor" },
-  handler: async ({ auth, deps, params, body, audit }) => {
-    const { row, before } = await updateMonitor(deps.db, requireOrg(auth), params.monitorId, body, deps.now());
-    audit({ resourceId: row.id, details: { fields: Object.keys(body) } });
+  handler: async ({ auth, deps, params, body, change }) => {
+    const { row, before } = await change(async (tx, audit) => {
+      audit({ resourceId: params.monitorId, details: { fields: Object.keys(body) } });
+      return updateMonitor(tx, requireOrg(auth), params.monitorId, body, deps.now());
+    });
     await pushMonitors(deps, [...before, ...row.serverIds]);
     const [m] = await presentMonitors(deps.db, [row], deps.now());
     return m;
@@ -45,9 +50,11 @@ const update = implement(apiRoutes.monitors.update, {
 
 const remove = implement(apiRoutes.monitors.remove, {
   audit: { action: "monitor.delete", resourceType: "monitor" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const servers = await deleteMonitor(deps.db, requireOrg(auth), params.monitorId);
-    audit({ resourceId: params.monitorId });
+  handler: async ({ auth, deps, params, change }) => {
+    const servers = await change(async (tx, audit) => {
+      audit({ resourceId: params.monitorId });
+      return deleteMonitor(tx, requireOrg(auth), params.monitorId);
+    });
     await pushMonitors(deps, servers);
     return undefined;
   },

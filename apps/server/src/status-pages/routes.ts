@@ -35,9 +35,12 @@ const list = implement(apiRoutes.statusPages.list, {
 
 const create = implement(apiRoutes.statusPages.create, {
   audit: { action: "status_page.create", resourceType: "status_page" },
-  handler: async ({ auth, deps, body, audit }) => {
-    const page = await createStatusPage(deps.db, requireOrg(auth), body, deps.now());
-    audit({ resourceId: page.id, details: { slug: page.slug } });
+  handler: async ({ auth, deps, body, change }) => {
+    const page = await change(async (tx, audit) => {
+      const created = await createStatusPage(tx, requireOrg(auth), body, deps.now());
+      audit({ resourceId: created.id, details: { slug: created.slug } });
+      return created;
+    });
     return presentStatusPage(deps.db, page, deps.config.publicUrl);
   },
 });
@@ -49,18 +52,22 @@ const get = implement(apiRoutes.statusPages.get, {
 
 const update = implement(apiRoutes.statusPages.update, {
   audit: { action: "status_page.update", resourceType: "status_page" },
-  handler: async ({ auth, deps, params, body, audit }) => {
-    const page = await updateStatusPage(deps.db, requireOrg(auth), params.pageId, body, deps.now());
-    audit({ resourceId: page.id, details: { fields: Object.keys(body) } });
+  handler: async ({ auth, deps, params, body, change }) => {
+    const page = await change(async (tx, audit) => {
+      audit({ resourceId: params.pageId, details: { fields: Object.keys(body) } });
+      return updateStatusPage(tx, requireOrg(auth), params.pageId, body, deps.now());
+    });
     return presentStatusPage(deps.db, page, deps.config.publicUrl);
   },
 });
 
 const remove = implement(apiRoutes.statusPages.remove, {
   audit: { action: "status_page.delete", resourceType: "status_page" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await deleteStatusPage(deps.db, requireOrg(auth), params.pageId);
-    audit({ resourceId: params.pageId });
+  handler: async ({ auth, params, change }) => {
+    await change(async (tx, audit) => {
+      audit({ resourceId: params.pageId });
+      await deleteStatusPage(tx, requireOrg(auth), params.pageId);
+    });
     return undefined;
   },
 });
@@ -72,9 +79,12 @@ const incidents = implement(apiRoutes.statusPages.incidents, {
 
 const createIncident = implement(apiRoutes.statusPages.createIncident, {
   audit: { action: "status_page_incident.create", resourceType: "status_page_incident" },
-  handler: async ({ auth, deps, params, body, audit }) => {
-    const row = await createPageIncident(deps.db, requireOrg(auth), params.pageId, body, deps.now());
-    audit({ resourceId: row.id, details: { kind: row.kind, page_id: params.pageId } });
+  handler: async ({ auth, deps, params, body, change }) => {
+    const row = await change(async (tx, audit) => {
+      const created = await createPageIncident(tx, requireOrg(auth), params.pageId, body, deps.now());
+      audit({ resourceId: created.id, details: { kind: created.kind, page_id: params.pageId } });
+      return created;
+    });
     const [created] = (await pageIncidents(deps.db, params.pageId, 100)).filter((i) => i.id === row.id);
     return created;
   },
@@ -82,9 +92,11 @@ const createIncident = implement(apiRoutes.statusPages.createIncident, {
 
 const addUpdate = implement(apiRoutes.statusPages.addIncidentUpdate, {
   audit: { action: "status_page_incident.update", resourceType: "status_page_incident" },
-  handler: async ({ auth, deps, params, body, audit }) => {
-    const row = await addIncidentUpdate(deps.db, requireOrg(auth), params.pageId, params.incidentId, body, deps.now());
-    audit({ resourceId: row.id, details: { status: body.status } });
+  handler: async ({ auth, deps, params, body, change }) => {
+    const row = await change(async (tx, audit) => {
+      audit({ resourceId: params.incidentId, details: { status: body.status } });
+      return addIncidentUpdate(tx, requireOrg(auth), params.pageId, params.incidentId, body, deps.now());
+    });
     const [updated] = (await pageIncidents(deps.db, params.pageId, 100)).filter((i) => i.id === row.id);
     return updated;
   },
@@ -92,9 +104,11 @@ const addUpdate = implement(apiRoutes.statusPages.addIncidentUpdate, {
 
 const removeIncident = implement(apiRoutes.statusPages.removeIncident, {
   audit: { action: "status_page_incident.delete", resourceType: "status_page_incident" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await deletePageIncident(deps.db, requireOrg(auth), params.pageId, params.incidentId);
-    audit({ resourceId: params.incidentId });
+  handler: async ({ auth, params, change }) => {
+    await change(async (tx, audit) => {
+      audit({ resourceId: params.incidentId });
+      await deletePageIncident(tx, requireOrg(auth), params.pageId, params.incidentId);
+    });
     return undefined;
   },
 });

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { AlertsNav } from "../components/alerts-nav";
 import { PageHeader } from "../components/layout";
+import { Monitors } from "../components/monitors";
 import { Empty, QueryView } from "../components/states";
 import { Badge } from "../components/ui/badge";
 import { Button } from "../components/ui/button";
@@ -83,8 +84,13 @@ export function UptimePage() {
   const query = useQuery("services:all", () => api.services.list({}));
   return (
     <>
-      <PageHeader title="Alerts" description="Uptime of your services from their health checks (kept 90 days)." />
+      <PageHeader
+        title="Alerts"
+        description="Uptime monitors run by your servers' agents, and your services' health checks (kept 90 days)."
+      />
       <AlertsNav />
+      <Monitors />
+      <h2 className="mb-3 text-lg font-semibold">Services</h2>
       <QueryView query={query}>
         {(services) =>
           services.length === 0 ? (
