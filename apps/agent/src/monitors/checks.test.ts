@@ -17,8 +17,14 @@ let dnsPort: number;
 
 before(async () => {
   web = http.createServer((req, res) => {
-    if (req.url === "/slow") return setTimeout(() => res.end("ok"), 300);
-    if (req.url === "/broken") return res.writeHead(503).end("down for maintenance");
+    if (req.url === "/slow") {
+      setTimeout(() => res.end("ok"), 300);
+      return;
+    }
+    if (req.url === "/broken") {
+      res.writeHead(503).end("down for maintenance");
+      return;
+    }
     res.writeHead(200, { "content-type": "text/html" }).end("<h1>Shop</h1><p>all good</p>");
   });
   await new Promise<void>((r) => web.listen(0, "127.0.0.1", r));
@@ -33,7 +39,8 @@ before(async () => {
       const response = dns2.Packet.createResponseFromRequest(request);
       const [question] = request.questions;
       if (question?.name === "shop.test") {
-        response.answers.push({
+        // dns2's types take only parsed resources as answers; a plain record is what it encodes.
+        (response.answers as unknown as Record<string, unknown>[]).push({
           name: "shop.test",
           type: dns2.Packet.TYPE.A,
           class: dns2.Packet.CLASS.IN,
