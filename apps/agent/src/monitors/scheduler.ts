@@ -28,6 +28,7 @@ export class MonitorScheduler {
     private readonly channel: MonitorChannel,
     private readonly logger: Logger,
     private readonly check = runCheck,
+    private readonly bufferLimit = BUFFER_LIMIT,
   ) {}
 
   /** Runs exactly these monitors from now on; unchanged ones keep their schedule. */
@@ -63,7 +64,7 @@ export class MonitorScheduler {
     const outcome = await this.check(m.check, m.timeout_seconds * 1000);
     const result: MonitorResult = { monitor_id: m.id, checked_at: checkedAt, ...outcome };
     if (this.timers.has(m.id)) {
-      if (this.buffer.length >= BUFFER_LIMIT) {
+      if (this.buffer.length >= this.bufferLimit) {
         this.buffer.shift();
         this.dropped++;
       }
