@@ -5,6 +5,7 @@ import type {
   AgentToControlPlaneMessage,
   AlertPayload,
   CommandResponsePayload,
+  HeartbeatPayload,
   LogStreamPayload,
   ServiceStatus,
 } from "@syntra/contracts";
@@ -13,15 +14,10 @@ import type { WebSocket } from "ws";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import {
-  type AgentServer,
-  markServerOffline,
-  markStaleServersOffline,
-  recordHeartbeat,
-  recordHello,
-} from "./agent-servers";
+import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
 import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
 import { ExecSessionRelay } from "./exec-sessions";
+import { recordCoalescedHeartbeat } from "./heartbeats";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
@@ -56,7 +52,7 @@ export interface AgentHubOptions {
   agentLogLevel: AgentConfig["log_level"];
   /** How long a new connection may take to send agent_hello. */
   helloTimeoutMs?: number;
-  /** Alerts kept in memory per server. */
+  /** Alerts kept in memory per connected server (each bounded by the contract's sizes). */
   alertsKept?: number;
   /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
   telemetryConcurrency?: { perAgent: number; total: number };
@@ -205,7 +201,7 @@ export class AgentHub {
     return this.services.get(serverId) ?? [];
   }
 
-  /** The server's latest alerts, oldest first (in memory until alerts are stored). */
+  /** The server's latest alerts while its agent is connected, oldest first (in memory until alerts are stored). */
   recentAlerts(serverId: string): AlertPayload[] {
     return this.alerts.of(serverId);
   }
@@ -304,15 +300,8 @@ export class AgentHub {
     switch (message.type) {
       case "agent_hello":
         return; // the connection handles the handshake itself
-      case "heartbeat": {
-        if (!(await recordHeartbeat(this.opts.db, serverId, message.payload, this.now()))) {
-          this.drop(conn, "server deleted");
-          conn.close(CloseCode.serverDeleted, "this server was deleted");
-          return;
-        }
-        this.services.set(serverId, message.payload.services);
-        return;
-      }
+      case "heartbeat":
+        return this.heartbeat(conn, message.payload);
       case "command_response":
         return this.pending.resolve(serverId, message.payload);
       case "telemetry_batch":
@@ -349,8 +338,11 @@ export class AgentHub {
     const wasCurrent = this.connections.get(serverId) === conn;
     conn.ready = false;
     if (!wasCurrent) return;
-    conn.log.info({ code, reason }, "agent disconnected");
+    conn.log.info({ code, reason, heartbeats_coalesced: conn.heartbeatsCoalesced }, "agent disconnected");
     this.drop(conn, "disconnected");
+    // Alerts live with the connection (until they are stored by the alerting domain); service states stay for
+    // reconciliation until the server is deleted or its agent reports again.
+    this.alerts.delete(serverId);
     if (this.closed) return;
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
@@ -360,7 +352,30 @@ export class AgentHub {
     });
   }
 
+  /**
+   * Forgets everything kept in memory for a server (its latest service states and alerts) and closes its agent's
+   * connection: the server was deleted.
+   */
+  forget(serverId: string): void {
+    this.services.delete(serverId);
+    this.alerts.delete(serverId);
+    const conn = this.connections.get(serverId);
+    if (!conn) return;
+    this.drop(conn, "server deleted");
+    conn.close(CloseCode.serverDeleted, "this server was deleted");
+  }
+
   // ---- internals ----
+
+  /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */
+  private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
+    const serverId = conn.server.id;
+    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, this.now(), this.opts.heartbeatSeconds))) {
+      this.forget(serverId);
+      return;
+    }
+    this.services.set(serverId, beat.services);
+  }
 
   /** Hands an event to the wired-in dispatcher (nothing before `start`). */
   private async emit(event: HubEvent): Promise<void> {

@@ -52,9 +52,10 @@ const update = implement(apiRoutes.servers.update, {
 
 const remove = implement(apiRoutes.servers.remove, {
   audit: { action: "server.delete", resourceType: "server" },
-  handler: async ({ auth, params, audit, change }) => {
+  handler: async ({ auth, deps, params, audit, change }) => {
     audit({ resourceId: params.serverId });
     await change((tx) => deleteServer(tx, requireOrg(auth), params.serverId));
+    deps.agents.forget(params.serverId);
     return undefined;
   },
 });

@@ -93,7 +93,12 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
     now,
     telemetry: sharedTestTelemetryStore(),
   });
-  const app = await buildApp(deps, { validateResponses: true });
+  // Every error answer's status must be one its route declares: the API description (and schemathesis) rely on it.
+  const undeclared = new Set<string>();
+  const app = await buildApp(deps, {
+    validateResponses: true,
+    onUndeclaredError: (a) => undeclared.add(`${a.method} ${a.url} answered ${a.code}`),
+  });
   let listening: Promise<string> | undefined;
 
   const call: TestApp["call"] = async (method, url, opts = {}) => {
@@ -157,6 +162,11 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       await deps.agents.close();
       await store.drop();
       await dns?.close();
+      if (undeclared.size > 0) {
+        throw new Error(
+          `error answers the routes do not declare (add the codes to the route's 'errors'):\n  ${[...undeclared].join("\n  ")}`,
+        );
+      }
     },
   };
 }

@@ -36,6 +36,7 @@ export const serverRoutes = {
     body: createServerBody,
     response: createdServer,
     status: 201,
+    errors: ["CONFLICT"],
   }),
   update: defineApiRoute({
     method: "PATCH",
@@ -46,6 +47,7 @@ export const serverRoutes = {
     params: serverParams,
     body: updateServerBody,
     response: server,
+    errors: ["CONFLICT"],
   }),
   remove: defineApiRoute({
     method: "DELETE",
@@ -66,6 +68,7 @@ export const serverRoutes = {
     params: serverParams,
     query: serverMetricsQuery,
     response: z.array(metricSeries),
+    errors: ["UNPROCESSABLE"],
   }),
 };
 
