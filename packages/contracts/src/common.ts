@@ -48,9 +48,10 @@ export function isStorableTimestamp(value: string): boolean {
 }
 
 /** ISO 8601 timestamp with offset, as every timestamp on the wire; years 0001 to 9999, real calendar dates. */
+// `abort` stops at the first failed check, so a malformed value is reported once, not by every later refinement.
 export const isoTimestamp = z.iso
-  .datetime({ offset: true })
-  .refine(isStorableTimestamp, "must be a real date between the years 0001 and 9999");
+  .datetime({ offset: true, abort: true })
+  .refine(isStorableTimestamp, { message: "must be a real date between the years 0001 and 9999", abort: true });
 
 /** Database identifiers are UUIDs. */
 export const uuid = z.uuid();
