@@ -55,6 +55,11 @@ export async function startStack(
   env: Record<string, string> = {},
   opts: {
     bundle?: boolean;
+    /**
+     * Node flags of the agent: with `bundle`, in place of the installed unit's AGENT_NODE_FLAGS (benchmarks compare
+     * them); from the sources, more flags (a CPU profile, say).
+     */
+    agentNodeFlags?: readonly string[];
     /** HTTPS with certificates from this ACME CA (e.g. testing/pebble.ts) on these ports; plain HTTP otherwise. */
     tls?: { directoryUrl: string; caRootPemPath: string; httpPort: number; httpsPort: number };
     /** More of the agent's environment (telemetry settings, say). */
@@ -81,8 +86,8 @@ export async function startStack(
   const caddy = await startCaddy(tls ? { httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {});
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
   const agentArgs = opts.bundle
-    ? [...AGENT_NODE_FLAGS, await agentBundle(t.deps.config.dataDir)]
-    : ["--import", "tsx", agentMain];
+    ? [...(opts.agentNodeFlags ?? AGENT_NODE_FLAGS), await agentBundle(t.deps.config.dataDir)]
+    : [...(opts.agentNodeFlags ?? []), "--import", "tsx", agentMain];
   // Free ports, so stacks of parallel tests do not fight over 4317/4318.
   const [otlpHttpPort, otlpGrpcPort] = [await freePort(), await freePort()];
   const startAgent = () =>

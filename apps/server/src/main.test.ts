@@ -178,7 +178,7 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
     assert.ok(controlPlane, `the control plane is dist/main.js:\n${commands.join("\n")}`);
     if (withDocker) {
       assert.ok(
-        commands.some((c) => /--lite-mode \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
+        commands.some((c) => /--max-semi-space-size=2 \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
         `the local agent runs the prebuilt bundle:\n${commands.join("\n")}`,
       );
     }

@@ -12,8 +12,8 @@ import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
 export function telemetryHubAnswers(deps: AppDeps): Pick<AgentHubWiring, "telemetryBatch" | "ingestKeys"> {
   return {
     telemetryBatch: async (server, batch) => {
-      const onErrorEvents: ErrorEventsHook = async ({ errors, rows }) => {
-        await ingestBatchErrors(deps, { serverId: server.id }, { errors, traces: rows.spans, logs: rows.logs });
+      const onErrorEvents: ErrorEventsHook = async ({ errors, spans, logs }) => {
+        await ingestBatchErrors(deps, { serverId: server.id }, { errors, traces: spans, logs });
       };
       const ack = await ingestTelemetryBatch(
         { db: deps.db, telemetry: deps.telemetry, logger: deps.logger, now: deps.now, onErrorEvents },
