@@ -10,6 +10,7 @@ import { Heartbeat } from "./heartbeat";
 import { ResourceSampler } from "./host/resource-sampler";
 import { readHostFacts } from "./host/system-info";
 import { loadAgentId } from "./identity";
+import { MonitorScheduler } from "./monitors/scheduler";
 import { CaddyRouter } from "./proxy/caddy";
 import { TraefikRouter } from "./proxy/traefik";
 import type { Router } from "./proxy/types";
@@ -125,6 +126,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   routesReporter = new RoutesReporter({ router, workloads: deployer, connection, serverId: config.serverId, logger });
   const reporter = routesReporter;
+  const monitors = new MonitorScheduler(connection, logger);
   dispatcher = new Dispatcher({
     connection,
     requests,
@@ -132,6 +134,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     runtime,
     logger,
     routesChanged: () => reporter.report(),
+    monitors,
   });
   telemetry = await startTelemetry({
     config,
@@ -164,6 +167,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   return {
     // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
     stop: async () => {
+      monitors.stop();
       await telemetry?.stop();
       heartbeat?.stop();
       certificates?.stop();

@@ -1,5 +1,6 @@
 import type {
   CommandResponsePayload,
+  ConfigureMonitorsPayload,
   ConfigureRoutesPayload,
   ControlPlaneToAgentMessage,
   DeployPayload,
@@ -54,6 +55,8 @@ export class Dispatcher {
       logger: Logger;
       /** A deploy ended or routes were configured: the proxy's routes are reported to the control plane. */
       routesChanged?: () => void;
+      /** The uptime monitors this agent runs (configure_monitors). */
+      monitors?: { configure(monitors: ConfigureMonitorsPayload["monitors"]): unknown };
     },
   ) {
     this.execSessions = new ExecSessions(deps);
@@ -181,6 +184,10 @@ export class Dispatcher {
         this.deps.routesChanged?.();
         // Certificates' keys are never echoed: the answer names the domains only.
         return { domains, custom_certificate_domains: (certificates ?? []).flatMap((c) => c.domains) };
+      }
+      case "configure_monitors": {
+        if (!this.deps.monitors) throw new AgentError("NOT_SUPPORTED", "This agent runs no uptime monitors");
+        return this.deps.monitors.configure(command.payload.monitors);
       }
       case "update_agent":
         throw new AgentError(

@@ -20,6 +20,8 @@ export interface AppDeps {
   keyring: Keyring;
   /** The build worker of this process, if it runs one: told when builds are queued or cancelled. */
   builds: BuildQueueHandle | null;
+  /** The alert worker of this process, if it runs one: told when notifications are queued by a request. */
+  alerts: { kick(): void } | null;
   /** Live events (deployment progress, build logs, server status) for the dashboard's streams. */
   live: LiveBus;
   logger: Logger;

@@ -45,6 +45,7 @@ export async function createDeps(config: Config, opts: WiringOptions): Promise<A
     logger,
     live: new LiveBus(),
     builds: null,
+    alerts: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),

@@ -48,6 +48,13 @@ const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
 const DevicePage = page(() => import("./pages/device"), "DevicePage");
 const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
 const IssuePage = page(() => import("./pages/issue-detail"), "IssuePage");
+const AlertsPage = page(() => import("./pages/alerts"), "AlertsPage");
+const IncidentPage = page(() => import("./pages/alerts"), "IncidentPage");
+const AlertRulesPage = page(() => import("./pages/alert-rules"), "AlertRulesPage");
+const AlertChannelsPage = page(() => import("./pages/alert-channels"), "AlertChannelsPage");
+const AlertSilencesPage = page(() => import("./pages/alert-silences"), "AlertSilencesPage");
+const UptimePage = page(() => import("./pages/uptime"), "UptimePage");
+const StatusPagesPage = page(() => import("./pages/status-pages"), "StatusPagesPage");
 
 /** Pages that need a signed-in member: others go to /login and come back after. */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -106,6 +113,13 @@ export function App() {
             <Route path="projects/:projectId/services/new" element={<NewServicePage />} />
             <Route path="projects/:projectId/issues" element={<ProjectIssuesPage />} />
             <Route path="issues/:issueId" element={<IssuePage />} />
+            <Route path="alerts" element={<AlertsPage />} />
+            <Route path="alerts/incidents/:incidentId" element={<IncidentPage />} />
+            <Route path="alerts/rules" element={<AlertRulesPage />} />
+            <Route path="alerts/channels" element={<AlertChannelsPage />} />
+            <Route path="alerts/silences" element={<AlertSilencesPage />} />
+            <Route path="uptime" element={<UptimePage />} />
+            <Route path="status-pages" element={<StatusPagesPage />} />
             <Route path="projects/:projectId/services/:serviceId" element={<ServiceLayout />}>
               <Route index element={<Navigate to="overview" replace />} />
               <Route path="overview" element={<ServiceOverviewPage />} />

@@ -1,5 +1,7 @@
 // The public surface of @syntra/contracts: every wire shape of Syntra, defined once.
 export * from "./api/ai";
+export * from "./api/alert-channels";
+export * from "./api/alerts";
 export * from "./api/attribute-filters";
 export * from "./api/audit";
 export * from "./api/auth";
@@ -14,6 +16,7 @@ export * from "./api/git";
 export * from "./api/ingest";
 export * from "./api/issues";
 export * from "./api/live";
+export * from "./api/monitors";
 export * from "./api/observability";
 export * from "./api/observability-views";
 export * from "./api/orgs";
@@ -24,6 +27,7 @@ export * from "./api/routes/index";
 export * from "./api/servers";
 export * from "./api/service-overview";
 export * from "./api/services";
+export * from "./api/status-pages";
 export * from "./api/telemetry-pipeline";
 export * from "./api/time-range";
 export * from "./api/tokens";

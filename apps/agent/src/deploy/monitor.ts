@@ -63,6 +63,17 @@ export class HealthMonitor {
     const running = (await inspectAll(this.ctx.runtime, state.current.containerIds)).filter(
       (c) => c.state === "running" && c.address,
     );
+    // The deployment's containers exist but none runs (stopped, crashed and not restarted): the service is down,
+    // and its checks say so rather than falling silent, so downtime alerts and uptime see it.
+    if (running.length === 0 && state.current.containerIds.length > 0) {
+      this.report?.({
+        service_id: serviceId,
+        timestamp: new Date().toISOString(),
+        is_healthy: false,
+        response_time_ms: 0,
+        error: "no running container",
+      });
+    }
     for (const c of running) {
       const started = performance.now();
       const result = await probe(check, probeTarget(check, c, payload.config.port), this.ctx.runtime);

@@ -122,7 +122,9 @@ test("every kind of hub event reaches the handlers of the domains that own it, i
   peer.send("certificate_status", { ...exampleMessages.certificate_status.payload });
   peer.send("alert", { ...exampleMessages.alert.payload, server_id: server.id });
   peer.send("routes_report", { ...exampleMessages.routes_report.payload });
+  peer.send("monitor_results", { ...exampleMessages.monitor_results.payload });
   await arrival("certificate_status", server.id);
+  await arrival("monitor_results", server.id);
   await arrival("routes_report", server.id);
   await arrival("alert", server.id);
   assert.equal(t.deps.agents.recentAlerts(server.id).length, 1);

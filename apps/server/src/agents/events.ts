@@ -1,3 +1,4 @@
+import { storeAgentAlert } from "../alerts/agent-alerts";
 import {
   applyDeployStatus,
   dispatchQueuedOnAgentReady,
@@ -11,6 +12,7 @@ import { recordCertificateStatus } from "../domains/certificates";
 import { recheckDomainsOnAgentReady } from "../domains/domains";
 import { reconcileRoutes } from "../domains/route-reconcile";
 import { publishServerStatus } from "../live/publish";
+import { sendMonitorsOnAgentReady, storeMonitorResults } from "../monitors/agents";
 import { storeContainerMetrics } from "../telemetry/container-metrics";
 import { telemetryHubAnswers } from "../telemetry/ingest/hub-events";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
@@ -28,6 +30,7 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
       (e) => sendRemovalsOnAgentReady(deps, e),
       (e) => dispatchQueuedOnAgentReady(deps, e),
       (e) => recheckDomainsOnAgentReady(deps, e),
+      (e) => sendMonitorsOnAgentReady(deps, e),
     ],
     server_status: [(e) => publishServerStatus(deps, e.serverId, e.status)],
     sweep: [() => reconcileDeployments(deps)],
@@ -35,8 +38,9 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
     certificate_status: [(e) => recordCertificateStatus(deps, e.serverId, e.message.payload).then(() => {})],
     routes_report: [(e) => reconcileRoutes(deps, e.serverId, e.message.payload).then(() => {})],
-    // The hub keeps the latest alerts in memory (AgentHub.recentAlerts) until the alerting domain stores them here.
-    alert: [],
+    // The hub also keeps the latest alerts in memory (AgentHub.recentAlerts); alerting stores them for its event rules.
+    alert: [(e) => storeAgentAlert(deps.db, e.serverId, e.message.payload, deps.now())],
+    monitor_results: [(e) => storeMonitorResults(deps, e.serverId, e.message.payload)],
   };
 }
 

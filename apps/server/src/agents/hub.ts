@@ -34,6 +34,7 @@ export type CommandType =
   | "update_agent"
   | "configure_health_check"
   | "configure_routes"
+  | "configure_monitors"
   | "exec_session";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
@@ -320,6 +321,7 @@ export class AgentHub {
       case "deploy_status":
       case "certificate_status":
       case "routes_report":
+      case "monitor_results":
         // The domains' messages go to their owners; the cast pairs the kind with its own message type.
         return this.emit({ kind: message.type, serverId, message } as HubEvent);
       default: {

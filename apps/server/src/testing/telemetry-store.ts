@@ -35,6 +35,8 @@ export function sharedTestTelemetryStore(): TelemetryStore {
     traceLogs: async (orgId, traceId, limit) => (await open()).traceLogs(orgId, traceId, limit),
     metricCatalog: async (scope, range) => (await open()).metricCatalog(scope, range),
     metricAggregate: async (scope, search) => (await open()).metricAggregate(scope, search),
+    requestStats: async (query) => (await open()).requestStats(query),
+    metricPerService: async (query) => (await open()).metricPerService(query),
     stats: async () => (await open()).stats(),
     // The store outlives each test app: it is closed when the process ends.
     close: async () => {},

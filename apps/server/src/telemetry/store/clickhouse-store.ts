@@ -1,4 +1,5 @@
 import type { MetricCatalogEntry, MetricSeries, ServiceLogEntry, Span, TraceSummary } from "@syntra/contracts";
+import { metricPerService, requestStats } from "./alert-queries";
 import type { ClickHouseDriver } from "./driver";
 import { InsertQueue } from "./insert-queue";
 import { searchLogs } from "./log-queries";
@@ -15,11 +16,15 @@ import type {
   LogHistogramSearch,
   LogPage,
   LogSearch,
+  MetricAggregateQuery,
   MetricAggregateResult,
+  MetricAggregateRow,
   MetricAggregateSearch,
   MetricQuery,
   RedOverview,
   RedQuery,
+  RequestStats,
+  RequestStatsQuery,
   ServiceScope,
   TableStats,
   TelemetryRows,
@@ -93,6 +98,14 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   metricAggregate(scope: ServiceScope, search: MetricAggregateSearch): Promise<MetricAggregateResult> {
     return metricAggregate(this.driver, scope, search);
+  }
+
+  requestStats(query: RequestStatsQuery): Promise<RequestStats[]> {
+    return requestStats(this.driver, query);
+  }
+
+  metricPerService(query: MetricAggregateQuery): Promise<MetricAggregateRow[]> {
+    return metricPerService(this.driver, query);
   }
 
   async stats(): Promise<TableStats[]> {

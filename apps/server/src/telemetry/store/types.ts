@@ -179,6 +179,44 @@ export interface TableStats {
   bytesOnDisk: number;
 }
 
+/** Requests of services over a window (alerts: error ratio and latency). */
+export interface RequestStatsQuery extends TimeRange {
+  orgId: string;
+  serviceIds: string[];
+  /** Only spans of this operation. */
+  operation?: string | undefined;
+}
+
+/** A service's requests in a window: count and errors weighted by sampling, duration percentiles in ms. */
+export interface RequestStats {
+  serviceId: string;
+  requests: number;
+  errors: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+/** One metric of services aggregated over a window (alerts: custom rules). */
+export interface MetricAggregateQuery extends TimeRange {
+  orgId: string;
+  serviceIds: string[];
+  metric: string;
+  /** Only series with every one of these labels. */
+  labels: Record<string, string>;
+}
+
+/** A metric of one service over the window: its samples' count, min, max, sum, and the latest value. */
+export interface MetricAggregateRow {
+  serviceId: string;
+  samples: number;
+  min: number;
+  max: number;
+  sum: number;
+  last: number;
+}
+
 /**
  * The telemetry store: ClickHouse tables of spans, logs and metrics (spec section 3.2), embedded (chDB) or a
  * ClickHouse server. Implementations run the same SQL and the same migrations.
@@ -210,6 +248,10 @@ export interface TelemetryStore {
   metricCatalog(scope: ServiceScope, range: TimeRange): Promise<MetricCatalogEntry[]>;
   /** One metric rolled up, aggregated and split by a label. */
   metricAggregate(scope: ServiceScope, search: MetricAggregateSearch): Promise<MetricAggregateResult>;
+  /** Requests, errors and duration percentiles per service over a window, in one query. */
+  requestStats(query: RequestStatsQuery): Promise<RequestStats[]>;
+  /** One metric aggregated per service over a window, from the 1-minute rollup. */
+  metricPerService(query: MetricAggregateQuery): Promise<MetricAggregateRow[]>;
   /** Row counts and on-disk sizes of the telemetry tables. */
   stats(): Promise<TableStats[]>;
   /** Waits for pending inserts, then releases the engine or the connection. */
