@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { createAgentHub } from "./agents/hub";
+import { createAiEngine } from "./ai/engine";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
 import { PasswordResetLimiter } from "./auth/password-reset-limit";
@@ -50,6 +51,7 @@ async function start(config: Config): Promise<void> {
   const agents = createAgentHub(config, database.db, logger, now);
   const deps: AppDeps = {
     agents,
+    ai: createAiEngine(config.ai),
     config,
     database,
     db: database.db,

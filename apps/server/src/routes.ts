@@ -1,3 +1,4 @@
+import { aiApiRoutes } from "./ai/routes";
 import { auditRoutes } from "./audit/routes";
 import { deviceRoutes } from "./auth/device-routes";
 import { githubRoutes } from "./auth/github-routes";
@@ -56,4 +57,5 @@ export const allRoutes: readonly ServerRoute[] = [
   ...ingestRoutes,
   ...telemetryPipelineRoutes,
   ...telemetryQueryRoutes,
+  ...aiApiRoutes,
 ];

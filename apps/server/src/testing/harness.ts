@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { createAgentHub } from "../agents/hub";
 import { AGENT_WS_PATH } from "../agents/ws-route";
+import { createAiEngine } from "../ai/engine";
 import { buildApp } from "../app";
 import { LoginRateLimiter } from "../auth/login-rate-limit";
 import { PasswordResetLimiter } from "../auth/password-reset-limit";
@@ -90,6 +91,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const agents = createAgentHub(config, store.database.db, logger, now);
   const deps: AppDeps = {
     agents,
+    ai: createAiEngine(config.ai),
     config,
     database: store.database,
     db: store.database.db,

@@ -1,4 +1,5 @@
 import type { AnyApiRoute } from "../route";
+import { aiRoutes } from "./ai";
 import { auditRoutes, registryRoutes } from "./audit";
 import { authRoutes } from "./auth";
 import { deploymentRoutes } from "./deployments";
@@ -46,6 +47,7 @@ export const apiRoutes = {
   live: liveRoutes,
   telemetry: telemetryRoutes,
   issues: issueRoutes,
+  ai: aiRoutes,
 };
 
 /** The route table's type: groups of named routes. */
