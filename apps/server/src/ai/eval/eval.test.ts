@@ -30,10 +30,9 @@ test("a deploy long before the first event is not blamed; no deploy says the dat
   const refused = INCIDENTS.find((i) => i.expectedPattern === "connection_refused");
   assert.ok(oom && refused);
   assert.match(analyzeOffline(oom.context).why_now, /60 minute\(s\) after deployment #41 went live/);
-  const late = {
-    ...oom.context,
-    firstDeployment: { ...oom.context.firstDeployment!, liveAt: "2026-11-19T14:00:00.000Z" },
-  };
+  const deploy = oom.context.firstDeployment;
+  assert.ok(deploy);
+  const late = { ...oom.context, firstDeployment: { ...deploy, liveAt: "2026-11-19T14:00:00.000Z" } };
   assert.match(analyzeOffline(late).why_now, /too long after for the deploy alone to explain it/);
   assert.match(analyzeOffline(refused.context).why_now, /does not show what changed/);
 });
