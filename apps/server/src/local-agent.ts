@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import { and, asc, eq } from "drizzle-orm";
+import { systemWork } from "./audit/unit-of-work";
 import { organizations, servers } from "./db/schema";
 import type { AppDeps } from "./deps";
 import { AGENT_NODE_FLAGS, agentBundle } from "./install/agent-bundle";
@@ -56,10 +57,7 @@ export async function startLocalAgent(
     // The token is only ever kept as a hash, so the local agent gets a fresh one at each start.
     const { id, token } = existing
       ? { id: existing.id, token: await rotateAgentToken(deps.db, existing.id) }
-      : await createServer(deps.db, org.id, { name: LOCAL_NAME, tags: ["local"] }).then((r) => ({
-          id: r.row.id,
-          token: r.token,
-        }));
+      : await registerLocalServer(deps, org.id);
     const bundle = await agentBundle(deps.config.dataDir);
     child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle], {
       env: {
@@ -95,6 +93,16 @@ export async function startLocalAgent(
       clearTimeout(killer);
     },
   };
+}
+
+/** Registers this machine as the organization's server "local", audited as Syntra's local-agent supervisor. */
+async function registerLocalServer(deps: AppDeps, orgId: string): Promise<{ id: string; token: string }> {
+  const change = systemWork(deps.db, "local-agent", { action: "server.create", resourceType: "server" });
+  return change(async (tx, audit) => {
+    const { row, token } = await createServer(tx, orgId, { name: LOCAL_NAME, tags: ["local"] });
+    audit({ orgId, resourceId: row.id, details: { name: row.name } });
+    return { id: row.id, token };
+  });
 }
 
 function dockerAnswers(socketPath: string): Promise<boolean> {

@@ -153,6 +153,16 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
         { what: "the local server online", timeoutMs: 60_000, diagnostic: () => npm.output().slice(-3000) },
       );
       assert.ok(local.runtime_version, "the agent reported the Docker version");
+      // Nobody asked for it over HTTP: the audit log names Syntra's local-agent supervisor.
+      const audit = (await (
+        await fetch(`${base}/api/v1/audit-logs?action=server.create`, { headers: { cookie } })
+      ).json()) as {
+        data: { user_id: string | null; actor: { type: string; component: string | null } }[];
+      };
+      assert.deepEqual(
+        audit.data.map((e) => [e.actor.type, e.actor.component, e.user_id]),
+        [["system", "local-agent", null]],
+      );
     } else {
       assert.match(npm.output(), /no Docker engine here/);
     }
@@ -168,7 +178,7 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
     assert.ok(controlPlane, `the control plane is dist/main.js:\n${commands.join("\n")}`);
     if (withDocker) {
       assert.ok(
-        commands.some((c) => /--lite-mode \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
+        commands.some((c) => /--max-semi-space-size=2 \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
         `the local agent runs the prebuilt bundle:\n${commands.join("\n")}`,
       );
     }

@@ -155,7 +155,7 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
   assert.ok(settings.includes(`SYNTRA_SERVER_ID=${installed.serverId}`));
   assert.match(
     installed.unit,
-    /^ExecStart=\/opt\/syntra\/node\/bin\/node --lite-mode \/opt\/syntra\/syntra-agent\.cjs$/m,
+    /^ExecStart=\/opt\/syntra\/node\/bin\/node --max-semi-space-size=2 \/opt\/syntra\/syntra-agent\.cjs$/m,
   );
   assert.match(installed.unit, /Restart=always/);
 
@@ -173,9 +173,12 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
     SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
     SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
     SYNTRA_PROXY_TLS: "false",
+    // Its OTLP receivers start too (on free ports): the bundle must carry the gRPC server they use.
+    SYNTRA_OTLP_GRPC_PORT: String(await freePort()),
+    SYNTRA_OTLP_HTTP_PORT: String(await freePort()),
   };
   let output = "";
-  const agent = execFile(node, ["--lite-mode", bundle], { env: agentEnv });
+  const agent = execFile(node, ["--max-semi-space-size=2", bundle], { env: agentEnv });
   const exited = new Promise((resolve) => agent.once("exit", resolve));
   agent.stdout?.on("data", (d) => {
     output += d;
@@ -210,7 +213,10 @@ test("a supported Node on the server is used as it is: nothing is downloaded", a
   assert.equal(installed.code, 0, installed.stdout + installed.stderr);
   assert.deepEqual(dist.requests, []);
   assert.equal(await fs.stat(path.join(installed.root, "opt/syntra/node")).catch(() => null), null);
-  assert.match(installed.unit, new RegExp(`^ExecStart=${dir}/node --lite-mode /opt/syntra/syntra-agent\\.cjs$`, "m"));
+  assert.match(
+    installed.unit,
+    new RegExp(`^ExecStart=${dir}/node --max-semi-space-size=2 /opt/syntra/syntra-agent\\.cjs$`, "m"),
+  );
 });
 
 test("a Node download that does not match its published checksum is not installed", async () => {
@@ -232,7 +238,7 @@ test("when Node 24 cannot be fetched, an end-of-life Node 20 is used with a warn
   assert.equal(installed.code, 0, installed.stdout + installed.stderr);
   assert.match(installed.stdout, /could not reach http:\/\/127\.0\.0\.1:9\/unreachable\/latest-v24\.x/);
   assert.match(installed.stdout, /past its end of life: install Node\.js 22 or 24/);
-  assert.match(installed.unit, /^ExecStart=\S+\/node --lite-mode \/opt\/syntra\/syntra-agent\.cjs$/m);
+  assert.match(installed.unit, /^ExecStart=\S+\/node --max-semi-space-size=2 \/opt\/syntra\/syntra-agent\.cjs$/m);
 });
 
 test("the installer refuses to run without a token, and says what is missing", async () => {

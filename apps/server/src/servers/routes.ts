@@ -27,9 +27,12 @@ const get = implement(apiRoutes.servers.get, {
 
 const create = implement(apiRoutes.servers.create, {
   audit: { action: "server.create", resourceType: "server" },
-  handler: async ({ auth, body, deps, audit }) => {
-    const { row, token } = await createServer(deps.db, requireOrg(auth), body);
-    audit({ resourceId: row.id, details: { name: row.name } });
+  handler: async ({ auth, body, deps, change }) => {
+    const { row, token } = await change(async (tx, audit) => {
+      const created = await createServer(tx, requireOrg(auth), body);
+      audit({ resourceId: created.row.id, details: { name: created.row.name } });
+      return created;
+    });
     return {
       server_id: row.id,
       install_command: installCommand(deps.config.publicUrl, row.id, token),
@@ -41,19 +44,18 @@ const create = implement(apiRoutes.servers.create, {
 
 const update = implement(apiRoutes.servers.update, {
   audit: { action: "server.update", resourceType: "server" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const row = await updateServer(deps.db, requireOrg(auth), params.serverId, body);
-    audit({ resourceId: row.id, details: { ...body } });
-    return serializeServer(row);
+  handler: async ({ auth, body, params, audit, change }) => {
+    audit({ resourceId: params.serverId, details: { ...body } });
+    return serializeServer(await change((tx) => updateServer(tx, requireOrg(auth), params.serverId, body)));
   },
 });
 
 const remove = implement(apiRoutes.servers.remove, {
   audit: { action: "server.delete", resourceType: "server" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await deleteServer(deps.db, requireOrg(auth), params.serverId);
-    deps.agents.forget(params.serverId);
+  handler: async ({ auth, deps, params, audit, change }) => {
     audit({ resourceId: params.serverId });
+    await change((tx) => deleteServer(tx, requireOrg(auth), params.serverId));
+    deps.agents.forget(params.serverId);
     return undefined;
   },
 });
