@@ -237,6 +237,22 @@ test("usage is recorded per organization, day, provider and model", async () => 
   assert.equal(after.requests - before.requests, 1);
   assert.equal(after.input_tokens - before.input_tokens, 1234);
   assert.equal(after.output_tokens - before.output_tokens, 321);
+
+  const shown = await t.call("GET", "/api/v1/ai/usage?days=7", { as: owner });
+  assert.equal(shown.status, 200, JSON.stringify(shown.body));
+  assert.equal(shown.body.data.enabled, true);
+  assert.equal(shown.body.data.provider, "anthropic");
+  assert.equal(shown.body.data.model, "claude-sonnet-5");
+  const today = new Date().toISOString().slice(0, 10);
+  const row = shown.body.data.days.find(
+    (d: { day: string; provider: string }) => d.day === today && d.provider === "anthropic",
+  );
+  assert.equal(row.requests, after.requests);
+  assert.equal(row.input_tokens, after.input_tokens);
+  assert.equal(shown.body.data.totals.output_tokens, after.output_tokens);
+  const stranger = await t.signup("ai-usage-stranger@example.com", { orgName: "Other usage" });
+  const theirs = await t.call("GET", "/api/v1/ai/usage", { as: { cookie: stranger.cookie } });
+  assert.deepEqual(theirs.body.data.days, [], "another organization sees its own usage only");
 });
 
 test("SYNTRA_AI=off answers AI_DISABLED; the offline analyzer answers from the data and says so", async () => {

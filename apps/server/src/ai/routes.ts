@@ -2,6 +2,7 @@ import { apiRoutes } from "@syntra/contracts";
 import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { analyzeError } from "./analyze-error";
+import { aiUsageOf } from "./usage";
 
 const analyze = implement(apiRoutes.ai.analyzeError, {
   audit: { action: "ai.analyze_error", resourceType: "issue" },
@@ -12,5 +13,10 @@ const analyze = implement(apiRoutes.ai.analyzeError, {
   },
 });
 
+const usage = implement(apiRoutes.ai.usage, {
+  handler: async ({ auth, deps, query }) =>
+    aiUsageOf(deps.db, deps.ai, projectScope(auth).orgId, query.days, deps.now()),
+});
+
 /** The AI engine's API. */
-export const aiApiRoutes = [analyze];
+export const aiApiRoutes = [analyze, usage];

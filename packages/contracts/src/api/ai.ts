@@ -116,3 +116,34 @@ export const aiRecommendation = z.object({
   created_at: isoTimestamp,
 });
 export type AIRecommendation = z.infer<typeof aiRecommendation>;
+
+/** GET /ai/usage: how many days back, today included. */
+export const aiUsageQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(366).default(30),
+});
+export type AIUsageQuery = z.infer<typeof aiUsageQuery>;
+
+/** Requests and tokens of one day (UTC), provider and model. */
+export const aiUsageDay = z.object({
+  day: z.iso.date(),
+  provider: z.string(),
+  model: z.string(),
+  requests: z.number().int().nonnegative(),
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+});
+
+/** The organization's AI usage, and what this installation's AI engine is set to. */
+export const aiUsage = z.object({
+  /** False with SYNTRA_AI=off. */
+  enabled: z.boolean(),
+  provider: z.enum(["anthropic", "openai", "offline"]),
+  model: z.string(),
+  days: z.array(aiUsageDay),
+  totals: z.object({
+    requests: z.number().int().nonnegative(),
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+  }),
+});
+export type AIUsage = z.infer<typeof aiUsage>;

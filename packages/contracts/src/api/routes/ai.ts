@@ -1,4 +1,4 @@
-import { aiAnalysis, analyzeErrorBody } from "../ai";
+import { aiAnalysis, aiUsage, aiUsageQuery, analyzeErrorBody } from "../ai";
 import { defineApiRoute } from "../route";
 
 /** The AI engine: analyses of issues (more to come: Dockerfiles, recommendations, chat). */
@@ -22,5 +22,14 @@ export const aiRoutes = {
       "AI_PROVIDER_ERROR",
       "AI_INVALID_ANSWER",
     ],
+  }),
+  usage: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/ai/usage",
+    summary: "The organization's AI requests and tokens per day, provider and model, and the engine's setting",
+    tag: "ai",
+    access: { permission: "org:read" },
+    query: aiUsageQuery,
+    response: aiUsage,
   }),
 };
