@@ -2,9 +2,8 @@
 // with Claude replaced by a local stand-in speaking Anthropic's Messages API.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { resultRows } from "../db/client";
-import { organizations } from "../db/schema";
 import { ingestErrorEvents } from "../issues/ingest";
 import { errorEventFixture, liveDeployment, serviceOfNewOrg } from "../testing/error-fixtures";
 import type { Credential, TestApp } from "../testing/harness";
@@ -196,13 +195,15 @@ test("secrets of the service, the provider key, DSN credentials and emails never
   for (const secret of [DB_PASSWORD, STRIPE, API_KEY]) assert.ok(!logs.includes(secret));
 
   // An organization may let the provider see email addresses.
-  await t.deps.db.update(organizations).set({ aiRedactEmails: false }).where(eq(organizations.id, orgId));
+  const setting = await t.call("PATCH", "/api/v1/org", { as: owner, body: { ai_redact_emails: false } });
+  assert.equal(setting.status, 200, JSON.stringify(setting.body));
+  assert.equal(setting.body.data.ai_redact_emails, false);
   claude.requests.length = 0;
   await analyze(issueId, true);
   const withEmails = JSON.stringify(claude.requests[0]?.body);
   assert.ok(withEmails.includes("ana.lopez@example.com"));
   assert.ok(!withEmails.includes(DB_PASSWORD), "secrets stay redacted");
-  await t.deps.db.update(organizations).set({ aiRedactEmails: true }).where(eq(organizations.id, orgId));
+  await t.call("PATCH", "/api/v1/org", { as: owner, body: { ai_redact_emails: true } });
 });
 
 test("provider failures answer with their AI_* code and keep the stored analysis", async () => {
