@@ -10,6 +10,7 @@ import { eventually } from "@syntra/testing/eventually";
 import { freePorts } from "@syntra/testing/ports";
 import { descendants } from "@syntra/testing/process-tree";
 import { ensureServerBuild, serverMain } from "../../../scripts/build-server";
+import { stopUpstreamDaemon } from "../../agent/src/proxy/upstream-table";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -181,6 +182,12 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
         commands.some((c) => /--max-semi-space-size=2 \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
         `the local agent runs the prebuilt bundle:\n${commands.join("\n")}`,
       );
+      // The agent connects while its proxy starts: dnsmasq comes up just after Caddy, maybe after "online".
+      const dnsmasq = /dnsmasq .*--hostsdir=\S*\/local-agent\/caddy\/upstreams\/hosts/;
+      await eventually(
+        async () => (await descendants(npm.child.pid ?? 0)).some((p) => dnsmasq.test(p.argv.join(" "))),
+        { what: "the local agent runs dnsmasq for Caddy's routes", timeoutMs: 30_000 },
+      );
     }
   } finally {
     // As systemd or Ctrl-C would: the control plane stops its agent and exits, and npm with it.
@@ -190,8 +197,9 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
     else npm.child.kill("SIGTERM");
     await npm.exited;
     assert.match(npm.output(), /"msg":"stopped"/);
-    // The agent's Caddy keeps serving across agent restarts by design; this test ends it.
+    // The agent's Caddy and dnsmasq keep serving across agent restarts by design; this test ends them.
     await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
+    await stopUpstreamDaemon(path.join(dataDir, "local-agent", "caddy"));
     await fs.rm(path.dirname(dataDir), { recursive: true, force: true });
   }
 });

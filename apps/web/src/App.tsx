@@ -38,6 +38,10 @@ const NewServicePage = page(() => import("./pages/projects"), "NewServicePage");
 const ServiceLayout = page(() => import("./pages/service"), "ServiceLayout");
 const ServiceDeploymentsPage = page(() => import("./pages/service-deployments"), "ServiceDeploymentsPage");
 const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsPage");
+const ServiceOverviewPage = page(() => import("./pages/service-overview"), "ServiceOverviewPage");
+const ServiceTracesPage = page(() => import("./pages/service-traces"), "ServiceTracesPage");
+const TraceViewPage = page(() => import("./pages/trace-view"), "TraceViewPage");
+const ServiceMetricsPage = page(() => import("./pages/service-metrics"), "ServiceMetricsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
 const ServiceSetupPage = page(() => import("./pages/service-setup"), "ServiceSetupPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
@@ -103,9 +107,13 @@ export function App() {
             <Route path="projects/:projectId/issues" element={<ProjectIssuesPage />} />
             <Route path="issues/:issueId" element={<IssuePage />} />
             <Route path="projects/:projectId/services/:serviceId" element={<ServiceLayout />}>
-              <Route index element={<Navigate to="deployments" replace />} />
-              <Route path="deployments" element={<ServiceDeploymentsPage />} />
+              <Route index element={<Navigate to="overview" replace />} />
+              <Route path="overview" element={<ServiceOverviewPage />} />
+              <Route path="traces" element={<ServiceTracesPage />} />
+              <Route path="traces/:traceId" element={<TraceViewPage />} />
               <Route path="logs" element={<ServiceLogsPage />} />
+              <Route path="metrics" element={<ServiceMetricsPage />} />
+              <Route path="deployments" element={<ServiceDeploymentsPage />} />
               <Route path="setup" element={<ServiceSetupPage />} />
               <Route path="settings" element={<ServiceSettingsPage />} />
             </Route>

@@ -1,5 +1,6 @@
 // The public surface of @syntra/contracts: every wire shape of Syntra, defined once.
 export * from "./api/ai";
+export * from "./api/attribute-filters";
 export * from "./api/audit";
 export * from "./api/auth";
 export * from "./api/builds";
@@ -14,6 +15,7 @@ export * from "./api/ingest";
 export * from "./api/issues";
 export * from "./api/live";
 export * from "./api/observability";
+export * from "./api/observability-views";
 export * from "./api/orgs";
 export * from "./api/projects";
 export * from "./api/registry";

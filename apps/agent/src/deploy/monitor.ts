@@ -8,8 +8,8 @@ import type { StateStore } from "./state";
 /**
  * The periodic health check of running services: one probe per container at the check's interval, feeding
  * the health in heartbeats. It also keeps each route on the serving containers: one that turns unhealthy
- * (retries + 1 failures in a row) leaves it while others serve, and addresses that changed (Docker restarted a
- * crashed container on a new port) are picked up. Services busy with another operation are skipped.
+ * (retries + 1 failures in a row) leaves it while others serve, and addresses that changed (a container that
+ * was down while another took its address comes back at a new one) are picked up. Services busy with another operation are skipped.
  */
 export class HealthMonitor {
   private timer: NodeJS.Timeout | null = null;

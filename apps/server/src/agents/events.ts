@@ -11,6 +11,7 @@ import { recordCertificateStatus } from "../domains/certificates";
 import { recheckDomainsOnAgentReady } from "../domains/domains";
 import { reconcileRoutes } from "../domains/route-reconcile";
 import { publishServerStatus } from "../live/publish";
+import { storeContainerMetrics } from "../telemetry/container-metrics";
 import { telemetryHubAnswers } from "../telemetry/ingest/hub-events";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
 
@@ -30,6 +31,7 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
     ],
     server_status: [(e) => publishServerStatus(deps, e.serverId, e.status)],
     sweep: [() => reconcileDeployments(deps)],
+    heartbeat_recorded: [(e) => storeContainerMetrics(deps, e.server, e.beat, e.at)],
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
     certificate_status: [(e) => recordCertificateStatus(deps, e.serverId, e.message.payload).then(() => {})],
     routes_report: [(e) => reconcileRoutes(deps, e.serverId, e.message.payload).then(() => {})],

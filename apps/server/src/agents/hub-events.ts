@@ -1,6 +1,7 @@
 import type {
   AgentToControlPlaneType,
   DeployPayload,
+  HeartbeatPayload,
   IngestKeyGrant,
   MessageOf,
   TelemetryAckPayload,
@@ -42,6 +43,8 @@ export type HubEvents = {
   server_status: { serverId: string; status: "online" | "offline" };
   /** The hub's periodic sweep, after stale servers were marked offline. */
   sweep: Record<never, never>;
+  /** A heartbeat was recorded (at the control plane's `at`, so not a coalesced one): its containers' resource use. */
+  heartbeat_recorded: { serverId: string; server: AgentServer; beat: HeartbeatPayload; at: Date };
 } & { [T in DomainMessageType]: { serverId: string; message: MessageOf<T> } };
 
 /** The kinds of hub events. */

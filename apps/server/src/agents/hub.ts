@@ -368,11 +368,15 @@ export class AgentHub {
   /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */
   private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
     const serverId = conn.server.id;
-    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, this.now(), this.opts.heartbeatSeconds))) {
+    const now = this.now();
+    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, now, this.opts.heartbeatSeconds))) {
       this.forget(serverId);
       return;
     }
     this.services.set(serverId, beat.services);
+    // Off the connection's queue, like telemetry batches: storing the containers' metrics must not hold up the
+    // agent's next message.
+    void this.track(this.emit({ kind: "heartbeat_recorded", serverId, server: conn.server, beat, at: now }));
   }
 
   /** Hands an event to the wired-in dispatcher (nothing before `start`). */

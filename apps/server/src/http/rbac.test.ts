@@ -410,6 +410,12 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/services/:serviceId/traces": read,
   "GET /api/v1/services/:serviceId/metrics": () => ({ query: "metrics=cpu", ok: 200 }),
   "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/overview": read,
+  "GET /api/v1/services/:serviceId/logs/histogram": read,
+  "GET /api/v1/traces/:traceId/logs": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/traces/:traceId/errors": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/metrics/names": read,
+  "GET /api/v1/services/:serviceId/metrics/query": () => ({ query: "metric=cpu", ok: 200 }),
 };
 
 /** A device login waiting for approval. */
@@ -480,6 +486,8 @@ before(async () => {
     // The control plane as the registry's token server, so its token realm answers.
     SYNTRA_REGISTRY: "registry.local:5000",
     SYNTRA_REGISTRY_AUTH: "token",
+    // The test agent never sends a heartbeat: a long interval keeps its server online however slow the run.
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: "3600",
   });
   const owner = await t.signup("owner@example.com", { orgName: "Acme" });
   // A second organization whose invitations every caller can accept (they are already in Acme).

@@ -146,7 +146,8 @@ function Tags({ issue }: { issue: IssueDetail }) {
   );
 }
 
-function LatestEvents({ issueId }: { issueId: string }) {
+/** The newest events; `traceBase` is the service's page under which a trace opens. */
+function LatestEvents({ issueId, traceBase }: { issueId: string; traceBase: string }) {
   const query = useQuery(`issue:${issueId}:events`, () => api.issues.events({ issueId, limit: 20 }));
   const [index, setIndex] = useState(0);
   return (
@@ -183,13 +184,13 @@ function LatestEvents({ issueId }: { issueId: string }) {
                   <Badge tone="blue">user {event.context.user.email ?? event.context.user.id}</Badge>
                 )}
                 {event.trace_id && (
-                  <a
+                  <Link
                     className="text-indigo-600 underline dark:text-indigo-400"
-                    href={`/api/v1/traces/${event.trace_id}`}
+                    to={`${traceBase}/traces/${event.trace_id}`}
                     data-testid="trace-link"
                   >
                     trace {event.trace_id.slice(0, 12)}…
-                  </a>
+                  </Link>
                 )}
               </div>
               <section>
@@ -312,7 +313,10 @@ export function IssuePage() {
           </div>
           <div className="grid gap-4 lg:grid-cols-3">
             <div className="lg:col-span-2">
-              <LatestEvents issueId={issue.id} />
+              <LatestEvents
+                issueId={issue.id}
+                traceBase={`/projects/${issue.service.project_id}/services/${issue.service.id}`}
+              />
             </div>
             <Card>
               <CardHeader>

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigint,
@@ -90,6 +91,8 @@ export const errorEvents = pgTable(
   (t) => [
     index("idx_error_events_group_time").on(t.errorGroupId, t.timestamp.desc(), t.id.desc()),
     index("idx_error_events_timestamp").on(t.timestamp.desc()),
+    // Migration 0016: a trace's errors.
+    index("idx_error_events_trace").on(t.traceId).where(sql`trace_id IS NOT NULL`),
   ],
 );
 
