@@ -1,3 +1,4 @@
+import { aiApiRoutes } from "./ai/routes";
 import { alertChannelRoutes } from "./alerts/channel-routes";
 import { alertRoutes } from "./alerts/routes";
 import { auditRoutes } from "./audit/routes";
@@ -64,4 +65,5 @@ export const allRoutes: readonly ServerRoute[] = [
   ...alertChannelRoutes,
   ...statusPageRoutes,
   ...monitorRoutes,
+  ...aiApiRoutes,
 ];

@@ -64,10 +64,10 @@ const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
 
 /**
  * Developers change what they deploy: projects, their services, the services' environment and deployments; and
- * they triage the errors of what they deploy (resolve, ignore, assign issues).
+ * they triage the errors of what they deploy (resolve, ignore, assign issues, have them analyzed).
  */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
     key,
   );
 
@@ -392,6 +392,9 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/issues/:issueId/histogram": read,
   "PATCH /api/v1/issues/:issueId": () => ({ body: { status: "resolved" }, ok: 200 }),
   "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
+  // No provider configured here: the offline analyzer answers.
+  "POST /api/v1/ai/analyze-error": () => ({ body: { issue_id: main.issueId, force_refresh: true }, ok: 200 }),
+  "GET /api/v1/ai/usage": read,
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),

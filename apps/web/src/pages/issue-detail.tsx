@@ -2,6 +2,7 @@ import type { IssueDeployment, IssueDetail, IssueStatsPeriod } from "@syntra/con
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { AiAnalysisCard } from "../components/ai-analysis";
 import { Breadcrumbs, StackTrace } from "../components/issue-event";
 import { PageHeader } from "../components/layout";
 import { ErrorNote, QueryView } from "../components/states";
@@ -306,6 +307,7 @@ export function IssuePage() {
               <FirstSeen issue={issue} />
             </CardContent>
           </Card>
+          <AiAnalysisCard issueId={issue.id} analysis={issue.ai_analysis} canRun={can("issues:write")} />
           <div className="mb-4">
             <EventChart issueId={issue.id} />
           </div>

@@ -192,6 +192,8 @@ const analysis = {
   suggested_fix: "Restore retries with backoff in connectDb().",
   severity: "HIGH",
   affected_scope: "All requests to /api/orders during the first 20 s after a deploy.",
+  confidence: 0.8,
+  evidence: [{ kind: "commit", detail: "9fceb02 remove startup retry" }],
   provider: "anthropic",
   model: "claude-sonnet-4-5",
   offline: false,

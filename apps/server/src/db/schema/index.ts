@@ -1,4 +1,6 @@
 // The Drizzle mirror of the SQL migrations in ../migrations; schema.test.ts checks they agree.
+
+export * from "./ai";
 export * from "./alerting";
 export * from "./device-authorizations";
 export * from "./domains";

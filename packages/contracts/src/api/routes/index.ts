@@ -1,4 +1,5 @@
 import type { AnyApiRoute } from "../route";
+import { aiRoutes } from "./ai";
 import { alertChannelRoutes, alertRoutes } from "./alerts";
 import { auditRoutes, registryRoutes } from "./audit";
 import { authRoutes } from "./auth";
@@ -53,6 +54,7 @@ export const apiRoutes = {
   alertChannels: alertChannelRoutes,
   statusPages: statusPageRoutes,
   monitors: monitorRoutes,
+  ai: aiRoutes,
 };
 
 /** The route table's type: groups of named routes. */
