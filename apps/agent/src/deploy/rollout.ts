@@ -65,11 +65,19 @@ class Rollout {
     }
   }
 
-  /** Stop the old version, then start the new one: downtime in between, as the strategy allows. */
+  /**
+   * Stop the old version, then start the new one: downtime in between, as the strategy allows. The domains
+   * answer 503 (Retry-After) during it rather than Caddy dialing a stopped container. That matters beyond the
+   * downtime: the new container usually gets the address the old one had (Docker hands out the lowest free
+   * one), and Caddy keeps an upstream's failures by address (passive health check, 10 s), so one failed dial
+   * at the dead address would leave the new container skipped after the deploy reported running.
+   */
   private async instant(): Promise<ContainerInfo[]> {
-    const { old, reporter } = this.input;
+    const { old, reporter, payload } = this.input;
     if (old.length > 0) {
       reporter.step("creating", "stop_old", 20, `Stopping ${old.length} container(s) of the previous version`);
+      await pointRoute(this.ctx, payload, []);
+      await drain(this.ctx);
       await Promise.all(old.map((c) => this.ctx.runtime.stop(c.id, this.ctx.stopTimeoutSeconds)));
       this.retired.push(...old);
     }
