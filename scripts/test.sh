@@ -9,6 +9,12 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
+# Each agent's dnsmasq, Node's file watchers and dockerd's log followers take an inotify instance; Debian's default
+# of 128 per user runs out when the suite runs many agents side by side ("failed to create inotify").
+if [ "$(id -u)" -eq 0 ] && [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  sysctl -qw fs.inotify.max_user_instances=1024 || echo "warning: could not raise fs.inotify.max_user_instances" >&2
+fi
+
 pg_url=$(bash scripts/services/postgres.sh start | tail -n 1)
 bash scripts/services/docker.sh start
 # Project networks earlier runs left behind (a killed test, say) would use up Docker's address pools.

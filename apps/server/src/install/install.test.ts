@@ -199,7 +199,13 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
     );
     assert.equal(server.status, "online");
     // It runs dnsmasq for Caddy's routes (the installer makes sure it is there).
-    const pid = await upstreamDaemonPid(path.join(installed.root, "var/lib/syntra-agent", "caddy"));
+    const pid = await eventually(
+      async () => (await upstreamDaemonPid(path.join(installed.root, "var/lib/syntra-agent", "caddy"))) ?? undefined,
+      {
+        what: "the agent's dnsmasq recorded",
+        diagnostic: () => output.slice(-3000),
+      },
+    );
     assert.match(await fs.readFile(`/proc/${pid}/cmdline`, "utf8"), /dnsmasq\0/);
   } finally {
     agent.kill("SIGTERM");
