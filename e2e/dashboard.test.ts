@@ -204,12 +204,13 @@ test("open: the service's default URL (web-shop.localhost, no DNS) opens the app
 
 test("logs: the live tail shows the container's output", async () => {
   await page.getByRole("link", { name: "Logs" }).click();
-  const lines = page.getByRole("log", { name: "Log lines" });
+  await page.getByRole("tab", { name: "Live tail" }).click();
+  const lines = page.getByRole("log", { name: "Live log lines" });
   await lines.getByText("webapp v1 starting").first().waitFor();
-  await page.getByLabel("Search logs").fill("stderr");
+  await page.getByLabel("Filter lines").fill("stderr");
   await lines.getByText("webapp v1 stderr line").first().waitFor();
-  assert.equal(await lines.getByText("webapp v1 starting").count(), 0, "search filters the lines");
-  await page.getByLabel("Search logs").fill("");
+  assert.equal(await lines.getByText("webapp v1 starting").count(), 0, "the filter hides the other lines");
+  await page.getByLabel("Filter lines").fill("");
   await page.getByRole("button", { name: "Pause" }).click();
   await page.getByRole("button", { name: "Resume" }).waitFor();
   await shoot(page, "service-logs");

@@ -221,12 +221,14 @@ test("a deployed container's stdout and stderr are searchable within seconds, on
   await stack.agent.kill();
   stack.agent = stack.startAgent();
   const [container] = await new Dockerode().listContainers({ filters: { label: [`dev.syntra.service_id=${webId}`] } });
-  const port = container?.Ports.find((p) => p.PublicPort)?.PublicPort;
-  assert.ok(port, "the container publishes its port");
+  // Containers publish no port (Caddy reaches them on their project network): the app is called at its address.
+  const address = Object.values(container?.NetworkSettings.Networks ?? {})[0]?.IPAddress;
+  assert.ok(address, "the container has an address on its project network");
+  const port: number = created.body.data.port;
   await waitFor(
     async () => {
       // busybox httpd -v logs each request as "<client>: response:<status>".
-      await fetch(`http://127.0.0.1:${port}/after-restart`).catch(() => undefined);
+      await fetch(`http://${address}:${port}/after-restart`).catch(() => undefined);
       return (await search("response:404")).length > 0;
     },
     60_000,
