@@ -99,7 +99,9 @@ describe("DockerRuntime", () => {
     await created.start();
     const legacy = await runtime.inspect(created.id);
     assert.equal(legacy?.address, `${legacy?.networkIp}:8080`);
-    assert.equal((await fetch(`http://${legacy?.address}/`)).status, 200);
+    // The app inside starts listening a moment after the container starts.
+    const status = await eventually(() => fetch(`http://${legacy?.address}/`).then((res) => res.status));
+    assert.equal(status, 200);
     await runtime.remove(created.id);
   });
 
