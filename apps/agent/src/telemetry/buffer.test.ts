@@ -10,11 +10,16 @@ import { TelemetryStats } from "./stats";
 const serviceId = "0b6f3c52-8d1e-4f7a-a2b3-c4d5e6f7a8b9";
 const limits = { maxBatchBytes: 1024 * 1024, memoryMaxBytes: 1024 * 1024, diskMaxBytes: 64 * 1024 * 1024 };
 
+// Buffers a test opened; closed before the directory goes, since a pending stats save or journal write would
+// otherwise race the removal (ENOTEMPTY) and leave file handles to the garbage collector.
+const opened: TelemetryBuffer[] = [];
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), "syntra-buffer-"));
   try {
     await fn(dir);
   } finally {
+    for (const buffer of opened.splice(0)) await buffer.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -23,8 +28,10 @@ function entry(n: number) {
   return { kind: "otlp" as const, serviceId, signal: "traces" as const, items: n, payload: Buffer.alloc(n * 10, n) };
 }
 
-async function open(dir: string, l = limits) {
-  return TelemetryBuffer.open(dir, { ...l }, await TelemetryStats.open(dir));
+async function open(dir: string, l = limits, stats?: TelemetryStats) {
+  const buffer = await TelemetryBuffer.open(dir, { ...l }, stats ?? (await TelemetryStats.open(dir)));
+  opened.push(buffer);
+  return buffer;
 }
 
 test("what was appended survives the agent being killed before a batch was cut, and is batched once", async () => {
@@ -82,7 +89,7 @@ test("past the disk limit the oldest batches go first and the loss is counted", 
       ...entry(n),
       payload: Buffer.from(Array.from({ length: 4000 }, () => Math.floor(Math.random() * 256))),
     });
-    const buffer = await TelemetryBuffer.open(dir, { ...limits, diskMaxBytes: 10_000 }, stats);
+    const buffer = await open(dir, { ...limits, diskMaxBytes: 10_000 }, stats);
     const ids: string[] = [];
     for (let i = 1; i <= 4; i++) {
       await buffer.append(random(i));
