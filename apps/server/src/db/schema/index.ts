@@ -1,4 +1,5 @@
 // The Drizzle mirror of the SQL migrations in ../migrations; schema.test.ts checks they agree.
+export * from "./agent-authority";
 export * from "./device-authorizations";
 export * from "./domains";
 export * from "./enums";
