@@ -47,8 +47,10 @@ test("the agent says hello with its token and version, answers bad commands, and
   const accepted: unknown[] = [];
   const commands: string[] = [];
   const connection = new AgentConnection({
-    url,
-    token: "syn_agt_0123456789abcdef0123456789abcdef01234567",
+    target: () => ({
+      url: `${url.replace(/^http/, "ws")}/agent/ws`,
+      headers: { authorization: "Bearer syn_agt_0123456789abcdef0123456789abcdef01234567" },
+    }),
     logger: pino({ level: "silent" }),
     maxBackoffMs: 200,
     hello: async () => exampleMessages.agent_hello.payload,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import cookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { registerAgentSocket } from "./agents/ws-route";
+import { authenticateByToken, registerAgentSocket } from "./agents/ws-route";
 import type { AppDeps } from "./deps";
 import { installErrorHandler } from "./http/error-handler";
 import { keepRawBodies } from "./http/raw-body";
@@ -37,7 +37,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(cookie);
   keepRawBodies(app, "/api/v1/webhooks/", deps.config.bodyLimitBytes);
   installErrorHandler(app);
-  await registerAgentSocket(app, deps);
+  await registerAgentSocket(app, deps, (req) => authenticateByToken(deps, req));
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
   await registerErrorIngest(app, deps);
   await registerOtlpHttp(app, deps);

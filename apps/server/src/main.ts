@@ -1,6 +1,8 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
+import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
 import { createAgentHub } from "./agents/hub";
+import { agentUpdateHubEvents } from "./agents/updates";
 import { buildApp } from "./app";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
 import { PasswordResetLimiter } from "./auth/password-reset-limit";
@@ -64,7 +66,7 @@ async function start(config: Config): Promise<void> {
     now,
     fetch: globalThis.fetch,
   };
-  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
+  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps), ...agentUpdateHubEvents(deps) });
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));
@@ -76,6 +78,7 @@ async function start(config: Config): Promise<void> {
   const buildWorker = config.builds.enabled ? await startBuildWorker(deps) : null;
 
   let localAgent: LocalAgent | null = null;
+  let agentEndpoint: AgentEndpoint | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -88,6 +91,7 @@ async function start(config: Config): Promise<void> {
     await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.
+    await agentEndpoint?.close();
     await app.close();
     await agents.close();
     // After the agents: their last batches are stored (and acknowledged) before the store closes.
@@ -100,6 +104,7 @@ async function start(config: Config): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   await app.listen({ host: config.host, port: config.port });
+  agentEndpoint = await startAgentEndpoint(deps);
   localAgent = config.localAgent.enabled
     ? await startLocalAgent(deps, { url: `http://${localHost(config.host)}:${config.port}`, env: { ...process.env } })
     : null;

@@ -14,6 +14,7 @@ import type {
   ServiceStatus,
   TelemetryAckPayload,
   TelemetryBatchPayload,
+  UpdateAgentPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -27,7 +28,9 @@ import {
   recordHeartbeat,
   recordHello,
 } from "./agent-servers";
-import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
+import type { AgentEndpoint } from "./endpoint";
+import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
@@ -70,6 +73,10 @@ export interface AgentHubEvents {
   ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
   /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
   routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
+  /** An agent's hello was accepted (after agentReady): its version and how its last self-update went. */
+  agentHello?(serverId: string, hello: AgentHelloPayload): Promise<void>;
+  /** The update_agent an agent refused as too old should run (none when it cannot update itself). */
+  updateForTooOldAgent?(serverId: string, hello: AgentHelloPayload): Promise<UpdateAgentPayload | undefined>;
 }
 
 /** Settings and resources of the hub. */
@@ -88,6 +95,8 @@ export interface AgentHubOptions {
   alertsKept?: number;
   /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
   telemetryConcurrency?: { perAgent: number; total: number };
+  /** This control plane's version, checked against each agent's (interface contracts 4.3). */
+  controlPlaneVersion: string;
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -109,6 +118,7 @@ export class AgentHub {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly helloTimeoutMs: number;
+  readonly controlPlaneVersion: string;
   /** Where the agents' exec_output messages go (see exec-sessions.ts). */
   readonly execSessions: ExecSessionRelay;
   private readonly live = new Set<AgentConnection>();
@@ -119,6 +129,8 @@ export class AgentHub {
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private events: AgentHubEvents | undefined;
+  /** The mutual-TLS agent endpoint, once it listens (agents/endpoint.ts): its URL, CA and update bundle. */
+  endpoint: AgentEndpoint | undefined;
   private closed = false;
   private telemetryInFlight = 0;
   private readonly telemetryPerAgent = new Map<string, number>();
@@ -128,6 +140,7 @@ export class AgentHub {
     this.logger = opts.logger.child({ component: "agent-hub" });
     this.now = opts.now;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
+    this.controlPlaneVersion = opts.controlPlaneVersion;
     this.pending = new PendingCommands(this.logger);
     this.execSessions = new ExecSessionRelay(this.logger);
     this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
@@ -147,13 +160,34 @@ export class AgentHub {
     this.timers.push(ping, sweep);
   }
 
-  /** Takes over the upgraded socket of an agent whose token named `server`. */
-  accept(socket: WebSocket, server: AgentServer, agentVersion: string): void {
+  /** Takes over the upgraded socket of an agent whose token or certificate named `server`. */
+  accept(socket: WebSocket, server: AgentServer, agentVersion: string, credential?: ConnectionCredential): void {
     if (this.closed) {
       socket.close(CloseCode.shuttingDown, "control plane shutting down");
       return;
     }
-    this.live.add(new AgentConnection(this, socket, server, agentVersion));
+    this.live.add(new AgentConnection(this, socket, server, agentVersion, credential));
+  }
+
+  /**
+   * Cuts every socket of the server's agents at once (revoked, server deleted): what waited on them fails, the
+   * server goes offline. Their credentials must already be refused, or they simply connect again.
+   */
+  disconnect(serverId: string, code: number, reason: string): void {
+    const current = this.connections.get(serverId);
+    if (current) this.drop(current, reason);
+    for (const conn of this.live) if (conn.server.id === serverId) conn.close(code, reason);
+  }
+
+  /** The accepted hello of the server's connected agent (version, capabilities), or null. */
+  agentHello(serverId: string): AgentHelloPayload | null {
+    const conn = this.connections.get(serverId);
+    return conn?.ready ? conn.hello : null;
+  }
+
+  /** Asks the events for the update a too-old agent should run (see AgentConnection). */
+  updateForTooOldAgent(serverId: string, hello: AgentHelloPayload): Promise<UpdateAgentPayload | undefined> {
+    return this.events?.updateForTooOldAgent?.(serverId, hello) ?? Promise.resolve(undefined);
   }
 
   /** How many sockets of the server's agents are open, counting a replaced one until its close is handled. */
@@ -251,6 +285,7 @@ export class AgentHub {
       this.drop(conn, "no heartbeat");
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
+    await this.closeInvalidCertificates(now);
     // Keys rotated, services created or moved since: each agent gets its new list.
     for (const conn of this.connections.values()) await this.pushIngestKeys(conn);
     await this.events?.sweep();
@@ -273,6 +308,25 @@ export class AgentHub {
         ),
       ),
     );
+  }
+
+  /**
+   * Closes sockets whose certificate is no longer valid: expired, or revoked or deleted through another replica
+   * (this one cuts its own at once). The agents reconnect with their renewed certificate, or are refused.
+   */
+  private async closeInvalidCertificates(now: Date): Promise<void> {
+    const byFingerprint = new Map<string, AgentConnection[]>();
+    for (const conn of this.live) {
+      if (conn.credential.kind !== "certificate") continue;
+      const list = byFingerprint.get(conn.credential.fingerprint) ?? [];
+      byFingerprint.set(conn.credential.fingerprint, [...list, conn]);
+    }
+    for (const fingerprint of await invalidCertificates(this.opts.db, [...byFingerprint.keys()], now)) {
+      for (const conn of byFingerprint.get(fingerprint) ?? []) {
+        this.drop(conn, "certificate no longer valid");
+        conn.close(CloseCode.certificateInvalid, "the agent's certificate expired or was revoked");
+      }
+    }
   }
 
   // ---- for AgentConnection ----
@@ -322,6 +376,7 @@ export class AgentHub {
     await this.pushIngestKeys(conn);
     await this.events?.agentReady(serverId);
     await this.events?.serverStatus?.(serverId, "online");
+    await this.events?.agentHello?.(serverId, hello);
     return true;
   }
 
@@ -471,6 +526,7 @@ export class AgentHub {
 /** The agent hub on the control plane's settings (main.ts and the test harness). */
 export function createAgentHub(config: Config, db: Db, logger: Logger, now: () => Date): AgentHub {
   return new AgentHub({
+    controlPlaneVersion: config.version,
     db,
     logger,
     now,

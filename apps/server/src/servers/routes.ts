@@ -1,4 +1,8 @@
 import { apiRoutes } from "@syntra/contracts";
+import { CloseCode } from "../agents/connection";
+import { revokeAgentCredentials } from "../agents/enrolment";
+import { updateAgent, updateAllAgents, updateCommand } from "../agents/updates";
+import type { AppDeps } from "../deps";
 import { requireOrg } from "../http/org-context";
 import { implement } from "../http/route";
 import { serverMetricSeries } from "./metrics";
@@ -8,21 +12,35 @@ import {
   getServer,
   installCommand,
   listServers,
-  serializeServer,
+  presentServers,
+  rotateAgentToken,
   updateServer,
 } from "./servers";
+
+type ServerRow = Awaited<ReturnType<typeof getServer>>;
+
+/** The API answers for server rows (with their agents' certificates and update state). */
+function present(deps: AppDeps, rows: ServerRow[]) {
+  const latestAgentVersion = updateCommand(deps)?.version ?? deps.config.version;
+  return presentServers(deps.db, rows, { now: deps.now(), latestAgentVersion });
+}
+
+async function presentOne(deps: AppDeps, row: ServerRow) {
+  const [server] = await present(deps, [row]);
+  if (!server) throw new Error("presentServers dropped a row");
+  return server;
+}
 
 const list = implement(apiRoutes.servers.list, {
   handler: async ({ auth, deps, query, setMeta }) => {
     const { items, total } = await listServers(deps.db, requireOrg(auth), query);
     setMeta({ total, page: query.page, per_page: query.per_page });
-    return items;
+    return present(deps, items);
   },
 });
 
 const get = implement(apiRoutes.servers.get, {
-  handler: async ({ auth, deps, params }) =>
-    serializeServer(await getServer(deps.db, requireOrg(auth), params.serverId)),
+  handler: async ({ auth, deps, params }) => presentOne(deps, await getServer(deps.db, requireOrg(auth), params.serverId)),
 });
 
 const create = implement(apiRoutes.servers.create, {
@@ -34,7 +52,7 @@ const create = implement(apiRoutes.servers.create, {
       server_id: row.id,
       install_command: installCommand(deps.config.publicUrl, row.id, token),
       token,
-      server: serializeServer(row),
+      server: await presentOne(deps, row),
     };
   },
 });
@@ -44,7 +62,7 @@ const update = implement(apiRoutes.servers.update, {
   handler: async ({ auth, body, deps, params, audit }) => {
     const row = await updateServer(deps.db, requireOrg(auth), params.serverId, body);
     audit({ resourceId: row.id, details: { ...body } });
-    return serializeServer(row);
+    return presentOne(deps, row);
   },
 });
 
@@ -52,8 +70,50 @@ const remove = implement(apiRoutes.servers.remove, {
   audit: { action: "server.delete", resourceType: "server" },
   handler: async ({ auth, deps, params, audit }) => {
     await deleteServer(deps.db, requireOrg(auth), params.serverId);
+    // Its certificates went with the row (cascade): the live connection goes now, not at the next heartbeat.
+    deps.agents.disconnect(params.serverId, CloseCode.serverDeleted, "this server was deleted");
     audit({ resourceId: params.serverId });
     return undefined;
+  },
+});
+
+const revokeAgent = implement(apiRoutes.servers.revokeAgent, {
+  audit: { action: "server.agent_revoke", resourceType: "server" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const row = await getServer(deps.db, requireOrg(auth), params.serverId);
+    await revokeAgentCredentials(deps.db, row.id, deps.now());
+    deps.agents.disconnect(row.id, CloseCode.revoked, "the agent was revoked");
+    audit({ resourceId: row.id });
+    return presentOne(deps, await getServer(deps.db, requireOrg(auth), row.id));
+  },
+});
+
+const agentInstallToken = implement(apiRoutes.servers.agentInstallToken, {
+  audit: { action: "server.agent_token", resourceType: "server" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const row = await getServer(deps.db, requireOrg(auth), params.serverId);
+    const token = await rotateAgentToken(deps.db, row.id);
+    audit({ resourceId: row.id });
+    return { server_id: row.id, token, install_command: installCommand(deps.config.publicUrl, row.id, token) };
+  },
+});
+
+const updateAgentRoute = implement(apiRoutes.servers.updateAgent, {
+  audit: { action: "server.agent_update", resourceType: "server" },
+  handler: async ({ auth, deps, params, audit }) => {
+    const row = await getServer(deps.db, requireOrg(auth), params.serverId);
+    const outcome = await updateAgent(deps, row.id);
+    audit({ resourceId: row.id, details: { outcome: outcome.outcome, to_version: outcome.to_version } });
+    return outcome;
+  },
+});
+
+const updateAll = implement(apiRoutes.servers.updateAllAgents, {
+  audit: { action: "server.agent_update_all", resourceType: "server" },
+  handler: async ({ auth, deps, audit }) => {
+    const outcomes = await updateAllAgents(deps, requireOrg(auth));
+    audit({ details: { started: outcomes.filter((o) => o.outcome === "started").length } });
+    return outcomes;
   },
 });
 
@@ -64,5 +124,16 @@ const metrics = implement(apiRoutes.servers.metrics, {
   },
 });
 
-/** Server registration and management. */
-export const serverRoutes = [list, get, create, update, remove, metrics];
+/** Server registration and management, and their agents' credentials and updates. */
+export const serverRoutes = [
+  list,
+  get,
+  create,
+  update,
+  remove,
+  revokeAgent,
+  agentInstallToken,
+  updateAgentRoute,
+  updateAll,
+  metrics,
+];

@@ -2,7 +2,9 @@ import { Writable } from "node:stream";
 import type { OrgRole } from "@syntra/contracts";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
+import { type AgentEndpoint, startAgentEndpoint } from "../agents/endpoint";
 import { createAgentHub } from "../agents/hub";
+import { agentUpdateHubEvents } from "../agents/updates";
 import { AGENT_WS_PATH } from "../agents/ws-route";
 import { buildApp } from "../app";
 import { LoginRateLimiter } from "../auth/login-rate-limit";
@@ -40,6 +42,8 @@ export interface TestApp {
   advanceClock(ms: number): void;
   /** Starts listening on a loopback port (once) and returns the agents' WebSocket URL. */
   agentUrl(): Promise<string>;
+  /** Starts the mutual-TLS agent endpoint on a free loopback port (once). */
+  agentEndpoint(): Promise<AgentEndpoint>;
   call(
     method: string,
     url: string,
@@ -74,6 +78,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const config: Config = loadConfig({
     SYNTRA_DATA_DIR: store.dataDir,
     SYNTRA_LOG_LEVEL: "info",
+    SYNTRA_AGENT_TLS_PORT: "0",
+    SYNTRA_AGENT_TLS_HOST: "127.0.0.1",
     ...(dns && { SYNTRA_DNS_RESOLVER: dns.address }),
     ...env,
   });
@@ -104,9 +110,10 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     now,
     fetch: globalThis.fetch,
   };
-  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
+  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps), ...agentUpdateHubEvents(deps) });
   const app = await buildApp(deps, { validateResponses: true });
   let listening: Promise<string> | undefined;
+  let endpoint: Promise<AgentEndpoint> | undefined;
 
   const call: TestApp["call"] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -161,10 +168,15 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       });
       return listening;
     },
+    agentEndpoint: () => {
+      endpoint ??= startAgentEndpoint(deps);
+      return endpoint;
+    },
     call,
     signup,
     member,
     close: async () => {
+      await (await endpoint)?.close();
       await app.close();
       await agents.close();
       await store.drop();
