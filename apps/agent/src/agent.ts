@@ -170,9 +170,13 @@ export async function startAgent(
     },
     onRejected: (ack) => {
       // Too old for this control plane: update when it says where to, or wait to be reinstalled.
-      if (ack.update) void selfUpdate(ack.update).then(() => leave(0), (err: unknown) => {
-        logger.error({ err: (err as Error).message }, "the update the control plane asked for failed");
-      });
+      if (ack.update)
+        void selfUpdate(ack.update).then(
+          () => leave(0),
+          (err: unknown) => {
+            logger.error({ err: (err as Error).message }, "the update the control plane asked for failed");
+          },
+        );
     },
   });
   const selfUpdate = async (payload: UpdateAgentPayload) => {

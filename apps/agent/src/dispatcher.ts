@@ -90,7 +90,11 @@ export class Dispatcher {
         (err: unknown) => {
           const reason = err instanceof Error ? err.message : String(err);
           this.deps.logger.warn({ request_id: requestId, reason }, "update refused");
-          return this.answer({ request_id: requestId, success: false, error: { code: errorCodeOf(err), message: reason } });
+          return this.answer({
+            request_id: requestId,
+            success: false,
+            error: { code: errorCodeOf(err), message: reason },
+          });
         },
       );
       return;

@@ -110,7 +110,9 @@ async function holdsValidCertificate(stateDir: string, serverId: string): Promis
       server_id?: unknown;
       not_after?: unknown;
     };
-    return grant.server_id === serverId && typeof grant.not_after === "string" && Date.parse(grant.not_after) > Date.now();
+    return (
+      grant.server_id === serverId && typeof grant.not_after === "string" && Date.parse(grant.not_after) > Date.now()
+    );
   } catch {
     return false;
   }
@@ -126,10 +128,14 @@ async function installLocalBundle(deps: AppDeps): Promise<string> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const current = path.join(dir, BUNDLE_FILES.current);
   const shipped = deps.config.agents.bundleFile ?? (await agentBundle(deps.config.dataDir));
-  const installed = await fs.readFile(current, "utf8").then((text) => bundleVersion(text.slice(0, 200)), () => null);
+  const installed = await fs.readFile(current, "utf8").then(
+    (text) => bundleVersion(text.slice(0, 200)),
+    () => null,
+  );
   const offered = bundleVersion((await fs.readFile(shipped, "utf8")).slice(0, 200));
   const replace =
-    installed === null || (!deps.config.agents.autoUpdate && offered !== null && compareVersions(offered, installed) > 0);
+    installed === null ||
+    (!deps.config.agents.autoUpdate && offered !== null && compareVersions(offered, installed) > 0);
   if (replace) {
     const tmp = `${current}.${process.pid}.tmp`;
     await fs.copyFile(shipped, tmp);

@@ -1,4 +1,7 @@
 // The public surface of @syntra/contracts: every wire shape of Syntra, defined once.
+
+export * from "./agent-layout";
+export * from "./api/agent-enrolment";
 export * from "./api/ai";
 export * from "./api/audit";
 export * from "./api/auth";
@@ -19,7 +22,6 @@ export * from "./api/registry";
 export * from "./api/route";
 export * from "./api/routes/index";
 export * from "./api/servers";
-export * from "./api/agent-enrolment";
 export * from "./api/service-overview";
 export * from "./api/services";
 export * from "./api/telemetry-pipeline";
@@ -29,7 +31,6 @@ export * from "./api/volumes";
 export * from "./common";
 export * from "./errors";
 export * from "./generate/json-schemas";
-export * from "./agent-layout";
 export * from "./health-check";
 export * from "./plain-http";
 export * from "./rbac";

@@ -53,30 +53,25 @@ export async function selfSignedCertificate(options: {
   }
 }
 
-/** A PKCS#10 certificate request made by `openssl req -new` with a new key of `curve`, and that key (PEM). */
+/**
+ * A PKCS#10 certificate request made by `openssl req -new`, for `keyPem` or else a new key of `curve`, and the key
+ * (PEM).
+ */
 export async function certificateRequest(options: {
   commonName: string;
   curve?: "P-256" | "P-384";
+  keyPem?: string;
 }): Promise<{ csrPem: string; keyPem: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), "syntra-openssl-"));
   try {
     const keyFile = path.join(dir, "key.pem");
     const csrFile = path.join(dir, "req.pem");
-    await run("openssl", [
-      "req",
-      "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      `ec_paramgen_curve:${options.curve ?? "P-256"}`,
-      "-nodes",
-      "-subj",
-      `/CN=${options.commonName}`,
-      "-keyout",
-      keyFile,
-      "-out",
-      csrFile,
-    ]);
+    let key = ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${options.curve ?? "P-256"}`, "-keyout", keyFile];
+    if (options.keyPem) {
+      await writeFile(keyFile, options.keyPem, { mode: 0o600 });
+      key = ["-key", keyFile];
+    }
+    await run("openssl", ["req", "-new", ...key, "-nodes", "-subj", `/CN=${options.commonName}`, "-out", csrFile]);
     return { csrPem: await readFile(csrFile, "utf8"), keyPem: await readFile(keyFile, "utf8") };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -35,6 +35,9 @@ export function buildCertificateRequest(privateKey: KeyObject, publicKey: KeyObj
       signature: Uint8Array.from(signature).buffer,
     }),
   );
-  const lines = Buffer.from(der).toString("base64").match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der)
+      .toString("base64")
+      .match(/.{1,64}/g) ?? [];
   return ["-----BEGIN CERTIFICATE REQUEST-----", ...lines, "-----END CERTIFICATE REQUEST-----", ""].join("\n");
 }

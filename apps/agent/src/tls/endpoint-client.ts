@@ -2,12 +2,7 @@ import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
-import {
-  AGENT_ENDPOINT_PATHS,
-  type AgentCertificateGrant,
-  agentCertificateGrant,
-  apiError,
-} from "@syntra/contracts";
+import { AGENT_ENDPOINT_PATHS, type AgentCertificateGrant, agentCertificateGrant, apiError } from "@syntra/contracts";
 import { type AgentCredentials, tlsOptions } from "./credentials";
 
 /** The control plane answered with an error envelope (its code and message), or something unreadable. */
@@ -23,13 +18,15 @@ export class ControlPlaneRefusal extends Error {
 }
 
 async function refusal(status: number, text: string): Promise<ControlPlaneRefusal> {
-  const parsed = apiError.safeParse((() => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-  })());
+  const parsed = apiError.safeParse(
+    (() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    })(),
+  );
   return parsed.success
     ? new ControlPlaneRefusal(status, parsed.data.error.code, parsed.data.error.message)
     : new ControlPlaneRefusal(status, "UNRECOGNIZED_ERROR", `HTTP ${status}`);
@@ -83,7 +80,12 @@ async function readText(res: import("node:http").IncomingMessage): Promise<strin
 
 /** A new certificate for the agent's key, asked for with the current one (mutual TLS). */
 export async function renewCertificate(creds: AgentCredentials, csr: string): Promise<AgentCertificateGrant> {
-  const res = await request(creds, endpointUrl(creds, AGENT_ENDPOINT_PATHS.certificate), "POST", JSON.stringify({ csr }));
+  const res = await request(
+    creds,
+    endpointUrl(creds, AGENT_ENDPOINT_PATHS.certificate),
+    "POST",
+    JSON.stringify({ csr }),
+  );
   const text = await readText(res);
   if (res.statusCode !== 200) throw await refusal(res.statusCode ?? 0, text);
   return agentCertificateGrant.parse(JSON.parse(text));

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import {
   type AgentHelloPayload,
-  agentCompatibility,
   type AgentToControlPlaneMessage,
+  agentCompatibility,
   type ControlPlaneToAgentType,
   type ErrorCode,
   messageSchemas,
@@ -33,9 +33,7 @@ export const CloseCode = {
 } as const;
 
 /** How a connection proved which server it speaks for. */
-export type ConnectionCredential =
-  | { kind: "token" }
-  | { kind: "certificate"; fingerprint: string; notAfter: Date };
+export type ConnectionCredential = { kind: "token" } | { kind: "certificate"; fingerprint: string; notAfter: Date };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -140,7 +140,8 @@ function serverCredentials(authority: AgentAuthority, now: Date): { key: string;
     notAfter: new Date(now.getTime() + SERVER_CERT_MS),
   });
   // Checked here, so a CA that cannot sign fails at start rather than at every handshake.
-  if (!new X509Certificate(issued.pem).checkIssued(authority.caCertificate)) throw new Error("endpoint cert not issued");
+  if (!new X509Certificate(issued.pem).checkIssued(authority.caCertificate))
+    throw new Error("endpoint cert not issued");
   return {
     key: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
     cert: issued.pem,

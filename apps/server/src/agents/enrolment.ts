@@ -205,7 +205,7 @@ export async function revokeAgentCredentials(db: Db, serverId: string, now: Date
   });
 }
 
-/** The newest valid certificate of each server (for the API's `agent.certificate`). */
+/** The newest valid certificate of each server (for the API's `agent.certificate`); X.509 times have whole seconds, so a renewal within the second ties on notAfter and the later row wins. */
 export async function currentCertificates(
   db: Db,
   serverIds: string[],
@@ -222,7 +222,7 @@ export async function currentCertificates(
         gt(agentCertificates.notAfter, now),
       ),
     )
-    .orderBy(desc(agentCertificates.notAfter));
+    .orderBy(desc(agentCertificates.notAfter), desc(agentCertificates.createdAt));
   const newest = new Map<string, typeof agentCertificates.$inferSelect>();
   for (const row of rows) if (!newest.has(row.serverId)) newest.set(row.serverId, row);
   return newest;

@@ -114,7 +114,11 @@ export async function onAgentHello(deps: Deps, serverId: string, hello: AgentHel
     .select({ id: servers.id })
     .from(servers)
     .where(
-      and(eq(servers.id, serverId), eq(servers.agentUpdateVersion, command.version), eq(servers.agentUpdateState, "failed")),
+      and(
+        eq(servers.id, serverId),
+        eq(servers.agentUpdateVersion, command.version),
+        eq(servers.agentUpdateState, "failed"),
+      ),
     )
     .limit(1);
   if (failed) return;

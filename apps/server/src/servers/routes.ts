@@ -40,7 +40,8 @@ const list = implement(apiRoutes.servers.list, {
 });
 
 const get = implement(apiRoutes.servers.get, {
-  handler: async ({ auth, deps, params }) => presentOne(deps, await getServer(deps.db, requireOrg(auth), params.serverId)),
+  handler: async ({ auth, deps, params }) =>
+    presentOne(deps, await getServer(deps.db, requireOrg(auth), params.serverId)),
 });
 
 const create = implement(apiRoutes.servers.create, {

@@ -1,10 +1,10 @@
 import type { Server, ServerAgent } from "@syntra/contracts";
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
+import { currentCertificates } from "../agents/enrolment";
 import { generateToken } from "../auth/api-tokens";
 import { sha256Hex } from "../auth/random";
 import type { Db } from "../db/client";
 import { servers, services } from "../db/schema";
-import { currentCertificates } from "../agents/enrolment";
 import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 
 type ServerRow = typeof servers.$inferSelect;

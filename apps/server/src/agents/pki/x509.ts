@@ -8,9 +8,9 @@ import {
   AuthorityKeyIdentifier,
   BasicConstraints,
   Certificate,
+  ExtendedKeyUsage,
   Extension,
   Extensions,
-  ExtendedKeyUsage,
   GeneralName,
   id_ce_authorityKeyIdentifier,
   id_ce_basicConstraints,
@@ -114,9 +114,7 @@ export function issueCertificate(req: CertificateRequestToSign): IssuedCertifica
   ];
   if (req.role === "ca") {
     extensions.push(extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: true, pathLenConstraint: 0 })));
-    extensions.push(
-      extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)),
-    );
+    extensions.push(extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign)));
   } else {
     extensions.push(extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: false })));
     extensions.push(extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)));
@@ -127,7 +125,8 @@ export function issueCertificate(req: CertificateRequestToSign): IssuedCertifica
     ...(req.dnsNames ?? []).map((dNSName) => new GeneralName({ dNSName })),
     ...(req.uris ?? []).map((uniformResourceIdentifier) => new GeneralName({ uniformResourceIdentifier })),
   ];
-  if (altNames.length > 0) extensions.push(extension(id_ce_subjectAltName, false, new SubjectAlternativeName(altNames)));
+  if (altNames.length > 0)
+    extensions.push(extension(id_ce_subjectAltName, false, new SubjectAlternativeName(altNames)));
 
   const tbs = new TBSCertificate({
     version: Version.v3,
@@ -199,7 +198,11 @@ export function verifyCertificateRequest(pem: string): KeyObject {
   }
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey({ key: Buffer.from(AsnConvert.serialize(info.subjectPKInfo)), format: "der", type: "spki" });
+    publicKey = createPublicKey({
+      key: Buffer.from(AsnConvert.serialize(info.subjectPKInfo)),
+      format: "der",
+      type: "spki",
+    });
   } catch {
     throw new CsrError("the certificate request's public key cannot be read");
   }

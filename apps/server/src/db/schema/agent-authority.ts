@@ -33,7 +33,5 @@ export const agentCertificates = pgTable(
     revokedAt: tstz("revoked_at"),
     createdAt: tstz("created_at").notNull().defaultNow(),
   },
-  (t) => [
-    index("idx_agent_certificates_server").on(t.serverId, t.notAfter.desc()),
-  ],
+  (t) => [index("idx_agent_certificates_server").on(t.serverId, t.notAfter.desc())],
 );

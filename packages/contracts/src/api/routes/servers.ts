@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { agentInstallToken, agentUpdateOutcome } from "../agent-enrolment";
 import { buildDiskUsage } from "../builds";
 import { idParam } from "../envelope";
 import { metricSeries, serverMetricsQuery } from "../observability";
 import { defineApiRoute } from "../route";
-import { agentInstallToken, agentUpdateOutcome } from "../agent-enrolment";
 import { createdServer, createServerBody, listServersQuery, server, updateServerBody } from "../servers";
 
 const serverParams = idParam("serverId");
