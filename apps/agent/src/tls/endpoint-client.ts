@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
+import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { pipeline } from "node:stream/promises";
 import { AGENT_ENDPOINT_PATHS, type AgentCertificateGrant, agentCertificateGrant, apiError } from "@syntra/contracts";
@@ -40,15 +41,10 @@ export async function enrolWithToken(
   controlPlaneUrl: string,
   body: { token: string; csr: string },
 ): Promise<AgentCertificateGrant | null> {
-  const res = await fetch(`${controlPlaneUrl}/agent/enrol`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  if (res.status === 404) return null;
-  if (!res.ok) throw await refusal(res.status, text);
+  const res = await send(`${controlPlaneUrl}/agent/enrol`, { method: "POST", body: JSON.stringify(body) }, 30_000);
+  const text = await readText(res);
+  if (res.statusCode === 404) return null;
+  if (res.statusCode !== 200) throw await refusal(res.statusCode ?? 0, text);
   return agentCertificateGrant.parse(JSON.parse(text));
 }
 
@@ -57,22 +53,34 @@ export function endpointUrl(creds: AgentCredentials, pathname: string): string {
   return `${creds.endpointUrl.replace(/^wss:/, "https:").replace(/\/+$/, "")}${pathname}`;
 }
 
-function request(creds: AgentCredentials, url: string, method: "GET" | "POST", body?: string) {
-  return new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
-    const req = https.request(url, {
-      method,
-      ...tlsOptions(creds),
-      headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {},
-      timeout: 30_000,
-    });
+/**
+ * One HTTP(S) request with node:http, not fetch: the agent runs with `node --lite-mode`, which has no WebAssembly,
+ * and fetch's HTTP parser needs it. `tls` adds the agent's certificate (the agent endpoint).
+ */
+function send(
+  url: string,
+  opts: { method: "GET" | "POST"; body?: string; tls?: AgentCredentials },
+  timeoutMs: number,
+): Promise<IncomingMessage> {
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const headers = opts.body
+      ? { "content-type": "application/json", "content-length": Buffer.byteLength(opts.body) }
+      : undefined;
+    const req = url.startsWith("https:")
+      ? https.request(url, { method: opts.method, headers, timeout: timeoutMs, ...(opts.tls && tlsOptions(opts.tls)) })
+      : http.request(url, { method: opts.method, headers, timeout: timeoutMs });
     req.on("response", resolve);
     req.on("error", reject);
-    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} in 30 s`)));
-    req.end(body);
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url} in ${timeoutMs / 1000} s`)));
+    req.end(opts.body);
   });
 }
 
-async function readText(res: import("node:http").IncomingMessage): Promise<string> {
+function request(creds: AgentCredentials, url: string, method: "GET" | "POST", body?: string) {
+  return send(url, { method, body, tls: creds }, 30_000);
+}
+
+async function readText(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
@@ -98,18 +106,9 @@ export async function renewCertificate(creds: AgentCredentials, csr: string): Pr
 export async function download(creds: AgentCredentials, url: string, dest: string): Promise<string> {
   const hash = createHash("sha256");
   const onEndpoint = new URL(url).origin === new URL(endpointUrl(creds, "/")).origin;
-  if (onEndpoint) {
-    const res = await request(creds, url, "GET");
-    if (res.statusCode !== 200) throw await refusal(res.statusCode ?? 0, await readText(res));
-    res.on("data", (chunk: Buffer) => hash.update(chunk));
-    await pipeline(res, createWriteStream(dest, { mode: 0o755 }));
-  } else {
-    const res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-    if (!res.ok || !res.body) throw new ControlPlaneRefusal(res.status, "UNRECOGNIZED_ERROR", `HTTP ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    hash.update(body);
-    const { writeFile } = await import("node:fs/promises");
-    await writeFile(dest, body, { mode: 0o755 });
-  }
+  const res = await send(url, { method: "GET", ...(onEndpoint && { tls: creds }) }, 120_000);
+  if (res.statusCode !== 200) throw await refusal(res.statusCode ?? 0, await readText(res));
+  res.on("data", (chunk: Buffer) => hash.update(chunk));
+  await pipeline(res, createWriteStream(dest, { mode: 0o755 }));
   return hash.digest("hex");
 }

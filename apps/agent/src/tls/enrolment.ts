@@ -52,7 +52,12 @@ export async function obtainAuth(opts: {
       continue; // read back what was saved
     } catch (err) {
       const detail = err instanceof ControlPlaneRefusal ? { code: err.code, status: err.status } : {};
-      opts.logger.error({ ...detail, err: (err as Error).message }, "enrolment failed; trying again");
+      // fetch's own message is only "fetch failed": the cause says what (refused, DNS, TLS).
+      const cause = (err as { cause?: { message?: string } }).cause?.message;
+      opts.logger.error(
+        { ...detail, err: (err as Error).message, ...(cause && { cause }) },
+        "enrolment failed; trying again",
+      );
     }
     if (opts.stopped?.()) throw new Error("stopped before enrolment finished");
     const delay = Math.round(Math.random() * Math.min(opts.maxBackoffMs, 1000 * 2 ** attempt));

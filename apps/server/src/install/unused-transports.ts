@@ -6,7 +6,8 @@ import type { Plugin } from "esbuild";
  * only `version: "2"` image builds open). Syntra talks to Docker over its unix socket and builds with the
  * classic builder, so the bundles carry a stand-in that fails if ever called: ~20 MB less memory in each process.
  */
-const UNUSED = ["ssh2", "@grpc/grpc-js", "@grpc/proto-loader"];
+// @grpc/grpc-js stays in: the agent's own OTLP/gRPC receiver (telemetry/receiver-grpc.ts) is built on it.
+const UNUSED = ["ssh2", "@grpc/proto-loader"];
 
 const STAND_IN = `function fail() { throw new Error("Syntra's bundle leaves out this module: Docker is reached over its unix socket"); }
 module.exports = new Proxy({}, { get: (_, key) => (key === "__esModule" ? false : fail) });`;
