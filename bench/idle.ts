@@ -141,7 +141,13 @@ async function main(): Promise<void> {
     );
     console.log(`${"process".padEnd(34)} ${"RSS mean (max)".padEnd(22)} ${"own".padStart(9)}   ${"CPU".padStart(7)}`);
     console.log(row("control plane (node dist/main.js)", usage.controlPlane));
-    console.log(row("  telemetry store (chDB)", undefined, "not in the control plane yet (measured here once it is)"));
+    console.log(
+      row(
+        "  telemetry store (chDB)",
+        undefined,
+        "in the control plane's figure; what it adds: npm run bench:telemetry",
+      ),
+    );
     console.log(row("local agent (node syntra-agent.cjs)", usage.agent));
     console.log(row("Caddy", usage.caddy));
     console.log(`${"Syntra in all".padEnd(34)} ${total.toFixed(1)} MB`);

@@ -101,6 +101,8 @@ export async function startStack(
         SYNTRA_CERT_CHECK_SECONDS: "1",
       }),
       SYNTRA_AGENT_MAX_BACKOFF_SECONDS: "1",
+      // Loopback only: the TLS test's unreachable challenge address (127.0.0.9) must find nothing listening.
+      SYNTRA_PROXY_LISTEN_HOST: "127.0.0.1",
       SYNTRA_OTLP_HTTP_PORT: String(otlpHttpPort),
       SYNTRA_OTLP_GRPC_PORT: String(otlpGrpcPort),
       ...agentEnv,

@@ -108,7 +108,7 @@ test("a domain whose challenge cannot reach this server is reported failed with 
   assert.equal(added.body.data.status, "verified");
   await eventually(async () => (await domainView(name))?.status === "failed", {
     timeoutMs: 90_000,
-    diagnostic: () => stack.agent.output(),
+    diagnostic: async () => `${JSON.stringify(await domainsOf())}\n${stack.agent.output()}`,
   });
   const view = await domainView(name);
   assert.equal(view?.certificate.error_code, "port_80_unreachable");

@@ -4,7 +4,7 @@
 //
 // dist/ holds main.js (one ES module: Syntra's own code, the workspace packages, which are TypeScript sources,
 // and the Docker client; every other npm package stays an import from node_modules), pglite-init.js, source
-// maps, the SQL migrations and the agent bundle that the local agent runs and install/agent.sh hands out.
+// maps, the SQL migrations (PostgreSQL's and the telemetry store's) and the agent bundle that the local agent runs and install/agent.sh hands out.
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -77,10 +77,16 @@ export async function ensureServerBuild(opts: { force?: boolean } = {}): Promise
     }),
     buildAgentBundle(),
   ]);
-  const migrations = path.join(serverRoot, "src/db/migrations");
   const files = new Map<string, Uint8Array | string>();
-  for (const name of fs.readdirSync(migrations)) {
-    files.set(path.join(serverDist, "migrations", name), fs.readFileSync(path.join(migrations, name)));
+  // PostgreSQL's migrations and the telemetry store's ClickHouse ones, each where its migrator looks beside main.js.
+  for (const [from, to] of [
+    ["src/db/migrations", "migrations"],
+    ["src/telemetry/store/clickhouse-migrations", "clickhouse-migrations"],
+  ] as const) {
+    const dir = path.join(serverRoot, from);
+    for (const name of fs.readdirSync(dir)) {
+      files.set(path.join(serverDist, to, name), fs.readFileSync(path.join(dir, name)));
+    }
   }
   files.set(path.join(serverDist, AGENT_BUNDLE_FILE), agent);
   // main.js last: a process starting while this runs sees the old build or the complete new one.

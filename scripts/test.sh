@@ -20,7 +20,7 @@ bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
 # Node 24, the current LTS, for a second pass of the unit tests (the system's own node when it is that new).
 node24=$(bash scripts/services/node24.sh start | tail -n 1)
-# Python clients the tests run (sentry-sdk with and without brotli), in venvs under .test-services/python.
+# Python tools the tests run (sentry-sdk with and without brotli, schemathesis), in venvs under .test-services/python.
 bash scripts/services/python.sh start >/dev/null
 clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
 

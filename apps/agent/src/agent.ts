@@ -72,6 +72,7 @@ export async function startAgent(
   const caddy = new CaddyRouter({
     adminUrl: config.caddyAdminUrl,
     httpPort: config.proxyHttpPort,
+    ...(config.proxyListenHost && { listenHost: config.proxyListenHost }),
     httpsPort: config.proxyHttpsPort,
     tls: config.proxyTls,
     manage: { binary: "caddy", configDir: `${config.stateDir}/caddy` },

@@ -35,6 +35,16 @@ describe("agent configuration: the edge proxy", () => {
     assert.equal(config.traefikAcmeStorage, "/etc/traefik/acme.json");
   });
 
+  test("the proxy's ports are bound to every interface unless one address is named (IPv6 bracketed)", () => {
+    assert.equal(loadAgentConfig(required).proxyListenHost, undefined);
+    assert.equal(loadAgentConfig({ ...required, SYNTRA_PROXY_LISTEN_HOST: "10.0.0.5" }).proxyListenHost, "10.0.0.5");
+    assert.equal(loadAgentConfig({ ...required, SYNTRA_PROXY_LISTEN_HOST: "::1" }).proxyListenHost, "[::1]");
+    assert.throws(
+      () => loadAgentConfig({ ...required, SYNTRA_PROXY_LISTEN_HOST: "0.0.0.0:80" }),
+      (err: unknown) => err instanceof AgentConfigError && /SYNTRA_PROXY_LISTEN_HOST/.test(err.message),
+    );
+  });
+
   test("bad values stop start-up with a message naming the variable", () => {
     for (const [name, value] of [
       ["SYNTRA_PROXY", "nginx"],

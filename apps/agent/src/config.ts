@@ -36,6 +36,8 @@ const envSchema = z.object({
   /** Ports the proxy serves apps on. */
   SYNTRA_PROXY_HTTP_PORT: z.coerce.number().int().min(1).max(65535).default(80),
   SYNTRA_PROXY_HTTPS_PORT: z.coerce.number().int().min(1).max(65535).default(443),
+  /** Caddy only: the address those ports are bound to (default: every interface). */
+  SYNTRA_PROXY_LISTEN_HOST: z.union([z.ipv4(), z.ipv6()]).optional(),
   /** Automatic HTTPS for routed domains (off for local testing without public DNS). */
   SYNTRA_PROXY_TLS: bool.default(true),
   /**
@@ -107,6 +109,8 @@ export interface AgentConfig {
   dockerSocket: string;
   caddyAdminUrl: string;
   proxyHttpPort: number;
+  /** The address the proxy's ports are bound to; undefined: every interface. */
+  proxyListenHost?: string;
   proxyHttpsPort: number;
   proxyTls: boolean;
   /** Set by SYNTRA_PUBLIC_IP; otherwise detected. */
@@ -155,6 +159,11 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     dockerSocket: e.DOCKER_SOCKET,
     caddyAdminUrl: e.SYNTRA_CADDY_ADMIN_URL.replace(/\/+$/, ""),
     proxyHttpPort: e.SYNTRA_PROXY_HTTP_PORT,
+    ...(e.SYNTRA_PROXY_LISTEN_HOST && {
+      proxyListenHost: e.SYNTRA_PROXY_LISTEN_HOST.includes(":")
+        ? `[${e.SYNTRA_PROXY_LISTEN_HOST}]`
+        : e.SYNTRA_PROXY_LISTEN_HOST,
+    }),
     proxyHttpsPort: e.SYNTRA_PROXY_HTTPS_PORT,
     proxyTls: e.SYNTRA_PROXY_TLS,
     ...(e.SYNTRA_PUBLIC_IP && { publicIp: e.SYNTRA_PUBLIC_IP }),

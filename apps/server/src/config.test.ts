@@ -87,3 +87,19 @@ test("the registry authenticates with its own credentials by default, or with to
   );
   assert.throws(() => loadConfig({ SYNTRA_REGISTRY_PULL_TTL_SECONDS: "0" }), /SYNTRA_REGISTRY_PULL_TTL_SECONDS/);
 });
+
+test("HTTP timeouts have bounded defaults, and the headers' cannot exceed the whole request's", () => {
+  assert.deepEqual(loadConfig({}).http, {
+    requestTimeoutMs: 30_000,
+    headersTimeoutMs: 10_000,
+    keepAliveTimeoutMs: 72_000,
+    idleTimeoutMs: 3_900_000,
+  });
+  const c = loadConfig({ SYNTRA_REQUEST_TIMEOUT_SECONDS: "5", SYNTRA_HEADERS_TIMEOUT_SECONDS: "5" });
+  assert.equal(c.http.requestTimeoutMs, 5000);
+  assert.throws(
+    () => loadConfig({ SYNTRA_REQUEST_TIMEOUT_SECONDS: "5", SYNTRA_HEADERS_TIMEOUT_SECONDS: "6" }),
+    (err: Error) => err instanceof ConfigError && /SYNTRA_HEADERS_TIMEOUT_SECONDS/.test(err.message),
+  );
+  assert.throws(() => loadConfig({ SYNTRA_REQUEST_TIMEOUT_SECONDS: "0" }), ConfigError);
+});

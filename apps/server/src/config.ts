@@ -45,6 +45,14 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /** A request whose headers and body have not all arrived after this many seconds answers 408 and is closed. */
+  SYNTRA_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** A request whose headers have not all arrived after this many seconds answers 408 (at most the request timeout). */
+  SYNTRA_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** An idle keep-alive connection is closed after this many seconds. */
+  SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(72),
+  /** A connection with no traffic either way for this many seconds is closed (longer than the longest exec). */
+  SYNTRA_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3900),
   /** How long a login session lasts, in hours. */
   SYNTRA_SESSION_TTL_HOURS: z.coerce
     .number()
@@ -208,6 +216,8 @@ export interface Config {
   logFormat: z.infer<typeof envSchema>["SYNTRA_LOG_FORMAT"];
   openSignup: boolean;
   bodyLimitBytes: number;
+  /** Timeouts of the HTTP server, in milliseconds. */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; idleTimeoutMs: number };
   sessionTtlHours: number;
   /** Seconds between a device login's polls. */
   devicePollSeconds: number;
@@ -321,6 +331,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "Invalid configuration:\n  SYNTRA_REGISTRY_USERNAME/SYNTRA_REGISTRY_PASSWORD are for SYNTRA_REGISTRY_AUTH=basic; with token the control plane issues the registry's credentials itself",
     );
   }
+  if (e.SYNTRA_HEADERS_TIMEOUT_SECONDS > e.SYNTRA_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      "Invalid configuration:\n  SYNTRA_HEADERS_TIMEOUT_SECONDS cannot be longer than SYNTRA_REQUEST_TIMEOUT_SECONDS",
+    );
+  }
   const publicHost = e.SYNTRA_HOST === "0.0.0.0" || e.SYNTRA_HOST === "::" ? "127.0.0.1" : e.SYNTRA_HOST;
   return {
     host: e.SYNTRA_HOST,
@@ -338,6 +353,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.SYNTRA_LOG_FORMAT,
     openSignup: e.SYNTRA_OPEN_SIGNUP,
     bodyLimitBytes: e.SYNTRA_BODY_LIMIT_BYTES,
+    http: {
+      requestTimeoutMs: e.SYNTRA_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersTimeoutMs: e.SYNTRA_HEADERS_TIMEOUT_SECONDS * 1000,
+      keepAliveTimeoutMs: e.SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      idleTimeoutMs: e.SYNTRA_IDLE_TIMEOUT_SECONDS * 1000,
+    },
     sessionTtlHours: e.SYNTRA_SESSION_TTL_HOURS,
     devicePollSeconds: e.SYNTRA_DEVICE_POLL_SECONDS,
     loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,

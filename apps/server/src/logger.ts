@@ -1,6 +1,7 @@
 import pino, { type Logger, type LoggerOptions } from "pino";
 import pretty from "pino-pretty";
 import type { Config } from "./config";
+import { serializeErrorSafely } from "./log-safe-error";
 
 /**
  * Paths whose values never reach a log line. Request bodies are not logged at all; these catch
@@ -42,6 +43,8 @@ export function loggerOptions(level: string): LoggerOptions {
         ip: req.ip,
       }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      // Database errors carry the query's bound parameters (password and token hashes, user data): never logged.
+      err: serializeErrorSafely,
     },
   };
 }

@@ -13,10 +13,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 
 /**
  * Codes that look like ours but belong to others, each with the reason it is not in the table: Node's and
- * nodemailer's system errors (`ENOENT`, `EAUTH`), Fastify's own (`FST_…`, mapped onto ours in the error
- * handler), and the API client's for failures that never reached the API (its ClientErrorCode).
+ * nodemailer's system errors (`ENOENT`, `EAUTH`), Node's internal ones (`ERR_BUFFER_TOO_LARGE`) and its HTTP
+ * parser's (`HPE_HEADER_OVERFLOW`), Fastify's own (`FST_…`, mapped onto ours in the error handler), the API
+ * client's for failures that never reached the API (its ClientErrorCode), and the Prometheus metric family types
+ * the scraper switches on.
  */
-const NOT_OURS = [/^E[A-Z]+$/, /^FST_[A-Z_]+$/, /^(NETWORK_ERROR|BAD_RESPONSE)$/];
+const NOT_OURS = [
+  /^E[A-Z]+$/,
+  /^ERR_[A-Z_]+$/,
+  /^HPE_[A-Z_]+$/,
+  /^FST_[A-Z_]+$/,
+  /^(NETWORK_ERROR|BAD_RESPONSE)$/,
+  /^(COUNTER|GAUGE|HISTOGRAM|SUMMARY|UNTYPED)$/,
+];
 
 /** Where a string is used as an error code: thrown, compared, switched on, or written into an error object. */
 const CODE_USES = [

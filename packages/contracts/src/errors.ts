@@ -17,8 +17,14 @@ export const errorCodes = {
   SIGNUP_CLOSED: { status: 403, description: "Sign-up needs an invitation on this installation." },
   NOT_FOUND: { status: 404, description: "The resource does not exist or belongs to another organization." },
   CONFLICT: { status: 409, description: "A resource with the same unique key already exists." },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: "The request (its headers or body) did not arrive within the server's request timeout.",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: "The request body is larger than the configured limit." },
+  URI_TOO_LONG: { status: 414, description: "A path parameter is longer than any valid value." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: "The request body is not JSON." },
+  HEADERS_TOO_LARGE: { status: 431, description: "The request's headers are larger than the server accepts." },
   UNPROCESSABLE: {
     status: 422,
     description: "The request is well-formed but cannot be carried out in the current state.",

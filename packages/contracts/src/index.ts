@@ -6,6 +6,7 @@ export * from "./api/ai";
 export * from "./api/audit";
 export * from "./api/auth";
 export * from "./api/builds";
+export * from "./api/declared-errors";
 export * from "./api/deployments";
 export * from "./api/device-auth";
 export * from "./api/domains";

@@ -208,7 +208,8 @@ test("heartbeats become metric series: one per resource, bucketed with avg, min 
     await eventually(async () => (await samples()) === count);
   };
   await beat(10, 100, 1);
-  t.advanceClock(10_000);
+  // More than half an interval later, or the hub coalesces the beat into the previous one.
+  t.advanceClock(20_000);
   await beat(30, 300, 2);
   t.advanceClock(60_000);
   await beat(50, 500, 3);
@@ -285,7 +286,7 @@ test("deleting a server ends its agent's connection at the next heartbeat, and i
   assert.equal(again.status, 401);
 });
 
-test("alerts are logged as warnings with their fields and kept per server", async () => {
+test("alerts are logged as warnings with a summary of their fields and kept per server", async () => {
   const server = await newServer();
   const { peer } = await AgentPeer.online(url, server.token, server.id);
   peer.send("alert", {
@@ -303,7 +304,10 @@ test("alerts are logged as warnings with their fields and kept per server", asyn
   assert.equal(line.level, 40);
   assert.equal(line.severity, "critical");
   assert.equal(line.alert_type, "resource_critical");
-  assert.deepEqual(line.metadata, { mount: "/", used_percent: 97 });
+  // The message and metadata values can carry application data: the log has their shape, not their content.
+  assert.deepEqual(line.metadata_keys, ["mount", "used_percent"]);
+  assert.equal(line.message_length, "97% of / used".length);
+  assert.equal(line.metadata, undefined);
   await peer.close();
 });
 

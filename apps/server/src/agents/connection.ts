@@ -35,6 +35,10 @@ export const CloseCode = {
 /** How a connection proved which server it speaks for. */
 export type ConnectionCredential = { kind: "token" } | { kind: "certificate"; fingerprint: string; notAfter: Date };
 
+/** Messages waiting to be handled at which a connection stops reading from its socket, and where it resumes. */
+export const QUEUE_HIGH = 64;
+const QUEUE_LOW = 16;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What a message of a control-plane type may be built from (fields with defaults may be left out). */
@@ -56,7 +60,17 @@ export class AgentConnection {
   protocolVersion: string | null = null;
   /** The accepted agent_hello (version, capabilities, how its last update ended). */
   hello: AgentHelloPayload | null = null;
+  /** When a heartbeat of this connection was last written to the database (the hub's clock, ms); 0: never. */
+  lastHeartbeatRecordedAt = 0;
+  /** Heartbeats not processed on their own: replaced by a newer one still waiting, or arriving too soon. */
+  heartbeatsCoalesced = 0;
+  /** How many of those were already reported in the log. */
+  heartbeatsReported = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** Messages received and not yet handled; past QUEUE_HIGH the socket stops reading until QUEUE_LOW. */
+  private queued = 0;
+  /** The newest heartbeat waiting in the queue; a later one replaces it rather than queueing behind it. */
+  private waitingHeartbeat: AgentToControlPlaneMessage | null = null;
   private readonly helloTimer: NodeJS.Timeout;
   private closing = false;
   readonly log: Logger;
@@ -82,9 +96,20 @@ export class AgentConnection {
     socket.on("error", (err) => this.log.warn({ err }, "agent socket error"));
   }
 
-  /** Runs fn after every message received so far has been handled. */
+  /**
+   * Runs fn after every message received so far has been handled. Backpressure: while more than QUEUE_HIGH
+   * messages wait, the socket stops reading (TCP holds the agent back), and it reads again at QUEUE_LOW.
+   */
   enqueue(fn: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(fn).catch((err: unknown) => this.log.error({ err }, "agent message handling failed"));
+    this.queued++;
+    if (this.queued >= QUEUE_HIGH && !this.socket.isPaused) this.socket.pause();
+    const next = this.queue
+      .then(fn)
+      .catch((err: unknown) => this.log.error({ err }, "agent message handling failed"))
+      .finally(() => {
+        this.queued--;
+        if (this.queued <= QUEUE_LOW && this.socket.isPaused) this.socket.resume();
+      });
     this.queue = next;
     return this.hub.track(next);
   }
@@ -120,7 +145,8 @@ export class AgentConnection {
     });
     if (parsed.ok) {
       const message = parsed.message;
-      void this.enqueue(() => this.handle(message));
+      if (message.type === "heartbeat") this.queueHeartbeat(message);
+      else void this.enqueue(() => this.handle(message));
       return;
     }
     const { message, issues } = parsed.error;
@@ -139,6 +165,24 @@ export class AgentConnection {
         ...(id === undefined ? {} : { message_id: id.slice(0, 128) }),
         issues: issues.slice(0, 20),
       });
+    });
+  }
+
+  /**
+   * Heartbeats only report the latest state, so a burst of them is one heartbeat: while one waits in the queue,
+   * a newer one takes its place (counted), and the queue holds at most one.
+   */
+  private queueHeartbeat(message: AgentToControlPlaneMessage): void {
+    if (this.waitingHeartbeat) {
+      this.waitingHeartbeat = message;
+      this.heartbeatsCoalesced++;
+      return;
+    }
+    this.waitingHeartbeat = message;
+    void this.enqueue(async () => {
+      const latest = this.waitingHeartbeat;
+      this.waitingHeartbeat = null;
+      if (latest) await this.handle(latest);
     });
   }
 

@@ -8,6 +8,7 @@ import type {
   CommandResponsePayload,
   DeployPayload,
   DeployStatusPayload,
+  HeartbeatPayload,
   IngestKeyGrant,
   LogStreamPayload,
   RoutesReportPayload,
@@ -91,7 +92,7 @@ export interface AgentHubOptions {
   agentLogLevel: AgentConfig["log_level"];
   /** How long a new connection may take to send agent_hello. */
   helloTimeoutMs?: number;
-  /** Alerts kept in memory per server. */
+  /** Alerts kept in memory per connected server (each bounded by the contract's sizes). */
   alertsKept?: number;
   /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
   telemetryConcurrency?: { perAgent: number; total: number };
@@ -266,7 +267,7 @@ export class AgentHub {
     return this.services.get(serverId) ?? [];
   }
 
-  /** The server's latest alerts, oldest first (in memory until alerts are stored). */
+  /** The server's latest alerts while its agent is connected, oldest first (in memory until alerts are stored). */
   recentAlerts(serverId: string): AlertPayload[] {
     return this.alerts.of(serverId);
   }
@@ -386,15 +387,8 @@ export class AgentHub {
     switch (message.type) {
       case "agent_hello":
         return; // the connection handles the handshake itself
-      case "heartbeat": {
-        if (!(await recordHeartbeat(this.opts.db, serverId, message.payload, this.now()))) {
-          this.drop(conn, "server deleted");
-          conn.close(CloseCode.serverDeleted, "this server was deleted");
-          return;
-        }
-        this.services.set(serverId, message.payload.services);
-        return;
-      }
+      case "heartbeat":
+        return this.heartbeat(conn, message.payload);
       case "command_response":
         return this.pending.resolve(serverId, message.payload);
       case "deploy_status":
@@ -433,8 +427,11 @@ export class AgentHub {
     const wasCurrent = this.connections.get(serverId) === conn;
     conn.ready = false;
     if (!wasCurrent) return;
-    conn.log.info({ code, reason }, "agent disconnected");
+    conn.log.info({ code, reason, heartbeats_coalesced: conn.heartbeatsCoalesced }, "agent disconnected");
     this.drop(conn, "disconnected");
+    // Alerts live with the connection (until they are stored by the alerting domain); service states stay for
+    // reconciliation until the server is deleted or its agent reports again.
+    this.alerts.delete(serverId);
     if (this.closed) return;
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
@@ -444,7 +441,47 @@ export class AgentHub {
     });
   }
 
+  /**
+   * Forgets everything kept in memory for a server (its latest service states and alerts) and closes its agent's
+   * connection: the server was deleted.
+   */
+  forget(serverId: string): void {
+    this.services.delete(serverId);
+    this.alerts.delete(serverId);
+    // Every connection of the server, also one still before its hello (its certificate went with the row).
+    this.disconnect(serverId, CloseCode.serverDeleted, "this server was deleted");
+  }
+
   // ---- internals ----
+
+  /**
+   * A heartbeat: the latest service states are kept at once; the database (the server's last_heartbeat_at and a
+   * metrics row) gets at most one heartbeat per half interval per connection, so an agent that sends thousands
+   * at once costs one write, not thousands. Extra ones are counted and reported.
+   */
+  private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
+    const serverId = conn.server.id;
+    const now = this.now().getTime();
+    const minGapMs = (this.opts.heartbeatSeconds * 1000) / 2;
+    if (conn.lastHeartbeatRecordedAt > 0 && now - conn.lastHeartbeatRecordedAt < minGapMs) {
+      conn.heartbeatsCoalesced++;
+      this.services.set(serverId, beat.services);
+      return;
+    }
+    if (!(await recordHeartbeat(this.opts.db, serverId, beat, new Date(now)))) {
+      this.forget(serverId);
+      return;
+    }
+    conn.lastHeartbeatRecordedAt = now;
+    this.services.set(serverId, beat.services);
+    if (conn.heartbeatsCoalesced > conn.heartbeatsReported) {
+      conn.log.warn(
+        { heartbeats_coalesced: conn.heartbeatsCoalesced - conn.heartbeatsReported },
+        "agent sent heartbeats faster than its interval; the extra ones were coalesced",
+      );
+      conn.heartbeatsReported = conn.heartbeatsCoalesced;
+    }
+  }
 
   /**
    * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and

@@ -1,13 +1,18 @@
 import type { AlertPayload } from "@syntra/contracts";
 import type { Logger } from "pino";
 
-/** The agents' latest alerts per server, logged as they come and kept in memory (until alerts are stored). */
+/**
+ * The agents' latest alerts per connected server, logged as summaries and kept in memory (until alerts are stored).
+ */
 export class RecentAlerts {
   private readonly alerts = new Map<string, AlertPayload[]>();
 
   constructor(private readonly kept: number) {}
 
-  /** Logs an alert of a server's agent and keeps it among that server's latest. */
+  /**
+   * Logs a summary of an alert of a server's agent (its message and metadata can carry application data) and keeps
+   * it in that server's ring of the newest ones; each is bounded by the contract's sizes.
+   */
   record(conn: { server: { id: string }; log: Logger }, alert: AlertPayload): void {
     conn.log.warn(
       {
@@ -15,15 +20,21 @@ export class RecentAlerts {
         alert_type: alert.type,
         severity: alert.severity,
         service_id: alert.service_id,
-        title: alert.title,
-        alert_message: alert.message,
-        metadata: alert.metadata,
+        message_length: alert.message.length,
+        metadata_keys: Object.keys(alert.metadata).slice(0, 20),
         reported_at: alert.timestamp,
       },
-      `agent alert: ${alert.title}`,
+      `agent alert: ${alert.title.slice(0, 200)}`,
     );
-    const kept = [...this.of(conn.server.id), alert];
-    this.alerts.set(conn.server.id, kept.slice(-this.kept));
+    const ring = this.alerts.get(conn.server.id) ?? [];
+    ring.push(alert);
+    if (ring.length > this.kept) ring.shift();
+    this.alerts.set(conn.server.id, ring);
+  }
+
+  /** Forgets a server's alerts: its agent disconnected, or the server was deleted. */
+  delete(serverId: string): void {
+    this.alerts.delete(serverId);
   }
 
   /** A server's latest alerts, oldest first. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
@@ -636,6 +636,19 @@ test("a project token sees its project only: others answer 404, servers 403", as
     assert.doesNotMatch(JSON.stringify(res.body), /Other|"api"/, url);
   }
   assert.equal(errorProblem(await t.call("GET", "/api/v1/servers", { as: token }), 403, "FORBIDDEN"), null);
+  // What the token may not do answers 404 outside its project, as reading it does: the same answer for the same
+  // absence, whichever method asks. Inside its project, the missing permission is a 403.
+  for (const [method, url] of [
+    ["PATCH", `/api/v1/projects/${other.id}`],
+    ["DELETE", `/api/v1/projects/${other.id}`],
+    ["PATCH", `/api/v1/projects/${randomUUID()}`],
+    ["POST", `/api/v1/services/${otherService.id}/exec`],
+  ] as const) {
+    const res = await t.call(method, url, { as: token, body: { name: "x" } });
+    assert.equal(errorProblem(res, 404, "NOT_FOUND"), null, `${method} ${url}`);
+  }
+  const own = await t.call("PATCH", `/api/v1/projects/${main.projectId}`, { as: token, body: { name: "x" } });
+  assert.equal(errorProblem(own, 403, "FORBIDDEN"), null);
 });
 
 test("a token follows its owner's current role: a demotion or a removal takes effect at once", async () => {

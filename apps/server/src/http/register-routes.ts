@@ -1,9 +1,17 @@
-import { apiRouteList, type NamedApiRoute, type RouteAccess } from "@syntra/contracts";
+import {
+  type AnyApiRoute,
+  apiRouteList,
+  declaredErrorStatuses,
+  type NamedApiRoute,
+  type RouteAccess,
+} from "@syntra/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { auditLogs } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
+import { DECLARED_STATUSES } from "./error-handler";
+import { assertInTokenProject } from "./project-token-scope";
 import type { AuditAction, AuditNote, ServerRoute } from "./route";
 import { registerSocketRoute } from "./socket-routes";
 import { parseInput } from "./validation";
@@ -61,9 +69,9 @@ export function registerRoutes(
     app.route({
       method: spec.method,
       url: spec.path,
+      config: { [DECLARED_STATUSES]: declaredErrorStatuses(spec) },
       handler: async (req, reply) => {
-        const auth = await authorize(deps, req, spec.access);
-        const params = spec.params ? parseInput(spec.params, req.params, "params") : undefined;
+        const { auth, params } = await authorize(deps, req, spec);
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
         const body = spec.body ? parseInput(spec.body, req.body, "body") : undefined;
         let note: AuditNote = {};
@@ -100,27 +108,39 @@ export function registerRoutes(
   }
 }
 
-/** Authenticates the caller and checks the route's access; null for anonymous callers of public routes. */
-export async function authorize(deps: AppDeps, req: FastifyRequest, access: RouteAccess): Promise<AuthContext | null> {
+/**
+ * Authenticates the caller (401), validates the path parameters (400), then checks the route's permission (403).
+ * Parameters come before the permission so that a resource that is not there answers the same to every caller.
+ */
+export async function authorize(
+  deps: AppDeps,
+  req: FastifyRequest,
+  spec: AnyApiRoute,
+): Promise<{ auth: AuthContext | null; params: unknown }> {
+  const access: RouteAccess = spec.access;
+  const parseParams = () => (spec.params ? parseInput(spec.params, req.params, "params") : undefined);
   if ("public" in access) {
     // Public routes still see a caller who is signed in, but a bad credential must not block them.
-    return resolveAuth(deps, req).catch((err: unknown) => {
+    const auth = await resolveAuth(deps, req).catch((err: unknown) => {
       if (err instanceof AppError && (err.code === "UNAUTHORIZED" || err.code === "FORBIDDEN")) return null;
       throw err;
     });
+    return { auth, params: parseParams() };
   }
   const auth = await resolveAuth(deps, req);
   if (!auth) throw new AppError("UNAUTHORIZED", "Sign in or send 'Authorization: Bearer <token>'");
+  const params = parseParams();
   if ("permission" in access) {
     if (!auth.orgId || !auth.role) throw new AppError("FORBIDDEN", "You are not a member of an organization");
     if (!auth.permissions.has(access.permission)) {
+      await assertInTokenProject(deps, auth, params as Record<string, unknown> | undefined);
       throw new AppError("FORBIDDEN", `This needs the '${access.permission}' permission`, {
         required: access.permission,
         role: auth.role,
       });
     }
   }
-  return auth;
+  return { auth, params };
 }
 
 /** Writes the audit entry of a successful audited call. */

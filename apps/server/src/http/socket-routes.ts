@@ -15,8 +15,7 @@ export function registerSocketRoute(app: FastifyInstance, deps: AppDeps, impl: S
   const spec = impl.route;
   const openers = new WeakMap<FastifyRequest, SocketOpener>();
   const checkInput = async (req: FastifyRequest) => {
-    const auth = await authorize(deps, req, spec.access);
-    const params = spec.params ? parseInput(spec.params, req.params, "params") : undefined;
+    const { auth, params } = await authorize(deps, req, spec);
     const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
     return { auth, params, query };
   };

@@ -5,6 +5,7 @@ import type { Plugin } from "esbuild";
  * also compiles a WebAssembly module as it loads) and gRPC with its proto loader (BuildKit sessions, which
  * only `version: "2"` image builds open). Syntra talks to Docker over its unix socket and builds with the
  * classic builder, so the bundles carry a stand-in that fails if ever called: ~20 MB less memory in each process.
+ * Only the Docker client's imports are replaced: the agent's own OTLP/gRPC receiver needs the real gRPC.
  */
 // @grpc/grpc-js stays in: the agent's own OTLP/gRPC receiver (telemetry/receiver-grpc.ts) is built on it.
 const UNUSED = ["ssh2", "@grpc/proto-loader"];
@@ -12,12 +13,17 @@ const UNUSED = ["ssh2", "@grpc/proto-loader"];
 const STAND_IN = `function fail() { throw new Error("Syntra's bundle leaves out this module: Docker is reached over its unix socket"); }
 module.exports = new Proxy({}, { get: (_, key) => (key === "__esModule" ? false : fail) });`;
 
-/** esbuild plugin: the modules above resolve to a stand-in that throws when used. */
+/** Files of the Docker client (dockerode, docker-modem), whose imports of the modules above are left out. */
+const DOCKER_CLIENT = /[\\/]node_modules[\\/](dockerode|docker-modem)[\\/]/;
+
+/** esbuild plugin: the modules above, imported by the Docker client, resolve to a stand-in that throws when used. */
 export const leaveOutUnusedTransports: Plugin = {
   name: "leave-out-unused-transports",
   setup(build) {
     const filter = new RegExp(`^(${UNUSED.map((m) => m.replace(/[/.]/g, "\\$&")).join("|")})$`);
-    build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "unused-transport" }));
+    build.onResolve({ filter }, (args) =>
+      DOCKER_CLIENT.test(args.importer) ? { path: args.path, namespace: "unused-transport" } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: "unused-transport" }, () => ({ contents: STAND_IN, loader: "js" }));
   },
 };

@@ -1,4 +1,11 @@
-import { type AnyApiRoute, apiError, apiRouteList, type ErrorCode, errorCodes } from "@syntra/contracts";
+import {
+  type AnyApiRoute,
+  apiError,
+  apiRouteList,
+  declaredErrors,
+  type ErrorCode,
+  errorCodes,
+} from "@syntra/contracts";
 import { z } from "zod";
 import type { ServerRoute } from "../http/route";
 
@@ -47,10 +54,21 @@ function successResponse(spec: AnyApiRoute): JsonSchema {
       },
     };
   }
-  if (answer === "stream" || answer === "file") {
-    const schema = spec.events
-      ? { type: "string", "x-syntra-events": toSchema(spec.events, "output") }
-      : { type: "string" };
+  if (answer === "stream") {
+    // Each Server-Sent Event as clients (and schemathesis) read it: its name and its data, a JSON text whose
+    // shape per event name is in x-syntra-events.
+    const schema = {
+      type: "object",
+      required: ["data"],
+      properties: { event: { type: "string" }, data: { type: "string" }, id: { type: "string" } },
+      ...(spec.events ? { "x-syntra-events": toSchema(spec.events, "output") } : {}),
+    };
+    return {
+      [status]: { description: "Server-Sent Events", content: { [spec.produces ?? "text/event-stream"]: { schema } } },
+    };
+  }
+  if (answer === "file") {
+    const schema = { type: "string" };
     return { [status]: { description: "Success", content: { [spec.produces ?? "text/plain"]: { schema } } } };
   }
   const data = spec.response ? toSchema(spec.response, "output") : {};
@@ -77,17 +95,10 @@ function successResponse(spec: AnyApiRoute): JsonSchema {
   return { [status]: { description: "Success", content: { "application/json": { schema: body } } } };
 }
 
-/** The codes a route may answer, by status: those every route of its shape may, and those it declares. */
+/** The codes a route may answer (`declaredErrors`), by status. */
 function errorCodesOf(spec: AnyApiRoute): Map<number, ErrorCode[]> {
-  const codes: ErrorCode[] = ["INTERNAL_ERROR"];
-  if (spec.params || spec.query || spec.body) codes.push("VALIDATION_ERROR");
-  if (spec.body) codes.push("BAD_REQUEST", "PAYLOAD_TOO_LARGE");
-  if (!("public" in spec.access)) codes.push("UNAUTHORIZED");
-  if ("permission" in spec.access) codes.push("FORBIDDEN");
-  if (spec.params) codes.push("NOT_FOUND");
-  codes.push(...(spec.errors ?? []));
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) {
+  for (const code of declaredErrors(spec)) {
     const status = errorCodes[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

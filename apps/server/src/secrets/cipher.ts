@@ -47,6 +47,15 @@ export function decrypt(keyring: Keyring, blob: Buffer, context: string): Buffer
   }
 }
 
+/**
+ * A short identity of a ciphertext, its GCM tag (unique to the key, IV and bytes it authenticates): a cache key for
+ * what is derived from the plaintext. Null for a blob that is not one of encrypt's.
+ */
+export function ciphertextId(blob: Buffer): string | null {
+  if (blob.length < HEADER_LENGTH || blob[0] !== VERSION) return null;
+  return blob.subarray(1 + ID_LENGTH + IV_LENGTH, HEADER_LENGTH).toString("base64");
+}
+
 /** True when the blob was made by a key other than the primary one and should be re-encrypted. */
 export function isStale(keyring: Keyring, blob: Buffer): boolean {
   return !blob.subarray(1, 1 + ID_LENGTH).equals(keyring.primary.id);

@@ -72,7 +72,7 @@ const remove = implement(apiRoutes.servers.remove, {
   handler: async ({ auth, deps, params, audit }) => {
     await deleteServer(deps.db, requireOrg(auth), params.serverId);
     // Its certificates went with the row (cascade): the live connection goes now, not at the next heartbeat.
-    deps.agents.disconnect(params.serverId, CloseCode.serverDeleted, "this server was deleted");
+    deps.agents.forget(params.serverId);
     audit({ resourceId: params.serverId });
     return undefined;
   },

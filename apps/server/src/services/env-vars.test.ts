@@ -177,3 +177,27 @@ test("no secret value ever appears in logs or error bodies", async () => {
   assert.ok(!logText.includes(SECRET), "a log line contains a secret value");
   assert.ok(!logText.includes(owner.cookie), "a log line contains a session cookie");
 });
+
+test("every way in is capped at 500 variables, and lists count them once per stored version", async () => {
+  const projectId = (await t.call("POST", "/api/v1/projects", { as: owner, body: { name: "Capped" } })).body.data.id;
+  const serverId = (await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "s2" } })).body.data.server_id;
+  const vars = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`V${i}`, "x".repeat(100)]));
+  const body = (name: string, n: number) => ({ name, server_id: serverId, source_type: "nixpacks", env_vars: vars(n) });
+  const tooMany = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
+    as: owner,
+    body: body("many", 501),
+  });
+  assert.equal(tooMany.status, 400, JSON.stringify(tooMany.body).slice(0, 300));
+  assert.equal(tooMany.body.error.details[0].path, "body.env_vars");
+  const full = await t.call("POST", `/api/v1/projects/${projectId}/services`, { as: owner, body: body("full", 500) });
+  assert.equal(full.status, 201);
+  assert.equal(full.body.data.env_var_count, 500);
+  const listed = async () =>
+    (await t.call("GET", `/api/v1/projects/${projectId}/services`, { as: owner })).body.data[0].env_var_count;
+  assert.equal(await listed(), 500);
+  assert.equal(await listed(), 500, "the remembered count");
+  // A change writes a new ciphertext, so the count follows it.
+  const removed = await t.call("DELETE", `/api/v1/services/${full.body.data.id}/env/V0`, { as: owner });
+  assert.equal(removed.status, 204);
+  assert.equal(await listed(), 499);
+});

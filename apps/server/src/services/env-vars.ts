@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { services } from "../db/schema";
 import { AppError, notFound } from "../errors";
-import { DecryptionError, decrypt, encrypt } from "../secrets/cipher";
+import { ciphertextId, DecryptionError, decrypt, encrypt } from "../secrets/cipher";
 import type { Keyring } from "../secrets/keyring";
 
 /** One stored variable. */
@@ -35,6 +35,33 @@ export function openEnv(keyring: Keyring, serviceId: string, blob: Buffer | null
   }
   const parsed = JSON.parse(plain.toString("utf8")) as { vars: Record<string, StoredVar> };
   return new Map(Object.entries(parsed.vars));
+}
+
+/** Counts of variables by ciphertext, per keyring (the key material that opened them). */
+const counts = new WeakMap<Keyring, Map<string, number>>();
+/** Ciphertexts whose count is remembered per keyring; the oldest is forgotten first. */
+const COUNTS_KEPT = 10_000;
+
+/**
+ * How many variables a service has, for lists of services. Opening a service's variables means decrypting and
+ * parsing up to 500 values on the event loop, for every service of every list; the count of a ciphertext never
+ * changes, so it is computed once per ciphertext (its GCM tag is unique to it) and remembered.
+ */
+export function countEnv(keyring: Keyring, serviceId: string, blob: Buffer | null): number {
+  const sealed = blob ? ciphertextId(blob) : null;
+  if (!sealed) return openEnv(keyring, serviceId, blob).size;
+  let cache = counts.get(keyring);
+  if (!cache) {
+    cache = new Map();
+    counts.set(keyring, cache);
+  }
+  const id = `${serviceId}:${sealed}`;
+  const known = cache.get(id);
+  if (known !== undefined) return known;
+  const count = openEnv(keyring, serviceId, blob).size;
+  if (cache.size >= COUNTS_KEPT) cache.delete(cache.keys().next().value as string);
+  cache.set(id, count);
+  return count;
 }
 
 /** Encrypts variables under the primary key (so every write also re-encrypts after a key rotation). */

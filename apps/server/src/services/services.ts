@@ -15,7 +15,7 @@ import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 import { parseInput } from "../http/validation";
 import { getProject, type ProjectScope } from "../projects/projects";
 import { defaultDomainOf, uniqueLabel } from "./default-domain";
-import { envFromRecord, openEnv, sealEnv } from "./env-vars";
+import { countEnv, envFromRecord, sealEnv } from "./env-vars";
 import { healthCheckColumns, serializeService, sourceColumns } from "./serialize";
 import { assertSingleWriterReplicas } from "./volumes";
 
@@ -52,7 +52,7 @@ export async function presentServices(deps: AppDeps, rows: ServiceRow[]): Promis
   return rows.map((row) => {
     let count: number | null = null;
     try {
-      count = openEnv(deps.keyring, row.id, row.envVarsEncrypted).size;
+      count = countEnv(deps.keyring, row.id, row.envVarsEncrypted);
     } catch (err) {
       deps.logger.warn({ service_id: row.id, reason: (err as Error).message }, "env vars cannot be decrypted");
     }

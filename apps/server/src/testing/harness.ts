@@ -111,7 +111,12 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     fetch: globalThis.fetch,
   };
   agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps), ...agentUpdateHubEvents(deps) });
-  const app = await buildApp(deps, { validateResponses: true });
+  // Every error answer's status must be one its route declares: the API description (and schemathesis) rely on it.
+  const undeclared = new Set<string>();
+  const app = await buildApp(deps, {
+    validateResponses: true,
+    onUndeclaredError: (a) => undeclared.add(`${a.method} ${a.url} answered ${a.code}`),
+  });
   let listening: Promise<string> | undefined;
   let endpoint: Promise<AgentEndpoint> | undefined;
 
@@ -181,6 +186,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await agents.close();
       await store.drop();
       await dns?.close();
+      if (undeclared.size > 0) {
+        throw new Error(
+          `error answers the routes do not declare (add the codes to the route's 'errors'):\n  ${[...undeclared].join("\n  ")}`,
+        );
+      }
     },
   };
 }

@@ -7,7 +7,7 @@ import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { openWebhookSecret } from "../git/credentials";
 import { publishDeploymentChange } from "../live/publish";
-import { normalizeRepoUrl, type Provider, type PushEvent, parsePush } from "./push-events";
+import { InvalidPushError, normalizeRepoUrl, type Provider, type PushEvent, parsePush } from "./push-events";
 import { verifyGiteaSignature, verifyGithubSignature, verifyGitlabToken } from "./signatures";
 
 type ServiceRow = typeof services.$inferSelect;
@@ -115,8 +115,13 @@ export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<Webhoo
   if (event !== PUSH_EVENTS[d.provider]) {
     return { ...base, skipped: matched.map((s) => ({ service_id: s.id, reason: `event ${event} is not handled` })) };
   }
-  const push = parsePush(d.body);
-  if (!push) throw new AppError("VALIDATION_ERROR", "The push payload has no ref");
+  let push: PushEvent;
+  try {
+    push = parsePush(d.body);
+  } catch (err) {
+    if (!(err instanceof InvalidPushError)) throw err;
+    throw new AppError("VALIDATION_ERROR", `The push payload cannot be used: ${err.message}`, err.issues);
+  }
   const result: WebhookResult & { orgIds: string[] } = { ...base, deployments: [], skipped: [], orgIds: [] };
   for (const service of matched) {
     const [project] = await deps.db.select().from(projects).where(eq(projects.id, service.projectId));

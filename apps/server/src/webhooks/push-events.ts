@@ -1,3 +1,4 @@
+import { text } from "@syntra/contracts";
 import { z } from "zod";
 
 /** The providers whose push hooks Syntra understands. */
@@ -18,45 +19,72 @@ export interface PushEvent {
   deleted: boolean;
 }
 
+/** A commit id as git hosts send it: SHA-1 (40 hex) or SHA-256 (64 hex). */
+const commitSha = z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, "expected a 40 or 64 character hex commit id");
+
+// Every string read from a payload is bounded and storable: it may become a deployment's commit message or ref.
+const path = text(4096);
 const commit = z.object({
-  id: z.string().optional(),
-  message: z.string().optional(),
-  added: z.array(z.string()).optional(),
-  removed: z.array(z.string()).optional(),
-  modified: z.array(z.string()).optional(),
+  id: text(64).optional(),
+  message: text(100_000).optional(),
+  added: z.array(path).optional(),
+  removed: z.array(path).optional(),
+  modified: z.array(path).optional(),
 });
 
-const url = z.string().optional().nullable();
+const url = text(2000).optional().nullable();
 
 // Only the fields Syntra reads; hosts send many more, and every one of these may be missing.
-const pushPayload = z.object({
-  ref: z.string(),
-  after: z.string().optional(),
-  checkout_sha: z.string().optional().nullable(),
-  deleted: z.boolean().optional(),
-  commits: z.array(commit).optional(),
-  total_commits_count: z.number().optional(),
-  head_commit: commit.optional().nullable(),
-  repository: z
-    .object({
-      clone_url: url,
-      ssh_url: url,
-      html_url: url,
-      git_http_url: url,
-      git_ssh_url: url,
-      url: url,
-      homepage: url,
-    })
-    .optional(),
-  project: z.object({ git_http_url: url, git_ssh_url: url, web_url: url }).optional(),
-});
+const pushPayload = z
+  .object({
+    ref: text(1000),
+    after: commitSha.optional(),
+    checkout_sha: commitSha.optional().nullable(),
+    deleted: z.boolean().optional(),
+    commits: z.array(commit).optional(),
+    total_commits_count: z.number().optional(),
+    head_commit: commit.optional().nullable(),
+    repository: z
+      .object({
+        clone_url: url,
+        ssh_url: url,
+        html_url: url,
+        git_http_url: url,
+        git_ssh_url: url,
+        url: url,
+        homepage: url,
+      })
+      .optional(),
+    project: z.object({ git_http_url: url, git_ssh_url: url, web_url: url }).optional(),
+  })
+  .refine((p) => Boolean(p.checkout_sha ?? p.after), {
+    message: "a push names its new commit in 'after'",
+    path: ["after"],
+  });
 
 const ZERO_SHA = /^0{40}$/;
 
-/** Reads a push payload of any of the providers; null when it is not one. */
-export function parsePush(body: unknown): PushEvent | null {
+/** A push payload that cannot be used, with the fields at fault (`body.after: expected ...`). */
+export class InvalidPushError extends Error {
+  override readonly name = "InvalidPushError";
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join("; "));
+  }
+}
+
+/**
+ * Reads a push payload of any of the providers. Only the fields Syntra reads are checked (hosts send many more);
+ * throws InvalidPushError naming them when one is missing or malformed, e.g. an `after` that is no commit id.
+ */
+export function parsePush(body: unknown): PushEvent {
   const parsed = pushPayload.safeParse(body);
-  if (!parsed.success) return null;
+  if (!parsed.success) {
+    throw new InvalidPushError(
+      parsed.error.issues
+        .slice(0, 20)
+        .map((i) => ({ path: ["body", ...i.path.map(String)].join("."), message: i.message })),
+    );
+  }
   const p = parsed.data;
   const after = p.checkout_sha ?? p.after ?? "";
   const urls = [

@@ -244,3 +244,25 @@ test("repository URLs compare by host and path whatever their form", () => {
   assert.deepEqual(new Set(forms.map(normalizeRepoUrl)), new Set(["github.com/acme/app"]));
   assert.notEqual(normalizeRepoUrl("https://github.com/acme/app"), normalizeRepoUrl("https://github.com/acme/app2"));
 });
+
+test("a push whose commit is no commit id, or whose message cannot be stored, is refused with 400 and queues nothing", async () => {
+  const svc = await builtService("validated");
+  const before = (await deploymentsOf(svc.id)).length;
+  for (const [push, path] of [
+    [{ ...githubPush(), after: "--upload-pack=touch /tmp/pwned" }, "body.after"],
+    [{ ...githubPush(), after: "abc123" }, "body.after"],
+    [
+      { ...githubPush(), head_commit: { id: "a".repeat(40), message: "fix \u0000 checkout" } },
+      "body.head_commit.message",
+    ],
+  ] as const) {
+    const res = await sendGithub(svc.secret, push);
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, "VALIDATION_ERROR");
+    assert.ok(
+      res.body.error.details.some((d: { path: string }) => d.path === path),
+      JSON.stringify(res.body.error.details),
+    );
+  }
+  assert.equal((await deploymentsOf(svc.id)).length, before);
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, uuid } from "../common";
+import { isoTimestamp, text, uuid } from "../common";
 
 /** One audit log entry: who did what to which resource, from where. */
 export const auditEntry = z.object({
@@ -20,7 +20,7 @@ export type AuditEntry = z.infer<typeof auditEntry>;
 export const listAuditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: isoTimestamp.optional(),
-  resource_type: z.string().max(50).optional(),
+  resource_type: text(50).optional(),
   resource_id: uuid.optional(),
-  action: z.string().max(100).optional(),
+  action: text(100).optional(),
 });

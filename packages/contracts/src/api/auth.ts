@@ -1,25 +1,25 @@
 import { z } from "zod";
-import { isoTimestamp, uuid } from "../common";
+import { isoTimestamp, text, trimmedText, uuid } from "../common";
 import { orgRole } from "../rbac";
 
 const email = z
   .email()
   .max(255)
   .transform((e) => e.toLowerCase());
-const password = z.string().min(10, "must be at least 10 characters").max(256);
+const password = text(256).min(10, "must be at least 10 characters");
 
 /** POST /auth/signup. The first user of an installation also names its organization. */
 export const signupBody = z.strictObject({
   email,
   password,
-  name: z.string().trim().min(1).max(255).optional(),
-  org_name: z.string().trim().min(1).max(255).optional(),
-  invite_token: z.string().min(1).max(200).optional(),
+  name: trimmedText(255).optional(),
+  org_name: trimmedText(255).optional(),
+  invite_token: text(200).min(1).optional(),
 });
 export type SignupBody = z.infer<typeof signupBody>;
 
 /** POST /auth/login. */
-export const loginBody = z.strictObject({ email, password: z.string().min(1).max(256) });
+export const loginBody = z.strictObject({ email, password: text(256).min(1) });
 export type LoginBody = z.infer<typeof loginBody>;
 
 /** A user as the API shows it (never the password hash). */
@@ -49,18 +49,18 @@ export const me = z.object({
 export type Me = z.infer<typeof me>;
 
 /** GET /auth/github: optional invitation carried through the OAuth round trip. */
-export const githubStartQuery = z.strictObject({ invite_token: z.string().min(1).max(200).optional() });
+export const githubStartQuery = z.strictObject({ invite_token: text(200).min(1).optional() });
 
 /** GET /auth/github/callback. */
 export const githubCallbackQuery = z.object({
-  code: z.string().min(1).max(512).optional(),
-  state: z.string().min(1).max(512).optional(),
-  error: z.string().max(200).optional(),
-  error_description: z.string().max(1000).optional(),
+  code: text(512).min(1).optional(),
+  state: text(512).min(1).optional(),
+  error: text(200).optional(),
+  error_description: text(1000).optional(),
 });
 
 /** POST /invitations/accept: a signed-in user joins the organization that invited them. */
-export const acceptInvitationBody = z.strictObject({ token: z.string().min(1).max(200) });
+export const acceptInvitationBody = z.strictObject({ token: text(200).min(1) });
 
 /** GET /auth/providers: which sign-in methods this installation offers. */
 export const authProviders = z.object({ password: z.literal(true), github: z.boolean(), open_signup: z.boolean() });
@@ -74,12 +74,12 @@ export const passwordResetRequested = z.object({ email: z.string(), expires_in_m
 export type PasswordResetRequested = z.infer<typeof passwordResetRequested>;
 
 /** POST /auth/password/reset: the token from the emailed link and the new password (sign-up's rules). */
-export const resetPasswordBody = z.strictObject({ token: z.string().min(1).max(200), password });
+export const resetPasswordBody = z.strictObject({ token: text(200).min(1), password });
 export type ResetPasswordBody = z.infer<typeof resetPasswordBody>;
 
 /** PUT /me/password. The current password is required unless the account has none yet (GitHub sign-up). */
 export const changePasswordBody = z.strictObject({
-  current_password: z.string().min(1).max(256).optional(),
+  current_password: text(256).min(1).optional(),
   new_password: password,
 });
 export type ChangePasswordBody = z.infer<typeof changePasswordBody>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, stringRecord, uuid } from "../common";
+import { isoTimestamp, stringRecord, text, uuid } from "../common";
 import { errorCode } from "../errors";
 import { healthCheckConfig } from "../health-check";
 import { logLevel } from "../telemetry/logs";
@@ -9,6 +9,7 @@ import { execResponseData } from "../ws/commands";
 import { deployStrategy } from "../ws/deploy";
 import { execSessionCommand } from "../ws/exec-session";
 import { absolutePath, envVars, wireErrorCode } from "../ws/primitives";
+import { MAX_ENV_VARS } from "./env";
 import { gitBranch } from "./projects";
 import { imageTag } from "./services";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
@@ -163,7 +164,9 @@ export const execBody = z.strictObject({
     .max(256)
     .refine((argv) => argv[0] !== "", { message: "the program name cannot be empty", path: [0] }),
   working_dir: absolutePath.optional(),
-  env: envVars.optional(),
+  env: envVars
+    .refine((vars) => Object.keys(vars).length <= MAX_ENV_VARS, `at most ${MAX_ENV_VARS} variables`)
+    .optional(),
   timeout_seconds: z.number().int().min(1).max(3600).default(30),
 });
 export type ExecBody = z.infer<typeof execBody>;
@@ -207,9 +210,9 @@ export const serviceLogsQuery = z
   .strictObject({
     ...timeRangeFields,
     level: z.enum(["debug", "info", "warn", "error"]).optional(),
-    search: z.string().min(1).max(500).optional(),
+    search: text(500).min(1).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().min(1).max(512).optional(),
+    cursor: text(512).min(1).optional(),
   })
   .refine(fromNotAfterTo, timeRangeIssue);
 export type ServiceLogsQuery = z.infer<typeof serviceLogsQuery>;

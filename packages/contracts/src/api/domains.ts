@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, uuid } from "../common";
+import { isoTimestamp, text, uuid } from "../common";
 import { certificateFailureCode } from "../ws/routing";
 
 // No lookarounds: the generated JSON Schemas may be checked by regex engines without them (Go, RE2).
@@ -35,7 +35,7 @@ export const dnsRecord = z.object({
 export type DnsRecord = z.infer<typeof dnsRecord>;
 
 /** POST /services/:serviceId/domains. `domain` may be Unicode or mixed case; the server stores punycode. */
-export const createDomainBody = z.strictObject({ domain: z.string().min(1).max(1000) });
+export const createDomainBody = z.strictObject({ domain: text(1000).min(1) });
 export type CreateDomainBody = z.infer<typeof createDomainBody>;
 
 /** The TLS certificate of a domain: obtained by ACME, or uploaded. Dates and issuer as the proxy serves it. */
@@ -53,8 +53,8 @@ export type DomainCertificate = z.infer<typeof domainCertificate>;
 
 /** PUT /services/:serviceId/domains/:domain/certificate: a PEM chain (leaf first) and its private key. */
 export const uploadCertificateBody = z.strictObject({
-  certificate_pem: z.string().min(1).max(64_000),
-  private_key_pem: z.string().min(1).max(64_000),
+  certificate_pem: text(64_000).min(1),
+  private_key_pem: text(64_000).min(1),
 });
 export type UploadCertificateBody = z.infer<typeof uploadCertificateBody>;
 
@@ -76,4 +76,4 @@ export const serviceDomain = z.object({
 export type ServiceDomain = z.infer<typeof serviceDomain>;
 
 /** Path of one domain of a service; the server normalizes `domain` as it does a body's. */
-export const domainParams = z.object({ serviceId: uuid, domain: z.string().min(1).max(1000) });
+export const domainParams = z.object({ serviceId: uuid, domain: text(1000).min(1) });

@@ -1,11 +1,21 @@
 import { z } from "zod";
+import { text } from "../common";
 
 /** Environment variable names: POSIX-style identifiers. */
 export const envVarKey = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "letters, digits and underscores, not starting with a digit");
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "letters, digits and underscores, not starting with a digit")
+  // A JavaScript object (a JSON body, a zod record) cannot carry this key as data: it would be accepted, listed
+  // and then lost on the way to the container. Refused rather than lost.
+  .refine((key) => key !== "__proto__", "'__proto__' cannot be used as a variable name");
+
+/** A variable's value, as stored (encrypted) and handed to the container. */
+export const envVarValue = text(32_768);
+
+/** Variables one service may have at most; every way in (create, PUT /env) is bounded by it. */
+export const MAX_ENV_VARS = 500;
 
 /** What a masked secret value reads as. */
 export const MASKED_VALUE = "********";
@@ -35,13 +45,13 @@ export const putEnvBody = z.strictObject({
     .array(
       z.strictObject({
         key: envVarKey,
-        value: z.string().max(32_768),
+        value: envVarValue,
         is_secret: z.boolean().optional(),
         is_build_time: z.boolean().optional(),
       }),
     )
     .min(1)
-    .max(500)
+    .max(MAX_ENV_VARS)
     .refine((vs) => new Set(vs.map((v) => v.key)).size === vs.length, { message: "each key at most once" }),
 });
 export type PutEnvBody = z.infer<typeof putEnvBody>;

@@ -5,7 +5,15 @@ import { z } from "zod";
  * (its public half is answered, to add at the git host as a read-only deploy key).
  */
 export const gitCredentialsBody = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("token"), token: z.string().min(1).max(4096) }),
+  z.strictObject({
+    kind: z.literal("token"),
+    // The token reaches git's credential helper as a line of `password=<token>`: a line break would add fields.
+    token: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces or line breaks"),
+  }),
   z.strictObject({ kind: z.literal("ssh_key") }),
 ]);
 export type GitCredentialsBody = z.infer<typeof gitCredentialsBody>;

@@ -7,7 +7,8 @@ import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
 export const tracesQuery = z
   .strictObject({
     ...timeRangeFields,
-    min_duration_ms: z.coerce.number().nonnegative().optional(),
+    // Bounded like every input: ClickHouse compares it as a 64-bit nanosecond count (a 1e308 was a 500); a week.
+    min_duration_ms: z.coerce.number().nonnegative().max(604_800_000).optional(),
     status: z.enum(["ok", "error"]).optional(),
     operation: z.string().min(1).max(255).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, uuid } from "../common";
+import { isoTimestamp, trimmedText, uuid } from "../common";
 import { orgRole } from "../rbac";
 
 /** The current organization. */
@@ -15,7 +15,7 @@ export const organization = z.object({
 export type Organization = z.infer<typeof organization>;
 
 /** PATCH /org. */
-export const updateOrgBody = z.strictObject({ name: z.string().trim().min(1).max(255) });
+export const updateOrgBody = z.strictObject({ name: trimmedText(255) });
 
 /** A member of the current organization. */
 export const member = z.object({

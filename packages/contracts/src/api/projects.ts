@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, uuid } from "../common";
+import { isoTimestamp, text, trimmedText, uuid } from "../common";
 
 /** Git URL forms Syntra can clone: https, ssh (scp-like or ssh://) and local file:// repositories. */
 export const gitRepoUrl = z
@@ -37,9 +37,9 @@ export type Project = z.infer<typeof project>;
 
 /** POST /projects. The slug is derived from the name unless given. */
 export const createProjectBody = z.strictObject({
-  name: z.string().trim().min(1).max(255),
+  name: trimmedText(255),
   slug: slug.optional(),
-  description: z.string().max(5000).optional(),
+  description: text(5000).optional(),
   git_repo_url: gitRepoUrl.optional(),
   git_branch: gitBranch.optional(),
 });
@@ -48,9 +48,9 @@ export type CreateProjectBody = z.infer<typeof createProjectBody>;
 /** PATCH /projects/:projectId. */
 export const updateProjectBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(255).optional(),
+    name: trimmedText(255).optional(),
     slug: slug.optional(),
-    description: z.string().max(5000).nullable().optional(),
+    description: text(5000).nullable().optional(),
     git_repo_url: gitRepoUrl.nullable().optional(),
     git_branch: gitBranch.optional(),
   })

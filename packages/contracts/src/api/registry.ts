@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp } from "../common";
+import { isoTimestamp, text } from "../common";
 
 /**
  * GET /registry/token query, as Docker Registry v2 token authentication defines it: the registry's `service`,
@@ -7,11 +7,11 @@ import { isoTimestamp } from "../common";
  * `offline_token` are what Docker clients send besides; they change nothing.
  */
 export const registryTokenQuery = z.strictObject({
-  service: z.string().min(1).max(255),
-  scope: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(50)]).optional(),
-  account: z.string().max(255).optional(),
-  client_id: z.string().max(255).optional(),
-  offline_token: z.string().max(10).optional(),
+  service: text(255).min(1),
+  scope: z.union([text(2000), z.array(text(2000)).max(50)]).optional(),
+  account: text(255).optional(),
+  client_id: text(255).optional(),
+  offline_token: text(10).optional(),
 });
 export type RegistryTokenQuery = z.infer<typeof registryTokenQuery>;
 

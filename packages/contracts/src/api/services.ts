@@ -3,7 +3,7 @@ import { isoTimestamp, uuid } from "../common";
 import { healthCheckConfigBody } from "../health-check";
 import { metricsScrapeConfig } from "../telemetry/scrape";
 import { domainName, domainStatuses } from "./domains";
-import { envVarKey } from "./env";
+import { envVarKey, envVarValue, MAX_ENV_VARS } from "./env";
 import { gitBranch, gitRepoUrl } from "./projects";
 import { serviceVolume, serviceVolumes } from "./volumes";
 
@@ -76,7 +76,10 @@ const serviceFields = {
   replicas: z.number().int().min(0).max(100).default(1),
   cpu_limit: cpuLimit.optional(),
   memory_limit: memoryLimit.optional(),
-  env_vars: z.record(envVarKey, z.string().max(32_768)).optional(),
+  env_vars: z
+    .record(envVarKey, envVarValue)
+    .refine((vars) => Object.keys(vars).length <= MAX_ENV_VARS, `at most ${MAX_ENV_VARS} variables`)
+    .optional(),
   domains: z.array(domainName).max(50).optional(),
   health_check: healthCheckConfigBody.optional(),
   auto_deploy: z.boolean().default(true),

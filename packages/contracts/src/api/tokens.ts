@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoTimestamp, uuid } from "../common";
+import { isoTimestamp, trimmedText, uuid } from "../common";
 import { permission } from "../rbac";
 
 /** `syn_<type>_<random>`: usr for users, prj for project-scoped tokens, agt for agents. */
@@ -8,7 +8,7 @@ export const apiTokenPattern = /^syn_(usr|prj|agt)_[A-Za-z0-9]{32,64}$/;
 /** POST /tokens. */
 export const createTokenBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(255),
+    name: trimmedText(255),
     type: z.enum(["usr", "prj"]).default("usr"),
     project_id: uuid.optional(),
     scopes: z.array(permission).max(50).optional(),

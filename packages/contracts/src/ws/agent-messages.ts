@@ -187,17 +187,24 @@ export const deployStatusPayload = z.object({
 });
 export type DeployStatusPayload = z.infer<typeof deployStatusPayload>;
 
-/** `alert` payload: a critical condition the agent detected on its host. */
+/** Largest JSON text of an alert's metadata. */
+export const MAX_ALERT_METADATA_CHARS = 16 * 1024;
+
+/** `alert` payload: a critical condition the agent detected on its host; its text and metadata are bounded. */
 export const alertPayload = z.object({
   alert_id: z.string().min(1).max(128),
   service_id: uuid.optional(),
   server_id: serverId,
   type: z.enum(["health_check_failed", "resource_critical", "container_crash", "deployment_failed"]),
   severity: z.enum(["warning", "critical"]),
-  title: z.string().min(1),
-  message: z.string(),
+  title: z.string().min(1).max(500),
+  message: z.string().max(10_000),
   timestamp: isoTimestamp,
-  metadata: z.record(z.string(), z.unknown()),
+  // Kept in memory and shown to people: a few small facts (the disk's free bytes, the container's exit code).
+  metadata: z
+    .record(z.string().max(100), z.unknown())
+    .refine((m) => Object.keys(m).length <= 50, "at most 50 metadata fields")
+    .refine((m) => JSON.stringify(m).length <= MAX_ALERT_METADATA_CHARS, "metadata is limited to 16 KiB of JSON"),
 });
 export type AlertPayload = z.infer<typeof alertPayload>;
 

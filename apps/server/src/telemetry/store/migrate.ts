@@ -3,7 +3,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ClickHouseDriver } from "./driver";
 
-const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+// Beside this module in the sources; beside main.js in the compiled build (scripts/build-server.ts copies them
+// there), under a name of their own, since the PostgreSQL migrations are dist/migrations.
+const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "clickhouse-migrations");
 
 /** A numbered SQL file of the telemetry store: statements separated by lines ending in `;`. */
 export interface TelemetryMigration {

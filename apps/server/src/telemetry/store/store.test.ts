@@ -10,6 +10,7 @@ import { openChdbDriver } from "./chdb-driver";
 import { openClickHouseDriver } from "./clickhouse-driver";
 import { ClickHouseTelemetryStore } from "./clickhouse-store";
 import type { ClickHouseDriver } from "./driver";
+import { logSearchQuery } from "./log-queries";
 import { migrateTelemetry, readTelemetryMigrations } from "./migrate";
 import type { LogCursor, TelemetryRows } from "./types";
 
@@ -309,6 +310,25 @@ for (const target of targets) {
         (await store.searchLogs({ ...scope, orgId: newOwner().org_id }, { ...WHOLE_RANGE, limit: 10 })).items,
         [],
       );
+    });
+
+    test("a log search skips, by the message's n-gram index, the granules that cannot hold the term", async () => {
+      const owner = newOwner();
+      const scope = { orgId: owner.org_id, serviceId: owner.service_id };
+      // Four granules of ordinary lines; the term is in none of them.
+      const logs = Array.from({ length: 4 * 8192 }, (_, i) =>
+        logRow(owner, at(i), `GET /api/orders/${i} 200 in ${i % 900}ms`),
+      );
+      await store.insert(rows({ logs }));
+      const { sql, params } = logSearchQuery(scope, { ...WHOLE_RANGE, search: "Quokka", limit: 10 });
+      const plan = (await driver.query<{ explain: string }>(`EXPLAIN indexes = 1 ${sql}`, params)).map(
+        (r) => r.explain,
+      );
+      const indexAt = plan.findIndex((line) => line.includes("Name: idx_message"));
+      assert.ok(indexAt >= 0, `the plan names idx_message:\n${plan.join("\n")}`);
+      const granules = plan.slice(indexAt).find((line) => line.includes("Granules:"));
+      assert.match(granules ?? "", /Granules: 0\/\d+/, `idx_message leaves no granule to read:\n${plan.join("\n")}`);
+      assert.deepEqual((await store.searchLogs(scope, { ...WHOLE_RANGE, search: "Quokka", limit: 10 })).items, []);
     });
 
     test("log pages follow each other by cursor without gaps or repeats, ties on one timestamp included", async () => {

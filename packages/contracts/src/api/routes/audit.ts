@@ -28,6 +28,6 @@ export const registryRoutes = {
     query: registryTokenQuery,
     answer: "json",
     response: registryTokenResponse,
-    errors: ["UNAUTHORIZED"],
+    errors: ["UNAUTHORIZED", "NOT_FOUND"],
   }),
 };

@@ -59,6 +59,7 @@ export const authRoutes = {
     tag: "auth",
     access: { authenticated: true },
     response: me,
+    errors: ["NOT_FOUND"],
   }),
   acceptInvitation: defineApiRoute({
     method: "POST",
@@ -99,7 +100,7 @@ export const authRoutes = {
     access: { authenticated: true },
     body: changePasswordBody,
     status: 204,
-    errors: ["INVALID_CREDENTIALS", "RATE_LIMITED"],
+    errors: ["INVALID_CREDENTIALS", "RATE_LIMITED", "NOT_FOUND"],
   }),
   /** Where a browser goes to sign in with GitHub (the client gives its URL). */
   github: defineApiRoute({
@@ -110,6 +111,7 @@ export const authRoutes = {
     access: { public: true },
     query: githubStartQuery,
     answer: "redirect",
+    errors: ["NOT_FOUND"],
   }),
   githubCallback: defineApiRoute({
     method: "GET",
@@ -119,5 +121,6 @@ export const authRoutes = {
     access: { public: true },
     query: githubCallbackQuery,
     answer: "redirect",
+    errors: ["NOT_FOUND", "OAUTH_FAILED", "CONFLICT", "SIGNUP_CLOSED", "INVITATION_INVALID"],
   }),
 };

@@ -26,7 +26,7 @@ export const domainRoutes = {
     body: createDomainBody,
     response: serviceDomain,
     status: 201,
-    errors: ["CONFLICT"],
+    errors: ["CONFLICT", "UNPROCESSABLE"],
   }),
   remove: defineApiRoute({
     method: "DELETE",
@@ -56,6 +56,7 @@ export const domainRoutes = {
     params: domainParams,
     body: uploadCertificateBody,
     response: serviceDomain,
+    errors: ["UNPROCESSABLE"],
   }),
   /** Deletes the uploaded certificate: ACME again. */
   removeCertificate: defineApiRoute({

@@ -73,7 +73,7 @@ export const webhookRoutes = {
     tag: "webhooks",
     access: { public: true },
     response: webhookResult,
-    errors: ["UNAUTHORIZED"],
+    errors: ["UNAUTHORIZED", "VALIDATION_ERROR", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"],
   }),
   gitlab: defineApiRoute({
     method: "POST",
@@ -82,7 +82,7 @@ export const webhookRoutes = {
     tag: "webhooks",
     access: { public: true },
     response: webhookResult,
-    errors: ["UNAUTHORIZED"],
+    errors: ["UNAUTHORIZED", "VALIDATION_ERROR", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"],
   }),
   gitea: defineApiRoute({
     method: "POST",
@@ -91,6 +91,6 @@ export const webhookRoutes = {
     tag: "webhooks",
     access: { public: true },
     response: webhookResult,
-    errors: ["UNAUTHORIZED"],
+    errors: ["UNAUTHORIZED", "VALIDATION_ERROR", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE"],
   }),
 };

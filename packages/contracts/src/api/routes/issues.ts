@@ -56,7 +56,8 @@ export const issueRoutes = {
     access: { permission: "issues:write" },
     body: bulkUpdateIssuesBody,
     response: z.array(errorGroup),
-    errors: ["UNPROCESSABLE"],
+    // An id in the list that is not one of the organization's issues (all or nothing).
+    errors: ["UNPROCESSABLE", "NOT_FOUND"],
   }),
   events: defineApiRoute({
     method: "GET",

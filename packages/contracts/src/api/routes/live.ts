@@ -1,3 +1,4 @@
+import { AGENT_COMMAND_ERRORS } from "../declared-errors";
 import { idParam } from "../envelope";
 import { liveEvent, liveEventsQuery, logStreamEvent, serviceLogStreamQuery } from "../live";
 import { defineApiRoute } from "../route";
@@ -31,6 +32,6 @@ export const liveRoutes = {
     answer: "stream",
     produces: "text/event-stream",
     events: logStreamEvent,
-    errors: ["AGENT_OFFLINE"],
+    errors: [...AGENT_COMMAND_ERRORS],
   }),
 };

@@ -31,6 +31,7 @@ export const tokenRoutes = {
     body: createTokenBody,
     response: createdToken,
     status: 201,
+    errors: ["UNPROCESSABLE"],
   }),
   revoke: defineApiRoute({
     method: "DELETE",
@@ -52,6 +53,7 @@ export const orgRoutes = {
     tag: "organization",
     access: { permission: "org:read" },
     response: organization,
+    errors: ["NOT_FOUND"],
   }),
   update: defineApiRoute({
     method: "PATCH",
@@ -61,6 +63,7 @@ export const orgRoutes = {
     access: { permission: "org:write" },
     body: updateOrgBody,
     response: organization,
+    errors: ["NOT_FOUND"],
   }),
   members: defineApiRoute({
     method: "GET",
@@ -79,6 +82,7 @@ export const orgRoutes = {
     params: idParam("userId"),
     body: updateMemberBody,
     response: member,
+    errors: ["UNPROCESSABLE"],
   }),
   removeMember: defineApiRoute({
     method: "DELETE",
@@ -88,6 +92,7 @@ export const orgRoutes = {
     access: { permission: "members:write" },
     params: idParam("userId"),
     status: 204,
+    errors: ["UNPROCESSABLE"],
   }),
   invite: defineApiRoute({
     method: "POST",
@@ -99,6 +104,7 @@ export const orgRoutes = {
     body: createInvitationBody,
     response: createdInvitation,
     status: 201,
+    errors: ["CONFLICT"],
   }),
   invitations: defineApiRoute({
     method: "GET",

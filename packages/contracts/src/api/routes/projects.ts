@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_COMMAND_ERRORS } from "../declared-errors";
 import { idParam } from "../envelope";
 import { createProjectBody, project, updateProjectBody } from "../projects";
 import { defineApiRoute } from "../route";
@@ -59,7 +60,7 @@ export const projectRoutes = {
     access: { permission: "projects:write" },
     params: projectParams,
     status: 204,
-    errors: ["UNPROCESSABLE"],
+    errors: [...AGENT_COMMAND_ERRORS],
   }),
   services: defineApiRoute({
     method: "GET",

@@ -37,6 +37,7 @@ export const serverRoutes = {
     body: createServerBody,
     response: createdServer,
     status: 201,
+    errors: ["CONFLICT"],
   }),
   update: defineApiRoute({
     method: "PATCH",
@@ -47,6 +48,7 @@ export const serverRoutes = {
     params: serverParams,
     body: updateServerBody,
     response: server,
+    errors: ["CONFLICT"],
   }),
   remove: defineApiRoute({
     method: "DELETE",
@@ -106,6 +108,7 @@ export const serverRoutes = {
     params: serverParams,
     query: serverMetricsQuery,
     response: z.array(metricSeries),
+    errors: ["UNPROCESSABLE"],
   }),
 };
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { execClientFrame, execServerFrame } from "../../ws/exec-session";
+import { AGENT_COMMAND_ERRORS } from "../declared-errors";
 import {
   deployment,
   execBody,
@@ -25,15 +26,6 @@ export type ServiceWithDeployments = z.infer<typeof serviceWithDeployments>;
 
 /** POST /services/:serviceId/restart answer. */
 export const restartResult = z.object({ success: z.literal(true) });
-
-/** Codes of calls its server's agent carries out: not connected, no answer in time, no container, refused. */
-const AGENT_ERRORS = [
-  "AGENT_OFFLINE",
-  "TIMEOUT",
-  "UNPROCESSABLE",
-  "CONTAINER_NOT_FOUND",
-  "CONTAINER_NOT_RUNNING",
-] as const;
 
 /** Services: settings, deployments, and commands to their running containers. */
 export const serviceRoutes = {
@@ -74,7 +66,7 @@ export const serviceRoutes = {
     access: { permission: "services:write" },
     params: serviceParams,
     status: 204,
-    errors: ["UNPROCESSABLE", "TIMEOUT"],
+    errors: [...AGENT_COMMAND_ERRORS],
   }),
   deploy: defineApiRoute({
     method: "POST",
@@ -86,7 +78,7 @@ export const serviceRoutes = {
     body: triggerDeployBody,
     response: deployment,
     status: 201,
-    errors: ["UNPROCESSABLE"],
+    errors: ["UNPROCESSABLE", "CONFLICT"],
   }),
   rollback: defineApiRoute({
     method: "POST",
@@ -98,7 +90,7 @@ export const serviceRoutes = {
     body: rollbackBody,
     response: deployment,
     status: 201,
-    errors: ["UNPROCESSABLE"],
+    errors: ["UNPROCESSABLE", "CONFLICT"],
   }),
   deployments: defineApiRoute({
     method: "GET",
@@ -118,7 +110,7 @@ export const serviceRoutes = {
     access: { permission: "deployments:write" },
     params: serviceParams,
     response: restartResult,
-    errors: AGENT_ERRORS,
+    errors: AGENT_COMMAND_ERRORS,
   }),
   scale: defineApiRoute({
     method: "POST",
@@ -129,7 +121,7 @@ export const serviceRoutes = {
     params: serviceParams,
     body: scaleBody,
     response: service,
-    errors: AGENT_ERRORS,
+    errors: AGENT_COMMAND_ERRORS,
   }),
   logs: defineApiRoute({
     method: "GET",
@@ -150,7 +142,7 @@ export const serviceRoutes = {
     params: serviceParams,
     body: execBody,
     response: execResult,
-    errors: AGENT_ERRORS,
+    errors: AGENT_COMMAND_ERRORS,
   }),
   /**
    * A command in the service's container over a WebSocket: output as it comes, stdin, a terminal (`tty`) with

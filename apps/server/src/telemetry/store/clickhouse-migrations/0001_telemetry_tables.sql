@@ -83,10 +83,10 @@ CREATE TABLE IF NOT EXISTS logs (
     trace_id String CODEC(ZSTD(1)),
     span_id String CODEC(ZSTD(1)),
     source Enum8('stdout' = 0, 'stderr' = 1, 'sdk' = 2),
-    -- Case-insensitive substring search ("search" of the logs API) runs lower(message) LIKE '%term%': an n-gram bloom
+    -- Case-insensitive substring search ("search" of the logs API) runs lowerUTF8(message) LIKE '%term%': an n-gram bloom
     -- filter over the lowered message lets it skip granules that cannot contain the term's trigrams. (A token bloom
     -- filter, clickhouseexporter's choice, only helps whole-word matches.)
-    INDEX idx_message lower(message) TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 1,
+    INDEX idx_message lowerUTF8(message) TYPE ngrambf_v1(3, 32768, 2, 0) GRANULARITY 1,
     INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_attr_keys mapKeys(attributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_attr_values mapValues(attributes) TYPE bloom_filter(0.01) GRANULARITY 1
