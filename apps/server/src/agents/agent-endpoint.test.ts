@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
-import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, verify, X509Certificate } from "node:crypto";
+import { request as httpsRequest } from "node:https";
 import { after, before, test } from "node:test";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
-import { AGENT_ENDPOINT_PATHS, AGENT_ENDPOINT_TLS_NAME } from "@syntra/contracts";
+import { AGENT_ENDPOINT_PATHS, AGENT_ENDPOINT_TLS_NAME, updateSignedText } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
 import { certificateRequest, selfSignedCertificate } from "@syntra/testing/openssl";
 import { eq } from "drizzle-orm";
 import { agentCertificates } from "../db/schema";
@@ -224,3 +226,107 @@ test("an agent older than the compatibility table allows is told to update, not 
   assert.equal(shown.body.data.status, "offline");
   assert.equal(shown.body.data.agent.update.state, "pending");
 });
+
+/** GET on the agent endpoint with the agent's certificate: the status and the body's bytes. */
+function getWithCertificate(url: string, tls: Record<string, unknown>): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: "GET", ...tls });
+    req.on("response", (r) => {
+      const chunks: Buffer[] = [];
+      r.on("data", (c: Buffer) => chunks.push(c));
+      r.on("end", () => resolve({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("an older agent is updated by itself: it gets a bundle it can verify with the key pinned at enrolment, and its next hello settles the update", async () => {
+  const server = await newServer();
+  const { res, keyPem } = await enrol(server.token);
+  const grant = res.body;
+  const tls = tlsFor(keyPem, grant.certificate_pem);
+  const old = "0.1.5";
+  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  assert.equal((await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] })).accepted, true);
+
+  // Automatic updates are on (the default): the hello of an older agent that can update itself is enough.
+  const command = await peer.next("update_agent");
+  const { version, download_url, sha256, signature } = command.payload;
+  assert.equal(version, endpoint.release?.version);
+  // What the agent checks before it stages anything: the digest of what it downloaded, signed by the pinned key.
+  const bundle = await getWithCertificate(download_url, tls);
+  assert.equal(bundle.status, 200);
+  assert.equal(createHash("sha256").update(bundle.body).digest("hex"), sha256);
+  assert.ok(signature);
+  const pinned = createPublicKey(grant.bundle_signing_key_pem);
+  const sig = Buffer.from(signature, "base64");
+  assert.ok(verify(null, Buffer.from(updateSignedText(version, sha256)), pinned, sig));
+  assert.ok(!verify(null, Buffer.from(updateSignedText(version, "0".repeat(64))), pinned, sig));
+  // Without a certificate of ours the bundle is not handed out.
+  const foreign = await selfSignedCertificate({ commonName: server.id, names: ["agent.test"] });
+  await assert.rejects(getWithCertificate(download_url, tlsFor(foreign.keyPem, foreign.certPem)));
+
+  peer.respond(command.payload.request_id, { success: true });
+  assert.equal((await eventuallyState(server.id, "pending")).version, version);
+  await peer.close();
+
+  // The new version says hello: the update succeeded.
+  const updated = await AgentPeer.connect(wsUrl(), { version, tls });
+  assert.equal((await updated.hello(server.id, { version, capabilities: ["docker", "self_update"] })).accepted, true);
+  assert.equal((await eventuallyState(server.id, "succeeded")).version, version);
+  // Asked from the dashboard now, it is up to date: nothing is sent.
+  const again = await t.call("POST", `/api/v1/servers/${server.id}/agent/update`, { as: owner });
+  assert.equal(again.status, 202);
+  assert.equal(again.body.data.outcome, "up_to_date");
+  await updated.sync();
+  assert.equal(updated.received.filter((m) => m.type === "update_agent").length, 0);
+  await updated.close();
+});
+
+test("an update that rolled back is reported failed with the agent's reason and not sent again by itself; the dashboard can retry", async () => {
+  const server = await newServer();
+  const { res, keyPem } = await enrol(server.token);
+  const tls = tlsFor(keyPem, res.body.certificate_pem);
+  const old = "0.1.5";
+  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
+  const command = await peer.next("update_agent");
+  peer.respond(command.payload.request_id, { success: true });
+  await eventuallyState(server.id, "pending");
+  await peer.close();
+
+  const back = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  const reason = "the new version did not connect within 120 s";
+  await back.hello(server.id, {
+    version: old,
+    capabilities: ["docker", "self_update"],
+    update_result: { version: command.payload.version, outcome: "rolled_back", message: reason },
+  });
+  assert.equal((await eventuallyState(server.id, "failed")).message, reason);
+  await back.sync();
+  assert.equal(back.received.filter((m) => m.type === "update_agent").length, 0, "not sent again by itself");
+
+  // The dashboard asks again; this time the agent refuses the bundle, and the API says why.
+  const asked = t.call("POST", `/api/v1/servers/${server.id}/agent/update`, { as: owner });
+  const retry = await back.next("update_agent");
+  back.respond(retry.payload.request_id, {
+    success: false,
+    error: { code: "UPDATE_VERIFICATION_FAILED", message: "the bundle's signature does not verify" },
+  });
+  const answer = await asked;
+  assert.equal(answer.body.error.code, "UPDATE_VERIFICATION_FAILED", JSON.stringify(answer.body));
+  assert.equal((await eventuallyState(server.id, "failed")).message, "the bundle's signature does not verify");
+  await back.close();
+});
+
+/** The server's agent update once it reaches `state`. */
+async function eventuallyState(serverId: string, state: string) {
+  return eventually(
+    async () => {
+      const update = (await t.call("GET", `/api/v1/servers/${serverId}`, { as: owner })).body.data.agent.update;
+      return update?.state === state && update;
+    },
+    { what: `agent update ${state}` },
+  );
+}
