@@ -4,6 +4,11 @@
 // telemetrygen and the Collector are built from the Go module proxy into a cache outside the repository when missing.
 //
 //   npm run bench:ingest                 (BENCH_SECONDS=15 per phase by default)
+//   BENCH_AGENT=bundle npm run bench:ingest        the agent as installed: its bundle with AGENT_NODE_FLAGS
+//   BENCH_AGENT=bundle-full npm run bench:ingest   its bundle without those flags (V8's optimizing compiler on)
+//   BENCH_AGENT_FLAGS="--max-semi-space-size=2"    with bundle-full: these node flags instead of none; from the
+//                                                  sources: more flags ("--cpu-prof --cpu-prof-dir=/tmp/prof")
+// (by default the agent runs from its sources through tsx).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
@@ -21,6 +26,9 @@ function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: (
 }
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const AGENT = process.env.BENCH_AGENT ?? "source";
+const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
+if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
 const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "syntra-bench");
 const BIN = path.join(CACHE, "bin");
@@ -236,7 +244,7 @@ async function agentStats(stack: Stack): Promise<ServerTelemetry> {
 async function main(): Promise<void> {
   const tools = await ensureTools();
   console.log(
-    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores`,
+    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores, agent: ${AGENT} ${AGENT_FLAGS.join(" ")}`,
   );
   console.log(
     `# load average before: ${os
@@ -247,9 +255,15 @@ async function main(): Promise<void> {
   const collectorSpans = await collectorPhase(tools, "traces");
   const collectorLogs = await collectorPhase(tools, "logs");
 
+  // The product's heartbeat (the test stack's 1 s one has the agent query Docker every second, CPU the Collector
+  // does not spend); the agent's counters come with its telemetry batches, not its heartbeats.
   const stack = await startStack(
-    {},
-    { agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" } },
+    { SYNTRA_AGENT_HEARTBEAT_SECONDS: "30" },
+    {
+      agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" },
+      bundle: AGENT !== "source",
+      ...(AGENT !== "bundle" && { agentNodeFlags: AGENT_FLAGS }),
+    },
   );
   try {
     const project = await stack.t.call("POST", "/api/v1/projects", { as: stack.owner, body: { name: "bench" } });
@@ -271,6 +285,7 @@ async function main(): Promise<void> {
       30_000,
       () => stack.agent.output(),
     );
+    console.log(`# agent RSS before the load: ${Math.round(rssMiB(stack.agent.child.pid ?? 0))} MiB`);
     const spans = await syntraPhase(tools, stack, key, "traces");
     console.log("\n## spans (OTLP/gRPC, telemetrygen batches of 1000)");
     console.log(line("OTel Collector (receiver+batch+nop)", "spans", collectorSpans));

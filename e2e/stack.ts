@@ -55,6 +55,11 @@ export async function startStack(
   env: Record<string, string> = {},
   opts: {
     bundle?: boolean;
+    /**
+     * Node flags of the agent: with `bundle`, in place of the installed unit's AGENT_NODE_FLAGS (benchmarks compare
+     * them); from the sources, more flags (a CPU profile, say).
+     */
+    agentNodeFlags?: readonly string[];
     /** HTTPS with certificates from this ACME CA (e.g. testing/pebble.ts) on these ports; plain HTTP otherwise. */
     tls?: { directoryUrl: string; caRootPemPath: string; httpPort: number; httpsPort: number };
     /** More of the agent's environment (telemetry settings, say). */
@@ -64,7 +69,8 @@ export async function startStack(
   const dns = await startTestZone();
   const dnsPort = dns.addresses().udp?.port;
   const t = await createTestApp({
-    SYNTRA_AGENT_HEARTBEAT_SECONDS: "1",
+    // 2 s, so the stale window (three intervals) outlasts a stall of a loaded CI machine.
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: "2",
     SYNTRA_DNS_RESOLVER: `127.0.0.1:${dnsPort}`,
     ...env,
   });
@@ -81,8 +87,8 @@ export async function startStack(
   const caddy = await startCaddy(tls ? { httpPort: tls.httpPort, httpsPort: tls.httpsPort } : {});
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-"));
   const agentArgs = opts.bundle
-    ? [...AGENT_NODE_FLAGS, await agentBundle(t.deps.config.dataDir)]
-    : ["--import", "tsx", agentMain];
+    ? [...(opts.agentNodeFlags ?? AGENT_NODE_FLAGS), await agentBundle(t.deps.config.dataDir)]
+    : [...(opts.agentNodeFlags ?? []), "--import", "tsx", agentMain];
   // Free ports, so stacks of parallel tests do not fight over 4317/4318.
   const [otlpHttpPort, otlpGrpcPort] = [await freePort(), await freePort()];
   const startAgent = () =>

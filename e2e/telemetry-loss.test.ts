@@ -6,11 +6,10 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
 import { eq } from "drizzle-orm";
+import { createHubDispatcher } from "../apps/server/src/agents/events";
 import { createAgentHub } from "../apps/server/src/agents/hub";
 import { buildApp } from "../apps/server/src/app";
 import { servers } from "../apps/server/src/db/schema";
-import { deploymentEvents } from "../apps/server/src/deployments/dispatch";
-import { telemetryHubEvents } from "../apps/server/src/telemetry/ingest/hub-events";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
 import { type Stack, startStack } from "./stack";
 
@@ -153,7 +152,7 @@ test("the control plane goes away and comes back while an app sends: every ackno
   console.log(`control plane stopped; ${sender.acknowledged.size} acknowledged`);
   const agents = createAgentHub(t.deps.config, t.deps.db, t.deps.logger, t.deps.now);
   const deps = { ...t.deps, agents };
-  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps) });
+  agents.start(createHubDispatcher(deps));
   const app = await buildApp(deps);
   const port = Number(new URL(stack.baseUrl).port);
   await app.listen({ host: "127.0.0.1", port });

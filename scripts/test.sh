@@ -20,7 +20,8 @@ bash scripts/services/pebble.sh start
 bash scripts/services/registry.sh start >/dev/null
 # Node 24, the current LTS, for a second pass of the unit tests (the system's own node when it is that new).
 node24=$(bash scripts/services/node24.sh start | tail -n 1)
-# Python tools the tests run (sentry-sdk with and without brotli, schemathesis), in venvs under .test-services/python.
+# Python tools the tests run (sentry-sdk with and without brotli, schemathesis; the Python SDK's frameworks and
+# tools), in venvs under .test-services/python.
 bash scripts/services/python.sh start >/dev/null
 clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
 
@@ -33,7 +34,8 @@ npx biome check .
 echo "== build"
 node --import tsx scripts/build.ts
 
-mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+# The JavaScript SDK's tests run in a step of their own below, which also measures their coverage.
+mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' -not -path 'packages/sdk-js/*' 2>/dev/null | sort)
 # The builder's own tests never touch the database: once is enough.
 mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep '^apps/server/' | grep -v '^apps/server/src/builds/builder/')
 
@@ -44,11 +46,39 @@ run() {
 echo "== ${#all_tests[@]} test files on PGlite"
 run "${all_tests[@]}"
 
+# Beside the PostgreSQL pass (CI's time is bounded; the SDK steps mostly wait on builds and their own control
+# planes): the Node 24 unit pass and both SDKs' tests, each step's output kept in a log printed when it ends.
+side_log=$(mktemp)
+(
+  set -e
+  if [ "$node24" != "$(command -v node)" ]; then
+    echo "== quick unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --quick --list | wc -l) files; scripts/unit-tests.ts)"
+    node --import tsx scripts/unit-tests.ts --quick --node "$node24"
+  fi
+
+  # Both SDKs report to a real control plane their tests start; each prints its coverage and fails below 90%.
+  echo "== @syntra/sdk (JavaScript) tests and coverage"
+  node --import tsx packages/sdk-js/scripts/coverage.ts --threshold 90
+
+  echo "== syntra-sdk (Python): ruff, pytest and coverage"
+  py="$(pwd)/.test-services/python/sdk/bin"
+  cd packages/sdk-python
+  "$py/ruff" check src tests
+  "$py/ruff" format --check src tests
+  PYTHONPATH=src:tests "$py/pytest" -q -p no:cacheprovider --cov=syntra_sdk --cov-report=term-missing --cov-fail-under=90 tests
+) >"$side_log" 2>&1 &
+side_pid=$!
+
 # The second pass also stores telemetry on the ClickHouse HTTP server instead of chDB.
 echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
-TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}"
+db_status=0
+TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}" || db_status=$?
 
-if [ "$node24" != "$(command -v node)" ]; then
-  echo "== quick unit tests on Node $("$node24" --version) ($(node --import tsx scripts/unit-tests.ts --quick --list | wc -l) files; scripts/unit-tests.ts)"
-  node --import tsx scripts/unit-tests.ts --quick --node "$node24"
+side_status=0
+wait "$side_pid" || side_status=$?
+cat "$side_log"
+rm -f "$side_log"
+if [ "$db_status" -ne 0 ] || [ "$side_status" -ne 0 ]; then
+  echo "== failed: PostgreSQL pass exit $db_status, Node 24 and SDK steps exit $side_status"
+  exit 1
 fi

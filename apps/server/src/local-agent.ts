@@ -4,6 +4,7 @@ import http from "node:http";
 import path from "node:path";
 import { AGENT_STATE_FILES, BUNDLE_FILES, compareVersions, renderAgentLauncher } from "@syntra/contracts";
 import { and, asc, eq } from "drizzle-orm";
+import { systemWork } from "./audit/unit-of-work";
 import { organizations, servers } from "./db/schema";
 import type { AppDeps } from "./deps";
 import { AGENT_NODE_FLAGS, agentBundle, bundleVersion } from "./install/agent-bundle";
@@ -61,10 +62,7 @@ export async function startLocalAgent(
     const enrolled = existing !== undefined && (await holdsValidCertificate(stateDir, existing.id));
     const { id, token } = existing
       ? { id: existing.id, token: enrolled ? undefined : await rotateAgentToken(deps.db, existing.id) }
-      : await createServer(deps.db, org.id, { name: LOCAL_NAME, tags: ["local"] }).then((r) => ({
-          id: r.row.id,
-          token: r.token,
-        }));
+      : await registerLocalServer(deps, org.id);
     const launcher = await installLocalBundle(deps);
     const { SYNTRA_TOKEN: _unused, ...env } = opts.env;
     child = spawn(launcher, [], {
@@ -145,6 +143,16 @@ async function installLocalBundle(deps: AppDeps): Promise<string> {
   await fs.writeFile(`${launcher}.tmp`, renderAgentLauncher(process.execPath, AGENT_NODE_FLAGS), { mode: 0o755 });
   await fs.rename(`${launcher}.tmp`, launcher);
   return launcher;
+}
+
+/** Registers this machine as the organization's server "local", audited as Syntra's local-agent supervisor. */
+async function registerLocalServer(deps: AppDeps, orgId: string): Promise<{ id: string; token: string }> {
+  const change = systemWork(deps.db, "local-agent", { action: "server.create", resourceType: "server" });
+  return change(async (tx, audit) => {
+    const { row, token } = await createServer(tx, orgId, { name: LOCAL_NAME, tags: ["local"] });
+    audit({ orgId, resourceId: row.id, details: { name: row.name } });
+    return { id: row.id, token };
+  });
 }
 
 function dockerAnswers(socketPath: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import { eventually } from "@syntra/testing/eventually";
 import { freePorts } from "@syntra/testing/ports";
 import { descendants } from "@syntra/testing/process-tree";
 import { ensureServerBuild, serverMain } from "../../../scripts/build-server";
+import { AGENT_NODE_FLAGS } from "./install/agent-bundle";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -160,6 +161,16 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
         { what: "the local server online", timeoutMs: 60_000, diagnostic: () => npm.output().slice(-3000) },
       );
       assert.ok(local.runtime_version, "the agent reported the Docker version");
+      // Nobody asked for it over HTTP: the audit log names Syntra's local-agent supervisor.
+      const audit = (await (
+        await fetch(`${base}/api/v1/audit-logs?action=server.create`, { headers: { cookie } })
+      ).json()) as {
+        data: { user_id: string | null; actor: { type: string; component: string | null } }[];
+      };
+      assert.deepEqual(
+        audit.data.map((e) => [e.actor.type, e.actor.component, e.user_id]),
+        [["system", "local-agent", null]],
+      );
     } else {
       assert.match(npm.output(), /no Docker engine here/);
     }
@@ -177,8 +188,8 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
       // Like an installed agent it runs its own copy (which update_agent may replace), made from the prebuilt one.
       const copy = path.join(dataDir, "local-agent", "bin", "syntra-agent.cjs");
       assert.ok(
-        commands.some((c) => c.endsWith(`--lite-mode ${copy}`)),
-        `the local agent runs its copy of the bundle:\n${commands.join("\n")}`,
+        commands.some((c) => c.endsWith(`${AGENT_NODE_FLAGS.join(" ")} ${copy}`)),
+        `the local agent runs its copy of the bundle with the agent's Node flags:\n${commands.join("\n")}`,
       );
       const prebuilt = path.join(repoRoot, "apps/server/dist/syntra-agent.cjs");
       assert.ok((await fs.readFile(copy)).equals(await fs.readFile(prebuilt)), "the copy is the prebuilt bundle");

@@ -1,29 +1,20 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
-import { createAgentHub } from "./agents/hub";
-import { agentUpdateHubEvents } from "./agents/updates";
 import { buildApp } from "./app";
-import { LoginRateLimiter } from "./auth/login-rate-limit";
-import { PasswordResetLimiter } from "./auth/password-reset-limit";
 import { pruneExpiredSessions } from "./auth/sessions";
 import { startBuildWorker } from "./builds/start-worker";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/client";
 import { migrate } from "./db/migrate";
-import { deploymentEvents } from "./deployments/dispatch";
-import type { AppDeps } from "./deps";
 import { startDomainChecker } from "./domains/domains";
-import { LiveBus } from "./live/bus";
 import { type LocalAgent, startLocalAgent } from "./local-agent";
 import { createLogger } from "./logger";
-import { createMailer } from "./mail/transport";
 import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
-import { loadKeyring } from "./secrets/keyring";
-import { telemetryHubEvents } from "./telemetry/ingest/hub-events";
 import { openTelemetryStore } from "./telemetry/store/open";
+import { createDeps } from "./wiring";
 
 async function start(config: Config): Promise<void> {
   const logger = createLogger(config);
@@ -32,7 +23,6 @@ async function start(config: Config): Promise<void> {
   const database = await openDatabase(config);
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ applied }, "database migrated");
-  const keyring = await loadKeyring(config);
   const telemetry = await openTelemetryStore({ ...config.telemetry, dataDir: config.dataDir });
   const registry = config.builds.registry;
   if (registry?.auth.mode === "token") {
@@ -48,25 +38,8 @@ async function start(config: Config): Promise<void> {
       "registry token server: configure the registry's auth.token with these",
     );
   }
-  const now = () => new Date();
-  const agents = createAgentHub(config, database.db, logger, now);
-  const deps: AppDeps = {
-    agents,
-    config,
-    database,
-    db: database.db,
-    keyring,
-    logger,
-    live: new LiveBus(),
-    builds: null,
-    loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
-    mailer: createMailer(config.mail, logger),
-    resetLimiter: new PasswordResetLimiter(now),
-    telemetry,
-    now,
-    fetch: globalThis.fetch,
-  };
-  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps), ...agentUpdateHubEvents(deps) });
+  const deps = await createDeps(config, { database, logger, telemetry });
+  const { agents, now } = deps;
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));

@@ -39,6 +39,7 @@ const ServiceLayout = page(() => import("./pages/service"), "ServiceLayout");
 const ServiceDeploymentsPage = page(() => import("./pages/service-deployments"), "ServiceDeploymentsPage");
 const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
+const ServiceSetupPage = page(() => import("./pages/service-setup"), "ServiceSetupPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
 const DevicePage = page(() => import("./pages/device"), "DevicePage");
 const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
@@ -105,6 +106,7 @@ export function App() {
               <Route index element={<Navigate to="deployments" replace />} />
               <Route path="deployments" element={<ServiceDeploymentsPage />} />
               <Route path="logs" element={<ServiceLogsPage />} />
+              <Route path="setup" element={<ServiceSetupPage />} />
               <Route path="settings" element={<ServiceSettingsPage />} />
             </Route>
             <Route path="settings" element={<SettingsPage />} />

@@ -48,10 +48,12 @@ export function anyValueToScalar(value: AnyValue | null | undefined): string | n
 }
 
 /** Attributes as a record of JSON-able values (later keys win, as OTLP says keys are unique). */
-export function attributesToJs(list: readonly KeyValue[] | null | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const kv of list ?? []) out[kv.key] = anyValueToJs(kv.value);
-  return out;
+export function attributesToJs(
+  list: readonly KeyValue[] | null | undefined,
+  into: Record<string, unknown> = {},
+): Record<string, unknown> {
+  for (const kv of list ?? []) into[kv.key] = anyValueToJs(kv.value);
+  return into;
 }
 
 /** Attributes as a record of scalars (span and event attributes in the contract). */

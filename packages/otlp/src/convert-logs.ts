@@ -1,10 +1,10 @@
 import type { LogEntry, LogLevel } from "@syntra/contracts";
 import { anyValueToJs, attributesToJs } from "./attributes";
 import { type Attribution, deploymentOf } from "./attribution";
-import { type ExportLogsServiceRequest, int64, type LogRecord } from "./messages";
+import { type ExportLogsServiceRequest, type InstrumentationScope, int64, type LogRecord } from "./messages";
 
 /** OTLP SeverityNumber ranges (1-4 TRACE ... 21-24 FATAL) as contract levels. */
-function levelOfSeverity(severityNumber: number, severityText: string): LogLevel {
+export function levelOfSeverity(severityNumber: number, severityText: string): LogLevel {
   if (severityNumber >= 21) return "fatal";
   if (severityNumber >= 17) return "error";
   if (severityNumber >= 13) return "warn";
@@ -73,16 +73,25 @@ export function convertLogs(
     const deploymentId = deploymentOf(rl.resource, attribution);
     const resourceAttributes = attributesToJs(rl.resource?.attributes);
     for (const sl of rl.scopeLogs ?? []) {
-      const scope: Record<string, unknown> = sl.scope?.name ? { "otel.scope.name": sl.scope.name } : {};
+      const inherited = inheritedLogAttributes(resourceAttributes, sl.scope);
       for (const record of sl.logRecords ?? []) {
-        out.push(convertRecord(record, attribution.serviceId, deploymentId, { ...resourceAttributes, ...scope }, now));
+        out.push(convertRecord(record, attribution.serviceId, deploymentId, inherited, now));
       }
     }
   }
   return out;
 }
 
-function convertRecord(
+/** What every record of a scope carries before its own attributes: its resource's, then the scope's name. */
+export function inheritedLogAttributes(
+  resourceAttributes: Record<string, unknown>,
+  scope: InstrumentationScope | null | undefined,
+): Record<string, unknown> {
+  return { ...resourceAttributes, ...(scope?.name ? { "otel.scope.name": scope.name } : {}) };
+}
+
+/** One OTLP log record as a contract log entry of the service and deployment (see convertLogs). */
+export function convertRecord(
   record: LogRecord,
   serviceId: string,
   deploymentId: string,
@@ -93,7 +102,7 @@ function convertRecord(
   const body = anyValueToJs(record.body);
   const traceId = hexId(record.traceId, 16);
   const spanId = hexId(record.spanId, 8);
-  const attributes = { ...inherited, ...attributesToJs(record.attributes) };
+  const attributes = attributesToJs(record.attributes, { ...inherited });
   if (record.eventName) attributes["event.name"] = record.eventName;
   return {
     timestamp: time > 0 ? isoOfNanos(time) : now.toISOString(),

@@ -1,7 +1,7 @@
 import type { SpanEvent, TraceSpan } from "@syntra/contracts";
 import { attributesToScalars } from "./attributes";
 import { type Attribution, deploymentOf } from "./attribution";
-import { type ExportTraceServiceRequest, int64, type Span } from "./messages";
+import { type ExportTraceServiceRequest, type InstrumentationScope, int64, type Resource, type Span } from "./messages";
 import { sampleWeightOf } from "./sampling-threshold";
 
 const KINDS: TraceSpan["span_kind"][] = ["internal", "internal", "server", "client", "producer", "consumer"];
@@ -29,30 +29,58 @@ export function convertTraces(request: ExportTraceServiceRequest, attribution: A
   const out: ConvertedSpans = { spans: [], rejected: 0 };
   for (const rs of request.resourceSpans ?? []) {
     const deploymentId = deploymentOf(rs.resource, attribution);
-    const resourceAttributes = attributesToScalars(rs.resource?.attributes);
+    const resourceAttributes = resourceSpanAttributes(rs.resource);
     for (const ss of rs.scopeSpans ?? []) {
-      const scope: Record<string, string> = {};
-      if (ss.scope?.name) scope["otel.scope.name"] = ss.scope.name;
-      if (ss.scope?.version) scope["otel.scope.version"] = ss.scope.version;
+      const inherited = inheritedSpanAttributes(resourceAttributes, ss.scope);
       for (const span of ss.spans ?? []) {
-        if (span.traceId?.length !== 16 || span.spanId?.length !== 8 || isZero(span.traceId) || isZero(span.spanId)) {
+        const refused = spanRejection(span);
+        if (refused) {
           out.rejected++;
-          out.error ??= "spans need a 16-byte trace id and an 8-byte span id, not all zero";
+          out.error ??= refused;
           continue;
         }
-        if (int64(span.startTimeUnixNano) <= 0) {
-          out.rejected++;
-          out.error ??= "spans need a start time";
-          continue;
-        }
-        out.spans.push(convertSpan(span, attribution.serviceId, deploymentId, { ...resourceAttributes, ...scope }));
+        out.spans.push(convertSpan(span, attribution.serviceId, deploymentId, inherited));
       }
     }
   }
   return out;
 }
 
-function convertSpan(
+/**
+ * What every span of a scope carries before its own attributes: its resource's (as `resourceSpanAttributes` gives
+ * them), then the scope's name and version as `otel.scope.name`/`otel.scope.version`.
+ */
+export function inheritedSpanAttributes(
+  resourceAttributes: Record<string, string | number | boolean>,
+  scope: InstrumentationScope | null | undefined,
+): Record<string, string | number | boolean> {
+  const inherited = { ...resourceAttributes };
+  if (scope?.name) inherited["otel.scope.name"] = scope.name;
+  if (scope?.version) inherited["otel.scope.version"] = scope.version;
+  return inherited;
+}
+
+/** A resource's attributes as spans carry them. */
+export function resourceSpanAttributes(
+  resource: Resource | null | undefined,
+): Record<string, string | number | boolean> {
+  return attributesToScalars(resource?.attributes);
+}
+
+/** Why a span cannot be stored (ids missing or all zero, no start time), or null when it can. */
+export function spanRejection(span: Span): string | null {
+  if (span.traceId?.length !== 16 || span.spanId?.length !== 8 || isZero(span.traceId) || isZero(span.spanId)) {
+    return "spans need a 16-byte trace id and an 8-byte span id, not all zero";
+  }
+  if (int64(span.startTimeUnixNano) <= 0) return "spans need a start time";
+  return null;
+}
+
+/**
+ * One OTLP span (that `spanRejection` accepts) as a contract span of the service and deployment, its own attributes
+ * over `inherited` (see inheritedSpanAttributes).
+ */
+export function convertSpan(
   span: Span,
   serviceId: string,
   deploymentId: string,

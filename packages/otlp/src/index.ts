@@ -13,4 +13,5 @@ export { int64 } from "./messages";
 export * from "./proto";
 export * from "./responses";
 export * from "./sampling-threshold";
+export * from "./wire-fields";
 export * from "./zstd";

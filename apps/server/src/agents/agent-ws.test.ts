@@ -193,9 +193,10 @@ test("after hello, each invalid frame is logged and answered with an error reply
 test("heartbeats become metric series: one per resource, bucketed with avg, min and max", async () => {
   const server = await newServer();
   const { peer } = await AgentPeer.online(url, server.token, server.id);
-  // Line the clock up just past a minute boundary so that the first two beats share a bucket.
+  // Line the clock up just past an hour boundary (so a minute's too) so that the first two beats share a minute
+  // bucket and all three share an hour bucket: a start in an hour's last minute split the hourly series in two.
   const start = t.deps.now().getTime();
-  t.advanceClock(60_000 - (start % 60_000) + 5_000);
+  t.advanceClock(3_600_000 - (start % 3_600_000) + 5_000);
   const minute = Math.floor(t.deps.now().getTime() / 60_000) * 60_000;
   const samples = async () => {
     const [row] = await t.deps.database.rawTransaction((tx) =>

@@ -193,16 +193,15 @@ export async function invalidCertificates(db: Db, fingerprints: string[], now: D
  * caller closes the live connection.
  */
 export async function revokeAgentCredentials(db: Db, serverId: string, now: Date): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx
-      .update(agentCertificates)
-      .set({ revokedAt: now })
-      .where(and(eq(agentCertificates.serverId, serverId), isNull(agentCertificates.revokedAt)));
-    await tx
-      .update(servers)
-      .set({ agentTokenUsedAt: now, updatedAt: now })
-      .where(and(eq(servers.id, serverId), isNull(servers.agentTokenUsedAt)));
-  });
+  // Callers run this in one transaction (the route's unit of work, with its audit entry).
+  await db
+    .update(agentCertificates)
+    .set({ revokedAt: now })
+    .where(and(eq(agentCertificates.serverId, serverId), isNull(agentCertificates.revokedAt)));
+  await db
+    .update(servers)
+    .set({ agentTokenUsedAt: now, updatedAt: now })
+    .where(and(eq(servers.id, serverId), isNull(servers.agentTokenUsedAt)));
 }
 
 /** The newest valid certificate of each server (for the API's `agent.certificate`); X.509 times have whole seconds, so a renewal within the second ties on notAfter and the later row wins. */

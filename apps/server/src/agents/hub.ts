@@ -4,17 +4,10 @@ import type {
   AgentHelloPayload,
   AgentToControlPlaneMessage,
   AlertPayload,
-  CertificateStatusPayload,
   CommandResponsePayload,
-  DeployPayload,
-  DeployStatusPayload,
   HeartbeatPayload,
-  IngestKeyGrant,
   LogStreamPayload,
-  RoutesReportPayload,
   ServiceStatus,
-  TelemetryAckPayload,
-  TelemetryBatchPayload,
   UpdateAgentPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
@@ -22,19 +15,16 @@ import type { WebSocket } from "ws";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import {
-  type AgentServer,
-  markServerOffline,
-  markStaleServersOffline,
-  recordHeartbeat,
-  recordHello,
-} from "./agent-servers";
+import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
+import { recordCoalescedHeartbeat } from "./heartbeats";
+import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
+import { TelemetryRelay } from "./telemetry-relay";
 
 /** Control-plane messages that are commands: they carry a `request_id` and are answered by `command_response`. */
 export type CommandType =
@@ -51,34 +41,6 @@ export type CommandType =
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
 export type CommandPayload<T extends CommandType> = Omit<OutgoingPayload<T>, "request_id"> & { request_id?: string };
-
-/** What the hub needs from the deployments domain; wired in by `start`, so the hub imports none of it. */
-export interface AgentHubEvents {
-  /** The deployments queued for the server's services, marked deploying: they go out in hello_ack. */
-  takePendingDeployments(serverId: string): Promise<DeployPayload[]>;
-  /** Puts deployments taken for a hello_ack that could not be sent back in the queue. */
-  requeueDeployments(deploymentIds: string[]): Promise<void>;
-  /** The agent accepted hello and now takes commands. */
-  agentReady(serverId: string): Promise<void>;
-  /** A deploy_status from the agent of `serverId`; `reportedAt` is the message's timestamp. */
-  deployStatus(serverId: string, status: DeployStatusPayload, reportedAt: string): Promise<void>;
-  /** Runs on every sweep, after stale servers are marked offline (deployment reconciliation). */
-  sweep(): Promise<void>;
-  /** A server went online (hello accepted) or offline (disconnected, or silent too long): live updates. */
-  serverStatus?(serverId: string, status: "online" | "offline"): Promise<void>;
-  /** The TLS state of the domains the server's proxy routes. */
-  certificateStatus?(serverId: string, report: CertificateStatusPayload): Promise<void>;
-  /** A telemetry_batch: stores it and says what the agent should do with it (the hub sends the telemetry_ack). */
-  telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
-  /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
-  ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
-  /** What the server's proxy routes for each service its agent runs, to compare with what should be. */
-  routesReport?(serverId: string, report: RoutesReportPayload): Promise<void>;
-  /** An agent's hello was accepted (after agentReady): its version and how its last self-update went. */
-  agentHello?(serverId: string, hello: AgentHelloPayload): Promise<void>;
-  /** The update_agent an agent refused as too old should run (none when it cannot update itself). */
-  updateForTooOldAgent?(serverId: string, hello: AgentHelloPayload): Promise<UpdateAgentPayload | undefined>;
-}
 
 /** Settings and resources of the hub. */
 export interface AgentHubOptions {
@@ -129,13 +91,11 @@ export class AgentHub {
   private readonly alerts: RecentAlerts;
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private events: AgentHubEvents | undefined;
+  private wiring: AgentHubWiring | undefined;
   /** The mutual-TLS agent endpoint, once it listens (agents/endpoint.ts): its URL, CA and update bundle. */
   endpoint: AgentEndpoint | undefined;
   private closed = false;
-  private telemetryInFlight = 0;
-  private readonly telemetryPerAgent = new Map<string, number>();
-  private readonly ingestKeysSent = new WeakMap<AgentConnection, string>();
+  private readonly telemetry: TelemetryRelay;
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -145,12 +105,15 @@ export class AgentHub {
     this.pending = new PendingCommands(this.logger);
     this.execSessions = new ExecSessionRelay(this.logger);
     this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
+    this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
+      this.track(work),
+    );
   }
 
-  /** Wires in the deployments domain and starts pinging and sweeping. */
-  start(events: AgentHubEvents): void {
-    if (this.events) throw new Error("AgentHub already started");
-    this.events = events;
+  /** Wires in the rest of the control plane (`agents/events.ts`) and starts pinging and sweeping. */
+  start(wiring: AgentHubWiring): void {
+    if (this.wiring) throw new Error("AgentHub already started");
+    this.wiring = wiring;
     const everyMs = this.opts.heartbeatSeconds * 1000;
     const ping = setInterval(() => this.pingAll(), everyMs);
     const sweep = setInterval(() => {
@@ -186,9 +149,9 @@ export class AgentHub {
     return conn?.ready ? conn.hello : null;
   }
 
-  /** Asks the events for the update a too-old agent should run (see AgentConnection). */
+  /** Asks the wiring for the update a too-old agent should run (see AgentConnection). */
   updateForTooOldAgent(serverId: string, hello: AgentHelloPayload): Promise<UpdateAgentPayload | undefined> {
-    return this.events?.updateForTooOldAgent?.(serverId, hello) ?? Promise.resolve(undefined);
+    return this.wiring?.updateForTooOldAgent?.(serverId, hello) ?? Promise.resolve(undefined);
   }
 
   /** How many sockets of the server's agents are open, counting a replaced one until its close is handled. */
@@ -274,13 +237,13 @@ export class AgentHub {
 
   /**
    * Marks offline the servers whose last heartbeat is older than three intervals (closing their
-   * sockets here, which have gone silent), then lets the deployments domain reconcile.
+   * sockets here, which have gone silent), then reports the sweep (the deployments domain reconciles on it).
    */
   async sweep(): Promise<void> {
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
     for (const serverId of await markStaleServersOffline(this.opts.db, before, now)) {
-      await this.events?.serverStatus?.(serverId, "offline");
+      await this.emit({ kind: "server_status", serverId, status: "offline" });
       const conn = this.connections.get(serverId);
       if (!conn) continue;
       this.drop(conn, "no heartbeat");
@@ -288,8 +251,8 @@ export class AgentHub {
     }
     await this.closeInvalidCertificates(now);
     // Keys rotated, services created or moved since: each agent gets its new list.
-    for (const conn of this.connections.values()) await this.pushIngestKeys(conn);
-    await this.events?.sweep();
+    for (const conn of this.connections.values()) await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
+    await this.emit({ kind: "sweep" });
   }
 
   /** Closes every agent socket, fails what waits on them, marks their servers offline and stops the timers. */
@@ -346,7 +309,7 @@ export class AgentHub {
       conn.close(CloseCode.serverDeleted, "this server was deleted");
       return false;
     }
-    const pending = (await this.events?.takePendingDeployments(serverId)) ?? [];
+    const pending = (await this.wiring?.takePendingDeployments(serverId)) ?? [];
     try {
       conn.post("hello_ack", {
         server_id: serverId,
@@ -364,7 +327,7 @@ export class AgentHub {
       });
     } catch (err) {
       conn.log.warn({ err }, "hello_ack could not be sent; pending deployments go back in the queue");
-      await this.events?.requeueDeployments(pending.map((p) => p.deployment_id));
+      await this.wiring?.requeueDeployments(pending.map((p) => p.deployment_id));
       return false;
     }
     const previous = this.connections.get(serverId);
@@ -374,10 +337,10 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
-    await this.pushIngestKeys(conn);
-    await this.events?.agentReady(serverId);
-    await this.events?.serverStatus?.(serverId, "online");
-    await this.events?.agentHello?.(serverId, hello);
+    await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
+    await this.emit({ kind: "agent_ready", serverId });
+    await this.emit({ kind: "server_status", serverId, status: "online" });
+    await this.emit({ kind: "hello_accepted", serverId, hello });
     return true;
   }
 
@@ -391,28 +354,25 @@ export class AgentHub {
         return this.heartbeat(conn, message.payload);
       case "command_response":
         return this.pending.resolve(serverId, message.payload);
-      case "deploy_status":
-        await this.events?.deployStatus(serverId, message.payload, message.timestamp);
-        return;
       case "telemetry_batch":
         // Off the connection's queue: a batch takes a while to store, and heartbeats and deploy statuses must not
         // wait behind it. Acks may so overtake each other, which the agent does not mind.
-        this.ingestTelemetry(conn, message.payload);
+        this.telemetry.ingest(conn, message.payload, this.wiring?.telemetryBatch);
         return;
-      case "alert":
-        return this.alerts.record(conn, message.payload);
       case "log_stream":
         return this.pending.stream(serverId, message.payload);
       case "pong":
         return;
-      case "certificate_status":
-        await this.events?.certificateStatus?.(serverId, message.payload);
-        return;
       case "exec_output":
         return this.execSessions.output(serverId, message.payload);
+      case "alert":
+        this.alerts.record(conn, message.payload);
+        return this.emit({ kind: message.type, serverId, message });
+      case "deploy_status":
+      case "certificate_status":
       case "routes_report":
-        await this.events?.routesReport?.(serverId, message.payload);
-        return;
+        // The domains' messages go to their owners; the cast pairs the kind with its own message type.
+        return this.emit({ kind: message.type, serverId, message } as HubEvent);
       default: {
         const unreachable: never = message;
         throw new Error(`unhandled agent message ${JSON.stringify(unreachable)}`);
@@ -437,7 +397,7 @@ export class AgentHub {
     void conn.enqueue(async () => {
       if (this.connections.has(serverId)) return;
       await markServerOffline(this.opts.db, serverId, this.now());
-      await this.events?.serverStatus?.(serverId, "offline");
+      await this.emit({ kind: "server_status", serverId, status: "offline" });
     });
   }
 
@@ -454,90 +414,19 @@ export class AgentHub {
 
   // ---- internals ----
 
-  /**
-   * A heartbeat: the latest service states are kept at once; the database (the server's last_heartbeat_at and a
-   * metrics row) gets at most one heartbeat per half interval per connection, so an agent that sends thousands
-   * at once costs one write, not thousands. Extra ones are counted and reported.
-   */
+  /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */
   private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
     const serverId = conn.server.id;
-    const now = this.now().getTime();
-    const minGapMs = (this.opts.heartbeatSeconds * 1000) / 2;
-    if (conn.lastHeartbeatRecordedAt > 0 && now - conn.lastHeartbeatRecordedAt < minGapMs) {
-      conn.heartbeatsCoalesced++;
-      this.services.set(serverId, beat.services);
-      return;
-    }
-    if (!(await recordHeartbeat(this.opts.db, serverId, beat, new Date(now)))) {
+    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, this.now(), this.opts.heartbeatSeconds))) {
       this.forget(serverId);
       return;
     }
-    conn.lastHeartbeatRecordedAt = now;
     this.services.set(serverId, beat.services);
-    if (conn.heartbeatsCoalesced > conn.heartbeatsReported) {
-      conn.log.warn(
-        { heartbeats_coalesced: conn.heartbeatsCoalesced - conn.heartbeatsReported },
-        "agent sent heartbeats faster than its interval; the extra ones were coalesced",
-      );
-      conn.heartbeatsReported = conn.heartbeatsCoalesced;
-    }
   }
 
-  /**
-   * Stores a telemetry batch and answers it with a telemetry_ack. At most `perAgent` batches of one agent and
-   * `total` overall are processed at once; beyond that the batch is answered "retry" at once, so memory stays
-   * bounded whatever agents send. An exception (a bug) also answers "retry": nothing is lost, the agent resends.
-   */
-  private ingestTelemetry(conn: AgentConnection, batch: TelemetryBatchPayload): void {
-    const limits = this.opts.telemetryConcurrency ?? { perAgent: 2, total: 8 };
-    const serverId = conn.server.id;
-    const mine = this.telemetryPerAgent.get(serverId) ?? 0;
-    const answer = (ack: TelemetryAckPayload) => {
-      try {
-        conn.post("telemetry_ack", ack);
-      } catch {
-        // The socket is gone; the agent resends unacknowledged batches after it reconnects.
-      }
-    };
-    const handler = this.events?.telemetryBatch;
-    if (!handler) {
-      conn.log.debug({ batch_id: batch.batch_id }, "telemetry batch not handled: no telemetry ingest here");
-      return;
-    }
-    if (mine >= limits.perAgent || this.telemetryInFlight >= limits.total) {
-      answer({ batch_id: batch.batch_id, status: "retry", retry_after_seconds: 1, message: "ingest is busy" });
-      return;
-    }
-    this.telemetryPerAgent.set(serverId, mine + 1);
-    this.telemetryInFlight++;
-    void this.track(
-      handler(conn.server, batch)
-        .catch((err: unknown) => {
-          conn.log.error({ err, batch_id: batch.batch_id }, "telemetry batch failed");
-          return { batch_id: batch.batch_id, status: "retry", retry_after_seconds: 5 } satisfies TelemetryAckPayload;
-        })
-        .then(answer)
-        .finally(() => {
-          this.telemetryInFlight--;
-          const left = (this.telemetryPerAgent.get(serverId) ?? 1) - 1;
-          if (left > 0) this.telemetryPerAgent.set(serverId, left);
-          else this.telemetryPerAgent.delete(serverId);
-        }),
-    );
-  }
-
-  /** Sends the agent its ingest keys when they differ from what it last got. */
-  private async pushIngestKeys(conn: AgentConnection): Promise<void> {
-    if (!this.events?.ingestKeys) return;
-    try {
-      const keys = await this.events.ingestKeys(conn.server.id);
-      const digest = JSON.stringify(keys);
-      if (this.ingestKeysSent.get(conn) === digest) return;
-      conn.post("ingest_keys", { keys });
-      this.ingestKeysSent.set(conn, digest);
-    } catch (err) {
-      conn.log.warn({ err }, "could not send the agent its ingest keys");
-    }
+  /** Hands an event to the wired-in dispatcher (nothing before `start`). */
+  private async emit(event: HubEvent): Promise<void> {
+    await this.wiring?.emit(event);
   }
 
   /** Forgets a connection as its server's, failing the commands and log streams that waited on it. */

@@ -157,14 +157,15 @@ export async function updateAllAgents(deps: Deps, orgId: string): Promise<AgentU
   return outcomes;
 }
 
-/** The hub events of self-update: settle and start updates on hello (in the background: the hello must not wait). */
-export function agentUpdateHubEvents(deps: Deps) {
-  return {
-    agentHello: async (serverId: string, hello: AgentHelloPayload) => {
-      void deps.agents
-        .track(onAgentHello(deps, serverId, hello))
-        .catch((err: unknown) => deps.logger.warn({ err, server_id: serverId }, "agent update bookkeeping failed"));
-    },
-    updateForTooOldAgent: (serverId: string, hello: AgentHelloPayload) => updateForTooOldAgent(deps, serverId, hello),
-  };
+/**
+ * Hub handler of an accepted hello: settles the agent's last update and starts one when it is older (in the
+ * background: the hello must not wait for the bundle to be staged).
+ */
+export async function startUpdateOnAgentHello(
+  deps: Deps,
+  event: { serverId: string; hello: AgentHelloPayload },
+): Promise<void> {
+  void deps.agents
+    .track(onAgentHello(deps, event.serverId, event.hello))
+    .catch((err: unknown) => deps.logger.warn({ err, server_id: event.serverId }, "agent update bookkeeping failed"));
 }

@@ -6,7 +6,7 @@ import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { slugify } from "../lib/slugify";
 import { acceptInvitation } from "../orgs/invitations";
-import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords";
+import { dummyPasswordHash, verifyPassword } from "./passwords";
 
 // Serialises sign-ups so that two "first users" racing each other cannot both become owners of new orgs.
 const SIGNUP_LOCK_ID = 5_316_870_022;
@@ -16,7 +16,8 @@ export interface NewUser {
   email: string;
   name: string | null;
   avatarUrl?: string | null;
-  password?: string;
+  /** The hash of the chosen password (`hashPassword`, made before the transaction); null for OAuth accounts. */
+  passwordHash: string | null;
   emailVerified: boolean;
   orgName?: string | undefined;
   inviteToken?: string | undefined;
@@ -32,11 +33,11 @@ export interface Registered {
 /**
  * Creates a user under the installation's sign-up rules: the very first user creates the first organization
  * and owns it; later users need an invitation unless sign-up is open, in which case they get their own org.
+ * Database work only: `db` may be the caller's unit of work.
  */
-export async function registerUser(deps: AppDeps, input: NewUser): Promise<Registered> {
-  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+export async function registerUser(db: Db, deps: Pick<AppDeps, "config" | "now">, input: NewUser): Promise<Registered> {
   const now = deps.now();
-  return deps.db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${SIGNUP_LOCK_ID})`);
     const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, input.email)).limit(1);
     if (existing) throw new AppError("CONFLICT", "An account with this email already exists; sign in instead");
@@ -54,7 +55,7 @@ export async function registerUser(deps: AppDeps, input: NewUser): Promise<Regis
         email: input.email,
         name: input.name,
         avatarUrl: input.avatarUrl ?? null,
-        passwordHash,
+        passwordHash: input.passwordHash,
         emailVerifiedAt: input.emailVerified ? now : null,
       })
       .returning();

@@ -1,5 +1,6 @@
 import type { ApiToken, CreateTokenBody, Permission } from "@syntra/contracts";
 import { and, desc, eq, isNull, or } from "drizzle-orm";
+import type { Db } from "../db/client";
 import { apiTokens, projects, users } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError, notFound } from "../errors";
@@ -26,18 +27,19 @@ export function generateToken(type: "usr" | "prj" | "agt"): string {
 
 /** Creates an API token for the caller in an organization; returns it in full, this once. */
 export async function createApiToken(
-  deps: AppDeps,
+  db: Db,
+  now: Date,
   owner: { userId: string; orgId: string; permissions: ReadonlySet<Permission> },
   input: CreateTokenBody,
 ): Promise<ApiToken & { token: string }> {
   if (input.type === "prj" && input.project_id) {
-    const [project] = await deps.db
+    const [project] = await db
       .select({ id: projects.id })
       .from(projects)
       .where(and(eq(projects.id, input.project_id), eq(projects.orgId, owner.orgId)));
     if (!project) throw new AppError("UNPROCESSABLE", "project_id: no such project in this organization");
   }
-  if (input.expires_at && Date.parse(input.expires_at) <= deps.now().getTime()) {
+  if (input.expires_at && Date.parse(input.expires_at) <= now.getTime()) {
     throw new AppError("VALIDATION_ERROR", "body.expires_at: must be in the future", [
       { path: "body.expires_at", message: "must be in the future" },
     ]);
@@ -50,7 +52,7 @@ export async function createApiToken(
     });
   }
   const token = generateToken(input.type);
-  const [row] = await deps.db
+  const [row] = await db
     .insert(apiTokens)
     .values({
       userId: owner.userId,
@@ -72,13 +74,9 @@ export async function createApiToken(
  * Creates an account token of a user (a device login's): bound to no organization, it acts in any the user is a
  * member of, as the user's role there allows (`X-Syntra-Org` picks one; the first otherwise).
  */
-export async function createAccountToken(
-  deps: AppDeps,
-  userId: string,
-  name: string,
-): Promise<{ id: string; token: string }> {
+export async function createAccountToken(db: Db, userId: string, name: string): Promise<{ id: string; token: string }> {
   const token = generateToken("usr");
-  const [row] = await deps.db
+  const [row] = await db
     .insert(apiTokens)
     .values({
       userId,
@@ -105,8 +103,8 @@ export async function listApiTokens(deps: AppDeps, userId: string, orgId: string
 }
 
 /** Revokes one of the caller's tokens. */
-export async function revokeApiToken(deps: AppDeps, userId: string, tokenId: string): Promise<void> {
-  const deleted = await deps.db
+export async function revokeApiToken(db: Db, userId: string, tokenId: string): Promise<void> {
+  const deleted = await db
     .delete(apiTokens)
     .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)))
     .returning({ id: apiTokens.id });

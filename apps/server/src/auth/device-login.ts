@@ -6,6 +6,7 @@ import {
   userCode as userCodeSchema,
 } from "@syntra/contracts";
 import { and, count, eq, gt, lt, sql } from "drizzle-orm";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import { deviceAuthorizations, users } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError, isUniqueViolation, notFound } from "../errors";
@@ -101,7 +102,8 @@ export async function startDeviceLogin(
 export async function pollDeviceLogin(
   deps: AppDeps,
   deviceCode: string,
-): Promise<DeviceTokenGrant & { orgId: string | null }> {
+  change: UnitOfWork,
+): Promise<DeviceTokenGrant> {
   const now = deps.now();
   const [row] = await deps.db
     .select()
@@ -125,23 +127,22 @@ export async function pollDeviceLogin(
   if (row.status === "pending") {
     throw new AppError("AUTHORIZATION_PENDING", `Waiting for the code ${shown(row.userCode)} to be approved`);
   }
-  const [claimed] = await deps.db
-    .update(deviceAuthorizations)
-    .set({ status: "used" })
-    .where(and(eq(deviceAuthorizations.id, row.id), eq(deviceAuthorizations.status, "approved")))
-    .returning();
-  if (!claimed?.userId) {
-    throw new AppError("DEVICE_CODE_EXPIRED", "This device login was already used; run the login again");
-  }
-  const [user] = await deps.db.select().from(users).where(eq(users.id, claimed.userId)).limit(1);
-  if (!user) throw new AppError("DEVICE_CODE_EXPIRED", "The approving account no longer exists");
-  const token = await createAccountToken(deps, user.id, `syn CLI: ${claimed.clientName}`.slice(0, 255));
-  return {
-    token: token.token,
-    token_id: token.id,
-    user: { id: user.id, email: user.email, name: user.name },
-    orgId: claimed.orgId,
-  };
+  // The claim, the token and its audit entry are one unit of work: a token is handed out and recorded, or neither.
+  return change(async (tx, audit) => {
+    const [claimed] = await tx
+      .update(deviceAuthorizations)
+      .set({ status: "used" })
+      .where(and(eq(deviceAuthorizations.id, row.id), eq(deviceAuthorizations.status, "approved")))
+      .returning();
+    if (!claimed?.userId) {
+      throw new AppError("DEVICE_CODE_EXPIRED", "This device login was already used; run the login again");
+    }
+    const [user] = await tx.select().from(users).where(eq(users.id, claimed.userId)).limit(1);
+    if (!user) throw new AppError("DEVICE_CODE_EXPIRED", "The approving account no longer exists");
+    const token = await createAccountToken(tx, user.id, `syn CLI: ${claimed.clientName}`.slice(0, 255));
+    audit({ resourceId: token.id, userId: user.id, ...(claimed.orgId && { orgId: claimed.orgId }) });
+    return { token: token.token, token_id: token.id, user: { id: user.id, email: user.email, name: user.name } };
+  });
 }
 
 function describe(row: Row, now: Date): DeviceAuthorization {
@@ -184,7 +185,8 @@ export async function decideDeviceLogin(
   caller: { userId: string; orgId: string | null; method: "session" | "token" },
   userCode: string,
   decision: "approved" | "denied",
-): Promise<{ id: string; authorization: DeviceAuthorization }> {
+  change: UnitOfWork,
+): Promise<DeviceAuthorization> {
   if (caller.method !== "session") {
     throw new AppError("FORBIDDEN", "Device logins are approved in the dashboard, signed in; an API token cannot");
   }
@@ -193,11 +195,14 @@ export async function decideDeviceLogin(
   if (row.status === "pending" && row.expiresAt <= now) {
     throw new AppError("DEVICE_CODE_EXPIRED", "This code expired; run the login on the device again");
   }
-  const [decided] = await deps.db
-    .update(deviceAuthorizations)
-    .set({ status: decision, userId: caller.userId, orgId: caller.orgId, decidedAt: now })
-    .where(and(eq(deviceAuthorizations.id, row.id), eq(deviceAuthorizations.status, "pending")))
-    .returning();
-  if (!decided) throw new AppError("UNPROCESSABLE", `This device login was already ${row.status}`);
-  return { id: decided.id, authorization: describe(decided, now) };
+  return change(async (tx, audit) => {
+    const [decided] = await tx
+      .update(deviceAuthorizations)
+      .set({ status: decision, userId: caller.userId, orgId: caller.orgId, decidedAt: now })
+      .where(and(eq(deviceAuthorizations.id, row.id), eq(deviceAuthorizations.status, "pending")))
+      .returning();
+    if (!decided) throw new AppError("UNPROCESSABLE", `This device login was already ${row.status}`);
+    audit({ resourceId: decided.id, details: { client_name: decided.clientName, client_ip: decided.clientIp } });
+    return describe(decided, now);
+  });
 }

@@ -9,11 +9,7 @@ const start = implement(apiRoutes.device.start, {
 
 const token = implement(apiRoutes.device.token, {
   audit: { action: "device_login.token", resourceType: "api_token" },
-  handler: async ({ body, deps, audit }) => {
-    const { orgId, ...grant } = await pollDeviceLogin(deps, body.device_code);
-    audit({ resourceId: grant.token_id, userId: grant.user.id, ...(orgId && { orgId }) });
-    return grant;
-  },
+  handler: async ({ body, deps, change }) => pollDeviceLogin(deps, body.device_code, change),
 });
 
 const get = implement(apiRoutes.device.get, {
@@ -22,21 +18,17 @@ const get = implement(apiRoutes.device.get, {
 
 const approve = implement(apiRoutes.device.approve, {
   audit: { action: "device_login.approve", resourceType: "device_login" },
-  handler: async ({ auth, body, deps, audit }) => {
+  handler: async ({ auth, body, deps, change }) => {
     const caller = { userId: auth.user.id, orgId: auth.orgId, method: auth.method };
-    const { id, authorization } = await decideDeviceLogin(deps, caller, body.user_code, "approved");
-    audit({ resourceId: id, details: { client_name: authorization.client_name, client_ip: authorization.client_ip } });
-    return authorization;
+    return decideDeviceLogin(deps, caller, body.user_code, "approved", change);
   },
 });
 
 const deny = implement(apiRoutes.device.deny, {
   audit: { action: "device_login.deny", resourceType: "device_login" },
-  handler: async ({ auth, body, deps, audit }) => {
+  handler: async ({ auth, body, deps, change }) => {
     const caller = { userId: auth.user.id, orgId: auth.orgId, method: auth.method };
-    const { id, authorization } = await decideDeviceLogin(deps, caller, body.user_code, "denied");
-    audit({ resourceId: id, details: { client_name: authorization.client_name } });
-    return authorization;
+    return decideDeviceLogin(deps, caller, body.user_code, "denied", change);
   },
 });
 

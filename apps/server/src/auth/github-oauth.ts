@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
+import type { Db } from "../db/client";
 import { oauthAccounts, users } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
@@ -102,11 +103,12 @@ async function callGithub(deps: AppDeps, url: string, init: RequestInit): Promis
  * inherit their later GitHub sign-in. Everyone else goes through the normal sign-up rules.
  */
 export async function signInWithGithub(
-  deps: AppDeps,
+  db: Db,
+  deps: Pick<AppDeps, "config" | "now">,
   identity: GithubIdentity,
   opts: { inviteToken: string | undefined; signedInUserId: string | null },
 ): Promise<{ userId: string; orgId: string | null }> {
-  const [linked] = await deps.db
+  const [linked] = await db
     .select({ userId: oauthAccounts.userId })
     .from(oauthAccounts)
     .where(and(eq(oauthAccounts.provider, "github"), eq(oauthAccounts.providerUserId, identity.id)))
@@ -115,16 +117,16 @@ export async function signInWithGithub(
     if (opts.signedInUserId && opts.signedInUserId !== linked.userId) {
       throw new AppError("CONFLICT", "This GitHub account is already connected to another Syntra user");
     }
-    return { userId: linked.userId, orgId: (await firstMembership(deps.db, linked.userId))?.orgId ?? null };
+    return { userId: linked.userId, orgId: (await firstMembership(db, linked.userId))?.orgId ?? null };
   }
   if (opts.signedInUserId) {
-    await linkGithub(deps, identity, opts.signedInUserId);
-    return { userId: opts.signedInUserId, orgId: (await firstMembership(deps.db, opts.signedInUserId))?.orgId ?? null };
+    await linkGithub(db, identity, opts.signedInUserId);
+    return { userId: opts.signedInUserId, orgId: (await firstMembership(db, opts.signedInUserId))?.orgId ?? null };
   }
   if (!identity.verifiedEmail) {
     throw new AppError("OAUTH_FAILED", "Your GitHub account has no verified primary email address");
   }
-  const [existing] = await deps.db.select().from(users).where(eq(users.email, identity.verifiedEmail)).limit(1);
+  const [existing] = await db.select().from(users).where(eq(users.email, identity.verifiedEmail)).limit(1);
   let userId: string;
   let orgId: string | null;
   if (existing) {
@@ -135,24 +137,25 @@ export async function signInWithGithub(
       );
     }
     userId = existing.id;
-    orgId = (await firstMembership(deps.db, existing.id))?.orgId ?? null;
+    orgId = (await firstMembership(db, existing.id))?.orgId ?? null;
   } else {
-    const created = await registerUser(deps, {
+    const created = await registerUser(db, deps, {
       email: identity.verifiedEmail,
       name: identity.name ?? identity.login,
       avatarUrl: identity.avatarUrl,
+      passwordHash: null,
       emailVerified: true,
       inviteToken: opts.inviteToken,
     });
     userId = created.user.id;
     orgId = created.orgId;
   }
-  await linkGithub(deps, identity, userId);
+  await linkGithub(db, identity, userId);
   return { userId, orgId };
 }
 
-async function linkGithub(deps: AppDeps, identity: GithubIdentity, userId: string): Promise<void> {
-  await deps.db
+async function linkGithub(db: Db, identity: GithubIdentity, userId: string): Promise<void> {
+  await db
     .insert(oauthAccounts)
     .values({ provider: "github", providerUserId: identity.id, userId, login: identity.login })
     .onConflictDoNothing();

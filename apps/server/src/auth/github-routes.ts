@@ -30,7 +30,7 @@ const start = implement(apiRoutes.auth.github, {
 
 const callback = implement(apiRoutes.auth.githubCallback, {
   audit: { action: "auth.login_github", resourceType: "user" },
-  handler: async ({ auth, deps, query, req, reply, audit }) => {
+  handler: async ({ auth, deps, query, req, reply, change }) => {
     const github = deps.config.github;
     if (!github) throw new AppError("NOT_FOUND", "GitHub sign-in is not configured on this installation");
     const saved = parseStateCookie(req.cookies[STATE_COOKIE]);
@@ -42,19 +42,17 @@ const callback = implement(apiRoutes.auth.githubCallback, {
       }
       if (!query.code) throw new AppError("OAUTH_FAILED", "GitHub sent no code");
       const identity = await fetchGithubIdentity(deps, github, query.code, `${deps.config.publicUrl}${CALLBACK_PATH}`);
-      const { userId, orgId } = await signInWithGithub(deps, identity, {
-        inviteToken: saved.invite ?? undefined,
-        // A browser that is signed in with a session connects GitHub to that account.
-        signedInUserId: auth?.method === "session" ? auth.user.id : null,
-      });
-      const session = await createSession(deps, {
-        userId,
-        orgId,
-        ip: req.ip,
-        userAgent: req.headers["user-agent"] ?? null,
+      // GitHub has answered: only database work is left, the sign-in (or sign-up) with its session and audit entry.
+      const session = await change(async (tx, audit) => {
+        const { userId, orgId } = await signInWithGithub(tx, deps, identity, {
+          inviteToken: saved.invite ?? undefined,
+          // A browser that is signed in with a session connects GitHub to that account.
+          signedInUserId: auth?.method === "session" ? auth.user.id : null,
+        });
+        if (orgId) audit({ orgId, userId, resourceId: userId, details: { github_login: identity.login } });
+        return createSession(tx, deps, { userId, orgId, ip: req.ip, userAgent: req.headers["user-agent"] ?? null });
       });
       setSessionCookie(deps, reply, session.token, session.expiresAt);
-      if (orgId) audit({ orgId, userId, resourceId: userId, details: { github_login: identity.login } });
       reply.redirect("/", 302);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;

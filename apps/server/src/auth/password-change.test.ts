@@ -81,13 +81,14 @@ describe("changing a password", () => {
       body: { email: "octo@example.com", role: "developer" },
     });
     // The path the GitHub callback takes: an account with a verified email and no password.
-    const { user } = await registerUser(t.deps, {
+    const { user } = await registerUser(t.deps.db, t.deps, {
       email: "octo@example.com",
       name: "Octo",
+      passwordHash: null,
       emailVerified: true,
       inviteToken: invite.body.data.token,
     });
-    const session = await createSession(t.deps, { userId: user.id, orgId: null, ip: null, userAgent: null });
+    const session = await createSession(t.deps.db, t.deps, { userId: user.id, orgId: null, ip: null, userAgent: null });
     assert.equal((await me(t, session.token)).body.data.has_password, false);
     assert.equal((await login(t, "octo@example.com", NEW_PASSWORD)).status, 401);
 

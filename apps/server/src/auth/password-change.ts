@@ -1,4 +1,5 @@
 import { and, eq, ne } from "drizzle-orm";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import { sessions, users } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
@@ -20,7 +21,7 @@ export interface PasswordChange {
  * failed login for the email and the client address, so this is no way around the login limit. An account
  * without one (made with GitHub) sets its first. The user's other sessions end; API tokens stay.
  */
-export async function changePassword(deps: AppDeps, input: PasswordChange): Promise<void> {
+export async function changePassword(deps: AppDeps, input: PasswordChange, change: UnitOfWork): Promise<void> {
   const [user] = await deps.db
     .select({ passwordHash: users.passwordHash })
     .from(users)
@@ -29,7 +30,7 @@ export async function changePassword(deps: AppDeps, input: PasswordChange): Prom
   if (!user) throw new AppError("UNAUTHORIZED", "Your account no longer exists");
   if (user.passwordHash) await checkCurrentPassword(deps, input, user.passwordHash);
   const passwordHash = await hashPassword(input.next);
-  await deps.db.transaction(async (tx) => {
+  await change(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: deps.now() }).where(eq(users.id, input.userId));
     const others = input.sessionId
       ? and(eq(sessions.userId, input.userId), ne(sessions.id, input.sessionId))

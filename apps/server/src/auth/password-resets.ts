@@ -2,7 +2,6 @@ import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { passwordResets, sessions, users } from "../db/schema";
 import { AppError } from "../errors";
-import { hashPassword } from "./passwords";
 import { randomBase62, sha256Hex } from "./random";
 
 /** How long an emailed reset link works. */
@@ -24,14 +23,15 @@ export async function issuePasswordReset(db: Db, input: { userId: string; now: D
 }
 
 /**
- * Sets a new password with a reset token: the token is used up and every session of the user ends (API tokens
- * stay: they are revoked one by one). The email is verified, since the link reached it. Returns the user.
+ * Sets a new password (its hash, made beforehand) with a reset token: the token is used up and every session of
+ * the user ends (API tokens stay: they are revoked one by one). The email is verified, since the link reached it.
+ * Returns the user. Database work only: `db` may be the caller's unit of work.
  */
 export async function redeemPasswordReset(
   db: Db,
-  input: { token: string; password: string; now: Date },
+  input: { token: string; passwordHash: string; now: Date },
 ): Promise<{ userId: string; email: string }> {
-  const passwordHash = await hashPassword(input.password);
+  const { passwordHash } = input;
   return db.transaction(async (tx) => {
     const [reset] = await tx
       .select()

@@ -7,10 +7,11 @@ import { passwordResetMail } from "../mail/messages";
 import { firstMembership } from "../orgs/memberships";
 import { changePassword } from "./password-change";
 import { issuePasswordReset, RESET_TOKEN_TTL_MINUTES, redeemPasswordReset } from "./password-resets";
+import { hashPassword } from "./passwords";
 
 const forgot = implement(apiRoutes.auth.forgotPassword, {
   audit: { action: "auth.password_reset_request", resourceType: "user" },
-  handler: async ({ body, deps, req, audit }) => {
+  handler: async ({ body, deps, req, change }) => {
     const mailer = deps.mailer;
     if (!mailer) {
       throw new AppError(
@@ -26,14 +27,17 @@ const forgot = implement(apiRoutes.auth.forgotPassword, {
     }
     const [user] = await deps.db.select({ id: users.id }).from(users).where(eq(users.email, body.email)).limit(1);
     if (user) {
-      const token = await issuePasswordReset(deps.db, { userId: user.id, now: deps.now() });
+      const token = await change(async (tx, audit) => {
+        const membership = await firstMembership(tx, user.id);
+        if (membership) audit({ orgId: membership.orgId, userId: user.id, resourceId: user.id });
+        return issuePasswordReset(tx, { userId: user.id, now: deps.now() });
+      });
+      // Mailed once the link works; a mail server that fails answers MAIL_FAILED (the link stays unused).
       const link = `${deps.config.publicUrl}/reset-password?token=${encodeURIComponent(token)}`;
       await mailer.send(
         passwordResetMail({ to: body.email, link, expiresInMinutes: RESET_TOKEN_TTL_MINUTES }),
         req.log,
       );
-      const membership = await firstMembership(deps.db, user.id);
-      if (membership) audit({ orgId: membership.orgId, userId: user.id, resourceId: user.id });
     } else {
       // No account, no mail; but the mail server is asked all the same, so an unusable one answers the same
       // error, in about the same time, for every address.
@@ -45,32 +49,37 @@ const forgot = implement(apiRoutes.auth.forgotPassword, {
 
 const reset = implement(apiRoutes.auth.resetPassword, {
   audit: { action: "auth.password_reset", resourceType: "user" },
-  handler: async ({ body, deps, audit }) => {
-    const { userId, email } = await redeemPasswordReset(deps.db, {
-      token: body.token,
-      password: body.password,
-      now: deps.now(),
+  handler: async ({ body, deps, change }) => {
+    // Hashed before the unit of work: scrypt takes a while and must not hold the transaction.
+    const passwordHash = await hashPassword(body.password);
+    const { email } = await change(async (tx, audit) => {
+      const redeemed = await redeemPasswordReset(tx, { token: body.token, passwordHash, now: deps.now() });
+      const membership = await firstMembership(tx, redeemed.userId);
+      if (membership) audit({ orgId: membership.orgId, userId: redeemed.userId, resourceId: redeemed.userId });
+      return redeemed;
     });
     // Whoever was locked out of this account by failed logins has just proven they own its email.
     deps.loginLimiter.reset([`email:${email}`]);
-    const membership = await firstMembership(deps.db, userId);
-    if (membership) audit({ orgId: membership.orgId, userId, resourceId: userId });
     return undefined;
   },
 });
 
 const change = implement(apiRoutes.auth.changePassword, {
   audit: { action: "auth.password_change", resourceType: "user" },
-  handler: async ({ auth, body, deps, req, audit }) => {
-    await changePassword(deps, {
-      userId: auth.user.id,
-      email: auth.user.email,
-      sessionId: auth.sessionId,
-      ip: req.ip,
-      current: body.current_password,
-      next: body.new_password,
-    });
+  handler: async ({ auth, body, deps, req, audit, change }) => {
     audit({ resourceId: auth.user.id });
+    await changePassword(
+      deps,
+      {
+        userId: auth.user.id,
+        email: auth.user.email,
+        sessionId: auth.sessionId,
+        ip: req.ip,
+        current: body.current_password,
+        next: body.new_password,
+      },
+      change,
+    );
     return undefined;
   },
 });

@@ -6,29 +6,35 @@ import { firstMembership } from "../orgs/memberships";
 import { authenticatePassword, registerUser } from "./accounts";
 import { revokeApiToken } from "./api-tokens";
 import { describeCaller } from "./me";
+import { hashPassword } from "./passwords";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie";
 import { createSession, deleteSession } from "./sessions";
 
 const signup = implement(apiRoutes.auth.signup, {
   audit: { action: "auth.signup", resourceType: "user" },
-  handler: async ({ body, deps, req, reply, audit }) => {
-    const { user, orgId } = await registerUser(deps, {
-      email: body.email,
-      name: body.name ?? null,
-      password: body.password,
-      emailVerified: false,
-      orgName: body.org_name,
-      inviteToken: body.invite_token,
+  handler: async ({ body, deps, req, reply, change }) => {
+    // Hashed before the unit of work: scrypt takes a while and must not hold the transaction.
+    const passwordHash = await hashPassword(body.password);
+    const { user, orgId, session } = await change(async (tx, audit) => {
+      const registered = await registerUser(tx, deps, {
+        email: body.email,
+        name: body.name ?? null,
+        passwordHash,
+        emailVerified: false,
+        orgName: body.org_name,
+        inviteToken: body.invite_token,
+      });
+      const opened = await createSession(tx, deps, {
+        userId: registered.user.id,
+        orgId: registered.orgId,
+        ip: req.ip,
+        userAgent: req.headers["user-agent"] ?? null,
+      });
+      audit({ orgId: registered.orgId, userId: registered.user.id, resourceId: registered.user.id });
+      return { ...registered, session: opened };
     });
     const membership = await firstMembership(deps.db, user.id);
-    const session = await createSession(deps, {
-      userId: user.id,
-      orgId,
-      ip: req.ip,
-      userAgent: req.headers["user-agent"] ?? null,
-    });
     setSessionCookie(deps, reply, session.token, session.expiresAt);
-    audit({ orgId, userId: user.id, resourceId: user.id });
     return describeCaller(deps, {
       userId: user.id,
       orgId,
@@ -40,7 +46,7 @@ const signup = implement(apiRoutes.auth.signup, {
 
 const login = implement(apiRoutes.auth.login, {
   audit: { action: "auth.login", resourceType: "user" },
-  handler: async ({ body, deps, req, reply, audit }) => {
+  handler: async ({ body, deps, req, reply, change }) => {
     const keys = [`email:${body.email}`, `ip:${req.ip}`];
     const wait = deps.loginLimiter.retryAfterSeconds(keys);
     if (wait > 0) {
@@ -57,14 +63,17 @@ const login = implement(apiRoutes.auth.login, {
     }
     deps.loginLimiter.reset([`email:${body.email}`]);
     const membership = await firstMembership(deps.db, user.id);
-    const session = await createSession(deps, {
-      userId: user.id,
-      orgId: membership?.orgId ?? null,
-      ip: req.ip,
-      userAgent: req.headers["user-agent"] ?? null,
+    const session = await change(async (tx, audit) => {
+      // A user of no organization has no audit log to write to: the entry is skipped.
+      if (membership) audit({ orgId: membership.orgId, userId: user.id, resourceId: user.id });
+      return createSession(tx, deps, {
+        userId: user.id,
+        orgId: membership?.orgId ?? null,
+        ip: req.ip,
+        userAgent: req.headers["user-agent"] ?? null,
+      });
     });
     setSessionCookie(deps, reply, session.token, session.expiresAt);
-    if (membership) audit({ orgId: membership.orgId, userId: user.id, resourceId: user.id });
     return describeCaller(deps, {
       userId: user.id,
       orgId: membership?.orgId ?? null,
@@ -76,12 +85,15 @@ const login = implement(apiRoutes.auth.login, {
 
 const logout = implement(apiRoutes.auth.logout, {
   audit: { action: "auth.logout", resourceType: "user" },
-  handler: async ({ auth, deps, reply, audit }) => {
-    if (auth.sessionId) await deleteSession(deps, auth.sessionId);
-    // Signing out with a token (`syn logout`) revokes that token.
-    if (auth.tokenId) await revokeApiToken(deps, auth.user.id, auth.tokenId);
-    clearSessionCookie(reply);
+  handler: async ({ auth, reply, audit, change }) => {
     audit({ resourceId: auth.user.id });
+    const { sessionId, tokenId } = auth;
+    await change(async (tx) => {
+      if (sessionId) await deleteSession(tx, sessionId);
+      // Signing out with a token (`syn logout`) revokes that token.
+      if (tokenId) await revokeApiToken(tx, auth.user.id, tokenId);
+    });
+    clearSessionCookie(reply);
     return undefined;
   },
 });
@@ -106,11 +118,17 @@ const whoAmI = implement(apiRoutes.auth.me, {
 
 const accept = implement(apiRoutes.auth.acceptInvitation, {
   audit: { action: "member.join", resourceType: "user" },
-  handler: async ({ auth, body, deps, audit }) => {
-    const joined = await deps.db.transaction((tx) =>
-      acceptInvitation(tx, { token: body.token, userId: auth.user.id, email: auth.user.email, now: deps.now() }),
-    );
-    audit({ orgId: joined.orgId, resourceId: auth.user.id, details: { role: joined.role } });
+  handler: async ({ auth, body, deps, change }) => {
+    const joined = await change(async (tx, audit) => {
+      const membership = await acceptInvitation(tx, {
+        token: body.token,
+        userId: auth.user.id,
+        email: auth.user.email,
+        now: deps.now(),
+      });
+      audit({ orgId: membership.orgId, resourceId: auth.user.id, details: { role: membership.role } });
+      return membership;
+    });
     return describeCaller(deps, {
       userId: auth.user.id,
       orgId: joined.orgId,

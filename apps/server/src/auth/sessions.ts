@@ -1,4 +1,5 @@
 import { and, eq, gt, lt } from "drizzle-orm";
+import type { Db } from "../db/client";
 import { sessions, users } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
@@ -18,14 +19,15 @@ export interface ResolvedSession {
   user: { id: string; email: string; name: string | null };
 }
 
-/** Creates a session and returns the cookie value (only its hash is stored). */
+/** Creates a session and returns the cookie value (only its hash is stored). `db` may be a unit of work's. */
 export async function createSession(
-  deps: AppDeps,
+  db: Db,
+  deps: Pick<AppDeps, "config" | "now">,
   input: { userId: string; orgId: string | null; ip: string | null; userAgent: string | null },
 ): Promise<{ token: string; expiresAt: Date }> {
   const token = randomBase62(43);
   const expiresAt = new Date(deps.now().getTime() + deps.config.sessionTtlHours * 3_600_000);
-  await deps.db.insert(sessions).values({
+  await db.insert(sessions).values({
     tokenHash: sha256Hex(token),
     userId: input.userId,
     orgId: input.orgId,
@@ -66,8 +68,8 @@ export async function resolveSession(deps: AppDeps, token: string): Promise<Reso
 }
 
 /** Ends one session. */
-export async function deleteSession(deps: AppDeps, sessionId: string): Promise<void> {
-  await deps.db.delete(sessions).where(eq(sessions.id, sessionId));
+export async function deleteSession(db: Db, sessionId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, sessionId));
 }
 
 /** Removes expired sessions; called periodically. */

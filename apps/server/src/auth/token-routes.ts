@@ -10,15 +10,14 @@ function orgOf(auth: { orgId: string | null }): string {
 
 const create = implement(apiRoutes.tokens.create, {
   audit: { action: "token.create", resourceType: "api_token" },
-  handler: async ({ auth, body, deps, audit }) => {
+  handler: async ({ auth, body, deps, change }) => {
     if (auth.method === "token") throw new AppError("FORBIDDEN", "API tokens cannot create other tokens; sign in");
-    const token = await createApiToken(
-      deps,
-      { userId: auth.user.id, orgId: orgOf(auth), permissions: auth.permissions },
-      body,
-    );
-    audit({ resourceId: token.id, details: { name: token.name, type: token.type, scopes: token.scopes } });
-    return token;
+    return change(async (tx, audit) => {
+      const owner = { userId: auth.user.id, orgId: orgOf(auth), permissions: auth.permissions };
+      const token = await createApiToken(tx, deps.now(), owner, body);
+      audit({ resourceId: token.id, details: { name: token.name, type: token.type, scopes: token.scopes } });
+      return token;
+    });
   },
 });
 
@@ -28,9 +27,9 @@ const list = implement(apiRoutes.tokens.list, {
 
 const revoke = implement(apiRoutes.tokens.revoke, {
   audit: { action: "token.revoke", resourceType: "api_token" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await revokeApiToken(deps, auth.user.id, params.tokenId);
+  handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.tokenId });
+    await change((tx) => revokeApiToken(tx, auth.user.id, params.tokenId));
     return undefined;
   },
 });

@@ -1,5 +1,6 @@
 import type { BuildSpec, DeployStrategy, TriggerType } from "@syntra/contracts";
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import { resultRows } from "../db/client";
 import { deployments, projects, type services } from "../db/schema";
 import { specOf } from "../deployments/payload";
@@ -39,28 +40,37 @@ export function gitSourceOf(service: ServiceRow, project: ProjectRow): { repoUrl
 }
 
 /**
- * Queues a build of a service built from git. The deployments row is the job. A newer order supersedes the
- * service's builds still waiting (not those already building): only the latest push matters.
+ * Queues a build of a service built from git, as `change` (its audit entry names the new deployment). The
+ * deployments row is the job. A newer order supersedes the service's builds still waiting (not those already
+ * building): only the latest push matters.
  */
-export async function enqueueBuild(deps: AppDeps, service: ServiceRow, order: BuildOrder): Promise<DeploymentRow> {
+export async function enqueueBuild(
+  deps: AppDeps,
+  service: ServiceRow,
+  order: BuildOrder,
+  change: UnitOfWork,
+): Promise<DeploymentRow> {
   if (service.sourceType !== "dockerfile" && service.sourceType !== "nixpacks") {
     throw new AppError("UNPROCESSABLE", `Services with source ${service.sourceType} are not built from git`);
   }
-  const [project] = await deps.db.select().from(projects).where(eq(projects.id, service.projectId));
-  if (!project) throw new Error(`project of service ${service.id} is missing`);
-  const { repoUrl, branch } = gitSourceOf(service, project);
-  const ref = order.ref ?? branch;
-  const spec: BuildSpec = {
-    source_type: service.sourceType,
-    repo_url: repoUrl,
-    ref,
-    branch: order.ref === undefined || order.ref === branch ? branch : null,
-    dockerfile_path: service.dockerfilePath ?? "Dockerfile",
-    build_context: service.buildContext ?? ".",
-  };
+  const sourceType = service.sourceType;
   const snapshot = specOf(service, order.strategy ?? "rolling");
   const now = deps.now();
-  const row = await deps.db.transaction(async (tx) => {
+  // Everything from here is database work, so the caller's unit of work may be part of a larger one (a webhook
+  // delivery queues its builds and records its delivery id in one transaction).
+  const row = await change(async (tx, audit) => {
+    const [project] = await tx.select().from(projects).where(eq(projects.id, service.projectId));
+    if (!project) throw new Error(`project of service ${service.id} is missing`);
+    const { repoUrl, branch } = gitSourceOf(service, project);
+    const ref = order.ref ?? branch;
+    const spec: BuildSpec = {
+      source_type: sourceType,
+      repo_url: repoUrl,
+      ref,
+      branch: order.ref === undefined || order.ref === branch ? branch : null,
+      dockerfile_path: service.dockerfilePath ?? "Dockerfile",
+      build_context: service.buildContext ?? ".",
+    };
     const [created] = await tx
       .insert(deployments)
       .values({
@@ -79,6 +89,16 @@ export async function enqueueBuild(deps: AppDeps, service: ServiceRow, order: Bu
       })
       .returning();
     if (!created) throw new Error("insert returned no row");
+    audit({
+      orgId: project.orgId,
+      resourceId: created.id,
+      details: {
+        service_id: service.id,
+        trigger_type: order.trigger,
+        ref,
+        ...(order.commit && { commit: order.commit.sha }),
+      },
+    });
     await tx
       .update(deployments)
       .set({
@@ -99,7 +119,7 @@ export async function enqueueBuild(deps: AppDeps, service: ServiceRow, order: Bu
       );
     return created;
   });
-  deps.logger.info({ deployment_id: row.id, service_id: service.id, ref }, "build queued");
+  deps.logger.info({ deployment_id: row.id, service_id: service.id, ref: row.buildSpec?.ref }, "build queued");
   return row;
 }
 

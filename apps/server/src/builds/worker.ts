@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { and, eq, inArray } from "drizzle-orm";
+import { type AuditNoter, systemWork } from "../audit/unit-of-work";
+import type { Db } from "../db/client";
 import { deployments, organizations, projects, services } from "../db/schema";
 import { dispatchNext } from "../deployments/dispatch";
 import type { AppDeps } from "../deps";
@@ -13,6 +15,9 @@ import { BuildLogSink } from "./log-sink";
 import { BUILDING, claimBuild, recoverStaleBuilds } from "./queue";
 
 type DeploymentRow = typeof deployments.$inferSelect;
+
+/** How the worker's results read in the audit log: the build of a deployment, by the build worker. */
+const BUILD_OUTCOME = { action: "deployment.build", resourceType: "deployment" };
 
 /** What the worker needs of the builder (the real one in production and tests). */
 export interface ImageBuilder {
@@ -110,10 +115,13 @@ export class BuildWorker {
       const row = await claimBuild(this.deps, this.id, this.deps.config.builds.concurrencyPerServer);
       if (!row) return;
       const controller = new AbortController();
-      const done = this.run(row, controller).finally(() => {
-        this.running.delete(row.id);
-        this.kick();
-      });
+      const done = this.run(row, controller)
+        // A build whose outcome cannot be stored (the database failed) stays claimed: stale-build recovery retries it.
+        .catch((err: unknown) => this.deps.logger.error({ err, deployment_id: row.id }, "build outcome not stored"))
+        .finally(() => {
+          this.running.delete(row.id);
+          this.kick();
+        });
       this.running.set(row.id, { controller, done });
     }
   }
@@ -168,23 +176,30 @@ export class BuildWorker {
       sink.line(`[syntra] built ${result.imageRef}${result.imageDigest ? ` (${result.imageDigest})` : ""}`);
       await sink.close();
       const now = deps.now();
-      const [built] = await deps.db
-        .update(deployments)
-        .set({
-          // Built: waits in the deploy queue like any image deployment.
-          status: "queued",
-          image: result.imageRef,
-          imageDigest: result.imageDigest,
-          gitCommitSha: result.commitSha,
-          gitCommitMessage: result.commitMessage,
-          generatedDockerfile: result.generatedDockerfile,
-          buildDurationMs: result.durationMs,
-          buildWorker: null,
-          startedAt: null,
-          updatedAt: now,
-        })
-        .where(and(eq(deployments.id, row.id), inArray(deployments.status, [...BUILDING])))
-        .returning();
+      const built = await this.outcome(async (tx, audit) => {
+        const [updated] = await tx
+          .update(deployments)
+          .set({
+            // Built: waits in the deploy queue like any image deployment.
+            status: "queued",
+            image: result.imageRef,
+            imageDigest: result.imageDigest,
+            gitCommitSha: result.commitSha,
+            gitCommitMessage: result.commitMessage,
+            generatedDockerfile: result.generatedDockerfile,
+            buildDurationMs: result.durationMs,
+            buildWorker: null,
+            startedAt: null,
+            updatedAt: now,
+          })
+          .where(and(eq(deployments.id, row.id), inArray(deployments.status, [...BUILDING])))
+          .returning();
+        if (updated) {
+          const details = { outcome: "built", image: result.imageRef, commit: result.commitSha, ms: result.durationMs };
+          audit({ orgId: org.id, resourceId: row.id, details });
+        }
+        return updated;
+      });
       if (!built) return; // cancelled while the image was being pushed: it is not deployed
       this.publishStatus(org.id, row, "queued");
       deps.logger.info({ deployment_id: row.id, image: result.imageRef, ms: result.durationMs }, "build finished");
@@ -237,22 +252,37 @@ export class BuildWorker {
     if (!(err instanceof BuildError)) deps.logger.error({ err, deployment_id: row.id }, "build crashed");
     sink.line(cancelled ? "[syntra] build cancelled" : `[syntra] ${message}`);
     await sink.close();
-    const [settled] = await deps.db
-      .update(deployments)
-      .set({
-        status: cancelled ? "cancelled" : "failed",
-        errorMessage: cancelled ? "Cancelled during the build" : message,
-        // The builder's code goes through to the deployment (and the API): CLONE_FAILED says more than "failed".
-        errorCode: cancelled ? "CANCELLED" : err instanceof BuildError ? err.code : "INTERNAL_ERROR",
-        buildDurationMs: elapsedMs,
-        buildWorker: null,
-        finishedAt: now,
-        updatedAt: now,
-      })
-      .where(and(eq(deployments.id, row.id), inArray(deployments.status, [...BUILDING])))
-      .returning();
+    const settled = await this.outcome(async (tx, audit) => {
+      const [updated] = await tx
+        .update(deployments)
+        .set({
+          status: cancelled ? "cancelled" : "failed",
+          errorMessage: cancelled ? "Cancelled during the build" : message,
+          // The builder's code goes through to the deployment (and the API): CLONE_FAILED says more than "failed".
+          errorCode: cancelled ? "CANCELLED" : err instanceof BuildError ? err.code : "INTERNAL_ERROR",
+          buildDurationMs: elapsedMs,
+          buildWorker: null,
+          finishedAt: now,
+          updatedAt: now,
+        })
+        .where(and(eq(deployments.id, row.id), inArray(deployments.status, [...BUILDING])))
+        .returning();
+      if (updated) {
+        const details = cancelled ? { outcome: "cancelled" } : { outcome: "failed", error: message.slice(0, 500) };
+        audit({ orgId, resourceId: row.id, details: { ...details, ms: elapsedMs } });
+      }
+      return updated;
+    });
     this.publishStatus(orgId, row, settled?.status ?? "cancelled");
     deps.logger.info({ deployment_id: row.id, cancelled, reason: message }, "build did not finish");
+  }
+
+  /**
+   * Stores a build's outcome with its audit entry (deployment.build by the build worker). A row that was no
+   * longer building (cancelled elsewhere) is left alone and, noting no organization, gets no entry.
+   */
+  private outcome<T>(write: (tx: Db, audit: AuditNoter) => Promise<T>): Promise<T> {
+    return systemWork(this.deps.db, "build-worker", BUILD_OUTCOME)(write);
   }
 
   private publishStatus(orgId: string, row: DeploymentRow, status: string): void {

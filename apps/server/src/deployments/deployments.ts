@@ -8,6 +8,7 @@ import {
   toErrorCode,
 } from "@syntra/contracts";
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import { enqueueBuild } from "../builds/queue";
 import type { Db } from "../db/client";
 import { deployments, projects, services } from "../db/schema";
@@ -168,6 +169,7 @@ export async function triggerDeploy(
   serviceId: string,
   body: TriggerDeployBody,
   caller: DeployCaller,
+  change: UnitOfWork,
 ): Promise<Deployment> {
   const service = await getServiceRow(deps.db, scope, serviceId);
   if (service.sourceType === "dockerfile" || service.sourceType === "nixpacks") {
@@ -178,12 +180,17 @@ export async function triggerDeploy(
         [{ path: "body.image_tag", message: "not for services built from git" }],
       );
     }
-    const row = await enqueueBuild(deps, service, {
-      ...(body.git_ref !== undefined && { ref: body.git_ref }),
-      trigger: caller.viaToken ? "api" : "manual",
-      userId: caller.userId,
-      ...(body.strategy !== undefined && { strategy: body.strategy }),
-    });
+    const row = await enqueueBuild(
+      deps,
+      service,
+      {
+        ...(body.git_ref !== undefined && { ref: body.git_ref }),
+        trigger: caller.viaToken ? "api" : "manual",
+        userId: caller.userId,
+        ...(body.strategy !== undefined && { strategy: body.strategy }),
+      },
+      change,
+    );
     deps.builds?.kick();
     return presentQueued(deps, row);
   }
@@ -198,7 +205,7 @@ export async function triggerDeploy(
   if (!service.imageName) throw new AppError("UNPROCESSABLE", "The service has no image configured");
   const strategy: DeployStrategy = body.strategy ?? "rolling";
   const image = imageRef(splitImage(service.imageName, body.image_tag ?? service.imageTag ?? "latest"));
-  const row = await insertDeployment(deps, {
+  const row = await insertDeployment(deps, change, {
     serviceId: service.id,
     image,
     specSnapshot: specOf(service, strategy),
@@ -224,6 +231,7 @@ export async function rollbackService(
   serviceId: string,
   targetId: string,
   caller: DeployCaller,
+  change: UnitOfWork,
 ): Promise<Deployment> {
   const service = await getServiceRow(deps.db, scope, serviceId);
   const [target] = await deps.db
@@ -235,7 +243,7 @@ export async function rollbackService(
   if (!reachedRunning(target)) throw refuse(`deployment ${target.id} never ran (${target.status}); pick one that did`);
   if (target.id === service.currentDeploymentId) throw refuse("this deployment is the one running now");
   if (!target.image || !target.specSnapshot) throw refuse("this deployment has no recorded image to roll back to");
-  const row = await insertDeployment(deps, {
+  const row = await insertDeployment(deps, change, {
     serviceId: service.id,
     image: target.image,
     specSnapshot: target.specSnapshot,
@@ -251,13 +259,25 @@ export async function rollbackService(
   return presentAfterDispatch(deps, row);
 }
 
-async function insertDeployment(deps: AppDeps, values: typeof deployments.$inferInsert): Promise<DeploymentRow> {
+/** Records a queued deployment of an image as `change` (noting it for the audit entry), then publishes it. */
+async function insertDeployment(
+  deps: AppDeps,
+  change: UnitOfWork,
+  values: typeof deployments.$inferInsert,
+): Promise<DeploymentRow> {
   const now = deps.now();
-  const [row] = await deps.db
-    .insert(deployments)
-    .values({ ...values, status: "queued", createdAt: now, updatedAt: now })
-    .returning();
-  if (!row) throw new Error("insert returned no row");
+  const row = await change(async (tx, audit) => {
+    const [inserted] = await tx
+      .insert(deployments)
+      .values({ ...values, status: "queued", createdAt: now, updatedAt: now })
+      .returning();
+    if (!inserted) throw new Error("insert returned no row");
+    audit({
+      resourceId: inserted.id,
+      details: { service_id: inserted.serviceId, image: inserted.image, trigger_type: inserted.triggerType },
+    });
+    return inserted;
+  });
   await publishDeploymentChange(deps, row.id);
   return row;
 }
@@ -268,29 +288,42 @@ async function insertDeployment(deps: AppDeps, values: typeof deployments.$infer
  * carrying out cannot be: the protocol has no command to interrupt a deploy (the agent rolls back on its own
  * failures).
  */
-export async function cancelDeployment(deps: AppDeps, scope: ProjectScope, deploymentId: string): Promise<Deployment> {
+export async function cancelDeployment(
+  deps: AppDeps,
+  scope: ProjectScope,
+  deploymentId: string,
+  change: UnitOfWork,
+): Promise<Deployment> {
   const row = await getDeploymentRow(deps.db, scope, deploymentId);
   const now = deps.now();
-  const [cancelled] = await deps.db
-    .update(deployments)
-    .set({ status: "cancelled", finishedAt: now, updatedAt: now, errorMessage: "Cancelled", errorCode: "CANCELLED" })
-    .where(and(eq(deployments.id, row.id), inArray(deployments.status, ["queued", "building", "pushing"])))
-    .returning();
-  if (cancelled) {
-    if (row.status !== "queued") deps.builds?.cancel(row.id);
-    await publishDeploymentChange(deps, row.id);
-    return serializeDeployment(cancelled);
-  }
-  const [current] = await deps.db.select().from(deployments).where(eq(deployments.id, row.id));
-  const status = current?.status ?? row.status;
+  const cancelled = await change(async (tx, audit) => {
+    const [updated] = await tx
+      .update(deployments)
+      .set({ status: "cancelled", finishedAt: now, updatedAt: now, errorMessage: "Cancelled", errorCode: "CANCELLED" })
+      .where(and(eq(deployments.id, row.id), inArray(deployments.status, ["queued", "building", "pushing"])))
+      .returning();
+    if (!updated) {
+      const [current] = await tx.select().from(deployments).where(eq(deployments.id, row.id));
+      throw notCancellable(current?.status ?? row.status);
+    }
+    audit({ resourceId: updated.id, details: { service_id: updated.serviceId } });
+    return updated;
+  });
+  if (row.status !== "queued") deps.builds?.cancel(row.id);
+  await publishDeploymentChange(deps, row.id);
+  return serializeDeployment(cancelled);
+}
+
+/** Why a deployment in this status cannot be cancelled. */
+function notCancellable(status: DeploymentRow["status"]): AppError {
   if (status === "deploying") {
-    throw new AppError(
+    return new AppError(
       "UNPROCESSABLE",
       "The agent is carrying out this deployment and the protocol cannot interrupt it; wait for it to finish (it rolls back on failure), then roll back if needed",
       { status },
     );
   }
-  throw new AppError("UNPROCESSABLE", `Only queued or building deployments can be cancelled; this one is ${status}`, {
+  return new AppError("UNPROCESSABLE", `Only queued or building deployments can be cancelled; this one is ${status}`, {
     status,
   });
 }

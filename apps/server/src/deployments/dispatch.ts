@@ -8,19 +8,15 @@ import type {
   ErrorCode,
 } from "@syntra/contracts";
 import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
-import type { AgentHubEvents } from "../agents/hub";
+import type { HubEvents } from "../agents/hub-events";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
-import { recordCertificateStatus } from "../domains/certificates";
 import { desiredRouting } from "../domains/desired-routes";
-import { recheckServerDomains } from "../domains/domains";
-import { reconcileRoutes } from "../domains/route-reconcile";
 import { AppError } from "../errors";
-import { publishDeploymentChange, publishServerStatus } from "../live/publish";
+import { publishDeploymentChange } from "../live/publish";
 import { pullAuth } from "../registry/handed-credentials";
 import { openEnv } from "../services/env-vars";
 import { buildDeployPayload, DEPLOY_TIMEOUT_SECONDS } from "./payload";
-import { sendPendingRemovals } from "./retire";
 
 type DeploymentRow = typeof deployments.$inferSelect;
 
@@ -394,30 +390,7 @@ export async function reconcileDeployments(deps: AppDeps): Promise<void> {
   }
 }
 
-/** The deployments domain's answers to the agent hub's events. */
-export function deploymentEvents(deps: AppDeps): AgentHubEvents {
-  return {
-    takePendingDeployments: (serverId) => takePendingDeployments(deps, serverId),
-    requeueDeployments: (ids) => requeueDeployments(deps, ids),
-    agentReady: async (serverId) => {
-      // Not awaited: the agent's answers are read only once this handshake step returns.
-      void sendPendingRemovals(deps, serverId).catch((err: unknown) =>
-        deps.logger.warn({ err, server_id: serverId }, "sending the removals of deleted services failed"),
-      );
-      for (const { serviceId } of await servicesWithQueue(deps, serverId)) await dispatchNext(deps, serviceId);
-      // The server's hostname or address may have changed since its domains were checked.
-      void recheckServerDomains(deps, serverId).catch((err: unknown) =>
-        deps.logger.warn({ err, server_id: serverId }, "re-checking the server's domains failed"),
-      );
-    },
-    deployStatus: (serverId, report, reportedAt) => applyDeployStatus(deps, serverId, report, reportedAt),
-    sweep: () => reconcileDeployments(deps),
-    serverStatus: (serverId, status) => publishServerStatus(deps, serverId, status),
-    certificateStatus: async (serverId, report) => {
-      await recordCertificateStatus(deps, serverId, report);
-    },
-    routesReport: async (serverId, report) => {
-      await reconcileRoutes(deps, serverId, report);
-    },
-  };
+/** Hub event agent_ready: the server's queued deployments go out now that its agent takes commands. */
+export async function dispatchQueuedOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
+  for (const { serviceId } of await servicesWithQueue(deps, serverId)) await dispatchNext(deps, serviceId);
 }

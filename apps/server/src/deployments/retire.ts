@@ -1,4 +1,6 @@
 import { and, eq } from "drizzle-orm";
+import type { HubEvents } from "../agents/hub-events";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import type { Db } from "../db/client";
 import { projects, serviceRemovals, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -17,19 +19,29 @@ type ServiceRef = { id: string; serverId: string };
  * see the README). With the agent away, the removal waits in service_removals for its reconnect. A running agent
  * that fails to remove them keeps the service, with the agent's reason, so nothing keeps serving unseen.
  */
-export async function removeService(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<void> {
+export async function removeService(
+  deps: AppDeps,
+  scope: ProjectScope,
+  serviceId: string,
+  change: UnitOfWork,
+): Promise<void> {
   const row = await getServiceRow(deps.db, scope, serviceId);
-  await retireThenDelete(deps, [row], (tx) => tx.delete(services).where(eq(services.id, row.id)));
+  await retireThenDelete(deps, [row], change, (tx) => tx.delete(services).where(eq(services.id, row.id)));
 }
 
 /** Deletes a project with all its services, each taken off its server as `removeService` does. */
-export async function removeProject(deps: AppDeps, scope: ProjectScope, projectId: string): Promise<void> {
+export async function removeProject(
+  deps: AppDeps,
+  scope: ProjectScope,
+  projectId: string,
+  change: UnitOfWork,
+): Promise<void> {
   await getProject(deps.db, scope, projectId);
   const rows = await deps.db
     .select({ id: services.id, serverId: services.serverId })
     .from(services)
     .where(eq(services.projectId, projectId));
-  await retireThenDelete(deps, rows, (tx) =>
+  await retireThenDelete(deps, rows, change, (tx) =>
     tx.delete(projects).where(and(eq(projects.id, projectId), eq(projects.orgId, scope.orgId))),
   );
 }
@@ -52,16 +64,27 @@ export async function sendPendingRemovals(deps: AppDeps, serverId: string): Prom
 }
 
 /**
- * Takes the services off their servers, then runs `remove` (the rows' deletion) in one transaction with the
- * removals that must wait for an offline agent.
+ * Hub event agent_ready: sends the removals the agent missed, in the background, since their answers arrive on
+ * the connection whose handshake is still being handled.
+ */
+export async function sendRemovalsOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
+  void sendPendingRemovals(deps, serverId).catch((err: unknown) =>
+    deps.logger.warn({ err, server_id: serverId }, "sending the removals of deleted services failed"),
+  );
+}
+
+/**
+ * Takes the services off their servers (waiting for their agents), then runs `remove` (the rows' deletion) as one
+ * unit of work with the removals that must wait for an offline agent.
  */
 async function retireThenDelete(
   deps: AppDeps,
   rows: ServiceRef[],
+  change: UnitOfWork,
   remove: (tx: Db) => Promise<unknown>,
 ): Promise<void> {
   const waiting = await retire(deps, rows);
-  await deps.db.transaction(async (tx) => {
+  await change(async (tx) => {
     if (waiting.length > 0) await tx.insert(serviceRemovals).values(waiting).onConflictDoNothing();
     await remove(tx);
   });

@@ -15,31 +15,15 @@ const callerOf = (auth: AuthContext): DeployCaller => ({ userId: auth.user.id, v
 
 const deploy = implement(apiRoutes.services.deploy, {
   audit: { action: "deployment.create", resourceType: "deployment" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const created = await triggerDeploy(deps, projectScope(auth), params.serviceId, body, callerOf(auth));
-    audit({
-      resourceId: created.id,
-      details: { service_id: created.service_id, image: created.image, trigger_type: created.trigger_type },
-    });
-    return created;
-  },
+  handler: async ({ auth, body, deps, params, change }) =>
+    triggerDeploy(deps, projectScope(auth), params.serviceId, body, callerOf(auth), change),
 });
 
 const rollback = implement(apiRoutes.services.rollback, {
   audit: { action: "deployment.rollback", resourceType: "deployment" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const created = await rollbackService(
-      deps,
-      projectScope(auth),
-      params.serviceId,
-      body.deployment_id,
-      callerOf(auth),
-    );
-    audit({
-      resourceId: created.id,
-      details: { service_id: created.service_id, target_id: body.deployment_id, image: created.image },
-    });
-    return created;
+  handler: async ({ auth, body, deps, params, audit, change }) => {
+    audit({ details: { target_id: body.deployment_id } });
+    return rollbackService(deps, projectScope(auth), params.serviceId, body.deployment_id, callerOf(auth), change);
   },
 });
 
@@ -53,11 +37,8 @@ const get = implement(apiRoutes.deployments.get, {
 
 const cancel = implement(apiRoutes.deployments.cancel, {
   audit: { action: "deployment.cancel", resourceType: "deployment" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const cancelled = await cancelDeployment(deps, projectScope(auth), params.deploymentId);
-    audit({ resourceId: cancelled.id, details: { service_id: cancelled.service_id } });
-    return cancelled;
-  },
+  handler: async ({ auth, deps, params, change }) =>
+    cancelDeployment(deps, projectScope(auth), params.deploymentId, change),
 });
 
 /** Deployments: deploy, roll back, list, inspect, cancel. */

@@ -15,10 +15,9 @@ const restart = implement(apiRoutes.services.restart, {
 
 const scale = implement(apiRoutes.services.scale, {
   audit: { action: "service.scale", resourceType: "service" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const scaled = await scaleService(deps, projectScope(auth), params.serviceId, body.replicas);
-    audit({ resourceId: scaled.id, details: { replicas: body.replicas } });
-    return scaled;
+  handler: async ({ auth, body, deps, params, audit, change }) => {
+    audit({ resourceId: params.serviceId, details: { replicas: body.replicas } });
+    return scaleService(deps, projectScope(auth), params.serviceId, body.replicas, change);
   },
 });
 

@@ -7,6 +7,7 @@ import {
   type Service,
 } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import { services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
@@ -55,6 +56,7 @@ export async function scaleService(
   scope: ProjectScope,
   serviceId: string,
   replicas: number,
+  change: UnitOfWork,
 ): Promise<Service> {
   const service = await getServiceRow(deps.db, scope, serviceId);
   assertSingleWriterReplicas({ ...service, replicas }, "body.replicas");
@@ -64,7 +66,7 @@ export async function scaleService(
     strategy: "rolling",
   });
   succeeded(response, `scale the service to ${replicas}`);
-  await deps.db.update(services).set({ replicas, updatedAt: deps.now() }).where(eq(services.id, service.id));
+  await change((tx) => tx.update(services).set({ replicas, updatedAt: deps.now() }).where(eq(services.id, service.id)));
   return getService(deps, scope, service.id);
 }
 

@@ -1,6 +1,8 @@
 import { isIP } from "node:net";
 import type { DnsRecord, DomainCertificate, ServiceDomain } from "@syntra/contracts";
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { HubEvents } from "../agents/hub-events";
+import { plainWork, type UnitOfWork } from "../audit/unit-of-work";
 import type { Db } from "../db/client";
 import { domains, servers, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -95,27 +97,35 @@ export async function listServiceDomains(deps: AppDeps, scope: ProjectScope, ser
   return rows.map((r) => present(r, target));
 }
 
-/** Adds a domain to a service as pending_dns and checks its DNS once; CONFLICT when any service holds it. */
+/**
+ * Adds a domain to a service as pending_dns (as `change`, noting the domain) and then checks its DNS once;
+ * CONFLICT when any service holds it.
+ */
 export async function addServiceDomain(
   deps: AppDeps,
   scope: ProjectScope,
   serviceId: string,
   raw: string,
+  change: UnitOfWork,
 ): Promise<ServiceDomain> {
   const domain = normalizeDomain(raw, "body.domain");
   const service = await getServiceRow(deps.db, scope, serviceId);
   const [held] = await deps.db.select({ id: domains.id }).from(domains).where(eq(domains.domain, domain)).limit(1);
   if (held) throw domainTaken(domain);
-  let row: DomainRow | undefined;
-  try {
-    [row] = await deps.db
-      .insert(domains)
-      .values({ serviceId: service.id, domain, statusReason: "waiting for the first DNS check" })
-      .returning();
-  } catch (err) {
-    throw asDomainConflict(err, domain);
-  }
-  if (!row) throw new Error("insert returned no row");
+  const row = await change(async (tx, audit) => {
+    let inserted: DomainRow | undefined;
+    try {
+      [inserted] = await tx
+        .insert(domains)
+        .values({ serviceId: service.id, domain, statusReason: "waiting for the first DNS check" })
+        .returning();
+    } catch (err) {
+      throw asDomainConflict(err, domain);
+    }
+    if (!inserted) throw new Error("insert returned no row");
+    audit({ resourceId: inserted.id, details: { domain, service_id: service.id } });
+    return inserted;
+  });
   return checkAndRecord(deps, row, service.serverId);
 }
 
@@ -125,11 +135,12 @@ export async function removeServiceDomain(
   scope: ProjectScope,
   serviceId: string,
   raw: string,
+  change: UnitOfWork,
 ): Promise<void> {
   const domain = normalizeDomain(raw, "params.domain");
   const service = await getServiceRow(deps.db, scope, serviceId);
   const row = await findDomain(deps.db, service.id, domain);
-  await deps.db.transaction(async (tx) => {
+  await change(async (tx) => {
     await tx.delete(domains).where(eq(domains.id, row.id));
     await syncRoutedDomains(tx, service.id);
   });
@@ -155,17 +166,26 @@ async function replaceCertificate(
   scope: ProjectScope,
   serviceId: string,
   raw: string,
+  change: UnitOfWork,
   columns: (row: DomainRow, domain: string) => CertificateColumns,
 ): Promise<ServiceDomain> {
   const domain = normalizeDomain(raw, "params.domain");
   const service = await getServiceRow(deps.db, scope, serviceId);
   const row = await findDomain(deps.db, service.id, domain);
-  const [updated] = await deps.db
-    .update(domains)
-    .set({ ...columns(row, domain), certificateErrorCode: null, certificateCheckedAt: null })
-    .where(eq(domains.id, row.id))
-    .returning();
-  if (!updated) throw notFound("Domain");
+  // Checked (and the key sealed) before the unit of work: parsing certificates is CPU work.
+  const replacement = columns(row, domain);
+  const updated = await change(async (tx, audit) => {
+    const [next] = await tx
+      .update(domains)
+      .set({ ...replacement, certificateErrorCode: null, certificateCheckedAt: null })
+      .where(eq(domains.id, row.id))
+      .returning();
+    if (!next) throw notFound("Domain");
+    // The domain and an uploaded certificate's expiry: never the key.
+    const notAfter = next.certificateSource === "custom" ? next.certificateNotAfter?.toISOString() : undefined;
+    audit({ resourceId: next.id, details: { domain: next.domain, ...(notAfter && { not_after: notAfter }) } });
+    return next;
+  });
   await pushRoutes(deps, service.id);
   return present(updated, await serverTarget(deps.db, service.serverId));
 }
@@ -177,8 +197,9 @@ export function setDomainCertificate(
   serviceId: string,
   raw: string,
   body: { certificate_pem: string; private_key_pem: string },
+  change: UnitOfWork,
 ): Promise<ServiceDomain> {
-  return replaceCertificate(deps, scope, serviceId, raw, (row, domain) => {
+  return replaceCertificate(deps, scope, serviceId, raw, change, (row, domain) => {
     const cert = checkCertificate(domain, body.certificate_pem, body.private_key_pem, deps.now());
     return {
       certificateSource: "custom",
@@ -197,8 +218,9 @@ export function removeDomainCertificate(
   scope: ProjectScope,
   serviceId: string,
   raw: string,
+  change: UnitOfWork,
 ): Promise<ServiceDomain> {
-  return replaceCertificate(deps, scope, serviceId, raw, () => ({
+  return replaceCertificate(deps, scope, serviceId, raw, change, () => ({
     certificateSource: "acme",
     certificatePem: null,
     certificateKeyEncrypted: null,
@@ -208,16 +230,17 @@ export function removeDomainCertificate(
   }));
 }
 
-/** Checks a domain's DNS now and answers it with its new status. */
+/** Checks a domain's DNS now and answers it with its new status (stored as `change`). */
 export async function verifyServiceDomain(
   deps: AppDeps,
   scope: ProjectScope,
   serviceId: string,
   raw: string,
+  change: UnitOfWork,
 ): Promise<ServiceDomain> {
   const domain = normalizeDomain(raw, "params.domain");
   const service = await getServiceRow(deps.db, scope, serviceId);
-  return checkAndRecord(deps, await findDomain(deps.db, service.id, domain), service.serverId);
+  return checkAndRecord(deps, await findDomain(deps.db, service.id, domain), service.serverId, change);
 }
 
 /**
@@ -227,7 +250,12 @@ export async function verifyServiceDomain(
  * hiccup must not take a site down); the reason is recorded for the user, unless the domain failed on its
  * certificate.
  */
-async function checkAndRecord(deps: AppDeps, row: DomainRow, serverId: string): Promise<ServiceDomain> {
+async function checkAndRecord(
+  deps: AppDeps,
+  row: DomainRow,
+  serverId: string,
+  change: UnitOfWork = plainWork(deps.db),
+): Promise<ServiceDomain> {
   const target = await serverTarget(deps.db, serverId);
   let outcome: Awaited<ReturnType<typeof checkDomainDns>>;
   try {
@@ -239,7 +267,7 @@ async function checkAndRecord(deps: AppDeps, row: DomainRow, serverId: string): 
   const now = deps.now();
   const routed = (ROUTED_STATUSES as readonly string[]).includes(row.status);
   const becomesVerified = outcome.verified && !routed;
-  const updated = await deps.db.transaction(async (tx) => {
+  const updated = await change(async (tx, audit) => {
     const [next] = await tx
       .update(domains)
       .set({
@@ -254,6 +282,7 @@ async function checkAndRecord(deps: AppDeps, row: DomainRow, serverId: string): 
       .where(eq(domains.id, row.id))
       .returning();
     if (becomesVerified) await syncRoutedDomains(tx, row.serviceId);
+    if (next) audit({ resourceId: next.id, details: { domain: next.domain, status: next.status } });
     return next;
   });
   if (!updated) throw notFound("Domain");
@@ -292,6 +321,13 @@ export async function recheckServerDomains(deps: AppDeps, serverId: string): Pro
     .innerJoin(services, eq(services.id, domains.serviceId))
     .where(eq(services.serverId, serverId));
   for (const { domain } of rows) await checkAndRecord(deps, domain, serverId);
+}
+
+/** Hub event agent_ready: re-checks the server's domains in the background (see `recheckServerDomains`). */
+export async function recheckDomainsOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
+  void recheckServerDomains(deps, serverId).catch((err: unknown) =>
+    deps.logger.warn({ err, server_id: serverId }, "re-checking the server's domains failed"),
+  );
 }
 
 /** Re-checks pending domains every `intervalMs` on an unref'd timer; runs never overlap. */

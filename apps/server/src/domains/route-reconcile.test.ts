@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import dns2 from "dns2";
 import { eq } from "drizzle-orm";
+import { plainWork } from "../audit/unit-of-work";
 import { enqueueBuild } from "../builds/queue";
 import { deployments, services } from "../db/schema";
 import { dispatchNext } from "../deployments/dispatch";
@@ -136,7 +137,7 @@ test("a domain verified while its service builds goes out with the deploy that f
   });
   const [service] = await t.deps.db.select().from(services).where(eq(services.id, serviceId));
   assert.ok(service);
-  const build = await enqueueBuild(t.deps, service, { trigger: "manual", userId: null });
+  const build = await enqueueBuild(t.deps, service, { trigger: "manual", userId: null }, plainWork(t.deps.db));
   assert.deepEqual(build.specSnapshot?.domains, [], "queued before the domain was verified");
 
   await pointAndVerify(serviceId, domain);

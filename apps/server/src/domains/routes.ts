@@ -16,48 +16,35 @@ const list = implement(apiRoutes.domains.list, {
 
 const create = implement(apiRoutes.domains.add, {
   audit: { action: "domain.create", resourceType: "domain" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const created = await addServiceDomain(deps, projectScope(auth), params.serviceId, body.domain);
-    audit({ resourceId: created.id, details: { domain: created.domain, service_id: created.service_id } });
-    return created;
-  },
+  handler: async ({ auth, body, deps, params, change }) =>
+    addServiceDomain(deps, projectScope(auth), params.serviceId, body.domain, change),
 });
 
 const remove = implement(apiRoutes.domains.remove, {
   audit: { action: "domain.delete", resourceType: "domain" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await removeServiceDomain(deps, projectScope(auth), params.serviceId, params.domain);
+  handler: async ({ auth, deps, params, audit, change }) => {
     audit({ details: { domain: params.domain, service_id: params.serviceId } });
+    await removeServiceDomain(deps, projectScope(auth), params.serviceId, params.domain, change);
     return undefined;
   },
 });
 
 const verify = implement(apiRoutes.domains.verify, {
   audit: { action: "domain.verify", resourceType: "domain" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const checked = await verifyServiceDomain(deps, projectScope(auth), params.serviceId, params.domain);
-    audit({ resourceId: checked.id, details: { domain: checked.domain, status: checked.status } });
-    return checked;
-  },
+  handler: async ({ auth, deps, params, change }) =>
+    verifyServiceDomain(deps, projectScope(auth), params.serviceId, params.domain, change),
 });
 
 const putCertificate = implement(apiRoutes.domains.uploadCertificate, {
   audit: { action: "domain.certificate_upload", resourceType: "domain" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const updated = await setDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, body);
-    // The issuer and dates only: never the key.
-    audit({ resourceId: updated.id, details: { domain: updated.domain, not_after: updated.certificate.not_after } });
-    return updated;
-  },
+  handler: async ({ auth, body, deps, params, change }) =>
+    setDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, body, change),
 });
 
 const deleteCertificate = implement(apiRoutes.domains.removeCertificate, {
   audit: { action: "domain.certificate_delete", resourceType: "domain" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const updated = await removeDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain);
-    audit({ resourceId: updated.id, details: { domain: updated.domain } });
-    return updated;
-  },
+  handler: async ({ auth, deps, params, change }) =>
+    removeDomainCertificate(deps, projectScope(auth), params.serviceId, params.domain, change),
 });
 
 /** Custom domains of services. */

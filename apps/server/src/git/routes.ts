@@ -25,6 +25,15 @@ function describeCredentials(deps: AppDeps, row: ServiceRow) {
   };
 }
 
+/** A new ssh deploy key for the service: the sealed private half and the public half to add at the git host. */
+function sealedDeployKey(deps: AppDeps, row: ServiceRow) {
+  const key = generateDeployKey(`syntra-${row.name}-${row.id.slice(0, 8)}`);
+  return {
+    gitAuthEncrypted: sealGitAuth(deps.keyring, row.id, { kind: "ssh_key", privateKeyPem: key.privateKeyPem }),
+    gitDeployKeyPublic: key.publicKey,
+  };
+}
+
 /** Where git hosts post push events; one URL per host format, the service found from the payload's repository. */
 function webhookUrls(deps: AppDeps) {
   const base = `${deps.config.publicUrl}/api/v1/webhooks`;
@@ -38,39 +47,31 @@ const getCredentials = implement(apiRoutes.git.credentials, {
 
 const putCredentials = implement(apiRoutes.git.setCredentials, {
   audit: { action: "service.git_credentials", resourceType: "service" },
-  handler: async ({ auth, body, deps, params, audit }) => {
+  handler: async ({ auth, body, deps, params, audit, change }) => {
     const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
     requireBuilt(row);
-    if (body.kind === "token") {
-      await deps.db
-        .update(services)
-        .set({ gitAuthEncrypted: sealGitAuth(deps.keyring, row.id, body), gitDeployKeyPublic: null })
-        .where(eq(services.id, row.id));
-    } else {
-      const key = generateDeployKey(`syntra-${row.name}-${row.id.slice(0, 8)}`);
-      await deps.db
-        .update(services)
-        .set({
-          gitAuthEncrypted: sealGitAuth(deps.keyring, row.id, { kind: "ssh_key", privateKeyPem: key.privateKeyPem }),
-          gitDeployKeyPublic: key.publicKey,
-        })
-        .where(eq(services.id, row.id));
-    }
+    // Sealed (and a deploy key generated) before the unit of work: CPU work stays outside the transaction.
+    const columns =
+      body.kind === "token"
+        ? { gitAuthEncrypted: sealGitAuth(deps.keyring, row.id, body), gitDeployKeyPublic: null }
+        : sealedDeployKey(deps, row);
     audit({ resourceId: row.id, details: { kind: body.kind } });
-    const [fresh] = await deps.db.select().from(services).where(eq(services.id, row.id));
+    const [fresh] = await change((tx) => tx.update(services).set(columns).where(eq(services.id, row.id)).returning());
     return describeCredentials(deps, fresh ?? row);
   },
 });
 
 const deleteCredentials = implement(apiRoutes.git.removeCredentials, {
   audit: { action: "service.git_credentials_delete", resourceType: "service" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
-    await deps.db
-      .update(services)
-      .set({ gitAuthEncrypted: null, gitDeployKeyPublic: null })
-      .where(eq(services.id, row.id));
-    audit({ resourceId: row.id });
+  handler: async ({ auth, params, audit, change }) => {
+    audit({ resourceId: params.serviceId });
+    await change(async (tx) => {
+      const row = await getServiceRow(tx, projectScope(auth), params.serviceId);
+      await tx
+        .update(services)
+        .set({ gitAuthEncrypted: null, gitDeployKeyPublic: null })
+        .where(eq(services.id, row.id));
+    });
     return undefined;
   },
 });
@@ -84,15 +85,13 @@ const getWebhook = implement(apiRoutes.git.webhook, {
 
 const rotateWebhook = implement(apiRoutes.git.rotateWebhook, {
   audit: { action: "service.webhook_secret", resourceType: "service" },
-  handler: async ({ auth, deps, params, audit }) => {
+  handler: async ({ auth, deps, params, audit, change }) => {
     const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
     requireBuilt(row);
     const secret = newWebhookSecret();
-    await deps.db
-      .update(services)
-      .set({ webhookSecretEncrypted: sealWebhookSecret(deps.keyring, row.id, secret) })
-      .where(eq(services.id, row.id));
+    const sealed = sealWebhookSecret(deps.keyring, row.id, secret);
     audit({ resourceId: row.id });
+    await change((tx) => tx.update(services).set({ webhookSecretEncrypted: sealed }).where(eq(services.id, row.id)));
     return { configured: true, urls: webhookUrls(deps), secret };
   },
 });

@@ -6,13 +6,13 @@ import {
   type RouteAccess,
 } from "@syntra/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { auditLogs } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AuthContext, resolveAuth } from "./auth-context";
+import { callAudit } from "./call-audit";
 import { DECLARED_STATUSES } from "./error-handler";
 import { assertInTokenProject } from "./project-token-scope";
-import type { AuditAction, AuditNote, ServerRoute } from "./route";
+import type { ServerRoute } from "./route";
 import { registerSocketRoute } from "./socket-routes";
 import { parseInput } from "./validation";
 
@@ -43,7 +43,8 @@ export function implementationProblems(
 /**
  * Registers the implementations of the contract's routes (each exactly once, or start-up fails). Every route goes
  * through the same steps: authenticate, check its declared permission, validate params/query/body with its
- * contract schemas, run the handler, write the audit entry, answer as declared (the success envelope, bare JSON,
+ * contract schemas, run the handler (its database change and audit entry stored
+ * together by `ctx.change`, see `audit/unit-of-work.ts`), answer as declared (the success envelope, bare JSON,
  * or whatever the handler sent for streams, files and redirects). A mutating route without an audit action is a
  * start-up error.
  */
@@ -74,7 +75,7 @@ export function registerRoutes(
         const { auth, params } = await authorize(deps, req, spec);
         const query = spec.query ? parseInput(spec.query, req.query ?? {}, "query") : undefined;
         const body = spec.body ? parseInput(spec.body, req.body, "body") : undefined;
-        let note: AuditNote = {};
+        const audited = callAudit(deps, impl.audit, auth, req);
         let meta: Record<string, unknown> | undefined;
         const data = await impl.handler({
           req,
@@ -84,14 +85,13 @@ export function registerRoutes(
           body,
           auth,
           deps,
-          audit: (n) => {
-            note = { ...note, ...n, details: { ...note.details, ...n.details } };
-          },
+          audit: audited.audit,
+          change: audited.change,
           setMeta: (m) => {
             meta = m;
           },
         });
-        if (impl.audit) await writeAudit(deps, req, auth, impl.audit, note);
+        await audited.settle();
         if (answersItself) return reply;
         if (opts.validateResponses && spec.response && spec.status !== 204) {
           const checked = spec.response.safeParse(data);
@@ -141,27 +141,4 @@ export async function authorize(
     }
   }
   return { auth, params };
-}
-
-/** Writes the audit entry of a successful audited call. */
-export async function writeAudit(
-  deps: AppDeps,
-  req: FastifyRequest,
-  auth: AuthContext | null,
-  action: AuditAction,
-  note: AuditNote,
-): Promise<void> {
-  const orgId = note.orgId ?? auth?.orgId;
-  // Every audited resource lives in an organization; a caller with none (a failed sign-up) has nothing to record.
-  if (!orgId) return;
-  await deps.db.insert(auditLogs).values({
-    orgId,
-    userId: note.userId ?? auth?.user.id ?? null,
-    action: action.action,
-    resourceType: action.resourceType,
-    resourceId: note.resourceId ?? null,
-    details: note.details && Object.keys(note.details).length > 0 ? note.details : null,
-    ipAddress: req.ip,
-    userAgent: req.headers["user-agent"]?.slice(0, 500) ?? null,
-  });
 }

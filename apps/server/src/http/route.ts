@@ -2,25 +2,21 @@ import type { AnyApiRoute, ApiRoute, RouteAccess } from "@syntra/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import type { z } from "zod";
+import type { AuditNote, UnitOfWork } from "../audit/unit-of-work";
 import type { AppDeps } from "../deps";
 import type { AuthContext } from "./auth-context";
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-/** What an audited call records beyond the route's action: the resource touched and safe details. */
-export interface AuditNote {
-  resourceId?: string | null;
-  details?: Record<string, unknown>;
-  /** For calls that create or switch the organization (sign-up), which org the entry belongs to. */
-  orgId?: string;
-  /** For calls made before the caller is known (sign-up, login), who it was. */
-  userId?: string;
-}
-
-/** The audit entry a mutating route writes: its action ("project.create") and the kind of resource touched. */
+/**
+ * The audit entry a mutating route writes: its action ("project.create") and the kind of resource touched.
+ * `byDomain`: the domain code records the entries itself (a webhook delivery: one per deployment it queues, by
+ * Syntra's webhook intake), the route none.
+ */
 export interface AuditAction {
   action: string;
   resourceType: string;
+  byDomain?: true;
 }
 
 /** What a handler receives: validated input, the caller, the app's dependencies. */
@@ -32,8 +28,14 @@ export interface RouteContext<A extends RouteAccess, P, Q, B> {
   body: Out<B>;
   auth: A extends { public: true } ? AuthContext | null : AuthContext;
   deps: AppDeps;
-  /** Adds to the audit entry written after a successful mutating call. */
+  /** Adds to the route's audit entry (before or inside `change`; the entry is stored with the change). */
   audit(note: AuditNote): void;
+  /**
+   * Runs the call's database change and stores the route's audit entry in the same short transaction (see the
+   * rules on `UnitOfWork`: `tx` only, no agent or network waits inside). Once per call. A mutating handler that
+   * never calls it changes nothing in the database itself (agent commands): its entry is stored after it returns.
+   */
+  change: UnitOfWork;
   /** Sets the `meta` of the success envelope (pagination). */
   setMeta(meta: { total?: number; page?: number; per_page?: number; cursor?: string }): void;
 }

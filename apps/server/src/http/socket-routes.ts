@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
-import { authorize, writeAudit } from "./register-routes";
-import type { AuditNote, ServerRoute, SocketOpener } from "./route";
+import { callAudit } from "./call-audit";
+import { authorize } from "./register-routes";
+import type { ServerRoute, SocketOpener } from "./route";
 import { parseInput } from "./validation";
 
 /**
@@ -25,7 +26,7 @@ export function registerSocketRoute(app: FastifyInstance, deps: AppDeps, impl: S
     preValidation: async (req, reply) => {
       if (!req.ws) return;
       const { auth, params, query } = await checkInput(req);
-      let note: AuditNote = {};
+      const audited = callAudit(deps, impl.audit, auth, req);
       const open = (await impl.handler({
         req,
         reply,
@@ -34,12 +35,11 @@ export function registerSocketRoute(app: FastifyInstance, deps: AppDeps, impl: S
         body: undefined,
         auth,
         deps,
-        audit: (n) => {
-          note = { ...note, ...n, details: { ...note.details, ...n.details } };
-        },
+        audit: audited.audit,
+        change: audited.change,
         setMeta: () => {},
       })) as SocketOpener;
-      if (impl.audit) await writeAudit(deps, req, auth, impl.audit, note);
+      await audited.settle();
       openers.set(req, open);
     },
     handler: async (req) => {

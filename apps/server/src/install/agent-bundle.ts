@@ -12,11 +12,12 @@ import { leaveOutUnusedTransports } from "./unused-transports";
 export const AGENT_BUNDLE_FILE = "syntra-agent.cjs";
 
 /**
- * How Node runs the agent (the local agent, the systemd unit). `--lite-mode` leaves V8's optimizing compiler
- * out: the agent spends its time waiting on sockets and Docker, and the optimizer's code and data cost it ~15
- * MB of its ~70 MB (README "Memory").
+ * How Node runs the agent (the local agent, the systemd unit). Not `--lite-mode`: leaving V8's optimizing compiler
+ * out saved ~20 MB at idle but made the agent's OTLP ingest 5x dearer in CPU for spans and 1.7x for log records
+ * (`BENCH_AGENT=bundle` against `bundle-full` in bench:ingest), CPU taken from the applications it serves. A young
+ * generation of 2 MB semi-spaces keeps its memory under a log flood near lite-mode's (README "Memory").
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ["--lite-mode"];
+export const AGENT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2"];
 
 const prebuilt = fileURLToPath(new URL(`./${AGENT_BUNDLE_FILE}`, import.meta.url));
 

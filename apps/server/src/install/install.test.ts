@@ -15,6 +15,10 @@ import { freePort } from "@syntra/testing/ports";
 import { stopUpstreamDaemon } from "../../../agent/src/proxy/upstream-table";
 import { AGENT_VERSION } from "../../../agent/src/version";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { AGENT_NODE_FLAGS } from "./agent-bundle";
+
+// The launcher passes the agent's Node flags each in single quotes (it is a shell script).
+const LAUNCHER_FLAGS = AGENT_NODE_FLAGS.map((f) => `'${f}'`).join(" ");
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -160,8 +164,8 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
   assert.match(installed.unit, /^ExecStart=\/opt\/syntra\/run-agent$/m);
   const launcher = path.join(installed.root, "opt/syntra/run-agent");
   assert.ok(
-    (await fs.readFile(launcher, "utf8")).includes(`exec '${node}' '--lite-mode' "$dir/syntra-agent.cjs"`),
-    "the launcher runs the current bundle on the installed Node, in lite mode",
+    (await fs.readFile(launcher, "utf8")).includes(`exec '${node}' ${LAUNCHER_FLAGS} "$dir/syntra-agent.cjs"`),
+    "the launcher runs the current bundle on the installed Node, with the agent's Node flags",
   );
   assert.match(installed.unit, /Restart=always/);
 
@@ -179,6 +183,9 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
     SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
     SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
     SYNTRA_PROXY_TLS: "false",
+    // Its OTLP receivers start too (on free ports): the bundle must carry the gRPC server they use.
+    SYNTRA_OTLP_GRPC_PORT: String(await freePort()),
+    SYNTRA_OTLP_HTTP_PORT: String(await freePort()),
   };
   let output = "";
   const agent = execFile(launcher, [], { env: agentEnv });
@@ -217,7 +224,7 @@ test("a supported Node on the server is used as it is: nothing is downloaded", a
   assert.deepEqual(dist.requests, []);
   assert.equal(await fs.stat(path.join(installed.root, "opt/syntra/node")).catch(() => null), null);
   const launcher = await fs.readFile(path.join(installed.root, "opt/syntra/run-agent"), "utf8");
-  assert.ok(launcher.includes(`exec '${dir}/node' '--lite-mode' "$dir/syntra-agent.cjs"`), launcher);
+  assert.ok(launcher.includes(`exec '${dir}/node' ${LAUNCHER_FLAGS} "$dir/syntra-agent.cjs"`), launcher);
 });
 
 test("a Node download that does not match its published checksum is not installed", async () => {
@@ -240,7 +247,10 @@ test("when Node 24 cannot be fetched, an end-of-life Node 20 is used with a warn
   assert.match(installed.stdout, /could not reach http:\/\/127\.0\.0\.1:9\/unreachable\/latest-v24\.x/);
   assert.match(installed.stdout, /past its end of life: install Node\.js 22 or 24/);
   const launcher = await fs.readFile(path.join(installed.root, "opt/syntra/run-agent"), "utf8");
-  assert.match(launcher, /^exec '\S+\/node' '--lite-mode' "\$dir\/syntra-agent\.cjs"$/m);
+  assert.ok(
+    new RegExp(`^exec '\\S+/node' ${LAUNCHER_FLAGS} "\\$dir/syntra-agent\\.cjs"$`, "m").test(launcher),
+    launcher,
+  );
 });
 
 test("the installer refuses to run without a token, and says what is missing", async () => {

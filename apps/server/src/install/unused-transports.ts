@@ -7,8 +7,7 @@ import type { Plugin } from "esbuild";
  * classic builder, so the bundles carry a stand-in that fails if ever called: ~20 MB less memory in each process.
  * Only the Docker client's imports are replaced: the agent's own OTLP/gRPC receiver needs the real gRPC.
  */
-// @grpc/grpc-js stays in: the agent's own OTLP/gRPC receiver (telemetry/receiver-grpc.ts) is built on it.
-const UNUSED = ["ssh2", "@grpc/proto-loader"];
+const UNUSED = ["ssh2", "@grpc/grpc-js", "@grpc/proto-loader"];
 
 const STAND_IN = `function fail() { throw new Error("Syntra's bundle leaves out this module: Docker is reached over its unix socket"); }
 module.exports = new Proxy({}, { get: (_, key) => (key === "__esModule" ? false : fail) });`;

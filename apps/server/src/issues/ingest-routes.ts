@@ -28,6 +28,8 @@ export const SENTRY_ENVELOPE_PATH = "/api/:ingestId/envelope";
 export const SENTRY_STORE_PATH = "/api/:ingestId/store";
 /** Syntra's own error endpoint for its SDKs (and anything else that speaks the ErrorEvent contract). */
 export const ERRORS_PATH = "/v1/errors";
+/** The query parameter that may carry the ingest key on ERRORS_PATH (browsers: no preflight, sendBeacon). */
+export const SYNTRA_KEY_PARAM = "syntra_key";
 
 // Browser SDKs post from the app's origin; they send the key in the query string and no custom header, but other
 // SDK setups send these, so a preflight must allow them.
@@ -169,9 +171,18 @@ async function syntraIngest(
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const auth = headerOf(req, INGEST_KEY_HEADER) ?? /^Bearer\s+(\S+)$/i.exec(headerOf(req, "authorization") ?? "")?.[1];
+  // Browsers send the key in the query string: a header would need a CORS preflight, and sendBeacon (used while a
+  // page goes away) can set no header at all.
+  const queryKey = (req.query as Record<string, unknown> | undefined)?.[SYNTRA_KEY_PARAM];
+  const auth =
+    headerOf(req, INGEST_KEY_HEADER) ??
+    /^Bearer\s+(\S+)$/i.exec(headerOf(req, "authorization") ?? "")?.[1] ??
+    (typeof queryKey === "string" ? queryKey : undefined);
   if (!auth)
-    throw new AppError("FORBIDDEN", `Send the service's ingest key in ${INGEST_KEY_HEADER} or Authorization: Bearer`);
+    throw new AppError(
+      "FORBIDDEN",
+      `Send the service's ingest key in ${INGEST_KEY_HEADER}, Authorization: Bearer or ?${SYNTRA_KEY_PARAM}=`,
+    );
   const target = await resolveIngestKey(deps.db, auth, deps.now());
   if (!target) throw new AppError("FORBIDDEN", "Unknown or expired key");
   const bytes = await body(req);

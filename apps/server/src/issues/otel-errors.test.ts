@@ -6,7 +6,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { errorEvent, type LogEntry, type TraceSpan } from "@syntra/contracts";
 import { groupEvent } from "./fingerprint";
-import { errorFromLog, errorsFromSpan, errorsFromTelemetry } from "./otel-errors";
+import { errorFromLog, errorsFromSpan, errorsFromTelemetry, SDK_EVENT_ID_ATTRIBUTE } from "./otel-errors";
 import { parseStackTrace } from "./stack-parse";
 
 const serviceId = "3f1c2a9e-7b4d-4e8a-9c21-5d6f7a8b9c0d";
@@ -137,6 +137,19 @@ test("an OTel exception span event becomes an error event linked to its trace, v
   // The same span sent twice (an agent re-sending a batch) gives the same event id.
   assert.equal(errorsFromSpan(span())[0]?.id, event.id);
   assert.notEqual(errorsFromSpan(span({ span_id: "b7ad6b7169203331" }))[0]?.id, event.id);
+});
+
+test("an exception event a Syntra SDK already sent as an error event (syntra.event_id) is not a second one", () => {
+  const original = span();
+  const marked = span({
+    events: original.events.map((e) =>
+      e.name === "exception"
+        ? { ...e, attributes: { ...e.attributes, [SDK_EVENT_ID_ATTRIBUTE]: "6f9619ff-8b86-4011-b42d-00c04fc964ff" } }
+        : e,
+    ),
+  });
+  assert.deepEqual(errorsFromSpan(marked), []);
+  assert.equal(errorsFromSpan(original).length, 1);
 });
 
 const log = (over: Partial<LogEntry> = {}): LogEntry => ({

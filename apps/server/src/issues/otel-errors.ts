@@ -16,6 +16,9 @@ export function derivedEventId(...parts: string[]): string {
 
 type Attributes = Record<string, unknown>;
 
+/** The attribute Syntra's SDKs put on an exception span event whose exception they sent as an error event. */
+export const SDK_EVENT_ID_ATTRIBUTE = "syntra.event_id";
+
 const text = (value: unknown): string | undefined =>
   typeof value === "string"
     ? value
@@ -61,6 +64,9 @@ function exceptionParts(
 export function errorsFromSpan(span: TraceSpan): ErrorEvent[] {
   return span.events.flatMap((event, index) => {
     if (event.name !== "exception") return [];
+    // Syntra's SDKs send the exceptions they capture as error events of their own (with breadcrumbs and context) and
+    // mark the span's record of it with that event's id: it is not a second occurrence.
+    if (event.attributes[SDK_EVENT_ID_ATTRIBUTE] !== undefined) return [];
     const attrs: Attributes = { ...span.attributes, ...event.attributes };
     const escaped = attrs["exception.escaped"];
     return [

@@ -19,20 +19,18 @@ const get = implement(apiRoutes.issues.get, {
 
 const update = implement(apiRoutes.issues.update, {
   audit: { action: "issue.update", resourceType: "issue" },
-  handler: async ({ auth, deps, params, body, audit }) => {
-    const issue = await updateIssue(deps.db, projectScope(auth), params.issueId, body, deps.now());
-    audit({ resourceId: issue.id, details: { ...body } });
-    return issue;
+  handler: async ({ auth, deps, params, body, audit, change }) => {
+    audit({ resourceId: params.issueId, details: { ...body } });
+    return change((tx) => updateIssue(tx, projectScope(auth), params.issueId, body, deps.now()));
   },
 });
 
 const bulkUpdate = implement(apiRoutes.issues.bulkUpdate, {
   audit: { action: "issue.bulk_update", resourceType: "issue" },
-  handler: async ({ auth, deps, body, audit }) => {
-    const issues = await bulkUpdateIssues(deps.db, projectScope(auth), body, deps.now());
-    const { ids, ...change } = body;
-    audit({ details: { ids, ...change } });
-    return issues;
+  handler: async ({ auth, deps, body, audit, change }) => {
+    const { ids, ...fields } = body;
+    audit({ details: { ids, ...fields } });
+    return change((tx) => bulkUpdateIssues(tx, projectScope(auth), body, deps.now()));
   },
 });
 

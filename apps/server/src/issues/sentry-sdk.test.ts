@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -204,4 +205,18 @@ test("POST /v1/errors: Syntra's SDK endpoint takes ErrorEvents with the ingest k
   const again = await post({ errors: [sdkEvent] }, { "x-syntra-key": s.key });
   assert.deepEqual(((await again.json()) as { data: unknown }).data, { accepted: 0, duplicates: 1 });
   assert.equal((await issues(s))[0].event_count, 1);
+  // Browsers send the key in the query string with a text/plain body (no preflight; sendBeacon sets no headers).
+  const beacon = await fetch(`${base}/v1/errors?syntra_key=${s.key}`, {
+    method: "POST",
+    body: JSON.stringify({ errors: [{ ...sdkEvent, id: randomUUID() }] }),
+    headers: { "content-type": "text/plain;charset=UTF-8" },
+  });
+  assert.equal(beacon.status, 200, await beacon.text());
+  assert.equal(beacon.headers.get("access-control-allow-origin"), "*");
+  assert.equal((await issues(s))[0].event_count, 2);
+  const wrong = await fetch(`${base}/v1/errors?syntra_key=syn_ing_${"2".repeat(32)}`, {
+    method: "POST",
+    body: JSON.stringify({ errors: [{ ...sdkEvent, id: randomUUID() }] }),
+  });
+  assert.equal(wrong.status, 403);
 });

@@ -5,7 +5,9 @@ import { createTestApp, TEST_PASSWORD, type TestApp } from "../testing/harness";
 const UA = "SyntraAuditTest/1.0";
 
 interface Entry {
+  id: string;
   action: string;
+  actor?: { type: string; token_id: string | null; token_name: string | null; component: string | null };
   user_id: string | null;
   user_email: string | null;
   resource_type: string;
@@ -122,4 +124,41 @@ test("no entry holds a password, a token, a session or an invitation code", asyn
     assert.ok(!raw.includes(secret), `a secret leaked into the audit log: ${secret.slice(0, 8)}...`);
   }
   assert.ok(!raw.includes("scrypt$"));
+});
+
+test("a call made with an API token is recorded as that token, acting for its owner, and stays so once it is revoked", async () => {
+  const created = await call("POST", "/api/v1/tokens", owner, { name: "ci-bot", scopes: ["projects:write"] });
+  const token = { token: created.body.data.token as string };
+  const project = await t.call("POST", "/api/v1/projects", {
+    as: token,
+    body: { name: "By token" },
+    headers: { "user-agent": UA },
+  });
+  assert.equal(project.status, 201, JSON.stringify(project.body));
+  const find = async () =>
+    (await auditLog()).find((e) => e.action === "project.create" && e.resource_id === project.body.data.id);
+  const entry = await find();
+  assert.equal(entry?.user_id, owner.userId);
+  assert.deepEqual(entry?.actor, {
+    type: "token",
+    token_id: created.body.data.id,
+    token_name: "ci-bot",
+    component: null,
+  });
+  const byTokens = await t.call("GET", "/api/v1/audit-logs?actor_type=token", { as: owner });
+  assert.deepEqual(
+    byTokens.body.data.map((e: Entry) => e.action),
+    ["project.create"],
+  );
+
+  await call("DELETE", `/api/v1/tokens/${created.body.data.id}`, owner);
+  // The token's row is gone; the entry still says which token it was.
+  assert.deepEqual((await find())?.actor, {
+    type: "token",
+    token_id: created.body.data.id,
+    token_name: null,
+    component: null,
+  });
+  // Signed-in calls are the user's own.
+  assert.equal(only(await auditLog(), "member.role_change").actor?.type, "user");
 });

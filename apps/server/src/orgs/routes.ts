@@ -32,14 +32,17 @@ const getOrg = implement(apiRoutes.org.get, {
 
 const updateOrg = implement(apiRoutes.org.update, {
   audit: { action: "org.update", resourceType: "organization" },
-  handler: async ({ auth, body, deps, audit }) => {
-    const [org] = await deps.db
-      .update(organizations)
-      .set({ name: body.name })
-      .where(eq(organizations.id, requireOrg(auth)))
-      .returning();
-    if (!org) throw notFound("Organization");
-    audit({ resourceId: org.id, details: { name: body.name } });
+  handler: async ({ auth, body, change }) => {
+    const org = await change(async (tx, audit) => {
+      const [row] = await tx
+        .update(organizations)
+        .set({ name: body.name })
+        .where(eq(organizations.id, requireOrg(auth)))
+        .returning();
+      if (!row) throw notFound("Organization");
+      audit({ resourceId: row.id, details: { name: body.name } });
+      return row;
+    });
     return serializeOrg(org);
   },
 });
@@ -50,46 +53,53 @@ const members = implement(apiRoutes.org.members, {
 
 const changeRole = implement(apiRoutes.org.setRole, {
   audit: { action: "member.role_change", resourceType: "user" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const updated = await changeMemberRole(deps.db, {
-      orgId: requireOrg(auth),
-      actorRole: requireRole(auth),
-      userId: params.userId,
-      role: body.role,
-    });
+  handler: async ({ auth, body, params, audit, change }) => {
     audit({ resourceId: params.userId, details: { role: body.role } });
-    return updated;
+    return change((tx) =>
+      changeMemberRole(tx, {
+        orgId: requireOrg(auth),
+        actorRole: requireRole(auth),
+        userId: params.userId,
+        role: body.role,
+      }),
+    );
   },
 });
 
 const remove = implement(apiRoutes.org.removeMember, {
   audit: { action: "member.remove", resourceType: "user" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await removeMember(deps.db, { orgId: requireOrg(auth), actorRole: requireRole(auth), userId: params.userId });
+  handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.userId });
+    await change((tx) =>
+      removeMember(tx, { orgId: requireOrg(auth), actorRole: requireRole(auth), userId: params.userId }),
+    );
     return undefined;
   },
 });
 
 const invite = implement(apiRoutes.org.invite, {
   audit: { action: "invitation.create", resourceType: "invitation" },
-  handler: async ({ auth, body, deps, req, audit }) => {
-    const created = await createInvitation(deps.db, {
-      orgId: requireOrg(auth),
-      invitedBy: auth.user.id,
-      actorRole: requireRole(auth),
-      email: body.email,
-      role: body.role,
-      expiresInDays: body.expires_in_days,
-      now: deps.now(),
+  handler: async ({ auth, body, deps, req, change }) => {
+    const created = await change(async (tx, audit) => {
+      const invitation = await createInvitation(tx, {
+        orgId: requireOrg(auth),
+        invitedBy: auth.user.id,
+        actorRole: requireRole(auth),
+        email: body.email,
+        role: body.role,
+        expiresInDays: body.expires_in_days,
+        now: deps.now(),
+      });
+      audit({ resourceId: invitation.id, details: { email: invitation.email, role: invitation.role } });
+      return invitation;
     });
+    // Mailed once the invitation is stored: the mail server's answer is not waited for inside the transaction.
     const acceptUrl = `${deps.config.publicUrl}/signup?invite=${encodeURIComponent(created.token)}`;
     const emailSent = await emailInvitation(
       deps,
       { invitation: created, orgId: requireOrg(auth), inviterId: auth.user.id, acceptUrl },
       req.log,
     );
-    audit({ resourceId: created.id, details: { email: created.email, role: created.role } });
     return { ...created, accept_url: acceptUrl, email_sent: emailSent };
   },
 });
@@ -100,9 +110,9 @@ const pending = implement(apiRoutes.org.invitations, {
 
 const revoke = implement(apiRoutes.org.withdrawInvitation, {
   audit: { action: "invitation.revoke", resourceType: "invitation" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await revokeInvitation(deps.db, requireOrg(auth), params.invitationId);
+  handler: async ({ auth, params, audit, change }) => {
     audit({ resourceId: params.invitationId });
+    await change((tx) => revokeInvitation(tx, requireOrg(auth), params.invitationId));
     return undefined;
   },
 });

@@ -32,28 +32,30 @@ const get = implement(apiRoutes.projects.get, {
 
 const create = implement(apiRoutes.projects.create, {
   audit: { action: "project.create", resourceType: "project" },
-  handler: async ({ auth, body, deps, audit }) => {
+  handler: async ({ auth, body, change }) => {
     if (auth.projectId) throw new AppError("FORBIDDEN", "A project token cannot create projects");
-    const row = await createProject(deps.db, requireOrg(auth), body);
-    audit({ resourceId: row.id, details: { name: row.name, slug: row.slug } });
+    const row = await change(async (tx, audit) => {
+      const created = await createProject(tx, requireOrg(auth), body);
+      audit({ resourceId: created.id, details: { name: created.name, slug: created.slug } });
+      return created;
+    });
     return serializeProject(row);
   },
 });
 
 const update = implement(apiRoutes.projects.update, {
   audit: { action: "project.update", resourceType: "project" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const row = await updateProject(deps.db, projectScope(auth), params.projectId, body);
-    audit({ resourceId: row.id, details: { fields: Object.keys(body) } });
-    return serializeProject(row);
+  handler: async ({ auth, body, params, audit, change }) => {
+    audit({ resourceId: params.projectId, details: { fields: Object.keys(body) } });
+    return serializeProject(await change((tx) => updateProject(tx, projectScope(auth), params.projectId, body)));
   },
 });
 
 const remove = implement(apiRoutes.projects.remove, {
   audit: { action: "project.delete", resourceType: "project" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await removeProject(deps, projectScope(auth), params.projectId);
+  handler: async ({ auth, deps, params, audit, change }) => {
     audit({ resourceId: params.projectId });
+    await removeProject(deps, projectScope(auth), params.projectId, change);
     return undefined;
   },
 });

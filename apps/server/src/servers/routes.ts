@@ -46,9 +46,12 @@ const get = implement(apiRoutes.servers.get, {
 
 const create = implement(apiRoutes.servers.create, {
   audit: { action: "server.create", resourceType: "server" },
-  handler: async ({ auth, body, deps, audit }) => {
-    const { row, token } = await createServer(deps.db, requireOrg(auth), body);
-    audit({ resourceId: row.id, details: { name: row.name } });
+  handler: async ({ auth, body, deps, change }) => {
+    const { row, token } = await change(async (tx, audit) => {
+      const created = await createServer(tx, requireOrg(auth), body);
+      audit({ resourceId: created.row.id, details: { name: created.row.name } });
+      return created;
+    });
     return {
       server_id: row.id,
       install_command: installCommand(deps.config.publicUrl, row.id, token),
@@ -60,41 +63,46 @@ const create = implement(apiRoutes.servers.create, {
 
 const update = implement(apiRoutes.servers.update, {
   audit: { action: "server.update", resourceType: "server" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const row = await updateServer(deps.db, requireOrg(auth), params.serverId, body);
-    audit({ resourceId: row.id, details: { ...body } });
-    return presentOne(deps, row);
+  handler: async ({ auth, deps, body, params, audit, change }) => {
+    audit({ resourceId: params.serverId, details: { ...body } });
+    return presentOne(deps, await change((tx) => updateServer(tx, requireOrg(auth), params.serverId, body)));
   },
 });
 
 const remove = implement(apiRoutes.servers.remove, {
   audit: { action: "server.delete", resourceType: "server" },
-  handler: async ({ auth, deps, params, audit }) => {
-    await deleteServer(deps.db, requireOrg(auth), params.serverId);
+  handler: async ({ auth, deps, params, audit, change }) => {
+    audit({ resourceId: params.serverId });
+    await change((tx) => deleteServer(tx, requireOrg(auth), params.serverId));
     // Its certificates went with the row (cascade): the live connection goes now, not at the next heartbeat.
     deps.agents.forget(params.serverId);
-    audit({ resourceId: params.serverId });
     return undefined;
   },
 });
 
 const revokeAgent = implement(apiRoutes.servers.revokeAgent, {
   audit: { action: "server.agent_revoke", resourceType: "server" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const row = await getServer(deps.db, requireOrg(auth), params.serverId);
-    await revokeAgentCredentials(deps.db, row.id, deps.now());
+  handler: async ({ auth, deps, params, change }) => {
+    const row = await change(async (tx, audit) => {
+      const found = await getServer(tx, requireOrg(auth), params.serverId);
+      await revokeAgentCredentials(tx, found.id, deps.now());
+      audit({ resourceId: found.id });
+      return found;
+    });
+    // After the commit: the agent's certificate is refused before its connection is cut, so it cannot come back.
     deps.agents.disconnect(row.id, CloseCode.revoked, "the agent was revoked");
-    audit({ resourceId: row.id });
     return presentOne(deps, await getServer(deps.db, requireOrg(auth), row.id));
   },
 });
 
 const agentInstallToken = implement(apiRoutes.servers.agentInstallToken, {
   audit: { action: "server.agent_token", resourceType: "server" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const row = await getServer(deps.db, requireOrg(auth), params.serverId);
-    const token = await rotateAgentToken(deps.db, row.id);
-    audit({ resourceId: row.id });
+  handler: async ({ auth, deps, params, change }) => {
+    const { row, token } = await change(async (tx, audit) => {
+      const found = await getServer(tx, requireOrg(auth), params.serverId);
+      audit({ resourceId: found.id });
+      return { row: found, token: await rotateAgentToken(tx, found.id) };
+    });
     return { server_id: row.id, token, install_command: installCommand(deps.config.publicUrl, row.id, token) };
   },
 });

@@ -19,51 +19,57 @@ const list = implement(apiRoutes.env.list, {
 
 const put = implement(apiRoutes.env.put, {
   audit: { action: "env.set", resourceType: "service" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
+  handler: async ({ auth, body, deps, params, audit, change }) => {
     const now = deps.now().toISOString();
-    await updateEnv(deps.db, deps.keyring, row.id, (vars) => {
-      for (const v of body.variables) {
-        const secret = v.is_secret ?? vars.get(v.key)?.secret ?? true;
-        const buildTime = v.is_build_time ?? vars.get(v.key)?.build_time ?? false;
-        vars.set(v.key, { value: v.value, secret, updated_at: now, ...(buildTime && { build_time: true }) });
-      }
-    });
     const keys = body.variables.map((v) => v.key);
     // Keys only: values never reach the audit log.
-    audit({ resourceId: row.id, details: { keys } });
+    audit({ resourceId: params.serviceId, details: { keys } });
+    await change(async (tx) => {
+      const row = await getServiceRow(tx, projectScope(auth), params.serviceId);
+      await updateEnv(tx, deps.keyring, row.id, (vars) => {
+        for (const v of body.variables) {
+          const secret = v.is_secret ?? vars.get(v.key)?.secret ?? true;
+          const buildTime = v.is_build_time ?? vars.get(v.key)?.build_time ?? false;
+          vars.set(v.key, { value: v.value, secret, updated_at: now, ...(buildTime && { build_time: true }) });
+        }
+      });
+    });
     return { updated: keys };
   },
 });
 
 const remove = implement(apiRoutes.env.remove, {
   audit: { action: "env.delete", resourceType: "service" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
-    await updateEnv(deps.db, deps.keyring, row.id, (vars) => {
-      if (!vars.delete(params.key)) throw notFound(`Variable ${params.key}`);
+  handler: async ({ auth, deps, params, audit, change }) => {
+    audit({ resourceId: params.serviceId, details: { keys: [params.key] } });
+    await change(async (tx) => {
+      const row = await getServiceRow(tx, projectScope(auth), params.serviceId);
+      await updateEnv(tx, deps.keyring, row.id, (vars) => {
+        if (!vars.delete(params.key)) throw notFound(`Variable ${params.key}`);
+      });
     });
-    audit({ resourceId: row.id, details: { keys: [params.key] } });
     return undefined;
   },
 });
 
 const patchFlags = implement(apiRoutes.env.setFlags, {
   audit: { action: "env.flags", resourceType: "service" },
-  handler: async ({ auth, body, deps, params, audit }) => {
-    const row = await getServiceRow(deps.db, projectScope(auth), params.serviceId);
-    const vars = await updateEnv(deps.db, deps.keyring, row.id, (all) => {
-      const current = all.get(params.key);
-      if (!current) throw notFound(`Variable ${params.key}`);
-      const buildTime = body.is_build_time ?? current.build_time === true;
-      all.set(params.key, {
-        value: current.value,
-        secret: body.is_secret ?? current.secret,
-        updated_at: deps.now().toISOString(),
-        ...(buildTime && { build_time: true }),
+  handler: async ({ auth, body, deps, params, audit, change }) => {
+    audit({ resourceId: params.serviceId, details: { key: params.key, ...body } });
+    const vars = await change(async (tx) => {
+      const row = await getServiceRow(tx, projectScope(auth), params.serviceId);
+      return updateEnv(tx, deps.keyring, row.id, (all) => {
+        const current = all.get(params.key);
+        if (!current) throw notFound(`Variable ${params.key}`);
+        const buildTime = body.is_build_time ?? current.build_time === true;
+        all.set(params.key, {
+          value: current.value,
+          secret: body.is_secret ?? current.secret,
+          updated_at: deps.now().toISOString(),
+          ...(buildTime && { build_time: true }),
+        });
       });
     });
-    audit({ resourceId: row.id, details: { key: params.key, ...body } });
     // The answer never carries a secret's value (this call never needed it).
     const described = describeEnv(vars, false).find((v) => v.key === params.key);
     if (!described) throw notFound(`Variable ${params.key}`);

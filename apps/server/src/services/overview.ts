@@ -41,6 +41,7 @@ export async function listServiceOverview(
     .orderBy(deployments.serviceId, desc(deployments.createdAt), desc(deployments.id));
   const byService = new Map(latest.map((d) => [d.serviceId, serializeDeployment(d)]));
   const shown = await presentServices(
+    deps.db,
     deps,
     rows.map((r) => r.service),
   );

@@ -10,7 +10,6 @@ import type { Db } from "../db/client";
 import { domains, projects, servers, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { claimDomains } from "../domains/claims";
-import { pushRoutes } from "../domains/push-routes";
 import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 import { parseInput } from "../http/validation";
 import { getProject, type ProjectScope } from "../projects/projects";
@@ -25,10 +24,14 @@ type ServiceRow = typeof services.$inferSelect;
  * Services as the API shows them, with their custom domains' states and default domains: two queries whatever
  * their number. One whose secrets cannot be opened (lost master key) must not break every list it appears in.
  */
-export async function presentServices(deps: AppDeps, rows: ServiceRow[]): Promise<Service[]> {
+export async function presentServices(
+  db: Db,
+  deps: Pick<AppDeps, "keyring" | "logger" | "config">,
+  rows: ServiceRow[],
+): Promise<Service[]> {
   if (rows.length === 0) return [];
   const [domainRows, serverRows] = await Promise.all([
-    deps.db
+    db
       .select({
         serviceId: domains.serviceId,
         domain: domains.domain,
@@ -43,7 +46,7 @@ export async function presentServices(deps: AppDeps, rows: ServiceRow[]): Promis
         ),
       )
       .orderBy(asc(domains.domain)),
-    deps.db
+    db
       .select()
       .from(servers)
       .where(inArray(servers.id, [...new Set(rows.map((r) => r.serverId))])),
@@ -65,9 +68,13 @@ export async function presentServices(deps: AppDeps, rows: ServiceRow[]): Promis
   });
 }
 
-/** One service as the API shows it (see presentServices). */
-export async function presentService(deps: AppDeps, row: ServiceRow): Promise<Service> {
-  const [shown] = await presentServices(deps, [row]);
+/** One service as the API shows it (see presentServices); `db` may be the caller's transaction. */
+export async function presentService(
+  db: Db,
+  deps: Pick<AppDeps, "keyring" | "logger" | "config">,
+  row: ServiceRow,
+): Promise<Service> {
+  const [shown] = await presentServices(db, deps, [row]);
   if (!shown) throw notFound("Service");
   return shown;
 }
@@ -79,7 +86,7 @@ export async function listServices(deps: AppDeps, projectId: string): Promise<Se
     .from(services)
     .where(eq(services.projectId, projectId))
     .orderBy(asc(services.name));
-  return presentServices(deps, rows);
+  return presentServices(deps.db, deps, rows);
 }
 
 /** The services of a project in scope. */
@@ -108,7 +115,7 @@ export async function getServiceRow(db: Db, scope: ProjectScope, serviceId: stri
 
 /** A service in scope, as the API shows it. */
 export async function getService(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<Service> {
-  return presentService(deps, await getServiceRow(deps.db, scope, serviceId));
+  return presentService(deps.db, deps, await getServiceRow(deps.db, scope, serviceId));
 }
 
 async function assertServerInOrg(db: Db, orgId: string, serverId: string): Promise<void> {
@@ -124,18 +131,22 @@ async function assertServerInOrg(db: Db, orgId: string, serverId: string): Promi
   }
 }
 
-/** Creates a service in a project; its initial env vars are stored encrypted, as secrets. */
+/** What creating or changing a service needs besides its store (which may be the caller's transaction). */
+type ServiceDeps = Pick<AppDeps, "keyring" | "logger" | "now" | "config">;
+
+/** Creates a service in a project; its initial env vars are stored encrypted, as secrets. Database work only. */
 export async function createService(
-  deps: AppDeps,
+  db: Db,
+  deps: ServiceDeps,
   scope: ProjectScope,
   projectId: string,
   input: CreateServiceBody,
 ): Promise<Service> {
-  const project = await getProject(deps.db, scope, projectId);
-  await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  const project = await getProject(db, scope, projectId);
+  await assertServerInOrg(db, scope.orgId, input.server_id);
   assertSingleWriterReplicas(input, "body.replicas");
   try {
-    const row = await deps.db.transaction(async (tx) => {
+    const row = await db.transaction(async (tx) => {
       const [inserted] = await tx
         .insert(services)
         .values({
@@ -177,7 +188,7 @@ export async function createService(
         .returning();
       return withEnv ?? created;
     });
-    return await presentService(deps, row);
+    return await presentService(db, deps, row);
   } catch (err) {
     if (isUniqueViolation(err, "idx_services_project_name"))
       throw conflict(`A service named '${input.name}' already exists in this project`);
@@ -185,15 +196,19 @@ export async function createService(
   }
 }
 
-/** Changes a service's settings. A `source_config` without `source_type` is checked against the current type. */
+/**
+ * Changes a service's settings. A `source_config` without `source_type` is checked against the current type.
+ * Database work only: the caller sends the routes to the agent after the commit when `routesChanged(input)`.
+ */
 export async function updateService(
-  deps: AppDeps,
+  db: Db,
+  deps: ServiceDeps,
   scope: ProjectScope,
   serviceId: string,
   input: UpdateServiceBody,
 ): Promise<Service> {
-  const current = await getServiceRow(deps.db, scope, serviceId);
-  if (input.server_id !== undefined) await assertServerInOrg(deps.db, scope.orgId, input.server_id);
+  const current = await getServiceRow(db, scope, serviceId);
+  if (input.server_id !== undefined) await assertServerInOrg(db, scope.orgId, input.server_id);
   assertSingleWriterReplicas(
     {
       type: input.type ?? current.type,
@@ -209,7 +224,7 @@ export async function updateService(
     source = sourceColumns(type, config);
   }
   try {
-    const row = await deps.db.transaction(async (tx) => {
+    const row = await db.transaction(async (tx) => {
       const [updated] = await tx
         .update(services)
         .set({
@@ -243,9 +258,7 @@ export async function updateService(
       if (input.domains !== undefined) await claimDomains(tx, updated.id, input.domains);
       return reread(tx, updated.id);
     });
-    // A running service's route follows at once (a later deploy would carry it anyway).
-    if (input.domains !== undefined || input.default_domain_enabled !== undefined) await pushRoutes(deps, row.id);
-    return await presentService(deps, row);
+    return await presentService(db, deps, row);
   } catch (err) {
     if (isUniqueViolation(err, "idx_services_project_name"))
       throw conflict(`A service named '${input.name}' already exists in this project`);
@@ -257,4 +270,9 @@ async function reread(db: Db, serviceId: string): Promise<ServiceRow> {
   const [row] = await db.select().from(services).where(eq(services.id, serviceId)).limit(1);
   if (!row) throw notFound("Service");
   return row;
+}
+
+/** Whether a service update changes what its proxy routes (its domains, or its default domain on or off). */
+export function routesChanged(input: UpdateServiceBody): boolean {
+  return input.domains !== undefined || input.default_domain_enabled !== undefined;
 }

@@ -5,6 +5,7 @@ import {
   INGEST_KEY_HEADER,
   type ServiceIngest,
 } from "@syntra/contracts";
+import type { UnitOfWork } from "../audit/unit-of-work";
 import type { AppDeps } from "../deps";
 import { notFound } from "../errors";
 import type { ProjectScope } from "../projects/projects";
@@ -67,10 +68,14 @@ export async function rotateServiceIngestKey(
   deps: AppDeps,
   scope: ProjectScope,
   serviceId: string,
+  change: UnitOfWork,
 ): Promise<ServiceIngest> {
-  const row = await getServiceRow(deps.db, scope, serviceId);
   const now = deps.now();
-  const identity = await rotateIngestKey(deps.db, row.id, deps.config.telemetry.ingestKeyGraceMs, now);
+  const identity = await change(async (tx) => {
+    const row = await getServiceRow(tx, scope, serviceId);
+    // Cached lookups belong to the app's store, not to this transaction: they are dropped there.
+    return rotateIngestKey(tx, row.id, deps.config.telemetry.ingestKeyGraceMs, now, deps.db);
+  });
   if (!identity) throw notFound("Service");
   return describeIngest(deps.config.publicUrl, identity, now);
 }

@@ -167,6 +167,8 @@ export async function rotateIngestKey(
   serviceId: string,
   graceMs: number,
   now: Date = new Date(),
+  /** Whose cached lookups to drop: `db` itself, or the store a transaction `db` belongs to. */
+  cacheOwner: Db = db,
 ): Promise<ServiceIngestIdentity | null> {
   const before = await serviceIngestIdentity(db, serviceId);
   if (!before) return null;
@@ -188,8 +190,8 @@ export async function rotateIngestKey(
       previousKey: services.previousIngestKey,
       previousKeyExpiresAt: services.previousIngestKeyExpiresAt,
     });
-  forgetIngestKeys(db, [before.key, ...(before.previousKey ? [before.previousKey] : [])]);
-  if (!row) return rotateIngestKey(db, serviceId, graceMs, now);
+  forgetIngestKeys(cacheOwner, [before.key, ...(before.previousKey ? [before.previousKey] : [])]);
+  if (!row) return rotateIngestKey(db, serviceId, graceMs, now, cacheOwner);
   return row;
 }
 

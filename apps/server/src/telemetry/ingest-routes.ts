@@ -10,10 +10,9 @@ const get = implement(apiRoutes.telemetry.ingest, {
 const rotate = implement(apiRoutes.telemetry.rotateIngestKey, {
   // The keys are not recorded: the audit log says that a rotation happened, and when.
   audit: { action: "service.ingest_key.rotate", resourceType: "service" },
-  handler: async ({ auth, deps, params, audit }) => {
-    const rotated = await rotateServiceIngestKey(deps, projectScope(auth), params.serviceId);
+  handler: async ({ auth, deps, params, audit, change }) => {
     audit({ resourceId: params.serviceId });
-    return rotated;
+    return rotateServiceIngestKey(deps, projectScope(auth), params.serviceId, change);
   },
 });
 

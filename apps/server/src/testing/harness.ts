@@ -3,20 +3,12 @@ import type { OrgRole } from "@syntra/contracts";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { type AgentEndpoint, startAgentEndpoint } from "../agents/endpoint";
-import { createAgentHub } from "../agents/hub";
-import { agentUpdateHubEvents } from "../agents/updates";
 import { AGENT_WS_PATH } from "../agents/ws-route";
 import { buildApp } from "../app";
-import { LoginRateLimiter } from "../auth/login-rate-limit";
-import { PasswordResetLimiter } from "../auth/password-reset-limit";
 import { type Config, loadConfig } from "../config";
-import { deploymentEvents } from "../deployments/dispatch";
 import type { AppDeps } from "../deps";
-import { LiveBus } from "../live/bus";
 import { loggerOptions } from "../logger";
-import { createMailer } from "../mail/transport";
-import { loadKeyring } from "../secrets/keyring";
-import { telemetryHubEvents } from "../telemetry/ingest/hub-events";
+import { createDeps, type WiringOptions } from "../wiring";
 import { startEmptyDns } from "./empty-dns";
 import { sharedTestTelemetryStore } from "./telemetry-store";
 import { createTestDatabase } from "./test-database";
@@ -71,8 +63,14 @@ export function sessionCookie(res: ApiAnswer): string {
   return match[1];
 }
 
-/** Builds a real control plane on a real store (PGlite, or PostgreSQL when TEST_DATABASE_URL is set). */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** What a test may replace in the wiring (the clock and the log sink are always the harness's own). */
+export type TestWiring = Pick<WiringOptions, "fetch" | "hubEventHandlers">;
+
+/**
+ * Builds a real control plane on a real store (PGlite, or PostgreSQL when TEST_DATABASE_URL is set), configured by
+ * `env` like the product is by its environment.
+ */
+export async function createTestApp(env: Record<string, string> = {}, wiring: TestWiring = {}): Promise<TestApp> {
   const store = await createTestDatabase();
   const dns = env.SYNTRA_DNS_RESOLVER ? null : await startEmptyDns();
   const config: Config = loadConfig({
@@ -93,24 +91,13 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const logger = pino(loggerOptions(config.logLevel), sink);
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
-  const agents = createAgentHub(config, store.database.db, logger, now);
-  const deps: AppDeps = {
-    agents,
-    config,
+  const deps = await createDeps(config, {
+    ...wiring,
     database: store.database,
-    db: store.database.db,
-    keyring: await loadKeyring(config),
     logger,
-    live: new LiveBus(),
-    builds: null,
-    loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
-    mailer: createMailer(config.mail, logger),
-    resetLimiter: new PasswordResetLimiter(now),
-    telemetry: sharedTestTelemetryStore(),
     now,
-    fetch: globalThis.fetch,
-  };
-  agents.start({ ...deploymentEvents(deps), ...telemetryHubEvents(deps), ...agentUpdateHubEvents(deps) });
+    telemetry: sharedTestTelemetryStore(),
+  });
   // Every error answer's status must be one its route declares: the API description (and schemathesis) rely on it.
   const undeclared = new Set<string>();
   const app = await buildApp(deps, {
@@ -183,7 +170,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     close: async () => {
       await (await endpoint)?.close();
       await app.close();
-      await agents.close();
+      await deps.agents.close();
       await store.drop();
       await dns?.close();
       if (undeclared.size > 0) {

@@ -1,7 +1,9 @@
 import type { WebhookResult } from "@syntra/contracts";
 import { eq, inArray } from "drizzle-orm";
 import picomatch from "picomatch";
+import { systemWork } from "../audit/unit-of-work";
 import { enqueueBuild, gitSourceOf } from "../builds/queue";
+import type { Db } from "../db/client";
 import { projects, services, webhookDeliveries } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
@@ -81,9 +83,9 @@ function skipReason(service: ServiceRow, branch: string, push: PushEvent): strin
 }
 
 /** Remembers a delivery id; false when it was seen before (a redelivery). */
-async function firstDelivery(deps: AppDeps, d: Delivery): Promise<boolean> {
+async function firstDelivery(db: Db, d: Delivery): Promise<boolean> {
   if (!d.deliveryId) return true;
-  const inserted = await deps.db
+  const inserted = await db
     .insert(webhookDeliveries)
     .values({ provider: d.provider, deliveryId: d.deliveryId.slice(0, 255) })
     .onConflictDoNothing()
@@ -93,12 +95,18 @@ async function firstDelivery(deps: AppDeps, d: Delivery): Promise<boolean> {
 
 const PUSH_EVENTS: Record<Provider, string> = { github: "push", gitea: "push", gitlab: "Push Hook" };
 
+/** What each build a push queues is audited as: a deployment created by Syntra's webhook intake. */
+const DEPLOYMENT_CREATE = { action: "deployment.create", resourceType: "deployment" };
+
 /**
  * Handles a webhook delivery: authenticates it against the secrets of the services built from its
  * repository (401 when none matches: a bad, missing or foreign signature look the same), ignores
- * redeliveries, and queues a build of each service the push concerns.
+ * redeliveries, and queues a build of each service the push concerns, each with its audit entry (actor: the
+ * webhook intake; details: the provider, the delivery id and the commit). The delivery id, the builds and their
+ * entries are stored in one transaction: a delivery that fails leaves nothing, so the git host's redelivery of it
+ * is handled afresh rather than ignored as already seen.
  */
-export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<WebhookResult & { orgIds: string[] }> {
+export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<WebhookResult> {
   const matched = await authenticatedServices(deps, d);
   if (matched.length === 0) {
     // Headers and ids only: the payload may carry tokens in URLs or commit messages.
@@ -109,43 +117,64 @@ export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<Webhoo
     throw new AppError("UNAUTHORIZED", "The webhook signature does not match any service built from this repository");
   }
   const event = d.event ?? "unknown";
-  const base = { event, deployments: [], skipped: [], duplicate: false, orgIds: [] as string[] };
-  if (!(await firstDelivery(deps, d))) return { ...base, duplicate: true };
-  if (event === "ping" || event === "System Hook") return base;
-  if (event !== PUSH_EVENTS[d.provider]) {
-    return { ...base, skipped: matched.map((s) => ({ service_id: s.id, reason: `event ${event} is not handled` })) };
-  }
-  let push: PushEvent;
-  try {
-    push = parsePush(d.body);
-  } catch (err) {
-    if (!(err instanceof InvalidPushError)) throw err;
-    throw new AppError("VALIDATION_ERROR", `The push payload cannot be used: ${err.message}`, err.issues);
-  }
-  const result: WebhookResult & { orgIds: string[] } = { ...base, deployments: [], skipped: [], orgIds: [] };
+  const base = { event, deployments: [], skipped: [], duplicate: false };
+  // Database work only inside (see audit/unit-of-work.ts): `tx` for every query, live updates after the commit.
+  const result = await deps.db.transaction(async (tx): Promise<WebhookResult> => {
+    if (!(await firstDelivery(tx, d))) return { ...base, duplicate: true };
+    if (event === "ping" || event === "System Hook") return base;
+    if (event !== PUSH_EVENTS[d.provider]) {
+      return { ...base, skipped: matched.map((s) => ({ service_id: s.id, reason: `event ${event} is not handled` })) };
+    }
+    let push: PushEvent;
+    try {
+      push = parsePush(d.body);
+    } catch (err) {
+      if (!(err instanceof InvalidPushError)) throw err;
+      throw new AppError("VALIDATION_ERROR", `The push payload cannot be used: ${err.message}`, err.issues);
+    }
+    return queueBuilds(deps, tx, d, matched, push);
+  });
+  for (const queued of result.deployments) await publishDeploymentChange(deps, queued.deployment_id);
+  if (result.deployments.length > 0) deps.builds?.kick();
+  return result;
+}
+
+/** Queues a build of each matched service the push concerns (each its own savepoint), in the delivery's `tx`. */
+async function queueBuilds(
+  deps: AppDeps,
+  tx: Db,
+  d: Delivery,
+  matched: ServiceRow[],
+  push: PushEvent,
+): Promise<WebhookResult> {
+  const result: WebhookResult = { event: d.event ?? "unknown", deployments: [], skipped: [], duplicate: false };
+  const delivery = { provider: d.provider, delivery_id: d.deliveryId?.slice(0, 255) ?? null };
   for (const service of matched) {
-    const [project] = await deps.db.select().from(projects).where(eq(projects.id, service.projectId));
+    const [project] = await tx.select().from(projects).where(eq(projects.id, service.projectId));
     if (!project) continue;
-    result.orgIds.push(project.orgId);
     const reason = skipReason(service, gitSourceOf(service, project).branch, push);
     if (reason) {
       result.skipped.push({ service_id: service.id, reason });
       continue;
     }
     try {
-      const row = await enqueueBuild(deps, service, {
-        ref: push.after,
-        commit: { sha: push.after.slice(0, 40), message: push.headMessage },
-        trigger: "git_push",
-        userId: null,
-      });
+      const row = await enqueueBuild(
+        deps,
+        service,
+        {
+          ref: push.after,
+          commit: { sha: push.after.slice(0, 40), message: push.headMessage },
+          trigger: "git_push",
+          userId: null,
+        },
+        systemWork(tx, "webhook", DEPLOYMENT_CREATE, { details: delivery }),
+      );
       result.deployments.push({ service_id: service.id, deployment_id: row.id });
-      await publishDeploymentChange(deps, row.id);
     } catch (err) {
+      // Refused for this service (its savepoint rolled back); the other services' builds still go ahead.
       if (!(err instanceof AppError)) throw err;
       result.skipped.push({ service_id: service.id, reason: err.message });
     }
   }
-  if (result.deployments.length > 0) deps.builds?.kick();
   return result;
 }

@@ -29,22 +29,17 @@ function webhookRoute(provider: Provider) {
   const names = HEADERS[provider];
   const first = (req: FastifyRequest, list: string[]) => list.map((n) => header(req, n)).find((v) => v);
   return implement(apiRoutes.webhooks[provider], {
-    audit: { action: "webhook.push", resourceType: "service" },
-    handler: async ({ req, deps, audit }) => {
-      const { orgIds, ...result } = await handleDelivery(deps, {
+    // Each deployment a push queues is audited by the delivery itself: deployment.create by the webhook intake.
+    audit: { action: "deployment.create", resourceType: "deployment", byDomain: true },
+    handler: async ({ req, deps }) =>
+      handleDelivery(deps, {
         provider,
         rawBody: rawBodyOf(req),
         body: req.body,
         event: first(req, names.event),
         deliveryId: first(req, names.delivery),
         signature: first(req, names.signature),
-      });
-      const orgId = orgIds[0];
-      if (orgId && result.deployments.length > 0) {
-        audit({ orgId, resourceId: result.deployments[0]?.service_id ?? null, details: { provider, ...result } });
-      }
-      return result;
-    },
+      }),
   });
 }
 

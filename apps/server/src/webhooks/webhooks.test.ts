@@ -93,6 +93,35 @@ test("a signed GitHub push queues a build of the pushed commit; the secret shows
   assert.ok(!t.logs.join("\n").includes(svc.secret), "the webhook secret never reaches the logs");
 });
 
+test("the build a push queues is audited as created by the webhook intake, with the delivery it came from", async () => {
+  const svc = await builtService("audited");
+  const push = githubPush();
+  const delivery = randomUUID();
+  const res = await sendGithub(svc.secret, push, { delivery });
+  const deploymentId = res.body.data.deployments[0]?.deployment_id;
+  assert.ok(deploymentId, JSON.stringify(res.body));
+  const log = await t.call("GET", `/api/v1/audit-logs?resource_id=${deploymentId}`, { as: owner });
+  assert.equal(log.status, 200, JSON.stringify(log.body));
+  assert.equal(log.body.data.length, 1);
+  const entry = log.body.data[0];
+  assert.equal(entry.action, "deployment.create");
+  assert.equal(entry.resource_type, "deployment");
+  assert.deepEqual(entry.actor, { type: "system", token_id: null, token_name: null, component: "webhook" });
+  assert.equal(entry.user_id, null, "no person pushed through Syntra");
+  assert.deepEqual(entry.details, {
+    provider: "github",
+    delivery_id: delivery,
+    service_id: svc.id,
+    trigger_type: "git_push",
+    ref: push.after,
+    commit: push.after,
+  });
+  // The system's entries are one filter away from the people's.
+  const system = await t.call("GET", "/api/v1/audit-logs?actor_type=system", { as: owner });
+  assert.ok(system.body.data.every((e: { actor: { type: string } }) => e.actor.type === "system"));
+  assert.ok(system.body.data.some((e: { id: string }) => e.id === entry.id));
+});
+
 test("bad, missing and foreign signatures get 401 and queue nothing", async () => {
   const svc = await builtService("signed-only");
   const push = githubPush();

@@ -119,6 +119,7 @@ export function ServiceLayout() {
   const tabs = [
     ["deployments", "Deployments"],
     ["logs", "Logs"],
+    ["setup", "Setup"],
     ["settings", "Settings"],
   ];
   return (

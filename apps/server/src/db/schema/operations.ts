@@ -12,6 +12,10 @@ export const auditLogs = pgTable(
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
     userId: uuid("user_id").references(() => users.id),
+    /** user, token or system (migration 0011). */
+    actorType: varchar("actor_type", { length: 20 }).$type<"user" | "token" | "system">().notNull().default("user"),
+    actorTokenId: uuid("actor_token_id"),
+    actorComponent: varchar("actor_component", { length: 50 }),
     action: varchar("action", { length: 100 }).notNull(),
     resourceType: varchar("resource_type", { length: 50 }).notNull(),
     resourceId: uuid("resource_id"),
@@ -23,6 +27,7 @@ export const auditLogs = pgTable(
   (t) => [
     index("idx_audit_logs_org").on(t.orgId, t.createdAt.desc()),
     index("idx_audit_logs_resource").on(t.resourceType, t.resourceId),
+    index("idx_audit_logs_actor").on(t.orgId, t.actorType, t.createdAt.desc()),
   ],
 );
 

@@ -1,9 +1,12 @@
 import {
   type ErrorEvent,
   type HealthCheckResult,
+  type LogEntry,
+  type OtlpPayloadRef,
   type TelemetryAckPayload,
   type TelemetryBatchPayload,
   type TelemetryData,
+  type TraceSpan,
   telemetryBatchHead,
   telemetryData,
 } from "@syntra/contracts";
@@ -12,17 +15,23 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "../../db/client";
 import { healthChecks, projects, services } from "../../db/schema";
-import type { TelemetryRows, TelemetryStore } from "../store/types";
-import { appendOtlpRows, emptyRows } from "./otlp-rows";
+import type { TelemetryStore } from "../store/types";
+import { OtlpRowsBuilder } from "./otlp-rows";
 
 /** Largest batch accepted once decompressed (the agent cuts at 8 MiB; a JSON batch may be larger). */
 export const MAX_BATCH_BYTES = 128 * 1024 * 1024;
 
 /**
  * Where error events go once their batch is stored (the errors domain groups them into issues): the batch's own
- * `errors`, and its spans and logs, where OpenTelemetry exception events and error records are.
+ * `errors`, and the spans and logs where OpenTelemetry exception events and error records are (only those: spans
+ * with events and error-level records of the OTLP payloads, all the contract ones).
  */
-export type ErrorEventsHook = (input: { orgId: string; errors: ErrorEvent[]; rows: TelemetryRows }) => Promise<void>;
+export type ErrorEventsHook = (input: {
+  orgId: string;
+  errors: ErrorEvent[];
+  spans: TraceSpan[];
+  logs: LogEntry[];
+}) => Promise<void>;
 
 /** What ingesting a batch needs. */
 export interface BatchIngestDeps {
@@ -39,16 +48,15 @@ export interface BatchSource {
   orgId: string;
 }
 
-/** A batch's content, decoded: the contract data, and the OTLP payloads as rows. */
-interface DecodedBatch {
+/** A batch's content, read and checked against the contract: the contract data, and the OTLP payloads. */
+interface ReadBatch {
   data: TelemetryData;
-  rows: TelemetryRows;
-  rejected: number;
+  otlp: { ref: OtlpPayloadRef; bytes: Buffer }[];
 }
 
 /**
  * Stores one `telemetry_batch` and says what the agent should do with it. The batch is decompressed within
- * MAX_BATCH_BYTES, validated against the contract, its OTLP payloads decoded with the official protos, and every
+ * MAX_BATCH_BYTES, validated against the contract, its OTLP payloads converted with the official protos, and every
  * item attributed to the service the agent named (which the agent took from the ingest key the data came with),
  * provided that service belongs to the agent's organization; items of other services are dropped and logged.
  * Rows go to the store with the batch id as deduplication token, so a resent batch is stored once; health checks
@@ -61,70 +69,74 @@ export async function ingestTelemetryBatch(
 ): Promise<TelemetryAckPayload> {
   const batchId = payload.batch_id;
   const log = deps.logger.child({ server_id: source.serverId, batch_id: batchId });
-  let decoded: DecodedBatch;
+  let batch: ReadBatch;
   try {
-    decoded = await decodeBatch(payload, source.orgId, deps.now());
+    batch = await readBatch(payload);
   } catch (err) {
     if (!(err instanceof OtlpInputError)) throw err;
     log.warn({ reason: err.message }, "telemetry batch rejected");
     return { batch_id: batchId, status: "rejected", message: err.message.slice(0, 2000) };
   }
-  const { data, rows } = decoded;
-  const foreign = await dropForeignServices(deps.db, source.orgId, rows, data);
+  const { data } = batch;
+  const foreign = await dropForeignServices(deps.db, source.orgId, batch);
   if (foreign > 0) log.warn({ items: foreign }, "telemetry items of services outside the agent's organization dropped");
-  try {
-    if (rows.spans.length + rows.logs.length + rows.metrics.length > 0) {
-      await deps.telemetry.insert(rows, { dedupToken: batchId });
+  const builder = new OtlpRowsBuilder(source.orgId, deps.now());
+  for (const span of data.traces) builder.rows.spans.push({ ...span, org_id: source.orgId });
+  for (const entry of data.logs) builder.rows.logs.push({ ...entry, org_id: source.orgId });
+  for (const point of data.metrics) builder.rows.metrics.push({ ...point, org_id: source.orgId });
+  let rejected = 0;
+  for (const { ref, bytes } of batch.otlp) {
+    try {
+      rejected += builder.append(ref.signal, bytes, {
+        serviceId: ref.service_id,
+        deploymentId: ref.deployment_id,
+      }).rejected;
+    } catch (err) {
+      // One undecodable request does not cost the rest of the batch; the agent checked its framing already.
+      if (!(err instanceof OtlpInputError)) throw err;
+      rejected += ref.items;
     }
+    // A batch holds up to 8 MiB of requests: the API and the agents' heartbeats are served between them.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  try {
+    if (builder.count > 0) await deps.telemetry.insert(builder.finish(), { dedupToken: batchId });
     await storeHealthChecks(deps.db, data.health_checks);
   } catch (err) {
     log.error({ err }, "telemetry batch could not be stored; the agent will resend it");
     return { batch_id: batchId, status: "retry", retry_after_seconds: 5, message: "the telemetry store failed" };
   }
   if (deps.onErrorEvents) {
-    await deps.onErrorEvents({ orgId: source.orgId, errors: data.errors, rows }).catch((err: unknown) => {
-      log.error({ err }, "error events of a stored telemetry batch could not be processed");
-    });
+    const sources = builder.errorSources;
+    await deps
+      .onErrorEvents({
+        orgId: source.orgId,
+        errors: data.errors,
+        spans: [...data.traces, ...sources.spans],
+        logs: [...data.logs, ...sources.logs],
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, "error events of a stored telemetry batch could not be processed");
+      });
   }
-  log.debug(
-    { spans: rows.spans.length, logs: rows.logs.length, metrics: rows.metrics.length, rejected: decoded.rejected },
-    "telemetry batch stored",
-  );
+  log.debug({ items: builder.count, rejected }, "telemetry batch stored");
   return { batch_id: batchId, status: "stored" };
 }
 
-async function decodeBatch(payload: TelemetryBatchPayload, orgId: string, now: Date): Promise<DecodedBatch> {
-  if (payload.compression === "none") {
-    return { data: payload.data, rows: contractRows(payload.data, orgId), rejected: 0 };
-  }
+/** Decompresses a batch and checks it against the contract; OtlpInputError when it breaks it. */
+async function readBatch(payload: TelemetryBatchPayload): Promise<ReadBatch> {
+  if (payload.compression === "none") return { data: payload.data, otlp: [] };
   const body = await decompressBatch(
     payload.compression,
     Buffer.from(payload.data, "base64"),
     MAX_BATCH_BYTES,
     payload.raw_bytes,
   );
-  if ((payload.format ?? "json") === "json") {
-    const data = parseContract(telemetryData, parseJson(body));
-    return { data, rows: contractRows(data, orgId), rejected: 0 };
-  }
+  if ((payload.format ?? "json") === "json") return { data: parseContract(telemetryData, parseJson(body)), otlp: [] };
   const split = decodeBatchBody(body);
   const head = parseContract(telemetryBatchHead, split.head);
-  const rows = contractRows(head, orgId);
-  let rejected = 0;
   const payloads = split.payloads(head.otlp);
-  head.otlp.forEach((ref, i) => {
-    const bytes = payloads[i];
-    if (!bytes) return;
-    const attribution = { serviceId: ref.service_id, deploymentId: ref.deployment_id };
-    try {
-      rejected += appendOtlpRows(rows, ref.signal, bytes, attribution, orgId, now).rejected;
-    } catch (err) {
-      // One undecodable request does not cost the rest of the batch; the agent checked its framing already.
-      if (!(err instanceof OtlpInputError)) throw err;
-      rejected += ref.items;
-    }
-  });
-  return { data: head, rows, rejected };
+  return { data: head, otlp: head.otlp.map((ref, i) => ({ ref, bytes: payloads[i] as Buffer })) };
 }
 
 function parseJson(body: Buffer): unknown {
@@ -149,18 +161,14 @@ function parseContract<T>(
   throw new OtlpInputError(`batch breaks the contract: ${issues.join("; ")}`, 400);
 }
 
-function contractRows(data: TelemetryData, orgId: string): TelemetryRows {
-  const rows = emptyRows();
-  for (const span of data.traces) rows.spans.push({ ...span, org_id: orgId });
-  for (const log of data.logs) rows.logs.push({ ...log, org_id: orgId });
-  for (const point of data.metrics) rows.metrics.push({ ...point, org_id: orgId });
-  return rows;
-}
-
-/** Removes (in place) items of services that are not the organization's; returns how many were removed. */
-async function dropForeignServices(db: Db, orgId: string, rows: TelemetryRows, data: TelemetryData): Promise<number> {
-  const named = new Set<string>();
-  for (const list of [rows.spans, rows.logs, rows.metrics, data.health_checks, data.errors]) {
+/**
+ * Removes (in place) the items and OTLP payloads of services that are not the organization's, before anything of
+ * them is converted; returns how many items were removed.
+ */
+async function dropForeignServices(db: Db, orgId: string, batch: ReadBatch): Promise<number> {
+  const { data } = batch;
+  const named = new Set<string>(batch.otlp.map((p) => p.ref.service_id));
+  for (const list of [data.traces, data.logs, data.metrics, data.health_checks, data.errors]) {
     for (const item of list) named.add(item.service_id);
   }
   if (named.size === 0) return 0;
@@ -177,11 +185,16 @@ async function dropForeignServices(db: Db, orgId: string, rows: TelemetryRows, d
     dropped += list.length - kept.length;
     return kept;
   };
-  rows.spans = keep(rows.spans);
-  rows.logs = keep(rows.logs);
-  rows.metrics = keep(rows.metrics);
+  data.traces = keep(data.traces);
+  data.logs = keep(data.logs);
+  data.metrics = keep(data.metrics);
   data.health_checks = keep(data.health_checks);
   data.errors = keep(data.errors);
+  batch.otlp = batch.otlp.filter((p) => {
+    if (ours.has(p.ref.service_id)) return true;
+    dropped += p.ref.items;
+    return false;
+  });
   return dropped;
 }
 

@@ -1,4 +1,4 @@
-import type { AgentHubEvents } from "../../agents/hub";
+import type { AgentHubWiring } from "../../agents/hub-events";
 import type { AppDeps } from "../../deps";
 import { ingestBatchErrors } from "../../issues/batch-errors";
 import { ingestKeysForServer } from "../ingest-keys";
@@ -6,14 +6,14 @@ import { recordAgentTelemetryStats } from "./agent-stats";
 import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
 
 /**
- * The telemetry domain's part of the agent hub's events: telemetry batches (stored, then acknowledged; their error
+ * The telemetry domain's answers to the agent hub: telemetry batches (stored, then acknowledged; their error
  * events, span exception events and error log records grouped into issues) and the ingest keys each agent accepts.
  */
-export function telemetryHubEvents(deps: AppDeps): Pick<AgentHubEvents, "telemetryBatch" | "ingestKeys"> {
+export function telemetryHubAnswers(deps: AppDeps): Pick<AgentHubWiring, "telemetryBatch" | "ingestKeys"> {
   return {
     telemetryBatch: async (server, batch) => {
-      const onErrorEvents: ErrorEventsHook = async ({ errors, rows }) => {
-        await ingestBatchErrors(deps, { serverId: server.id }, { errors, traces: rows.spans, logs: rows.logs });
+      const onErrorEvents: ErrorEventsHook = async ({ errors, spans, logs }) => {
+        await ingestBatchErrors(deps, { serverId: server.id }, { errors, traces: spans, logs });
       };
       const ack = await ingestTelemetryBatch(
         { db: deps.db, telemetry: deps.telemetry, logger: deps.logger, now: deps.now, onErrorEvents },

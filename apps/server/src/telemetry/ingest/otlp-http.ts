@@ -13,7 +13,7 @@ import type { AppDeps } from "../../deps";
 import { ingestBatchErrors } from "../../issues/batch-errors";
 import { type IngestTarget, resolveIngestKey } from "../ingest-keys";
 import { KeyRateLimiter } from "./limits";
-import { appendOtlpRows, emptyRows } from "./otlp-rows";
+import { OtlpRowsBuilder } from "./otlp-rows";
 
 const SIGNALS: Record<string, OtlpSignal> = { "/v1/traces": "traces", "/v1/logs": "logs", "/v1/metrics": "metrics" };
 
@@ -126,23 +126,14 @@ export async function registerOtlpHttp(app: FastifyInstance, deps: AppDeps): Pro
       const protobuf = s.encoding === "json" ? otlpJsonToProtobuf(s.signal, raw) : raw;
       const wait = rates.take(s.target.serviceId, countOtlpItems(s.signal, protobuf));
       if (wait > 0) throw new OtlpRefusal(429, "this ingest key is over its rate limit", wait);
-      const now = deps.now();
-      const rows = emptyRows();
-      const { rejected, message } = appendOtlpRows(
-        rows,
-        s.signal,
-        protobuf,
-        { serviceId: s.target.serviceId },
-        s.target.orgId,
-        now,
-      );
-      if (rows.spans.length + rows.logs.length + rows.metrics.length > 0) await deps.telemetry.insert(rows);
+      const builder = new OtlpRowsBuilder(s.target.orgId, deps.now());
+      const { rejected, message } = builder.append(s.signal, protobuf, { serviceId: s.target.serviceId });
+      if (builder.count > 0) await deps.telemetry.insert(builder.finish());
       // Exception events and error log records become issues (the errors domain); a failure there costs no data.
-      await ingestBatchErrors(
-        deps,
-        { serviceId: s.target.serviceId },
-        { errors: [], traces: rows.spans, logs: rows.logs },
-      ).catch((err: unknown) => req.log.error({ err }, "errors of an OTLP request could not be grouped into issues"));
+      const { spans, logs } = builder.errorSources;
+      await ingestBatchErrors(deps, { serviceId: s.target.serviceId }, { errors: [], traces: spans, logs }).catch(
+        (err: unknown) => req.log.error({ err }, "errors of an OTLP request could not be grouped into issues"),
+      );
       return reply
         .code(200)
         .type(s.encoding === "json" ? "application/json" : "application/x-protobuf")

@@ -1,12 +1,9 @@
-import {
-  type Attribution,
-  convertLogs,
-  convertMetrics,
-  convertTraces,
-  decodeOtlp,
-  type OtlpSignal,
-} from "@syntra/otlp";
+import type { LogEntry, TraceSpan } from "@syntra/contracts";
+import { type Attribution, convertMetrics, decodeOtlp, type OtlpSignal } from "@syntra/otlp";
+import { RowBinaryWriter } from "../store/row-binary";
 import type { TelemetryRows } from "../store/types";
+import { writeLogRows } from "./log-rows";
+import { writeSpanRows } from "./span-rows";
 
 /** Items of a request that could not be stored, and why (an OTLP partial success). */
 export interface Rejections {
@@ -15,37 +12,68 @@ export interface Rejections {
 }
 
 /**
- * Decodes one protobuf OTLP request and appends its items, as rows of the organization, to `rows`. Throws
- * OtlpInputError (400) when the bytes are not a request of that signal.
+ * The rows of one batch (or one direct OTLP request) on their way to the store. OTLP spans and log records are
+ * written straight from their protobuf bytes into the store's RowBinary (span-rows.ts, log-rows.ts), so the common
+ * span costs no JavaScript object; metrics, and the contract rows an agent sends, are rows as the contracts have them.
+ * What the errors domain looks at (spans with events, error-level records) is kept as contract rows beside.
  */
-export function appendOtlpRows(
-  rows: TelemetryRows,
-  signal: OtlpSignal,
-  bytes: Uint8Array,
-  attribution: Attribution,
-  orgId: string,
-  now: Date,
-): Rejections {
-  switch (signal) {
-    case "traces": {
-      const { spans, rejected, error } = convertTraces(decodeOtlp("traces", bytes), attribution);
-      for (const span of spans) rows.spans.push({ ...span, org_id: orgId });
-      return { rejected, ...(error ? { message: error } : {}) };
+export class OtlpRowsBuilder {
+  readonly rows: TelemetryRows = emptyRows();
+  /** Stored spans with events, and stored records at level error or fatal: where OpenTelemetry puts exceptions. */
+  readonly errorSources: { spans: TraceSpan[]; logs: LogEntry[] } = { spans: [], logs: [] };
+  private traces: { w: RowBinaryWriter; rows: number } | undefined;
+  private logs: { w: RowBinaryWriter; rows: number } | undefined;
+
+  constructor(
+    private readonly orgId: string,
+    private readonly now: Date,
+  ) {}
+
+  /**
+   * Converts one protobuf OTLP request of the organization and adds its items. Throws OtlpInputError (400) when the
+   * bytes are not a request of that signal; then none of it is added.
+   */
+  append(signal: OtlpSignal, bytes: Uint8Array, attribution: Attribution): Rejections {
+    switch (signal) {
+      case "traces": {
+        this.traces ??= { w: new RowBinaryWriter(1 << 20), rows: 0 };
+        const result = writeSpanRows(this.traces.w, bytes, attribution, this.orgId);
+        this.traces.rows += result.rows;
+        this.errorSources.spans.push(...result.withEvents);
+        return { rejected: result.rejected, ...(result.error ? { message: result.error } : {}) };
+      }
+      case "logs": {
+        this.logs ??= { w: new RowBinaryWriter(1 << 20), rows: 0 };
+        const result = writeLogRows(this.logs.w, bytes, attribution, this.orgId, this.now);
+        this.logs.rows += result.rows;
+        this.errorSources.logs.push(...result.errorLevel);
+        return { rejected: 0 };
+      }
+      case "metrics": {
+        const { points, rejected, error } = convertMetrics(decodeOtlp("metrics", bytes), attribution, this.now);
+        for (const point of points) this.rows.metrics.push({ ...point, org_id: this.orgId });
+        return { rejected, ...(error ? { message: error } : {}) };
+      }
+      default: {
+        const unknown: never = signal;
+        throw new Error(`unknown signal ${String(unknown)}`);
+      }
     }
-    case "logs": {
-      for (const log of convertLogs(decodeOtlp("logs", bytes), attribution, now))
-        rows.logs.push({ ...log, org_id: orgId });
-      return { rejected: 0 };
-    }
-    case "metrics": {
-      const { points, rejected, error } = convertMetrics(decodeOtlp("metrics", bytes), attribution, now);
-      for (const point of points) rows.metrics.push({ ...point, org_id: orgId });
-      return { rejected, ...(error ? { message: error } : {}) };
-    }
-    default: {
-      const unknown: never = signal;
-      throw new Error(`unknown signal ${String(unknown)}`);
-    }
+  }
+
+  /** Items added so far, of every kind. */
+  get count(): number {
+    const { spans, logs, metrics } = this.rows;
+    return spans.length + logs.length + metrics.length + (this.traces?.rows ?? 0) + (this.logs?.rows ?? 0);
+  }
+
+  /** The rows for the store: the contract rows and the encoded ones. */
+  finish(): TelemetryRows {
+    const encoded = [];
+    if (this.traces?.rows)
+      encoded.push({ table: "traces" as const, rows: this.traces.rows, data: this.traces.w.bytes() });
+    if (this.logs?.rows) encoded.push({ table: "logs" as const, rows: this.logs.rows, data: this.logs.w.bytes() });
+    return encoded.length > 0 ? { ...this.rows, encoded } : this.rows;
   }
 }
 

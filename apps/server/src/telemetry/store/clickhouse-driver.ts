@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { ClickHouseLogLevel, createClient } from "@clickhouse/client";
-import type { ClickHouseDriver, InsertSettings, QueryParams } from "./driver";
+import type { ClickHouseDriver, InsertSettings, QueryParams, RowBinaryInsert } from "./driver";
 
 /**
  * A ClickHouse server (or a cluster's load balancer) over HTTP, from `CLICKHOUSE_URL`
@@ -32,11 +32,11 @@ export function openClickHouseDriver(url: string): ClickHouseDriver {
       const result = await client.query({ query: sql, format: "JSONEachRow", ...(params && { query_params: params }) });
       return result.json<T>();
     },
-    insert: async (table: string, jsonEachRow: Buffer, settings: InsertSettings) => {
-      // The rows are already JSONEachRow text: send them as they are rather than re-encoding objects.
+    insert: async (rows: RowBinaryInsert, settings: InsertSettings) => {
+      // The rows are already RowBinary: sent as they are, the request body after the INSERT statement.
       const result = await client.exec({
-        query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-        values: Readable.from([jsonEachRow]),
+        query: `INSERT INTO ${rows.table} (${rows.columns.join(", ")}) FORMAT RowBinary`,
+        values: Readable.from([rows.data]),
         clickhouse_settings: settings,
       });
       // The answer's body must be read, or its socket is never handed back to the pool.

@@ -4,8 +4,15 @@ export type QueryParams = Record<string, string | number | boolean | string[] | 
 /** Settings of one insert (ClickHouse settings by name). */
 export type InsertSettings = Record<string, string | number>;
 
+/** Rows of one table in RowBinary (see row-binary.ts): the values of `columns`, row after row. */
+export interface RowBinaryInsert {
+  table: string;
+  columns: readonly string[];
+  data: Buffer;
+}
+
 /**
- * The little the telemetry store needs of a ClickHouse engine: statements, parameterized reads and JSONEachRow
+ * The little the telemetry store needs of a ClickHouse engine: statements, parameterized reads and RowBinary
  * inserts. chDB (in-process) and a ClickHouse server implement it side by side, so the store above runs the same SQL
  * on both.
  */
@@ -15,8 +22,8 @@ export interface ClickHouseDriver {
   exec(sql: string, params?: QueryParams): Promise<void>;
   /** Runs a SELECT and returns its rows, parsed from JSONEachRow. */
   query<T>(sql: string, params?: QueryParams): Promise<T[]>;
-  /** Inserts rows already encoded as JSONEachRow lines into a table. */
-  insert(table: string, jsonEachRow: Buffer, settings: InsertSettings): Promise<void>;
+  /** Inserts rows already encoded as RowBinary; resolves once they are stored. */
+  insert(rows: RowBinaryInsert, settings: InsertSettings): Promise<void>;
   close(): Promise<void>;
 }
 

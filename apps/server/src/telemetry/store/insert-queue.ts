@@ -1,6 +1,7 @@
 import type { ClickHouseDriver, InsertSettings } from "./driver";
-import { logLine, metricLine, spanLine } from "./rows";
-import type { LogRow, MetricRow, SpanRow, TelemetryRows } from "./types";
+import { RowBinaryWriter } from "./row-binary";
+import { TABLE_WRITERS, type TableWriter } from "./rows";
+import type { TelemetryRows } from "./types";
 
 interface Job {
   rows: TelemetryRows;
@@ -9,25 +10,13 @@ interface Job {
   reject: (err: unknown) => void;
 }
 
-/** A table of the store and how a batch's rows become its JSONEachRow lines. */
-interface Table {
-  name: string;
-  rows(batch: TelemetryRows): unknown[];
-  line(row: unknown): string;
-}
-
-// Written in this order; a retry with the same dedup token skips the tables already written.
-const TABLES: Table[] = [
-  { name: "traces", rows: (b) => b.spans, line: (r) => spanLine(r as SpanRow) },
-  { name: "logs", rows: (b) => b.logs, line: (r) => logLine(r as LogRow) },
-  { name: "metrics_raw", rows: (b) => b.metrics, line: (r) => metricLine(r as MetricRow) },
-];
+// Tables are written in TABLE_WRITERS' order; a retry with the same dedup token skips the tables already written.
 
 /** Largest number of rows that calls without a token are merged into (one insert per table). */
 const MERGE_MAX_ROWS = 200_000;
 
 function rowCount(rows: TelemetryRows): number {
-  return rows.spans.length + rows.logs.length + rows.metrics.length;
+  return TABLE_WRITERS.reduce((n, table) => n + table.count(rows), 0);
 }
 
 /**
@@ -121,27 +110,42 @@ export class InsertQueue {
     const token = group.length === 1 ? group[0]?.token : undefined;
     const settings = this.settings(token);
     const failed = new Map<Job, { error: unknown }>();
-    for (const table of TABLES) {
-      const parts = group.filter((job) => !failed.has(job) && table.rows(job.rows).length > 0);
+    for (const table of TABLE_WRITERS) {
+      const parts = group.filter((job) => !failed.has(job) && table.count(job.rows) > 0);
       if (parts.length === 0) continue;
+      // A call whose rows cannot be encoded fails alone, before anything is sent.
+      const w = new RowBinaryWriter();
+      const encoded = parts.filter((job) => {
+        const start = w.length;
+        try {
+          table.write(w, job.rows);
+          return true;
+        } catch (error) {
+          w.truncate(start);
+          failed.set(job, { error });
+          return false;
+        }
+      });
+      if (encoded.length === 0) continue;
       try {
-        await this.writeTable(table, parts, settings);
+        await this.driver.insert({ table: table.table, columns: table.columns, data: w.bytes() }, settings);
       } catch (error) {
-        if (parts.length === 1) {
-          failed.set(parts[0] as Job, { error });
+        if (encoded.length === 1) {
+          failed.set(encoded[0] as Job, { error });
           continue;
         }
-        for (const job of parts) {
-          await this.writeTable(table, [job], settings).catch((err: unknown) => failed.set(job, { error: err }));
+        for (const job of encoded) {
+          await this.writeAlone(table, job, settings).catch((err: unknown) => failed.set(job, { error: err }));
         }
       }
     }
     return failed;
   }
 
-  private async writeTable(table: Table, jobs: Job[], settings: InsertSettings): Promise<void> {
-    const lines = jobs.flatMap((job) => table.rows(job.rows).map((row) => table.line(row)));
-    await this.driver.insert(table.name, Buffer.from(`${lines.join("\n")}\n`), settings);
+  private async writeAlone(table: TableWriter, job: Job, settings: InsertSettings): Promise<void> {
+    const w = new RowBinaryWriter();
+    table.write(w, job.rows);
+    await this.driver.insert({ table: table.table, columns: table.columns, data: w.bytes() }, settings);
   }
 
   private settings(token: string | undefined): InsertSettings {

@@ -30,11 +30,23 @@ export type LogRow = LogEntry & OrgColumn;
  */
 export type MetricRow = MetricPoint & OrgColumn & { deployment_id?: string | undefined };
 
+/**
+ * Rows already in the store's insert encoding: RowBinary of one table's columns (as rows.ts writes them), e.g.
+ * converted straight from OTLP protobuf without building contract objects (ingest/span-rows.ts).
+ */
+export interface EncodedRows {
+  table: "traces" | "logs";
+  rows: number;
+  data: Buffer;
+}
+
 /** One batch of telemetry, as the ingest paths hand it to the store: one `insert` call per batch. */
 export interface TelemetryRows {
   spans: SpanRow[];
   logs: LogRow[];
   metrics: MetricRow[];
+  /** More rows, already encoded: stored with the others, under the same dedup token. */
+  encoded?: EncodedRows[];
 }
 
 /** Options of one insert. */

@@ -1,0 +1,300 @@
+import type { LogEntry } from "@syntra/contracts";
+import {
+  type Attribution,
+  attributesToJs,
+  convertRecord,
+  deploymentOf,
+  type InstrumentationScope,
+  inheritedLogAttributes,
+  type LogRecord,
+  levelOfSeverity,
+  otlpFields,
+  otlpType,
+  type Resource,
+  WireType,
+} from "@syntra/otlp";
+import type { RowBinaryWriter } from "../store/row-binary";
+import { attributeText, writeLog } from "../store/rows";
+import {
+  AttributeScan,
+  allZero,
+  encodeInherited,
+  type Inherited,
+  lengthEnd,
+  undecodable,
+  ValueKind,
+  type WireReader,
+  wireReader,
+  writeHex,
+  writeUtf8,
+} from "./otlp-wire";
+
+const REQUEST = otlpFields.logsRequest;
+const RL = otlpFields.resourceLogs;
+const SL = otlpFields.scopeLogs;
+const RECORD = otlpFields.logRecord;
+const ANY = otlpFields.anyValue;
+const LEN = WireType.len;
+const resourceType = otlpType("resource.v1.Resource");
+const scopeType = otlpType("common.v1.InstrumentationScope");
+const recordType = otlpType("logs.v1.LogRecord");
+
+const LEVEL = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 } as const;
+const SDK_SOURCE = 2;
+const TWO_32 = 2 ** 32;
+
+/** What writing one request's log records came to. */
+export interface LogRowsResult {
+  /** Rows written. */
+  rows: number;
+  /** The stored records at level error or fatal (where exceptions are), as contract entries for the errors domain. */
+  errorLevel: LogEntry[];
+  /** Records that took the general path (decoded by protobufjs), for tests and figures. */
+  general: number;
+}
+
+/** Where a scope's records belong and what they inherit. */
+interface ScopeContext {
+  orgId: string;
+  serviceId: string;
+  deploymentId: string;
+  now: Date;
+  inherited: Record<string, unknown>;
+  encoded: Inherited;
+}
+
+const scan = new AttributeScan();
+
+/**
+ * Writes the records of one protobuf ExportLogsServiceRequest as rows of the `logs` table (logTable's columns),
+ * straight from the wire format, as writeSpanRows does for spans; stores exactly what convertLogs followed by
+ * writeLog stores. Records at level error or fatal, with a structured body, an event name, or attributes beyond the
+ * common case are converted the general way. Throws OtlpInputError (400) when the bytes are not a request; then
+ * nothing of it is written.
+ */
+export function writeLogRows(
+  w: RowBinaryWriter,
+  bytes: Uint8Array,
+  attribution: Attribution,
+  orgId: string,
+  now: Date,
+): LogRowsResult {
+  const out: LogRowsResult = { rows: 0, errorLevel: [], general: 0 };
+  const start = w.length;
+  const reader = wireReader(bytes);
+  try {
+    while (reader.pos < bytes.length) {
+      const tag = reader.uint32();
+      if (tag >>> 3 === REQUEST.resourceLogs && (tag & 7) === LEN) {
+        const end = lengthEnd(reader, bytes.length);
+        resourceLogs(w, reader, end, { orgId, serviceId: attribution.serviceId, now }, attribution, out);
+        reader.pos = end;
+      } else {
+        reader.skipType(tag & 7);
+      }
+    }
+  } catch (err) {
+    w.truncate(start);
+    throw undecodable("logs", err);
+  }
+  return out;
+}
+
+function resourceLogs(
+  w: RowBinaryWriter,
+  reader: WireReader,
+  end: number,
+  owner: Pick<ScopeContext, "orgId" | "serviceId" | "now">,
+  attribution: Attribution,
+  out: LogRowsResult,
+): void {
+  let resource: Resource | null = null;
+  const scopes: number[] = [];
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const id = tag >>> 3;
+    if ((id === RL.resource || id === RL.scopeLogs) && (tag & 7) === LEN) {
+      const fieldEnd = lengthEnd(reader, end);
+      if (id === RL.resource)
+        resource = resourceType.decode(reader.buf.subarray(reader.pos, fieldEnd)) as unknown as Resource;
+      else scopes.push(reader.pos, fieldEnd);
+      reader.pos = fieldEnd;
+    } else {
+      reader.skipType(tag & 7);
+    }
+  }
+  const deploymentId = deploymentOf(resource, attribution);
+  const resourceAttributes = attributesToJs(resource?.attributes);
+  for (let i = 0; i < scopes.length; i += 2) {
+    reader.pos = scopes[i] as number;
+    scopeLogs(w, reader, scopes[i + 1] as number, resourceAttributes, { ...owner, deploymentId }, out);
+  }
+}
+
+function scopeLogs(
+  w: RowBinaryWriter,
+  reader: WireReader,
+  end: number,
+  resourceAttributes: Record<string, unknown>,
+  owner: Pick<ScopeContext, "orgId" | "serviceId" | "deploymentId" | "now">,
+  out: LogRowsResult,
+): void {
+  let scope: InstrumentationScope | null = null;
+  const records: number[] = [];
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const id = tag >>> 3;
+    if ((id === SL.scope || id === SL.logRecords) && (tag & 7) === LEN) {
+      const fieldEnd = lengthEnd(reader, end);
+      if (id === SL.scope)
+        scope = scopeType.decode(reader.buf.subarray(reader.pos, fieldEnd)) as unknown as InstrumentationScope;
+      else records.push(reader.pos, fieldEnd);
+      reader.pos = fieldEnd;
+    } else {
+      reader.skipType(tag & 7);
+    }
+  }
+  const inherited = inheritedLogAttributes(resourceAttributes, scope);
+  const ctx: ScopeContext = { ...owner, inherited, encoded: encodeInherited(inherited, attributeText) };
+  for (let i = 0; i < records.length; i += 2) {
+    const recordStart = records[i] as number;
+    const recordEnd = records[i + 1] as number;
+    reader.pos = recordStart;
+    if (!fastRecord(w, reader, recordEnd, ctx, out))
+      generalRecord(w, reader.buf.subarray(recordStart, recordEnd), ctx, out);
+    reader.pos = recordEnd;
+  }
+}
+
+/** The general way: protobufjs decodes the record, convertRecord converts it, writeLog writes it. */
+function generalRecord(w: RowBinaryWriter, bytes: Uint8Array, ctx: ScopeContext, out: LogRowsResult): void {
+  out.general++;
+  const record = recordType.decode(bytes) as unknown as LogRecord;
+  const entry = convertRecord(record, ctx.serviceId, ctx.deploymentId, ctx.inherited, ctx.now);
+  writeLog(w, { ...entry, org_id: ctx.orgId });
+  out.rows++;
+  if (entry.level === "error" || entry.level === "fatal") out.errorLevel.push(entry);
+}
+
+/** Writes the record between reader.pos and `end` in the common case; false (nothing written) when it is not one. */
+function fastRecord(
+  w: RowBinaryWriter,
+  reader: WireReader,
+  end: number,
+  ctx: ScopeContext,
+  out: LogRowsResult,
+): boolean {
+  const buf = reader.buf;
+  let time = 0;
+  let observed = 0;
+  let severity = 0;
+  let textStart = 0;
+  let textEnd = 0;
+  let bodyStart = 0;
+  let bodyEnd = 0;
+  let traceStart = 0;
+  let traceEnd = 0;
+  let spanStart = 0;
+  let spanEnd = 0;
+  scan.reset();
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const id = tag >>> 3;
+    const wireType = tag & 7;
+    if (id === RECORD.timeUnixNano || id === RECORD.observedTimeUnixNano) {
+      if (wireType !== WireType.fixed64) return false;
+      const low = reader.fixed32();
+      const value = reader.fixed32() * TWO_32 + low;
+      if (id === RECORD.timeUnixNano) time = value;
+      else observed = value;
+    } else if (id === RECORD.severityNumber) {
+      if (wireType !== WireType.varint) return false;
+      severity = reader.int32();
+    } else if (id === RECORD.severityText || id === RECORD.traceId || id === RECORD.spanId) {
+      if (wireType !== LEN) return false;
+      const fieldEnd = lengthEnd(reader, end);
+      if (id === RECORD.severityText) {
+        textStart = reader.pos;
+        textEnd = fieldEnd;
+      } else if (id === RECORD.traceId) {
+        traceStart = reader.pos;
+        traceEnd = fieldEnd;
+      } else {
+        spanStart = reader.pos;
+        spanEnd = fieldEnd;
+      }
+      reader.pos = fieldEnd;
+    } else if (id === RECORD.body) {
+      if (wireType !== LEN) return false;
+      const fieldEnd = lengthEnd(reader, end);
+      // Only a string body (or an empty one) is the common case.
+      bodyStart = 0;
+      bodyEnd = 0;
+      while (reader.pos < fieldEnd) {
+        const member = reader.uint32();
+        if (member >>> 3 !== ANY.stringValue || (member & 7) !== LEN || bodyEnd > 0) return false;
+        bodyEnd = lengthEnd(reader, fieldEnd);
+        bodyStart = reader.pos;
+        reader.pos = bodyEnd;
+      }
+      reader.pos = fieldEnd;
+    } else if (id === RECORD.attributes) {
+      if (wireType !== LEN) return false;
+      const fieldEnd = lengthEnd(reader, end);
+      if (!scan.add(reader, fieldEnd, ctx.encoded.keys)) return false;
+      reader.pos = fieldEnd;
+    } else if (id === RECORD.eventName) {
+      // An event name becomes an attribute (over one of the same name): the general path.
+      if (wireType !== LEN || reader.uint32() > 0) return false;
+    } else {
+      reader.skipType(wireType);
+    }
+  }
+  const level = levelOfSeverity(severity, severity >= 1 || textEnd === textStart ? "" : text(buf, textStart, textEnd));
+  if (level === "error" || level === "fatal") return false;
+  const nanos = time || observed;
+  const ms = nanos > 0 ? Math.floor(nanos / 1e6) : ctx.now.getTime();
+
+  w.uuid(ctx.orgId);
+  w.uuid(ctx.serviceId);
+  w.uuid(ctx.deploymentId);
+  w.dateTime64ns(ms, 0);
+  w.int8(LEVEL[level]);
+  writeUtf8(w, buf, bodyStart, bodyEnd);
+  w.varUInt(ctx.encoded.count + scan.count);
+  w.raw(ctx.encoded.bytes);
+  for (let i = 0; i < scan.count; i++) {
+    writeUtf8(w, buf, scan.keyStart[i] as number, scan.keyEnd[i] as number);
+    writeLogValue(w, buf, i);
+  }
+  if (traceEnd - traceStart === 16 && !allZero(buf, traceStart, traceEnd)) writeHex(w, buf, traceStart, traceEnd);
+  else w.string("");
+  if (spanEnd - spanStart === 8 && !allZero(buf, spanStart, spanEnd)) writeHex(w, buf, spanStart, spanEnd);
+  else w.string("");
+  w.int8(SDK_SOURCE);
+  out.rows++;
+  return true;
+}
+
+/** An attribute value as log attributes are stored (anyValueToJs, then attributeText: JSON for all but strings). */
+function writeLogValue(w: RowBinaryWriter, buf: Uint8Array, i: number): void {
+  switch (scan.kind[i]) {
+    case ValueKind.String:
+      writeUtf8(w, buf, scan.valueStart[i] as number, scan.valueEnd[i] as number);
+      return;
+    case ValueKind.Bool:
+      w.string(scan.number[i] ? "true" : "false");
+      return;
+    case ValueKind.Int:
+    case ValueKind.Double:
+      w.string(JSON.stringify(scan.number[i]));
+      return;
+    default:
+      // No value, or an empty one: null.
+      w.string("null");
+  }
+}
+
+function text(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
+}
