@@ -31,6 +31,8 @@ export interface AgentEndpoint {
 
 // The endpoint's own certificate is short-lived too; a new one is made when half of its life is gone.
 const SERVER_CERT_MS = 30 * 86_400_000;
+// How long a shutting-down endpoint waits for its agents' sockets to finish closing before it ends them.
+const SHUTDOWN_GRACE_MS = 2_000;
 
 /**
  * Starts the agent endpoint: HTTPS on a port of its own that asks every client for a certificate of the agents' CA
@@ -101,6 +103,21 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
     return reply.send(createReadStream(release.file));
   });
 
+  // Every TLS connection, upgraded ones included (the server's own bookkeeping forgets those at the upgrade), so
+  // close can end what is left once the hub has said goodbye.
+  const sockets = new Set<TLSSocket>();
+  app.server.on("secureConnection", (socket: TLSSocket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  // Runs after the hub has closed the agents' sockets (ws-route.ts's preClose, registered before): an idle
+  // keep-alive connection, or a WebSocket whose peer does not finish the close handshake, would otherwise keep the
+  // listener (and shutdown) open for good. Each gets a short grace to close by itself, then is ended.
+  app.addHook("preClose", async () => {
+    app.server.closeIdleConnections();
+    await allClosed(sockets, SHUTDOWN_GRACE_MS);
+    for (const socket of sockets) socket.destroy();
+  });
   const address = await listen(app, deps);
   const port = Number(new URL(address).port);
   url = deps.config.agents.endpoint.publicUrl ?? `wss://${new URL(deps.config.publicUrl).hostname}:${port}`;
@@ -119,6 +136,18 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
   deps.agents.endpoint = endpoint;
   deps.logger.info({ url, release: release?.version }, "agent endpoint (mutual TLS) listening");
   return endpoint;
+}
+
+/** Resolves when every socket in `sockets` has closed, or after `ms`, whichever is first. */
+async function allClosed(sockets: Set<TLSSocket>, ms: number): Promise<void> {
+  if (sockets.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  const closing = Promise.all([...sockets].map((s) => new Promise((resolve) => s.once("close", resolve))));
+  await Promise.race([closing, grace]);
+  clearTimeout(timer);
 }
 
 async function listen(app: FastifyInstance, deps: AppDeps): Promise<string> {

@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { AgentCertificateGrant } from "@syntra/contracts";
 import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
+import { plainWork, type UnitOfWork } from "../audit/unit-of-work";
 import { sha256Hex } from "../auth/random";
 import type { Db } from "../db/client";
 import { agentCertificates, servers } from "../db/schema";
@@ -70,6 +71,7 @@ export async function enrolAgent(
   db: Db,
   ctx: IssuingContext,
   body: { token: string; csr: string },
+  change: UnitOfWork = plainWork(db),
 ): Promise<{ server: AgentServer; grant: AgentCertificateGrant }> {
   const tokenHash = sha256Hex(body.token);
   const [server] = await db
@@ -81,7 +83,8 @@ export async function enrolAgent(
   const publicKey = readRequest(body.csr);
   const keyHash = publicKeyFingerprint(publicKey);
   const issued = issueFor(ctx, server.id, publicKey);
-  await db.transaction(async (tx) => {
+  await change(async (tx, audit) => {
+    audit({ orgId: server.orgId, resourceId: server.id, details: { not_after: issued.notAfter.toISOString() } });
     const spent = await tx
       .update(servers)
       .set({ agentTokenUsedAt: ctx.now })

@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { apiRoutes } from "@syntra/contracts";
 import { enrolAgent } from "../agents/enrolment";
 import { loadAgentAuthority } from "../agents/pki/authority";
+import { systemWork } from "../audit/unit-of-work";
 import { AppError } from "../errors";
 import { implement } from "../http/route";
 import { agentBundle } from "./agent-bundle";
@@ -22,11 +23,14 @@ const bundle = implement(apiRoutes.install.agentBundle, {
   },
 });
 
+const ENROL_AUDIT = { action: "server.agent_enrol", resourceType: "server" };
+
 // On the API rather than the agent endpoint: the agent has no certificate yet, and a reverse proxy in front of the
 // API is fine for this one plain HTTPS request. The token is in the body, never in a URL or a header a proxy logs.
 const enrol = implement(apiRoutes.install.agentEnrol, {
-  audit: { action: "server.agent_enrol", resourceType: "server" },
-  handler: async ({ body, deps, audit, req }) => {
+  // Nobody is signed in: the entry's actor is the enrolment itself, stored with the certificate it records.
+  audit: { ...ENROL_AUDIT, byDomain: true },
+  handler: async ({ body, deps, req }) => {
     const endpoint = deps.agents.endpoint;
     if (!endpoint) throw new AppError("SERVICE_UNAVAILABLE", "The agent endpoint is not listening yet; try again");
     const authority = await loadAgentAuthority(deps.db, deps.keyring);
@@ -34,9 +38,9 @@ const enrol = implement(apiRoutes.install.agentEnrol, {
       deps.db,
       { authority, endpointUrl: endpoint.url, lifetimeMs: deps.config.agents.certificateLifetimeMs, now: deps.now() },
       body,
+      systemWork(deps.db, "agent-enrolment", ENROL_AUDIT),
     );
     req.log.info({ server_id: server.id, not_after: grant.not_after }, "agent enrolled");
-    audit({ orgId: server.orgId, resourceId: server.id, details: { not_after: grant.not_after } });
     return grant;
   },
 });
