@@ -1,11 +1,11 @@
 // Deploy benchmark: deploy latency (API call -> new version served through Caddy, image present), requests
 // served and failed while redeploying under constant traffic, and the agent's idle memory and CPU.
-// Run: npm run bench:deploy  (needs Docker and Caddy: bash scripts/services/docker.sh start && bash scripts/services/caddy.sh start)
-import fs from "node:fs/promises";
+// Run: npm run bench:deploy  (needs Docker, Caddy and dnsmasq: bash scripts/services/{docker,caddy,dnsmasq}.sh start)
 import os from "node:os";
 import path from "node:path";
 import { ensureTestImages } from "@syntra/testing/images";
 import { get, Hammer } from "@syntra/testing/traffic";
+import { upstreamDaemonPid } from "../apps/agent/src/proxy/upstream-table";
 import { createWebService, deployAndWait, type Stack, startStack, waitDeployment } from "../e2e/stack";
 import { processUsage, type Usage } from "./process-usage";
 
@@ -42,10 +42,11 @@ function summary(ms: number[]): string {
   return `min ${s[0]?.toFixed(0)} ms, median ${at(0.5).toFixed(0)} ms, max ${s.at(-1)?.toFixed(0)} ms (n=${s.length})`;
 }
 
-/** The agent's upstream DNS daemon (its pid is in the agent's state directory), over the same window. */
+/** The agent's upstream DNS server, dnsmasq (its pid is in the agent's state directory), over the same window. */
 async function daemonUsage(stack: Stack): Promise<Usage> {
-  const state = JSON.parse(await fs.readFile(path.join(stack.stateDir, "caddy", "upstream-dns.json"), "utf8"));
-  return processUsage(Number(state.pid), 10_000);
+  const pid = await upstreamDaemonPid(path.join(stack.stateDir, "caddy"));
+  if (!pid) throw new Error("the agent runs no upstream DNS server (is dnsmasq installed?)");
+  return processUsage(pid, 10_000);
 }
 
 async function main(): Promise<void> {
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
       `agent idle: RSS ${idle.rssMeanMb.toFixed(1)} MB, CPU ${idle.cpuPercent.toFixed(2)} % of one core (10 s window, 30 s heartbeat)`,
     );
     console.log(
-      `upstream DNS daemon idle: RSS ${daemon.rssMeanMb.toFixed(1)} MB, CPU ${daemon.cpuPercent.toFixed(2)} % of one core`,
+      `upstream DNS server (dnsmasq) idle: RSS ${daemon.rssMeanMb.toFixed(1)} MB, CPU ${daemon.cpuPercent.toFixed(2)} % of one core`,
     );
   } finally {
     await stack.close();

@@ -1,8 +1,8 @@
 // Idle benchmark: the whole product as `npm start` runs it on its embedded defaults — the compiled control plane
-// (with PGlite), the local agent it supervises and the Caddy that agent runs — with one signed-up organization
-// and one running, routed service, left alone. Prints each process's memory (RSS, mean and highest of one
-// sample a second) and CPU over the window.
-// Run: npm run bench:idle  (needs Docker and Caddy: bash scripts/services/docker.sh start && bash scripts/services/caddy.sh start)
+// (with PGlite), the local agent it supervises and the Caddy and dnsmasq that agent runs — with one signed-up
+// organization and one running, routed service, left alone. Prints each process's memory (RSS, mean and highest
+// of one sample a second) and CPU over the window, and how many docker-proxy processes serve the app.
+// Run: npm run bench:idle  (needs Docker, Caddy and dnsmasq: bash scripts/services/{docker,caddy,dnsmasq}.sh start)
 // BENCH_IDLE_SECONDS sets the window (default 60).
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
@@ -14,9 +14,10 @@ import { freePorts } from "@syntra/testing/ports";
 import { descendants } from "@syntra/testing/process-tree";
 import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
+import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { startTestZone } from "../e2e/stack";
 import { ensureServerBuild, serverMain } from "../scripts/build-server";
-import { processesUsage, type Usage } from "./process-usage";
+import { dockerProxiesFor, processesUsage, type Usage } from "./process-usage";
 
 const WINDOW_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const DOMAIN = "idle.e2e.test";
@@ -123,21 +124,26 @@ async function main(): Promise<void> {
     const tree = await descendants(server.pid ?? 0);
     const agent = tree.find((p) => p.argv.some((a) => a.endsWith("syntra-agent.cjs")));
     const caddy = tree.find((p) => p.argv[0]?.endsWith("caddy"));
+    const dnsmasq = tree.find((p) => p.argv[0]?.endsWith("dnsmasq"));
     const [container] = await new Dockerode().listContainers({
       filters: { label: [`dev.syntra.service_id=${serviceId}`] },
     });
-    const appPid = container ? (await new Dockerode().getContainer(container.Id).inspect()).State.Pid : undefined;
+    const app = container ? await new Dockerode().getContainer(container.Id).inspect() : undefined;
+    const appPid = app?.State.Pid;
+    const appIps = Object.values(app?.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress);
+    const proxies = await dockerProxiesFor(appIps);
     const compilers = tree.filter((p) => p.argv.some((a) => /esbuild|tsx/.test(a)));
     const pids: Record<string, number> = { controlPlane: server.pid ?? 0 };
     if (agent) pids.agent = agent.pid;
     if (caddy) pids.caddy = caddy.pid;
+    if (dnsmasq) pids.dnsmasq = dnsmasq.pid;
     if (appPid) pids.app = appPid;
     const usage = await processesUsage(pids, WINDOW_SECONDS * 1000);
 
-    const total = ["controlPlane", "agent", "caddy"].reduce((sum, k) => sum + (usage[k]?.rssMeanMb ?? 0), 0);
+    const total = ["controlPlane", "agent", "caddy", "dnsmasq"].reduce((sum, k) => sum + (usage[k]?.rssMeanMb ?? 0), 0);
     console.log(
       `Syntra at idle (${os.cpus().length} cores, Node ${process.versions.node}, embedded defaults: PGlite, ` +
-        `local agent, Caddy; 1 organization, 1 running service; ${WINDOW_SECONDS} s, 30 s heartbeat)`,
+        `local agent, Caddy, dnsmasq; 1 organization, 1 running service; ${WINDOW_SECONDS} s, 30 s heartbeat)`,
     );
     console.log(`${"process".padEnd(34)} ${"RSS mean (max)".padEnd(22)} ${"own".padStart(9)}   ${"CPU".padStart(7)}`);
     console.log(row("control plane (node dist/main.js)", usage.controlPlane));
@@ -150,8 +156,12 @@ async function main(): Promise<void> {
     );
     console.log(row("local agent (node syntra-agent.cjs)", usage.agent));
     console.log(row("Caddy", usage.caddy));
+    console.log(row("upstream DNS (dnsmasq)", usage.dnsmasq));
     console.log(`${"Syntra in all".padEnd(34)} ${total.toFixed(1)} MB`);
     console.log(row("the service (busybox httpd, yours)", usage.app));
+    console.log(
+      `docker-proxy processes serving the service: ${proxies.length} (${proxies.map((p) => `${p.rssMb.toFixed(1)} MB`).join(", ") || "Caddy reaches the container at its network address"})`,
+    );
     console.log(
       `compiler processes in the tree: ${compilers.length === 0 ? "none" : compilers.map((c) => c.argv.join(" ")).join("; ")}`,
     );
@@ -159,8 +169,9 @@ async function main(): Promise<void> {
   } finally {
     server.kill("SIGTERM");
     await new Promise((resolve) => server.once("exit", resolve));
-    // The agent's Caddy keeps serving across agent restarts by design; the benchmark ends it.
+    // The agent's Caddy and dnsmasq keep serving across agent restarts by design; the benchmark ends them.
     await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
+    await stopUpstreamDaemon(path.join(dataDir, "data", "local-agent", "caddy"));
     await zone.close();
     await fs.rm(dataDir, { recursive: true, force: true });
   }

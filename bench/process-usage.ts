@@ -1,5 +1,6 @@
 // Memory and CPU of running processes, read from Linux's /proc (the figures `ps` and `top` show).
 import fs from "node:fs/promises";
+import { commandLine } from "@syntra/testing/process-tree";
 
 /** Linux counts CPU time in clock ticks of 1/100 s (USER_HZ; the same on every architecture Node runs on). */
 const TICKS_PER_SECOND = 100;
@@ -80,4 +81,18 @@ export async function processesUsage(
     };
   }
   return out;
+}
+
+/** Docker's userland proxies (docker-proxy, one per published port) forwarding to any of these container addresses. */
+export async function dockerProxiesFor(ips: string[]): Promise<{ pid: number; rssMb: number }[]> {
+  const found: { pid: number; rssMb: number }[] = [];
+  for (const entry of await fs.readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await commandLine(Number(entry));
+    const target = argv[argv.indexOf("-container-ip") + 1];
+    if (!argv[0]?.endsWith("docker-proxy") || !target || !ips.includes(target)) continue;
+    const status = await fs.readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
+    found.push({ pid: Number(entry), rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024 });
+  }
+  return found;
 }

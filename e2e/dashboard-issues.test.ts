@@ -161,7 +161,11 @@ test("issue detail: first-seen deploy and commit, stack trace with source contex
   await page.getByRole("list", { name: "Breadcrumbs" }).getByText("GET /api/orders/17").waitFor();
   const region = page.locator('[data-tag="region"]');
   assert.match(await region.innerText(), /eu\s*67%[\s\S]*us\s*33%/);
-  assert.equal(await page.getByTestId("trace-link").getAttribute("href"), `/api/v1/traces/${TRACE}`);
+  // The trace opens in the dashboard's trace view.
+  assert.equal(
+    await page.getByTestId("trace-link").getAttribute("href"),
+    `/projects/${projectId}/services/${serviceId}/traces/${TRACE}`,
+  );
   await shoot(page, "issue-detail");
 
   await page.getByRole("button", { name: "Resolve" }).click();

@@ -14,6 +14,7 @@ bash scripts/services/docker.sh start
 # Project networks earlier runs left behind (a killed test, say) would use up Docker's address pools.
 docker network prune -f --filter label=dev.syntra.managed=true >/dev/null
 bash scripts/services/caddy.sh start
+bash scripts/services/dnsmasq.sh start
 bash scripts/services/chromium.sh start
 bash scripts/services/shells.sh start
 bash scripts/services/pebble.sh start

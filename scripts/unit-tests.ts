@@ -1,5 +1,5 @@
-// The unit tests: every test file of apps/ and packages/ that needs no Docker engine, Caddy, pebble, registry
-// or browser (those it imports show it), so any machine with Node runs them. `--quick` keeps those that do not
+// The unit tests: every test file of apps/ and packages/ that needs no Docker engine, Caddy, dnsmasq, pebble,
+// registry or browser (those it imports show it), so any machine with Node runs them. `--quick` keeps those that do not
 // build a whole control plane per test (the server's API tests, ~3/4 of the time), but keeps main.test.ts,
 // which runs the real product (compiled start, `npm start`, PGlite, the local agent): `scripts/test.sh` runs
 // that set a second time on Node 24, the current LTS, when the system's Node is older.
@@ -17,6 +17,8 @@ const NEEDS_SERVICES = [
   /from "\.\.?\/(\.\.\/)*testing\/caddy"/,
   /from "\.\/testing\/(base-images|registry|run-image)"/,
   /from "\.\/testing\/token-registry"/,
+  // The agent's upstream table runs the dnsmasq program.
+  /from "\.\/dnsmasq"/,
   /playwright/,
 ];
 

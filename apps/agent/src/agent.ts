@@ -12,6 +12,7 @@ import { Heartbeat } from "./heartbeat";
 import { ResourceSampler } from "./host/resource-sampler";
 import { readHostFacts } from "./host/system-info";
 import { loadAgentId } from "./identity";
+import { MonitorScheduler } from "./monitors/scheduler";
 import { CaddyRouter } from "./proxy/caddy";
 import { TraefikRouter } from "./proxy/traefik";
 import type { Router } from "./proxy/types";
@@ -203,6 +204,7 @@ export async function startAgent(
     : undefined;
   routesReporter = new RoutesReporter({ router, workloads: deployer, connection, serverId: config.serverId, logger });
   const reporter = routesReporter;
+  const monitors = new MonitorScheduler(connection, logger);
   dispatcher = new Dispatcher({
     connection,
     requests,
@@ -211,6 +213,7 @@ export async function startAgent(
     logger,
     routesChanged: () => reporter.report(),
     selfUpdate: { stage: selfUpdate, restart: () => void leave(0) },
+    monitors,
   });
   telemetry = await startTelemetry({
     config,
@@ -250,6 +253,7 @@ export async function startAgent(
     stopped ??= (async () => {
       clearTimeout(trialTimer);
       renewer?.stop();
+      monitors.stop();
       await telemetry?.stop();
       heartbeat?.stop();
       certificates?.stop();

@@ -1,5 +1,6 @@
 import type {
   CommandResponsePayload,
+  ConfigureMonitorsPayload,
   ConfigureRoutesPayload,
   ControlPlaneToAgentMessage,
   DeployPayload,
@@ -57,6 +58,8 @@ export class Dispatcher {
       routesChanged?: () => void;
       /** Self-update: stage the bundle an update_agent names (checked), then restart into it once answered. */
       selfUpdate?: { stage(payload: UpdateAgentPayload): Promise<unknown>; restart(): void };
+      /** The uptime monitors this agent runs (configure_monitors). */
+      monitors?: { configure(monitors: ConfigureMonitorsPayload["monitors"]): unknown };
     },
   ) {
     this.execSessions = new ExecSessions(deps);
@@ -201,6 +204,10 @@ export class Dispatcher {
         this.deps.routesChanged?.();
         // Certificates' keys are never echoed: the answer names the domains only.
         return { domains, custom_certificate_domains: (certificates ?? []).flatMap((c) => c.domains) };
+      }
+      case "configure_monitors": {
+        if (!this.deps.monitors) throw new AgentError("NOT_SUPPORTED", "This agent runs no uptime monitors");
+        return this.deps.monitors.configure(command.payload.monitors);
       }
       case "update_agent":
         throw new AgentError(

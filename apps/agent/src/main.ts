@@ -1,14 +1,7 @@
-// The agent's entry point (`node main.ts`, bin/syntra-agent.mjs, the installed bundle). The upstream DNS daemon
-// runs from the same file (`--upstream-dns ...`); each path loads only its own modules, so the daemon stays small.
-import { DAEMON_FLAG } from "./proxy/upstream-dns-flag";
+// The agent's entry point (`node main.ts`, bin/syntra-agent.mjs, the installed bundle). Each path loads only
+// the modules it runs (`--version` does not load the agent).
 
 async function main(): Promise<void> {
-  const daemon = process.argv.indexOf(DAEMON_FLAG);
-  if (daemon !== -1) {
-    const { runUpstreamDnsDaemon } = await import("./proxy/upstream-dns-daemon");
-    await runUpstreamDnsDaemon(process.argv.slice(daemon + 1));
-    return;
-  }
   if (process.argv.includes("--version")) {
     const { AGENT_VERSION } = await import("./version");
     process.stdout.write(`${AGENT_VERSION}\n`);
@@ -35,10 +28,7 @@ async function main(): Promise<void> {
 // Run when executed (node main.ts, or the bundle), not when imported.
 if (process.argv[1] && /(main\.ts|syntra-agent(\.next)?(\.cjs|\.mjs)?)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
-    const daemon = process.argv.includes(DAEMON_FLAG);
-    process.stderr.write(
-      `syntra-agent${daemon ? " (upstream DNS)" : ""}: could not start: ${(err as Error).message}\n`,
-    );
+    process.stderr.write(`syntra-agent: could not start: ${(err as Error).message}\n`);
     process.exit(1);
   });
 }

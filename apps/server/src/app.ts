@@ -8,6 +8,7 @@ import { keepRawBodies } from "./http/raw-body";
 import { registerRoutes } from "./http/register-routes";
 import { registerErrorIngest } from "./issues/ingest-routes";
 import { allRoutes } from "./routes";
+import { registerStatusPages } from "./status-pages/public-route";
 import { registerOtlpHttp } from "./telemetry/ingest/otlp-http";
 import { registerDashboard } from "./web/dashboard";
 
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
   await registerErrorIngest(app, deps);
   await registerOtlpHttp(app, deps);
+  registerStatusPages(app, deps);
   await registerDashboard(app, deps.config.webDir);
   return app;
 }

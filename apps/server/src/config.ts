@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { type AiConfig, aiConfigFrom, aiEnvSchema } from "./ai/config";
 import { PGLITE_DEFAULTS, type PgliteSettings } from "./db/pglite-settings";
 import { CONTROL_PLANE_VERSION } from "./version";
 
@@ -10,196 +11,201 @@ const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
-const envSchema = z.object({
-  /** Interface the HTTP server binds to. */
-  SYNTRA_HOST: z.string().min(1).default("127.0.0.1"),
-  /** TCP port of the HTTP server (API, agent WebSocket, dashboard). */
-  SYNTRA_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Folder for the embedded database, the generated master key and other local state. */
-  SYNTRA_DATA_DIR: z.string().min(1).default("./.syntra"),
-  /** PostgreSQL connection URL; unset means the embedded PGlite database in SYNTRA_DATA_DIR. */
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-    .optional(),
-  /** Page cache of the embedded PGlite database (PostgreSQL's shared_buffers); more memory, fewer file reads. */
-  SYNTRA_PGLITE_SHARED_BUFFERS: z
-    .string()
-    .regex(/^[1-9]\d*(kB|MB|GB)$/, 'a size such as "16MB" (kB, MB or GB)')
-    .default(PGLITE_DEFAULTS.sharedBuffers),
-  /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
-  SYNTRA_MASTER_KEY: z.string().optional(),
-  /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
-  SYNTRA_MASTER_KEY_PREVIOUS: z.string().optional(),
-  /** URL under which users and agents reach this control plane (used in install commands and OAuth redirects). */
-  SYNTRA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** pino log level. */
-  SYNTRA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** `json` lines, `pretty` for people, or `auto`: pretty when standard output is a terminal. */
-  SYNTRA_LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
-  /** When true anyone may sign up and gets an organization of their own; otherwise sign-up needs an invitation. */
-  SYNTRA_OPEN_SIGNUP: bool.default(false),
-  /** Largest accepted request body, in bytes. */
-  SYNTRA_BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(1024 * 1024),
-  /** A request whose headers and body have not all arrived after this many seconds answers 408 and is closed. */
-  SYNTRA_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  /** A request whose headers have not all arrived after this many seconds answers 408 (at most the request timeout). */
-  SYNTRA_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
-  /** An idle keep-alive connection is closed after this many seconds. */
-  SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(72),
-  /** A connection with no traffic either way for this many seconds is closed (longer than the longest exec). */
-  SYNTRA_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3900),
-  /** How long a login session lasts, in hours. */
-  SYNTRA_SESSION_TTL_HOURS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(24 * 7),
-  /** Seconds a device login (`syn login`) waits between polls; the spec's 5 unless a test wants it quicker. */
-  SYNTRA_DEVICE_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
-  /** Failed logins allowed per email and per client address within the window. */
-  SYNTRA_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  /** Login rate-limit window, in seconds. */
-  SYNTRA_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
-  /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Syntra. */
-  SYNTRA_TRUST_PROXY: bool.default(false),
-  /** How often agents send heartbeats, in seconds; a server is offline after 3 missed ones. */
-  /** Run an agent for this machine ("local" server) when a Docker engine answers at DOCKER_SOCKET. */
-  SYNTRA_LOCAL_AGENT: bool.default(true),
-  /** Docker Engine API socket of this machine, for the local agent. */
-  DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
-  SYNTRA_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-  /** How long the control plane waits for an agent to answer a command (restart, scale, logs), in seconds. */
-  SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-  /** Log level the control plane hands to its agents in hello_ack. */
-  SYNTRA_AGENT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  /**
-   * Port of the agent endpoint: agents connect there with their client certificate over TLS (mutual TLS), apart
-   * from the API so a TLS-terminating reverse proxy in front of the API cannot get in the way. 0 picks a free port.
-   */
-  SYNTRA_AGENT_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
-  /** Address the agent endpoint listens on (default: SYNTRA_HOST). */
-  SYNTRA_AGENT_TLS_HOST: z.string().min(1).optional(),
-  /** Where agents reach the agent endpoint, e.g. wss://syntra.example.com:7443 (default: the public URL's host). */
-  SYNTRA_AGENT_ENDPOINT: z.url({ protocol: /^wss$/ }).optional(),
-  /** Lifetime of an agent's client certificate, in hours; agents renew when half of it is left. */
-  SYNTRA_AGENT_CERT_HOURS: z.coerce.number().min(0.001).max(8760).default(168),
-  /** Update connected agents to this control plane's agent version by themselves (within the compatibility table). */
-  SYNTRA_AGENT_AUTO_UPDATE: bool.default(true),
-  /** How long an updated agent has to connect before it goes back to the version it replaced, in seconds. */
-  SYNTRA_AGENT_UPDATE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
-  /** An agent bundle (syntra-agent.cjs) to hand out instead of the one built with this control plane. */
-  SYNTRA_AGENT_BUNDLE: z.string().min(1).optional(),
-  /** Tests only: the release this control plane says it is (default: its own), to test upgrades between versions. */
-  SYNTRA_TEST_VERSION: semverText.optional(),
-  /** How many days of server heartbeat metrics are kept. */
-  SYNTRA_SERVER_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  /** DNS server used to verify custom domains, "ip" or "ip:port" ("[::1]:53" for IPv6); unset: the system's. */
-  SYNTRA_DNS_RESOLVER: z
-    .string()
-    .regex(
-      /^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|\[[0-9a-fA-F:]+\](?::\d{1,5})?|[0-9a-fA-F:]+)$/,
-      "expected ip or ip:port",
-    )
-    .optional(),
-  /** How often domains still waiting for their DNS record are checked again, in seconds. */
-  SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  /**
-   * A domain with a wildcard DNS record leading to your server(s), e.g. apps.example.com: each service's default
-   * domain is then <service>-<project>.<this>, with HTTPS; unset: .localhost or sslip.io names.
-   */
-  SYNTRA_APPS_DOMAIN: z
-    .string()
-    .max(190)
-    .transform((v) => v.toLowerCase().replace(/\.$/, ""))
-    .pipe(
-      z
-        .string()
-        .regex(
-          /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-          "expected a domain name such as apps.example.com",
-        ),
-    )
-    .optional(),
-  /** Folder of the built dashboard served at `/`; default: this checkout's apps/web/dist. */
-  SYNTRA_WEB_DIR: z.string().min(1).optional(),
-  /** Run the build worker in this process (builds from git need a Docker engine at DOCKER_SOCKET). */
-  SYNTRA_BUILDS: bool.default(true),
-  /** Builds running at once per target server. */
-  SYNTRA_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  /** Images kept per service (older ones Syntra built are pruned after each successful build). */
-  SYNTRA_BUILD_KEEP_IMAGES: z.coerce.number().int().min(1).max(100).default(5),
-  /** CPU cores a build may use, e.g. "1.5"; unset: no limit. */
-  SYNTRA_BUILD_CPUS: z.coerce.number().positive().max(512).optional(),
-  /** Memory a build may use, e.g. "2g"; unset: no limit. */
-  SYNTRA_BUILD_MEMORY: z
-    .string()
-    .regex(/^[1-9]\d*[kmg]$/i, 'a size such as "512m" or "2g"')
-    .optional(),
-  /** OCI registry (host[:port]) built images are pushed to; unset: images stay on this machine (single server). */
-  SYNTRA_REGISTRY: z
-    .string()
-    .regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, "expected host or host:port")
-    .optional(),
-  /** basic: the registry's own credentials below are used everywhere; token: this control plane is its token server. */
-  SYNTRA_REGISTRY_AUTH: z.enum(["basic", "token"]).default("basic"),
-  /** Static credentials of the registry (basic mode). */
-  SYNTRA_REGISTRY_USERNAME: z.string().min(1).optional(),
-  SYNTRA_REGISTRY_PASSWORD: z.string().min(1).optional(),
-  /** Token mode: the registry's `auth.token.service` (the tokens' audience); default SYNTRA_REGISTRY. */
-  SYNTRA_REGISTRY_SERVICE: z.string().min(1).max(255).optional(),
-  /** Token mode: how long the pull credential in each deploy command works, in seconds. */
-  SYNTRA_REGISTRY_PULL_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-  /** Base images of generated Dockerfiles (stack detection). */
-  SYNTRA_BUILD_IMAGE_NODE: z.string().min(1).optional(),
-  SYNTRA_BUILD_IMAGE_PYTHON: z.string().min(1).optional(),
-  SYNTRA_BUILD_IMAGE_GO: z.string().min(1).optional(),
-  SYNTRA_BUILD_IMAGE_STATIC: z.string().min(1).optional(),
-  /** GitHub OAuth app client id; with the secret, enables "Sign in with GitHub". */
-  GITHUB_CLIENT_ID: z.string().min(1).optional(),
-  /** GitHub OAuth app client secret. */
-  GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
-  /** Base URL of GitHub's web endpoints (GitHub Enterprise, or a local stand-in in tests). */
-  GITHUB_OAUTH_URL: z.url().default("https://github.com"),
-  /** Base URL of GitHub's REST API. */
-  GITHUB_API_URL: z.url().default("https://api.github.com"),
-  /** Mail server for password resets and invitations; STARTTLS is used when the server offers it. Unset: no mail. */
-  SYNTRA_SMTP_URL: z
-    .url({ protocol: /^smtps?$/, error: "expected smtp://user:password@host:587 or smtps://user:password@host:465" })
-    .optional(),
-  /** Sender of Syntra's mail; default `Syntra <syntra@HOST>` with the host of SYNTRA_PUBLIC_URL. */
-  SYNTRA_MAIL_FROM: z
-    .string()
-    .max(320)
-    .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'expected "Name <address@host>" or an address')
-    .optional(),
-  /** ClickHouse server for telemetry, `http(s)://user:password@host:8123/database`; unset: chDB in SYNTRA_DATA_DIR. */
-  CLICKHOUSE_URL: z
-    .url({ protocol: /^https?$/, error: "expected http(s)://user:password@host:8123/database" })
-    .optional(),
-  /** Days of telemetry kept, for every signal without a setting of its own below. */
-  SYNTRA_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  /** Days of spans kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
-  SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
-  /** Days of log records kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
-  SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
-  /** Days of metric samples and rollups kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
-  SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
-  /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
-  SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
-  /** Direct OTLP/HTTP (/v1/*): largest request body, compressed or decompressed (larger: 413). */
-  SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
-  /** Direct OTLP/HTTP: spans, log records and data points per second per ingest key (burst: 10 s of it); 0: no limit. */
-  SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
-  /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
-  SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
-  /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
-  SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
-});
+const envSchema = z
+  .object({
+    /** Interface the HTTP server binds to. */
+    SYNTRA_HOST: z.string().min(1).default("127.0.0.1"),
+    /** TCP port of the HTTP server (API, agent WebSocket, dashboard). */
+    SYNTRA_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** Folder for the embedded database, the generated master key and other local state. */
+    SYNTRA_DATA_DIR: z.string().min(1).default("./.syntra"),
+    /** PostgreSQL connection URL; unset means the embedded PGlite database in SYNTRA_DATA_DIR. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    /** Page cache of the embedded PGlite database (PostgreSQL's shared_buffers); more memory, fewer file reads. */
+    SYNTRA_PGLITE_SHARED_BUFFERS: z
+      .string()
+      .regex(/^[1-9]\d*(kB|MB|GB)$/, 'a size such as "16MB" (kB, MB or GB)')
+      .default(PGLITE_DEFAULTS.sharedBuffers),
+    /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
+    SYNTRA_MASTER_KEY: z.string().optional(),
+    /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
+    SYNTRA_MASTER_KEY_PREVIOUS: z.string().optional(),
+    /** URL under which users and agents reach this control plane (used in install commands and OAuth redirects). */
+    SYNTRA_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** pino log level. */
+    SYNTRA_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** `json` lines, `pretty` for people, or `auto`: pretty when standard output is a terminal. */
+    SYNTRA_LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
+    /** When true anyone may sign up and gets an organization of their own; otherwise sign-up needs an invitation. */
+    SYNTRA_OPEN_SIGNUP: bool.default(false),
+    /** Largest accepted request body, in bytes. */
+    SYNTRA_BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    /** A request whose headers and body have not all arrived after this many seconds answers 408 and is closed. */
+    SYNTRA_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** A request whose headers have not all arrived after this many seconds answers 408 (at most the request timeout). */
+    SYNTRA_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+    /** An idle keep-alive connection is closed after this many seconds. */
+    SYNTRA_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(72),
+    /** A connection with no traffic either way for this many seconds is closed (longer than the longest exec). */
+    SYNTRA_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3900),
+    /** How long a login session lasts, in hours. */
+    SYNTRA_SESSION_TTL_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 7),
+    /** Seconds a device login (`syn login`) waits between polls; the spec's 5 unless a test wants it quicker. */
+    SYNTRA_DEVICE_POLL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+    /** Failed logins allowed per email and per client address within the window. */
+    SYNTRA_LOGIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+    /** Login rate-limit window, in seconds. */
+    SYNTRA_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+    /** Honour X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Syntra. */
+    SYNTRA_TRUST_PROXY: bool.default(false),
+    /** How often agents send heartbeats, in seconds; a server is offline after 3 missed ones. */
+    /** Run an agent for this machine ("local" server) when a Docker engine answers at DOCKER_SOCKET. */
+    SYNTRA_LOCAL_AGENT: bool.default(true),
+    /** Docker Engine API socket of this machine, for the local agent. */
+    DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** How long the control plane waits for an agent to answer a command (restart, scale, logs), in seconds. */
+    SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** Log level the control plane hands to its agents in hello_ack. */
+    SYNTRA_AGENT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /**
+     * Port of the agent endpoint: agents connect there with their client certificate over TLS (mutual TLS), apart
+     * from the API so a TLS-terminating reverse proxy in front of the API cannot get in the way. 0 picks a free port.
+     */
+    SYNTRA_AGENT_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
+    /** Address the agent endpoint listens on (default: SYNTRA_HOST). */
+    SYNTRA_AGENT_TLS_HOST: z.string().min(1).optional(),
+    /** Where agents reach the agent endpoint, e.g. wss://syntra.example.com:7443 (default: the public URL's host). */
+    SYNTRA_AGENT_ENDPOINT: z.url({ protocol: /^wss$/ }).optional(),
+    /** Lifetime of an agent's client certificate, in hours; agents renew when half of it is left. */
+    SYNTRA_AGENT_CERT_HOURS: z.coerce.number().min(0.001).max(8760).default(168),
+    /** Update connected agents to this control plane's agent version by themselves (within the compatibility table). */
+    SYNTRA_AGENT_AUTO_UPDATE: bool.default(true),
+    /** How long an updated agent has to connect before it goes back to the version it replaced, in seconds. */
+    SYNTRA_AGENT_UPDATE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+    /** An agent bundle (syntra-agent.cjs) to hand out instead of the one built with this control plane. */
+    SYNTRA_AGENT_BUNDLE: z.string().min(1).optional(),
+    /** Tests only: the release this control plane says it is (default: its own), to test upgrades between versions. */
+    SYNTRA_TEST_VERSION: semverText.optional(),
+    /** How many days of server heartbeat metrics are kept. */
+    SYNTRA_SERVER_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** DNS server used to verify custom domains, "ip" or "ip:port" ("[::1]:53" for IPv6); unset: the system's. */
+    SYNTRA_DNS_RESOLVER: z
+      .string()
+      .regex(
+        /^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|\[[0-9a-fA-F:]+\](?::\d{1,5})?|[0-9a-fA-F:]+)$/,
+        "expected ip or ip:port",
+      )
+      .optional(),
+    /** How often domains still waiting for their DNS record are checked again, in seconds. */
+    SYNTRA_DNS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /**
+     * A domain with a wildcard DNS record leading to your server(s), e.g. apps.example.com: each service's default
+     * domain is then <service>-<project>.<this>, with HTTPS; unset: .localhost or sslip.io names.
+     */
+    SYNTRA_APPS_DOMAIN: z
+      .string()
+      .max(190)
+      .transform((v) => v.toLowerCase().replace(/\.$/, ""))
+      .pipe(
+        z
+          .string()
+          .regex(
+            /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+            "expected a domain name such as apps.example.com",
+          ),
+      )
+      .optional(),
+    /** Folder of the built dashboard served at `/`; default: this checkout's apps/web/dist. */
+    SYNTRA_WEB_DIR: z.string().min(1).optional(),
+    /** Run the build worker in this process (builds from git need a Docker engine at DOCKER_SOCKET). */
+    SYNTRA_BUILDS: bool.default(true),
+    /** Builds running at once per target server. */
+    SYNTRA_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    /** Images kept per service (older ones Syntra built are pruned after each successful build). */
+    SYNTRA_BUILD_KEEP_IMAGES: z.coerce.number().int().min(1).max(100).default(5),
+    /** CPU cores a build may use, e.g. "1.5"; unset: no limit. */
+    SYNTRA_BUILD_CPUS: z.coerce.number().positive().max(512).optional(),
+    /** Memory a build may use, e.g. "2g"; unset: no limit. */
+    SYNTRA_BUILD_MEMORY: z
+      .string()
+      .regex(/^[1-9]\d*[kmg]$/i, 'a size such as "512m" or "2g"')
+      .optional(),
+    /** OCI registry (host[:port]) built images are pushed to; unset: images stay on this machine (single server). */
+    SYNTRA_REGISTRY: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, "expected host or host:port")
+      .optional(),
+    /** basic: the registry's own credentials below are used everywhere; token: this control plane is its token server. */
+    SYNTRA_REGISTRY_AUTH: z.enum(["basic", "token"]).default("basic"),
+    /** Static credentials of the registry (basic mode). */
+    SYNTRA_REGISTRY_USERNAME: z.string().min(1).optional(),
+    SYNTRA_REGISTRY_PASSWORD: z.string().min(1).optional(),
+    /** Token mode: the registry's `auth.token.service` (the tokens' audience); default SYNTRA_REGISTRY. */
+    SYNTRA_REGISTRY_SERVICE: z.string().min(1).max(255).optional(),
+    /** Token mode: how long the pull credential in each deploy command works, in seconds. */
+    SYNTRA_REGISTRY_PULL_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** Base images of generated Dockerfiles (stack detection). */
+    SYNTRA_BUILD_IMAGE_NODE: z.string().min(1).optional(),
+    SYNTRA_BUILD_IMAGE_PYTHON: z.string().min(1).optional(),
+    SYNTRA_BUILD_IMAGE_GO: z.string().min(1).optional(),
+    SYNTRA_BUILD_IMAGE_STATIC: z.string().min(1).optional(),
+    /** GitHub OAuth app client id; with the secret, enables "Sign in with GitHub". */
+    GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    /** GitHub OAuth app client secret. */
+    GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Base URL of GitHub's web endpoints (GitHub Enterprise, or a local stand-in in tests). */
+    GITHUB_OAUTH_URL: z.url().default("https://github.com"),
+    /** Base URL of GitHub's REST API. */
+    GITHUB_API_URL: z.url().default("https://api.github.com"),
+    /** Mail server for password resets and invitations; STARTTLS is used when the server offers it. Unset: no mail. */
+    SYNTRA_SMTP_URL: z
+      .url({ protocol: /^smtps?$/, error: "expected smtp://user:password@host:587 or smtps://user:password@host:465" })
+      .optional(),
+    /** Sender of Syntra's mail; default `Syntra <syntra@HOST>` with the host of SYNTRA_PUBLIC_URL. */
+    SYNTRA_MAIL_FROM: z
+      .string()
+      .max(320)
+      .regex(
+        /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/,
+        'expected "Name <address@host>" or an address',
+      )
+      .optional(),
+    /** ClickHouse server for telemetry, `http(s)://user:password@host:8123/database`; unset: chDB in SYNTRA_DATA_DIR. */
+    CLICKHOUSE_URL: z
+      .url({ protocol: /^https?$/, error: "expected http(s)://user:password@host:8123/database" })
+      .optional(),
+    /** Days of telemetry kept, for every signal without a setting of its own below. */
+    SYNTRA_TELEMETRY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** Days of spans kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+    SYNTRA_TELEMETRY_RETENTION_TRACES_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+    /** Days of log records kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+    SYNTRA_TELEMETRY_RETENTION_LOGS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+    /** Days of metric samples and rollups kept (default SYNTRA_TELEMETRY_RETENTION_DAYS). */
+    SYNTRA_TELEMETRY_RETENTION_METRICS_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
+    /** How long a service's previous ingest key keeps working after a rotation, in hours (0: not at all). */
+    SYNTRA_INGEST_KEY_GRACE_HOURS: z.coerce.number().min(0).max(8760).default(24),
+    /** Direct OTLP/HTTP (/v1/*): largest request body, compressed or decompressed (larger: 413). */
+    SYNTRA_OTLP_MAX_BODY_MB: z.coerce.number().min(1).max(512).default(20),
+    /** Direct OTLP/HTTP: spans, log records and data points per second per ingest key (burst: 10 s of it); 0: no limit. */
+    SYNTRA_OTLP_RATE_PER_KEY: z.coerce.number().int().min(0).default(20_000),
+    /** Direct OTLP/HTTP: request bytes being processed at once; beyond it requests get 503 with Retry-After. */
+    SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
+    /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
+    SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+  })
+  .extend(aiEnvSchema.shape);
 
 /** Settings of the control plane, parsed once from the environment at start-up. */
 export interface Config {
@@ -262,6 +268,8 @@ export interface Config {
   telemetry: TelemetryConfig;
   /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
   errorIngestRate: number;
+  /** The AI engine: on or off, its provider, timeouts. */
+  ai: AiConfig;
 }
 
 /** Where telemetry is stored, for how long, and how ingest keys rotate. */
@@ -336,6 +344,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "Invalid configuration:\n  SYNTRA_HEADERS_TIMEOUT_SECONDS cannot be longer than SYNTRA_REQUEST_TIMEOUT_SECONDS",
     );
   }
+  const ai = aiConfigFrom(e);
+  if (typeof ai === "string") throw new ConfigError(`Invalid configuration:\n  ${ai}`);
   const publicHost = e.SYNTRA_HOST === "0.0.0.0" || e.SYNTRA_HOST === "::" ? "127.0.0.1" : e.SYNTRA_HOST;
   return {
     host: e.SYNTRA_HOST,
@@ -438,6 +448,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
+    ai,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,
       from:

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AgentHub } from "./agents/hub";
+import type { AiEngine } from "./ai/engine";
 import type { LoginRateLimiter } from "./auth/login-rate-limit";
 import type { PasswordResetLimiter } from "./auth/password-reset-limit";
 import type { DiskUsage } from "./builds/builder";
@@ -14,12 +15,16 @@ import type { TelemetryStore } from "./telemetry/store/types";
 export interface AppDeps {
   /** The agents' WebSocket connections: commands to servers, their liveness and latest state. */
   agents: AgentHub;
+  /** The AI engine: on or off (SYNTRA_AI), its provider, the analyses in progress. */
+  ai: AiEngine;
   config: Config;
   database: Database;
   db: Db;
   keyring: Keyring;
   /** The build worker of this process, if it runs one: told when builds are queued or cancelled. */
   builds: BuildQueueHandle | null;
+  /** The alert worker of this process, if it runs one: told when notifications are queued by a request. */
+  alerts: { kick(): void } | null;
   /** Live events (deployment progress, build logs, server status) for the dashboard's streams. */
   live: LiveBus;
   logger: Logger;

@@ -10,6 +10,7 @@ import { eventually } from "@syntra/testing/eventually";
 import { freePorts } from "@syntra/testing/ports";
 import { descendants } from "@syntra/testing/process-tree";
 import { ensureServerBuild, serverMain } from "../../../scripts/build-server";
+import { stopUpstreamDaemon } from "../../agent/src/proxy/upstream-table";
 import { AGENT_NODE_FLAGS } from "./install/agent-bundle";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
@@ -193,6 +194,12 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
       );
       const prebuilt = path.join(repoRoot, "apps/server/dist/syntra-agent.cjs");
       assert.ok((await fs.readFile(copy)).equals(await fs.readFile(prebuilt)), "the copy is the prebuilt bundle");
+      // The agent connects while its proxy starts: dnsmasq comes up just after Caddy, maybe after "online".
+      const dnsmasq = /dnsmasq .*--hostsdir=\S*\/local-agent\/caddy\/upstreams\/hosts/;
+      await eventually(
+        async () => (await descendants(npm.child.pid ?? 0)).some((p) => dnsmasq.test(p.argv.join(" "))),
+        { what: "the local agent runs dnsmasq for Caddy's routes", timeoutMs: 30_000 },
+      );
     }
   } finally {
     // As systemd or Ctrl-C would: the control plane stops its agent and exits, and npm with it.
@@ -202,8 +209,9 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
     else npm.child.kill("SIGTERM");
     await npm.exited;
     assert.match(npm.output(), /"msg":"stopped"/);
-    // The agent's Caddy keeps serving across agent restarts by design; this test ends it.
+    // The agent's Caddy and dnsmasq keep serving across agent restarts by design; this test ends them.
     await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
+    await stopUpstreamDaemon(path.join(dataDir, "local-agent", "caddy"));
     await fs.rm(path.dirname(dataDir), { recursive: true, force: true });
   }
 });

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
+import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
 import { pruneExpiredSessions } from "./auth/sessions";
 import { startBuildWorker } from "./builds/start-worker";
@@ -49,6 +50,8 @@ async function start(config: Config): Promise<void> {
   pruner.unref();
   const domainChecker = startDomainChecker(deps, config.domains.checkSeconds * 1000);
   const buildWorker = config.builds.enabled ? await startBuildWorker(deps) : null;
+  const alertWorker = startAlertWorker(deps);
+  deps.alerts = alertWorker;
 
   let localAgent: LocalAgent | null = null;
   let agentEndpoint: AgentEndpoint | null = null;
@@ -61,6 +64,7 @@ async function start(config: Config): Promise<void> {
     domainChecker.stop();
     // Running builds go back to the queue and start again at the next start.
     await buildWorker?.stop();
+    await alertWorker.stop();
     await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.

@@ -1,3 +1,6 @@
+import { aiApiRoutes } from "./ai/routes";
+import { alertChannelRoutes } from "./alerts/channel-routes";
+import { alertRoutes } from "./alerts/routes";
 import { auditRoutes } from "./audit/routes";
 import { deviceRoutes } from "./auth/device-routes";
 import { githubRoutes } from "./auth/github-routes";
@@ -15,6 +18,7 @@ import type { ServerRoute } from "./http/route";
 import { installRoutes } from "./install/routes";
 import { issueRoutes } from "./issues/routes";
 import { liveRoutes } from "./live/routes";
+import { monitorRoutes } from "./monitors/routes";
 import { orgRoutes } from "./orgs/routes";
 import { projectRoutes } from "./projects/routes";
 import { registryRoutes } from "./registry/routes";
@@ -22,6 +26,7 @@ import { serverRoutes } from "./servers/routes";
 import { envRoutes } from "./services/env-routes";
 import { serviceOverviewRoutes } from "./services/overview-routes";
 import { serviceRoutes } from "./services/routes";
+import { statusPageRoutes } from "./status-pages/routes";
 import { telemetryPipelineRoutes } from "./telemetry/ingest/routes";
 import { ingestRoutes } from "./telemetry/ingest-routes";
 import { telemetryQueryRoutes } from "./telemetry/query-routes";
@@ -56,4 +61,9 @@ export const allRoutes: readonly ServerRoute[] = [
   ...ingestRoutes,
   ...telemetryPipelineRoutes,
   ...telemetryQueryRoutes,
+  ...alertRoutes,
+  ...alertChannelRoutes,
+  ...statusPageRoutes,
+  ...monitorRoutes,
+  ...aiApiRoutes,
 ];

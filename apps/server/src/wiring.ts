@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { createHubDispatcher, type HubEventHandlers, hubEventHandlers } from "./agents/events";
 import { createAgentHub } from "./agents/hub";
+import { createAiEngine } from "./ai/engine";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
 import { PasswordResetLimiter } from "./auth/password-reset-limit";
 import type { Config } from "./config";
@@ -38,6 +39,7 @@ export async function createDeps(config: Config, opts: WiringOptions): Promise<A
   const now = opts.now ?? (() => new Date());
   const deps: AppDeps = {
     agents: createAgentHub(config, opts.database.db, logger, now),
+    ai: createAiEngine(config.ai, opts.fetch ?? globalThis.fetch),
     config,
     database: opts.database,
     db: opts.database.db,
@@ -45,6 +47,7 @@ export async function createDeps(config: Config, opts: WiringOptions): Promise<A
     logger,
     live: new LiveBus(),
     builds: null,
+    alerts: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),

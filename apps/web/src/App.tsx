@@ -38,12 +38,23 @@ const NewServicePage = page(() => import("./pages/projects"), "NewServicePage");
 const ServiceLayout = page(() => import("./pages/service"), "ServiceLayout");
 const ServiceDeploymentsPage = page(() => import("./pages/service-deployments"), "ServiceDeploymentsPage");
 const ServiceLogsPage = page(() => import("./pages/service-logs"), "ServiceLogsPage");
+const ServiceOverviewPage = page(() => import("./pages/service-overview"), "ServiceOverviewPage");
+const ServiceTracesPage = page(() => import("./pages/service-traces"), "ServiceTracesPage");
+const TraceViewPage = page(() => import("./pages/trace-view"), "TraceViewPage");
+const ServiceMetricsPage = page(() => import("./pages/service-metrics"), "ServiceMetricsPage");
 const ServiceSettingsPage = page(() => import("./pages/service-settings"), "ServiceSettingsPage");
 const ServiceSetupPage = page(() => import("./pages/service-setup"), "ServiceSetupPage");
 const SettingsPage = page(() => import("./pages/settings"), "SettingsPage");
 const DevicePage = page(() => import("./pages/device"), "DevicePage");
 const ProjectIssuesPage = page(() => import("./pages/issues"), "ProjectIssuesPage");
 const IssuePage = page(() => import("./pages/issue-detail"), "IssuePage");
+const AlertsPage = page(() => import("./pages/alerts"), "AlertsPage");
+const IncidentPage = page(() => import("./pages/alerts"), "IncidentPage");
+const AlertRulesPage = page(() => import("./pages/alert-rules"), "AlertRulesPage");
+const AlertChannelsPage = page(() => import("./pages/alert-channels"), "AlertChannelsPage");
+const AlertSilencesPage = page(() => import("./pages/alert-silences"), "AlertSilencesPage");
+const UptimePage = page(() => import("./pages/uptime"), "UptimePage");
+const StatusPagesPage = page(() => import("./pages/status-pages"), "StatusPagesPage");
 
 /** Pages that need a signed-in member: others go to /login and come back after. */
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -102,10 +113,21 @@ export function App() {
             <Route path="projects/:projectId/services/new" element={<NewServicePage />} />
             <Route path="projects/:projectId/issues" element={<ProjectIssuesPage />} />
             <Route path="issues/:issueId" element={<IssuePage />} />
+            <Route path="alerts" element={<AlertsPage />} />
+            <Route path="alerts/incidents/:incidentId" element={<IncidentPage />} />
+            <Route path="alerts/rules" element={<AlertRulesPage />} />
+            <Route path="alerts/channels" element={<AlertChannelsPage />} />
+            <Route path="alerts/silences" element={<AlertSilencesPage />} />
+            <Route path="uptime" element={<UptimePage />} />
+            <Route path="status-pages" element={<StatusPagesPage />} />
             <Route path="projects/:projectId/services/:serviceId" element={<ServiceLayout />}>
-              <Route index element={<Navigate to="deployments" replace />} />
-              <Route path="deployments" element={<ServiceDeploymentsPage />} />
+              <Route index element={<Navigate to="overview" replace />} />
+              <Route path="overview" element={<ServiceOverviewPage />} />
+              <Route path="traces" element={<ServiceTracesPage />} />
+              <Route path="traces/:traceId" element={<TraceViewPage />} />
               <Route path="logs" element={<ServiceLogsPage />} />
+              <Route path="metrics" element={<ServiceMetricsPage />} />
+              <Route path="deployments" element={<ServiceDeploymentsPage />} />
               <Route path="setup" element={<ServiceSetupPage />} />
               <Route path="settings" element={<ServiceSettingsPage />} />
             </Route>

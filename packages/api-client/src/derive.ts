@@ -1,4 +1,4 @@
-import type { AnyApiRoute, ApiRoute, RouteAnswer } from "@syntra/contracts";
+import type { AnyApiRoute, ApiRoute, ListMeta, RouteAnswer } from "@syntra/contracts";
 import type { z } from "zod";
 import type { Http } from "./http";
 import { routeRequest } from "./route-request";
@@ -51,8 +51,12 @@ interface HasUrl<I> {
   url(...args: UrlArgs<I>): string;
 }
 
-/** A JSON call: resolves to the answer's data, checked against the response schema; rejects with ApiError. */
-export type CallMethod<I, O> = ((...args: Args<I>) => Promise<O>) & HasUrl<I>;
+/**
+ * A JSON call: resolves to the answer's data, checked against the response schema; rejects with ApiError.
+ * `withMeta` also answers the envelope's `meta` (the next page's `cursor`, a list's `total`).
+ */
+export type CallMethod<I, O> = ((...args: Args<I>) => Promise<O>) &
+  HasUrl<I> & { withMeta(...args: Args<I>): Promise<{ data: O; meta: ListMeta | undefined }> };
 /** A Server-Sent Events route: reads the stream, calling `onEvent` with each declared event. */
 export type StreamMethod<I, E> = ((input: I, onEvent: (event: E) => void, options?: StreamOptions) => Promise<void>) &
   HasUrl<I>;
@@ -149,19 +153,21 @@ function routeMethod(http: Http, route: AnyApiRoute): unknown {
         { url },
       );
     case "envelope":
-    case "json":
-      return Object.assign(
-        async (input?: Input, options: CallOptions = {}) => {
-          const { path, body } = routeRequest(route, input);
-          const init = { body, signal: options.signal, envelope: answer === "envelope" };
-          if (!route.response) {
-            await http.raw(route.method, path, init);
-            return undefined;
-          }
-          return http.call(route.method, path, route.response, init);
-        },
-        { url },
-      );
+    case "json": {
+      const withMeta = async (input?: Input, options: CallOptions = {}) => {
+        const { path, body } = routeRequest(route, input);
+        const init = { body, signal: options.signal, envelope: answer === "envelope" };
+        if (!route.response) {
+          await http.raw(route.method, path, init);
+          return { data: undefined, meta: undefined };
+        }
+        return http.callWithMeta(route.method, path, route.response, init);
+      };
+      return Object.assign(async (input?: Input, options?: CallOptions) => (await withMeta(input, options)).data, {
+        url,
+        withMeta,
+      });
+    }
     default: {
       const unknown: never = answer;
       throw new Error(`${route.method} ${route.path}: unknown answer kind ${String(unknown)}`);

@@ -1,4 +1,4 @@
-import { apiError, toErrorCode } from "@syntra/contracts";
+import { apiError, type ListMeta, listMeta, toErrorCode } from "@syntra/contracts";
 import { z } from "zod";
 import { ApiError } from "./errors";
 import type { WebSocketFactory } from "./socket";
@@ -94,6 +94,16 @@ export class Http {
     schema: S,
     init: { body?: unknown; signal?: AbortSignal; envelope?: boolean } = {},
   ): Promise<z.output<S>> {
+    return (await this.callWithMeta(method, path, schema, init)).data;
+  }
+
+  /** A JSON call that also answers the envelope's `meta` (a list's total, the next page's cursor). */
+  async callWithMeta<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    init: { body?: unknown; signal?: AbortSignal; envelope?: boolean } = {},
+  ): Promise<{ data: z.output<S>; meta: ListMeta | undefined }> {
     const res = await this.raw(method, path, init);
     const body: unknown = await res.json().catch(() => undefined);
     const data = init.envelope === false ? body : (body as { data?: unknown } | undefined)?.data;
@@ -105,7 +115,8 @@ export class Http {
         res.status,
       );
     }
-    return parsed.data;
+    const meta = init.envelope === false ? undefined : listMeta.safeParse((body as { meta?: unknown }).meta);
+    return { data: parsed.data, meta: meta?.success ? meta.data : undefined };
   }
 }
 

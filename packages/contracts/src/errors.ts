@@ -110,6 +110,22 @@ export const errorCodes = {
     status: 503,
     description: "The build was interrupted twice (the control plane stopped while building); deploy again.",
   },
+  // The AI engine (its providers: Anthropic, an OpenAI-compatible endpoint)
+  AI_DISABLED: { status: 503, description: "AI features are turned off on this installation (SYNTRA_AI=off)." },
+  AI_RATE_LIMITED: {
+    status: 503,
+    description: "The AI provider refused the request for its rate limit; retry after the time in Retry-After.",
+  },
+  AI_OVERLOADED: { status: 503, description: "The AI provider is overloaded (Anthropic's 529); retry later." },
+  AI_TIMEOUT: { status: 504, description: "The AI provider did not answer within SYNTRA_AI_TIMEOUT_SECONDS." },
+  AI_PROVIDER_ERROR: {
+    status: 502,
+    description: "The AI provider could not be reached, refused the key, or answered with an error.",
+  },
+  AI_INVALID_ANSWER: {
+    status: 502,
+    description: "The AI provider's answer did not have the structure asked for; nothing was stored.",
+  },
   // Protocol compatibility
   UNRECOGNIZED_ERROR: {
     status: 502,

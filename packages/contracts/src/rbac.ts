@@ -26,6 +26,8 @@ export const permissions = [
   "env:write",
   "issues:read",
   "issues:write",
+  "alerts:read",
+  "alerts:write",
 ] as const;
 export const permission = z.enum(permissions);
 export type Permission = z.infer<typeof permission>;
@@ -39,6 +41,7 @@ const viewer: Permission[] = [
   "services:read",
   "env:read",
   "issues:read",
+  "alerts:read",
 ];
 const developer: Permission[] = [
   ...viewer,
@@ -49,6 +52,7 @@ const developer: Permission[] = [
   "env:reveal",
   "env:write",
   "issues:write",
+  "alerts:write",
 ];
 const admin: Permission[] = [...developer, "org:write", "members:write", "audit:read", "servers:write"];
 

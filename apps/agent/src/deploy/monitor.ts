@@ -8,8 +8,8 @@ import type { StateStore } from "./state";
 /**
  * The periodic health check of running services: one probe per container at the check's interval, feeding
  * the health in heartbeats. It also keeps each route on the serving containers: one that turns unhealthy
- * (retries + 1 failures in a row) leaves it while others serve, and addresses that changed (Docker restarted a
- * crashed container on a new port) are picked up. Services busy with another operation are skipped.
+ * (retries + 1 failures in a row) leaves it while others serve, and addresses that changed (a container that
+ * was down while another took its address comes back at a new one) are picked up. Services busy with another operation are skipped.
  */
 export class HealthMonitor {
   private timer: NodeJS.Timeout | null = null;
@@ -63,6 +63,17 @@ export class HealthMonitor {
     const running = (await inspectAll(this.ctx.runtime, state.current.containerIds)).filter(
       (c) => c.state === "running" && c.address,
     );
+    // The deployment's containers exist but none runs (stopped, crashed and not restarted): the service is down,
+    // and its checks say so rather than falling silent, so downtime alerts and uptime see it.
+    if (running.length === 0 && state.current.containerIds.length > 0) {
+      this.report?.({
+        service_id: serviceId,
+        timestamp: new Date().toISOString(),
+        is_healthy: false,
+        response_time_ms: 0,
+        error: "no running container",
+      });
+    }
     for (const c of running) {
       const started = performance.now();
       const result = await probe(check, probeTarget(check, c, payload.config.port), this.ctx.runtime);

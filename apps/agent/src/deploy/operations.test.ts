@@ -180,7 +180,7 @@ describe("Deployer operations", () => {
     assert.ok(memory > 0, "the container's memory is reported");
   });
 
-  test("the monitor re-routes a container Docker restarted on a new port, with the configured check", async () => {
+  test("the monitor re-routes a container that came back at a new address, with the configured check", async () => {
     const payload = await running("monitor", { replicas: 2 });
     await deployer.configureHealthCheck(payload.service_id, {
       type: "tcp",
@@ -191,8 +191,16 @@ describe("Deployer operations", () => {
     });
     const [victim] = await runningOf(payload);
     assert.ok(victim);
-    await runtime.docker.getContainer(victim.id).restart({ t: 0 });
+    // Down long enough for another container of the project to get its address: it comes back at another one.
+    await runtime.docker.getContainer(victim.id).stop({ t: 0 });
+    const squatter = await runtime.run({
+      ...containerSpec(webappPayload(uniqueName("squatter")), 0),
+      network: { name: networkName(payload), aliases: [] },
+    });
+    cleanups.push(() => runtime.remove(squatter.id));
+    await runtime.docker.getContainer(victim.id).start();
     const moved = await runtime.inspect(victim.id);
+    assert.equal(squatter.address, victim.address);
     assert.notEqual(moved?.address, victim.address);
     deployer.startMonitor(200);
     await eventually(async () => (await routeOf(payload))?.upstreams.includes(moved?.address ?? ""), {

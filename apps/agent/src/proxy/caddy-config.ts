@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { isDeepStrictEqual } from "node:util";
 import type { ServiceRoute } from "./types";
 
@@ -20,16 +21,51 @@ export interface CaddyRoute {
 }
 
 /**
- * Where a route's handler asks for its containers (Caddy's SRV dynamic upstreams): the agent's upstream DNS
- * server (`tcp/host:port`) and how long Caddy keeps an answer.
+ * Where a route's handler asks for its containers (Caddy's dynamic upstreams, source `a`): a name whose A records
+ * are the containers' addresses, served by the agent's dnsmasq, the one port they all listen on, and how long
+ * Caddy keeps an answer.
  */
 export interface UpstreamSource {
-  /** The SRV name of the service's containers. */
+  /** The name of the service's containers (absolute). */
   name: string;
-  /** `resolver.addresses` entry of the agent's DNS server. */
+  /** The app's port in every container (Caddy's A source has one port for all). */
+  port: number;
+  /** `resolver.addresses` entry of the agent's dnsmasq: `udp/host:port`, or `tcp/…` for large answers. */
   resolver: string;
-  /** Caddy duration, e.g. "1s". */
+  /** Caddy duration, e.g. "1000ms". */
   refresh: string;
+}
+
+/**
+ * Past this many containers a route asks over TCP: one UDP answer holds about 70 A records (Go's resolver in
+ * Caddy 2.6 offers 1232 bytes), and Caddy does not retry a truncated answer over TCP through a resolver it is
+ * given (it then falls back to the static upstreams).
+ */
+export const MAX_UDP_UPSTREAMS = 64;
+
+/**
+ * The one port of a list of `ipv4:port` upstreams, or null when they cannot come from an A source: a host that
+ * is not an IPv4 address, or ports that differ (a deploy that changed the service's port, mid-rollout).
+ */
+export function commonPort(upstreams: string[]): number | null {
+  const ports = new Set<number>();
+  for (const upstream of upstreams) {
+    const colon = upstream.lastIndexOf(":");
+    if (!isIPv4(upstream.slice(0, colon))) return null;
+    ports.add(Number(upstream.slice(colon + 1)));
+  }
+  const [port] = ports;
+  return ports.size === 1 && port !== undefined ? port : null;
+}
+
+/** The dynamic source a route of ours has in Caddy now, or null when it lists its upstreams (or is older). */
+export function sourceOf(route: CaddyRoute | undefined): Omit<UpstreamSource, "refresh"> | null {
+  const dynamic = route?.handle?.[0]?.dynamic_upstreams as
+    | { source?: string; name?: string; port?: string; resolver?: { addresses?: string[] } }
+    | undefined;
+  const resolver = dynamic?.resolver?.addresses?.[0];
+  if (dynamic?.source !== "a" || !dynamic.name || !resolver) return null;
+  return { name: dynamic.name, port: Number(dynamic.port), resolver };
 }
 
 /** Where Caddy gets certificates for routed domains when TLS is on. */
@@ -55,9 +91,9 @@ export interface ServerSettings {
  * an upstream that failed once is skipped for 10 s (passive health check): a request that raced a container's
  * removal lands on a live one instead of failing. With no upstreams the domains answer 503.
  *
- * With a `source`, Caddy takes the containers from the agent's DNS server (SRV records, asked again every
- * `refresh`) and the route's own upstreams are only the fallback for when that server does not answer (the
- * agent is restarting): the containers change without a config change, so without a reload.
+ * With a `source`, Caddy takes the containers from the agent's dnsmasq (A records, asked again every `refresh`)
+ * and the route's own upstreams are only the fallback for when it does not answer: the containers change without
+ * a config change, so without a reload.
  */
 export function buildRoute(route: ServiceRoute, source?: UpstreamSource): CaddyRoute & Record<string, unknown> {
   const handle =
@@ -73,14 +109,13 @@ export function buildRoute(route: ServiceRoute, source?: UpstreamSource): CaddyR
           upstreams: route.upstreams.map((dial) => ({ dial })),
           ...(source && {
             dynamic_upstreams: {
-              source: "srv",
+              source: "a",
               name: source.name,
+              port: String(source.port),
               refresh: source.refresh,
               resolver: { addresses: [source.resolver] },
               dial_timeout: "1s",
             },
-            // SRV targets are names of the same server (one per address), so dials resolve them there too.
-            transport: { protocol: "http", resolver: { addresses: [source.resolver] } },
           }),
           load_balancing: {
             selection_policy: { policy: "round_robin" },
@@ -95,6 +130,12 @@ export function buildRoute(route: ServiceRoute, source?: UpstreamSource): CaddyR
     handle: [handle],
     terminal: true,
   };
+}
+
+/** A route of ours built again as it is, listing its upstreams (no dynamic source); others as they are. */
+export function rebuildRoute(route: CaddyRoute): CaddyRoute {
+  const parsed = parseRoute(route);
+  return parsed ? buildRoute(parsed) : route;
 }
 
 /** Reads a route of ours back; null for routes that are not a service's. */

@@ -12,7 +12,7 @@ import { get, getKeptAlive } from "@syntra/testing/traffic";
 import { isAgentError } from "../errors";
 import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
-import { startTestCaddy, type TestCaddy } from "../testing/caddy";
+import { caddyAdmin, startTestCaddy, type TestCaddy } from "../testing/caddy";
 import { removeService, uniqueName } from "../testing/fixtures";
 import { CaddyRouter } from "./caddy";
 
@@ -23,16 +23,7 @@ let caddy: TestCaddy;
 let v1: ContainerInfo;
 let v2: ContainerInfo;
 
-async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${caddy.adminUrl}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const admin = (method: string, pathname: string, body?: unknown) => caddyAdmin(caddy.adminUrl, method, pathname, body);
 
 function run(tag: string): Promise<ContainerInfo> {
   return runtime.run({
@@ -219,17 +210,18 @@ describe("CaddyRouter", () => {
 
   test("start() sets up a Caddy that runs with no config at all (a bare `caddy run`)", async () => {
     const bare = await startCaddy();
+    const router = new CaddyRouter({
+      adminUrl: bare.adminUrl,
+      tls: false,
+      listenHost: "127.0.0.1",
+      httpPort: bare.httpPort,
+    });
     try {
-      const router = new CaddyRouter({
-        adminUrl: bare.adminUrl,
-        tls: false,
-        listenHost: "127.0.0.1",
-        httpPort: bare.httpPort,
-      });
       await router.start();
       await router.setRoute({ serviceId, domains: ["bare.syntra.test"], upstreams: [v1.address ?? ""] });
       assert.deepEqual(await get(bare.httpPort, "bare.syntra.test"), { status: 200, body: "v1" });
     } finally {
+      await router.stop();
       await bare.stop();
     }
   });

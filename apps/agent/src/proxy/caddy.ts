@@ -1,6 +1,4 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { servedOverPlainHttp } from "@syntra/contracts";
@@ -9,13 +7,15 @@ import { AgentError } from "../errors";
 import { AcmeEventLog, acmeLogConfig } from "./caddy-acme-log";
 import { adminRequest } from "./caddy-admin";
 import {
-  buildRoute,
   buildServer,
   type CaddyRoute,
   initialConfig,
   parseRoute,
+  ROUTE_ID_PREFIX,
+  rebuildRoute,
   SERVER_NAME,
   type ServerSettings,
+  sourceOf,
   type UpstreamSource,
   upsertRoute,
   validateRoute,
@@ -23,6 +23,7 @@ import {
 } from "./caddy-config";
 import { runCaddy, stopChild } from "./caddy-process";
 import { applyTls, type CaddyApps, replaceServicePems, servicePems, tlsPlan } from "./caddy-tls";
+import { CaddyUpstreams, liveUpstreams, type UpstreamDnsOptions } from "./caddy-upstreams";
 import {
   certificateFacts,
   checkCertificatePair,
@@ -31,8 +32,6 @@ import {
   servedCertificate,
 } from "./certificate-info";
 import type { CertificateInfo, Router, ServiceRoute } from "./types";
-import { upstreamName } from "./upstream-dns";
-import { lookupUpstreams, UpstreamTable } from "./upstream-table";
 
 /** Let's Encrypt's production directory, the default CA. */
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
@@ -64,12 +63,13 @@ export interface CaddyRouterOptions {
   /** How long start() waits for a Caddy it started to answer. Default 15 s. */
   startTimeoutMs?: number;
   /**
-   * The DNS daemon on loopback Caddy asks for each service's containers (see UpstreamTable): `port` 0 reuses
-   * the last one or picks a free one; `refreshMs` is how long Caddy keeps an answer; `dir` holds the table
-   * (default: manage.configDir, else a temporary directory). null: containers are written into the config
-   * (each change reloads Caddy). Default { port: 0, refreshMs: 1000 }.
+   * The dnsmasq on loopback Caddy asks for each service's containers (see UpstreamTable): `port` 0 reuses the
+   * last one or picks a free one; `refreshMs` is how long Caddy keeps an answer; `dir` holds its files (default:
+   * manage.configDir, else a temporary directory); `binary` is dnsmasq's path (default: PATH, /usr/sbin). null,
+   * or dnsmasq missing: containers are written into the config (each change reloads Caddy).
+   * Default { port: 0, refreshMs: 1000 }.
    */
-  upstreamDns?: { host?: string; port?: number; refreshMs?: number; dir?: string } | null;
+  upstreamDns?: UpstreamDnsOptions | null;
 }
 
 /** The parts of a whole Caddy config that start() may fill in; everything else passes through untouched. */
@@ -97,19 +97,19 @@ const PROBE_CONCURRENCY = 8;
  * their service, and their domains are kept out of ACME.
  *
  * A reload closes idle keep-alive client connections, which a client that does not resend sees as a failed
- * request. So the containers behind a route are not in the config: Caddy asks this router's DNS server for
- * them (SRV, see UpstreamDns), and a deploy changes a table here, not Caddy's config. Domains, certificates and
- * routes that come or go still reload Caddy (it rebinds the port with SO_REUSEPORT; set
- * net.ipv4.tcp_migrate_req=1 on the host so connections queued on the old socket move to the new one).
+ * request. So the containers behind a route are not in the config: Caddy asks the agent's dnsmasq for them (A
+ * records: the containers' addresses on their project network, see UpstreamTable), and a deploy changes a hosts
+ * file, not Caddy's config. Domains, certificates, routes that come or go, and a change of the app's port still
+ * reload Caddy (it rebinds the port with SO_REUSEPORT; set net.ipv4.tcp_migrate_req=1 on the host so
+ * connections queued on the old socket move to the new one).
  */
 export class CaddyRouter implements Router {
   private readonly adminUrl: string;
   private readonly settings: ServerSettings;
   private readonly acmeLog: AcmeEventLog | null;
-  private dns: UpstreamTable | null = null;
-  private readonly refreshMs: number;
+  /** The dnsmasq the routes take their containers from, once started; null without one. */
+  private upstreams: CaddyUpstreams | null = null;
   private child: ChildProcess | null = null;
-  private tempDir: string | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: CaddyRouterOptions = {}) {
@@ -130,7 +130,6 @@ export class CaddyRouter implements Router {
         ? path.join(options.manage.configDir, "acme-events.log")
         : options.acmeLogFile;
     this.acmeLog = this.settings.tls && logFile ? new AcmeEventLog(path.resolve(logFile)) : null;
-    this.refreshMs = options.upstreamDns?.refreshMs ?? 1000;
   }
 
   async start(): Promise<void> {
@@ -140,41 +139,59 @@ export class CaddyRouter implements Router {
       }
       await this.spawnCaddy(this.options.manage);
     }
-    await this.startUpstreamDns();
+    const dns = this.options.upstreamDns;
+    if (dns !== null && !this.upstreams) {
+      // dnsmasq is started before Caddy binds the proxy ports (at the first config load): it must not take them.
+      const avoidPorts = [this.settings.httpPort, this.settings.httpsPort];
+      this.upstreams = await CaddyUpstreams.start(
+        { ...dns, avoidPorts },
+        this.options.manage?.configDir,
+        this.options.logger,
+      );
+    }
     await this.exclusive(async () => {
       await this.ensureServer();
       await this.ensureAcmeLog();
     });
-    // Routes written by an earlier agent: the DNS server starts from their upstreams (the containers as of the
-    // last config write; the agent's recovery points them at the present ones), and they are rebuilt with this
-    // agent's settings (its DNS server's address, the TLS parts such as another ACME directory).
-    await this.updateApps((_apps, routes) =>
-      routes.map((r) => {
-        const parsed = parseRoute(r);
-        if (!parsed) return r;
-        if (this.dns && this.dns.get(parsed.serviceId) === undefined)
-          void this.dns.set(parsed.serviceId, parsed.upstreams);
-        return buildRoute(parsed, this.sourceFor(parsed.serviceId));
-      }),
-    );
+    // Routes written by an earlier agent are rebuilt with this agent's settings (its dnsmasq's address, the TLS
+    // parts such as another ACME directory); the agent's recovery then points them at the present containers.
+    const apps = ((await this.admin("GET", "/config/apps")) ?? {}) as CaddyApps;
+    const adopt = await this.upstreams?.adopt(apps.http?.servers?.[SERVER_NAME]?.routes ?? []);
+    // Without a dnsmasq of this agent's, the routes list their containers (the ones written at the last change).
+    await this.updateApps((_apps, routes) => adopt?.(routes) ?? routes.map((r) => rebuildRoute(r)));
   }
 
   /**
-   * Resolves once Caddy sends new requests only to `route.upstreams`. A change of containers alone goes to the
-   * DNS server, not into the config; domains, certificates and a service going to or from no upstream at all
-   * (a 503 answer) are config changes.
+   * Resolves once Caddy sends new requests only to `route.upstreams`. A change of containers alone goes to
+   * dnsmasq, not into the config; domains, certificates, the app's port and a service going to or from no
+   * upstream at all (a 503 answer) are config changes.
    */
   async setRoute(route: ServiceRoute): Promise<void> {
     const valid = validateRoute(route);
     if (valid.domains.length === 0) return this.removeRoute(valid.serviceId);
     for (const certificate of valid.certificates ?? []) checkCertificatePair(certificate);
     const pems = servicePems(valid.serviceId, valid.domains, valid.certificates ?? []);
-    // Before the config: a route Caddy loads now finds its containers at once.
-    await this.dns?.set(valid.serviceId, valid.upstreams);
-    await this.updateApps((apps, routes) => {
-      replaceServicePems(apps, valid.serviceId, pems);
-      return upsertRoute(routes, valid, this.sourceFor(valid.serviceId));
-    });
+    const write = (source: UpstreamSource | undefined) =>
+      this.updateApps((apps, routes) => {
+        replaceServicePems(apps, valid.serviceId, pems);
+        return upsertRoute(routes, valid, source);
+      });
+    const table = this.upstreams?.table;
+    const source = this.upstreams?.sourceFor(valid);
+    const now = sourceOf(await this.currentRoute(valid.serviceId));
+    if (table && source && (!now || (now.port === source.port && now.resolver === source.resolver))) {
+      // Only the containers change: dnsmasq first (a route Caddy loads now finds them at once), the config
+      // is then left as it is. With the route asking already, Caddy's earlier answer has to expire.
+      await table.set(valid.serviceId, valid.upstreams, now !== null);
+      return write(source);
+    }
+    // How Caddy finds the containers changes (their port, UDP or TCP, none left): the route lists them (a
+    // reload, after which Caddy dials only those), then dnsmasq follows, then the route asks it again.
+    await write(undefined);
+    if (!table) return;
+    if (!source) return table.delete(valid.serviceId);
+    await table.set(valid.serviceId, valid.upstreams, false);
+    await write(source);
   }
 
   async removeRoute(serviceId: string): Promise<void> {
@@ -183,12 +200,12 @@ export class CaddyRouter implements Router {
       replaceServicePems(apps, serviceId, []);
       return withoutRoute(routes, serviceId);
     });
-    await this.dns?.delete(serviceId);
+    await this.upstreams?.table.delete(serviceId);
   }
 
   /**
-   * The services' routes with the upstreams Caddy uses now (asked of the DNS server a route names, else its
-   * fallback); uploaded certificates are not read back (their keys stay in Caddy), only their PEMs.
+   * The services' routes with the upstreams Caddy uses now (asked of the dnsmasq a route names, else its static
+   * ones); uploaded certificates are not read back (their keys stay in Caddy), only their PEMs.
    */
   async routes(): Promise<ServiceRoute[]> {
     const apps = ((await this.admin("GET", "/config/apps")) ?? {}) as CaddyApps;
@@ -197,9 +214,7 @@ export class CaddyRouter implements Router {
     for (const route of apps.http?.servers?.[SERVER_NAME]?.routes ?? []) {
       const parsed = parseRoute(route);
       if (!parsed) continue;
-      const source = route.handle?.[0]?.dynamic_upstreams as { resolver?: { addresses?: string[] } } | undefined;
-      const resolver = source?.resolver?.addresses?.[0];
-      const live = resolver ? await lookupUpstreams(resolver, parsed.serviceId) : null;
+      const live = await liveUpstreams(route);
       const pems = parsed.domains.flatMap((d) => (custom.has(d) ? [[d, custom.get(d) ?? ""] as const] : []));
       out.push({
         ...parsed,
@@ -211,21 +226,14 @@ export class CaddyRouter implements Router {
   }
 
   /**
-   * For an agent that stops while Caddy keeps serving (the DNS daemon too): the routes' fallback upstreams
-   * (what Caddy uses if the daemon ever stops answering) become the containers serving now. One reload, and
-   * only when a container changed since the last config write.
+   * For an agent that stops while Caddy keeps serving (dnsmasq too): the routes' static upstreams (what Caddy
+   * uses if dnsmasq ever stops answering) become the containers serving now. One reload, and only when a
+   * container changed since the last config write.
    */
   async detach(): Promise<void> {
-    const dns = this.dns;
-    if (!dns) return;
-    await this.updateApps((_apps, routes) =>
-      routes.map((r) => {
-        const parsed = parseRoute(r);
-        const now = parsed && dns.get(parsed.serviceId);
-        if (!parsed || !now || now.length === 0 || r.handle?.[0]?.dynamic_upstreams === undefined) return r;
-        return buildRoute({ ...parsed, upstreams: now }, this.sourceFor(parsed.serviceId));
-      }),
-    );
+    const upstreams = this.upstreams;
+    if (!upstreams) return;
+    await this.updateApps((_apps, routes) => upstreams.detached(routes));
   }
 
   /**
@@ -249,10 +257,10 @@ export class CaddyRouter implements Router {
     return infos.sort((a, b) => a.domain.localeCompare(b.domain));
   }
 
-  /** Ends the Caddy and DNS daemon this router started, if any (ones it found running are left alone). */
+  /** Ends the Caddy and dnsmasq this router started, if any (ones it found running are left alone). */
   async stop(): Promise<void> {
-    await this.dns?.stop();
-    if (this.tempDir) await rm(this.tempDir, { recursive: true, force: true });
+    await this.upstreams?.stop();
+    this.upstreams = null;
     const child = this.child;
     this.child = null;
     if (child) await stopChild(child);
@@ -272,30 +280,14 @@ export class CaddyRouter implements Router {
     return error ? { domain, source: "acme", status: "failed", error } : { domain, source: "acme", status: "pending" };
   }
 
-  /** Starts (or finds) the DNS daemon, its table beside Caddy's files or in a temporary directory. */
-  private async startUpstreamDns(): Promise<void> {
-    const options = this.options.upstreamDns;
-    if (options === null || this.dns) return;
-    let dir = options?.dir ?? this.options.manage?.configDir;
-    if (!dir) {
-      this.tempDir = await mkdtemp(path.join(tmpdir(), "syntra-upstreams-"));
-      dir = this.tempDir;
+  /** A service's route as Caddy has it now, if any. */
+  private async currentRoute(serviceId: string): Promise<CaddyRoute | undefined> {
+    const answer = await adminRequest(`${this.adminUrl}/id/${ROUTE_ID_PREFIX}${serviceId}`, "GET", undefined, 10_000);
+    if (answer.status === 404) return undefined;
+    if (answer.status !== 200) {
+      throw new AgentError("PROXY_ERROR", `Caddy GET /id/${ROUTE_ID_PREFIX}${serviceId} answered ${answer.status}`);
     }
-    const table = new UpstreamTable({
-      dir,
-      host: options?.host,
-      port: options?.port,
-      refreshMs: this.refreshMs,
-      logger: this.options.logger,
-    });
-    await table.start();
-    this.dns = table;
-  }
-
-  /** Where a service's route takes its containers from, with the DNS server on. */
-  private sourceFor(serviceId: string): UpstreamSource | undefined {
-    if (!this.dns) return undefined;
-    return { name: upstreamName(serviceId), resolver: this.dns.resolverAddress(), refresh: `${this.refreshMs}ms` };
+    return JSON.parse(answer.text) as CaddyRoute;
   }
 
   /** Where certificates() connects to see what is served: loopback when Caddy listens on every interface. */

@@ -6,7 +6,6 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
 import { ensureTestImages } from "@syntra/testing/images";
-import { get } from "@syntra/testing/traffic";
 import { type AgentErrorCode, isAgentError } from "../errors";
 import { removeService, uniqueName } from "../testing/fixtures";
 import { DockerRuntime, parseCpuLimit, parseMemoryLimit } from "./docker";
@@ -69,21 +68,39 @@ describe("DockerRuntime", () => {
     assert.match(v.version, /^\d+\.\d+/);
   });
 
-  test("run publishes the port on loopback and applies labels, limits, env and restart policy", async () => {
+  test("run publishes no port: the app answers at its network address; labels, limits, env and restart policy", async () => {
     assert.equal(web.state, "running");
-    assert.match(web.address ?? "", /^127\.0\.0\.1:\d+$/);
     assert.ok(web.networkIp);
+    assert.equal(web.address, `${web.networkIp}:8080`);
     assert.equal(web.labels[LABELS.managed], "true", "a spec label cannot unmark a managed container");
     assert.equal(web.labels.custom, "yes");
-    const port = Number(web.address?.split(":")[1]);
-    assert.deepEqual(await get(port, "anything"), { status: 200, body: "v1" });
+    const res = await fetch(`http://${web.address}/`);
+    assert.deepEqual({ status: res.status, body: await res.text() }, { status: 200, body: "v1" });
 
     const raw = await runtime.docker.getContainer(web.id).inspect();
     assert.equal(raw.HostConfig.NanoCpus, 500_000_000);
     assert.equal(raw.HostConfig.Memory, 64 * 1024 * 1024);
     assert.equal(raw.HostConfig.RestartPolicy?.Name, "unless-stopped");
-    assert.equal(raw.HostConfig.PortBindings?.["8080/tcp"]?.[0]?.HostIp, "127.0.0.1");
+    assert.deepEqual(raw.HostConfig.PortBindings ?? {}, {}, "no docker-proxy, no host port");
     assert.ok(raw.Config.Env.includes(`QUOTED=it's "quoted"; $(not run)`), "env values pass through verbatim");
+  });
+
+  test("a container from before ports went unpublished (no port label) is reached at its network address too", async () => {
+    const created = await runtime.docker.createContainer({
+      name: uniqueName("syn-rt-legacy"),
+      Image: "syntra-test/webapp:v1",
+      Labels: { [LABELS.managed]: "true", [LABELS.serviceId]: serviceId },
+      ExposedPorts: { "8080/tcp": {}, "9999/tcp": {} },
+      HostConfig: {
+        PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
+        NetworkMode: network,
+      },
+    });
+    await created.start();
+    const legacy = await runtime.inspect(created.id);
+    assert.equal(legacy?.address, `${legacy?.networkIp}:8080`);
+    assert.equal((await fetch(`http://${legacy?.address}/`)).status, 200);
+    await runtime.remove(created.id);
   });
 
   test("volumes: named read-write, host path read-only", async () => {
@@ -146,11 +163,10 @@ describe("DockerRuntime", () => {
     const followed: LogLine[] = [];
     const controller = new AbortController();
     const following = runtime.logs(web.id, { follow: true, tail: 0 }, (l) => followed.push(l), controller.signal);
-    const port = Number(web.address?.split(":")[1]);
     // Each request logs a line; the stream may attach after the first ones, so send until one shows up.
     await eventually(
       async () => {
-        await get(port, "x", "/healthz");
+        await fetch(`http://${web.address}/healthz`);
         return followed.some((l) => l.message.includes("response:200"));
       },
       { what: "a new request showing up while following" },
@@ -173,7 +189,7 @@ describe("DockerRuntime", () => {
     assert.ok(counts.total >= counts.running && counts.running >= 1);
   });
 
-  test("stop, restart (new port) and remove", async () => {
+  test("stop, restart and remove", async () => {
     const c = await runtime.run(spec("cycle"));
     await runtime.stop(c.id, 5);
     await runtime.stop(c.id, 5);

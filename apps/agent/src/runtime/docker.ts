@@ -133,11 +133,11 @@ export class DockerRuntime implements ContainerRuntime {
         Image: spec.image,
         Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
         // Ours last, so a payload label cannot pretend a container is (or is not) managed.
-        Labels: { ...spec.labels, [LABELS.managed]: "true" },
+        Labels: { ...spec.labels, [LABELS.port]: String(spec.port), [LABELS.managed]: "true" },
         ExposedPorts: { [portKey]: {} },
         HostConfig: {
-          // HostPort "" lets Docker pick a free port; only loopback, the proxy is the way in.
-          PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+          // No port is published: the proxy reaches the app at the container's address on its network. A
+          // published port would put a docker-proxy process (~3.5 MB) and one more copy of every byte in between.
           RestartPolicy: { Name: "unless-stopped", MaximumRetryCount: 0 },
           // The agent's OTLP receivers listen on the Docker bridge's gateway: apps reach them by this name.
           ExtraHosts: [HOST_GATEWAY_ENTRY],
@@ -193,7 +193,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  /** Restarts, or starts a stopped container. Its published port may change: read `address` again. */
+  /** Restarts, or starts a stopped container. Its address may change: read `address` again. */
   async restart(id: string, timeoutSeconds: number): Promise<void> {
     try {
       await this.docker.getContainer(id).restart({ t: timeoutSeconds });
@@ -359,10 +359,13 @@ export class DockerRuntime implements ContainerRuntime {
 
 function toContainerInfo(data: Dockerode.ContainerInspectInfo): ContainerInfo {
   const running = data.State.Running;
-  const binding = Object.values(data.NetworkSettings.Ports ?? {})
-    .flatMap((b) => b ?? [])
-    .find((b) => b.HostPort);
-  const networks = Object.values(data.NetworkSettings.Networks ?? {});
+  const networks = data.NetworkSettings.Networks ?? {};
+  // The network Syntra created the container on (its NetworkMode), else any it has an address on.
+  const ip =
+    networks[data.HostConfig.NetworkMode ?? ""]?.IPAddress ||
+    Object.values(networks).find((n) => n.IPAddress)?.IPAddress ||
+    null;
+  const port = appPort(data);
   const startedAt = data.State.StartedAt;
   return {
     id: data.Id,
@@ -370,10 +373,22 @@ function toContainerInfo(data: Dockerode.ContainerInspectInfo): ContainerInfo {
     image: data.Config.Image,
     labels: data.Config.Labels ?? {},
     state: data.State.Status as ContainerInfo["state"],
-    address: running && binding ? `127.0.0.1:${binding.HostPort}` : null,
-    networkIp: (running && networks.find((n) => n.IPAddress)?.IPAddress) || null,
+    address: running && ip && port ? `${ip}:${port}` : null,
+    networkIp: (running && ip) || null,
     restartCount: data.RestartCount,
     // Docker's zero time means "never started".
     startedAt: startedAt && !startedAt.startsWith("0001-") ? startedAt : null,
   };
+}
+
+/**
+ * The port the app listens on: Syntra's label, or, on containers created before the label existed, the one port
+ * they published (the image's own EXPOSE lines make ExposedPorts ambiguous).
+ */
+function appPort(data: Dockerode.ContainerInspectInfo): number | null {
+  const labelled = Number(data.Config.Labels?.[LABELS.port]);
+  if (Number.isInteger(labelled) && labelled > 0) return labelled;
+  const published = Object.keys(data.HostConfig.PortBindings ?? {})[0];
+  const port = published ? Number.parseInt(published, 10) : Number.NaN;
+  return Number.isInteger(port) && port > 0 ? port : null;
 }

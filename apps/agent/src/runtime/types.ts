@@ -6,6 +6,8 @@ export const LABELS = {
   serviceId: "dev.syntra.service_id",
   deploymentId: "dev.syntra.deployment_id",
   replica: "dev.syntra.replica",
+  /** The port the app listens on inside the container. */
+  port: "dev.syntra.port",
 } as const;
 
 /** What a container of a service should be. */
@@ -14,7 +16,7 @@ export interface ContainerSpec {
   image: string;
   env: Record<string, string>;
   labels: Record<string, string>;
-  /** Port the app listens on inside the container; published on 127.0.0.1 at a free host port. */
+  /** Port the app listens on inside the container (not published: reached at the container's address). */
   port: number;
   cpuLimit?: string | undefined;
   memoryLimit?: string | undefined;
@@ -30,11 +32,11 @@ export interface ContainerInfo {
   image: string;
   labels: Record<string, string>;
   state: "created" | "running" | "restarting" | "exited" | "paused" | "dead" | "removing";
-  /** `127.0.0.1:<port>` where the container's app port is published, when running. */
+  /** `<network ip>:<app port>`, where the proxy and the health checks reach the app, when running. */
   address: string | null;
   /**
-   * The container's IP on its Syntra network, when running: reaches ports that are not published (a health
-   * check on another port). Optional so other runtimes may leave it out.
+   * The container's IP on its Syntra network, when running: reaches its other ports too (a health check on
+   * another port). Optional so other runtimes may leave it out.
    */
   networkIp?: string | null;
   restartCount: number;

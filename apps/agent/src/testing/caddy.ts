@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -51,4 +52,16 @@ export async function startTestCaddy(
       await rm(configDir, { recursive: true, force: true });
     },
   };
+}
+
+/** One call to a Caddy's admin API (JSON in and out); fails the test on an error status. */
+export async function caddyAdmin(adminUrl: string, method: string, pathname: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${adminUrl}${pathname}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${pathname}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { exampleMessages } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
-import { AgentPeer } from "../testing/agent-peer";
+import { AgentPeer, heartbeatPayload } from "../testing/agent-peer";
 import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { type HubEventHandlers, hubEventHandlers } from "./events";
@@ -114,11 +114,17 @@ test("every kind of hub event reaches the handlers of the domains that own it, i
   const row = await t.call("GET", `/api/v1/deployments/${command.payload.deployment_id}`, { as: owner });
   assert.equal(row.body.data.status, "running");
 
+  // A recorded heartbeat (the connection's first is never coalesced) is handed on for its containers' metrics.
+  peer.send("heartbeat", heartbeatPayload());
+  await arrival("heartbeat_recorded", server.id);
+
   // The other agent messages a domain owns, as the contract's examples of them.
   peer.send("certificate_status", { ...exampleMessages.certificate_status.payload });
   peer.send("alert", { ...exampleMessages.alert.payload, server_id: server.id });
   peer.send("routes_report", { ...exampleMessages.routes_report.payload });
+  peer.send("monitor_results", { ...exampleMessages.monitor_results.payload });
   await arrival("certificate_status", server.id);
+  await arrival("monitor_results", server.id);
   await arrival("routes_report", server.id);
   await arrival("alert", server.id);
   assert.equal(t.deps.agents.recentAlerts(server.id).length, 1);

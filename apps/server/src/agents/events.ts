@@ -1,3 +1,4 @@
+import { storeAgentAlert } from "../alerts/agent-alerts";
 import {
   applyDeployStatus,
   dispatchQueuedOnAgentReady,
@@ -11,6 +12,8 @@ import { recordCertificateStatus } from "../domains/certificates";
 import { recheckDomainsOnAgentReady } from "../domains/domains";
 import { reconcileRoutes } from "../domains/route-reconcile";
 import { publishServerStatus } from "../live/publish";
+import { sendMonitorsOnAgentReady, storeMonitorResults } from "../monitors/agents";
+import { storeContainerMetrics } from "../telemetry/container-metrics";
 import { telemetryHubAnswers } from "../telemetry/ingest/hub-events";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
 import { startUpdateOnAgentHello, updateForTooOldAgent } from "./updates";
@@ -28,15 +31,18 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
       (e) => sendRemovalsOnAgentReady(deps, e),
       (e) => dispatchQueuedOnAgentReady(deps, e),
       (e) => recheckDomainsOnAgentReady(deps, e),
+      (e) => sendMonitorsOnAgentReady(deps, e),
     ],
     server_status: [(e) => publishServerStatus(deps, e.serverId, e.status)],
     hello_accepted: [(e) => startUpdateOnAgentHello(deps, e)],
     sweep: [() => reconcileDeployments(deps)],
+    heartbeat_recorded: [(e) => storeContainerMetrics(deps, e.server, e.beat, e.at)],
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
     certificate_status: [(e) => recordCertificateStatus(deps, e.serverId, e.message.payload).then(() => {})],
     routes_report: [(e) => reconcileRoutes(deps, e.serverId, e.message.payload).then(() => {})],
-    // The hub keeps the latest alerts in memory (AgentHub.recentAlerts) until the alerting domain stores them here.
-    alert: [],
+    // The hub also keeps the latest alerts in memory (AgentHub.recentAlerts); alerting stores them for its event rules.
+    alert: [(e) => storeAgentAlert(deps.db, e.serverId, e.message.payload, deps.now())],
+    monitor_results: [(e) => storeMonitorResults(deps, e.serverId, e.message.payload)],
   };
 }
 

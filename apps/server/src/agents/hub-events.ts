@@ -2,6 +2,7 @@ import type {
   AgentHelloPayload,
   AgentToControlPlaneType,
   DeployPayload,
+  HeartbeatPayload,
   IngestKeyGrant,
   MessageOf,
   TelemetryAckPayload,
@@ -46,6 +47,8 @@ export type HubEvents = {
   hello_accepted: { serverId: string; hello: AgentHelloPayload };
   /** The hub's periodic sweep, after stale servers were marked offline. */
   sweep: Record<never, never>;
+  /** A heartbeat was recorded (at the control plane's `at`, so not a coalesced one): its containers' resource use. */
+  heartbeat_recorded: { serverId: string; server: AgentServer; beat: HeartbeatPayload; at: Date };
 } & { [T in DomainMessageType]: { serverId: string; message: MessageOf<T> } };
 
 /** The kinds of hub events. */

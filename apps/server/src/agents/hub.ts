@@ -37,6 +37,7 @@ export type CommandType =
   | "update_agent"
   | "configure_health_check"
   | "configure_routes"
+  | "configure_monitors"
   | "exec_session";
 
 /** A command's payload; the hub fills in `request_id` when it is left out. */
@@ -371,6 +372,7 @@ export class AgentHub {
       case "deploy_status":
       case "certificate_status":
       case "routes_report":
+      case "monitor_results":
         // The domains' messages go to their owners; the cast pairs the kind with its own message type.
         return this.emit({ kind: message.type, serverId, message } as HubEvent);
       default: {
@@ -417,11 +419,15 @@ export class AgentHub {
   /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */
   private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
     const serverId = conn.server.id;
-    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, this.now(), this.opts.heartbeatSeconds))) {
+    const now = this.now();
+    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, now, this.opts.heartbeatSeconds))) {
       this.forget(serverId);
       return;
     }
     this.services.set(serverId, beat.services);
+    // Off the connection's queue, like telemetry batches: storing the containers' metrics must not hold up the
+    // agent's next message.
+    void this.track(this.emit({ kind: "heartbeat_recorded", serverId, server: conn.server, beat, at: now }));
   }
 
   /** Hands an event to the wired-in dispatcher (nothing before `start`). */

@@ -7,7 +7,7 @@ import {
   type TriggerDeployBody,
   toErrorCode,
 } from "@syntra/contracts";
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lte } from "drizzle-orm";
 import type { UnitOfWork } from "../audit/unit-of-work";
 import { enqueueBuild } from "../builds/queue";
 import type { Db } from "../db/client";
@@ -89,7 +89,8 @@ export async function listDeployments(
   query: ListDeploymentsQuery,
 ): Promise<Deployment[]> {
   const service = await getServiceRow(deps.db, scope, serviceId);
-  return recentDeployments(deps.db, service.id, query.limit, query.status);
+  const range = { from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined };
+  return recentDeployments(deps.db, service.id, query.limit, query.status, range);
 }
 
 /** The latest deployments of a service (no scope check: the caller has already found the service). */
@@ -98,12 +99,20 @@ export async function recentDeployments(
   serviceId: string,
   limit: number,
   status?: Deployment["status"],
+  created: { from?: Date | undefined; to?: Date | undefined } = {},
 ): Promise<Deployment[]> {
   const [rows, positions] = await Promise.all([
     db
       .select()
       .from(deployments)
-      .where(and(eq(deployments.serviceId, serviceId), ...(status ? [eq(deployments.status, status)] : [])))
+      .where(
+        and(
+          eq(deployments.serviceId, serviceId),
+          ...(status ? [eq(deployments.status, status)] : []),
+          ...(created.from ? [gte(deployments.createdAt, created.from)] : []),
+          ...(created.to ? [lte(deployments.createdAt, created.to)] : []),
+        ),
+      )
       .orderBy(desc(deployments.createdAt), desc(deployments.id))
       .limit(limit),
     queuePositions(db, serviceId),

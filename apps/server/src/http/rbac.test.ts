@@ -5,6 +5,7 @@ import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/
 import { eventually } from "@syntra/testing/eventually";
 import { selfSignedCertificate } from "@syntra/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
+import { alertIncidents } from "../db/schema";
 import { ingestErrorEvents } from "../issues/ingest";
 import { pushCredential } from "../registry/credentials";
 import { AgentPeer } from "../testing/agent-peer";
@@ -63,10 +64,12 @@ const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
 
 /**
  * Developers change what they deploy: projects, their services, the services' environment and deployments; and
- * they triage the errors of what they deploy (resolve, ignore, assign issues).
+ * they triage the errors of what they deploy (resolve, ignore, assign issues, have them analyzed).
  */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues)(\/|$)/.test(key);
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
+    key,
+  );
 
 /** The access matrix: may a member with this role make this call? */
 function expectedAccess(role: OrgRole, key: string): "allowed" | "forbidden" {
@@ -97,7 +100,13 @@ type PathIds = Partial<
     | "domain"
     | "userCode"
     | "issueId"
-    | "traceId",
+    | "traceId"
+    | "alertId"
+    | "incidentId"
+    | "silenceId"
+    | "channelId"
+    | "pageId"
+    | "monitorId",
     string
   >
 >;
@@ -383,6 +392,9 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/issues/:issueId/histogram": read,
   "PATCH /api/v1/issues/:issueId": () => ({ body: { status: "resolved" }, ok: 200 }),
   "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
+  // No provider configured here: the offline analyzer answers.
+  "POST /api/v1/ai/analyze-error": () => ({ body: { issue_id: main.issueId, force_refresh: true }, ok: 200 }),
+  "GET /api/v1/ai/usage": read,
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
@@ -407,7 +419,144 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/services/:serviceId/traces": read,
   "GET /api/v1/services/:serviceId/metrics": () => ({ query: "metrics=cpu", ok: 200 }),
   "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/overview": read,
+  "GET /api/v1/services/:serviceId/logs/histogram": read,
+  "GET /api/v1/traces/:traceId/logs": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/traces/:traceId/errors": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/services/:serviceId/metrics/names": read,
+  "GET /api/v1/services/:serviceId/metrics/query": () => ({ query: "metric=cpu", ok: 200 }),
+  "GET /api/v1/alerts": read,
+  "POST /api/v1/alerts": () => ({
+    body: { name: unique("r"), type: "error_rate", condition: { threshold: 10 } },
+    ok: 201,
+  }),
+  "GET /api/v1/alerts/:alertId": async () => ({ ids: { alertId: await throwawayRule() }, ok: 200 }),
+  "PATCH /api/v1/alerts/:alertId": async () => ({
+    ids: { alertId: await throwawayRule() },
+    body: { severity: "critical" },
+    ok: 200,
+  }),
+  "DELETE /api/v1/alerts/:alertId": async () => ({ ids: { alertId: await throwawayRule() }, ok: 204 }),
+  "GET /api/v1/alert-incidents": read,
+  "GET /api/v1/alert-incidents/:incidentId": async () => ({ ids: { incidentId: await throwawayIncident() }, ok: 200 }),
+  "POST /api/v1/alert-incidents/:incidentId/acknowledge": async () => ({
+    ids: { incidentId: await throwawayIncident() },
+    ok: 200,
+  }),
+  "POST /api/v1/alert-incidents/:incidentId/resolve": async () => ({
+    ids: { incidentId: await throwawayIncident() },
+    ok: 200,
+  }),
+  "GET /api/v1/alert-silences": read,
+  "POST /api/v1/alert-silences": () => ({ body: { ends_at: new Date(Date.now() + 3_600_000).toISOString() }, ok: 201 }),
+  "DELETE /api/v1/alert-silences/:silenceId": async () => ({ ids: { silenceId: await throwawaySilence() }, ok: 204 }),
+  "GET /api/v1/alert-channels": read,
+  "POST /api/v1/alert-channels": () => ({
+    body: { name: unique("c"), type: "email", config: { to: ["a@example.com"] } },
+    ok: 201,
+  }),
+  "GET /api/v1/alert-channels/:channelId": async () => ({ ids: { channelId: await throwawayChannel() }, ok: 200 }),
+  "PATCH /api/v1/alert-channels/:channelId": async () => ({
+    ids: { channelId: await throwawayChannel() },
+    body: { is_active: false },
+    ok: 200,
+  }),
+  "DELETE /api/v1/alert-channels/:channelId": async () => ({ ids: { channelId: await throwawayChannel() }, ok: 204 }),
+  "POST /api/v1/alert-channels/:channelId/test": async () => ({
+    ids: { channelId: await throwawayChannel() },
+    ok: 202,
+  }),
+  "GET /api/v1/alert-channels/:channelId/deliveries": async () => ({
+    ids: { channelId: await throwawayChannel() },
+    ok: 200,
+  }),
+  "GET /api/v1/services/:serviceId/uptime": read,
+  "GET /api/v1/status-pages": read,
+  "POST /api/v1/status-pages": () => ({ body: { slug: unique("p").toLowerCase(), title: "Status" }, ok: 201 }),
+  "GET /api/v1/status-pages/:pageId": async () => ({ ids: { pageId: await throwawayPage() }, ok: 200 }),
+  "PATCH /api/v1/status-pages/:pageId": async () => ({
+    ids: { pageId: await throwawayPage() },
+    body: { title: "New" },
+    ok: 200,
+  }),
+  "DELETE /api/v1/status-pages/:pageId": async () => ({ ids: { pageId: await throwawayPage() }, ok: 204 }),
+  "GET /api/v1/status-pages/:pageId/incidents": async () => ({ ids: { pageId: await throwawayPage() }, ok: 200 }),
+  "POST /api/v1/status-pages/:pageId/incidents": async () => ({
+    ids: { pageId: await throwawayPage() },
+    body: { title: "Slow checkout", message: "Investigating" },
+    ok: 201,
+  }),
+  "POST /api/v1/status-pages/:pageId/incidents/:incidentId/updates": async () => ({
+    ids: await throwawayPageIncident(),
+    body: { status: "resolved", message: "Fixed" },
+    ok: 201,
+  }),
+  "DELETE /api/v1/status-pages/:pageId/incidents/:incidentId": async () => ({
+    ids: await throwawayPageIncident(),
+    ok: 204,
+  }),
+  "GET /api/v1/monitors": read,
+  "POST /api/v1/monitors": () => ({
+    body: { name: unique("m"), check: { type: "tcp", host: "127.0.0.1", port: 9 }, server_ids: [offlineServerId] },
+    ok: 201,
+  }),
+  "GET /api/v1/monitors/:monitorId": async () => ({ ids: { monitorId: await throwawayMonitor() }, ok: 200 }),
+  "PATCH /api/v1/monitors/:monitorId": async () => ({
+    ids: { monitorId: await throwawayMonitor() },
+    body: { interval_seconds: 120 },
+    ok: 200,
+  }),
+  "DELETE /api/v1/monitors/:monitorId": async () => ({ ids: { monitorId: await throwawayMonitor() }, ok: 204 }),
+  "GET /api/v1/monitors/:monitorId/uptime": async () => ({ ids: { monitorId: await throwawayMonitor() }, ok: 200 }),
 };
+
+/** An alert rule, a channel, an incident, a silence, a status page: made per call, so deletes have their own. */
+async function throwawayRule(): Promise<string> {
+  return (
+    await asOwner("POST", "/api/v1/alerts", {
+      name: unique("r"),
+      type: "event",
+      condition: { events: ["server_offline"] },
+    })
+  ).id;
+}
+async function throwawayChannel(): Promise<string> {
+  return (
+    await asOwner("POST", "/api/v1/alert-channels", {
+      name: unique("c"),
+      type: "email",
+      config: { to: ["a@example.com"] },
+    })
+  ).id;
+}
+async function throwawayIncident(): Promise<string> {
+  const [row] = await t.deps.db
+    .insert(alertIncidents)
+    .values({ alertId: await throwawayRule(), title: "x", message: "x", groupKey: unique("g") })
+    .returning();
+  return row?.id ?? "";
+}
+async function throwawaySilence(): Promise<string> {
+  return (await asOwner("POST", "/api/v1/alert-silences", { ends_at: new Date(Date.now() + 3_600_000).toISOString() }))
+    .id;
+}
+async function throwawayPage(): Promise<string> {
+  return (await asOwner("POST", "/api/v1/status-pages", { slug: unique("p").toLowerCase(), title: "Status" })).id;
+}
+async function throwawayMonitor(): Promise<string> {
+  return (
+    await asOwner("POST", "/api/v1/monitors", {
+      name: unique("m"),
+      check: { type: "tcp", host: "127.0.0.1", port: 9 },
+      server_ids: [offlineServerId],
+    })
+  ).id;
+}
+async function throwawayPageIncident(): Promise<{ pageId: string; incidentId: string }> {
+  const pageId = await throwawayPage();
+  const incident = await asOwner("POST", `/api/v1/status-pages/${pageId}/incidents`, { title: "x", message: "x" });
+  return { pageId, incidentId: incident.id };
+}
 
 /** A device login waiting for approval. */
 async function deviceLogin(): Promise<{ device_code: string; user_code: string }> {
@@ -477,6 +626,8 @@ before(async () => {
     // The control plane as the registry's token server, so its token realm answers.
     SYNTRA_REGISTRY: "registry.local:5000",
     SYNTRA_REGISTRY_AUTH: "token",
+    // The test agent never sends a heartbeat: a long interval keeps its server online however slow the run.
+    SYNTRA_AGENT_HEARTBEAT_SECONDS: "3600",
   });
   const owner = await t.signup("owner@example.com", { orgName: "Acme" });
   // A second organization whose invitations every caller can accept (they are already in Acme).

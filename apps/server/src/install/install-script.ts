@@ -10,8 +10,8 @@ export const SUPPORTED_NODE_MAJOR = 22;
  * The agent installer behind `curl -fsSL <url>/install/agent.sh | sudo SYNTRA_TOKEN=… SYNTRA_SERVER_ID=… sh`.
  * POSIX sh. Node.js: the server's own when it is a supported LTS line (22 or newer); otherwise Node.js 24 from
  * nodejs.org (`SYNTRA_NODE_DIST_URL` for a mirror), checked against its SHASUMS256.txt, in /opt/syntra/node for the
- * agent alone; an end-of-life Node 20 is used only when that download fails. Docker and Caddy come from the
- * distribution when missing (Debian/Ubuntu). Then the agent bundle under /opt/syntra, its settings in
+ * agent alone; an end-of-life Node 20 is used only when that download fails. Docker, Caddy and dnsmasq come from
+ * the distribution when missing (Debian/Ubuntu). Then the agent bundle under /opt/syntra, its settings in
  * /etc/syntra/agent.env (mode 0600) and a systemd unit. SYNTRA_INSTALL_ROOT installs below another folder and
  * starts nothing (used by tests and image builds).
  */
@@ -74,6 +74,10 @@ else
 fi
 has dockerd || [ -S /var/run/docker.sock ] || apt_install docker.io || say "Docker is not installed; install it before deploying"
 has caddy || apt_install caddy || say "Caddy is not installed; the agent will start it once it is"
+# dnsmasq-base is the program alone (no system DNS service): the agent runs its own on a loopback port to tell
+# Caddy which containers serve each route, so deploys do not reload Caddy.
+has dnsmasq || [ -x /usr/sbin/dnsmasq ] || apt_install dnsmasq-base ||
+  say "dnsmasq is not installed; until it is, every deploy reloads Caddy, closing idle keep-alive connections"
 
 # Caddy rebinds its listener on every route change; with this the kernel hands queued connections to the new
 # socket instead of resetting them (Linux >= 5.14), so deploys drop no requests.
@@ -116,8 +120,8 @@ EnvironmentFile=/etc/syntra/agent.env
 ExecStart=/opt/syntra/${BUNDLE_FILES.launcher}
 Restart=always
 RestartSec=2
-# Caddy and the upstream DNS daemon, when the agent started them, keep serving sites while the agent restarts
-# (and while it updates itself: it exits, and the launcher starts the new version).
+# Caddy and dnsmasq, when the agent started them, keep serving sites while the agent restarts (and while it
+# updates itself: it exits, and the launcher starts the new version).
 KillMode=process
 
 [Install]

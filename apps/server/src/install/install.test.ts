@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
 import { eventually } from "@syntra/testing/eventually";
 import { freePort } from "@syntra/testing/ports";
-import { stopUpstreamDaemon } from "../../../agent/src/proxy/upstream-table";
+import { stopUpstreamDaemon, upstreamDaemonPid } from "../../../agent/src/proxy/upstream-table";
 import { AGENT_VERSION } from "../../../agent/src/version";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { AGENT_NODE_FLAGS } from "./agent-bundle";
@@ -208,10 +208,13 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
       },
     );
     assert.equal(server.status, "online");
+    // It runs dnsmasq for Caddy's routes (the installer makes sure it is there).
+    const pid = await upstreamDaemonPid(path.join(installed.root, "var/lib/syntra-agent", "caddy"));
+    assert.match(await fs.readFile(`/proc/${pid}/cmdline`, "utf8"), /dnsmasq\0/);
   } finally {
     agent.kill("SIGTERM");
     await exited;
-    // The agent leaves its upstream DNS daemon running for Caddy, as on a server.
+    // The agent leaves its dnsmasq running for Caddy, as on a server.
     await stopUpstreamDaemon(path.join(installed.root, "var/lib/syntra-agent", "caddy"));
   }
 });

@@ -15,6 +15,7 @@ const serializeOrg = (o: OrgRow) => ({
   slug: o.slug,
   owner_id: o.ownerId,
   plan: o.plan,
+  ai_redact_emails: o.aiRedactEmails,
   created_at: (o.createdAt ?? new Date(0)).toISOString(),
   updated_at: (o.updatedAt ?? new Date(0)).toISOString(),
 });
@@ -36,11 +37,14 @@ const updateOrg = implement(apiRoutes.org.update, {
     const org = await change(async (tx, audit) => {
       const [row] = await tx
         .update(organizations)
-        .set({ name: body.name })
+        .set({
+          ...(body.name !== undefined && { name: body.name }),
+          ...(body.ai_redact_emails !== undefined && { aiRedactEmails: body.ai_redact_emails }),
+        })
         .where(eq(organizations.id, requireOrg(auth)))
         .returning();
       if (!row) throw notFound("Organization");
-      audit({ resourceId: row.id, details: { name: body.name } });
+      audit({ resourceId: row.id, details: { ...body } });
       return row;
     });
     return serializeOrg(org);

@@ -1,11 +1,12 @@
-import type {
-  MetricSeries,
-  ServiceLogEntry,
-  ServiceLogsQuery,
-  ServiceMetricsQuery,
-  Trace,
-  TraceSummary,
-  TracesQuery,
+import {
+  type MetricSeries,
+  type ServiceLogEntry,
+  type ServiceLogsQuery,
+  type ServiceMetricsQuery,
+  splitAttributeFilter,
+  type Trace,
+  type TraceSummary,
+  type TracesQuery,
 } from "@syntra/contracts";
 import { and, eq, inArray } from "drizzle-orm";
 import { services } from "../db/schema";
@@ -23,13 +24,13 @@ const INTERVAL_MS = { "1m": 60_000, "5m": 300_000, "1h": HOUR } as const;
 export const MAX_METRIC_POINTS = 1440;
 
 /** The service in the caller's scope, as a store scope; NOT_FOUND outside it. */
-async function storeScope(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<ServiceScope> {
+export async function storeScope(deps: AppDeps, scope: ProjectScope, serviceId: string): Promise<ServiceScope> {
   const row = await getServiceRow(deps.db, scope, serviceId);
   return { orgId: scope.orgId, serviceId: row.id };
 }
 
 /** `from`/`to` of a query with its defaults: up to now, looking back `lookbackMs`. */
-function rangeOf(
+export function rangeOf(
   deps: AppDeps,
   query: { from?: string | undefined; to?: string | undefined },
   lookbackMs: number,
@@ -52,6 +53,7 @@ export async function listTraces(
     minDurationMs: query.min_duration_ms,
     status: query.status,
     operation: query.operation,
+    attributes: query.attribute?.map(splitAttributeFilter),
     limit: query.limit,
   });
 }
@@ -61,19 +63,29 @@ export async function listTraces(
  * spans of its project's services only. NOT_FOUND when nothing of it is visible, as for another org's trace.
  */
 export async function getTraceById(deps: AppDeps, scope: ProjectScope, traceId: string): Promise<Trace> {
-  let spans = await deps.telemetry.getTrace(scope.orgId, traceId);
-  const projectId = scope.projectId;
-  if (projectId && spans.length > 0) {
-    const ids = [...new Set(spans.map((s) => s.service_id))];
-    const visible = await deps.db
-      .select({ id: services.id })
-      .from(services)
-      .where(and(inArray(services.id, ids), eq(services.projectId, projectId)));
-    const allowed = new Set(visible.map((v) => v.id));
-    spans = spans.filter((s) => allowed.has(s.service_id));
-  }
+  const spans = await visibleToScope(deps, scope, await deps.telemetry.getTrace(scope.orgId, traceId));
   if (spans.length === 0) throw notFound("Trace");
   return { trace_id: traceId, spans };
+}
+
+/**
+ * The items (spans, logs) of services the scope may see: all of the organization's, or for a project-scoped token
+ * those of its project's services only.
+ */
+export async function visibleToScope<T extends { service_id: string }>(
+  deps: AppDeps,
+  scope: ProjectScope,
+  items: T[],
+): Promise<T[]> {
+  const projectId = scope.projectId;
+  if (!projectId || items.length === 0) return items;
+  const ids = [...new Set(items.map((s) => s.service_id))];
+  const visible = await deps.db
+    .select({ id: services.id })
+    .from(services)
+    .where(and(inArray(services.id, ids), eq(services.projectId, projectId)));
+  const allowed = new Set(visible.map((v) => v.id));
+  return items.filter((s) => allowed.has(s.service_id));
 }
 
 /** A service's metric series from the rollup of the interval (GET /services/:id/metrics). */
@@ -130,6 +142,7 @@ export async function serviceLogs(
     ...rangeOf(deps, query, DEFAULT_LOOKBACK_MS),
     minLevel: query.level,
     search: query.search,
+    attributes: query.attribute?.map(splitAttributeFilter),
     limit: query.limit,
     cursor,
   });

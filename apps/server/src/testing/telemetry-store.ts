@@ -30,10 +30,26 @@ export function sharedTestTelemetryStore(): TelemetryStore {
     getTrace: async (orgId, traceId) => (await open()).getTrace(orgId, traceId),
     searchLogs: async (scope, search) => (await open()).searchLogs(scope, search),
     metricSeries: async (scope, query) => (await open()).metricSeries(scope, query),
+    serviceRed: async (scope, query) => (await open()).serviceRed(scope, query),
+    logHistogram: async (scope, search) => (await open()).logHistogram(scope, search),
+    traceLogs: async (orgId, traceId, limit) => (await open()).traceLogs(orgId, traceId, limit),
+    metricCatalog: async (scope, range) => (await open()).metricCatalog(scope, range),
+    metricAggregate: async (scope, search) => (await open()).metricAggregate(scope, search),
+    requestStats: async (query) => (await open()).requestStats(query),
+    metricPerService: async (query) => (await open()).metricPerService(query),
     stats: async () => (await open()).stats(),
     // The store outlives each test app: it is closed when the process ends.
     close: async () => {},
   } satisfies TelemetryStore;
+}
+
+/**
+ * Makes `store` the one every test app of this process uses (before any app touches telemetry): for benchmarks that
+ * load a store of their own making (chDB allows one data directory per process).
+ */
+export function useTestTelemetryStore(store: TelemetryStore): void {
+  if (shared) throw new Error("the shared test telemetry store is already open");
+  shared = Promise.resolve(store);
 }
 
 async function openSharedStore(): Promise<TelemetryStore> {

@@ -1,4 +1,4 @@
-import { FolderGit2, LayoutDashboard, LogOut, Menu, Moon, Server, Settings, Sun, X } from "lucide-react";
+import { Bell, FolderGit2, LayoutDashboard, LogOut, Menu, Moon, Server, Settings, Sun, X } from "lucide-react";
 import { type ReactNode, useEffect, useState } from "react";
 import { Link, NavLink, Outlet, useLocation } from "react-router";
 import { useAuth } from "../lib/auth";
@@ -11,6 +11,7 @@ const NAV = [
   { to: "/dashboard", label: "Dashboard", icon: LayoutDashboard },
   { to: "/projects", label: "Projects", icon: FolderGit2 },
   { to: "/servers", label: "Servers", icon: Server },
+  { to: "/alerts", label: "Alerts", icon: Bell },
   { to: "/settings", label: "Settings", icon: Settings },
 ];
 

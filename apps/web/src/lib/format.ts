@@ -37,6 +37,13 @@ export function bytes(n: number): string {
   return `${v.toFixed(v >= 10 || i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
+/** A share of a CPU core in percent: "0%", "0.012%" for an idle container, "4.5%", "120%". */
+export function cpuPercent(v: number): string {
+  // An idle container uses a few thousandths of a percent: fixed decimals would label every tick "0.0%".
+  if (v === 0) return "0%";
+  return `${v < 10 ? Number(v.toPrecision(2)) : v.toFixed(0)}%`;
+}
+
 /** The short form of a long id or SHA. */
 export const short = (id: string | null | undefined, n = 8) => (id ? id.slice(0, n) : "—");
 

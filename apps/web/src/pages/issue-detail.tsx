@@ -2,6 +2,7 @@ import type { IssueDeployment, IssueDetail, IssueStatsPeriod } from "@syntra/con
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { AiAnalysisCard } from "../components/ai-analysis";
 import { Breadcrumbs, StackTrace } from "../components/issue-event";
 import { PageHeader } from "../components/layout";
 import { ErrorNote, QueryView } from "../components/states";
@@ -145,7 +146,8 @@ function Tags({ issue }: { issue: IssueDetail }) {
   );
 }
 
-function LatestEvents({ issueId }: { issueId: string }) {
+/** The newest events; `traceBase` is the service's page under which a trace opens. */
+function LatestEvents({ issueId, traceBase }: { issueId: string; traceBase: string }) {
   const query = useQuery(`issue:${issueId}:events`, () => api.issues.events({ issueId, limit: 20 }));
   const [index, setIndex] = useState(0);
   return (
@@ -182,13 +184,13 @@ function LatestEvents({ issueId }: { issueId: string }) {
                   <Badge tone="blue">user {event.context.user.email ?? event.context.user.id}</Badge>
                 )}
                 {event.trace_id && (
-                  <a
+                  <Link
                     className="text-indigo-600 underline dark:text-indigo-400"
-                    href={`/api/v1/traces/${event.trace_id}`}
+                    to={`${traceBase}/traces/${event.trace_id}`}
                     data-testid="trace-link"
                   >
                     trace {event.trace_id.slice(0, 12)}…
-                  </a>
+                  </Link>
                 )}
               </div>
               <section>
@@ -305,12 +307,16 @@ export function IssuePage() {
               <FirstSeen issue={issue} />
             </CardContent>
           </Card>
+          <AiAnalysisCard issueId={issue.id} analysis={issue.ai_analysis} canRun={can("issues:write")} />
           <div className="mb-4">
             <EventChart issueId={issue.id} />
           </div>
           <div className="grid gap-4 lg:grid-cols-3">
             <div className="lg:col-span-2">
-              <LatestEvents issueId={issue.id} />
+              <LatestEvents
+                issueId={issue.id}
+                traceBase={`/projects/${issue.service.project_id}/services/${issue.service.id}`}
+              />
             </div>
             <Card>
               <CardHeader>

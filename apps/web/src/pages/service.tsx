@@ -117,11 +117,22 @@ export function ServiceLayout() {
   const [deploying, setDeploying] = useState(false);
   const query = useQuery(`service:${serviceId}`, () => api.services.get({ serviceId }));
   const tabs = [
-    ["deployments", "Deployments"],
+    ["overview", "Overview"],
+    ["traces", "Traces"],
     ["logs", "Logs"],
+    ["metrics", "Metrics"],
+    ["deployments", "Deployments"],
     ["setup", "Setup"],
     ["settings", "Settings"],
   ];
+  // The time range travels between the observability tabs, so switching tabs keeps the view's range.
+  const current = new URLSearchParams(location.search);
+  const carried = new URLSearchParams();
+  for (const name of ["range", "from", "to"]) {
+    const value = current.get(name);
+    if (value) carried.set(name, value);
+  }
+  const rangeQuery = carried.size > 0 ? `?${carried.toString()}` : "";
   return (
     <QueryView query={query}>
       {(service) => {
@@ -181,7 +192,7 @@ export function ServiceLayout() {
               {tabs.map(([to, label]) => (
                 <NavLink
                   key={to}
-                  to={`/projects/${projectId}/services/${serviceId}/${to}`}
+                  to={`/projects/${projectId}/services/${serviceId}/${to}${to === "deployments" || to === "settings" ? "" : rangeQuery}`}
                   className={({ isActive }) =>
                     cn(
                       "-mb-px border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap",

@@ -13,18 +13,45 @@ export type AnalyzeErrorBody = z.infer<typeof analyzeErrorBody>;
 export const aiSeverity = z.enum(["CRITICAL", "HIGH", "MEDIUM", "LOW"]);
 export type AISeverity = z.infer<typeof aiSeverity>;
 
+/** What a piece of evidence is: where in the issue's data the analysis found it. */
+export const aiEvidenceKind = z.enum([
+  "stack_frame",
+  "breadcrumb",
+  "event",
+  "deployment",
+  "commit",
+  "pattern",
+  "other",
+]);
+
+/** One fact the analysis relied on, quoted or pointed at so a reader can check it. */
+export const aiEvidence = z.object({
+  kind: aiEvidenceKind,
+  detail: z.string().min(1).max(1000),
+});
+export type AIEvidence = z.infer<typeof aiEvidence>;
+
 /**
- * The analysis of an error group: the five parts the error-analysis prompt asks for, and which
- * provider and model wrote it. `offline` is true when no provider is configured and the offline
- * analyzer answered from the data itself.
+ * The part of an analysis a provider writes (a model's structured answer, or the offline analyzer's): root cause,
+ * why it started now, the fix, severity, who is affected, how sure it is (0 to 1) and the evidence used.
  */
-export const aiAnalysis = z.object({
-  root_cause: z.string(),
-  why_now: z.string(),
-  suggested_fix: z.string(),
+export const aiAnalysisAnswer = z.object({
+  root_cause: z.string().min(1).max(4000),
+  why_now: z.string().min(1).max(4000),
+  suggested_fix: z.string().min(1).max(4000),
   severity: aiSeverity,
-  affected_scope: z.string(),
-  provider: z.string(),
+  affected_scope: z.string().min(1).max(2000),
+  confidence: z.number().min(0).max(1),
+  evidence: z.array(aiEvidence).max(20),
+});
+export type AIAnalysisAnswer = z.infer<typeof aiAnalysisAnswer>;
+
+/**
+ * The analysis of an error group: the provider's answer and which provider and model wrote it. `offline` is
+ * true when no provider is configured and the offline analyzer answered from the data itself.
+ */
+export const aiAnalysis = aiAnalysisAnswer.extend({
+  provider: z.enum(["anthropic", "openai", "offline"]),
   model: z.string(),
   offline: z.boolean(),
   generated_at: isoTimestamp,
@@ -89,3 +116,34 @@ export const aiRecommendation = z.object({
   created_at: isoTimestamp,
 });
 export type AIRecommendation = z.infer<typeof aiRecommendation>;
+
+/** GET /ai/usage: how many days back, today included. */
+export const aiUsageQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(366).default(30),
+});
+export type AIUsageQuery = z.infer<typeof aiUsageQuery>;
+
+/** Requests and tokens of one day (UTC), provider and model. */
+export const aiUsageDay = z.object({
+  day: z.iso.date(),
+  provider: z.string(),
+  model: z.string(),
+  requests: z.number().int().nonnegative(),
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+});
+
+/** The organization's AI usage, and what this installation's AI engine is set to. */
+export const aiUsage = z.object({
+  /** False with SYNTRA_AI=off. */
+  enabled: z.boolean(),
+  provider: z.enum(["anthropic", "openai", "offline"]),
+  model: z.string(),
+  days: z.array(aiUsageDay),
+  totals: z.object({
+    requests: z.number().int().nonnegative(),
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+  }),
+});
+export type AIUsage = z.infer<typeof aiUsage>;

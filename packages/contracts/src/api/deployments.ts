@@ -9,6 +9,7 @@ import { execResponseData } from "../ws/commands";
 import { deployStrategy } from "../ws/deploy";
 import { execSessionCommand } from "../ws/exec-session";
 import { absolutePath, envVars, wireErrorCode } from "../ws/primitives";
+import { attributeFilters } from "./attribute-filters";
 import { MAX_ENV_VARS } from "./env";
 import { gitBranch } from "./projects";
 import { imageTag } from "./services";
@@ -196,10 +197,14 @@ export const execSessionQuery = z.strictObject({
 export type ExecSessionQuery = z.infer<typeof execSessionQuery>;
 
 /** GET /services/:serviceId/deployments query, newest first. Any deployment status can be filtered on. */
-export const listDeploymentsQuery = z.strictObject({
-  status: deploymentRecordStatus.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+export const listDeploymentsQuery = z
+  .strictObject({
+    status: deploymentRecordStatus.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    /** Only deployments created in this range (a Syntra addition, for the deploy markers on charts). */
+    ...timeRangeFields,
+  })
+  .refine(fromNotAfterTo, timeRangeIssue);
 export type ListDeploymentsQuery = z.infer<typeof listDeploymentsQuery>;
 
 /**
@@ -211,6 +216,8 @@ export const serviceLogsQuery = z
     ...timeRangeFields,
     level: z.enum(["debug", "info", "warn", "error"]).optional(),
     search: text(500).min(1).optional(),
+    /** `key:value` filters on attributes (and the trace_id, span_id, source, deployment_id columns); a Syntra addition. */
+    attribute: attributeFilters.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: text(512).min(1).optional(),
   })

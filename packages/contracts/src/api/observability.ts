@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isoTimestamp, stringRecord, uuid } from "../common";
 import { nanoseconds, spanEvent, spanId, traceId } from "../telemetry/traces";
+import { attributeFilters } from "./attribute-filters";
 import { fromNotAfterTo, timeRangeFields, timeRangeIssue } from "./time-range";
 
 /** GET /services/:serviceId/traces query: traces whose root span matches, newest first. */
@@ -11,7 +12,10 @@ export const tracesQuery = z
     min_duration_ms: z.coerce.number().nonnegative().max(604_800_000).optional(),
     status: z.enum(["ok", "error"]).optional(),
     operation: z.string().min(1).max(255).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    /** `key:value` filters on the root span's attributes (a Syntra addition). */
+    attribute: attributeFilters.optional(),
+    // Up to 1000, so a scatter of durations over time has enough points (a Syntra addition; the contracts say 100).
+    limit: z.coerce.number().int().min(1).max(1000).default(20),
   })
   .refine(fromNotAfterTo, timeRangeIssue);
 export type TracesQuery = z.infer<typeof tracesQuery>;

@@ -9,13 +9,19 @@ export const organization = z.object({
   slug: z.string(),
   owner_id: uuid,
   plan: z.string().nullable(),
+  /** Email addresses are replaced before anything is sent to an AI provider (default true). */
+  ai_redact_emails: z.boolean(),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });
 export type Organization = z.infer<typeof organization>;
 
-/** PATCH /org. */
-export const updateOrgBody = z.strictObject({ name: trimmedText(255) });
+/** PATCH /org: its name, whether AI providers may see email addresses; at least one of them. */
+export const updateOrgBody = z
+  .strictObject({ name: trimmedText(255).optional(), ai_redact_emails: z.boolean().optional() })
+  .refine((b) => b.name !== undefined || b.ai_redact_emails !== undefined, {
+    message: "give name or ai_redact_emails",
+  });
 
 /** A member of the current organization. */
 export const member = z.object({

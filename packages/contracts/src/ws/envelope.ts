@@ -20,6 +20,7 @@ export const agentToControlPlaneTypes = [
   "certificate_status",
   "exec_output",
   "routes_report",
+  "monitor_results",
 ] as const;
 
 /** Message types the control plane sends to the agent. */
@@ -41,6 +42,7 @@ export const controlPlaneToAgentTypes = [
   "ingest_keys",
   "exec_session",
   "exec_input",
+  "configure_monitors",
 ] as const;
 
 /** Every message type of the protocol, in both directions. */

@@ -290,6 +290,35 @@ export const exampleMessages = {
       ],
     },
   },
+  monitor_results: {
+    ...envelope("monitor_results", "8a4f1c2d-3e5b-4a6c-9d7e-1f2a3b4c5d60"),
+    payload: {
+      results: [
+        {
+          monitor_id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a80",
+          checked_at: "2025-01-31T10:15:30.000Z",
+          is_up: false,
+          latency_ms: 10001,
+          error: "no answer within 10 s",
+        },
+      ],
+      dropped: 0,
+    },
+  },
+  configure_monitors: {
+    ...envelope("configure_monitors", "9b5a2d3e-4f6c-4b7d-8e9f-2a3b4c5d6e71"),
+    payload: {
+      request_id: "9b5a2d3e-4f6c-4b7d-8e9f-2a3b4c5d6e71",
+      monitors: [
+        {
+          id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a80",
+          interval_seconds: 60,
+          timeout_seconds: 10,
+          check: { type: "http", url: "https://shop.example.com/healthz", keyword: "ok" },
+        },
+      ],
+    },
+  },
   configure_routes: {
     ...envelope("configure_routes", "47b1cd3e-4f50-4b62-9d8e-9f0a1b2c3d4e"),
     payload: {

@@ -8,6 +8,7 @@ export * from "./examples";
 export * from "./exec-session";
 export * from "./keepalive";
 export * from "./messages";
+export * from "./monitors";
 export * from "./parse";
 export * from "./primitives";
 export * from "./protocol-version";

@@ -24,6 +24,7 @@ import { defineMessage, type MessageType } from "./envelope";
 import { errorReplyPayload } from "./error-reply";
 import { execInputPayload, execOutputPayload, execSessionPayload } from "./exec-session";
 import { pingPayload, pongPayload } from "./keepalive";
+import { configureMonitorsPayload, monitorResultsPayload } from "./monitors";
 import { certificateStatusPayload, configureRoutesPayload, routesReportPayload } from "./routing";
 import { ingestKeysPayload, telemetryAckPayload } from "./telemetry";
 
@@ -57,6 +58,8 @@ export const payloadSchemas = {
   exec_input: execInputPayload,
   exec_output: execOutputPayload,
   routes_report: routesReportPayload,
+  monitor_results: monitorResultsPayload,
+  configure_monitors: configureMonitorsPayload,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 // Agent -> control plane
@@ -186,6 +189,17 @@ export const routesReportMessage = defineMessage(
   "Agent -> control plane: the domains and certificates the proxy routes for each running service (Syntra extension).",
 );
 
+export const monitorResultsMessage = defineMessage(
+  "monitor_results",
+  monitorResultsPayload,
+  "Agent -> control plane: results of the uptime monitors it runs (Syntra extension).",
+);
+export const configureMonitorsMessage = defineMessage(
+  "configure_monitors",
+  configureMonitorsPayload,
+  "Control plane -> agent: the uptime monitors the agent runs from now on (Syntra extension, a command).",
+);
+
 /** The full schema (envelope and payload) of each message type. */
 export const messageSchemas = {
   agent_hello: agentHelloMessage,
@@ -216,6 +230,8 @@ export const messageSchemas = {
   exec_input: execInputMessage,
   exec_output: execOutputMessage,
   routes_report: routesReportMessage,
+  monitor_results: monitorResultsMessage,
+  configure_monitors: configureMonitorsMessage,
 } as const satisfies Record<MessageType, z.ZodType>;
 
 /** Any message the agent may send. */
@@ -231,6 +247,7 @@ export const agentToControlPlaneMessage = z.discriminatedUnion("type", [
   certificateStatusMessage,
   execOutputMessage,
   routesReportMessage,
+  monitorResultsMessage,
 ]);
 export type AgentToControlPlaneMessage = z.infer<typeof agentToControlPlaneMessage>;
 
@@ -253,6 +270,7 @@ export const controlPlaneToAgentMessage = z.discriminatedUnion("type", [
   ingestKeysMessage,
   execSessionMessage,
   execInputMessage,
+  configureMonitorsMessage,
 ]);
 export type ControlPlaneToAgentMessage = z.infer<typeof controlPlaneToAgentMessage>;
 /** What a sender may build: like ControlPlaneToAgentMessage, but fields with defaults (hello_ack config) may be left out. */

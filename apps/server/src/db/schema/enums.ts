@@ -1,4 +1,5 @@
 import {
+  alertTypes,
   deploymentRecordStatuses,
   issueSeverities,
   issueStatuses,
@@ -19,5 +20,6 @@ export const deploymentStatus = pgEnum("deployment_status", deploymentRecordStat
 export const triggerType = pgEnum("trigger_type", triggerTypes);
 export const issueStatus = pgEnum("issue_status", issueStatuses);
 export const issueSeverity = pgEnum("issue_severity", issueSeverities);
-export const alertType = pgEnum("alert_type", ["error_rate", "latency", "downtime", "anomaly", "custom"]);
+// `event` added by migration 0017.
+export const alertType = pgEnum("alert_type", alertTypes);
 export const alertStatus = pgEnum("alert_status", ["firing", "resolved", "acknowledged"]);

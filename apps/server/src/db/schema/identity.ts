@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, inet, pgTable, primaryKey, text, uuid, varchar } from "drizzle-orm/pg-core";
+import { boolean, index, inet, pgTable, primaryKey, text, uuid, varchar } from "drizzle-orm/pg-core";
 import { idColumn, tstz } from "./columns";
 import { orgRole, userPlan } from "./enums";
 import { projects } from "./infrastructure";
@@ -28,6 +28,8 @@ export const organizations = pgTable("organizations", {
   stripeSubscriptionId: varchar("stripe_subscription_id", { length: 255 }),
   createdAt: tstz("created_at").defaultNow(),
   updatedAt: tstz("updated_at").defaultNow(),
+  // Migration 0018: replace email addresses in what is sent to AI providers.
+  aiRedactEmails: boolean("ai_redact_emails").notNull().default(true),
 });
 
 export const orgMembers = pgTable(

@@ -1,3 +1,5 @@
+import type { AlertLabels, AlertSeverity } from "@syntra/contracts";
+import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigint,
@@ -90,6 +92,8 @@ export const errorEvents = pgTable(
   (t) => [
     index("idx_error_events_group_time").on(t.errorGroupId, t.timestamp.desc(), t.id.desc()),
     index("idx_error_events_timestamp").on(t.timestamp.desc()),
+    // Migration 0016: a trace's errors.
+    index("idx_error_events_trace").on(t.traceId).where(sql`trace_id IS NOT NULL`),
   ],
 );
 
@@ -145,21 +149,37 @@ export const serverTelemetryStats = pgTable("server_telemetry_stats", {
   reportedAt: tstz("reported_at").notNull().defaultNow(),
 });
 
-export const alerts = pgTable("alerts", {
-  id: idColumn(),
-  orgId: uuid("org_id")
-    .notNull()
-    .references(() => organizations.id, { onDelete: "cascade" }),
-  projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
-  serviceId: uuid("service_id").references(() => services.id, { onDelete: "cascade" }),
-  name: varchar("name", { length: 255 }).notNull(),
-  type: alertType("type").notNull(),
-  condition: jsonb("condition").notNull(),
-  channels: jsonb("channels").notNull(),
-  isActive: boolean("is_active").default(true),
-  createdAt: tstz("created_at").defaultNow(),
-  updatedAt: tstz("updated_at").defaultNow(),
-});
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: idColumn(),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    serviceId: uuid("service_id").references(() => services.id, { onDelete: "cascade" }),
+    name: varchar("name", { length: 255 }).notNull(),
+    type: alertType("type").notNull(),
+    condition: jsonb("condition").notNull(),
+    channels: jsonb("channels").notNull(),
+    isActive: boolean("is_active").default(true),
+    createdAt: tstz("created_at").defaultNow(),
+    updatedAt: tstz("updated_at").defaultNow(),
+    // Migration 0017.
+    description: text("description").notNull().default(""),
+    severity: varchar("severity", { length: 10 }).$type<AlertSeverity>().notNull().default("warning"),
+    forSeconds: integer("for_seconds").notNull().default(0),
+    keepFiringSeconds: integer("keep_firing_seconds").notNull().default(0),
+    repeatIntervalSeconds: integer("repeat_interval_seconds").notNull().default(14400),
+    intervalSeconds: integer("interval_seconds").notNull().default(60),
+    notifyOnResolve: boolean("notify_on_resolve").notNull().default(true),
+    createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
+    nextEvaluationAt: tstz("next_evaluation_at").notNull().defaultNow(),
+    lastEvaluatedAt: tstz("last_evaluated_at"),
+    lastError: text("last_error"),
+  },
+  (t) => [index("idx_alerts_org").on(t.orgId), index("idx_alerts_due").on(t.nextEvaluationAt)],
+);
 
 export const alertIncidents = pgTable(
   "alert_incidents",
@@ -176,8 +196,24 @@ export const alertIncidents = pgTable(
     resolvedAt: tstz("resolved_at"),
     acknowledgedBy: uuid("acknowledged_by").references(() => users.id),
     acknowledgedAt: tstz("acknowledged_at"),
+    // Migration 0017.
+    groupKey: varchar("group_key", { length: 200 }).notNull().default(""),
+    severity: varchar("severity", { length: 10 }).$type<AlertSeverity>().notNull().default("warning"),
+    title: text("title").notNull().default(""),
+    labels: jsonb("labels").$type<AlertLabels>().notNull().default({}),
+    value: doublePrecision("value"),
+    resolvedBy: uuid("resolved_by").references(() => users.id, { onDelete: "set null" }),
+    lastActiveAt: tstz("last_active_at"),
+    lastNotifiedAt: tstz("last_notified_at"),
+    notificationCount: integer("notification_count").notNull().default(0),
+    notifyPending: boolean("notify_pending").notNull().default(false),
   },
-  (t) => [index("idx_alert_incidents_alert").on(t.alertId), index("idx_alert_incidents_status").on(t.status)],
+  (t) => [
+    index("idx_alert_incidents_alert").on(t.alertId),
+    index("idx_alert_incidents_status").on(t.status),
+    uniqueIndex("idx_alert_incidents_open_group").on(t.alertId, t.groupKey),
+    index("idx_alert_incidents_fired").on(t.firedAt.desc()),
+  ],
 );
 
 /** One agent heartbeat's host resources (migration 0002). */

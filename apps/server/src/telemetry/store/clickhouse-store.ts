@@ -1,20 +1,35 @@
-import type { MetricSeries, Span, TraceSummary } from "@syntra/contracts";
+import type { MetricCatalogEntry, MetricSeries, ServiceLogEntry, Span, TraceSummary } from "@syntra/contracts";
+import { metricPerService, requestStats } from "./alert-queries";
 import type { ClickHouseDriver } from "./driver";
 import { InsertQueue } from "./insert-queue";
 import { searchLogs } from "./log-queries";
+import { logHistogram, traceLogs } from "./log-views";
 import { metricSeries } from "./metric-queries";
+import { metricAggregate, metricCatalog } from "./metric-views";
 import { migrateTelemetry } from "./migrate";
+import { serviceRed } from "./red-queries";
 import { applyRetention, type RetentionDays } from "./retention";
 import { getTrace, searchTraces } from "./trace-queries";
 import type {
   InsertOptions,
+  LogCounts,
+  LogHistogramSearch,
   LogPage,
   LogSearch,
+  MetricAggregateQuery,
+  MetricAggregateResult,
+  MetricAggregateRow,
+  MetricAggregateSearch,
   MetricQuery,
+  RedOverview,
+  RedQuery,
+  RequestStats,
+  RequestStatsQuery,
   ServiceScope,
   TableStats,
   TelemetryRows,
   TelemetryStore,
+  TimeRange,
   TraceSearch,
 } from "./types";
 
@@ -63,6 +78,34 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   metricSeries(scope: ServiceScope, query: MetricQuery): Promise<MetricSeries[]> {
     return metricSeries(this.driver, scope, query);
+  }
+
+  serviceRed(scope: ServiceScope, query: RedQuery): Promise<RedOverview> {
+    return serviceRed(this.driver, scope, query);
+  }
+
+  logHistogram(scope: ServiceScope, search: LogHistogramSearch): Promise<LogCounts> {
+    return logHistogram(this.driver, scope, search);
+  }
+
+  traceLogs(orgId: string, traceId: string, limit: number): Promise<ServiceLogEntry[]> {
+    return traceLogs(this.driver, orgId, traceId, limit);
+  }
+
+  metricCatalog(scope: ServiceScope, range: TimeRange): Promise<MetricCatalogEntry[]> {
+    return metricCatalog(this.driver, scope, range);
+  }
+
+  metricAggregate(scope: ServiceScope, search: MetricAggregateSearch): Promise<MetricAggregateResult> {
+    return metricAggregate(this.driver, scope, search);
+  }
+
+  requestStats(query: RequestStatsQuery): Promise<RequestStats[]> {
+    return requestStats(this.driver, query);
+  }
+
+  metricPerService(query: MetricAggregateQuery): Promise<MetricAggregateRow[]> {
+    return metricPerService(this.driver, query);
   }
 
   async stats(): Promise<TableStats[]> {

@@ -1,7 +1,7 @@
 import type { LogLevel, ServiceLogEntry } from "@syntra/contracts";
 import type { ClickHouseDriver, QueryParams } from "./driver";
 import { dateParam, nanosToIso } from "./time";
-import type { LogCursor, LogPage, LogSearch, ServiceScope } from "./types";
+import type { LogCursor, LogFilter, LogPage, LogSearch, ServiceScope } from "./types";
 
 /** Enum8 values of the `level` column, lowest first. */
 const LEVEL_VALUES: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
@@ -11,7 +11,8 @@ export function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-interface LogRowOut {
+/** A log row as the queries select it. */
+export interface LogRowOut {
   ts_ns: string;
   service_id: string;
   deployment_id: string;
@@ -23,36 +24,63 @@ interface LogRowOut {
   source: ServiceLogEntry["source"];
 }
 
-/** The SQL and parameters of one page of a log search (exported so a test can EXPLAIN which indexes it uses). */
-export function logSearchQuery(scope: ServiceScope, search: LogSearch): { sql: string; params: QueryParams } {
+/** Log columns a `key:value` filter may name instead of an attribute. */
+const LOG_COLUMNS: Record<string, string> = {
+  trace_id: "trace_id",
+  span_id: "span_id",
+  source: "toString(source)",
+  deployment_id: "toString(deployment_id)",
+  level: "toString(level)",
+};
+
+/**
+ * The WHERE clause of a log search (scope, range, level floor, substring, attribute filters) and its parameters,
+ * shared by the pages and the histogram so both count the same records.
+ */
+export function logFilterSql(scope: ServiceScope, filter: LogFilter): { where: string; params: QueryParams } {
   const params: QueryParams = {
     org: scope.orgId,
     service: scope.serviceId,
-    from: dateParam(search.from),
-    to: dateParam(search.to),
-    limit: search.limit + 1,
+    from: dateParam(filter.from),
+    to: dateParam(filter.to),
   };
   const filters: string[] = [];
-  if (search.minLevel !== undefined) {
+  if (filter.minLevel !== undefined) {
     filters.push("toInt8(level) >= {level:Int8}");
-    params.level = LEVEL_VALUES[search.minLevel];
+    params.level = LEVEL_VALUES[filter.minLevel];
   }
-  if (search.search !== undefined) {
+  if (filter.search !== undefined) {
     // The very expression of the n-gram index (idx_message), or the index is not used.
     filters.push("lowerUTF8(message) LIKE {pattern:String}");
-    params.pattern = `%${likeEscape(search.search.toLowerCase())}%`;
+    params.pattern = `%${likeEscape(filter.search.toLowerCase())}%`;
   }
+  (filter.attributes ?? []).forEach(({ key, value }, i) => {
+    const column = LOG_COLUMNS[key];
+    // attributes[k] = v: the map's key and value bloom filters (idx_attr_keys, idx_attr_values) skip granules.
+    filters.push(`${column ?? `attributes[{attr_key_${i}:String}]`} = {attr_value_${i}:String}`);
+    if (!column) params[`attr_key_${i}`] = key;
+    params[`attr_value_${i}`] = value;
+  });
+  const where = `org_id = {org:UUID} AND service_id = {service:UUID}
+       AND timestamp >= {from:DateTime64(9, 'UTC')} AND timestamp <= {to:DateTime64(9, 'UTC')}
+       ${filters.map((f) => `AND ${f}`).join("\n       ")}`;
+  return { where, params };
+}
+
+/** The SQL and parameters of one page of a log search (exported so a test can EXPLAIN which indexes it uses). */
+export function logSearchQuery(scope: ServiceScope, search: LogSearch): { sql: string; params: QueryParams } {
+  const { where, params } = logFilterSql(scope, search);
+  params.limit = search.limit + 1;
+  let cursor = "";
   if (search.cursor !== undefined) {
-    filters.push(`timestamp <= fromUnixTimestamp64Nano({cursor_ns:Int64}, 'UTC')`);
+    cursor = `AND timestamp <= fromUnixTimestamp64Nano({cursor_ns:Int64}, 'UTC')`;
     params.cursor_ns = search.cursor.timestampNs;
   }
   params.skip = search.cursor?.skip ?? 0;
   const sql = `SELECT toString(toUnixTimestamp64Nano(timestamp)) AS ts_ns, service_id, deployment_id, level, message,
         attributes, trace_id, span_id, source
      FROM logs
-     WHERE org_id = {org:UUID} AND service_id = {service:UUID}
-       AND timestamp >= {from:DateTime64(9, 'UTC')} AND timestamp <= {to:DateTime64(9, 'UTC')}
-       ${filters.map((f) => `AND ${f}`).join("\n       ")}
+     WHERE ${where} ${cursor}
      ORDER BY timestamp DESC
      LIMIT {limit:UInt32} OFFSET {skip:UInt32}`;
   return { sql, params };
@@ -80,7 +108,8 @@ export async function searchLogs(driver: ClickHouseDriver, scope: ServiceScope, 
   return { items: page.map(toEntry), next };
 }
 
-function toEntry(r: LogRowOut): ServiceLogEntry {
+/** A row of the logs table as the API answers it. */
+export function toEntry(r: LogRowOut): ServiceLogEntry {
   return {
     timestamp: nanosToIso(r.ts_ns),
     service_id: r.service_id,

@@ -50,6 +50,11 @@ export async function searchTraces(
     filters.push("operation_name = {operation:String}");
     params.operation = search.operation;
   }
+  (search.attributes ?? []).forEach(({ key, value }, i) => {
+    filters.push(`attributes[{attr_key_${i}:String}] = {attr_value_${i}:String}`);
+    params[`attr_key_${i}`] = key;
+    params[`attr_value_${i}`] = value;
+  });
   if (search.status !== undefined) {
     const erroredTraces = `SELECT trace_id FROM traces WHERE org_id = {org:UUID} AND status_code = 'error'
       AND start_time >= {slack_from:DateTime64(9, 'UTC')} AND start_time <= {slack_to:DateTime64(9, 'UTC')}`;

@@ -1,8 +1,11 @@
 import type {
   LogEntry,
   LogLevel,
+  MetricAggregation,
+  MetricCatalogEntry,
   MetricPoint,
   MetricSeries,
+  RedFigures,
   ServiceLogEntry,
   Span,
   TraceSpan,
@@ -78,7 +81,15 @@ export interface TraceSearch extends TimeRange {
   status?: "ok" | "error" | undefined;
   /** Exact root operation name. */
   operation?: string | undefined;
+  /** Attributes the root span must have, with these values. */
+  attributes?: AttributeFilter[] | undefined;
   limit: number;
+}
+
+/** `attributes[key] = value` (for logs, a few keys name columns instead: trace_id, span_id, source, ...). */
+export interface AttributeFilter {
+  key: string;
+  value: string;
 }
 
 /**
@@ -92,14 +103,61 @@ export interface LogCursor {
   skip: number;
 }
 
-/** GET /services/:id/logs: newest first. */
-export interface LogSearch extends TimeRange {
+/** Which log records a search matches. */
+export interface LogFilter extends TimeRange {
   /** The lowest level returned (`warn` also returns `error` and `fatal`). */
   minLevel?: LogLevel | undefined;
   /** Case-insensitive substring of the message. */
   search?: string | undefined;
+  /** Attribute (or column) values the records must have. */
+  attributes?: AttributeFilter[] | undefined;
+}
+
+/** GET /services/:id/logs: newest first. */
+export interface LogSearch extends LogFilter {
   limit: number;
   cursor?: LogCursor | undefined;
+}
+
+/** GET /services/:id/logs/histogram: the search's records counted per interval. */
+export interface LogHistogramSearch extends LogFilter {
+  intervalSeconds: number;
+}
+
+/** Matching log records per interval (oldest first, intervals without records left out) and level. */
+export interface LogCounts {
+  total: number;
+  buckets: { timestamp: string; counts: Partial<Record<LogLevel, number>> }[];
+}
+
+/** A service's RED figures over a range, per interval of `intervalSeconds`. */
+export interface RedQuery extends TimeRange {
+  intervalSeconds: number;
+}
+
+/** RED over the whole range, per interval (oldest first) and per operation (busiest first). */
+export interface RedOverview {
+  summary: RedFigures;
+  series: (RedFigures & { timestamp: string })[];
+  operations: (RedFigures & { operation: string })[];
+}
+
+/** The type of a metric as stored. */
+export type MetricType = "gauge" | "counter" | "histogram";
+
+/** One metric's chart: rolled up by the interval (60, 300 or 3600 s), combined, split by a label. */
+export interface MetricAggregateSearch extends TimeRange {
+  metric: string;
+  /** The metric's type (from the catalog): it decides how series combine. */
+  type: MetricType;
+  intervalSeconds: 60 | 300 | 3600;
+  aggregation: MetricAggregation;
+  groupBy?: string | undefined;
+}
+
+/** A metric chart's series (one per value of the label it is split by). */
+export interface MetricAggregateResult {
+  series: MetricSeries[];
 }
 
 /** One page of logs and where the next one starts (null on the last page). */
@@ -119,6 +177,44 @@ export interface TableStats {
   table: string;
   rows: number;
   bytesOnDisk: number;
+}
+
+/** Requests of services over a window (alerts: error ratio and latency). */
+export interface RequestStatsQuery extends TimeRange {
+  orgId: string;
+  serviceIds: string[];
+  /** Only spans of this operation. */
+  operation?: string | undefined;
+}
+
+/** A service's requests in a window: count and errors weighted by sampling, duration percentiles in ms. */
+export interface RequestStats {
+  serviceId: string;
+  requests: number;
+  errors: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+/** One metric of services aggregated over a window (alerts: custom rules). */
+export interface MetricAggregateQuery extends TimeRange {
+  orgId: string;
+  serviceIds: string[];
+  metric: string;
+  /** Only series with every one of these labels. */
+  labels: Record<string, string>;
+}
+
+/** A metric of one service over the window: its samples' count, min, max, sum, and the latest value. */
+export interface MetricAggregateRow {
+  serviceId: string;
+  samples: number;
+  min: number;
+  max: number;
+  sum: number;
+  last: number;
 }
 
 /**
@@ -142,6 +238,20 @@ export interface TelemetryStore {
   searchLogs(scope: ServiceScope, search: LogSearch): Promise<LogPage>;
   /** A service's metric series from the rollup tables. */
   metricSeries(scope: ServiceScope, query: MetricQuery): Promise<MetricSeries[]>;
+  /** A service's RED figures from the span rollup. */
+  serviceRed(scope: ServiceScope, query: RedQuery): Promise<RedOverview>;
+  /** Counts of a log search per interval and level. */
+  logHistogram(scope: ServiceScope, search: LogHistogramSearch): Promise<LogCounts>;
+  /** The log records of a trace across the organization's services, oldest first. */
+  traceLogs(orgId: string, traceId: string, limit: number): Promise<ServiceLogEntry[]>;
+  /** The metrics a service sent in the range. */
+  metricCatalog(scope: ServiceScope, range: TimeRange): Promise<MetricCatalogEntry[]>;
+  /** One metric rolled up, aggregated and split by a label. */
+  metricAggregate(scope: ServiceScope, search: MetricAggregateSearch): Promise<MetricAggregateResult>;
+  /** Requests, errors and duration percentiles per service over a window, in one query. */
+  requestStats(query: RequestStatsQuery): Promise<RequestStats[]>;
+  /** One metric aggregated per service over a window, from the 1-minute rollup. */
+  metricPerService(query: MetricAggregateQuery): Promise<MetricAggregateRow[]>;
   /** Row counts and on-disk sizes of the telemetry tables. */
   stats(): Promise<TableStats[]>;
   /** Waits for pending inserts, then releases the engine or the connection. */

@@ -1,4 +1,6 @@
 import type { AnyApiRoute } from "../route";
+import { aiRoutes } from "./ai";
+import { alertChannelRoutes, alertRoutes } from "./alerts";
 import { auditRoutes, registryRoutes } from "./audit";
 import { authRoutes } from "./auth";
 import { deploymentRoutes } from "./deployments";
@@ -10,10 +12,12 @@ import { healthRoutes } from "./health";
 import { installRoutes } from "./install";
 import { issueRoutes } from "./issues";
 import { liveRoutes } from "./live";
+import { monitorRoutes } from "./monitors";
 import { orgRoutes, tokenRoutes } from "./orgs";
 import { projectRoutes } from "./projects";
 import { buildRoutes, serverRoutes } from "./servers";
 import { serviceRoutes } from "./services";
+import { statusPageRoutes } from "./status-pages";
 import { telemetryRoutes } from "./telemetry";
 
 export { liveness, readiness } from "./health";
@@ -46,6 +50,11 @@ export const apiRoutes = {
   live: liveRoutes,
   telemetry: telemetryRoutes,
   issues: issueRoutes,
+  alerts: alertRoutes,
+  alertChannels: alertChannelRoutes,
+  statusPages: statusPageRoutes,
+  monitors: monitorRoutes,
+  ai: aiRoutes,
 };
 
 /** The route table's type: groups of named routes. */

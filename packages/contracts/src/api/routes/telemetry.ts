@@ -1,7 +1,20 @@
 import { z } from "zod";
+import { serviceLogEntry } from "../deployments";
 import { idParam } from "../envelope";
 import { serviceIngest } from "../ingest";
 import { metricSeries, serviceMetricsQuery, trace, traceIdParam, traceSummary, tracesQuery } from "../observability";
+import {
+  logHistogram,
+  logHistogramQuery,
+  metricAggregate,
+  metricAggregateQuery,
+  metricCatalogEntry,
+  metricCatalogQuery,
+  serviceOverviewQuery,
+  serviceRedOverview,
+  traceErrorEvent,
+  traceLogsQuery,
+} from "../observability-views";
 import { defineApiRoute } from "../route";
 import { serverTelemetry } from "../telemetry-pipeline";
 
@@ -65,5 +78,65 @@ export const telemetryRoutes = {
     params: serviceParams,
     query: serviceMetricsQuery,
     response: z.array(metricSeries),
+  }),
+  overview: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/overview",
+    summary: "The service's request rate, errors and p50/p95/p99 latency (RED) per interval and per operation",
+    tag: "telemetry",
+    access: { permission: "services:read" },
+    params: serviceParams,
+    query: serviceOverviewQuery,
+    response: serviceRedOverview,
+  }),
+  logHistogram: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/logs/histogram",
+    summary: "How many of the service's log records match the search, per interval and level",
+    tag: "telemetry",
+    access: { permission: "services:read" },
+    params: serviceParams,
+    query: logHistogramQuery,
+    response: logHistogram,
+  }),
+  traceLogs: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/traces/:traceId/logs",
+    summary: "The log records written inside a trace, across its services, oldest first",
+    tag: "telemetry",
+    access: { permission: "services:read" },
+    params: traceIdParam,
+    query: traceLogsQuery,
+    response: z.array(serviceLogEntry),
+  }),
+  traceErrors: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/traces/:traceId/errors",
+    summary: "The error events raised inside a trace, with their issues",
+    tag: "telemetry",
+    access: { permission: "issues:read" },
+    params: traceIdParam,
+    response: z.array(traceErrorEvent),
+  }),
+  metricNames: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/metrics/names",
+    summary: "The metrics the service sent in the range (default the last 24 h): type, label keys, series",
+    tag: "telemetry",
+    access: { permission: "services:read" },
+    params: serviceParams,
+    query: metricCatalogQuery,
+    response: z.array(metricCatalogEntry),
+  }),
+  metricQuery: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/metrics/query",
+    summary:
+      "One metric rolled up by interval, aggregated (avg, min, max, sum, rate, p50/p95/p99) and split by a label",
+    tag: "telemetry",
+    access: { permission: "services:read" },
+    params: serviceParams,
+    query: metricAggregateQuery,
+    response: metricAggregate,
   }),
 };

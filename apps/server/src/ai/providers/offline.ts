@@ -1,0 +1,123 @@
+import type { AIAnalysisAnswer, AIEvidence, AISeverity } from "@syntra/contracts";
+import type { AnalysisContext, ContextDeployment } from "../analysis-context";
+import { matchErrorPattern } from "./error-patterns";
+import type { AiProvider } from "./types";
+
+/** The offline analyzer's name for its "model": rules over the data. */
+export const OFFLINE_MODEL = "syntra-rules-1";
+
+/** A deploy this close before the first event is taken as its likely trigger. */
+const DEPLOY_LINK_MS = 6 * 3_600_000;
+
+/**
+ * The analyzer used when no provider is configured (or SYNTRA_AI_PROVIDER=offline): it answers from the data
+ * alone (the known error pattern the message matches, the deployment that first saw the error and its commit,
+ * the top in-app frame, the breadcrumbs before it) and every answer says it is offline.
+ */
+export function offlineProvider(): AiProvider {
+  return {
+    name: "offline",
+    model: OFFLINE_MODEL,
+    offline: true,
+    async analyzeError(context) {
+      return {
+        answer: analyzeOffline(context),
+        provider: "offline",
+        model: OFFLINE_MODEL,
+        usage: { inputTokens: 0, outputTokens: 0 },
+      };
+    },
+  };
+}
+
+/** The offline analysis of one issue: deterministic, from the context alone. */
+export function analyzeOffline(c: AnalysisContext): AIAnalysisAnswer {
+  const e = c.event;
+  const text = `${e?.type ?? c.issue.exceptionType ?? ""}: ${e?.message ?? c.issue.title}`;
+  const pattern = matchErrorPattern(text);
+  const frame = e?.frames.find((f) => f.in_app);
+  const where = frame
+    ? `${frame.function || "<anonymous>"} (${frame.module ?? frame.filename}:${frame.lineno})`
+    : c.issue.culprit;
+  const evidence: AIEvidence[] = [{ kind: "event", detail: clip(text, 300) }];
+  if (frame) {
+    evidence.push({
+      kind: "stack_frame",
+      detail: clip(`${where}${frame.context_line ? `: ${frame.context_line.trim()}` : ""}`, 300),
+    });
+  }
+  if (pattern) evidence.push({ kind: "pattern", detail: `Matches the known pattern "${pattern.id}"` });
+
+  const deploy = c.firstDeployment;
+  const linked = deploy && deployLinked(deploy, c.issue.firstSeenAt);
+  if (deploy) {
+    evidence.push({
+      kind: "deployment",
+      detail: `First seen in deployment #${deploy.number}${deploy.commitSha ? ` (${deploy.commitSha.slice(0, 7)})` : ""}`,
+    });
+    if (deploy.commitMessage)
+      evidence.push({
+        kind: "commit",
+        detail: clip(`${deploy.commitSha?.slice(0, 7) ?? "?"} ${firstLine(deploy.commitMessage)}`, 300),
+      });
+  }
+  const lastError = e?.breadcrumbs.filter((b) => b.level === "error" || b.level === "warning").at(-1);
+  if (lastError)
+    evidence.push({ kind: "breadcrumb", detail: clip(`${lastError.category}: ${lastError.message ?? ""}`, 300) });
+
+  const cause =
+    pattern?.cause ??
+    `${e?.type ?? c.issue.exceptionType ?? "An error"} is raised; it matches none of the known error patterns, so the stack and message are the best lead.`;
+  const severity = severityOf(pattern?.severity, c);
+  return {
+    root_cause: `Offline analysis (no AI provider configured), from the data alone: ${cause}${where ? ` It is raised in ${where}.` : ""}`,
+    why_now: whyNow(c, linked ?? false),
+    suggested_fix:
+      pattern?.fix ??
+      `Start at ${where ?? "the top in-app frame"}${linked && deploy?.commitSha ? ` and the changes of commit ${deploy.commitSha.slice(0, 7)}` : ""}.`,
+    severity,
+    affected_scope: `${c.issue.eventCount} event(s), ${c.issue.userCount} user(s) of ${c.service.name}${e?.environment ? ` in ${e.environment}` : ""} since ${c.issue.firstSeenAt}.`,
+    confidence: Math.min(0.2 + (pattern ? 0.25 : 0) + (linked ? 0.2 : 0) + (frame ? 0.05 : 0), 0.7),
+    evidence: evidence.slice(0, 20),
+  };
+}
+
+function whyNow(c: AnalysisContext, linked: boolean): string {
+  const d = c.firstDeployment;
+  if (!d)
+    return `No deployment is recorded for the first event (${c.issue.firstSeenAt}); the data does not show what changed.`;
+  const minutes = Math.round((Date.parse(c.issue.firstSeenAt) - Date.parse(d.liveAt ?? d.createdAt)) / 60_000);
+  const commit = d.commitSha
+    ? ` (commit ${d.commitSha.slice(0, 7)}${d.commitMessage ? ` "${clip(firstLine(d.commitMessage), 120)}"` : ""})`
+    : "";
+  const before = c.previousDeployment
+    ? ` The deployment before it, #${c.previousDeployment.number}${c.previousDeployment.commitSha ? ` (${c.previousDeployment.commitSha.slice(0, 7)})` : ""}, did not report this error.`
+    : "";
+  if (linked)
+    return `It was first seen ${minutes} minute(s) after deployment #${d.number} went live${commit}.${before}`;
+  return `It was first seen in deployment #${d.number}${commit}, ${minutes} minute(s) after it went live: too long after for the deploy alone to explain it (traffic or data may have changed).${before}`;
+}
+
+function deployLinked(d: ContextDeployment, firstSeenAt: string): boolean {
+  const gap = Date.parse(firstSeenAt) - Date.parse(d.liveAt ?? d.createdAt);
+  return gap >= -60_000 && gap <= DEPLOY_LINK_MS;
+}
+
+// The pattern's usual severity, raised for fatal errors and many users, lowered for handled rare ones.
+function severityOf(base: AISeverity | undefined, c: AnalysisContext): AISeverity {
+  const order: AISeverity[] = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
+  const fromIssue: AISeverity =
+    c.issue.severity === "critical"
+      ? "CRITICAL"
+      : c.issue.severity === "high"
+        ? "HIGH"
+        : c.issue.severity === "low"
+          ? "LOW"
+          : "MEDIUM";
+  let level = Math.max(order.indexOf(base ?? "MEDIUM"), order.indexOf(fromIssue));
+  if (c.issue.userCount >= 100) level = Math.max(level, 2);
+  return order[level] ?? "MEDIUM";
+}
+
+const firstLine = (s: string) => s.split("\n")[0] ?? s;
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

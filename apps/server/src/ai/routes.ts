@@ -1,0 +1,22 @@
+import { apiRoutes } from "@syntra/contracts";
+import { implement } from "../http/route";
+import { projectScope } from "../projects/routes";
+import { analyzeError } from "./analyze-error";
+import { aiUsageOf } from "./usage";
+
+const analyze = implement(apiRoutes.ai.analyzeError, {
+  audit: { action: "ai.analyze_error", resourceType: "issue" },
+  handler: async ({ auth, deps, body, audit }) => {
+    const analysis = await analyzeError(deps, projectScope(auth), body);
+    audit({ resourceId: body.issue_id, details: { force_refresh: body.force_refresh, provider: analysis.provider } });
+    return analysis;
+  },
+});
+
+const usage = implement(apiRoutes.ai.usage, {
+  handler: async ({ auth, deps, query }) =>
+    aiUsageOf(deps.db, deps.ai, projectScope(auth).orgId, query.days, deps.now()),
+});
+
+/** The AI engine's API. */
+export const aiApiRoutes = [analyze, usage];

@@ -1,0 +1,19 @@
+import { bigint, date, integer, pgTable, primaryKey, uuid, varchar } from "drizzle-orm/pg-core";
+import { organizations } from "./identity";
+
+/** Tokens spent on AI providers per organization, day, provider and model (migration 0018). */
+export const aiUsage = pgTable(
+  "ai_usage",
+  {
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    day: date("day").notNull(),
+    provider: varchar("provider", { length: 20 }).notNull(),
+    model: varchar("model", { length: 200 }).notNull(),
+    requests: integer("requests").notNull().default(0),
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.day, t.provider, t.model] })],
+);

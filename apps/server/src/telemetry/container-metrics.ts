@@ -1,0 +1,60 @@
+import { CONTAINER_METRICS, type HeartbeatPayload } from "@syntra/contracts";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { projects, services } from "../db/schema";
+import type { AppDeps } from "../deps";
+import type { MetricRow } from "./store/types";
+
+/**
+ * The CPU and memory of a server's Syntra containers, from one heartbeat, as metric rows of their services: the
+ * service overview's resource charts and the metrics view read them like any metric (`CONTAINER_METRICS`, one series
+ * per container). Stamped with the control plane's clock, as the heartbeat's host metrics are. Containers of
+ * services that are not the server's organization's are left out: the service id is the agent's claim.
+ */
+export async function containerMetricRows(
+  db: Db,
+  server: { orgId: string },
+  beat: HeartbeatPayload,
+  at: Date,
+): Promise<MetricRow[]> {
+  const running = beat.services.filter((s) => s.status === "running");
+  if (running.length === 0) return [];
+  const claimed = [...new Set(running.map((s) => s.service_id))];
+  const ours = new Set(
+    (
+      await db
+        .select({ id: services.id })
+        .from(services)
+        .innerJoin(projects, eq(projects.id, services.projectId))
+        .where(and(eq(projects.orgId, server.orgId), inArray(services.id, claimed)))
+    ).map((r) => r.id),
+  );
+  const timestamp = at.toISOString();
+  return running
+    .filter((s) => ours.has(s.service_id))
+    .flatMap((s): MetricRow[] => {
+      const common = {
+        org_id: server.orgId,
+        service_id: s.service_id,
+        deployment_id: s.deployment_id,
+        timestamp,
+        type: "gauge" as const,
+        labels: { "container.id": s.container_id.slice(0, 12) },
+      };
+      return [
+        { ...common, name: CONTAINER_METRICS.cpu, value: s.cpu_percent },
+        { ...common, name: CONTAINER_METRICS.memory, value: Math.round(s.memory_mb * 1024 * 1024) },
+      ];
+    });
+}
+
+/** Stores the containers' CPU and memory of one recorded heartbeat as metrics of their services (the hub's event). */
+export async function storeContainerMetrics(
+  deps: Pick<AppDeps, "db" | "telemetry">,
+  server: { orgId: string },
+  beat: HeartbeatPayload,
+  at: Date,
+): Promise<void> {
+  const metrics = await containerMetricRows(deps.db, server, beat, at);
+  if (metrics.length > 0) await deps.telemetry.insert({ spans: [], logs: [], metrics });
+}

@@ -1,0 +1,199 @@
+// API latency of the observability views' queries on 10M spans and 10M log records (chDB, in-process): the service
+// overview (RED per interval and operation from the span_red_1m rollup), the trace list, a trace by id with its logs,
+// log pages (newest, substring search, key:value filter, the next page by cursor) and the log histogram. Each is a real
+// HTTP request to a real control plane (routing, auth, validation, the store, serialization). Beside the overview it
+// runs the same figures computed from the raw spans (quantiles over the traces table, as a store without rollups
+// does), and prints the ratio.
+// Rows are generated inside ClickHouse (INSERT ... SELECT FROM numbers()), so the materialized views (trace lookup,
+// RED rollup) fill as they do on ingest.
+// Run: npm run bench:observability  (BENCH_SPANS, BENCH_LOG_ROWS: default 10000000 each; BENCH_RUNS: 15)
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { openChdbDriver } from "../apps/server/src/telemetry/store/chdb-driver";
+import { ClickHouseTelemetryStore } from "../apps/server/src/telemetry/store/clickhouse-store";
+import { createTestApp } from "../apps/server/src/testing/harness";
+import { useTestTelemetryStore } from "../apps/server/src/testing/telemetry-store";
+
+const SPANS = Number(process.env.BENCH_SPANS ?? 10_000_000);
+const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 10_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const SPREAD_S = 3 * 86_400;
+const SPANS_PER_TRACE = 5;
+
+function percentile(ms: number[], q: number): number {
+  const s = [...ms].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")} (${os.cpus().length} cores)`,
+  );
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-observability-"));
+  const driver = await openChdbDriver(path.join(dir, "chdb"));
+  const store = new ClickHouseTelemetryStore(driver, { traces: 30, logs: 30, metrics: 30 });
+  await store.migrate();
+  useTestTelemetryStore(store);
+  const t = await createTestApp({ SYNTRA_OPEN_SIGNUP: "true" });
+  try {
+    const owner = await t.signup("bench@example.com", { orgName: "Bench" });
+    const as = { cookie: owner.cookie };
+    const server = (await t.call("POST", "/api/v1/servers", { as, body: { name: "s" } })).body.data.server_id;
+    const project = (await t.call("POST", "/api/v1/projects", { as, body: { name: "p" } })).body.data.id;
+    const service = (
+      await t.call("POST", `/api/v1/projects/${project}/services`, {
+        as,
+        body: { name: "api", server_id: server, source_type: "image", source_config: { image: "x" }, port: 80 },
+      })
+    ).body.data.id as string;
+    const end = Math.floor(Date.now() / 1000) - 60;
+    const params = {
+      org: owner.orgId,
+      service,
+      other: randomUUID(),
+      deployment: randomUUID(),
+      end,
+      spread: SPREAD_S,
+    };
+
+    // Spans: traces of 5 (a server root and 4 children), 8 routes, durations 1..~2000 ms skewed low, 2% of traces
+    // failed. A fifth of the traces belong to another service of the organization.
+    let started = performance.now();
+    await driver.exec(
+      `INSERT INTO traces (org_id, service_id, deployment_id, trace_id, span_id, parent_span_id, operation_name,
+          span_kind, start_time, duration_ns, status_code, status_message, attributes, events, sample_weight)
+       SELECT {org:UUID}, if(tr % 5 = 0, {other:UUID}, {service:UUID}), {deployment:UUID},
+          lower(hex(MD5(toString(tr)))), substring(lower(hex(MD5(toString(number)))), 1, 16),
+          if(j = 0, '', substring(lower(hex(MD5(toString(tr * ${SPANS_PER_TRACE})))), 1, 16)),
+          if(j = 0, concat('GET /api/', ['orders', 'cart', 'users', 'search', 'login', 'items', 'pay', 'ship'][tr % 8 + 1]),
+             ['SELECT orders', 'redis GET', 'POST payments', 'render'][j]),
+          if(j = 0, 'server', 'client'),
+          fromUnixTimestamp64Milli(toInt64(({end:Int64} - {spread:Int64}) * 1000 + intDiv(tr * {spread:Int64} * 1000, ${SPANS / SPANS_PER_TRACE}) + j), 'UTC'),
+          toUInt64(1000000 * (1 + (cityHash64(tr) % 1000) * (cityHash64(tr) % 1000) / 500)),
+          if(tr % 50 = 0 AND j = 0, 'error', 'ok'), '',
+          map('http.route', concat('/api/', toString(tr % 8)), 'user.id', toString(tr % 10000)), '[]', 1
+       FROM (SELECT number, intDiv(number, ${SPANS_PER_TRACE}) AS tr, number % ${SPANS_PER_TRACE} AS j
+             FROM numbers(${SPANS}))`,
+      params,
+    );
+    console.log(`generated ${SPANS.toLocaleString()} spans in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    started = performance.now();
+    await driver.exec(
+      `INSERT INTO logs (org_id, service_id, deployment_id, timestamp, level, message, attributes, trace_id, span_id, source)
+       SELECT {org:UUID}, {service:UUID}, {deployment:UUID},
+          fromUnixTimestamp64Milli(toInt64(({end:Int64} - {spread:Int64}) * 1000 + intDiv(number * {spread:Int64} * 1000, ${LOG_ROWS})), 'UTC'),
+          multiIf(number % 100 < 60, 'info', number % 100 < 80, 'debug', number % 100 < 95, 'warn', 'error'),
+          multiIf(number % 100000 = 5, concat('payment failed: quokka_checkout_declined for order ', toString(number)),
+                  number % 100 < 60, concat('GET /api/orders 200 in ', toString(number % 900), 'ms request_id=', hex(cityHash64(number))),
+                  number % 100 < 95, concat('slow query on orders took ', toString(number % 5000), 'ms'),
+                  concat('Error: connect ECONNREFUSED 10.0.', toString(number % 255), '.', toString(number % 253), ':5432')),
+          map('http.route', concat('/api/', toString(number % 8)), 'pod', concat('web-', toString(number % 3))),
+          if(number % 10 = 0, lower(hex(MD5(toString(intDiv(number, 10))))), ''), '', 'stdout'
+       FROM numbers(${LOG_ROWS})`,
+      params,
+    );
+    console.log(
+      `generated ${LOG_ROWS.toLocaleString()} log records in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    for (const table of ["traces", "logs", "trace_spans", "span_red_1m"])
+      await driver.exec(`OPTIMIZE TABLE ${table} FINAL`);
+    for (const s of await store.stats()) {
+      if (s.rows > 0) console.log(`  ${s.table.padEnd(14)} ${s.rows.toLocaleString().padStart(12)} rows`);
+    }
+
+    const address = await t.app.listen({ host: "127.0.0.1", port: 0 });
+    const headers = { cookie: `syntra_session=${owner.cookie}` };
+    const get = async (url: string) => {
+      const res = await fetch(`${address}${url}`, { headers });
+      const body = (await res.json()) as { data: unknown; meta?: { cursor?: string } };
+      if (!res.ok) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+      return body;
+    };
+    const at = (secondsAgo: number) => new Date((end - secondsAgo) * 1000).toISOString();
+    const range = (seconds: number) => `from=${at(seconds)}&to=${at(0)}`;
+    const trace = (await get(`/api/v1/services/${service}/traces?${range(3600)}&limit=1`)).data as {
+      trace_id: string;
+    }[];
+    const traceId = trace[0]?.trace_id ?? "";
+    const firstPage = await get(`/api/v1/services/${service}/logs?${range(86_400)}&limit=100`);
+    const cursor = firstPage.meta?.cursor ?? "";
+
+    const base = `/api/v1/services/${service}`;
+    const cases: [string, string][] = [
+      ["overview, last hour (1m)", `${base}/overview?${range(3600)}`],
+      ["overview, last 24 h (5m)", `${base}/overview?${range(86_400)}`],
+      ["overview, last 3 days (1h)", `${base}/overview?${range(SPREAD_S)}&interval=1h`],
+      ["traces, last hour, newest 500", `${base}/traces?${range(3600)}&limit=500`],
+      ["traces, failed, last 24 h", `${base}/traces?${range(86_400)}&status=error&limit=100`],
+      ["traces, >= 1 s, attribute, 24 h", `${base}/traces?${range(86_400)}&min_duration_ms=1000&attribute=user.id:42`],
+      ["trace by id", `/api/v1/traces/${traceId}`],
+      ["trace's logs", `/api/v1/traces/${traceId}/logs`],
+      ["logs, newest page (24 h)", `${base}/logs?${range(86_400)}&limit=100`],
+      ["logs, next page by cursor", `${base}/logs?${range(86_400)}&limit=100&cursor=${cursor}`],
+      ["logs, rare substring (3 days)", `${base}/logs?${range(SPREAD_S)}&search=quokka_checkout`],
+      ["logs, key:value filter (24 h)", `${base}/logs?${range(86_400)}&attribute=pod:web-2&level=warn`],
+      ["log histogram, 24 h", `${base}/logs/histogram?${range(86_400)}`],
+      ["log histogram, search, 3 days", `${base}/logs/histogram?${range(SPREAD_S)}&search=econnrefused`],
+    ];
+    console.log(`\nAPI latency over HTTP, ${RUNS} runs each after one warm-up (wall time on this shared machine):`);
+    const medians = new Map<string, number>();
+    for (const [name, url] of cases) {
+      await get(url);
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = performance.now();
+        await get(url);
+        times.push(performance.now() - t0);
+      }
+      medians.set(name, percentile(times, 0.5));
+      console.log(
+        `  ${name.padEnd(34)} p50 ${percentile(times, 0.5).toFixed(1).padStart(7)} ms  p95 ${percentile(times, 0.95).toFixed(1).padStart(7)} ms`,
+      );
+    }
+
+    // The peer approach: the same RED figures from the raw spans, as a store without rollups computes them.
+    const raw = async (seconds: number) => {
+      const t0 = performance.now();
+      await driver.query(
+        `SELECT toStartOfInterval(start_time, toIntervalSecond({step:UInt32})) AS t, sum(sample_weight) AS requests,
+            sumIf(sample_weight, status_code = 'error') AS errors, quantiles(0.5, 0.95, 0.99)(duration_ns) AS q
+         FROM traces
+         WHERE org_id = {org:UUID} AND service_id = {service:UUID} AND (span_kind IN ('server', 'consumer') OR parent_span_id = '')
+           AND start_time >= toDateTime({from:Int64}, 'UTC') AND start_time <= toDateTime({end:Int64}, 'UTC')
+         GROUP BY t ORDER BY t`,
+        {
+          org: owner.orgId,
+          service,
+          from: end - seconds,
+          end,
+          step: seconds <= 3600 ? 60 : seconds <= 86_400 ? 300 : 3600,
+        },
+      );
+      return performance.now() - t0;
+    };
+    console.log("\nRED per interval from the raw spans instead of the rollup (engine time only, no HTTP):");
+    for (const [name, seconds] of [
+      ["overview, last 24 h (5m)", 86_400],
+      ["overview, last 3 days (1h)", SPREAD_S],
+    ] as const) {
+      await raw(seconds);
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) times.push(await raw(seconds));
+      const rollup = medians.get(name) ?? 0;
+      console.log(
+        `  ${name.padEnd(34)} raw spans p50 ${percentile(times, 0.5).toFixed(1)} ms vs rollup API ${rollup.toFixed(1)} ms: ${(percentile(times, 0.5) / rollup).toFixed(1)}x`,
+      );
+    }
+  } finally {
+    await t.close();
+    await store.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

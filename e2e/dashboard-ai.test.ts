@@ -1,0 +1,99 @@
+// The issue page's AI analysis in a real browser (Debian's chromium driven by playwright-core) against a control
+// plane serving the built dashboard, with Claude replaced by a local stand-in speaking Anthropic's Messages API.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { freePort } from "@syntra/testing/ports";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { ANALYSIS_TOOL } from "../apps/server/src/ai/prompt";
+import { MODEL_ANSWER } from "../apps/server/src/ai/testing/analysis-fixtures";
+import { anthropicError, anthropicToolUse } from "../apps/server/src/ai/testing/anthropic-stand-in";
+import { type StandInServer, startStandInServer } from "../apps/server/src/ai/testing/stand-in-server";
+import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
+import { errorEventFixture, liveDeployment, serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
+import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
+import { ensureWebBuild } from "../scripts/build-web";
+import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
+
+let t: TestApp;
+let claude: StandInServer;
+let baseUrl: string;
+let browser: Browser;
+let owner: { cookie: string };
+let viewer: { cookie: string };
+let issueId: string;
+
+before(async () => {
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  await ensureWebBuild({ quiet: true });
+  claude = await startStandInServer(() => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER));
+  t = await createTestApp({
+    SYNTRA_PUBLIC_URL: baseUrl,
+    ANTHROPIC_API_KEY: "sk-ant-e2e-0123456789abcdef",
+    ANTHROPIC_BASE_URL: claude.url,
+  });
+  await t.app.listen({ host: "127.0.0.1", port });
+  const org = await serviceOfNewOrg(t, "ai-e2e@example.com");
+  owner = org.owner as { cookie: string };
+  viewer = await t.member(owner, "ai-viewer@example.com", "viewer");
+  const deploy = await liveDeployment(t.deps, org.serviceId, {
+    createdAt: new Date(Date.now() - 3_600_000),
+    sha: "abc1234def",
+    message: "orders: join customer",
+  });
+  const event = errorEventFixture(org.serviceId, { deployment_id: deploy });
+  issueId = (await ingestErrorEvents(t.deps, { serviceId: org.serviceId }, [event])).issues[0]?.id ?? "";
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await claude?.close();
+  await t?.close();
+});
+
+async function open(cookie: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  await context.addCookies([{ name: "syntra_session", value: cookie, url: baseUrl }]);
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await goto(page, `${baseUrl}${path}`);
+  return { context, page };
+}
+
+test("an owner analyzes an issue, sees root cause and evidence, refreshes it; a provider error keeps the analysis", async () => {
+  const { context, page } = await open(owner.cookie, `/issues/${issueId}`);
+  const card = page.getByTestId("ai-analysis");
+  await card.getByText("Not analyzed yet.").waitFor();
+  assert.equal(claude.requests.length, 0, "opening the page asks no provider");
+
+  await card.getByRole("button", { name: "Analyze" }).click();
+  await card.locator('[data-ai="Root cause"]').waitFor();
+  assert.equal(await card.locator('[data-ai="Root cause"]').innerText(), MODEL_ANSWER.root_cause);
+  assert.equal(await card.locator('[data-ai="Suggested fix"]').innerText(), MODEL_ANSWER.suggested_fix);
+  assert.equal(await card.getByTestId("ai-severity").innerText(), "HIGH");
+  assert.match(await card.innerText(), /confidence 72%/);
+  assert.match(await card.getByTestId("ai-evidence").innerText(), /abc1234 orders: join customer/);
+  assert.match(await card.innerText(), /anthropic · claude-sonnet-5/);
+  await shoot(page, "issue-ai-analysis");
+
+  claude.reply = () => anthropicToolUse(ANALYSIS_TOOL, { ...MODEL_ANSWER, severity: "CRITICAL" });
+  await card.getByRole("button", { name: "Refresh analysis" }).click();
+  await card.getByTestId("ai-severity").getByText("CRITICAL").waitFor();
+  assert.equal(claude.requests.length, 2);
+
+  claude.reply = () => anthropicError(529, "overloaded_error", "Overloaded");
+  await card.getByRole("button", { name: "Refresh analysis" }).click();
+  await card.getByRole("alert").waitFor();
+  assert.match(await card.getByRole("alert").innerText(), /overloaded/i);
+  assert.equal(await card.getByTestId("ai-severity").innerText(), "CRITICAL", "the stored analysis stays");
+  await context.close();
+});
+
+test("a viewer reads the stored analysis but is offered no button", async () => {
+  const { context, page } = await open(viewer.cookie, `/issues/${issueId}`);
+  const card = page.getByTestId("ai-analysis");
+  await card.locator('[data-ai="Root cause"]').waitFor();
+  assert.equal(await card.getByRole("button").count(), 0);
+  await context.close();
+});

@@ -1,0 +1,35 @@
+import { aiAnalysis, aiUsage, aiUsageQuery, analyzeErrorBody } from "../ai";
+import { defineApiRoute } from "../route";
+
+/** The AI engine: analyses of issues (more to come: Dockerfiles, recommendations, chat). */
+export const aiRoutes = {
+  analyzeError: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/ai/analyze-error",
+    summary:
+      "Analyze an issue (root cause, why now, fix, severity, scope, confidence, evidence); the stored analysis unless force_refresh",
+    tag: "ai",
+    access: { permission: "issues:write" },
+    body: analyzeErrorBody,
+    response: aiAnalysis,
+    // NOT_FOUND: the issue is not one of the organization's (the body names it, so the shape does not imply it).
+    errors: [
+      "NOT_FOUND",
+      "AI_DISABLED",
+      "AI_RATE_LIMITED",
+      "AI_OVERLOADED",
+      "AI_TIMEOUT",
+      "AI_PROVIDER_ERROR",
+      "AI_INVALID_ANSWER",
+    ],
+  }),
+  usage: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/ai/usage",
+    summary: "The organization's AI requests and tokens per day, provider and model, and the engine's setting",
+    tag: "ai",
+    access: { permission: "org:read" },
+    query: aiUsageQuery,
+    response: aiUsage,
+  }),
+};

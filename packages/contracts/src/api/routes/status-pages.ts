@@ -1,0 +1,120 @@
+import { z } from "zod";
+import { idParam } from "../envelope";
+import { defineApiRoute } from "../route";
+import {
+  addStatusIncidentUpdateBody,
+  createStatusPageBody,
+  createStatusPageIncidentBody,
+  serviceUptime,
+  serviceUptimeQuery,
+  statusPage,
+  statusPageIncident,
+  updateStatusPageBody,
+} from "../status-pages";
+
+const read = { permission: "alerts:read" } as const;
+const write = { permission: "alerts:write" } as const;
+const pageParams = idParam("pageId");
+
+/** Uptime of services and public status pages. */
+export const statusPageRoutes = {
+  serviceUptime: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/services/:serviceId/uptime",
+    summary: "A service's rolling uptime (24h, 7d, 30d, 90d) and response times from its health checks",
+    tag: "uptime",
+    access: { permission: "services:read" },
+    params: idParam("serviceId"),
+    query: serviceUptimeQuery,
+    response: serviceUptime,
+  }),
+  list: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/status-pages",
+    summary: "List the organization's status pages",
+    tag: "uptime",
+    access: read,
+    response: z.array(statusPage),
+  }),
+  create: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/status-pages",
+    summary: "Create a public status page at /status/<slug> with its components",
+    tag: "uptime",
+    access: write,
+    body: createStatusPageBody,
+    response: statusPage,
+    status: 201,
+    errors: ["CONFLICT", "UNPROCESSABLE"],
+  }),
+  get: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/status-pages/:pageId",
+    summary: "Get a status page",
+    tag: "uptime",
+    access: read,
+    params: pageParams,
+    response: statusPage,
+  }),
+  update: defineApiRoute({
+    method: "PATCH",
+    path: "/api/v1/status-pages/:pageId",
+    summary: "Change a status page (components replace the list)",
+    tag: "uptime",
+    access: write,
+    params: pageParams,
+    body: updateStatusPageBody,
+    response: statusPage,
+    errors: ["CONFLICT", "UNPROCESSABLE"],
+  }),
+  remove: defineApiRoute({
+    method: "DELETE",
+    path: "/api/v1/status-pages/:pageId",
+    summary: "Delete a status page",
+    tag: "uptime",
+    access: write,
+    params: pageParams,
+    status: 204,
+  }),
+  incidents: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/status-pages/:pageId/incidents",
+    summary: "A status page's incidents and scheduled maintenance, newest first, with their updates",
+    tag: "uptime",
+    access: read,
+    params: pageParams,
+    response: z.array(statusPageIncident),
+  }),
+  createIncident: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/status-pages/:pageId/incidents",
+    summary: "Post an incident (by hand or from an alert incident) or schedule maintenance on a status page",
+    tag: "uptime",
+    access: write,
+    params: pageParams,
+    body: createStatusPageIncidentBody,
+    response: statusPageIncident,
+    status: 201,
+    errors: ["UNPROCESSABLE"],
+  }),
+  addIncidentUpdate: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/status-pages/:pageId/incidents/:incidentId/updates",
+    summary: "Post an update to a status page incident (resolved or completed closes it)",
+    tag: "uptime",
+    access: write,
+    params: z.strictObject({ pageId: z.uuid(), incidentId: z.uuid() }),
+    body: addStatusIncidentUpdateBody,
+    response: statusPageIncident,
+    status: 201,
+  }),
+  removeIncident: defineApiRoute({
+    method: "DELETE",
+    path: "/api/v1/status-pages/:pageId/incidents/:incidentId",
+    summary: "Delete a status page incident",
+    tag: "uptime",
+    access: write,
+    params: z.strictObject({ pageId: z.uuid(), incidentId: z.uuid() }),
+    status: 204,
+  }),
+};
