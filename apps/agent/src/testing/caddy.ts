@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePorts } from "@syntra/testing/ports";
 import { CaddyRouter, type CaddyRouterOptions } from "../proxy/caddy";
+import { adminRequest } from "../proxy/caddy-admin";
 
 /** A Caddy that the agent's own CaddyRouter started and manages, for the tests of the router and the deployer. */
 export interface TestCaddy {
@@ -54,14 +55,12 @@ export async function startTestCaddy(
   };
 }
 
-/** One call to a Caddy's admin API (JSON in and out); fails the test on an error status. */
+/**
+ * One call to a Caddy's admin API (JSON in and out); fails the test on an error status. On a connection of its
+ * own, as the router's calls are (see adminRequest): Caddy closes kept-alive admin connections at every change.
+ */
 export async function caddyAdmin(adminUrl: string, method: string, pathname: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${adminUrl}${pathname}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${pathname}: ${res.status} ${text}`);
+  const { status, text } = await adminRequest(`${adminUrl}${pathname}`, method, body, 10_000);
+  assert.ok(status >= 200 && status < 300, `${method} ${pathname}: ${status} ${text}`);
   return text ? JSON.parse(text) : null;
 }
