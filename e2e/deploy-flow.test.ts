@@ -4,6 +4,7 @@ import { eventually } from "@syntra/testing/eventually";
 import { ensureTestImages } from "@syntra/testing/images";
 import { get, Hammer } from "@syntra/testing/traffic";
 import { CaddyRouter } from "../apps/agent/src/proxy/caddy";
+import { AGENT_VERSION } from "../apps/agent/src/version";
 import { createWebService, deployAndWait, type Stack, serverStatus, startStack, waitDeployment } from "./stack";
 
 const VERSIONS = Array.from({ length: 11 }, (_, i) => `v${i + 1}`);
@@ -25,7 +26,7 @@ test("the agent comes online with its host facts, and heartbeats become server m
   const server = (await stack.t.call("GET", `/api/v1/servers/${stack.serverId}`, { as: stack.owner })).body.data;
   assert.equal(server.status, "online");
   assert.equal(server.runtime, "docker");
-  assert.ok(server.cpu_cores > 0 && server.memory_mb > 0 && server.os_name && server.agent_version === "0.1.0");
+  assert.ok(server.cpu_cores > 0 && server.memory_mb > 0 && server.os_name && server.agent_version === AGENT_VERSION);
   await eventually(
     async () => {
       const res = await stack.t.call("GET", `/api/v1/servers/${stack.serverId}/metrics?interval=1m`, {

@@ -76,6 +76,8 @@ export async function startStack(
   });
   const port = await freePort();
   await t.app.listen({ host: "127.0.0.1", port });
+  // As main.ts does: the agent enrols on the API, then connects to the mutual-TLS agent endpoint.
+  await t.agentEndpoint();
   const baseUrl = `http://127.0.0.1:${port}`;
   const session = await t.signup("owner@example.com", { orgName: "Acme" });
   const owner = { cookie: session.cookie };

@@ -1,11 +1,13 @@
 import fs from "node:fs/promises";
+import type { UpdateAgentPayload } from "@syntra/contracts";
 import pino from "pino";
 import { AlertMonitor } from "./alerts";
 import { CertificateReporter, observeRoutes } from "./certificates";
 import type { AgentConfig } from "./config";
-import { AgentConnection } from "./connection";
+import { AgentConnection, type ConnectionTarget } from "./connection";
 import { Deployer } from "./deploy/deployer";
 import { Dispatcher } from "./dispatcher";
+import { AgentError } from "./errors";
 import { Heartbeat } from "./heartbeat";
 import { ResourceSampler } from "./host/resource-sampler";
 import { readHostFacts } from "./host/system-info";
@@ -18,15 +20,33 @@ import { RequestLog } from "./request-log";
 import { RoutesReporter } from "./routes-report";
 import { DockerRuntime } from "./runtime/docker";
 import { startTelemetry, type TelemetryPipeline } from "./telemetry/pipeline";
-import { AGENT_PROTOCOL, AGENT_VERSION } from "./version";
+import { tlsOptions } from "./tls/credentials";
+import { CertificateRenewer, obtainAuth } from "./tls/enrolment";
+import {
+  bundleLayout,
+  commitTrial,
+  isTrial,
+  settleFailedTrial,
+  stageUpdate,
+  trialTimeoutMs,
+} from "./update/self-update";
+import { AGENT_PROTOCOL, AGENT_VERSION, SELF_UPDATE_CAPABILITY } from "./version";
 
 /** A running agent; `stop` ends it cleanly (containers keep running). */
 export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** How the agent process ends when it restarts itself (self-update) or gives up a trial; main.ts exits. */
+export interface AgentProcess {
+  exit(code: number): void;
+}
+
 /** Wires the agent together and connects it to the control plane. */
-export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  proc: AgentProcess = { exit: (code) => process.exit(code) },
+): Promise<RunningAgent> {
   const logger = pino({
     level: config.logLevel,
     base: { component: "syntra-agent" },
@@ -34,6 +54,20 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   });
   await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   const agentId = await loadAgentId(config.stateDir);
+  // Self-update: the bundle layout (none when run from the sources), a trial to confirm, a failed trial to report.
+  const layout = bundleLayout();
+  const trial = layout !== null && isTrial(layout);
+  const updateResult = layout && !trial ? await settleFailedTrial(layout, config.stateDir, AGENT_VERSION) : undefined;
+  const auth = await obtainAuth({
+    stateDir: config.stateDir,
+    controlPlaneUrl: config.controlPlaneUrl,
+    token: config.token,
+    agentId,
+    logger,
+    maxBackoffMs: config.maxBackoffMs,
+  });
+  let creds = auth.kind === "certificate" ? auth.creds : undefined;
+  const trialTimer = trial ? await startTrialTimer(config.stateDir, logger, () => void leave(1)) : undefined;
   const runtime = new DockerRuntime({ socketPath: config.dockerSocket });
   const runtimeVersion = await runtime.version();
   const caddy = new CaddyRouter({
@@ -81,8 +115,13 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     dispatcher?.handle(message);
   };
   const connection = new AgentConnection({
-    url: config.controlPlaneUrl,
-    token: config.token,
+    target: (): ConnectionTarget =>
+      creds
+        ? { url: `${creds.endpointUrl}/agent/ws`, headers: {}, tls: tlsOptions(creds) }
+        : {
+            url: `${config.controlPlaneUrl.replace(/^http/, "ws")}/agent/ws`,
+            headers: { authorization: `Bearer ${auth.kind === "token" ? auth.token : ""}` },
+          },
     logger,
     maxBackoffMs: config.maxBackoffMs,
     hello: async () => ({
@@ -93,12 +132,20 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       min_supported: AGENT_PROTOCOL.minSupported,
       runtime: runtimeVersion.name,
       runtime_version: runtimeVersion.version,
-      capabilities: ["docker", config.proxy],
+      capabilities: ["docker", config.proxy, ...(layout && creds ? [SELF_UPDATE_CAPABILITY] : [])],
       ...(await readHostFacts(config.stateDir, config.publicIp)),
+      ...(updateResult && { update_result: updateResult }),
       proxy: { http_port: config.proxyHttpPort, https_port: config.proxyHttpsPort, tls: config.proxyTls },
     }),
     onAccepted: (ack) => {
       logger.level = ack.config.log_level;
+      if (trial && layout && trialTimer) {
+        clearTimeout(trialTimer);
+        commitTrial(layout, config.stateDir).then(
+          () => logger.info({ version: AGENT_VERSION }, "update confirmed: this version is now the agent's"),
+          (err: unknown) => logger.error({ err }, "could not make the updated bundle current"),
+        );
+      }
       logger.info(
         { server: ack.server_name, pending: ack.pending_deployments.length },
         "connected to the control plane",
@@ -123,7 +170,38 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
       heartbeat?.stop();
       dispatcher?.cancelSubscriptions();
     },
+    onRejected: (ack) => {
+      // Too old for this control plane: update when it says where to, or wait to be reinstalled.
+      if (ack.update)
+        void selfUpdate(ack.update).then(
+          () => leave(0),
+          (err: unknown) => {
+            logger.error({ err: (err as Error).message }, "the update the control plane asked for failed");
+          },
+        );
+    },
   });
+  const selfUpdate = async (payload: UpdateAgentPayload) => {
+    if (!layout || !creds) {
+      throw new AgentError(
+        "NOT_SUPPORTED",
+        "This agent cannot update itself (not run from an installed bundle, or not enrolled); run the install command again",
+      );
+    }
+    return stageUpdate({ layout, creds, stateDir: config.stateDir, runningVersion: AGENT_VERSION, payload, logger });
+  };
+  const renewer = creds
+    ? new CertificateRenewer({
+        stateDir: config.stateDir,
+        agentId,
+        logger,
+        current: () => creds as NonNullable<typeof creds>,
+        renewed: (fresh) => {
+          creds = fresh;
+          connection.reconnect("certificate renewed");
+        },
+      })
+    : undefined;
   routesReporter = new RoutesReporter({ router, workloads: deployer, connection, serverId: config.serverId, logger });
   const reporter = routesReporter;
   const monitors = new MonitorScheduler(connection, logger);
@@ -134,6 +212,7 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
     runtime,
     logger,
     routesChanged: () => reporter.report(),
+    selfUpdate: { stage: selfUpdate, restart: () => void leave(0) },
     monitors,
   });
   telemetry = await startTelemetry({
@@ -162,11 +241,18 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
   // Deployments this agent was in the middle of when it last stopped are settled before anything new runs.
   for (const status of await deployer.recover()) connection.send("deploy_status", status);
   connection.start();
-  logger.info({ agent_id: agentId, control_plane: config.controlPlaneUrl, version: AGENT_VERSION }, "agent started");
+  renewer?.start();
+  logger.info(
+    { agent_id: agentId, control_plane: config.controlPlaneUrl, version: AGENT_VERSION, trial, auth: auth.kind },
+    "agent started",
+  );
 
-  return {
-    // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
-    stop: async () => {
+  let stopped: Promise<void> | undefined;
+  // Containers and the proxy keep serving while the agent restarts; the next agent reattaches to both.
+  const stop = () => {
+    stopped ??= (async () => {
+      clearTimeout(trialTimer);
+      renewer?.stop();
       monitors.stop();
       await telemetry?.stop();
       heartbeat?.stop();
@@ -179,8 +265,25 @@ export async function startAgent(config: AgentConfig): Promise<RunningAgent> {
         .detach()
         .catch((err: unknown) => logger.warn({ err }, "could not hand the routes over to the proxy"));
       logger.info("agent stopped");
-    },
+    })();
+    return stopped;
   };
+  // Ends this process for its supervisor to start the launcher again (an update staged, or a trial given up).
+  const leave = async (code: number) => {
+    await stop();
+    proc.exit(code);
+  };
+  return { stop };
+}
+
+/** A trial that has not connected in time exits, so the launcher goes back to the bundle it replaced. */
+async function startTrialTimer(stateDir: string, logger: pino.Logger, giveUp: () => void): Promise<NodeJS.Timeout> {
+  const ms = await trialTimeoutMs(stateDir);
+  logger.info({ version: AGENT_VERSION, timeout_ms: ms }, "running an update on trial: it must connect in time");
+  return setTimeout(() => {
+    logger.error({ version: AGENT_VERSION }, "the updated agent did not connect in time: going back");
+    giveUp();
+  }, ms);
 }
 
 /** The OTLP receivers' addresses: `docker-bridge` becomes the bridge's gateway (left out, said, when there is none). */

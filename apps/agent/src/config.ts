@@ -17,10 +17,14 @@ const bool = z
 const envSchema = z.object({
   /** URL of the control plane, e.g. https://syntra.example.com. */
   SYNTRA_URL: z.url({ protocol: /^https?$/ }),
-  /** This server's agent token (syn_agt_…), from "Add server". */
+  /**
+   * This server's one-time install token (syn_agt_…), from "Add server": traded for a client certificate at the
+   * first start. Not needed once the agent holds a certificate (in the state dir).
+   */
   SYNTRA_TOKEN: z
     .string()
-    .regex(/^syn_agt_[A-Za-z0-9]{32,64}$/, "expected the syn_agt_… token shown when the server was added"),
+    .regex(/^syn_agt_[A-Za-z0-9]{32,64}$/, "expected the syn_agt_… token shown when the server was added")
+    .optional(),
   /** The server's id in Syntra, from "Add server". */
   SYNTRA_SERVER_ID: z.uuid(),
   /** Where the agent keeps its id, its deployments' state and processed commands. */
@@ -98,7 +102,8 @@ const envSchema = z.object({
 /** Settings of the agent, parsed once from the environment at start-up. */
 export interface AgentConfig {
   controlPlaneUrl: string;
-  token: string;
+  /** The install token; undefined once enrolled (see SYNTRA_TOKEN). */
+  token: string | undefined;
   serverId: string;
   stateDir: string;
   dockerSocket: string;

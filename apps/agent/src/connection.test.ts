@@ -6,6 +6,7 @@ import { eventually } from "@syntra/testing/eventually";
 import pino from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
 import { AgentConnection } from "./connection";
+import { AGENT_VERSION } from "./version";
 
 // A stand-in for the control plane on the wire: it speaks the protocol (every frame it receives is checked
 // against the contracts) so the agent's connection handling can be driven through cases the real control
@@ -47,8 +48,10 @@ test("the agent says hello with its token and version, answers bad commands, and
   const accepted: unknown[] = [];
   const commands: string[] = [];
   const connection = new AgentConnection({
-    url,
-    token: "syn_agt_0123456789abcdef0123456789abcdef01234567",
+    target: () => ({
+      url: `${url.replace(/^http/, "ws")}/agent/ws`,
+      headers: { authorization: "Bearer syn_agt_0123456789abcdef0123456789abcdef01234567" },
+    }),
     logger: pino({ level: "silent" }),
     maxBackoffMs: 200,
     hello: async () => exampleMessages.agent_hello.payload,
@@ -59,7 +62,7 @@ test("the agent says hello with its token and version, answers bad commands, and
   t.after(() => connection.stop());
   await until(() => (accepted.length === 1 ? true : undefined));
   assert.equal(headers.authorization, "Bearer syn_agt_0123456789abcdef0123456789abcdef01234567");
-  assert.equal(headers["x-agent-version"], "0.1.0");
+  assert.equal(headers["x-agent-version"], AGENT_VERSION);
 
   // A command that breaks the contract gets an error reply carrying its request_id; nothing runs.
   const bad = { ...exampleMessages.scale, payload: { ...exampleMessages.scale.payload, replicas: -1 } };

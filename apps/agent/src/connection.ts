@@ -22,10 +22,19 @@ const OUTBOX_LIMIT = 5000;
 const FINAL_REPLAY_MS = 10 * 60_000;
 const FINAL_STATUSES: ReadonlySet<string> = new Set(["running", "failed", "rolled_back"]);
 
+/** Where and how to connect: the agent endpoint with the agent's certificate, or (older control planes) a token. */
+export interface ConnectionTarget {
+  /** The WebSocket URL (…/agent/ws). */
+  url: string;
+  headers: Record<string, string>;
+  /** TLS client options (certificate, key, pinned CA) for the agent endpoint. */
+  tls?: object;
+}
+
 /** What the connection needs from the rest of the agent. */
 export interface ConnectionOptions {
-  url: string;
-  token: string;
+  /** Asked at every (re)connect, so a renewed certificate is used from the next connection on. */
+  target(): ConnectionTarget;
   logger: Logger;
   maxBackoffMs: number;
   hello(): Promise<AgentHelloPayload>;
@@ -34,6 +43,10 @@ export interface ConnectionOptions {
   /** The control plane's telemetry messages (acknowledgements, ingest keys), for the telemetry pipeline. */
   onTelemetry?(message: Extract<ControlPlaneToAgentMessage, { type: TelemetryMessageType }>): void;
   onDisconnected?(): void;
+  /** The control plane refused the upgrade (401: revoked, 426 …). */
+  onRefused?(status: number): void;
+  /** A hello_ack refusing this agent; `update` is set when it was refused as too old and may update itself. */
+  onRejected?(ack: Extract<HelloAckPayload, { accepted: false }>): void;
 }
 
 /**
@@ -91,10 +104,25 @@ export class AgentConnection {
     });
   }
 
+  /**
+   * Closes the current socket and connects again at once (a renewed certificate). Messages in flight on the old
+   * socket are answered again by the usual means (outbox, final-status replay).
+   */
+  reconnect(reason: string): void {
+    const socket = this.socket;
+    if (this.stopped || !socket) return;
+    this.attempt = 0;
+    this.reconnectAtOnce = true;
+    socket.close(1000, reason.slice(0, 120));
+  }
+
+  private reconnectAtOnce = false;
+
   private connect(): void {
-    const wsUrl = `${this.opts.url.replace(/^http/, "ws")}/agent/ws`;
-    const socket = new WebSocket(wsUrl, {
-      headers: { authorization: `Bearer ${this.opts.token}`, "x-agent-version": AGENT_VERSION },
+    const target = this.opts.target();
+    const socket = new WebSocket(target.url, {
+      ...target.tls,
+      headers: { ...target.headers, "x-agent-version": AGENT_VERSION },
       handshakeTimeout: 10_000,
     });
     this.socket = socket;
@@ -111,8 +139,9 @@ export class AgentConnection {
     });
     socket.on("message", (data) => this.receive(data.toString()));
     socket.on("unexpected-response", (_req, res) => {
-      // 401: the token was revoked or the server deleted. Keep trying slowly; an operator may fix it.
+      // 401: the certificate or token was revoked, or the server deleted. Keep trying slowly; an operator may fix it.
       this.opts.logger.error({ status: res.statusCode }, "control plane refused the connection");
+      this.opts.onRefused?.(res.statusCode ?? 0);
       socket.terminate();
     });
     socket.on("error", (err) => this.opts.logger.warn({ err: err.message }, "control plane connection error"));
@@ -156,6 +185,7 @@ export class AgentConnection {
     if (message.type === "hello_ack") {
       if (!message.payload.accepted) {
         this.opts.logger.error({ error: message.payload.error }, "control plane rejected this agent");
+        this.opts.onRejected?.(message.payload);
         return;
       }
       this.accepted = true;
@@ -188,6 +218,11 @@ export class AgentConnection {
   }
 
   private scheduleReconnect(): void {
+    if (this.reconnectAtOnce) {
+      this.reconnectAtOnce = false;
+      this.retryTimer = setTimeout(() => this.connect(), 0);
+      return;
+    }
     const ceiling = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
     const delay = Math.round(Math.random() * ceiling);
     this.attempt = Math.min(this.attempt + 1, 30);

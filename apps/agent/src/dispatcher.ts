@@ -7,6 +7,7 @@ import type {
   DeployStatusPayload,
   HealthCheckConfig,
   LogStreamPayload,
+  UpdateAgentPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { AgentConnection } from "./connection";
@@ -55,6 +56,8 @@ export class Dispatcher {
       logger: Logger;
       /** A deploy ended or routes were configured: the proxy's routes are reported to the control plane. */
       routesChanged?: () => void;
+      /** Self-update: stage the bundle an update_agent names (checked), then restart into it once answered. */
+      selfUpdate?: { stage(payload: UpdateAgentPayload): Promise<unknown>; restart(): void };
       /** The uptime monitors this agent runs (configure_monitors). */
       monitors?: { configure(monitors: ConfigureMonitorsPayload["monitors"]): unknown };
     },
@@ -82,6 +85,23 @@ export class Dispatcher {
       return;
     }
     this.deps.requests.begin(requestId);
+    if (message.type === "update_agent" && this.deps.selfUpdate) {
+      const { stage, restart } = this.deps.selfUpdate;
+      // Answered once the bundle is staged; the restart comes after the answer has gone out.
+      void stage(message.payload).then(
+        (data) => this.answer({ request_id: requestId, success: true, data }).then(restart),
+        (err: unknown) => {
+          const reason = err instanceof Error ? err.message : String(err);
+          this.deps.logger.warn({ request_id: requestId, reason }, "update refused");
+          return this.answer({
+            request_id: requestId,
+            success: false,
+            error: { code: errorCodeOf(err), message: reason },
+          });
+        },
+      );
+      return;
+    }
     if (message.type === "deploy") {
       // Acknowledged at once; progress and the outcome follow as deploy_status messages.
       void this.answer({ request_id: requestId, success: true, data: { accepted: true } });
@@ -192,7 +212,7 @@ export class Dispatcher {
       case "update_agent":
         throw new AgentError(
           "NOT_SUPPORTED",
-          "Self-update is not available in this agent version; reinstall to upgrade",
+          "This agent cannot update itself (not run from an installed bundle, or not enrolled); run the install command again",
         );
       default: {
         const unknown: never = command;

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 }
 
 // Run when executed (node main.ts, or the bundle), not when imported.
-if (process.argv[1] && /(main\.ts|syntra-agent(\.cjs|\.mjs)?)$/.test(process.argv[1])) {
+if (process.argv[1] && /(main\.ts|syntra-agent(\.next)?(\.cjs|\.mjs)?)$/.test(process.argv[1])) {
   main().catch((err: unknown) => {
     process.stderr.write(`syntra-agent: could not start: ${(err as Error).message}\n`);
     process.exit(1);

@@ -1,6 +1,6 @@
 import cookie from "@fastify/cookie";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { registerAgentSocket } from "./agents/ws-route";
+import { authenticateByToken, registerAgentSocket } from "./agents/ws-route";
 import type { AppDeps } from "./deps";
 import { answerClientError, newRequestId } from "./http/client-errors";
 import { answerFrameworkError, installErrorHandler, type UndeclaredError } from "./http/error-handler";
@@ -61,7 +61,7 @@ export async function buildApp(deps: AppDeps, opts: BuildAppOptions = {}): Promi
   await app.register(cookie);
   keepRawBodies(app, "/api/v1/webhooks/", deps.config.bodyLimitBytes);
   installErrorHandler(app, opts.onUndeclaredError);
-  await registerAgentSocket(app, deps);
+  await registerAgentSocket(app, deps, (req) => authenticateByToken(deps, req));
   registerRoutes(app, deps, allRoutes, { validateResponses: opts.validateResponses ?? false });
   await registerErrorIngest(app, deps);
   await registerOtlpHttp(app, deps);

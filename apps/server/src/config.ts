@@ -3,6 +3,9 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { type AiConfig, aiConfigFrom, aiEnvSchema } from "./ai/config";
 import { PGLITE_DEFAULTS, type PgliteSettings } from "./db/pglite-settings";
+import { CONTROL_PLANE_VERSION } from "./version";
+
+const semverText = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, "expected a version like 0.2.0");
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -76,6 +79,25 @@ const envSchema = z
     SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     /** Log level the control plane hands to its agents in hello_ack. */
     SYNTRA_AGENT_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /**
+     * Port of the agent endpoint: agents connect there with their client certificate over TLS (mutual TLS), apart
+     * from the API so a TLS-terminating reverse proxy in front of the API cannot get in the way. 0 picks a free port.
+     */
+    SYNTRA_AGENT_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(7443),
+    /** Address the agent endpoint listens on (default: SYNTRA_HOST). */
+    SYNTRA_AGENT_TLS_HOST: z.string().min(1).optional(),
+    /** Where agents reach the agent endpoint, e.g. wss://syntra.example.com:7443 (default: the public URL's host). */
+    SYNTRA_AGENT_ENDPOINT: z.url({ protocol: /^wss$/ }).optional(),
+    /** Lifetime of an agent's client certificate, in hours; agents renew when half of it is left. */
+    SYNTRA_AGENT_CERT_HOURS: z.coerce.number().min(0.001).max(8760).default(168),
+    /** Update connected agents to this control plane's agent version by themselves (within the compatibility table). */
+    SYNTRA_AGENT_AUTO_UPDATE: bool.default(true),
+    /** How long an updated agent has to connect before it goes back to the version it replaced, in seconds. */
+    SYNTRA_AGENT_UPDATE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
+    /** An agent bundle (syntra-agent.cjs) to hand out instead of the one built with this control plane. */
+    SYNTRA_AGENT_BUNDLE: z.string().min(1).optional(),
+    /** Tests only: the release this control plane says it is (default: its own), to test upgrades between versions. */
+    SYNTRA_TEST_VERSION: semverText.optional(),
     /** How many days of server heartbeat metrics are kept. */
     SYNTRA_SERVER_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /** DNS server used to verify custom domains, "ip" or "ip:port" ("[::1]:53" for IPv6); unset: the system's. */
@@ -208,11 +230,20 @@ export interface Config {
   loginMaxAttempts: number;
   loginWindowSeconds: number;
   trustProxy: boolean;
+  /** This control plane's release (CONTROL_PLANE_VERSION unless a test says otherwise). */
+  version: string;
   agents: {
     heartbeatSeconds: number;
     commandTimeoutSeconds: number;
     logLevel: "debug" | "info" | "warn" | "error";
     metricsRetentionDays: number;
+    /** The mutual-TLS agent endpoint; `publicUrl` unset: wss://<public host>:<the port it listens on>. */
+    endpoint: { host: string; port: number; publicUrl: string | undefined };
+    certificateLifetimeMs: number;
+    autoUpdate: boolean;
+    updateTimeoutSeconds: number;
+    /** A bundle file to offer instead of the built-in one. */
+    bundleFile: string | undefined;
   };
   github: { clientId: string; clientSecret: string; oauthUrl: string; apiUrl: string } | undefined;
   localAgent: { enabled: boolean; dockerSocket: string };
@@ -343,11 +374,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxAttempts: e.SYNTRA_LOGIN_MAX_ATTEMPTS,
     loginWindowSeconds: e.SYNTRA_LOGIN_WINDOW_SECONDS,
     trustProxy: e.SYNTRA_TRUST_PROXY,
+    version: e.SYNTRA_TEST_VERSION ?? CONTROL_PLANE_VERSION,
     agents: {
       heartbeatSeconds: e.SYNTRA_AGENT_HEARTBEAT_SECONDS,
       commandTimeoutSeconds: e.SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS,
       logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
+      endpoint: {
+        host: e.SYNTRA_AGENT_TLS_HOST ?? e.SYNTRA_HOST,
+        port: e.SYNTRA_AGENT_TLS_PORT,
+        publicUrl: e.SYNTRA_AGENT_ENDPOINT?.replace(/\/+$/, ""),
+      },
+      certificateLifetimeMs: Math.round(e.SYNTRA_AGENT_CERT_HOURS * 3_600_000),
+      autoUpdate: e.SYNTRA_AGENT_AUTO_UPDATE,
+      updateTimeoutSeconds: e.SYNTRA_AGENT_UPDATE_TIMEOUT_SECONDS,
+      bundleFile: e.SYNTRA_AGENT_BUNDLE ? path.resolve(e.SYNTRA_AGENT_BUNDLE) : undefined,
     },
     localAgent: { enabled: e.SYNTRA_LOCAL_AGENT, dockerSocket: e.DOCKER_SOCKET },
     domains: {

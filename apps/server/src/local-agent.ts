@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
+import { AGENT_STATE_FILES, BUNDLE_FILES, compareVersions, renderAgentLauncher } from "@syntra/contracts";
 import { and, asc, eq } from "drizzle-orm";
 import { systemWork } from "./audit/unit-of-work";
 import { organizations, servers } from "./db/schema";
 import type { AppDeps } from "./deps";
-import { AGENT_NODE_FLAGS, agentBundle } from "./install/agent-bundle";
+import { AGENT_NODE_FLAGS, agentBundle, bundleVersion } from "./install/agent-bundle";
 import { createServer, rotateAgentToken } from "./servers/servers";
 
 const LOCAL_NAME = "local";
@@ -54,18 +56,22 @@ export async function startLocalAgent(
       .from(servers)
       .where(and(eq(servers.orgId, org.id), eq(servers.name, LOCAL_NAME)))
       .limit(1);
-    // The token is only ever kept as a hash, so the local agent gets a fresh one at each start.
+    const stateDir = path.join(deps.config.dataDir, "local-agent");
+    // The local agent enrols like any other: with a one-time install token, only while it holds no valid
+    // certificate (the token is only ever kept as a hash, so a fresh one is made for that).
+    const enrolled = existing !== undefined && (await holdsValidCertificate(stateDir, existing.id));
     const { id, token } = existing
-      ? { id: existing.id, token: await rotateAgentToken(deps.db, existing.id) }
+      ? { id: existing.id, token: enrolled ? undefined : await rotateAgentToken(deps.db, existing.id) }
       : await registerLocalServer(deps, org.id);
-    const bundle = await agentBundle(deps.config.dataDir);
-    child = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle], {
+    const launcher = await installLocalBundle(deps);
+    const { SYNTRA_TOKEN: _unused, ...env } = opts.env;
+    child = spawn(launcher, [], {
       env: {
-        ...opts.env,
+        ...env,
         SYNTRA_URL: opts.url,
-        SYNTRA_TOKEN: token,
+        ...(token && { SYNTRA_TOKEN: token }),
         SYNTRA_SERVER_ID: id,
-        SYNTRA_AGENT_STATE_DIR: path.join(deps.config.dataDir, "local-agent"),
+        SYNTRA_AGENT_STATE_DIR: stateDir,
         DOCKER_SOCKET: socket,
       },
       stdio: ["ignore", "inherit", "inherit"],
@@ -93,6 +99,50 @@ export async function startLocalAgent(
       clearTimeout(killer);
     },
   };
+}
+
+/** True when the agent in `stateDir` holds a certificate for this server that is still valid for a while. */
+async function holdsValidCertificate(stateDir: string, serverId: string): Promise<boolean> {
+  try {
+    const grant = JSON.parse(await fs.readFile(path.join(stateDir, AGENT_STATE_FILES.grant), "utf8")) as {
+      server_id?: unknown;
+      not_after?: unknown;
+    };
+    return (
+      grant.server_id === serverId && typeof grant.not_after === "string" && Date.parse(grant.not_after) > Date.now()
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The local agent runs from its own copy of the bundle with the launcher beside it, like an installed agent, so it
+ * updates itself the same way (update_agent). The bundle built with this control plane is copied there when there
+ * is none yet, or (automatic updates off) when it is newer than the copy.
+ */
+async function installLocalBundle(deps: AppDeps): Promise<string> {
+  const dir = path.join(deps.config.dataDir, "local-agent", "bin");
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const current = path.join(dir, BUNDLE_FILES.current);
+  const shipped = deps.config.agents.bundleFile ?? (await agentBundle(deps.config.dataDir));
+  const installed = await fs.readFile(current, "utf8").then(
+    (text) => bundleVersion(text.slice(0, 200)),
+    () => null,
+  );
+  const offered = bundleVersion((await fs.readFile(shipped, "utf8")).slice(0, 200));
+  const replace =
+    installed === null ||
+    (!deps.config.agents.autoUpdate && offered !== null && compareVersions(offered, installed) > 0);
+  if (replace) {
+    const tmp = `${current}.${process.pid}.tmp`;
+    await fs.copyFile(shipped, tmp);
+    await fs.rename(tmp, current);
+  }
+  const launcher = path.join(dir, BUNDLE_FILES.launcher);
+  await fs.writeFile(`${launcher}.tmp`, renderAgentLauncher(process.execPath, AGENT_NODE_FLAGS), { mode: 0o755 });
+  await fs.rename(`${launcher}.tmp`, launcher);
+  return launcher;
 }
 
 /** Registers this machine as the organization's server "local", audited as Syntra's local-agent supervisor. */

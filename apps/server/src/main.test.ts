@@ -11,6 +11,7 @@ import { freePorts } from "@syntra/testing/ports";
 import { descendants } from "@syntra/testing/process-tree";
 import { ensureServerBuild, serverMain } from "../../../scripts/build-server";
 import { stopUpstreamDaemon } from "../../agent/src/proxy/upstream-table";
+import { AGENT_NODE_FLAGS } from "./install/agent-bundle";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -68,9 +69,15 @@ before(async () => {
 
 test("the compiled control plane starts on embedded defaults, keeps its data across a graceful restart", async () => {
   const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-main-")), "data");
-  const [port] = await freePorts(1);
+  const [port, agentTlsPort] = await freePorts(2);
   const base = `http://127.0.0.1:${port}`;
-  const env = { SYNTRA_DATA_DIR: dataDir, SYNTRA_PORT: String(port), SYNTRA_LOCAL_AGENT: "false" };
+  // Free ports rather than the defaults (7443 for the agent endpoint): other tests run beside this one.
+  const env = {
+    SYNTRA_DATA_DIR: dataDir,
+    SYNTRA_PORT: String(port),
+    SYNTRA_AGENT_TLS_PORT: String(agentTlsPort),
+    SYNTRA_LOCAL_AGENT: "false",
+  };
 
   const first = startServer(env);
   await waitReady(base, first);
@@ -109,7 +116,7 @@ test("a bad setting stops start-up with exit code 2 and names the variable", asy
 
 test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), serves the API and the dashboard, and runs the local agent compiled", async () => {
   const dataDir = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-npm-start-")), "data");
-  const [port, httpPort, httpsPort, adminPort] = await freePorts(4);
+  const [port, httpPort, httpsPort, adminPort, agentTlsPort] = await freePorts(5);
   const base = `http://127.0.0.1:${port}`;
   const withDocker = await dockerAnswers();
   const npm = track(
@@ -121,6 +128,7 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
         PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ""}`,
         SYNTRA_DATA_DIR: dataDir,
         SYNTRA_PORT: String(port),
+        SYNTRA_AGENT_TLS_PORT: String(agentTlsPort),
         SYNTRA_AGENT_HEARTBEAT_SECONDS: "1",
         SYNTRA_PROXY_HTTP_PORT: String(httpPort),
         SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
@@ -178,10 +186,14 @@ test("npm start runs plain JavaScript (no tsx or esbuild process in its tree), s
     const controlPlane = tree.find((p) => p.argv.includes("apps/server/dist/main.js"));
     assert.ok(controlPlane, `the control plane is dist/main.js:\n${commands.join("\n")}`);
     if (withDocker) {
+      // Like an installed agent it runs its own copy (which update_agent may replace), made from the prebuilt one.
+      const copy = path.join(dataDir, "local-agent", "bin", "syntra-agent.cjs");
       assert.ok(
-        commands.some((c) => /--max-semi-space-size=2 \S*apps\/server\/dist\/syntra-agent\.cjs$/.test(c)),
-        `the local agent runs the prebuilt bundle:\n${commands.join("\n")}`,
+        commands.some((c) => c.endsWith(`${AGENT_NODE_FLAGS.join(" ")} ${copy}`)),
+        `the local agent runs its copy of the bundle with the agent's Node flags:\n${commands.join("\n")}`,
       );
+      const prebuilt = path.join(repoRoot, "apps/server/dist/syntra-agent.cjs");
+      assert.ok((await fs.readFile(copy)).equals(await fs.readFile(prebuilt)), "the copy is the prebuilt bundle");
       // The agent connects while its proxy starts: dnsmasq comes up just after Caddy, maybe after "online".
       const dnsmasq = /dnsmasq .*--hostsdir=\S*\/local-agent\/caddy\/upstreams\/hosts/;
       await eventually(

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
+import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
 import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
 import { pruneExpiredSessions } from "./auth/sessions";
@@ -53,6 +54,7 @@ async function start(config: Config): Promise<void> {
   deps.alerts = alertWorker;
 
   let localAgent: LocalAgent | null = null;
+  let agentEndpoint: AgentEndpoint | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -66,6 +68,7 @@ async function start(config: Config): Promise<void> {
     await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.
+    await agentEndpoint?.close();
     await app.close();
     await agents.close();
     // After the agents: their last batches are stored (and acknowledged) before the store closes.
@@ -78,6 +81,7 @@ async function start(config: Config): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   await app.listen({ host: config.host, port: config.port });
+  agentEndpoint = await startAgentEndpoint(deps);
   localAgent = config.localAgent.enabled
     ? await startLocalAgent(deps, { url: `http://${localHost(config.host)}:${config.port}`, env: { ...process.env } })
     : null;

@@ -53,6 +53,27 @@ export const errorCodes = {
   UNKNOWN_COMMAND: { status: 400, description: "The agent does not know the command type." },
   HELLO_REQUIRED: { status: 400, description: "An agent sent another message before its agent_hello was accepted." },
   SERVER_MISMATCH: { status: 403, description: "The agent's hello names another server than its token belongs to." },
+  // Agent enrolment, certificates and self-update (issue 17)
+  INSTALL_TOKEN_USED: {
+    status: 401,
+    description: "The install token was already traded for a certificate; make a new install command.",
+  },
+  CERTIFICATE_REQUEST_INVALID: {
+    status: 400,
+    description: "The certificate signing request is malformed, not EC P-256, or not signed by its own key.",
+  },
+  AGENT_UPDATE_REQUIRED: {
+    status: 426,
+    description: "The agent is older than the control plane supports (compatibility table); it must update.",
+  },
+  UPDATE_VERIFICATION_FAILED: {
+    status: 422,
+    description: "A downloaded agent bundle does not match its digest or its signature; it was not installed.",
+  },
+  UPDATE_FAILED: {
+    status: 422,
+    description: "The updated agent did not connect in time and the previous version was started again.",
+  },
   NOT_SUPPORTED: {
     status: 501,
     description: "The agent cannot carry out this command in its version (self-update, for example).",

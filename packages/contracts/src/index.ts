@@ -1,4 +1,7 @@
 // The public surface of @syntra/contracts: every wire shape of Syntra, defined once.
+
+export * from "./agent-layout";
+export * from "./api/agent-enrolment";
 export * from "./api/ai";
 export * from "./api/alert-channels";
 export * from "./api/alerts";

@@ -14,13 +14,13 @@ export interface AgentServer {
 
 const AGENT_TOKEN = /^syn_agt_[A-Za-z0-9]{40}$/;
 
-/** The server whose agent token this is, or null for a malformed or unknown token. */
+/** The server whose agent token this is, or null for a malformed, unknown or spent (enrolled) token. */
 export async function findServerByAgentToken(db: Db, token: string): Promise<AgentServer | null> {
   if (!AGENT_TOKEN.test(token)) return null;
   const [row] = await db
     .select({ id: servers.id, orgId: servers.orgId, name: servers.name })
     .from(servers)
-    .where(eq(servers.agentTokenHash, sha256Hex(token)))
+    .where(and(eq(servers.agentTokenHash, sha256Hex(token)), isNull(servers.agentTokenUsedAt)))
     .limit(1);
   return row ?? null;
 }

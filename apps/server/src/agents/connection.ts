@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type AgentHelloPayload,
   type AgentToControlPlaneMessage,
+  agentCompatibility,
   type ControlPlaneToAgentType,
   type ErrorCode,
   messageSchemas,
@@ -23,10 +24,16 @@ export const CloseCode = {
   replaced: 4001,
   serverMismatch: 4003,
   serverDeleted: 4004,
+  revoked: 4005,
   noHeartbeat: 4008,
   helloTimeout: 4009,
+  updateRequired: 4010,
+  certificateInvalid: 4011,
   protocolUnsupported: 4026,
 } as const;
+
+/** How a connection proved which server it speaks for. */
+export type ConnectionCredential = { kind: "token" } | { kind: "certificate"; fingerprint: string; notAfter: Date };
 
 /** Messages waiting to be handled at which a connection stops reading from its socket, and where it resumes. */
 export const QUEUE_HIGH = 64;
@@ -51,6 +58,8 @@ export class AgentConnection {
   /** True once agent_hello was accepted; only then does the connection carry commands. */
   ready = false;
   protocolVersion: string | null = null;
+  /** The accepted agent_hello (version, capabilities, how its last update ended). */
+  hello: AgentHelloPayload | null = null;
   /** When a heartbeat of this connection was last written to the database (the hub's clock, ms); 0: never. */
   lastHeartbeatRecordedAt = 0;
   /** Heartbeats not processed on their own: replaced by a newer one still waiting, or arriving too soon. */
@@ -71,6 +80,7 @@ export class AgentConnection {
     private readonly socket: WebSocket,
     readonly server: AgentServer,
     readonly agentVersion: string,
+    readonly credential: ConnectionCredential = { kind: "token" },
   ) {
     this.log = hub.logger.child({ server_id: server.id, agent_version: agentVersion });
     this.helloTimer = setTimeout(() => {
@@ -214,7 +224,26 @@ export class AgentConnection {
       this.close(CloseCode.protocolUnsupported, `protocol version unsupported: agent ${theirs}, control plane ${ours}`);
       return;
     }
+    const compatibility = agentCompatibility(hello.version, this.hub.controlPlaneVersion);
+    if (!compatibility.compatible) {
+      // Too old to be trusted with commands: told so, and where its update is when it can update itself.
+      this.log.warn({ agent_version: hello.version, minimum: compatibility.minimum }, "agent too old");
+      const update = await this.hub.updateForTooOldAgent(this.server.id, hello).catch((err: unknown) => {
+        this.log.warn({ err }, "no update could be offered to a too-old agent");
+        return undefined;
+      });
+      this.sendQuietly("hello_ack", {
+        server_id: this.server.id,
+        accepted: false,
+        protocol_version: null,
+        error: { code: "AGENT_UPDATE_REQUIRED", message: compatibility.message },
+        ...(update && { update }),
+      });
+      this.close(CloseCode.updateRequired, `agent update required: ${compatibility.minimum} or newer`);
+      return;
+    }
     this.protocolVersion = version;
+    this.hello = hello;
     const accepted = await this.hub.acceptHello(this, hello);
     if (!accepted) return;
     clearTimeout(this.helloTimer);

@@ -16,6 +16,7 @@ import { sendMonitorsOnAgentReady, storeMonitorResults } from "../monitors/agent
 import { storeContainerMetrics } from "../telemetry/container-metrics";
 import { telemetryHubAnswers } from "../telemetry/ingest/hub-events";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
+import { startUpdateOnAgentHello, updateForTooOldAgent } from "./updates";
 
 /** Each kind of hub event with its handlers, in the order they run. */
 export type HubEventHandlers = { [K in HubEventKind]: readonly HubEventHandler<K>[] };
@@ -33,6 +34,7 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
       (e) => sendMonitorsOnAgentReady(deps, e),
     ],
     server_status: [(e) => publishServerStatus(deps, e.serverId, e.status)],
+    hello_accepted: [(e) => startUpdateOnAgentHello(deps, e)],
     sweep: [() => reconcileDeployments(deps)],
     heartbeat_recorded: [(e) => storeContainerMetrics(deps, e.server, e.beat, e.at)],
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
@@ -47,7 +49,8 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
 /**
  * The hub's one way into the rest of the control plane: hands each event to the handlers of its kind, one after
  * the other (a failing handler is logged with the event's kind and does not keep the others from running), and
- * answers its questions from the domains that own them: deployments (hello_ack) and telemetry (batches, keys).
+ * answers its questions from the domains that own them: deployments (hello_ack), telemetry (batches, keys) and
+ * agent updates (what a too-old agent should run).
  */
 export function createHubDispatcher(
   deps: AppDeps,
@@ -57,6 +60,7 @@ export function createHubDispatcher(
     takePendingDeployments: (serverId) => takePendingDeployments(deps, serverId),
     requeueDeployments: (ids) => requeueDeployments(deps, ids),
     ...telemetryHubAnswers(deps),
+    updateForTooOldAgent: (serverId, hello) => updateForTooOldAgent(deps, serverId, hello),
     emit: async (event) => {
       // The table pairs each kind with handlers of its own event type; indexing it by a union loses that pairing.
       const list = handlers[event.kind] as readonly HubEventHandler<HubEventKind>[];

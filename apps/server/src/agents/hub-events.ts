@@ -1,4 +1,5 @@
 import type {
+  AgentHelloPayload,
   AgentToControlPlaneType,
   DeployPayload,
   HeartbeatPayload,
@@ -6,6 +7,7 @@ import type {
   MessageOf,
   TelemetryAckPayload,
   TelemetryBatchPayload,
+  UpdateAgentPayload,
 } from "@syntra/contracts";
 import type { AgentServer } from "./agent-servers";
 
@@ -41,6 +43,8 @@ export type HubEvents = {
   agent_ready: { serverId: string };
   /** A server went online (hello accepted) or offline (disconnected, or silent for three intervals). */
   server_status: { serverId: string; status: "online" | "offline" };
+  /** The agent's hello was accepted (after agent_ready): its version and how its last self-update went. */
+  hello_accepted: { serverId: string; hello: AgentHelloPayload };
   /** The hub's periodic sweep, after stale servers were marked offline. */
   sweep: Record<never, never>;
   /** A heartbeat was recorded (at the control plane's `at`, so not a coalesced one): its containers' resource use. */
@@ -70,6 +74,8 @@ export interface AgentHubWiring {
   telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
   /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
   ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
+  /** The update_agent an agent refused as too old should run (none when it cannot update itself). */
+  updateForTooOldAgent?(serverId: string, hello: AgentHelloPayload): Promise<UpdateAgentPayload | undefined>;
   /** Hands an event to the domains that own it, in order; resolves when they have handled it. */
   emit(event: HubEvent): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type {
   HeartbeatPayload,
   LogStreamPayload,
   ServiceStatus,
+  UpdateAgentPayload,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -15,7 +16,9 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
-import { AgentConnection, CloseCode, type OutgoingPayload } from "./connection";
+import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
+import type { AgentEndpoint } from "./endpoint";
+import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
 import { recordCoalescedHeartbeat } from "./heartbeats";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
@@ -56,6 +59,8 @@ export interface AgentHubOptions {
   alertsKept?: number;
   /** Telemetry batches processed at once per agent and in total; more are answered "retry" (bounded memory). */
   telemetryConcurrency?: { perAgent: number; total: number };
+  /** This control plane's version, checked against each agent's (interface contracts 4.3). */
+  controlPlaneVersion: string;
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -77,6 +82,7 @@ export class AgentHub {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly helloTimeoutMs: number;
+  readonly controlPlaneVersion: string;
   /** Where the agents' exec_output messages go (see exec-sessions.ts). */
   readonly execSessions: ExecSessionRelay;
   private readonly live = new Set<AgentConnection>();
@@ -87,6 +93,8 @@ export class AgentHub {
   private readonly work = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private wiring: AgentHubWiring | undefined;
+  /** The mutual-TLS agent endpoint, once it listens (agents/endpoint.ts): its URL, CA and update bundle. */
+  endpoint: AgentEndpoint | undefined;
   private closed = false;
   private readonly telemetry: TelemetryRelay;
 
@@ -94,6 +102,7 @@ export class AgentHub {
     this.logger = opts.logger.child({ component: "agent-hub" });
     this.now = opts.now;
     this.helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
+    this.controlPlaneVersion = opts.controlPlaneVersion;
     this.pending = new PendingCommands(this.logger);
     this.execSessions = new ExecSessionRelay(this.logger);
     this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
@@ -116,13 +125,34 @@ export class AgentHub {
     this.timers.push(ping, sweep);
   }
 
-  /** Takes over the upgraded socket of an agent whose token named `server`. */
-  accept(socket: WebSocket, server: AgentServer, agentVersion: string): void {
+  /** Takes over the upgraded socket of an agent whose token or certificate named `server`. */
+  accept(socket: WebSocket, server: AgentServer, agentVersion: string, credential?: ConnectionCredential): void {
     if (this.closed) {
       socket.close(CloseCode.shuttingDown, "control plane shutting down");
       return;
     }
-    this.live.add(new AgentConnection(this, socket, server, agentVersion));
+    this.live.add(new AgentConnection(this, socket, server, agentVersion, credential));
+  }
+
+  /**
+   * Cuts every socket of the server's agents at once (revoked, server deleted): what waited on them fails, the
+   * server goes offline. Their credentials must already be refused, or they simply connect again.
+   */
+  disconnect(serverId: string, code: number, reason: string): void {
+    const current = this.connections.get(serverId);
+    if (current) this.drop(current, reason);
+    for (const conn of this.live) if (conn.server.id === serverId) conn.close(code, reason);
+  }
+
+  /** The accepted hello of the server's connected agent (version, capabilities), or null. */
+  agentHello(serverId: string): AgentHelloPayload | null {
+    const conn = this.connections.get(serverId);
+    return conn?.ready ? conn.hello : null;
+  }
+
+  /** Asks the wiring for the update a too-old agent should run (see AgentConnection). */
+  updateForTooOldAgent(serverId: string, hello: AgentHelloPayload): Promise<UpdateAgentPayload | undefined> {
+    return this.wiring?.updateForTooOldAgent?.(serverId, hello) ?? Promise.resolve(undefined);
   }
 
   /** How many sockets of the server's agents are open, counting a replaced one until its close is handled. */
@@ -220,6 +250,7 @@ export class AgentHub {
       this.drop(conn, "no heartbeat");
       conn.close(CloseCode.noHeartbeat, "no heartbeat for 3 intervals");
     }
+    await this.closeInvalidCertificates(now);
     // Keys rotated, services created or moved since: each agent gets its new list.
     for (const conn of this.connections.values()) await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
     await this.emit({ kind: "sweep" });
@@ -242,6 +273,25 @@ export class AgentHub {
         ),
       ),
     );
+  }
+
+  /**
+   * Closes sockets whose certificate is no longer valid: expired, or revoked or deleted through another replica
+   * (this one cuts its own at once). The agents reconnect with their renewed certificate, or are refused.
+   */
+  private async closeInvalidCertificates(now: Date): Promise<void> {
+    const byFingerprint = new Map<string, AgentConnection[]>();
+    for (const conn of this.live) {
+      if (conn.credential.kind !== "certificate") continue;
+      const list = byFingerprint.get(conn.credential.fingerprint) ?? [];
+      byFingerprint.set(conn.credential.fingerprint, [...list, conn]);
+    }
+    for (const fingerprint of await invalidCertificates(this.opts.db, [...byFingerprint.keys()], now)) {
+      for (const conn of byFingerprint.get(fingerprint) ?? []) {
+        this.drop(conn, "certificate no longer valid");
+        conn.close(CloseCode.certificateInvalid, "the agent's certificate expired or was revoked");
+      }
+    }
   }
 
   // ---- for AgentConnection ----
@@ -291,6 +341,7 @@ export class AgentHub {
     await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
     await this.emit({ kind: "agent_ready", serverId });
     await this.emit({ kind: "server_status", serverId, status: "online" });
+    await this.emit({ kind: "hello_accepted", serverId, hello });
     return true;
   }
 
@@ -359,10 +410,8 @@ export class AgentHub {
   forget(serverId: string): void {
     this.services.delete(serverId);
     this.alerts.delete(serverId);
-    const conn = this.connections.get(serverId);
-    if (!conn) return;
-    this.drop(conn, "server deleted");
-    conn.close(CloseCode.serverDeleted, "this server was deleted");
+    // Every connection of the server, also one still before its hello (its certificate went with the row).
+    this.disconnect(serverId, CloseCode.serverDeleted, "this server was deleted");
   }
 
   // ---- internals ----
@@ -409,6 +458,7 @@ export class AgentHub {
 /** The agent hub on the control plane's settings (main.ts and the test harness). */
 export function createAgentHub(config: Config, db: Db, logger: Logger, now: () => Date): AgentHub {
   return new AgentHub({
+    controlPlaneVersion: config.version,
     db,
     logger,
     now,

@@ -4,24 +4,30 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { type AgentServer, findServerByAgentToken } from "./agent-servers";
+import type { ConnectionCredential } from "./connection";
 
-/** Where agents connect (interface contracts 1.1). */
+/** Where agents connect (interface contracts 1.1), on the agent endpoint and (for older agents) on the API. */
 export const AGENT_WS_PATH = "/agent/ws";
 
 // Frames carry telemetry batches of up to the agent's 50 MB buffer, base64-encoded.
 const MAX_FRAME_BYTES = 96 * 1024 * 1024;
 
-interface AgentIdentity {
+/** Who an upgrade request speaks for, decided before the upgrade. */
+export interface AgentIdentity {
   server: AgentServer;
   version: string;
+  credential: ConnectionCredential;
 }
 
 /**
- * Registers the agent WebSocket endpoint. The agent token and X-Agent-Version are checked before the
- * upgrade, so a bad token gets a plain 401 error envelope and no socket is ever opened. Closing the app
- * closes the hub's sockets first.
+ * Registers the agent WebSocket on an app. `authenticate` decides the server before the upgrade, so a refused
+ * agent gets a plain error envelope and no socket is ever opened. Closing the app closes the hub's sockets first.
  */
-export async function registerAgentSocket(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerAgentSocket(
+  app: FastifyInstance,
+  deps: AppDeps,
+  authenticate: (req: FastifyRequest) => Promise<AgentIdentity>,
+): Promise<void> {
   // Added before the plugin's own preClose, which closes any socket still open without a reason.
   app.addHook("preClose", async () => {
     await deps.agents.close();
@@ -32,7 +38,7 @@ export async function registerAgentSocket(app: FastifyInstance, deps: AppDeps): 
     method: "GET",
     url: AGENT_WS_PATH,
     preValidation: async (req) => {
-      identities.set(req, await authenticateAgent(deps, req));
+      identities.set(req, await authenticate(req));
     },
     handler: async () => {
       throw new AppError("BAD_REQUEST", `${AGENT_WS_PATH} only accepts WebSocket upgrades`);
@@ -41,21 +47,34 @@ export async function registerAgentSocket(app: FastifyInstance, deps: AppDeps): 
       const identity = identities.get(req);
       // preValidation ran for this request, so only a bug gets here without an identity.
       if (!identity) return socket.close(1011, "unauthenticated");
-      deps.agents.accept(socket, identity.server, identity.version);
+      deps.agents.accept(socket, identity.server, identity.version, identity.credential);
     },
   });
 }
 
-async function authenticateAgent(deps: AppDeps, req: FastifyRequest): Promise<AgentIdentity> {
-  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
-  const server = match?.[1] ? await findServerByAgentToken(deps.db, match[1]) : null;
-  if (!server) {
-    req.log.warn({ ip: req.ip }, "agent connection refused: missing or unknown agent token");
-    throw new AppError("UNAUTHORIZED", "Send 'Authorization: Bearer <agent token>' with this server's syn_agt_ token");
-  }
+/** The agent's version from X-Agent-Version. */
+export function agentVersionHeader(req: FastifyRequest): string {
   const version = req.headers["x-agent-version"];
   if (typeof version !== "string" || !semver.safeParse(version).success) {
     throw new AppError("BAD_REQUEST", "Send the agent's version in X-Agent-Version, e.g. 'X-Agent-Version: 0.1.0'");
   }
-  return { server, version };
+  return version;
+}
+
+/**
+ * The API's own `/agent/ws`, for agents from before enrolment existed (0.1.x, which the compatibility table lets
+ * this control plane serve): the server's install token as a bearer token, as long as no agent traded it for a
+ * certificate. Enrolled agents connect to the agent endpoint with their certificate instead.
+ */
+export async function authenticateByToken(deps: AppDeps, req: FastifyRequest): Promise<AgentIdentity> {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
+  const server = match?.[1] ? await findServerByAgentToken(deps.db, match[1]) : null;
+  if (!server) {
+    req.log.warn({ ip: req.ip }, "agent connection refused: missing, unknown or spent agent token");
+    throw new AppError(
+      "UNAUTHORIZED",
+      "Send 'Authorization: Bearer <agent token>' with this server's unused syn_agt_ token, or connect to the agent endpoint with the agent's certificate",
+    );
+  }
+  return { server, version: agentVersionHeader(req), credential: { kind: "token" } };
 }

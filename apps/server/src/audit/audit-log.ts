@@ -4,7 +4,7 @@ import type { Db } from "../db/client";
 import { apiTokens, auditLogs, users } from "../db/schema";
 
 /** Syntra's own components that change things without a person asking at that moment. */
-export type SystemComponent = "webhook" | "build-worker" | "local-agent";
+export type SystemComponent = "webhook" | "build-worker" | "local-agent" | "agent-enrolment";
 
 /** Who made a change: a signed-in user, an API token acting for its user, or Syntra itself. */
 export type AuditActor =

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Plugin } from "esbuild";
 import { leaveOutUnusedTransports } from "./unused-transports";
 
 /**
@@ -42,13 +43,36 @@ export function agentBundle(dataDir: string): Promise<string> {
   return building;
 }
 
+/** The line after the shebang that names a bundle's version, so it is known without running it. */
+const VERSION_LINE = /^\/\/ syntra-agent (\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/m;
+
+/** The version a bundle's second line names, or null for a file that is no agent bundle of ours. */
+export function bundleVersion(head: string): string | null {
+  return VERSION_LINE.exec(head.split("\n").slice(0, 3).join("\n"))?.[1] ?? null;
+}
+
 /**
  * Bundles apps/agent from its TypeScript sources into one minified CommonJS file for Node 20+ and returns its
- * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts).
+ * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts). `version` builds
+ * the agent as another release than its sources say (tests of self-update between versions).
  */
-export async function buildAgentBundle(): Promise<Uint8Array> {
+export async function buildAgentBundle(opts: { version?: string } = {}): Promise<Uint8Array> {
   const { build } = await import("esbuild");
   const agentEntry = fileURLToPath(new URL("../../../agent/src/main.ts", import.meta.url));
+  const versionFile = fileURLToPath(new URL("../../../agent/src/version.ts", import.meta.url));
+  const source = await fs.readFile(versionFile, "utf8");
+  const sourceVersion = /AGENT_VERSION = "([^"]+)"/.exec(source)?.[1];
+  if (!sourceVersion) throw new Error(`no AGENT_VERSION in ${versionFile}`);
+  const version = opts.version ?? sourceVersion;
+  const setVersion: Plugin = {
+    name: "agent-version",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]agent[\\/]src[\\/]version\.ts$/ }, () => ({
+        contents: source.replace(`AGENT_VERSION = "${sourceVersion}"`, `AGENT_VERSION = ${JSON.stringify(version)}`),
+        loader: "ts",
+      }));
+    },
+  };
   const result = await build({
     entryPoints: [agentEntry],
     outfile: AGENT_BUNDLE_FILE,
@@ -61,9 +85,9 @@ export async function buildAgentBundle(): Promise<Uint8Array> {
     // The native zstd (an N-API add-on) is loaded at run time where a node_modules holds it; elsewhere the agent
     // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
     external: ["*.node", "@mongodb-js/zstd"],
-    plugins: [leaveOutUnusedTransports],
+    plugins: [leaveOutUnusedTransports, setVersion],
     logLevel: "error",
-    banner: { js: "#!/usr/bin/env node" },
+    banner: { js: `#!/usr/bin/env node\n// syntra-agent ${version}` },
   });
   const [file] = result.outputFiles;
   if (!file) throw new Error("esbuild wrote no agent bundle");

@@ -1,3 +1,4 @@
+import { BUNDLE_FILES, renderAgentLauncher } from "@syntra/contracts";
 import { AGENT_NODE_FLAGS } from "./agent-bundle";
 
 /** The Node.js LTS line the installer installs where the server has no supported Node (22 or newer). */
@@ -90,6 +91,15 @@ mkdir -p "$ROOT/opt/syntra" "$ROOT/etc/syntra" "$ROOT/var/lib/syntra-agent" "$RO
 curl -fsSL "$SYNTRA_URL/install/syntra-agent.cjs" -o "$ROOT/opt/syntra/syntra-agent.cjs.part"
 mv "$ROOT/opt/syntra/syntra-agent.cjs.part" "$ROOT/opt/syntra/syntra-agent.cjs"
 chmod 755 "$ROOT/opt/syntra/syntra-agent.cjs"
+# A reinstall starts over from the bundle just downloaded: no staged update is left to try.
+rm -f "$ROOT/opt/syntra/${BUNDLE_FILES.next}" "$ROOT/opt/syntra/${BUNDLE_FILES.tried}"
+# The launcher runs a staged self-update once, on trial, else the current bundle (see agent-layout.ts).
+cat > "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}.part" <<'LAUNCHER'
+${renderAgentLauncher("@NODE@", AGENT_NODE_FLAGS).trimEnd()}
+LAUNCHER
+sed "s|@NODE@|$NODE_NOW|" "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}.part" > "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}"
+rm -f "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}.part"
+chmod 755 "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}"
 
 cat > "$ROOT/etc/syntra/agent.env" <<ENV
 SYNTRA_URL=$SYNTRA_URL
@@ -107,10 +117,11 @@ Wants=network-online.target
 
 [Service]
 EnvironmentFile=/etc/syntra/agent.env
-ExecStart=$NODE ${AGENT_NODE_FLAGS.join(" ")} /opt/syntra/syntra-agent.cjs
+ExecStart=/opt/syntra/${BUNDLE_FILES.launcher}
 Restart=always
 RestartSec=2
-# Caddy and dnsmasq, when the agent started them, keep serving sites while the agent restarts.
+# Caddy and dnsmasq, when the agent started them, keep serving sites while the agent restarts (and while it
+# updates itself: it exits, and the launcher starts the new version).
 KillMode=process
 
 [Install]
@@ -122,7 +133,7 @@ if [ -z "$ROOT" ] && has systemctl && [ -d /run/systemd/system ]; then
   systemctl enable --now syntra-agent
   say "agent installed and started; it appears online in Syntra within seconds"
 else
-  say "agent installed; start it with: env \\$(cat $ROOT/etc/syntra/agent.env | xargs) $NODE_NOW ${AGENT_NODE_FLAGS.join(" ")} $ROOT/opt/syntra/syntra-agent.cjs"
+  say "agent installed; start it with: env \\$(cat $ROOT/etc/syntra/agent.env | xargs) $ROOT/opt/syntra/${BUNDLE_FILES.launcher}"
 fi
 `;
 }

@@ -13,7 +13,12 @@ import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
 import { eventually } from "@syntra/testing/eventually";
 import { freePort } from "@syntra/testing/ports";
 import { stopUpstreamDaemon, upstreamDaemonPid } from "../../../agent/src/proxy/upstream-table";
+import { AGENT_VERSION } from "../../../agent/src/version";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { AGENT_NODE_FLAGS } from "./agent-bundle";
+
+// The launcher passes the agent's Node flags each in single quotes (it is a shell script).
+const LAUNCHER_FLAGS = AGENT_NODE_FLAGS.map((f) => `'${f}'`).join(" ");
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -115,6 +120,8 @@ before(async () => {
   baseUrl = `http://127.0.0.1:${port}`;
   t = await createTestApp({ SYNTRA_PUBLIC_URL: baseUrl, SYNTRA_AGENT_HEARTBEAT_SECONDS: "1" });
   await t.app.listen({ host: "127.0.0.1", port });
+  // As main.ts does: installed agents enrol on the API and then connect to the mutual-TLS agent endpoint.
+  await t.agentEndpoint();
   owner = await t.signup("owner@example.com");
   caddy = await startCaddy();
   const { stdout } = await run("bash", [path.join(repoRoot, "scripts/services/node24.sh"), "start"]);
@@ -146,16 +153,19 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
   const size = (await fs.stat(bundle)).size;
   assert.ok(size < 10 * 1024 * 1024, `bundle is ${size} bytes`);
   console.log(`# agent bundle: ${(size / 1_048_576).toFixed(2)} MB`);
-  assert.equal((await run(node, [bundle, "--version"])).stdout.trim(), "0.1.0");
+  assert.equal((await run(node, [bundle, "--version"])).stdout.trim(), AGENT_VERSION);
 
   const envFile = path.join(installed.root, "etc/syntra/agent.env");
   assert.equal((await fs.stat(envFile)).mode & 0o777, 0o600, "the token is readable by root only");
   const settings = await fs.readFile(envFile, "utf8");
   assert.ok(settings.includes(`SYNTRA_TOKEN=${installed.token}`));
   assert.ok(settings.includes(`SYNTRA_SERVER_ID=${installed.serverId}`));
-  assert.match(
-    installed.unit,
-    /^ExecStart=\/opt\/syntra\/node\/bin\/node --max-semi-space-size=2 \/opt\/syntra\/syntra-agent\.cjs$/m,
+  // systemd runs the launcher (a staged self-update once, on trial, else the current bundle) on the Node installed.
+  assert.match(installed.unit, /^ExecStart=\/opt\/syntra\/run-agent$/m);
+  const launcher = path.join(installed.root, "opt/syntra/run-agent");
+  assert.ok(
+    (await fs.readFile(launcher, "utf8")).includes(`exec '${node}' ${LAUNCHER_FLAGS} "$dir/syntra-agent.cjs"`),
+    "the launcher runs the current bundle on the installed Node, with the agent's Node flags",
   );
   assert.match(installed.unit, /Restart=always/);
 
@@ -178,7 +188,7 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
     SYNTRA_OTLP_HTTP_PORT: String(await freePort()),
   };
   let output = "";
-  const agent = execFile(node, ["--max-semi-space-size=2", bundle], { env: agentEnv });
+  const agent = execFile(launcher, [], { env: agentEnv });
   const exited = new Promise((resolve) => agent.once("exit", resolve));
   agent.stdout?.on("data", (d) => {
     output += d;
@@ -222,10 +232,8 @@ test("a supported Node on the server is used as it is: nothing is downloaded", a
   assert.equal(installed.code, 0, installed.stdout + installed.stderr);
   assert.deepEqual(dist.requests, []);
   assert.equal(await fs.stat(path.join(installed.root, "opt/syntra/node")).catch(() => null), null);
-  assert.match(
-    installed.unit,
-    new RegExp(`^ExecStart=${dir}/node --max-semi-space-size=2 /opt/syntra/syntra-agent\\.cjs$`, "m"),
-  );
+  const launcher = await fs.readFile(path.join(installed.root, "opt/syntra/run-agent"), "utf8");
+  assert.ok(launcher.includes(`exec '${dir}/node' ${LAUNCHER_FLAGS} "$dir/syntra-agent.cjs"`), launcher);
 });
 
 test("a Node download that does not match its published checksum is not installed", async () => {
@@ -247,7 +255,11 @@ test("when Node 24 cannot be fetched, an end-of-life Node 20 is used with a warn
   assert.equal(installed.code, 0, installed.stdout + installed.stderr);
   assert.match(installed.stdout, /could not reach http:\/\/127\.0\.0\.1:9\/unreachable\/latest-v24\.x/);
   assert.match(installed.stdout, /past its end of life: install Node\.js 22 or 24/);
-  assert.match(installed.unit, /^ExecStart=\S+\/node --max-semi-space-size=2 \/opt\/syntra\/syntra-agent\.cjs$/m);
+  const launcher = await fs.readFile(path.join(installed.root, "opt/syntra/run-agent"), "utf8");
+  assert.ok(
+    new RegExp(`^exec '\\S+/node' ${LAUNCHER_FLAGS} "\\$dir/syntra-agent\\.cjs"$`, "m").test(launcher),
+    launcher,
+  );
 });
 
 test("the installer refuses to run without a token, and says what is missing", async () => {

@@ -1,5 +1,6 @@
-import type { Server } from "@syntra/contracts";
+import type { Server, ServerAgent } from "@syntra/contracts";
 import { and, count, desc, eq, type SQL } from "drizzle-orm";
+import { currentCertificates } from "../agents/enrolment";
 import { generateToken } from "../auth/api-tokens";
 import { sha256Hex } from "../auth/random";
 import type { Db } from "../db/client";
@@ -8,8 +9,8 @@ import { AppError, conflict, isUniqueViolation, notFound } from "../errors";
 
 type ServerRow = typeof servers.$inferSelect;
 
-/** A server as the API shows it. */
-export function serializeServer(row: ServerRow): Server {
+/** A server as the API shows it, with what is known of its agent (see `presentServers`). */
+export function serializeServer(row: ServerRow, agent: ServerAgent): Server {
   return {
     id: row.id,
     name: row.name,
@@ -30,7 +31,45 @@ export function serializeServer(row: ServerRow): Server {
     tags: row.tags ?? [],
     created_at: (row.createdAt ?? new Date(0)).toISOString(),
     updated_at: (row.updatedAt ?? new Date(0)).toISOString(),
+    agent,
   };
+}
+
+/** Servers as the API shows them, their agents' current certificates read in one query. */
+export async function presentServers(
+  db: Db,
+  rows: ServerRow[],
+  opts: { now: Date; latestAgentVersion: string },
+): Promise<Server[]> {
+  const certificates = await currentCertificates(
+    db,
+    rows.map((r) => r.id),
+    opts.now,
+  );
+  return rows.map((row) => {
+    const cert = certificates.get(row.id);
+    return serializeServer(row, {
+      enrolled: row.agentTokenUsedAt !== null && cert !== undefined,
+      certificate: cert
+        ? {
+            fingerprint_sha256: cert.fingerprintSha256,
+            serial: cert.serialHex,
+            not_before: cert.notBefore.toISOString(),
+            not_after: cert.notAfter.toISOString(),
+          }
+        : null,
+      latest_version: opts.latestAgentVersion,
+      update:
+        row.agentUpdateVersion && row.agentUpdateState && row.agentUpdateAt
+          ? {
+              version: row.agentUpdateVersion,
+              state: row.agentUpdateState,
+              message: row.agentUpdateMessage,
+              at: row.agentUpdateAt.toISOString(),
+            }
+          : null,
+    });
+  });
 }
 
 /** One page of the organization's servers, newest first, with the total for `meta`. */
@@ -38,7 +77,7 @@ export async function listServers(
   db: Db,
   orgId: string,
   q: { page: number; per_page: number; status: "online" | "offline" | "all" },
-): Promise<{ items: Server[]; total: number }> {
+): Promise<{ items: ServerRow[]; total: number }> {
   const where: SQL[] = [eq(servers.orgId, orgId)];
   if (q.status !== "all") where.push(eq(servers.status, q.status));
   const [rows, [total]] = await Promise.all([
@@ -54,7 +93,7 @@ export async function listServers(
       .from(servers)
       .where(and(...where)),
   ]);
-  return { items: rows.map(serializeServer), total: total?.value ?? 0 };
+  return { items: rows, total: total?.value ?? 0 };
 }
 
 /** A server of the organization; NOT_FOUND for unknown ids and other organizations' servers alike. */
@@ -88,12 +127,15 @@ export async function createServer(
   }
 }
 
-/** Replaces a server's agent token (the old one stops working) and returns the new one. */
+/**
+ * Replaces a server's one-time install token (the old one stops working) and returns the new one. Its agent's
+ * certificates stay valid: the token only lets an agent enrol (again).
+ */
 export async function rotateAgentToken(db: Db, serverId: string): Promise<string> {
   const token = generateToken("agt");
   await db
     .update(servers)
-    .set({ agentTokenHash: sha256Hex(token) })
+    .set({ agentTokenHash: sha256Hex(token), agentTokenUsedAt: null })
     .where(eq(servers.id, serverId));
   return token;
 }

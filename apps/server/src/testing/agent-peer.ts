@@ -95,16 +95,28 @@ export class AgentPeer {
     socket.on("error", (err) => this.errors.push(err));
   }
 
-  /** Connects with an agent token and version, as the agent does. */
-  static async connect(url: string, opts: { token: string; version?: string }): Promise<AgentPeer> {
+  /**
+   * Connects as the agent does: with a token (the API's /agent/ws, agents before enrolment) or with a client
+   * certificate (`tls`: key, cert, ca and the like, to the agent endpoint).
+   */
+  static async connect(
+    url: string,
+    opts: { token?: string; version?: string; tls?: Record<string, unknown> },
+  ): Promise<AgentPeer> {
     const socket = new WebSocket(url, {
-      headers: { authorization: `Bearer ${opts.token}`, "x-agent-version": opts.version ?? "0.1.0" },
+      ...opts.tls,
+      headers: {
+        ...(opts.token && { authorization: `Bearer ${opts.token}` }),
+        "x-agent-version": opts.version ?? "0.1.0",
+      },
     });
     const peer = new AgentPeer(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
       socket.once("error", reject);
-      socket.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      socket.once("unexpected-response", (_req, res) => {
+        reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode }));
+      });
     });
     return peer;
   }

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import type { OrgRole } from "@syntra/contracts";
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
+import { type AgentEndpoint, startAgentEndpoint } from "../agents/endpoint";
 import { AGENT_WS_PATH } from "../agents/ws-route";
 import { buildApp } from "../app";
 import { type Config, loadConfig } from "../config";
@@ -33,6 +34,8 @@ export interface TestApp {
   advanceClock(ms: number): void;
   /** Starts listening on a loopback port (once) and returns the agents' WebSocket URL. */
   agentUrl(): Promise<string>;
+  /** Starts the mutual-TLS agent endpoint on a free loopback port (once). */
+  agentEndpoint(): Promise<AgentEndpoint>;
   call(
     method: string,
     url: string,
@@ -73,6 +76,8 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
   const config: Config = loadConfig({
     SYNTRA_DATA_DIR: store.dataDir,
     SYNTRA_LOG_LEVEL: "info",
+    SYNTRA_AGENT_TLS_PORT: "0",
+    SYNTRA_AGENT_TLS_HOST: "127.0.0.1",
     ...(dns && { SYNTRA_DNS_RESOLVER: dns.address }),
     ...env,
   });
@@ -100,6 +105,7 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
     onUndeclaredError: (a) => undeclared.add(`${a.method} ${a.url} answered ${a.code}`),
   });
   let listening: Promise<string> | undefined;
+  let endpoint: Promise<AgentEndpoint> | undefined;
 
   const call: TestApp["call"] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -154,10 +160,15 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       });
       return listening;
     },
+    agentEndpoint: () => {
+      endpoint ??= startAgentEndpoint(deps);
+      return endpoint;
+    },
     call,
     signup,
     member,
     close: async () => {
+      await (await endpoint)?.close();
       await app.close();
       await deps.agents.close();
       await store.drop();

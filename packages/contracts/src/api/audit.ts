@@ -10,7 +10,7 @@ export const auditActor = z.object({
   type: auditActorType,
   token_id: uuid.nullable(),
   token_name: z.string().nullable(),
-  /** Syntra's component for `system` entries: "webhook", "build-worker", "local-agent". */
+  /** Syntra's component for `system` entries: "webhook", "build-worker", "local-agent", "agent-enrolment". */
   component: z.string().nullable(),
 });
 

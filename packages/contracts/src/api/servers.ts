@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
+import { serverAgent } from "./agent-enrolment";
 import { pageQuery } from "./envelope";
 
 const serverName = z
@@ -35,6 +36,8 @@ export const server = z.object({
   tags: z.array(z.string()),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
+  /** Enrolment, certificate and self-update of the server's agent (a Syntra addition). */
+  agent: serverAgent,
 });
 export type Server = z.infer<typeof server>;
 

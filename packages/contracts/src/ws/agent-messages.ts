@@ -45,6 +45,14 @@ export const agentHelloPayload = z
       .string()
       .regex(/^[0-9a-f]{32}$/)
       .optional(),
+    // Syntra extension: how the agent's last self-update ended, when it did not become the version it was told to.
+    update_result: z
+      .object({
+        version: semver,
+        outcome: z.enum(["rolled_back", "verification_failed", "download_failed"]),
+        message: z.string().max(2000),
+      })
+      .optional(),
   })
   // Zod still runs this when a format check above failed, so a malformed version is left to that check.
   .refine(

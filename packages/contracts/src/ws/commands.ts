@@ -35,6 +35,8 @@ export const helloAckPayload = z.discriminatedUnion("accepted", [
     accepted: z.literal(false),
     protocol_version: protocolVersion.nullable(),
     error: z.object({ code: wireErrorCode, message: z.string() }),
+    // Syntra extension: an agent refused as too old (AGENT_UPDATE_REQUIRED) is told where its update is.
+    update: z.lazy(() => updateAgentPayload).optional(),
   }),
 ]);
 export type HelloAckPayload = z.infer<typeof helloAckPayload>;
@@ -123,17 +125,30 @@ export const logsUnsubscribePayload = z.object({
 export type LogsUnsubscribePayload = z.infer<typeof logsUnsubscribePayload>;
 
 /**
- * `update_agent` payload (the spec gives none; Syntra's design): replace the agent binary with
- * `version`. The agent must check the download against `sha256` before running it; that digest
- * arrives over the authenticated socket, so an http mirror cannot swap the binary.
+ * `update_agent` payload (the spec gives none; Syntra's design): replace the agent bundle with `version`. The agent
+ * downloads it (from the agent endpoint, with its client certificate), checks it against `sha256` and `signature`
+ * (Ed25519 by the key the agent pinned at enrolment, over `updateSignedText`), stages it and restarts into it; the
+ * new version must connect within `confirm_timeout_seconds` or the agent goes back to the one it replaced.
+ * `signature` and `confirm_timeout_seconds` are optional on the wire so that older agents still parse the command
+ * (they answer NOT_SUPPORTED); an agent that updates refuses a command without a signature.
  */
 export const updateAgentPayload = z.object({
   request_id: requestId,
   version: semver,
   download_url: z.url({ protocol: /^https?$/ }),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters"),
+  signature: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{86}==$/, "expected a base64 Ed25519 signature")
+    .optional(),
+  confirm_timeout_seconds: z.number().int().min(5).max(3600).optional(),
 });
 export type UpdateAgentPayload = z.infer<typeof updateAgentPayload>;
+
+/** The text an agent bundle's signature covers: what it is, its version and its SHA-256. */
+export function updateSignedText(version: string, sha256: string): string {
+  return `syntra-agent-bundle\n${version}\n${sha256}\n`;
+}
 
 /**
  * `configure_health_check` payload (the spec gives none; Syntra's design): replace the health

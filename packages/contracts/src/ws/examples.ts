@@ -232,8 +232,10 @@ export const exampleMessages = {
     payload: {
       request_id: "f26d7e8f-9a0b-4c1d-8e3f-4a5b6c7d8e9f",
       version: "0.2.0",
-      download_url: "https://get.syntra.dev/agent/0.2.0/syntra-agent-linux-amd64",
+      download_url: "https://syntra.example.com:7443/agent/v1/bundles/0.2.0",
       sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      signature: `${"A".repeat(86)}==`,
+      confirm_timeout_seconds: 120,
     },
   },
   configure_health_check: {

@@ -1,3 +1,4 @@
+export * from "./agent-compatibility";
 export * from "./agent-messages";
 export * from "./commands";
 export * from "./deploy";

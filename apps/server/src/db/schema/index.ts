@@ -1,5 +1,5 @@
 // The Drizzle mirror of the SQL migrations in ../migrations; schema.test.ts checks they agree.
-
+export * from "./agent-authority";
 export * from "./ai";
 export * from "./alerting";
 export * from "./device-authorizations";

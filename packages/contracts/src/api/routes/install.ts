@@ -1,3 +1,4 @@
+import { agentCertificateGrant, agentEnrolmentBody } from "../agent-enrolment";
 import { defineApiRoute } from "../route";
 
 /** What `curl … /install/agent.sh | sh` fetches. */
@@ -19,5 +20,16 @@ export const installRoutes = {
     access: { public: true },
     answer: "file",
     produces: "application/javascript",
+  }),
+  agentEnrol: defineApiRoute({
+    method: "POST",
+    path: "/agent/enrol",
+    summary: "An agent trades its one-time install token and a CSR for a client certificate (mutual TLS)",
+    tag: "install",
+    access: { public: true },
+    body: agentEnrolmentBody,
+    response: agentCertificateGrant,
+    answer: "json",
+    errors: ["UNAUTHORIZED", "INSTALL_TOKEN_USED", "CERTIFICATE_REQUEST_INVALID", "SERVICE_UNAVAILABLE"],
   }),
 };

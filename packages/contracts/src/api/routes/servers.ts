@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { agentInstallToken, agentUpdateOutcome } from "../agent-enrolment";
 import { buildDiskUsage } from "../builds";
 import { idParam } from "../envelope";
 import { metricSeries, serverMetricsQuery } from "../observability";
@@ -58,6 +59,45 @@ export const serverRoutes = {
     params: serverParams,
     status: 204,
     errors: ["UNPROCESSABLE"],
+  }),
+  revokeAgent: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/servers/:serverId/agent/revoke",
+    summary: "Revoke the server's agent: its connection is cut at once and its certificates are refused",
+    tag: "servers",
+    access: { permission: "servers:write" },
+    params: serverParams,
+    response: server,
+  }),
+  agentInstallToken: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/servers/:serverId/agent/install-token",
+    summary: "A new one-time install token and command (to enrol the agent again, e.g. after a revoke)",
+    tag: "servers",
+    access: { permission: "servers:write" },
+    params: serverParams,
+    response: agentInstallToken,
+    status: 201,
+  }),
+  updateAgent: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/servers/:serverId/agent/update",
+    summary: "Update the server's agent to the version this control plane hands out (update_agent)",
+    tag: "servers",
+    access: { permission: "servers:write" },
+    params: serverParams,
+    response: agentUpdateOutcome,
+    status: 202,
+    errors: ["AGENT_OFFLINE", "TIMEOUT", "NOT_SUPPORTED", "UPDATE_VERIFICATION_FAILED", "UPDATE_FAILED"],
+  }),
+  updateAllAgents: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/servers/agents/update",
+    summary: "Update every connected agent of the organization that runs an older version",
+    tag: "servers",
+    access: { permission: "servers:write" },
+    response: z.array(agentUpdateOutcome),
+    status: 202,
   }),
   metrics: defineApiRoute({
     method: "GET",
