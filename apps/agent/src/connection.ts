@@ -6,6 +6,8 @@ import {
   type HelloAckPayload,
   type PayloadOf,
   parseMessage,
+  RESTARTING_CLOSE_CODE,
+  reconnectSpreadSeconds,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import WebSocket from "ws";
@@ -151,7 +153,7 @@ export class AgentConnection {
       if (wasAccepted) this.opts.onDisconnected?.();
       if (this.stopped) return;
       this.opts.logger.warn({ code, reason: reason.toString() }, "disconnected from the control plane");
-      this.scheduleReconnect();
+      this.scheduleReconnect(code === RESTARTING_CLOSE_CODE ? reason.toString() : undefined);
     });
   }
 
@@ -217,10 +219,19 @@ export class AgentConnection {
     }
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(restarting?: string): void {
     if (this.reconnectAtOnce) {
       this.reconnectAtOnce = false;
       this.retryTimer = setTimeout(() => this.connect(), 0);
+      return;
+    }
+    if (restarting !== undefined) {
+      // The control plane is restarting and named a spread sized to its fleet: one try at a random point of it,
+      // then the ordinary backoff from the start.
+      const delay = restartReconnectDelayMs(restarting, Math.random());
+      this.attempt = 0;
+      this.opts.logger.info({ delay_ms: delay }, "control plane restarting: reconnecting after a random delay");
+      this.retryTimer = setTimeout(() => this.connect(), delay);
       return;
     }
     const ceiling = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
@@ -228,6 +239,18 @@ export class AgentConnection {
     this.attempt = Math.min(this.attempt + 1, 30);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
+}
+
+/** When the control plane gives no spread with its restarting close, agents spread over this. */
+export const DEFAULT_RESTART_SPREAD_SECONDS = 10;
+
+/**
+ * How long to wait before reconnecting after a restarting close with this reason: `random` (0..1) of the spread the
+ * reason names (bounded by the contract's MAX_RECONNECT_SPREAD_SECONDS), or of DEFAULT_RESTART_SPREAD_SECONDS.
+ */
+export function restartReconnectDelayMs(reason: string, random: number): number {
+  const spread = reconnectSpreadSeconds(reason) ?? DEFAULT_RESTART_SPREAD_SECONDS;
+  return Math.floor(Math.min(Math.max(random, 0), 1) * spread * 1000);
 }
 
 function readRequestId(raw: string): string | undefined {

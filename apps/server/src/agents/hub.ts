@@ -10,6 +10,7 @@ import type {
   ServiceStatus,
   UpdateAgentPayload,
 } from "@syntra/contracts";
+import { RESTARTING_CLOSE_CODE, restartingCloseReason } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import type { Config } from "../config";
@@ -20,7 +21,9 @@ import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPay
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
+import { HeartbeatWriter } from "./heartbeat-writer";
 import { recordCoalescedHeartbeat } from "./heartbeats";
+import { HelloAdmission } from "./hello-admission";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
@@ -61,6 +64,15 @@ export interface AgentHubOptions {
   telemetryConcurrency?: { perAgent: number; total: number };
   /** This control plane's version, checked against each agent's (interface contracts 4.3). */
   controlPlaneVersion: string;
+  /** How long a heartbeat waits to be written with others (ms); 0: only when flushed (tests). Default 1000. */
+  heartbeatFlushMs?: number;
+  /** Hellos processed at once; more wait their turn (see HelloAdmission). Default 8. */
+  helloConcurrency?: number;
+  /**
+   * Reconnects per second the fleet is asked to stay under after a restart: agents are told to spread their
+   * reconnects over fleet / rate seconds. Default 500.
+   */
+  reconnectRatePerSecond?: number;
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -97,6 +109,10 @@ export class AgentHub {
   endpoint: AgentEndpoint | undefined;
   private closed = false;
   private readonly telemetry: TelemetryRelay;
+  /** Heartbeats waiting to be written in the next batch. */
+  readonly heartbeats: HeartbeatWriter;
+  /** The queue hellos wait in during a reconnect storm. */
+  readonly admission: HelloAdmission;
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -106,6 +122,16 @@ export class AgentHub {
     this.pending = new PendingCommands(this.logger);
     this.execSessions = new ExecSessionRelay(this.logger);
     this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
+    this.heartbeats = new HeartbeatWriter({
+      db: opts.db,
+      logger: this.logger,
+      flushMs: opts.heartbeatFlushMs ?? 1000,
+      maxBatch: 2000,
+      onDeleted: (ids) => {
+        for (const id of ids) this.forget(id);
+      },
+    });
+    this.admission = new HelloAdmission(opts.helloConcurrency ?? 8);
     this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
       this.track(work),
     );
@@ -128,7 +154,7 @@ export class AgentHub {
   /** Takes over the upgraded socket of an agent whose token or certificate named `server`. */
   accept(socket: WebSocket, server: AgentServer, agentVersion: string, credential?: ConnectionCredential): void {
     if (this.closed) {
-      socket.close(CloseCode.shuttingDown, "control plane shutting down");
+      socket.close(RESTARTING_CLOSE_CODE, restartingCloseReason(this.reconnectSpreadSeconds()));
       return;
     }
     this.live.add(new AgentConnection(this, socket, server, agentVersion, credential));
@@ -262,9 +288,13 @@ export class AgentHub {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     const online = [...this.connections.values()];
+    // Agents come back to the next process, spread over a time sized to the fleet rather than all at once.
+    const reason = restartingCloseReason(this.reconnectSpreadSeconds());
     for (const conn of online) this.drop(conn, "control plane shutting down");
-    for (const conn of this.live) conn.close(CloseCode.shuttingDown, "control plane shutting down");
+    for (const conn of this.live) conn.close(RESTARTING_CLOSE_CODE, reason);
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
+    // Heartbeats still waiting are written before the servers go offline, never after.
+    await this.heartbeats.close();
     const now = this.now();
     await Promise.all(
       online.map((conn) =>
@@ -273,6 +303,11 @@ export class AgentHub {
         ),
       ),
     );
+  }
+
+  /** Over how many seconds the connected agents should spread their reconnects after a restart. */
+  reconnectSpreadSeconds(): number {
+    return Math.ceil(this.live.size / (this.opts.reconnectRatePerSecond ?? 500));
   }
 
   /**
@@ -303,8 +338,17 @@ export class AgentHub {
     return promise;
   }
 
-  /** Completes an accepted hello: records the host, answers hello_ack, and makes the connection the server's. */
-  async acceptHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
+  /**
+   * Completes an accepted hello: records the host, answers hello_ack, and makes the connection the server's. Waits
+   * its turn in the admission queue first (a storm of reconnects is admitted a few at a time).
+   */
+  acceptHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
+    return this.admission.run(() => this.admitHello(conn, hello));
+  }
+
+  private async admitHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
+    // Gone while it waited (the agent gave up, or the control plane is stopping): nothing to admit.
+    if (!conn.open || this.closed) return false;
     const serverId = conn.server.id;
     if (!(await recordHello(this.opts.db, serverId, hello, this.now()))) {
       conn.close(CloseCode.serverDeleted, "this server was deleted");
@@ -398,6 +442,8 @@ export class AgentHub {
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
       if (this.connections.has(serverId)) return;
+      await this.heartbeats.forget(serverId);
+      if (this.connections.has(serverId)) return;
       await markServerOffline(this.opts.db, serverId, this.now());
       await this.emit({ kind: "server_status", serverId, status: "offline" });
     });
@@ -416,15 +462,15 @@ export class AgentHub {
 
   // ---- internals ----
 
-  /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */
+  /**
+   * A heartbeat: the latest service states are kept, and it is written with the next batch (coalesced, see
+   * `recordCoalescedHeartbeat`; a deleted server is found by the batch write, which then forgets it).
+   */
   private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
     const serverId = conn.server.id;
     const now = this.now();
-    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, now, this.opts.heartbeatSeconds))) {
-      this.forget(serverId);
-      return;
-    }
     this.services.set(serverId, beat.services);
+    if (!recordCoalescedHeartbeat(this.heartbeats, conn, beat, now, this.opts.heartbeatSeconds)) return;
     // Off the connection's queue, like telemetry batches: storing the containers' metrics must not hold up the
     // agent's next message.
     void this.track(this.emit({ kind: "heartbeat_recorded", serverId, server: conn.server, beat, at: now }));
@@ -465,5 +511,8 @@ export function createAgentHub(config: Config, db: Db, logger: Logger, now: () =
     heartbeatSeconds: config.agents.heartbeatSeconds,
     commandTimeoutMs: config.agents.commandTimeoutSeconds * 1000,
     agentLogLevel: config.agents.logLevel,
+    heartbeatFlushMs: config.agents.heartbeatFlushMs,
+    helloConcurrency: config.agents.helloConcurrency,
+    reconnectRatePerSecond: config.agents.reconnectRatePerSecond,
   });
 }
