@@ -119,6 +119,8 @@ export class AgentConnection {
   }
 
   private reconnectAtOnce = false;
+  /** After a restarting close, until the next accepted hello: the window retries are spread over (ms). */
+  private restartWindowMs = 0;
 
   private connect(): void {
     const target = this.opts.target();
@@ -192,6 +194,7 @@ export class AgentConnection {
       }
       this.accepted = true;
       this.attempt = 0;
+      this.restartWindowMs = 0;
       this.flushOutbox();
       this.opts.onAccepted(message.payload);
       return;
@@ -226,15 +229,18 @@ export class AgentConnection {
       return;
     }
     if (restarting !== undefined) {
-      // The control plane is restarting and named a spread sized to its fleet: one try at a random point of it,
-      // then the ordinary backoff from the start.
+      // The control plane is restarting and named a spread sized to its fleet: a try at a random point of it, and
+      // until it answers, tries spread over the same window rather than backing off further (it is expected back
+      // within seconds, and a fleet backing off to minutes would come back late).
       const delay = restartReconnectDelayMs(restarting, Math.random());
       this.attempt = 0;
+      this.restartWindowMs = Math.max(delay, restartWindowMs(restarting));
       this.opts.logger.info({ delay_ms: delay }, "control plane restarting: reconnecting after a random delay");
       this.retryTimer = setTimeout(() => this.connect(), delay);
       return;
     }
-    const ceiling = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
+    const exponential = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
+    const ceiling = this.restartWindowMs > 0 ? Math.min(exponential, this.restartWindowMs) : exponential;
     const delay = Math.round(Math.random() * ceiling);
     this.attempt = Math.min(this.attempt + 1, 30);
     this.retryTimer = setTimeout(() => this.connect(), delay);
@@ -243,6 +249,14 @@ export class AgentConnection {
 
 /** When the control plane gives no spread with its restarting close, agents spread over this. */
 export const DEFAULT_RESTART_SPREAD_SECONDS = 10;
+/** While a restarting control plane is not back, retries are spread over at least this (ms). */
+export const MIN_RESTART_RETRY_WINDOW_MS = 5000;
+
+/** The window retries after a restarting close are spread over, until the control plane answers (ms). */
+export function restartWindowMs(reason: string): number {
+  const spread = reconnectSpreadSeconds(reason) ?? DEFAULT_RESTART_SPREAD_SECONDS;
+  return Math.max(MIN_RESTART_RETRY_WINDOW_MS, spread * 1000);
+}
 
 /**
  * How long to wait before reconnecting after a restarting close with this reason: `random` (0..1) of the spread the

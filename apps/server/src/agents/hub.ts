@@ -278,7 +278,7 @@ export class AgentHub {
     }
     await this.closeInvalidCertificates(now);
     // Keys rotated, services created or moved since: each agent gets its new list.
-    for (const conn of this.connections.values()) await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
+    await this.telemetry.pushAllKeys([...this.connections.values()], this.wiring);
     await this.emit({ kind: "sweep" });
   }
 
