@@ -320,6 +320,29 @@ test("an update that rolled back is reported failed with the agent's reason and 
   await back.close();
 });
 
+test("an update asked for while one is under way answers 409 UPDATE_IN_PROGRESS at once, and no second update_agent goes out", async () => {
+  const server = await newServer();
+  const { res, keyPem } = await enrol(server.token);
+  const tls = tlsFor(keyPem, res.body.certificate_pem);
+  const old = "0.1.5";
+  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
+  // The automatic update is out and the agent is still staging it (no answer yet).
+  const command = await peer.next("update_agent");
+  const started = Date.now();
+  const asked = await t.call("POST", `/api/v1/servers/${server.id}/agent/update`, { as: owner });
+  assert.equal(asked.status, 409, JSON.stringify(asked.body));
+  assert.equal(asked.body.error.code, "UPDATE_IN_PROGRESS");
+  assert.ok(Date.now() - started < 10_000, "answered at once, not after the command timeout");
+  const all = await t.call("POST", "/api/v1/servers/agents/update", { as: owner });
+  assert.equal(all.body.data.find((o: { server_id: string }) => o.server_id === server.id)?.outcome, "in_progress");
+  await peer.sync();
+  assert.equal(peer.received.filter((m) => m.type === "update_agent").length, 1, "one update_agent only");
+  assert.equal((await eventuallyState(server.id, "pending")).version, command.payload.version);
+  peer.respond(command.payload.request_id, { success: true });
+  await peer.close();
+});
+
 /** The server's agent update once it reaches `state`. */
 async function eventuallyState(serverId: string, state: string) {
   return eventually(
