@@ -320,6 +320,37 @@ test("an update that rolled back is reported failed with the agent's reason and 
   await back.close();
 });
 
+test("an update whose new version said hello but went back before making itself current is recorded failed", async () => {
+  const server = await newServer();
+  const { res, keyPem } = await enrol(server.token);
+  const tls = tlsFor(keyPem, res.body.certificate_pem);
+  const old = "0.1.5";
+  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
+  const command = await peer.next("update_agent");
+  const version = command.payload.version;
+  peer.respond(command.payload.request_id, { success: true });
+  await eventuallyState(server.id, "pending");
+  await peer.close();
+  // The trial's hello is accepted (succeeded)...
+  const trial = await AgentPeer.connect(wsUrl(), { version, tls });
+  await trial.hello(server.id, { version, capabilities: ["docker", "self_update"] });
+  await eventuallyState(server.id, "succeeded");
+  await trial.close();
+  // ...but it crashed before it renamed itself current: the launcher ran the old bundle, which says so.
+  const back = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  const reason = `agent ${version} exited or did not connect within 120 s; ${old} runs again`;
+  await back.hello(server.id, {
+    version: old,
+    capabilities: ["docker", "self_update"],
+    update_result: { version, outcome: "rolled_back", message: reason },
+  });
+  assert.equal((await eventuallyState(server.id, "failed")).message, reason);
+  const shown = (await t.call("GET", `/api/v1/servers/${server.id}`, { as: owner })).body.data;
+  assert.equal(shown.agent_version, old);
+  await back.close();
+});
+
 test("an update asked for while one is under way answers 409 UPDATE_IN_PROGRESS at once, and no second update_agent goes out", async () => {
   const server = await newServer();
   const { res, keyPem } = await enrol(server.token);

@@ -120,23 +120,7 @@ export async function onAgentHello(deps: Deps, serverId: string, hello: AgentHel
     .from(servers)
     .where(eq(servers.id, serverId))
     .limit(1);
-  // An agent that comes back as the version of its last update runs it, even when the update was reported failed
-  // first (its connection dropped before it answered, say).
-  if (row?.version && row.state === "failed" && hello.version === row.version) {
-    await recordUpdate(deps, serverId, row.version, "succeeded", null);
-  } else if (row?.state === "pending" && row.version) {
-    if (hello.version === row.version) {
-      await recordUpdate(deps, serverId, row.version, "succeeded", null);
-      deps.logger.info({ server_id: serverId, version: hello.version }, "agent updated");
-    } else {
-      const reason =
-        hello.update_result?.version === row.version
-          ? hello.update_result.message
-          : `the agent came back as ${hello.version}`;
-      await recordUpdate(deps, serverId, row.version, "failed", reason);
-      deps.logger.warn({ server_id: serverId, version: row.version, reason }, "agent update failed");
-    }
-  }
+  if (row?.version && row.state) await settleUpdate(deps, serverId, { version: row.version, state: row.state }, hello);
   const command = updateCommand(deps);
   if (!deps.config.agents.autoUpdate || !command) return;
   if (compareVersions(hello.version, command.version) >= 0) return;
@@ -156,6 +140,31 @@ export async function onAgentHello(deps: Deps, serverId: string, hello: AgentHel
   await updateAgent(deps, serverId).catch((err: unknown) =>
     deps.logger.warn({ err, server_id: serverId }, "automatic agent update failed"),
   );
+}
+
+/**
+ * What a hello says about the server's last update. Back as its version: it succeeded (also when it was reported
+ * failed first: the connection dropped before the agent answered, say). Back as another version while it was
+ * pending, or with the agent reporting it rolled back (a trial that crashed after its hello was accepted but before
+ * it made itself current): it failed, with the agent's reason.
+ */
+async function settleUpdate(
+  deps: Deps,
+  serverId: string,
+  last: { version: string; state: "pending" | "succeeded" | "failed" },
+  hello: AgentHelloPayload,
+): Promise<void> {
+  if (hello.version === last.version) {
+    if (last.state === "succeeded") return;
+    await recordUpdate(deps, serverId, last.version, "succeeded", null);
+    deps.logger.info({ server_id: serverId, version: hello.version }, "agent updated");
+    return;
+  }
+  const reported = hello.update_result?.version === last.version ? hello.update_result : undefined;
+  if (last.state !== "pending" && !(reported && last.state === "succeeded")) return;
+  const reason = reported?.message ?? `the agent came back as ${hello.version}`;
+  await recordUpdate(deps, serverId, last.version, "failed", reason);
+  deps.logger.warn({ server_id: serverId, version: last.version, reason }, "agent update failed");
 }
 
 /** For a hello refused as too old: the update to run, when the agent can update itself. */
