@@ -57,6 +57,17 @@ async function server(s: Stack = stack) {
   return (await s.t.call("GET", `/api/v1/servers/${s.serverId}`, { as: s.owner })).body.data;
 }
 
+/** The server once its agent's update is no longer pending and the agent is online (as whichever version). */
+function updateSettled() {
+  return eventually(
+    async () => {
+      const s = await server();
+      return s.agent.update?.state !== "pending" && s.status === "online" && s;
+    },
+    { timeoutMs: 90_000, what: "the agent update settled", diagnostic: () => stack.agent.output() },
+  );
+}
+
 /** The version the installed agent's bundle of this name says it is (null: there is none). */
 async function installed(file: string): Promise<string | null> {
   const dir = stack.binDir ?? "";
@@ -79,13 +90,7 @@ test("the agent updates itself from A to the signed B while its app serves a ste
     assert.equal(again.status, 409, JSON.stringify(again.body));
     assert.equal(again.body.error.code, "UPDATE_IN_PROGRESS");
 
-    const updated = await eventually(
-      async () => {
-        const s = await server();
-        return s.agent.update?.state !== "pending" && s.status === "online" && s;
-      },
-      { timeoutMs: 90_000, what: "the update settled", diagnostic: () => stack.agent.output() },
-    );
+    const updated = await updateSettled();
     assert.equal(updated.agent.update.state, "succeeded", JSON.stringify(updated.agent.update));
     assert.equal(updated.agent.update.version, B);
     assert.equal(updated.agent_version, B, "the server row shows the new version");
@@ -124,13 +129,7 @@ test("a signed update that cannot start fails its trial: the launcher goes back 
     const asked = await stack.t.call("POST", `/api/v1/servers/${stack.serverId}/agent/update`, { as: stack.owner });
     assert.equal(asked.status, 202, JSON.stringify(asked.body));
     assert.equal(asked.body.data.outcome, "started");
-    const settled = await eventually(
-      async () => {
-        const s = await server();
-        return s.agent.update?.state !== "pending" && s.status === "online" && s;
-      },
-      { timeoutMs: 90_000, what: "the failed update recorded", diagnostic: () => stack.agent.output() },
-    );
+    const settled = await updateSettled();
     assert.equal(settled.agent.update.state, "failed");
     assert.equal(settled.agent.update.version, C);
     assert.match(settled.agent.update.message, new RegExp(`agent ${C.replaceAll(".", "\\.")} exited`));

@@ -285,13 +285,7 @@ test("an older agent is updated by itself: it gets a bundle it can verify with t
 });
 
 test("an update that rolled back is reported failed with the agent's reason and not sent again by itself; the dashboard can retry", async () => {
-  const server = await newServer();
-  const { res, keyPem } = await enrol(server.token);
-  const tls = tlsFor(keyPem, res.body.certificate_pem);
-  const old = "0.1.5";
-  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
-  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
-  const command = await peer.next("update_agent");
+  const { server, tls, old, peer, command } = await olderAgentSentUpdate();
   peer.respond(command.payload.request_id, { success: true });
   await eventuallyState(server.id, "pending");
   await peer.close();
@@ -321,13 +315,7 @@ test("an update that rolled back is reported failed with the agent's reason and 
 });
 
 test("an update whose new version said hello but went back before making itself current is recorded failed", async () => {
-  const server = await newServer();
-  const { res, keyPem } = await enrol(server.token);
-  const tls = tlsFor(keyPem, res.body.certificate_pem);
-  const old = "0.1.5";
-  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
-  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
-  const command = await peer.next("update_agent");
+  const { server, tls, old, peer, command } = await olderAgentSentUpdate();
   const version = command.payload.version;
   peer.respond(command.payload.request_id, { success: true });
   await eventuallyState(server.id, "pending");
@@ -352,14 +340,8 @@ test("an update whose new version said hello but went back before making itself 
 });
 
 test("an update asked for while one is under way answers 409 UPDATE_IN_PROGRESS at once, and no second update_agent goes out", async () => {
-  const server = await newServer();
-  const { res, keyPem } = await enrol(server.token);
-  const tls = tlsFor(keyPem, res.body.certificate_pem);
-  const old = "0.1.5";
-  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
-  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
   // The automatic update is out and the agent is still staging it (no answer yet).
-  const command = await peer.next("update_agent");
+  const { server, peer, command } = await olderAgentSentUpdate();
   const started = Date.now();
   const asked = await t.call("POST", `/api/v1/servers/${server.id}/agent/update`, { as: owner });
   assert.equal(asked.status, 409, JSON.stringify(asked.body));
@@ -373,6 +355,17 @@ test("an update asked for while one is under way answers 409 UPDATE_IN_PROGRESS 
   peer.respond(command.payload.request_id, { success: true });
   await peer.close();
 });
+
+/** A new server's agent, enrolled, connected as an older version, and the automatic update_agent it was sent. */
+async function olderAgentSentUpdate() {
+  const server = await newServer();
+  const { res, keyPem } = await enrol(server.token);
+  const tls = tlsFor(keyPem, res.body.certificate_pem);
+  const old = "0.1.5";
+  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
+  return { server, tls, old, peer, command: await peer.next("update_agent") };
+}
 
 /** The server's agent update once it reaches `state`. */
 async function eventuallyState(serverId: string, state: string) {
