@@ -41,6 +41,10 @@ async function start(config: Config): Promise<void> {
   }
   const deps = await createDeps(config, { database, logger, telemetry });
   const { agents, now } = deps;
+  // The agents of the process before this one come back all at once: their tokens are known before they do.
+  await agents.credentials.warm(database.db, now().getTime()).catch((err: unknown) => {
+    logger.warn({ err }, "agent credentials not preloaded");
+  });
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));

@@ -12,7 +12,8 @@ export interface AgentServer {
   name: string;
 }
 
-const AGENT_TOKEN = /^syn_agt_[A-Za-z0-9]{40}$/;
+/** The shape of an agent (install) token. */
+export const AGENT_TOKEN = /^syn_agt_[A-Za-z0-9]{40}$/;
 
 /** The server whose agent token this is, or null for a malformed, unknown or spent (enrolled) token. */
 export async function findServerByAgentToken(db: Db, token: string): Promise<AgentServer | null> {
@@ -32,7 +33,14 @@ const cut = (value: string, max: number) => value.slice(0, max);
  * Records what the agent said about its host in `agent_hello` and marks the server online.
  * Returns false when the server no longer exists (deleted while its agent was connected).
  */
-export async function recordHello(db: Db, serverId: string, hello: AgentHelloPayload, now: Date): Promise<boolean> {
+export async function recordHello(
+  db: Db,
+  serverId: string,
+  hello: AgentHelloPayload,
+  now: Date,
+  /** A token let through on memory (a storm, see credential-cache.ts): the row must still carry it, unspent. */
+  verifyTokenHash?: string,
+): Promise<boolean> {
   const rows = await db
     .update(servers)
     .set({
@@ -59,7 +67,11 @@ export async function recordHello(db: Db, serverId: string, hello: AgentHelloPay
       }),
       sameHost: hello.machine_id !== undefined && hello.machine_id === (await ownMachineId()),
     })
-    .where(eq(servers.id, serverId))
+    .where(
+      verifyTokenHash === undefined
+        ? eq(servers.id, serverId)
+        : and(eq(servers.id, serverId), eq(servers.agentTokenHash, verifyTokenHash), isNull(servers.agentTokenUsedAt)),
+    )
     .returning({ id: servers.id });
   return rows.length > 0;
 }

@@ -36,7 +36,9 @@ export const CloseCode = {
 } as const;
 
 /** How a connection proved which server it speaks for. */
-export type ConnectionCredential = { kind: "token" } | { kind: "certificate"; fingerprint: string; notAfter: Date };
+export type ConnectionCredential =
+  /** `verifyHash`: let through on memory during a storm; the hello's write checks the token is still valid. */
+  { kind: "token"; verifyHash?: string } | { kind: "certificate"; fingerprint: string; notAfter: Date };
 
 /** Messages waiting to be handled at which a connection stops reading from its socket, and where it resumes. */
 export const QUEUE_HIGH = 64;

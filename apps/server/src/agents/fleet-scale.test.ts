@@ -165,3 +165,32 @@ test("a storm of hellos waits in the admission queue past the hello timeout and 
   Object.assign(hub, { helloTimeoutMs: 30_000 });
   await Promise.all(peers.map((p) => p.close()));
 });
+
+test("during a storm, a token seen valid lately passes the upgrade on memory and the hello re-checks it", async () => {
+  const [spent, valid] = await newServers(2, "cached");
+  if (!spent || !valid) throw new Error("servers not created");
+  const hub = t.deps.agents;
+  const now = t.deps.now().getTime();
+  assert.ok((await hub.credentials.warm(t.deps.db, now)) >= 2);
+  // The token is spent behind this process's back (another replica enrolled the agent).
+  await query("UPDATE servers SET agent_token_used_at = now() WHERE id = $1", [spent.id]);
+  // In a storm (32 lookups waiting), the remembered credentials pass the upgrade without a query...
+  let release: () => void = () => {};
+  const held = new Promise<null>((resolve) => {
+    release = () => resolve(null);
+  });
+  const holders = Array.from({ length: 32 }, (_, i) => hub.credentials.lookup(`held-${i}`, now, () => held));
+  const stale = await AgentPeer.connect(url, { token: spent.token });
+  const fresh = await AgentPeer.connect(url, { token: valid.token });
+  // ...and the hello's write refuses the spent one while it admits the valid one.
+  stale.send("agent_hello", helloPayload(spent.id));
+  fresh.send("agent_hello", helloPayload(valid.id));
+  assert.equal((await stale.closed).code, 4005);
+  assert.equal((await fresh.next("hello_ack", () => true)).payload.accepted, true);
+  release();
+  await Promise.all(holders);
+  // Out of a storm, the upgrade asks the database: the spent token is refused at once.
+  const refused = await AgentPeer.connect(url, { token: spent.token }).catch((err: { status?: number }) => err);
+  assert.equal((refused as { status?: number }).status, 401);
+  await fresh.close();
+});

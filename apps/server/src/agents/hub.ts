@@ -18,6 +18,7 @@ import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
+import { AgentCredentialCache } from "./credential-cache";
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
@@ -113,6 +114,8 @@ export class AgentHub {
   readonly heartbeats: HeartbeatWriter;
   /** The queue hellos wait in during a reconnect storm. */
   readonly admission: HelloAdmission;
+  /** Agent tokens seen valid, for upgrades during a reconnect storm (see credential-cache.ts). */
+  readonly credentials = new AgentCredentialCache();
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -350,8 +353,14 @@ export class AgentHub {
     // Gone while it waited (the agent gave up, or the control plane is stopping): nothing to admit.
     if (!conn.open || this.closed) return false;
     const serverId = conn.server.id;
-    if (!(await recordHello(this.opts.db, serverId, hello, this.now()))) {
-      conn.close(CloseCode.serverDeleted, "this server was deleted");
+    const verify = conn.credential.kind === "token" ? conn.credential.verifyHash : undefined;
+    if (!(await recordHello(this.opts.db, serverId, hello, this.now(), verify))) {
+      if (verify === undefined) {
+        conn.close(CloseCode.serverDeleted, "this server was deleted");
+      } else {
+        this.credentials.forget(verify);
+        conn.close(CloseCode.revoked, "this server was deleted or its agent token is no longer valid");
+      }
       return false;
     }
     const pending = (await this.wiring?.takePendingDeployments(serverId)) ?? [];
