@@ -270,6 +270,8 @@ export class AgentHub {
    * sockets here, which have gone silent), then reports the sweep (the deployments domain reconciles on it).
    */
   async sweep(): Promise<void> {
+    // Heartbeats still waiting in memory count: a server is not stale because its beat was not written yet.
+    await this.heartbeats.flush();
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
     for (const serverId of await markStaleServersOffline(this.opts.db, before, now)) {
