@@ -20,7 +20,6 @@ import type { AgentHub } from "./hub";
 
 /** WebSocket close codes the control plane uses (4000-4999 are the application's). */
 export const CloseCode = {
-  shuttingDown: 1001,
   /** The control plane stops to start again; the reason names the reconnect spread (contracts' close-codes.ts). */
   restarting: RESTARTING_CLOSE_CODE,
   invalidHello: 4000,
