@@ -171,6 +171,7 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       await (await endpoint)?.close();
       await app.close();
       await deps.agents.close();
+      await deps.cluster.close();
       await store.drop();
       await dns?.close();
       if (undeclared.size > 0) {
