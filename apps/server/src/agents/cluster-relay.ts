@@ -98,6 +98,7 @@ export class AgentClusterRelay {
       this.hub.execSessions.output(m.serverId, { session_id: m.sessionId, output: m.frame }),
     );
     this.bus.onReplicaGone((replica) => void this.replicaGone(replica));
+    this.bus.onRejoin(() => void this.claimAgain());
     const live = await this.bus.liveReplicas();
     const rows = await this.db
       .select({ id: servers.id, replica: servers.connectedReplica })
@@ -197,6 +198,22 @@ export class AgentClusterRelay {
     };
   }
 
+  /** Back after losing the cluster connection: the agents still connected here are this replica's again. */
+  private async claimAgain(): Promise<void> {
+    for (const { serverId, hello } of this.hub.localAgents()) {
+      try {
+        await this.db
+          .update(servers)
+          .set({ connectedReplica: this.bus.replicaId, status: "online", updatedAt: this.hub.now() })
+          .where(eq(servers.id, serverId));
+        this.bus.broadcast("agent.online", { serverId, hello } satisfies Msg["agent.online"]);
+        await this.hub.serverBackInCluster(serverId);
+      } catch (err) {
+        this.log.warn({ err, server_id: serverId }, "could not claim the agent again after rejoining");
+      }
+    }
+  }
+
   // ---- the owner's side ----
 
   private serveCommand(m: Msg["agent.cmd"], caller: string): void {
@@ -267,6 +284,15 @@ export class AgentClusterRelay {
    * servers it held go offline unless their agents already said hello elsewhere (they reconnect to a live one).
    */
   private async replicaGone(replica: string): Promise<void> {
+    let live: ReadonlySet<string>;
+    try {
+      live = await this.bus.liveReplicas();
+    } catch (err) {
+      this.log.warn({ err, gone: replica }, "could not look up the replicas alive");
+      return;
+    }
+    // Cut off for a moment and back already: it claims its agents again itself (claimAgain).
+    if (live.has(replica)) return;
     const why = `the control-plane replica holding the agent stopped (${replica})`;
     for (const [id, w] of this.waiting) {
       if (w.owner !== replica) continue;
@@ -286,7 +312,7 @@ export class AgentClusterRelay {
       this.hub.execSessions.failServer(serverId, why);
     }
     try {
-      await this.freeOrphans(await this.bus.liveReplicas());
+      await this.freeOrphans(live);
     } catch (err) {
       this.log.warn({ err, gone: replica }, "could not free the servers of a replica that is gone");
     }

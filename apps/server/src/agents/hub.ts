@@ -458,6 +458,18 @@ export class AgentHub {
     await this.emit({ kind: "server_status", serverId, status: "offline" });
   }
 
+  /** A server marked offline while this replica was cut off from the others is online again (cluster-relay.ts). */
+  async serverBackInCluster(serverId: string): Promise<void> {
+    await this.emit({ kind: "server_status", serverId, status: "online" });
+  }
+
+  /** The agents connected to this replica that have said hello. */
+  localAgents(): { serverId: string; hello: AgentHelloPayload }[] {
+    return [...this.connections.values()].flatMap((c) =>
+      c.ready && c.hello ? [{ serverId: c.server.id, hello: c.hello }] : [],
+    );
+  }
+
   // ---- internals ----
 
   /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */

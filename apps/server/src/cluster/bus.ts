@@ -16,6 +16,11 @@ export interface ClusterBus {
   on(topic: string, handler: (message: unknown, from: string) => void): () => void;
   /** Called with each replica that was alive and is not any more (its process died or stopped). */
   onReplicaGone(handler: (replicaId: string) => void): void;
+  /**
+   * Called when this replica had lost its connection to the others (they saw it gone and released what it held)
+   * and is back under the same id: it must claim again what it still holds.
+   */
+  onRejoin(handler: () => void): void;
   /** The replicas alive now, this one included. */
   liveReplicas(): Promise<ReadonlySet<string>>;
   /**
@@ -48,6 +53,10 @@ export class LocalClusterBus implements ClusterBus {
 
   onReplicaGone(): void {
     // This replica is the only one, and it is alive while anyone asks.
+  }
+
+  onRejoin(): void {
+    // Nothing to lose: there is no connection to the others.
   }
 
   async liveReplicas(): Promise<ReadonlySet<string>> {

@@ -10,6 +10,8 @@ const REPLICA_LOCK_SPACE = 1_937_011_001;
 const JOB_LOCK_SPACE = 1_937_011_002;
 /** Every replica listens here for broadcasts, and on its own channel for what is sent to it. */
 const ALL_CHANNEL = "syntra_cluster";
+/** The topic a replica announces itself with when it joins. */
+const JOINED = "cluster.joined";
 const channelOf = (replicaId: string) => `syntra_${replicaId}`;
 
 /** Settings of the PostgreSQL cluster bus. */
@@ -58,6 +60,8 @@ export class PostgresClusterBus implements ClusterBus {
     bus.known = new Set(await bus.liveReplicas());
     bus.timer = setInterval(() => void bus.watch(), opts.presenceMs);
     bus.timer.unref();
+    // The others learn of it now, not at their next look (a replica that dies before that is still seen gone).
+    bus.broadcast(JOINED, null);
     bus.log.info({ replica: bus.replicaId, replicas: [...bus.known] }, "joined the control-plane cluster");
     return bus;
   }
@@ -84,7 +88,6 @@ export class PostgresClusterBus implements ClusterBus {
     this.goneHandlers.push(handler);
   }
 
-  /** Called after this replica lost its listening connection and joined again (its lock was free meanwhile). */
   onRejoin(handler: () => void): void {
     this.rejoinHandlers.push(handler);
   }
@@ -231,6 +234,7 @@ export class PostgresClusterBus implements ClusterBus {
     const decoded = this.assembler.accept(payload);
     if (!decoded || decoded.from === this.replicaId) return;
     if (channel !== ALL_CHANNEL && channel !== channelOf(this.replicaId)) return;
+    this.known.add(decoded.from);
     for (const handler of this.handlers.get(decoded.topic) ?? []) {
       try {
         handler(decoded.message, decoded.from);
