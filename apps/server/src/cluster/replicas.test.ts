@@ -12,8 +12,14 @@ import { freePorts } from "@syntra/testing/ports";
 import { eq } from "drizzle-orm";
 import { WebSocket } from "ws";
 import { ensureServerBuild, serverMain } from "../../../../scripts/build-server";
+import { ANALYSIS_TOOL } from "../ai/prompt";
+import { MODEL_ANSWER } from "../ai/testing/analysis-fixtures";
+import { anthropicToolUse } from "../ai/testing/anthropic-stand-in";
+import { type StandInServer, startStandInServer } from "../ai/testing/stand-in-server";
 import { servers } from "../db/schema";
+import { ingestErrorEvents } from "../issues/ingest";
 import { AgentPeer } from "../testing/agent-peer";
+import { errorEventFixture } from "../testing/error-fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { testStore } from "../testing/test-database";
 
@@ -27,7 +33,10 @@ const skip =
 
 const masterKey = randomBytes(32).toString("base64");
 let b: TestApp;
-let a: { child: ChildProcess; output: () => string; exited: Promise<unknown>; agentUrl: string };
+let a: { child: ChildProcess; output: () => string; exited: Promise<unknown>; agentUrl: string; baseUrl: string };
+/** Claude, as a local stand-in speaking the Messages API; both replicas use it. */
+let claude: StandInServer;
+let aiEnv: Record<string, string> = {};
 let baseB = "";
 let owner: { cookie: string };
 let client: ApiClient;
@@ -52,6 +61,7 @@ async function startReplicaA(databaseUrl: string) {
       SYNTRA_MASTER_KEY: masterKey,
       SYNTRA_CLUSTER_PRESENCE_SECONDS: "0.5",
       SYNTRA_LOG_FORMAT: "json",
+      ...aiEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -70,7 +80,13 @@ async function startReplicaA(databaseUrl: string) {
     },
     { what: "replica A ready", timeoutMs: 120_000, diagnostic: () => out.slice(-3000) },
   );
-  return { child, output: () => out, exited, agentUrl: `ws://127.0.0.1:${port}/agent/ws` };
+  return {
+    child,
+    output: () => out,
+    exited,
+    agentUrl: `ws://127.0.0.1:${port}/agent/ws`,
+    baseUrl: `http://127.0.0.1:${port}`,
+  };
 }
 
 const post = (p: string, body?: unknown) => b.call("POST", `/api/v1/services/${serviceId}/${p}`, { as: owner, body });
@@ -80,7 +96,10 @@ const deploymentStatuses = (id: string) =>
 before(async () => {
   if (skip) return;
   await ensureServerBuild();
+  claude = await startStandInServer(() => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER));
+  aiEnv = { ANTHROPIC_API_KEY: "sk-ant-api03-standinKEY0123456789", ANTHROPIC_BASE_URL: claude.url };
   b = await createTestApp({
+    ...aiEnv,
     SYNTRA_MASTER_KEY: masterKey,
     SYNTRA_CLUSTER_PRESENCE_SECONDS: "0.5",
     SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS: "20",
@@ -118,6 +137,7 @@ after(async () => {
   a?.child.kill("SIGKILL");
   await a?.exited;
   await b.close();
+  await claude.close();
 });
 
 test("the agent said hello to A: B sees it online through the cluster, and A holds it", { skip }, async () => {
@@ -146,7 +166,13 @@ test("a deploy through B reaches the agent on A; B's event stream shows its prog
   peer.respond(cmd.payload.request_id, { success: true, data: { accepted: true } });
   const startedAt = new Date().toISOString();
   const report = { deployment_id: deploymentId, service_id: serviceId, started_at: startedAt };
-  peer.send("deploy_status", { ...report, status: "pulling", phase: "pull_image", progress_percent: 30, message: "pulling" });
+  peer.send("deploy_status", {
+    ...report,
+    status: "pulling",
+    phase: "pull_image",
+    progress_percent: 30,
+    message: "pulling",
+  });
   peer.send("deploy_status", {
     ...report,
     status: "running",
@@ -245,6 +271,36 @@ test("an exec session through B's WebSocket runs on the agent on A, input and ou
   assert.equal(Buffer.from(frames[1]?.data ?? "", "base64").toString(), "ping");
 });
 
+test("an AI analysis asked through both replicas at once is made once", { skip }, async () => {
+  const ingested = await ingestErrorEvents(b.deps, { serviceId }, [
+    errorEventFixture(serviceId, { message: "Cannot read properties of undefined (reading 'id')" }),
+  ]);
+  const issueId = ingested.issues[0]?.id;
+  assert.ok(issueId);
+  let answer = () => {};
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  claude.requests.length = 0;
+  claude.reply = async () => {
+    await answered;
+    return anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER);
+  };
+  const body = JSON.stringify({ issue_id: issueId, force_refresh: false });
+  const throughA = fetch(`${a.baseUrl}/api/v1/ai/analyze-error`, {
+    method: "POST",
+    headers: { cookie: `syntra_session=${owner.cookie}`, "content-type": "application/json" },
+    body,
+  }).then(async (res) => ({ status: res.status, body: (await res.json()) as { data: unknown } }));
+  const throughB = b.call("POST", "/api/v1/ai/analyze-error", { as: owner, body: JSON.parse(body) });
+  // One replica is in the provider call, holding the issue's lock; the other waits for that lock.
+  await eventually(async () => claude.requests.length === 1, { what: "the provider asked" });
+  answer();
+  const [fromA, fromB] = await Promise.all([throughA, throughB]);
+  assert.equal(fromA.status, 200, JSON.stringify(fromA.body));
+  assert.equal(fromB.status, 200, JSON.stringify(fromB.body));
+  assert.deepEqual(fromA.body.data, fromB.body.data, "both answer with the one analysis made");
+  assert.equal(claude.requests.length, 1, "one provider call for both requests");
+});
+
 test("killing A: what waited on it fails at once, the agent moves to B, its deployment settles there", {
   skip,
 }, async () => {
@@ -255,7 +311,13 @@ test("killing A: what waited on it fails at once, the agent moves to B, its depl
   peer.respond(cmd.payload.request_id, { success: true, data: { accepted: true } });
   const startedAt = new Date().toISOString();
   const report = { deployment_id: deploymentId, service_id: serviceId, started_at: startedAt };
-  peer.send("deploy_status", { ...report, status: "pulling", phase: "pull_image", progress_percent: 30, message: "pulling" });
+  peer.send("deploy_status", {
+    ...report,
+    status: "pulling",
+    phase: "pull_image",
+    progress_percent: 30,
+    message: "pulling",
+  });
   await eventually(async () => {
     const got = await b.call("GET", `/api/v1/deployments/${deploymentId}`, { as: owner });
     return got.body.data.deploy_log.length === 1;
