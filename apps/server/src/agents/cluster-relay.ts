@@ -26,6 +26,8 @@ type Msg = {
   "agent.logs.stream": { id: string; stream: LogStreamPayload };
   "agent.logs.stop": { id: string };
   "agent.exec": { serverId: string; sessionId: string; frame: ExecServerFrame };
+  /** Cut the server's agent sockets (revoked, server deleted through another replica). */
+  "agent.disconnect": { serverId: string; code: number; reason: string };
 };
 
 interface Waiting {
@@ -94,6 +96,7 @@ export class AgentClusterRelay {
       this.served.get(m.id)?.subscription.unsubscribe();
       this.served.delete(m.id);
     });
+    this.on("agent.disconnect", (m) => this.hub.disconnect(m.serverId, m.code, m.reason, { localOnly: true }));
     this.on("agent.exec", (m) =>
       this.hub.execSessions.output(m.serverId, { session_id: m.sessionId, output: m.frame }),
     );
@@ -142,6 +145,12 @@ export class AgentClusterRelay {
     if (rows.length === 0) return false;
     this.bus.broadcast("agent.offline", { serverId } satisfies Msg["agent.offline"]);
     return true;
+  }
+
+  /** Asks the other replicas to cut the server's agent sockets too. */
+  disconnectEverywhere(serverId: string, code: number, reason: string): void {
+    this.owners.delete(serverId);
+    this.bus.broadcast("agent.disconnect", { serverId, code, reason } satisfies Msg["agent.disconnect"]);
   }
 
   /** Sends a command to the server's agent on the replica holding it; resolves with the agent's answer. */

@@ -151,10 +151,12 @@ export class AgentHub {
    * Cuts every socket of the server's agents at once (revoked, server deleted): what waited on them fails, the
    * server goes offline. Their credentials must already be refused, or they simply connect again.
    */
-  disconnect(serverId: string, code: number, reason: string): void {
+  disconnect(serverId: string, code: number, reason: string, opts: Pick<SendOptions, "localOnly"> = {}): void {
     const current = this.connections.get(serverId);
     if (current) this.drop(current, reason);
     for (const conn of this.live) if (conn.server.id === serverId) conn.close(code, reason);
+    // The agent may be connected to another replica (or to several, one of them on its way out).
+    if (!opts.localOnly) this.cluster.disconnectEverywhere(serverId, code, reason);
   }
 
   /** The accepted hello of the server's connected agent (version, capabilities), or null. */

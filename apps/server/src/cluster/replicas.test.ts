@@ -301,6 +301,15 @@ test("an AI analysis asked through both replicas at once is made once", { skip }
   assert.equal(claude.requests.length, 1, "one provider call for both requests");
 });
 
+test("revoking an agent through B cuts its socket on A at once", { skip }, async () => {
+  const srv = await b.call("POST", "/api/v1/servers", { as: owner, body: { name: "web-2" } });
+  const other = (await AgentPeer.online(a.agentUrl, srv.body.data.token, srv.body.data.server_id)).peer;
+  await eventually(async () => b.deps.agents.isOnline(srv.body.data.server_id), { what: "B knows web-2 is on A" });
+  const revoked = await b.call("POST", `/api/v1/servers/${srv.body.data.server_id}/agent/revoke`, { as: owner });
+  assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+  assert.equal((await other.closed).code, 4005, "closed as revoked, by A");
+});
+
 test("killing A: what waited on it fails at once, the agent moves to B, its deployment settles there", {
   skip,
 }, async () => {
