@@ -11,7 +11,7 @@ import { PostgresClusterBus } from "./postgres-bus";
 const needsServer =
   testStore === "postgres"
     ? false
-    : "replicas share a PostgreSQL server (set TEST_DATABASE_URL); PGlite is one process's";
+    : "replicas share a PostgreSQL server (set TEST_DATABASE_URL); PGlite is one process's own database";
 
 test("a message larger than one NOTIFY payload travels in chunks and comes back whole (multibyte text too)", () => {
   const message = { line: `${"é😀x".repeat(20_000)}\u0000"\\`, n: 1 };

@@ -103,35 +103,13 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const conn = await this.pool.connect();
-    try {
-      await conn.query("SELECT pg_advisory_lock($1, hashtext($2))", [JOB_LOCK_SPACE, key]);
-      try {
-        return await fn();
-      } finally {
-        await conn.query("SELECT pg_advisory_unlock($1, hashtext($2))", [JOB_LOCK_SPACE, key]);
-      }
-    } finally {
-      conn.release();
-    }
+    const ran = await this.locked("pg_advisory_lock", key, fn);
+    return ran.value as T;
   }
 
   async tryLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const conn = await this.pool.connect();
-    try {
-      const { rows } = await conn.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok", [
-        JOB_LOCK_SPACE,
-        key,
-      ]);
-      if (!rows[0]?.ok) return undefined;
-      try {
-        return await fn();
-      } finally {
-        await conn.query("SELECT pg_advisory_unlock($1, hashtext($2))", [JOB_LOCK_SPACE, key]);
-      }
-    } finally {
-      conn.release();
-    }
+    const ran = await this.locked("pg_try_advisory_lock", key, fn);
+    return ran.ok ? ran.value : undefined;
   }
 
   async close(): Promise<void> {
@@ -144,6 +122,30 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   // ---- internals ----
+
+  /** Runs `fn` under the job lock `key` taken with `take` (waiting, or trying once) on a connection of its own. */
+  private async locked<T>(
+    take: "pg_advisory_lock" | "pg_try_advisory_lock",
+    key: string,
+    fn: () => Promise<T>,
+  ): Promise<{ ok: boolean; value?: T }> {
+    const conn = await this.pool.connect();
+    try {
+      // pg_advisory_lock returns void (null), pg_try_advisory_lock whether it got the lock.
+      const { rows } = await conn.query<{ ok: boolean | null }>(`SELECT ${take}($1, hashtext($2)) AS ok`, [
+        JOB_LOCK_SPACE,
+        key,
+      ]);
+      if (rows[0]?.ok === false) return { ok: false };
+      try {
+        return { ok: true, value: await fn() };
+      } finally {
+        await conn.query("SELECT pg_advisory_unlock($1, hashtext($2))", [JOB_LOCK_SPACE, key]);
+      }
+    } finally {
+      conn.release();
+    }
+  }
 
   private send(channel: string, topic: string, message: unknown): void {
     if (this.closed) return;

@@ -93,6 +93,30 @@ const post = (p: string, body?: unknown) => b.call("POST", `/api/v1/services/${s
 const deploymentStatuses = (id: string) =>
   events.flatMap((e) => (e.type === "deployment" && e.deployment_id === id ? [e.status] : []));
 
+/** The agent's reports of a deployment, as the peer on the current socket sends them. */
+function reportDeploy(deploymentId: string) {
+  const report = { deployment_id: deploymentId, service_id: serviceId, started_at: new Date().toISOString() };
+  return {
+    pulling: () =>
+      peer.send("deploy_status", {
+        ...report,
+        status: "pulling",
+        phase: "pull_image",
+        progress_percent: 30,
+        message: "pulling",
+      }),
+    running: () =>
+      peer.send("deploy_status", {
+        ...report,
+        status: "running",
+        phase: "cleanup",
+        progress_percent: 100,
+        message: "running",
+        finished_at: new Date().toISOString(),
+      }),
+  };
+}
+
 before(async () => {
   if (skip) return;
   await ensureServerBuild();
@@ -164,23 +188,9 @@ test("a deploy through B reaches the agent on A; B's event stream shows its prog
   assert.equal(cmd.payload.deployment_id, deploymentId);
   assert.equal(cmd.payload.image.repository, "syntra-test/webapp", "the payload B built went through A whole");
   peer.respond(cmd.payload.request_id, { success: true, data: { accepted: true } });
-  const startedAt = new Date().toISOString();
-  const report = { deployment_id: deploymentId, service_id: serviceId, started_at: startedAt };
-  peer.send("deploy_status", {
-    ...report,
-    status: "pulling",
-    phase: "pull_image",
-    progress_percent: 30,
-    message: "pulling",
-  });
-  peer.send("deploy_status", {
-    ...report,
-    status: "running",
-    phase: "cleanup",
-    progress_percent: 100,
-    message: "running",
-    finished_at: new Date().toISOString(),
-  });
+  const report = reportDeploy(deploymentId);
+  report.pulling();
+  report.running();
   // A records the agent's reports; their live events come to B's stream through PostgreSQL.
   await eventually(async () => deploymentStatuses(deploymentId).includes("running"), { what: "running on B's stream" });
   assert.deepEqual(deploymentStatuses(deploymentId).slice(0, 2), ["queued", "deploying"]);
@@ -318,15 +328,8 @@ test("killing A: what waited on it fails at once, the agent moves to B, its depl
   const deploymentId: string = res.body.data.id;
   const cmd = await peer.next("deploy");
   peer.respond(cmd.payload.request_id, { success: true, data: { accepted: true } });
-  const startedAt = new Date().toISOString();
-  const report = { deployment_id: deploymentId, service_id: serviceId, started_at: startedAt };
-  peer.send("deploy_status", {
-    ...report,
-    status: "pulling",
-    phase: "pull_image",
-    progress_percent: 30,
-    message: "pulling",
-  });
+  const report = reportDeploy(deploymentId);
+  report.pulling();
   await eventually(async () => {
     const got = await b.call("GET", `/api/v1/deployments/${deploymentId}`, { as: owner });
     return got.body.data.deploy_log.length === 1;
@@ -348,14 +351,7 @@ test("killing A: what waited on it fails at once, the agent moves to B, its depl
 
   // The load balancer sends the agent to B; it reports how its deployment ended (agents re-send final reports).
   peer = (await AgentPeer.online(await b.agentUrl(), server.token, server.id)).peer;
-  peer.send("deploy_status", {
-    ...report,
-    status: "running",
-    phase: "cleanup",
-    progress_percent: 100,
-    message: "running",
-    finished_at: new Date().toISOString(),
-  });
+  report.running();
   await eventually(async () => deploymentStatuses(deploymentId).at(-1) === "running", { what: "settled on B" });
   const [row] = await b.deps.db
     .select({ replica: servers.connectedReplica, status: servers.status })
