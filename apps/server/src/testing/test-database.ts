@@ -39,6 +39,26 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/**
+ * The PostgreSQL database of another test app, opened again with a data dir of its own (a second replica); `drop`
+ * closes it and removes the data dir, the database stays its first owner's.
+ */
+export async function joinTestDatabase(
+  of: Database,
+): Promise<{ database: Database; dataDir: string; drop(): Promise<void> }> {
+  if (!of.url) throw new Error("replicas share a PostgreSQL server: run with TEST_DATABASE_URL");
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-test-"));
+  const database = await openDatabase({ databaseUrl: of.url, dataDir });
+  return {
+    database,
+    dataDir,
+    drop: async () => {
+      await database.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A migrated, empty database of its own and a data dir, removed by `drop`. */
 export async function createTestDatabase(): Promise<{ database: Database; dataDir: string; drop(): Promise<void> }> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-test-"));
