@@ -38,7 +38,8 @@ export interface WiringOptions {
 export async function createDeps(config: Config, opts: WiringOptions): Promise<AppDeps> {
   const logger = opts.logger ?? createLogger(config);
   const now = opts.now ?? (() => new Date());
-  const cluster = await openClusterBus(config, opts.database, logger);
+  const keyring = await loadKeyring(config);
+  const cluster = await openClusterBus(config, opts.database, keyring, logger);
   const deps: AppDeps = {
     agents: createAgentHub(config, opts.database.db, logger, now, cluster),
     ai: createAiEngine(config.ai, opts.fetch ?? globalThis.fetch),
@@ -46,7 +47,7 @@ export async function createDeps(config: Config, opts: WiringOptions): Promise<A
     config,
     database: opts.database,
     db: opts.database.db,
-    keyring: await loadKeyring(config),
+    keyring,
     logger,
     live: new LiveBus(cluster),
     builds: null,

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
 import pg from "pg";
 import pino from "pino";
+import { type Keyring, toMasterKey } from "../secrets/keyring";
 import { createTestDatabase, testStore } from "../testing/test-database";
 import { LocalClusterBus } from "./bus";
-import { encodeFrames, FrameAssembler, MAX_PAYLOAD_BYTES } from "./frames";
+import { FrameAssembler, FrameEncoder, MAX_PAYLOAD_BYTES } from "./frames";
 import { PostgresClusterBus } from "./postgres-bus";
 
 const needsServer =
@@ -13,15 +16,19 @@ const needsServer =
     ? false
     : "replicas share a PostgreSQL server (set TEST_DATABASE_URL); PGlite is one process's own database";
 
-test("a message larger than one NOTIFY payload travels in chunks and comes back whole (multibyte text too)", () => {
-  const message = { line: `${"é😀x".repeat(20_000)}\u0000"\\`, n: 1 };
-  const frames = encodeFrames("r1", "live", message);
+test("a body longer than one NOTIFY payload travels in numbered chunks and comes back whole", () => {
+  const encoder = new FrameEncoder("r1");
+  const body = randomBytes(60_000).toString("base64");
+  const frames = encoder.encode(body);
   assert.ok(frames.length > 10);
   for (const frame of frames) assert.ok(Buffer.byteLength(frame) <= MAX_PAYLOAD_BYTES, "each chunk fits");
   const assembler = new FrameAssembler();
   const results = frames.map((f) => assembler.accept(f));
   assert.ok(results.slice(0, -1).every((r) => r === null));
-  assert.deepEqual(results.at(-1), { from: "r1", topic: "live", message });
+  assert.deepEqual(results.at(-1), { from: "r1", body });
+  // PostgreSQL folds identical payloads of one transaction into one: the same body twice must differ on the wire.
+  const [first, second] = [encoder.encode("same"), encoder.encode("same")];
+  assert.notDeepEqual(first, second);
   assert.equal(assembler.accept("not json"), null, "a malformed payload is dropped, not thrown");
 });
 
@@ -40,8 +47,13 @@ let url = "";
 let drop: () => Promise<void> = async () => {};
 const buses: PostgresClusterBus[] = [];
 const logger = pino({ level: "silent" });
-const join = async () => {
-  const bus = await PostgresClusterBus.join({ url, logger, presenceMs: 200 });
+const keyringOf = (key = toMasterKey(randomBytes(32))): Keyring => ({
+  primary: key,
+  byId: (id) => (id.equals(key.id) ? key : undefined),
+});
+const keyring = keyringOf();
+const join = async (opts: { keyring?: Keyring; logger?: pino.Logger } = {}) => {
+  const bus = await PostgresClusterBus.join({ url, logger, keyring, presenceMs: 200, ...opts });
   buses.push(bus);
   return bus;
 };
@@ -78,6 +90,36 @@ test("broadcasts reach every other replica in order, direct messages only their 
   assert.ok(got.b.every((x) => (x as { from: string }).from === a.replicaId));
   assert.deepEqual(got.c[200], big, "the large direct message arrives whole, between the broadcasts sent around it");
   assert.equal(got.a.length, 0, "a replica does not hear its own broadcasts");
+});
+
+test("messages are sealed with the master key: a replica with another key is heard as an error, not obeyed", {
+  skip: needsServer,
+}, async () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const receiver = await join({ logger: pino(sink) });
+  const stranger = await join({ keyring: keyringOf() });
+  const heard: unknown[] = [];
+  receiver.on("t", (m) => heard.push(m));
+  stranger.sendTo(receiver.replicaId, "t", { deploy: "with secrets" });
+  await eventually(async () => lines.some((l) => l.includes("the same SYNTRA_MASTER_KEY")), { what: "the refusal" });
+  assert.deepEqual(heard, []);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    // What another role LISTENing on the channel would read: no plaintext.
+    await admin.query("LISTEN syntra_cluster");
+    const payload = new Promise<string>((resolve) => admin.once("notification", (n) => resolve(n.payload ?? "")));
+    receiver.broadcast("t", { env: { DB_PASSWORD: "hunter2-secret" } });
+    assert.ok(!(await payload).includes("hunter2"));
+  } finally {
+    await admin.end();
+  }
 });
 
 test("a replica that stops is seen gone by the others", { skip: needsServer }, async () => {

@@ -1,67 +1,71 @@
 /**
- * Frames of cluster messages as NOTIFY payloads. PostgreSQL caps a payload below 8000 bytes, so a message that is
- * larger travels as numbered chunks (sent in one transaction, so they arrive together and in order) and is put
- * back together by the receiver.
+ * Frames of cluster messages as NOTIFY payloads. A message's body is opaque ASCII here (the bus seals it with the
+ * master key, base64). PostgreSQL caps a payload below 8000 bytes, so a longer body travels as numbered chunks,
+ * sent in one statement (they arrive together and in order) and put back together by the receiver. Every frame
+ * carries its sender's sequence number: PostgreSQL folds identical payloads sent in one transaction into one.
  */
 
 /** The largest payload sent in one NOTIFY, in bytes (PostgreSQL's limit is 8000 minus the channel name). */
 export const MAX_PAYLOAD_BYTES = 7_000;
+/** Body characters per chunk (ASCII), leaving room for the frame's own fields. */
+const CHUNK_CHARS = 6_500;
 
-/** A whole message: sender, topic, body. */
+/** A whole message. */
 interface WholeFrame {
+  /** The sender's replica id. */
   f: string;
-  t: string;
-  m: unknown;
+  /** The sender's sequence number of this frame. */
+  s: number;
+  b: string;
 }
 
-/** One piece of a message too large for one payload. */
+/** One piece of a message too long for one payload. */
 interface ChunkFrame {
   f: string;
-  /** The message's id among its sender's chunked messages. */
+  s: number;
+  /** The sequence number of the message's first chunk: the message's id. */
   c: number;
   i: number;
   n: number;
   d: string;
 }
 
-let nextChunked = 0;
+/** Numbers the frames of one sender. */
+export class FrameEncoder {
+  private seq = 0;
 
-/** Characters per chunk: escaped as JSON, each takes at most 6 bytes, so a chunk stays under the cap. */
-const CHUNK_CHARS = 1_000;
+  constructor(readonly from: string) {}
 
-/** The payloads that carry one message, in order. */
-export function encodeFrames(from: string, topic: string, message: unknown): string[] {
-  const whole = JSON.stringify({ f: from, t: topic, m: message } satisfies WholeFrame);
-  if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES) return [whole];
-  const cuts = [0];
-  for (let start = 0; start < whole.length; ) {
-    let at = Math.min(start + CHUNK_CHARS, whole.length);
-    // Never between the two halves of a surrogate pair: each chunk must be valid text on its own.
-    const code = whole.charCodeAt(at - 1);
-    if (at < whole.length && code >= 0xd800 && code <= 0xdbff) at++;
-    cuts.push(at);
-    start = at;
+  /** The payloads that carry one body (ASCII), in order. */
+  encode(body: string): string[] {
+    const whole = JSON.stringify({ f: this.from, s: this.seq, b: body } satisfies WholeFrame);
+    if (whole.length <= MAX_PAYLOAD_BYTES) {
+      this.seq++;
+      return [whole];
+    }
+    const c = this.seq;
+    const n = Math.ceil(body.length / CHUNK_CHARS);
+    const frames: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = body.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
+      frames.push(JSON.stringify({ f: this.from, s: this.seq++, c, i, n, d } satisfies ChunkFrame));
+    }
+    return frames;
   }
-  const id = nextChunked++;
-  const n = cuts.length - 1;
-  return cuts
-    .slice(0, -1)
-    .map((at, i) => JSON.stringify({ f: from, c: id, i, n, d: whole.slice(at, cuts[i + 1]) } satisfies ChunkFrame));
 }
 
-/** A decoded message. */
-export interface ClusterMessage {
+/** A whole body and who sent it. */
+export interface ReceivedBody {
   from: string;
-  topic: string;
-  message: unknown;
+  body: string;
 }
 
-/** Puts chunked messages back together; whole ones pass straight through. */
+/** Puts chunked bodies back together; whole ones pass straight through. */
 export class FrameAssembler {
   private readonly partial = new Map<string, { parts: string[]; got: number }>();
 
-  /** The message this payload completes, or null (a chunk of one still incomplete, or a malformed payload). */
-  accept(payload: string): ClusterMessage | null {
+  /** The body this payload completes, or null (a chunk of one still incomplete, or a malformed payload). */
+  accept(payload: string): ReceivedBody | null {
     let frame: Partial<WholeFrame & ChunkFrame>;
     try {
       frame = JSON.parse(payload) as Partial<WholeFrame & ChunkFrame>;
@@ -69,7 +73,7 @@ export class FrameAssembler {
       return null;
     }
     if (typeof frame.f !== "string") return null;
-    if (typeof frame.t === "string") return { from: frame.f, topic: frame.t, message: frame.m };
+    if (typeof frame.b === "string") return { from: frame.f, body: frame.b };
     if (typeof frame.c !== "number" || typeof frame.i !== "number" || typeof frame.n !== "number") return null;
     const key = `${frame.f}/${frame.c}`;
     const entry = this.partial.get(key) ?? { parts: new Array<string>(frame.n), got: 0 };
@@ -78,7 +82,7 @@ export class FrameAssembler {
     entry.parts[frame.i] = frame.d ?? "";
     if (entry.got < frame.n) return null;
     this.partial.delete(key);
-    return this.accept(entry.parts.join(""));
+    return { from: frame.f, body: entry.parts.join("") };
   }
 
   /** Drops what is still incomplete from a replica that is gone. */

@@ -1,8 +1,10 @@
 import { randomInt } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "pino";
+import { decrypt, encrypt } from "../secrets/cipher";
+import type { Keyring } from "../secrets/keyring";
 import type { ClusterBus } from "./bus";
-import { encodeFrames, FrameAssembler } from "./frames";
+import { FrameAssembler, FrameEncoder } from "./frames";
 
 /** First key of the advisory locks that say "replica N is alive" (the second key is N). */
 const REPLICA_LOCK_SPACE = 1_937_011_001;
@@ -12,6 +14,11 @@ const JOB_LOCK_SPACE = 1_937_011_002;
 const ALL_CHANNEL = "syntra_cluster";
 /** The topic a replica announces itself with when it joins. */
 const JOINED = "cluster.joined";
+/** What sealed cluster messages are bound to (authenticated, not stored). */
+const SEAL_CONTEXT = "syntra-cluster-message";
+/** Frames sent in one statement at most (and about 1 MB): one round trip for a burst of messages. */
+const BATCH_FRAMES = 200;
+const BATCH_BYTES = 1_000_000;
 const channelOf = (replicaId: string) => `syntra_${replicaId}`;
 
 /** Settings of the PostgreSQL cluster bus. */
@@ -20,6 +27,12 @@ export interface PostgresBusOptions {
   logger: Logger;
   /** How often the replicas alive are looked up (a dead replica is noticed within this time). */
   presenceMs: number;
+  /**
+   * Seals every message (AES-256-GCM under the master key, which all replicas share): commands carry secrets
+   * (deploy variables, registry credentials, exec environments), and any role that may connect to the database
+   * may LISTEN.
+   */
+  keyring: Keyring;
 }
 
 type Handler = (message: unknown, from: string) => void;
@@ -40,7 +53,11 @@ export class PostgresClusterBus implements ClusterBus {
   private readonly goneHandlers: ((replicaId: string) => void)[] = [];
   private readonly rejoinHandlers: (() => void)[] = [];
   private readonly assembler = new FrameAssembler();
-  private sending: Promise<void> = Promise.resolve();
+  private encoder: FrameEncoder | undefined;
+  private readonly queue: { channel: string; frame: string }[] = [];
+  private draining: Promise<void> | undefined;
+  /** Replicas whose messages could not be opened (another master key), warned about once each. */
+  private readonly unreadable = new Set<string>();
   private known = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -116,7 +133,7 @@ export class PostgresClusterBus implements ClusterBus {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.sending;
+    while (this.draining) await this.draining;
     // Ending the listening connection releases this replica's lock: the others see it gone at their next look.
     await Promise.allSettled([this.listener?.end(), this.sender?.end(), this.pool.end()]);
   }
@@ -149,29 +166,48 @@ export class PostgresClusterBus implements ClusterBus {
 
   private send(channel: string, topic: string, message: unknown): void {
     if (this.closed) return;
-    const frames = encodeFrames(this.replicaId, topic, message);
-    this.sending = this.sending.then(async () => {
+    if (this.encoder?.from !== this.replicaId) this.encoder = new FrameEncoder(this.replicaId);
+    const plain = Buffer.from(JSON.stringify({ t: topic, m: message }));
+    const body = encrypt(this.opts.keyring, plain, SEAL_CONTEXT).toString("base64");
+    for (const frame of this.encoder.encode(body)) this.queue.push({ channel, frame });
+    this.drainSoon();
+  }
+
+  private drainSoon(): void {
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.queue.length > 0) this.drainSoon();
+    });
+  }
+
+  /**
+   * Sends what is queued, in order, on one connection: a batch per statement, so its notifications are delivered
+   * together and in order, and a burst costs a round trip per batch rather than per message.
+   */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch: { channel: string; frame: string }[] = [];
+      let bytes = 0;
+      while (batch.length < BATCH_FRAMES && bytes < BATCH_BYTES) {
+        const next = this.queue.shift();
+        if (!next) break;
+        batch.push(next);
+        bytes += next.frame.length;
+      }
       try {
         const client = await this.senderClient();
-        if (frames.length === 1) {
-          await client.query("SELECT pg_notify($1, $2)", [channel, frames[0]]);
-          return;
-        }
-        // One transaction: the chunks are delivered together, in order, or not at all.
-        await client.query("BEGIN");
-        try {
-          for (const frame of frames) await client.query("SELECT pg_notify($1, $2)", [channel, frame]);
-          await client.query("COMMIT");
-        } catch (err) {
-          await client.query("ROLLBACK").catch(() => {});
-          throw err;
-        }
+        const calls = batch.map((_, i) => `pg_notify($${2 * i + 1}, $${2 * i + 2})`).join(", ");
+        await client.query(
+          `SELECT ${calls}`,
+          batch.flatMap((x) => [x.channel, x.frame]),
+        );
       } catch (err) {
         // The receiver's wait ends by its own timeout, or when this replica is seen gone.
-        this.log.warn({ err, topic }, "cluster message not sent");
+        this.log.warn({ err, messages: batch.length }, "cluster messages not sent");
         this.sender = undefined;
       }
-    });
+    }
   }
 
   private async senderClient(): Promise<pg.Client> {
@@ -233,15 +269,28 @@ export class PostgresClusterBus implements ClusterBus {
   }
 
   private receive(channel: string, payload: string): void {
-    const decoded = this.assembler.accept(payload);
-    if (!decoded || decoded.from === this.replicaId) return;
+    const got = this.assembler.accept(payload);
+    if (!got || got.from === this.replicaId) return;
     if (channel !== ALL_CHANNEL && channel !== channelOf(this.replicaId)) return;
-    this.known.add(decoded.from);
-    for (const handler of this.handlers.get(decoded.topic) ?? []) {
+    this.known.add(got.from);
+    let decoded: { t: string; m: unknown };
+    try {
+      decoded = JSON.parse(decrypt(this.opts.keyring, Buffer.from(got.body, "base64"), SEAL_CONTEXT).toString());
+    } catch {
+      if (!this.unreadable.has(got.from)) {
+        this.unreadable.add(got.from);
+        this.log.error(
+          { from: got.from },
+          "a replica's messages cannot be opened: every replica must have the same SYNTRA_MASTER_KEY",
+        );
+      }
+      return;
+    }
+    for (const handler of this.handlers.get(decoded.t) ?? []) {
       try {
-        handler(decoded.message, decoded.from);
+        handler(decoded.m, got.from);
       } catch (err) {
-        this.log.error({ err, topic: decoded.topic, from: decoded.from }, "cluster message handler failed");
+        this.log.error({ err, topic: decoded.t, from: got.from }, "cluster message handler failed");
       }
     }
   }
