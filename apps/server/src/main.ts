@@ -40,6 +40,13 @@ async function start(config: Config): Promise<void> {
     );
   }
   const deps = await createDeps(config, { database, logger, telemetry });
+  const replicas = await deps.cluster.liveReplicas();
+  if (replicas.size > 1 && telemetry.kind === "chdb") {
+    logger.warn(
+      { replicas: replicas.size },
+      "several replicas share this database but telemetry goes to this process's own chDB: set CLICKHOUSE_URL on every replica",
+    );
+  }
   const { agents, now } = deps;
   const app = await buildApp(deps);
   const pruner = setInterval(() => {

@@ -52,6 +52,8 @@ export class AgentClusterRelay {
   private readonly waiting = new Map<string, Waiting>();
   /** Log streams a caller opened through this replica's agent: stopped when the caller leaves or goes. */
   private readonly served = new Map<string, { caller: string; subscription: LogSubscription }>();
+  /** Exec sessions a caller opened through this replica's agent: closed when the caller goes. */
+  private readonly servedExec = new Map<string, { caller: string; serverId: string }>();
   /** Log streams this replica opened on another replica's agent. */
   private readonly remoteStreams = new Map<string, { owner: string; onStream(p: LogStreamPayload): void }>();
   private readonly log: Logger;
@@ -230,14 +232,14 @@ export class AgentClusterRelay {
       this.bus.sendTo(caller, "agent.answer", { id: m.id, ...answer } satisfies Msg["agent.answer"]);
     if (m.type === "exec_session") {
       // The session's output goes back to the caller, where its client is.
-      this.hub.execSessions.listen(m.payload.request_id, {
+      const sessionId = m.payload.request_id;
+      this.servedExec.set(sessionId, { caller, serverId: m.serverId });
+      this.hub.execSessions.listen(sessionId, {
         serverId: m.serverId,
-        onFrame: (frame) =>
-          this.bus.sendTo(caller, "agent.exec", {
-            serverId: m.serverId,
-            sessionId: m.payload.request_id,
-            frame,
-          } satisfies Msg["agent.exec"]),
+        onFrame: (frame) => {
+          if (frame.type === "exit" || frame.type === "error") this.servedExec.delete(sessionId);
+          this.bus.sendTo(caller, "agent.exec", { serverId: m.serverId, sessionId, frame } satisfies Msg["agent.exec"]);
+        },
       });
     }
     let answer: Promise<CommandResponsePayload>;
@@ -245,6 +247,7 @@ export class AgentClusterRelay {
       answer = this.hub.send(m.serverId, m.type, m.payload as never, { timeoutMs: m.timeoutMs, localOnly: true });
     } catch (err) {
       this.hub.execSessions.unlisten(m.payload.request_id);
+      this.servedExec.delete(m.payload.request_id);
       reply({ error: errorOf(err) });
       return;
     }
@@ -314,6 +317,22 @@ export class AgentClusterRelay {
       if (s.caller !== replica) continue;
       s.subscription.unsubscribe();
       this.served.delete(id);
+    }
+    // Their clients went with the replica: the agent ends the commands.
+    for (const [sessionId, s] of this.servedExec) {
+      if (s.caller !== replica) continue;
+      this.servedExec.delete(sessionId);
+      this.hub.execSessions.unlisten(sessionId);
+      try {
+        this.hub.post(
+          s.serverId,
+          "exec_input",
+          { session_id: sessionId, input: { type: "close" } },
+          { localOnly: true },
+        );
+      } catch {
+        // The agent left too.
+      }
     }
     for (const [serverId, owner] of this.owners) {
       if (owner.replica !== replica) continue;
