@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import { type ApiClient, createApiClient } from "@syntra/api-client";
 import type { LiveEvent, LogStreamEvent } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
-import { freePorts } from "@syntra/testing/ports";
 import { eq } from "drizzle-orm";
 import { WebSocket } from "ws";
-import { ensureServerBuild, serverMain } from "../../../../scripts/build-server";
 import { ANALYSIS_TOOL } from "../ai/prompt";
 import { MODEL_ANSWER } from "../ai/testing/analysis-fixtures";
 import { anthropicToolUse } from "../ai/testing/anthropic-stand-in";
@@ -21,6 +15,7 @@ import { ingestErrorEvents } from "../issues/ingest";
 import { AgentPeer } from "../testing/agent-peer";
 import { errorEventFixture } from "../testing/error-fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { type ReplicaProcess, startReplicaProcess } from "../testing/replica-process";
 import { testStore } from "../testing/test-database";
 
 // Two control planes on one PostgreSQL: replica A is the compiled control plane in a process of its own (so it can
@@ -33,7 +28,7 @@ const skip =
 
 const masterKey = randomBytes(32).toString("base64");
 let b: TestApp;
-let a: { child: ChildProcess; output: () => string; exited: Promise<unknown>; agentUrl: string; baseUrl: string };
+let a: ReplicaProcess;
 /** Claude, as a local stand-in speaking the Messages API; both replicas use it. */
 let claude: StandInServer;
 let aiEnv: Record<string, string> = {};
@@ -45,49 +40,6 @@ let serviceId = "";
 let peer: AgentPeer;
 const events: LiveEvent[] = [];
 const sse = new AbortController();
-
-async function startReplicaA(databaseUrl: string) {
-  const [port, tlsPort] = await freePorts(2);
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-replica-a-"));
-  const child = spawn(process.execPath, [serverMain], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      SYNTRA_DATA_DIR: dataDir,
-      SYNTRA_PORT: String(port),
-      SYNTRA_AGENT_TLS_PORT: String(tlsPort),
-      SYNTRA_LOCAL_AGENT: "false",
-      SYNTRA_BUILDS: "false",
-      SYNTRA_MASTER_KEY: masterKey,
-      SYNTRA_CLUSTER_PRESENCE_SECONDS: "0.5",
-      SYNTRA_LOG_FORMAT: "json",
-      ...aiEnv,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`replica A exited with ${child.exitCode}: ${out.slice(-3000)}`);
-      return out.includes("Syntra control plane ready");
-    },
-    { what: "replica A ready", timeoutMs: 120_000, diagnostic: () => out.slice(-3000) },
-  );
-  return {
-    child,
-    output: () => out,
-    exited,
-    agentUrl: `ws://127.0.0.1:${port}/agent/ws`,
-    baseUrl: `http://127.0.0.1:${port}`,
-  };
-}
 
 const post = (p: string, body?: unknown) => b.call("POST", `/api/v1/services/${serviceId}/${p}`, { as: owner, body });
 const deploymentStatuses = (id: string) =>
@@ -119,7 +71,6 @@ function reportDeploy(deploymentId: string) {
 
 before(async () => {
   if (skip) return;
-  await ensureServerBuild();
   claude = await startStandInServer(() => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER));
   aiEnv = { ANTHROPIC_API_KEY: "sk-ant-api03-standinKEY0123456789", ANTHROPIC_BASE_URL: claude.url };
   b = await createTestApp({
@@ -147,7 +98,11 @@ before(async () => {
     },
   });
   serviceId = svc.body.data.id;
-  a = await startReplicaA(b.deps.database.url ?? "");
+  a = await startReplicaProcess(b.deps.database.url ?? "", {
+    SYNTRA_MASTER_KEY: masterKey,
+    SYNTRA_CLUSTER_PRESENCE_SECONDS: "0.5",
+    ...aiEnv,
+  });
   void client.live.events({}, (e) => events.push(e), { signal: sse.signal }).catch(() => {});
   await eventually(async () => events.some((e) => e.type === "ready"), { what: "B's event stream open" });
   peer = (await AgentPeer.online(a.agentUrl, server.token, server.id)).peer;
@@ -158,8 +113,7 @@ after(async () => {
   if (skip) return;
   sse.abort();
   await peer?.close();
-  a?.child.kill("SIGKILL");
-  await a?.exited;
+  await a?.kill();
   await b.close();
   await claude.close();
 });
@@ -337,8 +291,7 @@ test("killing A: what waited on it fails at once, the agent moves to B, its depl
   const restarting = post("restart");
   await peer.next("restart");
 
-  a.child.kill("SIGKILL");
-  await a.exited;
+  await a.kill();
   const restart = await restarting;
   assert.equal(restart.status, 409, JSON.stringify(restart.body));
   assert.equal(restart.body.error.code, "AGENT_OFFLINE");
