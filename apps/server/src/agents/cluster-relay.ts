@@ -115,6 +115,11 @@ export class AgentClusterRelay {
     await this.freeOrphans(live);
   }
 
+  /** Whose stale servers this replica's sweep may mark offline: its own and unheld ones (undefined: all). */
+  sweepScope(): string | undefined {
+    return this.clustered ? this.bus.replicaId : undefined;
+  }
+
   /** The other replica holding the server's agent, if one does. */
   ownerOf(serverId: string): string | undefined {
     return this.owners.get(serverId)?.replica;

@@ -278,7 +278,7 @@ export class AgentHub {
   async sweep(): Promise<void> {
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
-    for (const serverId of await markStaleServersOffline(this.opts.db, before, now)) {
+    for (const serverId of await markStaleServersOffline(this.opts.db, before, now, this.cluster.sweepScope())) {
       await this.emit({ kind: "server_status", serverId, status: "offline" });
       const conn = this.connections.get(serverId);
       if (!conn) continue;

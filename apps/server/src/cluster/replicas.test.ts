@@ -274,6 +274,19 @@ test("revoking an agent through B cuts its socket on A at once", { skip }, async
   assert.equal((await other.closed).code, 4005, "closed as revoked, by A");
 });
 
+test("B's sweep leaves the agents A holds to A, however stale their heartbeats look from B", { skip }, async () => {
+  const ahead = 10 * 60_000;
+  b.advanceClock(ahead);
+  try {
+    await b.deps.agents.sweep();
+  } finally {
+    b.advanceClock(-ahead);
+  }
+  const [row] = await b.deps.db.select({ status: servers.status }).from(servers).where(eq(servers.id, server.id));
+  assert.equal(row?.status, "online");
+  assert.equal(b.deps.agents.isOnline(server.id), true);
+});
+
 test("killing A: what waited on it fails at once, the agent moves to B, its deployment settles there", {
   skip,
 }, async () => {
