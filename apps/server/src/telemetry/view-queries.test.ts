@@ -173,7 +173,7 @@ test("log search and histogram: substring, level floor and key:value filters cou
   assert.match(bad.body.error.details[0].path, /^query\.attribute/);
 });
 
-test("trace search by root attribute; a trace's logs and errors across services, and nothing of another trace", async () => {
+test("trace search by any span's attribute; a trace's logs and errors across services, and nothing of another trace", async () => {
   const front = await newService();
   const api = await newService();
   const root = spanRow(front, at(4), 300, { operation_name: "GET /cart", attributes: { "http.route": "/cart" } });
@@ -183,6 +183,8 @@ test("trace search by root attribute; a trace's logs and errors across services,
     span_kind: "server",
     operation_name: "GET /api/cart",
     status: { code: "error", message: "boom" },
+    // The only span of any trace with this attribute: a child, in another service than the root's.
+    attributes: { "cart.id": "c-7" },
   });
   const other = spanRow(front, at(3), 10, { operation_name: "GET /", attributes: { "http.route": "/" } });
   await store({
@@ -204,6 +206,19 @@ test("trace search by root attribute; a trace's logs and errors across services,
     found.map((s: { trace_id: string }) => s.trace_id),
     [root.trace_id],
   );
+  // A filter matches a trace when any span of it has the attribute; each filter may match a different span.
+  const tracesWith = async (service: RowOwner, ...filters: string[]) =>
+    (
+      await get(
+        `/api/v1/services/${service.service_id}/traces?${range(10)}${filters.map((f) => `&attribute=${encodeURIComponent(f)}`).join("")}`,
+      )
+    ).map((s: { trace_id: string }) => s.trace_id);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-7"), [root.trace_id]);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-7", "http.route:/cart"), [root.trace_id]);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-7", "http.route:/"), []);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-8"), []);
+  // The trace list is of traces rooted in the service: the child's service has none of its own.
+  assert.deepEqual(await tracesWith(api, "cart.id:c-7"), []);
 
   const logs = await get(`/api/v1/traces/${root.trace_id}/logs`);
   assert.deepEqual(
