@@ -282,8 +282,12 @@ test("a 10,000-span trace comes in pages: the first screen from a small first pa
   };
   page.on("request", seen);
   try {
+    // Opened from the service's trace list, as people open a trace.
+    await goto(page, `${stack.baseUrl}/projects/${projectId}/services/${big.id}/traces?range=15m`);
+    const link = page.getByRole("table", { name: "Traces" }).getByRole("link", { name: "POST /import" });
+    await link.waitFor();
     const opened = Date.now();
-    await goto(page, `${stack.baseUrl}/projects/${projectId}/services/${big.id}/traces/${traceId}`);
+    await link.click();
     const waterfall = page.getByRole("list", { name: "Waterfall" });
     await waterfall.getByText("POST /import").waitFor();
     await waterfall.getByText("INSERT row 1", { exact: true }).waitFor();
@@ -298,14 +302,19 @@ test("a 10,000-span trace comes in pages: the first screen from a small first pa
       if (scroller) scroller.scrollTop = scroller.scrollHeight;
     });
     await waterfall.getByText("INSERT row 9999").waitFor();
-    console.log(
-      `10,000-span trace: first rows ${firstScreen} ms, whole trace shown and scrolled to its end ${Date.now() - opened} ms after navigation`,
-    );
+    const scrolled = Date.now() - opened;
     // The last span's attributes are fetched when it is opened.
     await waterfall.getByText("INSERT row 9999").click();
     const panel = page.getByRole("complementary", { name: "Span details" });
     await panel.getByText("db.system").waitFor();
     await panel.getByText("postgresql").waitFor();
+    // The same trace loaded cold (the whole dashboard from a reload), for the figure.
+    const reloaded = Date.now();
+    await page.reload();
+    await waterfall.getByText("INSERT row 1", { exact: true }).waitFor();
+    console.log(
+      `10,000-span trace: first rows ${firstScreen} ms after the click in the trace list, every span in and scrolled to the last ${scrolled} ms; first rows after a reload ${Date.now() - reloaded} ms`,
+    );
 
     const pages = requests.filter((u) => u.pathname.endsWith("/spans"));
     assert.equal(pages[0]?.searchParams.get("cursor"), null, "the first request is the first page");
