@@ -240,8 +240,13 @@ export function TraceViewPage() {
 function TraceView({ traceId }: { traceId: string }) {
   const { service, projectId } = useService();
   const trace = useTraceSpans(traceId);
-  const logs = useQuery(`trace:${traceId}:logs`, () => api.telemetry.traceLogs({ traceId, limit: 1000 }));
-  const errors = useQuery(`trace:${traceId}:errors`, () => api.telemetry.traceErrors({ traceId }));
+  // The trace's logs and errors are asked for once its first page is in: the first screen's query goes first (chDB
+  // runs parameterized queries one at a time).
+  const shown = trace.data !== undefined;
+  const logs = useQuery(shown ? `trace:${traceId}:logs` : null, () =>
+    api.telemetry.traceLogs({ traceId, limit: 1000 }),
+  );
+  const errors = useQuery(shown ? `trace:${traceId}:errors` : null, () => api.telemetry.traceErrors({ traceId }));
   const names = useServiceNames();
   const [selected, setSelected] = useState<string | null>(null);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
