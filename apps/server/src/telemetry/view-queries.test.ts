@@ -5,8 +5,8 @@ import { eventually } from "@syntra/testing/eventually";
 import { ingestErrorEvents } from "../issues/ingest";
 import { AgentPeer, heartbeatPayload } from "../testing/agent-peer";
 import { errorEventFixture } from "../testing/error-fixtures";
-import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { setUpTelemetryOrg } from "../testing/telemetry-org";
 import { logRow, metricRow, newSpanId, type RowOwner, spanRow } from "../testing/telemetry-rows";
 import type { TelemetryRows } from "./store/types";
 
@@ -17,31 +17,18 @@ import type { TelemetryRows } from "./store/types";
 let t: TestApp;
 let owner: { cookie: string };
 let orgId: string;
-let serverId: string;
-let projectId: string;
-let n = 0;
+let newService: () => Promise<RowOwner>;
 // Whole minutes, so the rows below fall in known 1-minute intervals.
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;
 const at = (minutesAgo: number, secondsIn = 0) => new Date(NOW - minutesAgo * 60_000 + secondsIn * 1000);
 
 before(async () => {
   t = await createTestApp({ SYNTRA_OPEN_SIGNUP: "true" });
-  const s = await t.signup("owner@example.com", { orgName: "Acme" });
-  owner = { cookie: s.cookie };
-  orgId = s.orgId;
-  serverId = (await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "s1" } })).body.data.server_id;
-  projectId = (await t.call("POST", "/api/v1/projects", { as: owner, body: { name: "Shop" } })).body.data.id;
+  const org = await setUpTelemetryOrg(t);
+  ({ owner, orgId } = org);
+  newService = () => org.newService();
 });
 after(() => t.close());
-
-async function newService(): Promise<RowOwner> {
-  const res = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
-    as: owner,
-    body: imageServiceBody(`svc-${++n}`, serverId),
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return { org_id: orgId, service_id: res.body.data.id, deployment_id: crypto.randomUUID() };
-}
 
 const store = (rows: Partial<TelemetryRows>) => t.deps.telemetry.insert({ spans: [], logs: [], metrics: [], ...rows });
 async function get(url: string) {
