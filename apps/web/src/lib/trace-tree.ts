@@ -70,20 +70,22 @@ export function layoutTrace(spans: Span[], options: LayoutOptions = {}): Waterfa
   }
 
   const critical = new Set<string>();
-  const walk = (span: Span, until: number) => {
+  const longest = roots.reduce<Span | undefined>((a, b) => (!a || end(b) > end(a) ? b : a), undefined);
+  // A stack, not recursion, so a 10,000-deep chain of spans does not overflow the call stack. Within a span, its
+  // children by end, latest first: each one that ends before the cursor is waited on (and walked the same way up to
+  // the cursor), then the cursor moves to its start.
+  const pending: [Span, number][] = longest && options.criticalPath !== false ? [[longest, end(longest)]] : [];
+  while (pending.length > 0) {
+    const [span, until] = pending.pop() as [Span, number];
     critical.add(span.span_id);
-    // Children by end, latest first: each one that ends before the cursor is waited on, then the cursor moves to
-    // its start.
     const kids = [...(children.get(span.span_id) ?? [])].sort((a, b) => end(b) - end(a));
     let cursor = Math.min(until, end(span));
     for (const kid of kids) {
       if (begin(kid) >= cursor) continue; // wholly after what is already on the path
-      walk(kid, cursor);
+      pending.push([kid, cursor]);
       cursor = begin(kid);
     }
-  };
-  const longest = roots.reduce<Span | undefined>((a, b) => (!a || end(b) > end(a) ? b : a), undefined);
-  if (longest && options.criticalPath !== false) walk(longest, end(longest));
+  }
 
   const rows: WaterfallRow[] = [];
   // Iterative, so a 10,000-span chain does not overflow the stack.
