@@ -6,6 +6,50 @@ import { api } from "./api";
 export const FIRST_PAGE = 300;
 export const NEXT_PAGE = 5000;
 
+type FirstPage = Awaited<ReturnType<typeof api.telemetry.traceSpans.withMeta>>;
+
+/**
+ * First pages asked for lately, by trace: by `prefetchTraceFirstPage` before the view mounted (not yet `taken`), or
+ * by the view itself. Kept a few seconds, so a prefetch right after the view asked (a parent's effect runs after its
+ * child's) does not ask again.
+ */
+const early = new Map<string, { at: number; page: Promise<FirstPage>; taken: boolean }>();
+const EARLY_MS = 10_000;
+
+/** Forgets answers older than EARLY_MS, so the map holds only the last few seconds' traces. */
+const remember = (traceId: string, entry: { at: number; page: Promise<FirstPage>; taken: boolean }) => {
+  for (const [id, e] of early) if (entry.at - e.at >= EARLY_MS) early.delete(id);
+  early.set(traceId, entry);
+};
+
+const fresh = (traceId: string) => {
+  const entry = early.get(traceId);
+  return entry && Date.now() - entry.at < EARLY_MS ? entry : undefined;
+};
+
+/**
+ * Asks for a trace's first page now, before its view mounts (a reload of a trace's address waits for the service's
+ * page and the view's code first): the view takes this answer instead of asking again.
+ */
+export function prefetchTraceFirstPage(traceId: string): void {
+  if (fresh(traceId)) return;
+  const page = api.telemetry.traceSpans.withMeta({ traceId, limit: FIRST_PAGE });
+  page.catch(() => {}); // reported by the view when it takes the answer
+  remember(traceId, { at: Date.now(), page, taken: false });
+}
+
+/** The trace's first page: the prefetched answer when there is one not yet taken, else a new request. */
+function firstPage(traceId: string): Promise<FirstPage> {
+  const prefetched = fresh(traceId);
+  if (prefetched && !prefetched.taken) {
+    prefetched.taken = true;
+    return prefetched.page;
+  }
+  const page = api.telemetry.traceSpans.withMeta({ traceId, limit: FIRST_PAGE });
+  remember(traceId, { at: Date.now(), page, taken: true });
+  return page;
+}
+
 /** A trace's span outlines as its pages arrive. */
 export interface LoadedTrace {
   /** The first page's answer: the trace's bounds and span counts. */
@@ -35,7 +79,7 @@ export function useTraceSpans(traceId: string): {
       let cursor = state.cursor;
       try {
         if (state.data === undefined) {
-          const first = await api.telemetry.traceSpans.withMeta({ traceId, limit: FIRST_PAGE });
+          const first = await firstPage(traceId);
           if (cancelled) return;
           cursor = first.meta?.cursor;
           setState((s) => ({
