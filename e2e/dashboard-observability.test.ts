@@ -315,10 +315,16 @@ test("a 10,000-span trace comes in pages: the first screen from a small first pa
     const panel = page.getByRole("complementary", { name: "Span details" });
     await panel.getByText("db.system").waitFor();
     await panel.getByText("postgresql").waitFor();
+    // The first page is asked for once, though the service's page also asks for it early (for a reload).
+    const firstPages = (from: number) =>
+      requests.slice(from).filter((u) => u.pathname.endsWith("/spans") && !u.searchParams.has("cursor")).length;
+    assert.equal(firstPages(0), 1, "first-page requests after the click");
     // The same trace loaded cold (the whole dashboard from a reload), for the figure.
+    const beforeReload = requests.length;
     const reloaded = Date.now();
     await page.reload();
     await waterfall.getByText("INSERT row 1", { exact: true }).waitFor();
+    assert.equal(firstPages(beforeReload), 1, "first-page requests after the reload");
     console.log(
       `10,000-span trace: first rows ${firstScreen} ms after the click in the trace list (its first page's request ${firstPageMs} ms), every span in and scrolled to the last ${scrolled} ms; first rows after a reload ${Date.now() - reloaded} ms`,
     );
