@@ -102,6 +102,7 @@ type PathIds = Partial<
     | "userCode"
     | "issueId"
     | "traceId"
+    | "spanId"
     | "alertId"
     | "incidentId"
     | "silenceId"
@@ -437,6 +438,8 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
   "GET /api/v1/services/:serviceId/overview": read,
   "GET /api/v1/services/:serviceId/logs/histogram": read,
+  "GET /api/v1/traces/:traceId/spans": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/traces/:traceId/spans/:spanId": async () => ({ ids: await storedSpan(), ok: 200 }),
   "GET /api/v1/traces/:traceId/logs": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
   "GET /api/v1/traces/:traceId/errors": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
   "GET /api/v1/services/:serviceId/metrics/names": read,
@@ -581,17 +584,18 @@ async function deviceLogin(): Promise<{ device_code: string; user_code: string }
 }
 
 /** A one-span trace of the main service, stored once. */
-let mainTrace: Promise<string> | undefined;
-function storedTrace(): Promise<string> {
+let mainTrace: Promise<{ traceId: string; spanId: string }> | undefined;
+function storedSpan(): Promise<{ traceId: string; spanId: string }> {
   mainTrace ??= (async () => {
     const org = await asOwner("GET", "/api/v1/org");
     const owner = { org_id: org.id, service_id: main.serviceId, deployment_id: main.deploymentId };
     const span = spanRow(owner, new Date(), 5);
     await t.deps.telemetry.insert({ spans: [span], logs: [], metrics: [] });
-    return span.trace_id;
+    return { traceId: span.trace_id, spanId: span.span_id };
   })();
   return mainTrace;
 }
+const storedTrace = async (): Promise<string> => (await storedSpan()).traceId;
 
 function pathOf(url: string, ids: PathIds): string {
   return url.replace(/:(\w+)/g, (_, name: string) => {
