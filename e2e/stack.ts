@@ -13,7 +13,7 @@ import Dockerode from "dockerode";
 import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
 import { services } from "../apps/server/src/db/schema";
-import { AGENT_NODE_FLAGS, agentBundle } from "../apps/server/src/install/agent-bundle";
+import { AGENT_NODE_ENV, AGENT_NODE_FLAGS, agentBundle } from "../apps/server/src/install/agent-bundle";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 
 const agentMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/agent/src/main.ts");
@@ -95,6 +95,8 @@ export async function startStack(
   const [otlpHttpPort, otlpGrpcPort] = [await freePort(), await freePort()];
   const startAgent = () =>
     spawnAgent(agentArgs, {
+      // As installed, the bundle runs with the launcher's environment too.
+      ...(opts.bundle && AGENT_NODE_ENV),
       SYNTRA_URL: baseUrl,
       SYNTRA_TOKEN: agentToken,
       SYNTRA_SERVER_ID: serverId,
