@@ -12,10 +12,10 @@ import { promisify } from "node:util";
 import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
 import { eventually } from "@syntra/testing/eventually";
 import { freePort } from "@syntra/testing/ports";
+import { exportSpans, recordTrace } from "../../../../packages/otlp/src/testing/otel-sdk";
 import { stopUpstreamDaemon, upstreamDaemonPid } from "../../../agent/src/proxy/upstream-table";
 import { AGENT_VERSION } from "../../../agent/src/version";
 import { createTestApp, type TestApp } from "../testing/harness";
-import { exportSpans, recordTrace } from "../../../../packages/otlp/src/testing/otel-sdk";
 import { AGENT_NODE_ENV, AGENT_NODE_FLAGS } from "./agent-bundle";
 
 // The launcher passes the agent's Node flags each in single quotes (it is a shell script).

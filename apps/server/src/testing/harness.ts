@@ -11,7 +11,7 @@ import { loggerOptions } from "../logger";
 import { createDeps, type WiringOptions } from "../wiring";
 import { startEmptyDns } from "./empty-dns";
 import { sharedTestTelemetryStore } from "./telemetry-store";
-import { createTestDatabase } from "./test-database";
+import { createTestDatabase, joinTestDatabase } from "./test-database";
 
 /** A caller's credential: a session cookie or a bearer token. */
 export type Credential = { cookie: string } | { token: string } | null;
@@ -64,14 +64,17 @@ export function sessionCookie(res: ApiAnswer): string {
 }
 
 /** What a test may replace in the wiring (the clock and the log sink are always the harness's own). */
-export type TestWiring = Pick<WiringOptions, "fetch" | "hubEventHandlers">;
+export type TestWiring = Pick<WiringOptions, "fetch" | "hubEventHandlers"> & {
+  /** Another replica on the database of this app (PostgreSQL only) rather than a fresh database. */
+  replicaOf?: TestApp;
+};
 
 /**
  * Builds a real control plane on a real store (PGlite, or PostgreSQL when TEST_DATABASE_URL is set), configured by
  * `env` like the product is by its environment.
  */
 export async function createTestApp(env: Record<string, string> = {}, wiring: TestWiring = {}): Promise<TestApp> {
-  const store = await createTestDatabase();
+  const store = wiring.replicaOf ? await joinTestDatabase(wiring.replicaOf.deps.database) : await createTestDatabase();
   const dns = env.SYNTRA_DNS_RESOLVER ? null : await startEmptyDns();
   const config: Config = loadConfig({
     SYNTRA_DATA_DIR: store.dataDir,
@@ -91,8 +94,9 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
   const logger = pino(loggerOptions(config.logLevel), sink);
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
+  const { replicaOf: _, ...replaced } = wiring;
   const deps = await createDeps(config, {
-    ...wiring,
+    ...replaced,
     database: store.database,
     logger,
     now,
@@ -171,6 +175,7 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       await (await endpoint)?.close();
       await app.close();
       await deps.agents.close();
+      await deps.cluster.close();
       await store.drop();
       await dns?.close();
       if (undeclared.size > 0) {

@@ -39,21 +39,39 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/**
+ * The PostgreSQL database of another test app, opened again with a data dir of its own (a second replica); `drop`
+ * closes it and removes the data dir, the database stays its first owner's.
+ */
+export async function joinTestDatabase(of: Database): Promise<TestStore> {
+  if (!of.url) throw new Error("replicas share a PostgreSQL server: run with TEST_DATABASE_URL");
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-test-"));
+  const database = await openDatabase({ databaseUrl: of.url, dataDir });
+  return closedOnDrop(database, dataDir);
+}
+
+/** A test store whose `drop` closes the database and removes the data dir. */
+type TestStore = { database: Database; dataDir: string; drop(): Promise<void> };
+
+function closedOnDrop(database: Database, dataDir: string): TestStore {
+  return {
+    database,
+    dataDir,
+    drop: async () => {
+      await database.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A migrated, empty database of its own and a data dir, removed by `drop`. */
-export async function createTestDatabase(): Promise<{ database: Database; dataDir: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<TestStore> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-test-"));
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
     await fs.cp(path.join(await pgliteTemplate(), "pglite"), path.join(dataDir, "pglite"), { recursive: true });
     const database = await openDatabase({ dataDir });
-    return {
-      database,
-      dataDir,
-      drop: async () => {
-        await database.close();
-        await fs.rm(dataDir, { recursive: true, force: true });
-      },
-    };
+    return closedOnDrop(database, dataDir);
   }
   const name = `syntra_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: url });
