@@ -6,6 +6,8 @@ import {
   type HelloAckPayload,
   type PayloadOf,
   parseMessage,
+  RESTARTING_CLOSE_CODE,
+  reconnectSpreadSeconds,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import WebSocket from "ws";
@@ -117,6 +119,8 @@ export class AgentConnection {
   }
 
   private reconnectAtOnce = false;
+  /** After a restarting close, until the next accepted hello: the window retries are spread over (ms). */
+  private restartWindowMs = 0;
 
   private connect(): void {
     const target = this.opts.target();
@@ -151,7 +155,7 @@ export class AgentConnection {
       if (wasAccepted) this.opts.onDisconnected?.();
       if (this.stopped) return;
       this.opts.logger.warn({ code, reason: reason.toString() }, "disconnected from the control plane");
-      this.scheduleReconnect();
+      this.scheduleReconnect(code === RESTARTING_CLOSE_CODE ? reason.toString() : undefined);
     });
   }
 
@@ -190,6 +194,7 @@ export class AgentConnection {
       }
       this.accepted = true;
       this.attempt = 0;
+      this.restartWindowMs = 0;
       this.flushOutbox();
       this.opts.onAccepted(message.payload);
       return;
@@ -217,17 +222,49 @@ export class AgentConnection {
     }
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(restarting?: string): void {
     if (this.reconnectAtOnce) {
       this.reconnectAtOnce = false;
       this.retryTimer = setTimeout(() => this.connect(), 0);
       return;
     }
-    const ceiling = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
+    if (restarting !== undefined) {
+      // The control plane is restarting and named a spread sized to its fleet: a try at a random point of it, and
+      // until it answers, tries spread over the same window rather than backing off further (it is expected back
+      // within seconds, and a fleet backing off to minutes would come back late).
+      const delay = restartReconnectDelayMs(restarting, Math.random());
+      this.attempt = 0;
+      this.restartWindowMs = Math.max(delay, restartWindowMs(restarting));
+      this.opts.logger.info({ delay_ms: delay }, "control plane restarting: reconnecting after a random delay");
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+      return;
+    }
+    const exponential = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
+    const ceiling = this.restartWindowMs > 0 ? Math.min(exponential, this.restartWindowMs) : exponential;
     const delay = Math.round(Math.random() * ceiling);
     this.attempt = Math.min(this.attempt + 1, 30);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
+}
+
+/** When the control plane gives no spread with its restarting close, agents spread over this. */
+export const DEFAULT_RESTART_SPREAD_SECONDS = 10;
+/** While a restarting control plane is not back, retries are spread over at least this (ms). */
+export const MIN_RESTART_RETRY_WINDOW_MS = 5000;
+
+/** The window retries after a restarting close are spread over, until the control plane answers (ms). */
+export function restartWindowMs(reason: string): number {
+  const spread = reconnectSpreadSeconds(reason) ?? DEFAULT_RESTART_SPREAD_SECONDS;
+  return Math.max(MIN_RESTART_RETRY_WINDOW_MS, spread * 1000);
+}
+
+/**
+ * How long to wait before reconnecting after a restarting close with this reason: `random` (0..1) of the spread the
+ * reason names (bounded by the contract's MAX_RECONNECT_SPREAD_SECONDS), or of DEFAULT_RESTART_SPREAD_SECONDS.
+ */
+export function restartReconnectDelayMs(reason: string, random: number): number {
+  const spread = reconnectSpreadSeconds(reason) ?? DEFAULT_RESTART_SPREAD_SECONDS;
+  return Math.floor(Math.min(Math.max(random, 0), 1) * spread * 1000);
 }
 
 function readRequestId(raw: string): string | undefined {

@@ -105,6 +105,12 @@ const envSchema = z
     SYNTRA_AGENT_BUNDLE: z.string().min(1).optional(),
     /** Tests only: the release this control plane says it is (default: its own), to test upgrades between versions. */
     SYNTRA_TEST_VERSION: semverText.optional(),
+    /** How long agents' heartbeats wait in memory to be written together, in ms (one statement per flush). */
+    SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    /** Agent hellos processed at once; during a reconnect storm the rest wait their turn (sockets stay open). */
+    SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+    /** Reconnects per second agents are asked to stay under after a restart (they spread over fleet / rate s). */
+    SYNTRA_AGENT_RECONNECT_RATE: z.coerce.number().int().min(1).max(100_000).default(500),
     /** How many days of server heartbeat metrics are kept. */
     SYNTRA_SERVER_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /** DNS server used to verify custom domains, "ip" or "ip:port" ("[::1]:53" for IPv6); unset: the system's. */
@@ -246,6 +252,12 @@ export interface Config {
     commandTimeoutSeconds: number;
     logLevel: "debug" | "info" | "warn" | "error";
     metricsRetentionDays: number;
+    /** Heartbeats are written in batches this often (ms). */
+    heartbeatFlushMs: number;
+    /** Hellos processed at once. */
+    helloConcurrency: number;
+    /** Reconnects per second the fleet is asked to stay under after a restart. */
+    reconnectRatePerSecond: number;
     /** The mutual-TLS agent endpoint; `publicUrl` unset: wss://<public host>:<the port it listens on>. */
     endpoint: { host: string; port: number; publicUrl: string | undefined };
     certificateLifetimeMs: number;
@@ -388,6 +400,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agents: {
       heartbeatSeconds: e.SYNTRA_AGENT_HEARTBEAT_SECONDS,
       commandTimeoutSeconds: e.SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS,
+      heartbeatFlushMs: e.SYNTRA_AGENT_HEARTBEAT_FLUSH_MS,
+      helloConcurrency: e.SYNTRA_AGENT_HELLO_CONCURRENCY,
+      reconnectRatePerSecond: e.SYNTRA_AGENT_RECONNECT_RATE,
       logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
       endpoint: {

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { AgentHelloPayload, HeartbeatPayload } from "@syntra/contracts";
-import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { sha256Hex } from "../auth/random";
-import type { Db } from "../db/client";
-import { serverMetrics, servers } from "../db/schema";
+import { type Db, resultRows } from "../db/client";
+import { servers } from "../db/schema";
 
 /** The server an agent connection speaks for, as authenticated by its token. */
 export interface AgentServer {
@@ -12,7 +12,8 @@ export interface AgentServer {
   name: string;
 }
 
-const AGENT_TOKEN = /^syn_agt_[A-Za-z0-9]{40}$/;
+/** The shape of an agent (install) token. */
+export const AGENT_TOKEN = /^syn_agt_[A-Za-z0-9]{40}$/;
 
 /** The server whose agent token this is, or null for a malformed, unknown or spent (enrolled) token. */
 export async function findServerByAgentToken(db: Db, token: string): Promise<AgentServer | null> {
@@ -32,7 +33,14 @@ const cut = (value: string, max: number) => value.slice(0, max);
  * Records what the agent said about its host in `agent_hello` and marks the server online.
  * Returns false when the server no longer exists (deleted while its agent was connected).
  */
-export async function recordHello(db: Db, serverId: string, hello: AgentHelloPayload, now: Date): Promise<boolean> {
+export async function recordHello(
+  db: Db,
+  serverId: string,
+  hello: AgentHelloPayload,
+  now: Date,
+  /** A token let through on memory (a storm, see credential-cache.ts): the row must still carry it, unspent. */
+  verifyTokenHash?: string,
+): Promise<boolean> {
   const rows = await db
     .update(servers)
     .set({
@@ -59,7 +67,11 @@ export async function recordHello(db: Db, serverId: string, hello: AgentHelloPay
       }),
       sameHost: hello.machine_id !== undefined && hello.machine_id === (await ownMachineId()),
     })
-    .where(eq(servers.id, serverId))
+    .where(
+      verifyTokenHash === undefined
+        ? eq(servers.id, serverId)
+        : and(eq(servers.id, serverId), eq(servers.agentTokenHash, verifyTokenHash), isNull(servers.agentTokenUsedAt)),
+    )
     .returning({ id: servers.id });
   return rows.length > 0;
 }
@@ -76,32 +88,49 @@ export function ownMachineId(): Promise<string | null> {
 }
 
 /**
- * Records a heartbeat: the server is online as of now, and its resources become one metrics row.
- * Returns false when the server no longer exists.
+ * Records a batch of heartbeats (at most one per server) with one statement: each server is online as of its
+ * heartbeat, and its resources become one metrics row. Rows are updated in id order, so two writers (replicas)
+ * cannot deadlock. Returns the ids of the servers that still exist.
  */
-export async function recordHeartbeat(db: Db, serverId: string, beat: HeartbeatPayload, now: Date): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const rows = await tx
-      .update(servers)
-      .set({ status: "online", lastHeartbeatAt: now })
-      .where(eq(servers.id, serverId))
-      .returning({ id: servers.id });
-    if (rows.length === 0) return false;
-    const r = beat.resources;
-    await tx.insert(serverMetrics).values({
-      serverId,
-      // The control plane's clock, like last_heartbeat_at, so one skewed agent cannot scatter its own series.
-      recordedAt: now,
-      cpuPercent: r.cpu_usage_percent,
-      memoryUsedMb: r.memory_used_mb,
-      memoryAvailableMb: r.memory_available_mb,
-      diskUsedGb: r.disk_used_gb,
-      diskAvailableGb: r.disk_available_gb,
-      networkRxBytes: r.network_rx_bytes,
-      networkTxBytes: r.network_tx_bytes,
+export async function recordHeartbeats(
+  db: Db,
+  beats: readonly { serverId: string; beat: HeartbeatPayload; at: Date }[],
+): Promise<Set<string>> {
+  if (beats.length === 0) return new Set();
+  // One JSON parameter (jsonb_to_recordset) rather than 10 per row: no parameter limit, the same on PGlite.
+  const rows = [...beats]
+    .sort((a, b) => (a.serverId < b.serverId ? -1 : a.serverId > b.serverId ? 1 : 0))
+    .map(({ serverId, beat, at }) => {
+      const r = beat.resources;
+      return {
+        id: serverId,
+        // The control plane's clock, like last_heartbeat_at, so one skewed agent cannot scatter its own series.
+        at: at.toISOString(),
+        cpu: r.cpu_usage_percent,
+        mem_used: r.memory_used_mb,
+        mem_free: r.memory_available_mb,
+        disk_used: r.disk_used_gb,
+        disk_free: r.disk_available_gb,
+        rx: r.network_rx_bytes,
+        tx: r.network_tx_bytes,
+      };
     });
-    return true;
-  });
+  const result = await db.execute(sql`
+    WITH v AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+        id uuid, at timestamptz, cpu float8, mem_used float8, mem_free float8, disk_used float8, disk_free float8,
+        rx bigint, tx bigint)
+    ), updated AS (
+      UPDATE servers SET status = 'online', last_heartbeat_at = v.at FROM v WHERE servers.id = v.id
+      RETURNING servers.id
+    ), metrics AS (
+      INSERT INTO server_metrics (server_id, recorded_at, cpu_percent, memory_used_mb, memory_available_mb,
+        disk_used_gb, disk_available_gb, network_rx_bytes, network_tx_bytes)
+      SELECT v.id, v.at, v.cpu, v.mem_used, v.mem_free, v.disk_used, v.disk_free, v.rx, v.tx
+      FROM v JOIN updated ON updated.id = v.id
+    )
+    SELECT id FROM updated`);
+  return new Set(resultRows<{ id: string }>(result).map((r) => r.id));
 }
 
 /** Marks a server offline (its agent disconnected). */
@@ -129,7 +158,26 @@ export async function markStaleServersOffline(db: Db, before: Date, now: Date, r
   return rows.map((r) => r.id);
 }
 
-/** Deletes heartbeat metrics recorded before `before`. */
-export async function pruneServerMetrics(db: Db, before: Date): Promise<void> {
-  await db.delete(serverMetrics).where(lt(serverMetrics.recordedAt, before));
+/**
+ * Deletes heartbeat metrics recorded before `before`, `batchRows` at a time (oldest ids first, along the primary
+ * key), each batch its own short statement: a month of a large fleet's rows never holds one long transaction and
+ * its locks, and other queries run between the batches. Returns how many rows went.
+ */
+export async function pruneServerMetrics(db: Db, before: Date, batchRows = 5000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = resultRows<{ n: number }>(
+      await db.execute(sql`
+        WITH gone AS (
+          DELETE FROM server_metrics WHERE id IN (
+            SELECT id FROM server_metrics WHERE recorded_at < ${before.toISOString()}::timestamptz
+            ORDER BY id LIMIT ${batchRows})
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`),
+    );
+    const n = Number(row?.n ?? 0);
+    total += n;
+    if (n < batchRows) return total;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }

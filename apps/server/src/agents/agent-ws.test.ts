@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { RESTARTING_CLOSE_CODE, reconnectSpreadSeconds } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
 import { AgentPeer, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
@@ -333,13 +334,15 @@ test("with a short heartbeat interval, a silent agent is pinged, then its server
   }
 });
 
-test("closing the app closes agent sockets with 1001 and leaves no timer behind", async () => {
+test("closing the app closes agent sockets as 'restarting', naming a reconnect spread, and leaves no timer behind", async () => {
   const other = await createTestApp();
   const boss = await other.signup("closer@example.com", { orgName: "Closer" });
   const server = await newServer(other, boss);
   const { peer } = await AgentPeer.online(await other.agentUrl(), server.token, server.id);
   await other.close();
   const closed = await peer.closed;
-  assert.equal(closed.code, 1001);
-  assert.match(closed.reason, /shutting down/);
+  assert.equal(closed.code, RESTARTING_CLOSE_CODE);
+  // One agent: the smallest spread, one second.
+  assert.equal(reconnectSpreadSeconds(closed.reason), 1);
+  assert.match(closed.reason, /restarting/);
 });

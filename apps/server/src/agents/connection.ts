@@ -9,6 +9,7 @@ import {
   negotiateProtocolVersion,
   PROTOCOL_VERSIONS,
   parseMessage,
+  RESTARTING_CLOSE_CODE,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
@@ -19,7 +20,8 @@ import type { AgentHub } from "./hub";
 
 /** WebSocket close codes the control plane uses (4000-4999 are the application's). */
 export const CloseCode = {
-  shuttingDown: 1001,
+  /** The control plane stops to start again; the reason names the reconnect spread (contracts' close-codes.ts). */
+  restarting: RESTARTING_CLOSE_CODE,
   invalidHello: 4000,
   replaced: 4001,
   serverMismatch: 4003,
@@ -33,7 +35,9 @@ export const CloseCode = {
 } as const;
 
 /** How a connection proved which server it speaks for. */
-export type ConnectionCredential = { kind: "token" } | { kind: "certificate"; fingerprint: string; notAfter: Date };
+export type ConnectionCredential =
+  /** `verifyHash`: let through on memory during a storm; the hello's write checks the token is still valid. */
+  { kind: "token"; verifyHash?: string } | { kind: "certificate"; fingerprint: string; notAfter: Date };
 
 /** Messages waiting to be handled at which a connection stops reading from its socket, and where it resumes. */
 export const QUEUE_HIGH = 64;
@@ -123,6 +127,11 @@ export class AgentConnection {
     this.socket.send(JSON.stringify(message));
   }
 
+  /** True while the socket is open and not being closed (a hello waiting for admission checks it). */
+  get open(): boolean {
+    return !this.closing && this.socket.readyState === this.socket.OPEN;
+  }
+
   /** Closes the socket with an application close code and a reason the agent can log. */
   close(code: number, reason: string): void {
     if (this.closing) return;
@@ -203,6 +212,8 @@ export class AgentConnection {
   }
 
   private async onHello(hello: AgentHelloPayload): Promise<void> {
+    // The hello arrived in time: waiting for admission afterwards (a reconnect storm) must not time it out.
+    clearTimeout(this.helloTimer);
     // The token decides which server this is; an agent that names another one is misconfigured.
     if (UUID.test(hello.server_id) && hello.server_id.toLowerCase() !== this.server.id) {
       this.rejectHello(

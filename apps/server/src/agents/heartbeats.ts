@@ -1,27 +1,26 @@
 import type { HeartbeatPayload } from "@syntra/contracts";
-import type { Db } from "../db/client";
-import { recordHeartbeat } from "./agent-servers";
 import type { AgentConnection } from "./connection";
+import type { HeartbeatWriter } from "./heartbeat-writer";
 
 /**
- * Stores a connection's heartbeat (the server's last_heartbeat_at and a metrics row), at most one per half
- * interval per connection, so an agent that sends thousands at once costs one write, not thousands. Extra ones
- * are counted on the connection and reported with the next write. False when the server no longer exists.
+ * Hands a connection's heartbeat to the batch writer, at most one per half interval per connection, so an agent
+ * that sends thousands at once costs one row, not thousands. Extra ones are counted on the connection and
+ * reported with the next one taken. False when the heartbeat was coalesced (nothing further to do with it).
  */
-export async function recordCoalescedHeartbeat(
-  db: Db,
+export function recordCoalescedHeartbeat(
+  writer: HeartbeatWriter,
   conn: AgentConnection,
   beat: HeartbeatPayload,
   now: Date,
   heartbeatSeconds: number,
-): Promise<boolean> {
+): boolean {
   const at = now.getTime();
   const minGapMs = (heartbeatSeconds * 1000) / 2;
   if (conn.lastHeartbeatRecordedAt > 0 && at - conn.lastHeartbeatRecordedAt < minGapMs) {
     conn.heartbeatsCoalesced++;
-    return true;
+    return false;
   }
-  if (!(await recordHeartbeat(db, conn.server.id, beat, now))) return false;
+  writer.record(conn.server.id, beat, now);
   conn.lastHeartbeatRecordedAt = at;
   if (conn.heartbeatsCoalesced > conn.heartbeatsReported) {
     conn.log.warn(

@@ -74,6 +74,8 @@ export interface AgentHubWiring {
   telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
   /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
   ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
+  /** The same for many servers with one query (the sweep's refresh of every connected agent's keys). */
+  ingestKeysOf?(serverIds: string[]): Promise<Map<string, IngestKeyGrant[]>>;
   /** The update_agent an agent refused as too old should run (none when it cannot update itself). */
   updateForTooOldAgent?(serverId: string, hello: AgentHelloPayload): Promise<UpdateAgentPayload | undefined>;
   /** Hands an event to the domains that own it, in order; resolves when they have handled it. */

@@ -10,6 +10,7 @@ import type {
   ServiceStatus,
   UpdateAgentPayload,
 } from "@syntra/contracts";
+import { RESTARTING_CLOSE_CODE, restartingCloseReason } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
@@ -19,10 +20,13 @@ import { AppError } from "../errors";
 import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
 import { AgentClusterRelay } from "./cluster-relay";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
+import { AgentCredentialCache } from "./credential-cache";
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
+import { HeartbeatWriter } from "./heartbeat-writer";
 import { recordCoalescedHeartbeat } from "./heartbeats";
+import { HelloAdmission } from "./hello-admission";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
@@ -63,6 +67,15 @@ export interface AgentHubOptions {
   telemetryConcurrency?: { perAgent: number; total: number };
   /** This control plane's version, checked against each agent's (interface contracts 4.3). */
   controlPlaneVersion: string;
+  /** How long a heartbeat waits to be written with others (ms); 0: only when flushed (tests). Default 1000. */
+  heartbeatFlushMs?: number;
+  /** Hellos processed at once; more wait their turn (see HelloAdmission). Default 8. */
+  helloConcurrency?: number;
+  /**
+   * Reconnects per second the fleet is asked to stay under after a restart: agents are told to spread their
+   * reconnects over fleet / rate seconds. Default 500.
+   */
+  reconnectRatePerSecond?: number;
   /** The other control-plane replicas, to reach agents connected to them (default: none, one process). */
   cluster?: ClusterBus;
 }
@@ -107,6 +120,12 @@ export class AgentHub {
   endpoint: AgentEndpoint | undefined;
   private closed = false;
   private readonly telemetry: TelemetryRelay;
+  /** Heartbeats waiting to be written in the next batch. */
+  readonly heartbeats: HeartbeatWriter;
+  /** The queue hellos wait in during a reconnect storm. */
+  readonly admission: HelloAdmission;
+  /** Agent tokens seen valid, for upgrades during a reconnect storm (see credential-cache.ts). */
+  readonly credentials = new AgentCredentialCache();
   /** Agents connected to the other replicas, and the relay of commands and streams to them. */
   readonly cluster: AgentClusterRelay;
 
@@ -118,6 +137,16 @@ export class AgentHub {
     this.pending = new PendingCommands(this.logger);
     this.execSessions = new ExecSessionRelay(this.logger);
     this.alerts = new RecentAlerts(opts.alertsKept ?? 100);
+    this.heartbeats = new HeartbeatWriter({
+      db: opts.db,
+      logger: this.logger,
+      flushMs: opts.heartbeatFlushMs ?? 1000,
+      maxBatch: 2000,
+      onDeleted: (ids) => {
+        for (const id of ids) this.forget(id);
+      },
+    });
+    this.admission = new HelloAdmission(opts.helloConcurrency ?? 8);
     this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
       this.track(work),
     );
@@ -141,7 +170,7 @@ export class AgentHub {
   /** Takes over the upgraded socket of an agent whose token or certificate named `server`. */
   accept(socket: WebSocket, server: AgentServer, agentVersion: string, credential?: ConnectionCredential): void {
     if (this.closed) {
-      socket.close(CloseCode.shuttingDown, "control plane shutting down");
+      socket.close(RESTARTING_CLOSE_CODE, restartingCloseReason(this.reconnectSpreadSeconds()));
       return;
     }
     this.live.add(new AgentConnection(this, socket, server, agentVersion, credential));
@@ -276,6 +305,8 @@ export class AgentHub {
    * sockets here, which have gone silent), then reports the sweep (the deployments domain reconciles on it).
    */
   async sweep(): Promise<void> {
+    // Heartbeats still waiting in memory count: a server is not stale because its beat was not written yet.
+    await this.heartbeats.flush();
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
     for (const serverId of await markStaleServersOffline(this.opts.db, before, now, this.cluster.sweepScope())) {
@@ -287,7 +318,7 @@ export class AgentHub {
     }
     await this.closeInvalidCertificates(now);
     // Keys rotated, services created or moved since: each agent gets its new list.
-    for (const conn of this.connections.values()) await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
+    await this.telemetry.pushAllKeys([...this.connections.values()], this.wiring);
     await this.emit({ kind: "sweep" });
   }
 
@@ -297,9 +328,13 @@ export class AgentHub {
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
     const online = [...this.connections.values()];
+    // Agents come back to the next process, spread over a time sized to the fleet rather than all at once.
+    const reason = restartingCloseReason(this.reconnectSpreadSeconds());
     for (const conn of online) this.drop(conn, "control plane shutting down");
-    for (const conn of this.live) conn.close(CloseCode.shuttingDown, "control plane shutting down");
+    for (const conn of this.live) conn.close(RESTARTING_CLOSE_CODE, reason);
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
+    // Heartbeats still waiting are written before the servers go offline, never after.
+    await this.heartbeats.close();
     const now = this.now();
     await Promise.all(
       online.map(async (conn) => {
@@ -311,6 +346,11 @@ export class AgentHub {
         }
       }),
     );
+  }
+
+  /** Over how many seconds the connected agents should spread their reconnects after a restart. */
+  reconnectSpreadSeconds(): number {
+    return Math.ceil(this.live.size / (this.opts.reconnectRatePerSecond ?? 500));
   }
 
   /**
@@ -341,11 +381,26 @@ export class AgentHub {
     return promise;
   }
 
-  /** Completes an accepted hello: records the host, answers hello_ack, and makes the connection the server's. */
-  async acceptHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
+  /**
+   * Completes an accepted hello: records the host, answers hello_ack, and makes the connection the server's. Waits
+   * its turn in the admission queue first (a storm of reconnects is admitted a few at a time).
+   */
+  acceptHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
+    return this.admission.run(() => this.admitHello(conn, hello));
+  }
+
+  private async admitHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
+    // Gone while it waited (the agent gave up, or the control plane is stopping): nothing to admit.
+    if (!conn.open || this.closed) return false;
     const serverId = conn.server.id;
-    if (!(await recordHello(this.opts.db, serverId, hello, this.now()))) {
-      conn.close(CloseCode.serverDeleted, "this server was deleted");
+    const verify = conn.credential.kind === "token" ? conn.credential.verifyHash : undefined;
+    if (!(await recordHello(this.opts.db, serverId, hello, this.now(), verify))) {
+      if (verify === undefined) {
+        conn.close(CloseCode.serverDeleted, "this server was deleted");
+      } else {
+        this.credentials.forget(verify);
+        conn.close(CloseCode.revoked, "this server was deleted or its agent token is no longer valid");
+      }
       return false;
     }
     const pending = (await this.wiring?.takePendingDeployments(serverId)) ?? [];
@@ -437,6 +492,8 @@ export class AgentHub {
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
       if (this.connections.has(serverId)) return;
+      await this.heartbeats.forget(serverId);
+      if (this.connections.has(serverId)) return;
       // With several replicas the agent may already be connected to another one: then it is not offline.
       if (!(await this.cluster.release(serverId))) return;
       await markServerOffline(this.opts.db, serverId, this.now());
@@ -474,15 +531,15 @@ export class AgentHub {
 
   // ---- internals ----
 
-  /** A heartbeat: the latest service states are kept, and stored (coalesced, see `recordCoalescedHeartbeat`). */
+  /**
+   * A heartbeat: the latest service states are kept, and it is written with the next batch (coalesced, see
+   * `recordCoalescedHeartbeat`; a deleted server is found by the batch write, which then forgets it).
+   */
   private async heartbeat(conn: AgentConnection, beat: HeartbeatPayload): Promise<void> {
     const serverId = conn.server.id;
     const now = this.now();
-    if (!(await recordCoalescedHeartbeat(this.opts.db, conn, beat, now, this.opts.heartbeatSeconds))) {
-      this.forget(serverId);
-      return;
-    }
     this.services.set(serverId, beat.services);
+    if (!recordCoalescedHeartbeat(this.heartbeats, conn, beat, now, this.opts.heartbeatSeconds)) return;
     // Off the connection's queue, like telemetry batches: storing the containers' metrics must not hold up the
     // agent's next message.
     void this.track(this.emit({ kind: "heartbeat_recorded", serverId, server: conn.server, beat, at: now }));
@@ -530,5 +587,8 @@ export function createAgentHub(
     heartbeatSeconds: config.agents.heartbeatSeconds,
     commandTimeoutMs: config.agents.commandTimeoutSeconds * 1000,
     agentLogLevel: config.agents.logLevel,
+    heartbeatFlushMs: config.agents.heartbeatFlushMs,
+    helloConcurrency: config.agents.helloConcurrency,
+    reconnectRatePerSecond: config.agents.reconnectRatePerSecond,
   });
 }

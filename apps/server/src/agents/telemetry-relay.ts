@@ -1,4 +1,4 @@
-import type { TelemetryAckPayload, TelemetryBatchPayload } from "@syntra/contracts";
+import type { IngestKeyGrant, TelemetryAckPayload, TelemetryBatchPayload } from "@syntra/contracts";
 import type { AgentConnection } from "./connection";
 import type { AgentHubWiring } from "./hub-events";
 
@@ -63,13 +63,43 @@ export class TelemetryRelay {
   async pushKeys(conn: AgentConnection, ingestKeys: AgentHubWiring["ingestKeys"]): Promise<void> {
     if (!ingestKeys) return;
     try {
-      const keys = await ingestKeys(conn.server.id);
-      const digest = JSON.stringify(keys);
-      if (this.keysSent.get(conn) === digest) return;
-      conn.post("ingest_keys", { keys });
-      this.keysSent.set(conn, digest);
+      this.sendKeys(conn, await ingestKeys(conn.server.id));
     } catch (err) {
       conn.log.warn({ err }, "could not send the agent its ingest keys");
     }
+  }
+
+  /**
+   * `pushKeys` for many connections with one lookup (the sweep: keys rotated, services created or moved since),
+   * so refreshing a fleet's keys costs a query per thousand servers, not one per agent.
+   */
+  async pushAllKeys(conns: AgentConnection[], wiring: AgentHubWiring | undefined): Promise<void> {
+    if (conns.length === 0 || !wiring) return;
+    if (!wiring.ingestKeysOf) {
+      for (const conn of conns) await this.pushKeys(conn, wiring.ingestKeys);
+      return;
+    }
+    let keys: Map<string, IngestKeyGrant[]>;
+    try {
+      keys = await wiring.ingestKeysOf(conns.map((c) => c.server.id));
+    } catch (err) {
+      // The next sweep tries again; the agents keep the keys they have.
+      conns[0]?.log.warn({ err, agents: conns.length }, "could not look up the agents' ingest keys");
+      return;
+    }
+    for (const conn of conns) {
+      try {
+        this.sendKeys(conn, keys.get(conn.server.id) ?? []);
+      } catch (err) {
+        conn.log.warn({ err }, "could not send the agent its ingest keys");
+      }
+    }
+  }
+
+  private sendKeys(conn: AgentConnection, keys: IngestKeyGrant[]): void {
+    const digest = JSON.stringify(keys);
+    if (this.keysSent.get(conn) === digest) return;
+    conn.post("ingest_keys", { keys });
+    this.keysSent.set(conn, digest);
   }
 }

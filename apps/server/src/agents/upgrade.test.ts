@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
-import { AGENT_ENDPOINT_TLS_NAME } from "@syntra/contracts";
+import { AGENT_ENDPOINT_TLS_NAME, RESTARTING_CLOSE_CODE } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
 import { certificateRequest } from "@syntra/testing/openssl";
 import { AgentPeer } from "../testing/agent-peer";
@@ -77,9 +77,9 @@ test("after an upgrade to the next minor, the previous minor's agent is accepted
 
   const endpointPort = (await t.agentEndpoint()).port;
   await t.restart({ SYNTRA_TEST_VERSION: "0.3.0", SYNTRA_AGENT_BUNDLE: await bundleOf("0.3.0") });
-  // Shut down as a control plane stops (1001), both servers offline; the endpoint is back on its port.
-  assert.equal((await a.peer.closed).code, 1001);
-  assert.equal((await b.peer.closed).code, 1001);
+  // Shut down as a control plane stops ("restarting", 4012), both servers offline; the endpoint is back on its port.
+  assert.equal((await a.peer.closed).code, RESTARTING_CLOSE_CODE);
+  assert.equal((await b.peer.closed).code, RESTARTING_CLOSE_CODE);
   const endpoint = await t.agentEndpoint();
   assert.equal(endpoint.port, endpointPort);
   assert.equal(endpoint.release?.version, "0.3.0");

@@ -1,9 +1,10 @@
 import websocket from "@fastify/websocket";
 import { semver } from "@syntra/contracts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { sha256Hex } from "../auth/random";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
-import { type AgentServer, findServerByAgentToken } from "./agent-servers";
+import { AGENT_TOKEN, type AgentServer, findServerByAgentToken } from "./agent-servers";
 import type { ConnectionCredential } from "./connection";
 
 /** Where agents connect (interface contracts 1.1), on the agent endpoint and (for older agents) on the API. */
@@ -68,7 +69,18 @@ export function agentVersionHeader(req: FastifyRequest): string {
  */
 export async function authenticateByToken(deps: AppDeps, req: FastifyRequest): Promise<AgentIdentity> {
   const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "");
-  const server = match?.[1] ? await findServerByAgentToken(deps.db, match[1]) : null;
+  const token = match?.[1];
+  const hash = token && AGENT_TOKEN.test(token) ? sha256Hex(token) : undefined;
+  const now = deps.now().getTime();
+  // During a reconnect storm a token seen valid lately passes on memory and is checked again by the hello's write.
+  const remembered = hash ? deps.agents.credentials.storm(hash, now) : null;
+  if (remembered && hash) {
+    return { server: remembered, version: agentVersionHeader(req), credential: { kind: "token", verifyHash: hash } };
+  }
+  const server =
+    token && hash
+      ? await deps.agents.credentials.lookup(hash, now, () => findServerByAgentToken(deps.db, token))
+      : null;
   if (!server) {
     req.log.warn({ ip: req.ip }, "agent connection refused: missing, unknown or spent agent token");
     throw new AppError(

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, gt, or } from "drizzle-orm";
+import { and, eq, gt, inArray, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { projects, services } from "../db/schema";
 
@@ -133,6 +133,37 @@ export async function ingestKeysForServer(
     }
   }
   return keys;
+}
+
+/** `ingestKeysForServer` for many servers: one query per 1,000 servers, keyed by server id (absent: no keys). */
+export async function ingestKeysForServers(
+  db: Db,
+  serverIds: readonly string[],
+  now: Date = new Date(),
+): Promise<Map<string, ServerIngestKey[]>> {
+  const byServer = new Map<string, ServerIngestKey[]>();
+  for (let i = 0; i < serverIds.length; i += 1000) {
+    const rows = await db
+      .select({
+        serverId: services.serverId,
+        serviceId: services.id,
+        current: services.ingestKey,
+        previous: services.previousIngestKey,
+        previousExpiresAt: services.previousIngestKeyExpiresAt,
+      })
+      .from(services)
+      .where(inArray(services.serverId, serverIds.slice(i, i + 1000)));
+    for (const row of rows) {
+      if (!row.serverId) continue;
+      const keys = byServer.get(row.serverId) ?? [];
+      keys.push({ key: row.current, serviceId: row.serviceId, expiresAt: null });
+      if (row.previous && row.previousExpiresAt && row.previousExpiresAt > now) {
+        keys.push({ key: row.previous, serviceId: row.serviceId, expiresAt: row.previousExpiresAt });
+      }
+      byServer.set(row.serverId, keys);
+    }
+  }
+  return byServer;
 }
 
 /** The ingest identity of one service: its current key and numeric id. */

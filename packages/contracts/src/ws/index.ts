@@ -1,5 +1,6 @@
 export * from "./agent-compatibility";
 export * from "./agent-messages";
+export * from "./close-codes";
 export * from "./commands";
 export * from "./deploy";
 export * from "./envelope";

@@ -1,7 +1,7 @@
 import type { AgentHubWiring } from "../../agents/hub-events";
 import type { AppDeps } from "../../deps";
 import { ingestBatchErrors } from "../../issues/batch-errors";
-import { ingestKeysForServer } from "../ingest-keys";
+import { ingestKeysForServer, ingestKeysForServers, type ServerIngestKey } from "../ingest-keys";
 import { recordAgentTelemetryStats } from "./agent-stats";
 import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
 
@@ -9,7 +9,9 @@ import { type ErrorEventsHook, ingestTelemetryBatch } from "./batch-ingest";
  * The telemetry domain's answers to the agent hub: telemetry batches (stored, then acknowledged; their error
  * events, span exception events and error log records grouped into issues) and the ingest keys each agent accepts.
  */
-export function telemetryHubAnswers(deps: AppDeps): Pick<AgentHubWiring, "telemetryBatch" | "ingestKeys"> {
+export function telemetryHubAnswers(
+  deps: AppDeps,
+): Pick<AgentHubWiring, "telemetryBatch" | "ingestKeys" | "ingestKeysOf"> {
   return {
     telemetryBatch: async (server, batch) => {
       const onErrorEvents: ErrorEventsHook = async ({ errors, spans, logs }) => {
@@ -23,11 +25,14 @@ export function telemetryHubAnswers(deps: AppDeps): Pick<AgentHubWiring, "teleme
       if (batch.stats) await recordAgentTelemetryStats(deps.db, server.id, batch.stats, deps.now());
       return ack;
     },
-    ingestKeys: async (serverId) =>
-      (await ingestKeysForServer(deps.db, serverId, deps.now())).map((k) => ({
-        key: k.key,
-        service_id: k.serviceId,
-        expires_at: k.expiresAt?.toISOString() ?? null,
-      })),
+    ingestKeys: async (serverId) => (await ingestKeysForServer(deps.db, serverId, deps.now())).map(grant),
+    ingestKeysOf: async (serverIds) => {
+      const byServer = await ingestKeysForServers(deps.db, serverIds, deps.now());
+      return new Map(serverIds.map((id) => [id, (byServer.get(id) ?? []).map(grant)]));
+    },
   };
+}
+
+function grant(k: ServerIngestKey) {
+  return { key: k.key, service_id: k.serviceId, expires_at: k.expiresAt?.toISOString() ?? null };
 }

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { test } from "node:test";
+import {
+  exampleMessages,
+  MAX_RECONNECT_SPREAD_SECONDS,
+  RESTARTING_CLOSE_CODE,
+  restartingCloseReason,
+} from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import pino from "pino";
+import { type WebSocket, WebSocketServer } from "ws";
+import {
+  AgentConnection,
+  DEFAULT_RESTART_SPREAD_SECONDS,
+  MIN_RESTART_RETRY_WINDOW_MS,
+  restartReconnectDelayMs,
+  restartWindowMs,
+} from "./connection";
+
+// After a control plane closes with "restarting", its agents come back spread over the time it names (sized to its
+// fleet), never all at once and never later than that.
+
+test("the reconnect delay after a restarting close stays within the spread the control plane names", () => {
+  const reason = restartingCloseReason(12);
+  for (const random of [0, 0.25, 0.5, 0.999, 1]) {
+    const delay = restartReconnectDelayMs(reason, random);
+    assert.ok(delay >= 0 && delay <= 12_000, `${random} -> ${delay}`);
+  }
+  assert.equal(restartReconnectDelayMs(reason, 0.5), 6_000, "a random point of the spread, not a fixed one");
+  // Out-of-range inputs stay bounded: a control plane cannot send its agents away for an hour.
+  assert.equal(restartReconnectDelayMs(restartingCloseReason(3600), 1), MAX_RECONNECT_SPREAD_SECONDS * 1000);
+  assert.equal(restartReconnectDelayMs("control plane restarting; reconnect within 999999 s", 1), 120_000);
+  assert.equal(restartReconnectDelayMs(reason, 7), 12_000);
+  assert.equal(restartReconnectDelayMs(reason, -1), 0);
+  // A reason without a spread (another control plane): the default spread.
+  assert.equal(restartReconnectDelayMs("going away", 1), DEFAULT_RESTART_SPREAD_SECONDS * 1000);
+  // Retries while the control plane is still down are spread over the same window, at least a few seconds.
+  assert.equal(restartWindowMs(restartingCloseReason(1)), MIN_RESTART_RETRY_WINDOW_MS);
+  assert.equal(restartWindowMs(restartingCloseReason(40)), 40_000);
+});
+
+test("an agent closed with 'restarting' reconnects once, after a delay within the named spread", async (t) => {
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", path: "/agent/ws" });
+  await new Promise((r) => wss.once("listening", r));
+  const sockets: WebSocket[] = [];
+  wss.on("connection", (ws) => {
+    sockets.push(ws);
+    ws.on("message", () => ws.send(JSON.stringify(exampleMessages.hello_ack)));
+  });
+  const lines: { msg: string; delay_ms?: number }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  let accepted = 0;
+  const connection = new AgentConnection({
+    target: () => ({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/agent/ws`, headers: {} }),
+    logger: pino({ level: "info" }, sink),
+    maxBackoffMs: 60_000,
+    hello: async () => exampleMessages.agent_hello.payload,
+    onAccepted: () => {
+      accepted++;
+    },
+    onMessage: () => {},
+  });
+  connection.start();
+  // The agent stops first: the server's close waits for its connections to end.
+  t.after(async () => {
+    await connection.stop();
+    await new Promise<void>((r) => wss.close(() => r()));
+  });
+  await eventually(() => (accepted === 1 ? true : undefined));
+  sockets[0]?.close(RESTARTING_CLOSE_CODE, restartingCloseReason(1));
+  await eventually(() => (accepted === 2 ? true : undefined));
+  assert.equal(sockets.length, 2, "one reconnect, no burst of attempts");
+  const planned = lines.find((l) => l.msg.includes("control plane restarting"));
+  assert.ok(planned && typeof planned.delay_ms === "number", JSON.stringify(lines));
+  assert.ok(planned.delay_ms >= 0 && planned.delay_ms <= 1000, `delay ${planned.delay_ms} ms within the 1 s spread`);
+});

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
+import { AgentPeer, heartbeatPayload, helloPayload } from "../testing/agent-peer";
+import { createTestApp, type TestApp } from "../testing/harness";
+
+// Issue 19: many agents on one control plane. Heartbeats are written in batches (one statement per flush, the
+// latest state per server), and a storm of hellos waits its turn in the admission queue without timing out.
+// Flushes happen only when the test asks (a minute-long interval), so what a flush writes is known exactly.
+
+let t: TestApp;
+let url: string;
+let owner: Awaited<ReturnType<TestApp["signup"]>>;
+
+before(async () => {
+  t = await createTestApp({ SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: "60000", SYNTRA_AGENT_HELLO_CONCURRENCY: "2" });
+  url = await t.agentUrl();
+  owner = await t.signup("fleet@example.com", { orgName: "Fleet" });
+});
+after(async () => {
+  await t?.close();
+});
+
+async function newServers(n: number, prefix: string): Promise<{ id: string; token: string }[]> {
+  const out: { id: string; token: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await t.call("POST", "/api/v1/servers", { as: owner, body: { name: `${prefix}-${i}` } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    out.push({ id: res.body.data.server_id, token: res.body.data.token });
+  }
+  return out;
+}
+
+async function query<T>(text: string, params: unknown[]): Promise<T[]> {
+  return t.deps.database.rawTransaction((tx) => tx.query<T>(text, params));
+}
+
+test("heartbeats from many agents land as one batch write holding the latest state of each server", async () => {
+  const servers = await newServers(12, "batch");
+  const peers = await Promise.all(servers.map((s) => AgentPeer.online(url, s.token, s.id)));
+  const writer = t.deps.agents.heartbeats;
+  await writer.flush();
+  const before = { ...writer.stats };
+  // Two beats per agent, the second half an interval later (the hub keeps it): only the second is to be written.
+  peers.forEach(({ peer }, i) => {
+    peer.send("heartbeat", heartbeatPayload({ resources: { cpu_usage_percent: i } }));
+  });
+  await eventually(async () => writer.stats.received - before.received === servers.length);
+  t.advanceClock(20_000);
+  const secondSent = t.deps.now().getTime();
+  peers.forEach(({ peer }, i) => {
+    peer.send("heartbeat", heartbeatPayload({ resources: { cpu_usage_percent: 50 + i } }));
+  });
+  await eventually(async () => writer.stats.received - before.received === 2 * servers.length);
+  assert.equal(writer.waiting, servers.length, "one waiting heartbeat per server");
+  assert.equal(writer.stats.coalesced - before.coalesced, servers.length, "each first beat replaced by the second");
+
+  await writer.flush();
+  assert.equal(writer.stats.flushes - before.flushes, 1, "one statement for all of them");
+  assert.equal(writer.stats.written - before.written, servers.length);
+  const ids = servers.map((s) => s.id);
+  const metrics = await query<{ server_id: string; cpu_percent: number }>(
+    "SELECT server_id, cpu_percent FROM server_metrics WHERE server_id = ANY($1::uuid[]) ORDER BY server_id",
+    [ids],
+  );
+  assert.equal(metrics.length, servers.length, "one metrics row per server, not one per beat");
+  for (const [i, s] of servers.entries()) {
+    assert.equal(metrics.find((m) => m.server_id === s.id)?.cpu_percent, 50 + i, "the latest state is written");
+  }
+  const rows = await query<{ id: string; status: string; last_heartbeat_at: Date }>(
+    "SELECT id, status, last_heartbeat_at FROM servers WHERE id = ANY($1::uuid[])",
+    [ids],
+  );
+  for (const row of rows) {
+    assert.equal(row.status, "online");
+    assert.ok(new Date(row.last_heartbeat_at).getTime() >= secondSent, "stamped with the later beat");
+  }
+  await Promise.all(peers.map(({ peer }) => peer.close()));
+});
+
+test("a heartbeat flood from one agent is coalesced to one row while another agent's beat is written too", async () => {
+  const [flooder, other] = await newServers(2, "flood");
+  if (!flooder || !other) throw new Error("servers not created");
+  const a = await AgentPeer.online(url, flooder.token, flooder.id);
+  const b = await AgentPeer.online(url, other.token, other.id);
+  const writer = t.deps.agents.heartbeats;
+  await writer.flush();
+  const before = { ...writer.stats };
+  for (let i = 0; i < 2000; i++) a.peer.send("heartbeat", heartbeatPayload({ resources: { cpu_usage_percent: 1 } }));
+  b.peer.send("heartbeat", heartbeatPayload({ resources: { cpu_usage_percent: 42 } }));
+  // The other agent's beat reached the writer: it was not held up behind the flood.
+  await eventually(async () => writer.waiting === 2);
+  // And the API answers meanwhile, from the same database.
+  assert.equal((await t.call("GET", "/api/v1/servers", { as: owner })).status, 200);
+  await writer.flush();
+  assert.equal(writer.stats.flushes - before.flushes, 1);
+  assert.equal(writer.stats.written - before.written, 2, "2,000 heartbeats cost one row; the other agent's its own");
+  const [row] = await query<{ n: string }>("SELECT count(*)::text AS n FROM server_metrics WHERE server_id = $1", [
+    flooder.id,
+  ]);
+  assert.equal(row?.n, "1");
+  const [otherRow] = await query<{ cpu_percent: number }>(
+    "SELECT cpu_percent FROM server_metrics WHERE server_id = $1",
+    [other.id],
+  );
+  assert.equal(otherRow?.cpu_percent, 42);
+  await a.peer.close();
+  await b.peer.close();
+});
+
+test("a server deleted while its heartbeat waits is found by the batch write, and its agent is told", async () => {
+  const [gone, kept] = await newServers(2, "deleted");
+  if (!gone || !kept) throw new Error("servers not created");
+  const a = await AgentPeer.online(url, gone.token, gone.id);
+  const b = await AgentPeer.online(url, kept.token, kept.id);
+  const writer = t.deps.agents.heartbeats;
+  await writer.flush();
+  // Deleted behind the hub's back (another replica, say): only the batch write can notice.
+  await query("DELETE FROM servers WHERE id = $1", [gone.id]);
+  a.peer.send("heartbeat", heartbeatPayload());
+  b.peer.send("heartbeat", heartbeatPayload());
+  await eventually(async () => writer.waiting === 2);
+  await writer.flush();
+  assert.equal((await a.peer.closed).code, 4004);
+  const [row] = await query<{ n: string }>("SELECT count(*)::text AS n FROM server_metrics WHERE server_id = $1", [
+    kept.id,
+  ]);
+  assert.equal(row?.n, "1", "the other server's row was written in the same batch");
+  await b.peer.close();
+});
+
+test("a storm of hellos waits in the admission queue past the hello timeout and every agent is admitted", async () => {
+  const servers = await newServers(24, "storm");
+  const hub = t.deps.agents;
+  // A short hello timeout: a socket that never says hello is closed after it (4009).
+  Object.assign(hub, { helloTimeoutMs: 1500 });
+  // Hold both admission slots, so every hello of the storm has to wait its turn.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holders = [hub.admission.run(() => held), hub.admission.run(() => held)];
+  const silent = await AgentPeer.connect(url, { token: servers[0]?.token ?? "" });
+  // Each says hello as soon as its socket is open, well within the timeout.
+  const peers = await Promise.all(
+    servers.slice(1).map(async (s) => {
+      const peer = await AgentPeer.connect(url, { token: s.token });
+      peer.send("agent_hello", helloPayload(s.id));
+      return peer;
+    }),
+  );
+  const acks = peers.map((peer) => peer.next("hello_ack", () => true, 60_000));
+  await eventually(async () => hub.admission.waiting === peers.length);
+  // The hello timeout has passed (the silent socket was closed for it) while the storm waited.
+  assert.equal((await silent.closed).code, 4009);
+  release();
+  await Promise.all(holders);
+  const answers = await Promise.all(acks);
+  assert.ok(
+    answers.every((m) => m.payload.accepted),
+    "every agent of the storm was accepted",
+  );
+  assert.ok(hub.admission.stats.peakWaiting >= peers.length);
+  for (const s of servers.slice(1)) assert.equal(hub.isOnline(s.id), true, `server ${s.id} online`);
+  Object.assign(hub, { helloTimeoutMs: 30_000 });
+  await Promise.all(peers.map((p) => p.close()));
+});
+
+test("during a storm, a token seen valid lately passes the upgrade on memory and the hello re-checks it", async () => {
+  const [spent, valid] = await newServers(2, "cached");
+  if (!spent || !valid) throw new Error("servers not created");
+  const hub = t.deps.agents;
+  const now = t.deps.now().getTime();
+  assert.ok((await hub.credentials.warm(t.deps.db, now)) >= 2);
+  // The token is spent behind this process's back (another replica enrolled the agent).
+  await query("UPDATE servers SET agent_token_used_at = now() WHERE id = $1", [spent.id]);
+  // In a storm (32 lookups waiting), the remembered credentials pass the upgrade without a query...
+  let release: () => void = () => {};
+  const held = new Promise<null>((resolve) => {
+    release = () => resolve(null);
+  });
+  const holders = Array.from({ length: 32 }, (_, i) => hub.credentials.lookup(`held-${i}`, now, () => held));
+  const stale = await AgentPeer.connect(url, { token: spent.token });
+  const fresh = await AgentPeer.connect(url, { token: valid.token });
+  // ...and the hello's write refuses the spent one while it admits the valid one.
+  stale.send("agent_hello", helloPayload(spent.id));
+  fresh.send("agent_hello", helloPayload(valid.id));
+  assert.equal((await stale.closed).code, 4005);
+  assert.equal((await fresh.next("hello_ack", () => true)).payload.accepted, true);
+  release();
+  await Promise.all(holders);
+  // Out of a storm, the upgrade asks the database: the spent token is refused at once.
+  const refused = await AgentPeer.connect(url, { token: spent.token }).catch((err: { status?: number }) => err);
+  assert.equal((refused as { status?: number }).status, 401);
+  await fresh.close();
+});

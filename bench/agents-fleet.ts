@@ -1,0 +1,248 @@
+// Fleet benchmark: N simulated agents (bench/fleet-agent.ts: the real agent's connection code, protocol-exact)
+// against one control plane process (the compiled apps/server main.js on its embedded PGlite and chDB, in a child process so
+// its CPU and memory are its own). Prints connects per second in a connect storm, the control plane's CPU and RSS
+// per 1,000 agents while they heartbeat, GET /api/v1/servers and restart-command round trip p50/p99 under the
+// fleet, the time for every agent to be back after a mass disconnect and after a control-plane restart (SIGTERM,
+// start again on the same data), and the handshake timeouts of each phase.
+// Run: npm run bench:fleet  (BENCH_AGENTS=1000, BENCH_WINDOW_SECONDS=30, BENCH_SERVICES=20)
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "@syntra/testing/ports";
+import { ensureServerBuild, serverMain } from "../scripts/build-server";
+import { FleetAgent, trouble } from "./fleet-agent";
+import { processUsage } from "./process-usage";
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
+const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW_SECONDS ?? 30);
+const SERVICES = Number(process.env.BENCH_SERVICES ?? 20);
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+// The compiled control plane, as `npm start` runs it (tsx would compile every module again at each restart).
+await ensureServerBuild();
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-fleet-"));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+let output = "";
+
+/** Starts the control plane on the bench's data dir; resolves once it answers /readyz. */
+async function startControlPlane(): Promise<ChildProcess> {
+  const extra = (process.env.BENCH_CP_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...extra, serverMain], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      SYNTRA_HOST: "127.0.0.1",
+      SYNTRA_PORT: String(port),
+      SYNTRA_DATA_DIR: dataDir,
+      SYNTRA_LOCAL_AGENT: "false",
+      SYNTRA_BUILDS: "false",
+      SYNTRA_AGENT_TLS_PORT: "0",
+      SYNTRA_AGENT_AUTO_UPDATE: "false",
+      SYNTRA_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the control plane exited: ${output}`);
+    const ok = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return child;
+    if (Date.now() > deadline) throw new Error(`the control plane did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+let token = "";
+async function api(method: string, url: string, body?: unknown, auth = token): Promise<Record<string, string>> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: {
+      ...(auth && { authorization: `Bearer ${auth}` }),
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as { data: Record<string, string> };
+  if (!res.ok) throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+/** Runs fn for 0..n-1, `width` at a time. */
+async function inParallel(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+const percentiles = (ms: number[]) => {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (p: number) => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0).toFixed(1);
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${(s.at(-1) ?? 0).toFixed(1)} ms (${s.length})`;
+};
+
+/** Resolves when every agent is online, with the seconds it took from `since`. */
+function allOnline(agents: FleetAgent[], since: number, timeoutMs = 300_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const check = setInterval(() => {
+      const online = agents.filter((a) => a.online).length;
+      if (online === agents.length) {
+        clearInterval(check);
+        resolve((performance.now() - since) / 1000);
+      } else if (performance.now() - since > timeoutMs) {
+        clearInterval(check);
+        reject(new Error(`only ${online} of ${agents.length} agents came back`));
+      }
+    }, 50);
+  });
+}
+
+const troubleLine = () =>
+  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}, connection errors ${trouble.errors}`;
+const resetTrouble = () => {
+  trouble.handshakeTimeouts = 0;
+  trouble.helloTimeouts = 0;
+  trouble.refused = 0;
+  trouble.errors = 0;
+};
+
+let child = await startControlPlane();
+const agents: FleetAgent[] = [];
+try {
+  const load = os.loadavg().map((l) => l.toFixed(2));
+  console.log(`fleet bench: ${AGENTS} agents, ${os.cpus().length} cores, load average before ${load.join(" ")}`);
+  const setupStart = performance.now();
+  token = "";
+  const res = await fetch(`${base}/api/v1/auth/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "fleet@example.com", password: "a-long-password", org_name: "Fleet" }),
+  });
+  const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const created = await fetch(`${base}/api/v1/tokens`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json" },
+    body: JSON.stringify({ name: "fleet" }),
+  });
+  token = ((await created.json()) as { data: { token: string } }).data.token;
+  const servers: { id: string; token: string }[] = [];
+  await inParallel(AGENTS, 8, async (i) => {
+    const s = await api("POST", "/api/v1/servers", { name: `fleet-${i}` });
+    servers[i] = { id: String(s.server_id), token: String(s.token) };
+  });
+  const project = await api("POST", "/api/v1/projects", { name: "Fleet" });
+  const services: string[] = [];
+  for (let i = 0; i < Math.min(SERVICES, AGENTS); i++) {
+    const server = servers[Math.floor((i * AGENTS) / SERVICES)];
+    const svc = await api("POST", `/api/v1/projects/${project.id}/services`, {
+      name: `svc-${i}`,
+      server_id: server?.id,
+      source_type: "image",
+      source_config: { image: "nginx", tag: "1.27" },
+    });
+    services.push(String(svc.id));
+  }
+  console.log(
+    `setup: ${AGENTS} servers, ${services.length} services in ${((performance.now() - setupStart) / 1000).toFixed(1)} s`,
+  );
+
+  // 1. Connect storm: every agent at once.
+  const wsUrl = `ws://127.0.0.1:${port}/agent/ws`;
+  let firstOnline = 0;
+  for (const s of servers) agents.push(new FleetAgent(s.id, wsUrl, s.token, () => {}));
+  const stormStart = performance.now();
+  for (const a of agents) a.start();
+  const stormSeconds = await allOnline(agents, stormStart);
+  firstOnline = stormSeconds;
+  console.log(
+    `connect storm: ${AGENTS} agents online in ${firstOnline.toFixed(1)} s = ${(AGENTS / firstOnline).toFixed(0)} connects/s; ${troubleLine()}`,
+  );
+
+  if (process.env.BENCH_STORM_ONLY) throw new Error("BENCH_STORM_ONLY: stopping after the connect storm");
+
+  // 2. The fleet alone (heartbeats, pings): the control plane's CPU and memory for it.
+  resetTrouble();
+  const pid = child.pid ?? 0;
+  const used = await processUsage(pid, WINDOW_SECONDS * 1000);
+  const perK = 1000 / AGENTS;
+  console.log(
+    `fleet idle, ${WINDOW_SECONDS} s: control plane CPU ${used.cpuPercent.toFixed(1)}% of a core (${(used.cpuPercent * perK).toFixed(1)}% per 1,000 agents), RSS ${used.rssMaxMb.toFixed(0)} MB max (${(used.rssMaxMb * perK).toFixed(1)} MB per 1,000 agents)`,
+  );
+
+  // 3. Under the fleet: one API client and one command client, each one request at a time.
+  const until = performance.now() + WINDOW_SECONDS * 1000;
+  const apiMs: number[] = [];
+  const commandMs: number[] = [];
+  let commandErrors = 0;
+  await Promise.all([
+    (async () => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        await api("GET", "/api/v1/servers");
+        apiMs.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })(),
+    (async () => {
+      let i = 0;
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        try {
+          await api("POST", `/api/v1/services/${services[i++ % services.length]}/restart`);
+          commandMs.push(performance.now() - t0);
+        } catch (err) {
+          commandErrors++;
+          if (commandErrors === 1) console.log(`restart command failed: ${(err as Error).message}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })(),
+  ]);
+  console.log(`GET /api/v1/servers under the fleet: ${percentiles(apiMs)}`);
+  console.log(`restart command round trip under the fleet: ${percentiles(commandMs)}; failed ${commandErrors}`);
+
+  // 4. Mass disconnect: every socket cut at once; the agents come back by their own backoff.
+  resetTrouble();
+  const cutStart = performance.now();
+  for (const a of agents) a.cut();
+  const cutSeconds = await allOnline(agents, cutStart);
+  console.log(`mass disconnect: all ${AGENTS} back in ${cutSeconds.toFixed(1)} s; ${troubleLine()}`);
+
+  // 5. Control-plane restart: SIGTERM (agents told "restarting" with a spread), start again on the same data.
+  resetTrouble();
+  const restartStart = performance.now();
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+  const stoppedAt = performance.now();
+  child = await startControlPlane();
+  const readyAt = performance.now();
+  const restartSeconds = await allOnline(agents, restartStart);
+  console.log(
+    `restart: stopped in ${((stoppedAt - restartStart) / 1000).toFixed(1)} s, ready ${((readyAt - stoppedAt) / 1000).toFixed(1)} s later; all ${AGENTS} back ${restartSeconds.toFixed(1)} s after SIGTERM (${((performance.now() - readyAt) / 1000).toFixed(1)} s after ready); ${troubleLine()}`,
+  );
+  console.log(
+    `load average after ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+} finally {
+  await Promise.all(agents.map((a) => a.stop()));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+  await fs.rm(dataDir, { recursive: true, force: true });
+}
