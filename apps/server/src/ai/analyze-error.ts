@@ -6,6 +6,7 @@ import { AppError } from "../errors";
 import { getIssueRow } from "../issues/issues";
 import type { ProjectScope } from "../projects/projects";
 import { openEnv } from "../services/env-vars";
+import { assertWithinBudget } from "./budget";
 import { loadAnalysisContext } from "./load-context";
 import { createRedactor, redactDeep, secretVariables } from "./redact";
 import { recordAiUsage } from "./usage";
@@ -37,8 +38,9 @@ async function makeAnalysis(deps: AppDeps, scope: ProjectScope, issueId: string)
   const context = await loadAnalysisContext(deps.db, scope, issueId);
   const redact = await redactorFor(deps, scope.orgId, issueId);
   const provider = deps.ai.provider;
+  const redacted = redactDeep(context, redact);
   const started = Date.now();
-  const result = await provider.analyzeError(redactDeep(context, redact));
+  const result = await callProvider(deps, scope.orgId, () => provider.analyzeError(redacted));
   const generatedAt = deps.now();
   const analysis: AIAnalysis = {
     ...result.answer,
@@ -70,6 +72,21 @@ async function makeAnalysis(deps: AppDeps, scope: ProjectScope, issueId: string)
     "issue analyzed",
   );
   return analysis;
+}
+
+/**
+ * One provider request of an organization: past its daily token budget it is refused (AI_BUDGET_EXCEEDED) without
+ * reaching the provider; otherwise it waits for one of the process's slots (SYNTRA_AI_CONCURRENCY), and the budget
+ * is checked again once it has one (requests that waited may find it spent). The offline analyzer spends no
+ * tokens and takes no slot.
+ */
+export async function callProvider<T>(deps: AppDeps, orgId: string, request: () => Promise<T>): Promise<T> {
+  if (deps.ai.provider.offline) return request();
+  await assertWithinBudget(deps.db, deps.ai.config, orgId, deps.now());
+  return deps.ai.slots.run(async () => {
+    await assertWithinBudget(deps.db, deps.ai.config, orgId, deps.now());
+    return request();
+  });
 }
 
 /** The redactor for one issue: its service's secret variables, the provider's keys, emails if the org says so. */

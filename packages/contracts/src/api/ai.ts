@@ -133,12 +133,28 @@ export const aiUsageDay = z.object({
   output_tokens: z.number().int().nonnegative(),
 });
 
+/** An organization's token budget of the current UTC day and what it has spent of it. */
+export const aiBudget = z.object({
+  /** Tokens (input + output) per UTC day; 0 lets no request reach a provider. */
+  daily_tokens: z.number().int().nonnegative(),
+  /** organization: its own ai_daily_token_budget; installation: SYNTRA_AI_DAILY_TOKENS. */
+  source: z.enum(["organization", "installation"]),
+  used_today: z.number().int().nonnegative(),
+  remaining_today: z.number().int().nonnegative(),
+  /** Midnight UTC after today. */
+  resets_at: isoTimestamp,
+});
+export type AIBudget = z.infer<typeof aiBudget>;
+
 /** The organization's AI usage, and what this installation's AI engine is set to. */
 export const aiUsage = z.object({
   /** False with SYNTRA_AI=off. */
   enabled: z.boolean(),
   provider: z.enum(["anthropic", "openai", "offline"]),
   model: z.string(),
+  /** Whether new issues are analyzed in the background (the organization's ai_auto_analyze and the installation). */
+  auto_analyze: z.boolean(),
+  budget: aiBudget,
   days: z.array(aiUsageDay),
   totals: z.object({
     requests: z.number().int().nonnegative(),

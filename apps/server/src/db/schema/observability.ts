@@ -56,12 +56,18 @@ export const errorGroups = pgTable(
     }),
     resolvedRelease: varchar("resolved_release", { length: 200 }),
     regressedAt: tstz("regressed_at"),
+    // Migration 0026: when the background analysis took the issue, and what came of it.
+    aiAutoAt: tstz("ai_auto_at"),
+    aiAutoOutcome: varchar("ai_auto_outcome", { length: 40 }),
   },
   (t) => [
     uniqueIndex("error_groups_service_id_fingerprint_key").on(t.serviceId, t.fingerprint),
     index("idx_error_groups_service_last_seen").on(t.serviceId, t.lastSeenAt.desc()),
     index("idx_error_groups_status").on(t.status),
     index("idx_error_groups_last_seen").on(t.lastSeenAt.desc()),
+    index("idx_error_groups_ai_pending")
+      .on(t.firstSeenAt.desc())
+      .where(sql`ai_auto_at IS NULL AND ai_analysis IS NULL`),
   ],
 );
 

@@ -21,6 +21,7 @@ export const aiRoutes = {
       "AI_TIMEOUT",
       "AI_PROVIDER_ERROR",
       "AI_INVALID_ANSWER",
+      "AI_BUDGET_EXCEEDED",
     ],
   }),
   usage: defineApiRoute({
