@@ -35,7 +35,7 @@ export async function analyzeError(deps: AppDeps, scope: ProjectScope, body: Ana
 }
 
 async function makeAnalysis(deps: AppDeps, scope: ProjectScope, issueId: string): Promise<AIAnalysis> {
-  const context = await loadAnalysisContext(deps.db, scope, issueId);
+  const context = await loadAnalysisContext(deps, scope, issueId);
   const redact = await redactorFor(deps, scope.orgId, issueId);
   const provider = deps.ai.provider;
   const redacted = redactDeep(context, redact);
