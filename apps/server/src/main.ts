@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
-import { startAiWorker } from "./ai/background";
+import { startAiWorker } from "./ai/worker";
 import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
 import { pruneExpiredSessions } from "./auth/sessions";

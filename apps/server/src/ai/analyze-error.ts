@@ -1,14 +1,13 @@
 import { type AIAnalysis, type AnalyzeErrorBody, aiAnalysis } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
-import { errorGroups, organizations, services } from "../db/schema";
+import { errorGroups } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { getIssueRow } from "../issues/issues";
 import type { ProjectScope } from "../projects/projects";
-import { openEnv } from "../services/env-vars";
-import { assertWithinBudget } from "./budget";
+import { callProvider, redactorFor } from "./call";
 import { loadAnalysisContext } from "./load-context";
-import { createRedactor, redactDeep, secretVariables } from "./redact";
+import { redactDeep } from "./redact";
 import { recordAiUsage } from "./usage";
 
 /**
@@ -29,14 +28,19 @@ export async function analyzeError(deps: AppDeps, scope: ProjectScope, body: Ana
     const stored = aiAnalysis.safeParse(issue.aiAnalysis);
     if (stored.success) return stored.data;
   }
-  const made = makeAnalysis(deps, scope, issue.id).finally(() => deps.ai.inFlight.delete(issue.id));
+  const made = makeAnalysis(deps, scope, issue.id, issue.serviceId).finally(() => deps.ai.inFlight.delete(issue.id));
   deps.ai.inFlight.set(issue.id, made);
   return made;
 }
 
-async function makeAnalysis(deps: AppDeps, scope: ProjectScope, issueId: string): Promise<AIAnalysis> {
+async function makeAnalysis(
+  deps: AppDeps,
+  scope: ProjectScope,
+  issueId: string,
+  serviceId: string,
+): Promise<AIAnalysis> {
   const context = await loadAnalysisContext(deps, scope, issueId);
-  const redact = await redactorFor(deps, scope.orgId, issueId);
+  const redact = await redactorFor(deps, scope.orgId, serviceId);
   const provider = deps.ai.provider;
   const redacted = redactDeep(context, redact);
   const started = Date.now();
@@ -72,36 +76,4 @@ async function makeAnalysis(deps: AppDeps, scope: ProjectScope, issueId: string)
     "issue analyzed",
   );
   return analysis;
-}
-
-/**
- * One provider request of an organization: past its daily token budget it is refused (AI_BUDGET_EXCEEDED) without
- * reaching the provider; otherwise it waits for one of the process's slots (SYNTRA_AI_CONCURRENCY), and the budget
- * is checked again once it has one (requests that waited may find it spent). The offline analyzer spends no
- * tokens and takes no slot.
- */
-export async function callProvider<T>(deps: AppDeps, orgId: string, request: () => Promise<T>): Promise<T> {
-  if (deps.ai.provider.offline) return request();
-  await assertWithinBudget(deps.db, deps.ai.config, orgId, deps.now());
-  return deps.ai.slots.run(async () => {
-    await assertWithinBudget(deps.db, deps.ai.config, orgId, deps.now());
-    return request();
-  });
-}
-
-/** The redactor for one issue: its service's secret variables, the provider's keys, emails if the org says so. */
-async function redactorFor(deps: AppDeps, orgId: string, issueId: string) {
-  const [row] = await deps.db
-    .select({ serviceId: services.id, env: services.envVarsEncrypted, redactEmails: organizations.aiRedactEmails })
-    .from(errorGroups)
-    .innerJoin(services, eq(services.id, errorGroups.serviceId))
-    .innerJoin(organizations, eq(organizations.id, orgId))
-    .where(eq(errorGroups.id, issueId))
-    .limit(1);
-  if (!row) throw new AppError("NOT_FOUND", "Issue not found");
-  const env = openEnv(deps.keyring, row.serviceId, row.env);
-  return createRedactor({
-    secrets: [...secretVariables(env), ...deps.ai.providerSecrets],
-    emails: row.redactEmails,
-  });
 }

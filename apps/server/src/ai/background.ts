@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { resultRows } from "../db/client";
 import type { AppDeps } from "../deps";
-import { AppError } from "../errors";
 import { analyzeError } from "./analyze-error";
+import { failureOutcome } from "./outcome";
 
 /** Issues first seen longer ago than this are not analyzed in the background (say, the backlog after an upgrade). */
 const NEW_ISSUE_MAX_AGE_MS = 86_400_000;
@@ -74,46 +74,6 @@ async function analyzeOne(deps: AppDeps, issue: { id: string; orgId: string }): 
     await analyzeError(deps, { orgId: issue.orgId, projectId: null }, { issue_id: issue.id, force_refresh: false });
     return "analyzed";
   } catch (err) {
-    const code = err instanceof AppError ? err.code : "INTERNAL_ERROR";
-    deps.logger.warn(
-      { issue_id: issue.id, code, ...(code === "INTERNAL_ERROR" && { err }) },
-      "background analysis of a new issue failed",
-    );
-    return code === "AI_BUDGET_EXCEEDED" ? "budget_exceeded" : `failed:${code}`;
+    return failureOutcome(err, deps.logger, "background analysis of a new issue failed", { issue_id: issue.id });
   }
-}
-
-/** The background analysis loop of one control plane. */
-export interface AiWorker {
-  stop(): Promise<void>;
-}
-
-/**
- * Starts the loop: a pass every `everyMs`, never two at once; a failed pass is logged. A new issue waits for the
- * next pass (at most `everyMs`): the analysis is never on the path of the event's ingestion.
- */
-export function startAiWorker(deps: AppDeps, everyMs = 10_000): AiWorker {
-  let busy: Promise<unknown> | null = null;
-  let stopped = false;
-  const tick = () => {
-    if (stopped || busy) return;
-    busy = analyzeNewIssues(deps)
-      .then((pass) => {
-        if (pass.analyzed + pass.notAnalyzed > 0)
-          deps.logger.info({ ...pass }, "new issues analyzed in the background");
-      })
-      .catch((err: unknown) => deps.logger.error({ err }, "background analysis pass failed"))
-      .finally(() => {
-        busy = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
-    },
-  };
 }

@@ -1,4 +1,4 @@
-import type { AIAnalysis, AISeverity } from "@syntra/contracts";
+import type { AIAnalysis, AIEvidence, AISeverity } from "@syntra/contracts";
 import { useAction } from "../lib/action";
 import { api } from "../lib/api";
 import { timeAgo } from "../lib/format";
@@ -93,22 +93,28 @@ export function AiAnalysisCard({
                 </p>
               </section>
             ))}
-            {analysis.evidence.length > 0 && (
-              <section>
-                <h3 className="text-xs font-medium text-zinc-500">Evidence</h3>
-                <ul className="mt-1 flex flex-col gap-1" data-testid="ai-evidence">
-                  {analysis.evidence.map((e) => (
-                    <li key={`${e.kind}:${e.detail}`} className="flex gap-2">
-                      <Badge className="shrink-0">{e.kind.replace("_", " ")}</Badge>
-                      <span className="break-all font-mono text-xs">{e.detail}</span>
-                    </li>
-                  ))}
-                </ul>
-              </section>
-            )}
+            <EvidenceList evidence={analysis.evidence} />
           </>
         )}
       </CardContent>
     </Card>
+  );
+}
+
+/** The facts an AI answer relied on, each with its kind. */
+export function EvidenceList({ evidence }: { evidence: AIEvidence[] }) {
+  if (evidence.length === 0) return null;
+  return (
+    <section>
+      <h3 className="text-xs font-medium text-zinc-500">Evidence</h3>
+      <ul className="mt-1 flex flex-col gap-1" data-testid="ai-evidence">
+        {evidence.map((e) => (
+          <li key={`${e.kind}:${e.detail}`} className="flex gap-2">
+            <Badge className="shrink-0">{e.kind.replace("_", " ")}</Badge>
+            <span className="break-all font-mono text-xs">{e.detail}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

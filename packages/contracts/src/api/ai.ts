@@ -21,6 +21,10 @@ export const aiEvidenceKind = z.enum([
   "deployment",
   "commit",
   "pattern",
+  "trace",
+  "metric",
+  "issue",
+  "alert",
   "other",
 ]);
 
@@ -57,6 +61,27 @@ export const aiAnalysis = aiAnalysisAnswer.extend({
   generated_at: isoTimestamp,
 });
 export type AIAnalysis = z.infer<typeof aiAnalysis>;
+
+/**
+ * The part of an incident summary a provider writes: what is happening (a few sentences a responder reads first),
+ * the likely cause (or that the data does not show one), how sure it is, and the facts it used.
+ */
+export const aiIncidentSummaryAnswer = z.object({
+  summary: z.string().min(1).max(2000),
+  likely_cause: z.string().min(1).max(2000),
+  confidence: z.number().min(0).max(1),
+  evidence: z.array(aiEvidence).max(20),
+});
+export type AIIncidentSummaryAnswer = z.infer<typeof aiIncidentSummaryAnswer>;
+
+/** The AI summary of an alert incident, with which provider and model wrote it. */
+export const aiIncidentSummary = aiIncidentSummaryAnswer.extend({
+  provider: z.enum(["anthropic", "openai", "offline"]),
+  model: z.string(),
+  offline: z.boolean(),
+  generated_at: isoTimestamp,
+});
+export type AIIncidentSummary = z.infer<typeof aiIncidentSummary>;
 
 /** POST /ai/generate-dockerfile. `framework_hint` names the framework when detection may guess wrong. */
 export const generateDockerfileBody = z.strictObject({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
+import { aiIncidentSummary } from "./ai";
 
 /** Kinds of alert rules: the `alert_type` enum of spec 3.1 plus `event` (something happened: a new issue, a failed deploy ...). */
 export const alertTypes = ["error_rate", "latency", "downtime", "anomaly", "custom", "event"] as const;
@@ -273,6 +274,10 @@ export const alertIncident = z.object({
   notification_count: z.number().int().nonnegative(),
   /** A silence or maintenance window matches it now: it is recorded, but nobody is notified. */
   silenced: z.boolean(),
+  /** What is happening and the likely cause, written after the firing notification went out; null until then. */
+  ai_summary: aiIncidentSummary.nullable(),
+  /** What the summarizer made of it: `summarized`, `budget_exceeded`, `failed:<code>`; null while not taken. */
+  ai_summary_outcome: z.string().nullable(),
 });
 export type AlertIncident = z.infer<typeof alertIncident>;
 

@@ -1,6 +1,8 @@
 import type { AIAnalysisAnswer, AIEvidence, AISeverity } from "@syntra/contracts";
 import type { AnalysisContext, ContextDeployment } from "../analysis-context";
 import { matchErrorPattern } from "./error-patterns";
+import { summarizeIncidentOffline } from "./offline-incident";
+import { clip, firstLine } from "./text";
 import type { AiProvider } from "./types";
 
 /** The offline analyzer's name for its "model": rules over the data. */
@@ -22,6 +24,14 @@ export function offlineProvider(): AiProvider {
     async analyzeError(context) {
       return {
         answer: analyzeOffline(context),
+        provider: "offline",
+        model: OFFLINE_MODEL,
+        usage: { inputTokens: 0, outputTokens: 0 },
+      };
+    },
+    async summarizeIncident(context) {
+      return {
+        answer: summarizeIncidentOffline(context),
         provider: "offline",
         model: OFFLINE_MODEL,
         usage: { inputTokens: 0, outputTokens: 0 },
@@ -118,6 +128,3 @@ function severityOf(base: AISeverity | undefined, c: AnalysisContext): AISeverit
   if (c.issue.userCount >= 100) level = Math.max(level, 2);
   return order[level] ?? "MEDIUM";
 }
-
-const firstLine = (s: string) => s.split("\n")[0] ?? s;
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

@@ -213,11 +213,16 @@ export const alertIncidents = pgTable(
     lastNotifiedAt: tstz("last_notified_at"),
     notificationCount: integer("notification_count").notNull().default(0),
     notifyPending: boolean("notify_pending").notNull().default(false),
+    // Migration 0027: the AI summary (structured), when the summarizer took the incident and what came of it.
+    aiSummaryDetails: jsonb("ai_summary_details"),
+    aiSummaryAt: tstz("ai_summary_at"),
+    aiSummaryOutcome: varchar("ai_summary_outcome", { length: 40 }),
   },
   (t) => [
     index("idx_alert_incidents_alert").on(t.alertId),
     index("idx_alert_incidents_status").on(t.status),
     uniqueIndex("idx_alert_incidents_open_group").on(t.alertId, t.groupKey),
+    index("idx_alert_incidents_ai_pending").on(t.firedAt).where(sql`ai_summary_at IS NULL`),
     index("idx_alert_incidents_fired").on(t.firedAt.desc()),
   ],
 );
