@@ -62,8 +62,9 @@ export const downtimeCondition = z.strictObject({
 export type DowntimeCondition = z.infer<typeof downtimeCondition>;
 
 /**
- * `anomaly`: a signal departs from its learned baseline. The AI engine feeds the baselines; until it does, such a
- * rule is evaluated as having no data and never fires.
+ * `anomaly`: a service's signal departs from its learned baseline (the AI engine's detector: 7 days, hour-of-week
+ * seasonality, median/MAD band, sustained 3 of 4 five-minute steps). Learning, and never firing, until a service has
+ * 7 days of history. `sensitivity`: the band's width (low 4, medium 3, high 2 robust standard deviations).
  */
 export const anomalyCondition = z.strictObject({
   signal: z.enum(["error_rate", "latency_p95", "request_rate"]),
