@@ -142,6 +142,40 @@ export const aiRecommendation = z.object({
 });
 export type AIRecommendation = z.infer<typeof aiRecommendation>;
 
+/** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity. */
+export const aiAnomalyQuery = z.strictObject({
+  signal: z.enum(["request_rate", "error_rate", "latency_p95"]).default("error_rate"),
+  hours: z.coerce.number().int().min(1).max(168).default(24),
+  sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
+});
+export type AIAnomalyQuery = z.infer<typeof aiAnomalyQuery>;
+
+/** The detector's state of one 5-minute step. */
+export const aiAnomalyState = z.enum(["learning", "normal", "deviation", "anomaly"]);
+
+/**
+ * A service's signal with the detector's band, for charts: each 5-minute step's value (null: no data), expected
+ * value and normal band (null while learning), and state; the anomalies as time ranges.
+ */
+export const aiAnomalyBand = z.object({
+  signal: z.enum(["request_rate", "error_rate", "latency_p95"]),
+  step_seconds: z.number().int().positive(),
+  /** The last step's state. */
+  state: aiAnomalyState,
+  points: z.array(
+    z.object({
+      timestamp: isoTimestamp,
+      value: z.number().nullable(),
+      expected: z.number().nullable(),
+      lower: z.number().nullable(),
+      upper: z.number().nullable(),
+      state: aiAnomalyState,
+    }),
+  ),
+  anomalies: z.array(z.object({ from: isoTimestamp, to: isoTimestamp })),
+});
+export type AIAnomalyBand = z.infer<typeof aiAnomalyBand>;
+
 /** GET /ai/usage: how many days back, today included. */
 export const aiUsageQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(366).default(30),

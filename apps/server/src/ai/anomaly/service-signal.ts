@@ -1,6 +1,6 @@
-import type { AnomalyCondition } from "@syntra/contracts";
+import type { AIAnomalyBand, AnomalyCondition } from "@syntra/contracts";
 import type { TelemetryStore } from "../../telemetry/store/types";
-import { type AnomalyThresholds, bandOf, baselines, DEFAULT_THRESHOLDS, judge } from "./detector";
+import { type AnomalyThresholds, anomalyRuns, bandOf, baselines, DEFAULT_THRESHOLDS, judge } from "./detector";
 
 /** The step of the series the detector judges (the backtest's step). */
 export const STEP_SECONDS = 300;
@@ -73,13 +73,14 @@ export interface SignalVerdict {
   at: string | null;
 }
 
+/** The pinned thresholds with a rule's sensitivity and its signal's minimum volume. */
+function thresholdsOf(c: Pick<AnomalyCondition, "signal" | "sensitivity">): AnomalyThresholds {
+  return { ...DEFAULT_THRESHOLDS, sigmas: SIGMAS[c.sensitivity], minVolume: MIN_VOLUME[c.signal] };
+}
+
 /** Judges the series under the rule's sensitivity and direction; the last step decides. */
 export function judgeSignal(series: SignalSeries, condition: AnomalyCondition): SignalVerdict {
-  const thresholds: AnomalyThresholds = {
-    ...DEFAULT_THRESHOLDS,
-    sigmas: SIGMAS[condition.sensitivity],
-    minVolume: MIN_VOLUME[condition.signal],
-  };
+  const thresholds = thresholdsOf(condition);
   const base = baselines(series.values, STEPS_PER_DAY);
   const states = judge(series.values, base, thresholds);
   const last = series.values.length - 1;
@@ -98,4 +99,38 @@ export function judgeSignal(series: SignalSeries, condition: AnomalyCondition): 
     upper: band?.upper ?? null,
     at: last >= 0 ? new Date(series.start.getTime() + last * STEP_SECONDS * 1000).toISOString() : null,
   };
+}
+
+/**
+ * The last `hours` of the series with the detector's band and states, for a chart: what the `anomaly` alert type
+ * sees. Anomalies are the detector's runs (merged within an hour), as time ranges.
+ */
+export function signalBand(
+  series: SignalSeries,
+  c: Pick<AnomalyCondition, "signal" | "sensitivity">,
+  hours: number,
+): AIAnomalyBand {
+  const thresholds = thresholdsOf(c);
+  const base = baselines(series.values, STEPS_PER_DAY);
+  const states = judge(series.values, base, thresholds);
+  const from = Math.max(0, series.values.length - Math.round((hours * 3600) / STEP_SECONDS));
+  const stepMs = STEP_SECONDS * 1000;
+  const at = (i: number) => new Date(series.start.getTime() + i * stepMs).toISOString();
+  const points: AIAnomalyBand["points"] = [];
+  for (let i = from; i < series.values.length; i++) {
+    const b = base[i];
+    const band = b ? bandOf(b, thresholds) : null;
+    points.push({
+      timestamp: at(i),
+      value: series.values[i] ?? null,
+      expected: band?.expected ?? null,
+      lower: band ? Math.max(0, band.lower) : null,
+      upper: band?.upper ?? null,
+      state: states[i] ?? "learning",
+    });
+  }
+  const anomalies = anomalyRuns(states)
+    .filter(([, end]) => end >= from)
+    .map(([start, end]) => ({ from: at(Math.max(start, from)), to: at(end + 1) }));
+  return { signal: c.signal, step_seconds: STEP_SECONDS, state: points.at(-1)?.state ?? "learning", points, anomalies };
 }

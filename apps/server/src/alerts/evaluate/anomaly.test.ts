@@ -93,6 +93,27 @@ test("an anomaly rule fires for the service whose error rate leaves its baseline
   assert.match(incident.message, /error rate 60\.0%, expected 2\.0% \(normal 1\.\d% to 2\.\d%\)/);
   assert.equal(incident.details.state, "anomaly");
 
+  // The chart's view of the same: the band, the states, the anomaly as a time range.
+  const band = await call("GET", `/api/v1/ai/anomalies/${org.serviceId}?signal=error_rate&hours=2`);
+  assert.equal(band.points.length, 24);
+  assert.equal(band.state, "anomaly");
+  const last = band.points.at(-1);
+  assert.equal(last.value, 0.6);
+  assert.ok(Math.abs(last.expected - 0.02) < 1e-9 && last.upper < 0.03, JSON.stringify(last));
+  assert.equal(band.points[0].state, "normal");
+  assert.equal(band.anomalies.length, 1);
+  // Flagged from the third failing step (3 of 4 sustained) to the end of the last one.
+  assert.equal(Date.parse(band.anomalies[0].from), lastStep - 3 * STEP);
+  assert.equal(Date.parse(band.anomalies[0].to), lastStep);
+  const learning = await call("GET", `/api/v1/ai/anomalies/${fresh}?signal=error_rate`);
+  assert.equal(learning.state, "learning");
+  assert.ok(learning.points.every((p: { expected: number | null }) => p.expected === null));
+  const stranger = await t.signup("anomaly-stranger@example.com", { orgName: "Other" });
+  const hidden = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}`, { as: { cookie: stranger.cookie } });
+  assert.equal(hidden.status, 404);
+  const bad = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}?signal=cpu`, { as: org.owner });
+  assert.equal(bad.body.error.code, "VALIDATION_ERROR");
+
   // The same signal with direction "down" ignores a rise.
   const down = await call("POST", "/api/v1/alerts", {
     name: "Errors dropped",
