@@ -6,21 +6,38 @@
 // does), and prints the ratio.
 // Rows are generated inside ClickHouse (INSERT ... SELECT FROM numbers()), so the materialized views (trace lookup,
 // RED rollup) fill as they do on ingest.
-// Run: npm run bench:observability  (BENCH_SPANS, BENCH_LOG_ROWS: default 10000000 each; BENCH_RUNS: 15)
+// A 10,000-span trace (three levels, attributes and events on every span) is read the way the waterfall reads it,
+// through the paged API (time to the first page of 300 outlines, and to the last page), beside the whole trace in one
+// answer (GET /traces/:id), each answer checked with its contracts schema as the api-client does, and the ratio.
+// Run: npm run bench:observability  (BENCH_SPANS, BENCH_LOG_ROWS: default 10000000 each; BENCH_RUNS: 15;
+// BENCH_ONLY: run only the cases whose name holds this text, e.g. "trace"; BENCH_CLICKHOUSE_URL: a ClickHouse
+// server (e.g. the one `bash scripts/services/clickhouse.sh start` prints) to run on, in a fresh database, instead
+// of chDB)
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { openChdbDriver } from "../apps/server/src/telemetry/store/chdb-driver";
+import { openClickHouseDriver } from "../apps/server/src/telemetry/store/clickhouse-driver";
 import { ClickHouseTelemetryStore } from "../apps/server/src/telemetry/store/clickhouse-store";
 import { createTestApp } from "../apps/server/src/testing/harness";
-import { useTestTelemetryStore } from "../apps/server/src/testing/telemetry-store";
+import { freshDatabase, useTestTelemetryStore } from "../apps/server/src/testing/telemetry-store";
+import {
+  traceSpansPage as pageSchema,
+  TRACE_PAGE_MAX_LIMIT,
+  trace as traceSchema,
+} from "../packages/contracts/src/index";
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 10_000_000);
 const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const SPREAD_S = 3 * 86_400;
 const SPANS_PER_TRACE = 5;
+const ONLY = process.env.BENCH_ONLY ?? "";
+const CLICKHOUSE_URL = process.env.BENCH_CLICKHOUSE_URL;
+const BIG_TRACE_SPANS = 10_000;
+/** The waterfall's first page (apps/web/src/lib/trace-pages.ts). */
+const FIRST_PAGE = 300;
 
 function percentile(ms: number[], q: number): number {
   const s = [...ms].sort((a, b) => a - b);
@@ -35,7 +52,9 @@ async function main(): Promise<void> {
       .join(" ")} (${os.cpus().length} cores)`,
   );
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-observability-"));
-  const driver = await openChdbDriver(path.join(dir, "chdb"));
+  const database = CLICKHOUSE_URL ? await freshDatabase(CLICKHOUSE_URL) : undefined;
+  console.log(`store: ${database ? `ClickHouse server over HTTP (${new URL(database).host})` : "chDB in process"}`);
+  const driver = database ? openClickHouseDriver(database) : await openChdbDriver(path.join(dir, "chdb"));
   const store = new ClickHouseTelemetryStore(driver, { traces: 30, logs: 30, metrics: 30 });
   await store.migrate();
   useTestTelemetryStore(store);
@@ -100,6 +119,26 @@ async function main(): Promise<void> {
     console.log(
       `generated ${LOG_ROWS.toLocaleString()} log records in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
+    // One big trace among them (in the last 10 minutes): a root, 99 children, 9,900 grandchildren, across two
+    // services, each span with 8 attributes (a 100-byte SQL statement among them), every 10th with an event.
+    const bigTrace = "b16b16b16b16b16b16b16b16b16b16b1";
+    await driver.exec(
+      `INSERT INTO traces (org_id, service_id, deployment_id, trace_id, span_id, parent_span_id, operation_name,
+          span_kind, start_time, duration_ns, status_code, status_message, attributes, events, sample_weight)
+       SELECT {org:UUID}, if(number % 3 = 0, {service:UUID}, {other:UUID}), {deployment:UUID}, {big:String},
+          substring(lower(hex(MD5(concat('big', toString(number))))), 1, 16),
+          if(number = 0, '', substring(lower(hex(MD5(concat('big', toString(if(number < 100, 0, intDiv(number, 100))))))), 1, 16)),
+          if(number = 0, 'POST /import', concat('INSERT row ', toString(number))), if(number = 0, 'server', 'client'),
+          fromUnixTimestamp64Milli(toInt64(({end:Int64} - 600) * 1000 + number), 'UTC'),
+          toUInt64(if(number = 0, 20000, 1 + number % 7) * 1000000), if(number % 500 = 7, 'error', 'ok'), '',
+          map('db.system', 'postgresql', 'db.name', 'imports', 'db.operation', 'INSERT', 'net.peer.name', 'db-1',
+              'net.peer.port', '5432', 'row.index', toString(number), 'thread.id', toString(number % 16),
+              'db.statement', concat('INSERT INTO rows (id, payload, created_at) VALUES ($1, $2, now()) -- row ', toString(number))),
+          if(number % 10 = 0, concat('[{"name":"retry","timestamp_ns":', toString((({end:Int64} - 600) * 1000 + number) * 1000000),
+             ',"attributes":{"attempt":2,"reason":"serialization failure"}}]'), '[]'), 1
+       FROM numbers(${BIG_TRACE_SPANS})`,
+      { ...params, big: bigTrace },
+    );
     for (const table of ["traces", "logs", "trace_spans", "span_red_1m"])
       await driver.exec(`OPTIMIZE TABLE ${table} FINAL`);
     for (const s of await store.stats()) {
@@ -142,7 +181,7 @@ async function main(): Promise<void> {
     ];
     console.log(`\nAPI latency over HTTP, ${RUNS} runs each after one warm-up (wall time on this shared machine):`);
     const medians = new Map<string, number>();
-    for (const [name, url] of cases) {
+    for (const [name, url] of cases.filter(([name]) => name.includes(ONLY))) {
       await get(url);
       const times: number[] = [];
       for (let i = 0; i < RUNS; i++) {
@@ -153,6 +192,58 @@ async function main(): Promise<void> {
       medians.set(name, percentile(times, 0.5));
       console.log(
         `  ${name.padEnd(34)} p50 ${percentile(times, 0.5).toFixed(1).padStart(7)} ms  p95 ${percentile(times, 0.95).toFixed(1).padStart(7)} ms`,
+      );
+    }
+
+    // The 10,000-span trace as the waterfall reads it: pages of outlines (the first small, the rest the largest
+    // allowed), each answer parsed and checked with its contracts schema as the api-client does; beside it, the
+    // whole trace in one answer.
+    const readPaged = async () => {
+      const t0 = performance.now();
+      const first = await get(`/api/v1/traces/${bigTrace}/spans?limit=${FIRST_PAGE}`);
+      let spans = pageSchema.parse(first.data).spans.length;
+      const firstMs = performance.now() - t0;
+      let cursor = first.meta?.cursor;
+      while (cursor) {
+        const next = await get(`/api/v1/traces/${bigTrace}/spans?limit=${TRACE_PAGE_MAX_LIMIT}&cursor=${cursor}`);
+        spans += pageSchema.parse(next.data).spans.length;
+        cursor = next.meta?.cursor;
+      }
+      if (spans !== BIG_TRACE_SPANS) throw new Error(`paged read gave ${spans} spans`);
+      return [firstMs, performance.now() - t0] as const;
+    };
+    const readWhole = async () => {
+      const t0 = performance.now();
+      const spans = traceSchema.parse((await get(`/api/v1/traces/${bigTrace}`)).data).spans.length;
+      if (spans !== BIG_TRACE_SPANS) throw new Error(`one answer gave ${spans} spans`);
+      return performance.now() - t0;
+    };
+    if ("trace, 10,000 spans".includes(ONLY) || ONLY === "trace") {
+      const size = async (url: string) =>
+        (await (await fetch(`${address}${url}`, { headers })).arrayBuffer()).byteLength;
+      console.log(
+        `\n10,000-span trace (fetch + JSON + schema check, ${RUNS} runs after a warm-up): first page ${(
+          (await size(`/api/v1/traces/${bigTrace}/spans?limit=${FIRST_PAGE}`)) / 1024
+        ).toFixed(0)} KiB, one answer ${((await size(`/api/v1/traces/${bigTrace}`)) / 1024).toFixed(0)} KiB`,
+      );
+      await readPaged();
+      await readWhole();
+      const firsts: number[] = [];
+      const paged: number[] = [];
+      const whole: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const [f, all] = await readPaged();
+        firsts.push(f);
+        paged.push(all);
+        whole.push(await readWhole());
+      }
+      const line = (name: string, ms: number[]) =>
+        `  ${name.padEnd(44)} p50 ${percentile(ms, 0.5).toFixed(1).padStart(7)} ms  p95 ${percentile(ms, 0.95).toFixed(1).padStart(7)} ms`;
+      console.log(line(`first page (${FIRST_PAGE} outlines)`, firsts));
+      console.log(line(`every page (${FIRST_PAGE}, then ${TRACE_PAGE_MAX_LIMIT} each)`, paged));
+      console.log(line("whole trace in one answer (GET /traces/:id)", whole));
+      console.log(
+        `  first page ${(percentile(whole, 0.5) / percentile(firsts, 0.5)).toFixed(1)}x sooner than the one answer; every page in ${(percentile(paged, 0.5) / percentile(whole, 0.5)).toFixed(2)}x its time`,
       );
     }
 
@@ -176,11 +267,14 @@ async function main(): Promise<void> {
       );
       return performance.now() - t0;
     };
-    console.log("\nRED per interval from the raw spans instead of the rollup (engine time only, no HTTP):");
-    for (const [name, seconds] of [
-      ["overview, last 24 h (5m)", 86_400],
-      ["overview, last 3 days (1h)", SPREAD_S],
-    ] as const) {
+    if ("overview".includes(ONLY))
+      console.log("\nRED per interval from the raw spans instead of the rollup (engine time only, no HTTP):");
+    for (const [name, seconds] of (
+      [
+        ["overview, last 24 h (5m)", 86_400],
+        ["overview, last 3 days (1h)", SPREAD_S],
+      ] as const
+    ).filter(([name]) => name.includes(ONLY))) {
       await raw(seconds);
       const times: number[] = [];
       for (let i = 0; i < RUNS; i++) times.push(await raw(seconds));
@@ -193,6 +287,9 @@ async function main(): Promise<void> {
     await t.close();
     await store.close();
     await fs.rm(dir, { recursive: true, force: true });
+    if (database && CLICKHOUSE_URL) {
+      await fetch(CLICKHOUSE_URL, { method: "POST", body: `DROP DATABASE ${new URL(database).pathname.slice(1)}` });
+    }
   }
 }
 

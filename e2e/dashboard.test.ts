@@ -65,6 +65,8 @@ before(async () => {
     SYNTRA_PUBLIC_URL: baseUrl,
   });
   await t.app.listen({ host: "127.0.0.1", port });
+  // As main.ts does: the agent the wizard starts enrols on the API, then connects to the mutual-TLS agent endpoint.
+  await t.agentEndpoint();
   caddy = await startCaddy();
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-dashboard-agent-"));
   browser = await launchBrowser();

@@ -5,6 +5,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BUNDLE_FILES, renderAgentLauncher } from "@syntra/contracts";
 import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
 import { eventually } from "@syntra/testing/eventually";
 import { freePort } from "@syntra/testing/ports";
@@ -43,6 +44,8 @@ export interface Stack {
   agent: AgentProcess;
   /** Starts another agent process for the same server (after a kill). */
   startAgent(): AgentProcess;
+  /** With `installed`: the folder of the agent's bundles and launcher (BUNDLE_FILES), as the installer lays it out. */
+  binDir: string | undefined;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,11 @@ export async function startStack(
     tls?: { directoryUrl: string; caRootPemPath: string; httpPort: number; httpsPort: number };
     /** More of the agent's environment (telemetry settings, say). */
     agentEnv?: Record<string, string>;
+    /**
+     * Run the agent as installed: this control plane's bundle with the launcher beside it, under a supervisor that
+     * starts the launcher again whenever the agent exits (as systemd's Restart=always), so it can update itself.
+     */
+    installed?: boolean;
   } = {},
 ): Promise<Stack> {
   const dns = await startTestZone();
@@ -91,30 +99,34 @@ export async function startStack(
   const agentArgs = opts.bundle
     ? [...(opts.agentNodeFlags ?? AGENT_NODE_FLAGS), await agentBundle(t.deps.config.dataDir)]
     : [...(opts.agentNodeFlags ?? []), "--import", "tsx", agentMain];
+  const binDir = opts.installed ? await installAgent(await agentBundle(t.deps.config.dataDir)) : undefined;
   // Free ports, so stacks of parallel tests do not fight over 4317/4318.
   const [otlpHttpPort, otlpGrpcPort] = [await freePort(), await freePort()];
   const startAgent = () =>
-    spawnAgent(agentArgs, {
-      SYNTRA_URL: baseUrl,
-      SYNTRA_TOKEN: agentToken,
-      SYNTRA_SERVER_ID: serverId,
-      SYNTRA_AGENT_STATE_DIR: stateDir,
-      SYNTRA_CADDY_ADMIN_URL: caddy.adminUrl,
-      SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
-      SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
-      SYNTRA_PROXY_TLS: tls ? "true" : "false",
-      ...(tls && {
-        SYNTRA_ACME_DIRECTORY_URL: tls.directoryUrl,
-        SYNTRA_ACME_CA_ROOT: tls.caRootPemPath,
-        SYNTRA_CERT_CHECK_SECONDS: "1",
-      }),
-      SYNTRA_AGENT_MAX_BACKOFF_SECONDS: "1",
-      // Loopback only: the TLS test's unreachable challenge address (127.0.0.9) must find nothing listening.
-      SYNTRA_PROXY_LISTEN_HOST: "127.0.0.1",
-      SYNTRA_OTLP_HTTP_PORT: String(otlpHttpPort),
-      SYNTRA_OTLP_GRPC_PORT: String(otlpGrpcPort),
-      ...agentEnv,
-    });
+    binDir
+      ? superviseAgent(path.join(binDir, BUNDLE_FILES.launcher), agentEnvironment)
+      : spawnAgent(agentArgs, agentEnvironment);
+  const agentEnvironment: Record<string, string> = {
+    SYNTRA_URL: baseUrl,
+    SYNTRA_TOKEN: agentToken,
+    SYNTRA_SERVER_ID: serverId,
+    SYNTRA_AGENT_STATE_DIR: stateDir,
+    SYNTRA_CADDY_ADMIN_URL: caddy.adminUrl,
+    SYNTRA_PROXY_HTTP_PORT: String(caddy.httpPort),
+    SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
+    SYNTRA_PROXY_TLS: tls ? "true" : "false",
+    ...(tls && {
+      SYNTRA_ACME_DIRECTORY_URL: tls.directoryUrl,
+      SYNTRA_ACME_CA_ROOT: tls.caRootPemPath,
+      SYNTRA_CERT_CHECK_SECONDS: "1",
+    }),
+    SYNTRA_AGENT_MAX_BACKOFF_SECONDS: "1",
+    // Loopback only: the TLS test's unreachable challenge address (127.0.0.9) must find nothing listening.
+    SYNTRA_PROXY_LISTEN_HOST: "127.0.0.1",
+    SYNTRA_OTLP_HTTP_PORT: String(otlpHttpPort),
+    SYNTRA_OTLP_GRPC_PORT: String(otlpGrpcPort),
+    ...agentEnv,
+  };
   const stack: Stack = {
     t,
     owner,
@@ -127,6 +139,7 @@ export async function startStack(
     dns,
     agent: startAgent(),
     startAgent,
+    binDir,
     close: async () => {
       const serviceIds = await stackServiceIds(t);
       await stack.agent.stop();
@@ -140,6 +153,7 @@ export async function startStack(
       await dns.close();
       await t.close();
       await fs.rm(stateDir, { recursive: true, force: true });
+      if (binDir) await fs.rm(binDir, { recursive: true, force: true });
     },
   };
   await eventually(async () => (await serverStatus(stack)) === "online", {
@@ -172,6 +186,64 @@ export function spawnAgent(args: string[], env: Record<string, string>): AgentPr
     await exited;
   };
   return { child, output: () => out, kill: () => end("SIGKILL"), stop: () => end("SIGTERM") };
+}
+
+/** Lays out an installed agent in a new folder: `bundle` as the current one, and the launcher for this node. */
+async function installAgent(bundle: string): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-bin-"));
+  await fs.copyFile(bundle, path.join(dir, BUNDLE_FILES.current));
+  await fs.writeFile(path.join(dir, BUNDLE_FILES.launcher), renderAgentLauncher(process.execPath, AGENT_NODE_FLAGS), {
+    mode: 0o755,
+  });
+  return dir;
+}
+
+/**
+ * The agent's launcher under a supervisor that starts it again whenever the agent exits, as systemd does with the
+ * installed unit (Restart=always): how a self-update restarts into its new bundle, and a failed trial goes back.
+ * `child` is the process running now; `output` is what all of them printed.
+ */
+export function superviseAgent(launcher: string, env: Record<string, string>): AgentProcess & { starts(): number } {
+  let out = "";
+  let starts = 0;
+  let stopping = false;
+  let current: ChildProcess;
+  let exited: Promise<void>;
+  const start = () => {
+    starts++;
+    current = spawn(launcher, [], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    current.stdout?.on("data", (d) => {
+      out += d;
+    });
+    current.stderr?.on("data", (d) => {
+      out += d;
+    });
+    exited = new Promise<void>((resolve) =>
+      current.once("exit", (code, signal) => {
+        out += `\n[supervisor] agent exited (${signal ?? code})\n`;
+        // systemd's RestartSec, so an agent that cannot start does not spin.
+        if (!stopping) restart = setTimeout(start, 250);
+        resolve();
+      }),
+    );
+  };
+  let restart: NodeJS.Timeout | undefined;
+  start();
+  const end = async (signal: NodeJS.Signals) => {
+    stopping = true;
+    clearTimeout(restart);
+    if (current.exitCode === null && current.signalCode === null) current.kill(signal);
+    await exited;
+  };
+  return {
+    get child() {
+      return current;
+    },
+    output: () => out,
+    starts: () => starts,
+    kill: () => end("SIGKILL"),
+    stop: () => end("SIGTERM"),
+  };
 }
 
 /** The server's status as the API reports it. */

@@ -46,8 +46,18 @@ before(async () => {
   // Started here, not by the agent: the agent finds it and sets its ACME log through the admin API.
   caddy = await startTestCaddy({ tls: true, httpPort, httpsPort, acme: { directoryUrl: pebble.directoryUrl } });
   admin = await recordingAdminProxy(caddy.adminUrl);
-  wss = new WebSocketServer({ port: 0, host: "127.0.0.1", path: "/agent/ws" });
-  await new Promise((resolve) => wss.once("listening", resolve));
+  // A control plane that predates enrolment: its plain HTTP routes answer 404, so the agent connects with its
+  // install token (a bare WebSocketServer would answer 426 and the agent would keep trying to enrol).
+  const controlPlane = http.createServer((_req, res) => res.writeHead(404).end());
+  wss = new WebSocketServer({ server: controlPlane, path: "/agent/ws" });
+  await new Promise<void>((resolve) => controlPlane.listen(0, "127.0.0.1", resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        controlPlane.closeAllConnections();
+        controlPlane.close(() => resolve());
+      }),
+  );
   wss.on("connection", (ws) => {
     sockets.push(ws);
     ws.on("message", (data) => {
@@ -59,7 +69,7 @@ before(async () => {
   });
   state = await tempStateDir();
   const config = loadAgentConfig({
-    SYNTRA_URL: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    SYNTRA_URL: `http://127.0.0.1:${(controlPlane.address() as AddressInfo).port}`,
     SYNTRA_TOKEN: `syn_agt_${"a".repeat(40)}`,
     SYNTRA_SERVER_ID: serverId,
     SYNTRA_AGENT_STATE_DIR: state.dir,

@@ -46,6 +46,8 @@ const LOG_BATCH_MS = 100;
 export class Dispatcher {
   private readonly subscriptions = new Map<string, AbortController>();
   private readonly execSessions: ExecSessions;
+  /** The version an update_agent is staging (or staged, this process then restarting into it). */
+  private updating: string | undefined;
 
   constructor(
     private readonly deps: {
@@ -87,10 +89,25 @@ export class Dispatcher {
     this.deps.requests.begin(requestId);
     if (message.type === "update_agent" && this.deps.selfUpdate) {
       const { stage, restart } = this.deps.selfUpdate;
+      // One update at a time: a second would download into the same staging file, and once one is staged this
+      // process is on its way out and would never answer another.
+      if (this.updating) {
+        void this.answer({
+          request_id: requestId,
+          success: false,
+          error: {
+            code: "UPDATE_IN_PROGRESS",
+            message: `This agent is already updating itself to ${this.updating}; it restarts into it shortly`,
+          },
+        });
+        return;
+      }
+      this.updating = message.payload.version;
       // Answered once the bundle is staged; the restart comes after the answer has gone out.
       void stage(message.payload).then(
         (data) => this.answer({ request_id: requestId, success: true, data }).then(restart),
         (err: unknown) => {
+          this.updating = undefined;
           const reason = err instanceof Error ? err.message : String(err);
           this.deps.logger.warn({ request_id: requestId, reason }, "update refused");
           return this.answer({

@@ -74,6 +74,10 @@ export const errorCodes = {
     status: 422,
     description: "The updated agent did not connect in time and the previous version was started again.",
   },
+  UPDATE_IN_PROGRESS: {
+    status: 409,
+    description: "An update of this agent is already under way; its outcome shows once the agent connects again.",
+  },
   NOT_SUPPORTED: {
     status: 501,
     description: "The agent cannot carry out this command in its version (self-update, for example).",

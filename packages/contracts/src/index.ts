@@ -34,6 +34,7 @@ export * from "./api/status-pages";
 export * from "./api/telemetry-pipeline";
 export * from "./api/time-range";
 export * from "./api/tokens";
+export * from "./api/trace-pages";
 export * from "./api/volumes";
 export * from "./common";
 export * from "./errors";

@@ -9,8 +9,19 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { BUNDLE_FILES, renderAgentLauncher, updateSignedText } from "@syntra/contracts";
+import {
+  BUNDLE_FILES,
+  type CommandResponsePayload,
+  renderAgentLauncher,
+  type UpdateAgentPayload,
+  updateSignedText,
+} from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
 import pino from "pino";
+import type { AgentConnection } from "../connection";
+import { Dispatcher, type Workloads } from "../dispatcher";
+import { RequestLog } from "../request-log";
+import type { ContainerRuntime } from "../runtime/types";
 import type { AgentCredentials } from "../tls/credentials";
 import { type BundleLayout, bundleLayout, commitTrial, settleFailedTrial, stageUpdate } from "./self-update";
 
@@ -20,12 +31,17 @@ const logger = pino({ level: "silent" });
 let mirror: http.Server;
 let mirrorUrl: string;
 const files = new Map<string, Buffer>();
+/** Downloads the mirror holds back until the promise settles, and the paths it was asked for. */
+const held = new Map<string, Promise<void>>();
+const asked: string[] = [];
 let root: string;
 
 before(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-self-update-"));
   // A download mirror (not the agent endpoint): only the digest and the signature vouch for what it serves.
-  mirror = http.createServer((req, res) => {
+  mirror = http.createServer(async (req, res) => {
+    asked.push(req.url ?? "");
+    await held.get(req.url ?? "");
     const body = files.get(req.url ?? "");
     res.writeHead(body ? 200 : 404).end(body);
   });
@@ -130,4 +146,42 @@ test("a trial that connects becomes the current bundle; the replaced one is kept
   assert.equal((await run(layout.launcher)).stdout, "C");
   assert.match(await fs.readFile(layout.previous, "utf8"), /syntra-agent 0\.2\.0/);
   assert.equal(await settleFailedTrial(layout, stateDir, "0.2.3"), undefined, "nothing to report after a commit");
+});
+
+test("the agent stages one update at a time: a second update_agent while the first downloads is refused, and the first goes on", async () => {
+  const { layout, stateDir } = await install("one-at-a-time");
+  const first = publish("0.2.4", bundle("0.2.4", "1"));
+  const second = publish("0.2.5", bundle("0.2.5", "1"));
+  let release = () => {};
+  held.set("/0.2.4", new Promise<void>((resolve) => (release = resolve)));
+  const answers: CommandResponsePayload[] = [];
+  // The control plane's side of the socket: what the agent answers.
+  const connection = { send: (_type: string, answer: CommandResponsePayload) => answers.push(answer) };
+  let restarts = 0;
+  const dispatcher = new Dispatcher({
+    connection: connection as unknown as AgentConnection,
+    requests: await RequestLog.open(stateDir),
+    // Not used by update_agent.
+    workloads: {} as Workloads,
+    runtime: {} as ContainerRuntime,
+    logger,
+    selfUpdate: {
+      stage: (payload) => stageUpdate({ layout, creds, stateDir, runningVersion: "0.2.0", payload, logger }),
+      restart: () => restarts++,
+    },
+  });
+  const command = (payload: UpdateAgentPayload) =>
+    ({ id: payload.request_id, type: "update_agent", timestamp: new Date().toISOString(), payload }) as const;
+  dispatcher.handle(command(first));
+  await eventually(() => asked.includes("/0.2.4"), { what: "the first bundle's download under way" });
+  dispatcher.handle(command(second));
+  const refused = await eventually(() => answers.find((a) => a.request_id === second.request_id));
+  assert.equal(refused.success, false);
+  assert.equal(refused.error?.code, "UPDATE_IN_PROGRESS");
+  assert.match(refused.error?.message ?? "", /0\.2\.4/);
+  assert.ok(!asked.includes("/0.2.5"), "the second bundle was not downloaded");
+  release();
+  await eventually(() => restarts === 1, { what: "the first update staged, then the restart" });
+  assert.equal(answers.find((a) => a.request_id === first.request_id)?.success, true);
+  assert.match(await fs.readFile(layout.next, "utf8"), /syntra-agent 0\.2\.4/);
 });

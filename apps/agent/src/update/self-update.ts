@@ -148,7 +148,7 @@ export async function settleFailedTrial(
   return {
     version: pending.to,
     outcome: "rolled_back",
-    message: `agent ${pending.to} did not connect within ${pending.confirm_timeout_seconds} s; ${runningVersion} runs again`,
+    message: `agent ${pending.to} exited or did not connect within ${pending.confirm_timeout_seconds} s; ${runningVersion} runs again`,
   };
 }
 

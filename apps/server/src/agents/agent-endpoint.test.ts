@@ -285,13 +285,7 @@ test("an older agent is updated by itself: it gets a bundle it can verify with t
 });
 
 test("an update that rolled back is reported failed with the agent's reason and not sent again by itself; the dashboard can retry", async () => {
-  const server = await newServer();
-  const { res, keyPem } = await enrol(server.token);
-  const tls = tlsFor(keyPem, res.body.certificate_pem);
-  const old = "0.1.5";
-  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
-  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
-  const command = await peer.next("update_agent");
+  const { server, tls, old, peer, command } = await olderAgentSentUpdate();
   peer.respond(command.payload.request_id, { success: true });
   await eventuallyState(server.id, "pending");
   await peer.close();
@@ -319,6 +313,59 @@ test("an update that rolled back is reported failed with the agent's reason and 
   assert.equal((await eventuallyState(server.id, "failed")).message, "the bundle's signature does not verify");
   await back.close();
 });
+
+test("an update whose new version said hello but went back before making itself current is recorded failed", async () => {
+  const { server, tls, old, peer, command } = await olderAgentSentUpdate();
+  const version = command.payload.version;
+  peer.respond(command.payload.request_id, { success: true });
+  await eventuallyState(server.id, "pending");
+  await peer.close();
+  // The trial's hello is accepted (succeeded)...
+  const trial = await AgentPeer.connect(wsUrl(), { version, tls });
+  await trial.hello(server.id, { version, capabilities: ["docker", "self_update"] });
+  await eventuallyState(server.id, "succeeded");
+  await trial.close();
+  // ...but it crashed before it renamed itself current: the launcher ran the old bundle, which says so.
+  const back = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  const reason = `agent ${version} exited or did not connect within 120 s; ${old} runs again`;
+  await back.hello(server.id, {
+    version: old,
+    capabilities: ["docker", "self_update"],
+    update_result: { version, outcome: "rolled_back", message: reason },
+  });
+  assert.equal((await eventuallyState(server.id, "failed")).message, reason);
+  const shown = (await t.call("GET", `/api/v1/servers/${server.id}`, { as: owner })).body.data;
+  assert.equal(shown.agent_version, old);
+  await back.close();
+});
+
+test("an update asked for while one is under way answers 409 UPDATE_IN_PROGRESS at once, and no second update_agent goes out", async () => {
+  // The automatic update is out and the agent is still staging it (no answer yet).
+  const { server, peer, command } = await olderAgentSentUpdate();
+  const started = Date.now();
+  const asked = await t.call("POST", `/api/v1/servers/${server.id}/agent/update`, { as: owner });
+  assert.equal(asked.status, 409, JSON.stringify(asked.body));
+  assert.equal(asked.body.error.code, "UPDATE_IN_PROGRESS");
+  assert.ok(Date.now() - started < 10_000, "answered at once, not after the command timeout");
+  const all = await t.call("POST", "/api/v1/servers/agents/update", { as: owner });
+  assert.equal(all.body.data.find((o: { server_id: string }) => o.server_id === server.id)?.outcome, "in_progress");
+  await peer.sync();
+  assert.equal(peer.received.filter((m) => m.type === "update_agent").length, 1, "one update_agent only");
+  assert.equal((await eventuallyState(server.id, "pending")).version, command.payload.version);
+  peer.respond(command.payload.request_id, { success: true });
+  await peer.close();
+});
+
+/** A new server's agent, enrolled, connected as an older version, and the automatic update_agent it was sent. */
+async function olderAgentSentUpdate() {
+  const server = await newServer();
+  const { res, keyPem } = await enrol(server.token);
+  const tls = tlsFor(keyPem, res.body.certificate_pem);
+  const old = "0.1.5";
+  const peer = await AgentPeer.connect(wsUrl(), { version: old, tls });
+  await peer.hello(server.id, { version: old, capabilities: ["docker", "self_update"] });
+  return { server, tls, old, peer, command: await peer.next("update_agent") };
+}
 
 /** The server's agent update once it reaches `state`. */
 async function eventuallyState(serverId: string, state: string) {

@@ -24,7 +24,7 @@ export interface AgentEndpoint {
   url: string;
   port: number;
   authority: AgentAuthority;
-  /** The bundle offered in updates (null: none that names its version). */
+  /** The bundle offered in updates (null: none that names its version); update_agent and downloads read it. */
   release: AgentRelease | null;
   close(): Promise<void>;
 }
@@ -96,6 +96,8 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
   });
   app.get<{ Params: { version: string } }>(AGENT_ENDPOINT_PATHS.bundle(":version"), async (req, reply) => {
     serverOf(req);
+    // Read at each request: what updateCommand offers (tests swap the release, as a control-plane upgrade would).
+    const release = endpoint.release;
     if (!release || req.params.version !== release.version) {
       throw new AppError("NOT_FOUND", `This control plane hands out agent ${release?.version ?? "(none)"} only`);
     }

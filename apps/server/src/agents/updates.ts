@@ -5,7 +5,7 @@ import {
   compareVersions,
   type UpdateAgentPayload,
 } from "@syntra/contracts";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull, lt, ne, or } from "drizzle-orm";
 import { servers } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
@@ -44,6 +44,31 @@ async function recordUpdate(
     .where(eq(servers.id, serverId));
 }
 
+/** How long the control plane waits for an agent to stage an update: downloading and checking a few MB. */
+const answerTimeoutMs = (deps: Deps) => Math.max(60_000, deps.config.agents.commandTimeoutSeconds * 1000);
+
+/**
+ * Marks an update of the server's agent pending, unless one is already under way: pending since less than the time
+ * an agent has to stage the bundle and then connect as the new version. One conditional UPDATE, so that a dashboard
+ * request and an automatic update racing each other send one update_agent, not two (the second would wait for an
+ * answer from an agent that is restarting; it used to end in a 504 after a minute).
+ */
+async function claimUpdate(deps: Deps, serverId: string, version: string, timeoutMs: number): Promise<boolean> {
+  const at = deps.now();
+  const stale = new Date(at.getTime() - timeoutMs - deps.config.agents.updateTimeoutSeconds * 1000);
+  const claimed = await deps.db
+    .update(servers)
+    .set({ agentUpdateVersion: version, agentUpdateState: "pending", agentUpdateMessage: null, agentUpdateAt: at })
+    .where(
+      and(
+        eq(servers.id, serverId),
+        or(isNull(servers.agentUpdateState), ne(servers.agentUpdateState, "pending"), lt(servers.agentUpdateAt, stale)),
+      ),
+    )
+    .returning({ id: servers.id });
+  return claimed.length > 0;
+}
+
 /**
  * Tells a connected agent to update itself to the bundle this control plane hands out. Resolves once the agent has
  * checked and staged the bundle (it restarts into it right after); the outcome is known when it says hello again.
@@ -64,19 +89,21 @@ export async function updateAgent(deps: Deps, serverId: string): Promise<AgentUp
       message: `Agent ${hello.version} cannot update itself: run the install command on the server again`,
     };
   }
-  await recordUpdate(deps, serverId, command.version, "pending", null);
-  const answer = await deps.agents.send(serverId, "update_agent", command, {
-    // Downloading and checking a few MB; the restart comes after the answer.
-    timeoutMs: Math.max(60_000, deps.config.agents.commandTimeoutSeconds * 1000),
-  });
+  const timeoutMs = answerTimeoutMs(deps);
+  if (!(await claimUpdate(deps, serverId, command.version, timeoutMs))) {
+    throw new AppError(
+      "UPDATE_IN_PROGRESS",
+      "An update of this agent is already under way; its outcome shows once the agent connects again",
+    );
+  }
+  const answer = await deps.agents.send(serverId, "update_agent", command, { timeoutMs });
   if (!answer.success) {
     const message = answer.error?.message ?? "the agent refused the update";
-    await recordUpdate(deps, serverId, command.version, "failed", message);
     const code = answer.error?.code;
-    throw new AppError(
-      code === "UPDATE_VERIFICATION_FAILED" || code === "NOT_SUPPORTED" || code === "TIMEOUT" ? code : "UPDATE_FAILED",
-      message,
-    );
+    // The agent is busy with an update already (sent before this control plane restarted, say): it stays pending.
+    if (code !== "UPDATE_IN_PROGRESS") await recordUpdate(deps, serverId, command.version, "failed", message);
+    const known = ["UPDATE_VERIFICATION_FAILED", "NOT_SUPPORTED", "TIMEOUT", "UPDATE_IN_PROGRESS"] as const;
+    throw new AppError(known.find((k) => k === code) ?? "UPDATE_FAILED", message);
   }
   deps.logger.info({ server_id: serverId, from: hello.version, to: command.version }, "agent updating itself");
   return { ...base, outcome: "started", message: `Updating from ${hello.version} to ${command.version}` };
@@ -93,19 +120,7 @@ export async function onAgentHello(deps: Deps, serverId: string, hello: AgentHel
     .from(servers)
     .where(eq(servers.id, serverId))
     .limit(1);
-  if (row?.state === "pending" && row.version) {
-    if (hello.version === row.version) {
-      await recordUpdate(deps, serverId, row.version, "succeeded", null);
-      deps.logger.info({ server_id: serverId, version: hello.version }, "agent updated");
-    } else {
-      const reason =
-        hello.update_result?.version === row.version
-          ? hello.update_result.message
-          : `the agent came back as ${hello.version}`;
-      await recordUpdate(deps, serverId, row.version, "failed", reason);
-      deps.logger.warn({ server_id: serverId, version: row.version, reason }, "agent update failed");
-    }
-  }
+  if (row?.version && row.state) await settleUpdate(deps, serverId, { version: row.version, state: row.state }, hello);
   const command = updateCommand(deps);
   if (!deps.config.agents.autoUpdate || !command) return;
   if (compareVersions(hello.version, command.version) >= 0) return;
@@ -125,6 +140,31 @@ export async function onAgentHello(deps: Deps, serverId: string, hello: AgentHel
   await updateAgent(deps, serverId).catch((err: unknown) =>
     deps.logger.warn({ err, server_id: serverId }, "automatic agent update failed"),
   );
+}
+
+/**
+ * What a hello says about the server's last update. Back as its version: it succeeded (also when it was reported
+ * failed first: the connection dropped before the agent answered, say). Back as another version while it was
+ * pending, or with the agent reporting it rolled back (a trial that crashed after its hello was accepted but before
+ * it made itself current): it failed, with the agent's reason.
+ */
+async function settleUpdate(
+  deps: Deps,
+  serverId: string,
+  last: { version: string; state: "pending" | "succeeded" | "failed" },
+  hello: AgentHelloPayload,
+): Promise<void> {
+  if (hello.version === last.version) {
+    if (last.state === "succeeded") return;
+    await recordUpdate(deps, serverId, last.version, "succeeded", null);
+    deps.logger.info({ server_id: serverId, version: hello.version }, "agent updated");
+    return;
+  }
+  const reported = hello.update_result?.version === last.version ? hello.update_result : undefined;
+  if (last.state !== "pending" && !(reported && last.state === "succeeded")) return;
+  const reason = reported?.message ?? `the agent came back as ${hello.version}`;
+  await recordUpdate(deps, serverId, last.version, "failed", reason);
+  deps.logger.warn({ server_id: serverId, version: last.version, reason }, "agent update failed");
 }
 
 /** For a hello refused as too old: the update to run, when the agent can update itself. */
@@ -147,7 +187,7 @@ export async function updateAllAgents(deps: Deps, orgId: string): Promise<AgentU
     outcomes.push(
       await updateAgent(deps, id).catch((err: unknown) => ({
         server_id: id,
-        outcome: "not_supported" as const,
+        outcome: err instanceof AppError && err.code === "UPDATE_IN_PROGRESS" ? "in_progress" : "not_supported",
         from_version: deps.agents.agentHello(id)?.version ?? null,
         to_version: updateCommand(deps)?.version ?? "",
         message: err instanceof Error ? err.message : String(err),

@@ -3,7 +3,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
-import { selfSignedCertificate } from "@syntra/testing/openssl";
+import { certificateRequest, selfSignedCertificate } from "@syntra/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
 import { alertIncidents } from "../db/schema";
 import { ingestErrorEvents } from "../issues/ingest";
@@ -20,6 +20,7 @@ import { spanRow } from "../testing/telemetry-rows";
 
 /** Routes anyone may call, signed in or not. */
 const PUBLIC = new Set([
+  "POST /agent/enrol",
   "GET /healthz",
   "GET /readyz",
   "GET /install/agent.sh",
@@ -101,6 +102,7 @@ type PathIds = Partial<
     | "userCode"
     | "issueId"
     | "traceId"
+    | "spanId"
     | "alertId"
     | "incidentId"
     | "silenceId"
@@ -337,6 +339,21 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "POST /api/v1/servers": () => ({ body: { name: unique("server") }, ok: 201 }),
   "PATCH /api/v1/servers/:serverId": () => ({ body: { tags: ["edge"] }, ok: 200 }),
   "DELETE /api/v1/servers/:serverId": async () => ({ ids: { serverId: await throwawayServer() }, ok: 204 }),
+  "POST /agent/enrol": async () => ({
+    body: {
+      token: (await asOwner("POST", "/api/v1/servers", { name: unique("enrolled") })).token,
+      csr: (await certificateRequest({ commonName: "agt_rbac" })).csrPem,
+    },
+    ok: 200,
+  }),
+  "POST /api/v1/servers/:serverId/agent/revoke": async () => ({ ids: { serverId: await throwawayServer() }, ok: 200 }),
+  "POST /api/v1/servers/:serverId/agent/install-token": async () => ({
+    ids: { serverId: await throwawayServer() },
+    ok: 201,
+  }),
+  // An offline server's agent updates when it connects: the answer says so.
+  "POST /api/v1/servers/:serverId/agent/update": async () => ({ ids: { serverId: await throwawayServer() }, ok: 202 }),
+  "POST /api/v1/servers/agents/update": () => ({ ok: 202 }),
   "GET /api/v1/servers/:serverId/metrics": read,
   "GET /api/v1/servers/:serverId/telemetry": read,
   "GET /api/v1/projects": read,
@@ -422,6 +439,8 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "GET /api/v1/traces/:traceId": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
   "GET /api/v1/services/:serviceId/overview": read,
   "GET /api/v1/services/:serviceId/logs/histogram": read,
+  "GET /api/v1/traces/:traceId/spans": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
+  "GET /api/v1/traces/:traceId/spans/:spanId": async () => ({ ids: await storedSpan(), ok: 200 }),
   "GET /api/v1/traces/:traceId/logs": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
   "GET /api/v1/traces/:traceId/errors": async () => ({ ids: { traceId: await storedTrace() }, ok: 200 }),
   "GET /api/v1/services/:serviceId/metrics/names": read,
@@ -566,17 +585,18 @@ async function deviceLogin(): Promise<{ device_code: string; user_code: string }
 }
 
 /** A one-span trace of the main service, stored once. */
-let mainTrace: Promise<string> | undefined;
-function storedTrace(): Promise<string> {
+let mainTrace: Promise<{ traceId: string; spanId: string }> | undefined;
+function storedSpan(): Promise<{ traceId: string; spanId: string }> {
   mainTrace ??= (async () => {
     const org = await asOwner("GET", "/api/v1/org");
     const owner = { org_id: org.id, service_id: main.serviceId, deployment_id: main.deploymentId };
     const span = spanRow(owner, new Date(), 5);
     await t.deps.telemetry.insert({ spans: [span], logs: [], metrics: [] });
-    return span.trace_id;
+    return { traceId: span.trace_id, spanId: span.span_id };
   })();
   return mainTrace;
 }
+const storedTrace = async (): Promise<string> => (await storedSpan()).traceId;
 
 function pathOf(url: string, ids: PathIds): string {
   return url.replace(/:(\w+)/g, (_, name: string) => {
@@ -630,6 +650,8 @@ before(async () => {
     // The test agent never sends a heartbeat: a long interval keeps its server online however slow the run.
     SYNTRA_AGENT_HEARTBEAT_SECONDS: "3600",
   });
+  // The mutual-TLS agent endpoint, so enrolment and agent updates can succeed.
+  await t.agentEndpoint();
   const owner = await t.signup("owner@example.com", { orgName: "Acme" });
   // A second organization whose invitations every caller can accept (they are already in Acme).
   otherOrgOwner = { cookie: (await t.signup("other-owner@example.com", { orgName: "Other" })).cookie };

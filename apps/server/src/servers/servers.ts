@@ -56,6 +56,8 @@ export async function presentServers(
             serial: cert.serialHex,
             not_before: cert.notBefore.toISOString(),
             not_after: cert.notAfter.toISOString(),
+            issued_by: cert.issuedBy,
+            issued_at: (cert.createdAt ?? cert.notBefore).toISOString(),
           }
         : null,
       latest_version: opts.latestAgentVersion,

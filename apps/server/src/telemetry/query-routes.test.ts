@@ -1,40 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
-import { logRow, metricRow, newSpanId, newTraceId, type RowOwner, spanRow } from "../testing/telemetry-rows";
+import { setUpTelemetryOrg, type TelemetryOrg } from "../testing/telemetry-org";
+import { logRow, metricRow, newSpanId, newTraceId, spanRow } from "../testing/telemetry-rows";
 import type { TelemetryRows } from "./store/types";
 
 // The query API over rows stored through the store's own insert path, on whichever store the suite runs on (chDB,
 // or the ClickHouse server of TEST_CLICKHOUSE_URL).
 
 let t: TestApp;
+let org: TelemetryOrg;
 let owner: { cookie: string };
-let orgId: string;
-let serverId: string;
-let projectId: string;
-let n = 0;
 const NOW = Date.now();
 const ago = (ms: number) => new Date(NOW - ms);
 
 before(async () => {
   t = await createTestApp({ SYNTRA_OPEN_SIGNUP: "true" });
-  const s = await t.signup("owner@example.com", { orgName: "Acme" });
-  owner = { cookie: s.cookie };
-  orgId = s.orgId;
-  serverId = (await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "s1" } })).body.data.server_id;
-  projectId = (await t.call("POST", "/api/v1/projects", { as: owner, body: { name: "Shop" } })).body.data.id;
+  org = await setUpTelemetryOrg(t);
+  owner = org.owner;
 });
 after(() => t.close());
 
-async function newService(project = projectId): Promise<RowOwner> {
-  const res = await t.call("POST", `/api/v1/projects/${project}/services`, {
-    as: owner,
-    body: imageServiceBody(`svc-${++n}`, serverId),
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return { org_id: orgId, service_id: res.body.data.id, deployment_id: crypto.randomUUID() };
-}
+const newService = (project?: string) => org.newService(project);
 
 const store = (rows: Partial<TelemetryRows>) => t.deps.telemetry.insert({ spans: [], logs: [], metrics: [], ...rows });
 const get = (url: string, as: { cookie: string } | { token: string } = owner) => t.call("GET", url, { as });

@@ -3,6 +3,7 @@ import { implement } from "../http/route";
 import { traceErrors } from "../issues/trace-errors";
 import { projectScope } from "../projects/routes";
 import { getTraceById, listTraces, serviceLogs, serviceMetrics } from "./queries";
+import { spanById, traceSpansPage } from "./trace-pages";
 import {
   logsOfTrace,
   serviceLogHistogram,
@@ -17,6 +18,18 @@ const traces = implement(apiRoutes.telemetry.traces, {
 
 const traceById = implement(apiRoutes.telemetry.trace, {
   handler: async ({ auth, deps, params }) => getTraceById(deps, projectScope(auth), params.traceId),
+});
+
+const traceSpans = implement(apiRoutes.telemetry.traceSpans, {
+  handler: async ({ auth, deps, params, query, setMeta }) => {
+    const { page, cursor } = await traceSpansPage(deps, projectScope(auth), params.traceId, query);
+    if (cursor !== null) setMeta({ cursor });
+    return page;
+  },
+});
+
+const traceSpan = implement(apiRoutes.telemetry.traceSpan, {
+  handler: async ({ auth, deps, params }) => spanById(deps, projectScope(auth), params.traceId, params.spanId),
 });
 
 const metrics = implement(apiRoutes.telemetry.metrics, {
@@ -65,6 +78,8 @@ const metricQuery = implement(apiRoutes.telemetry.metricQuery, {
 export const telemetryQueryRoutes = [
   traces,
   traceById,
+  traceSpans,
+  traceSpan,
   metrics,
   logs,
   overview,

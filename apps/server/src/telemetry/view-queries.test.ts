@@ -5,8 +5,8 @@ import { eventually } from "@syntra/testing/eventually";
 import { ingestErrorEvents } from "../issues/ingest";
 import { AgentPeer, heartbeatPayload } from "../testing/agent-peer";
 import { errorEventFixture } from "../testing/error-fixtures";
-import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { setUpTelemetryOrg } from "../testing/telemetry-org";
 import { logRow, metricRow, newSpanId, type RowOwner, spanRow } from "../testing/telemetry-rows";
 import type { TelemetryRows } from "./store/types";
 
@@ -17,31 +17,18 @@ import type { TelemetryRows } from "./store/types";
 let t: TestApp;
 let owner: { cookie: string };
 let orgId: string;
-let serverId: string;
-let projectId: string;
-let n = 0;
+let newService: () => Promise<RowOwner>;
 // Whole minutes, so the rows below fall in known 1-minute intervals.
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;
 const at = (minutesAgo: number, secondsIn = 0) => new Date(NOW - minutesAgo * 60_000 + secondsIn * 1000);
 
 before(async () => {
   t = await createTestApp({ SYNTRA_OPEN_SIGNUP: "true" });
-  const s = await t.signup("owner@example.com", { orgName: "Acme" });
-  owner = { cookie: s.cookie };
-  orgId = s.orgId;
-  serverId = (await t.call("POST", "/api/v1/servers", { as: owner, body: { name: "s1" } })).body.data.server_id;
-  projectId = (await t.call("POST", "/api/v1/projects", { as: owner, body: { name: "Shop" } })).body.data.id;
+  const org = await setUpTelemetryOrg(t);
+  ({ owner, orgId } = org);
+  newService = () => org.newService();
 });
 after(() => t.close());
-
-async function newService(): Promise<RowOwner> {
-  const res = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
-    as: owner,
-    body: imageServiceBody(`svc-${++n}`, serverId),
-  });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return { org_id: orgId, service_id: res.body.data.id, deployment_id: crypto.randomUUID() };
-}
 
 const store = (rows: Partial<TelemetryRows>) => t.deps.telemetry.insert({ spans: [], logs: [], metrics: [], ...rows });
 async function get(url: string) {
@@ -173,7 +160,7 @@ test("log search and histogram: substring, level floor and key:value filters cou
   assert.match(bad.body.error.details[0].path, /^query\.attribute/);
 });
 
-test("trace search by root attribute; a trace's logs and errors across services, and nothing of another trace", async () => {
+test("trace search by any span's attribute; a trace's logs and errors across services, and nothing of another trace", async () => {
   const front = await newService();
   const api = await newService();
   const root = spanRow(front, at(4), 300, { operation_name: "GET /cart", attributes: { "http.route": "/cart" } });
@@ -183,6 +170,8 @@ test("trace search by root attribute; a trace's logs and errors across services,
     span_kind: "server",
     operation_name: "GET /api/cart",
     status: { code: "error", message: "boom" },
+    // The only span of any trace with this attribute: a child, in another service than the root's.
+    attributes: { "cart.id": "c-7" },
   });
   const other = spanRow(front, at(3), 10, { operation_name: "GET /", attributes: { "http.route": "/" } });
   await store({
@@ -204,6 +193,19 @@ test("trace search by root attribute; a trace's logs and errors across services,
     found.map((s: { trace_id: string }) => s.trace_id),
     [root.trace_id],
   );
+  // A filter matches a trace when any span of it has the attribute; each filter may match a different span.
+  const tracesWith = async (service: RowOwner, ...filters: string[]) =>
+    (
+      await get(
+        `/api/v1/services/${service.service_id}/traces?${range(10)}${filters.map((f) => `&attribute=${encodeURIComponent(f)}`).join("")}`,
+      )
+    ).map((s: { trace_id: string }) => s.trace_id);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-7"), [root.trace_id]);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-7", "http.route:/cart"), [root.trace_id]);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-7", "http.route:/"), []);
+  assert.deepEqual(await tracesWith(front, "cart.id:c-8"), []);
+  // The trace list is of traces rooted in the service: the child's service has none of its own.
+  assert.deepEqual(await tracesWith(api, "cart.id:c-7"), []);
 
   const logs = await get(`/api/v1/traces/${root.trace_id}/logs`);
   assert.deepEqual(

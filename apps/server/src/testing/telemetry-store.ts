@@ -28,6 +28,8 @@ export function sharedTestTelemetryStore(): TelemetryStore {
     insert: async (rows, opts) => (await open()).insert(rows, opts),
     searchTraces: async (scope, search) => (await open()).searchTraces(scope, search),
     getTrace: async (orgId, traceId) => (await open()).getTrace(orgId, traceId),
+    traceSpans: async (orgId, traceId, query) => (await open()).traceSpans(orgId, traceId, query),
+    getSpan: async (orgId, traceId, spanId) => (await open()).getSpan(orgId, traceId, spanId),
     searchLogs: async (scope, search) => (await open()).searchLogs(scope, search),
     metricSeries: async (scope, query) => (await open()).metricSeries(scope, query),
     serviceRed: async (scope, query) => (await open()).serviceRed(scope, query),

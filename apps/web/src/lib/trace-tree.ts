@@ -1,4 +1,7 @@
-import type { Span } from "@syntra/contracts";
+import type { SpanOutline } from "@syntra/contracts";
+
+/** What the waterfall needs of a span (a full span has it too). */
+type Span = SpanOutline;
 
 /** A span placed in the waterfall: its depth in the tree, and times relative to the trace's start (ms). */
 export interface WaterfallRow {
@@ -21,8 +24,19 @@ export interface Waterfall {
   errors: number;
 }
 
-/** A span's start in epoch milliseconds, with the microseconds the ISO time carries past the millisecond. */
-const startMs = (s: Span) => Date.parse(s.start_time) + (Number(s.start_time.slice(23, 26)) || 0) / 1000;
+/** An API time in epoch milliseconds, with the microseconds the ISO time carries past the millisecond. */
+export const isoMs = (iso: string) => Date.parse(iso) + (Number(iso.slice(23, 26)) || 0) / 1000;
+
+/** A span's start in epoch milliseconds. */
+const startMs = (s: Span) => isoMs(s.start_time);
+
+/** Options of `layoutTrace`. */
+export interface LayoutOptions {
+  /** The trace's bounds (epoch ms) when known beforehand (the API sends them): the time axis then stays put. */
+  bounds?: { startMs: number; endMs: number } | undefined;
+  /** Find the critical path (default true); meaningless until every span is in. */
+  criticalPath?: boolean;
+}
 
 /**
  * Lays a trace out as a waterfall: depth-first in start order, so each span sits under its parent. A span whose parent
@@ -30,7 +44,7 @@ const startMs = (s: Span) => Date.parse(s.start_time) + (Number(s.start_time.sli
  * from the root's end, the child that finished last before it, then within that child the same, and so on, then the
  * child that finished before that one started.
  */
-export function layoutTrace(spans: Span[]): Waterfall {
+export function layoutTrace(spans: Span[], options: LayoutOptions = {}): Waterfall {
   const byId = new Map(spans.map((s) => [s.span_id, s]));
   const children = new Map<string, Span[]>();
   const roots: Span[] = [];
@@ -45,24 +59,33 @@ export function layoutTrace(spans: Span[]): Waterfall {
   const end = (s: Span) => begin(s) + s.duration_ns / 1e6;
   for (const list of children.values()) list.sort((a, b) => begin(a) - begin(b));
   roots.sort((a, b) => begin(a) - begin(b));
-  const t0 = Math.min(...spans.map(begin));
-  const t1 = Math.max(...spans.map(end));
+  // A loop, not Math.min(...spans): spreading 100,000 arguments overflows the stack.
+  let t0 = options.bounds?.startMs ?? Number.POSITIVE_INFINITY;
+  let t1 = options.bounds?.endMs ?? Number.NEGATIVE_INFINITY;
+  if (!options.bounds) {
+    for (const s of spans) {
+      t0 = Math.min(t0, begin(s));
+      t1 = Math.max(t1, end(s));
+    }
+  }
 
   const critical = new Set<string>();
-  const walk = (span: Span, until: number) => {
+  const longest = roots.reduce<Span | undefined>((a, b) => (!a || end(b) > end(a) ? b : a), undefined);
+  // A stack, not recursion, so a 10,000-deep chain of spans does not overflow the call stack. Within a span, its
+  // children by end, latest first: each one that ends before the cursor is waited on (and walked the same way up to
+  // the cursor), then the cursor moves to its start.
+  const pending: [Span, number][] = longest && options.criticalPath !== false ? [[longest, end(longest)]] : [];
+  while (pending.length > 0) {
+    const [span, until] = pending.pop() as [Span, number];
     critical.add(span.span_id);
-    // Children by end, latest first: each one that ends before the cursor is waited on, then the cursor moves to
-    // its start.
     const kids = [...(children.get(span.span_id) ?? [])].sort((a, b) => end(b) - end(a));
     let cursor = Math.min(until, end(span));
     for (const kid of kids) {
       if (begin(kid) >= cursor) continue; // wholly after what is already on the path
-      walk(kid, cursor);
+      pending.push([kid, cursor]);
       cursor = begin(kid);
     }
-  };
-  const longest = roots.reduce<Span | undefined>((a, b) => (!a || end(b) > end(a) ? b : a), undefined);
-  if (longest) walk(longest, end(longest));
+  }
 
   const rows: WaterfallRow[] = [];
   // Iterative, so a 10,000-span chain does not overflow the stack.

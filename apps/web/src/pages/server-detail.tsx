@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { PageHeader } from "../components/layout";
+import { ServerAgentCard } from "../components/server-agent";
 import { Empty, ErrorNote, QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
 import { Button } from "../components/ui/button";
@@ -82,7 +83,7 @@ function Chart({
   );
 }
 
-/** /servers/:id: the host, its resource charts over a chosen range, the services it runs. */
+/** /servers/:id: the host, its agent (certificate, version, update, revoke), resource charts, the services it runs. */
 export function ServerDetailPage() {
   const { serverId = "" } = useParams();
   const [range, setRange] = useState(RANGES[0] ?? { label: "1 h", ms: 3_600_000, interval: "1m" as const });
@@ -136,6 +137,7 @@ export function ServerDetailPage() {
                 ))}
               </CardContent>
             </Card>
+            <ServerAgentCard server={s} queryKey={`server:${serverId}`} />
             <section aria-label="Resource charts" className="flex flex-col gap-3">
               <div className="flex items-center justify-between">
                 <h2 className="font-semibold">Resources</h2>

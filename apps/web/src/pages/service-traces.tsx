@@ -1,5 +1,5 @@
 import { parseSearchText, type TraceSummary } from "@syntra/contracts";
-import { type FormEvent, useMemo } from "react";
+import { type FormEvent, useEffect, useMemo } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 import { Marker, tickFormat } from "../components/charts/time-chart";
@@ -83,6 +83,10 @@ function DurationScatter({
 
 /** The Traces tab: search by time, operation, status, minimum duration and attributes; durations over time; the list. */
 export function ServiceTracesPage() {
+  // The waterfall's code loads while the list is read, so opening a trace waits only for its first page.
+  useEffect(() => {
+    void import("./trace-view");
+  }, []);
   const { service, projectId } = useService();
   const time = useTimeRange();
   const { range } = time;

@@ -1,7 +1,7 @@
 import { type Deployment, triggerDeployBody } from "@syntra/contracts";
 import { ExternalLink, Rocket } from "lucide-react";
-import { type FormEvent, useState } from "react";
-import { NavLink, Outlet, useLocation, useNavigate, useOutletContext, useParams } from "react-router";
+import { type FormEvent, useEffect, useState } from "react";
+import { NavLink, Outlet, useLocation, useMatch, useNavigate, useOutletContext, useParams } from "react-router";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
 import { OpenLink } from "../components/open-link";
@@ -16,6 +16,7 @@ import { api } from "../lib/api";
 import { useAuth } from "../lib/auth";
 import { useSubmit } from "../lib/form";
 import { invalidate, useQuery } from "../lib/query";
+import { prefetchTraceFirstPage } from "../lib/trace-pages";
 import { cn } from "../lib/utils";
 
 type ServiceData = Awaited<ReturnType<typeof api.services.get>>;
@@ -116,6 +117,13 @@ export function ServiceLayout() {
   const location = useLocation();
   const [deploying, setDeploying] = useState(false);
   const query = useQuery(`service:${serviceId}`, () => api.services.get({ serviceId }));
+  // A trace's address opened afresh: its first page and the waterfall's code load beside the service, not after it.
+  const traceId = useMatch("/projects/:projectId/services/:serviceId/traces/:traceId")?.params.traceId;
+  useEffect(() => {
+    if (!traceId) return;
+    prefetchTraceFirstPage(traceId);
+    void import("./trace-view");
+  }, [traceId]);
   const tabs = [
     ["overview", "Overview"],
     ["traces", "Traces"],

@@ -1,4 +1,4 @@
-import type { ServiceLogEntry, Span, TraceErrorEvent } from "@syntra/contracts";
+import type { ServiceLogEntry, Span, SpanOutline, TraceErrorEvent } from "@syntra/contracts";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ChevronDown, ChevronRight, X } from "lucide-react";
 import { type CSSProperties, useMemo, useRef, useState } from "react";
@@ -8,7 +8,8 @@ import { Button } from "../components/ui/button";
 import { Card } from "../components/ui/card";
 import { api } from "../lib/api";
 import { useQuery } from "../lib/query";
-import { layoutTrace, visibleRows, type WaterfallRow } from "../lib/trace-tree";
+import { useTraceSpans } from "../lib/trace-pages";
+import { isoMs, layoutTrace, visibleRows, type WaterfallRow } from "../lib/trace-tree";
 import { cn } from "../lib/utils";
 import { useService } from "./service";
 import { ms } from "./service-overview";
@@ -116,20 +117,26 @@ function SpanRow({
   );
 }
 
-/** A span's details: attributes, events, its logs and errors. */
+/** A span's details: attributes and events (fetched for this span alone), its logs and errors. */
 function SpanPanel({
+  traceId,
   span,
   serviceName,
   logs,
   errors,
   onClose,
 }: {
-  span: Span;
+  traceId: string;
+  span: SpanOutline;
   serviceName: string;
   logs: ServiceLogEntry[];
   errors: TraceErrorEvent[];
   onClose(): void;
 }) {
+  const detail = useQuery(`trace:${traceId}:span:${span.span_id}`, () =>
+    api.telemetry.traceSpan({ traceId, spanId: span.span_id }),
+  );
+  const full: Span | undefined = detail.data;
   const mine = logs.filter((l) => l.span_id === span.span_id);
   const myErrors = errors.filter((e) => e.span_id === span.span_id);
   return (
@@ -141,7 +148,7 @@ function SpanPanel({
           </p>
           <p className="text-xs text-zinc-500">
             {serviceName} · {span.span_kind} · {ms(span.duration_ns / 1e6)} · {span.status_code}
-            {span.status_message && `: ${span.status_message}`}
+            {full?.status_message && `: ${full.status_message}`}
           </p>
         </div>
         <Button variant="ghost" size="sm" aria-label="Close" onClick={onClose}>
@@ -150,8 +157,13 @@ function SpanPanel({
       </div>
       <section>
         <h3 className="mb-1 text-xs font-medium text-zinc-500">Attributes</h3>
+        {!full && (
+          <QueryView query={detail} rows={2}>
+            {() => null}
+          </QueryView>
+        )}
         <dl className="grid grid-cols-[minmax(0,2fr)_minmax(0,3fr)] gap-x-3 gap-y-0.5 font-mono text-xs">
-          {Object.entries(span.attributes)
+          {Object.entries(full?.attributes ?? {})
             .sort(([a], [b]) => a.localeCompare(b))
             .map(([k, v]) => (
               <div key={k} className="contents">
@@ -163,11 +175,11 @@ function SpanPanel({
             ))}
         </dl>
       </section>
-      {span.events.length > 0 && (
+      {full && full.events.length > 0 && (
         <section>
           <h3 className="mb-1 text-xs font-medium text-zinc-500">Events</h3>
           <ul className="flex flex-col gap-1 text-xs">
-            {span.events.map((e, i) => (
+            {full.events.map((e, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: events are positional
               <li key={i}>
                 <span className="font-medium">{e.name}</span>{" "}
@@ -215,17 +227,42 @@ function SpanPanel({
   );
 }
 
-/** One trace across services: the waterfall (virtualized rows: a 10,000-span trace scrolls smoothly) and a side panel. */
+/**
+ * One trace across services: the waterfall and a side panel. The trace comes a page at a time (the first screen draws
+ * from the first page) and its rows are virtualized, so a 10,000-span trace shows at once and scrolls smoothly.
+ */
 export function TraceViewPage() {
   const { traceId = "" } = useParams();
+  // A new trace starts from its first page.
+  return <TraceView key={traceId} traceId={traceId} />;
+}
+
+function TraceView({ traceId }: { traceId: string }) {
   const { service, projectId } = useService();
-  const trace = useQuery(`trace:${traceId}`, () => api.telemetry.trace({ traceId }));
-  const logs = useQuery(`trace:${traceId}:logs`, () => api.telemetry.traceLogs({ traceId, limit: 1000 }));
-  const errors = useQuery(`trace:${traceId}:errors`, () => api.telemetry.traceErrors({ traceId }));
+  const trace = useTraceSpans(traceId);
+  // The trace's logs and errors are asked for once its first page is in: the first screen's query goes first (chDB
+  // runs parameterized queries one at a time).
+  const shown = trace.data !== undefined;
+  const logs = useQuery(shown ? `trace:${traceId}:logs` : null, () =>
+    api.telemetry.traceLogs({ traceId, limit: 1000 }),
+  );
+  const errors = useQuery(shown ? `trace:${traceId}:errors` : null, () => api.telemetry.traceErrors({ traceId }));
   const names = useServiceNames();
   const [selected, setSelected] = useState<string | null>(null);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
-  const layout = useMemo(() => (trace.data ? layoutTrace(trace.data.spans) : null), [trace.data]);
+  const layout = useMemo(() => {
+    if (!trace.data) return null;
+    const { head, spans, complete } = trace.data;
+    return layoutTrace(spans, {
+      bounds: { startMs: isoMs(head.start_time), endMs: isoMs(head.end_time) },
+      criticalPath: complete,
+    });
+  }, [trace.data]);
+  // The first page's per-service counts name every service at once, so colours do not shift as pages arrive.
+  const serviceIds = useMemo(
+    () => trace.data?.head.services?.map((s) => s.service_id) ?? layout?.services ?? [],
+    [trace.data, layout],
+  );
   const rows = useMemo(() => (layout ? visibleRows(layout.rows, collapsed) : []), [layout, collapsed]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -235,9 +272,9 @@ export function TraceViewPage() {
     overscan: 20,
   });
   const colorOf = (serviceId: string) =>
-    SERVICE_COLORS[(layout?.services.indexOf(serviceId) ?? 0) % SERVICE_COLORS.length] as string;
+    SERVICE_COLORS[Math.max(0, serviceIds.indexOf(serviceId)) % SERVICE_COLORS.length] as string;
   const nameOf = (serviceId: string) => names.get(serviceId)?.name ?? serviceId.slice(0, 8);
-  const span = trace.data?.spans.find((s) => s.span_id === selected);
+  const span = selected ? layout?.rows.find((r) => r.span.span_id === selected)?.span : undefined;
   return (
     <div className="flex flex-col gap-3">
       <Link
@@ -253,11 +290,23 @@ export function TraceViewPage() {
               <div className="flex flex-wrap items-center gap-x-4 gap-y-1 text-sm" data-testid="trace-summary">
                 <span className="font-mono text-xs text-zinc-500">{traceId}</span>
                 <span>{ms(layout.durationMs)}</span>
-                <span>{layout.rows.length} spans</span>
-                <span>{layout.services.length} services</span>
+                <span>{trace.data?.head.span_count ?? layout.rows.length} spans</span>
+                <span>{serviceIds.length} services</span>
                 {layout.errors > 0 && <span className="text-red-600">{layout.errors} failed</span>}
+                {!trace.data?.complete && (
+                  <span role="status" className="text-xs text-zinc-500">
+                    {trace.error
+                      ? `${layout.rows.length} spans loaded; the rest failed to load`
+                      : `loading spans… ${layout.rows.length} of ${trace.data?.head.span_count ?? "?"}`}
+                  </span>
+                )}
+                {trace.error !== undefined && trace.data !== undefined && (
+                  <Button variant="secondary" size="sm" onClick={trace.refetch}>
+                    Load the rest
+                  </Button>
+                )}
                 <span className="flex flex-wrap gap-2">
-                  {layout.services.map((id) => (
+                  {serviceIds.map((id) => (
                     <span key={id} className="flex items-center gap-1 text-xs">
                       <span className="size-2 rounded-full" style={{ background: colorOf(id) }} aria-hidden />
                       {nameOf(id)}
@@ -323,6 +372,7 @@ export function TraceViewPage() {
                 </Card>
                 {span ? (
                   <SpanPanel
+                    traceId={traceId}
                     span={span}
                     serviceName={nameOf(span.service_id)}
                     logs={logs.data ?? []}

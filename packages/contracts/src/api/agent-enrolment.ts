@@ -41,6 +41,10 @@ export const serverAgent = z.object({
       serial: z.string(),
       not_before: isoTimestamp,
       not_after: isoTimestamp,
+      /** How the agent got it: at enrolment, or by renewing the one before (automatically, at half its lifetime). */
+      issued_by: z.enum(["enrolment", "renewal"]),
+      /** When it was issued: the last renewal when `issued_by` is "renewal". */
+      issued_at: isoTimestamp,
     })
     .nullable(),
   /** The agent version this control plane hands out. */
@@ -62,7 +66,8 @@ export const agentInstallToken = z.object({ server_id: uuid, token: z.string(), 
 /** One server's outcome of an update request. */
 export const agentUpdateOutcome = z.object({
   server_id: uuid,
-  outcome: z.enum(["started", "up_to_date", "offline", "not_supported"]),
+  /** `in_progress`: an update of that agent was already under way (per server, the API answers 409 UPDATE_IN_PROGRESS). */
+  outcome: z.enum(["started", "up_to_date", "offline", "not_supported", "in_progress"]),
   from_version: z.string().nullable(),
   to_version: z.string(),
   message: z.string(),

@@ -12,7 +12,7 @@ export const tracesQuery = z
     min_duration_ms: z.coerce.number().nonnegative().max(604_800_000).optional(),
     status: z.enum(["ok", "error"]).optional(),
     operation: z.string().min(1).max(255).optional(),
-    /** `key:value` filters on the root span's attributes (a Syntra addition). */
+    /** `key:value` filters: traces where some span (any service's, not only the root) has the attribute (a Syntra addition). */
     attribute: attributeFilters.optional(),
     // Up to 1000, so a scatter of durations over time has enough points (a Syntra addition; the contracts say 100).
     limit: z.coerce.number().int().min(1).max(1000).default(20),

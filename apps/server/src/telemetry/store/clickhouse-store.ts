@@ -9,6 +9,7 @@ import { metricAggregate, metricCatalog } from "./metric-views";
 import { migrateTelemetry } from "./migrate";
 import { serviceRed } from "./red-queries";
 import { applyRetention, type RetentionDays } from "./retention";
+import { getSpan, traceSpanPage } from "./trace-pages";
 import { getTrace, searchTraces } from "./trace-queries";
 import type {
   InsertOptions,
@@ -31,6 +32,8 @@ import type {
   TelemetryStore,
   TimeRange,
   TraceSearch,
+  TraceSpanPage,
+  TraceSpanPageQuery,
 } from "./types";
 
 /**
@@ -70,6 +73,14 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
 
   getTrace(orgId: string, traceId: string): Promise<Span[]> {
     return getTrace(this.driver, orgId, traceId);
+  }
+
+  traceSpans(orgId: string, traceId: string, query: TraceSpanPageQuery): Promise<TraceSpanPage | null> {
+    return traceSpanPage(this.driver, orgId, traceId, query);
+  }
+
+  getSpan(orgId: string, traceId: string, spanId: string): Promise<Span | null> {
+    return getSpan(this.driver, orgId, traceId, spanId);
   }
 
   searchLogs(scope: ServiceScope, search: LogSearch): Promise<LogPage> {

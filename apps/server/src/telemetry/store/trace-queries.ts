@@ -50,11 +50,21 @@ export async function searchTraces(
     filters.push("operation_name = {operation:String}");
     params.operation = search.operation;
   }
-  (search.attributes ?? []).forEach(({ key, value }, i) => {
-    filters.push(`attributes[{attr_key_${i}:String}] = {attr_value_${i}:String}`);
-    params[`attr_key_${i}`] = key;
-    params[`attr_value_${i}`] = value;
-  });
+  const attributes = search.attributes ?? [];
+  if (attributes.length > 0) {
+    // Each filter may match a different span, of any service: the traces with a span per filter, found in one pass
+    // over the org's spans around the range (the attribute bloom filters skip granules without the values).
+    const matches = attributes.map(({ key, value }, i) => {
+      params[`attr_key_${i}`] = key;
+      params[`attr_value_${i}`] = value;
+      return `attributes[{attr_key_${i}:String}] = {attr_value_${i}:String}`;
+    });
+    filters.push(`trace_id IN (SELECT trace_id FROM traces
+      WHERE org_id = {org:UUID} AND (${matches.join(" OR ")})
+        AND start_time >= {slack_from:DateTime64(9, 'UTC')} AND start_time <= {slack_to:DateTime64(9, 'UTC')}
+      GROUP BY trace_id
+      HAVING ${matches.map((m) => `countIf(${m}) > 0`).join(" AND ")})`);
+  }
   if (search.status !== undefined) {
     const erroredTraces = `SELECT trace_id FROM traces WHERE org_id = {org:UUID} AND status_code = 'error'
       AND start_time >= {slack_from:DateTime64(9, 'UTC')} AND start_time <= {slack_to:DateTime64(9, 'UTC')}`;
@@ -99,7 +109,8 @@ export async function searchTraces(
   });
 }
 
-interface SpanRowOut {
+/** A span as the queries of a trace select it (times as decimal nanoseconds). */
+export interface SpanRowOut {
   trace_id: string;
   span_id: string;
   parent_span_id: string;
@@ -121,13 +132,8 @@ interface SpanRowOut {
  * lies in, so only those partitions are read (and within them, granules whose bloom filter may hold the id).
  */
 export async function getTrace(driver: ClickHouseDriver, orgId: string, traceId: string): Promise<Span[]> {
-  const [bounds] = await driver.query<{ start_ns: string; end_ns: string; n: string }>(
-    `SELECT toString(count()) AS n, toString(toUnixTimestamp64Nano(min(first_start))) AS start_ns,
-        toString(toUnixTimestamp64Nano(max(last_end))) AS end_ns
-     FROM trace_spans WHERE trace_id = {trace:String} AND org_id = {org:UUID}`,
-    { trace: traceId, org: orgId },
-  );
-  if (!bounds || bounds.n === "0") return [];
+  const bounds = await traceBounds(driver, orgId, traceId);
+  if (!bounds) return [];
   const rows = await driver.query<SpanRowOut>(
     `SELECT trace_id, span_id, parent_span_id, service_id, deployment_id, operation_name, span_kind,
         toString(toUnixTimestamp64Nano(start_time)) AS start_ns, duration_ns, status_code, status_message, attributes,
@@ -138,9 +144,39 @@ export async function getTrace(driver: ClickHouseDriver, orgId: string, traceId:
        AND start_time <= fromUnixTimestamp64Nano({end:Int64}, 'UTC')
      ORDER BY start_time, span_id
      LIMIT 1 BY span_id`,
-    { org: orgId, trace: traceId, start: bounds.start_ns, end: bounds.end_ns },
+    { org: orgId, trace: traceId, start: bounds.startNs, end: bounds.endNs },
   );
-  return rows.map((r) => ({
+  return rows.map(spanOfRow);
+}
+
+/** Where a trace lies in time: its first span's start and last span's end, in nanoseconds since the epoch. */
+export interface TraceBounds {
+  startNs: string;
+  endNs: string;
+}
+
+/**
+ * A trace's bounds from the `trace_spans` lookup (a few rows per trace, one per insert), or null when the
+ * organization has no such trace. Queries of the trace's spans read only the days within them.
+ */
+export async function traceBounds(
+  driver: ClickHouseDriver,
+  orgId: string,
+  traceId: string,
+): Promise<TraceBounds | null> {
+  const [bounds] = await driver.query<{ start_ns: string; end_ns: string; n: string }>(
+    `SELECT toString(count()) AS n, toString(toUnixTimestamp64Nano(min(first_start))) AS start_ns,
+        toString(toUnixTimestamp64Nano(max(last_end))) AS end_ns
+     FROM trace_spans WHERE trace_id = {trace:String} AND org_id = {org:UUID}`,
+    { trace: traceId, org: orgId },
+  );
+  if (!bounds || bounds.n === "0") return null;
+  return { startNs: bounds.start_ns, endNs: bounds.end_ns };
+}
+
+/** A stored span row as the API's span. */
+export function spanOfRow(r: SpanRowOut): Span {
+  return {
     trace_id: r.trace_id,
     span_id: r.span_id,
     parent_span_id: r.parent_span_id === "" ? null : r.parent_span_id,
@@ -155,5 +191,5 @@ export async function getTrace(driver: ClickHouseDriver, orgId: string, traceId:
     attributes: r.attributes,
     events: JSON.parse(r.events) as Span["events"],
     sample_weight: r.sample_weight,
-  }));
+  };
 }

@@ -8,6 +8,7 @@ import type {
   RedFigures,
   ServiceLogEntry,
   Span,
+  SpanOutline,
   TraceSpan,
   TraceSummary,
 } from "@syntra/contracts";
@@ -81,9 +82,30 @@ export interface TraceSearch extends TimeRange {
   status?: "ok" | "error" | undefined;
   /** Exact root operation name. */
   operation?: string | undefined;
-  /** Attributes the root span must have, with these values. */
+  /** Attributes some span of the trace (any service's) must have, with these values; each may match another span. */
   attributes?: AttributeFilter[] | undefined;
   limit: number;
+}
+
+/** Where a page of a trace's spans ends: the last span's start (decimal nanoseconds) and id. */
+export interface SpanCursor {
+  startNs: string;
+  spanId: string;
+}
+
+/** A page of a trace's span outlines: at most `limit`, after the cursor when given. */
+export interface TraceSpanPageQuery {
+  limit: number;
+  after?: SpanCursor | undefined;
+}
+
+/** A page of a trace's span outlines with the trace's bounds (ISO) and, on the first page, its spans per service. */
+export interface TraceSpanPage {
+  startTime: string;
+  endTime: string;
+  services: { serviceId: string; spans: number }[] | null;
+  spans: SpanOutline[];
+  next: SpanCursor | null;
 }
 
 /** `attributes[key] = value` (for logs, a few keys name columns instead: trace_id, span_id, source, ...). */
@@ -234,6 +256,10 @@ export interface TelemetryStore {
   searchTraces(scope: ServiceScope, search: TraceSearch): Promise<TraceSummary[]>;
   /** Every span of a trace within the organization, in start order; empty when it has none. */
   getTrace(orgId: string, traceId: string): Promise<Span[]>;
+  /** A page of a trace's span outlines in start order; null when the organization has no such trace. */
+  traceSpans(orgId: string, traceId: string, query: TraceSpanPageQuery): Promise<TraceSpanPage | null>;
+  /** One span of a trace with its attributes and events; null when the organization has no such span. */
+  getSpan(orgId: string, traceId: string, spanId: string): Promise<Span | null>;
   /** A page of a service's logs, newest first. */
   searchLogs(scope: ServiceScope, search: LogSearch): Promise<LogPage>;
   /** A service's metric series from the rollup tables. */

@@ -88,7 +88,14 @@ export const serverRoutes = {
     params: serverParams,
     response: agentUpdateOutcome,
     status: 202,
-    errors: ["AGENT_OFFLINE", "TIMEOUT", "NOT_SUPPORTED", "UPDATE_VERIFICATION_FAILED", "UPDATE_FAILED"],
+    errors: [
+      "AGENT_OFFLINE",
+      "TIMEOUT",
+      "NOT_SUPPORTED",
+      "UPDATE_IN_PROGRESS",
+      "UPDATE_VERIFICATION_FAILED",
+      "UPDATE_FAILED",
+    ],
   }),
   updateAllAgents: defineApiRoute({
     method: "POST",

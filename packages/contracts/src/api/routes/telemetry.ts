@@ -2,7 +2,15 @@ import { z } from "zod";
 import { serviceLogEntry } from "../deployments";
 import { idParam } from "../envelope";
 import { serviceIngest } from "../ingest";
-import { metricSeries, serviceMetricsQuery, trace, traceIdParam, traceSummary, tracesQuery } from "../observability";
+import {
+  metricSeries,
+  serviceMetricsQuery,
+  span,
+  trace,
+  traceIdParam,
+  traceSummary,
+  tracesQuery,
+} from "../observability";
 import {
   logHistogram,
   logHistogramQuery,
@@ -17,6 +25,7 @@ import {
 } from "../observability-views";
 import { defineApiRoute } from "../route";
 import { serverTelemetry } from "../telemetry-pipeline";
+import { traceSpanParams, traceSpansPage, traceSpansQuery } from "../trace-pages";
 
 const serviceParams = idParam("serviceId");
 
@@ -68,6 +77,26 @@ export const telemetryRoutes = {
     access: { permission: "services:read" },
     params: traceIdParam,
     response: trace,
+  }),
+  traceSpans: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/traces/:traceId/spans",
+    summary:
+      "A page of a trace's spans in start order, without attributes and events (meta.cursor: the next page's cursor)",
+    tag: "telemetry",
+    access: { permission: "services:read" },
+    params: traceIdParam,
+    query: traceSpansQuery,
+    response: traceSpansPage,
+  }),
+  traceSpan: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/traces/:traceId/spans/:spanId",
+    summary: "One span of a trace with its attributes and events",
+    tag: "telemetry",
+    access: { permission: "services:read" },
+    params: traceSpanParams,
+    response: span,
   }),
   metrics: defineApiRoute({
     method: "GET",

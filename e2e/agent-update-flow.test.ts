@@ -1,0 +1,222 @@
+// Agent self-update and certificate renewal end to end: a real agent process, installed as the installer lays it out
+// (bundle + launcher) under a supervisor that restarts it as systemd does, updates itself to a bundle the control
+// plane signed while its app serves a steady stream of requests; a bundle that cannot start is rolled back by the
+// launcher; and an agent with a short certificate lifetime renews on its own and stays connected. The dashboard's
+// server page shows the agent's certificate and version, and revokes it (real browser).
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { BUNDLE_FILES } from "@syntra/contracts";
+import { eventually } from "@syntra/testing/eventually";
+import { ensureTestImages } from "@syntra/testing/images";
+import { get, Hammer } from "@syntra/testing/traffic";
+import type { Browser } from "playwright-core";
+import { AGENT_VERSION } from "../apps/agent/src/version";
+import { loadAgentRelease } from "../apps/server/src/agents/release";
+import { buildAgentBundle, bundleVersion } from "../apps/server/src/install/agent-bundle";
+import { ensureWebBuild } from "../scripts/build-web";
+import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
+import { createWebService, deployAndWait, type Stack, serverStatus, startStack } from "./stack";
+
+const DOMAIN = "shop.e2e.test";
+const [major, minor, patch] = AGENT_VERSION.split(".").map(Number) as [number, number, number];
+/** A: what the agent is installed as (this source tree); B: the signed update; C: an update that cannot start. */
+const A = AGENT_VERSION;
+const B = `${major}.${minor}.${patch + 1}`;
+const C = `${major}.${minor}.${patch + 2}`;
+
+let stack: Stack;
+let work: string;
+let browser: Browser | undefined;
+
+before(async () => {
+  work = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-update-"));
+  const bundleB = path.join(work, "syntra-agent-b.cjs");
+  await fs.writeFile(bundleB, await buildAgentBundle({ version: B }));
+  await ensureTestImages("v1");
+  stack = await startStack(
+    // Updates are asked for here (automatic ones would start at the agent's first hello, before the app runs).
+    { SYNTRA_AGENT_BUNDLE: bundleB, SYNTRA_AGENT_AUTO_UPDATE: "false", SYNTRA_AGENT_UPDATE_TIMEOUT_SECONDS: "60" },
+    { installed: true },
+  );
+  const serviceId = await createWebService(stack, "shop", DOMAIN);
+  const d = await deployAndWait(stack, serviceId, { image_tag: "v1", strategy: "blue_green" });
+  assert.equal(d.status, "running", d.error_message ?? "");
+});
+after(async () => {
+  await browser?.close();
+  await stack?.close();
+  if (work) await fs.rm(work, { recursive: true, force: true });
+});
+
+/** The server as the API shows it. */
+async function server(s: Stack = stack) {
+  return (await s.t.call("GET", `/api/v1/servers/${s.serverId}`, { as: s.owner })).body.data;
+}
+
+/** The server once its agent's update is no longer pending and the agent is online (as whichever version). */
+function updateSettled() {
+  return eventually(
+    async () => {
+      const s = await server();
+      return s.agent.update?.state !== "pending" && s.status === "online" && s;
+    },
+    { timeoutMs: 90_000, what: "the agent update settled", diagnostic: () => stack.agent.output() },
+  );
+}
+
+/** The version the installed agent's bundle of this name says it is (null: there is none). */
+async function installed(file: string): Promise<string | null> {
+  const dir = stack.binDir ?? "";
+  const target = path.join(dir, file);
+  return existsSync(target) ? bundleVersion((await fs.readFile(target, "utf8")).slice(0, 200)) : null;
+}
+
+test("the agent updates itself from A to the signed B while its app serves a steady stream of requests: none fails", async () => {
+  assert.equal((await server()).agent_version, A);
+  const hammer = new Hammer(stack.caddy.httpPort, DOMAIN, 180_000);
+  try {
+    const asked = await stack.t.call("POST", `/api/v1/servers/${stack.serverId}/agent/update`, { as: stack.owner });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    assert.deepEqual(
+      { outcome: asked.body.data.outcome, from: asked.body.data.from_version, to: asked.body.data.to_version },
+      { outcome: "started", from: A, to: B },
+    );
+    // Asked again while it is under way (the dashboard while an automatic update runs): a clear 409 at once.
+    const again = await stack.t.call("POST", `/api/v1/servers/${stack.serverId}/agent/update`, { as: stack.owner });
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+    assert.equal(again.body.error.code, "UPDATE_IN_PROGRESS");
+
+    const updated = await updateSettled();
+    assert.equal(updated.agent.update.state, "succeeded", JSON.stringify(updated.agent.update));
+    assert.equal(updated.agent.update.version, B);
+    assert.equal(updated.agent_version, B, "the server row shows the new version");
+    assert.equal((await get(stack.caddy.httpPort, DOMAIN)).body.trim(), "v1");
+  } finally {
+    const report = await hammer.stop();
+    console.log(`# agent update A->B: ${report.ok} requests served, ${report.failed} failed`);
+    assert.equal(report.failed, 0, `failures: ${report.failures.join("; ")}`);
+    assert.ok(report.ok > 20, `only ${report.ok} requests`);
+  }
+  // B makes itself the current bundle (a rename) once its hello is accepted; A is kept as the previous one.
+  await eventually(async () => (await installed(BUNDLE_FILES.current)) === B, {
+    what: "B committed as the current bundle",
+    diagnostic: () => stack.agent.output(),
+  });
+  assert.equal(await installed(BUNDLE_FILES.previous), A);
+  assert.equal(await installed(BUNDLE_FILES.next), null);
+});
+
+test("a signed update that cannot start fails its trial: the launcher goes back to B, which reconnects and reports it", async () => {
+  // The control plane now hands out C (as after its own upgrade), signed by it like any release; C exits at start.
+  const endpoint = await stack.t.agentEndpoint();
+  const bundleC = path.join(work, "syntra-agent-c.cjs");
+  await fs.writeFile(
+    bundleC,
+    `#!/usr/bin/env node\n// syntra-agent ${C}\nprocess.stderr.write("syntra-agent ${C}: cannot start\\n");\nprocess.exit(3);\n`,
+  );
+  endpoint.release = await loadAgentRelease(
+    { bundleFile: bundleC, dataDir: stack.t.deps.config.dataDir },
+    endpoint.authority,
+  );
+  assert.equal((await server()).agent.latest_version, C);
+
+  const hammer = new Hammer(stack.caddy.httpPort, DOMAIN, 180_000);
+  try {
+    const asked = await stack.t.call("POST", `/api/v1/servers/${stack.serverId}/agent/update`, { as: stack.owner });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    assert.equal(asked.body.data.outcome, "started");
+    const settled = await updateSettled();
+    assert.equal(settled.agent.update.state, "failed");
+    assert.equal(settled.agent.update.version, C);
+    assert.match(settled.agent.update.message, new RegExp(`agent ${C.replaceAll(".", "\\.")} exited`));
+    assert.equal(settled.agent_version, B, "the agent is back as B");
+  } finally {
+    const report = await hammer.stop();
+    console.log(`# failed agent update B->C: ${report.ok} requests served, ${report.failed} failed`);
+    assert.equal(report.failed, 0, `failures: ${report.failures.join("; ")}`);
+  }
+  assert.match(stack.agent.output(), new RegExp(`syntra-agent ${C.replaceAll(".", "\\.")}: cannot start`));
+  assert.equal(await installed(BUNDLE_FILES.current), B);
+  assert.equal(await installed(BUNDLE_FILES.next), null, "the failed bundle is removed");
+  // Both updates asked for from the dashboard are in the audit log.
+  const audit = await stack.t.call(
+    "GET",
+    `/api/v1/audit-logs?action=server.agent_update&resource_id=${stack.serverId}`,
+    { as: stack.owner },
+  );
+  assert.ok(audit.body.data.length >= 2, JSON.stringify(audit.body));
+});
+
+test("the dashboard's server page shows the agent's certificate and version, and revokes it after a confirm", async () => {
+  const port = new URL(stack.baseUrl).port;
+  await ensureWebBuild({ quiet: true });
+  browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: DESKTOP });
+  await context.addCookies([{ name: "syntra_session", value: stack.owner.cookie, url: stack.baseUrl }]);
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await goto(page, `http://127.0.0.1:${port}/servers/${stack.serverId}`);
+  const card = page.getByRole("region", { name: "Agent" });
+  const shown = await server();
+  // The fingerprint as people compare them (AB:CD:…), in full.
+  const fp = (shown.agent.certificate.fingerprint_sha256.toUpperCase().match(/../g) as string[]).join(":");
+  await card.getByText(fp).waitFor();
+  // B runs and C is offered (it failed here): the update is offered with its last outcome.
+  await card.getByText(`Update available: ${C}`).waitFor();
+  await card.getByText(/Last update to .* failed/).waitFor();
+  await card.getByRole("button", { name: `Update to ${C}` }).waitFor();
+  await shoot(page, "server-agent");
+
+  await card.getByRole("button", { name: "Revoke agent" }).click();
+  const dialog = page.getByRole("dialog", { name: "Revoke this agent?" });
+  await dialog.getByRole("button", { name: "Revoke" }).click();
+  await card.getByText("Not enrolled").waitFor();
+  // Cut at once and refused: the server goes offline and its agent cannot come back with its certificate.
+  await eventually(async () => (await serverStatus(stack)) === "offline", { timeoutMs: 15_000 });
+  const after = await server();
+  assert.equal(after.agent.enrolled, false);
+  assert.equal(after.agent.certificate, null);
+  await context.close();
+});
+
+test("an agent with a short certificate lifetime renews it on its own and stays connected past the first one's expiry", async () => {
+  // 36 s certificates: renewed at about half of that, the first expires while the test watches.
+  const short = await startStack({ SYNTRA_AGENT_CERT_HOURS: "0.01" });
+  try {
+    const first = (await server(short)).agent.certificate;
+    assert.equal(first.issued_by, "enrolment");
+    const renewed = await eventually(
+      async () => {
+        const cert = (await server(short)).agent.certificate;
+        return cert?.issued_by === "renewal" && cert;
+      },
+      { timeoutMs: 60_000, what: "the agent's certificate renewed", diagnostic: () => short.agent.output() },
+    );
+    assert.notEqual(renewed.fingerprint_sha256, first.fingerprint_sha256);
+    assert.ok(Date.parse(renewed.not_after) > Date.parse(first.not_after));
+    assert.ok(Date.parse(renewed.issued_at) < Date.parse(first.not_after), "renewed before the first expired");
+    // A heartbeat after the first certificate expired, on a connection the hub's sweep has not cut for it.
+    await eventually(
+      async () => {
+        const s = await server(short);
+        const beat = Date.parse(s.last_heartbeat_at ?? "");
+        return s.status === "online" && beat > Date.parse(first.not_after) + 3 * 2000;
+      },
+      { timeoutMs: 60_000, what: "a heartbeat well after the first certificate's expiry" },
+    );
+    // It connected once, then once more after each renewal (to use the new certificate), and for nothing else.
+    const count = (re: RegExp) => short.agent.output().match(re)?.length ?? 0;
+    await eventually(
+      () =>
+        count(/agent certificate renewed/g) >= 1 &&
+        count(/connected to the control plane/g) === count(/agent certificate renewed/g) + 1,
+      { timeoutMs: 15_000, what: "one connection more than renewals", diagnostic: () => short.agent.output() },
+    );
+  } finally {
+    await short.close();
+  }
+});
