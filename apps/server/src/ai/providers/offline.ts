@@ -74,6 +74,14 @@ export function analyzeOffline(c: AnalysisContext): AIAnalysisAnswer {
   const lastError = e?.breadcrumbs.filter((b) => b.level === "error" || b.level === "warning").at(-1);
   if (lastError)
     evidence.push({ kind: "breadcrumb", detail: clip(`${lastError.category}: ${lastError.message ?? ""}`, 300) });
+  const metricChange = metricChangeOf(c);
+  if (metricChange) evidence.push({ kind: "metric", detail: metricChange });
+  const fixedBefore = c.similarIssues?.find((i) => i.status === "resolved" && i.rootCause);
+  if (fixedBefore)
+    evidence.push({
+      kind: "issue",
+      detail: clip(`A similar issue was resolved before ("${fixedBefore.title}"): ${fixedBefore.rootCause}`, 400),
+    });
 
   const cause =
     pattern?.cause ??
@@ -81,7 +89,7 @@ export function analyzeOffline(c: AnalysisContext): AIAnalysisAnswer {
   const severity = severityOf(pattern?.severity, c);
   return {
     root_cause: `Offline analysis (no AI provider configured), from the data alone: ${cause}${where ? ` It is raised in ${where}.` : ""}`,
-    why_now: whyNow(c, linked ?? false),
+    why_now: `${whyNow(c, linked ?? false)}${metricChange ? ` ${metricChange}.` : ""}`,
     suggested_fix:
       pattern?.fix ??
       `Start at ${where ?? "the top in-app frame"}${linked && deploy?.commitSha ? ` and the changes of commit ${deploy.commitSha.slice(0, 7)}` : ""}.`,
@@ -106,6 +114,20 @@ function whyNow(c: AnalysisContext, linked: boolean): string {
   if (linked)
     return `It was first seen ${minutes} minute(s) after deployment #${d.number} went live${commit}.${before}`;
   return `It was first seen in deployment #${d.number}${commit}, ${minutes} minute(s) after it went live: too long after for the deploy alone to explain it (traffic or data may have changed).${before}`;
+}
+
+/**
+ * The service's requests around the first event when they changed there (error rate up by 5 points or more, p95
+ * latency doubled), as a sentence; null when they did not or are not known.
+ */
+function metricChangeOf(c: AnalysisContext): string | null {
+  const m = c.metrics;
+  if (!m?.before || !m.after) return null;
+  const errorsUp = m.after.errorRate - m.before.errorRate >= 0.05;
+  const slower = m.before.p95Ms > 0 && m.after.p95Ms >= 2 * m.before.p95Ms;
+  if (!errorsUp && !slower) return null;
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  return `In the hour after the first event the service's error rate was ${pct(m.after.errorRate)} (before: ${pct(m.before.errorRate)}) and its p95 latency ${m.after.p95Ms} ms (before: ${m.before.p95Ms} ms)`;
 }
 
 function deployLinked(d: ContextDeployment, firstSeenAt: string): boolean {
