@@ -32,6 +32,7 @@ before(async () => {
     SYNTRA_PUBLIC_URL: baseUrl,
     ANTHROPIC_API_KEY: "sk-ant-e2e-0123456789abcdef",
     ANTHROPIC_BASE_URL: claude.url,
+    SYNTRA_OPEN_SIGNUP: "true",
   });
   await t.app.listen({ host: "127.0.0.1", port });
   const org = await serviceOfNewOrg(t, "ai-e2e@example.com");
@@ -109,14 +110,17 @@ test("a new issue analyzed in the background shows its analysis on the issue pag
   const event = errorEventFixture(org.serviceId, { deployment_id: deploy, message: "background e2e" });
   const newIssue = (await ingestErrorEvents(t.deps, { serviceId: org.serviceId }, [event])).issues[0]?.id ?? "";
   claude.reply = () => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER);
+  const before = claude.requests.length;
+  // Other tests' issues may still be waiting too: at least this one is taken.
+  const pass = await analyzeNewIssues(t.deps);
+  assert.ok(pass.analyzed >= 1 && pass.notAnalyzed === 0, JSON.stringify(pass));
   const asked = claude.requests.length;
-  assert.deepEqual(await analyzeNewIssues(t.deps), { analyzed: 1, notAnalyzed: 0 });
-  assert.equal(claude.requests.length, asked + 1);
+  assert.equal(asked, before + pass.analyzed);
 
   const { context, page } = await open((org.owner as { cookie: string }).cookie, `/issues/${newIssue}`);
   const card = page.getByTestId("ai-analysis");
   await card.locator('[data-ai="Root cause"]').waitFor();
   assert.equal(await card.locator('[data-ai="Root cause"]').innerText(), MODEL_ANSWER.root_cause);
-  assert.equal(claude.requests.length, asked + 1, "opening the page asked nothing more");
+  assert.equal(claude.requests.length, asked, "opening the page asked nothing more");
   await context.close();
 });
