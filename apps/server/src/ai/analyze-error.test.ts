@@ -6,13 +6,13 @@ import { sql } from "drizzle-orm";
 import { resultRows } from "../db/client";
 import { serviceOfNewOrg } from "../testing/error-fixtures";
 import type { Credential, TestApp } from "../testing/harness";
-import { createTestApp } from "../testing/harness";
 import { createAiEngine } from "./engine";
 import { ANALYSIS_TOOL } from "./prompt";
 import { MODEL_ANSWER } from "./testing/analysis-fixtures";
 import { anthropicError, anthropicToolUse } from "./testing/anthropic-stand-in";
+import { appWithClaude } from "./testing/claude-app";
 import { seedIssue } from "./testing/issues";
-import { type StandInServer, startStandInServer } from "./testing/stand-in-server";
+import type { StandInServer } from "./testing/stand-in-server";
 
 const API_KEY = "sk-ant-api03-standinKEY0123456789";
 const DB_PASSWORD = "pg-pass-Zq8wX1";
@@ -25,12 +25,7 @@ let orgId: string;
 let serviceId: string;
 
 before(async () => {
-  claude = await startStandInServer(() => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER));
-  t = await createTestApp({
-    ANTHROPIC_API_KEY: API_KEY,
-    ANTHROPIC_BASE_URL: claude.url,
-    SYNTRA_OPEN_SIGNUP: "true",
-  });
+  ({ claude, t } = await appWithClaude(API_KEY));
   const org = await serviceOfNewOrg(t, "ai-owner@example.com");
   ({ owner, orgId, serviceId } = org);
   const env = await t.call("PUT", `/api/v1/services/${serviceId}/env`, {

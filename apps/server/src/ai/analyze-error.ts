@@ -5,7 +5,7 @@ import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { getIssueRow } from "../issues/issues";
 import type { ProjectScope } from "../projects/projects";
-import { callProvider, redactorFor } from "./call";
+import { callProvider, redactorFor, stamped } from "./call";
 import { loadAnalysisContext } from "./load-context";
 import { redactDeep } from "./redact";
 import { recordAiUsage } from "./usage";
@@ -46,13 +46,7 @@ async function makeAnalysis(
   const started = Date.now();
   const result = await callProvider(deps, scope.orgId, () => provider.analyzeError(redacted));
   const generatedAt = deps.now();
-  const analysis: AIAnalysis = {
-    ...result.answer,
-    provider: result.provider,
-    model: result.model,
-    offline: provider.offline,
-    generated_at: generatedAt.toISOString(),
-  };
+  const analysis: AIAnalysis = stamped(result, provider.offline, generatedAt);
   await deps.db
     .update(errorGroups)
     .set({ aiAnalysis: analysis, aiAnalyzedAt: generatedAt })

@@ -7,15 +7,15 @@ import { sql } from "drizzle-orm";
 import { resultRows } from "../db/client";
 import { serviceOfNewOrg } from "../testing/error-fixtures";
 import type { Credential, TestApp } from "../testing/harness";
-import { createTestApp } from "../testing/harness";
 import { newTraceId, spanRow } from "../testing/telemetry-rows";
 import { analyzeNewIssues } from "./background";
 import { createAiEngine } from "./engine";
 import { ANALYSIS_TOOL } from "./prompt";
 import { MODEL_ANSWER } from "./testing/analysis-fixtures";
 import { anthropicToolUse } from "./testing/anthropic-stand-in";
+import { appWithClaude } from "./testing/claude-app";
 import { seedIssue } from "./testing/issues";
-import { type StandInServer, startStandInServer } from "./testing/stand-in-server";
+import type { StandInServer } from "./testing/stand-in-server";
 
 const API_KEY = "sk-ant-api03-backgroundKEY0123456789";
 const DB_PASSWORD = "pg-pass-Bg7Kq2";
@@ -27,13 +27,7 @@ let orgId: string;
 let serviceId: string;
 
 before(async () => {
-  claude = await startStandInServer(() => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER));
-  t = await createTestApp({
-    ANTHROPIC_API_KEY: API_KEY,
-    ANTHROPIC_BASE_URL: claude.url,
-    SYNTRA_AI_AUTO_ANALYZE_PER_HOUR: "3",
-    SYNTRA_OPEN_SIGNUP: "true",
-  });
+  ({ claude, t } = await appWithClaude(API_KEY, { SYNTRA_AI_AUTO_ANALYZE_PER_HOUR: "3" }));
   ({ owner, orgId, serviceId } = await serviceOfNewOrg(t, "ai-background@example.com"));
   const env = await t.call("PUT", `/api/v1/services/${serviceId}/env`, {
     as: owner,

@@ -5,13 +5,13 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { serviceOfNewOrg } from "../testing/error-fixtures";
 import type { Credential, TestApp } from "../testing/harness";
-import { createTestApp } from "../testing/harness";
 import { createAiEngine } from "./engine";
 import { ANALYSIS_TOOL } from "./prompt";
 import { MODEL_ANSWER } from "./testing/analysis-fixtures";
 import { anthropicToolUse } from "./testing/anthropic-stand-in";
+import { appWithClaude } from "./testing/claude-app";
 import { seedIssue } from "./testing/issues";
-import { type StandInServer, startStandInServer } from "./testing/stand-in-server";
+import type { StandInServer } from "./testing/stand-in-server";
 
 // Each answer of the stand-in counts 1234 input + 321 output tokens.
 const TOKENS_PER_ANSWER = 1234 + 321;
@@ -22,14 +22,10 @@ let owner: Credential;
 let serviceId: string;
 
 before(async () => {
-  claude = await startStandInServer(() => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER));
-  t = await createTestApp({
-    ANTHROPIC_API_KEY: "sk-ant-api03-budgetKEY0123456789",
-    ANTHROPIC_BASE_URL: claude.url,
+  ({ claude, t } = await appWithClaude("sk-ant-api03-budgetKEY0123456789", {
     SYNTRA_AI_DAILY_TOKENS: "50000",
     SYNTRA_AI_CONCURRENCY: "1",
-    SYNTRA_OPEN_SIGNUP: "true",
-  });
+  }));
   ({ owner, serviceId } = await serviceOfNewOrg(t, "ai-budget@example.com"));
 });
 after(async () => {

@@ -3,6 +3,7 @@ import { organizations, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { openEnv } from "../services/env-vars";
 import { assertWithinBudget } from "./budget";
+import type { ProviderAnswer, ProviderName } from "./providers/types";
 import { createRedactor, type Redactor, secretVariables } from "./redact";
 
 /**
@@ -18,6 +19,15 @@ export async function callProvider<T>(deps: AppDeps, orgId: string, request: () 
     await assertWithinBudget(deps.db, deps.ai.config, orgId, deps.now());
     return request();
   });
+}
+
+/** A provider's answer as stored: the answer with who wrote it and when. */
+export function stamped<A extends object>(
+  result: ProviderAnswer<A>,
+  offline: boolean,
+  at: Date,
+): A & { provider: ProviderName; model: string; offline: boolean; generated_at: string } {
+  return { ...result.answer, provider: result.provider, model: result.model, offline, generated_at: at.toISOString() };
 }
 
 /**

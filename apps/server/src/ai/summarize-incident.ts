@@ -2,7 +2,7 @@ import type { AIIncidentSummary } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import { resultRows } from "../db/client";
 import type { AppDeps } from "../deps";
-import { callProvider, redactorFor } from "./call";
+import { callProvider, redactorFor, stamped } from "./call";
 import { loadIncidentContext } from "./incident-context";
 import { failureOutcome } from "./outcome";
 import { redactDeep } from "./redact";
@@ -23,13 +23,7 @@ export async function summarizeIncident(deps: AppDeps, incidentId: string): Prom
   const provider = deps.ai.provider;
   const result = await callProvider(deps, orgId, () => provider.summarizeIncident(redacted));
   const at = deps.now();
-  const summary: AIIncidentSummary = {
-    ...result.answer,
-    provider: result.provider,
-    model: result.model,
-    offline: provider.offline,
-    generated_at: at.toISOString(),
-  };
+  const summary: AIIncidentSummary = stamped(result, provider.offline, at);
   await deps.db.execute(sql`
     UPDATE alert_incidents SET ai_summary = ${summary.summary}, ai_summary_details = ${JSON.stringify(summary)}::jsonb
     WHERE id = ${incidentId}`);

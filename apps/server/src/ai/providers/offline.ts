@@ -3,7 +3,7 @@ import type { AnalysisContext, ContextDeployment } from "../analysis-context";
 import { matchErrorPattern } from "./error-patterns";
 import { summarizeIncidentOffline } from "./offline-incident";
 import { clip, firstLine } from "./text";
-import type { AiProvider } from "./types";
+import type { AiProvider, ProviderAnswer } from "./types";
 
 /** The offline analyzer's name for its "model": rules over the data. */
 export const OFFLINE_MODEL = "syntra-rules-1";
@@ -17,26 +17,18 @@ const DEPLOY_LINK_MS = 6 * 3_600_000;
  * the top in-app frame, the breadcrumbs before it) and every answer says it is offline.
  */
 export function offlineProvider(): AiProvider {
+  const answered = async <A>(answer: A): Promise<ProviderAnswer<A>> => ({
+    answer,
+    provider: "offline",
+    model: OFFLINE_MODEL,
+    usage: { inputTokens: 0, outputTokens: 0 },
+  });
   return {
     name: "offline",
     model: OFFLINE_MODEL,
     offline: true,
-    async analyzeError(context) {
-      return {
-        answer: analyzeOffline(context),
-        provider: "offline",
-        model: OFFLINE_MODEL,
-        usage: { inputTokens: 0, outputTokens: 0 },
-      };
-    },
-    async summarizeIncident(context) {
-      return {
-        answer: summarizeIncidentOffline(context),
-        provider: "offline",
-        model: OFFLINE_MODEL,
-        usage: { inputTokens: 0, outputTokens: 0 },
-      };
-    },
+    analyzeError: (context) => answered(analyzeOffline(context)),
+    summarizeIncident: (context) => answered(summarizeIncidentOffline(context)),
   };
 }
 
