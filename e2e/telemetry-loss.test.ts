@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
 import { eq } from "drizzle-orm";
+import { startAgentEndpoint } from "../apps/server/src/agents/endpoint";
 import { createHubDispatcher } from "../apps/server/src/agents/events";
 import { createAgentHub } from "../apps/server/src/agents/hub";
 import { buildApp } from "../apps/server/src/app";
@@ -141,7 +142,10 @@ test("the control plane goes away and comes back while an app sends: every ackno
   );
   // The control plane stops: its sockets close, the agent keeps accepting and buffers to disk.
   const { t } = stack;
+  const endpoint = await t.agentEndpoint();
   await t.app.close();
+  // The agents' mutual-TLS listener is part of the control plane: it goes too, and comes back on its port.
+  await endpoint.close();
   const during = sender.acknowledged.size;
   await waitFor(
     async () => sender.acknowledged.size >= during + 100,
@@ -156,8 +160,10 @@ test("the control plane goes away and comes back while an app sends: every ackno
   const app = await buildApp(deps);
   const port = Number(new URL(stack.baseUrl).port);
   await app.listen({ host: "127.0.0.1", port });
-  stack.t = { ...t, app, deps } as typeof t;
-  restarted = [app, agents];
+  const agentsConfig = { ...deps.config.agents, endpoint: { ...deps.config.agents.endpoint, port: endpoint.port } };
+  const endpointBack = await startAgentEndpoint({ ...deps, config: { ...deps.config, agents: agentsConfig } });
+  stack.t = { ...t, app, deps, agentEndpoint: async () => endpointBack } as typeof t;
+  restarted = [endpointBack, app, agents];
   await waitFor(
     async () => agents.isOnline(stack.serverId),
     30_000,

@@ -43,8 +43,9 @@ node --import tsx scripts/build.ts
 
 # The JavaScript SDK's tests run in a step of their own below, which also measures their coverage.
 mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' -not -path 'packages/sdk-js/*' 2>/dev/null | sort)
-# The builder's own tests never touch the database: once is enough.
-mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep '^apps/server/' | grep -v '^apps/server/src/builds/builder/')
+# The builder's own tests never touch the database: once is enough. The replicas' end-to-end test needs a shared
+# PostgreSQL server (it is skipped on PGlite), so it runs in this pass.
+mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep -E '^(apps/server/|e2e/replicas-)' | grep -v '^apps/server/src/builds/builder/')
 
 run() {
   node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 "$@"

@@ -103,3 +103,18 @@ test("HTTP timeouts have bounded defaults, and the headers' cannot exceed the wh
   );
   assert.throws(() => loadConfig({ SYNTRA_REQUEST_TIMEOUT_SECONDS: "0" }), ConfigError);
 });
+
+test("replicas share PostgreSQL unless SYNTRA_CLUSTER=off; a bad setting names its variable", () => {
+  assert.deepEqual(loadConfig({}).cluster, { enabled: true, presenceMs: 2000 });
+  assert.deepEqual(loadConfig({ SYNTRA_CLUSTER: "off", SYNTRA_CLUSTER_PRESENCE_SECONDS: "0.5" }).cluster, {
+    enabled: false,
+    presenceMs: 500,
+  });
+  assert.throws(
+    () => loadConfig({ SYNTRA_CLUSTER: "on", SYNTRA_CLUSTER_PRESENCE_SECONDS: "0" }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /SYNTRA_CLUSTER\b/.test(err.message) &&
+      /SYNTRA_CLUSTER_PRESENCE_SECONDS/.test(err.message),
+  );
+});

@@ -29,6 +29,13 @@ const envSchema = z
       .string()
       .regex(/^[1-9]\d*(kB|MB|GB)$/, 'a size such as "16MB" (kB, MB or GB)')
       .default(PGLITE_DEFAULTS.sharedBuffers),
+    /**
+     * Several replicas on one PostgreSQL (`auto`, the default with DATABASE_URL): agents, commands, live events and
+     * jobs are shared through LISTEN/NOTIFY and advisory locks. `off`: this process acts alone (one replica only).
+     */
+    SYNTRA_CLUSTER: z.enum(["auto", "off"]).default("auto"),
+    /** How often a replica looks up the others alive: a dead replica's agents are released within this time. */
+    SYNTRA_CLUSTER_PRESENCE_SECONDS: z.coerce.number().positive().max(60).default(2),
     /** Base64 of 32 random bytes; encrypts secrets. Unset: a key file is generated in SYNTRA_DATA_DIR. */
     SYNTRA_MASTER_KEY: z.string().optional(),
     /** Comma-separated earlier master keys, still accepted for decryption after a rotation. */
@@ -215,6 +222,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** The embedded database's settings (unused with databaseUrl). */
   pglite: PgliteSettings;
+  /** Replicas sharing PostgreSQL (cluster/): on unless SYNTRA_CLUSTER=off; only with DATABASE_URL. */
+  cluster: { enabled: boolean; presenceMs: number };
   masterKey: string | undefined;
   previousMasterKeys: string[];
   publicUrl: string;
@@ -353,6 +362,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.SYNTRA_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     pglite: { sharedBuffers: e.SYNTRA_PGLITE_SHARED_BUFFERS },
+    cluster: { enabled: e.SYNTRA_CLUSTER === "auto", presenceMs: e.SYNTRA_CLUSTER_PRESENCE_SECONDS * 1000 },
     masterKey: e.SYNTRA_MASTER_KEY,
     previousMasterKeys: (e.SYNTRA_MASTER_KEY_PREVIOUS ?? "")
       .split(",")

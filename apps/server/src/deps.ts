@@ -4,6 +4,7 @@ import type { AiEngine } from "./ai/engine";
 import type { LoginRateLimiter } from "./auth/login-rate-limit";
 import type { PasswordResetLimiter } from "./auth/password-reset-limit";
 import type { DiskUsage } from "./builds/builder";
+import type { ClusterBus } from "./cluster/bus";
 import type { Config } from "./config";
 import type { Database, Db } from "./db/client";
 import type { LiveBus } from "./live/bus";
@@ -17,6 +18,8 @@ export interface AppDeps {
   agents: AgentHub;
   /** The AI engine: on or off (SYNTRA_AI), its provider, the analyses in progress. */
   ai: AiEngine;
+  /** The other control-plane replicas on the same PostgreSQL (none with PGlite): messages, presence, job locks. */
+  cluster: ClusterBus;
   config: Config;
   database: Database;
   db: Db;

@@ -41,12 +41,26 @@ async function start(config: Config): Promise<void> {
     );
   }
   const deps = await createDeps(config, { database, logger, telemetry });
+  const replicas = await deps.cluster.liveReplicas();
+  if (replicas.size > 1 && telemetry.kind === "chdb") {
+    logger.warn(
+      { replicas: replicas.size },
+      "several replicas share this database but telemetry goes to this process's own chDB: set CLICKHOUSE_URL on every replica",
+    );
+  }
   const { agents, now } = deps;
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
-    pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));
-    const keepFrom = new Date(now().getTime() - config.agents.metricsRetentionDays * 86_400_000);
-    pruneServerMetrics(database.db, keepFrom).catch((err: unknown) => logger.warn({ err }, "metrics pruning failed"));
+    // Once across the replicas: the one that takes the lock prunes, the others skip this hour.
+    void deps.cluster
+      .tryLock("hourly-pruning", async () => {
+        await pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));
+        const keepFrom = new Date(now().getTime() - config.agents.metricsRetentionDays * 86_400_000);
+        await pruneServerMetrics(database.db, keepFrom).catch((err: unknown) =>
+          logger.warn({ err }, "metrics pruning failed"),
+        );
+      })
+      .catch((err: unknown) => logger.warn({ err }, "pruning skipped: the cluster lock could not be taken"));
   }, 3_600_000);
   pruner.unref();
   const domainChecker = startDomainChecker(deps, config.domains.checkSeconds * 1000);
@@ -74,6 +88,8 @@ async function start(config: Config): Promise<void> {
     await agentEndpoint?.close();
     await app.close();
     await agents.close();
+    // After the agents left: the other replicas see this one gone and take over its jobs' locks.
+    await deps.cluster.close();
     // After the agents: their last batches are stored (and acknowledged) before the store closes.
     await telemetry.close();
     await database.close();

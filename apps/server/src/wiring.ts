@@ -4,6 +4,7 @@ import { createAgentHub } from "./agents/hub";
 import { createAiEngine } from "./ai/engine";
 import { LoginRateLimiter } from "./auth/login-rate-limit";
 import { PasswordResetLimiter } from "./auth/password-reset-limit";
+import { openClusterBus } from "./cluster/open";
 import type { Config } from "./config";
 import type { Database } from "./db/client";
 import type { AppDeps } from "./deps";
@@ -37,15 +38,18 @@ export interface WiringOptions {
 export async function createDeps(config: Config, opts: WiringOptions): Promise<AppDeps> {
   const logger = opts.logger ?? createLogger(config);
   const now = opts.now ?? (() => new Date());
+  const keyring = await loadKeyring(config);
+  const cluster = await openClusterBus(config, opts.database, keyring, logger);
   const deps: AppDeps = {
-    agents: createAgentHub(config, opts.database.db, logger, now),
+    agents: createAgentHub(config, opts.database.db, logger, now, cluster),
     ai: createAiEngine(config.ai, opts.fetch ?? globalThis.fetch),
+    cluster,
     config,
     database: opts.database,
     db: opts.database.db,
-    keyring: await loadKeyring(config),
+    keyring,
     logger,
-    live: new LiveBus(),
+    live: new LiveBus(cluster),
     builds: null,
     alerts: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
@@ -56,5 +60,6 @@ export async function createDeps(config: Config, opts: WiringOptions): Promise<A
     fetch: opts.fetch ?? globalThis.fetch,
   };
   deps.agents.start(createHubDispatcher(deps, (opts.hubEventHandlers ?? hubEventHandlers)(deps)));
+  await deps.agents.cluster.start();
   return deps;
 }

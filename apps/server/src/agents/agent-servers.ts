@@ -109,8 +109,12 @@ export async function markServerOffline(db: Db, serverId: string, now: Date): Pr
   await db.update(servers).set({ status: "offline", updatedAt: now }).where(eq(servers.id, serverId));
 }
 
-/** Marks offline every online server whose last heartbeat is older than `before`; returns their ids. */
-export async function markStaleServersOffline(db: Db, before: Date, now: Date): Promise<string[]> {
+/**
+ * Marks offline every online server whose last heartbeat is older than `before`; returns their ids. With
+ * `replica` (several replicas), only the servers that replica holds or no replica does: another live replica
+ * judges its own agents (it alone sees their sockets).
+ */
+export async function markStaleServersOffline(db: Db, before: Date, now: Date, replica?: string): Promise<string[]> {
   const rows = await db
     .update(servers)
     .set({ status: "offline", updatedAt: now })
@@ -118,6 +122,7 @@ export async function markStaleServersOffline(db: Db, before: Date, now: Date): 
       and(
         inArray(servers.status, ["online", "updating"]),
         or(isNull(servers.lastHeartbeatAt), lt(servers.lastHeartbeatAt, before)),
+        ...(replica ? [or(isNull(servers.connectedReplica), eq(servers.connectedReplica, replica))] : []),
       ),
     )
     .returning({ id: servers.id });

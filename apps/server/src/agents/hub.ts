@@ -12,10 +12,12 @@ import type {
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
+import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
+import { AgentClusterRelay } from "./cluster-relay";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
@@ -61,6 +63,14 @@ export interface AgentHubOptions {
   telemetryConcurrency?: { perAgent: number; total: number };
   /** This control plane's version, checked against each agent's (interface contracts 4.3). */
   controlPlaneVersion: string;
+  /** The other control-plane replicas, to reach agents connected to them (default: none, one process). */
+  cluster?: ClusterBus;
+}
+
+/** How a command is sent: `localOnly` when another replica relays it here (it must not go round again). */
+export interface SendOptions {
+  timeoutMs?: number;
+  localOnly?: boolean;
 }
 
 /** An open `logs_subscribe`: `confirmed` is the agent's command_response; lines arrive through `onLines`. */
@@ -97,6 +107,8 @@ export class AgentHub {
   endpoint: AgentEndpoint | undefined;
   private closed = false;
   private readonly telemetry: TelemetryRelay;
+  /** Agents connected to the other replicas, and the relay of commands and streams to them. */
+  readonly cluster: AgentClusterRelay;
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -109,6 +121,7 @@ export class AgentHub {
     this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
       this.track(work),
     );
+    this.cluster = new AgentClusterRelay(this, opts.cluster ?? new LocalClusterBus(), opts.db, this.logger);
   }
 
   /** Wires in the rest of the control plane (`agents/events.ts`) and starts pinging and sweeping. */
@@ -138,16 +151,18 @@ export class AgentHub {
    * Cuts every socket of the server's agents at once (revoked, server deleted): what waited on them fails, the
    * server goes offline. Their credentials must already be refused, or they simply connect again.
    */
-  disconnect(serverId: string, code: number, reason: string): void {
+  disconnect(serverId: string, code: number, reason: string, opts: Pick<SendOptions, "localOnly"> = {}): void {
     const current = this.connections.get(serverId);
     if (current) this.drop(current, reason);
     for (const conn of this.live) if (conn.server.id === serverId) conn.close(code, reason);
+    // The agent may be connected to another replica (or to several, one of them on its way out).
+    if (!opts.localOnly) this.cluster.disconnectEverywhere(serverId, code, reason);
   }
 
   /** The accepted hello of the server's connected agent (version, capabilities), or null. */
   agentHello(serverId: string): AgentHelloPayload | null {
     const conn = this.connections.get(serverId);
-    return conn?.ready ? conn.hello : null;
+    return conn?.ready ? conn.hello : this.cluster.remoteHello(serverId);
   }
 
   /** Asks the wiring for the update a too-old agent should run (see AgentConnection). */
@@ -160,9 +175,9 @@ export class AgentHub {
     return [...this.live].filter((conn) => conn.server.id === serverId).length;
   }
 
-  /** True when the server's agent is connected and has said hello. */
+  /** True when the server's agent is connected (to this replica or another) and has said hello. */
   isOnline(serverId: string): boolean {
-    return this.connections.get(serverId)?.ready === true;
+    return this.connections.get(serverId)?.ready === true || this.cluster.ownerOf(serverId) !== undefined;
   }
 
   /**
@@ -174,21 +189,36 @@ export class AgentHub {
     serverId: string,
     type: T,
     payload: CommandPayload<T>,
-    opts: { timeoutMs?: number } = {},
+    opts: SendOptions = {},
   ): Promise<CommandResponsePayload> {
     const conn = this.connections.get(serverId);
-    if (!conn?.ready) throw offline();
     const requestId = payload.request_id ?? randomUUID();
-    return this.pending.expect(serverId, requestId, type, opts.timeoutMs ?? this.opts.commandTimeoutMs, () =>
+    const timeoutMs = opts.timeoutMs ?? this.opts.commandTimeoutMs;
+    if (!conn?.ready) {
+      const owner = opts.localOnly ? undefined : this.cluster.ownerOf(serverId);
+      if (!owner) throw offline();
+      return this.cluster.send(serverId, owner, type, { ...payload, request_id: requestId }, timeoutMs);
+    }
+    return this.pending.expect(serverId, requestId, type, timeoutMs, () =>
       conn.post(type, { ...payload, request_id: requestId } as OutgoingPayload<T>, requestId),
     );
   }
 
   /** Sends a message that expects no answer (exec_input); throws AGENT_OFFLINE when the agent is not connected. */
-  post(serverId: string, type: "exec_input", payload: OutgoingPayload<"exec_input">): void {
+  post(
+    serverId: string,
+    type: "exec_input",
+    payload: OutgoingPayload<"exec_input">,
+    opts: Pick<SendOptions, "localOnly"> = {},
+  ): void {
     const conn = this.connections.get(serverId);
-    if (!conn?.ready) throw offline();
-    conn.post(type, payload);
+    if (conn?.ready) {
+      conn.post(type, payload);
+      return;
+    }
+    const owner = opts.localOnly ? undefined : this.cluster.ownerOf(serverId);
+    if (!owner) throw offline();
+    this.cluster.post(owner, serverId, payload);
   }
 
   /**
@@ -199,9 +229,14 @@ export class AgentHub {
     serverId: string,
     payload: CommandPayload<"logs_subscribe">,
     onStream: (payload: LogStreamPayload) => void,
-    opts: { timeoutMs?: number } = {},
+    opts: SendOptions = {},
   ): LogSubscription {
     const requestId = payload.request_id ?? randomUUID();
+    const owner = opts.localOnly || this.connections.get(serverId)?.ready ? undefined : this.cluster.ownerOf(serverId);
+    if (owner) {
+      const timeoutMs = opts.timeoutMs ?? this.opts.commandTimeoutMs;
+      return this.cluster.subscribeLogs(serverId, owner, { ...payload, request_id: requestId }, onStream, timeoutMs);
+    }
     this.pending.listen(requestId, { serverId, serviceId: payload.service_id, onStream });
     let confirmed: Promise<CommandResponsePayload>;
     try {
@@ -243,7 +278,7 @@ export class AgentHub {
   async sweep(): Promise<void> {
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
-    for (const serverId of await markStaleServersOffline(this.opts.db, before, now)) {
+    for (const serverId of await markStaleServersOffline(this.opts.db, before, now, this.cluster.sweepScope())) {
       await this.emit({ kind: "server_status", serverId, status: "offline" });
       const conn = this.connections.get(serverId);
       if (!conn) continue;
@@ -267,11 +302,14 @@ export class AgentHub {
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
     const now = this.now();
     await Promise.all(
-      online.map((conn) =>
-        markServerOffline(this.opts.db, conn.server.id, now).catch((err: unknown) =>
-          conn.log.warn({ err }, "could not mark the server offline"),
-        ),
-      ),
+      online.map(async (conn) => {
+        try {
+          // An agent that already said hello to another replica is online there.
+          if (await this.cluster.release(conn.server.id)) await markServerOffline(this.opts.db, conn.server.id, now);
+        } catch (err) {
+          conn.log.warn({ err }, "could not mark the server offline");
+        }
+      }),
     );
   }
 
@@ -338,6 +376,7 @@ export class AgentHub {
     }
     conn.ready = true;
     this.connections.set(serverId, conn);
+    await this.cluster.claim(serverId, hello);
     await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
     await this.emit({ kind: "agent_ready", serverId });
     await this.emit({ kind: "server_status", serverId, status: "online" });
@@ -398,6 +437,8 @@ export class AgentHub {
     // Behind the messages already received, so a heartbeat in flight cannot flip the server back online.
     void conn.enqueue(async () => {
       if (this.connections.has(serverId)) return;
+      // With several replicas the agent may already be connected to another one: then it is not offline.
+      if (!(await this.cluster.release(serverId))) return;
       await markServerOffline(this.opts.db, serverId, this.now());
       await this.emit({ kind: "server_status", serverId, status: "offline" });
     });
@@ -412,6 +453,23 @@ export class AgentHub {
     this.alerts.delete(serverId);
     // Every connection of the server, also one still before its hello (its certificate went with the row).
     this.disconnect(serverId, CloseCode.serverDeleted, "this server was deleted");
+  }
+
+  /** A server whose agent's replica died went offline (cluster-relay.ts marked it). */
+  async serverLeftCluster(serverId: string): Promise<void> {
+    await this.emit({ kind: "server_status", serverId, status: "offline" });
+  }
+
+  /** A server marked offline while this replica was cut off from the others is online again (cluster-relay.ts). */
+  async serverBackInCluster(serverId: string): Promise<void> {
+    await this.emit({ kind: "server_status", serverId, status: "online" });
+  }
+
+  /** The agents connected to this replica that have said hello. */
+  localAgents(): { serverId: string; hello: AgentHelloPayload }[] {
+    return [...this.connections.values()].flatMap((c) =>
+      c.ready && c.hello ? [{ serverId: c.server.id, hello: c.hello }] : [],
+    );
   }
 
   // ---- internals ----
@@ -456,8 +514,15 @@ export class AgentHub {
 }
 
 /** The agent hub on the control plane's settings (main.ts and the test harness). */
-export function createAgentHub(config: Config, db: Db, logger: Logger, now: () => Date): AgentHub {
+export function createAgentHub(
+  config: Config,
+  db: Db,
+  logger: Logger,
+  now: () => Date,
+  cluster?: ClusterBus,
+): AgentHub {
   return new AgentHub({
+    ...(cluster && { cluster }),
     controlPlaneVersion: config.version,
     db,
     logger,

@@ -28,7 +28,17 @@ export async function analyzeError(deps: AppDeps, scope: ProjectScope, body: Ana
     const stored = aiAnalysis.safeParse(issue.aiAnalysis);
     if (stored.success) return stored.data;
   }
-  const made = makeAnalysis(deps, scope, issue.id, issue.serviceId).finally(() => deps.ai.inFlight.delete(issue.id));
+  const requestedAt = deps.now();
+  // One analysis at a time per issue across the replicas: a replica that waited takes the one just made.
+  const made = deps.cluster
+    .withLock(`ai-analysis:${issue.id}`, async () => {
+      const { issue: latest } = await getIssueRow(deps.db, scope, body.issue_id);
+      const stored = aiAnalysis.safeParse(latest.aiAnalysis);
+      const fresh = (latest.aiAnalyzedAt?.getTime() ?? 0) >= requestedAt.getTime();
+      if (stored.success && (fresh || !body.force_refresh)) return stored.data;
+      return makeAnalysis(deps, scope, issue.id, issue.serviceId);
+    })
+    .finally(() => deps.ai.inFlight.delete(issue.id));
   deps.ai.inFlight.set(issue.id, made);
   return made;
 }

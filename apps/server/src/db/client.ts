@@ -20,6 +20,8 @@ export interface RawTx {
 export interface Database {
   readonly kind: "pglite" | "postgres";
   readonly db: Db;
+  /** The PostgreSQL server's URL (the cluster bus opens its own connections); none for PGlite. */
+  readonly url?: string;
   /** Runs fn in one transaction on one connection. */
   rawTransaction<T>(fn: (tx: RawTx) => Promise<T>): Promise<T>;
   /** Throws when the store cannot answer a trivial query. */
@@ -70,6 +72,7 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     kind: "postgres",
     db,
+    url,
     rawTransaction: async (fn) => {
       const conn = await pool.connect();
       try {

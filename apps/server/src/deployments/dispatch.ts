@@ -361,6 +361,8 @@ export async function reconcileDeployments(deps: AppDeps): Promise<void> {
     .innerJoin(services, eq(services.id, deployments.serviceId))
     .where(and(eq(deployments.status, "deploying"), lt(deployments.updatedAt, new Date(now - RECONCILE_GRACE_MS))));
   for (const { deployment: row, serverId } of stuck) {
+    // The replica holding the agent knows its latest heartbeat and reconciles its deployments.
+    if (deps.agents.cluster.ownerOf(serverId)) continue;
     const timeoutMs = (row.specSnapshot?.timeout_seconds ?? DEPLOY_TIMEOUT_SECONDS) * 1000;
     if ((row.updatedAt?.getTime() ?? 0) > now - timeoutMs - RECONCILE_GRACE_MS) continue;
     const seen = deps.agents

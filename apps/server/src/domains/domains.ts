@@ -336,7 +336,9 @@ export function startDomainChecker(deps: AppDeps, intervalMs: number): { stop():
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    checkPendingDomains(deps)
+    // One replica checks at a time: the others skip this round.
+    deps.cluster
+      .tryLock("domains-dns-check", () => checkPendingDomains(deps))
       .catch((err: unknown) => deps.logger.warn({ err }, "domain DNS check failed"))
       .finally(() => {
         running = false;

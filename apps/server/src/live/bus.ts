@@ -1,3 +1,5 @@
+import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
+
 /**
  * What changed, as the dashboard and the CLI need it live. Every event names its organization: a subscriber
  * only ever sees its own organization's events.
@@ -20,14 +22,25 @@ export type LiveEvent =
 export type LiveListener = (event: LiveEvent) => void;
 
 /**
- * In-process publish/subscribe of live events. One control-plane process sees the events it causes and the
- * agents connected to it; with several replicas this becomes PostgreSQL LISTEN/NOTIFY behind the same API.
+ * Publish/subscribe of live events. Each event reaches the subscribers of this process and, through the cluster
+ * bus (PostgreSQL LISTEN/NOTIFY when several replicas share the database), those of every other replica: a browser
+ * sees the progress of a deployment whatever replica its stream and the deployment's agent are connected to.
  */
 export class LiveBus {
   private readonly listeners = new Map<string, Set<LiveListener>>();
 
-  /** Delivers the event to its organization's subscribers; a throwing listener never affects the others. */
+  constructor(private readonly cluster: ClusterBus = new LocalClusterBus()) {
+    cluster.on("live", (event) => this.deliver(event as LiveEvent));
+  }
+
+  /** Delivers the event to its organization's subscribers here and on the other replicas. */
   publish(event: LiveEvent): void {
+    this.deliver(event);
+    this.cluster.broadcast("live", event);
+  }
+
+  /** Hands the event to this process's subscribers; a throwing listener never affects the others. */
+  private deliver(event: LiveEvent): void {
     for (const listener of this.listeners.get(event.orgId) ?? []) {
       try {
         listener(event);

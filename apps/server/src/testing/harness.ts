@@ -1,3 +1,4 @@
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import type { OrgRole } from "@syntra/contracts";
 import type { FastifyInstance } from "fastify";
@@ -11,7 +12,7 @@ import { loggerOptions } from "../logger";
 import { createDeps, type WiringOptions } from "../wiring";
 import { startEmptyDns } from "./empty-dns";
 import { sharedTestTelemetryStore } from "./telemetry-store";
-import { createTestDatabase } from "./test-database";
+import { createTestDatabase, joinTestDatabase } from "./test-database";
 
 /** A caller's credential: a session cookie or a bearer token. */
 export type Credential = { cookie: string } | { token: string } | null;
@@ -36,6 +37,13 @@ export interface TestApp {
   agentUrl(): Promise<string>;
   /** Starts the mutual-TLS agent endpoint on a free loopback port (once). */
   agentEndpoint(): Promise<AgentEndpoint>;
+  /**
+   * Stops this control plane as `main.ts` does on SIGTERM (agent endpoint, API with the agents' sockets, hub,
+   * database), runs `whileStopped`, then starts it again on the same store and data dir, configured by the first
+   * start's environment with `env` over it (a new release: SYNTRA_TEST_VERSION, SYNTRA_AGENT_BUNDLE). What was
+   * listening listens again on the same ports, so agents reconnect where they were. `app` and `deps` are the new ones.
+   */
+  restart(env?: Record<string, string>, opts?: { whileStopped?: () => Promise<void> }): Promise<void>;
   call(
     method: string,
     url: string,
@@ -64,23 +72,26 @@ export function sessionCookie(res: ApiAnswer): string {
 }
 
 /** What a test may replace in the wiring (the clock and the log sink are always the harness's own). */
-export type TestWiring = Pick<WiringOptions, "fetch" | "hubEventHandlers">;
+export type TestWiring = Pick<WiringOptions, "fetch" | "hubEventHandlers"> & {
+  /** Another replica on the database of this app (PostgreSQL only) rather than a fresh database. */
+  replicaOf?: TestApp;
+};
 
 /**
  * Builds a real control plane on a real store (PGlite, or PostgreSQL when TEST_DATABASE_URL is set), configured by
  * `env` like the product is by its environment.
  */
 export async function createTestApp(env: Record<string, string> = {}, wiring: TestWiring = {}): Promise<TestApp> {
-  const store = await createTestDatabase();
+  const store = wiring.replicaOf ? await joinTestDatabase(wiring.replicaOf.deps.database) : await createTestDatabase();
   const dns = env.SYNTRA_DNS_RESOLVER ? null : await startEmptyDns();
-  const config: Config = loadConfig({
+  const firstEnv = {
     SYNTRA_DATA_DIR: store.dataDir,
     SYNTRA_LOG_LEVEL: "info",
     SYNTRA_AGENT_TLS_PORT: "0",
     SYNTRA_AGENT_TLS_HOST: "127.0.0.1",
     ...(dns && { SYNTRA_DNS_RESOLVER: dns.address }),
     ...env,
-  });
+  };
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -88,22 +99,28 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       done();
     },
   });
+  const config: Config = loadConfig(firstEnv);
   const logger = pino(loggerOptions(config.logLevel), sink);
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
-  const deps = await createDeps(config, {
-    ...wiring,
-    database: store.database,
-    logger,
-    now,
-    telemetry: sharedTestTelemetryStore(),
-  });
+  const { replicaOf: _, ...replaced } = wiring;
   // Every error answer's status must be one its route declares: the API description (and schemathesis) rely on it.
   const undeclared = new Set<string>();
-  const app = await buildApp(deps, {
-    validateResponses: true,
-    onUndeclaredError: (a) => undeclared.add(`${a.method} ${a.url} answered ${a.code}`),
-  });
+  const build = async (cfg: Config) => {
+    const deps = await createDeps(cfg, {
+      ...replaced,
+      database: store.database,
+      logger,
+      now,
+      telemetry: sharedTestTelemetryStore(),
+    });
+    const app = await buildApp(deps, {
+      validateResponses: true,
+      onUndeclaredError: (a) => undeclared.add(`${a.method} ${a.url} answered ${a.code}`),
+    });
+    return { deps, app };
+  };
+  let { deps, app } = await build(config);
   let listening: Promise<string> | undefined;
   let endpoint: Promise<AgentEndpoint> | undefined;
 
@@ -147,7 +164,7 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
     return { cookie: s.cookie, userId: s.userId };
   };
 
-  return {
+  const testApp: TestApp = {
     app,
     deps,
     logs,
@@ -155,14 +172,29 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       offset += ms;
     },
     agentUrl: () => {
-      listening ??= app.listen({ host: "127.0.0.1", port: 0 }).then((address) => {
-        return `${address.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
-      });
+      listening ??= app.listen({ host: "127.0.0.1", port: 0 }).then(wsUrl);
       return listening;
     },
     agentEndpoint: () => {
       endpoint ??= startAgentEndpoint(deps);
       return endpoint;
+    },
+    restart: async (overrides = {}, opts = {}) => {
+      const api = app.server.listening ? (app.server.address() as AddressInfo) : null;
+      const agentEndpoint = endpoint ? await endpoint : undefined;
+      await agentEndpoint?.close();
+      await app.close();
+      await deps.agents.close();
+      await deps.cluster.close();
+      await store.reopen();
+      await opts.whileStopped?.();
+      const port = agentEndpoint ? { SYNTRA_AGENT_TLS_PORT: String(agentEndpoint.port) } : {};
+      ({ deps, app } = await build(loadConfig({ ...firstEnv, ...overrides, ...port })));
+      testApp.app = app;
+      testApp.deps = deps;
+      listening = api ? app.listen({ host: api.address, port: api.port }).then(wsUrl) : undefined;
+      endpoint = agentEndpoint ? startAgentEndpoint(deps) : undefined;
+      await Promise.all([listening, endpoint]);
     },
     call,
     signup,
@@ -171,6 +203,7 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       await (await endpoint)?.close();
       await app.close();
       await deps.agents.close();
+      await deps.cluster.close();
       await store.drop();
       await dns?.close();
       if (undeclared.size > 0) {
@@ -180,4 +213,10 @@ export async function createTestApp(env: Record<string, string> = {}, wiring: Te
       }
     },
   };
+  return testApp;
+}
+
+/** The agents' WebSocket URL on the API listening at `address`. */
+function wsUrl(address: string): string {
+  return `${address.replace(/^http/, "ws")}${AGENT_WS_PATH}`;
 }

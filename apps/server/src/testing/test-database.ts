@@ -39,21 +39,59 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
+/** A test's store: its database, its data dir, and how to close and open it again or remove it. */
+export interface TestDatabase {
+  database: Database;
+  dataDir: string;
+  /** Closes the database and opens it again (a control plane's restart): what was committed is all there is. */
+  reopen(): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+/**
+ * The PostgreSQL database of another test app, opened again with a data dir of its own (a second replica); `drop`
+ * closes it and removes the data dir, the database stays its first owner's.
+ */
+export async function joinTestDatabase(of: Database): Promise<TestDatabase> {
+  const url = of.url;
+  if (!url) throw new Error("replicas share a PostgreSQL server: run with TEST_DATABASE_URL");
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-test-"));
+  const store: TestDatabase = {
+    database: await openDatabase({ databaseUrl: url, dataDir }),
+    dataDir,
+    reopen: async () => {
+      await store.database.close();
+      store.database = await openDatabase({ databaseUrl: url, dataDir });
+      return store.database;
+    },
+    drop: async () => {
+      await store.database.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return store;
+}
+
 /** A migrated, empty database of its own and a data dir, removed by `drop`. */
-export async function createTestDatabase(): Promise<{ database: Database; dataDir: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-test-"));
   const url = process.env.TEST_DATABASE_URL;
   if (!url) {
     await fs.cp(path.join(await pgliteTemplate(), "pglite"), path.join(dataDir, "pglite"), { recursive: true });
-    const database = await openDatabase({ dataDir });
-    return {
-      database,
+    const store: TestDatabase = {
+      database: await openDatabase({ dataDir }),
       dataDir,
+      reopen: async () => {
+        await store.database.close();
+        store.database = await openDatabase({ dataDir });
+        return store.database;
+      },
       drop: async () => {
-        await database.close();
+        await store.database.close();
         await fs.rm(dataDir, { recursive: true, force: true });
       },
     };
+    return store;
   }
   const name = `syntra_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: url });
@@ -64,11 +102,16 @@ export async function createTestDatabase(): Promise<{ database: Database; dataDi
   dbUrl.pathname = `/${name}`;
   const database = await openDatabase({ databaseUrl: dbUrl.toString(), dataDir });
   await migrate(database);
-  return {
+  const store: TestDatabase = {
     database,
     dataDir,
+    reopen: async () => {
+      await store.database.close();
+      store.database = await openDatabase({ databaseUrl: dbUrl.toString(), dataDir });
+      return store.database;
+    },
     drop: async () => {
-      await database.close();
+      await store.database.close();
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -76,4 +119,5 @@ export async function createTestDatabase(): Promise<{ database: Database; dataDi
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
+  return store;
 }

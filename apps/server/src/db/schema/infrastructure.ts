@@ -61,9 +61,12 @@ export const servers = pgTable(
     agentUpdateState: varchar("agent_update_state", { length: 10 }).$type<"pending" | "succeeded" | "failed">(),
     agentUpdateMessage: text("agent_update_message"),
     agentUpdateAt: tstz("agent_update_at"),
+    /** The control-plane replica holding the agent's socket (PostgreSQL with several replicas; see cluster/). */
+    connectedReplica: varchar("connected_replica", { length: 32 }),
   },
   (t) => [
     index("idx_servers_org").on(t.orgId),
+    index("idx_servers_connected_replica").on(t.connectedReplica).where(sql`connected_replica IS NOT NULL`),
     index("idx_servers_agent_token").on(t.agentTokenHash),
     index("idx_servers_status").on(t.status),
     uniqueIndex("idx_servers_org_name").on(t.orgId, t.name),
