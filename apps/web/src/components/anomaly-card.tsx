@@ -65,7 +65,8 @@ export function AnomalyCard({ serviceId, markers }: { serviceId: string; markers
           <p className="text-sm text-zinc-500">The detector's view could not be loaded.</p>
         ) : (
           <TimeChart
-            label={`${meta?.label} with its expected band`}
+            // Not the signal's name: the page's own charts are found by theirs ("Error rate").
+            label="Anomaly detector band"
             from={from}
             to={to}
             markers={markers}
