@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort } from "@syntra/testing/ports";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { analyzeNewIssues } from "../apps/server/src/ai/background";
 import { ANALYSIS_TOOL } from "../apps/server/src/ai/prompt";
 import { MODEL_ANSWER } from "../apps/server/src/ai/testing/analysis-fixtures";
 import { anthropicError, anthropicToolUse } from "../apps/server/src/ai/testing/anthropic-stand-in";
@@ -31,6 +32,7 @@ before(async () => {
     SYNTRA_PUBLIC_URL: baseUrl,
     ANTHROPIC_API_KEY: "sk-ant-e2e-0123456789abcdef",
     ANTHROPIC_BASE_URL: claude.url,
+    SYNTRA_OPEN_SIGNUP: "true",
   });
   await t.app.listen({ host: "127.0.0.1", port });
   const org = await serviceOfNewOrg(t, "ai-e2e@example.com");
@@ -95,5 +97,30 @@ test("a viewer reads the stored analysis but is offered no button", async () => 
   const card = page.getByTestId("ai-analysis");
   await card.locator('[data-ai="Root cause"]').waitFor();
   assert.equal(await card.getByRole("button").count(), 0);
+  await context.close();
+});
+
+test("a new issue analyzed in the background shows its analysis on the issue page without anyone asking", async () => {
+  const org = await serviceOfNewOrg(t, "ai-e2e-background@example.com");
+  const deploy = await liveDeployment(t.deps, org.serviceId, {
+    createdAt: new Date(Date.now() - 3_600_000),
+    sha: "fedcba9876",
+    message: "checkout: new totals",
+  });
+  const event = errorEventFixture(org.serviceId, { deployment_id: deploy, message: "background e2e" });
+  const newIssue = (await ingestErrorEvents(t.deps, { serviceId: org.serviceId }, [event])).issues[0]?.id ?? "";
+  claude.reply = () => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER);
+  const before = claude.requests.length;
+  // Other tests' issues may still be waiting too: at least this one is taken.
+  const pass = await analyzeNewIssues(t.deps);
+  assert.ok(pass.analyzed >= 1 && pass.notAnalyzed === 0, JSON.stringify(pass));
+  const asked = claude.requests.length;
+  assert.equal(asked, before + pass.analyzed);
+
+  const { context, page } = await open((org.owner as { cookie: string }).cookie, `/issues/${newIssue}`);
+  const card = page.getByTestId("ai-analysis");
+  await card.locator('[data-ai="Root cause"]').waitFor();
+  assert.equal(await card.locator('[data-ai="Root cause"]').innerText(), MODEL_ANSWER.root_cause);
+  assert.equal(claude.requests.length, asked, "opening the page asked nothing more");
   await context.close();
 });

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { pruneServerMetrics } from "./agents/agent-servers";
 import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
+import { startAiWorker } from "./ai/worker";
 import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
 import { pruneExpiredSessions } from "./auth/sessions";
@@ -70,6 +71,7 @@ async function start(config: Config): Promise<void> {
   const buildWorker = config.builds.enabled ? await startBuildWorker(deps) : null;
   const alertWorker = startAlertWorker(deps);
   deps.alerts = alertWorker;
+  const aiWorker = startAiWorker(deps);
 
   let localAgent: LocalAgent | null = null;
   let agentEndpoint: AgentEndpoint | null = null;
@@ -83,6 +85,7 @@ async function start(config: Config): Promise<void> {
     // Running builds go back to the queue and start again at the next start.
     await buildWorker?.stop();
     await alertWorker.stop();
+    await aiWorker.stop();
     await localAgent?.stop();
     // Stop accepting, let in-flight requests finish (closing the agents' sockets), then close the store so
     // PGlite flushes to disk.

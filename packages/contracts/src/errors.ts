@@ -126,6 +126,11 @@ export const errorCodes = {
     status: 502,
     description: "The AI provider could not be reached, refused the key, or answered with an error.",
   },
+  AI_BUDGET_EXCEEDED: {
+    status: 429,
+    description:
+      "The organization has spent its AI token budget for the day (UTC); it resets at midnight UTC, or an owner raises it.",
+  },
   AI_INVALID_ANSWER: {
     status: 502,
     description: "The AI provider's answer did not have the structure asked for; nothing was stored.",

@@ -9,9 +9,60 @@ export interface ContextDeployment {
   liveAt: string | null;
 }
 
+/** Another issue of the organization like the analyzed one (same exception type; same service or culprit). */
+export interface SimilarIssue {
+  title: string;
+  service: string;
+  status: string;
+  culprit: string | null;
+  events: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+  /** The root cause its stored analysis named, if it has one. */
+  rootCause: string | null;
+}
+
+/** One span of the event's trace. */
+export interface ContextSpan {
+  spanId: string;
+  parentSpanId: string | null;
+  operation: string;
+  kind: string;
+  startTime: string;
+  durationMs: number;
+  status: string;
+  statusMessage: string | null;
+  attributes: Record<string, string>;
+}
+
+/** The service's requests in one window. */
+export interface WindowFigures {
+  requests: number;
+  /** 0 to 1. */
+  errorRate: number;
+  p95Ms: number;
+}
+
+/** The service's requests in the hour before the first event and in the hour after it (null: none). */
+export interface ContextMetrics {
+  windowMinutes: number;
+  before: WindowFigures | null;
+  after: WindowFigures | null;
+}
+
+/** The commits between the deployment before and the one that first saw the error, as far as Syntra knows them. */
+export interface CommitRange {
+  /** The repository the builds used, without credentials. */
+  repository: string | null;
+  fromSha: string | null;
+  toSha: string;
+}
+
 /**
  * What an error analysis is made from: the issue, its latest event (stack with source context, breadcrumbs,
- * message), the deployment that first saw it and the one before. Built from the database by `loadAnalysisContext`,
+ * message), the deployment that first saw it and the one before, similar issues, the event's trace and the
+ * service's request metrics around the first event. Built from the database by `loadAnalysisContext`,
  * then redacted as a whole before any provider sees it.
  */
 export interface AnalysisContext {
@@ -45,6 +96,14 @@ export interface AnalysisContext {
   } | null;
   firstDeployment: ContextDeployment | null;
   previousDeployment: ContextDeployment | null;
+  /** The commit range of the first deployment (its commit and the one before it went live). */
+  commitRange?: CommitRange | null;
+  /** Other issues like this one. */
+  similarIssues?: SimilarIssue[];
+  /** The spans of the newest event's trace, when the event carried a trace id and the store has it. */
+  trace?: ContextSpan[] | null;
+  /** Request rate, error rate and p95 latency around the first event. */
+  metrics?: ContextMetrics | null;
 }
 
 /** An issue page's deployment reference as the analysis context holds it. */

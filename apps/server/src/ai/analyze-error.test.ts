@@ -4,15 +4,15 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { sql } from "drizzle-orm";
 import { resultRows } from "../db/client";
-import { ingestErrorEvents } from "../issues/ingest";
-import { errorEventFixture, liveDeployment, serviceOfNewOrg } from "../testing/error-fixtures";
+import { serviceOfNewOrg } from "../testing/error-fixtures";
 import type { Credential, TestApp } from "../testing/harness";
-import { createTestApp } from "../testing/harness";
 import { createAiEngine } from "./engine";
 import { ANALYSIS_TOOL } from "./prompt";
 import { MODEL_ANSWER } from "./testing/analysis-fixtures";
 import { anthropicError, anthropicToolUse } from "./testing/anthropic-stand-in";
-import { type StandInServer, startStandInServer } from "./testing/stand-in-server";
+import { appWithClaude } from "./testing/claude-app";
+import { seedIssue } from "./testing/issues";
+import type { StandInServer } from "./testing/stand-in-server";
 
 const API_KEY = "sk-ant-api03-standinKEY0123456789";
 const DB_PASSWORD = "pg-pass-Zq8wX1";
@@ -25,12 +25,7 @@ let orgId: string;
 let serviceId: string;
 
 before(async () => {
-  claude = await startStandInServer(() => anthropicToolUse(ANALYSIS_TOOL, MODEL_ANSWER));
-  t = await createTestApp({
-    ANTHROPIC_API_KEY: API_KEY,
-    ANTHROPIC_BASE_URL: claude.url,
-    SYNTRA_OPEN_SIGNUP: "true",
-  });
+  ({ claude, t } = await appWithClaude(API_KEY));
   const org = await serviceOfNewOrg(t, "ai-owner@example.com");
   ({ owner, orgId, serviceId } = org);
   const env = await t.call("PUT", `/api/v1/services/${serviceId}/env`, {
@@ -55,39 +50,8 @@ beforeEach(() => {
   t.deps.ai = createAiEngine(t.deps.config.ai);
 });
 
-/** A new issue of the service, first seen 4 minutes after deployment #n went live, the message given. */
-async function newIssue(message: string, extra: { email?: string } = {}): Promise<string> {
-  const base = Date.now() - 3_600_000;
-  await liveDeployment(t.deps, serviceId, {
-    createdAt: new Date(base - 86_400_000),
-    sha: "0a1b2c3d4e",
-    message: "checkout: v1",
-  });
-  const live = new Date(base);
-  const deployment = await liveDeployment(t.deps, serviceId, {
-    createdAt: new Date(base - 30_000),
-    liveAt: live,
-    sha: "abc1234def",
-    message: "orders: join customer",
-  });
-  const event = errorEventFixture(serviceId, {
-    deployment_id: deployment,
-    timestamp: new Date(base + 4 * 60_000).toISOString(),
-    message,
-    fingerprint: [`issue-${Math.random()}`],
-    context: {
-      environment: "production",
-      release: "",
-      tags: { region: "eu" },
-      extra: {},
-      ...(extra.email && { user: { id: "u1", email: extra.email } }),
-    },
-  });
-  const result = await ingestErrorEvents(t.deps, { serviceId }, [event]);
-  const id = result.issues[0]?.id;
-  assert.ok(id);
-  return id;
-}
+/** A new issue of the service (see seedIssue), the message given. */
+const newIssue = (message: string, extra: { email?: string } = {}) => seedIssue(t, serviceId, message, extra);
 
 const analyze = (issueId: string, force = false, as: Credential = owner) =>
   t.call("POST", "/api/v1/ai/analyze-error", { as, body: { issue_id: issueId, force_refresh: force } });

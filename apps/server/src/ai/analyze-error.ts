@@ -1,13 +1,13 @@
 import { type AIAnalysis, type AnalyzeErrorBody, aiAnalysis } from "@syntra/contracts";
 import { eq } from "drizzle-orm";
-import { errorGroups, organizations, services } from "../db/schema";
+import { errorGroups } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { getIssueRow } from "../issues/issues";
 import type { ProjectScope } from "../projects/projects";
-import { openEnv } from "../services/env-vars";
+import { callProvider, redactorFor, stamped } from "./call";
 import { loadAnalysisContext } from "./load-context";
-import { createRedactor, redactDeep, secretVariables } from "./redact";
+import { redactDeep } from "./redact";
 import { recordAiUsage } from "./usage";
 
 /**
@@ -36,27 +36,27 @@ export async function analyzeError(deps: AppDeps, scope: ProjectScope, body: Ana
       const stored = aiAnalysis.safeParse(latest.aiAnalysis);
       const fresh = (latest.aiAnalyzedAt?.getTime() ?? 0) >= requestedAt.getTime();
       if (stored.success && (fresh || !body.force_refresh)) return stored.data;
-      return makeAnalysis(deps, scope, issue.id);
+      return makeAnalysis(deps, scope, issue.id, issue.serviceId);
     })
     .finally(() => deps.ai.inFlight.delete(issue.id));
   deps.ai.inFlight.set(issue.id, made);
   return made;
 }
 
-async function makeAnalysis(deps: AppDeps, scope: ProjectScope, issueId: string): Promise<AIAnalysis> {
-  const context = await loadAnalysisContext(deps.db, scope, issueId);
-  const redact = await redactorFor(deps, scope.orgId, issueId);
+async function makeAnalysis(
+  deps: AppDeps,
+  scope: ProjectScope,
+  issueId: string,
+  serviceId: string,
+): Promise<AIAnalysis> {
+  const context = await loadAnalysisContext(deps, scope, issueId);
+  const redact = await redactorFor(deps, scope.orgId, serviceId);
   const provider = deps.ai.provider;
+  const redacted = redactDeep(context, redact);
   const started = Date.now();
-  const result = await provider.analyzeError(redactDeep(context, redact));
+  const result = await callProvider(deps, scope.orgId, () => provider.analyzeError(redacted));
   const generatedAt = deps.now();
-  const analysis: AIAnalysis = {
-    ...result.answer,
-    provider: result.provider,
-    model: result.model,
-    offline: provider.offline,
-    generated_at: generatedAt.toISOString(),
-  };
+  const analysis: AIAnalysis = stamped(result, provider.offline, generatedAt);
   await deps.db
     .update(errorGroups)
     .set({ aiAnalysis: analysis, aiAnalyzedAt: generatedAt })
@@ -80,21 +80,4 @@ async function makeAnalysis(deps: AppDeps, scope: ProjectScope, issueId: string)
     "issue analyzed",
   );
   return analysis;
-}
-
-/** The redactor for one issue: its service's secret variables, the provider's keys, emails if the org says so. */
-async function redactorFor(deps: AppDeps, orgId: string, issueId: string) {
-  const [row] = await deps.db
-    .select({ serviceId: services.id, env: services.envVarsEncrypted, redactEmails: organizations.aiRedactEmails })
-    .from(errorGroups)
-    .innerJoin(services, eq(services.id, errorGroups.serviceId))
-    .innerJoin(organizations, eq(organizations.id, orgId))
-    .where(eq(errorGroups.id, issueId))
-    .limit(1);
-  if (!row) throw new AppError("NOT_FOUND", "Issue not found");
-  const env = openEnv(deps.keyring, row.serviceId, row.env);
-  return createRedactor({
-    secrets: [...secretVariables(env), ...deps.ai.providerSecrets],
-    emails: row.redactEmails,
-  });
 }

@@ -15,6 +15,12 @@ export const aiEnvSchema = z.object({
   SYNTRA_AI_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(60),
   /** Largest answer asked of a model, in tokens. */
   SYNTRA_AI_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(256).max(32_000).default(2048),
+  /** Tokens (input + output) an organization may spend per UTC day unless its own budget says otherwise. */
+  SYNTRA_AI_DAILY_TOKENS: z.coerce.number().int().min(0).default(1_000_000),
+  /** Provider requests this process makes at once; more wait their turn (first come, first served). */
+  SYNTRA_AI_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** New issues an organization gets analyzed in the background per hour; 0 turns background analysis off. */
+  SYNTRA_AI_AUTO_ANALYZE_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
   /** Anthropic API key; setting it makes Anthropic the default provider. */
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /** Anthropic API base URL, without /v1 (a gateway or proxy). */
@@ -38,6 +44,12 @@ export interface AiConfig {
   provider: AiProviderConfig;
   timeoutMs: number;
   maxOutputTokens: number;
+  /** Default tokens per organization and UTC day (an organization's ai_daily_token_budget overrides it). */
+  dailyTokens: number;
+  /** Provider requests at once in this process. */
+  concurrency: number;
+  /** Background analyses per organization and hour; 0: none. */
+  autoAnalyzePerHour: number;
 }
 
 /** The AI settings from parsed variables; returns a message naming the problem instead when they conflict. */
@@ -70,5 +82,8 @@ export function aiConfigFrom(e: z.infer<typeof aiEnvSchema>): AiConfig | string 
     provider,
     timeoutMs: Math.round(e.SYNTRA_AI_TIMEOUT_SECONDS * 1000),
     maxOutputTokens: e.SYNTRA_AI_MAX_OUTPUT_TOKENS,
+    dailyTokens: e.SYNTRA_AI_DAILY_TOKENS,
+    concurrency: e.SYNTRA_AI_CONCURRENCY,
+    autoAnalyzePerHour: e.SYNTRA_AI_AUTO_ANALYZE_PER_HOUR,
   };
 }

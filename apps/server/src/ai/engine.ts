@@ -2,6 +2,7 @@ import type { AIAnalysis } from "@syntra/contracts";
 import type { AiConfig } from "./config";
 import { createAiProvider, providerSecrets } from "./providers/select";
 import type { AiProvider } from "./providers/types";
+import { createSlots, type Slots } from "./slots";
 
 /** The AI engine of this process: whether it is on, the provider, and the analyses being made right now. */
 export interface AiEngine {
@@ -11,6 +12,9 @@ export interface AiEngine {
   providerSecrets: { name: string; value: string }[];
   /** Analyses in progress by issue id: a second request for the same issue waits for the first one's answer. */
   inFlight: Map<string, Promise<AIAnalysis>>;
+  /** Provider requests at once (SYNTRA_AI_CONCURRENCY); more wait for a slot. */
+  slots: Slots;
+  config: AiConfig;
 }
 
 /** The engine the configuration describes; `fetchImpl` reaches OpenAI-compatible endpoints. */
@@ -20,5 +24,7 @@ export function createAiEngine(config: AiConfig, fetchImpl: typeof fetch = globa
     provider: createAiProvider(config, fetchImpl),
     providerSecrets: providerSecrets(config),
     inFlight: new Map(),
+    slots: createSlots(config.concurrency),
+    config,
   };
 }

@@ -1,16 +1,24 @@
 import type { Breadcrumb, StackFrame } from "@syntra/contracts";
 import { desc, eq } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { errorEvents } from "../db/schema";
+import { displayUrl } from "../builds/builder/git-source";
+import { errorEvents, projects, services } from "../db/schema";
+import type { AppDeps } from "../deps";
 import { getIssueDetail } from "../issues/issue-detail";
 import type { ProjectScope } from "../projects/projects";
-import { type AnalysisContext, contextDeployment } from "./analysis-context";
+import { type AnalysisContext, type CommitRange, contextDeployment } from "./analysis-context";
+import { metricsAround, similarIssues, traceOf } from "./context-extras";
 
 /**
  * The analysis context of an issue in scope (NOT_FOUND otherwise): the issue, its newest event, the deployment
- * that first saw it and the one before (as the issue page shows them).
+ * that first saw it and the one before (as the issue page shows them) with the commit range between them, similar
+ * issues, the newest event's trace and the service's request metrics around the first event.
  */
-export async function loadAnalysisContext(db: Db, scope: ProjectScope, issueId: string): Promise<AnalysisContext> {
+export async function loadAnalysisContext(
+  deps: Pick<AppDeps, "db" | "telemetry">,
+  scope: ProjectScope,
+  issueId: string,
+): Promise<AnalysisContext> {
+  const { db, telemetry } = deps;
   const detail = await getIssueDetail(db, scope, issueId);
   const [event] = await db
     .select()
@@ -21,6 +29,23 @@ export async function loadAnalysisContext(db: Db, scope: ProjectScope, issueId: 
   const context = (event?.context ?? {}) as { tags?: Record<string, string> };
   // Stored oldest call first (as SDKs send them); the analysis reads the most recent call first.
   const frames = [...((event?.stackTrace as StackFrame[] | null) ?? [])].reverse();
+  const serviceScope = { orgId: scope.orgId, serviceId: detail.service.id };
+  const [similar, trace, metrics, commitRange] = await Promise.all([
+    similarIssues(db, scope.orgId, {
+      id: detail.id,
+      serviceId: detail.service.id,
+      exceptionType: detail.exception_type,
+      culprit: detail.culprit,
+    }),
+    event?.traceId ? traceOf(telemetry, scope.orgId, event.traceId) : null,
+    metricsAround(telemetry, serviceScope, new Date(detail.first_seen_at)),
+    commitRangeOf(
+      deps,
+      detail.service.id,
+      detail.first_deployment?.git_commit_sha ?? null,
+      detail.previous_deployment?.git_commit_sha ?? null,
+    ),
+  ]);
   return {
     issue: {
       id: detail.id,
@@ -51,5 +76,30 @@ export async function loadAnalysisContext(db: Db, scope: ProjectScope, issueId: 
       : null,
     firstDeployment: contextDeployment(detail.first_deployment),
     previousDeployment: contextDeployment(detail.previous_deployment),
+    commitRange,
+    similarIssues: similar,
+    trace,
+    metrics,
   };
+}
+
+/**
+ * The repository and commits of the range that went live with the first deployment. The builder fetches one commit
+ * at a time and keeps no clone, so the range is named, not diffed.
+ */
+async function commitRangeOf(
+  deps: Pick<AppDeps, "db">,
+  serviceId: string,
+  toSha: string | null,
+  fromSha: string | null,
+): Promise<CommitRange | null> {
+  if (!toSha) return null;
+  const [row] = await deps.db
+    .select({ service: services.gitRepoUrl, project: projects.gitRepoUrl })
+    .from(services)
+    .innerJoin(projects, eq(projects.id, services.projectId))
+    .where(eq(services.id, serviceId));
+  const url = row?.service ?? row?.project ?? null;
+  // displayUrl hides a password; a token as the user name is left to the redactor's URL-credential rule.
+  return { repository: url ? displayUrl(url) : null, fromSha: fromSha === toSha ? null : fromSha, toSha };
 }

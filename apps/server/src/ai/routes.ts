@@ -1,7 +1,9 @@
 import { apiRoutes } from "@syntra/contracts";
 import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
+import { storeScope } from "../telemetry/queries";
 import { analyzeError } from "./analyze-error";
+import { signalBand, signalSeries } from "./anomaly/service-signal";
 import { aiUsageOf } from "./usage";
 
 const analyze = implement(apiRoutes.ai.analyzeError, {
@@ -18,5 +20,13 @@ const usage = implement(apiRoutes.ai.usage, {
     aiUsageOf(deps.db, deps.ai, projectScope(auth).orgId, query.days, deps.now()),
 });
 
+const anomalies = implement(apiRoutes.ai.anomalies, {
+  handler: async ({ auth, deps, params, query }) => {
+    const target = await storeScope(deps, projectScope(auth), params.serviceId);
+    const series = await signalSeries(deps.telemetry, target, query.signal, deps.now());
+    return signalBand(series, query, query.hours);
+  },
+});
+
 /** The AI engine's API. */
-export const aiApiRoutes = [analyze, usage];
+export const aiApiRoutes = [analyze, usage, anomalies];

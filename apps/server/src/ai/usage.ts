@@ -1,7 +1,8 @@
 import type { AIUsage } from "@syntra/contracts";
 import { and, asc, desc, eq, gte, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { aiUsage } from "../db/schema";
+import { aiUsage, organizations } from "../db/schema";
+import { budgetOf } from "./budget";
 import type { AiEngine } from "./engine";
 import type { ProviderName, TokenUsage } from "./providers/types";
 
@@ -34,6 +35,10 @@ export async function recordAiUsage(
 
 /** The organization's usage over the last `days` days (UTC, today included), newest first, with totals. */
 export async function aiUsageOf(db: Db, engine: AiEngine, orgId: string, days: number, now: Date): Promise<AIUsage> {
+  const [org] = await db
+    .select({ autoAnalyze: organizations.aiAutoAnalyze })
+    .from(organizations)
+    .where(eq(organizations.id, orgId));
   const from = new Date(now.getTime() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
   const rows = await db
     .select()
@@ -52,6 +57,8 @@ export async function aiUsageOf(db: Db, engine: AiEngine, orgId: string, days: n
     enabled: engine.enabled,
     provider: engine.provider.name,
     model: engine.provider.model,
+    auto_analyze: engine.enabled && engine.config.autoAnalyzePerHour > 0 && (org?.autoAnalyze ?? false),
+    budget: await budgetOf(db, engine.config, orgId, now),
     days: list,
     totals: {
       requests: list.reduce((n, r) => n + r.requests, 0),

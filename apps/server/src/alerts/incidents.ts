@@ -1,4 +1,10 @@
-import type { AlertIncident, AlertLabels, NotificationKind } from "@syntra/contracts";
+import {
+  type AIIncidentSummary,
+  type AlertIncident,
+  type AlertLabels,
+  aiIncidentSummary,
+  type NotificationKind,
+} from "@syntra/contracts";
 import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { alertIncidents, alertPending, alerts, organizations, users } from "../db/schema";
@@ -46,6 +52,7 @@ export function notificationOf(
     resolved_at: incident.resolvedAt?.toISOString() ?? null,
     actor: ctx.actor ?? null,
     url: `${ctx.publicUrl}/alerts/incidents/${incident.id}`,
+    ai_summary: incident.aiSummary ?? null,
   };
 }
 
@@ -302,6 +309,12 @@ export async function getIncident(db: Db, orgId: string, incidentId: string) {
   return incidentWithRule(db, orgId, incidentId);
 }
 
+/** A stored AI summary, or null (none yet, or one of an older shape). */
+function storedSummary(stored: unknown): AIIncidentSummary | null {
+  const parsed = aiIncidentSummary.safeParse(stored);
+  return parsed.success ? parsed.data : null;
+}
+
 /** An incident as the API answers it. */
 export function presentIncident(incident: IncidentRow, rule: RuleRow, silences: SilenceRow[]): AlertIncident {
   return {
@@ -325,5 +338,7 @@ export function presentIncident(incident: IncidentRow, rule: RuleRow, silences: 
     last_notified_at: incident.lastNotifiedAt?.toISOString() ?? null,
     notification_count: incident.notificationCount,
     silenced: incident.status !== "resolved" && silences.some((s) => silenceMatches(s, rule.id, incident.labels)),
+    ai_summary: storedSummary(incident.aiSummaryDetails),
+    ai_summary_outcome: incident.aiSummaryOutcome,
   };
 }

@@ -37,6 +37,7 @@ export function serializeIssue(row: IssueRow): ErrorGroup {
     last_release: row.lastRelease,
     ai_analysis: storedAnalysis(row.aiAnalysis),
     ai_analyzed_at: iso(row.aiAnalyzedAt),
+    ai_auto_outcome: row.aiAutoOutcome,
     resolved_at: iso(row.resolvedAt),
     regressed_at: iso(row.regressedAt),
     created_at: (row.createdAt ?? row.firstSeenAt).toISOString(),

@@ -16,6 +16,8 @@ const serializeOrg = (o: OrgRow) => ({
   owner_id: o.ownerId,
   plan: o.plan,
   ai_redact_emails: o.aiRedactEmails,
+  ai_daily_token_budget: o.aiDailyTokenBudget,
+  ai_auto_analyze: o.aiAutoAnalyze,
   created_at: (o.createdAt ?? new Date(0)).toISOString(),
   updated_at: (o.updatedAt ?? new Date(0)).toISOString(),
 });
@@ -40,6 +42,8 @@ const updateOrg = implement(apiRoutes.org.update, {
         .set({
           ...(body.name !== undefined && { name: body.name }),
           ...(body.ai_redact_emails !== undefined && { aiRedactEmails: body.ai_redact_emails }),
+          ...(body.ai_daily_token_budget !== undefined && { aiDailyTokenBudget: body.ai_daily_token_budget }),
+          ...(body.ai_auto_analyze !== undefined && { aiAutoAnalyze: body.ai_auto_analyze }),
         })
         .where(eq(organizations.id, requireOrg(auth)))
         .returning();

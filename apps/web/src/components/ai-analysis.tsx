@@ -1,4 +1,4 @@
-import type { AIAnalysis, AISeverity } from "@syntra/contracts";
+import type { AIAnalysis, AIEvidence, AISeverity } from "@syntra/contracts";
 import { useAction } from "../lib/action";
 import { api } from "../lib/api";
 import { timeAgo } from "../lib/format";
@@ -14,6 +14,15 @@ const SEVERITY_TONE: Record<AISeverity, "red" | "amber" | "blue" | "neutral"> = 
   LOW: "neutral",
 };
 
+/** Why an issue has no analysis yet, from what the background analysis made of it. */
+function backgroundNote(outcome: string | null): string {
+  if (outcome === "budget_exceeded")
+    return "Not analyzed: the organization's AI token budget for the day was spent when the issue appeared.";
+  if (outcome?.startsWith("failed:"))
+    return `Not analyzed: the background analysis failed (${outcome.slice("failed:".length)}).`;
+  return "Not analyzed yet. New issues are analyzed in the background when the organization allows it.";
+}
+
 /**
  * The AI analysis of an issue: root cause, why now, fix, severity, scope, confidence and the evidence used, with
  * "Analyze"/"Refresh". The page never waits for it: the stored analysis comes with the issue, and a new one is
@@ -22,10 +31,13 @@ const SEVERITY_TONE: Record<AISeverity, "red" | "amber" | "blue" | "neutral"> = 
 export function AiAnalysisCard({
   issueId,
   analysis,
+  autoOutcome,
   canRun,
 }: {
   issueId: string;
   analysis: AIAnalysis | null;
+  /** What the background analysis made of the issue (ErrorGroup.ai_auto_outcome). */
+  autoOutcome: string | null;
   canRun: boolean;
 }) {
   const action = useAction();
@@ -52,7 +64,10 @@ export function AiAnalysisCard({
       <CardContent className="flex flex-col gap-3 text-sm">
         {action.error != null && <ErrorNote error={action.error} />}
         {!analysis && !action.pending && (
-          <p className="text-zinc-500">Not analyzed yet.{canRun ? " Analyze asks the configured AI provider." : ""}</p>
+          <p className="text-zinc-500" data-testid="ai-not-analyzed">
+            {backgroundNote(autoOutcome)}
+            {canRun ? " Analyze asks the configured AI provider." : ""}
+          </p>
         )}
         {analysis && (
           <>
@@ -78,22 +93,28 @@ export function AiAnalysisCard({
                 </p>
               </section>
             ))}
-            {analysis.evidence.length > 0 && (
-              <section>
-                <h3 className="text-xs font-medium text-zinc-500">Evidence</h3>
-                <ul className="mt-1 flex flex-col gap-1" data-testid="ai-evidence">
-                  {analysis.evidence.map((e) => (
-                    <li key={`${e.kind}:${e.detail}`} className="flex gap-2">
-                      <Badge className="shrink-0">{e.kind.replace("_", " ")}</Badge>
-                      <span className="break-all font-mono text-xs">{e.detail}</span>
-                    </li>
-                  ))}
-                </ul>
-              </section>
-            )}
+            <EvidenceList evidence={analysis.evidence} />
           </>
         )}
       </CardContent>
     </Card>
+  );
+}
+
+/** The facts an AI answer relied on, each with its kind. */
+export function EvidenceList({ evidence }: { evidence: AIEvidence[] }) {
+  if (evidence.length === 0) return null;
+  return (
+    <section>
+      <h3 className="text-xs font-medium text-zinc-500">Evidence</h3>
+      <ul className="mt-1 flex flex-col gap-1" data-testid="ai-evidence">
+        {evidence.map((e) => (
+          <li key={`${e.kind}:${e.detail}`} className="flex gap-2">
+            <Badge className="shrink-0">{e.kind.replace("_", " ")}</Badge>
+            <span className="break-all font-mono text-xs">{e.detail}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

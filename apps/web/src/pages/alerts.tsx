@@ -2,6 +2,7 @@ import type { AlertIncident } from "@syntra/contracts";
 import { BellOff, Check, CheckCheck } from "lucide-react";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
+import { IncidentSummaryCard } from "../components/ai-incident-summary";
 import { AlertsNav, toneOf } from "../components/alerts-nav";
 import { PageHeader } from "../components/layout";
 import { Empty, ErrorNote, QueryView } from "../components/states";
@@ -183,6 +184,7 @@ export function IncidentPage() {
               </dl>
             </CardContent>
           </Card>
+          <IncidentSummaryCard incident={i} />
         </>
       )}
     </QueryView>

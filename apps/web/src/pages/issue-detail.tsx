@@ -307,7 +307,12 @@ export function IssuePage() {
               <FirstSeen issue={issue} />
             </CardContent>
           </Card>
-          <AiAnalysisCard issueId={issue.id} analysis={issue.ai_analysis} canRun={can("issues:write")} />
+          <AiAnalysisCard
+            issueId={issue.id}
+            analysis={issue.ai_analysis}
+            autoOutcome={issue.ai_auto_outcome}
+            canRun={can("issues:write")}
+          />
           <div className="mb-4">
             <EventChart issueId={issue.id} />
           </div>

@@ -1,6 +1,7 @@
 import { CONTAINER_METRICS, type MetricAggregate, type ServiceRedOverview } from "@syntra/contracts";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
+import { AnomalyCard } from "../components/anomaly-card";
 import { rowsOf, SERIES_COLORS, TimeChart } from "../components/charts/time-chart";
 import { QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
@@ -201,6 +202,7 @@ export function ServiceOverviewPage() {
             {o.summary.requests === 0 && <TelemetrySetup serviceId={service.id} what="requests (server spans)" />}
             <div className="grid gap-4 lg:grid-cols-2">
               <RedCharts red={o} range={range} markers={markers} />
+              <AnomalyCard serviceId={service.id} markers={markers} />
               <ContainerChart
                 title="CPU per container"
                 answer={cpu.data}

@@ -21,6 +21,10 @@ export const aiEvidenceKind = z.enum([
   "deployment",
   "commit",
   "pattern",
+  "trace",
+  "metric",
+  "issue",
+  "alert",
   "other",
 ]);
 
@@ -57,6 +61,27 @@ export const aiAnalysis = aiAnalysisAnswer.extend({
   generated_at: isoTimestamp,
 });
 export type AIAnalysis = z.infer<typeof aiAnalysis>;
+
+/**
+ * The part of an incident summary a provider writes: what is happening (a few sentences a responder reads first),
+ * the likely cause (or that the data does not show one), how sure it is, and the facts it used.
+ */
+export const aiIncidentSummaryAnswer = z.object({
+  summary: z.string().min(1).max(2000),
+  likely_cause: z.string().min(1).max(2000),
+  confidence: z.number().min(0).max(1),
+  evidence: z.array(aiEvidence).max(20),
+});
+export type AIIncidentSummaryAnswer = z.infer<typeof aiIncidentSummaryAnswer>;
+
+/** The AI summary of an alert incident, with which provider and model wrote it. */
+export const aiIncidentSummary = aiIncidentSummaryAnswer.extend({
+  provider: z.enum(["anthropic", "openai", "offline"]),
+  model: z.string(),
+  offline: z.boolean(),
+  generated_at: isoTimestamp,
+});
+export type AIIncidentSummary = z.infer<typeof aiIncidentSummary>;
 
 /** POST /ai/generate-dockerfile. `framework_hint` names the framework when detection may guess wrong. */
 export const generateDockerfileBody = z.strictObject({
@@ -117,6 +142,40 @@ export const aiRecommendation = z.object({
 });
 export type AIRecommendation = z.infer<typeof aiRecommendation>;
 
+/** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity. */
+export const aiAnomalyQuery = z.strictObject({
+  signal: z.enum(["request_rate", "error_rate", "latency_p95"]).default("error_rate"),
+  hours: z.coerce.number().int().min(1).max(168).default(24),
+  sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
+});
+export type AIAnomalyQuery = z.infer<typeof aiAnomalyQuery>;
+
+/** The detector's state of one 5-minute step. */
+export const aiAnomalyState = z.enum(["learning", "normal", "deviation", "anomaly"]);
+
+/**
+ * A service's signal with the detector's band, for charts: each 5-minute step's value (null: no data), expected
+ * value and normal band (null while learning), and state; the anomalies as time ranges.
+ */
+export const aiAnomalyBand = z.object({
+  signal: z.enum(["request_rate", "error_rate", "latency_p95"]),
+  step_seconds: z.number().int().positive(),
+  /** The last step's state. */
+  state: aiAnomalyState,
+  points: z.array(
+    z.object({
+      timestamp: isoTimestamp,
+      value: z.number().nullable(),
+      expected: z.number().nullable(),
+      lower: z.number().nullable(),
+      upper: z.number().nullable(),
+      state: aiAnomalyState,
+    }),
+  ),
+  anomalies: z.array(z.object({ from: isoTimestamp, to: isoTimestamp })),
+});
+export type AIAnomalyBand = z.infer<typeof aiAnomalyBand>;
+
 /** GET /ai/usage: how many days back, today included. */
 export const aiUsageQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(366).default(30),
@@ -133,12 +192,28 @@ export const aiUsageDay = z.object({
   output_tokens: z.number().int().nonnegative(),
 });
 
+/** An organization's token budget of the current UTC day and what it has spent of it. */
+export const aiBudget = z.object({
+  /** Tokens (input + output) per UTC day; 0 lets no request reach a provider. */
+  daily_tokens: z.number().int().nonnegative(),
+  /** organization: its own ai_daily_token_budget; installation: SYNTRA_AI_DAILY_TOKENS. */
+  source: z.enum(["organization", "installation"]),
+  used_today: z.number().int().nonnegative(),
+  remaining_today: z.number().int().nonnegative(),
+  /** Midnight UTC after today. */
+  resets_at: isoTimestamp,
+});
+export type AIBudget = z.infer<typeof aiBudget>;
+
 /** The organization's AI usage, and what this installation's AI engine is set to. */
 export const aiUsage = z.object({
   /** False with SYNTRA_AI=off. */
   enabled: z.boolean(),
   provider: z.enum(["anthropic", "openai", "offline"]),
   model: z.string(),
+  /** Whether new issues are analyzed in the background (the organization's ai_auto_analyze and the installation). */
+  auto_analyze: z.boolean(),
+  budget: aiBudget,
   days: z.array(aiUsageDay),
   totals: z.object({
     requests: z.number().int().nonnegative(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
+import { aiIncidentSummary } from "./ai";
 
 /** Kinds of alert rules: the `alert_type` enum of spec 3.1 plus `event` (something happened: a new issue, a failed deploy ...). */
 export const alertTypes = ["error_rate", "latency", "downtime", "anomaly", "custom", "event"] as const;
@@ -61,8 +62,9 @@ export const downtimeCondition = z.strictObject({
 export type DowntimeCondition = z.infer<typeof downtimeCondition>;
 
 /**
- * `anomaly`: a signal departs from its learned baseline. The AI engine feeds the baselines; until it does, such a
- * rule is evaluated as having no data and never fires.
+ * `anomaly`: a service's signal departs from its learned baseline (the AI engine's detector: 7 days, hour-of-week
+ * seasonality, median/MAD band, sustained 3 of 4 five-minute steps). Learning, and never firing, until a service has
+ * 7 days of history. `sensitivity`: the band's width (low 4, medium 3, high 2 robust standard deviations).
  */
 export const anomalyCondition = z.strictObject({
   signal: z.enum(["error_rate", "latency_p95", "request_rate"]),
@@ -273,6 +275,10 @@ export const alertIncident = z.object({
   notification_count: z.number().int().nonnegative(),
   /** A silence or maintenance window matches it now: it is recorded, but nobody is notified. */
   silenced: z.boolean(),
+  /** What is happening and the likely cause, written after the firing notification went out; null until then. */
+  ai_summary: aiIncidentSummary.nullable(),
+  /** What the summarizer made of it: `summarized`, `budget_exceeded`, `failed:<code>`; null while not taken. */
+  ai_summary_outcome: z.string().nullable(),
 });
 export type AlertIncident = z.infer<typeof alertIncident>;
 

@@ -46,6 +46,11 @@ export const errorGroup = z.object({
   last_release: z.string().nullable(),
   ai_analysis: aiAnalysis.nullable(),
   ai_analyzed_at: isoTimestamp.nullable(),
+  /**
+   * What the background analysis of new issues made of it: `analyzed`, `budget_exceeded`, `failed:<error code>`;
+   * null while not taken (waiting, or not new when it was turned on).
+   */
+  ai_auto_outcome: z.string().nullable(),
   resolved_at: isoTimestamp.nullable(),
   /** When ingest last found the resolved issue back in a later deployment or release. */
   regressed_at: isoTimestamp.nullable(),

@@ -219,6 +219,7 @@ const issue = {
   last_release: "9fceb02",
   ai_analysis: analysis,
   ai_analyzed_at: "2025-03-14T09:31:02Z",
+  ai_auto_outcome: "analyzed",
   resolved_at: null,
   regressed_at: "2025-03-14T09:27:53Z",
   created_at: "2025-03-01T12:00:00Z",

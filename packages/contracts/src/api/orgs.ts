@@ -11,6 +11,10 @@ export const organization = z.object({
   plan: z.string().nullable(),
   /** Email addresses are replaced before anything is sent to an AI provider (default true). */
   ai_redact_emails: z.boolean(),
+  /** Tokens per UTC day for AI providers; null: the installation's default (SYNTRA_AI_DAILY_TOKENS). */
+  ai_daily_token_budget: z.number().int().nonnegative().nullable(),
+  /** Whether new issues are analyzed in the background. */
+  ai_auto_analyze: z.boolean(),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 });
@@ -18,9 +22,15 @@ export type Organization = z.infer<typeof organization>;
 
 /** PATCH /org: its name, whether AI providers may see email addresses; at least one of them. */
 export const updateOrgBody = z
-  .strictObject({ name: trimmedText(255).optional(), ai_redact_emails: z.boolean().optional() })
-  .refine((b) => b.name !== undefined || b.ai_redact_emails !== undefined, {
-    message: "give name or ai_redact_emails",
+  .strictObject({
+    name: trimmedText(255).optional(),
+    ai_redact_emails: z.boolean().optional(),
+    /** Tokens per UTC day for AI providers; null returns to the installation's SYNTRA_AI_DAILY_TOKENS. */
+    ai_daily_token_budget: z.number().int().min(0).max(1_000_000_000_000).nullable().optional(),
+    ai_auto_analyze: z.boolean().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), {
+    message: "give name, ai_redact_emails, ai_daily_token_budget or ai_auto_analyze",
   });
 
 /** A member of the current organization. */

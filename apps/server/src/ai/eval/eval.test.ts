@@ -36,3 +36,36 @@ test("a deploy long before the first event is not blamed; no deploy says the dat
   assert.match(analyzeOffline(late).why_now, /too long after for the deploy alone to explain it/);
   assert.match(analyzeOffline(refused.context).why_now, /does not show what changed/);
 });
+
+test("the offline analyzer reports a metric change at the first event and a similar issue fixed before", () => {
+  const [first] = INCIDENTS;
+  assert.ok(first);
+  const context = {
+    ...first.context,
+    metrics: {
+      windowMinutes: 60,
+      before: { requests: 400, errorRate: 0.01, p95Ms: 80 },
+      after: { requests: 410, errorRate: 0.2, p95Ms: 90 },
+    },
+    similarIssues: [
+      {
+        title: "TypeError: Cannot read properties of undefined (reading 'customer')",
+        service: "web",
+        status: "resolved",
+        culprit: null,
+        events: 30,
+        firstSeenAt: "2026-11-01T10:00:00.000Z",
+        lastSeenAt: "2026-11-02T10:00:00.000Z",
+        resolvedAt: "2026-11-02T11:00:00.000Z",
+        rootCause: "orders imported without a customer",
+      },
+    ],
+  };
+  const answer = analyzeOffline(context);
+  assert.match(answer.why_now, /error rate was 20\.0% \(before: 1\.0%\)/);
+  assert.ok(answer.evidence.some((e) => e.kind === "metric"));
+  assert.ok(answer.evidence.some((e) => e.kind === "issue" && e.detail.includes("orders imported without a customer")));
+  // Unchanged metrics add nothing.
+  const calm = analyzeOffline({ ...first.context, metrics: { ...context.metrics, after: context.metrics.before } });
+  assert.ok(!calm.evidence.some((e) => e.kind === "metric"));
+});

@@ -1,7 +1,9 @@
 import type { AIAnalysisAnswer, AIEvidence, AISeverity } from "@syntra/contracts";
 import type { AnalysisContext, ContextDeployment } from "../analysis-context";
 import { matchErrorPattern } from "./error-patterns";
-import type { AiProvider } from "./types";
+import { summarizeIncidentOffline } from "./offline-incident";
+import { clip, firstLine } from "./text";
+import type { AiProvider, ProviderAnswer } from "./types";
 
 /** The offline analyzer's name for its "model": rules over the data. */
 export const OFFLINE_MODEL = "syntra-rules-1";
@@ -15,18 +17,18 @@ const DEPLOY_LINK_MS = 6 * 3_600_000;
  * the top in-app frame, the breadcrumbs before it) and every answer says it is offline.
  */
 export function offlineProvider(): AiProvider {
+  const answered = async <A>(answer: A): Promise<ProviderAnswer<A>> => ({
+    answer,
+    provider: "offline",
+    model: OFFLINE_MODEL,
+    usage: { inputTokens: 0, outputTokens: 0 },
+  });
   return {
     name: "offline",
     model: OFFLINE_MODEL,
     offline: true,
-    async analyzeError(context) {
-      return {
-        answer: analyzeOffline(context),
-        provider: "offline",
-        model: OFFLINE_MODEL,
-        usage: { inputTokens: 0, outputTokens: 0 },
-      };
-    },
+    analyzeError: (context) => answered(analyzeOffline(context)),
+    summarizeIncident: (context) => answered(summarizeIncidentOffline(context)),
   };
 }
 
@@ -64,6 +66,14 @@ export function analyzeOffline(c: AnalysisContext): AIAnalysisAnswer {
   const lastError = e?.breadcrumbs.filter((b) => b.level === "error" || b.level === "warning").at(-1);
   if (lastError)
     evidence.push({ kind: "breadcrumb", detail: clip(`${lastError.category}: ${lastError.message ?? ""}`, 300) });
+  const metricChange = metricChangeOf(c);
+  if (metricChange) evidence.push({ kind: "metric", detail: metricChange });
+  const fixedBefore = c.similarIssues?.find((i) => i.status === "resolved" && i.rootCause);
+  if (fixedBefore)
+    evidence.push({
+      kind: "issue",
+      detail: clip(`A similar issue was resolved before ("${fixedBefore.title}"): ${fixedBefore.rootCause}`, 400),
+    });
 
   const cause =
     pattern?.cause ??
@@ -71,7 +81,7 @@ export function analyzeOffline(c: AnalysisContext): AIAnalysisAnswer {
   const severity = severityOf(pattern?.severity, c);
   return {
     root_cause: `Offline analysis (no AI provider configured), from the data alone: ${cause}${where ? ` It is raised in ${where}.` : ""}`,
-    why_now: whyNow(c, linked ?? false),
+    why_now: `${whyNow(c, linked ?? false)}${metricChange ? ` ${metricChange}.` : ""}`,
     suggested_fix:
       pattern?.fix ??
       `Start at ${where ?? "the top in-app frame"}${linked && deploy?.commitSha ? ` and the changes of commit ${deploy.commitSha.slice(0, 7)}` : ""}.`,
@@ -98,6 +108,20 @@ function whyNow(c: AnalysisContext, linked: boolean): string {
   return `It was first seen in deployment #${d.number}${commit}, ${minutes} minute(s) after it went live: too long after for the deploy alone to explain it (traffic or data may have changed).${before}`;
 }
 
+/**
+ * The service's requests around the first event when they changed there (error rate up by 5 points or more, p95
+ * latency doubled), as a sentence; null when they did not or are not known.
+ */
+function metricChangeOf(c: AnalysisContext): string | null {
+  const m = c.metrics;
+  if (!m?.before || !m.after) return null;
+  const errorsUp = m.after.errorRate - m.before.errorRate >= 0.05;
+  const slower = m.before.p95Ms > 0 && m.after.p95Ms >= 2 * m.before.p95Ms;
+  if (!errorsUp && !slower) return null;
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  return `In the hour after the first event the service's error rate was ${pct(m.after.errorRate)} (before: ${pct(m.before.errorRate)}) and its p95 latency ${m.after.p95Ms} ms (before: ${m.before.p95Ms} ms)`;
+}
+
 function deployLinked(d: ContextDeployment, firstSeenAt: string): boolean {
   const gap = Date.parse(firstSeenAt) - Date.parse(d.liveAt ?? d.createdAt);
   return gap >= -60_000 && gap <= DEPLOY_LINK_MS;
@@ -118,6 +142,3 @@ function severityOf(base: AISeverity | undefined, c: AnalysisContext): AISeverit
   if (c.issue.userCount >= 100) level = Math.max(level, 2);
   return order[level] ?? "MEDIUM";
 }
-
-const firstLine = (s: string) => s.split("\n")[0] ?? s;
-const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

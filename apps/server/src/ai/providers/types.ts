@@ -1,5 +1,6 @@
-import type { AIAnalysisAnswer } from "@syntra/contracts";
+import type { AIAnalysisAnswer, AIIncidentSummaryAnswer } from "@syntra/contracts";
 import type { AnalysisContext } from "../analysis-context";
+import type { IncidentContext } from "../incident-context";
 
 /** Which provider answered: a model behind Anthropic's API, one behind an OpenAI-compatible API, or none. */
 export type ProviderName = "anthropic" | "openai" | "offline";
@@ -41,13 +42,16 @@ export interface ChatModel {
   structured(request: StructuredRequest, signal?: AbortSignal): Promise<StructuredAnswer>;
 }
 
-/** An error analysis as a provider wrote it, before it is stored. */
-export interface ProviderAnalysis {
-  answer: AIAnalysisAnswer;
+/** An answer as a provider wrote it, before it is stored: an error analysis, an incident summary. */
+export interface ProviderAnswer<A> {
+  answer: A;
   provider: ProviderName;
   model: string;
   usage: TokenUsage;
 }
+
+/** An error analysis as a provider wrote it, before it is stored. */
+export type ProviderAnalysis = ProviderAnswer<AIAnalysisAnswer>;
 
 /**
  * The one interface the AI features use. Implementations side by side: `chatProvider` (a ChatModel with the
@@ -60,4 +64,5 @@ export interface AiProvider {
   /** True for the offline analyzer: its answers say so. */
   readonly offline: boolean;
   analyzeError(context: AnalysisContext, signal?: AbortSignal): Promise<ProviderAnalysis>;
+  summarizeIncident(context: IncidentContext, signal?: AbortSignal): Promise<ProviderAnswer<AIIncidentSummaryAnswer>>;
 }

@@ -1,4 +1,4 @@
-import type { AnomalyCondition, CustomCondition } from "@syntra/contracts";
+import type { CustomCondition } from "@syntra/contracts";
 import { sql } from "drizzle-orm";
 import { resultRows } from "../../db/client";
 import type { MetricAggregateRow } from "../../telemetry/store/types";
@@ -131,10 +131,3 @@ export const evaluateCustom: RuleSource<CustomCondition> = async (deps, rules, n
   }
   return out;
 };
-
-/**
- * `anomaly`: the baselines come from the AI engine, which does not feed them yet; until then such a rule has no data
- * and never fires (its rules can be made and are listed, so nothing is lost when the engine arrives).
- */
-export const evaluateAnomaly: RuleSource<AnomalyCondition> = async (_deps, rules) =>
-  new Map(rules.map((r) => [r.rule.id, []]));

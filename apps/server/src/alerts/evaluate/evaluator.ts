@@ -5,7 +5,8 @@ import { alertIncidents, alertPending, alerts, organizations } from "../../db/sc
 import type { AppDeps } from "../../deps";
 import { type ApplyOutcome, applyResults } from "../incidents";
 import { activeSilences, silenceMatches } from "../silences";
-import { evaluateAnomaly, evaluateCustom } from "./custom";
+import { evaluateAnomaly } from "./anomaly";
+import { evaluateCustom } from "./custom";
 import { evaluateDowntime } from "./downtime";
 import { evaluateEvents } from "./events";
 import { planRule, type Touch } from "./plan";

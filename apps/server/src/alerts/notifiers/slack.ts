@@ -40,6 +40,14 @@ export function slackMessage(n: Notification): Record<string, unknown> {
       type: "section",
       text: { type: "mrkdwn", text: truncate(`${ICON[n.kind]} ${slackEscape(n.message || n.title)}`, SECTION_MAX) },
     },
+    ...(n.ai_summary
+      ? [
+          {
+            type: "section",
+            text: { type: "mrkdwn", text: truncate(`*AI summary*\n${slackEscape(n.ai_summary)}`, SECTION_MAX) },
+          },
+        ]
+      : []),
     { type: "section", fields: fields.slice(0, 10) },
     {
       type: "actions",

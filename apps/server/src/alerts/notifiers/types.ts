@@ -22,6 +22,11 @@ export interface Notification {
   actor: string | null;
   /** The incident in the dashboard. */
   url: string;
+  /**
+   * The incident's AI summary when the notification was made: written after the firing notification, so it comes
+   * with reminders, acknowledgements and the resolution.
+   */
+  ai_summary?: string | null;
 }
 
 /** A channel's settings with its secret opened, as a notifier needs them. */

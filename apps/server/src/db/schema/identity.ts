@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, inet, pgTable, primaryKey, text, uuid, varchar } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, inet, pgTable, primaryKey, text, uuid, varchar } from "drizzle-orm/pg-core";
 import { idColumn, tstz } from "./columns";
 import { orgRole, userPlan } from "./enums";
 import { projects } from "./infrastructure";
@@ -30,6 +30,9 @@ export const organizations = pgTable("organizations", {
   updatedAt: tstz("updated_at").defaultNow(),
   // Migration 0018: replace email addresses in what is sent to AI providers.
   aiRedactEmails: boolean("ai_redact_emails").notNull().default(true),
+  // Migration 0026: the daily token budget (NULL: SYNTRA_AI_DAILY_TOKENS) and the background analysis switch.
+  aiDailyTokenBudget: bigint("ai_daily_token_budget", { mode: "number" }),
+  aiAutoAnalyze: boolean("ai_auto_analyze").notNull().default(true),
 });
 
 export const orgMembers = pgTable(

@@ -56,12 +56,18 @@ export const errorGroups = pgTable(
     }),
     resolvedRelease: varchar("resolved_release", { length: 200 }),
     regressedAt: tstz("regressed_at"),
+    // Migration 0026: when the background analysis took the issue, and what came of it.
+    aiAutoAt: tstz("ai_auto_at"),
+    aiAutoOutcome: varchar("ai_auto_outcome", { length: 40 }),
   },
   (t) => [
     uniqueIndex("error_groups_service_id_fingerprint_key").on(t.serviceId, t.fingerprint),
     index("idx_error_groups_service_last_seen").on(t.serviceId, t.lastSeenAt.desc()),
     index("idx_error_groups_status").on(t.status),
     index("idx_error_groups_last_seen").on(t.lastSeenAt.desc()),
+    index("idx_error_groups_ai_pending")
+      .on(t.firstSeenAt.desc())
+      .where(sql`ai_auto_at IS NULL AND ai_analysis IS NULL`),
   ],
 );
 
@@ -207,11 +213,16 @@ export const alertIncidents = pgTable(
     lastNotifiedAt: tstz("last_notified_at"),
     notificationCount: integer("notification_count").notNull().default(0),
     notifyPending: boolean("notify_pending").notNull().default(false),
+    // Migration 0027: the AI summary (structured), when the summarizer took the incident and what came of it.
+    aiSummaryDetails: jsonb("ai_summary_details"),
+    aiSummaryAt: tstz("ai_summary_at"),
+    aiSummaryOutcome: varchar("ai_summary_outcome", { length: 40 }),
   },
   (t) => [
     index("idx_alert_incidents_alert").on(t.alertId),
     index("idx_alert_incidents_status").on(t.status),
     uniqueIndex("idx_alert_incidents_open_group").on(t.alertId, t.groupKey),
+    index("idx_alert_incidents_ai_pending").on(t.firedAt).where(sql`ai_summary_at IS NULL`),
     index("idx_alert_incidents_fired").on(t.firedAt.desc()),
   ],
 );

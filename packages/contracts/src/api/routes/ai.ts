@@ -1,4 +1,5 @@
-import { aiAnalysis, aiUsage, aiUsageQuery, analyzeErrorBody } from "../ai";
+import { aiAnalysis, aiAnomalyBand, aiAnomalyQuery, aiUsage, aiUsageQuery, analyzeErrorBody } from "../ai";
+import { idParam } from "../envelope";
 import { defineApiRoute } from "../route";
 
 /** The AI engine: analyses of issues (more to come: Dockerfiles, recommendations, chat). */
@@ -21,6 +22,7 @@ export const aiRoutes = {
       "AI_TIMEOUT",
       "AI_PROVIDER_ERROR",
       "AI_INVALID_ANSWER",
+      "AI_BUDGET_EXCEEDED",
     ],
   }),
   usage: defineApiRoute({
@@ -31,5 +33,16 @@ export const aiRoutes = {
     access: { permission: "org:read" },
     query: aiUsageQuery,
     response: aiUsage,
+  }),
+  anomalies: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/ai/anomalies/:serviceId",
+    summary:
+      "A service's request rate, error rate or p95 latency at 5-minute steps with the anomaly detector's expected value, band, state and anomalies",
+    tag: "ai",
+    access: { permission: "services:read" },
+    params: idParam("serviceId"),
+    query: aiAnomalyQuery,
+    response: aiAnomalyBand,
   }),
 };
