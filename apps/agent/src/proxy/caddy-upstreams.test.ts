@@ -146,6 +146,50 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
     await caddy.router.removeRoute(id);
   });
 
+  test("an agent restart after a rolling deploy leaves Caddy's config as it is (a reload would drop a request)", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("restart")}.test`;
+    // A rolling deploy of 2 replicas: the route is written with the first one, the second comes through dnsmasq.
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? "", v2.address ?? ""] });
+    const deployed = await caddyAdmin(caddy.adminUrl, "GET", "/config/");
+    // The agent stops (its Caddy and dnsmasq serve on), and the next one starts on them.
+    await caddy.router.detach();
+    assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), deployed, "no config change at stop");
+    const next = nextAgentRouter();
+    try {
+      await next.start();
+      assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), deployed, "no config change at start");
+      assert.deepEqual(
+        (await next.routes()).find((r) => r.serviceId === id)?.upstreams,
+        [v1.address, v2.address].sort(),
+      );
+    } finally {
+      await next.stop();
+      await caddy.router.removeRoute(id);
+    }
+  });
+
+  test("an agent stop after containers were replaced writes the serving ones as the fallback (stale ones never stay)", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("stale")}.test`;
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v2.address ?? ""] });
+    assert.deepEqual((await handlerOf(caddy.adminUrl, id)).upstreams, [{ dial: v1.address }], "no reload at deploy");
+    await caddy.router.detach();
+    // v1 is no longer routed: were dnsmasq to stop answering, Caddy must not fall back to it.
+    assert.deepEqual((await handlerOf(caddy.adminUrl, id)).upstreams, [{ dial: v2.address }]);
+    const next = nextAgentRouter();
+    try {
+      const config = await caddyAdmin(caddy.adminUrl, "GET", "/config/");
+      await next.start();
+      assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), config, "no config change at start");
+    } finally {
+      await next.stop();
+      await caddy.router.removeRoute(id);
+    }
+  });
+
   test("without dnsmasq the routes list their containers: each change is a config change, and it works", async () => {
     const bare = await startCaddy();
     const router = new CaddyRouter({
@@ -212,6 +256,18 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
     }
   });
 });
+
+/** The router of the agent that starts next on the test's Caddy and dnsmasq (found running, so left running). */
+function nextAgentRouter(): CaddyRouter {
+  return new CaddyRouter({
+    adminUrl: caddy.adminUrl,
+    tls: false,
+    listenHost: "127.0.0.1",
+    httpPort: caddy.httpPort,
+    httpsPort: caddy.httpsPort,
+    manage: { configDir: caddy.configDir },
+  });
+}
 
 /** Syntra's server as an agent before dnsmasq wrote it: an SRV source on its own DNS server, over TCP. */
 function olderAgentServer(id: string, upstream: string, httpPort: number): Record<string, unknown> {
