@@ -11,7 +11,7 @@ import { startCaddy } from "@syntra/testing/caddy";
 import { eventually } from "@syntra/testing/eventually";
 import { ensureTestImages } from "@syntra/testing/images";
 import { freePort } from "@syntra/testing/ports";
-import { get } from "@syntra/testing/traffic";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
 import { caddyAdmin, startTestCaddy, type TestCaddy } from "../testing/caddy";
@@ -153,20 +153,28 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
     await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
     await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? "", v2.address ?? ""] });
     const deployed = await caddyAdmin(caddy.adminUrl, "GET", "/config/");
-    // The agent stops (its Caddy and dnsmasq serve on), and the next one starts on them.
-    await caddy.router.detach();
-    assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), deployed, "no config change at stop");
+    // A keep-alive client that does not resend, across the restart.
+    const hammer = new Hammer(caddy.httpPort, domain);
     const next = nextAgentRouter();
     try {
+      await hammer.served(20);
+      // The agent is killed (no detach), and the next one starts on the Caddy and dnsmasq that serve on.
       await next.start();
       assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), deployed, "no config change at start");
       assert.deepEqual(
         (await next.routes()).find((r) => r.serviceId === id)?.upstreams,
         [v1.address, v2.address].sort(),
       );
+      // That one stops gracefully (a self-update, systemd), as does the first one's twin here.
+      await next.detach();
+      await caddy.router.detach();
+      assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), deployed, "no config change at stop");
+      await hammer.served(20);
     } finally {
+      const report = await hammer.stop();
       await next.stop();
       await caddy.router.removeRoute(id);
+      assert.equal(report.failed, 0, report.failures.join("; "));
     }
   });
 
