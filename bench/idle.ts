@@ -15,6 +15,7 @@ import { descendants } from "@syntra/testing/process-tree";
 import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
 import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
+import { removeService } from "../apps/agent/src/testing/fixtures";
 import { startTestZone } from "../e2e/stack";
 import { ensureServerBuild, serverMain } from "../scripts/build-server";
 import { dockerProxiesFor, processesUsage, type Usage } from "./process-usage";
@@ -110,13 +111,14 @@ async function main(): Promise<void> {
     out += d;
   });
   const output = () => out.slice(-4000);
+  let serviceId: string | undefined;
   try {
     await eventually(async () => (await fetch(`${base}/healthz`)).ok, {
       what: "the control plane",
       timeoutMs: 60_000,
       diagnostic: output,
     });
-    const serviceId = await oneRunningService(base, output);
+    serviceId = await oneRunningService(base, output);
     const answer = await eventually(async () => (await get(httpPort, DOMAIN)).body.trim() === "v1" || undefined, {
       what: "the service answering through Caddy",
     });
@@ -128,6 +130,9 @@ async function main(): Promise<void> {
     const [container] = await new Dockerode().listContainers({
       filters: { label: [`dev.syntra.service_id=${serviceId}`] },
     });
+    // The agent follows the output of every container Syntra manages on this Docker engine; on a shared machine
+    // other checkouts' containers are among them and add to its figure.
+    const managed = await new Dockerode().listContainers({ filters: { label: ["dev.syntra.managed=true"] } });
     const app = container ? await new Dockerode().getContainer(container.Id).inspect() : undefined;
     const appPid = app?.State.Pid;
     const appIps = Object.values(app?.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress);
@@ -165,10 +170,21 @@ async function main(): Promise<void> {
     console.log(
       `compiler processes in the tree: ${compilers.length === 0 ? "none" : compilers.map((c) => c.argv.join(" ")).join("; ")}`,
     );
+    console.log(
+      `containers with Syntra's label on this Docker engine: ${managed.length} (the agent follows the output of each; 1 is the service's)`,
+    );
+    console.log(
+      `machine load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}`,
+    );
     console.log("(own: resident memory not shared with other processes, such as heap and JIT code, at the end)");
   } finally {
     server.kill("SIGTERM");
     await new Promise((resolve) => server.once("exit", resolve));
+    // The service's container outlives the control plane and its agent (as on a server): the benchmark removes it.
+    if (serviceId) await removeService(new Dockerode(), serviceId);
     // The agent's Caddy and dnsmasq keep serving across agent restarts by design; the benchmark ends them.
     await fetch(`http://127.0.0.1:${adminPort}/stop`, { method: "POST" }).catch(() => undefined);
     await stopUpstreamDaemon(path.join(dataDir, "data", "local-agent", "caddy"));

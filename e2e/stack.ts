@@ -14,7 +14,7 @@ import Dockerode from "dockerode";
 import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
 import { services } from "../apps/server/src/db/schema";
-import { AGENT_NODE_FLAGS, agentBundle } from "../apps/server/src/install/agent-bundle";
+import { AGENT_NODE_ENV, AGENT_NODE_FLAGS, agentBundle } from "../apps/server/src/install/agent-bundle";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 
 const agentMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../apps/agent/src/main.ts");
@@ -107,6 +107,8 @@ export async function startStack(
       ? superviseAgent(path.join(binDir, BUNDLE_FILES.launcher), agentEnvironment)
       : spawnAgent(agentArgs, agentEnvironment);
   const agentEnvironment: Record<string, string> = {
+    // As installed, the bundle runs with the launcher's environment too.
+    ...(opts.bundle && AGENT_NODE_ENV),
     SYNTRA_URL: baseUrl,
     SYNTRA_TOKEN: agentToken,
     SYNTRA_SERVER_ID: serverId,
@@ -192,9 +194,13 @@ export function spawnAgent(args: string[], env: Record<string, string>): AgentPr
 async function installAgent(bundle: string): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-e2e-agent-bin-"));
   await fs.copyFile(bundle, path.join(dir, BUNDLE_FILES.current));
-  await fs.writeFile(path.join(dir, BUNDLE_FILES.launcher), renderAgentLauncher(process.execPath, AGENT_NODE_FLAGS), {
-    mode: 0o755,
-  });
+  await fs.writeFile(
+    path.join(dir, BUNDLE_FILES.launcher),
+    renderAgentLauncher(process.execPath, AGENT_NODE_FLAGS, AGENT_NODE_ENV),
+    {
+      mode: 0o755,
+    },
+  );
   return dir;
 }
 

@@ -7,7 +7,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { systemWork } from "./audit/unit-of-work";
 import { organizations, servers } from "./db/schema";
 import type { AppDeps } from "./deps";
-import { AGENT_NODE_FLAGS, agentBundle, bundleVersion } from "./install/agent-bundle";
+import { AGENT_NODE_ENV, AGENT_NODE_FLAGS, agentBundle, bundleVersion } from "./install/agent-bundle";
 import { createServer, rotateAgentToken } from "./servers/servers";
 
 const LOCAL_NAME = "local";
@@ -140,7 +140,9 @@ async function installLocalBundle(deps: AppDeps): Promise<string> {
     await fs.rename(tmp, current);
   }
   const launcher = path.join(dir, BUNDLE_FILES.launcher);
-  await fs.writeFile(`${launcher}.tmp`, renderAgentLauncher(process.execPath, AGENT_NODE_FLAGS), { mode: 0o755 });
+  await fs.writeFile(`${launcher}.tmp`, renderAgentLauncher(process.execPath, AGENT_NODE_FLAGS, AGENT_NODE_ENV), {
+    mode: 0o755,
+  });
   await fs.rename(`${launcher}.tmp`, launcher);
   return launcher;
 }

@@ -12,14 +12,26 @@ export const BUNDLE_FILES = {
   launcher: "run-agent",
 } as const;
 
-/** The launcher (POSIX sh) that systemd and the local agent's supervisor run, for a node binary and its flags. */
-export function renderAgentLauncher(node: string, nodeFlags: readonly string[]): string {
-  const flags = nodeFlags.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(" ");
-  const quotedNode = `'${node.replaceAll("'", "'\\''")}'`;
+/**
+ * The launcher (POSIX sh) that systemd and the local agent's supervisor run, for a node binary, its flags and the
+ * environment it adds for Node (names are shell variable names; values are quoted).
+ */
+export function renderAgentLauncher(
+  node: string,
+  nodeFlags: readonly string[],
+  nodeEnv: Readonly<Record<string, string>> = {},
+): string {
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  const flags = nodeFlags.map(quote).join(" ");
+  const quotedNode = quote(node);
+  const exports = Object.entries(nodeEnv).map(([name, value]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a variable name: ${name}`);
+    return `export ${name}=${quote(value)}\n`;
+  });
   return `#!/bin/sh
 # Runs the Syntra agent: a staged update once, on trial; otherwise the current bundle. A trial that connects makes
 # itself current; one that crashes or gives up leaves the current bundle to run at the next start.
-dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+${exports.join("")}dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 if [ -f "$dir/${BUNDLE_FILES.next}" ] && [ ! -e "$dir/${BUNDLE_FILES.tried}" ]; then
   : > "$dir/${BUNDLE_FILES.tried}"
   exec ${quotedNode} ${flags} "$dir/${BUNDLE_FILES.next}"

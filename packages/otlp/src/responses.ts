@@ -34,7 +34,8 @@ export function exportResponse(
 export function statusBody(httpStatus: number, message: string, encoding: OtlpEncoding): Buffer {
   const code = grpcCodeOfHttp(httpStatus);
   if (encoding === "json") return Buffer.from(JSON.stringify({ code, message }));
-  return Buffer.from(rpcStatusType.encode(rpcStatusType.fromObject({ code, message })).finish());
+  const type = rpcStatusType();
+  return Buffer.from(type.encode(type.fromObject({ code, message })).finish());
 }
 
 /** gRPC status codes (google.rpc.Code) for the HTTP statuses an OTLP receiver answers with. */

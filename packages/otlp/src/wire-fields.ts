@@ -5,7 +5,7 @@ const P = "opentelemetry.proto";
 
 /** A message type of the official protos by its full name. */
 export function otlpType(name: string): protobuf.Type {
-  return otlpRoot.lookupType(`${P}.${name}`);
+  return otlpRoot().lookupType(`${P}.${name}`);
 }
 
 /**

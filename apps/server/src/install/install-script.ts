@@ -1,5 +1,5 @@
 import { BUNDLE_FILES, renderAgentLauncher } from "@syntra/contracts";
-import { AGENT_NODE_FLAGS } from "./agent-bundle";
+import { AGENT_NODE_ENV, AGENT_NODE_FLAGS } from "./agent-bundle";
 
 /** The Node.js LTS line the installer installs where the server has no supported Node (22 or newer). */
 export const INSTALLED_NODE_MAJOR = 24;
@@ -95,7 +95,7 @@ chmod 755 "$ROOT/opt/syntra/syntra-agent.cjs"
 rm -f "$ROOT/opt/syntra/${BUNDLE_FILES.next}" "$ROOT/opt/syntra/${BUNDLE_FILES.tried}"
 # The launcher runs a staged self-update once, on trial, else the current bundle (see agent-layout.ts).
 cat > "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}.part" <<'LAUNCHER'
-${renderAgentLauncher("@NODE@", AGENT_NODE_FLAGS).trimEnd()}
+${renderAgentLauncher("@NODE@", AGENT_NODE_FLAGS, AGENT_NODE_ENV).trimEnd()}
 LAUNCHER
 sed "s|@NODE@|$NODE_NOW|" "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}.part" > "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}"
 rm -f "$ROOT/opt/syntra/${BUNDLE_FILES.launcher}.part"

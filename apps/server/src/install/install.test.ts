@@ -12,10 +12,11 @@ import { promisify } from "node:util";
 import { startCaddy, type TestCaddy } from "@syntra/testing/caddy";
 import { eventually } from "@syntra/testing/eventually";
 import { freePort } from "@syntra/testing/ports";
+import { exportSpans, recordTrace } from "../../../../packages/otlp/src/testing/otel-sdk";
 import { stopUpstreamDaemon, upstreamDaemonPid } from "../../../agent/src/proxy/upstream-table";
 import { AGENT_VERSION } from "../../../agent/src/version";
 import { createTestApp, type TestApp } from "../testing/harness";
-import { AGENT_NODE_FLAGS } from "./agent-bundle";
+import { AGENT_NODE_ENV, AGENT_NODE_FLAGS } from "./agent-bundle";
 
 // The launcher passes the agent's Node flags each in single quotes (it is a shell script).
 const LAUNCHER_FLAGS = AGENT_NODE_FLAGS.map((f) => `'${f}'`).join(" ");
@@ -170,6 +171,7 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
   assert.match(installed.unit, /Restart=always/);
 
   // The installed files are the agent: started as the unit starts it, the server comes online.
+  const grpcPort = await freePort();
   const agentEnv = {
     ...process.env,
     ...Object.fromEntries(
@@ -184,7 +186,7 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
     SYNTRA_PROXY_HTTPS_PORT: String(caddy.httpsPort),
     SYNTRA_PROXY_TLS: "false",
     // Its OTLP receivers start too (on free ports): the bundle must carry the gRPC server they use.
-    SYNTRA_OTLP_GRPC_PORT: String(await freePort()),
+    SYNTRA_OTLP_GRPC_PORT: String(grpcPort),
     SYNTRA_OTLP_HTTP_PORT: String(await freePort()),
   };
   let output = "";
@@ -217,6 +219,13 @@ test("where Node is older than 22, the installer puts Node 24 beside the agent, 
       },
     );
     assert.match(await fs.readFile(`/proc/${pid}/cmdline`, "utf8"), /dnsmasq\0/);
+    // The launcher gives Node the agent's environment (its malloc setting).
+    const environ = (await fs.readFile(`/proc/${agent.pid}/environ`, "utf8")).split("\0");
+    for (const [name, value] of Object.entries(AGENT_NODE_ENV)) assert.ok(environ.includes(`${name}=${value}`), name);
+    // gRPC loads at the first OTLP/gRPC connection: the official exporter gets the receiver's answer (no key).
+    const { spans } = await recordTrace("installed", {});
+    const result = await exportSpans("grpc", { httpUrl: "", grpcAddress: `127.0.0.1:${grpcPort}` }, "wrong", spans);
+    assert.match(String(result.error?.message), /ingest key/i, output.slice(-3000));
   } finally {
     agent.kill("SIGTERM");
     await exited;

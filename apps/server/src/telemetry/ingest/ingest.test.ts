@@ -73,7 +73,7 @@ test("direct OTLP/HTTP: the official SDK's protobuf is stored for the key's serv
 
   const noKey = await post(t, "/v1/traces", Buffer.from(sdk.traces), proto);
   assert.equal(noKey.statusCode, 401);
-  const status = rpcStatusType.decode(noKey.rawPayload) as unknown as { code: number; message: string };
+  const status = rpcStatusType().decode(noKey.rawPayload) as unknown as { code: number; message: string };
   assert.equal(status.code, 16);
   assert.match(status.message, /ingest key/);
   assert.equal((await post(t, "/v1/traces", "x", { ...proto, "x-syntra-key": "syn_ing_wrong" })).statusCode, 401);
