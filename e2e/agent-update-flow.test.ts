@@ -260,10 +260,9 @@ test("the control plane is upgraded to the next minor version: its agent of the 
   const domain = "upgrade.e2e.test";
   try {
     const serviceId = await createWebService(up, "upgrade", domain);
-    // Blue-green, as in the first test: the route is written with both replicas at once. After a rolling first deploy
-    // Caddy's config keeps the first replica alone as the route's fallback list (the second came through dnsmasq), and
-    // the agent's next stop rewrites it: one Caddy reload, which closes idle kept-alive connections (seen here once:
-    // a "socket hang up" of 607 requests). That is the proxy's known cost of a reload, not the upgrade's.
+    // Blue-green, as in the first test: the route is written with both replicas at once. (A rolling first deploy keeps
+    // the first replica alone as the route's fallback list; the agent's restart once rewrote it, a Caddy reload that
+    // cost a "socket hang up" of 607 requests here. It now keeps such a fallback: caddy-upstreams.test.ts.)
     const deployment = await deployAndWait(up, serviceId, { image_tag: "v1", strategy: "blue_green" });
     assert.equal(deployment.status, "running", deployment.error_message ?? "");
     const before = await server(up);

@@ -260,7 +260,8 @@ export async function startAgent(
       dispatcher?.cancelSubscriptions();
       deployer.close();
       await connection.stop();
-      // Caddy serves on without us: its fallback upstreams become the containers serving now.
+      // Caddy serves on without us: fallback upstreams naming a container that no longer serves become the ones
+      // serving now (a fallback listing some of them stays, so a restart after a rolling deploy does not reload).
       await router
         .detach()
         .catch((err: unknown) => logger.warn({ err }, "could not hand the routes over to the proxy"));

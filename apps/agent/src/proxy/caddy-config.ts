@@ -175,6 +175,20 @@ export function upsertRoute(routes: CaddyRoute[], route: ServiceRoute, source?: 
   return [...routes.slice(0, index), built, ...routes.slice(index)];
 }
 
+/**
+ * Whether a route Caddy has may stay in place of `built`, the same route written with the `serving` containers:
+ * they differ at most in the static fallback of a route that asks dnsmasq, and that fallback is a non-empty part
+ * of what serves now. Such a fallback routes correctly if dnsmasq stops answering (with fewer containers), so
+ * rewriting it would only cost a reload, which closes idle kept-alive connections (a failed request for a
+ * client that does not resend). A fallback naming a container that no longer serves is not kept: its address
+ * may be gone or reused.
+ */
+export function fallbackStillServes(existing: CaddyRoute, built: CaddyRoute, serving: string[]): boolean {
+  if (!isDeepStrictEqual(withoutFallback(existing), withoutFallback(built))) return false;
+  const fallback = parseRoute(existing)?.upstreams ?? [];
+  return fallback.length > 0 && fallback.every((u) => serving.includes(u));
+}
+
 /** A route with its handler's static upstreams left out, to compare what only a reload can change. */
 function withoutFallback(route: CaddyRoute): CaddyRoute {
   const [handler, ...rest] = route.handle ?? [];

@@ -11,7 +11,7 @@ import { startCaddy } from "@syntra/testing/caddy";
 import { eventually } from "@syntra/testing/eventually";
 import { ensureTestImages } from "@syntra/testing/images";
 import { freePort } from "@syntra/testing/ports";
-import { get } from "@syntra/testing/traffic";
+import { get, Hammer } from "@syntra/testing/traffic";
 import { DockerRuntime } from "../runtime/docker";
 import { type ContainerInfo, LABELS } from "../runtime/types";
 import { caddyAdmin, startTestCaddy, type TestCaddy } from "../testing/caddy";
@@ -146,6 +146,58 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
     await caddy.router.removeRoute(id);
   });
 
+  test("an agent restart after a rolling deploy leaves Caddy's config as it is (a reload would drop a request)", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("restart")}.test`;
+    // A rolling deploy of 2 replicas: the route is written with the first one, the second comes through dnsmasq.
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? "", v2.address ?? ""] });
+    const deployed = await caddyAdmin(caddy.adminUrl, "GET", "/config/");
+    // A keep-alive client that does not resend, across the restart.
+    const hammer = new Hammer(caddy.httpPort, domain);
+    const next = nextAgentRouter();
+    try {
+      await hammer.served(20);
+      // The agent is killed (no detach), and the next one starts on the Caddy and dnsmasq that serve on.
+      await next.start();
+      assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), deployed, "no config change at start");
+      assert.deepEqual(
+        (await next.routes()).find((r) => r.serviceId === id)?.upstreams,
+        [v1.address, v2.address].sort(),
+      );
+      // That one stops gracefully (a self-update, systemd), as does the first one's twin here.
+      await next.detach();
+      await caddy.router.detach();
+      assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), deployed, "no config change at stop");
+      await hammer.served(20);
+    } finally {
+      const report = await hammer.stop();
+      await next.stop();
+      await caddy.router.removeRoute(id);
+      assert.equal(report.failed, 0, report.failures.join("; "));
+    }
+  });
+
+  test("an agent stop after containers were replaced writes the serving ones as the fallback (stale ones never stay)", async () => {
+    const id = randomUUID();
+    const domain = `${uniqueName("stale")}.test`;
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v1.address ?? ""] });
+    await caddy.router.setRoute({ serviceId: id, domains: [domain], upstreams: [v2.address ?? ""] });
+    assert.deepEqual((await handlerOf(caddy.adminUrl, id)).upstreams, [{ dial: v1.address }], "no reload at deploy");
+    await caddy.router.detach();
+    // v1 is no longer routed: were dnsmasq to stop answering, Caddy must not fall back to it.
+    assert.deepEqual((await handlerOf(caddy.adminUrl, id)).upstreams, [{ dial: v2.address }]);
+    const next = nextAgentRouter();
+    try {
+      const config = await caddyAdmin(caddy.adminUrl, "GET", "/config/");
+      await next.start();
+      assert.deepEqual(await caddyAdmin(caddy.adminUrl, "GET", "/config/"), config, "no config change at start");
+    } finally {
+      await next.stop();
+      await caddy.router.removeRoute(id);
+    }
+  });
+
   test("without dnsmasq the routes list their containers: each change is a config change, and it works", async () => {
     const bare = await startCaddy();
     const router = new CaddyRouter({
@@ -212,6 +264,18 @@ describe("Caddy's routes take their containers from dnsmasq", () => {
     }
   });
 });
+
+/** The router of the agent that starts next on the test's Caddy and dnsmasq (found running, so left running). */
+function nextAgentRouter(): CaddyRouter {
+  return new CaddyRouter({
+    adminUrl: caddy.adminUrl,
+    tls: false,
+    listenHost: "127.0.0.1",
+    httpPort: caddy.httpPort,
+    httpsPort: caddy.httpsPort,
+    manage: { configDir: caddy.configDir },
+  });
+}
 
 /** Syntra's server as an agent before dnsmasq wrote it: an SRV source on its own DNS server, over TCP. */
 function olderAgentServer(id: string, upstream: string, httpPort: number): Record<string, unknown> {

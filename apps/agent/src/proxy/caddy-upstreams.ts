@@ -6,6 +6,7 @@ import {
   buildRoute,
   type CaddyRoute,
   commonPort,
+  fallbackStillServes,
   MAX_UDP_UPSTREAMS,
   parseRoute,
   sourceOf,
@@ -95,7 +96,7 @@ export class CaddyUpstreams {
 
   /**
    * For an agent that stops while Caddy and dnsmasq serve on: the routes' static upstreams (what Caddy uses if
-   * dnsmasq ever stops answering) become the containers serving now.
+   * dnsmasq ever stops answering) become the containers serving now, where they name one that no longer serves.
    */
   detached(routes: CaddyRoute[]): CaddyRoute[] {
     const serving = new Map<string, string[]>();
@@ -118,7 +119,10 @@ export class CaddyUpstreams {
     const now = parsed && upstreams.get(parsed.serviceId);
     if (!parsed || !now) return route;
     const next = { ...parsed, upstreams: now };
-    return buildRoute(next, this.sourceFor(next));
+    const built = buildRoute(next, this.sourceFor(next));
+    // A rolling deploy writes a route with its first container and adds the others through dnsmasq only: that
+    // fallback still routes, and an agent's restart must not reload Caddy for it.
+    return fallbackStillServes(route, built, now) ? route : built;
   }
 }
 

@@ -227,8 +227,9 @@ export class CaddyRouter implements Router {
 
   /**
    * For an agent that stops while Caddy keeps serving (dnsmasq too): the routes' static upstreams (what Caddy
-   * uses if dnsmasq ever stops answering) become the containers serving now. One reload, and only when a
-   * container changed since the last config write.
+   * uses if dnsmasq ever stops answering) become the containers serving now. One reload, and only when a route's
+   * fallback names a container that no longer serves (after a redeploy); one that lists some of the serving
+   * containers (a rolling deploy's first) is kept as it is (see fallbackStillServes).
    */
   async detach(): Promise<void> {
     const upstreams = this.upstreams;
