@@ -26,6 +26,7 @@ export interface Database {
   rawTransaction<T>(fn: (tx: RawTx) => Promise<T>): Promise<T>;
   /** Throws when the store cannot answer a trivial query. */
   ping(): Promise<void>;
+  /** Closes the store; later calls wait for the first (shutdown paths may reach it twice). */
   close(): Promise<void>;
 }
 
@@ -60,7 +61,7 @@ async function pgliteDatabase(dir: string, settings: PgliteSettings): Promise<Da
     ping: async () => {
       await client.query("SELECT 1");
     },
-    close: () => client.close(),
+    close: once(() => client.close()),
   };
 }
 
@@ -95,11 +96,20 @@ async function openPostgres(url: string): Promise<Database> {
     ping: async () => {
       await pool.query("SELECT 1");
     },
-    close: () => pool.end(),
+    close: once(() => pool.end()),
   };
 }
 
 /** The rows of a raw `db.execute`: node-postgres answers `{ rows }`, PGlite's driver the rows themselves. */
 export function resultRows<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** `fn` run at the first call only; every call gets that first call's promise. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => {
+    done ??= fn();
+    return done;
+  };
 }
