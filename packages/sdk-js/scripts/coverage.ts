@@ -27,6 +27,13 @@ function testFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+// Built once here: the tests that need dist/ (package, next) would otherwise rebuild it at the same time, one
+// removing the files the other's `next build` is reading.
+execFileSync(process.execPath, ["--import", "tsx", path.join(pkg, "scripts/build.ts")], {
+  cwd: root,
+  stdio: "inherit",
+});
+
 const raw = mkdtempSync(path.join(os.tmpdir(), "sdk-js-coverage-"));
 const tests = [...testFiles(src), ...testFiles(path.join(pkg, "test"))].sort();
 const run = spawnSync(
@@ -39,7 +46,7 @@ const run = spawnSync(
     "--test-timeout=600000",
     ...tests,
   ],
-  { cwd: root, stdio: "inherit", env: { ...process.env, NODE_V8_COVERAGE: raw } },
+  { cwd: root, stdio: "inherit", env: { ...process.env, NODE_V8_COVERAGE: raw, SYNTRA_SDK_DIST_BUILT: "1" } },
 );
 
 // Node's files through c8 (it knows tsx's source maps from Node's cache); Chromium's are converted below.

@@ -40,7 +40,10 @@ async function freePort(): Promise<number> {
 before(async () => {
   cp = await startControlPlane();
   s = await newService(cp, "nextjs@example.com");
-  await run(process.execPath, ["--import", "tsx", `${root}packages/sdk-js/scripts/build.ts`], { cwd: root });
+  // scripts/coverage.ts builds dist/ once before the tests (two rebuilding it at once would race); alone, build it.
+  if (process.env.SYNTRA_SDK_DIST_BUILT !== "1") {
+    await run(process.execPath, ["--import", "tsx", `${root}packages/sdk-js/scripts/build.ts`], { cwd: root });
+  }
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: "" };
   await rm(`${appDir}.next`, { recursive: true, force: true });
   // The browser's DSN is compiled in (NEXT_PUBLIC_*); the server reads SYNTRA_DSN when it starts.

@@ -20,7 +20,10 @@ let scratch: string;
 before(async () => {
   cp = await startControlPlane();
   scratch = await mkdtemp(path.join(os.tmpdir(), "syntra-sdk-scratch-"));
-  await run(process.execPath, ["--import", "tsx", path.join(pkg, "scripts/build.ts")], { cwd: root });
+  // scripts/coverage.ts builds dist/ once before the tests (two rebuilding it at once would race); alone, build it.
+  if (process.env.SYNTRA_SDK_DIST_BUILT !== "1") {
+    await run(process.execPath, ["--import", "tsx", path.join(pkg, "scripts/build.ts")], { cwd: root });
+  }
   const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: pkg });
   const [{ filename, files }] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
   const paths = files.map((f) => f.path);
