@@ -86,8 +86,10 @@ test("a monitor goes to its server's agent; its results make uptime, a downtime 
   assert.ok(!page.body.includes("HTTP 502") && !page.body.includes("shop.example.com"), "nothing internal shown");
 
   await api("DELETE", `/api/v1/monitors/${monitor.id}`);
-  const stop = await peer.next("configure_monitors");
-  assert.deepEqual(stop.payload.monitors, [], "the agent stops the monitor");
+  // The agent-ready push may land after the creation's (hellos are admitted through a queue): the list the agent
+  // ends with is what counts, and it no longer holds the monitor.
+  // Times out (and fails) unless the agent is told to run no monitor.
+  await peer.next("configure_monitors", (m) => m.payload.monitors.length === 0);
   await peer.close();
 });
 
