@@ -52,6 +52,9 @@ test("an anomaly rule fires for the service whose error rate leaves its baseline
   const fresh = (
     await call("POST", `/api/v1/projects/${org.projectId}/services`, imageServiceBody("fresh", org.serverId))
   ).id;
+  // The clock to the middle of a 5-minute step: the evaluation below must judge the same last step the history
+  // was written up to, not one a step boundary crossed meanwhile left empty.
+  t.advanceClock(STEP - (t.deps.now().getTime() % STEP) + STEP / 2);
   const now = t.deps.now().getTime();
   const lastStep = Math.floor(now / STEP) * STEP;
   const owner = (serviceId: string) => ({
