@@ -142,9 +142,16 @@ export const aiRecommendation = z.object({
 });
 export type AIRecommendation = z.infer<typeof aiRecommendation>;
 
+/**
+ * The signals the anomaly detector judges per service: request rate, error rate and p95 latency from its spans; CPU
+ * (percent of one core) and memory (bytes) of its busiest container from the agents' heartbeats.
+ */
+export const anomalySignal = z.enum(["request_rate", "error_rate", "latency_p95", "cpu", "memory"]);
+export type AnomalySignal = z.infer<typeof anomalySignal>;
+
 /** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity. */
 export const aiAnomalyQuery = z.strictObject({
-  signal: z.enum(["request_rate", "error_rate", "latency_p95"]).default("error_rate"),
+  signal: anomalySignal.default("error_rate"),
   hours: z.coerce.number().int().min(1).max(168).default(24),
   sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
 });
@@ -158,7 +165,7 @@ export const aiAnomalyState = z.enum(["learning", "normal", "deviation", "anomal
  * value and normal band (null while learning), and state; the anomalies as time ranges.
  */
 export const aiAnomalyBand = z.object({
-  signal: z.enum(["request_rate", "error_rate", "latency_p95"]),
+  signal: anomalySignal,
   step_seconds: z.number().int().positive(),
   /** The last step's state. */
   state: aiAnomalyState,

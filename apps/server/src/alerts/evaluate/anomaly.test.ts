@@ -114,7 +114,7 @@ test("an anomaly rule fires for the service whose error rate leaves its baseline
   const stranger = await t.signup("anomaly-stranger@example.com", { orgName: "Other" });
   const hidden = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}`, { as: { cookie: stranger.cookie } });
   assert.equal(hidden.status, 404);
-  const bad = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}?signal=cpu`, { as: org.owner });
+  const bad = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}?signal=disk`, { as: org.owner });
   assert.equal(bad.body.error.code, "VALIDATION_ERROR");
 
   // The same signal with direction "down" ignores a rise.
