@@ -4,13 +4,11 @@
 // the numbers behind them, and applying them through the ordinary service update.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { CONTAINER_METRICS } from "@syntra/contracts";
 import { storeAgentAlert } from "../../alerts/agent-alerts";
-import type { MetricRow } from "../../telemetry/store/types";
 import { serviceOfNewOrg } from "../../testing/error-fixtures";
 import { imageServiceBody } from "../../testing/fixtures";
 import { createTestApp, type TestApp } from "../../testing/harness";
-import { metricRow } from "../../testing/telemetry-rows";
+import { containerWeek as week } from "../testing/series";
 
 let t: TestApp;
 before(async () => {
@@ -21,29 +19,6 @@ after(() => t.close());
 const STEP = 300_000;
 const HOUR = 3_600_000;
 const MIB = 1024 * 1024;
-
-/**
- * `hours` of complete 5-minute steps up to now, one heartbeat sample per step and container: CPU 30% of a core (every 25th
- * step 50%: 4% of the steps, so the p95 stays 30%), memory 200 MiB (every 25th step 300 MiB). One extra sample in
- * the middle makes the peaks: 60% CPU in container a, 400 MiB in container b.
- */
-function week(owner: { org_id: string; service_id: string; deployment_id: string }, now: number, hours: number) {
-  const rows: MetricRow[] = [];
-  const first = Math.floor(now / STEP) * STEP - hours * HOUR;
-  const middle = first + Math.floor((now - first) / STEP / 2) * STEP;
-  for (let at = first, i = 0; at + STEP <= now; at += STEP, i++) {
-    for (const container of ["aaaaaaaaaaaa", "bbbbbbbbbbbb"]) {
-      const labels = { "container.id": container };
-      const busy = i % 25 === 0;
-      rows.push(metricRow(owner, new Date(at + 1000), CONTAINER_METRICS.cpu, busy ? 50 : 30, { labels }));
-      rows.push(metricRow(owner, new Date(at + 1000), CONTAINER_METRICS.memory, (busy ? 300 : 200) * MIB, { labels }));
-    }
-  }
-  const labels = (c: string) => ({ labels: { "container.id": c } });
-  rows.push(metricRow(owner, new Date(middle + 2000), CONTAINER_METRICS.cpu, 60, labels("aaaaaaaaaaaa")));
-  rows.push(metricRow(owner, new Date(middle + 2000), CONTAINER_METRICS.memory, 400 * MIB, labels("bbbbbbbbbbbb")));
-  return rows;
-}
 
 test("a week of container CPU and memory with an OOM kill: limits and replicas suggested with their numbers, applied by a service update", async () => {
   const org = await serviceOfNewOrg(t, "rightsize-owner@example.com");
