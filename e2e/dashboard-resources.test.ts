@@ -5,12 +5,12 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort } from "@syntra/testing/ports";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { containerWeek, redHistory } from "../apps/server/src/ai/testing/series";
 import { serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
-import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
+import { launchBrowser, openAs, shoot } from "./browser";
 
 const STEP = 300_000;
 
@@ -48,14 +48,7 @@ after(async () => {
   await t?.close();
 });
 
-async function open(cookie: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  await context.addCookies([{ name: "syntra_session", value: cookie, url: baseUrl }]);
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  await goto(page, `${baseUrl}${path}`);
-  return { context, page };
-}
+const open = (cookie: string, path: string) => openAs(browser, baseUrl, cookie, path);
 
 test("the error rate chart shades the expected band and marks the anomaly; a recommendation applies with one click", async () => {
   const overview = `/projects/${org.projectId}/services/${org.serviceId}/overview?range=1h`;
