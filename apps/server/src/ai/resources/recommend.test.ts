@@ -169,4 +169,28 @@ test("less than a day of history: not enough data, no suggestions; a service wit
   );
   assert.equal(unlimited.usage.throttling.steps_at_cpu_limit, null);
   assert.match(unlimited.explanation, /Replicas are judged against the CPU limit: set one first/);
+
+  // Limits too tight for the same usage: raise both, and run more replicas.
+  const tight = (
+    await call("POST", `/api/v1/projects/${org.projectId}/services`, {
+      ...imageServiceBody("tight", org.serverId),
+      cpu_limit: "0.3",
+      memory_limit: "256m",
+    })
+  ).id;
+  await t.deps.telemetry.insert({ spans: [], logs: [], metrics: week({ ...owner, service_id: tight }, now, 30) });
+  const squeezed = await call("GET", `/api/v1/ai/recommendations/${tight}`);
+  assert.deepEqual(
+    squeezed.recommendations.map((r: { kind: string; suggested: unknown }) => [r.kind, r.suggested]),
+    [
+      ["reliability", { cpu_limit: "0.6" }],
+      // 1.25 × the 400 MiB peak = 500 MiB, rounded up to 512 MiB.
+      ["reliability", { memory_limit: "512m" }],
+      // 0.6 cores of p95 total at 70% of 0.3-core replicas: 3.
+      ["scaling", { replicas: 3 }],
+    ],
+  );
+  assert.match(squeezed.recommendations[1].description, /The peak comes too close to the limit/);
+  // Every step's sample of both containers reached 95% of 0.3 cores (30 hours × 12 steps × 2 containers).
+  assert.equal(squeezed.usage.throttling.steps_at_cpu_limit, 720);
 });
