@@ -12,6 +12,7 @@ import { containerWeek as week } from "../testing/series";
 
 let t: TestApp;
 before(async () => {
+  // AI off: the recommender asks no provider (rule-based, like the anomaly detector), so it answers all the same.
   t = await createTestApp({ SYNTRA_OPEN_SIGNUP: "true", SYNTRA_AI: "off" });
 });
 after(() => t.close());
