@@ -16,10 +16,17 @@ function p95(values: number[]): number {
   return sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] ?? 0;
 }
 
+/** The highest of values (a loop: a week of many containers is too many arguments for Math.max). */
+function highest(values: Iterable<number>): number {
+  let top = Number.NEGATIVE_INFINITY;
+  for (const v of values) if (v > top) top = v;
+  return top;
+}
+
 /** p95 of the containers' 5-minute averages and the highest sample, scaled; null without data. */
 function figures(steps: ContainerStep[], scale: number): { p95: number; peak: number } | null {
   if (steps.length === 0) return null;
-  return { p95: p95(steps.map((s) => s.avg)) * scale, peak: Math.max(...steps.map((s) => s.max)) * scale };
+  return { p95: p95(steps.map((s) => s.avg)) * scale, peak: highest(steps.map((s) => s.max)) * scale };
 }
 
 /** OOM kills of a service's containers in a window: its agents' alerts flagged `oom_killed`. */
@@ -71,7 +78,7 @@ export async function resourceRecommendations(
     cpu_cores: figures(cpuSteps, 0.01),
     memory_bytes: figures(memorySteps, 1),
     total_cpu_cores:
-      totals.size === 0 ? null : { p95: p95([...totals.values()]) / 100, peak: Math.max(...totals.values()) / 100 },
+      totals.size === 0 ? null : { p95: p95([...totals.values()]) / 100, peak: highest(totals.values()) / 100 },
     oom_kills: kills,
     throttling: {
       measured: false,
