@@ -122,6 +122,12 @@ test("a firing incident is summarized after its notification, with the deploy an
   assert.equal(shown.ai_summary.likely_cause, SUMMARY.likely_cause);
   assert.equal(shown.ai_summary.provider, "anthropic");
   assert.equal(shown.ai_summary_outcome, "summarized");
+  const usage = await s.call("GET", "/api/v1/ai/usage?days=1");
+  assert.deepEqual(
+    usage.days.map((d: { feature: string; requests: number }) => [d.feature, d.requests]),
+    [["incident_summary", 1]],
+    "the summary's tokens count as the incident_summary feature",
+  );
 
   const asked = claude.requests.length;
   assert.deepEqual(await summarizeNewIncidents(t.deps), { summarized: 0, notSummarized: 0 }, "once per incident");

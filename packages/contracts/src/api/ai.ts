@@ -182,9 +182,11 @@ export const aiUsageQuery = z.strictObject({
 });
 export type AIUsageQuery = z.infer<typeof aiUsageQuery>;
 
-/** Requests and tokens of one day (UTC), provider and model. */
+/** Requests and tokens of one day (UTC), feature, provider and model. */
 export const aiUsageDay = z.object({
   day: z.iso.date(),
+  /** What spent them: error_analysis, incident_summary, dockerfile, recommendation, chat; other (before 0030). */
+  feature: z.string(),
   provider: z.string(),
   model: z.string(),
   requests: z.number().int().nonnegative(),
