@@ -2,6 +2,7 @@
 // behind `git http-backend` that wants a token, as GitHub does), then through the control plane's analysis (PGlite,
 // or PostgreSQL with TEST_DATABASE_URL) with Claude replaced by a local stand-in of the Messages API.
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -81,6 +82,22 @@ test("the range's commits, changed files with counts and the stack file's hunk c
   assert.match(summary.hunks[0]?.patch ?? "", /- {2}return order;/);
   assert.equal(summary.truncated, false);
   assert.ok(!JSON.stringify(summary).includes("dev@example.com"), "no author emails");
+});
+
+test("the fetched history is kept for the next analysis, unless it outgrew the size limit", async () => {
+  const dir = cacheDir();
+  const opts = { repoUrl: repo.url, auth: undefined, fromSha: base, toSha: orders, stackFiles: [], cacheDir: dir };
+  await summarizeCommitRange(opts);
+  const kept = (await readdir(dir)).filter((d) => !d.startsWith("secrets-") && d !== "known_hosts");
+  assert.equal(kept.length, 1, "one bare repository per repository URL");
+  const small = cacheDir();
+  const summary = await summarizeCommitRange({ ...opts, fromSha: previous, cacheDir: small, maxKeptBytes: 1 });
+  assert.deepEqual(
+    summary.commits.map((c) => c.subject),
+    ["orders: join customer"],
+    "the summary is still made",
+  );
+  assert.deepEqual(await readdir(small), [], "but nothing is kept (the credentials' folder is gone too)");
 });
 
 test("a first deployment is summarized against its parent; the checkout commit is not in the range", async () => {

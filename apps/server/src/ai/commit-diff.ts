@@ -32,6 +32,8 @@ export interface CommitDiffOptions {
   pathVariable?: string;
   /** The whole fetch and summary must end within this (default 20 s). */
   timeoutMs?: number;
+  /** A kept repository larger than this (packed and loose objects) is removed after use (default 256 MiB). */
+  maxKeptBytes?: number;
 }
 
 const summaries = new Map<string, CommitDiffSummary>();
@@ -154,6 +156,10 @@ async function fetchAndSummarize(opts: CommitDiffOptions, repoDir: string): Prom
         patch: body.length > MAX_HUNK_CHARS ? `${body.slice(0, MAX_HUNK_CHARS)}\n[... cut]` : body,
       });
     }
+    // Bounded disk: a repository whose history outgrew the limit is not kept (the next analysis fetches afresh).
+    const counted = await must(["count-objects", "-v"], "Measuring the repository failed");
+    const kib = [...counted.matchAll(/^(?:size|size-pack): (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    if (kib * 1024 > (opts.maxKeptBytes ?? 256 * 1024 * 1024)) await rm(repoDir, { recursive: true, force: true });
     // The files the stack runs through first: they are what the analysis looks at.
     const ordered = [...inStack, ...files.filter((f) => !inStack.includes(f))];
     return {

@@ -111,6 +111,19 @@ async function firingIncident(email: string, otherChannels: Record<string, unkno
   return { ...org, call, incident, rule, slackTexts };
 }
 
+/** 400 s later (past the rules' 300 s repeat interval): evaluates the rules and sends every reminder due. */
+async function remindersSent(): Promise<void> {
+  t.advanceClock(400_000);
+  try {
+    await evaluateDueRules(t.deps);
+    while ((await sendDueDeliveries(t.deps)) > 0) {
+      // drain
+    }
+  } finally {
+    t.advanceClock(-400_000);
+  }
+}
+
 test("a firing incident is summarized after its notification, with the deploy and errors around it", async () => {
   const s = await firingIncident("ai-incident@example.com");
   assert.equal(s.incident.ai_summary, null, "nothing is written before the notification goes out");
@@ -148,15 +161,7 @@ test("a firing incident is summarized after its notification, with the deploy an
   assert.equal(claude.requests.length, asked);
 
   // The reminder that follows carries the summary to Slack.
-  t.advanceClock(400_000);
-  try {
-    await evaluateDueRules(t.deps);
-    while ((await sendDueDeliveries(t.deps)) > 0) {
-      // drain
-    }
-  } finally {
-    t.advanceClock(-400_000);
-  }
+  await remindersSent();
   const sent = s.slackTexts();
   assert.equal(sent.length, 2, "firing, then the reminder");
   assert.ok(!JSON.stringify(sent[0]?.body).includes("AI summary"));
@@ -203,15 +208,7 @@ test("the summary rides on the reminder to email, Discord and PagerDuty too (eac
   assert.equal(pager()[0]?.body.payload.custom_details.ai_summary, undefined);
 
   await summarizeNewIncidents(t.deps);
-  t.advanceClock(400_000);
-  try {
-    await evaluateDueRules(t.deps);
-    while ((await sendDueDeliveries(t.deps)) > 0) {
-      // drain
-    }
-  } finally {
-    t.advanceClock(-400_000);
-  }
+  await remindersSent();
 
   const reminder = discord()[1]?.body.embeds[0];
   assert.match(reminder?.title, /^STILL FIRING: /);

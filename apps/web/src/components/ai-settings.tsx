@@ -187,24 +187,18 @@ function Switches({ org }: { org: Organization }) {
   return (
     <div className="flex flex-col gap-3 border-t border-zinc-100 pt-4 dark:border-zinc-800">
       {action.error != null && <ErrorNote error={action.error} />}
-      <label className="flex items-center gap-2 text-sm">
-        <input
-          type="checkbox"
-          checked={org.ai_auto_analyze}
-          disabled={!manage || action.pending}
-          onChange={(e) => toggle({ ai_auto_analyze: e.target.checked })}
-        />
-        Analyze new issues and summarize incidents in the background
-      </label>
-      <label className="flex items-center gap-2 text-sm">
-        <input
-          type="checkbox"
-          checked={org.ai_redact_emails}
-          disabled={!manage || action.pending}
-          onChange={(e) => toggle({ ai_redact_emails: e.target.checked })}
-        />
-        Replace email addresses before anything is sent to an AI provider
-      </label>
+      <Toggle
+        checked={org.ai_auto_analyze}
+        disabled={!manage || action.pending}
+        onChange={(on) => toggle({ ai_auto_analyze: on })}
+        label="Analyze new issues and summarize incidents in the background"
+      />
+      <Toggle
+        checked={org.ai_redact_emails}
+        disabled={!manage || action.pending}
+        onChange={(on) => toggle({ ai_redact_emails: on })}
+        label="Replace email addresses before anything is sent to an AI provider"
+      />
       <form
         className="flex flex-col gap-2 sm:flex-row sm:items-end"
         noValidate
@@ -246,5 +240,20 @@ function Switches({ org }: { org: Organization }) {
       {form.formError != null && <ErrorNote error={form.formError} />}
       {!manage && <p className="text-xs text-zinc-500">Owners and admins change these.</p>}
     </div>
+  );
+}
+
+/** A labelled checkbox showing a stored switch; it changes once the stored value does. */
+function Toggle(props: { checked: boolean; disabled: boolean; onChange(on: boolean): void; label: string }) {
+  return (
+    <label className="flex items-center gap-2 text-sm">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        disabled={props.disabled}
+        onChange={(e) => props.onChange(e.target.checked)}
+      />
+      {props.label}
+    </label>
   );
 }
