@@ -1,9 +1,12 @@
 import { apiRoutes } from "@syntra/contracts";
+import { AppError } from "../errors";
 import { implement } from "../http/route";
+import { openSse, type SseStream } from "../live/sse";
 import { projectScope } from "../projects/routes";
 import { storeScope } from "../telemetry/queries";
 import { analyzeError } from "./analyze-error";
 import { signalBand, signalSeries } from "./anomaly/service-signal";
+import { answerChat } from "./chat";
 import { aiUsageOf } from "./usage";
 
 const analyze = implement(apiRoutes.ai.analyzeError, {
@@ -28,5 +31,42 @@ const anomalies = implement(apiRoutes.ai.anomalies, {
   },
 });
 
+/**
+ * POST /ai/chat: the answer streams as it is written. The event stream opens with the first piece, so a failure
+ * before it (not found, budget, provider refused) is an ordinary error answer; one after it is an `error` event.
+ * A client that leaves aborts the provider request.
+ */
+const chat = implement(apiRoutes.ai.chat, {
+  audit: { action: "ai.chat", resourceType: "organization" },
+  handler: async ({ auth, deps, body, req, reply, audit }) => {
+    audit({ resourceId: auth.orgId, details: { ...body.context, provider: deps.ai.provider.name } });
+    const left = new AbortController();
+    reply.raw.on("close", () => left.abort());
+    let stream: SseStream | null = null;
+    const open = () => {
+      stream ??= openSse(req, reply);
+      return stream;
+    };
+    try {
+      const { messageId } = await answerChat(
+        deps,
+        projectScope(auth),
+        body,
+        (content) => open().send("token", { content }),
+        left.signal,
+      );
+      open().send("done", { message_id: messageId });
+      open().close();
+    } catch (err) {
+      if (!stream) throw err;
+      const failed = err instanceof AppError ? err : new AppError("INTERNAL_ERROR", "The answer failed");
+      if (!(err instanceof AppError)) req.log.error({ err }, "chat answer failed");
+      open().send("error", { error: failed.message, code: failed.code });
+      open().close();
+    }
+    return undefined;
+  },
+});
+
 /** The AI engine's API. */
-export const aiApiRoutes = [analyze, usage, anomalies];
+export const aiApiRoutes = [analyze, usage, anomalies, chat];

@@ -68,7 +68,7 @@ const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
  * they triage the errors of what they deploy (resolve, ignore, assign issues, have them analyzed).
  */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|ai\/chat|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
     key,
   );
 
@@ -411,6 +411,11 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
   // No provider configured here: the offline analyzer answers.
   "POST /api/v1/ai/analyze-error": () => ({ body: { issue_id: main.issueId, force_refresh: true }, ok: 200 }),
+  // Answered by the offline analyzer here (no provider configured): the stream ends with `done`.
+  "POST /api/v1/ai/chat": () => ({
+    body: { message: "what runs here?", context: { issue_id: main.issueId } },
+    ok: 200,
+  }),
   "GET /api/v1/ai/usage": read,
   "GET /api/v1/ai/anomalies/:serviceId": read,
   // Streams: bounded so that the answer ends (inject waits for it).

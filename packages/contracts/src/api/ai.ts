@@ -116,7 +116,11 @@ export const aiChatTokenData = z.object({ content: z.string() });
 export const aiChatDoneData = z.object({ message_id: z.string().min(1) });
 
 /** `data` of the `error` SSE event that ends a failed answer. */
-export const aiChatErrorData = z.object({ error: z.string() });
+export const aiChatErrorData = z.object({
+  error: z.string(),
+  /** The error code (AI_OVERLOADED, AI_TIMEOUT, ...) of a failure after the answer started. */
+  code: z.string().optional(),
+});
 
 /** One event of the POST /ai/chat stream: the SSE `event:` name and its JSON `data:`. */
 export const aiChatEvent = z.discriminatedUnion("event", [
@@ -125,6 +129,13 @@ export const aiChatEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("error"), data: aiChatErrorData }),
 ]);
 export type AIChatEvent = z.infer<typeof aiChatEvent>;
+
+/** The chat's stream events as the route declares them: `{ type: <SSE event name>, ...data }`. */
+export const aiChatStreamEvent = z.discriminatedUnion("type", [
+  aiChatTokenData.extend({ type: z.literal("token") }),
+  aiChatDoneData.extend({ type: z.literal("done") }),
+  aiChatErrorData.extend({ type: z.literal("error") }),
+]);
 
 /**
  * One item of GET /ai/recommendations/:serviceId. `current` and `suggested` hold the settings

@@ -1,7 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { AppError } from "../../errors";
 import { providerHttpError, providerTimeout, providerUnreachable } from "./provider-errors";
-import type { ChatModel, StructuredAnswer, StructuredRequest } from "./types";
+import type { ChatModel, StructuredAnswer, StructuredRequest, TextAnswer, TextRequest } from "./types";
 
 /** How to reach Anthropic's Messages API. */
 export interface AnthropicOptions {
@@ -74,6 +74,35 @@ export function anthropicModel(opts: AnthropicOptions): ChatModel {
       if (!use) throw new AppError("AI_INVALID_ANSWER", `The model answered without calling ${req.tool.name}`);
       return {
         input: use.input,
+        usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
+        model: message.model,
+      };
+    },
+    async text(req: TextRequest, onText: (piece: string) => void, signal?: AbortSignal): Promise<TextAnswer> {
+      const deadline = AbortSignal.timeout(opts.timeoutMs);
+      const options = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline };
+      let message: Anthropic.Message;
+      try {
+        const stream = client.messages.stream(
+          {
+            model: opts.model,
+            max_tokens: req.maxTokens,
+            system: req.system,
+            messages: [{ role: "user", content: req.user }],
+          },
+          options,
+        );
+        stream.on("text", (piece) => onText(piece));
+        message = await stream.finalMessage();
+      } catch (err) {
+        throw anthropicError(err, opts.timeoutMs, deadline.aborted);
+      }
+      const text = message.content
+        .filter((b): b is Anthropic.TextBlock => b.type === "text")
+        .map((b) => b.text)
+        .join("");
+      return {
+        text,
         usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
         model: message.model,
       };

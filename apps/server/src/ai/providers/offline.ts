@@ -1,5 +1,6 @@
 import type { AIAnalysisAnswer, AIEvidence, AISeverity } from "@syntra/contracts";
 import type { AnalysisContext, ContextDeployment } from "../analysis-context";
+import type { ChatQuestion } from "../chat-context";
 import { sameFile } from "../commit-diff";
 import { matchErrorPattern } from "./error-patterns";
 import { summarizeIncidentOffline } from "./offline-incident";
@@ -30,7 +31,43 @@ export function offlineProvider(): AiProvider {
     offline: true,
     analyzeError: (context) => answered(analyzeOffline(context)),
     summarizeIncident: (context) => answered(summarizeIncidentOffline(context)),
+    async chat(question, onText) {
+      const parts = chatOffline(question);
+      parts.forEach((part, i) => onText(i === 0 ? part : ` ${part}`));
+      return answered(parts.join(" "));
+    },
   };
+}
+
+/**
+ * The offline answer to a chat question, in sentences: it cannot read the question, so it says so and states what
+ * the data about the named issue, service and project shows (the offline analysis, the latest deployment, the open
+ * issues, the services).
+ */
+export function chatOffline(q: ChatQuestion): string[] {
+  const parts = ["Offline answer (no AI provider configured): the question is not interpreted; the data says this."];
+  const { issue, service, project } = q.data;
+  if (issue) {
+    const a = analyzeOffline(issue);
+    parts.push(`Issue "${clip(issue.issue.title, 120)}": ${a.root_cause}`, a.why_now);
+  }
+  if (service) {
+    const d = service.deployments[0];
+    parts.push(
+      d
+        ? `Service ${service.name}: its latest deployment is ${d.status ?? "queued"}${d.commit ? ` (commit ${d.commit.slice(0, 7)}${d.message ? ` "${clip(firstLine(d.message), 80)}"` : ""})` : ""}, created ${d.createdAt}.`
+        : `Service ${service.name} has no deployment yet.`,
+      service.openIssues.length === 0
+        ? "It has no open issue."
+        : `It has ${service.openIssues.length} open issue(s), the latest "${clip(service.openIssues[0]?.title ?? "", 120)}".`,
+    );
+  }
+  if (project)
+    parts.push(
+      `Project ${project.name} has ${project.services.length} service(s): ${project.services.map((x) => x.name).join(", ") || "none"}.`,
+    );
+  if (!issue && !service && !project) parts.push("Name a service, project or issue to get an answer from its data.");
+  return parts;
 }
 
 /** The offline analysis of one issue: deterministic, from the context alone. */

@@ -1,4 +1,13 @@
-import { aiAnalysis, aiAnomalyBand, aiAnomalyQuery, aiUsage, aiUsageQuery, analyzeErrorBody } from "../ai";
+import {
+  aiAnalysis,
+  aiAnomalyBand,
+  aiAnomalyQuery,
+  aiChatBody,
+  aiChatStreamEvent,
+  aiUsage,
+  aiUsageQuery,
+  analyzeErrorBody,
+} from "../ai";
 import { idParam } from "../envelope";
 import { defineApiRoute } from "../route";
 
@@ -44,5 +53,30 @@ export const aiRoutes = {
     params: idParam("serviceId"),
     query: aiAnomalyQuery,
     response: aiAnomalyBand,
+  }),
+  /**
+   * A question about a service, project or issue (their data sent along, redacted); the answer streams as
+   * Server-Sent Events: `token` {content}..., then `done` {message_id}, or `error` {error, code} when it fails after
+   * it started (a failure before it is an ordinary error answer).
+   */
+  chat: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/ai/chat",
+    summary: "Ask about a service, project or issue; the answer streams as Server-Sent Events",
+    tag: "ai",
+    access: { permission: "issues:write" },
+    body: aiChatBody,
+    answer: "stream",
+    produces: "text/event-stream",
+    events: aiChatStreamEvent,
+    errors: [
+      "NOT_FOUND",
+      "AI_DISABLED",
+      "AI_RATE_LIMITED",
+      "AI_OVERLOADED",
+      "AI_TIMEOUT",
+      "AI_PROVIDER_ERROR",
+      "AI_BUDGET_EXCEEDED",
+    ],
   }),
 };
