@@ -33,7 +33,7 @@ export function offlineProvider(): AiProvider {
     summarizeIncident: (context) => answered(summarizeIncidentOffline(context)),
     async chat(question, onText) {
       const parts = chatOffline(question);
-      parts.forEach((part, i) => onText(i === 0 ? part : ` ${part}`));
+      for (const [i, part] of parts.entries()) onText(i === 0 ? part : ` ${part}`);
       return answered(parts.join(" "));
     },
   };
