@@ -108,7 +108,7 @@ const envSchema = z
     /** How long agents' heartbeats wait in memory to be written together, in ms (one statement per flush). */
     SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     /** Agent hellos processed at once; during a reconnect storm the rest wait their turn (sockets stay open). */
-    SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+    SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
     /** Reconnects per second agents are asked to stay under after a restart (they spread over fleet / rate s). */
     SYNTRA_AGENT_RECONNECT_RATE: z.coerce.number().int().min(1).max(100_000).default(500),
     /** How many days of server heartbeat metrics are kept. */
@@ -254,7 +254,7 @@ export interface Config {
     metricsRetentionDays: number;
     /** Heartbeats are written in batches this often (ms). */
     heartbeatFlushMs: number;
-    /** Hellos processed at once. */
+    /** Batches of hellos processed at once. */
     helloConcurrency: number;
     /** Reconnects per second the fleet is asked to stay under after a restart. */
     reconnectRatePerSecond: number;

@@ -14,7 +14,7 @@ const MAX_ENTRIES = 200_000;
  * lookups queued in front of the upgrades, each agent timing out and trying again (a congestion collapse). In normal
  * operation every upgrade still asks the database (a spent or replaced token is refused at once with 401); only
  * while more than STORM_LOOKUPS upgrades wait for theirs does a recently seen token pass on memory, and then the
- * hello's own write re-checks it atomically (`recordHello` with `verifyTokenHash`), so nothing stale is admitted.
+ * hello's own write re-checks it atomically (`recordHellos` with `verifyTokenHash`), so nothing stale is admitted.
  */
 export class AgentCredentialCache {
   private readonly byHash = new Map<string, { server: AgentServer; at: number }>();

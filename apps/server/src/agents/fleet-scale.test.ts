@@ -129,7 +129,7 @@ test("a server deleted while its heartbeat waits is found by the batch write, an
   await b.peer.close();
 });
 
-test("a storm of hellos waits in the admission queue past the hello timeout and every agent is admitted", async () => {
+test("a storm of hellos waits in the admission queue past the hello timeout and every agent is admitted", async (ctx) => {
   const servers = await newServers(24, "storm");
   const hub = t.deps.agents;
   // A short hello timeout: a socket that never says hello is closed after it (4009).
@@ -153,6 +153,7 @@ test("a storm of hellos waits in the admission queue past the hello timeout and 
   await eventually(async () => hub.admission.waiting === peers.length);
   // The hello timeout has passed (the silent socket was closed for it) while the storm waited.
   assert.equal((await silent.closed).code, 4009);
+  const before = { ...hub.admission.stats };
   release();
   await Promise.all(holders);
   const answers = await Promise.all(acks);
@@ -161,6 +162,12 @@ test("a storm of hellos waits in the admission queue past the hello timeout and 
     "every agent of the storm was accepted",
   );
   assert.ok(hub.admission.stats.peakWaiting >= peers.length);
+  // The storm was admitted as one batch: a query per step for all of them, not about ten per agent.
+  assert.equal(hub.admission.stats.batches - before.batches, 1, "one batch");
+  assert.equal(hub.admission.stats.admitted - before.admitted, peers.length);
+  const perHello = (hub.admission.stats.queries - before.queries) / peers.length;
+  ctx.diagnostic(`${peers.length} hellos admitted in one batch: ${perHello.toFixed(2)} queries per hello`);
+  assert.ok(perHello < 1, `${perHello} queries per hello`);
   for (const s of servers.slice(1)) assert.equal(hub.isOnline(s.id), true, `server ${s.id} online`);
   Object.assign(hub, { helloTimeoutMs: 30_000 });
   await Promise.all(peers.map((p) => p.close()));

@@ -5,6 +5,7 @@ import type {
   AgentToControlPlaneMessage,
   AlertPayload,
   CommandResponsePayload,
+  DeployPayload,
   HeartbeatPayload,
   LogStreamPayload,
   ServiceStatus,
@@ -17,7 +18,7 @@ import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
+import { type AgentServer, markServerOffline, markStaleServersOffline, recordHellos } from "./agent-servers";
 import { AgentClusterRelay } from "./cluster-relay";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
 import { AgentCredentialCache } from "./credential-cache";
@@ -69,8 +70,10 @@ export interface AgentHubOptions {
   controlPlaneVersion: string;
   /** How long a heartbeat waits to be written with others (ms); 0: only when flushed (tests). Default 1000. */
   heartbeatFlushMs?: number;
-  /** Hellos processed at once; more wait their turn (see HelloAdmission). Default 8. */
+  /** Batches of hellos processed at once; more wait their turn (see HelloAdmission). Default 2. */
   helloConcurrency?: number;
+  /** The most hellos admitted together in one batch. Default 200. */
+  helloBatch?: number;
   /**
    * Reconnects per second the fleet is asked to stay under after a restart: agents are told to spread their
    * reconnects over fleet / rate seconds. Default 500.
@@ -92,6 +95,12 @@ export interface LogSubscription {
   confirmed: Promise<CommandResponsePayload>;
   /** Ends the subscription (sends logs_unsubscribe when it is still open). */
   unsubscribe(): void;
+}
+
+/** A hello waiting for admission. */
+interface HelloRequest {
+  conn: AgentConnection;
+  hello: AgentHelloPayload;
 }
 
 const offline = () => new AppError("AGENT_OFFLINE", "The server's agent is not connected");
@@ -123,7 +132,7 @@ export class AgentHub {
   /** Heartbeats waiting to be written in the next batch. */
   readonly heartbeats: HeartbeatWriter;
   /** The queue hellos wait in during a reconnect storm. */
-  readonly admission: HelloAdmission;
+  readonly admission: HelloAdmission<HelloRequest>;
   /** Agent tokens seen valid, for upgrades during a reconnect storm (see credential-cache.ts). */
   readonly credentials = new AgentCredentialCache();
   /** Agents connected to the other replicas, and the relay of commands and streams to them. */
@@ -146,7 +155,9 @@ export class AgentHub {
         for (const id of ids) this.forget(id);
       },
     });
-    this.admission = new HelloAdmission(opts.helloConcurrency ?? 8);
+    this.admission = new HelloAdmission(opts.helloConcurrency ?? 2, opts.helloBatch ?? 200, (batch) =>
+      this.admitHellos(batch),
+    );
     this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
       this.track(work),
     );
@@ -383,18 +394,32 @@ export class AgentHub {
 
   /**
    * Completes an accepted hello: records the host, answers hello_ack, and makes the connection the server's. Waits
-   * its turn in the admission queue first (a storm of reconnects is admitted a few at a time).
+   * in the admission queue and is admitted with the hellos that waited with it (see HelloAdmission).
    */
   acceptHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
-    return this.admission.run(() => this.admitHello(conn, hello));
+    return this.admission.submit({ conn, hello });
   }
 
-  private async admitHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
-    // Gone while it waited (the agent gave up, or the control plane is stopping): nothing to admit.
-    if (!conn.open || this.closed) return false;
-    const serverId = conn.server.id;
-    const verify = conn.credential.kind === "token" ? conn.credential.verifyHash : undefined;
-    if (!(await recordHello(this.opts.db, serverId, hello, this.now(), verify))) {
+  /** Admits a batch of hellos with a query per step for all of them; answers, in order, which were admitted. */
+  private async admitHellos(batch: readonly HelloRequest[]): Promise<boolean[]> {
+    const admitted = new Set<AgentConnection>();
+    // Gone while they waited (the agent gave up, or the control plane is stopping): nothing to admit. Of two
+    // connections of one server in a batch, the later one is the agent's current one.
+    const latest = new Map<string, HelloRequest>();
+    for (const request of batch) if (request.conn.open && !this.closed) latest.set(request.conn.server.id, request);
+    const live = [...latest.values()];
+    const recorded = await recordHellos(
+      this.opts.db,
+      live.map(({ conn, hello }) => ({
+        serverId: conn.server.id,
+        hello,
+        verifyTokenHash: conn.credential.kind === "token" ? conn.credential.verifyHash : undefined,
+      })),
+      this.now(),
+    );
+    const known = live.filter(({ conn }) => {
+      if (recorded.has(conn.server.id)) return true;
+      const verify = conn.credential.kind === "token" ? conn.credential.verifyHash : undefined;
       if (verify === undefined) {
         conn.close(CloseCode.serverDeleted, "this server was deleted");
       } else {
@@ -402,11 +427,52 @@ export class AgentHub {
         conn.close(CloseCode.revoked, "this server was deleted or its agent token is no longer valid");
       }
       return false;
+    });
+    const pending = (await this.wiring?.takePendingDeployments(known.map((r) => r.conn.server.id))) ?? new Map();
+    const ready: HelloRequest[] = [];
+    for (const request of known) {
+      const mine = pending.get(request.conn.server.id) ?? [];
+      if (await this.sendHelloAck(request.conn, mine)) ready.push(request);
     }
-    const pending = (await this.wiring?.takePendingDeployments(serverId)) ?? [];
+    for (const { conn } of ready) {
+      const serverId = conn.server.id;
+      const previous = this.connections.get(serverId);
+      if (previous && previous !== conn) {
+        this.drop(previous, "replaced");
+        previous.close(CloseCode.replaced, "replaced by a newer connection of this server");
+      }
+      conn.ready = true;
+      this.connections.set(serverId, conn);
+      admitted.add(conn);
+    }
+    if (ready.length > 0) {
+      await this.cluster.claim(ready.map(({ conn, hello }) => ({ serverId: conn.server.id, hello })));
+      await this.telemetry.pushAllKeys(
+        ready.map((r) => r.conn),
+        this.wiring,
+      );
+      await this.emit({ kind: "agent_ready", serverIds: ready.map((r) => r.conn.server.id) });
+      for (const { conn } of ready) {
+        await this.emit({
+          kind: "server_status",
+          serverId: conn.server.id,
+          status: "online",
+          orgId: conn.server.orgId,
+        });
+      }
+      for (const { conn, hello } of ready) {
+        const lastUpdate = recorded.get(conn.server.id);
+        await this.emit({ kind: "hello_accepted", serverId: conn.server.id, hello, ...(lastUpdate && { lastUpdate }) });
+      }
+    }
+    return batch.map(({ conn }) => admitted.has(conn));
+  }
+
+  /** Sends hello_ack with the server's pending deployments; when it cannot be sent, they go back in the queue. */
+  private async sendHelloAck(conn: AgentConnection, pending: DeployPayload[]): Promise<boolean> {
     try {
       conn.post("hello_ack", {
-        server_id: serverId,
+        server_id: conn.server.id,
         accepted: true,
         protocol_version: conn.protocolVersion ?? "1.0",
         server_name: conn.server.name,
@@ -419,24 +485,12 @@ export class AgentHub {
         },
         pending_deployments: pending,
       });
+      return true;
     } catch (err) {
       conn.log.warn({ err }, "hello_ack could not be sent; pending deployments go back in the queue");
-      await this.wiring?.requeueDeployments(pending.map((p) => p.deployment_id));
+      if (pending.length > 0) await this.wiring?.requeueDeployments(pending.map((p) => p.deployment_id));
       return false;
     }
-    const previous = this.connections.get(serverId);
-    if (previous && previous !== conn) {
-      this.drop(previous, "replaced");
-      previous.close(CloseCode.replaced, "replaced by a newer connection of this server");
-    }
-    conn.ready = true;
-    this.connections.set(serverId, conn);
-    await this.cluster.claim(serverId, hello);
-    await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
-    await this.emit({ kind: "agent_ready", serverId });
-    await this.emit({ kind: "server_status", serverId, status: "online" });
-    await this.emit({ kind: "hello_accepted", serverId, hello });
-    return true;
   }
 
   /** Handles a validated message of a connection that has said hello. */
