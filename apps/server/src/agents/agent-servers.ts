@@ -179,6 +179,27 @@ export async function markServerOffline(db: Db, serverId: string, now: Date): Pr
 }
 
 /**
+ * Marks servers offline (agents disconnected together) with one statement per 2,000 servers; answers those that
+ * exist, with their organization.
+ */
+export async function markServersOffline(
+  db: Db,
+  serverIds: readonly string[],
+  now: Date,
+): Promise<{ id: string; orgId: string }[]> {
+  const out: { id: string; orgId: string }[] = [];
+  for (let i = 0; i < serverIds.length; i += 2000) {
+    const rows = await db
+      .update(servers)
+      .set({ status: "offline", updatedAt: now })
+      .where(inArray(servers.id, serverIds.slice(i, i + 2000)))
+      .returning({ id: servers.id, orgId: servers.orgId });
+    out.push(...rows);
+  }
+  return out;
+}
+
+/**
  * Marks offline every online server whose last heartbeat is older than `before`; returns their ids. With
  * `replica` (several replicas), only the servers that replica holds or no replica does: another live replica
  * judges its own agents (it alone sees their sockets).

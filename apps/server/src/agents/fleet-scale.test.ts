@@ -13,7 +13,11 @@ let url: string;
 let owner: Awaited<ReturnType<TestApp["signup"]>>;
 
 before(async () => {
-  t = await createTestApp({ SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: "60000", SYNTRA_AGENT_HELLO_CONCURRENCY: "2" });
+  t = await createTestApp({
+    SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: "60000",
+    SYNTRA_AGENT_OFFLINE_FLUSH_MS: "60000",
+    SYNTRA_AGENT_HELLO_CONCURRENCY: "2",
+  });
   url = await t.agentUrl();
   owner = await t.signup("fleet@example.com", { orgName: "Fleet" });
 });
@@ -127,6 +131,32 @@ test("a server deleted while its heartbeat waits is found by the batch write, an
   ]);
   assert.equal(row?.n, "1", "the other server's row was written in the same batch");
   await b.peer.close();
+});
+
+test("a mass disconnect is marked offline with one statement, and a server whose agent is back by then is not", async () => {
+  const servers = await newServers(10, "cut");
+  const [back] = servers;
+  if (!back) throw new Error("no server");
+  const peers = await Promise.all(servers.map((s) => AgentPeer.online(url, s.token, s.id)));
+  const hub = t.deps.agents;
+  await hub.offline.flush();
+  const before = { ...hub.offline.stats };
+  for (const { peer } of peers) await peer.close();
+  await eventually(async () => hub.offline.stats.received - before.received === servers.length);
+  assert.equal(hub.offline.waiting, servers.length, "every disconnect waits for the flush");
+  // One agent is back before the flush: its server never shows offline.
+  const again = await AgentPeer.online(url, back.token, back.id);
+  await hub.offline.flush();
+  assert.equal(hub.offline.stats.flushes - before.flushes, 1, "one statement for all of them");
+  assert.equal(hub.offline.stats.marked - before.marked, servers.length - 1);
+  assert.equal(hub.offline.stats.skipped - before.skipped, 1, "the server whose agent is back");
+  const rows = await query<{ id: string; status: string }>(
+    "SELECT id, status FROM servers WHERE id = ANY($1::uuid[])",
+    [servers.map((s) => s.id)],
+  );
+  for (const row of rows) assert.equal(row.status, row.id === back.id ? "online" : "offline", row.id);
+  assert.equal(hub.isOnline(back.id), true);
+  await again.peer.close();
 });
 
 test("a storm of hellos waits in the admission queue past the hello timeout and every agent is admitted", async (ctx) => {

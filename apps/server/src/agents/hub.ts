@@ -18,7 +18,7 @@ import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { type AgentServer, markServerOffline, markStaleServersOffline, recordHellos } from "./agent-servers";
+import { type AgentServer, markServersOffline, markStaleServersOffline, recordHellos } from "./agent-servers";
 import { AgentClusterRelay } from "./cluster-relay";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
 import { AgentCredentialCache } from "./credential-cache";
@@ -29,6 +29,7 @@ import { HeartbeatWriter } from "./heartbeat-writer";
 import { recordCoalescedHeartbeat } from "./heartbeats";
 import { HelloAdmission } from "./hello-admission";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
+import { OfflineMarks } from "./offline-marks";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
 import { TelemetryRelay } from "./telemetry-relay";
@@ -70,6 +71,8 @@ export interface AgentHubOptions {
   controlPlaneVersion: string;
   /** How long a heartbeat waits to be written with others (ms); 0: only when flushed (tests). Default 1000. */
   heartbeatFlushMs?: number;
+  /** How long a disconnected server waits to be marked offline with others (ms). Default 1000. */
+  offlineFlushMs?: number;
   /** Batches of hellos processed at once; more wait their turn (see HelloAdmission). Default 2. */
   helloConcurrency?: number;
   /** The most hellos admitted together in one batch. Default 200. */
@@ -131,6 +134,10 @@ export class AgentHub {
   private readonly telemetry: TelemetryRelay;
   /** Heartbeats waiting to be written in the next batch. */
   readonly heartbeats: HeartbeatWriter;
+  /** Disconnected servers waiting to be marked offline together (a mass disconnect is a few statements). */
+  readonly offline: OfflineMarks;
+  /** Servers whose hello is being admitted now, by how many connections (not marked offline meanwhile). */
+  private readonly admitting = new Map<string, number>();
   /** The queue hellos wait in during a reconnect storm. */
   readonly admission: HelloAdmission<HelloRequest>;
   /** Agent tokens seen valid, for upgrades during a reconnect storm (see credential-cache.ts). */
@@ -153,6 +160,18 @@ export class AgentHub {
       maxBatch: 2000,
       onDeleted: (ids) => {
         for (const id of ids) this.forget(id);
+      },
+    });
+    this.offline = new OfflineMarks({
+      db: opts.db,
+      logger: this.logger,
+      now: opts.now,
+      flushMs: opts.offlineFlushMs ?? 1000,
+      isBack: (serverId) => this.connections.has(serverId) || this.admitting.has(serverId),
+      release: (serverId) => this.cluster.release(serverId),
+      onOffline: async (rows) => {
+        for (const { id, orgId } of rows)
+          await this.emit({ kind: "server_status", serverId: id, status: "offline", orgId });
       },
     });
     this.admission = new HelloAdmission(opts.helloConcurrency ?? 2, opts.helloBatch ?? 200, (batch) =>
@@ -318,6 +337,7 @@ export class AgentHub {
   async sweep(): Promise<void> {
     // Heartbeats still waiting in memory count: a server is not stale because its beat was not written yet.
     await this.heartbeats.flush();
+    await this.offline.flush();
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
     for (const serverId of await markStaleServersOffline(this.opts.db, before, now, this.cluster.sweepScope())) {
@@ -346,17 +366,20 @@ export class AgentHub {
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
     // Heartbeats still waiting are written before the servers go offline, never after.
     await this.heartbeats.close();
-    const now = this.now();
-    await Promise.all(
-      online.map(async (conn) => {
-        try {
-          // An agent that already said hello to another replica is online there.
-          if (await this.cluster.release(conn.server.id)) await markServerOffline(this.opts.db, conn.server.id, now);
-        } catch (err) {
-          conn.log.warn({ err }, "could not mark the server offline");
-        }
-      }),
-    );
+    await this.offline.close();
+    try {
+      // An agent that already said hello to another replica is online there.
+      const released = await Promise.all(
+        online.map(async (conn) => (await this.cluster.release(conn.server.id)) && conn),
+      );
+      await markServersOffline(
+        this.opts.db,
+        released.flatMap((conn) => (conn ? [conn.server.id] : [])),
+        this.now(),
+      );
+    } catch (err) {
+      this.logger.warn({ err, servers: online.length }, "could not mark the servers offline");
+    }
   }
 
   /** Over how many seconds the connected agents should spread their reconnects after a restart. */
@@ -402,12 +425,28 @@ export class AgentHub {
 
   /** Admits a batch of hellos with a query per step for all of them; answers, in order, which were admitted. */
   private async admitHellos(batch: readonly HelloRequest[]): Promise<boolean[]> {
-    const admitted = new Set<AgentConnection>();
     // Gone while they waited (the agent gave up, or the control plane is stopping): nothing to admit. Of two
     // connections of one server in a batch, the later one is the agent's current one.
     const latest = new Map<string, HelloRequest>();
     for (const request of batch) if (request.conn.open && !this.closed) latest.set(request.conn.server.id, request);
     const live = [...latest.values()];
+    const ids = live.map((r) => r.conn.server.id);
+    for (const id of ids) this.admitting.set(id, (this.admitting.get(id) ?? 0) + 1);
+    try {
+      // An offline mark being written now must land before these servers are marked online, not after.
+      await this.offline.settled();
+      return await this.admitLive(batch, live);
+    } finally {
+      for (const id of ids) {
+        const n = (this.admitting.get(id) ?? 1) - 1;
+        if (n > 0) this.admitting.set(id, n);
+        else this.admitting.delete(id);
+      }
+    }
+  }
+
+  private async admitLive(batch: readonly HelloRequest[], live: HelloRequest[]): Promise<boolean[]> {
+    const admitted = new Set<AgentConnection>();
     const recorded = await recordHellos(
       this.opts.db,
       live.map(({ conn, hello }) => ({
@@ -548,10 +587,9 @@ export class AgentHub {
       if (this.connections.has(serverId)) return;
       await this.heartbeats.forget(serverId);
       if (this.connections.has(serverId)) return;
-      // With several replicas the agent may already be connected to another one: then it is not offline.
-      if (!(await this.cluster.release(serverId))) return;
-      await markServerOffline(this.opts.db, serverId, this.now());
-      await this.emit({ kind: "server_status", serverId, status: "offline" });
+      // Marked with the other disconnects of the next second, unless the agent is back by then (with several
+      // replicas, also when another replica holds it).
+      this.offline.add(serverId);
     });
   }
 
@@ -642,6 +680,7 @@ export function createAgentHub(
     commandTimeoutMs: config.agents.commandTimeoutSeconds * 1000,
     agentLogLevel: config.agents.logLevel,
     heartbeatFlushMs: config.agents.heartbeatFlushMs,
+    offlineFlushMs: config.agents.offlineFlushMs,
     helloConcurrency: config.agents.helloConcurrency,
     reconnectRatePerSecond: config.agents.reconnectRatePerSecond,
   });
