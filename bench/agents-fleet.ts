@@ -110,11 +110,12 @@ function allOnline(agents: FleetAgent[], since: number, timeoutMs = 300_000): Pr
 }
 
 const troubleLine = () =>
-  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}, connection errors ${trouble.errors}`;
+  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}, busy (503 + Retry-After) ${trouble.busy}, connection errors ${trouble.errors}`;
 const resetTrouble = () => {
   trouble.handshakeTimeouts = 0;
   trouble.helloTimeouts = 0;
   trouble.refused = 0;
+  trouble.busy = 0;
   trouble.errors = 0;
 };
 

@@ -111,6 +111,8 @@ const envSchema = z
     SYNTRA_AGENT_OFFLINE_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     /** Batches of agent hellos processed at once; during a reconnect storm the rest wait their turn (sockets stay open). */
     SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
+    /** Agents between upgrade and admitted hello past which new upgrades get 503 with Retry-After. */
+    SYNTRA_AGENT_ADMISSION_BACKLOG: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     /** Reconnects per second agents are asked to stay under after a restart (they spread over fleet / rate s). */
     SYNTRA_AGENT_RECONNECT_RATE: z.coerce.number().int().min(1).max(100_000).default(500),
     /** How many days of server heartbeat metrics are kept. */
@@ -262,6 +264,8 @@ export interface Config {
     helloConcurrency: number;
     /** Reconnects per second the fleet is asked to stay under after a restart. */
     reconnectRatePerSecond: number;
+    /** Agents between upgrade and admitted hello past which new upgrades get 503 with Retry-After. */
+    admissionBacklogMax: number;
     /** The mutual-TLS agent endpoint; `publicUrl` unset: wss://<public host>:<the port it listens on>. */
     endpoint: { host: string; port: number; publicUrl: string | undefined };
     certificateLifetimeMs: number;
@@ -408,6 +412,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       offlineFlushMs: e.SYNTRA_AGENT_OFFLINE_FLUSH_MS,
       helloConcurrency: e.SYNTRA_AGENT_HELLO_CONCURRENCY,
       reconnectRatePerSecond: e.SYNTRA_AGENT_RECONNECT_RATE,
+      admissionBacklogMax: e.SYNTRA_AGENT_ADMISSION_BACKLOG,
       logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
       endpoint: {

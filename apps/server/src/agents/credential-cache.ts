@@ -40,6 +40,11 @@ export class AgentCredentialCache {
     }
   }
 
+  /** Upgrades waiting for their credential's database lookup now. */
+  get pendingLookups(): number {
+    return this.lookups;
+  }
+
   /** Forgets a credential that failed its check at hello. */
   forget(hash: string): void {
     this.byHash.delete(hash);

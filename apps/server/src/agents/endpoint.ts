@@ -16,7 +16,7 @@ import { type CertifiedServer, findServerByCertificate, renewAgentCertificate } 
 import { type AgentAuthority, loadAgentAuthority } from "./pki/authority";
 import { certificateFingerprint, issueCertificate } from "./pki/x509";
 import { type AgentRelease, loadAgentRelease } from "./release";
-import { agentVersionHeader, registerAgentSocket } from "./ws-route";
+import { AGENT_WS_PATH, agentVersionHeader, refuseWhileAdmissionFull, registerAgentSocket } from "./ws-route";
 
 /** The mutual-TLS listener agents connect to, and what it hands out. */
 export interface AgentEndpoint {
@@ -56,6 +56,8 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
   installErrorHandler(app);
   const servers = new WeakMap<FastifyRequest, CertifiedServer & { fingerprint: string }>();
   app.addHook("onRequest", async (req) => {
+    // A storm's upgrades are refused before their certificate is looked up (see refuseWhileAdmissionFull).
+    if (req.url === AGENT_WS_PATH) refuseWhileAdmissionFull(deps);
     const socket = req.raw.socket as TLSSocket;
     const peer = socket.getPeerX509Certificate();
     // The handshake already refused clients without a valid certificate of the CA; this refuses revoked ones.

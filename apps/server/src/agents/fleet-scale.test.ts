@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
-import { AgentPeer, heartbeatPayload, helloPayload } from "../testing/agent-peer";
+import { AgentPeer, heartbeatPayload, helloPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 // Issue 19: many agents on one control plane. Heartbeats are written in batches (one statement per flush, the
@@ -17,6 +17,7 @@ before(async () => {
     SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: "60000",
     SYNTRA_AGENT_OFFLINE_FLUSH_MS: "60000",
     SYNTRA_AGENT_HELLO_CONCURRENCY: "2",
+    SYNTRA_AGENT_ADMISSION_BACKLOG: "40",
   });
   url = await t.agentUrl();
   owner = await t.signup("fleet@example.com", { orgName: "Fleet" });
@@ -201,6 +202,42 @@ test("a storm of hellos waits in the admission queue past the hello timeout and 
   for (const s of servers.slice(1)) assert.equal(hub.isOnline(s.id), true, `server ${s.id} online`);
   Object.assign(hub, { helloTimeoutMs: 30_000 });
   await Promise.all(peers.map((p) => p.close()));
+});
+
+test("past the admission backlog an upgrade is refused with 503 and Retry-After, and admitted once it clears", async () => {
+  const servers = await newServers(41, "busy");
+  const late = servers.pop();
+  if (!late) throw new Error("no server");
+  const hub = t.deps.agents;
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holders = [hub.admission.run(() => held), hub.admission.run(() => held)];
+  const peers = await Promise.all(
+    servers.map(async (s) => {
+      const peer = await AgentPeer.connect(url, { token: s.token });
+      peer.send("agent_hello", helloPayload(s.id));
+      return peer;
+    }),
+  );
+  const acks = peers.map((peer) => peer.next("hello_ack", () => true, 60_000));
+  await eventually(async () => hub.admission.waiting === peers.length);
+  // 40 agents wait to be admitted (the backlog set for this file): the next upgrade is told to come back later.
+  const refusedBefore = hub.admissionRefused;
+  const busy = await tryUpgrade(url, { authorization: `Bearer ${late.token}`, "x-agent-version": "0.1.0" });
+  assert.equal(busy.upgraded, false);
+  assert.equal(busy.status, 503);
+  assert.equal(JSON.parse(busy.body).error.code, "SERVICE_UNAVAILABLE");
+  assert.match(busy.retryAfter ?? "", /^[1-9][0-9]*$/, "Retry-After in seconds");
+  assert.equal(hub.admissionRefused, refusedBefore + 1);
+  release();
+  await Promise.all(holders);
+  assert.ok((await Promise.all(acks)).every((m) => m.payload.accepted));
+  // The backlog cleared: the same agent is let in.
+  const { peer } = await AgentPeer.online(url, late.token, late.id);
+  assert.equal(hub.isOnline(late.id), true);
+  await Promise.all([...peers, peer].map((p) => p.close()));
 });
 
 test("during a storm, a token seen valid lately passes the upgrade on memory and the hello re-checks it", async () => {

@@ -82,6 +82,11 @@ export interface AgentHubOptions {
    * reconnects over fleet / rate seconds. Default 500.
    */
   reconnectRatePerSecond?: number;
+  /**
+   * Agents between upgrade and admitted hello past which new upgrades are refused with 503 and Retry-After (they
+   * would only wait, or time out their handshake and try again). Default 1000.
+   */
+  admissionBacklogMax?: number;
   /** The other control-plane replicas, to reach agents connected to them (default: none, one process). */
   cluster?: ClusterBus;
 }
@@ -381,6 +386,20 @@ export class AgentHub {
       this.logger.warn({ err, servers: online.length }, "could not mark the servers offline");
     }
   }
+
+  /**
+   * While more agents wait between their upgrade and an admitted hello than `admissionBacklogMax`: the seconds a
+   * new upgrade is told to wait (Retry-After, sized to the backlog at the fleet's reconnect rate, 1..60); else 0.
+   */
+  admissionRetryAfterSeconds(): number {
+    const backlog = this.live.size - this.connections.size + this.credentials.pendingLookups;
+    if (backlog < (this.opts.admissionBacklogMax ?? 1000)) return 0;
+    this.admissionRefused++;
+    return Math.min(60, Math.max(1, Math.ceil(backlog / (this.opts.reconnectRatePerSecond ?? 500))));
+  }
+
+  /** Upgrades refused with 503 while the admission backlog was full (see `admissionRetryAfterSeconds`). */
+  admissionRefused = 0;
 
   /** Over how many seconds the connected agents should spread their reconnects after a restart. */
   reconnectSpreadSeconds(): number {
@@ -683,5 +702,6 @@ export function createAgentHub(
     offlineFlushMs: config.agents.offlineFlushMs,
     helloConcurrency: config.agents.helloConcurrency,
     reconnectRatePerSecond: config.agents.reconnectRatePerSecond,
+    admissionBacklogMax: config.agents.admissionBacklogMax,
   });
 }

@@ -38,6 +38,7 @@ export async function registerAgentSocket(
   app.route({
     method: "GET",
     url: AGENT_WS_PATH,
+    onRequest: async () => refuseWhileAdmissionFull(deps),
     preValidation: async (req) => {
       identities.set(req, await authenticate(req));
     },
@@ -51,6 +52,22 @@ export async function registerAgentSocket(
       deps.agents.accept(socket, identity.server, identity.version, identity.credential);
     },
   });
+}
+
+/**
+ * Refuses an agent upgrade with 503 and Retry-After while too many agents already wait to be admitted (a reconnect
+ * storm): before any credential lookup, so a refusal costs no query, and the agent comes back when told instead of
+ * timing out its handshake and trying again at once.
+ */
+export function refuseWhileAdmissionFull(deps: Pick<AppDeps, "agents">): void {
+  const seconds = deps.agents.admissionRetryAfterSeconds();
+  if (seconds === 0) return;
+  throw new AppError(
+    "SERVICE_UNAVAILABLE",
+    `The control plane is admitting a reconnect storm; connect again in ${seconds} s`,
+    undefined,
+    { "retry-after": String(seconds) },
+  );
 }
 
 /** The agent's version from X-Agent-Version. */
