@@ -35,6 +35,8 @@ export interface HelloRecord {
   hello: AgentHelloPayload;
   /** A token let through on memory (a storm, see credential-cache.ts): the row must still carry it, unspent. */
   verifyTokenHash?: string | undefined;
+  /** The same for a certificate (by fingerprint): still the server's, not revoked, not expired. */
+  verifyCertificate?: string | undefined;
 }
 
 /** What `recordHellos` found of a recorded server: its last agent update, for the hello's bookkeeping. */
@@ -59,7 +61,7 @@ export async function recordHellos(
   // One JSON parameter (jsonb_to_recordset) like the heartbeats; rows in id order so two writers cannot deadlock.
   const rows = [...hellos]
     .sort((a, b) => (a.serverId < b.serverId ? -1 : a.serverId > b.serverId ? 1 : 0))
-    .map(({ serverId, hello, verifyTokenHash }) => ({
+    .map(({ serverId, hello, verifyTokenHash, verifyCertificate }) => ({
       id: serverId,
       // The seed schema's VARCHAR limits: an agent's long kernel or version string must not fail the update.
       hostname: cut(hello.network.hostname, 255),
@@ -81,6 +83,7 @@ export async function recordHellos(
       proxy_tls: hello.proxy?.tls ?? null,
       same_host: hello.machine_id !== undefined && hello.machine_id === own,
       verify: verifyTokenHash ?? null,
+      verify_cert: verifyCertificate ?? null,
     }));
   const at = now.toISOString();
   const result = await db.execute(sql`
@@ -88,7 +91,8 @@ export async function recordHellos(
       SELECT DISTINCT ON (id) * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
         id uuid, hostname text, public_ip inet, private_ip inet, runtime text, runtime_version text,
         agent_version text, os_name text, os_version text, arch text, cpu_cores int, memory_mb int, disk_gb int,
-        has_proxy boolean, proxy_http int, proxy_https int, proxy_tls boolean, same_host boolean, verify text)
+        has_proxy boolean, proxy_http int, proxy_https int, proxy_tls boolean, same_host boolean, verify text,
+        verify_cert text)
       ORDER BY id
     )
     UPDATE servers SET hostname = v.hostname, public_ip = v.public_ip, private_ip = v.private_ip,
@@ -103,6 +107,8 @@ export async function recordHellos(
     FROM v
     WHERE servers.id = v.id
       AND (v.verify IS NULL OR (servers.agent_token_hash = v.verify AND servers.agent_token_used_at IS NULL))
+      AND (v.verify_cert IS NULL OR EXISTS (SELECT 1 FROM agent_certificates c WHERE c.fingerprint_sha256 = v.verify_cert
+        AND c.server_id = servers.id AND c.revoked_at IS NULL AND c.not_after > ${at}::timestamptz))
     RETURNING servers.id, servers.agent_update_version, servers.agent_update_state`);
   const out = new Map<string, RecordedHello>();
   for (const row of resultRows<{ id: string; agent_update_version: string | null; agent_update_state: string | null }>(

@@ -21,7 +21,7 @@ import { AppError } from "../errors";
 import { type AgentServer, markServersOffline, markStaleServersOffline, recordHellos } from "./agent-servers";
 import { AgentClusterRelay } from "./cluster-relay";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
-import { AgentCredentialCache } from "./credential-cache";
+import { AgentCredentialCache, unspentTokens, validCertificates } from "./credential-cache";
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
@@ -111,6 +111,12 @@ interface HelloRequest {
   hello: AgentHelloPayload;
 }
 
+/** What the hello's write must re-check of a credential let through on memory during a storm (credential-cache.ts). */
+function credentialCheck(credential: ConnectionCredential): { verifyTokenHash?: string; verifyCertificate?: string } {
+  if (credential.kind === "token") return credential.verifyHash ? { verifyTokenHash: credential.verifyHash } : {};
+  return credential.verify ? { verifyCertificate: credential.fingerprint } : {};
+}
+
 const offline = () => new AppError("AGENT_OFFLINE", "The server's agent is not connected");
 
 /**
@@ -146,7 +152,9 @@ export class AgentHub {
   /** The queue hellos wait in during a reconnect storm. */
   readonly admission: HelloAdmission<HelloRequest>;
   /** Agent tokens seen valid, for upgrades during a reconnect storm (see credential-cache.ts). */
-  readonly credentials = new AgentCredentialCache();
+  readonly credentials = new AgentCredentialCache(unspentTokens);
+  /** Agent certificates seen valid, the same for the mutual-TLS endpoint. */
+  readonly certificates = new AgentCredentialCache(validCertificates);
   /** Agents connected to the other replicas, and the relay of commands and streams to them. */
   readonly cluster: AgentClusterRelay;
 
@@ -392,7 +400,8 @@ export class AgentHub {
    * new upgrade is told to wait (Retry-After, sized to the backlog at the fleet's reconnect rate, 1..60); else 0.
    */
   admissionRetryAfterSeconds(): number {
-    const backlog = this.live.size - this.connections.size + this.credentials.pendingLookups;
+    const lookups = this.credentials.pendingLookups + this.certificates.pendingLookups;
+    const backlog = this.live.size - this.connections.size + lookups;
     if (backlog < (this.opts.admissionBacklogMax ?? 1000)) return 0;
     this.admissionRefused++;
     return Math.min(60, Math.max(1, Math.ceil(backlog / (this.opts.reconnectRatePerSecond ?? 500))));
@@ -468,21 +477,23 @@ export class AgentHub {
     const admitted = new Set<AgentConnection>();
     const recorded = await recordHellos(
       this.opts.db,
-      live.map(({ conn, hello }) => ({
-        serverId: conn.server.id,
-        hello,
-        verifyTokenHash: conn.credential.kind === "token" ? conn.credential.verifyHash : undefined,
-      })),
+      live.map(({ conn, hello }) => ({ serverId: conn.server.id, hello, ...credentialCheck(conn.credential) })),
       this.now(),
     );
     const known = live.filter(({ conn }) => {
       if (recorded.has(conn.server.id)) return true;
-      const verify = conn.credential.kind === "token" ? conn.credential.verifyHash : undefined;
-      if (verify === undefined) {
-        conn.close(CloseCode.serverDeleted, "this server was deleted");
-      } else {
-        this.credentials.forget(verify);
+      const credential = conn.credential;
+      if (credential.kind === "token" && credential.verifyHash !== undefined) {
+        this.credentials.forget(credential.verifyHash);
         conn.close(CloseCode.revoked, "this server was deleted or its agent token is no longer valid");
+      } else if (credential.kind === "certificate" && credential.verify) {
+        this.certificates.forget(credential.fingerprint);
+        conn.close(
+          CloseCode.certificateInvalid,
+          "this server was deleted or the agent's certificate is no longer valid",
+        );
+      } else {
+        conn.close(CloseCode.serverDeleted, "this server was deleted");
       }
       return false;
     });
