@@ -110,7 +110,7 @@ const envSchema = z
     /** How long a disconnected server waits to be marked offline with others, in ms (back by then: not marked). */
     SYNTRA_AGENT_OFFLINE_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     /** Batches of agent hellos processed at once; during a reconnect storm the rest wait their turn (sockets stay open). */
-    SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
+    SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(1),
     /** Agents between upgrade and admitted hello past which new upgrades get 503 with Retry-After. */
     SYNTRA_AGENT_ADMISSION_BACKLOG: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     /** Reconnects per second agents are asked to stay under after a restart (they spread over fleet / rate s). */

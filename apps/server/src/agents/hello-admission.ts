@@ -31,11 +31,19 @@ export class HelloAdmission<T> {
   private readonly pending: Waiting<T>[] = [];
   private readonly slotWaiters: (() => void)[] = [];
 
+  private gather: NodeJS.Timeout | undefined;
+
   constructor(
     readonly limit: number,
     readonly maxBatch: number,
     /** Admits a batch; answers, in the batch's order, whether each hello was admitted. */
     private readonly admitBatch: (batch: T[]) => Promise<boolean[]>,
+    /**
+     * How long a hello finding a slot free waits for others to join its batch (ms). Hellos that waited for a slot
+     * go at once. Without it, a storm whose upgrades complete one by one is admitted one hello per batch, each
+     * batch costing its full set of queries, which slows the next upgrades: a trickle that feeds itself.
+     */
+    private readonly gatherMs = 0,
   ) {}
 
   /** Queues a hello; resolves with whether its batch admitted it. */
@@ -43,7 +51,14 @@ export class HelloAdmission<T> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       this.stats.peakWaiting = Math.max(this.stats.peakWaiting, this.pending.length);
-      this.drain();
+      if (this.gatherMs <= 0 || this.pending.length >= this.maxBatch) this.drain();
+      else if (!this.gather && this.running < this.limit) {
+        this.gather = setTimeout(() => {
+          this.gather = undefined;
+          this.drain();
+        }, this.gatherMs);
+        this.gather.unref();
+      }
     });
   }
 

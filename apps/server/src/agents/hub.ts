@@ -73,10 +73,12 @@ export interface AgentHubOptions {
   heartbeatFlushMs?: number;
   /** How long a disconnected server waits to be marked offline with others (ms). Default 1000. */
   offlineFlushMs?: number;
-  /** Batches of hellos processed at once; more wait their turn (see HelloAdmission). Default 2. */
+  /** Batches of hellos processed at once; more wait their turn (see HelloAdmission). Default 1. */
   helloConcurrency?: number;
   /** The most hellos admitted together in one batch. Default 200. */
   helloBatch?: number;
+  /** How long a hello finding the queue idle waits for others to share its batch (ms). Default 50. */
+  helloGatherMs?: number;
   /**
    * Reconnects per second the fleet is asked to stay under after a restart: agents are told to spread their
    * reconnects over fleet / rate seconds. Default 500.
@@ -187,8 +189,11 @@ export class AgentHub {
           await this.emit({ kind: "server_status", serverId: id, status: "offline", orgId });
       },
     });
-    this.admission = new HelloAdmission(opts.helloConcurrency ?? 2, opts.helloBatch ?? 200, (batch) =>
-      this.admitHellos(batch),
+    this.admission = new HelloAdmission(
+      opts.helloConcurrency ?? 1,
+      opts.helloBatch ?? 200,
+      (batch) => this.admitHellos(batch),
+      opts.helloGatherMs ?? 50,
     );
     this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
       this.track(work),
@@ -393,6 +398,19 @@ export class AgentHub {
     } catch (err) {
       this.logger.warn({ err, servers: online.length }, "could not mark the servers offline");
     }
+    const { admitted, batches, queries } = this.admission.stats;
+    this.logger.info(
+      {
+        hellos_admitted: admitted,
+        hello_batches: batches,
+        queries_per_hello: admitted > 0 ? Number((queries / admitted).toFixed(2)) : 0,
+        upgrades_refused_busy: this.admissionRefused,
+        offline_marked: this.offline.stats.marked,
+        offline_flushes: this.offline.stats.flushes,
+        offline_skipped: this.offline.stats.skipped,
+      },
+      "agent hub stopped",
+    );
   }
 
   /**
