@@ -64,9 +64,13 @@ async function startControlPlane(): Promise<ChildProcess> {
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  let partial = "";
   const keep = (chunk: Buffer) => {
     const text = chunk.toString();
-    for (const line of text.split("\n")) if (line.includes('"msg":"agent hub stopped"')) hubSummaries.push(line);
+    // A line may be split across chunks: the last piece waits for the rest.
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) if (line.includes('"msg":"agent hub stopped"')) hubSummaries.push(line);
     output = (output + text).slice(-20_000);
   };
   child.stdout?.on("data", keep);
