@@ -4,6 +4,7 @@ import { projectScope } from "../projects/routes";
 import { storeScope } from "../telemetry/queries";
 import { analyzeError } from "./analyze-error";
 import { signalBand, signalSeries } from "./anomaly/service-signal";
+import { resourceRecommendations } from "./resources/recommend";
 import { aiUsageOf } from "./usage";
 
 const analyze = implement(apiRoutes.ai.analyzeError, {
@@ -28,5 +29,9 @@ const anomalies = implement(apiRoutes.ai.anomalies, {
   },
 });
 
+const recommendations = implement(apiRoutes.ai.recommendations, {
+  handler: async ({ auth, deps, params }) => resourceRecommendations(deps, projectScope(auth), params.serviceId),
+});
+
 /** The AI engine's API. */
-export const aiApiRoutes = [analyze, usage, anomalies];
+export const aiApiRoutes = [analyze, usage, anomalies, recommendations];

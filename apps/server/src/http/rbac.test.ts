@@ -413,6 +413,7 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "POST /api/v1/ai/analyze-error": () => ({ body: { issue_id: main.issueId, force_refresh: true }, ok: 200 }),
   "GET /api/v1/ai/usage": read,
   "GET /api/v1/ai/anomalies/:serviceId": read,
+  "GET /api/v1/ai/recommendations/:serviceId": read,
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),
