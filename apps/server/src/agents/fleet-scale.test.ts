@@ -237,6 +237,10 @@ test("past the admission backlog an upgrade is refused with 503 and Retry-After,
   // The backlog cleared: the same agent is let in.
   const { peer } = await AgentPeer.online(url, late.token, late.id);
   assert.equal(hub.isOnline(late.id), true);
+  // Every upgrade handled is counted out of the backlog again: upgraded, refused busy, or refused (401).
+  const bad = await tryUpgrade(url, { authorization: `Bearer syn_agt_${"x".repeat(40)}`, "x-agent-version": "0.1.0" });
+  assert.equal(bad.status, 401);
+  await eventually(async () => hub.upgradesInFlight === 0);
   await Promise.all([...peers, peer].map((p) => p.close()));
 });
 

@@ -414,16 +414,20 @@ export class AgentHub {
   }
 
   /**
-   * While more agents wait between their upgrade and an admitted hello than `admissionBacklogMax`: the seconds a
+   * While more agents wait between their upgrade request and an admitted hello than `admissionBacklogMax` (upgrades
+   * being handled, or their credential lookups, plus open sockets not admitted yet): the seconds a
    * new upgrade is told to wait (Retry-After, sized to the backlog at the fleet's reconnect rate, 1..60); else 0.
    */
   admissionRetryAfterSeconds(): number {
     const lookups = this.credentials.pendingLookups + this.certificates.pendingLookups;
-    const backlog = this.live.size - this.connections.size + lookups;
+    const backlog = this.live.size - this.connections.size + Math.max(lookups, this.upgradesInFlight);
     if (backlog < (this.opts.admissionBacklogMax ?? 1000)) return 0;
     this.admissionRefused++;
     return Math.min(60, Math.max(1, Math.ceil(backlog / (this.opts.reconnectRatePerSecond ?? 500))));
   }
+
+  /** Agent upgrades being handled now (ws-route.ts counts them), part of the admission backlog. */
+  upgradesInFlight = 0;
 
   /** Upgrades refused with 503 while the admission backlog was full (see `admissionRetryAfterSeconds`). */
   admissionRefused = 0;

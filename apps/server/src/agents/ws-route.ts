@@ -35,17 +35,31 @@ export async function registerAgentSocket(
   });
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   const identities = new WeakMap<FastifyRequest, AgentIdentity>();
+  // Upgrades between their first hook and their socket (or their refusal) count in the admission backlog: in a
+  // storm the busy answers start before the handshakes pile up, not only once sockets are open.
+  const inFlight = new WeakSet<FastifyRequest>();
+  const settle = (req: FastifyRequest) => {
+    if (inFlight.delete(req)) deps.agents.upgradesInFlight--;
+  };
   app.route({
     method: "GET",
     url: AGENT_WS_PATH,
-    onRequest: async () => refuseWhileAdmissionFull(deps),
+    onRequest: async (req) => {
+      refuseWhileAdmissionFull(deps);
+      inFlight.add(req);
+      deps.agents.upgradesInFlight++;
+    },
     preValidation: async (req) => {
       identities.set(req, await authenticate(req));
     },
+    // A refused or plain request ends with a response; an upgrade ends in wsHandler; a client gone, in an abort.
+    onResponse: async (req) => settle(req),
+    onRequestAbort: async (req) => settle(req),
     handler: async () => {
       throw new AppError("BAD_REQUEST", `${AGENT_WS_PATH} only accepts WebSocket upgrades`);
     },
     wsHandler: (socket, req) => {
+      settle(req);
       const identity = identities.get(req);
       // preValidation ran for this request, so only a bug gets here without an identity.
       if (!identity) return socket.close(1011, "unauthenticated");
