@@ -1,6 +1,7 @@
 import type { ErrorEvent, IssueSeverity } from "@syntra/contracts";
 import type { Database, RawTx } from "../db/client";
 import { attributeDeployment, type DeploymentRef, loadDeployments } from "./event-deployments";
+import { stackRef, storeStacks } from "./event-stacks";
 import { type PreparedEvent, prepareEvent } from "./prepare";
 import { regresses } from "./regression";
 
@@ -140,7 +141,10 @@ async function upsertGroups(
   return rows.map((row) => ({ row, created: created.has(row.id) }));
 }
 
-/** Inserts the events; returns those that were new (an id already stored is skipped). */
+/**
+ * Inserts the events, their stacks stored once per issue (event-stacks.ts); returns the events that were new (an
+ * id already stored is skipped).
+ */
 async function insertEvents(
   tx: RawTx,
   events: Placed[],
@@ -149,14 +153,18 @@ async function insertEvents(
   const rows = events.map((p) => {
     const group = groups.get(p.grouping.fingerprint);
     if (!group) throw new Error(`issue of fingerprint ${p.grouping.fingerprint} was neither created nor found`);
-    return { ...p, groupId: group.row.id };
+    return { ...p, groupId: group.row.id, stack: stackRef(p.event.stack_trace) };
   });
+  await storeStacks(
+    tx,
+    rows.flatMap((r) => (r.stack ? [{ groupId: r.groupId, stack: r.stack }] : [])),
+  );
   const stored = await tx.query<{ id: string }>(
-    `INSERT INTO error_events (id, error_group_id, deployment_id, stack_trace, breadcrumbs, context, environment,
-        release, user_id_hash, timestamp, exception_type, message, level, handled, trace_id, span_id)
-     SELECT id, g, d, st, b, c, env, rel, u, ts, et, m, lv, h, tr, sp
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, g uuid, d uuid, st jsonb, b jsonb, c jsonb, env text,
-            rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text)
+    `INSERT INTO error_events (id, error_group_id, deployment_id, stack_trace, stack_hash, breadcrumbs, context,
+        environment, release, user_id_hash, timestamp, exception_type, message, level, handled, trace_id, span_id)
+     SELECT id, g, d, st, sh, b, c, env, rel, u, ts, et, m, lv, h, tr, sp
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, g uuid, d uuid, st jsonb, sh text, b jsonb, c jsonb,
+            env text, rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     [
@@ -165,7 +173,9 @@ async function insertEvents(
           id: r.event.id,
           g: r.groupId,
           d: r.deployment?.id ?? null,
-          st: r.event.stack_trace,
+          // A stack is in error_stacks; only an event without frames keeps its (empty) array inline.
+          st: r.stack ? null : r.event.stack_trace,
+          sh: r.stack?.hash ?? null,
           b: r.event.breadcrumbs,
           c: r.event.context,
           env: r.event.context.environment || null,
