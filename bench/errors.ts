@@ -5,7 +5,8 @@
 //     request's start until GET /issues/:id/events shows it -> p50/p99.
 // Bugsink publishes 30 events/s on 2 vCPU for the same job (grouping and storing Sentry events); it cannot be
 // installed and fed here in the same run, so its published figure is printed beside ours.
-// Run: npm run bench:errors   (BENCH_EVENTS, BENCH_BATCH, BENCH_ENVELOPES, BENCH_SENDERS to change the load)
+// Run: npm run bench:errors   (BENCH_EVENTS, BENCH_BATCH, BENCH_ENVELOPES, BENCH_SENDERS to change the load;
+// BENCH_PROFILE=1 prints where each phase's CPU went: PGlite's WebAssembly, its wire protocol, grouping, ...)
 import { randomUUID } from "node:crypto";
 import os from "node:os";
 import type { ErrorEvent } from "@syntra/contracts";
@@ -13,6 +14,7 @@ import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
 import { serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp } from "../apps/server/src/testing/harness";
 import { testStore } from "../apps/server/src/testing/test-database";
+import { type CategoryRule, type CpuProfile, formatBreakdown, startCpuProfile } from "./cpu-breakdown";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -20,6 +22,45 @@ const ENVELOPES = Number(process.env.BENCH_ENVELOPES ?? 2_000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 8);
 const KINDS = 200;
 const BUGSINK_EVENTS_PER_SECOND = 30;
+const PROFILE = process.env.BENCH_PROFILE === "1";
+
+const has =
+  (...parts: string[]) =>
+  (f: { url: string }) =>
+    parts.some((p) => f.url.includes(p));
+/** The parts of the path the profile tells apart, by the file a sample's function is in. */
+const CATEGORIES: CategoryRule[] = [
+  { name: "(idle)", test: (f) => f.functionName === "(idle)" },
+  { name: "garbage collection", test: (f) => f.functionName === "(garbage collector)" },
+  { name: "PGlite execution (WebAssembly PostgreSQL)", test: (f) => f.url.startsWith("wasm://") },
+  { name: "PGlite wire protocol and glue (JS)", test: has("@electric-sql/pglite") },
+  { name: "fingerprint and normalization", test: has("issues/fingerprint.ts", "issues/normalize.ts") },
+  { name: "event preparation (trim, title, user hash)", test: has("issues/prepare.ts") },
+  {
+    name: "ingest: SQL parameters and row JSON",
+    test: has("issues/ingest.ts", "issues/ingest-queue.ts", "issues/event-deployments.ts", "issues/regression.ts"),
+  },
+  {
+    name: "Sentry parse, decompress, convert",
+    test: has("packages/sentry", "issues/ingest-routes.ts", "issues/report-store.ts", "node:zlib"),
+  },
+  { name: "HTTP server and client (Fastify, undici)", test: has("fastify", "undici", "node:_http", "node:net") },
+  { name: "validation (zod)", test: has("/zod/") },
+  { name: "API reads (Drizzle, issue queries)", test: has("drizzle-orm", "issues/issue-", "issues/serialize.ts") },
+  { name: "hashing (node:crypto)", test: has("node:internal/crypto") },
+  { name: "bench: event generator and client", test: has("bench/") },
+  { name: "(program: V8 and native code)", test: (f) => f.functionName === "(program)" },
+];
+
+async function profilePhase(): Promise<CpuProfile | undefined> {
+  return PROFILE ? startCpuProfile(CATEGORIES) : undefined;
+}
+
+async function printProfile(profile: CpuProfile | undefined): Promise<void> {
+  if (!profile) return;
+  console.log("  where this phase's CPU went (self time of the main thread, by file):");
+  for (const line of formatBreakdown(await profile.stop())) console.log(line);
+}
 
 /**
  * The kind of the i-th event: skewed as real error streams are (a few issues make most events; here about half of
@@ -88,6 +129,7 @@ try {
   console.log(`store: ${testStore}; ${EVENTS} events of ${KINDS} kinds in batches of ${BATCH}`);
 
   // 1. Grouping + storage, as agent batches arrive.
+  const profile1 = await profilePhase();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let stored = 0;
@@ -99,6 +141,7 @@ try {
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  await printProfile(profile1);
   const rate = stored / seconds;
   const issues = await t.call("GET", `/api/v1/projects/${org.projectId}/issues?limit=100`, { as: org.owner });
   const counted = issues.body.data.reduce((n: number, i: { event_count: number }) => n + i.event_count, 0);
@@ -136,6 +179,7 @@ try {
   const cookie = org.owner && "cookie" in org.owner ? org.owner.cookie : "";
   const latencies: number[] = [];
   let next = 0;
+  const profile2 = await profilePhase();
   const h0 = performance.now();
   async function sender(): Promise<void> {
     for (let i = next++; i < ENVELOPES; i = next++) {
@@ -173,6 +217,7 @@ try {
   }
   await Promise.all(Array.from({ length: SENDERS }, sender));
   const httpSeconds = (performance.now() - h0) / 1000;
+  await printProfile(profile2);
   latencies.sort((a, b) => a - b);
   console.log(
     `receive -> visible over HTTP (${ENVELOPES} envelopes, ${SENDERS} senders, each followed by a read of the issue's events):`,
