@@ -25,6 +25,9 @@ export interface CpuProfile {
   stop(): Promise<{ name: string; ms: number }[]>;
 }
 
+/** With BENCH_PROFILE=2, the functions of "other" worth a category of their own are printed too. */
+const SHOW_OTHER = process.env.BENCH_PROFILE === "2";
+
 /** Starts sampling this process's main thread every `intervalUs` microseconds. */
 export async function startCpuProfile(rules: CategoryRule[], intervalUs = 500): Promise<CpuProfile> {
   const session = new Session();
@@ -38,11 +41,21 @@ export async function startCpuProfile(rules: CategoryRule[], intervalUs = 500): 
       session.disconnect();
       const byNode = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
       const totals = new Map<string, number>();
+      const others = new Map<string, number>();
       for (let i = 0; i < profile.samples.length; i++) {
         const frame = byNode.get(profile.samples[i] ?? -1);
         if (!frame) continue;
         const name = rules.find((r) => r.test(frame))?.name ?? "other";
-        totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+        const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+        totals.set(name, (totals.get(name) ?? 0) + ms);
+        if (name === "other") {
+          const fn = `${frame.functionName || "(anonymous)"} ${frame.url.replace(/^.*node_modules\//, "")}`;
+          others.set(fn, (others.get(fn) ?? 0) + ms);
+        }
+      }
+      if (SHOW_OTHER) {
+        const top = [...others].sort((a, b) => b[1] - a[1]).slice(0, 25);
+        for (const [fn, ms] of top) console.log(`      other: ${ms.toFixed(0).padStart(6)} ms ${fn}`);
       }
       return [...totals].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
     },
