@@ -64,9 +64,10 @@ export async function startCpuProfile(rules: CategoryRule[], intervalUs = 500): 
 
 /** The categories as lines: "  PGlite execution (WebAssembly)  1234 ms  41.0%". */
 export function formatBreakdown(categories: { name: string; ms: number }[]): string[] {
-  const busy = categories.filter((c) => c.name !== "(idle)").reduce((n, c) => n + c.ms, 0);
+  const uncounted = (name: string) => name === "(idle)" || name === "(profiler)";
+  const busy = categories.filter((c) => !uncounted(c.name)).reduce((n, c) => n + c.ms, 0);
   return categories.map(
     (c) =>
-      `    ${c.name.padEnd(44)} ${c.ms.toFixed(0).padStart(7)} ms ${c.name === "(idle)" ? "" : `${((100 * c.ms) / busy).toFixed(1).padStart(5)}%`}`,
+      `    ${c.name.padEnd(44)} ${c.ms.toFixed(0).padStart(7)} ms ${uncounted(c.name) ? "" : `${((100 * c.ms) / busy).toFixed(1).padStart(5)}%`}`,
   );
 }

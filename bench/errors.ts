@@ -40,6 +40,8 @@ const has =
 /** The parts of the path the profile tells apart, by the file a sample's function is in. */
 const CATEGORIES: CategoryRule[] = [
   { name: "(idle)", test: (f) => f.functionName === "(idle)" },
+  // The inspector's own message loop (it runs while nothing else does, too): the profile's cost, not the product's.
+  { name: "(profiler)", test: (f) => f.functionName === "dispatch" && f.url === "" },
   { name: "garbage collection", test: (f) => f.functionName === "(garbage collector)" },
   { name: "PGlite execution (WebAssembly PostgreSQL)", test: (f) => f.url.startsWith("wasm://") },
   { name: "PGlite wire protocol and glue (JS)", test: has("@electric-sql/pglite") },
