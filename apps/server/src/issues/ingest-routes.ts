@@ -71,9 +71,9 @@ export async function registerErrorIngest(app: FastifyInstance, deps: AppDeps): 
       );
       scope.post(SENTRY_STORE_PATH, { bodyLimit }, (req, reply) => sentryIngest(deps, ingest, req, reply, "store"));
       scope.post(ERRORS_PATH, { bodyLimit }, (req, reply) => syntraIngest(deps, ingest, req, reply));
-      // No line per request: SDKs send an event per request, thousands a second, and two log lines each cost more CPU
-      // than storing the event. Failures of the server (5xx) are still logged; refusals (4xx) carry their reason in the answer.
     },
+    // No log line per request: SDKs send an event per request, thousands a second, and two lines each cost more
+    // CPU than storing the event. Server failures (5xx) are still logged; refusals carry their reason in the answer.
     { logLevel: "warn" },
   );
 }
