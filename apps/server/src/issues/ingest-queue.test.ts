@@ -5,6 +5,7 @@ import { errorEventFixture, serviceOfNewOrg } from "../testing/error-fixtures";
 import type { TestApp } from "../testing/harness";
 import { createTestApp } from "../testing/harness";
 import { testStore } from "../testing/test-database";
+import { ingestErrorEvents } from "./ingest";
 import { ErrorIngestQueue } from "./ingest-queue";
 
 let t: TestApp;
@@ -66,7 +67,7 @@ test("a request of a full batch does not wait for the window", async () => {
   assert.equal(result.accepted, 1000);
 });
 
-test("a failed transaction answers every request in it with the error, and stores none of them", async () => {
+test("a failed transaction answers every request in it with the error, stores none of them, and a resend stores all", async () => {
   const base = t.deps.database;
   let fail = true;
   const database: Database = {
@@ -81,7 +82,14 @@ test("a failed transaction answers every request in it with the error, and store
       }),
   };
   const queue = new ErrorIngestQueue({ database, now: () => new Date() }, 20);
-  const events = [errorEventFixture(serviceId), errorEventFixture(serviceId)];
+  // An issue of its own exists already; the failed transaction brings it a new stack and a new user.
+  const user = (id: string) => ({ environment: "production", release: "", tags: {}, extra: {}, user: { id } });
+  const existing = errorEventFixture(serviceId, { type: "RolledBackError", context: user("before") });
+  await ingestErrorEvents(t.deps, { serviceId }, [existing]);
+  const libraryLineMoved = existing.stack_trace.map((f, i) => (i === 0 ? { ...f, lineno: f.lineno + 1 } : f));
+  const events = [1, 2].map(() =>
+    errorEventFixture(serviceId, { type: "RolledBackError", context: user("new"), stack_trace: libraryLineMoved }),
+  );
   const answers = events.map((e) => queue.submit(serviceId, [e]));
   const settled = await Promise.allSettled(answers);
   assert.deepEqual(
@@ -98,4 +106,15 @@ test("a failed transaction answers every request in it with the error, and store
       [1, 0],
     ],
   );
+  // What the failed transaction saw (a new stack, a new user) was not remembered as stored: the resend stored it.
+  const issueId = retried[0]?.issues[0]?.id;
+  const [row] = await base.rawTransaction((tx) =>
+    tx.query<{ stacks: number; users: number; user_count: number }>(
+      `SELECT (SELECT count(*)::int FROM error_stacks WHERE error_group_id = $1) AS stacks,
+              (SELECT count(*)::int FROM error_group_users WHERE error_group_id = $1) AS users,
+              (SELECT user_count FROM error_groups WHERE id = $1) AS user_count`,
+      [issueId],
+    ),
+  );
+  assert.deepEqual(row, { stacks: 2, users: 2, user_count: 2 });
 });
