@@ -90,8 +90,8 @@ export function DockerfileOffer({
             </pre>
           )}
           <p className="text-xs text-zinc-500">
-            To use it: save it as <code>{dockerfilePath.replace(/^\.\//, "")}</code> at the root of the repository,
-            commit and push{branch ? ` to ${branch}` : ""}; the next build uses it.
+            To use it: save it in the repository as <code>{dockerfilePath.replace(/^\.\//, "")}</code>, commit and push
+            {branch ? ` to ${branch}` : ""}; the next build uses it.
           </p>
         </div>
       )}
