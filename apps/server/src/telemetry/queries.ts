@@ -1,4 +1,5 @@
 import {
+  MAX_TRACE_SPANS,
   type MetricSeries,
   type ServiceLogEntry,
   type ServiceLogsQuery,
@@ -59,13 +60,15 @@ export async function listTraces(
 }
 
 /**
- * Every span of a trace within the caller's organization (GET /traces/:traceId); a project-scoped token sees the
- * spans of its project's services only. NOT_FOUND when nothing of it is visible, as for another org's trace.
+ * The spans of a trace within the caller's organization, the first `MAX_TRACE_SPANS` (GET /traces/:traceId); a
+ * project-scoped token sees the spans of its project's services only. NOT_FOUND when nothing of it is visible, as
+ * for another org's trace. One span more than the cap is read to know whether the answer is truncated.
  */
 export async function getTraceById(deps: AppDeps, scope: ProjectScope, traceId: string): Promise<Trace> {
-  const spans = await visibleToScope(deps, scope, await deps.telemetry.getTrace(scope.orgId, traceId));
+  const read = await deps.telemetry.getTrace(scope.orgId, traceId, MAX_TRACE_SPANS + 1);
+  const spans = await visibleToScope(deps, scope, read.slice(0, MAX_TRACE_SPANS));
   if (spans.length === 0) throw notFound("Trace");
-  return { trace_id: traceId, spans };
+  return { trace_id: traceId, spans, truncated: read.length > MAX_TRACE_SPANS };
 }
 
 /**

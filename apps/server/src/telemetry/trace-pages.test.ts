@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { MAX_TRACE_SPANS } from "@syntra/contracts";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { setUpTelemetryOrg, type TelemetryOrg } from "../testing/telemetry-org";
 import { newSpanId, newTraceId, type RowOwner, spanRow } from "../testing/telemetry-rows";
@@ -109,6 +110,31 @@ test("GET /traces/:id/spans pages a trace in (start, span id) order: each span o
   const whole = await get(`/api/v1/traces/${root.trace_id}/spans`);
   assert.equal(whole.body.data.spans.length, 25);
   assert.equal(whole.body.meta?.cursor, undefined);
+});
+
+test("GET /traces/:id answers a trace over MAX_TRACE_SPANS with its first spans and truncated; a small one whole", async () => {
+  const a = await newService();
+  const b = await newService();
+  const big = traceOf(a, b, MAX_TRACE_SPANS + 3);
+  await insert(big);
+  const res = await get(`/api/v1/traces/${(big[0] as SpanRow).trace_id}`);
+  assert.equal(res.status, 200);
+  assert.equal(res.body.data.truncated, true);
+  assert.equal(res.body.data.spans.length, MAX_TRACE_SPANS);
+  const firstIds = [...big]
+    .sort((x, y) => x.start_time_ns - y.start_time_ns || (x.span_id < y.span_id ? -1 : 1))
+    .slice(0, MAX_TRACE_SPANS)
+    .map((s) => s.span_id);
+  assert.deepEqual(
+    res.body.data.spans.map((s: { span_id: string }) => s.span_id),
+    firstIds,
+  );
+
+  const small = traceOf(a, b, 4);
+  await insert(small);
+  const whole = await get(`/api/v1/traces/${(small[0] as SpanRow).trace_id}`);
+  assert.equal(whole.body.data.truncated, false);
+  assert.equal(whole.body.data.spans.length, 4);
 });
 
 test("GET /traces/:id/spans/:spanId: one span with its attributes and events; 404 for another org or span", async () => {

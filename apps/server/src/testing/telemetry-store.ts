@@ -27,7 +27,7 @@ export function sharedTestTelemetryStore(): TelemetryStore {
     migrate: async () => (await open()).migrate(),
     insert: async (rows, opts) => (await open()).insert(rows, opts),
     searchTraces: async (scope, search) => (await open()).searchTraces(scope, search),
-    getTrace: async (orgId, traceId) => (await open()).getTrace(orgId, traceId),
+    getTrace: async (orgId, traceId, limit) => (await open()).getTrace(orgId, traceId, limit),
     traceSpans: async (orgId, traceId, query) => (await open()).traceSpans(orgId, traceId, query),
     getSpan: async (orgId, traceId, spanId) => (await open()).getSpan(orgId, traceId, spanId),
     searchLogs: async (scope, search) => (await open()).searchLogs(scope, search),

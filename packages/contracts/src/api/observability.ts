@@ -64,9 +64,20 @@ export const traceIdParam = z.strictObject({
     .transform((id) => id.toLowerCase()),
 });
 
-/** GET /traces/:traceId: every span of the trace, across services. */
+/**
+ * The most spans one GET /traces/:traceId answer carries. A trace of a batch job can hold hundreds of thousands;
+ * past this the answer is `truncated` and the paged `/traces/:traceId/spans` reads the rest.
+ */
+export const MAX_TRACE_SPANS = 10_000;
+
+/** GET /traces/:traceId: the trace's spans across services, the first `MAX_TRACE_SPANS` in start order. */
 export const trace = z
-  .object({ trace_id: traceId, spans: z.array(span).min(1) })
+  .object({
+    trace_id: traceId,
+    spans: z.array(span).min(1),
+    /** True when the trace has more spans than this answer carries (page them with /traces/:traceId/spans). */
+    truncated: z.boolean(),
+  })
   .refine((t) => t.spans.every((s) => s.trace_id === t.trace_id), {
     message: "every span must belong to the trace",
     path: ["spans"],

@@ -1,23 +1,6 @@
 // @syntra/sdk in browsers (and Web Workers, Next.js's edge runtime): errors only, no OpenTelemetry, kept small.
 // `import { Syntra } from "@syntra/sdk"; Syntra.init({ dsn })`.
-import {
-  addBreadcrumb,
-  captureException,
-  captureMessage,
-  carrier,
-  close,
-  flush,
-  getClient,
-  getCurrentScope,
-  getStats,
-  lastEventId,
-  setExtra,
-  setExtras,
-  setTag,
-  setTags,
-  setUser,
-  withScope,
-} from "../core/api";
+import { carrier, coreApi } from "../core/api";
 import { Client, type Platform } from "../core/client";
 import { consoleBreadcrumbs } from "../core/console";
 import { originalConsole } from "../core/debug";
@@ -89,49 +72,9 @@ export function init(options: Options = {}): Client {
   return client;
 }
 
-export {
-  addBreadcrumb,
-  captureException,
-  captureMessage,
-  close,
-  flush,
-  getClient,
-  getCurrentScope,
-  getStats,
-  lastEventId,
-  setExtra,
-  setExtras,
-  setTag,
-  setTags,
-  setUser,
-  withScope,
-} from "../core/api";
-export type { Client } from "../core/client";
-export { consoleBreadcrumbs } from "../core/console";
-export { type Dsn, DsnError, parseDsn } from "../core/dsn";
-export type { Scope } from "../core/scope";
-export { isInApp, parseStack } from "../core/stack-parser";
-export type { DropCounts, TransportStats } from "../core/transport";
-export type * from "../core/types";
+export * from "../core/public";
 export { clickBreadcrumbs, fetchBreadcrumbs, navigationBreadcrumbs } from "./breadcrumbs";
 export { globalHandlers } from "./global-handlers";
 
 /** The whole API as one object: `Syntra.init({ dsn })`, `Syntra.captureException(err)`. */
-export const Syntra = {
-  init,
-  captureException,
-  captureMessage,
-  addBreadcrumb,
-  setUser,
-  setTag,
-  setTags,
-  setExtra,
-  setExtras,
-  withScope,
-  getCurrentScope,
-  flush,
-  close,
-  lastEventId,
-  getStats,
-  getClient,
-};
+export const Syntra = { init, ...coreApi };

@@ -109,3 +109,22 @@ export async function close(timeoutMs?: number): Promise<boolean> {
   c.client = undefined;
   return client.close(timeoutMs);
 }
+
+/** The runtime-independent part of the `Syntra` object; each runtime adds `init` and its own calls. */
+export const coreApi = {
+  captureException,
+  captureMessage,
+  addBreadcrumb,
+  setUser,
+  setTag,
+  setTags,
+  setExtra,
+  setExtras,
+  withScope,
+  getCurrentScope,
+  flush,
+  close,
+  lastEventId,
+  getStats,
+  getClient,
+};

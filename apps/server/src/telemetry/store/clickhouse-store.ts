@@ -71,8 +71,8 @@ export class ClickHouseTelemetryStore implements TelemetryStore {
     return searchTraces(this.driver, scope, search);
   }
 
-  getTrace(orgId: string, traceId: string): Promise<Span[]> {
-    return getTrace(this.driver, orgId, traceId);
+  getTrace(orgId: string, traceId: string, limit?: number): Promise<Span[]> {
+    return getTrace(this.driver, orgId, traceId, limit);
   }
 
   traceSpans(orgId: string, traceId: string, query: TraceSpanPageQuery): Promise<TraceSpanPage | null> {

@@ -1,4 +1,4 @@
-import type { Span, TraceSummary } from "@syntra/contracts";
+import { MAX_TRACE_SPANS, type Span, type TraceSummary } from "@syntra/contracts";
 import type { ClickHouseDriver, QueryParams } from "./driver";
 import { dateParam, nanosToIso } from "./time";
 import type { ServiceScope, TraceSearch } from "./types";
@@ -128,10 +128,15 @@ export interface SpanRowOut {
 }
 
 /**
- * Every span of a trace in the organization, in start order. The `trace_spans` lookup says which days the trace
- * lies in, so only those partitions are read (and within them, granules whose bloom filter may hold the id).
+ * The first `limit` spans of a trace in the organization, in start order. The `trace_spans` lookup says which days
+ * the trace lies in, so only those partitions are read (and within them, granules whose bloom filter may hold the id).
  */
-export async function getTrace(driver: ClickHouseDriver, orgId: string, traceId: string): Promise<Span[]> {
+export async function getTrace(
+  driver: ClickHouseDriver,
+  orgId: string,
+  traceId: string,
+  limit = MAX_TRACE_SPANS,
+): Promise<Span[]> {
   const bounds = await traceBounds(driver, orgId, traceId);
   if (!bounds) return [];
   const rows = await driver.query<SpanRowOut>(
@@ -143,8 +148,9 @@ export async function getTrace(driver: ClickHouseDriver, orgId: string, traceId:
        AND start_time >= fromUnixTimestamp64Nano({start:Int64}, 'UTC')
        AND start_time <= fromUnixTimestamp64Nano({end:Int64}, 'UTC')
      ORDER BY start_time, span_id
-     LIMIT 1 BY span_id`,
-    { org: orgId, trace: traceId, start: bounds.startNs, end: bounds.endNs },
+     LIMIT 1 BY span_id
+     LIMIT {limit:UInt32}`,
+    { org: orgId, trace: traceId, start: bounds.startNs, end: bounds.endNs, limit },
   );
   return rows.map(spanOfRow);
 }

@@ -254,8 +254,11 @@ export interface TelemetryStore {
   insert(rows: TelemetryRows, opts?: InsertOptions): Promise<void>;
   /** Trace summaries of a service's traces (root spans in the range), newest first. */
   searchTraces(scope: ServiceScope, search: TraceSearch): Promise<TraceSummary[]>;
-  /** Every span of a trace within the organization, in start order; empty when it has none. */
-  getTrace(orgId: string, traceId: string): Promise<Span[]>;
+  /**
+   * The spans of a trace within the organization in start order, at most `limit` (default `MAX_TRACE_SPANS`, so no
+   * caller holds a huge trace in memory by accident); empty when it has none.
+   */
+  getTrace(orgId: string, traceId: string, limit?: number): Promise<Span[]>;
   /** A page of a trace's span outlines in start order; null when the organization has no such trace. */
   traceSpans(orgId: string, traceId: string, query: TraceSpanPageQuery): Promise<TraceSpanPage | null>;
   /** One span of a trace with its attributes and events; null when the organization has no such span. */

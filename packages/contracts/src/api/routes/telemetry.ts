@@ -72,7 +72,8 @@ export const telemetryRoutes = {
   trace: defineApiRoute({
     method: "GET",
     path: "/api/v1/traces/:traceId",
-    summary: "Every span of a trace across the organization's services (404 for another organization's trace)",
+    summary:
+      "The spans of a trace across the organization's services, up to 10,000 in start order (`truncated` says more follow; 404 for another organization's trace)",
     tag: "telemetry",
     access: { permission: "services:read" },
     params: traceIdParam,
