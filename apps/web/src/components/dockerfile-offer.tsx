@@ -89,6 +89,23 @@ export function DockerfileOffer({
               {[result.verification.reason, result.verification.log_tail].filter(Boolean).join("\n\n")}
             </pre>
           )}
+          {result.dockerignore !== null && (
+            <>
+              <p className="text-sm">
+                The repository has no <code>.dockerignore</code>: commit this one with it, so <code>.env</code> files,
+                keys and local dependencies stay out of the image (the check above built with it).
+              </p>
+              <div className="flex items-start gap-2">
+                <pre
+                  data-testid="generated-dockerignore"
+                  className="max-h-40 flex-1 overflow-auto rounded-md bg-zinc-50 p-3 font-mono text-xs dark:bg-zinc-950"
+                >
+                  {result.dockerignore}
+                </pre>
+                <CopyButton value={result.dockerignore} label="Copy the .dockerignore" />
+              </div>
+            </>
+          )}
           <p className="text-xs text-zinc-500">
             To use it: save it in the repository as <code>{dockerfilePath.replace(/^\.\//, "")}</code>, commit and push
             {branch ? ` to ${branch}` : ""}; the next build uses it.

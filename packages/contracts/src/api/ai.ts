@@ -120,7 +120,8 @@ export type DockerfileVerification = z.infer<typeof dockerfileVerification>;
  * Answer to POST /ai/generate-dockerfile: the Dockerfile and its explanation, `verified` true only when the
  * Docker engine built it; `attempts` the provider answers tried (a model's Dockerfile that fails to build is
  * sent back once with the build error); `stack` what the builder's detection found; `files_read` the files sent
- * to the provider (secret files such as .env are never read: `files_withheld` names them).
+ * to the provider (secret files such as .env are never read: `files_withheld` names them). `dockerignore` is the
+ * .dockerignore to commit with it when the repository has none (the verification build used it); null otherwise.
  */
 export const generatedDockerfile = aiDockerfileAnswer.extend({
   verified: z.boolean(),
@@ -130,6 +131,7 @@ export const generatedDockerfile = aiDockerfileAnswer.extend({
   commit_sha: z.string(),
   files_read: z.array(z.string()),
   files_withheld: z.array(z.string()),
+  dockerignore: z.string().nullable(),
   provider: z.enum(["anthropic", "openai", "offline"]),
   model: z.string(),
   offline: z.boolean(),

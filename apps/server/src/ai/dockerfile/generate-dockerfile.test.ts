@@ -81,8 +81,16 @@ const generate = (body: Record<string, unknown>, as: Credential = owner) =>
  * Commits the Dockerfile the API returned to the repository and builds it with the platform's builder, then runs
  * the image and returns what it answers on `port`: the user's next step, done for real.
  */
-async function buildAndServe(repo: TestRepo, dockerfile: string, port: number): Promise<string> {
-  const sha = await repo.commit({ Dockerfile: dockerfile }, "add the generated Dockerfile");
+async function buildAndServe(
+  repo: TestRepo,
+  dockerfile: string,
+  port: number,
+  dockerignore: string | null = null,
+): Promise<string> {
+  const sha = await repo.commit(
+    { Dockerfile: dockerfile, ...(dockerignore !== null && { ".dockerignore": dockerignore }) },
+    "add the generated Dockerfile",
+  );
   const result = await builder.build({
     repoUrl: repo.url,
     ref: sha,
@@ -113,7 +121,8 @@ const NODE_APP = {
   "build.js": `require("fs").writeFileSync("built.txt", "built ${run}")`,
   "server.js": [
     'const fs = require("fs");',
-    "require('http').createServer((req, res) => res.end([fs.readFileSync('built.txt'), 'uid', process.getuid(), process.env.NODE_ENV].join(' ')))",
+    "const env = fs.existsSync('.env') ? 'with .env' : 'without .env';",
+    "require('http').createServer((req, res) => res.end([fs.readFileSync('built.txt'), 'uid', process.getuid(), process.env.NODE_ENV, env].join(' ')))",
     "  .listen(Number(process.env.PORT));",
   ].join("\n"),
   ".env": `STRIPE_KEY=${ENV_SECRET}\n`,
@@ -146,7 +155,12 @@ describe("offline: the builder's stack detection, written as a production Docker
     assert.equal(claude.requests.length, 0, "offline asks no provider");
     // The verification image is gone; the Dockerfile builds with the platform's builder and serves as uid 10001.
     assert.deepEqual(await docker.listImages({ filters: { label: [VERIFY_LABEL] } }), []);
-    assert.equal(await buildAndServe(repo, g.dockerfile, 3000), `built ${run} uid 10001 production`);
+    // With the suggested .dockerignore committed too, the .env file stays out of the image.
+    assert.match(g.dockerignore, /^\.env$/m);
+    assert.equal(
+      await buildAndServe(repo, g.dockerfile, 3000, g.dockerignore),
+      `built ${run} uid 10001 production without .env`,
+    );
   });
 
   test("Python: dependencies in a build stage, sources and deps in the runtime stage, non-root; the container serves", {
@@ -254,7 +268,10 @@ describe("with a provider (a local stand-in of Anthropic's Messages API)", () =>
     assert.ok(!sent.includes(API_KEY));
     assert.ok(!sent.includes(STRIPE) && prompt.includes("[REDACTED:TOKEN]"), "a key in a read file is redacted");
     assert.ok(!request.system.includes("IGNORE ALL PREVIOUS"), "repository text is not in the instructions");
-    assert.equal(await buildAndServe(repo, g.dockerfile, 3000), `built ${run} uid 10001 production`);
+    assert.equal(
+      await buildAndServe(repo, g.dockerfile, 3000, g.dockerignore),
+      `built ${run} uid 10001 production without .env`,
+    );
 
     const usage = await t.call("GET", "/api/v1/ai/usage", { as: owner });
     assert.ok(usage.body.data.totals.input_tokens >= 1234, "the request's tokens are recorded");

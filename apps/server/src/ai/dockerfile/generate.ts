@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DockerfileVerification, GenerateDockerfileBody, GeneratedDockerfile } from "@syntra/contracts";
 import Dockerode from "dockerode";
@@ -17,6 +17,7 @@ import { getServiceRow } from "../../services/services";
 import { callProvider, redactorFor, stamped } from "../call";
 import { redactDeep } from "../redact";
 import { recordAiUsage } from "../usage";
+import { suggestedDockerignore } from "./dockerignore";
 import { productionDockerfile } from "./production";
 import type { DockerfileContext } from "./prompt";
 import { snapshotRepository } from "./repo-snapshot";
@@ -65,14 +66,23 @@ export async function generateDockerfile(
 
     const images = { ...defaultBaseImages, ...deps.config.builds.baseImages };
     const port = service?.port ?? undefined;
+    const files = new ContextFiles(repoDir);
     const snapshot = await snapshotRepository(repoDir);
+    const detected = await productionDockerfile(files, images, port);
+    // Without a .dockerignore, `COPY . .` would put .env files and keys into the image: the suggested one is
+    // written into the checkout, so the verification builds what the user will commit.
+    const dockerignore = (await files.isFile(".dockerignore"))
+      ? null
+      : suggestedDockerignore(detected?.stack ?? null, snapshot.withheld);
+    if (dockerignore !== null) await writeFile(path.join(repoDir, ".dockerignore"), dockerignore);
     const context: DockerfileContext = {
       repository: { url: displayUrl(body.repo_url), branch: body.branch ?? null, commitSha: commit.commitSha },
       frameworkHint: body.framework_hint ?? null,
       port: port ?? null,
       ...snapshot,
       baseImages: images,
-      detected: await productionDockerfile(new ContextFiles(repoDir), images, port),
+      detected,
+      dockerignore,
     };
     const redact = await redactorFor(deps, scope.orgId, service?.id ?? null);
     const provider = deps.ai.provider;
@@ -121,6 +131,7 @@ export async function generateDockerfile(
         commit_sha: commit.commitSha,
         files_read: snapshot.files.map((f) => f.path),
         files_withheld: snapshot.withheld,
+        dockerignore,
       };
     }
   } finally {

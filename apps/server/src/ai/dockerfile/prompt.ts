@@ -22,6 +22,8 @@ export interface DockerfileContext {
   baseImages: BaseImages;
   /** What Syntra's own stack detection writes for it (the offline answer); null when no stack fits. */
   detected: ProductionDockerfile | null;
+  /** The .dockerignore Syntra adds to the build context when the repository has none (null: it has one). */
+  dockerignore: string | null;
   /** The model's earlier Dockerfile and the end of its failed build's log: the retry is asked to fix it. */
   previousAttempt?: { dockerfile: string; buildLogTail: string };
 }
@@ -84,6 +86,7 @@ function promptData(c: DockerfileContext): Record<string, unknown> {
     layout: c.tree,
     files: c.files.map((f) => ({ path: f.path, ...(f.truncated && { truncated: true }), content: f.content })),
     withheld_secret_files: c.withheld,
+    ...(c.dockerignore && { dockerignore_added_by_syntra: c.dockerignore }),
     stack_detection: c.detected && {
       stack: c.detected.stack,
       port: c.detected.port,
