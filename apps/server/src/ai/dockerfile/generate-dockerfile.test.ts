@@ -12,6 +12,7 @@ import Dockerode from "dockerode";
 import type { BaseImages } from "../../builds/builder/base-images";
 import { Builder, SERVICE_LABEL } from "../../builds/builder/index";
 import { hostPython, testBaseImages } from "../../builds/builder/testing/base-images";
+import { startGitHttpServer } from "../../builds/builder/testing/git-http-server";
 import { createTestRepo, type TestRepo } from "../../builds/builder/testing/git-repos";
 import { fetchFromImage, removeImagesLabelled } from "../../builds/builder/testing/run-image";
 import { serviceOfNewOrg } from "../../testing/error-fixtures";
@@ -35,6 +36,8 @@ let claude: StandInServer;
 let t: TestApp;
 let owner: Credential;
 let serviceId: string;
+let projectId: string;
+let serverId: string;
 let builder: Builder;
 let builderDir: string;
 const repos: TestRepo[] = [];
@@ -46,7 +49,7 @@ before(async () => {
     ...(images.python && { SYNTRA_BUILD_IMAGE_PYTHON: images.python }),
     SYNTRA_BUILD_IMAGE_STATIC: images.static ?? "",
   }));
-  ({ owner, serviceId } = await serviceOfNewOrg(t, "dockerfile-owner@example.com"));
+  ({ owner, serviceId, projectId, serverId } = await serviceOfNewOrg(t, "dockerfile-owner@example.com"));
   builderDir = await mkdtemp(path.join(tmpdir(), "syntra-ai-dockerfile-"));
   builder = new Builder({ docker, workDir: builderDir, baseImages: images });
 });
@@ -204,6 +207,52 @@ describe("offline: the builder's stack detection, written as a production Docker
     assert.equal(none.body.error.code, "NO_BUILDABLE_STACK");
     assert.match(none.body.error.message, /package\.json/);
   });
+});
+
+test("a private repository is read with the service's git credentials, and only for the service's own repository", async () => {
+  useEngine({ provider: { kind: "offline" } });
+  const repo = await repoWith(NODE_APP);
+  const token = `ghp_${randomBytes(16).toString("hex")}`;
+  const host = await startGitHttpServer(path.dirname(repo.bareDir), token);
+  try {
+    const url = host.urlFor(repo.bareDir);
+    const created = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
+      as: owner,
+      body: {
+        name: "private",
+        server_id: serverId,
+        port: 3000,
+        source_type: "dockerfile",
+        source_config: { repo_url: url },
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const privateService = created.body.data.id as string;
+    const set = await t.call("PUT", `/api/v1/services/${privateService}/git/credentials`, {
+      as: owner,
+      body: { kind: "token", token },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+
+    const anonymous = await generate({ repo_url: url });
+    assert.equal(anonymous.status, 502);
+    assert.equal(anonymous.body.error.code, "CLONE_FAILED");
+
+    const res = await generate({ repo_url: url, service_id: privateService });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.data.verified, true, JSON.stringify(res.body.data.verification));
+    assert.ok(host.credentialsSeen.includes(`x-access-token:${token}`), "the service's token reached the git host");
+
+    // The service's credentials are not handed to another URL the request names.
+    const seen = host.credentialsSeen.length;
+    const other = await generate({ repo_url: `${url}/`, service_id: privateService });
+    assert.equal(other.body.error?.code, "CLONE_FAILED");
+    assert.ok(host.credentialsSeen.slice(seen).every((c) => !c.includes(token)));
+    assert.ok(!t.logs.join("\n").includes(token), "the token is in no log line");
+    assert.ok(!JSON.stringify([anonymous.body, res.body, other.body]).includes(token));
+  } finally {
+    await host.close();
+  }
 });
 
 describe("with a provider (a local stand-in of Anthropic's Messages API)", () => {
