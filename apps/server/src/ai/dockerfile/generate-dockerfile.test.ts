@@ -209,6 +209,45 @@ describe("offline: the builder's stack detection, written as a production Docker
   });
 });
 
+test("a service built from a folder of a monorepo gets a Dockerfile for that folder, built with it as the context", async () => {
+  useEngine({ provider: { kind: "offline" } });
+  const repo = await repoWith({
+    "README.md": "monorepo",
+    ...Object.fromEntries(Object.entries(NODE_APP).map(([name, content]) => [`services/api/${name}`, content])),
+  });
+  const created = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
+    as: owner,
+    body: {
+      name: "api",
+      server_id: serverId,
+      port: 3000,
+      source_type: "dockerfile",
+      source_config: { repo_url: repo.url, build_context: "services/api" },
+    },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const res = await generate({ repo_url: repo.url, service_id: created.body.data.id });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(res.body.data.stack, "node");
+  assert.equal(res.body.data.verified, true, JSON.stringify(res.body.data.verification));
+  assert.ok(res.body.data.files_read.includes("package.json"), "paths are the folder's");
+
+  await repo.commit(
+    {
+      "services/api/package.json": null,
+      "services/api/server.js": null,
+      "services/api/build.js": null,
+      "services/api/package-lock.json": null,
+      "services/api/.env": null,
+    },
+    "move",
+  );
+  const gone = await generate({ repo_url: repo.url, service_id: created.body.data.id });
+  assert.equal(gone.status, 422, JSON.stringify(gone.body));
+  assert.equal(gone.body.error.code, "INVALID_REQUEST");
+  assert.match(gone.body.error.message, /services\/api is not a folder/);
+});
+
 test("a private repository is read with the service's git credentials, and only for the service's own repository", async () => {
   useEngine({ provider: { kind: "offline" } });
   const repo = await repoWith(NODE_APP);

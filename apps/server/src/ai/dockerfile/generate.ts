@@ -3,7 +3,7 @@ import path from "node:path";
 import type { DockerfileVerification, GenerateDockerfileBody, GeneratedDockerfile } from "@syntra/contracts";
 import Dockerode from "dockerode";
 import { defaultBaseImages } from "../../builds/builder/base-images";
-import { credentialValues } from "../../builds/builder/builder";
+import { credentialValues, insideRepo } from "../../builds/builder/builder";
 import { BuildError } from "../../builds/builder/errors";
 import { checkoutCommit } from "../../builds/builder/git-checkout";
 import { displayUrl, type GitAuth } from "../../builds/builder/git-source";
@@ -66,17 +66,32 @@ export async function generateDockerfile(
 
     const images = { ...defaultBaseImages, ...deps.config.builds.baseImages };
     const port = service?.port ?? undefined;
-    const files = new ContextFiles(repoDir);
-    const snapshot = await snapshotRepository(repoDir);
+    // A service built from a folder of a monorepo gets a Dockerfile for that folder, checked with it as the context.
+    const buildContext = service?.buildContext ?? ".";
+    const contextDir = await insideRepo(repoDir, buildContext, "Build context").catch((err: unknown) => {
+      throw err instanceof BuildError ? new AppError(err.code, err.message) : err;
+    });
+    const files = new ContextFiles(contextDir);
+    if (!(await files.isDir(".")))
+      throw new AppError(
+        "INVALID_REQUEST",
+        `The build context ${buildContext} is not a folder of the repository at this commit`,
+      );
+    const snapshot = await snapshotRepository(contextDir);
     const detected = await productionDockerfile(files, images, port);
     // Without a .dockerignore, `COPY . .` would put .env files and keys into the image: the suggested one is
     // written into the checkout, so the verification builds what the user will commit.
     const dockerignore = (await files.isFile(".dockerignore"))
       ? null
       : suggestedDockerignore(detected?.stack ?? null, snapshot.withheld);
-    if (dockerignore !== null) await writeFile(path.join(repoDir, ".dockerignore"), dockerignore);
+    if (dockerignore !== null) await writeFile(path.join(contextDir, ".dockerignore"), dockerignore);
     const context: DockerfileContext = {
-      repository: { url: displayUrl(body.repo_url), branch: body.branch ?? null, commitSha: commit.commitSha },
+      repository: {
+        url: displayUrl(body.repo_url),
+        branch: body.branch ?? null,
+        commitSha: commit.commitSha,
+        buildContext,
+      },
       frameworkHint: body.framework_hint ?? null,
       port: port ?? null,
       ...snapshot,
@@ -90,7 +105,7 @@ export async function generateDockerfile(
       deps.ai.verifySlots.run(() =>
         verifyDockerfile({
           docker: new Dockerode({ socketPath: deps.config.localAgent.dockerSocket }),
-          contextDir: repoDir,
+          contextDir,
           dockerfile,
           timeoutMs: deps.ai.config.dockerfileBuildMs,
           limits: {

@@ -11,7 +11,8 @@ export const DOCKERFILE_TOOL = "record_dockerfile";
 
 /** What a provider writes a Dockerfile from; redacted before it reaches one. */
 export interface DockerfileContext {
-  repository: { url: string; branch: string | null; commitSha: string };
+  /** `buildContext`: the folder the image is built from (the layout and files are of that folder). */
+  repository: { url: string; branch: string | null; commitSha: string; buildContext: string };
   frameworkHint: string | null;
   /** The port the service listens on, when the request named a service. */
   port: number | null;
@@ -42,7 +43,8 @@ export function dockerfileRequest(context: DockerfileContext, maxTokens: number,
     "repository: its layout, its manifests and lockfiles (lockfiles cut to their head), its entry points, the",
     "Dockerfile Syntra's own stack detection would write (may be missing), and the base images this installation",
     "uses. The Dockerfile you write is built from the repository root with the Docker engine's classic builder",
-    "(no BuildKit-only syntax such as RUN --mount or heredocs) and then deployed.",
+    "(no BuildKit-only syntax such as RUN --mount or heredocs) from the repository's build context folder (its",
+    "layout and files are what you get; paths in COPY are relative to it) and then deployed.",
     ...untrustedDataRules(fence, "The repository's data"),
     "Write a production Dockerfile: a build stage and a slim runtime stage (multi-stage); manifests and lockfile",
     "copied and dependencies installed before the sources are copied (so a code change reuses the install layer);",

@@ -191,7 +191,7 @@ export function credentialValues(repoUrl: string, auth: GitAuth | undefined): st
  * A path the request names, resolved inside the clone. Neither "../" nor a symlink committed to the repository
  * may reach the host's files (a Dockerfile linked to /etc/shadow would print it in the build log).
  */
-async function insideRepo(repoDir: string, rel: string, what: string): Promise<string> {
+export async function insideRepo(repoDir: string, rel: string, what: string): Promise<string> {
   const outside = () =>
     new BuildError("INVALID_REQUEST", `${what} "${rel.slice(0, 200)}" must stay inside the repository`);
   const within = (root: string, p: string) => p === root || p.startsWith(`${root}${path.sep}`);
