@@ -412,6 +412,23 @@ describe("with a provider (a local stand-in of Anthropic's Messages API)", () =>
   });
 });
 
+test("without a Docker engine the Dockerfile is returned unverified, saying it was not built", async () => {
+  useEngine({ provider: { kind: "offline" } });
+  const repo = await repoWith(NODE_APP);
+  const local = t.deps.config.localAgent;
+  t.deps.config.localAgent = { ...local, dockerSocket: path.join(builderDir, "no-docker.sock") };
+  try {
+    const res = await generate({ repo_url: repo.url });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.data.verified, false);
+    assert.equal(res.body.data.verification.status, "skipped");
+    assert.match(res.body.data.verification.reason, /No Docker engine answers/);
+    assert.match(res.body.data.dockerfile, /^USER 10001:10001$/m);
+  } finally {
+    t.deps.config.localAgent = local;
+  }
+});
+
 describe("access and bad input", () => {
   test("viewers 403, another organization's service 404, SYNTRA_AI=off 503, bad repositories a clear code", async () => {
     useEngine({ provider: { kind: "offline" } });
