@@ -75,15 +75,7 @@ export function DockerfileOffer({
           <p className="text-sm" data-testid="dockerfile-explanation">
             {result.explanation}
           </p>
-          <div className="flex items-start gap-2">
-            <pre
-              data-testid="generated-dockerfile-offer"
-              className="flex-1 overflow-x-auto rounded-md bg-zinc-50 p-3 font-mono text-xs dark:bg-zinc-950"
-            >
-              {result.dockerfile}
-            </pre>
-            <CopyButton value={result.dockerfile} label="Copy the Dockerfile" />
-          </div>
+          <FileWithCopy testId="generated-dockerfile-offer" text={result.dockerfile} label="Copy the Dockerfile" />
           {!result.verified && (result.verification.reason || result.verification.log_tail) && (
             <pre className="max-h-48 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs text-zinc-200">
               {[result.verification.reason, result.verification.log_tail].filter(Boolean).join("\n\n")}
@@ -95,15 +87,7 @@ export function DockerfileOffer({
                 The repository has no <code>.dockerignore</code>: commit this one with it, so <code>.env</code> files,
                 keys and local dependencies stay out of the image (the check above built with it).
               </p>
-              <div className="flex items-start gap-2">
-                <pre
-                  data-testid="generated-dockerignore"
-                  className="max-h-40 flex-1 overflow-auto rounded-md bg-zinc-50 p-3 font-mono text-xs dark:bg-zinc-950"
-                >
-                  {result.dockerignore}
-                </pre>
-                <CopyButton value={result.dockerignore} label="Copy the .dockerignore" />
-              </div>
+              <FileWithCopy testId="generated-dockerignore" text={result.dockerignore} label="Copy the .dockerignore" />
             </>
           )}
           <p className="text-xs text-zinc-500">
@@ -112,6 +96,21 @@ export function DockerfileOffer({
           </p>
         </div>
       )}
+    </div>
+  );
+}
+
+/** A generated file's text with a button copying it. */
+function FileWithCopy({ text, label, testId }: { text: string; label: string; testId: string }) {
+  return (
+    <div className="flex items-start gap-2">
+      <pre
+        data-testid={testId}
+        className="max-h-96 flex-1 overflow-auto rounded-md bg-zinc-50 p-3 font-mono text-xs dark:bg-zinc-950"
+      >
+        {text}
+      </pre>
+      <CopyButton value={text} label={label} />
     </div>
   );
 }
