@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort } from "@syntra/testing/ports";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { analyzeNewIssues } from "../apps/server/src/ai/background";
 import { DOCKERFILE_TOOL } from "../apps/server/src/ai/dockerfile/prompt";
 import { ANALYSIS_TOOL } from "../apps/server/src/ai/prompt";
@@ -17,7 +17,7 @@ import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
 import { errorEventFixture, liveDeployment, serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
-import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
+import { launchBrowser, openAs, shoot } from "./browser";
 
 let t: TestApp;
 let claude: StandInServer;
@@ -58,14 +58,7 @@ after(async () => {
   await t?.close();
 });
 
-async function open(cookie: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  await context.addCookies([{ name: "syntra_session", value: cookie, url: baseUrl }]);
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  await goto(page, `${baseUrl}${path}`);
-  return { context, page };
-}
+const open = (cookie: string, path: string) => openAs(browser, baseUrl, cookie, path);
 
 test("an owner analyzes an issue, sees root cause and evidence, refreshes it; a provider error keeps the analysis", async () => {
   const { context, page } = await open(owner.cookie, `/issues/${issueId}`);

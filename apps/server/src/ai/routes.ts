@@ -6,6 +6,7 @@ import { storeScope } from "../telemetry/queries";
 import { analyzeError } from "./analyze-error";
 import { signalBand, signalSeries } from "./anomaly/service-signal";
 import { generateDockerfile } from "./dockerfile/generate";
+import { resourceRecommendations } from "./resources/recommend";
 import { aiUsageOf } from "./usage";
 
 const analyze = implement(apiRoutes.ai.analyzeError, {
@@ -48,5 +49,9 @@ const anomalies = implement(apiRoutes.ai.anomalies, {
   },
 });
 
+const recommendations = implement(apiRoutes.ai.recommendations, {
+  handler: async ({ auth, deps, params }) => resourceRecommendations(deps, projectScope(auth), params.serviceId),
+});
+
 /** The AI engine's API. */
-export const aiApiRoutes = [analyze, generate, usage, anomalies];
+export const aiApiRoutes = [analyze, generate, usage, anomalies, recommendations];

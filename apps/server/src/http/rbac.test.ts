@@ -426,6 +426,7 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "POST /api/v1/ai/generate-dockerfile": async () => ({ body: { repo_url: await staticSiteRepo() }, ok: 200 }),
   "GET /api/v1/ai/usage": read,
   "GET /api/v1/ai/anomalies/:serviceId": read,
+  "GET /api/v1/ai/recommendations/:serviceId": read,
   // Streams: bounded so that the answer ends (inject waits for it).
   "GET /api/v1/events": () => ({ query: "timeout_seconds=0", ok: 200 }),
   "GET /api/v1/services/:serviceId/logs/stream": () => ({ query: "follow=false", ok: 200 }),

@@ -179,13 +179,73 @@ export const aiRecommendation = z.object({
   description: z.string(),
   current: z.record(z.string(), z.unknown()).optional(),
   suggested: z.record(z.string(), z.unknown()).optional(),
+  /** The figures behind the suggestion (Syntra extension): what was measured and the rule applied to it. */
+  basis: z
+    .object({
+      /** What the figures measure, e.g. "cpu_cores" per container or "memory_bytes". */
+      measure: z.enum(["cpu_cores", "memory_bytes", "total_cpu_cores"]),
+      p95: z.number(),
+      peak: z.number(),
+      /** The rule, in words: e.g. "1.5 × p95 or the peak, whichever is higher, rounded up to 0.1 core". */
+      rule: z.string(),
+      /** The setting now (null: none). */
+      current_limit: z.string().nullable(),
+    })
+    .optional(),
   created_at: isoTimestamp,
 });
 export type AIRecommendation = z.infer<typeof aiRecommendation>;
 
+/**
+ * GET /ai/recommendations/:serviceId (Syntra's answer wraps the contract's AIRecommendation[] in `recommendations`,
+ * beside the usage they were computed from and a "not enough data" state). Deterministic rules over the service's
+ * containers' CPU and memory of the last 7 days (from the agents' heartbeats) and its OOM kills.
+ */
+export const aiRecommendations = z.object({
+  service_id: uuid,
+  /** `not_enough_data`: less history than `needed_hours`; no suggestions yet. */
+  state: z.enum(["ready", "not_enough_data"]),
+  window: z.object({ from: isoTimestamp, to: isoTimestamp }),
+  /** Hours with container figures in the window, and how many a suggestion needs. */
+  observed_hours: z.number(),
+  needed_hours: z.number(),
+  current: z.object({ cpu_limit: z.string().nullable(), memory_limit: z.string().nullable(), replicas: z.number() }),
+  usage: z.object({
+    /** Containers seen in the window (replicas and the ones deploys replaced). */
+    containers: z.number().int(),
+    /** Per container, of its 5-minute averages; peak: the highest sample. Null without data. */
+    cpu_cores: z.object({ p95: z.number(), peak: z.number() }).nullable(),
+    memory_bytes: z.object({ p95: z.number(), peak: z.number() }).nullable(),
+    /** All containers together per 5-minute step. */
+    total_cpu_cores: z.object({ p95: z.number(), peak: z.number() }).nullable(),
+    /** Containers the kernel killed for memory in the window (the agents' container_crash alerts with oom_killed). */
+    oom_kills: z.number().int(),
+    /**
+     * CPU throttling is not measured (heartbeats carry CPU percent, not the cgroup's throttled periods);
+     * `steps_at_cpu_limit`: 5-minute steps of a container whose highest sample reached 95% of the current limit.
+     */
+    throttling: z.object({
+      measured: z.literal(false),
+      steps_at_cpu_limit: z.number().int().nullable(),
+      note: z.string(),
+    }),
+  }),
+  recommendations: z.array(aiRecommendation),
+  /** What was found and why, in words (rule-based; the numbers are the data's). */
+  explanation: z.string(),
+});
+export type AIRecommendations = z.infer<typeof aiRecommendations>;
+
+/**
+ * The signals the anomaly detector judges per service: request rate, error rate and p95 latency from its spans; CPU
+ * (percent of one core) and memory (bytes) of its busiest container from the agents' heartbeats.
+ */
+export const anomalySignal = z.enum(["request_rate", "error_rate", "latency_p95", "cpu", "memory"]);
+export type AnomalySignal = z.infer<typeof anomalySignal>;
+
 /** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity. */
 export const aiAnomalyQuery = z.strictObject({
-  signal: z.enum(["request_rate", "error_rate", "latency_p95"]).default("error_rate"),
+  signal: anomalySignal.default("error_rate"),
   hours: z.coerce.number().int().min(1).max(168).default(24),
   sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
 });
@@ -199,7 +259,7 @@ export const aiAnomalyState = z.enum(["learning", "normal", "deviation", "anomal
  * value and normal band (null while learning), and state; the anomalies as time ranges.
  */
 export const aiAnomalyBand = z.object({
-  signal: z.enum(["request_rate", "error_rate", "latency_p95"]),
+  signal: anomalySignal,
   step_seconds: z.number().int().positive(),
   /** The last step's state. */
   state: aiAnomalyState,

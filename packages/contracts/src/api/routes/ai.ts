@@ -2,6 +2,7 @@ import {
   aiAnalysis,
   aiAnomalyBand,
   aiAnomalyQuery,
+  aiRecommendations,
   aiUsage,
   aiUsageQuery,
   analyzeErrorBody,
@@ -11,7 +12,7 @@ import {
 import { idParam } from "../envelope";
 import { defineApiRoute } from "../route";
 
-/** The AI engine: analyses of issues (more to come: Dockerfiles, recommendations, chat). */
+/** The AI engine: analyses of issues (more to come: Dockerfiles, chat). */
 export const aiRoutes = {
   analyzeError: defineApiRoute({
     method: "POST",
@@ -78,5 +79,15 @@ export const aiRoutes = {
     params: idParam("serviceId"),
     query: aiAnomalyQuery,
     response: aiAnomalyBand,
+  }),
+  recommendations: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/ai/recommendations/:serviceId",
+    summary:
+      "CPU limit, memory limit and replica suggestions for a service from its containers' last 7 days (p95, peaks, OOM kills), with the numbers behind each; apply one with PATCH /services/:serviceId",
+    tag: "ai",
+    access: { permission: "services:read" },
+    params: idParam("serviceId"),
+    response: aiRecommendations,
   }),
 };
