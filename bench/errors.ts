@@ -8,7 +8,8 @@
 //     GET /issues/:id/events shows it -> p50/p99.
 // Bugsink publishes 30 events/s on 2 vCPU for the same job (grouping and storing Sentry events); it cannot be
 // installed and fed here in the same run, so its published figure is printed beside ours.
-// Run: npm run bench:errors   (BENCH_EVENTS, BENCH_BATCH, BENCH_ENVELOPES, BENCH_SENDERS to change the load;
+// Run: npm run bench:errors   (BENCH_EVENTS, BENCH_BATCH, BENCH_HTTP_EVENTS, BENCH_HTTP_SENDERS, BENCH_ENVELOPES,
+// BENCH_SENDERS to change the load;
 // BENCH_PROFILE=1 prints where each phase's CPU went: PGlite's WebAssembly, its wire protocol, grouping, ...)
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
