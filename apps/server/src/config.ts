@@ -221,6 +221,8 @@ const envSchema = z
     SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
     /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
     SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+    /** Error requests of a service arriving within this many ms share one transaction (group commit); 0: none. */
+    SYNTRA_ERROR_INGEST_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(10),
   })
   .extend(aiEnvSchema.shape);
 
@@ -297,6 +299,8 @@ export interface Config {
   telemetry: TelemetryConfig;
   /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
   errorIngestRate: number;
+  /** Error ingest: how long a request waits for others of its service to share its transaction, in ms. */
+  errorIngestWindowMs: number;
   /** The AI engine: on or off, its provider, timeouts. */
   ai: AiConfig;
 }
@@ -483,6 +487,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
+    errorIngestWindowMs: e.SYNTRA_ERROR_INGEST_WINDOW_MS,
     ai,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,

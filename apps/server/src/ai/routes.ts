@@ -1,9 +1,11 @@
 import { apiRoutes } from "@syntra/contracts";
+import { displayUrl } from "../builds/builder/git-source";
 import { implement } from "../http/route";
 import { projectScope } from "../projects/routes";
 import { storeScope } from "../telemetry/queries";
 import { analyzeError } from "./analyze-error";
 import { signalBand, signalSeries } from "./anomaly/service-signal";
+import { generateDockerfile } from "./dockerfile/generate";
 import { resourceRecommendations } from "./resources/recommend";
 import { aiUsageOf } from "./usage";
 
@@ -13,6 +15,24 @@ const analyze = implement(apiRoutes.ai.analyzeError, {
     const analysis = await analyzeError(deps, projectScope(auth), body);
     audit({ resourceId: body.issue_id, details: { force_refresh: body.force_refresh, provider: analysis.provider } });
     return analysis;
+  },
+});
+
+const generate = implement(apiRoutes.ai.generateDockerfile, {
+  audit: { action: "ai.generate_dockerfile", resourceType: "service" },
+  handler: async ({ auth, deps, body, audit }) => {
+    const answer = await generateDockerfile(deps, projectScope(auth), body);
+    audit({
+      resourceId: body.service_id ?? null,
+      details: {
+        repo_url: displayUrl(body.repo_url),
+        commit_sha: answer.commit_sha,
+        provider: answer.provider,
+        verified: answer.verified,
+        attempts: answer.attempts,
+      },
+    });
+    return answer;
   },
 });
 
@@ -34,4 +54,4 @@ const recommendations = implement(apiRoutes.ai.recommendations, {
 });
 
 /** The AI engine's API. */
-export const aiApiRoutes = [analyze, usage, anomalies, recommendations];
+export const aiApiRoutes = [analyze, generate, usage, anomalies, recommendations];

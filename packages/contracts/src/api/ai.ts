@@ -83,18 +83,59 @@ export const aiIncidentSummary = aiIncidentSummaryAnswer.extend({
 });
 export type AIIncidentSummary = z.infer<typeof aiIncidentSummary>;
 
-/** POST /ai/generate-dockerfile. `framework_hint` names the framework when detection may guess wrong. */
+/**
+ * POST /ai/generate-dockerfile. `branch` defaults to the repository's default branch; `framework_hint` names the
+ * framework when detection may guess wrong; `service_id` (optional) is the service the Dockerfile is for: its git
+ * credentials are used when `repo_url` is its repository, and its port is the one the image listens on.
+ */
 export const generateDockerfileBody = z.strictObject({
   repo_url: gitRepoUrl,
   branch: gitBranch.optional(),
   framework_hint: z.string().trim().min(1).max(100).optional(),
+  service_id: uuid.optional(),
 });
 export type GenerateDockerfileBody = z.infer<typeof generateDockerfileBody>;
 
-/** Answer to POST /ai/generate-dockerfile. */
-export const generatedDockerfile = z.object({
-  dockerfile: z.string(),
-  explanation: z.string(),
+/** A Dockerfile as a provider writes it (the tool input of a chat model, the offline generator's answer). */
+export const aiDockerfileAnswer = z.object({
+  dockerfile: z.string().min(1).max(20_000),
+  explanation: z.string().min(1).max(4000),
+});
+export type AIDockerfileAnswer = z.infer<typeof aiDockerfileAnswer>;
+
+/**
+ * How a generated Dockerfile was checked: `built` (the Docker engine built it from the repository), `failed`
+ * (the build failed or took longer than SYNTRA_AI_DOCKERFILE_BUILD_SECONDS; `log_tail` says why) or `skipped`
+ * (no Docker engine reachable; `reason` says so).
+ */
+export const dockerfileVerification = z.object({
+  status: z.enum(["built", "failed", "skipped"]),
+  duration_ms: z.number().int().nonnegative(),
+  log_tail: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type DockerfileVerification = z.infer<typeof dockerfileVerification>;
+
+/**
+ * Answer to POST /ai/generate-dockerfile: the Dockerfile and its explanation, `verified` true only when the
+ * Docker engine built it; `attempts` the provider answers tried (a model's Dockerfile that fails to build is
+ * sent back once with the build error); `stack` what the builder's detection found; `files_read` the files sent
+ * to the provider (secret files such as .env are never read: `files_withheld` names them). `dockerignore` is the
+ * .dockerignore to commit with it when the repository has none (the verification build used it); null otherwise.
+ */
+export const generatedDockerfile = aiDockerfileAnswer.extend({
+  verified: z.boolean(),
+  verification: dockerfileVerification,
+  attempts: z.number().int().min(1),
+  stack: z.enum(["node", "python", "go", "static"]).nullable(),
+  commit_sha: z.string(),
+  files_read: z.array(z.string()),
+  files_withheld: z.array(z.string()),
+  dockerignore: z.string().nullable(),
+  provider: z.enum(["anthropic", "openai", "offline"]),
+  model: z.string(),
+  offline: z.boolean(),
+  generated_at: isoTimestamp,
 });
 export type GeneratedDockerfile = z.infer<typeof generatedDockerfile>;
 

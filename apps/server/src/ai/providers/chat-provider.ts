@@ -1,6 +1,7 @@
-import { aiAnalysisAnswer, aiIncidentSummaryAnswer } from "@syntra/contracts";
+import { aiAnalysisAnswer, aiDockerfileAnswer, aiIncidentSummaryAnswer } from "@syntra/contracts";
 import type { z } from "zod";
 import { AppError } from "../../errors";
+import { dockerfileRequest } from "../dockerfile/prompt";
 import { incidentSummaryRequest } from "../incident-prompt";
 import { errorAnalysisRequest } from "../prompt";
 import type { AiProvider, ChatModel, ProviderAnswer, StructuredRequest } from "./types";
@@ -33,5 +34,7 @@ export function chatProvider(model: ChatModel, maxOutputTokens: number): AiProvi
       ask(errorAnalysisRequest(context, maxOutputTokens), aiAnalysisAnswer, "analysis", signal),
     summarizeIncident: (context, signal) =>
       ask(incidentSummaryRequest(context, maxOutputTokens), aiIncidentSummaryAnswer, "incident summary", signal),
+    generateDockerfile: (context, signal) =>
+      ask(dockerfileRequest(context, maxOutputTokens), aiDockerfileAnswer, "Dockerfile", signal),
   };
 }

@@ -1,6 +1,7 @@
 import type { AIAnalysisAnswer, AIEvidence, AISeverity } from "@syntra/contracts";
 import type { AnalysisContext, ContextDeployment } from "../analysis-context";
 import { matchErrorPattern } from "./error-patterns";
+import { dockerfileOffline } from "./offline-dockerfile";
 import { summarizeIncidentOffline } from "./offline-incident";
 import { clip, firstLine } from "./text";
 import type { AiProvider, ProviderAnswer } from "./types";
@@ -29,6 +30,7 @@ export function offlineProvider(): AiProvider {
     offline: true,
     analyzeError: (context) => answered(analyzeOffline(context)),
     summarizeIncident: (context) => answered(summarizeIncidentOffline(context)),
+    generateDockerfile: async (context) => answered(dockerfileOffline(context)),
   };
 }
 

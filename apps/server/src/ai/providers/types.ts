@@ -1,5 +1,6 @@
-import type { AIAnalysisAnswer, AIIncidentSummaryAnswer } from "@syntra/contracts";
+import type { AIAnalysisAnswer, AIDockerfileAnswer, AIIncidentSummaryAnswer } from "@syntra/contracts";
 import type { AnalysisContext } from "../analysis-context";
+import type { DockerfileContext } from "../dockerfile/prompt";
 import type { IncidentContext } from "../incident-context";
 
 /** Which provider answered: a model behind Anthropic's API, one behind an OpenAI-compatible API, or none. */
@@ -65,4 +66,6 @@ export interface AiProvider {
   readonly offline: boolean;
   analyzeError(context: AnalysisContext, signal?: AbortSignal): Promise<ProviderAnalysis>;
   summarizeIncident(context: IncidentContext, signal?: AbortSignal): Promise<ProviderAnswer<AIIncidentSummaryAnswer>>;
+  /** A production Dockerfile for a repository (not yet verified: the caller builds it). */
+  generateDockerfile(context: DockerfileContext, signal?: AbortSignal): Promise<ProviderAnswer<AIDockerfileAnswer>>;
 }
