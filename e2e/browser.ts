@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 const shots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../test-artifacts/screenshots");
 export const DESKTOP = { width: 1280, height: 800 };
@@ -46,4 +46,19 @@ export async function goto(p: Page, url: string): Promise<void> {
       if (attempt >= 4 || !/ERR_NETWORK_CHANGED|chrome-error:\/\/chromewebdata/.test(String(err))) throw err;
     }
   }
+}
+
+/** A new desktop-sized context signed in with a session cookie, its page opened at `baseUrl` + `path`. */
+export async function openAs(
+  browser: Browser,
+  baseUrl: string,
+  cookie: string,
+  path: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  await context.addCookies([{ name: "syntra_session", value: cookie, url: baseUrl }]);
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await goto(page, `${baseUrl}${path}`);
+  return { context, page };
 }

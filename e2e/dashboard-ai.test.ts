@@ -3,18 +3,22 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort } from "@syntra/testing/ports";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { analyzeNewIssues } from "../apps/server/src/ai/background";
+import { DOCKERFILE_TOOL } from "../apps/server/src/ai/dockerfile/prompt";
 import { ANALYSIS_TOOL } from "../apps/server/src/ai/prompt";
 import { MODEL_ANSWER } from "../apps/server/src/ai/testing/analysis-fixtures";
 import { anthropicError, anthropicToolUse } from "../apps/server/src/ai/testing/anthropic-stand-in";
 import { type StandInServer, startStandInServer } from "../apps/server/src/ai/testing/stand-in-server";
 import { recordAiUsage } from "../apps/server/src/ai/usage";
+import { BUSYBOX } from "../apps/server/src/builds/builder/testing/base-images";
+import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
+import { deployments } from "../apps/server/src/db/schema";
 import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
 import { errorEventFixture, liveDeployment, serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
-import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
+import { launchBrowser, openAs, shoot } from "./browser";
 
 let t: TestApp;
 let claude: StandInServer;
@@ -55,14 +59,7 @@ after(async () => {
   await t?.close();
 });
 
-async function open(cookie: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  await context.addCookies([{ name: "syntra_session", value: cookie, url: baseUrl }]);
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  await goto(page, `${baseUrl}${path}`);
-  return { context, page };
-}
+const open = (cookie: string, path: string) => openAs(browser, baseUrl, cookie, path);
 
 test("an owner analyzes an issue, sees root cause and evidence, refreshes it; a provider error keeps the analysis", async () => {
   const { context, page } = await open(owner.cookie, `/issues/${issueId}`);
@@ -207,4 +204,61 @@ test("the settings page's AI section: provider, today's tokens against the budge
   assert.equal(await seen.getByLabel("Daily token budget").isDisabled(), true);
   assert.equal(await seen.getByRole("button", { name: "Save budget" }).count(), 0);
   await viewing.context.close();
+});
+
+test("a failed build without a Dockerfile offers one: generated, built, shown with a copy button; viewers get no offer", async () => {
+  const org = await serviceOfNewOrg(t, "ai-e2e-dockerfile@example.com");
+  const repo = await createTestRepo();
+  try {
+    const sha = await repo.commit({ "index.html": "<h1>shop</h1>\n" }, "site");
+    const [failed] = await t.deps.db
+      .insert(deployments)
+      .values({
+        serviceId: org.serviceId,
+        status: "failed",
+        gitCommitSha: sha,
+        gitBranch: "main",
+        errorCode: "DOCKERFILE_NOT_FOUND",
+        errorMessage: "There is no docker/Dockerfile in the repository at this commit",
+        buildLogs: "Fetching main\nChecked out\n",
+        buildSpec: {
+          source_type: "dockerfile",
+          repo_url: repo.url,
+          ref: "main",
+          branch: "main",
+          dockerfile_path: "docker/Dockerfile",
+          build_context: ".",
+        },
+        finishedAt: new Date(),
+      })
+      .returning({ id: deployments.id });
+    const dockerfile = `FROM ${BUSYBOX}\nCOPY index.html /srv/\nUSER 10001\nCMD ["httpd", "-f", "-p", "8080", "-h", "/srv"]\n`;
+    claude.reply = () =>
+      anthropicToolUse(DOCKERFILE_TOOL, { dockerfile, explanation: "Busybox httpd serves the page as uid 10001." });
+    const before = claude.requests.length;
+    const path = `/projects/${org.projectId}/services/${org.serviceId}/deployments?d=${failed?.id}`;
+
+    const { context, page } = await open((org.owner as { cookie: string }).cookie, path);
+    const offer = page.getByTestId("dockerfile-offer");
+    await offer.getByRole("button", { name: "Generate a Dockerfile" }).click();
+    await offer.getByTestId("dockerfile-verified").getByText("built successfully").waitFor({ timeout: 120_000 });
+    assert.equal(await offer.getByTestId("generated-dockerfile-offer").innerText(), dockerfile);
+    assert.equal(
+      await offer.getByTestId("dockerfile-explanation").innerText(),
+      "Busybox httpd serves the page as uid 10001.",
+    );
+    assert.ok(await offer.getByRole("button", { name: "Copy the Dockerfile" }).isVisible());
+    assert.match(await offer.innerText(), /save it in the repository as docker\/Dockerfile, commit and push to main/);
+    assert.equal(claude.requests.length, before + 1);
+    await shoot(page, "deployment-dockerfile-offer");
+    await context.close();
+
+    const reader = await t.member(org.owner, "ai-e2e-dockerfile-viewer@example.com", "viewer");
+    const seen = await open(reader.cookie, path);
+    await seen.page.getByTestId("deployment-status").waitFor();
+    assert.equal(await seen.page.getByTestId("dockerfile-offer").count(), 0);
+    await seen.context.close();
+  } finally {
+    await repo.cleanup();
+  }
 });

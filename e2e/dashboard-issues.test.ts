@@ -5,12 +5,12 @@ import http from "node:http";
 import { after, before, test } from "node:test";
 import { freePort } from "@syntra/testing/ports";
 import { build } from "esbuild";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
 import { errorEventFixture, liveDeployment } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
-import { DESKTOP, goto, launchBrowser, shoot } from "./browser";
+import { goto, launchBrowser, openAs, shoot } from "./browser";
 
 let t: TestApp;
 let baseUrl: string;
@@ -93,14 +93,7 @@ after(async () => {
   await t?.close();
 });
 
-async function open(cookie: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: DESKTOP });
-  await context.addCookies([{ name: "syntra_session", value: cookie, url: baseUrl }]);
-  const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  await goto(page, `${baseUrl}${path}`);
-  return { context, page };
-}
+const open = (cookie: string, path: string) => openAs(browser, baseUrl, cookie, path);
 
 const statusOf = async (id: string) => (await t.call("GET", `/api/v1/issues/${id}`, { as: owner })).body.data.status;
 

@@ -21,6 +21,8 @@ export const aiEnvSchema = z.object({
   SYNTRA_AI_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** New issues an organization gets analyzed in the background per hour; 0 turns background analysis off. */
   SYNTRA_AI_AUTO_ANALYZE_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** Seconds the build that verifies a generated Dockerfile may take (each attempt); past it the answer is unverified. */
+  SYNTRA_AI_DOCKERFILE_BUILD_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   /** Anthropic API key; setting it makes Anthropic the default provider. */
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /** Anthropic API base URL, without /v1 (a gateway or proxy). */
@@ -52,6 +54,8 @@ export interface AiConfig {
   concurrency: number;
   /** Background analyses per organization and hour; 0: none. */
   autoAnalyzePerHour: number;
+  /** How long the verification build of a generated Dockerfile may take. */
+  dockerfileBuildMs: number;
 }
 
 /** The AI settings from parsed variables; returns a message naming the problem instead when they conflict. */
@@ -88,5 +92,6 @@ export function aiConfigFrom(e: z.infer<typeof aiEnvSchema>): AiConfig | string 
     dailyTokens: e.SYNTRA_AI_DAILY_TOKENS,
     concurrency: e.SYNTRA_AI_CONCURRENCY,
     autoAnalyzePerHour: e.SYNTRA_AI_AUTO_ANALYZE_PER_HOUR,
+    dockerfileBuildMs: e.SYNTRA_AI_DOCKERFILE_BUILD_SECONDS * 1000,
   };
 }

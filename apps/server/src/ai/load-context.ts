@@ -2,9 +2,10 @@ import path from "node:path";
 import type { Breadcrumb, StackFrame } from "@syntra/contracts";
 import { desc, eq } from "drizzle-orm";
 import { displayUrl } from "../builds/builder/git-source";
-import { errorEvents, projects, services } from "../db/schema";
+import { errorEvents, errorStacks, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { openGitAuth } from "../git/credentials";
+import { eventColumns, stackJoin } from "../issues/event-stacks";
 import { getIssueDetail } from "../issues/issue-detail";
 import type { ProjectScope } from "../projects/projects";
 import { type AnalysisContext, type CommitRange, contextDeployment } from "./analysis-context";
@@ -24,8 +25,9 @@ export async function loadAnalysisContext(
   const { db, telemetry } = deps;
   const detail = await getIssueDetail(db, scope, issueId);
   const [event] = await db
-    .select()
+    .select(eventColumns)
     .from(errorEvents)
+    .leftJoin(errorStacks, stackJoin)
     .where(eq(errorEvents.errorGroupId, issueId))
     .orderBy(desc(errorEvents.timestamp), desc(errorEvents.id))
     .limit(1);

@@ -1,5 +1,6 @@
 import { apiRoutes } from "@syntra/contracts";
 import { AppError } from "../errors";
+import { displayUrl } from "../builds/builder/git-source";
 import { implement } from "../http/route";
 import { openSse, type SseStream } from "../live/sse";
 import { projectScope } from "../projects/routes";
@@ -7,6 +8,8 @@ import { storeScope } from "../telemetry/queries";
 import { analyzeError } from "./analyze-error";
 import { signalBand, signalSeries } from "./anomaly/service-signal";
 import { answerChat } from "./chat";
+import { generateDockerfile } from "./dockerfile/generate";
+import { resourceRecommendations } from "./resources/recommend";
 import { aiUsageOf } from "./usage";
 
 const analyze = implement(apiRoutes.ai.analyzeError, {
@@ -15,6 +18,24 @@ const analyze = implement(apiRoutes.ai.analyzeError, {
     const analysis = await analyzeError(deps, projectScope(auth), body);
     audit({ resourceId: body.issue_id, details: { force_refresh: body.force_refresh, provider: analysis.provider } });
     return analysis;
+  },
+});
+
+const generate = implement(apiRoutes.ai.generateDockerfile, {
+  audit: { action: "ai.generate_dockerfile", resourceType: "service" },
+  handler: async ({ auth, deps, body, audit }) => {
+    const answer = await generateDockerfile(deps, projectScope(auth), body);
+    audit({
+      resourceId: body.service_id ?? null,
+      details: {
+        repo_url: displayUrl(body.repo_url),
+        commit_sha: answer.commit_sha,
+        provider: answer.provider,
+        verified: answer.verified,
+        attempts: answer.attempts,
+      },
+    });
+    return answer;
   },
 });
 
@@ -68,5 +89,9 @@ const chat = implement(apiRoutes.ai.chat, {
   },
 });
 
+const recommendations = implement(apiRoutes.ai.recommendations, {
+  handler: async ({ auth, deps, params }) => resourceRecommendations(deps, projectScope(auth), params.serviceId),
+});
+
 /** The AI engine's API. */
-export const aiApiRoutes = [analyze, usage, anomalies, chat];
+export const aiApiRoutes = [analyze, generate, usage, anomalies, recommendations, chat];

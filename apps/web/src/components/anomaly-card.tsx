@@ -14,6 +14,8 @@ const SIGNALS: { key: Signal; label: string; format(v: number): string }[] = [
   { key: "error_rate", label: "Error rate", format: (v) => `${(v * 100).toFixed(1)}%` },
   { key: "latency_p95", label: "p95 latency", format: (v) => `${Math.round(v)} ms` },
   { key: "request_rate", label: "Requests", format: (v) => `${Math.round(v)}/5 min` },
+  { key: "cpu", label: "CPU", format: (v) => `${v.toFixed(1)}%` },
+  { key: "memory", label: "Memory", format: (v) => `${Math.round(v / 1024 / 1024)} MiB` },
 ];
 
 const STATE_TONE = { learning: "neutral", normal: "green", deviation: "amber", anomaly: "red" } as const;
@@ -80,7 +82,7 @@ export function AnomalyCard({ serviceId, markers }: { serviceId: string; markers
             format={meta?.format}
             empty={
               band?.state === "learning" ? (
-                <p className="text-sm text-zinc-500">Learning: the detector needs 7 days of requests.</p>
+                <p className="text-sm text-zinc-500">Learning: the detector needs 7 days of history.</p>
               ) : undefined
             }
           />

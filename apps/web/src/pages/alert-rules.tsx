@@ -181,11 +181,13 @@ function NewRule({ onDone }: { onDone(): void }) {
             </>
           )}
           {type === "anomaly" && (
-            <Field id="signal" label="Signal" hint="Fed by the AI engine's baselines once it runs">
+            <Field id="signal" label="Signal" hint="Judged against the service's own 7-day baseline">
               <Select id="signal" name="signal">
                 <option value="error_rate">error rate</option>
                 <option value="latency_p95">p95 latency</option>
                 <option value="request_rate">request rate</option>
+                <option value="cpu">CPU (busiest container)</option>
+                <option value="memory">memory (busiest container)</option>
               </Select>
             </Field>
           )}

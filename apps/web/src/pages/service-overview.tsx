@@ -1,8 +1,14 @@
-import { CONTAINER_METRICS, type MetricAggregate, type ServiceRedOverview } from "@syntra/contracts";
+import {
+  type AIAnomalyBand,
+  CONTAINER_METRICS,
+  type MetricAggregate,
+  type ServiceRedOverview,
+} from "@syntra/contracts";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { AnomalyCard } from "../components/anomaly-card";
-import { rowsOf, SERIES_COLORS, TimeChart } from "../components/charts/time-chart";
+import { type ChartBand, rowsOf, SERIES_COLORS, TimeChart } from "../components/charts/time-chart";
+import { ResourceRecommendations } from "../components/resource-recommendations";
 import { QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
 import { TelemetrySetup } from "../components/telemetry-setup";
@@ -48,15 +54,54 @@ function ChartCard({ title, children, action }: { title: string; children: React
   );
 }
 
-/** RED charts: requests per second, error rate, latency percentiles, with the deploy markers. */
+/** The RED signals the anomaly detector judges, as the overview's charts show them. */
+type RedSignal = "request_rate" | "error_rate" | "latency_p95";
+
+/**
+ * A chart's band from the detector's answer: its lower/upper columns (scaled to the chart's unit, e.g. requests per
+ * 5 minutes to per second) and its anomalies. Without an answer the chart has no band.
+ */
+function bandOf(
+  answer: AIAnomalyBand | undefined,
+  range: ResolvedRange,
+  scale = 1,
+): { columns: Column[]; band?: ChartBand } {
+  // Only steps with a band within the page's range: a learning detector adds nothing to the chart.
+  const points = (answer?.points ?? [])
+    .map((p) => ({ ...p, t: Date.parse(p.timestamp) }))
+    .filter((p) => p.lower !== null && p.upper !== null && p.t >= range.from.getTime() && p.t <= range.to.getTime());
+  if (!answer || points.length === 0) return { columns: [] };
+  const column = (key: "lower" | "upper") => ({
+    key: `band_${key}`,
+    points: points.map((p) => ({ t: p.t, value: (p[key] ?? 0) * scale })),
+  });
+  return {
+    columns: [column("lower"), column("upper")],
+    band: {
+      lowerKey: "band_lower",
+      upperKey: "band_upper",
+      name: "expected",
+      anomalies: answer.anomalies.map((a) => ({ from: Date.parse(a.from), to: Date.parse(a.to) })),
+    },
+  };
+}
+
+type Column = { key: string; points: { t: number; value: number | null }[] };
+
+/**
+ * RED charts: requests per second, error rate, latency percentiles, with the deploy markers and the anomaly
+ * detector's expected band (p95 latency's on the latency chart) with its anomalies marked.
+ */
 function RedCharts({
   red,
   range,
   markers,
+  bands,
 }: {
   red: ServiceRedOverview;
   range: ResolvedRange;
   markers: DeployMarker[];
+  bands: Partial<Record<RedSignal, AIAnomalyBand>>;
 }) {
   const points = red.series.map((p) => ({ ...p, t: Date.parse(p.timestamp) }));
   const col = (key: string, pick: (p: ServiceRedOverview["series"][number]) => number | null) => ({
@@ -64,13 +109,17 @@ function RedCharts({
     points: points.map((p) => ({ t: p.t, value: pick(p) })),
   });
   const span = { from: range.from, to: range.to, markers };
+  const requests = bandOf(bands.request_rate, range, 1 / (bands.request_rate?.step_seconds ?? 300));
+  const errors = bandOf(bands.error_rate, range);
+  const latency = bandOf(bands.latency_p95, range);
   return (
     <>
       <ChartCard title="Requests">
         <TimeChart
           label="Requests per second"
           {...span}
-          rows={rowsOf([col("rate", (p) => p.rate_per_second)])}
+          rows={rowsOf([col("rate", (p) => p.rate_per_second), ...requests.columns])}
+          band={requests.band}
           series={[{ key: "rate", name: "requests/s", color: SERIES_COLORS[0] as string }]}
           format={perSecond}
           kind="area"
@@ -80,7 +129,8 @@ function RedCharts({
         <TimeChart
           label="Error rate"
           {...span}
-          rows={rowsOf([col("errors", (p) => p.error_rate)])}
+          rows={rowsOf([col("errors", (p) => p.error_rate), ...errors.columns])}
+          band={errors.band}
           series={[{ key: "errors", name: "error rate", color: "#ef4444" }]}
           format={percent}
           kind="area"
@@ -90,7 +140,13 @@ function RedCharts({
         <TimeChart
           label="Latency percentiles"
           {...span}
-          rows={rowsOf([col("p50", (p) => p.p50_ms), col("p95", (p) => p.p95_ms), col("p99", (p) => p.p99_ms)])}
+          rows={rowsOf([
+            col("p50", (p) => p.p50_ms),
+            col("p95", (p) => p.p95_ms),
+            col("p99", (p) => p.p99_ms),
+            ...latency.columns,
+          ])}
+          band={latency.band}
           series={[
             { key: "p50", name: "p50", color: SERIES_COLORS[1] as string },
             { key: "p95", name: "p95", color: SERIES_COLORS[2] as string },
@@ -143,6 +199,17 @@ function ContainerChart({
   );
 }
 
+/** The detector's bands of the RED signals over the page's range (it answers for the last N hours, at most 7 days). */
+function useRedBands(serviceId: string, range: ResolvedRange): Partial<Record<RedSignal, AIAnomalyBand>> {
+  const hours = Math.min(168, Math.max(1, Math.ceil((Date.now() - range.from.getTime()) / 3_600_000)));
+  const key = (signal: RedSignal) => `service:${serviceId}:anomalies:${signal}:${hours}`;
+  const get = (signal: RedSignal) => () => api.ai.anomalies({ serviceId, signal, hours });
+  const requests = useQuery(key("request_rate"), get("request_rate"));
+  const errors = useQuery(key("error_rate"), get("error_rate"));
+  const latency = useQuery(key("latency_p95"), get("latency_p95"));
+  return { request_rate: requests.data, error_rate: errors.data, latency_p95: latency.data };
+}
+
 /** The service's first tab: is it healthy, and did the last deploy change that? */
 export function ServiceOverviewPage() {
   const { service, projectId } = useService();
@@ -166,6 +233,7 @@ export function ServiceOverviewPage() {
     api.issues.list({ projectId, service_id: service.id, status: "unresolved", limit: 5 }),
   );
   const markers = useDeployMarkers(service.id, projectId, range);
+  const bands = useRedBands(service.id, range);
   const base = `/projects/${projectId}/services/${service.id}`;
   return (
     <div className="flex flex-col gap-4">
@@ -201,7 +269,7 @@ export function ServiceOverviewPage() {
             </div>
             {o.summary.requests === 0 && <TelemetrySetup serviceId={service.id} what="requests (server spans)" />}
             <div className="grid gap-4 lg:grid-cols-2">
-              <RedCharts red={o} range={range} markers={markers} />
+              <RedCharts red={o} range={range} markers={markers} bands={bands} />
               <AnomalyCard serviceId={service.id} markers={markers} />
               <ContainerChart
                 title="CPU per container"
@@ -217,6 +285,7 @@ export function ServiceOverviewPage() {
                 markers={markers}
                 format={bytes}
               />
+              <ResourceRecommendations serviceId={service.id} />
             </div>
             {o.operations.length > 0 && (
               <Card>

@@ -83,18 +83,59 @@ export const aiIncidentSummary = aiIncidentSummaryAnswer.extend({
 });
 export type AIIncidentSummary = z.infer<typeof aiIncidentSummary>;
 
-/** POST /ai/generate-dockerfile. `framework_hint` names the framework when detection may guess wrong. */
+/**
+ * POST /ai/generate-dockerfile. `branch` defaults to the repository's default branch; `framework_hint` names the
+ * framework when detection may guess wrong; `service_id` (optional) is the service the Dockerfile is for: its git
+ * credentials are used when `repo_url` is its repository, and its port is the one the image listens on.
+ */
 export const generateDockerfileBody = z.strictObject({
   repo_url: gitRepoUrl,
   branch: gitBranch.optional(),
   framework_hint: z.string().trim().min(1).max(100).optional(),
+  service_id: uuid.optional(),
 });
 export type GenerateDockerfileBody = z.infer<typeof generateDockerfileBody>;
 
-/** Answer to POST /ai/generate-dockerfile. */
-export const generatedDockerfile = z.object({
-  dockerfile: z.string(),
-  explanation: z.string(),
+/** A Dockerfile as a provider writes it (the tool input of a chat model, the offline generator's answer). */
+export const aiDockerfileAnswer = z.object({
+  dockerfile: z.string().min(1).max(20_000),
+  explanation: z.string().min(1).max(4000),
+});
+export type AIDockerfileAnswer = z.infer<typeof aiDockerfileAnswer>;
+
+/**
+ * How a generated Dockerfile was checked: `built` (the Docker engine built it from the repository), `failed`
+ * (the build failed or took longer than SYNTRA_AI_DOCKERFILE_BUILD_SECONDS; `log_tail` says why) or `skipped`
+ * (no Docker engine reachable; `reason` says so).
+ */
+export const dockerfileVerification = z.object({
+  status: z.enum(["built", "failed", "skipped"]),
+  duration_ms: z.number().int().nonnegative(),
+  log_tail: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type DockerfileVerification = z.infer<typeof dockerfileVerification>;
+
+/**
+ * Answer to POST /ai/generate-dockerfile: the Dockerfile and its explanation, `verified` true only when the
+ * Docker engine built it; `attempts` the provider answers tried (a model's Dockerfile that fails to build is
+ * sent back once with the build error); `stack` what the builder's detection found; `files_read` the files sent
+ * to the provider (secret files such as .env are never read: `files_withheld` names them). `dockerignore` is the
+ * .dockerignore to commit with it when the repository has none (the verification build used it); null otherwise.
+ */
+export const generatedDockerfile = aiDockerfileAnswer.extend({
+  verified: z.boolean(),
+  verification: dockerfileVerification,
+  attempts: z.number().int().min(1),
+  stack: z.enum(["node", "python", "go", "static"]).nullable(),
+  commit_sha: z.string(),
+  files_read: z.array(z.string()),
+  files_withheld: z.array(z.string()),
+  dockerignore: z.string().nullable(),
+  provider: z.enum(["anthropic", "openai", "offline"]),
+  model: z.string(),
+  offline: z.boolean(),
+  generated_at: isoTimestamp,
 });
 export type GeneratedDockerfile = z.infer<typeof generatedDockerfile>;
 
@@ -149,13 +190,73 @@ export const aiRecommendation = z.object({
   description: z.string(),
   current: z.record(z.string(), z.unknown()).optional(),
   suggested: z.record(z.string(), z.unknown()).optional(),
+  /** The figures behind the suggestion (Syntra extension): what was measured and the rule applied to it. */
+  basis: z
+    .object({
+      /** What the figures measure, e.g. "cpu_cores" per container or "memory_bytes". */
+      measure: z.enum(["cpu_cores", "memory_bytes", "total_cpu_cores"]),
+      p95: z.number(),
+      peak: z.number(),
+      /** The rule, in words: e.g. "1.5 × p95 or the peak, whichever is higher, rounded up to 0.1 core". */
+      rule: z.string(),
+      /** The setting now (null: none). */
+      current_limit: z.string().nullable(),
+    })
+    .optional(),
   created_at: isoTimestamp,
 });
 export type AIRecommendation = z.infer<typeof aiRecommendation>;
 
+/**
+ * GET /ai/recommendations/:serviceId (Syntra's answer wraps the contract's AIRecommendation[] in `recommendations`,
+ * beside the usage they were computed from and a "not enough data" state). Deterministic rules over the service's
+ * containers' CPU and memory of the last 7 days (from the agents' heartbeats) and its OOM kills.
+ */
+export const aiRecommendations = z.object({
+  service_id: uuid,
+  /** `not_enough_data`: less history than `needed_hours`; no suggestions yet. */
+  state: z.enum(["ready", "not_enough_data"]),
+  window: z.object({ from: isoTimestamp, to: isoTimestamp }),
+  /** Hours with container figures in the window, and how many a suggestion needs. */
+  observed_hours: z.number(),
+  needed_hours: z.number(),
+  current: z.object({ cpu_limit: z.string().nullable(), memory_limit: z.string().nullable(), replicas: z.number() }),
+  usage: z.object({
+    /** Containers seen in the window (replicas and the ones deploys replaced). */
+    containers: z.number().int(),
+    /** Per container, of its 5-minute averages; peak: the highest sample. Null without data. */
+    cpu_cores: z.object({ p95: z.number(), peak: z.number() }).nullable(),
+    memory_bytes: z.object({ p95: z.number(), peak: z.number() }).nullable(),
+    /** All containers together per 5-minute step. */
+    total_cpu_cores: z.object({ p95: z.number(), peak: z.number() }).nullable(),
+    /** Containers the kernel killed for memory in the window (the agents' container_crash alerts with oom_killed). */
+    oom_kills: z.number().int(),
+    /**
+     * CPU throttling is not measured (heartbeats carry CPU percent, not the cgroup's throttled periods);
+     * `steps_at_cpu_limit`: 5-minute steps of a container whose highest sample reached 95% of the current limit.
+     */
+    throttling: z.object({
+      measured: z.literal(false),
+      steps_at_cpu_limit: z.number().int().nullable(),
+      note: z.string(),
+    }),
+  }),
+  recommendations: z.array(aiRecommendation),
+  /** What was found and why, in words (rule-based; the numbers are the data's). */
+  explanation: z.string(),
+});
+export type AIRecommendations = z.infer<typeof aiRecommendations>;
+
+/**
+ * The signals the anomaly detector judges per service: request rate, error rate and p95 latency from its spans; CPU
+ * (percent of one core) and memory (bytes) of its busiest container from the agents' heartbeats.
+ */
+export const anomalySignal = z.enum(["request_rate", "error_rate", "latency_p95", "cpu", "memory"]);
+export type AnomalySignal = z.infer<typeof anomalySignal>;
+
 /** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity. */
 export const aiAnomalyQuery = z.strictObject({
-  signal: z.enum(["request_rate", "error_rate", "latency_p95"]).default("error_rate"),
+  signal: anomalySignal.default("error_rate"),
   hours: z.coerce.number().int().min(1).max(168).default(24),
   sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
 });
@@ -169,7 +270,7 @@ export const aiAnomalyState = z.enum(["learning", "normal", "deviation", "anomal
  * value and normal band (null while learning), and state; the anomalies as time ranges.
  */
 export const aiAnomalyBand = z.object({
-  signal: z.enum(["request_rate", "error_rate", "latency_p95"]),
+  signal: anomalySignal,
   step_seconds: z.number().int().positive(),
   /** The last step's state. */
   state: aiAnomalyState,

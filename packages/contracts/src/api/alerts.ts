@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
-import { aiIncidentSummary } from "./ai";
+import { aiIncidentSummary, anomalySignal } from "./ai";
 
 /** Kinds of alert rules: the `alert_type` enum of spec 3.1 plus `event` (something happened: a new issue, a failed deploy ...). */
 export const alertTypes = ["error_rate", "latency", "downtime", "anomaly", "custom", "event"] as const;
@@ -67,7 +67,7 @@ export type DowntimeCondition = z.infer<typeof downtimeCondition>;
  * 7 days of history. `sensitivity`: the band's width (low 4, medium 3, high 2 robust standard deviations).
  */
 export const anomalyCondition = z.strictObject({
-  signal: z.enum(["error_rate", "latency_p95", "request_rate"]),
+  signal: anomalySignal,
   sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
   direction: z.enum(["up", "down", "both"]).default("up"),
 });

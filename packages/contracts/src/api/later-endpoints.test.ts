@@ -336,11 +336,14 @@ test("trace queries, summaries and full traces", () => {
     sample_weight: 1,
   };
   const child = { ...root, span_id: "b7ad6b7169203331", parent_span_id: root.span_id, span_kind: "client", events: [] };
-  assert.ok(trace.safeParse({ trace_id: traceId, spans: [root, child] }).success);
-  assert.deepEqual(issuePaths(trace, { trace_id: traceId, spans: [{ ...root, span_kind: "http" }] }), [
-    "spans.0.span_kind",
-  ]);
-  assert.deepEqual(issuePaths(trace, { trace_id: "0".repeat(32), spans: [root] }), ["spans"]);
+  assert.ok(trace.safeParse({ trace_id: traceId, spans: [root, child], truncated: false }).success);
+  // The answer says whether it holds the whole trace: a client must not take a truncated one for all of it.
+  assert.deepEqual(issuePaths(trace, { trace_id: traceId, spans: [root, child] }), ["truncated"]);
+  assert.deepEqual(
+    issuePaths(trace, { trace_id: traceId, spans: [{ ...root, span_kind: "http" }], truncated: false }),
+    ["spans.0.span_kind"],
+  );
+  assert.deepEqual(issuePaths(trace, { trace_id: "0".repeat(32), spans: [root], truncated: false }), ["spans"]);
 });
 
 test("metric queries split the metric list and apply their interval defaults", () => {

@@ -1,5 +1,6 @@
 import type { AIAnomalyBand, AnomalyCondition } from "@syntra/contracts";
 import type { TelemetryStore } from "../../telemetry/store/types";
+import { containerSteps } from "../container-usage";
 import { type AnomalyThresholds, anomalyRuns, bandOf, baselines, DEFAULT_THRESHOLDS, judge } from "./detector";
 
 /** The step of the series the detector judges (the backtest's step). */
@@ -20,14 +21,21 @@ const SIGMAS: Record<AnomalyCondition["sensitivity"], number> = { low: 4, medium
 
 /**
  * Below these a signal has too little volume to judge (both the value and the expectation under it): one request
- * per step, a 1% error rate, 1 ms.
+ * per step, a 1% error rate, 1 ms, 1% of a core, 1 MiB.
  */
-const MIN_VOLUME: Record<AnomalyCondition["signal"], number> = { request_rate: 1, error_rate: 0.01, latency_p95: 1 };
+const MIN_VOLUME: Record<AnomalyCondition["signal"], number> = {
+  request_rate: 1,
+  error_rate: 0.01,
+  latency_p95: 1,
+  cpu: 1,
+  memory: 1024 * 1024,
+};
 
 /**
- * The service's signal from its spans (the RED rollup) at 5-minute steps, from midnight UTC seven days before
- * today up to the last complete step before `now`. Requests per step count a step without spans as 0; error rate
- * and p95 latency have no value without requests.
+ * The service's signal at 5-minute steps, from midnight UTC seven days before today up to the last complete step
+ * before `now`: request rate, error rate and p95 latency from its spans (the RED rollup), CPU and memory from its
+ * containers' heartbeat metrics. Requests per step count a step without spans as 0; error rate and p95 latency have
+ * no value without requests, CPU and memory none without a running container.
  */
 export async function signalSeries(
   telemetry: TelemetryStore,
@@ -40,6 +48,7 @@ export async function signalSeries(
   const today = Math.floor(lastStep / DAY_MS) * DAY_MS;
   const start = new Date(today - (HISTORY_DAYS - 1) * DAY_MS);
   const steps = Math.floor((now.getTime() - start.getTime()) / (STEP_SECONDS * 1000));
+  if (signal === "cpu" || signal === "memory") return containerSignal(telemetry, scope, signal, start, steps);
   const red = await telemetry.serviceRed(scope, {
     from: start,
     to: new Date(start.getTime() + steps * STEP_SECONDS * 1000 - 1),
@@ -57,6 +66,34 @@ export async function signalSeries(
           : signal === "error_rate"
             ? point.error_rate
             : point.p95_ms;
+  }
+  return { start, values };
+}
+
+/**
+ * CPU or memory per step: the busiest container's average over the step (the highest of the containers' averages).
+ * Not the sum: limits are per container, and a sum jumps whenever replicas are added or a rolling deploy runs old
+ * and new containers side by side, while one leaking or spinning replica is what the maximum shows undiluted.
+ */
+async function containerSignal(
+  telemetry: TelemetryStore,
+  scope: { orgId: string; serviceId: string },
+  resource: "cpu" | "memory",
+  start: Date,
+  steps: number,
+): Promise<SignalSeries> {
+  const stepMs = STEP_SECONDS * 1000;
+  const perContainer = await containerSteps(telemetry, scope, resource, {
+    from: start,
+    to: new Date(start.getTime() + steps * stepMs - 1),
+  });
+  const values: (number | null)[] = new Array(steps).fill(null);
+  for (const points of perContainer.values()) {
+    for (const p of points) {
+      const i = Math.round((p.t - start.getTime()) / stepMs);
+      if (i < 0 || i >= steps) continue;
+      values[i] = Math.max(values[i] ?? Number.NEGATIVE_INFINITY, p.avg);
+    }
   }
   return { start, values };
 }

@@ -1,7 +1,8 @@
-import { aiAnalysisAnswer, aiIncidentSummaryAnswer } from "@syntra/contracts";
+import { aiAnalysisAnswer, aiDockerfileAnswer, aiIncidentSummaryAnswer } from "@syntra/contracts";
 import type { z } from "zod";
 import { AppError } from "../../errors";
 import { chatRequest } from "../chat-prompt";
+import { dockerfileRequest } from "../dockerfile/prompt";
 import { incidentSummaryRequest } from "../incident-prompt";
 import { errorAnalysisRequest } from "../prompt";
 import type { AiProvider, ChatModel, ProviderAnswer, StructuredRequest } from "./types";
@@ -38,5 +39,7 @@ export function chatProvider(model: ChatModel, maxOutputTokens: number): AiProvi
       const answer = await model.text(chatRequest(question, maxOutputTokens), onText, signal);
       return { answer: answer.text, provider: model.provider, model: answer.model, usage: answer.usage };
     },
+    generateDockerfile: (context, signal) =>
+      ask(dockerfileRequest(context, maxOutputTokens), aiDockerfileAnswer, "Dockerfile", signal),
   };
 }

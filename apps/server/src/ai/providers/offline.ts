@@ -3,6 +3,7 @@ import type { AnalysisContext, ContextDeployment } from "../analysis-context";
 import type { ChatQuestion } from "../chat-context";
 import { sameFile } from "../commit-diff";
 import { matchErrorPattern } from "./error-patterns";
+import { dockerfileOffline } from "./offline-dockerfile";
 import { summarizeIncidentOffline } from "./offline-incident";
 import { clip, firstLine } from "./text";
 import type { AiProvider, ProviderAnswer } from "./types";
@@ -36,6 +37,7 @@ export function offlineProvider(): AiProvider {
       for (const [i, part] of parts.entries()) onText(i === 0 ? part : ` ${part}`);
       return answered(parts.join(" "));
     },
+    generateDockerfile: async (context) => answered(dockerfileOffline(context)),
   };
 }
 

@@ -1,6 +1,7 @@
-import type { AIAnalysisAnswer, AIIncidentSummaryAnswer } from "@syntra/contracts";
+import type { AIAnalysisAnswer, AIDockerfileAnswer, AIIncidentSummaryAnswer } from "@syntra/contracts";
 import type { AnalysisContext } from "../analysis-context";
 import type { ChatQuestion } from "../chat-context";
+import type { DockerfileContext } from "../dockerfile/prompt";
 import type { IncidentContext } from "../incident-context";
 
 /** Which provider answered: a model behind Anthropic's API, one behind an OpenAI-compatible API, or none. */
@@ -84,4 +85,6 @@ export interface AiProvider {
   summarizeIncident(context: IncidentContext, signal?: AbortSignal): Promise<ProviderAnswer<AIIncidentSummaryAnswer>>;
   /** An answer to a question about the data in `context` (redacted), streamed piece by piece to `onText`. */
   chat(question: ChatQuestion, onText: (piece: string) => void, signal?: AbortSignal): Promise<ProviderAnswer<string>>;
+  /** A production Dockerfile for a repository (not yet verified: the caller builds it). */
+  generateDockerfile(context: DockerfileContext, signal?: AbortSignal): Promise<ProviderAnswer<AIDockerfileAnswer>>;
 }

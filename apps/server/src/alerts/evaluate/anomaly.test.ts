@@ -3,11 +3,10 @@
 // signal against its own baseline, incidents through the ordinary evaluation.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { SpanRow } from "../../telemetry/store/types";
+import { redHistory as history } from "../../ai/testing/series";
 import { serviceOfNewOrg } from "../../testing/error-fixtures";
 import { imageServiceBody } from "../../testing/fixtures";
 import { createTestApp, type TestApp } from "../../testing/harness";
-import { spanRow } from "../../testing/telemetry-rows";
 import { evaluateDueRules } from "./evaluator";
 
 let t: TestApp;
@@ -17,27 +16,6 @@ before(async () => {
 after(() => t.close());
 
 const STEP = 300_000;
-const DAY = 86_400_000;
-
-/**
- * Spans of a service, one pair per 5-minute step from midnight UTC `days` days before today until now: 49 good
- * requests and 1 failing one (2% errors, 20 ms), weighted so a step is two rows. From `spikeFrom` on, 30 of 50 fail.
- */
-function history(
-  owner: { org_id: string; service_id: string; deployment_id: string },
-  days: number,
-  now: number,
-  spikeFrom = Number.POSITIVE_INFINITY,
-): SpanRow[] {
-  const rows: SpanRow[] = [];
-  const start = Math.floor(now / DAY) * DAY - (days - 1) * DAY;
-  for (let at = start; at + STEP <= now; at += STEP) {
-    const failing = at >= spikeFrom ? 30 : 1;
-    rows.push(spanRow(owner, new Date(at + 1000), 20, { sample_weight: 50 - failing }));
-    rows.push(spanRow(owner, new Date(at + 2000), 20, { sample_weight: failing, status: { code: "error" } }));
-  }
-  return rows;
-}
 
 test("an anomaly rule fires for the service whose error rate leaves its baseline; steady and learning ones stay quiet", async () => {
   const org = await serviceOfNewOrg(t, "anomaly-owner@example.com");
@@ -114,7 +92,7 @@ test("an anomaly rule fires for the service whose error rate leaves its baseline
   const stranger = await t.signup("anomaly-stranger@example.com", { orgName: "Other" });
   const hidden = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}`, { as: { cookie: stranger.cookie } });
   assert.equal(hidden.status, 404);
-  const bad = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}?signal=cpu`, { as: org.owner });
+  const bad = await t.call("GET", `/api/v1/ai/anomalies/${org.serviceId}?signal=disk`, { as: org.owner });
   assert.equal(bad.body.error.code, "VALIDATION_ERROR");
 
   // The same signal with direction "down" ignores a rise.

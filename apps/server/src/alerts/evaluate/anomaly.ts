@@ -6,17 +6,22 @@ const SIGNAL_NAME: Record<AnomalyCondition["signal"], string> = {
   request_rate: "request rate",
   error_rate: "error rate",
   latency_p95: "p95 latency",
+  cpu: "CPU",
+  memory: "memory",
 };
 
 /** A value of the signal as people read it. */
 function show(signal: AnomalyCondition["signal"], v: number): string {
   if (signal === "error_rate") return `${(v * 100).toFixed(1)}%`;
   if (signal === "latency_p95") return `${Math.round(v)} ms`;
+  if (signal === "cpu") return `${v.toFixed(1)}% CPU`;
+  if (signal === "memory") return `${Math.round(v / 1024 / 1024)} MiB`;
   return `${Math.round(v)} requests/5 min`;
 }
 
 /**
- * `anomaly`: each service's signal (request rate, error rate, p95 latency from its spans, at 5-minute steps) judged
+ * `anomaly`: each service's signal (request rate, error rate, p95 latency from its spans; CPU and memory of its
+ * busiest container from the heartbeats; at 5-minute steps) judged
  * by the AI engine's detector against its own 7-day, hour-of-week baseline: active when the last step is part of a
  * sustained deviation in the rule's direction. A service with less than 7 days of history is learning and never
  * fires. One series per service and signal per evaluation, shared by the rules that watch it.

@@ -6,9 +6,11 @@ import {
   Bar,
   BarChart,
   CartesianGrid,
+  ComposedChart,
   Legend,
   Line,
   LineChart,
+  ReferenceArea,
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
@@ -22,6 +24,20 @@ export interface ChartSeries {
   key: string;
   name: string;
   color: string;
+}
+
+/**
+ * An expected range drawn behind a chart's series (the anomaly detector's band): the shaded area between two columns
+ * of the rows, and time ranges marked as anomalies.
+ */
+export interface ChartBand {
+  lowerKey: string;
+  upperKey: string;
+  /** The band's name in the legend and tooltip, e.g. "expected". */
+  name: string;
+  color?: string;
+  /** Ranges to mark, epoch milliseconds. */
+  anomalies?: { from: number; to: number }[];
 }
 
 /** A row of a time chart: `t` in epoch milliseconds and a value per series key. */
@@ -85,9 +101,16 @@ export function Marker({ marker, onOpen }: { marker: DeployMarker; onOpen(href: 
   );
 }
 
+/** A tooltip value: a band's [low, high] as a range, a number in the chart's format. */
+function tooltipValue(v: unknown, format: (v: number) => string): string {
+  if (Array.isArray(v)) return v.map((x) => format(Number(x))).join(" – ");
+  return typeof v === "number" ? format(v) : String(v);
+}
+
 /**
  * A chart over the page's time range (the x axis spans exactly from..to, so every chart of a page lines up) with the
- * service's deploy markers. Lines by default, areas or stacked bars on request.
+ * service's deploy markers. Lines by default, areas or stacked bars on request; lines and areas may carry a band
+ * (an expected range shaded behind them, anomalies marked).
  */
 export function TimeChart({
   rows,
@@ -100,6 +123,7 @@ export function TimeChart({
   height = 180,
   empty,
   label,
+  band,
 }: {
   rows: ChartRow[];
   series: ChartSeries[];
@@ -111,6 +135,7 @@ export function TimeChart({
   height?: number;
   empty?: ReactNode;
   label: string;
+  band?: ChartBand;
 }) {
   const navigate = useNavigate();
   const span = to.getTime() - from.getTime();
@@ -134,7 +159,7 @@ export function TimeChart({
       <YAxis fontSize={11} width={56} tickFormatter={(v: number) => format(v)} allowDecimals />
       <Tooltip
         labelFormatter={(t) => new Date(Number(t)).toLocaleString()}
-        formatter={(v) => (typeof v === "number" ? format(v) : String(v))}
+        formatter={(v) => tooltipValue(v, format)}
       />
       {series.length > 1 && <Legend wrapperStyle={{ fontSize: 11 }} />}
       {markers.map((m) => (
@@ -142,6 +167,31 @@ export function TimeChart({
       ))}
     </>
   );
+  const areas = series.map((s) => (
+    <Area
+      key={s.key}
+      dataKey={s.key}
+      name={s.name}
+      stroke={s.color}
+      fill={s.color}
+      fillOpacity={0.15}
+      isAnimationActive={false}
+      connectNulls
+    />
+  ));
+  const lines = series.map((s) => (
+    <Line
+      key={s.key}
+      dataKey={s.key}
+      name={s.name}
+      stroke={s.color}
+      dot={rows.length < 3}
+      strokeWidth={1.5}
+      isAnimationActive={false}
+      connectNulls
+    />
+  ));
+  const bandColor = band?.color ?? "#a1a1aa";
   const body =
     kind === "bar" ? (
       <BarChart {...common}>
@@ -150,37 +200,46 @@ export function TimeChart({
           <Bar key={s.key} dataKey={s.key} name={s.name} stackId="1" fill={s.color} isAnimationActive={false} />
         ))}
       </BarChart>
+    ) : band ? (
+      // The band first, so the series draw over it; gaps (the detector still learning) stay gaps.
+      <ComposedChart {...common}>
+        {axes}
+        {(band.anomalies ?? []).map((a) => (
+          <ReferenceArea
+            key={a.from}
+            x1={a.from}
+            x2={a.to}
+            fill="#ef4444"
+            fillOpacity={0.12}
+            stroke="#ef4444"
+            strokeOpacity={0.3}
+            ifOverflow="hidden"
+          />
+        ))}
+        <Area
+          dataKey={(r: ChartRow) => {
+            const low = r[band.lowerKey];
+            const high = r[band.upperKey];
+            return low == null || high == null ? null : [low, high];
+          }}
+          name={band.name}
+          stroke="none"
+          fill={bandColor}
+          fillOpacity={0.25}
+          isAnimationActive={false}
+          activeDot={false}
+        />
+        {kind === "area" ? areas : lines}
+      </ComposedChart>
     ) : kind === "area" ? (
       <AreaChart {...common}>
         {axes}
-        {series.map((s) => (
-          <Area
-            key={s.key}
-            dataKey={s.key}
-            name={s.name}
-            stroke={s.color}
-            fill={s.color}
-            fillOpacity={0.15}
-            isAnimationActive={false}
-            connectNulls
-          />
-        ))}
+        {areas}
       </AreaChart>
     ) : (
       <LineChart {...common}>
         {axes}
-        {series.map((s) => (
-          <Line
-            key={s.key}
-            dataKey={s.key}
-            name={s.name}
-            stroke={s.color}
-            dot={rows.length < 3}
-            strokeWidth={1.5}
-            isAnimationActive={false}
-            connectNulls
-          />
-        ))}
+        {lines}
       </LineChart>
     );
   return (
@@ -201,6 +260,8 @@ export function TimeChart({
             {series.map((s) => (
               <th key={s.key}>{s.name}</th>
             ))}
+            {band && <th>{band.name} low</th>}
+            {band && <th>{band.name} high</th>}
           </tr>
         </thead>
         <tbody>
@@ -212,10 +273,21 @@ export function TimeChart({
                   {r[s.key] ?? ""}
                 </td>
               ))}
+              {band && <td data-series={band.lowerKey}>{r[band.lowerKey] ?? ""}</td>}
+              {band && <td data-series={band.upperKey}>{r[band.upperKey] ?? ""}</td>}
             </tr>
           ))}
         </tbody>
       </table>
+      {band && (band.anomalies ?? []).length > 0 && (
+        <ul className="sr-only" aria-label={`${label}: anomalies`}>
+          {(band.anomalies ?? []).map((a) => (
+            <li key={a.from} data-testid="chart-anomaly" data-from={a.from} data-to={a.to}>
+              {`Anomaly from ${new Date(a.from).toISOString()} to ${new Date(a.to).toISOString()}`}
+            </li>
+          ))}
+        </ul>
+      )}
     </figure>
   );
 }

@@ -4,14 +4,17 @@ import {
   aiAnomalyQuery,
   aiChatBody,
   aiChatStreamEvent,
+  aiRecommendations,
   aiUsage,
   aiUsageQuery,
   analyzeErrorBody,
+  generateDockerfileBody,
+  generatedDockerfile,
 } from "../ai";
 import { idParam } from "../envelope";
 import { defineApiRoute } from "../route";
 
-/** The AI engine: analyses of issues (more to come: Dockerfiles, recommendations, chat). */
+/** The AI engine: analyses of issues (more to come: Dockerfiles, chat). */
 export const aiRoutes = {
   analyzeError: defineApiRoute({
     method: "POST",
@@ -25,6 +28,31 @@ export const aiRoutes = {
     // NOT_FOUND: the issue is not one of the organization's (the body names it, so the shape does not imply it).
     errors: [
       "NOT_FOUND",
+      "AI_DISABLED",
+      "AI_RATE_LIMITED",
+      "AI_OVERLOADED",
+      "AI_TIMEOUT",
+      "AI_PROVIDER_ERROR",
+      "AI_INVALID_ANSWER",
+      "AI_BUDGET_EXCEEDED",
+    ],
+  }),
+  generateDockerfile: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/ai/generate-dockerfile",
+    summary:
+      "Write a production Dockerfile for a repository (multi-stage, non-root, cache-friendly) and build it to verify it",
+    tag: "ai",
+    access: { permission: "services:write" },
+    body: generateDockerfileBody,
+    response: generatedDockerfile,
+    // NOT_FOUND: service_id is not one of the organization's services. The git codes are the builder's.
+    errors: [
+      "NOT_FOUND",
+      "INVALID_REQUEST",
+      "CLONE_FAILED",
+      "REF_NOT_FOUND",
+      "NO_BUILDABLE_STACK",
       "AI_DISABLED",
       "AI_RATE_LIMITED",
       "AI_OVERLOADED",
@@ -78,5 +106,15 @@ export const aiRoutes = {
       "AI_PROVIDER_ERROR",
       "AI_BUDGET_EXCEEDED",
     ],
+  }),
+  recommendations: defineApiRoute({
+    method: "GET",
+    path: "/api/v1/ai/recommendations/:serviceId",
+    summary:
+      "CPU limit, memory limit and replica suggestions for a service from its containers' last 7 days (p95, peaks, OOM kills), with the numbers behind each; apply one with PATCH /services/:serviceId",
+    tag: "ai",
+    access: { permission: "services:read" },
+    params: idParam("serviceId"),
+    response: aiRecommendations,
   }),
 };
