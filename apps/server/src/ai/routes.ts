@@ -1,6 +1,6 @@
 import { apiRoutes } from "@syntra/contracts";
-import { AppError } from "../errors";
 import { displayUrl } from "../builds/builder/git-source";
+import { AppError } from "../errors";
 import { implement } from "../http/route";
 import { openSse, type SseStream } from "../live/sse";
 import { projectScope } from "../projects/routes";
