@@ -14,6 +14,16 @@ import {
 import { idParam } from "../envelope";
 import { defineApiRoute } from "../route";
 
+/** What any request that may reach a provider can fail with. */
+const PROVIDER_CALL_ERRORS = [
+  "AI_DISABLED",
+  "AI_RATE_LIMITED",
+  "AI_OVERLOADED",
+  "AI_TIMEOUT",
+  "AI_PROVIDER_ERROR",
+  "AI_BUDGET_EXCEEDED",
+] as const;
+
 /** The AI engine: analyses of issues (more to come: Dockerfiles, chat). */
 export const aiRoutes = {
   analyzeError: defineApiRoute({
@@ -26,16 +36,7 @@ export const aiRoutes = {
     body: analyzeErrorBody,
     response: aiAnalysis,
     // NOT_FOUND: the issue is not one of the organization's (the body names it, so the shape does not imply it).
-    errors: [
-      "NOT_FOUND",
-      "AI_DISABLED",
-      "AI_RATE_LIMITED",
-      "AI_OVERLOADED",
-      "AI_TIMEOUT",
-      "AI_PROVIDER_ERROR",
-      "AI_INVALID_ANSWER",
-      "AI_BUDGET_EXCEEDED",
-    ],
+    errors: ["NOT_FOUND", ...PROVIDER_CALL_ERRORS, "AI_INVALID_ANSWER"],
   }),
   generateDockerfile: defineApiRoute({
     method: "POST",
@@ -97,15 +98,7 @@ export const aiRoutes = {
     answer: "stream",
     produces: "text/event-stream",
     events: aiChatStreamEvent,
-    errors: [
-      "NOT_FOUND",
-      "AI_DISABLED",
-      "AI_RATE_LIMITED",
-      "AI_OVERLOADED",
-      "AI_TIMEOUT",
-      "AI_PROVIDER_ERROR",
-      "AI_BUDGET_EXCEEDED",
-    ],
+    errors: ["NOT_FOUND", ...PROVIDER_CALL_ERRORS],
   }),
   recommendations: defineApiRoute({
     method: "GET",
