@@ -27,6 +27,8 @@ export const aiEnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /** Anthropic API base URL, without /v1 (a gateway or proxy). */
   ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).default("https://api.anthropic.com"),
+  /** Ask Claude for its answers as server-sent events (default on); off for a gateway that does not pass SSE through. */
+  ANTHROPIC_STREAM: z.enum(["on", "off", "true", "false", "1", "0"]).default("on"),
   /** Base URL of an OpenAI-compatible API, with its /v1 (Ollama: http://localhost:11434/v1). */
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Key for the OpenAI-compatible API, if it wants one (Ollama and llama.cpp do not). */
@@ -35,7 +37,7 @@ export const aiEnvSchema = z.object({
 
 /** Which provider answers, with what it needs. */
 export type AiProviderConfig =
-  | { kind: "anthropic"; apiKey: string; baseUrl: string; model: string }
+  | { kind: "anthropic"; apiKey: string; baseUrl: string; model: string; stream: boolean }
   | { kind: "openai"; baseUrl: string; apiKey: string | undefined; model: string }
   | { kind: "offline" };
 
@@ -67,6 +69,7 @@ export function aiConfigFrom(e: z.infer<typeof aiEnvSchema>): AiConfig | string 
       apiKey: e.ANTHROPIC_API_KEY,
       baseUrl: e.ANTHROPIC_BASE_URL.replace(/\/+$/, ""),
       model: e.SYNTRA_AI_MODEL ?? DEFAULT_ANTHROPIC_MODEL,
+      stream: !["off", "false", "0"].includes(e.ANTHROPIC_STREAM),
     };
   } else if (kind === "openai") {
     if (!e.OPENAI_BASE_URL) return "SYNTRA_AI_PROVIDER=openai needs OPENAI_BASE_URL";

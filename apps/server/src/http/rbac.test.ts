@@ -70,7 +70,7 @@ const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
  * they triage the errors of what they deploy (resolve, ignore, assign issues, have them analyzed).
  */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|ai\/generate-dockerfile|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|ai\/generate-dockerfile|ai\/chat|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
     key,
   );
 
@@ -422,6 +422,11 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
   // No provider configured here: the offline analyzer answers.
   "POST /api/v1/ai/analyze-error": () => ({ body: { issue_id: main.issueId, force_refresh: true }, ok: 200 }),
+  // Answered by the offline analyzer here (no provider configured): the stream ends with `done`.
+  "POST /api/v1/ai/chat": () => ({
+    body: { message: "what runs here?", context: { issue_id: main.issueId } },
+    ok: 200,
+  }),
   // A static site: the offline generator's Dockerfile builds in a second on the local busybox image.
   "POST /api/v1/ai/generate-dockerfile": async () => ({ body: { repo_url: await staticSiteRepo() }, ok: 200 }),
   "GET /api/v1/ai/usage": read,

@@ -157,7 +157,11 @@ export const aiChatTokenData = z.object({ content: z.string() });
 export const aiChatDoneData = z.object({ message_id: z.string().min(1) });
 
 /** `data` of the `error` SSE event that ends a failed answer. */
-export const aiChatErrorData = z.object({ error: z.string() });
+export const aiChatErrorData = z.object({
+  error: z.string(),
+  /** The error code (AI_OVERLOADED, AI_TIMEOUT, ...) of a failure after the answer started. */
+  code: z.string().optional(),
+});
 
 /** One event of the POST /ai/chat stream: the SSE `event:` name and its JSON `data:`. */
 export const aiChatEvent = z.discriminatedUnion("event", [
@@ -166,6 +170,13 @@ export const aiChatEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("error"), data: aiChatErrorData }),
 ]);
 export type AIChatEvent = z.infer<typeof aiChatEvent>;
+
+/** The chat's stream events as the route declares them: `{ type: <SSE event name>, ...data }`. */
+export const aiChatStreamEvent = z.discriminatedUnion("type", [
+  aiChatTokenData.extend({ type: z.literal("token") }),
+  aiChatDoneData.extend({ type: z.literal("done") }),
+  aiChatErrorData.extend({ type: z.literal("error") }),
+]);
 
 /**
  * One item of GET /ai/recommendations/:serviceId. `current` and `suggested` hold the settings
@@ -283,9 +294,11 @@ export const aiUsageQuery = z.strictObject({
 });
 export type AIUsageQuery = z.infer<typeof aiUsageQuery>;
 
-/** Requests and tokens of one day (UTC), provider and model. */
+/** Requests and tokens of one day (UTC), feature, provider and model. */
 export const aiUsageDay = z.object({
   day: z.iso.date(),
+  /** What spent them: error_analysis, incident_summary, dockerfile, recommendation, chat; other (before 0030). */
+  feature: z.string(),
   provider: z.string(),
   model: z.string(),
   requests: z.number().int().nonnegative(),

@@ -126,6 +126,7 @@ export async function generateDockerfile(
       if (!provider.offline)
         await recordAiUsage(deps.db, {
           orgId: scope.orgId,
+          feature: "dockerfile",
           provider: result.provider,
           model: result.model,
           usage: result.usage,

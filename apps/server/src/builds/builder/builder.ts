@@ -16,7 +16,8 @@ import { detectStack, SUPPORTED_STACKS } from "./stacks/detect";
 import { ContextFiles, type GeneratedDockerfile } from "./stacks/stack";
 import type { BuilderOptions, BuildRequest, BuildResult } from "./types";
 
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** The PATH git and docker run with when none is given. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
