@@ -25,6 +25,25 @@ const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-fleet-"));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 let output = "";
+/** The hub's summary lines at each shutdown (JSON, see AgentHub.close). */
+const hubSummaries: string[] = [];
+
+/** The control plane's own count of its hellos, queries per hello and offline marks, from its last shutdown. */
+function hubSummary(): string {
+  const line = hubSummaries.at(-1);
+  if (!line) return "no hub summary logged";
+  const s = JSON.parse(line) as Record<
+    | "hellos_admitted"
+    | "hello_batches"
+    | "queries_per_hello"
+    | "upgrades_refused_busy"
+    | "offline_marked"
+    | "offline_flushes"
+    | "offline_skipped",
+    number
+  >;
+  return `hellos admitted ${s.hellos_admitted} in ${s.hello_batches} batches (${(s.hellos_admitted / Math.max(1, s.hello_batches)).toFixed(1)} per batch), ${s.queries_per_hello} queries per hello; upgrades refused busy ${s.upgrades_refused_busy}; offline marks ${s.offline_marked} in ${s.offline_flushes} statements, ${s.offline_skipped} skipped (back in time)`;
+}
 
 /** Starts the control plane on the bench's data dir; resolves once it answers /readyz. */
 async function startControlPlane(): Promise<ChildProcess> {
@@ -40,12 +59,19 @@ async function startControlPlane(): Promise<ChildProcess> {
       SYNTRA_BUILDS: "false",
       SYNTRA_AGENT_TLS_PORT: "0",
       SYNTRA_AGENT_AUTO_UPDATE: "false",
-      SYNTRA_LOG_LEVEL: "warn",
+      // Info: the hub's summary at shutdown (hellos, queries per hello, offline marks) is read from it.
+      SYNTRA_LOG_LEVEL: "info",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  let partial = "";
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
+    const text = chunk.toString();
+    // A line may be split across chunks: the last piece waits for the rest.
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) if (line.includes('"msg":"agent hub stopped"')) hubSummaries.push(line);
+    output = (output + text).slice(-20_000);
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
@@ -110,11 +136,12 @@ function allOnline(agents: FleetAgent[], since: number, timeoutMs = 300_000): Pr
 }
 
 const troubleLine = () =>
-  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}, connection errors ${trouble.errors}`;
+  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}, busy (503 + Retry-After) ${trouble.busy}, connection errors ${trouble.errors}`;
 const resetTrouble = () => {
   trouble.handshakeTimeouts = 0;
   trouble.helloTimeouts = 0;
   trouble.refused = 0;
+  trouble.busy = 0;
   trouble.errors = 0;
 };
 
@@ -227,6 +254,7 @@ try {
   child.kill("SIGTERM");
   await exited;
   const stoppedAt = performance.now();
+  console.log(`control plane until the restart: ${hubSummary()}`);
   child = await startControlPlane();
   const readyAt = performance.now();
   const restartSeconds = await allOnline(agents, restartStart);
@@ -242,7 +270,9 @@ try {
 } finally {
   await Promise.all(agents.map((a) => a.stop()));
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  const summaries = hubSummaries.length;
   child.kill("SIGTERM");
   await exited;
+  if (hubSummaries.length > summaries) console.log(`control plane at its last stop: ${hubSummary()}`);
   await fs.rm(dataDir, { recursive: true, force: true });
 }

@@ -14,13 +14,15 @@ export interface FleetTrouble {
   handshakeTimeouts: number;
   /** Closes by the control plane because no hello arrived in time (4009). */
   helloTimeouts: number;
-  /** Upgrades the control plane refused (401, 503 ...). */
+  /** Upgrades the control plane refused (401 ...). */
   refused: number;
+  /** Upgrades answered 503 with Retry-After (the admission backlog was full): the agent came back when told. */
+  busy: number;
   /** Other connection errors (refused connections while the control plane restarts, resets). */
   errors: number;
 }
 
-export const trouble: FleetTrouble = { handshakeTimeouts: 0, helloTimeouts: 0, refused: 0, errors: 0 };
+export const trouble: FleetTrouble = { handshakeTimeouts: 0, helloTimeouts: 0, refused: 0, busy: 0, errors: 0 };
 
 // One logger for the whole fleet; its lines are counted, not printed.
 const counter = new Writable({
@@ -29,11 +31,13 @@ const counter = new Writable({
     if (line.includes("handshake has timed out")) trouble.handshakeTimeouts++;
     else if (line.includes('"code":4009')) trouble.helloTimeouts++;
     else if (line.includes("refused the connection")) trouble.refused++;
+    else if (line.includes("control plane busy")) trouble.busy++;
     else if (line.includes("connection error")) trouble.errors++;
     done();
   },
 });
-const logger = pino({ level: "warn" }, counter);
+// Info: the busy answers (503 + Retry-After) are logged at info by the agent.
+const logger = pino({ level: "info" }, counter);
 
 /** One simulated agent. */
 export class FleetAgent {

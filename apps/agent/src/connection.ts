@@ -119,6 +119,8 @@ export class AgentConnection {
   }
 
   private reconnectAtOnce = false;
+  /** The Retry-After of the last refused upgrade (503/429), for the next reconnect. */
+  private retryAfter: string | undefined;
   /** After a restarting close, until the next accepted hello: the window retries are spread over (ms). */
   private restartWindowMs = 0;
 
@@ -143,9 +145,17 @@ export class AgentConnection {
     });
     socket.on("message", (data) => this.receive(data.toString()));
     socket.on("unexpected-response", (_req, res) => {
-      // 401: the certificate or token was revoked, or the server deleted. Keep trying slowly; an operator may fix it.
-      this.opts.logger.error({ status: res.statusCode }, "control plane refused the connection");
-      this.opts.onRefused?.(res.statusCode ?? 0);
+      const status = res.statusCode ?? 0;
+      const header = res.headers["retry-after"];
+      if ((status === 503 || status === 429) && header !== undefined) {
+        // Busy (a reconnect storm being admitted): come back when it says, not at once and not minutes later.
+        this.retryAfter = header;
+        this.opts.logger.info({ status, retry_after: header }, "control plane busy: connecting again when it said");
+      } else {
+        // 401: the certificate or token was revoked, or the server deleted. Keep trying slowly; an operator may fix it.
+        this.opts.logger.error({ status }, "control plane refused the connection");
+        this.opts.onRefused?.(status);
+      }
       socket.terminate();
     });
     socket.on("error", (err) => this.opts.logger.warn({ err: err.message }, "control plane connection error"));
@@ -228,6 +238,12 @@ export class AgentConnection {
       this.retryTimer = setTimeout(() => this.connect(), 0);
       return;
     }
+    if (this.retryAfter !== undefined) {
+      const delay = retryAfterDelayMs(this.retryAfter, Math.random(), Date.now());
+      this.retryAfter = undefined;
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+      return;
+    }
     if (restarting !== undefined) {
       // The control plane is restarting and named a spread sized to its fleet: a try at a random point of it, and
       // until it answers, tries spread over the same window rather than backing off further (it is expected back
@@ -265,6 +281,21 @@ export function restartWindowMs(reason: string): number {
 export function restartReconnectDelayMs(reason: string, random: number): number {
   const spread = reconnectSpreadSeconds(reason) ?? DEFAULT_RESTART_SPREAD_SECONDS;
   return Math.floor(Math.min(Math.max(random, 0), 1) * spread * 1000);
+}
+
+/** The longest Retry-After honoured (s): a bad or hostile header must not park the agent for hours. */
+export const MAX_RETRY_AFTER_SECONDS = 300;
+
+/**
+ * How long to wait after a 503/429 with this Retry-After (delta-seconds or an HTTP date): at least what it says,
+ * plus up to as much again at `random` (0..1), so a fleet told the same number does not come back as one herd.
+ * Bounded to 1..MAX_RETRY_AFTER_SECONDS; an unreadable header counts as 1 s.
+ */
+export function retryAfterDelayMs(header: string, random: number, now: number): number {
+  const text = header.trim();
+  const seconds = /^\d+$/.test(text) ? Number(text) : (Date.parse(text) - now) / 1000;
+  const bounded = Number.isFinite(seconds) ? Math.min(Math.max(seconds, 1), MAX_RETRY_AFTER_SECONDS) : 1;
+  return Math.round(bounded * 1000 * (1 + Math.min(Math.max(random, 0), 1)));
 }
 
 function readRequestId(raw: string): string | undefined {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { test } from "node:test";
@@ -14,9 +15,11 @@ import { type WebSocket, WebSocketServer } from "ws";
 import {
   AgentConnection,
   DEFAULT_RESTART_SPREAD_SECONDS,
+  MAX_RETRY_AFTER_SECONDS,
   MIN_RESTART_RETRY_WINDOW_MS,
   restartReconnectDelayMs,
   restartWindowMs,
+  retryAfterDelayMs,
 } from "./connection";
 
 // After a control plane closes with "restarting", its agents come back spread over the time it names (sized to its
@@ -80,4 +83,62 @@ test("an agent closed with 'restarting' reconnects once, after a delay within th
   const planned = lines.find((l) => l.msg.includes("control plane restarting"));
   assert.ok(planned && typeof planned.delay_ms === "number", JSON.stringify(lines));
   assert.ok(planned.delay_ms >= 0 && planned.delay_ms <= 1000, `delay ${planned.delay_ms} ms within the 1 s spread`);
+});
+
+test("the wait after a 503 is at least its Retry-After, with up to as much again as jitter, and bounded", () => {
+  const now = Date.parse("2026-12-05T12:00:00Z");
+  assert.equal(retryAfterDelayMs("3", 0, now), 3000);
+  assert.equal(retryAfterDelayMs("3", 0.5, now), 4500);
+  assert.equal(retryAfterDelayMs("3", 1, now), 6000);
+  // An HTTP date is read relative to now; one in the past, 0 or garbage still waits a second.
+  assert.equal(retryAfterDelayMs("Sat, 05 Dec 2026 12:00:10 GMT", 0, now), 10_000);
+  assert.equal(retryAfterDelayMs("Sat, 05 Dec 2026 11:00:00 GMT", 0, now), 1000);
+  assert.equal(retryAfterDelayMs("0", 0, now), 1000);
+  assert.equal(retryAfterDelayMs("soon", 0, now), 1000);
+  assert.equal(retryAfterDelayMs("999999", 0, now), MAX_RETRY_AFTER_SECONDS * 1000);
+});
+
+test("an agent refused with 503 and Retry-After connects again no sooner than told, once", async (t) => {
+  const wss = new WebSocketServer({ noServer: true });
+  const upgrades: number[] = [];
+  const server = createServer();
+  server.on("upgrade", (req, socket, head) => {
+    upgrades.push(performance.now());
+    if (upgrades.length === 1) {
+      socket.end(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", () => ws.send(JSON.stringify(exampleMessages.hello_ack)));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  let accepted = 0;
+  let refused = 0;
+  const connection = new AgentConnection({
+    target: () => ({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/agent/ws`, headers: {} }),
+    logger: pino({ level: "silent" }),
+    maxBackoffMs: 60_000,
+    hello: async () => exampleMessages.agent_hello.payload,
+    onAccepted: () => {
+      accepted++;
+    },
+    onRefused: () => {
+      refused++;
+    },
+    onMessage: () => {},
+  });
+  connection.start();
+  t.after(async () => {
+    await connection.stop();
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  await eventually(() => (accepted === 1 ? true : undefined));
+  assert.equal(upgrades.length, 2, "one try after the refusal, no burst");
+  const [first = 0, second = 0] = upgrades;
+  assert.ok(second - first >= 1000, `came back after ${(second - first).toFixed(0)} ms, Retry-After was 1 s`);
+  assert.equal(refused, 0, "a busy answer is not a refusal of the agent's credentials");
 });

@@ -107,8 +107,12 @@ const envSchema = z
     SYNTRA_TEST_VERSION: semverText.optional(),
     /** How long agents' heartbeats wait in memory to be written together, in ms (one statement per flush). */
     SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
-    /** Agent hellos processed at once; during a reconnect storm the rest wait their turn (sockets stay open). */
-    SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+    /** How long a disconnected server waits to be marked offline with others, in ms (back by then: not marked). */
+    SYNTRA_AGENT_OFFLINE_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    /** Batches of agent hellos processed at once; during a reconnect storm the rest wait their turn (sockets stay open). */
+    SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(1),
+    /** Agents between upgrade and admitted hello past which new upgrades get 503 with Retry-After. */
+    SYNTRA_AGENT_ADMISSION_BACKLOG: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     /** Reconnects per second agents are asked to stay under after a restart (they spread over fleet / rate s). */
     SYNTRA_AGENT_RECONNECT_RATE: z.coerce.number().int().min(1).max(100_000).default(500),
     /** How many days of server heartbeat metrics are kept. */
@@ -217,6 +221,8 @@ const envSchema = z
     SYNTRA_OTLP_MAX_INFLIGHT_MB: z.coerce.number().min(1).max(4096).default(64),
     /** Error events, transactions, spans and log records per second one key may send to the error endpoints (Sentry, /v1/errors); 0: no limit. */
     SYNTRA_ERROR_INGEST_RATE: z.coerce.number().int().min(0).max(10_000_000).default(1000),
+    /** Error requests of a service arriving within this many ms share one transaction (group commit); 0: none. */
+    SYNTRA_ERROR_INGEST_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(10),
   })
   .extend(aiEnvSchema.shape);
 
@@ -254,10 +260,14 @@ export interface Config {
     metricsRetentionDays: number;
     /** Heartbeats are written in batches this often (ms). */
     heartbeatFlushMs: number;
-    /** Hellos processed at once. */
+    /** Disconnected servers are marked offline in batches this often (ms). */
+    offlineFlushMs: number;
+    /** Batches of hellos processed at once. */
     helloConcurrency: number;
     /** Reconnects per second the fleet is asked to stay under after a restart. */
     reconnectRatePerSecond: number;
+    /** Agents between upgrade and admitted hello past which new upgrades get 503 with Retry-After. */
+    admissionBacklogMax: number;
     /** The mutual-TLS agent endpoint; `publicUrl` unset: wss://<public host>:<the port it listens on>. */
     endpoint: { host: string; port: number; publicUrl: string | undefined };
     certificateLifetimeMs: number;
@@ -289,6 +299,8 @@ export interface Config {
   telemetry: TelemetryConfig;
   /** Error ingest: items per second per key (bursts of ten seconds' worth pass); 0 turns the limit off. */
   errorIngestRate: number;
+  /** Error ingest: how long a request waits for others of its service to share its transaction, in ms. */
+  errorIngestWindowMs: number;
   /** The AI engine: on or off, its provider, timeouts. */
   ai: AiConfig;
 }
@@ -401,8 +413,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatSeconds: e.SYNTRA_AGENT_HEARTBEAT_SECONDS,
       commandTimeoutSeconds: e.SYNTRA_AGENT_COMMAND_TIMEOUT_SECONDS,
       heartbeatFlushMs: e.SYNTRA_AGENT_HEARTBEAT_FLUSH_MS,
+      offlineFlushMs: e.SYNTRA_AGENT_OFFLINE_FLUSH_MS,
       helloConcurrency: e.SYNTRA_AGENT_HELLO_CONCURRENCY,
       reconnectRatePerSecond: e.SYNTRA_AGENT_RECONNECT_RATE,
+      admissionBacklogMax: e.SYNTRA_AGENT_ADMISSION_BACKLOG,
       logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
       metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
       endpoint: {
@@ -473,6 +487,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     errorIngestRate: e.SYNTRA_ERROR_INGEST_RATE,
+    errorIngestWindowMs: e.SYNTRA_ERROR_INGEST_WINDOW_MS,
     ai,
     mail: {
       smtp: e.SYNTRA_SMTP_URL ? smtpSettings(e.SYNTRA_SMTP_URL) : undefined,

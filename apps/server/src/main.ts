@@ -49,10 +49,12 @@ async function start(config: Config): Promise<void> {
     );
   }
   const { agents, now } = deps;
-  // The agents of the process before this one come back all at once: their tokens are known before they do.
-  await agents.credentials.warm(database.db, now().getTime()).catch((err: unknown) => {
-    logger.warn({ err }, "agent credentials not preloaded");
-  });
+  // The agents of the process before this one come back all at once: their tokens and certificates are known first.
+  for (const cache of [agents.credentials, agents.certificates]) {
+    await cache.warm(database.db, now().getTime()).catch((err: unknown) => {
+      logger.warn({ err }, "agent credentials not preloaded");
+    });
+  }
   const app = await buildApp(deps);
   const pruner = setInterval(() => {
     // Once across the replicas: the one that takes the lock prunes, the others skip this hour.

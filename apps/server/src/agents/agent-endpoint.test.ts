@@ -8,7 +8,7 @@ import { eventually } from "@syntra/testing/eventually";
 import { certificateRequest, selfSignedCertificate } from "@syntra/testing/openssl";
 import { eq } from "drizzle-orm";
 import { agentCertificates } from "../db/schema";
-import { AgentPeer } from "../testing/agent-peer";
+import { AgentPeer, helloPayload } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 import type { AgentEndpoint } from "./endpoint";
 import { issueCertificate } from "./pki/x509";
@@ -160,6 +160,46 @@ test("certificates from another CA, expired or revoked are refused before any me
   const fresh = await t.call("POST", `/api/v1/servers/${server.id}/agent/install-token`, { as: owner });
   assert.equal(fresh.status, 201);
   assert.equal((await enrol(fresh.body.data.token)).res.status, 200);
+});
+
+test("during a storm, a certificate seen valid lately passes the upgrade on memory and the hello re-checks it", async () => {
+  const [gone, kept] = [await newServer(), await newServer()];
+  const a = await enrol(gone.token);
+  const b = await enrol(kept.token);
+  const hub = t.deps.agents;
+  const now = t.deps.now().getTime();
+  assert.ok((await hub.certificates.warm(t.deps.db, now)) >= 2);
+  // Revoked behind this process's back (through another replica): this one still remembers it as valid.
+  await t.deps.db
+    .update(agentCertificates)
+    .set({ revokedAt: t.deps.now() })
+    .where(eq(agentCertificates.serverId, gone.id));
+  // In a storm (32 lookups waiting), remembered certificates pass the upgrade without a query...
+  let release: () => void = () => {};
+  const held = new Promise<null>((resolve) => {
+    release = () => resolve(null);
+  });
+  const holders = Array.from({ length: 32 }, (_, i) => hub.certificates.lookup(`held-${i}`, now, () => held));
+  const stale = await AgentPeer.connect(wsUrl(), {
+    version: "0.2.0",
+    tls: tlsFor(a.keyPem, a.res.body.certificate_pem),
+  });
+  const fresh = await AgentPeer.connect(wsUrl(), {
+    version: "0.2.0",
+    tls: tlsFor(b.keyPem, b.res.body.certificate_pem),
+  });
+  // ...and the hello's write refuses the revoked one while it admits the valid one.
+  stale.send("agent_hello", helloPayload(gone.id, { version: "0.2.0" }));
+  const closed = await stale.closed;
+  assert.equal(closed.code, 4011);
+  assert.match(closed.reason, /no longer valid/, "refused by its hello, not by a later sweep");
+  assert.equal((await fresh.hello(kept.id, { version: "0.2.0" })).accepted, true);
+  release();
+  await Promise.all(holders);
+  // Out of a storm, the upgrade asks the database: the revoked certificate is refused at once.
+  const after = await refusal(tlsFor(a.keyPem, a.res.body.certificate_pem));
+  assert.equal(after.status, 401, after.message);
+  await fresh.close();
 });
 
 test("deleting a server cuts its agent's connection and its certificate is refused", async () => {

@@ -5,7 +5,7 @@ import type {
   ExecServerFrame,
   LogStreamPayload,
 } from "@syntra/contracts";
-import { and, eq, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { ClusterBus } from "../cluster/bus";
 import type { Db } from "../db/client";
@@ -130,12 +130,23 @@ export class AgentClusterRelay {
     return this.owners.get(serverId)?.hello ?? null;
   }
 
-  /** The server's agent said hello to this replica: record and announce that it is held here. */
-  async claim(serverId: string, hello: AgentHelloPayload): Promise<void> {
-    if (!this.clustered) return;
-    this.owners.delete(serverId);
-    await this.db.update(servers).set({ connectedReplica: this.bus.replicaId }).where(eq(servers.id, serverId));
-    this.bus.broadcast("agent.online", { serverId, hello } satisfies Msg["agent.online"]);
+  /** These servers' agents said hello to this replica (one batch): record and announce that they are held here. */
+  async claim(agents: readonly { serverId: string; hello: AgentHelloPayload }[]): Promise<void> {
+    if (!this.clustered || agents.length === 0) return;
+    for (const { serverId } of agents) this.owners.delete(serverId);
+    // One statement for a batch of hellos.
+    await this.db
+      .update(servers)
+      .set({ connectedReplica: this.bus.replicaId })
+      .where(
+        inArray(
+          servers.id,
+          agents.map((a) => a.serverId),
+        ),
+      );
+    for (const { serverId, hello } of agents) {
+      this.bus.broadcast("agent.online", { serverId, hello } satisfies Msg["agent.online"]);
+    }
   }
 
   /**

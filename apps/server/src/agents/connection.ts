@@ -37,7 +37,9 @@ export const CloseCode = {
 /** How a connection proved which server it speaks for. */
 export type ConnectionCredential =
   /** `verifyHash`: let through on memory during a storm; the hello's write checks the token is still valid. */
-  { kind: "token"; verifyHash?: string } | { kind: "certificate"; fingerprint: string; notAfter: Date };
+  | { kind: "token"; verifyHash?: string }
+  /** `verify`: the same for a certificate (the hello's write checks it is still valid and the server's). */
+  | { kind: "certificate"; fingerprint: string; notAfter: Date; verify?: boolean };
 
 /** Messages waiting to be handled at which a connection stops reading from its socket, and where it resumes. */
 export const QUEUE_HIGH = 64;

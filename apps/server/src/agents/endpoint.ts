@@ -16,7 +16,7 @@ import { type CertifiedServer, findServerByCertificate, renewAgentCertificate } 
 import { type AgentAuthority, loadAgentAuthority } from "./pki/authority";
 import { certificateFingerprint, issueCertificate } from "./pki/x509";
 import { type AgentRelease, loadAgentRelease } from "./release";
-import { agentVersionHeader, registerAgentSocket } from "./ws-route";
+import { AGENT_WS_PATH, agentVersionHeader, refuseWhileAdmissionFull, registerAgentSocket } from "./ws-route";
 
 /** The mutual-TLS listener agents connect to, and what it hands out. */
 export interface AgentEndpoint {
@@ -54,18 +54,32 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
     https: { ...tls(), requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.3" },
   });
   installErrorHandler(app);
-  const servers = new WeakMap<FastifyRequest, CertifiedServer & { fingerprint: string }>();
+  const servers = new WeakMap<FastifyRequest, CertifiedServer & { fingerprint: string; verify: boolean }>();
   app.addHook("onRequest", async (req) => {
+    // A storm's upgrades are refused before their certificate is looked up (see refuseWhileAdmissionFull).
+    if (req.url === AGENT_WS_PATH) refuseWhileAdmissionFull(deps);
     const socket = req.raw.socket as TLSSocket;
     const peer = socket.getPeerX509Certificate();
     // The handshake already refused clients without a valid certificate of the CA; this refuses revoked ones.
     const fingerprint = peer ? certificateFingerprint(peer) : null;
-    const server = fingerprint ? await findServerByCertificate(deps.db, fingerprint, deps.now()) : null;
+    const now = deps.now();
+    // During a reconnect storm a certificate seen valid lately passes the upgrade on memory; the hello's write checks
+    // it again (credential-cache.ts). Renewals and bundles always ask the database.
+    const remembered =
+      fingerprint && req.url === AGENT_WS_PATH ? deps.agents.certificates.storm(fingerprint, now.getTime()) : null;
+    const verify = remembered !== null && remembered.certificateNotAfter > now;
+    const server = verify
+      ? remembered
+      : fingerprint
+        ? await deps.agents.certificates.lookup(fingerprint, now.getTime(), () =>
+            findServerByCertificate(deps.db, fingerprint, now),
+          )
+        : null;
     if (!server || !fingerprint) {
       req.log.warn({ ip: req.ip, fingerprint }, "agent refused: certificate revoked, unknown, or its server deleted");
       throw new AppError("UNAUTHORIZED", "This agent certificate is revoked or unknown; enrol the agent again");
     }
-    servers.set(req, { ...server, fingerprint });
+    servers.set(req, { ...server, fingerprint, verify });
   });
   const serverOf = (req: FastifyRequest) => {
     const server = servers.get(req);
@@ -78,7 +92,12 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
     return {
       server: { id: server.id, orgId: server.orgId, name: server.name },
       version: agentVersionHeader(req),
-      credential: { kind: "certificate", fingerprint: server.fingerprint, notAfter: server.certificateNotAfter },
+      credential: {
+        kind: "certificate",
+        fingerprint: server.fingerprint,
+        notAfter: server.certificateNotAfter,
+        ...(server.verify && { verify: true }),
+      },
     };
   });
   let url = "";

@@ -73,7 +73,10 @@ function arrival<K extends HubEventKind>(kind: K, serverId?: string, since = 0):
       .slice(since)
       .find(
         (e): e is HubEvent & { kind: K } =>
-          e.kind === kind && (!serverId || ("serverId" in e && e.serverId === serverId)),
+          e.kind === kind &&
+          (!serverId ||
+            ("serverId" in e && e.serverId === serverId) ||
+            ("serverIds" in e && e.serverIds.includes(serverId))),
       ),
   );
 }

@@ -33,7 +33,7 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
       (e) => recheckDomainsOnAgentReady(deps, e),
       (e) => sendMonitorsOnAgentReady(deps, e),
     ],
-    server_status: [(e) => publishServerStatus(deps, e.serverId, e.status)],
+    server_status: [(e) => publishServerStatus(deps, e.serverId, e.status, e.orgId)],
     hello_accepted: [(e) => startUpdateOnAgentHello(deps, e)],
     sweep: [() => reconcileDeployments(deps)],
     heartbeat_recorded: [(e) => storeContainerMetrics(deps, e.server, e.beat, e.at)],
@@ -57,7 +57,7 @@ export function createHubDispatcher(
   handlers: HubEventHandlers = hubEventHandlers(deps),
 ): AgentHubWiring {
   return {
-    takePendingDeployments: (serverId) => takePendingDeployments(deps, serverId),
+    takePendingDeployments: (serverIds) => takePendingDeployments(deps, serverIds),
     requeueDeployments: (ids) => requeueDeployments(deps, ids),
     ...telemetryHubAnswers(deps),
     updateForTooOldAgent: (serverId, hello) => updateForTooOldAgent(deps, serverId, hello),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
-import { AgentPeer, heartbeatPayload, helloPayload } from "../testing/agent-peer";
+import { AgentPeer, heartbeatPayload, helloPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 
 // Issue 19: many agents on one control plane. Heartbeats are written in batches (one statement per flush, the
@@ -13,7 +13,12 @@ let url: string;
 let owner: Awaited<ReturnType<TestApp["signup"]>>;
 
 before(async () => {
-  t = await createTestApp({ SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: "60000", SYNTRA_AGENT_HELLO_CONCURRENCY: "2" });
+  t = await createTestApp({
+    SYNTRA_AGENT_HEARTBEAT_FLUSH_MS: "60000",
+    SYNTRA_AGENT_OFFLINE_FLUSH_MS: "60000",
+    SYNTRA_AGENT_HELLO_CONCURRENCY: "2",
+    SYNTRA_AGENT_ADMISSION_BACKLOG: "40",
+  });
   url = await t.agentUrl();
   owner = await t.signup("fleet@example.com", { orgName: "Fleet" });
 });
@@ -129,7 +134,33 @@ test("a server deleted while its heartbeat waits is found by the batch write, an
   await b.peer.close();
 });
 
-test("a storm of hellos waits in the admission queue past the hello timeout and every agent is admitted", async () => {
+test("a mass disconnect is marked offline with one statement, and a server whose agent is back by then is not", async () => {
+  const servers = await newServers(10, "cut");
+  const [back] = servers;
+  if (!back) throw new Error("no server");
+  const peers = await Promise.all(servers.map((s) => AgentPeer.online(url, s.token, s.id)));
+  const hub = t.deps.agents;
+  await hub.offline.flush();
+  const before = { ...hub.offline.stats };
+  for (const { peer } of peers) await peer.close();
+  await eventually(async () => hub.offline.stats.received - before.received === servers.length);
+  assert.equal(hub.offline.waiting, servers.length, "every disconnect waits for the flush");
+  // One agent is back before the flush: its server never shows offline.
+  const again = await AgentPeer.online(url, back.token, back.id);
+  await hub.offline.flush();
+  assert.equal(hub.offline.stats.flushes - before.flushes, 1, "one statement for all of them");
+  assert.equal(hub.offline.stats.marked - before.marked, servers.length - 1);
+  assert.equal(hub.offline.stats.skipped - before.skipped, 1, "the server whose agent is back");
+  const rows = await query<{ id: string; status: string }>(
+    "SELECT id, status FROM servers WHERE id = ANY($1::uuid[])",
+    [servers.map((s) => s.id)],
+  );
+  for (const row of rows) assert.equal(row.status, row.id === back.id ? "online" : "offline", row.id);
+  assert.equal(hub.isOnline(back.id), true);
+  await again.peer.close();
+});
+
+test("a storm of hellos waits in the admission queue past the hello timeout and every agent is admitted", async (ctx) => {
   const servers = await newServers(24, "storm");
   const hub = t.deps.agents;
   // A short hello timeout: a socket that never says hello is closed after it (4009).
@@ -153,6 +184,7 @@ test("a storm of hellos waits in the admission queue past the hello timeout and 
   await eventually(async () => hub.admission.waiting === peers.length);
   // The hello timeout has passed (the silent socket was closed for it) while the storm waited.
   assert.equal((await silent.closed).code, 4009);
+  const before = { ...hub.admission.stats };
   release();
   await Promise.all(holders);
   const answers = await Promise.all(acks);
@@ -161,9 +193,55 @@ test("a storm of hellos waits in the admission queue past the hello timeout and 
     "every agent of the storm was accepted",
   );
   assert.ok(hub.admission.stats.peakWaiting >= peers.length);
+  // The storm was admitted as one batch: a query per step for all of them, not about ten per agent.
+  assert.equal(hub.admission.stats.batches - before.batches, 1, "one batch");
+  assert.equal(hub.admission.stats.admitted - before.admitted, peers.length);
+  const perHello = (hub.admission.stats.queries - before.queries) / peers.length;
+  ctx.diagnostic(`${peers.length} hellos admitted in one batch: ${perHello.toFixed(2)} queries per hello`);
+  assert.ok(perHello < 1, `${perHello} queries per hello`);
   for (const s of servers.slice(1)) assert.equal(hub.isOnline(s.id), true, `server ${s.id} online`);
   Object.assign(hub, { helloTimeoutMs: 30_000 });
   await Promise.all(peers.map((p) => p.close()));
+});
+
+test("past the admission backlog an upgrade is refused with 503 and Retry-After, and admitted once it clears", async () => {
+  const servers = await newServers(41, "busy");
+  const late = servers.pop();
+  if (!late) throw new Error("no server");
+  const hub = t.deps.agents;
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holders = [hub.admission.run(() => held), hub.admission.run(() => held)];
+  const peers = await Promise.all(
+    servers.map(async (s) => {
+      const peer = await AgentPeer.connect(url, { token: s.token });
+      peer.send("agent_hello", helloPayload(s.id));
+      return peer;
+    }),
+  );
+  const acks = peers.map((peer) => peer.next("hello_ack", () => true, 60_000));
+  await eventually(async () => hub.admission.waiting === peers.length);
+  // 40 agents wait to be admitted (the backlog set for this file): the next upgrade is told to come back later.
+  const refusedBefore = hub.admissionRefused;
+  const busy = await tryUpgrade(url, { authorization: `Bearer ${late.token}`, "x-agent-version": "0.1.0" });
+  assert.equal(busy.upgraded, false);
+  assert.equal(busy.status, 503);
+  assert.equal(JSON.parse(busy.body).error.code, "SERVICE_UNAVAILABLE");
+  assert.match(busy.retryAfter ?? "", /^[1-9][0-9]*$/, "Retry-After in seconds");
+  assert.equal(hub.admissionRefused, refusedBefore + 1);
+  release();
+  await Promise.all(holders);
+  assert.ok((await Promise.all(acks)).every((m) => m.payload.accepted));
+  // The backlog cleared: the same agent is let in.
+  const { peer } = await AgentPeer.online(url, late.token, late.id);
+  assert.equal(hub.isOnline(late.id), true);
+  // Every upgrade handled is counted out of the backlog again: upgraded, refused busy, or refused (401).
+  const bad = await tryUpgrade(url, { authorization: `Bearer syn_agt_${"x".repeat(40)}`, "x-agent-version": "0.1.0" });
+  assert.equal(bad.status, 401);
+  await eventually(async () => hub.upgradesInFlight === 0);
+  await Promise.all([...peers, peer].map((p) => p.close()));
 });
 
 test("during a storm, a token seen valid lately passes the upgrade on memory and the hello re-checks it", async () => {

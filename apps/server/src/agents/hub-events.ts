@@ -9,7 +9,7 @@ import type {
   TelemetryBatchPayload,
   UpdateAgentPayload,
 } from "@syntra/contracts";
-import type { AgentServer } from "./agent-servers";
+import type { AgentServer, RecordedHello } from "./agent-servers";
 
 /**
  * Agent messages the hub handles itself: the protocol's own plumbing (answers and streams of commands it relays).
@@ -39,12 +39,21 @@ export type DomainMessageType = Exclude<AgentToControlPlaneType, ProtocolMessage
  * kind.
  */
 export type HubEvents = {
-  /** The agent accepted hello and now takes commands. */
-  agent_ready: { serverId: string };
-  /** A server went online (hello accepted) or offline (disconnected, or silent for three intervals). */
-  server_status: { serverId: string; status: "online" | "offline" };
-  /** The agent's hello was accepted (after agent_ready): its version and how its last self-update went. */
-  hello_accepted: { serverId: string; hello: AgentHelloPayload };
+  /**
+   * Agents whose hellos were accepted together (one batch of the admission queue) now take commands: the handlers
+   * answer for all of them with a query per step, not per server.
+   */
+  agent_ready: { serverIds: string[] };
+  /**
+   * A server went online (hello accepted) or offline (disconnected, or silent for three intervals); `orgId` when
+   * the hub knows it (a hello), so nobody has to look it up.
+   */
+  server_status: { serverId: string; status: "online" | "offline"; orgId?: string };
+  /**
+   * The agent's hello was accepted (after agent_ready): its version and how its last self-update went, with the
+   * update state its hello's write read (`lastUpdate`; absent: look it up).
+   */
+  hello_accepted: { serverId: string; hello: AgentHelloPayload; lastUpdate?: RecordedHello };
   /** The hub's periodic sweep, after stale servers were marked offline. */
   sweep: Record<never, never>;
   /** A heartbeat was recorded (at the control plane's `at`, so not a coalesced one): its containers' resource use. */
@@ -66,8 +75,8 @@ export type HubEventHandler<K extends HubEventKind> = (event: HubEvents[K]) => P
  * everything it only reports.
  */
 export interface AgentHubWiring {
-  /** The deployments queued for the server's services, marked deploying: they go out in hello_ack. */
-  takePendingDeployments(serverId: string): Promise<DeployPayload[]>;
+  /** Per server of a batch of hellos, the deployments queued for its services, marked deploying: they go out in hello_ack. */
+  takePendingDeployments(serverIds: readonly string[]): Promise<Map<string, DeployPayload[]>>;
   /** Puts deployments taken for a hello_ack that could not be sent back in the queue. */
   requeueDeployments(deploymentIds: string[]): Promise<void>;
   /** A telemetry_batch: stores it and says what the agent should do with it (the hub sends the telemetry_ack). */

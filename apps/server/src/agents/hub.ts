@@ -5,6 +5,7 @@ import type {
   AgentToControlPlaneMessage,
   AlertPayload,
   CommandResponsePayload,
+  DeployPayload,
   HeartbeatPayload,
   LogStreamPayload,
   ServiceStatus,
@@ -17,10 +18,10 @@ import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
-import { type AgentServer, markServerOffline, markStaleServersOffline, recordHello } from "./agent-servers";
+import { type AgentServer, markServersOffline, markStaleServersOffline, recordHellos } from "./agent-servers";
 import { AgentClusterRelay } from "./cluster-relay";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
-import { AgentCredentialCache } from "./credential-cache";
+import { AgentCredentialCache, unspentTokens, validCertificates } from "./credential-cache";
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
@@ -28,6 +29,7 @@ import { HeartbeatWriter } from "./heartbeat-writer";
 import { recordCoalescedHeartbeat } from "./heartbeats";
 import { HelloAdmission } from "./hello-admission";
 import type { AgentHubWiring, HubEvent } from "./hub-events";
+import { OfflineMarks } from "./offline-marks";
 import { PendingCommands } from "./pending-commands";
 import { RecentAlerts } from "./recent-alerts";
 import { TelemetryRelay } from "./telemetry-relay";
@@ -69,13 +71,24 @@ export interface AgentHubOptions {
   controlPlaneVersion: string;
   /** How long a heartbeat waits to be written with others (ms); 0: only when flushed (tests). Default 1000. */
   heartbeatFlushMs?: number;
-  /** Hellos processed at once; more wait their turn (see HelloAdmission). Default 8. */
+  /** How long a disconnected server waits to be marked offline with others (ms). Default 1000. */
+  offlineFlushMs?: number;
+  /** Batches of hellos processed at once; more wait their turn (see HelloAdmission). Default 1. */
   helloConcurrency?: number;
+  /** The most hellos admitted together in one batch. Default 200. */
+  helloBatch?: number;
+  /** How long a hello finding the queue idle waits for others to share its batch (ms). Default 50. */
+  helloGatherMs?: number;
   /**
    * Reconnects per second the fleet is asked to stay under after a restart: agents are told to spread their
    * reconnects over fleet / rate seconds. Default 500.
    */
   reconnectRatePerSecond?: number;
+  /**
+   * Agents between upgrade and admitted hello past which new upgrades are refused with 503 and Retry-After (they
+   * would only wait, or time out their handshake and try again). Default 1000.
+   */
+  admissionBacklogMax?: number;
   /** The other control-plane replicas, to reach agents connected to them (default: none, one process). */
   cluster?: ClusterBus;
 }
@@ -92,6 +105,18 @@ export interface LogSubscription {
   confirmed: Promise<CommandResponsePayload>;
   /** Ends the subscription (sends logs_unsubscribe when it is still open). */
   unsubscribe(): void;
+}
+
+/** A hello waiting for admission. */
+interface HelloRequest {
+  conn: AgentConnection;
+  hello: AgentHelloPayload;
+}
+
+/** What the hello's write must re-check of a credential let through on memory during a storm (credential-cache.ts). */
+function credentialCheck(credential: ConnectionCredential): { verifyTokenHash?: string; verifyCertificate?: string } {
+  if (credential.kind === "token") return credential.verifyHash ? { verifyTokenHash: credential.verifyHash } : {};
+  return credential.verify ? { verifyCertificate: credential.fingerprint } : {};
 }
 
 const offline = () => new AppError("AGENT_OFFLINE", "The server's agent is not connected");
@@ -122,10 +147,16 @@ export class AgentHub {
   private readonly telemetry: TelemetryRelay;
   /** Heartbeats waiting to be written in the next batch. */
   readonly heartbeats: HeartbeatWriter;
+  /** Disconnected servers waiting to be marked offline together (a mass disconnect is a few statements). */
+  readonly offline: OfflineMarks;
+  /** Servers whose hello is being admitted now, by how many connections (not marked offline meanwhile). */
+  private readonly admitting = new Map<string, number>();
   /** The queue hellos wait in during a reconnect storm. */
-  readonly admission: HelloAdmission;
+  readonly admission: HelloAdmission<HelloRequest>;
   /** Agent tokens seen valid, for upgrades during a reconnect storm (see credential-cache.ts). */
-  readonly credentials = new AgentCredentialCache();
+  readonly credentials = new AgentCredentialCache(unspentTokens);
+  /** Agent certificates seen valid, the same for the mutual-TLS endpoint. */
+  readonly certificates = new AgentCredentialCache(validCertificates);
   /** Agents connected to the other replicas, and the relay of commands and streams to them. */
   readonly cluster: AgentClusterRelay;
 
@@ -146,7 +177,24 @@ export class AgentHub {
         for (const id of ids) this.forget(id);
       },
     });
-    this.admission = new HelloAdmission(opts.helloConcurrency ?? 8);
+    this.offline = new OfflineMarks({
+      db: opts.db,
+      logger: this.logger,
+      now: opts.now,
+      flushMs: opts.offlineFlushMs ?? 1000,
+      isBack: (serverId) => this.connections.has(serverId) || this.admitting.has(serverId),
+      release: (serverId) => this.cluster.release(serverId),
+      onOffline: async (rows) => {
+        for (const { id, orgId } of rows)
+          await this.emit({ kind: "server_status", serverId: id, status: "offline", orgId });
+      },
+    });
+    this.admission = new HelloAdmission(
+      opts.helloConcurrency ?? 1,
+      opts.helloBatch ?? 200,
+      (batch) => this.admitHellos(batch),
+      opts.helloGatherMs ?? 50,
+    );
     this.telemetry = new TelemetryRelay(opts.telemetryConcurrency ?? { perAgent: 2, total: 8 }, (work) =>
       this.track(work),
     );
@@ -307,6 +355,7 @@ export class AgentHub {
   async sweep(): Promise<void> {
     // Heartbeats still waiting in memory count: a server is not stale because its beat was not written yet.
     await this.heartbeats.flush();
+    await this.offline.flush();
     const now = this.now();
     const before = new Date(now.getTime() - 3 * this.opts.heartbeatSeconds * 1000);
     for (const serverId of await markStaleServersOffline(this.opts.db, before, now, this.cluster.sweepScope())) {
@@ -335,18 +384,53 @@ export class AgentHub {
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
     // Heartbeats still waiting are written before the servers go offline, never after.
     await this.heartbeats.close();
-    const now = this.now();
-    await Promise.all(
-      online.map(async (conn) => {
-        try {
-          // An agent that already said hello to another replica is online there.
-          if (await this.cluster.release(conn.server.id)) await markServerOffline(this.opts.db, conn.server.id, now);
-        } catch (err) {
-          conn.log.warn({ err }, "could not mark the server offline");
-        }
-      }),
+    await this.offline.close();
+    try {
+      // An agent that already said hello to another replica is online there.
+      const released = await Promise.all(
+        online.map(async (conn) => (await this.cluster.release(conn.server.id)) && conn),
+      );
+      await markServersOffline(
+        this.opts.db,
+        released.flatMap((conn) => (conn ? [conn.server.id] : [])),
+        this.now(),
+      );
+    } catch (err) {
+      this.logger.warn({ err, servers: online.length }, "could not mark the servers offline");
+    }
+    const { admitted, batches, queries } = this.admission.stats;
+    this.logger.info(
+      {
+        hellos_admitted: admitted,
+        hello_batches: batches,
+        queries_per_hello: admitted > 0 ? Number((queries / admitted).toFixed(2)) : 0,
+        upgrades_refused_busy: this.admissionRefused,
+        offline_marked: this.offline.stats.marked,
+        offline_flushes: this.offline.stats.flushes,
+        offline_skipped: this.offline.stats.skipped,
+      },
+      "agent hub stopped",
     );
   }
+
+  /**
+   * While more agents wait between their upgrade request and an admitted hello than `admissionBacklogMax` (upgrades
+   * being handled, or their credential lookups, plus open sockets not admitted yet): the seconds a
+   * new upgrade is told to wait (Retry-After, sized to the backlog at the fleet's reconnect rate, 1..60); else 0.
+   */
+  admissionRetryAfterSeconds(): number {
+    const lookups = this.credentials.pendingLookups + this.certificates.pendingLookups;
+    const backlog = this.live.size - this.connections.size + Math.max(lookups, this.upgradesInFlight);
+    if (backlog < (this.opts.admissionBacklogMax ?? 1000)) return 0;
+    this.admissionRefused++;
+    return Math.min(60, Math.max(1, Math.ceil(backlog / (this.opts.reconnectRatePerSecond ?? 500))));
+  }
+
+  /** Agent upgrades being handled now (ws-route.ts counts them), part of the admission backlog. */
+  upgradesInFlight = 0;
+
+  /** Upgrades refused with 503 while the admission backlog was full (see `admissionRetryAfterSeconds`). */
+  admissionRefused = 0;
 
   /** Over how many seconds the connected agents should spread their reconnects after a restart. */
   reconnectSpreadSeconds(): number {
@@ -383,30 +467,103 @@ export class AgentHub {
 
   /**
    * Completes an accepted hello: records the host, answers hello_ack, and makes the connection the server's. Waits
-   * its turn in the admission queue first (a storm of reconnects is admitted a few at a time).
+   * in the admission queue and is admitted with the hellos that waited with it (see HelloAdmission).
    */
   acceptHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
-    return this.admission.run(() => this.admitHello(conn, hello));
+    return this.admission.submit({ conn, hello });
   }
 
-  private async admitHello(conn: AgentConnection, hello: AgentHelloPayload): Promise<boolean> {
-    // Gone while it waited (the agent gave up, or the control plane is stopping): nothing to admit.
-    if (!conn.open || this.closed) return false;
-    const serverId = conn.server.id;
-    const verify = conn.credential.kind === "token" ? conn.credential.verifyHash : undefined;
-    if (!(await recordHello(this.opts.db, serverId, hello, this.now(), verify))) {
-      if (verify === undefined) {
-        conn.close(CloseCode.serverDeleted, "this server was deleted");
-      } else {
-        this.credentials.forget(verify);
+  /** Admits a batch of hellos with a query per step for all of them; answers, in order, which were admitted. */
+  private async admitHellos(batch: readonly HelloRequest[]): Promise<boolean[]> {
+    // Gone while they waited (the agent gave up, or the control plane is stopping): nothing to admit. Of two
+    // connections of one server in a batch, the later one is the agent's current one.
+    const latest = new Map<string, HelloRequest>();
+    for (const request of batch) if (request.conn.open && !this.closed) latest.set(request.conn.server.id, request);
+    const live = [...latest.values()];
+    const ids = live.map((r) => r.conn.server.id);
+    for (const id of ids) this.admitting.set(id, (this.admitting.get(id) ?? 0) + 1);
+    try {
+      // An offline mark being written now must land before these servers are marked online, not after.
+      await this.offline.settled();
+      return await this.admitLive(batch, live);
+    } finally {
+      for (const id of ids) {
+        const n = (this.admitting.get(id) ?? 1) - 1;
+        if (n > 0) this.admitting.set(id, n);
+        else this.admitting.delete(id);
+      }
+    }
+  }
+
+  private async admitLive(batch: readonly HelloRequest[], live: HelloRequest[]): Promise<boolean[]> {
+    const admitted = new Set<AgentConnection>();
+    const recorded = await recordHellos(
+      this.opts.db,
+      live.map(({ conn, hello }) => ({ serverId: conn.server.id, hello, ...credentialCheck(conn.credential) })),
+      this.now(),
+    );
+    const known = live.filter(({ conn }) => {
+      if (recorded.has(conn.server.id)) return true;
+      const credential = conn.credential;
+      if (credential.kind === "token" && credential.verifyHash !== undefined) {
+        this.credentials.forget(credential.verifyHash);
         conn.close(CloseCode.revoked, "this server was deleted or its agent token is no longer valid");
+      } else if (credential.kind === "certificate" && credential.verify) {
+        this.certificates.forget(credential.fingerprint);
+        conn.close(
+          CloseCode.certificateInvalid,
+          "this server was deleted or the agent's certificate is no longer valid",
+        );
+      } else {
+        conn.close(CloseCode.serverDeleted, "this server was deleted");
       }
       return false;
+    });
+    const pending = (await this.wiring?.takePendingDeployments(known.map((r) => r.conn.server.id))) ?? new Map();
+    const ready: HelloRequest[] = [];
+    for (const request of known) {
+      const mine = pending.get(request.conn.server.id) ?? [];
+      if (await this.sendHelloAck(request.conn, mine)) ready.push(request);
     }
-    const pending = (await this.wiring?.takePendingDeployments(serverId)) ?? [];
+    for (const { conn } of ready) {
+      const serverId = conn.server.id;
+      const previous = this.connections.get(serverId);
+      if (previous && previous !== conn) {
+        this.drop(previous, "replaced");
+        previous.close(CloseCode.replaced, "replaced by a newer connection of this server");
+      }
+      conn.ready = true;
+      this.connections.set(serverId, conn);
+      admitted.add(conn);
+    }
+    if (ready.length > 0) {
+      await this.cluster.claim(ready.map(({ conn, hello }) => ({ serverId: conn.server.id, hello })));
+      await this.telemetry.pushAllKeys(
+        ready.map((r) => r.conn),
+        this.wiring,
+      );
+      await this.emit({ kind: "agent_ready", serverIds: ready.map((r) => r.conn.server.id) });
+      for (const { conn } of ready) {
+        await this.emit({
+          kind: "server_status",
+          serverId: conn.server.id,
+          status: "online",
+          orgId: conn.server.orgId,
+        });
+      }
+      for (const { conn, hello } of ready) {
+        const lastUpdate = recorded.get(conn.server.id);
+        await this.emit({ kind: "hello_accepted", serverId: conn.server.id, hello, ...(lastUpdate && { lastUpdate }) });
+      }
+    }
+    return batch.map(({ conn }) => admitted.has(conn));
+  }
+
+  /** Sends hello_ack with the server's pending deployments; when it cannot be sent, they go back in the queue. */
+  private async sendHelloAck(conn: AgentConnection, pending: DeployPayload[]): Promise<boolean> {
     try {
       conn.post("hello_ack", {
-        server_id: serverId,
+        server_id: conn.server.id,
         accepted: true,
         protocol_version: conn.protocolVersion ?? "1.0",
         server_name: conn.server.name,
@@ -419,24 +576,12 @@ export class AgentHub {
         },
         pending_deployments: pending,
       });
+      return true;
     } catch (err) {
       conn.log.warn({ err }, "hello_ack could not be sent; pending deployments go back in the queue");
-      await this.wiring?.requeueDeployments(pending.map((p) => p.deployment_id));
+      if (pending.length > 0) await this.wiring?.requeueDeployments(pending.map((p) => p.deployment_id));
       return false;
     }
-    const previous = this.connections.get(serverId);
-    if (previous && previous !== conn) {
-      this.drop(previous, "replaced");
-      previous.close(CloseCode.replaced, "replaced by a newer connection of this server");
-    }
-    conn.ready = true;
-    this.connections.set(serverId, conn);
-    await this.cluster.claim(serverId, hello);
-    await this.telemetry.pushKeys(conn, this.wiring?.ingestKeys);
-    await this.emit({ kind: "agent_ready", serverId });
-    await this.emit({ kind: "server_status", serverId, status: "online" });
-    await this.emit({ kind: "hello_accepted", serverId, hello });
-    return true;
   }
 
   /** Handles a validated message of a connection that has said hello. */
@@ -494,10 +639,9 @@ export class AgentHub {
       if (this.connections.has(serverId)) return;
       await this.heartbeats.forget(serverId);
       if (this.connections.has(serverId)) return;
-      // With several replicas the agent may already be connected to another one: then it is not offline.
-      if (!(await this.cluster.release(serverId))) return;
-      await markServerOffline(this.opts.db, serverId, this.now());
-      await this.emit({ kind: "server_status", serverId, status: "offline" });
+      // Marked with the other disconnects of the next second, unless the agent is back by then (with several
+      // replicas, also when another replica holds it).
+      this.offline.add(serverId);
     });
   }
 
@@ -588,7 +732,9 @@ export function createAgentHub(
     commandTimeoutMs: config.agents.commandTimeoutSeconds * 1000,
     agentLogLevel: config.agents.logLevel,
     heartbeatFlushMs: config.agents.heartbeatFlushMs,
+    offlineFlushMs: config.agents.offlineFlushMs,
     helloConcurrency: config.agents.helloConcurrency,
     reconnectRatePerSecond: config.agents.reconnectRatePerSecond,
+    admissionBacklogMax: config.agents.admissionBacklogMax,
   });
 }

@@ -9,6 +9,7 @@ import { and, eq, isNull, lt, ne, or } from "drizzle-orm";
 import { servers } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
+import type { RecordedHello } from "./agent-servers";
 
 /** The capability an agent names in agent_hello when it can replace itself (an installed bundle with its launcher). */
 export const SELF_UPDATE_CAPABILITY = "self_update";
@@ -114,12 +115,20 @@ export async function updateAgent(deps: Deps, serverId: string): Promise<AgentUp
  * the reason in `update_result`), then, with automatic updates on, moves an older agent to this control plane's
  * version. A version that failed on a server is not tried again by itself (the dashboard can).
  */
-export async function onAgentHello(deps: Deps, serverId: string, hello: AgentHelloPayload): Promise<void> {
-  const [row] = await deps.db
-    .select({ version: servers.agentUpdateVersion, state: servers.agentUpdateState })
-    .from(servers)
-    .where(eq(servers.id, serverId))
-    .limit(1);
+export async function onAgentHello(
+  deps: Deps,
+  serverId: string,
+  hello: AgentHelloPayload,
+  /** The update state the hello's own write read (absent: looked up here). */
+  lastUpdate?: RecordedHello,
+): Promise<void> {
+  const [row] = lastUpdate
+    ? [{ version: lastUpdate.agentUpdateVersion, state: lastUpdate.agentUpdateState }]
+    : await deps.db
+        .select({ version: servers.agentUpdateVersion, state: servers.agentUpdateState })
+        .from(servers)
+        .where(eq(servers.id, serverId))
+        .limit(1);
   if (row?.version && row.state) await settleUpdate(deps, serverId, { version: row.version, state: row.state }, hello);
   const command = updateCommand(deps);
   if (!deps.config.agents.autoUpdate || !command) return;
@@ -203,9 +212,9 @@ export async function updateAllAgents(deps: Deps, orgId: string): Promise<AgentU
  */
 export async function startUpdateOnAgentHello(
   deps: Deps,
-  event: { serverId: string; hello: AgentHelloPayload },
+  event: { serverId: string; hello: AgentHelloPayload; lastUpdate?: RecordedHello },
 ): Promise<void> {
   void deps.agents
-    .track(onAgentHello(deps, event.serverId, event.hello))
+    .track(onAgentHello(deps, event.serverId, event.hello, event.lastUpdate))
     .catch((err: unknown) => deps.logger.warn({ err, server_id: event.serverId }, "agent update bookkeeping failed"));
 }

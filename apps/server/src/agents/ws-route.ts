@@ -35,22 +35,53 @@ export async function registerAgentSocket(
   });
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   const identities = new WeakMap<FastifyRequest, AgentIdentity>();
+  // Upgrades between their first hook and their socket (or their refusal) count in the admission backlog: in a
+  // storm the busy answers start before the handshakes pile up, not only once sockets are open.
+  const inFlight = new WeakSet<FastifyRequest>();
+  const settle = (req: FastifyRequest) => {
+    if (inFlight.delete(req)) deps.agents.upgradesInFlight--;
+  };
   app.route({
     method: "GET",
     url: AGENT_WS_PATH,
+    onRequest: async (req) => {
+      refuseWhileAdmissionFull(deps);
+      inFlight.add(req);
+      deps.agents.upgradesInFlight++;
+    },
     preValidation: async (req) => {
       identities.set(req, await authenticate(req));
     },
+    // A refused or plain request ends with a response; an upgrade ends in wsHandler; a client gone, in an abort.
+    onResponse: async (req) => settle(req),
+    onRequestAbort: async (req) => settle(req),
     handler: async () => {
       throw new AppError("BAD_REQUEST", `${AGENT_WS_PATH} only accepts WebSocket upgrades`);
     },
     wsHandler: (socket, req) => {
+      settle(req);
       const identity = identities.get(req);
       // preValidation ran for this request, so only a bug gets here without an identity.
       if (!identity) return socket.close(1011, "unauthenticated");
       deps.agents.accept(socket, identity.server, identity.version, identity.credential);
     },
   });
+}
+
+/**
+ * Refuses an agent upgrade with 503 and Retry-After while too many agents already wait to be admitted (a reconnect
+ * storm): before any credential lookup, so a refusal costs no query, and the agent comes back when told instead of
+ * timing out its handshake and trying again at once.
+ */
+export function refuseWhileAdmissionFull(deps: Pick<AppDeps, "agents">): void {
+  const seconds = deps.agents.admissionRetryAfterSeconds();
+  if (seconds === 0) return;
+  throw new AppError(
+    "SERVICE_UNAVAILABLE",
+    `The control plane is admitting a reconnect storm; connect again in ${seconds} s`,
+    undefined,
+    { "retry-after": String(seconds) },
+  );
 }
 
 /** The agent's version from X-Agent-Version. */

@@ -57,6 +57,25 @@ export interface CommitRange {
   repository: string | null;
   fromSha: string | null;
   toSha: string;
+  /** What the commits changed, fetched from the repository; null when it could not be (see `diffUnavailable`). */
+  diff?: CommitDiffSummary | null;
+  /** Why there is no diff summary (no repository, fetch failed or timed out). */
+  diffUnavailable?: string;
+}
+
+/** The commits of a range and what they changed, bounded (see ai/commit-diff.ts). */
+export interface CommitDiffSummary {
+  /** Newest first: sha, author name (no email), ISO author date, subject. */
+  commits: { sha: string; author: string; date: string; subject: string }[];
+  /** Changed files with added/deleted lines (null for binary files), the stack's files first. */
+  files: { path: string; additions: number | null; deletions: number | null }[];
+  totalFiles: number;
+  /** Changed files that appear in the stack trace. */
+  stackFiles: string[];
+  /** The diff hunks of the changed stack files (bounded), with the commits of the range that changed each. */
+  hunks: { path: string; commits: string[]; patch: string }[];
+  /** More commits or files than listed. */
+  truncated: boolean;
 }
 
 /**

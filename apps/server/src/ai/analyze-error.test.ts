@@ -194,7 +194,7 @@ test("provider failures answer with their AI_* code and keep the stored analysis
   assert.deepEqual(issue.body.data.ai_analysis, stored, "nothing of the failed attempts was stored");
 });
 
-test("usage is recorded per organization, day, provider and model", async () => {
+test("usage is recorded per organization, day, feature, provider and model", async () => {
   const before = await usage();
   const issueId = await newIssue("Cannot read properties of undefined (reading 'price')");
   await analyze(issueId);
@@ -212,6 +212,7 @@ test("usage is recorded per organization, day, provider and model", async () => 
   const row = shown.body.data.days.find(
     (d: { day: string; provider: string }) => d.day === today && d.provider === "anthropic",
   );
+  assert.equal(row.feature, "error_analysis", "the usage says what spent the tokens");
   assert.equal(row.requests, after.requests);
   assert.equal(row.input_tokens, after.input_tokens);
   assert.equal(shown.body.data.totals.output_tokens, after.output_tokens);

@@ -63,6 +63,7 @@ async function makeAnalysis(
     .where(eq(errorGroups.id, issueId));
   await recordAiUsage(deps.db, {
     orgId: scope.orgId,
+    feature: "error_analysis",
     provider: result.provider,
     model: result.model,
     usage: result.usage,

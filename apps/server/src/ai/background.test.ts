@@ -132,7 +132,13 @@ test("a new issue is analyzed once in the background with its trace, metrics, si
   assert.equal(data.similar_issues.length, 1);
   assert.equal(data.similar_issues[0].status, "resolved");
   assert.equal(data.similar_issues[0].rootCause, "orders without a customer row after the import");
-  assert.deepEqual(data.commit_range, { repository: null, fromSha: "0a1b2c3d4e", toSha: "abc1234def" });
+  assert.deepEqual(data.commit_range, {
+    repository: null,
+    fromSha: "0a1b2c3d4e",
+    toSha: "abc1234def",
+    diff: null,
+    diffUnavailable: "the service has no git repository",
+  });
   assert.ok(!prompt.includes(DB_PASSWORD), "the database password never reaches the provider");
   assert.ok(!prompt.includes(API_KEY));
 

@@ -12,7 +12,10 @@ test("the provider defaults from the keys set: Anthropic with ANTHROPIC_API_KEY,
     apiKey: "sk-ant-x",
     baseUrl: "https://api.anthropic.com",
     model: "claude-sonnet-5",
+    stream: true,
   });
+  const unstreamed = loadConfig({ ...base, ANTHROPIC_API_KEY: "sk-ant-x", ANTHROPIC_STREAM: "off" }).ai.provider;
+  assert.equal(unstreamed.kind === "anthropic" && unstreamed.stream, false, "a gateway without SSE: streaming off");
   const local = loadConfig({ ...base, OPENAI_BASE_URL: "http://localhost:11434/v1/", SYNTRA_AI_MODEL: "llama3.1" });
   assert.deepEqual(local.ai.provider, {
     kind: "openai",

@@ -21,10 +21,14 @@ export const aiEnvSchema = z.object({
   SYNTRA_AI_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** New issues an organization gets analyzed in the background per hour; 0 turns background analysis off. */
   SYNTRA_AI_AUTO_ANALYZE_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** Seconds the build that verifies a generated Dockerfile may take (each attempt); past it the answer is unverified. */
+  SYNTRA_AI_DOCKERFILE_BUILD_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   /** Anthropic API key; setting it makes Anthropic the default provider. */
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   /** Anthropic API base URL, without /v1 (a gateway or proxy). */
   ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).default("https://api.anthropic.com"),
+  /** Ask Claude for its answers as server-sent events (default on); off for a gateway that does not pass SSE through. */
+  ANTHROPIC_STREAM: z.enum(["on", "off", "true", "false", "1", "0"]).default("on"),
   /** Base URL of an OpenAI-compatible API, with its /v1 (Ollama: http://localhost:11434/v1). */
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Key for the OpenAI-compatible API, if it wants one (Ollama and llama.cpp do not). */
@@ -33,7 +37,7 @@ export const aiEnvSchema = z.object({
 
 /** Which provider answers, with what it needs. */
 export type AiProviderConfig =
-  | { kind: "anthropic"; apiKey: string; baseUrl: string; model: string }
+  | { kind: "anthropic"; apiKey: string; baseUrl: string; model: string; stream: boolean }
   | { kind: "openai"; baseUrl: string; apiKey: string | undefined; model: string }
   | { kind: "offline" };
 
@@ -50,6 +54,8 @@ export interface AiConfig {
   concurrency: number;
   /** Background analyses per organization and hour; 0: none. */
   autoAnalyzePerHour: number;
+  /** How long the verification build of a generated Dockerfile may take. */
+  dockerfileBuildMs: number;
 }
 
 /** The AI settings from parsed variables; returns a message naming the problem instead when they conflict. */
@@ -63,6 +69,7 @@ export function aiConfigFrom(e: z.infer<typeof aiEnvSchema>): AiConfig | string 
       apiKey: e.ANTHROPIC_API_KEY,
       baseUrl: e.ANTHROPIC_BASE_URL.replace(/\/+$/, ""),
       model: e.SYNTRA_AI_MODEL ?? DEFAULT_ANTHROPIC_MODEL,
+      stream: !["off", "false", "0"].includes(e.ANTHROPIC_STREAM),
     };
   } else if (kind === "openai") {
     if (!e.OPENAI_BASE_URL) return "SYNTRA_AI_PROVIDER=openai needs OPENAI_BASE_URL";
@@ -85,5 +92,6 @@ export function aiConfigFrom(e: z.infer<typeof aiEnvSchema>): AiConfig | string 
     dailyTokens: e.SYNTRA_AI_DAILY_TOKENS,
     concurrency: e.SYNTRA_AI_CONCURRENCY,
     autoAnalyzePerHour: e.SYNTRA_AI_AUTO_ANALYZE_PER_HOUR,
+    dockerfileBuildMs: e.SYNTRA_AI_DOCKERFILE_BUILD_SECONDS * 1000,
   };
 }

@@ -14,6 +14,8 @@ export interface AiEngine {
   inFlight: Map<string, Promise<AIAnalysis>>;
   /** Provider requests at once (SYNTRA_AI_CONCURRENCY); more wait for a slot. */
   slots: Slots;
+  /** Builds verifying generated Dockerfiles, one at a time per process (a build takes a core for minutes). */
+  verifySlots: Slots;
   config: AiConfig;
 }
 
@@ -25,6 +27,7 @@ export function createAiEngine(config: AiConfig, fetchImpl: typeof fetch = globa
     providerSecrets: providerSecrets(config),
     inFlight: new Map(),
     slots: createSlots(config.concurrency),
+    verifySlots: createSlots(1),
     config,
   };
 }

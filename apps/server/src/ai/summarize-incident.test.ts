@@ -10,6 +10,7 @@ import { type ChannelStandIns, startChannelStandIns } from "../alerts/testing/ch
 import { ingestErrorEvents } from "../issues/ingest";
 import { errorEventFixture, liveDeployment, serviceOfNewOrg } from "../testing/error-fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { type SmtpInbox, startSmtpInbox } from "../testing/smtp-inbox";
 import { createAiEngine } from "./engine";
 import { INCIDENT_TOOL } from "./incident-prompt";
 import { summarizeNewIncidents } from "./summarize-incident";
@@ -28,17 +29,25 @@ const SUMMARY: AIIncidentSummaryAnswer = {
 
 let claude: StandInServer;
 let standIns: ChannelStandIns;
+let inbox: SmtpInbox;
 let t: TestApp;
 
 before(async () => {
   claude = await startStandInServer(() => anthropicToolUse(INCIDENT_TOOL, SUMMARY));
   standIns = await startChannelStandIns();
-  t = await createTestApp({ ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: claude.url, SYNTRA_OPEN_SIGNUP: "true" });
+  inbox = await startSmtpInbox();
+  t = await createTestApp({
+    ANTHROPIC_API_KEY: API_KEY,
+    ANTHROPIC_BASE_URL: claude.url,
+    SYNTRA_OPEN_SIGNUP: "true",
+    SYNTRA_SMTP_URL: inbox.url,
+  });
 });
 after(async () => {
   await t.close();
   await standIns.close();
   await claude.close();
+  await inbox.close();
 });
 beforeEach(() => {
   claude.requests.length = 0;
@@ -46,8 +55,11 @@ beforeEach(() => {
   t.deps.ai = createAiEngine(t.deps.config.ai);
 });
 
-/** An organization whose error-rate rule fires (notifying Slack) 6 minutes after a deploy; the incident. */
-async function firingIncident(email: string) {
+/**
+ * An organization whose error-rate rule fires (notifying Slack, and the other channels given) 6 minutes after a
+ * deploy; the incident.
+ */
+async function firingIncident(email: string, otherChannels: Record<string, unknown>[] = []) {
   const org = await serviceOfNewOrg(t, email);
   const call = async (method: string, url: string, body?: unknown) => {
     const res = await t.call(method, url, { as: org.owner, body });
@@ -63,6 +75,8 @@ async function firingIncident(email: string) {
     type: "slack",
     config: { webhook_url: `${standIns.url}${slackPath}` },
   });
+  const others = [];
+  for (const body of otherChannels) others.push(await call("POST", "/api/v1/alert-channels", body));
   const now = t.deps.now().getTime();
   const deployment = await liveDeployment(t.deps, org.serviceId, {
     createdAt: new Date(now - 7 * 60_000),
@@ -77,7 +91,7 @@ async function firingIncident(email: string) {
     severity: "critical",
     interval_seconds: 60,
     repeat_interval_seconds: 300,
-    channel_ids: [slack.id],
+    channel_ids: [slack.id, ...others.map((c: { id: string }) => c.id)],
     condition: { window_seconds: 3600, threshold: 0 },
   });
   await ingestErrorEvents(t.deps, { serviceId: org.serviceId }, [
@@ -95,6 +109,19 @@ async function firingIncident(email: string) {
   assert.equal(incident.status, "firing");
   const slackTexts = () => standIns.accepted("slack").filter((r) => r.path === slackPath);
   return { ...org, call, incident, rule, slackTexts };
+}
+
+/** 400 s later (past the rules' 300 s repeat interval): evaluates the rules and sends every reminder due. */
+async function remindersSent(): Promise<void> {
+  t.advanceClock(400_000);
+  try {
+    await evaluateDueRules(t.deps);
+    while ((await sendDueDeliveries(t.deps)) > 0) {
+      // drain
+    }
+  } finally {
+    t.advanceClock(-400_000);
+  }
 }
 
 test("a firing incident is summarized after its notification, with the deploy and errors around it", async () => {
@@ -122,21 +149,19 @@ test("a firing incident is summarized after its notification, with the deploy an
   assert.equal(shown.ai_summary.likely_cause, SUMMARY.likely_cause);
   assert.equal(shown.ai_summary.provider, "anthropic");
   assert.equal(shown.ai_summary_outcome, "summarized");
+  const usage = await s.call("GET", "/api/v1/ai/usage?days=1");
+  assert.deepEqual(
+    usage.days.map((d: { feature: string; requests: number }) => [d.feature, d.requests]),
+    [["incident_summary", 1]],
+    "the summary's tokens count as the incident_summary feature",
+  );
 
   const asked = claude.requests.length;
   assert.deepEqual(await summarizeNewIncidents(t.deps), { summarized: 0, notSummarized: 0 }, "once per incident");
   assert.equal(claude.requests.length, asked);
 
   // The reminder that follows carries the summary to Slack.
-  t.advanceClock(400_000);
-  try {
-    await evaluateDueRules(t.deps);
-    while ((await sendDueDeliveries(t.deps)) > 0) {
-      // drain
-    }
-  } finally {
-    t.advanceClock(-400_000);
-  }
+  await remindersSent();
   const sent = s.slackTexts();
   assert.equal(sent.length, 2, "firing, then the reminder");
   assert.ok(!JSON.stringify(sent[0]?.body).includes("AI summary"));
@@ -164,4 +189,40 @@ test("past the budget the incident is left without a summary and says why; the p
   assert.equal(shown.ai_summary, null);
   assert.equal(shown.ai_summary_outcome, "budget_exceeded");
   assert.equal(claude.requests.length, 0);
+});
+
+test("the summary rides on the reminder to email, Discord and PagerDuty too (each in its wire format)", async () => {
+  const routingKey = "SUMMARYKEY0123456789abcdefABCDEF";
+  const s = await firingIncident("ai-incident-channels@example.com", [
+    { name: "dev", type: "discord", config: { webhook_url: standIns.discordUrl } },
+    { name: "pager", type: "pagerduty", config: { routing_key: routingKey, events_url: standIns.pagerDutyUrl } },
+    { name: "mail", type: "email", config: { to: ["ai-oncall@example.com"] } },
+  ]);
+  const discord = () => standIns.accepted("discord").filter((r) => r.body.embeds?.[0]?.url?.includes(s.incident.id));
+  const pager = () => standIns.accepted("pagerduty").filter((r) => r.body.routing_key === routingKey);
+  assert.equal(discord().length, 1, "Discord heard the firing");
+  assert.equal(pager().length, 1, "PagerDuty was triggered");
+  const firingMail = await inbox.waitFor("ai-oncall@example.com");
+  assert.ok(!firingMail.text?.includes("AI summary"), "the firing went out before any summary");
+  assert.ok(!JSON.stringify(discord()[0]?.body).includes("AI summary"));
+  assert.equal(pager()[0]?.body.payload.custom_details.ai_summary, undefined);
+
+  await summarizeNewIncidents(t.deps);
+  await remindersSent();
+
+  const reminder = discord()[1]?.body.embeds[0];
+  assert.match(reminder?.title, /^STILL FIRING: /);
+  assert.deepEqual(reminder?.fields[0], { name: "AI summary", value: SUMMARY.summary, inline: false });
+
+  const [trigger, again] = pager();
+  assert.equal(again?.body.event_action, "trigger", "a trigger PagerDuty folds into the open alert");
+  assert.equal(again?.body.dedup_key, trigger?.body.dedup_key, "same dedup key: no new page");
+  assert.equal(again?.body.dedup_key, s.incident.id);
+  assert.equal(again?.body.payload.custom_details.ai_summary, SUMMARY.summary);
+
+  const mail = await inbox.waitFor("ai-oncall@example.com", 1);
+  assert.match(mail.subject ?? "", /^\[STILL FIRING\] /);
+  assert.ok(mail.text?.includes(`AI summary:\n${SUMMARY.summary}`), mail.text);
+  assert.match(String(mail.html), /<strong>AI summary<\/strong><br>web fails one request in two/);
+  assert.ok(!`${mail.text}${mail.html}`.includes(DB_PASSWORD), "the summary's source text stays redacted");
 });

@@ -27,7 +27,14 @@ export async function summarizeIncident(deps: AppDeps, incidentId: string): Prom
   await deps.db.execute(sql`
     UPDATE alert_incidents SET ai_summary = ${summary.summary}, ai_summary_details = ${JSON.stringify(summary)}::jsonb
     WHERE id = ${incidentId}`);
-  await recordAiUsage(deps.db, { orgId, provider: result.provider, model: result.model, usage: result.usage, at });
+  await recordAiUsage(deps.db, {
+    orgId,
+    feature: "incident_summary",
+    provider: result.provider,
+    model: result.model,
+    usage: result.usage,
+    at,
+  });
   return summary;
 }
 

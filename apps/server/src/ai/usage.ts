@@ -6,10 +6,21 @@ import { budgetOf } from "./budget";
 import type { AiEngine } from "./engine";
 import type { ProviderName, TokenUsage } from "./providers/types";
 
-/** Adds one finished request's tokens to the organization's usage of the day (UTC). */
+/** The features that spend tokens, as usage rows name them. */
+export type AiFeature = "error_analysis" | "incident_summary" | "dockerfile" | "recommendation" | "chat" | "other";
+
+/** Adds one finished request's tokens to the organization's usage of the day (UTC) and feature. */
 export async function recordAiUsage(
   db: Db,
-  entry: { orgId: string; provider: ProviderName; model: string; usage: TokenUsage; at: Date },
+  entry: {
+    orgId: string;
+    /** What the request was for (default "other"). */
+    feature?: AiFeature;
+    provider: ProviderName;
+    model: string;
+    usage: TokenUsage;
+    at: Date;
+  },
 ): Promise<void> {
   const day = entry.at.toISOString().slice(0, 10);
   await db
@@ -17,6 +28,7 @@ export async function recordAiUsage(
     .values({
       orgId: entry.orgId,
       day,
+      feature: entry.feature ?? "other",
       provider: entry.provider,
       model: entry.model.slice(0, 200),
       requests: 1,
@@ -24,7 +36,7 @@ export async function recordAiUsage(
       outputTokens: entry.usage.outputTokens,
     })
     .onConflictDoUpdate({
-      target: [aiUsage.orgId, aiUsage.day, aiUsage.provider, aiUsage.model],
+      target: [aiUsage.orgId, aiUsage.day, aiUsage.feature, aiUsage.provider, aiUsage.model],
       set: {
         requests: sql`${aiUsage.requests} + 1`,
         inputTokens: sql`${aiUsage.inputTokens} + ${entry.usage.inputTokens}`,
@@ -44,9 +56,10 @@ export async function aiUsageOf(db: Db, engine: AiEngine, orgId: string, days: n
     .select()
     .from(aiUsage)
     .where(and(eq(aiUsage.orgId, orgId), gte(aiUsage.day, from)))
-    .orderBy(desc(aiUsage.day), asc(aiUsage.provider), asc(aiUsage.model));
+    .orderBy(desc(aiUsage.day), asc(aiUsage.feature), asc(aiUsage.provider), asc(aiUsage.model));
   const list = rows.map((r) => ({
     day: r.day,
+    feature: r.feature,
     provider: r.provider,
     model: r.model,
     requests: r.requests,

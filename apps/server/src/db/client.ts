@@ -5,6 +5,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import { openPglite } from "./pglite";
 import { PGLITE_DEFAULTS, type PgliteSettings } from "./pglite-settings";
+import { queryCounter } from "./query-count";
 import * as schema from "./schema";
 
 /** The typed query builder, the same for PGlite and PostgreSQL. */
@@ -45,7 +46,7 @@ async function pgliteDatabase(dir: string, settings: PgliteSettings): Promise<Da
   // Database files hold account data: readable by this user only.
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   const client = await openPglite(dir, settings);
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(client, { schema, logger: queryCounter }) as unknown as Db;
   return {
     kind: "pglite",
     db,
@@ -69,7 +70,7 @@ async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client that loses its server must not crash the process; the next query reports the error.
   pool.on("error", () => {});
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const db = drizzlePg(pool, { schema, logger: queryCounter }) as unknown as Db;
   return {
     kind: "postgres",
     db,

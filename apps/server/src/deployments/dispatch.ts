@@ -178,7 +178,11 @@ export async function requeueDeployments(deps: AppDeps, ids: string[]): Promise<
 }
 
 /** Services of a server with queued deployments. */
-async function servicesWithQueue(deps: AppDeps, serverId?: string): Promise<{ serviceId: string; serverId: string }[]> {
+async function servicesWithQueue(
+  deps: AppDeps,
+  serverIds?: readonly string[],
+): Promise<{ serviceId: string; serverId: string }[]> {
+  if (serverIds?.length === 0) return [];
   return deps.db
     .selectDistinct({ serviceId: services.id, serverId: services.serverId })
     .from(deployments)
@@ -187,34 +191,39 @@ async function servicesWithQueue(deps: AppDeps, serverId?: string): Promise<{ se
       and(
         eq(deployments.status, "queued"),
         isNotNull(deployments.image),
-        ...(serverId ? [eq(services.serverId, serverId)] : []),
+        ...(serverIds ? [inArray(services.serverId, [...serverIds])] : []),
       ),
     );
 }
 
 /**
- * For hello_ack: deployments sent to the server's agent that it never started (only its "pending" step is
- * known: an agent killed before it recorded them forgets them), then the next queued deployment of each of
- * the server's services, claimed, as deploy payloads. An agent that still has one of the first kind in hand
- * takes the copy as the same deployment.
+ * For hello_ack, per server of a batch of hellos (one query each for the whole batch): deployments sent to the
+ * server's agent that it never started (only its "pending" step is known: an agent killed before it recorded them
+ * forgets them), then the next queued deployment of each of the server's services, claimed, as deploy payloads. An
+ * agent that still has one of the first kind in hand takes the copy as the same deployment.
  */
-export async function takePendingDeployments(deps: AppDeps, serverId: string): Promise<DeployPayload[]> {
-  const out: DeployPayload[] = [];
+export async function takePendingDeployments(
+  deps: AppDeps,
+  serverIds: readonly string[],
+): Promise<Map<string, DeployPayload[]>> {
+  const out = new Map<string, DeployPayload[]>();
+  if (serverIds.length === 0) return out;
+  const add = (serverId: string, payload: DeployPayload) => out.set(serverId, [...(out.get(serverId) ?? []), payload]);
   const sent = await deps.db
-    .select({ deployment: deployments })
+    .select({ deployment: deployments, serverId: services.serverId })
     .from(deployments)
     .innerJoin(services, eq(services.id, deployments.serviceId))
-    .where(and(eq(services.serverId, serverId), eq(deployments.status, "deploying")));
-  for (const { deployment } of sent) {
+    .where(and(inArray(services.serverId, [...serverIds]), eq(deployments.status, "deploying")));
+  for (const { deployment, serverId } of sent) {
     if (!deployment.deployLog.every((e) => e.status === "pending")) continue;
     const payload = await payloadFor(deps, deployment);
-    if (payload) out.push(payload);
+    if (payload) add(serverId, payload);
   }
-  for (const { serviceId } of await servicesWithQueue(deps, serverId)) {
+  for (const { serviceId, serverId } of await servicesWithQueue(deps, serverIds)) {
     for (let row = await claimNext(deps, serviceId, false); row; row = await claimNext(deps, serviceId, false)) {
       const payload = await payloadFor(deps, row);
       if (payload) {
-        out.push(payload);
+        add(serverId, payload);
         break;
       }
     }
@@ -392,7 +401,10 @@ export async function reconcileDeployments(deps: AppDeps): Promise<void> {
   }
 }
 
-/** Hub event agent_ready: the server's queued deployments go out now that its agent takes commands. */
-export async function dispatchQueuedOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
-  for (const { serviceId } of await servicesWithQueue(deps, serverId)) await dispatchNext(deps, serviceId);
+/** Hub event agent_ready: the servers' queued deployments go out now that their agents take commands. */
+export async function dispatchQueuedOnAgentReady(
+  deps: AppDeps,
+  { serverIds }: HubEvents["agent_ready"],
+): Promise<void> {
+  for (const { serviceId } of await servicesWithQueue(deps, serverIds)) await dispatchNext(deps, serviceId);
 }

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { HubEvents } from "../agents/hub-events";
 import type { UnitOfWork } from "../audit/unit-of-work";
 import type { Db } from "../db/client";
@@ -46,13 +46,14 @@ export async function removeProject(
   );
 }
 
-/** Sends the removals a reconnected agent missed; each is forgotten once the agent confirms it. */
-export async function sendPendingRemovals(deps: AppDeps, serverId: string): Promise<void> {
+/** Sends the removals reconnected agents missed (one query for them all); each is forgotten once its agent confirms it. */
+export async function sendPendingRemovals(deps: AppDeps, serverIds: readonly string[]): Promise<void> {
+  if (serverIds.length === 0) return;
   const rows = await deps.db
-    .select({ serviceId: serviceRemovals.serviceId })
+    .select({ serviceId: serviceRemovals.serviceId, serverId: serviceRemovals.serverId })
     .from(serviceRemovals)
-    .where(eq(serviceRemovals.serverId, serverId));
-  for (const { serviceId } of rows) {
+    .where(inArray(serviceRemovals.serverId, [...serverIds]));
+  for (const { serviceId, serverId } of rows) {
     try {
       await stopAndRemove(deps, { id: serviceId, serverId });
       await deps.db.delete(serviceRemovals).where(eq(serviceRemovals.serviceId, serviceId));
@@ -64,12 +65,12 @@ export async function sendPendingRemovals(deps: AppDeps, serverId: string): Prom
 }
 
 /**
- * Hub event agent_ready: sends the removals the agent missed, in the background, since their answers arrive on
- * the connection whose handshake is still being handled.
+ * Hub event agent_ready: sends the removals the agents missed, in the background, since their answers arrive on
+ * the connections whose handshakes are still being handled.
  */
-export async function sendRemovalsOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
-  void sendPendingRemovals(deps, serverId).catch((err: unknown) =>
-    deps.logger.warn({ err, server_id: serverId }, "sending the removals of deleted services failed"),
+export async function sendRemovalsOnAgentReady(deps: AppDeps, { serverIds }: HubEvents["agent_ready"]): Promise<void> {
+  void sendPendingRemovals(deps, serverIds).catch((err: unknown) =>
+    deps.logger.warn({ err, servers: serverIds.length }, "sending the removals of deleted services failed"),
   );
 }
 

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import type { DnsRecord, DomainCertificate, ServiceDomain } from "@syntra/contracts";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { HubEvents } from "../agents/hub-events";
 import { plainWork, type UnitOfWork } from "../audit/unit-of-work";
 import type { Db } from "../db/client";
@@ -310,23 +310,27 @@ export async function checkPendingDomains(deps: AppDeps): Promise<number> {
 }
 
 /**
- * Checks again every domain of a server's services, for when the server (re)connects: its hostname or public
- * address may have changed, and the records users made must still lead to it. Routed domains stay routed; a
- * record that no longer leads here shows as the domain's reason.
+ * Checks again every domain of the servers' services (one query for them all), for when servers (re)connect: a
+ * hostname or public address may have changed, and the records users made must still lead to the server. Routed
+ * domains stay routed; a record that no longer leads here shows as the domain's reason.
  */
-export async function recheckServerDomains(deps: AppDeps, serverId: string): Promise<void> {
+export async function recheckServerDomains(deps: AppDeps, ...serverIds: string[]): Promise<void> {
+  if (serverIds.length === 0) return;
   const rows = await deps.db
-    .select({ domain: domains })
+    .select({ domain: domains, serverId: services.serverId })
     .from(domains)
     .innerJoin(services, eq(services.id, domains.serviceId))
-    .where(eq(services.serverId, serverId));
-  for (const { domain } of rows) await checkAndRecord(deps, domain, serverId);
+    .where(inArray(services.serverId, serverIds));
+  for (const { domain, serverId } of rows) await checkAndRecord(deps, domain, serverId);
 }
 
-/** Hub event agent_ready: re-checks the server's domains in the background (see `recheckServerDomains`). */
-export async function recheckDomainsOnAgentReady(deps: AppDeps, { serverId }: HubEvents["agent_ready"]): Promise<void> {
-  void recheckServerDomains(deps, serverId).catch((err: unknown) =>
-    deps.logger.warn({ err, server_id: serverId }, "re-checking the server's domains failed"),
+/** Hub event agent_ready: re-checks the servers' domains in the background (see `recheckServerDomains`). */
+export async function recheckDomainsOnAgentReady(
+  deps: AppDeps,
+  { serverIds }: HubEvents["agent_ready"],
+): Promise<void> {
+  void recheckServerDomains(deps, ...serverIds).catch((err: unknown) =>
+    deps.logger.warn({ err, servers: serverIds.length }, "re-checking the servers' domains failed"),
   );
 }
 

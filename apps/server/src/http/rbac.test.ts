@@ -5,6 +5,8 @@ import { type AnyApiRoute, apiRouteList, type OrgRole, orgRoles } from "@syntra/
 import { eventually } from "@syntra/testing/eventually";
 import { certificateRequest, selfSignedCertificate } from "@syntra/testing/openssl";
 import { issuePasswordReset } from "../auth/password-resets";
+import { BUSYBOX } from "../builds/builder/testing/base-images";
+import { createTestRepo, type TestRepo } from "../builds/builder/testing/git-repos";
 import { alertIncidents } from "../db/schema";
 import { ingestErrorEvents } from "../issues/ingest";
 import { pushCredential } from "../registry/credentials";
@@ -68,7 +70,7 @@ const ADMIN_ONLY_READS = new Set(["GET /api/v1/audit-logs"]);
  * they triage the errors of what they deploy (resolve, ignore, assign issues, have them analyzed).
  */
 const isDeveloperWrite = (key: string) =>
-  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
+  /^(POST|PUT|PATCH|DELETE) \/api\/v1\/(projects|services|deployments|issues|ai\/analyze-error|ai\/generate-dockerfile|ai\/chat|alerts|alert-incidents|alert-silences|alert-channels|status-pages|monitors)(\/|$)/.test(
     key,
   );
 
@@ -230,6 +232,15 @@ async function signedPing(provider: "github" | "gitlab" | "gitea"): Promise<Vali
     gitea: { "x-gitea-event": "ping", "x-gitea-signature": mac },
   };
   return { body, headers: headers[provider], ok: 200 };
+}
+/** A git repository (file://) holding a static site, made once, for Dockerfile generation. */
+let siteRepo: Promise<TestRepo> | undefined;
+async function staticSiteRepo(): Promise<string> {
+  siteRepo ??= createTestRepo().then(async (repo) => {
+    await repo.commit({ "index.html": "<h1>rbac</h1>" });
+    return repo;
+  });
+  return (await siteRepo).url;
 }
 const builtServiceIds = async (): Promise<PathIds> => ({ serviceId: (await webhookService()).id });
 
@@ -411,6 +422,13 @@ const validCalls: Record<string, (c: Caller) => ValidCall | Promise<ValidCall>> 
   "PATCH /api/v1/issues": () => ({ body: { ids: [main.issueId], status: "unresolved" }, ok: 200 }),
   // No provider configured here: the offline analyzer answers.
   "POST /api/v1/ai/analyze-error": () => ({ body: { issue_id: main.issueId, force_refresh: true }, ok: 200 }),
+  // Answered by the offline analyzer here (no provider configured): the stream ends with `done`.
+  "POST /api/v1/ai/chat": () => ({
+    body: { message: "what runs here?", context: { issue_id: main.issueId } },
+    ok: 200,
+  }),
+  // A static site: the offline generator's Dockerfile builds in a second on the local busybox image.
+  "POST /api/v1/ai/generate-dockerfile": async () => ({ body: { repo_url: await staticSiteRepo() }, ok: 200 }),
   "GET /api/v1/ai/usage": read,
   "GET /api/v1/ai/anomalies/:serviceId": read,
   "GET /api/v1/ai/recommendations/:serviceId": read,
@@ -650,6 +668,8 @@ before(async () => {
     SYNTRA_REGISTRY_AUTH: "token",
     // The test agent never sends a heartbeat: a long interval keeps its server online however slow the run.
     SYNTRA_AGENT_HEARTBEAT_SECONDS: "3600",
+    // Generated Dockerfiles of static sites start from the busybox image scripts/services/docker.sh makes.
+    SYNTRA_BUILD_IMAGE_STATIC: BUSYBOX,
   });
   // The mutual-TLS agent endpoint, so enrolment and agent updates can succeed.
   await t.agentEndpoint();
@@ -681,6 +701,7 @@ after(async () => {
   await agent.close();
   await t.close();
   await inbox.close();
+  await (await siteRepo)?.cleanup();
 });
 
 test("every route has a valid request in this file, and every entry names a route", () => {

@@ -10,38 +10,69 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
+/** A service's requests waiting for their transaction, and how many events they hold. */
+interface Pending {
+  waiters: Waiter[];
+  events: number;
+  timer: NodeJS.Timeout | null;
+}
+
 /**
- * Group commit for error ingest: requests that arrive while a service's transaction runs wait and go together
- * in the next one. One SDK request usually carries one event, and a transaction per event would spend most of
- * its time beginning and committing; under load the waiting requests share that cost, idle ones pay none.
+ * Group commit for error ingest: requests of one service that arrive within a short window, or while the service's
+ * transaction runs, go together in one transaction. One SDK request usually carries one event, and a transaction
+ * per event would spend most of its time in fixed costs (beginning, committing, a statement per step).
+ *
+ * The window matters on PGlite: its queries run in this thread without yielding to I/O, so without a wait no other
+ * request is even read while a transaction runs and every request got a transaction of its own (600 envelopes from
+ * 32 senders made 600 transactions). A request waits at most `windowMs` before its transaction starts (less when
+ * MAX_BATCH events are waiting), and is answered only after the commit: at-least-once, as before.
  */
 export class ErrorIngestQueue {
-  private readonly waiting = new Map<string, Waiter[]>();
+  private readonly pending = new Map<string, Pending>();
   private readonly running = new Set<string>();
 
-  constructor(private readonly deps: ErrorIngestDeps) {}
+  constructor(
+    private readonly deps: ErrorIngestDeps,
+    private readonly windowMs = 0,
+  ) {}
 
   /** Stores a request's events (in a transaction shared with others waiting) and answers for them alone. */
   submit(serviceId: string, events: ErrorEvent[]): Promise<ErrorIngestResult> {
     return new Promise((resolve, reject) => {
-      const queue = this.waiting.get(serviceId) ?? [];
-      queue.push({ events, resolve, reject });
-      this.waiting.set(serviceId, queue);
-      if (!this.running.has(serviceId)) void this.drain(serviceId);
+      let p = this.pending.get(serviceId);
+      if (!p) {
+        p = { waiters: [], events: 0, timer: null };
+        this.pending.set(serviceId, p);
+      }
+      p.waiters.push({ events, resolve, reject });
+      p.events += events.length;
+      if (this.running.has(serviceId)) return; // the running drain takes it next
+      if (p.events >= MAX_BATCH || this.windowMs <= 0) {
+        if (p.timer) clearTimeout(p.timer);
+        p.timer = null;
+        void this.drain(serviceId);
+      } else {
+        p.timer ??= setTimeout(() => {
+          (p as Pending).timer = null;
+          void this.drain(serviceId);
+        }, this.windowMs);
+      }
     });
   }
 
   private async drain(serviceId: string): Promise<void> {
+    if (this.running.has(serviceId)) return;
     this.running.add(serviceId);
     try {
-      for (let queue = this.waiting.get(serviceId); queue && queue.length > 0; queue = this.waiting.get(serviceId)) {
+      for (let p = this.pending.get(serviceId); p && p.waiters.length > 0; p = this.pending.get(serviceId)) {
         const batch: Waiter[] = [];
         let size = 0;
-        while (queue.length > 0 && (batch.length === 0 || size + (queue[0]?.events.length ?? 0) <= MAX_BATCH)) {
-          const w = queue.shift() as Waiter;
+        while (p.waiters.length > 0 && (batch.length === 0 || size + (p.waiters[0]?.events.length ?? 0) <= MAX_BATCH)) {
+          const w = p.waiters.shift() as Waiter;
           batch.push(w);
           size += w.events.length;
         }
+        p.events -= size;
         try {
           const all = await ingestErrorEvents(
             this.deps,
@@ -54,7 +85,11 @@ export class ErrorIngestQueue {
         }
       }
     } finally {
-      this.waiting.delete(serviceId);
+      const p = this.pending.get(serviceId);
+      if (p && p.waiters.length === 0) {
+        if (p.timer) clearTimeout(p.timer);
+        this.pending.delete(serviceId);
+      }
       this.running.delete(serviceId);
     }
   }

@@ -49,26 +49,33 @@ const CORS_HEADERS = {
  */
 export async function registerErrorIngest(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const limiter = new IngestRateLimiter(deps.config.errorIngestRate, deps.now);
-  const queue = new ErrorIngestQueue(deps);
+  const queue = new ErrorIngestQueue(deps, deps.config.errorIngestWindowMs);
   const ingest = { limiter, submit: (serviceId: string, events: ErrorEvent[]) => queue.submit(serviceId, events) };
-  await app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      "*",
-      { parseAs: "buffer", bodyLimit: SENTRY_LIMITS.compressedBytes },
-      (_req, body, done) => done(null, body),
-    );
-    scope.addHook("onRequest", async (_req, reply) => {
-      reply.headers(CORS_HEADERS);
-    });
-    for (const path of [SENTRY_ENVELOPE_PATH, SENTRY_STORE_PATH, ERRORS_PATH]) {
-      scope.options(path, async (_req, reply) => reply.code(200).send());
-    }
-    const bodyLimit = SENTRY_LIMITS.compressedBytes;
-    scope.post(SENTRY_ENVELOPE_PATH, { bodyLimit }, (req, reply) => sentryIngest(deps, ingest, req, reply, "envelope"));
-    scope.post(SENTRY_STORE_PATH, { bodyLimit }, (req, reply) => sentryIngest(deps, ingest, req, reply, "store"));
-    scope.post(ERRORS_PATH, { bodyLimit }, (req, reply) => syntraIngest(deps, ingest, req, reply));
-  });
+  await app.register(
+    async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser(
+        "*",
+        { parseAs: "buffer", bodyLimit: SENTRY_LIMITS.compressedBytes },
+        (_req, body, done) => done(null, body),
+      );
+      scope.addHook("onRequest", async (_req, reply) => {
+        reply.headers(CORS_HEADERS);
+      });
+      for (const path of [SENTRY_ENVELOPE_PATH, SENTRY_STORE_PATH, ERRORS_PATH]) {
+        scope.options(path, async (_req, reply) => reply.code(200).send());
+      }
+      const bodyLimit = SENTRY_LIMITS.compressedBytes;
+      scope.post(SENTRY_ENVELOPE_PATH, { bodyLimit }, (req, reply) =>
+        sentryIngest(deps, ingest, req, reply, "envelope"),
+      );
+      scope.post(SENTRY_STORE_PATH, { bodyLimit }, (req, reply) => sentryIngest(deps, ingest, req, reply, "store"));
+      scope.post(ERRORS_PATH, { bodyLimit }, (req, reply) => syntraIngest(deps, ingest, req, reply));
+    },
+    // No log line per request: SDKs send an event per request, thousands a second, and two lines each cost more
+    // CPU than storing the event. Server failures (5xx) are still logged; refusals carry their reason in the answer.
+    { logLevel: "warn" },
+  );
 }
 
 /** A Sentry-style refusal: the error envelope, with the reason also in `X-Sentry-Error` as Relay sends it. */

@@ -1,6 +1,8 @@
 import type { ErrorEvent, IssueSeverity } from "@syntra/contracts";
 import type { Database, RawTx } from "../db/client";
 import { attributeDeployment, type DeploymentRef, loadDeployments } from "./event-deployments";
+import { stackRef, storeStacks } from "./event-stacks";
+import { type KnownRows, knownRows, type PairsSeen, pairKey, rememberSeen } from "./known-rows";
 import { type PreparedEvent, prepareEvent } from "./prepare";
 import { regresses } from "./regression";
 
@@ -55,8 +57,11 @@ export async function ingestErrorEvents(
 ): Promise<ErrorIngestResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0, issues: [], storedIds: new Set() };
   const prepared = dedupeById(events.map((e) => prepareEvent({ ...e, service_id: target.serviceId })));
-  return withDeadlockRetry(() =>
-    deps.database.rawTransaction(async (tx) => {
+  const known = knownRows(deps.database);
+  let seen: PairsSeen = { users: [], stacks: [] };
+  const result = await withDeadlockRetry(() => {
+    seen = { users: [], stacks: [] };
+    return deps.database.rawTransaction(async (tx) => {
       const named = [...new Set(prepared.map((p) => p.event.deployment_id))];
       const deployments = await loadDeployments(tx, target.serviceId, named);
       const placed: Placed[] = prepared.map((p) => ({
@@ -69,8 +74,8 @@ export async function ingestErrorEvents(
       }));
       const groups = await upsertGroups(tx, target.serviceId, placed);
       const byFingerprint = new Map(groups.map((g) => [g.row.fingerprint, g]));
-      const stored = await insertEvents(tx, placed, byFingerprint);
-      const newUsers = await insertUsers(tx, stored);
+      const stored = await insertEvents(tx, placed, byFingerprint, known, seen);
+      const newUsers = await insertUsers(tx, stored, known, seen);
       const outcome = await updateGroups(tx, stored, byFingerprint, newUsers, deps.now());
       return {
         accepted: stored.length,
@@ -78,8 +83,11 @@ export async function ingestErrorEvents(
         issues: outcome,
         storedIds: new Set(stored.map((e) => e.event.id)),
       };
-    }),
-  );
+    });
+  });
+  // Committed: the users and stacks it stored or found stored need not be asked for again.
+  rememberSeen(known, seen);
+  return result;
 }
 
 /** The first of several events with the same id in one call (an SDK retrying inside one batch). */
@@ -140,23 +148,33 @@ async function upsertGroups(
   return rows.map((row) => ({ row, created: created.has(row.id) }));
 }
 
-/** Inserts the events; returns those that were new (an id already stored is skipped). */
+/**
+ * Inserts the events, their stacks stored once per issue (event-stacks.ts); returns the events that were new (an
+ * id already stored is skipped).
+ */
 async function insertEvents(
   tx: RawTx,
   events: Placed[],
   groups: Map<string, { row: GroupRow }>,
+  known: KnownRows,
+  seen: PairsSeen,
 ): Promise<(Placed & { groupId: string })[]> {
   const rows = events.map((p) => {
     const group = groups.get(p.grouping.fingerprint);
     if (!group) throw new Error(`issue of fingerprint ${p.grouping.fingerprint} was neither created nor found`);
-    return { ...p, groupId: group.row.id };
+    return { ...p, groupId: group.row.id, stack: stackRef(p.event.stack_trace) };
   });
+  const stacks = rows.flatMap((r) =>
+    r.stack && !known.stacks.has(pairKey(r.groupId, r.stack.hash)) ? [{ groupId: r.groupId, stack: r.stack }] : [],
+  );
+  await storeStacks(tx, stacks);
+  for (const s of stacks) seen.stacks.push(pairKey(s.groupId, s.stack.hash));
   const stored = await tx.query<{ id: string }>(
-    `INSERT INTO error_events (id, error_group_id, deployment_id, stack_trace, breadcrumbs, context, environment,
-        release, user_id_hash, timestamp, exception_type, message, level, handled, trace_id, span_id)
-     SELECT id, g, d, st, b, c, env, rel, u, ts, et, m, lv, h, tr, sp
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, g uuid, d uuid, st jsonb, b jsonb, c jsonb, env text,
-            rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text)
+    `INSERT INTO error_events (id, error_group_id, deployment_id, stack_trace, stack_hash, breadcrumbs, context,
+        environment, release, user_id_hash, timestamp, exception_type, message, level, handled, trace_id, span_id)
+     SELECT id, g, d, st, sh, b, c, env, rel, u, ts, et, m, lv, h, tr, sp
+       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, g uuid, d uuid, st jsonb, sh text, b jsonb, c jsonb,
+            env text, rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     [
@@ -165,7 +183,9 @@ async function insertEvents(
           id: r.event.id,
           g: r.groupId,
           d: r.deployment?.id ?? null,
-          st: r.event.stack_trace,
+          // A stack is in error_stacks; only an event without frames keeps its (empty) array inline.
+          st: r.stack ? null : r.event.stack_trace,
+          sh: r.stack?.hash ?? null,
           b: r.event.breadcrumbs,
           c: r.event.context,
           env: r.event.context.environment || null,
@@ -186,11 +206,19 @@ async function insertEvents(
   return rows.filter((r) => fresh.has(r.event.id));
 }
 
-/** Adds the events' users to their issues; returns how many were new per issue. */
-async function insertUsers(tx: RawTx, events: (Placed & { groupId: string })[]): Promise<Map<string, number>> {
+/** Adds the events' users to their issues (those not known stored); returns how many were new per issue. */
+async function insertUsers(
+  tx: RawTx,
+  events: (Placed & { groupId: string })[],
+  known: KnownRows,
+  seen: PairsSeen,
+): Promise<Map<string, number>> {
   const pairs = new Map<string, { group: string; hash: string }>();
-  for (const e of events)
-    if (e.userHash) pairs.set(`${e.groupId}:${e.userHash}`, { group: e.groupId, hash: e.userHash });
+  for (const e of events) {
+    const key = e.userHash && pairKey(e.groupId, e.userHash);
+    if (e.userHash && key && !known.users.has(key)) pairs.set(key, { group: e.groupId, hash: e.userHash });
+  }
+  seen.users.push(...pairs.keys());
   const counts = new Map<string, number>();
   if (pairs.size === 0) return counts;
   const list = [...pairs.values()];

@@ -10,9 +10,10 @@ import type {
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { resultRows } from "../db/client";
-import { errorEvents } from "../db/schema";
+import { errorEvents, errorStacks } from "../db/schema";
 import type { ProjectScope } from "../projects/projects";
 import { decodeCursor, encodeCursor } from "./cursor";
+import { eventColumns, stackJoin } from "./event-stacks";
 import { issueStats, periodStart, STATS_PERIODS } from "./issue-list";
 import { getIssueRow } from "./issues";
 import { serializeEvent, serializeIssue } from "./serialize";
@@ -129,8 +130,9 @@ export async function listIssueEvents(
     where.push(sql`(${errorEvents.timestamp}, ${errorEvents.id}) < (${new Date(String(c.value))}, ${c.id}::uuid)`);
   }
   const rows = await db
-    .select()
+    .select(eventColumns)
     .from(errorEvents)
+    .leftJoin(errorStacks, stackJoin)
     .where(and(...where))
     .orderBy(desc(errorEvents.timestamp), desc(errorEvents.id))
     .limit(query.limit);

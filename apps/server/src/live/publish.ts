@@ -35,9 +35,17 @@ export async function publishDeploymentChange(deps: AppDeps, ...deploymentIds: s
 }
 
 /** Publishes a server's new status to its organization's live subscribers; never throws. */
-export async function publishServerStatus(deps: AppDeps, serverId: string, status: string): Promise<void> {
+export async function publishServerStatus(
+  deps: AppDeps,
+  serverId: string,
+  status: string,
+  /** The server's organization when the caller knows it (a hello: no lookup); otherwise it is looked up. */
+  orgId?: string,
+): Promise<void> {
   try {
-    const [row] = await deps.db.select({ orgId: servers.orgId }).from(servers).where(eq(servers.id, serverId));
+    const [row] = orgId
+      ? [{ orgId }]
+      : await deps.db.select({ orgId: servers.orgId }).from(servers).where(eq(servers.id, serverId));
     if (row) deps.live.publish({ type: "server", orgId: row.orgId, serverId, status });
   } catch (err) {
     deps.logger.warn({ err, server_id: serverId }, "server status not published");

@@ -1,24 +1,31 @@
 import { randomUUID } from "node:crypto";
-import type { MonitorResultsPayload } from "@syntra/contracts";
+import type { MonitorResultsPayload, MonitorSpec } from "@syntra/contracts";
 import { and, inArray, sql } from "drizzle-orm";
 import { monitorResults, monitors } from "../db/schema";
 import type { AppDeps } from "../deps";
-import { monitorsOfServer } from "./monitors";
+import { monitorsOfServers } from "./monitors";
 
 /**
- * Sends each online server its monitors (`configure_monitors`, the full list: monitors not listed stop). Offline
- * servers get theirs when their agent is ready again. The answer is only logged: nothing waits on an agent.
+ * Sends each online server its monitors (`configure_monitors`, the full list: monitors not listed stop), looked up
+ * with one query for all of them. Offline servers get theirs when their agent is ready again. The answer is only
+ * logged: nothing waits on an agent.
  */
 export async function pushMonitors(
   deps: Pick<AppDeps, "db" | "agents" | "logger">,
   serverIds: Iterable<string>,
   opts: { skipEmpty?: boolean } = {},
 ): Promise<void> {
-  for (const serverId of new Set(serverIds)) {
-    if (!deps.agents.isOnline(serverId)) continue;
+  const online = [...new Set(serverIds)].filter((id) => deps.agents.isOnline(id));
+  let lists: Map<string, MonitorSpec[]>;
+  try {
+    lists = await monitorsOfServers(deps.db, online);
+  } catch (err) {
+    deps.logger.warn({ err, servers: online.length }, "monitors could not be looked up for the agents");
+    return;
+  }
+  for (const [serverId, list] of lists) {
+    if (list.length === 0 && opts.skipEmpty) continue;
     try {
-      const list = await monitorsOfServer(deps.db, serverId);
-      if (list.length === 0 && opts.skipEmpty) continue;
       const ack = deps.agents.send(serverId, "configure_monitors", { request_id: randomUUID(), monitors: list });
       void deps.agents.track(
         ack.then(
@@ -34,9 +41,9 @@ export async function pushMonitors(
   }
 }
 
-/** The agent is ready: it gets its monitors (hub dispatcher, agent_ready); an agent starts with none. */
-export async function sendMonitorsOnAgentReady(deps: AppDeps, { serverId }: { serverId: string }): Promise<void> {
-  await pushMonitors(deps, [serverId], { skipEmpty: true });
+/** Agents are ready: they get their monitors (hub dispatcher, agent_ready); an agent starts with none. */
+export async function sendMonitorsOnAgentReady(deps: AppDeps, { serverIds }: { serverIds: string[] }): Promise<void> {
+  await pushMonitors(deps, serverIds, { skipEmpty: true });
 }
 
 /**

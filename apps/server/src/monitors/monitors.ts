@@ -104,18 +104,32 @@ export async function deleteMonitor(db: Db, orgId: string, monitorId: string): P
   return row.serverIds;
 }
 
-/** The monitors a server's agent runs, as the agent receives them. */
-export async function monitorsOfServer(db: Db, serverId: string): Promise<MonitorSpec[]> {
+/** The monitors each server's agent runs, as the agent receives them (one query for all the servers). */
+export async function monitorsOfServers(db: Db, serverIds: readonly string[]): Promise<Map<string, MonitorSpec[]>> {
+  const out = new Map<string, MonitorSpec[]>(serverIds.map((id) => [id, []]));
+  if (serverIds.length === 0) return out;
   const rows = await db
     .select()
     .from(monitors)
-    .where(and(eq(monitors.isActive, true), sql`${serverId}::uuid = ANY(${monitors.serverIds})`));
-  return rows.map((m) => ({
-    id: m.id,
-    interval_seconds: m.intervalSeconds,
-    timeout_seconds: m.timeoutSeconds,
-    check: m.check,
-  }));
+    .where(
+      and(
+        eq(monitors.isActive, true),
+        sql`${monitors.serverIds} && ARRAY[${sql.join(
+          serverIds.map((id) => sql`${id}`),
+          sql`, `,
+        )}]::uuid[]`,
+      ),
+    );
+  for (const m of rows) {
+    const spec: MonitorSpec = {
+      id: m.id,
+      interval_seconds: m.intervalSeconds,
+      timeout_seconds: m.timeoutSeconds,
+      check: m.check,
+    };
+    for (const serverId of m.serverIds) out.get(serverId)?.push(spec);
+  }
+  return out;
 }
 
 /** Monitors as the API answers them, with their latest result and rolling uptime. */

@@ -284,7 +284,7 @@ export class AgentPeer {
 export async function tryUpgrade(
   url: string,
   headers: Record<string, string>,
-): Promise<{ upgraded: boolean; status: number; body: string }> {
+): Promise<{ upgraded: boolean; status: number; body: string; retryAfter?: string }> {
   const socket = new WebSocket(url, { headers });
   return new Promise((resolve, reject) => {
     socket.once("open", () => {
@@ -298,7 +298,13 @@ export async function tryUpgrade(
       });
       res.on("end", () => {
         req.destroy();
-        resolve({ upgraded: false, status: res.statusCode ?? 0, body });
+        const retryAfter = res.headers["retry-after"];
+        resolve({
+          upgraded: false,
+          status: res.statusCode ?? 0,
+          body,
+          ...(retryAfter !== undefined && { retryAfter }),
+        });
       });
     });
     // After a refused upgrade the aborted request may still report an error; the answer is already in.

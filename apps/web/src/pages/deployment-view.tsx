@@ -1,6 +1,7 @@
 import type { DeploymentRecordStatus } from "@syntra/contracts";
 import { XCircle } from "lucide-react";
 import { type ReactNode, useState } from "react";
+import { DockerfileOffer, failedWithoutDockerfile } from "../components/dockerfile-offer";
 import { LogBox } from "../components/log-box";
 import { ErrorNote, QueryView } from "../components/states";
 import { StatusBadge } from "../components/status";
@@ -68,9 +69,11 @@ const STREAM_STATE = {
 
 /**
  * One deployment: its facts, the build log streamed live (for builds from git), the Dockerfile Syntra wrote
- * when it detected the stack, and the deploy steps the agent reported; Cancel while it waits or builds.
+ * when it detected the stack, and the deploy steps the agent reported; Cancel while it waits or builds; "Generate a
+ * Dockerfile" when a build without a usable Dockerfile failed.
  */
 export function DeploymentView({ id, mayCancel }: { id: string; mayCancel: boolean }) {
+  // mayCancel is the deployments:write permission: the same members (developers and up) may generate a Dockerfile.
   const query = useQuery(`deployment:${id}`, () => api.deployments.get({ deploymentId: id }));
   const log = useDeploymentLog(id);
   const [cancelError, setCancelError] = useState<unknown>(null);
@@ -133,6 +136,14 @@ export function DeploymentView({ id, mayCancel }: { id: string; mayCancel: boole
             {d.error_message && (
               // The code (BUILD_FAILED, HEALTH_CHECK_FAILED ...) is what to search the docs and the logs for.
               <ErrorNote error={new Error(d.error_code ? `${d.error_message} (${d.error_code})` : d.error_message)} />
+            )}
+            {mayCancel && status === "failed" && d.build_spec && failedWithoutDockerfile(d.error_code, buildText) && (
+              <DockerfileOffer
+                serviceId={d.service_id}
+                repoUrl={d.build_spec.repo_url}
+                branch={d.build_spec.branch}
+                dockerfilePath={d.build_spec.dockerfile_path}
+              />
             )}
             {d.build_spec && (
               <LogBox

@@ -1,6 +1,7 @@
 import { createInvitationBody, createTokenBody, type OrgRole, orgRoles } from "@syntra/contracts";
 import { Trash2 } from "lucide-react";
 import { type FormEvent, useState } from "react";
+import { AiSettingsCard } from "../components/ai-settings";
 import { SecretBox } from "../components/copy";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
@@ -216,13 +217,14 @@ function Members() {
   );
 }
 
-/** /settings: the account's password and API tokens, the organization's members and invitations. */
+/** /settings: the account's password and API tokens, the organization's members and invitations, its AI. */
 export function SettingsPage() {
   return (
     <>
-      <PageHeader title="Settings" description="Your organization's members, your password and API tokens." />
+      <PageHeader title="Settings" description="Your organization's members and AI, your password and API tokens." />
       <div className="flex flex-col gap-4">
         <Members />
+        <AiSettingsCard />
         <PasswordCard />
         <Tokens />
       </div>

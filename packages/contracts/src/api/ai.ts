@@ -83,18 +83,59 @@ export const aiIncidentSummary = aiIncidentSummaryAnswer.extend({
 });
 export type AIIncidentSummary = z.infer<typeof aiIncidentSummary>;
 
-/** POST /ai/generate-dockerfile. `framework_hint` names the framework when detection may guess wrong. */
+/**
+ * POST /ai/generate-dockerfile. `branch` defaults to the repository's default branch; `framework_hint` names the
+ * framework when detection may guess wrong; `service_id` (optional) is the service the Dockerfile is for: its git
+ * credentials are used when `repo_url` is its repository, and its port is the one the image listens on.
+ */
 export const generateDockerfileBody = z.strictObject({
   repo_url: gitRepoUrl,
   branch: gitBranch.optional(),
   framework_hint: z.string().trim().min(1).max(100).optional(),
+  service_id: uuid.optional(),
 });
 export type GenerateDockerfileBody = z.infer<typeof generateDockerfileBody>;
 
-/** Answer to POST /ai/generate-dockerfile. */
-export const generatedDockerfile = z.object({
-  dockerfile: z.string(),
-  explanation: z.string(),
+/** A Dockerfile as a provider writes it (the tool input of a chat model, the offline generator's answer). */
+export const aiDockerfileAnswer = z.object({
+  dockerfile: z.string().min(1).max(20_000),
+  explanation: z.string().min(1).max(4000),
+});
+export type AIDockerfileAnswer = z.infer<typeof aiDockerfileAnswer>;
+
+/**
+ * How a generated Dockerfile was checked: `built` (the Docker engine built it from the repository), `failed`
+ * (the build failed or took longer than SYNTRA_AI_DOCKERFILE_BUILD_SECONDS; `log_tail` says why) or `skipped`
+ * (no Docker engine reachable; `reason` says so).
+ */
+export const dockerfileVerification = z.object({
+  status: z.enum(["built", "failed", "skipped"]),
+  duration_ms: z.number().int().nonnegative(),
+  log_tail: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+export type DockerfileVerification = z.infer<typeof dockerfileVerification>;
+
+/**
+ * Answer to POST /ai/generate-dockerfile: the Dockerfile and its explanation, `verified` true only when the
+ * Docker engine built it; `attempts` the provider answers tried (a model's Dockerfile that fails to build is
+ * sent back once with the build error); `stack` what the builder's detection found; `files_read` the files sent
+ * to the provider (secret files such as .env are never read: `files_withheld` names them). `dockerignore` is the
+ * .dockerignore to commit with it when the repository has none (the verification build used it); null otherwise.
+ */
+export const generatedDockerfile = aiDockerfileAnswer.extend({
+  verified: z.boolean(),
+  verification: dockerfileVerification,
+  attempts: z.number().int().min(1),
+  stack: z.enum(["node", "python", "go", "static"]).nullable(),
+  commit_sha: z.string(),
+  files_read: z.array(z.string()),
+  files_withheld: z.array(z.string()),
+  dockerignore: z.string().nullable(),
+  provider: z.enum(["anthropic", "openai", "offline"]),
+  model: z.string(),
+  offline: z.boolean(),
+  generated_at: isoTimestamp,
 });
 export type GeneratedDockerfile = z.infer<typeof generatedDockerfile>;
 
@@ -116,7 +157,11 @@ export const aiChatTokenData = z.object({ content: z.string() });
 export const aiChatDoneData = z.object({ message_id: z.string().min(1) });
 
 /** `data` of the `error` SSE event that ends a failed answer. */
-export const aiChatErrorData = z.object({ error: z.string() });
+export const aiChatErrorData = z.object({
+  error: z.string(),
+  /** The error code (AI_OVERLOADED, AI_TIMEOUT, ...) of a failure after the answer started. */
+  code: z.string().optional(),
+});
 
 /** One event of the POST /ai/chat stream: the SSE `event:` name and its JSON `data:`. */
 export const aiChatEvent = z.discriminatedUnion("event", [
@@ -125,6 +170,13 @@ export const aiChatEvent = z.discriminatedUnion("event", [
   z.object({ event: z.literal("error"), data: aiChatErrorData }),
 ]);
 export type AIChatEvent = z.infer<typeof aiChatEvent>;
+
+/** The chat's stream events as the route declares them: `{ type: <SSE event name>, ...data }`. */
+export const aiChatStreamEvent = z.discriminatedUnion("type", [
+  aiChatTokenData.extend({ type: z.literal("token") }),
+  aiChatDoneData.extend({ type: z.literal("done") }),
+  aiChatErrorData.extend({ type: z.literal("error") }),
+]);
 
 /**
  * One item of GET /ai/recommendations/:serviceId. `current` and `suggested` hold the settings
@@ -242,9 +294,11 @@ export const aiUsageQuery = z.strictObject({
 });
 export type AIUsageQuery = z.infer<typeof aiUsageQuery>;
 
-/** Requests and tokens of one day (UTC), provider and model. */
+/** Requests and tokens of one day (UTC), feature, provider and model. */
 export const aiUsageDay = z.object({
   day: z.iso.date(),
+  /** What spent them: error_analysis, incident_summary, dockerfile, recommendation, chat; other (before 0030). */
+  feature: z.string(),
   provider: z.string(),
   model: z.string(),
   requests: z.number().int().nonnegative(),

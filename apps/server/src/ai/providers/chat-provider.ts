@@ -1,6 +1,8 @@
-import { aiAnalysisAnswer, aiIncidentSummaryAnswer } from "@syntra/contracts";
+import { aiAnalysisAnswer, aiDockerfileAnswer, aiIncidentSummaryAnswer } from "@syntra/contracts";
 import type { z } from "zod";
 import { AppError } from "../../errors";
+import { chatRequest } from "../chat-prompt";
+import { dockerfileRequest } from "../dockerfile/prompt";
 import { incidentSummaryRequest } from "../incident-prompt";
 import { errorAnalysisRequest } from "../prompt";
 import type { AiProvider, ChatModel, ProviderAnswer, StructuredRequest } from "./types";
@@ -33,5 +35,11 @@ export function chatProvider(model: ChatModel, maxOutputTokens: number): AiProvi
       ask(errorAnalysisRequest(context, maxOutputTokens), aiAnalysisAnswer, "analysis", signal),
     summarizeIncident: (context, signal) =>
       ask(incidentSummaryRequest(context, maxOutputTokens), aiIncidentSummaryAnswer, "incident summary", signal),
+    async chat(question, onText, signal) {
+      const answer = await model.text(chatRequest(question, maxOutputTokens), onText, signal);
+      return { answer: answer.text, provider: model.provider, model: answer.model, usage: answer.usage };
+    },
+    generateDockerfile: (context, signal) =>
+      ask(dockerfileRequest(context, maxOutputTokens), aiDockerfileAnswer, "Dockerfile", signal),
   };
 }

@@ -1,6 +1,9 @@
 import type { AIAnalysisAnswer, AIEvidence, AISeverity } from "@syntra/contracts";
 import type { AnalysisContext, ContextDeployment } from "../analysis-context";
+import type { ChatQuestion } from "../chat-context";
+import { sameFile } from "../commit-diff";
 import { matchErrorPattern } from "./error-patterns";
+import { dockerfileOffline } from "./offline-dockerfile";
 import { summarizeIncidentOffline } from "./offline-incident";
 import { clip, firstLine } from "./text";
 import type { AiProvider, ProviderAnswer } from "./types";
@@ -29,7 +32,44 @@ export function offlineProvider(): AiProvider {
     offline: true,
     analyzeError: (context) => answered(analyzeOffline(context)),
     summarizeIncident: (context) => answered(summarizeIncidentOffline(context)),
+    async chat(question, onText) {
+      const parts = chatOffline(question);
+      for (const [i, part] of parts.entries()) onText(i === 0 ? part : ` ${part}`);
+      return answered(parts.join(" "));
+    },
+    generateDockerfile: async (context) => answered(dockerfileOffline(context)),
   };
+}
+
+/**
+ * The offline answer to a chat question, in sentences: it cannot read the question, so it says so and states what
+ * the data about the named issue, service and project shows (the offline analysis, the latest deployment, the open
+ * issues, the services).
+ */
+export function chatOffline(q: ChatQuestion): string[] {
+  const parts = ["Offline answer (no AI provider configured): the question is not interpreted; the data says this."];
+  const { issue, service, project } = q.data;
+  if (issue) {
+    const a = analyzeOffline(issue);
+    parts.push(`Issue "${clip(issue.issue.title, 120)}": ${a.root_cause}`, a.why_now);
+  }
+  if (service) {
+    const d = service.deployments[0];
+    parts.push(
+      d
+        ? `Service ${service.name}: its latest deployment is ${d.status ?? "queued"}${d.commit ? ` (commit ${d.commit.slice(0, 7)}${d.message ? ` "${clip(firstLine(d.message), 80)}"` : ""})` : ""}, created ${d.createdAt}.`
+        : `Service ${service.name} has no deployment yet.`,
+      service.openIssues.length === 0
+        ? "It has no open issue."
+        : `It has ${service.openIssues.length} open issue(s), the latest "${clip(service.openIssues[0]?.title ?? "", 120)}".`,
+    );
+  }
+  if (project)
+    parts.push(
+      `Project ${project.name} has ${project.services.length} service(s): ${project.services.map((x) => x.name).join(", ") || "none"}.`,
+    );
+  if (!issue && !service && !project) parts.push("Name a service, project or issue to get an answer from its data.");
+  return parts;
 }
 
 /** The offline analysis of one issue: deterministic, from the context alone. */
@@ -63,6 +103,8 @@ export function analyzeOffline(c: AnalysisContext): AIAnalysisAnswer {
         detail: clip(`${deploy.commitSha?.slice(0, 7) ?? "?"} ${firstLine(deploy.commitMessage)}`, 300),
       });
   }
+  const changed = frameChange(c);
+  if (changed) evidence.push({ kind: "commit", detail: clip(changed.sentence, 400) });
   const lastError = e?.breadcrumbs.filter((b) => b.level === "error" || b.level === "warning").at(-1);
   if (lastError)
     evidence.push({ kind: "breadcrumb", detail: clip(`${lastError.category}: ${lastError.message ?? ""}`, 300) });
@@ -81,15 +123,45 @@ export function analyzeOffline(c: AnalysisContext): AIAnalysisAnswer {
   const severity = severityOf(pattern?.severity, c);
   return {
     root_cause: `Offline analysis (no AI provider configured), from the data alone: ${cause}${where ? ` It is raised in ${where}.` : ""}`,
-    why_now: `${whyNow(c, linked ?? false)}${metricChange ? ` ${metricChange}.` : ""}`,
-    suggested_fix:
-      pattern?.fix ??
-      `Start at ${where ?? "the top in-app frame"}${linked && deploy?.commitSha ? ` and the changes of commit ${deploy.commitSha.slice(0, 7)}` : ""}.`,
+    why_now: `${whyNow(c, linked ?? false)}${changed ? ` ${changed.sentence}.` : ""}${metricChange ? ` ${metricChange}.` : ""}`,
+    suggested_fix: changed
+      ? `${pattern ? `${pattern.fix} ` : ""}Review the change to ${changed.path} in commit ${changed.sha} "${changed.subject}"${where ? `, where ${where} fails` : ""}.`
+      : (pattern?.fix ??
+        `Start at ${where ?? "the top in-app frame"}${linked && deploy?.commitSha ? ` and the changes of commit ${deploy.commitSha.slice(0, 7)}` : ""}.`),
     severity,
     affected_scope: `${c.issue.eventCount} event(s), ${c.issue.userCount} user(s) of ${c.service.name}${e?.environment ? ` in ${e.environment}` : ""} since ${c.issue.firstSeenAt}.`,
-    confidence: Math.min(0.2 + (pattern ? 0.25 : 0) + (linked ? 0.2 : 0) + (frame ? 0.05 : 0), 0.7),
+    confidence: Math.min(
+      0.2 + (pattern ? 0.25 : 0) + (linked ? 0.2 : 0) + (frame ? 0.05 : 0) + (changed ? 0.1 : 0),
+      0.75,
+    ),
     evidence: evidence.slice(0, 20),
   };
+}
+
+/**
+ * The newest commit of the range that changed a file of the stack (in-app frames, the top one first), as a
+ * sentence: "src/orders.ts (in the stack: getOrder) changed in commit abc1234 'x' (+3/-1)". Null without a diff
+ * summary or when no stack file changed.
+ */
+function frameChange(c: AnalysisContext): { sentence: string; path: string; sha: string; subject: string } | null {
+  const diff = c.commitRange?.diff;
+  if (!diff || diff.hunks.length === 0) return null;
+  for (const frame of c.event?.frames.filter((f) => f.in_app) ?? []) {
+    const hunk = diff.hunks.find((h) => sameFile(frame.filename, h.path));
+    const sha = hunk?.commits[0];
+    if (!hunk || !sha) continue;
+    const commit = diff.commits.find((k) => k.sha === sha);
+    const file = diff.files.find((f) => f.path === hunk.path);
+    const counts = file?.additions != null ? ` (+${file.additions}/-${file.deletions ?? 0})` : "";
+    const subject = commit?.subject ?? "";
+    return {
+      sentence: `${hunk.path} (in the stack: ${frame.function || "<anonymous>"}) changed in commit ${sha.slice(0, 7)} "${clip(subject, 120)}"${commit?.author ? ` by ${commit.author}` : ""}${counts}`,
+      path: hunk.path,
+      sha: sha.slice(0, 7),
+      subject: clip(subject, 120),
+    };
+  }
+  return null;
 }
 
 function whyNow(c: AnalysisContext, linked: boolean): string {

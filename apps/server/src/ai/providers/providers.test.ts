@@ -173,3 +173,23 @@ test("OpenAI-compatible: 429, 503, 500 and the timeout get the same codes as Ant
   openai.reply = () => ({ hang: true });
   assert.equal(await codeOf(local(300).analyzeError(sampleContext())), "AI_TIMEOUT");
 });
+
+test("chat: Claude's text deltas reach onText in order; an OpenAI-compatible endpoint answers in one piece, no tools", async () => {
+  anthropic.reply = () => anthropicText("The pool is exhausted since deployment 42.");
+  const pieces: string[] = [];
+  const streamed = await claude().chat({ message: "why?", data: {} }, (p) => pieces.push(p));
+  assert.ok(pieces.length > 1);
+  assert.equal(pieces.join(""), "The pool is exhausted since deployment 42.");
+  assert.equal(streamed.answer, "The pool is exhausted since deployment 42.");
+  assert.deepEqual(streamed.usage, { inputTokens: 10, outputTokens: 5 });
+  assert.equal(anthropic.requests[0]?.body.tools, undefined);
+
+  openai.reply = () => openAiContent("Raise the pool size.");
+  const whole: string[] = [];
+  const local_ = await local().chat({ message: "fix?", data: {} }, (p) => whole.push(p));
+  assert.deepEqual(whole, ["Raise the pool size."]);
+  assert.equal(local_.answer, "Raise the pool size.");
+  const req = openai.requests.at(-1)?.body;
+  assert.equal(req.tools, undefined);
+  assert.match(req.messages[1].content, /^Question: fix\?/);
+});

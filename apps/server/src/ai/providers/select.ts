@@ -11,7 +11,13 @@ export function createAiProvider(config: AiConfig, fetchImpl: typeof fetch = glo
   switch (p.kind) {
     case "anthropic":
       return chatProvider(
-        anthropicModel({ apiKey: p.apiKey, baseUrl: p.baseUrl, model: p.model, timeoutMs: config.timeoutMs }),
+        anthropicModel({
+          apiKey: p.apiKey,
+          baseUrl: p.baseUrl,
+          model: p.model,
+          timeoutMs: config.timeoutMs,
+          stream: p.stream,
+        }),
         config.maxOutputTokens,
       );
     case "openai":

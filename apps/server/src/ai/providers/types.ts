@@ -1,5 +1,7 @@
-import type { AIAnalysisAnswer, AIIncidentSummaryAnswer } from "@syntra/contracts";
+import type { AIAnalysisAnswer, AIDockerfileAnswer, AIIncidentSummaryAnswer } from "@syntra/contracts";
 import type { AnalysisContext } from "../analysis-context";
+import type { ChatQuestion } from "../chat-context";
+import type { DockerfileContext } from "../dockerfile/prompt";
 import type { IncidentContext } from "../incident-context";
 
 /** Which provider answered: a model behind Anthropic's API, one behind an OpenAI-compatible API, or none. */
@@ -32,6 +34,20 @@ export interface StructuredAnswer {
   model: string;
 }
 
+/** A request for a free-text answer, streamed: the instructions and the user's turn (data redacted and fenced). */
+export interface TextRequest {
+  system: string;
+  user: string;
+  maxTokens: number;
+}
+
+/** A model's whole text answer, with its usage. */
+export interface TextAnswer {
+  text: string;
+  usage: TokenUsage;
+  model: string;
+}
+
 /**
  * A chat model behind an API (Anthropic's Messages API, an OpenAI-compatible chat completions API). Failures are
  * AppErrors with the AI_* codes: AI_RATE_LIMITED, AI_OVERLOADED, AI_TIMEOUT, AI_PROVIDER_ERROR, AI_INVALID_ANSWER.
@@ -40,6 +56,8 @@ export interface ChatModel {
   readonly provider: Exclude<ProviderName, "offline">;
   readonly model: string;
   structured(request: StructuredRequest, signal?: AbortSignal): Promise<StructuredAnswer>;
+  /** A text answer, each piece handed to `onText` as it arrives (in one piece where the API cannot stream). */
+  text(request: TextRequest, onText: (piece: string) => void, signal?: AbortSignal): Promise<TextAnswer>;
 }
 
 /** An answer as a provider wrote it, before it is stored: an error analysis, an incident summary. */
@@ -65,4 +83,8 @@ export interface AiProvider {
   readonly offline: boolean;
   analyzeError(context: AnalysisContext, signal?: AbortSignal): Promise<ProviderAnalysis>;
   summarizeIncident(context: IncidentContext, signal?: AbortSignal): Promise<ProviderAnswer<AIIncidentSummaryAnswer>>;
+  /** An answer to a question about the data in `context` (redacted), streamed piece by piece to `onText`. */
+  chat(question: ChatQuestion, onText: (piece: string) => void, signal?: AbortSignal): Promise<ProviderAnswer<string>>;
+  /** A production Dockerfile for a repository (not yet verified: the caller builds it). */
+  generateDockerfile(context: DockerfileContext, signal?: AbortSignal): Promise<ProviderAnswer<AIDockerfileAnswer>>;
 }

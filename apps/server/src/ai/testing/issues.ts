@@ -12,19 +12,25 @@ export async function seedIssue(
   t: TestApp,
   serviceId: string,
   message: string,
-  extra: { email?: string; traceId?: string; at?: number } = {},
+  extra: {
+    email?: string;
+    traceId?: string;
+    at?: number;
+    /** The two deployments' commits (default: the made-up ones above, which no repository has). */
+    shas?: { before: string; first: string };
+  } = {},
 ): Promise<string> {
   const base = extra.at ?? Date.now() - 3_600_000;
   await liveDeployment(t.deps, serviceId, {
     createdAt: new Date(base - 86_400_000),
-    sha: "0a1b2c3d4e",
+    sha: extra.shas?.before ?? "0a1b2c3d4e",
     message: "checkout: v1",
   });
   const live = new Date(base);
   const deployment = await liveDeployment(t.deps, serviceId, {
     createdAt: new Date(base - 30_000),
     liveAt: live,
-    sha: "abc1234def",
+    sha: extra.shas?.first ?? "abc1234def",
     message: "orders: join customer",
   });
   const event = errorEventFixture(serviceId, {

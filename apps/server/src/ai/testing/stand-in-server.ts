@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { type AnthropicMessage, anthropicStreamEvents } from "./anthropic-stand-in";
 
 /** One request a stand-in received. */
 export interface RecordedRequest {
@@ -10,10 +11,26 @@ export interface RecordedRequest {
   body: any;
 }
 
-/** How a stand-in answers one request: JSON with a status and headers, or never (to make the client time out). */
-export type StandInReply = { status?: number; headers?: Record<string, string>; json: unknown } | { hang: true };
+/** One server-sent event. */
+export interface SseEvent {
+  event: string;
+  data: unknown;
+}
 
-/** A local HTTP server answering JSON POSTs with what the test says, keeping every request it got. */
+/**
+ * How a stand-in answers one request: JSON with a status and headers; server-sent events (then, with `hang`, the
+ * stream stays open without another byte); or never (to make the client time out).
+ */
+export type StandInReply =
+  | { status?: number; headers?: Record<string, string>; json: unknown }
+  | { sse: SseEvent[]; hang?: boolean }
+  | { hang: true };
+
+/**
+ * A local HTTP server answering JSON POSTs with what the test says, keeping every request it got. A request asking
+ * for a stream (`"stream": true`, as the Anthropic SDK's messages.stream sends) whose reply is a whole Messages API
+ * message gets that message as the Messages API streams it (see anthropicStreamEvents).
+ */
 export interface StandInServer {
   /** http://127.0.0.1:<port> */
   url: string;
@@ -48,7 +65,19 @@ export async function startStandInServer(reply: StandInServer["reply"]): Promise
     }
     const recorded: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body };
     stand.requests.push(recorded);
-    const answer = await stand.reply(recorded);
+    let answer = await stand.reply(recorded);
+    if ((body as { stream?: unknown } | undefined)?.stream === true && "json" in answer && isMessage(answer))
+      answer = { sse: anthropicStreamEvents(answer.json as AnthropicMessage) };
+    if ("sse" in answer) {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      for (const e of answer.sse) res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      if (!answer.hang) res.end();
+      else {
+        hanging.add(res);
+        res.on("close", () => hanging.delete(res));
+      }
+      return;
+    }
     if ("hang" in answer) {
       hanging.add(res);
       res.on("close", () => hanging.delete(res));
@@ -61,3 +90,6 @@ export async function startStandInServer(reply: StandInServer["reply"]): Promise
   stand.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return stand;
 }
+
+const isMessage = (answer: { status?: number; json: unknown }) =>
+  (answer.status ?? 200) === 200 && (answer.json as { type?: unknown } | null)?.type === "message";

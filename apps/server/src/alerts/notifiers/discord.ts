@@ -11,11 +11,15 @@ const COLOUR: Record<Notification["kind"], number> = {
   test: 0x6b7280,
 };
 
-/** The Discord webhook body: one embed, within Discord's limits; mentions in user text are never pinged. */
+/**
+ * The Discord webhook body: one embed, within Discord's limits (the incident's AI summary, when it has one by then,
+ * as its first field); mentions in user text are never pinged.
+ */
 export function discordMessage(n: Notification): Record<string, unknown> {
   const title = truncate(`${statusWord(n)}: ${n.title}`, 256);
   const where = whereText(n.labels);
   const fields = [
+    ...(n.ai_summary ? [{ name: "AI summary", value: truncate(n.ai_summary, 1024), inline: false }] : []),
     { name: "Severity", value: n.severity, inline: true },
     ...(n.rule ? [{ name: "Rule", value: truncate(n.rule.name, 1024), inline: true }] : []),
     ...(where ? [{ name: "Where", value: truncate(where, 1024), inline: true }] : []),

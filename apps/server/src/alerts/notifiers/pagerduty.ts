@@ -1,9 +1,14 @@
 import { postJson } from "./http";
 import { DeliveryError, type Notification, type Notifier, statusWord, truncate, whereText } from "./types";
 
-/** The PagerDuty Events API v2 event for a notification; the incident id is the dedup key. */
+/**
+ * The PagerDuty Events API v2 event for a notification; the incident id is the dedup key. PagerDuty escalates by
+ * itself, so a reminder sends nothing, unless it carries the incident's AI summary: then it is a trigger with the
+ * same dedup key, which PagerDuty folds into the open alert (no new page) and adds to its log with the summary in
+ * its details. Acknowledge and resolve events carry no details in the Events API, so the summary cannot ride on them.
+ */
 export function pagerDutyEvent(routingKey: string, n: Notification): Record<string, unknown> | null {
-  if (n.kind === "reminder") return null; // PagerDuty escalates by itself; a re-trigger of the same key is a no-op.
+  if (n.kind === "reminder" && !n.ai_summary) return null;
   const dedupKey = n.incident_id ?? `syntra-test-${n.fired_at}`;
   if (n.kind === "acknowledged" || n.kind === "resolved") {
     return {
@@ -30,6 +35,7 @@ export function pagerDutyEvent(routingKey: string, n: Notification): Record<stri
         ...(where && { where }),
         ...(n.rule && { rule: n.rule.name }),
         ...(n.value !== null && { value: n.value }),
+        ...(n.ai_summary && { ai_summary: n.ai_summary }),
         organization: n.org_name,
       },
     },

@@ -6,6 +6,7 @@ import { type BaseImages, defaultBaseImages } from "./base-images";
 import { CONTEXT_DOCKERFILE, packContext } from "./build-context";
 import { BuildError, cancelled } from "./errors";
 import { checkoutCommit } from "./git-checkout";
+import type { GitAuth } from "./git-source";
 import { buildImage } from "./image-build";
 import { imageTarget } from "./image-name";
 import { COMMIT_LABEL, MANAGED_LABEL } from "./labels";
@@ -15,7 +16,8 @@ import { detectStack, SUPPORTED_STACKS } from "./stacks/detect";
 import { ContextFiles, type GeneratedDockerfile } from "./stacks/stack";
 import type { BuilderOptions, BuildRequest, BuildResult } from "./types";
 
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** The PATH git and docker run with when none is given. */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -39,7 +41,11 @@ export class Builder {
   async build(req: BuildRequest): Promise<BuildResult> {
     const started = performance.now();
     checkRequest(req);
-    const secrets = [...req.maskValues, ...credentialValues(req)];
+    const secrets = [
+      ...req.maskValues,
+      ...credentialValues(req.repoUrl, req.auth),
+      ...(req.registryAuth ? [req.registryAuth.password] : []),
+    ];
     const masker = new LogMasker(secrets, (line) => req.onLog?.(line));
     await mkdir(this.opts.workDir, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(path.join(this.opts.workDir, "build-"));
@@ -171,14 +177,13 @@ function checkRequest(req: BuildRequest): void {
   }
 }
 
-/** The credentials of this build are always masked, whether or not the caller listed them. */
-function credentialValues(req: BuildRequest): string[] {
+/** The git credentials of a checkout (its auth, a token written into the URL): always masked, listed or not. */
+export function credentialValues(repoUrl: string, auth: GitAuth | undefined): string[] {
   const values: string[] = [];
-  if (req.auth?.kind === "token") values.push(req.auth.token);
-  if (req.auth?.kind === "ssh_key") values.push(req.auth.privateKeyPem);
-  if (req.registryAuth) values.push(req.registryAuth.password);
+  if (auth?.kind === "token") values.push(auth.token);
+  if (auth?.kind === "ssh_key") values.push(auth.privateKeyPem);
   // A token written into the URL itself (https://user:token@host/...).
-  const inUrl = URL.canParse(req.repoUrl) ? new URL(req.repoUrl).password : "";
+  const inUrl = URL.canParse(repoUrl) ? new URL(repoUrl).password : "";
   if (inUrl) values.push(decodeURIComponent(inUrl), inUrl);
   return values;
 }
@@ -187,7 +192,7 @@ function credentialValues(req: BuildRequest): string[] {
  * A path the request names, resolved inside the clone. Neither "../" nor a symlink committed to the repository
  * may reach the host's files (a Dockerfile linked to /etc/shadow would print it in the build log).
  */
-async function insideRepo(repoDir: string, rel: string, what: string): Promise<string> {
+export async function insideRepo(repoDir: string, rel: string, what: string): Promise<string> {
   const outside = () =>
     new BuildError("INVALID_REQUEST", `${what} "${rel.slice(0, 200)}" must stay inside the repository`);
   const within = (root: string, p: string) => p === root || p.startsWith(`${root}${path.sep}`);

@@ -79,7 +79,8 @@ export const errorEvents = pgTable(
       .notNull()
       .references(() => errorGroups.id, { onDelete: "cascade" }),
     deploymentId: uuid("deployment_id").references(() => deployments.id),
-    stackTrace: jsonb("stack_trace").notNull(),
+    // NULL when the stack is stored once in error_stacks under stack_hash (migration 0032).
+    stackTrace: jsonb("stack_trace"),
     breadcrumbs: jsonb("breadcrumbs"),
     context: jsonb("context"),
     environment: varchar("environment", { length: 64 }),
@@ -94,13 +95,30 @@ export const errorEvents = pgTable(
     handled: boolean("handled"),
     traceId: varchar("trace_id", { length: 32 }),
     spanId: varchar("span_id", { length: 16 }),
+    // Migration 0032.
+    stackHash: varchar("stack_hash", { length: 64 }),
   },
   (t) => [
     index("idx_error_events_group_time").on(t.errorGroupId, t.timestamp.desc(), t.id.desc()),
-    index("idx_error_events_timestamp").on(t.timestamp.desc()),
     // Migration 0016: a trace's errors.
     index("idx_error_events_trace").on(t.traceId).where(sql`trace_id IS NOT NULL`),
   ],
+);
+
+/**
+ * The distinct stack traces of an issue, each stored once and named by its events' `stack_hash` (the SHA-256 of
+ * its JSON): an issue's events nearly always repeat one stack (migration 0032).
+ */
+export const errorStacks = pgTable(
+  "error_stacks",
+  {
+    errorGroupId: uuid("error_group_id")
+      .notNull()
+      .references(() => errorGroups.id, { onDelete: "cascade" }),
+    hash: varchar("hash", { length: 64 }).notNull(),
+    stackTrace: jsonb("stack_trace").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.errorGroupId, t.hash] })],
 );
 
 /** The distinct users of an issue, hashed; `error_groups.user_count` counts them (migration 0014). */

@@ -2,13 +2,27 @@ import {
   aiAnalysis,
   aiAnomalyBand,
   aiAnomalyQuery,
+  aiChatBody,
+  aiChatStreamEvent,
   aiRecommendations,
   aiUsage,
   aiUsageQuery,
   analyzeErrorBody,
+  generateDockerfileBody,
+  generatedDockerfile,
 } from "../ai";
 import { idParam } from "../envelope";
 import { defineApiRoute } from "../route";
+
+/** What any request that may reach a provider can fail with. */
+const PROVIDER_CALL_ERRORS = [
+  "AI_DISABLED",
+  "AI_RATE_LIMITED",
+  "AI_OVERLOADED",
+  "AI_TIMEOUT",
+  "AI_PROVIDER_ERROR",
+  "AI_BUDGET_EXCEEDED",
+] as const;
 
 /** The AI engine: analyses of issues (more to come: Dockerfiles, chat). */
 export const aiRoutes = {
@@ -22,8 +36,24 @@ export const aiRoutes = {
     body: analyzeErrorBody,
     response: aiAnalysis,
     // NOT_FOUND: the issue is not one of the organization's (the body names it, so the shape does not imply it).
+    errors: ["NOT_FOUND", ...PROVIDER_CALL_ERRORS, "AI_INVALID_ANSWER"],
+  }),
+  generateDockerfile: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/ai/generate-dockerfile",
+    summary:
+      "Write a production Dockerfile for a repository (multi-stage, non-root, cache-friendly) and build it to verify it",
+    tag: "ai",
+    access: { permission: "services:write" },
+    body: generateDockerfileBody,
+    response: generatedDockerfile,
+    // NOT_FOUND: service_id is not one of the organization's services. The git codes are the builder's.
     errors: [
       "NOT_FOUND",
+      "INVALID_REQUEST",
+      "CLONE_FAILED",
+      "REF_NOT_FOUND",
+      "NO_BUILDABLE_STACK",
       "AI_DISABLED",
       "AI_RATE_LIMITED",
       "AI_OVERLOADED",
@@ -52,6 +82,23 @@ export const aiRoutes = {
     params: idParam("serviceId"),
     query: aiAnomalyQuery,
     response: aiAnomalyBand,
+  }),
+  /**
+   * A question about a service, project or issue (their data sent along, redacted); the answer streams as
+   * Server-Sent Events: `token` {content}..., then `done` {message_id}, or `error` {error, code} when it fails after
+   * it started (a failure before it is an ordinary error answer).
+   */
+  chat: defineApiRoute({
+    method: "POST",
+    path: "/api/v1/ai/chat",
+    summary: "Ask about a service, project or issue; the answer streams as Server-Sent Events",
+    tag: "ai",
+    access: { permission: "issues:write" },
+    body: aiChatBody,
+    answer: "stream",
+    produces: "text/event-stream",
+    events: aiChatStreamEvent,
+    errors: ["NOT_FOUND", ...PROVIDER_CALL_ERRORS],
   }),
   recommendations: defineApiRoute({
     method: "GET",

@@ -9,8 +9,9 @@ import {
 } from "./stack";
 import { SITE_DIRS } from "./static-site";
 
-const DEFAULT_PORT = 3000;
-const STATIC_PORT = 8080;
+/** Ports a generated Dockerfile uses when the service names none. */
+export const DEFAULT_PORT = 3000;
+export const STATIC_PORT = 8080;
 /** Dependencies that mean "the build output is a static site" when the app has no server of its own. */
 const FRONTEND_TOOLS = ["vite", "react-scripts", "@vue/cli-service", "@angular/cli", "astro", "gatsby", "parcel"];
 const ENTRY_FILES = ["server.js", "index.js", "app.js", "main.js", "server.mjs", "index.mjs", "src/index.js"];
@@ -22,7 +23,39 @@ interface PackageJson {
   workspaces: boolean;
 }
 
-type PackageManager = { name: "npm" | "yarn" | "pnpm"; lockfile: string | null; install: string; run: string[] };
+/** The package manager the lockfile names, with its install and run commands. */
+export type PackageManager = { name: "npm" | "yarn" | "pnpm"; lockfile: string | null; install: string; run: string[] };
+
+/** What a Node.js app needs, as detected: shared by the builder's Dockerfile and the AI engine's production one. */
+export interface NodePlan {
+  pm: PackageManager;
+  /** Copy the manifests, install, copy the sources (or copy everything first where installs need it). */
+  install: string[];
+  /** `RUN <pm> run build` when there is a build script. */
+  build: string[];
+  /** A front-end app with nothing to start: its build output is served as a static site. */
+  staticBuild: boolean;
+  /** The CMD line starting a server app; null for a static build. */
+  start: string | null;
+}
+
+/** The plan for the repository's Node.js app, or null when it is not one (no package.json, nothing to start). */
+export async function nodePlan(input: StackInput): Promise<NodePlan | null> {
+  const pkg = parsePackageJson(await input.files.read("package.json"));
+  if (!pkg) return null;
+  const pm = await packageManager(input);
+  const install = await installSteps(input, pm, pkg);
+  const build = pkg.scripts.build ? [`RUN ${[...pm.run, "build"].join(" ")}`] : [];
+  if (isStaticBuild(pkg)) return { pm, install, build, staticBuild: true, start: null };
+  const start = await startCommand(input, pkg, pm);
+  return start ? { pm, install, build, staticBuild: false, start } : null;
+}
+
+/** The command that collects a front-end build's output (the first SITE_DIRS folder with an index.html) in /site. */
+export function collectSiteStep(): string {
+  const found = SITE_DIRS.map((d) => `if [ -f ${d}/index.html ]; then cp -r ${d} /site; exit 0; fi`).join("; ");
+  return `RUN ${found}; echo "no index.html in ${SITE_DIRS.join(", ")} after the build" >&2; exit 1`;
+}
 
 /**
  * A Node.js app (package.json): dependencies installed with the lockfile's package manager, `build` run when
@@ -30,43 +63,36 @@ type PackageManager = { name: "npm" | "yarn" | "pnpm"; lockfile: string | null; 
  * to start is built and its output served as a static site.
  */
 export async function nodeApp(input: StackInput): Promise<GeneratedDockerfile | null> {
-  const pkg = parsePackageJson(await input.files.read("package.json"));
-  if (!pkg) return null;
-  const pm = await packageManager(input);
-  const install = await installSteps(input, pm, pkg);
-  const build = pkg.scripts.build ? [`RUN ${[...pm.run, "build"].join(" ")}`] : [];
+  const plan = await nodePlan(input);
+  if (!plan) return null;
   const header = [
-    `FROM ${input.images.node}${isStaticBuild(pkg) ? " AS build" : ""}`,
+    `FROM ${input.images.node}${plan.staticBuild ? " AS build" : ""}`,
     "WORKDIR /app",
     ...argLines(input.buildArgNames),
   ];
 
-  if (isStaticBuild(pkg)) {
-    const found = SITE_DIRS.map((d) => `if [ -f ${d}/index.html ]; then cp -r ${d} /site; exit 0; fi`).join("; ");
-    const collect = `RUN ${found}; echo "no index.html in ${SITE_DIRS.join(", ")} after the build" >&2; exit 1`;
+  if (plan.staticBuild || !plan.start) {
     const port = input.port ?? STATIC_PORT;
     const lines = [
       ...header,
-      ...install,
-      ...build,
-      collect,
+      ...plan.install,
+      ...plan.build,
+      collectSiteStep(),
       "",
       ...staticServerStage(input.images.static, "COPY --from=build /site /srv", port),
     ];
     return { stack: "static", dockerfile: `${lines.join("\n")}\n` };
   }
 
-  const start = await startCommand(input, pkg, pm);
-  if (!start) return null;
   const port = input.port ?? DEFAULT_PORT;
   const lines = [
     ...header,
-    ...install,
-    ...build,
+    ...plan.install,
+    ...plan.build,
     "ENV NODE_ENV=production",
     `ENV PORT=${port}`,
     `EXPOSE ${port}`,
-    start,
+    plan.start,
   ];
   return { stack: "node", dockerfile: `${lines.join("\n")}\n` };
 }

@@ -4,28 +4,42 @@ const DEFAULT_PORT = 8000;
 /** Entry modules tried in order; a web framework's object is expected to be called `app`. */
 const ENTRY_FILES = ["app.py", "main.py", "server.py", "wsgi.py", "application.py"];
 
-/** A Python app: requirements.txt or pyproject.toml, started by its usual entry point. */
-export async function pythonApp(input: StackInput): Promise<GeneratedDockerfile | null> {
+/** What a Python app needs, as detected: shared by the builder's Dockerfile and the AI engine's production one. */
+export interface PythonPlan {
+  /** requirements.txt is there (installed before the sources are copied); else pyproject.toml is installed. */
+  requirements: boolean;
+  /** The CMD line starting the app. */
+  start: string;
+  port: number;
+}
+
+/** The plan for the repository's Python app, or null when it is not one (no manifest, no known entry point). */
+export async function pythonPlan(input: StackInput): Promise<PythonPlan | null> {
   const requirements = await input.files.read("requirements.txt");
   const pyproject = await input.files.read("pyproject.toml");
   if (requirements === null && pyproject === null) return null;
   const deps = dependencyNames(`${requirements ?? ""}\n${pyproject ?? ""}`);
   const start = await startCommand(input, deps);
   if (start === null) return null;
-  const port = input.port ?? DEFAULT_PORT;
-  const install =
-    requirements !== null
-      ? ["COPY requirements.txt ./", "RUN pip install -r requirements.txt", "COPY . ."]
-      : ["COPY . .", "RUN pip install ."];
+  return { requirements: requirements !== null, start, port: input.port ?? DEFAULT_PORT };
+}
+
+/** A Python app: requirements.txt or pyproject.toml, started by its usual entry point. */
+export async function pythonApp(input: StackInput): Promise<GeneratedDockerfile | null> {
+  const plan = await pythonPlan(input);
+  if (!plan) return null;
+  const install = plan.requirements
+    ? ["COPY requirements.txt ./", "RUN pip install -r requirements.txt", "COPY . ."]
+    : ["COPY . .", "RUN pip install ."];
   const lines = [
     `FROM ${input.images.python}`,
     "WORKDIR /app",
     "ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1",
     ...argLines(input.buildArgNames),
     ...install,
-    `ENV PORT=${port}`,
-    `EXPOSE ${port}`,
-    start,
+    `ENV PORT=${plan.port}`,
+    `EXPOSE ${plan.port}`,
+    plan.start,
   ];
   return { stack: "python", dockerfile: `${lines.join("\n")}\n` };
 }
