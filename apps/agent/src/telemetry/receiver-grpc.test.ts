@@ -9,13 +9,11 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { countOtlpItems, OTLP_GRPC_PATHS } from "@syntra/otlp";
 import { exportSpans, recordTrace } from "../../../../packages/otlp/src/testing/otel-sdk";
 import { tempStateDir, testLogger } from "../testing/fixtures";
-import { TelemetryBuffer } from "./buffer";
-import { IngestKeyRing } from "./ingest-keys";
-import { TelemetryIntake } from "./intake";
+import { openTestIntake } from "../testing/telemetry";
+import type { TelemetryBuffer } from "./buffer";
 import { readJournal } from "./journal";
 import { OtlpGrpcReceiver } from "./receiver-grpc";
-import { AdaptiveSampler } from "./sampler";
-import { TelemetryStats } from "./stats";
+import type { TelemetryStats } from "./stats";
 
 const KEY = "grpc-test-key";
 const serviceId = randomUUID();
@@ -28,23 +26,10 @@ let address: string;
 
 before(async () => {
   state = await tempStateDir();
-  stats = await TelemetryStats.open(state.dir);
-  buffer = await TelemetryBuffer.open(
-    state.dir,
-    { maxBatchBytes: 8 << 20, memoryMaxBytes: 8 << 20, diskMaxBytes: 64 << 20 },
-    stats,
-  );
-  const keys = await IngestKeyRing.open(state.dir);
-  await keys.replace([{ key: KEY, service_id: serviceId, expires_at: null }]);
-  const intake = new TelemetryIntake({
-    keys,
-    buffer,
-    sampler: new AdaptiveSampler({ spanBudgetPerSecond: 0 }),
-    stats,
-    deploymentOf: () => undefined,
-    onFull: () => undefined,
-    maxInFlightBytes: 1 << 20,
-  });
+  const opened = await openTestIntake(state.dir);
+  ({ stats, buffer } = opened);
+  await opened.keys.replace([{ key: KEY, service_id: serviceId, expires_at: null }]);
+  const intake = opened.intake;
   receiver = new OtlpGrpcReceiver(intake, MAX, testLogger());
   [address] = (await receiver.listen(["127.0.0.1"], 0)) as [string];
 });

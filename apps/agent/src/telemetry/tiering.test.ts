@@ -5,11 +5,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { tempStateDir } from "../testing/fixtures";
-import { TelemetryBuffer } from "./buffer";
-import { IngestKeyRing } from "./ingest-keys";
-import { TelemetryIntake } from "./intake";
-import { AdaptiveSampler } from "./sampler";
-import { TelemetryStats } from "./stats";
+import { openTestIntake } from "../testing/telemetry";
 import { BUSY_AFTER_ITEMS } from "./tiering";
 
 const run = promisify(execFile);
@@ -46,23 +42,8 @@ test("the agent's Node starts without TurboFan and turns it on at run time, once
 test("the intake says once that the agent is busy, after BUSY_AFTER_ITEMS items", async () => {
   const state = await tempStateDir();
   try {
-    const stats = await TelemetryStats.open(state.dir);
-    const buffer = await TelemetryBuffer.open(
-      state.dir,
-      { maxBatchBytes: 64 << 20, memoryMaxBytes: 8 << 20, diskMaxBytes: 256 << 20 },
-      stats,
-    );
     let busy = 0;
-    const intake = new TelemetryIntake({
-      keys: await IngestKeyRing.open(state.dir),
-      buffer,
-      sampler: new AdaptiveSampler({ spanBudgetPerSecond: 0 }),
-      stats,
-      deploymentOf: () => undefined,
-      onFull: () => undefined,
-      maxInFlightBytes: 1 << 20,
-      onBusy: () => busy++,
-    });
+    const { intake, buffer } = await openTestIntake(state.dir, { onBusy: () => busy++ });
     const logs = (n: number) =>
       Array.from({ length: n }, () => ({
         timestamp: new Date().toISOString(),
