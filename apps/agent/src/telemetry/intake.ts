@@ -4,7 +4,6 @@ import { BufferBusyError, type TelemetryBuffer } from "./buffer";
 import type { IngestKeyRing } from "./ingest-keys";
 import type { AdaptiveSampler } from "./sampler";
 import type { TelemetryStats } from "./stats";
-import { BUSY_AFTER_ITEMS } from "./tiering";
 
 /** How an OTLP request was answered, in HTTP terms (the gRPC receiver maps them to gRPC codes). */
 export type IntakeResult =
@@ -20,8 +19,6 @@ const RECEIVED = { traces: "received_spans", logs: "received_log_records", metri
  */
 export class TelemetryIntake {
   private inFlightBytes = 0;
-  /** Items accepted until the agent counted as busy (then no longer counted). */
-  private itemsSeen = 0;
 
   constructor(
     private readonly deps: {
@@ -35,8 +32,6 @@ export class TelemetryIntake {
       onFull: () => void;
       /** Request bytes being processed at once; beyond it requests are pushed back with 503. */
       maxInFlightBytes: number;
-      /** Called once, when BUSY_AFTER_ITEMS items have come in: the agent is under telemetry load. */
-      onBusy?: () => void;
     },
   ) {}
 
@@ -100,7 +95,6 @@ export class TelemetryIntake {
     count: boolean,
   ): Promise<IntakeResult> {
     if (items === 0) return { ok: true };
-    this.seen(items);
     const deploymentId = this.deps.deploymentOf(serviceId);
     await this.deps.buffer.append({ kind: "otlp", serviceId, deploymentId, signal, items, payload });
     if (count) this.deps.stats.add(RECEIVED[signal], items);
@@ -121,16 +115,9 @@ export class TelemetryIntake {
       healthChecks: data.healthChecks ?? [],
     };
     if (entry.logs.length + entry.metrics.length + entry.healthChecks.length === 0) return;
-    this.seen(entry.logs.length + entry.metrics.length);
     await this.deps.buffer.append(entry);
     this.deps.stats.add("received_log_records", entry.logs.length);
     this.deps.stats.add("received_metric_points", entry.metrics.length);
     if (this.deps.buffer.full) this.deps.onFull();
-  }
-
-  private seen(items: number): void {
-    if (this.itemsSeen >= BUSY_AFTER_ITEMS) return;
-    this.itemsSeen += items;
-    if (this.itemsSeen >= BUSY_AFTER_ITEMS) this.deps.onBusy?.();
   }
 }

@@ -15,7 +15,6 @@ import { AdaptiveSampler } from "./sampler";
 import { PrometheusScraper, type ScrapeTarget } from "./scraper";
 import { type BatchChannel, TelemetryShipper } from "./shipper";
 import { TelemetryStats } from "./stats";
-import { enableOptimizingCompiler } from "./tiering";
 
 type TelemetryMessage = Extract<ControlPlaneToAgentMessage, { type: "telemetry_ack" | "ingest_keys" }>;
 
@@ -81,9 +80,6 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
     deploymentOf: deps.deploymentOf,
     onFull: () => shipper.kick(),
     maxInFlightBytes: Math.max(64 * MiB, 2 * maxBody),
-    onBusy: () => {
-      if (enableOptimizingCompiler()) log.info("telemetry is flowing: V8's optimizing compiler turned on");
-    },
   });
   const http = new OtlpHttpReceiver(intake, { maxBodyBytes: maxBody, maxDecompressedBytes: maxBody }, log);
   const grpc = new OtlpGrpcReceiver(intake, maxBody, log);

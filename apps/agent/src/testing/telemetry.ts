@@ -6,11 +6,10 @@ import { TelemetryStats } from "../telemetry/stats";
 
 /**
  * The agent's telemetry intake on a buffer in `dir`, as the pipeline builds it (no sampling, no control plane), for
- * tests of what feeds it. `onBusy` as TelemetryIntake takes it.
+ * tests of what feeds it.
  */
 export async function openTestIntake(
   dir: string,
-  opts: { onBusy?: () => void } = {},
 ): Promise<{ intake: TelemetryIntake; keys: IngestKeyRing; stats: TelemetryStats; buffer: TelemetryBuffer }> {
   const stats = await TelemetryStats.open(dir);
   const buffer = await TelemetryBuffer.open(
@@ -27,7 +26,6 @@ export async function openTestIntake(
     deploymentOf: () => undefined,
     onFull: () => undefined,
     maxInFlightBytes: 1 << 20,
-    ...(opts.onBusy && { onBusy: opts.onBusy }),
   });
   return { intake, keys, stats, buffer };
 }

@@ -16,10 +16,8 @@ export const AGENT_BUNDLE_FILE = "syntra-agent.cjs";
  * out saved ~20 MB at idle but made the agent's OTLP ingest 5x dearer in CPU for spans and 1.7x for log records
  * (`BENCH_AGENT=bundle` against `bundle-full` in bench:ingest), CPU taken from the applications it serves. A young
  * generation of 2 MB semi-spaces keeps its memory under a log flood near lite-mode's (README "Memory").
- * `--no-opt` starts it without the optimizing compiler (TurboFan), which start-up alone would bring in: ~3.8 MB less
- * resident at idle. The agent turns it on itself once telemetry flows (apps/agent/src/telemetry/tiering.ts).
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2", "--no-opt"];
+export const AGENT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=2"];
 
 /**
  * Environment the launcher sets for the agent's Node, beside AGENT_NODE_FLAGS. glibc's malloc raises its trim and
