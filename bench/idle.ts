@@ -130,8 +130,8 @@ async function main(): Promise<void> {
     const [container] = await new Dockerode().listContainers({
       filters: { label: [`dev.syntra.service_id=${serviceId}`] },
     });
-    // The agent follows the output of every container Syntra manages on this Docker engine; on a shared machine
-    // other checkouts' containers are among them and add to its figure.
+    // On a shared machine other checkouts' containers are on the engine too; the agent follows only its own
+    // services' (it used to follow every one with Syntra's label, which added to its figure).
     const managed = await new Dockerode().listContainers({ filters: { label: ["dev.syntra.managed=true"] } });
     const app = container ? await new Dockerode().getContainer(container.Id).inspect() : undefined;
     const appPid = app?.State.Pid;
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       `compiler processes in the tree: ${compilers.length === 0 ? "none" : compilers.map((c) => c.argv.join(" ")).join("; ")}`,
     );
     console.log(
-      `containers with Syntra's label on this Docker engine: ${managed.length} (the agent follows the output of each; 1 is the service's)`,
+      `containers with Syntra's label on this Docker engine: ${managed.length} (the agent follows only its own service's: 1)`,
     );
     console.log(
       `machine load average at the end: ${os

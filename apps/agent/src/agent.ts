@@ -222,7 +222,7 @@ export async function startAgent(
     logger,
     hosts: await otlpHosts(config, runtime, logger),
     deploymentOf: (serviceId) => deployer.currentDeployment(serviceId),
-    containers: { docker: runtime.docker, runtime },
+    containers: { docker: runtime.docker, runtime, owns: (serviceId) => deployer.deploys(serviceId) },
     scrapeTargets: () => deployer.scrapeTargets(),
   });
   const { serverId, certCheckSeconds: checkSeconds } = config;

@@ -162,6 +162,14 @@ describe("Deployer.deploy", () => {
     assert.ok(statuses.every((s) => s.started_at === final.started_at));
   });
 
+  test("deploys() names this agent's services: not before its first deploy here, from then on", async () => {
+    const payload = service("owned", { strategy: "instant" });
+    assert.equal(await deployer.deploys(payload.service_id), false);
+    assert.equal((await deploy(payload)).final.status, "running");
+    assert.equal(await deployer.deploys(payload.service_id), true);
+    assert.equal(await deployer.deploys("../not-an-id"), false);
+  });
+
   test("instant replaces v1 with v2 (downtime allowed)", async () => {
     const v1 = service("instant", { strategy: "instant" });
     assert.equal((await deploy(v1)).final.status, "running");

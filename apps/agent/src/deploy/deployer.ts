@@ -312,6 +312,14 @@ export class Deployer {
     return targets;
   }
 
+  /**
+   * Whether this agent deploys the service (a deploy of it started here, even one still in progress). Other
+   * Syntra containers on the same engine (another agent's, a test's) are not this agent's business.
+   */
+  deploys(serviceId: string): Promise<boolean> {
+    return this.store.has(serviceId);
+  }
+
   /** The deployment of the service that runs now on this host, as far as this agent knows. */
   currentDeployment(serviceId: string): string | undefined {
     return this.currentDeployments.get(serviceId);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { access, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { DeployPayload, DeployStrategy, HealthCheckConfig } from "@syntra/contracts";
 import { AgentError } from "../errors";
@@ -65,6 +65,15 @@ export class StateStore {
       await handle.close();
     }
     await rename(temp, file);
+  }
+
+  /** Whether the service has a state here: a deploy of it reached this host (and it was not removed since). */
+  async has(serviceId: string): Promise<boolean> {
+    if (!serviceIdPattern.test(serviceId)) return false;
+    return access(this.fileOf(serviceId)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async remove(serviceId: string): Promise<void> {

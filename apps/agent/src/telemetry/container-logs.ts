@@ -19,7 +19,7 @@ const FLUSH_MS = 200;
 const SAVE_MS = 1000;
 
 /**
- * Collects the stdout and stderr of every Syntra container into logs, continuously: each running container is
+ * Collects the stdout and stderr of the Syntra containers of services this agent deploys (`owns`) into logs, continuously: each running container is
  * followed (Docker's events start a follow when a container starts, after a restart or a redeploy), its lines go
  * through the intake (persisted before they count as collected), and the position reached is kept in
  * `<dir>/log-positions.json`, so a restarted agent resumes where it was: no line twice, none lost while it was down.
@@ -32,12 +32,16 @@ export class ContainerLogCollector {
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Docker's start events, handled one after the other (in the engine's order). */
+  private handling: Promise<void> = Promise.resolve();
   private readonly file: string;
 
   constructor(
     private readonly deps: {
       docker: Dockerode;
       runtime: ContainerRuntime;
+      /** Whether the service is one this agent deploys. */
+      owns: (serviceId: string) => Promise<boolean>;
       accept: (logs: LogEntry[]) => Promise<void>;
       dir: string;
       logger: Logger;
@@ -61,7 +65,8 @@ export class ContainerLogCollector {
     for (const id of this.positions.keys()) if (!known.has(id)) this.positions.delete(id);
     for (const container of containers) {
       // Running: followed. Stopped while the agent was away: what it wrote since our position is read once.
-      if (container.state === "running" || this.positions.has(container.id)) this.follow(container);
+      if (container.state !== "running" && !this.positions.has(container.id)) continue;
+      if (await this.ours(container)) this.follow(container);
     }
     this.saveTimer = setInterval(() => void this.save(), SAVE_MS);
     this.saveTimer.unref();
@@ -90,7 +95,8 @@ export class ContainerLogCollector {
         if (!line.trim()) continue;
         try {
           const event = JSON.parse(line) as { id?: string };
-          if (event.id) void this.followById(event.id);
+          const id = event.id;
+          if (id) this.handling = this.handling.then(() => this.followById(id));
         } catch (err) {
           this.deps.logger.warn({ err }, "unreadable Docker event");
         }
@@ -99,9 +105,23 @@ export class ContainerLogCollector {
     stream.on("error", (err) => this.deps.logger.warn({ err }, "Docker event stream failed"));
   }
 
+  /** The containers whose output is being read now (ids). */
+  followedContainers(): string[] {
+    return [...this.following.keys()];
+  }
+
   private async followById(id: string): Promise<void> {
-    const container = await this.deps.runtime.inspect(id);
-    if (container) this.follow(container);
+    try {
+      const container = await this.deps.runtime.inspect(id);
+      if (container && (await this.ours(container))) this.follow(container);
+    } catch (err) {
+      this.deps.logger.warn({ err, container: id }, "could not start following a container's output");
+    }
+  }
+
+  private async ours(container: ContainerInfo): Promise<boolean> {
+    const serviceId = container.labels[LABELS.serviceId];
+    return serviceId !== undefined && (await this.deps.owns(serviceId));
   }
 
   private follow(container: ContainerInfo): void {

@@ -45,8 +45,11 @@ export interface PipelineDeps {
   deploymentOf: (serviceId: string) => string | undefined;
   /** Services to scrape for Prometheus metrics (their deploy's `metrics_scrape`). */
   scrapeTargets?: () => Promise<ScrapeTarget[]>;
-  /** Where container output is read from (with SYNTRA_CONTAINER_LOGS). */
-  containers?: { docker: Dockerode; runtime: ContainerRuntime };
+  /**
+   * Where container output is read from (with SYNTRA_CONTAINER_LOGS), and which services' containers are this
+   * agent's (only those are followed: an engine can hold other agents' or tests' Syntra containers).
+   */
+  containers?: { docker: Dockerode; runtime: ContainerRuntime; owns: (serviceId: string) => Promise<boolean> };
 }
 
 const MiB = 1024 * 1024;

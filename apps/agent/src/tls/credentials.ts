@@ -9,7 +9,6 @@ import {
   agentCertificateGrant,
 } from "@syntra/contracts";
 import { writeAtomically } from "../request-log";
-import { buildCertificateRequest } from "./csr";
 
 /** What an enrolled agent holds: its key and certificate, the CA it pinned, where to connect, the update key. */
 export interface AgentCredentials {
@@ -57,8 +56,12 @@ export async function loadOrCreateKey(stateDir: string): Promise<{ key: KeyObjec
   return { key: privateKey, keyPem };
 }
 
-/** A CSR for the agent's key (the same key across renewals: it never left this machine). */
-export function certificateRequest(key: KeyObject, agentId: string): string {
+/**
+ * A CSR for the agent's key (the same key across renewals: it never left this machine). The ASN.1 code is loaded
+ * here, at enrolment and renewal only: an enrolled agent that restarts never holds it in memory.
+ */
+export async function certificateRequest(key: KeyObject, agentId: string): Promise<string> {
+  const { buildCertificateRequest } = await import("./csr");
   return buildCertificateRequest(key, createPublicKey(key), agentId);
 }
 

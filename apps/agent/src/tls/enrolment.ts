@@ -41,7 +41,7 @@ export async function obtainAuth(opts: {
       const { key } = await loadOrCreateKey(opts.stateDir);
       const grant = await enrolWithToken(opts.controlPlaneUrl, {
         token: opts.token,
-        csr: certificateRequest(key, opts.agentId),
+        csr: await certificateRequest(key, opts.agentId),
       });
       if (!grant) {
         opts.logger.warn("the control plane predates enrolment: connecting with the install token");
@@ -100,7 +100,7 @@ export class CertificateRenewer {
     try {
       const creds = this.opts.current();
       if (!shouldRenew(creds)) return;
-      const grant = await renewCertificate(creds, certificateRequest(creds.key, this.opts.agentId));
+      const grant = await renewCertificate(creds, await certificateRequest(creds.key, this.opts.agentId));
       await saveGrant(this.opts.stateDir, grant);
       const fresh = await loadCredentials(this.opts.stateDir);
       if (!fresh) throw new Error("the renewed certificate could not be read back");
