@@ -30,7 +30,9 @@ start_daemon() {
   mkdir -p "$state"
   echo "docker: starting dockerd (log: $state/dockerd.log)" >&2
   # Every project gets a network, and the tests create many at once: Docker's default pools hold about 30.
-  nohup dockerd --default-address-pool base=10.213.0.0/16,size=24 >"$state/dockerd.log" 2>&1 &
+  # setsid: the engine outlives the shell (and process group) that started it; a job runner that ends the group of
+  # the command which happened to start it would otherwise stop the engine under every other test run.
+  setsid nohup dockerd --default-address-pool base=10.213.0.0/16,size=24 >"$state/dockerd.log" 2>&1 < /dev/null &
   echo $! >"$state/dockerd.pid"
   for _ in $(seq 1 60); do
     if engine_answers; then return; fi

@@ -13,6 +13,7 @@ import { ResourceSampler } from "./host/resource-sampler";
 import { readHostFacts } from "./host/system-info";
 import { loadAgentId } from "./identity";
 import { MonitorScheduler } from "./monitors/scheduler";
+import { OomWatcher } from "./oom-watcher";
 import { CaddyRouter } from "./proxy/caddy";
 import { TraefikRouter } from "./proxy/traefik";
 import type { Router } from "./proxy/types";
@@ -228,6 +229,14 @@ export async function startAgent(
   const { serverId, certCheckSeconds: checkSeconds } = config;
   certificates = new CertificateReporter({ router, connection, serverId, logger, checkSeconds });
   certificates.start();
+  const ooms = new OomWatcher({
+    docker: runtime.docker,
+    serverId,
+    logger,
+    owns: (serviceId) => deployer.deploys(serviceId),
+    send: (alert) => connection.send("alert", alert),
+  });
+  await ooms.start().catch((err) => logger.warn({ err }, "OOM kills cannot be reported: no Docker event stream"));
   heartbeat = new Heartbeat({
     agentId,
     connection,
@@ -257,6 +266,7 @@ export async function startAgent(
       await telemetry?.stop();
       heartbeat?.stop();
       certificates?.stop();
+      ooms.stop();
       dispatcher?.cancelSubscriptions();
       deployer.close();
       await connection.stop();

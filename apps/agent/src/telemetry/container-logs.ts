@@ -4,6 +4,7 @@ import type { LogEntry } from "@syntra/contracts";
 import type Dockerode from "dockerode";
 import type { Logger } from "pino";
 import { writeFileAtomic } from "../atomic-file";
+import { watchDockerEvents } from "../runtime/docker-events";
 import { type ContainerInfo, type ContainerRuntime, LABELS, type LogLine } from "../runtime/types";
 import { BufferBusyError } from "./buffer";
 import { containerLogEntry } from "./log-lines";
@@ -27,7 +28,7 @@ const SAVE_MS = 1000;
 export class ContainerLogCollector {
   private positions = new Map<string, Position>();
   private readonly following = new Map<string, AbortController>();
-  private events: NodeJS.ReadableStream | undefined;
+  private stopEvents: (() => void) | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
@@ -75,34 +76,22 @@ export class ContainerLogCollector {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.saveTimer);
-    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+    this.stopEvents?.();
     for (const controller of this.following.values()) controller.abort();
     this.following.clear();
     await this.save();
   }
 
   private async watchEvents(): Promise<void> {
-    const stream = await this.deps.docker.getEvents({
-      filters: { type: ["container"], event: ["start"], label: [`${LABELS.managed}=true`] },
-    });
-    this.events = stream;
-    let pending = "";
-    stream.on("data", (chunk: Buffer) => {
-      pending += chunk.toString("utf8");
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        try {
-          const event = JSON.parse(line) as { id?: string };
-          const id = event.id;
-          if (id) this.handling = this.handling.then(() => this.followById(id));
-        } catch (err) {
-          this.deps.logger.warn({ err }, "unreadable Docker event");
-        }
-      }
-    });
-    stream.on("error", (err) => this.deps.logger.warn({ err }, "Docker event stream failed"));
+    this.stopEvents = await watchDockerEvents(
+      this.deps.docker,
+      { type: ["container"], event: ["start"], label: [`${LABELS.managed}=true`] },
+      (event) => {
+        const id = event.id;
+        if (id) this.handling = this.handling.then(() => this.followById(id));
+      },
+      this.deps.logger,
+    );
   }
 
   /** The containers whose output is being read now (ids). */
