@@ -270,7 +270,7 @@ export function ServiceOverviewPage() {
             {o.summary.requests === 0 && <TelemetrySetup serviceId={service.id} what="requests (server spans)" />}
             <div className="grid gap-4 lg:grid-cols-2">
               <RedCharts red={o} range={range} markers={markers} bands={bands} />
-              <AnomalyCard serviceId={service.id} markers={markers} />
+              <AnomalyCard serviceId={service.id} base={base} markers={markers} />
               <ContainerChart
                 title="CPU per container"
                 answer={cpu.data}
