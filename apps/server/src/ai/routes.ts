@@ -50,6 +50,7 @@ const anomalies = implement(apiRoutes.ai.anomalies, {
     const target = await storeScope(deps, projectScope(auth), params.serviceId);
     const series = await signalSeries(deps.telemetry, target, query.signal, deps.now());
     const band = signalBand(series, query, query.hours);
+    if (query.explain === "false") return band;
     return { ...band, anomalies: await explainAnomalies(deps, target, band.anomalies) };
   },
 });

@@ -254,11 +254,13 @@ export type AIRecommendations = z.infer<typeof aiRecommendations>;
 export const anomalySignal = z.enum(["request_rate", "error_rate", "latency_p95", "cpu", "memory"]);
 export type AnomalySignal = z.infer<typeof anomalySignal>;
 
-/** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity. */
+/** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity, explained or not. */
 export const aiAnomalyQuery = z.strictObject({
   signal: anomalySignal.default("error_rate"),
   hours: z.coerce.number().int().min(1).max(168).default(24),
   sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
+  /** `false`: the ranges without their explanations (a chart's band needs only the ranges; saves the queries). */
+  explain: z.enum(["true", "false"]).default("true"),
 });
 export type AIAnomalyQuery = z.infer<typeof aiAnomalyQuery>;
 

@@ -148,6 +148,13 @@ test("each anomaly names the deploy, or the new issue, before it, with traces of
     `New issue "TypeError: pool exhausted" (3 events in the window) appeared with it; no deploy in the hour before.`,
   );
 
+  // A chart asks for the ranges only.
+  const bare: AIAnomalyBand = await call("GET", `/api/v1/ai/anomalies/${web}?signal=error_rate&hours=2&explain=false`);
+  assert.deepEqual(
+    bare.anomalies.map((x) => x.explanation),
+    [null],
+  );
+
   const c = await explained(calm);
   assert.equal(c.summary, "No deploy or new error in the window.");
   assert.deepEqual([c.deployments, c.issues], [[], []]);
