@@ -1,13 +1,13 @@
 // The service overview's anomaly band and resource recommendations in a real browser (Debian's chromium driven by
 // playwright-core) against a control plane serving the built dashboard, on telemetry written to the real store:
 // nine days of requests whose error rate leaves its baseline in the last 25 minutes, and a week of two containers'
-// CPU and memory.
+// CPU and memory, with a deploy 10 minutes before the spike that the anomaly card names.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort } from "@syntra/testing/ports";
 import type { Browser } from "playwright-core";
 import { containerWeek, redHistory } from "../apps/server/src/ai/testing/series";
-import { serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
+import { liveDeployment, serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp, type TestApp } from "../apps/server/src/testing/harness";
 import { ensureWebBuild } from "../scripts/build-web";
 import { launchBrowser, openAs, shoot } from "./browser";
@@ -19,6 +19,7 @@ let baseUrl: string;
 let browser: Browser;
 let org: Awaited<ReturnType<typeof serviceOfNewOrg>>;
 let viewer: { cookie: string };
+let deployId: string;
 
 before(async () => {
   const port = await freePort();
@@ -35,8 +36,16 @@ before(async () => {
   assert.equal(res.status, 200, JSON.stringify(res.body));
   const now = t.deps.now().getTime();
   const owner = { org_id: org.orgId, service_id: org.serviceId, deployment_id: crypto.randomUUID() };
+  const spikeFrom = Math.floor(now / STEP) * STEP - 5 * STEP;
+  // Live 10 minutes before the spike: the anomaly's explanation names it.
+  deployId = await liveDeployment(t.deps, org.serviceId, {
+    createdAt: new Date(spikeFrom - 11 * 60_000),
+    liveAt: new Date(spikeFrom - 10 * 60_000),
+    sha: "abc1234def567",
+    message: "orders: cache customers",
+  });
   await t.deps.telemetry.insert({
-    spans: redHistory(owner, 9, now, Math.floor(now / STEP) * STEP - 5 * STEP),
+    spans: redHistory(owner, 9, now, spikeFrom),
     logs: [],
     metrics: containerWeek(owner, now, 6.5 * 24),
   });
@@ -73,6 +82,22 @@ test("the error rate chart shades the expected band and marks the anomaly; a rec
   assert.ok(band.length >= 10, `band rows: ${JSON.stringify(band)}`);
   // Expected 2% errors: the band lies around it.
   for (const [low, high] of band) assert.ok(Number(low) <= 0.02 && Number(high) >= 0.02 && Number(high) < 0.05);
+  // The detector's card explains the anomaly: the deploy before it, links to it and to example traces.
+  const base = `/projects/${org.projectId}/services/${org.serviceId}`;
+  const explained = page.getByTestId("anomaly-card").getByTestId("anomaly-explanation");
+  await explained.first().waitFor();
+  assert.equal(await explained.count(), 1);
+  assert.match(
+    await explained.innerText(),
+    new RegExp(`Started \\d+ min after deploy ${deployId.slice(0, 8)} \\(commit abc1234 "orders: cache customers"\\)`),
+  );
+  const deployLink = explained.getByRole("link", { name: "deploy abc1234" });
+  assert.equal(await deployLink.getAttribute("href"), `${base}/deployments?d=${deployId}`);
+  const traceLinks = await explained
+    .getByRole("link", { name: /^trace / })
+    .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
+  assert.ok(traceLinks.length > 0, "example traces of the window");
+  for (const href of traceLinks) assert.match(href, new RegExp(`^${base}/traces/[0-9a-f]{32}$`));
   // The other charts keep their own look: the latency chart has its band, the container charts none.
   assert.equal(await page.getByRole("table", { name: "CPU per container: data" }).locator("th").count(), 1 + 2);
 

@@ -1,10 +1,11 @@
 import type { AlertLabels } from "@syntra/contracts";
-import { and, desc, eq, gte, isNotNull, lte, or } from "drizzle-orm";
-import { alertIncidents, alerts, deployments, errorGroups, services } from "../db/schema";
+import { eq } from "drizzle-orm";
+import { alertIncidents, alerts, services } from "../db/schema";
 import type { AppDeps } from "../deps";
 import { notFound } from "../errors";
 import type { ContextMetrics } from "./analysis-context";
 import { metricsAround } from "./context-extras";
+import { deploymentsIn, issuesSeenIn } from "./service-window";
 
 /** Deployments this long before the incident fired are part of its story. */
 const DEPLOYS_BEFORE_MS = 2 * 3_600_000;
@@ -113,21 +114,12 @@ async function deploymentsBefore(
   serviceId: string,
   fired: Date,
 ): Promise<IncidentDeployment[]> {
-  const from = new Date(fired.getTime() - DEPLOYS_BEFORE_MS);
-  const rows = await deps.db
-    .select()
-    .from(deployments)
-    .where(
-      and(
-        eq(deployments.serviceId, serviceId),
-        or(
-          and(isNotNull(deployments.finishedAt), gte(deployments.finishedAt, from), lte(deployments.finishedAt, fired)),
-          and(gte(deployments.createdAt, from), lte(deployments.createdAt, fired)),
-        ),
-      ),
-    )
-    .orderBy(desc(deployments.createdAt))
-    .limit(MAX_DEPLOYS);
+  const rows = await deploymentsIn(
+    deps,
+    serviceId,
+    { from: new Date(fired.getTime() - DEPLOYS_BEFORE_MS), to: fired },
+    MAX_DEPLOYS,
+  );
   return rows.map((d) => {
     const at = d.finishedAt ?? d.createdAt ?? fired;
     return {
@@ -144,15 +136,12 @@ async function deploymentsBefore(
 
 async function issuesAround(deps: Pick<AppDeps, "db">, serviceId: string, fired: Date): Promise<IncidentIssue[]> {
   const from = new Date(fired.getTime() - ISSUES_BEFORE_MS);
-  const to = new Date(fired.getTime() + ISSUES_AFTER_MS);
-  const rows = await deps.db
-    .select()
-    .from(errorGroups)
-    .where(
-      and(eq(errorGroups.serviceId, serviceId), gte(errorGroups.lastSeenAt, from), lte(errorGroups.firstSeenAt, to)),
-    )
-    .orderBy(desc(errorGroups.firstSeenAt))
-    .limit(MAX_ISSUES);
+  const rows = await issuesSeenIn(
+    deps,
+    serviceId,
+    { from, to: new Date(fired.getTime() + ISSUES_AFTER_MS) },
+    MAX_ISSUES,
+  );
   return rows.map((g) => ({
     title: g.title,
     culprit: g.culprit,

@@ -6,6 +6,7 @@ import { openSse, type SseStream } from "../live/sse";
 import { projectScope } from "../projects/routes";
 import { storeScope } from "../telemetry/queries";
 import { analyzeError } from "./analyze-error";
+import { explainAnomalies } from "./anomaly/explain";
 import { signalBand, signalSeries } from "./anomaly/service-signal";
 import { answerChat } from "./chat";
 import { generateDockerfile } from "./dockerfile/generate";
@@ -48,7 +49,9 @@ const anomalies = implement(apiRoutes.ai.anomalies, {
   handler: async ({ auth, deps, params, query }) => {
     const target = await storeScope(deps, projectScope(auth), params.serviceId);
     const series = await signalSeries(deps.telemetry, target, query.signal, deps.now());
-    return signalBand(series, query, query.hours);
+    const band = signalBand(series, query, query.hours);
+    if (query.explain === "false") return band;
+    return { ...band, anomalies: await explainAnomalies(deps, target, band.anomalies) };
   },
 });
 

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api } from "../lib/api";
 import type { DeployMarker } from "../lib/deploy-markers";
 import { useQuery } from "../lib/query";
+import { AnomalyExplanations } from "./anomaly-explanations";
 import { rowsOf, TimeChart } from "./charts/time-chart";
 import { Badge } from "./ui/badge";
 import { Button } from "./ui/button";
@@ -22,9 +23,19 @@ const STATE_TONE = { learning: "neutral", normal: "green", deviation: "amber", a
 
 /**
  * The anomaly detector's view of a service over the last 24 hours: the signal, its expected value and normal band
- * (what the `anomaly` alert type judges against), the state now and how many anomalies there were.
+ * (what the `anomaly` alert type judges against), the state now, and each anomaly with its explanation (the
+ * likeliest cause, the deployments, issues and traces of its window).
  */
-export function AnomalyCard({ serviceId, markers }: { serviceId: string; markers: DeployMarker[] }) {
+export function AnomalyCard({
+  serviceId,
+  base,
+  markers,
+}: {
+  serviceId: string;
+  /** The service's page path, for the explanations' links. */
+  base: string;
+  markers: DeployMarker[];
+}) {
   const [signal, setSignal] = useState<Signal>("error_rate");
   const query = useQuery(`service:${serviceId}:anomalies:${signal}`, () =>
     api.ai.anomalies({ serviceId, signal, hours: 24 }),
@@ -87,6 +98,7 @@ export function AnomalyCard({ serviceId, markers }: { serviceId: string; markers
             }
           />
         )}
+        {band && <AnomalyExplanations anomalies={band.anomalies} base={base} />}
       </CardContent>
     </Card>
   );

@@ -203,7 +203,8 @@ function ContainerChart({
 function useRedBands(serviceId: string, range: ResolvedRange): Partial<Record<RedSignal, AIAnomalyBand>> {
   const hours = Math.min(168, Math.max(1, Math.ceil((Date.now() - range.from.getTime()) / 3_600_000)));
   const key = (signal: RedSignal) => `service:${serviceId}:anomalies:${signal}:${hours}`;
-  const get = (signal: RedSignal) => () => api.ai.anomalies({ serviceId, signal, hours });
+  // The charts draw the ranges only; the anomaly card shows the explanations.
+  const get = (signal: RedSignal) => () => api.ai.anomalies({ serviceId, signal, hours, explain: "false" });
   const requests = useQuery(key("request_rate"), get("request_rate"));
   const errors = useQuery(key("error_rate"), get("error_rate"));
   const latency = useQuery(key("latency_p95"), get("latency_p95"));
@@ -270,7 +271,7 @@ export function ServiceOverviewPage() {
             {o.summary.requests === 0 && <TelemetrySetup serviceId={service.id} what="requests (server spans)" />}
             <div className="grid gap-4 lg:grid-cols-2">
               <RedCharts red={o} range={range} markers={markers} bands={bands} />
-              <AnomalyCard serviceId={service.id} markers={markers} />
+              <AnomalyCard serviceId={service.id} base={base} markers={markers} />
               <ContainerChart
                 title="CPU per container"
                 answer={cpu.data}

@@ -254,11 +254,13 @@ export type AIRecommendations = z.infer<typeof aiRecommendations>;
 export const anomalySignal = z.enum(["request_rate", "error_rate", "latency_p95", "cpu", "memory"]);
 export type AnomalySignal = z.infer<typeof anomalySignal>;
 
-/** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity. */
+/** GET /ai/anomalies/:serviceId: which signal, how many hours back, at which sensitivity, explained or not. */
 export const aiAnomalyQuery = z.strictObject({
   signal: anomalySignal.default("error_rate"),
   hours: z.coerce.number().int().min(1).max(168).default(24),
   sensitivity: z.enum(["low", "medium", "high"]).default("medium"),
+  /** `false`: the ranges without their explanations (a chart's band needs only the ranges; saves the queries). */
+  explain: z.enum(["true", "false"]).default("true"),
 });
 export type AIAnomalyQuery = z.infer<typeof aiAnomalyQuery>;
 
@@ -266,8 +268,52 @@ export type AIAnomalyQuery = z.infer<typeof aiAnomalyQuery>;
 export const aiAnomalyState = z.enum(["learning", "normal", "deviation", "anomaly"]);
 
 /**
+ * What was going on around one anomaly (data only, no provider): the service's deployments that finished in the
+ * hour before it started or inside it, its issues first seen or regressed in the window (from 30 minutes before the
+ * start to the end), example traces from that window (the slowest and the failing ones), and one sentence naming
+ * the likeliest cause by a fixed rule (a deploy shortly before, else a new or regressed issue, else none).
+ */
+export const aiAnomalyExplanation = z.object({
+  summary: z.string(),
+  deployments: z.array(
+    z.object({
+      id: uuid,
+      status: z.string(),
+      commit_sha: z.string().nullable(),
+      commit_message: z.string().nullable(),
+      finished_at: isoTimestamp,
+      /** Minutes from the deploy finishing to the anomaly's start; negative when it finished inside the anomaly. */
+      minutes_before_start: z.number().int(),
+    }),
+  ),
+  issues: z.array(
+    z.object({
+      id: uuid,
+      title: z.string(),
+      first_seen_at: isoTimestamp,
+      /** Null unless the issue came back after being resolved. */
+      regressed_at: isoTimestamp.nullable(),
+      /** `new`: first seen in the window; `regressed`: came back in it. */
+      kind: z.enum(["new", "regressed"]),
+      events_in_window: z.number().int().nonnegative(),
+    }),
+  ),
+  traces: z.array(
+    z.object({
+      trace_id: z.string(),
+      root_operation: z.string(),
+      start_time: isoTimestamp,
+      duration_ms: z.number().nonnegative(),
+      status: z.enum(["ok", "error", "unset"]),
+    }),
+  ),
+});
+export type AIAnomalyExplanation = z.infer<typeof aiAnomalyExplanation>;
+
+/**
  * A service's signal with the detector's band, for charts: each 5-minute step's value (null: no data), expected
- * value and normal band (null while learning), and state; the anomalies as time ranges.
+ * value and normal band (null while learning), and state; the anomalies as time ranges, each with its
+ * explanation (null only past the newest few, which are the ones explained).
  */
 export const aiAnomalyBand = z.object({
   signal: anomalySignal,
@@ -284,7 +330,7 @@ export const aiAnomalyBand = z.object({
       state: aiAnomalyState,
     }),
   ),
-  anomalies: z.array(z.object({ from: isoTimestamp, to: isoTimestamp })),
+  anomalies: z.array(z.object({ from: isoTimestamp, to: isoTimestamp, explanation: aiAnomalyExplanation.nullable() })),
 });
 export type AIAnomalyBand = z.infer<typeof aiAnomalyBand>;
 

@@ -140,7 +140,8 @@ export function judgeSignal(series: SignalSeries, condition: AnomalyCondition): 
 
 /**
  * The last `hours` of the series with the detector's band and states, for a chart: what the `anomaly` alert type
- * sees. Anomalies are the detector's runs (merged within an hour), as time ranges.
+ * sees. Anomalies are the detector's runs (merged within an hour), as time ranges, not yet explained
+ * (`explainAnomalies` adds that).
  */
 export function signalBand(
   series: SignalSeries,
@@ -168,6 +169,6 @@ export function signalBand(
   }
   const anomalies = anomalyRuns(states)
     .filter(([, end]) => end >= from)
-    .map(([start, end]) => ({ from: at(Math.max(start, from)), to: at(end + 1) }));
+    .map(([start, end]) => ({ from: at(Math.max(start, from)), to: at(end + 1), explanation: null }));
   return { signal: c.signal, step_seconds: STEP_SECONDS, state: points.at(-1)?.state ?? "learning", points, anomalies };
 }
