@@ -115,8 +115,6 @@ const envSchema = z
     SYNTRA_AGENT_ADMISSION_BACKLOG: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     /** Reconnects per second agents are asked to stay under after a restart (they spread over fleet / rate s). */
     SYNTRA_AGENT_RECONNECT_RATE: z.coerce.number().int().min(1).max(100_000).default(500),
-    /** How many days of server heartbeat metrics are kept. */
-    SYNTRA_SERVER_METRICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     /** DNS server used to verify custom domains, "ip" or "ip:port" ("[::1]:53" for IPv6); unset: the system's. */
     SYNTRA_DNS_RESOLVER: z
       .string()
@@ -257,7 +255,6 @@ export interface Config {
     heartbeatSeconds: number;
     commandTimeoutSeconds: number;
     logLevel: "debug" | "info" | "warn" | "error";
-    metricsRetentionDays: number;
     /** Heartbeats are written in batches this often (ms). */
     heartbeatFlushMs: number;
     /** Disconnected servers are marked offline in batches this often (ms). */
@@ -418,7 +415,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reconnectRatePerSecond: e.SYNTRA_AGENT_RECONNECT_RATE,
       admissionBacklogMax: e.SYNTRA_AGENT_ADMISSION_BACKLOG,
       logLevel: e.SYNTRA_AGENT_LOG_LEVEL,
-      metricsRetentionDays: e.SYNTRA_SERVER_METRICS_RETENTION_DAYS,
       endpoint: {
         host: e.SYNTRA_AGENT_TLS_HOST ?? e.SYNTRA_HOST,
         port: e.SYNTRA_AGENT_TLS_PORT,

@@ -1,5 +1,4 @@
 import fs from "node:fs/promises";
-import { pruneServerMetrics } from "./agents/agent-servers";
 import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
 import { startAiWorker } from "./ai/worker";
 import { startAlertWorker } from "./alerts/worker";
@@ -61,10 +60,6 @@ async function start(config: Config): Promise<void> {
     void deps.cluster
       .tryLock("hourly-pruning", async () => {
         await pruneExpiredSessions(deps).catch((err: unknown) => logger.warn({ err }, "session pruning failed"));
-        const keepFrom = new Date(now().getTime() - config.agents.metricsRetentionDays * 86_400_000);
-        await pruneServerMetrics(database.db, keepFrom).catch((err: unknown) =>
-          logger.warn({ err }, "metrics pruning failed"),
-        );
       })
       .catch((err: unknown) => logger.warn({ err }, "pruning skipped: the cluster lock could not be taken"));
   }, 3_600_000);

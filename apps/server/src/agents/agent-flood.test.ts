@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
 import { AgentPeer, heartbeatPayload, PEER_AGENT_ID } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { hostSamples } from "../testing/host-metrics";
 
 // One agent must not cost everyone else their time or the control plane its memory: a flood of heartbeats is
 // coalesced (one database write, not thousands) while the API keeps answering, and alerts are bounded, summarised
@@ -40,12 +41,8 @@ async function meLatency(): Promise<number> {
   return performance.now() - started;
 }
 
-const metricRows = async (serverId: string) => {
-  const [row] = await t.deps.database.rawTransaction((tx) =>
-    tx.query<{ n: string }>("SELECT count(*)::text AS n FROM server_metrics WHERE server_id = $1", [serverId]),
-  );
-  return Number(row?.n);
-};
+/** Host-metrics samples of a server in the telemetry store (one per heartbeat taken). */
+const metricRows = async (serverId: string) => (await hostSamples(t, serverId)).samples;
 
 /** Every message sent so far has been handled once the answer to a broken frame sent after them arrives. */
 async function drained(peer: AgentPeer): Promise<void> {
@@ -100,7 +97,7 @@ test("3,000 heartbeats at once are coalesced into one write, and /api/v1/me stay
   // The agent is still served: its next heartbeat, half an interval later, is recorded.
   t.advanceClock(20_000);
   peer.send("heartbeat", heartbeatPayload({ resources: { cpu_usage_percent: 77 } }));
-  await eventually(async () => (await metricRows(id)) === figures.metric_rows + 1);
+  await eventually(async () => (await hostSamples(t, id)).last === 77);
   await peer.close();
 });
 

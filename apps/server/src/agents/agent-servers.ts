@@ -135,47 +135,24 @@ export function ownMachineId(): Promise<string | null> {
 
 /**
  * Records a batch of heartbeats (at most one per server) with one statement: each server is online as of its
- * heartbeat, and its resources become one metrics row. Rows are updated in id order, so two writers (replicas)
- * cannot deadlock. Returns the ids of the servers that still exist.
+ * heartbeat (its resources go to the telemetry store: `storeHeartbeatMetrics`). Rows are updated in id order, so
+ * two writers (replicas) cannot deadlock. Returns the ids of the servers that still exist.
  */
 export async function recordHeartbeats(
   db: Db,
   beats: readonly { serverId: string; beat: HeartbeatPayload; at: Date }[],
 ): Promise<Set<string>> {
   if (beats.length === 0) return new Set();
-  // One JSON parameter (jsonb_to_recordset) rather than 10 per row: no parameter limit, the same on PGlite.
+  // One JSON parameter (jsonb_to_recordset) rather than 2 per row: no parameter limit, the same on PGlite.
   const rows = [...beats]
     .sort((a, b) => (a.serverId < b.serverId ? -1 : a.serverId > b.serverId ? 1 : 0))
-    .map(({ serverId, beat, at }) => {
-      const r = beat.resources;
-      return {
-        id: serverId,
-        // The control plane's clock, like last_heartbeat_at, so one skewed agent cannot scatter its own series.
-        at: at.toISOString(),
-        cpu: r.cpu_usage_percent,
-        mem_used: r.memory_used_mb,
-        mem_free: r.memory_available_mb,
-        disk_used: r.disk_used_gb,
-        disk_free: r.disk_available_gb,
-        rx: r.network_rx_bytes,
-        tx: r.network_tx_bytes,
-      };
-    });
+    .map(({ serverId, at }) => ({ id: serverId, at: at.toISOString() }));
   const result = await db.execute(sql`
     WITH v AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
-        id uuid, at timestamptz, cpu float8, mem_used float8, mem_free float8, disk_used float8, disk_free float8,
-        rx bigint, tx bigint)
-    ), updated AS (
-      UPDATE servers SET status = 'online', last_heartbeat_at = v.at FROM v WHERE servers.id = v.id
-      RETURNING servers.id
-    ), metrics AS (
-      INSERT INTO server_metrics (server_id, recorded_at, cpu_percent, memory_used_mb, memory_available_mb,
-        disk_used_gb, disk_available_gb, network_rx_bytes, network_tx_bytes)
-      SELECT v.id, v.at, v.cpu, v.mem_used, v.mem_free, v.disk_used, v.disk_free, v.rx, v.tx
-      FROM v JOIN updated ON updated.id = v.id
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(id uuid, at timestamptz)
     )
-    SELECT id FROM updated`);
+    UPDATE servers SET status = 'online', last_heartbeat_at = v.at FROM v WHERE servers.id = v.id
+    RETURNING servers.id`);
   return new Set(resultRows<{ id: string }>(result).map((r) => r.id));
 }
 
@@ -223,28 +200,4 @@ export async function markStaleServersOffline(db: Db, before: Date, now: Date, r
     )
     .returning({ id: servers.id });
   return rows.map((r) => r.id);
-}
-
-/**
- * Deletes heartbeat metrics recorded before `before`, `batchRows` at a time (oldest ids first, along the primary
- * key), each batch its own short statement: a month of a large fleet's rows never holds one long transaction and
- * its locks, and other queries run between the batches. Returns how many rows went.
- */
-export async function pruneServerMetrics(db: Db, before: Date, batchRows = 5000): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const [row] = resultRows<{ n: number }>(
-      await db.execute(sql`
-        WITH gone AS (
-          DELETE FROM server_metrics WHERE id IN (
-            SELECT id FROM server_metrics WHERE recorded_at < ${before.toISOString()}::timestamptz
-            ORDER BY id LIMIT ${batchRows})
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM gone`),
-    );
-    const n = Number(row?.n ?? 0);
-    total += n;
-    if (n < batchRows) return total;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }

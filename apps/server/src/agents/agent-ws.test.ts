@@ -4,6 +4,7 @@ import { RESTARTING_CLOSE_CODE, reconnectSpreadSeconds } from "@syntra/contracts
 import { eventually } from "@syntra/testing/eventually";
 import { AgentPeer, heartbeatPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
+import { hostSamples } from "../testing/host-metrics";
 
 let t: TestApp;
 let url: string;
@@ -199,12 +200,8 @@ test("heartbeats become metric series: one per resource, bucketed with avg, min 
   const start = t.deps.now().getTime();
   t.advanceClock(3_600_000 - (start % 3_600_000) + 5_000);
   const minute = Math.floor(t.deps.now().getTime() / 60_000) * 60_000;
-  const samples = async () => {
-    const [row] = await t.deps.database.rawTransaction((tx) =>
-      tx.query<{ n: string }>("SELECT count(*)::text AS n FROM server_metrics WHERE server_id = $1", [server.id]),
-    );
-    return Number(row?.n);
-  };
+  // Each taken heartbeat is one sample of each host metric in the telemetry store, which the API reads.
+  const samples = async () => (await hostSamples(t, server.id)).samples;
   const beat = async (cpu: number, rx: number, count: number) => {
     peer.send("heartbeat", heartbeatPayload({ resources: { cpu_usage_percent: cpu, network_rx_bytes: rx } }));
     await eventually(async () => (await samples()) === count);
@@ -246,6 +243,12 @@ test("heartbeats become metric series: one per resource, bucketed with avg, min 
     hourly.body.data[0].points.map((p: { value: number; min: number; max: number }) => [p.value, p.min, p.max]),
     [[30, 10, 50]],
   );
+  // A day's bucket merges the hourly rollup: one point at midnight UTC with the day's average, min and max.
+  const daily = await t.call("GET", `/api/v1/servers/${server.id}/metrics?interval=1d&${range}`, { as: owner });
+  assert.equal(daily.status, 200);
+  assert.deepEqual(daily.body.data[0].points, [
+    { timestamp: new Date(minute - (minute % 86_400_000)).toISOString(), value: 30, avg: 30, min: 10, max: 50 },
+  ]);
   // Outside the range: nothing.
   const old = await t.call(
     "GET",

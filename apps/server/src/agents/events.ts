@@ -13,7 +13,7 @@ import { recheckDomainsOnAgentReady } from "../domains/domains";
 import { reconcileRoutes } from "../domains/route-reconcile";
 import { publishServerStatus } from "../live/publish";
 import { sendMonitorsOnAgentReady, storeMonitorResults } from "../monitors/agents";
-import { storeContainerMetrics } from "../telemetry/container-metrics";
+import { storeHeartbeatMetrics } from "../telemetry/container-metrics";
 import { telemetryHubAnswers } from "../telemetry/ingest/hub-events";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
 import { startUpdateOnAgentHello, updateForTooOldAgent } from "./updates";
@@ -36,7 +36,7 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
     server_status: [(e) => publishServerStatus(deps, e.serverId, e.status, e.orgId)],
     hello_accepted: [(e) => startUpdateOnAgentHello(deps, e)],
     sweep: [() => reconcileDeployments(deps)],
-    heartbeat_recorded: [(e) => storeContainerMetrics(deps, e.server, e.beat, e.at)],
+    heartbeat_recorded: [(e) => storeHeartbeatMetrics(deps, e.server, e.beat, e.at)],
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
     certificate_status: [(e) => recordCertificateStatus(deps, e.serverId, e.message.payload).then(() => {})],
     routes_report: [(e) => reconcileRoutes(deps, e.serverId, e.message.payload).then(() => {})],

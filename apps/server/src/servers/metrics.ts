@@ -1,7 +1,7 @@
 import type { MetricSeries, ServerMetricsQuery } from "@syntra/contracts";
-import { sql } from "drizzle-orm";
-import { type Db, resultRows } from "../db/client";
 import { AppError } from "../errors";
+import { HOST_METRICS } from "../telemetry/host-metrics";
+import type { TelemetryStore } from "../telemetry/store/types";
 
 const INTERVAL_SECONDS: Record<ServerMetricsQuery["interval"], number> = {
   "1m": 60,
@@ -10,7 +10,7 @@ const INTERVAL_SECONDS: Record<ServerMetricsQuery["interval"], number> = {
   "1d": 86_400,
 };
 
-/** The resources of a heartbeat, each charted as one series named after its column. */
+/** The resources of a heartbeat, each charted as one series (stored as `HOST_METRICS`). */
 export const SERVER_METRIC_NAMES = [
   "cpu_percent",
   "memory_used_mb",
@@ -25,16 +25,14 @@ export const SERVER_METRIC_NAMES = [
 const MAX_BUCKETS = 5000;
 const DEFAULT_RANGE_MS = 3_600_000;
 
-type BucketRow = Record<string, unknown> & { bucket: unknown; samples: unknown };
-
 /**
- * A server's heartbeat metrics between `from` and `to` (default: the last hour), one series per
- * resource, in buckets of `interval` aligned to the epoch, each with the average (`value`, `avg`),
- * minimum and maximum of its samples. No samples in the range: no series.
+ * A server's heartbeat metrics between `from` and `to` (default: the last hour), one series per resource, from the
+ * telemetry store's rollup of `interval` (1d: the hourly rollup merged by day), each point with the average
+ * (`value`, `avg`), minimum and maximum of its samples. No samples in the range: no series.
  */
 export async function serverMetricSeries(
-  db: Db,
-  serverId: string,
+  telemetry: TelemetryStore,
+  server: { id: string; orgId: string },
   query: ServerMetricsQuery,
   now: Date,
 ): Promise<MetricSeries[]> {
@@ -48,36 +46,13 @@ export async function serverMetricSeries(
       [{ path: "query.interval", message: "too fine for the range" }],
     );
   }
-  // floor(epoch / step) * step works alike on PostgreSQL and PGlite (date_bin needs PostgreSQL 14+).
-  const aggregates = SERVER_METRIC_NAMES.map(
-    (name) =>
-      sql`avg(${sql.identifier(name)})::float8 AS ${sql.identifier(`${name}_avg`)},
-          min(${sql.identifier(name)})::float8 AS ${sql.identifier(`${name}_min`)},
-          max(${sql.identifier(name)})::float8 AS ${sql.identifier(`${name}_max`)}`,
+  const stored = await telemetry.metricSeries(
+    { orgId: server.orgId, serviceId: server.id },
+    { names: SERVER_METRIC_NAMES.map((name) => HOST_METRICS[name]), interval: query.interval, from, to },
   );
-  const result = await db.execute(sql`
-    SELECT floor(extract(epoch FROM recorded_at) / ${step}) * ${step} AS bucket,
-           count(*) AS samples,
-           ${sql.join(aggregates, sql`, `)}
-    FROM server_metrics
-    WHERE server_id = ${serverId} AND recorded_at >= ${from.toISOString()}::timestamptz
-      AND recorded_at <= ${to.toISOString()}::timestamptz
-    GROUP BY 1
-    ORDER BY 1`);
-  const rows = resultRows<BucketRow>(result);
-  if (rows.length === 0) return [];
-  return SERVER_METRIC_NAMES.map((name) => ({
-    name,
-    labels: { server_id: serverId },
-    points: rows.map((row) => {
-      const avg = Number(row[`${name}_avg`]);
-      return {
-        timestamp: new Date(Number(row.bucket) * 1000).toISOString(),
-        value: avg,
-        avg,
-        min: Number(row[`${name}_min`]),
-        max: Number(row[`${name}_max`]),
-      };
-    }),
-  }));
+  const byName = new Map(stored.map((s) => [s.name, s]));
+  return SERVER_METRIC_NAMES.flatMap((name) => {
+    const series = byName.get(HOST_METRICS[name]);
+    return series ? [{ name, labels: { server_id: server.id }, points: series.points }] : [];
+  });
 }

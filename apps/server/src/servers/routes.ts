@@ -129,7 +129,7 @@ const updateAll = implement(apiRoutes.servers.updateAllAgents, {
 const metrics = implement(apiRoutes.servers.metrics, {
   handler: async ({ auth, deps, params, query }) => {
     const row = await getServer(deps.db, requireOrg(auth), params.serverId);
-    return serverMetricSeries(deps.db, row.id, query, deps.now());
+    return serverMetricSeries(deps.telemetry, row, query, deps.now());
   },
 });
 

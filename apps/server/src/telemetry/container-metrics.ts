@@ -3,6 +3,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
+import { hostMetricRows } from "./host-metrics";
 import type { MetricRow } from "./store/types";
 
 /**
@@ -48,13 +49,16 @@ export async function containerMetricRows(
     });
 }
 
-/** Stores the containers' CPU and memory of one recorded heartbeat as metrics of their services (the hub's event). */
-export async function storeContainerMetrics(
+/**
+ * Stores one recorded heartbeat's metrics (the hub's event) with one insert: the host's resources as metrics of the
+ * server (`hostMetricRows`) and the containers' CPU and memory as metrics of their services.
+ */
+export async function storeHeartbeatMetrics(
   deps: Pick<AppDeps, "db" | "telemetry">,
-  server: { orgId: string },
+  server: { id: string; orgId: string },
   beat: HeartbeatPayload,
   at: Date,
 ): Promise<void> {
-  const metrics = await containerMetricRows(deps.db, server, beat, at);
+  const metrics = [...hostMetricRows(server, beat, at), ...(await containerMetricRows(deps.db, server, beat, at))];
   if (metrics.length > 0) await deps.telemetry.insert({ spans: [], logs: [], metrics });
 }

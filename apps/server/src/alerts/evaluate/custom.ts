@@ -1,6 +1,5 @@
 import type { CustomCondition } from "@syntra/contracts";
-import { sql } from "drizzle-orm";
-import { resultRows } from "../../db/client";
+import { HOST_METRICS } from "../../telemetry/host-metrics";
 import type { MetricAggregateRow } from "../../telemetry/store/types";
 import {
   compare,
@@ -39,11 +38,12 @@ function aggregateOf(
   }
 }
 
-const SERVER_METRIC_SQL = {
-  cpu_percent: sql`cpu_percent`,
-  memory_used_percent: sql`100 * memory_used_mb / NULLIF(memory_used_mb + memory_available_mb, 0)`,
-  disk_used_percent: sql`100 * disk_used_gb / NULLIF(disk_used_gb + disk_available_gb, 0)`,
-} as const;
+/** The server resources a `server_metric` rule may name, as stored from the heartbeats. */
+const SERVER_METRICS: Record<string, string> = {
+  cpu_percent: HOST_METRICS.cpu_percent,
+  memory_used_percent: HOST_METRICS.memory_used_percent,
+  disk_used_percent: HOST_METRICS.disk_used_percent,
+};
 
 async function serviceMetric(deps: Parameters<RuleSource>[0], r: RuleInput<CustomCondition>, now: Date) {
   const c = r.condition;
@@ -73,40 +73,23 @@ async function serviceMetric(deps: Parameters<RuleSource>[0], r: RuleInput<Custo
 
 async function serverMetric(deps: Parameters<RuleSource>[0], r: RuleInput<CustomCondition>, now: Date) {
   const c = r.condition;
-  const expr = SERVER_METRIC_SQL[c.metric as keyof typeof SERVER_METRIC_SQL];
+  const metric = SERVER_METRICS[c.metric];
   const servers = new Map<string, ScopeService>();
   for (const s of r.services) if (s.serverId && !servers.has(s.serverId)) servers.set(s.serverId, s);
-  if (!expr || servers.size === 0) return [];
-  const from = new Date(now.getTime() - c.window_seconds * 1000).toISOString();
-  const rows = resultRows<{ server_id: string; n: number; mn: number; mx: number; total: number; last: number }>(
-    await deps.db.execute(sql`
-      SELECT server_id, count(v)::int AS n, min(v) AS mn, max(v) AS mx, sum(v) AS total,
-             (array_agg(v ORDER BY recorded_at DESC))[1] AS last
-      FROM (SELECT server_id, recorded_at, ${expr} AS v FROM server_metrics
-            WHERE server_id IN (${sql.join(
-              [...servers.keys()].map((id) => sql`${id}::uuid`),
-              sql`, `,
-            )}) AND recorded_at > ${from} AND recorded_at <= ${now.toISOString()}) m
-      WHERE v IS NOT NULL GROUP BY server_id`),
-  );
-  const byServer = new Map(rows.map((row) => [row.server_id, row]));
+  if (!metric || servers.size === 0) return [];
+  // A server's host metrics are stored under its id in the service column (see hostMetricRows).
+  const rows = await deps.telemetry.metricPerService({
+    orgId: r.rule.orgId,
+    serviceIds: [...servers.keys()],
+    metric,
+    labels: {},
+    from: new Date(now.getTime() - c.window_seconds * 1000),
+    to: now,
+  });
+  const byServer = new Map(rows.map((row) => [row.serviceId, row]));
   return [...servers.entries()].map(([serverId, s]): GroupResult => {
     const row = byServer.get(serverId);
-    const value =
-      row && row.n > 0
-        ? round(
-            aggregateOf(
-              {
-                samples: Number(row.n),
-                min: Number(row.mn),
-                max: Number(row.mx),
-                sum: Number(row.total),
-                last: Number(row.last),
-              },
-              c.aggregation,
-            ),
-          )
-        : null;
+    const value = row && row.samples > 0 ? round(aggregateOf(row, c.aggregation)) : null;
     const name = s.serverName ?? serverId;
     return {
       key: `server:${serverId}`,

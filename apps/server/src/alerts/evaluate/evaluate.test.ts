@@ -3,6 +3,8 @@ import { after, before, test } from "node:test";
 import { sql } from "drizzle-orm";
 import { healthChecks, servers } from "../../db/schema";
 import { ingestErrorEvents } from "../../issues/ingest";
+import { storeHeartbeatMetrics } from "../../telemetry/container-metrics";
+import { heartbeatPayload } from "../../testing/agent-peer";
 import { errorEventFixture, serviceOfNewOrg } from "../../testing/error-fixtures";
 import { type Credential, createTestApp, type TestApp } from "../../testing/harness";
 import { type SmtpInbox, startSmtpInbox } from "../../testing/smtp-inbox";
@@ -280,4 +282,38 @@ test("downtime fires after N failed checks in a row, is inhibited while its serv
   assert.equal(uptime.uptime["24h"], 40, "2 of 5 checks passed");
   assert.equal(uptime.consecutive_failures, 0);
   assert.equal(uptime.latest.is_healthy, true);
+});
+
+test("server-metric rules read the servers' host metrics the heartbeats stored in the telemetry store", async () => {
+  const s = await setup("host-metrics@example.com");
+  const server = { id: s.serverId, orgId: s.orgId };
+  const now = t.deps.now().getTime();
+  // Memory 90% then 80% used (avg 85), disk 25% used: written the way the hub stores a taken heartbeat.
+  for (const [ago, used] of [
+    [60_000, 7200],
+    [30_000, 6400],
+  ] as const) {
+    const beat = heartbeatPayload({ resources: { memory_used_mb: used, memory_available_mb: 8000 - used } });
+    await storeHeartbeatMetrics(t.deps, server, beat, new Date(now - ago));
+  }
+  const rule = (metric: string, threshold: number) =>
+    s.post("/api/v1/alerts", {
+      name: `Host ${metric}`,
+      type: "custom",
+      project_id: s.projectId,
+      channel_ids: [s.slack.id],
+      condition: { source: "server_metric", metric, aggregation: "avg", window_seconds: 300, threshold },
+    });
+  const memory = await rule("memory_used_percent", 80);
+  const disk = await rule("disk_used_percent", 50);
+  await tick();
+  const [fired] = await incidents(s.owner, memory.id);
+  const seen = (await t.call("GET", `/api/v1/alerts/${memory.id}`, { as: s.owner })).body.data;
+  assert.equal(fired?.status, "firing", `last error: ${seen.last_error}`);
+  assert.match(fired?.title ?? "", /: avg\(memory_used_percent\) = 85$/);
+  assert.equal((await incidents(s.owner, disk.id)).length, 0, "the disk is a quarter full");
+  // Outside the window the samples no longer count: the incident resolves.
+  t.advanceClock(600_000);
+  await tick();
+  assert.equal((await incidents(s.owner, memory.id))[0]?.status, "resolved");
 });

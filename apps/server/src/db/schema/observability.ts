@@ -244,23 +244,3 @@ export const alertIncidents = pgTable(
     index("idx_alert_incidents_fired").on(t.firedAt.desc()),
   ],
 );
-
-/** One agent heartbeat's host resources (migration 0002). */
-export const serverMetrics = pgTable(
-  "server_metrics",
-  {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
-    serverId: uuid("server_id")
-      .notNull()
-      .references(() => servers.id, { onDelete: "cascade" }),
-    recordedAt: tstz("recorded_at").notNull(),
-    cpuPercent: doublePrecision("cpu_percent").notNull(),
-    memoryUsedMb: doublePrecision("memory_used_mb").notNull(),
-    memoryAvailableMb: doublePrecision("memory_available_mb").notNull(),
-    diskUsedGb: doublePrecision("disk_used_gb").notNull(),
-    diskAvailableGb: doublePrecision("disk_available_gb").notNull(),
-    networkRxBytes: bigint("network_rx_bytes", { mode: "number" }).notNull(),
-    networkTxBytes: bigint("network_tx_bytes", { mode: "number" }).notNull(),
-  },
-  (t) => [index("idx_server_metrics_server_time").on(t.serverId, t.recordedAt.desc())],
-);

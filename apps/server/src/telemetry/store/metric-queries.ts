@@ -3,8 +3,14 @@ import type { ClickHouseDriver } from "./driver";
 import { dateParam } from "./time";
 import type { MetricQuery, ServiceScope } from "./types";
 
-const ROLLUP_TABLE = { "1m": "metrics_1m", "5m": "metrics_5m", "1h": "metrics_1h" } as const;
-const INTERVAL_START = { "1m": "toStartOfMinute", "5m": "toStartOfFiveMinutes", "1h": "toStartOfHour" } as const;
+// A day is read from the hourly rollup (24 rows per series and day), its hours merged into the day's bucket.
+const ROLLUP_TABLE = { "1m": "metrics_1m", "5m": "metrics_5m", "1h": "metrics_1h", "1d": "metrics_1h" } as const;
+const INTERVAL_START = {
+  "1m": "toStartOfMinute",
+  "5m": "toStartOfFiveMinutes",
+  "1h": "toStartOfHour",
+  "1d": "toStartOfDay",
+} as const;
 
 interface PointRow {
   metric_name: string;
@@ -30,8 +36,9 @@ export async function metricSeries(
 ): Promise<MetricSeries[]> {
   const table = ROLLUP_TABLE[query.interval];
   const start = INTERVAL_START[query.interval];
+  const bucket = query.interval === "1d" ? "toStartOfDay(timestamp)" : "timestamp";
   const rows = await driver.query<PointRow>(
-    `SELECT metric_name, toString(series_hash) AS series_hash, labels, toString(toUnixTimestamp(timestamp)) AS t,
+    `SELECT metric_name, toString(series_hash) AS series_hash, labels, toString(toUnixTimestamp(bucket)) AS t,
         min_value, max_value, if(count = 0, 0, sum_value / count) AS avg_value,
         multiIf(
           metric_type = 'gauge', avg_value,
@@ -39,18 +46,18 @@ export async function metricSeries(
           last >= previous, last - assumeNotNull(previous),
           last) AS value
      FROM (
-       SELECT metric_name, series_hash, metric_type, timestamp, any(labels) AS labels, min(min_value) AS min_value,
+       SELECT metric_name, series_hash, metric_type, ${bucket} AS bucket, any(labels) AS labels, min(min_value) AS min_value,
           max(max_value) AS max_value, sum(sum_value) AS sum_value, sum(count) AS count,
           argMaxMerge(last_value) AS last,
-          lagInFrame(toNullable(last)) OVER (PARTITION BY metric_name, series_hash, metric_type ORDER BY timestamp
+          lagInFrame(toNullable(last)) OVER (PARTITION BY metric_name, series_hash, metric_type ORDER BY bucket
             ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
        FROM ${table}
        WHERE org_id = {org:UUID} AND service_id = {service:UUID} AND metric_name IN {names:Array(String)}
          AND timestamp >= ${start}(toDateTime({from:DateTime64(3, 'UTC')}, 'UTC'))
          AND timestamp <= toDateTime({to:DateTime64(3, 'UTC')}, 'UTC')
-       GROUP BY metric_name, series_hash, metric_type, timestamp
+       GROUP BY metric_name, series_hash, metric_type, bucket
      )
-     ORDER BY metric_name, series_hash, timestamp`,
+     ORDER BY metric_name, series_hash, bucket`,
     {
       org: scope.orgId,
       service: scope.serviceId,

@@ -188,10 +188,13 @@ export interface LogPage {
   next: LogCursor | null;
 }
 
-/** GET /services/:id/metrics: one series per metric name and label set, from the rollup of that interval. */
+/**
+ * GET /services/:id/metrics (and a server's host metrics): one series per metric name and label set, from the rollup
+ * of that interval (1d: the hourly rollup merged by day).
+ */
 export interface MetricQuery extends TimeRange {
   names: string[];
-  interval: "1m" | "5m" | "1h";
+  interval: "1m" | "5m" | "1h" | "1d";
 }
 
 /** Rows stored per table, for status and benchmarks. */
