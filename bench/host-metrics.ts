@@ -84,7 +84,7 @@ const flush = async () => {
 for (let at = start; at < end; at += STEP_MS) {
   servers.forEach((server, i) => {
     const beat = fleetBeat(at, i);
-    rows.push(...hostMetricRows(server, beat, new Date(at)));
+    rows.push(...hostMetricRows(server, beat.resources, new Date(at)));
     const r = beat.resources;
     pgRows.push({
       id: server.id,

@@ -14,6 +14,7 @@ import { createLogger } from "./logger";
 import { REGISTRY_TOKEN_PATH } from "./registry/routes";
 import { loadTokenSigningKey } from "./registry/signing-key";
 import { TOKEN_ISSUER } from "./registry/token-server";
+import { moveLegacyHostMetrics } from "./telemetry/legacy-host-metrics";
 import { openTelemetryStore } from "./telemetry/store/open";
 import { createDeps } from "./wiring";
 
@@ -55,6 +56,15 @@ async function start(config: Config): Promise<void> {
     });
   }
   const app = await buildApp(deps);
+  // Host metrics an older version kept in PostgreSQL move to the telemetry store while the control plane serves.
+  void moveLegacyHostMetrics(deps)
+    .then((moved) => {
+      if (moved > 0)
+        logger.info({ moved }, "host metrics recorded before migration 0031 copied to the telemetry store");
+    })
+    .catch((err: unknown) =>
+      logger.warn({ err }, "host metrics before migration 0031 not copied yet; retried at the next start"),
+    );
   const pruner = setInterval(() => {
     // Once across the replicas: the one that takes the lock prunes, the others skip this hour.
     void deps.cluster

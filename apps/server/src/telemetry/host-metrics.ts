@@ -27,15 +27,18 @@ function percent(used: number, available: number): number | null {
 }
 
 /**
- * The host resources of one heartbeat as gauge rows of the server. A server's rows carry the server's id in the
+ * The host resources of one heartbeat (`resources`) as gauge rows of the server. A server's rows carry the server's id in the
  * `service_id` column: the metrics tables are sorted by (org_id, service_id, metric_name, …), so one server's
  * chart or alert reads one contiguous range, as a service's does (a `server.id` label under a shared id would make
  * every query read the whole fleet's rows of the organization). Server and service ids are both random UUIDs, so
  * a server's rows never show in a service's views. Stamped with the control plane's clock, like last_heartbeat_at,
  * so one skewed agent cannot scatter its own series.
  */
-export function hostMetricRows(server: { id: string; orgId: string }, beat: HeartbeatPayload, at: Date): MetricRow[] {
-  const r = beat.resources;
+export function hostMetricRows(
+  server: { id: string; orgId: string },
+  r: HeartbeatPayload["resources"],
+  at: Date,
+): MetricRow[] {
   const values: Record<HostMetricName, number | null> = {
     cpu_percent: r.cpu_usage_percent,
     memory_used_mb: r.memory_used_mb,

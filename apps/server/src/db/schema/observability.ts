@@ -244,3 +244,26 @@ export const alertIncidents = pgTable(
     index("idx_alert_incidents_fired").on(t.firedAt.desc()),
   ],
 );
+
+/**
+ * Host resources of heartbeats recorded before migration 0031 moved them to the telemetry store: kept until the
+ * control plane has copied them there (telemetry/legacy-host-metrics.ts), which drops the table. Nothing else reads it.
+ */
+export const serverMetricsLegacy = pgTable(
+  "server_metrics_legacy",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    serverId: uuid("server_id")
+      .notNull()
+      .references(() => servers.id, { onDelete: "cascade" }),
+    recordedAt: tstz("recorded_at").notNull(),
+    cpuPercent: doublePrecision("cpu_percent").notNull(),
+    memoryUsedMb: doublePrecision("memory_used_mb").notNull(),
+    memoryAvailableMb: doublePrecision("memory_available_mb").notNull(),
+    diskUsedGb: doublePrecision("disk_used_gb").notNull(),
+    diskAvailableGb: doublePrecision("disk_available_gb").notNull(),
+    networkRxBytes: bigint("network_rx_bytes", { mode: "number" }).notNull(),
+    networkTxBytes: bigint("network_tx_bytes", { mode: "number" }).notNull(),
+  },
+  (t) => [index("idx_server_metrics_server_time").on(t.serverId, t.recordedAt.desc())],
+);
