@@ -43,9 +43,12 @@ node --import tsx scripts/build.ts
 
 # The JavaScript SDK's tests run in a step of their own below, which also measures their coverage.
 mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' -not -path 'packages/sdk-js/*' 2>/dev/null | sort)
-# The builder's own tests never touch the database: once is enough. The replicas' end-to-end test needs a shared
-# PostgreSQL server (it is skipped on PGlite), so it runs in this pass.
-mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep -E '^(apps/server/|e2e/replicas-)' | grep -v '^apps/server/src/builds/builder/')
+# The builder's own tests and the Dockerfile generator's (Docker builds, a row or two in the database) run once, and
+# so does the schema fuzzer (the API's contract, whatever the store; 2 minutes): the second pass is for what the
+# database changes. The replicas' end-to-end test needs a shared PostgreSQL server (it is skipped on PGlite), so it
+# runs in this pass.
+mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep -E '^(apps/server/|e2e/replicas-)' |
+  grep -v -E '^apps/server/src/(builds/builder/|ai/dockerfile/|http/schemathesis\.test\.ts$)')
 
 run() {
   node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 "$@"
