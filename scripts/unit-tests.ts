@@ -17,6 +17,8 @@ const NEEDS_SERVICES = [
   /from "\.\.?\/(\.\.\/)*testing\/caddy"/,
   /from "\.\/testing\/(base-images|registry|run-image)"/,
   /from "\.\/testing\/token-registry"/,
+  // The Dockerfile generator's testbed builds what it generates with the Docker engine.
+  /from "\.\/testing\/testbed"/,
   // The agent's upstream table runs the dnsmasq program.
   /from "\.\/dnsmasq"/,
   /playwright/,
