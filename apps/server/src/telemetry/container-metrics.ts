@@ -59,6 +59,9 @@ export async function storeHeartbeatMetrics(
   beat: HeartbeatPayload,
   at: Date,
 ): Promise<void> {
-  const metrics = [...hostMetricRows(server, beat.resources, at), ...(await containerMetricRows(deps.db, server, beat, at))];
+  const metrics = [
+    ...hostMetricRows(server, beat.resources, at),
+    ...(await containerMetricRows(deps.db, server, beat, at)),
+  ];
   if (metrics.length > 0) await deps.telemetry.insert({ spans: [], logs: [], metrics });
 }
