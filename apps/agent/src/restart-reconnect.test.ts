@@ -17,6 +17,7 @@ import {
   DEFAULT_RESTART_SPREAD_SECONDS,
   MAX_RETRY_AFTER_SECONDS,
   MIN_RESTART_RETRY_WINDOW_MS,
+  reconnectDelayMs,
   restartReconnectDelayMs,
   restartWindowMs,
   retryAfterDelayMs,
@@ -42,6 +43,27 @@ test("the reconnect delay after a restarting close stays within the spread the c
   // Retries while the control plane is still down are spread over the same window, at least a few seconds.
   assert.equal(restartWindowMs(restartingCloseReason(1)), MIN_RESTART_RETRY_WINDOW_MS);
   assert.equal(restartWindowMs(restartingCloseReason(40)), 40_000);
+});
+
+test("after a lost connection the first try is within the control plane's reconnect spread, then backs off", () => {
+  const base = { attempt: 0, maxBackoffMs: 30_000, restartWindowMs: 0 };
+  // An older control plane names no spread: within a second, as before.
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: undefined, random: 1 }), 1000);
+  // A fleet of 5,000 at 500 admitted per second was told 10 s: a random point of it, so they arrive spread.
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 1 }), 10_000);
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 0.25 }), 2500);
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 0 }), 0);
+  // Failed tries back off exponentially past the spread, capped.
+  assert.equal(reconnectDelayMs({ ...base, attempt: 4, spreadSeconds: 10, random: 1 }), 16_000);
+  assert.equal(reconnectDelayMs({ ...base, attempt: 9, spreadSeconds: 10, random: 1 }), 30_000);
+  // A spread beyond the contract's bound (a hostile or broken control plane) is bounded; so is the random.
+  assert.equal(
+    reconnectDelayMs({ ...base, maxBackoffMs: 600_000, spreadSeconds: 1e9, random: 1 }),
+    MAX_RECONNECT_SPREAD_SECONDS * 1000,
+  );
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 5 }), 10_000);
+  // While a restarting control plane is down, its window rules (not the spread).
+  assert.equal(reconnectDelayMs({ ...base, attempt: 3, restartWindowMs: 5000, spreadSeconds: 10, random: 1 }), 5000);
 });
 
 test("an agent closed with 'restarting' reconnects once, after a delay within the named spread", async (t) => {
