@@ -12,7 +12,7 @@ import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { installErrorHandler } from "../http/error-handler";
 import { parseInput } from "../http/validation";
-import { type CertifiedServer, findServerByCertificate, renewAgentCertificate } from "./enrolment";
+import { type CertifiedServer, renewAgentCertificate } from "./enrolment";
 import { type AgentAuthority, loadAgentAuthority } from "./pki/authority";
 import { certificateFingerprint, issueCertificate } from "./pki/x509";
 import { type AgentRelease, loadAgentRelease } from "./release";
@@ -71,9 +71,7 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
     const server = verify
       ? remembered
       : fingerprint
-        ? await deps.agents.certificates.lookup(fingerprint, now.getTime(), () =>
-            findServerByCertificate(deps.db, fingerprint, now),
-          )
+        ? await deps.agents.certificates.lookupBatched(deps.db, fingerprint, now.getTime())
         : null;
     if (!server || !fingerprint) {
       req.log.warn({ ip: req.ip, fingerprint }, "agent refused: certificate revoked, unknown, or its server deleted");
