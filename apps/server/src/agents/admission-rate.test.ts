@@ -2,62 +2,53 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AdmissionRate, admissionBacklogLimit } from "./admission-rate";
 
-// The admission rate sizes the agents' reconnect spread and the 503 backlog (hub.ts): it must measure what the
-// process admits while agents keep waiting, not the pace a trickle of them arrives at. A clock of the test's own.
+// The admission rate sizes the agents' reconnect spread and the 503 backlog (hub.ts): agents admitted per second of
+// the event loop's busy time, from storms only. The test drives its own clock and busy time.
 
 function rate(initialPerSecond = 500) {
-  let now = 0;
-  const r = new AdmissionRate({ initialPerSecond, min: 1, now: () => now });
-  return { r, at: (ms: number) => (now = ms) };
+  const clock = { now: 0, busy: 0 };
+  const r = new AdmissionRate({ initialPerSecond, min: 1, now: () => clock.now, busyMs: () => clock.busy });
+  /** `admitted` agents let in `ms` later, the loop busy `busyShare` of that time. */
+  const admit = (admitted: number, ms: number, busyShare: number) => {
+    clock.now += ms;
+    clock.busy += ms * busyShare;
+    r.record(admitted);
+  };
+  return { r, admit };
 }
 
-test("agents admitted while others keep waiting for a whole window measure the rate; the first replaces the guess", () => {
-  const { r, at } = rate();
-  at(0);
-  r.record(0, 1000);
-  // 10 batches of 30 over one second, a backlog behind each: 300 per second.
-  for (let i = 1; i <= 10; i++) {
-    at(i * 100);
-    r.record(30, 1000 - 30 * i);
-  }
+test("a storm measures agents per busy second of the event loop; the first measurement replaces the guess", () => {
+  const { r, admit } = rate();
+  admit(0, 0, 0); // the window opens
+  // 10 batches of 30 over one second, the loop busy all the time: 300 per second.
+  for (let i = 0; i < 10; i++) admit(30, 100, 1);
   assert.equal(r.samples, 1);
   assert.equal(r.perSecond, 300);
-  // A second, faster window moves the estimate part of the way (weight 0.3): 300 * 0.7 + 600 * 0.3.
-  for (let i = 1; i <= 10; i++) {
-    at(1000 + i * 100);
-    r.record(60, 500);
-  }
+  // The same 300 in a second in which the loop was busy 60% of the time (on a machine it shares): it could admit
+  // 500 a second; the estimate moves part of the way (weight 0.3): 300 * 0.7 + 500 * 0.3.
+  for (let i = 0; i < 10; i++) admit(30, 100, 0.6);
   assert.equal(r.samples, 2);
-  assert.equal(Math.round(r.perSecond), 390);
+  assert.equal(Math.round(r.perSecond), 360);
 });
 
-test("a measurement during which the backlog ran dry is dropped: a trickle is not the capacity", () => {
-  const { r, at } = rate(500);
-  at(0);
-  r.record(1, 5);
-  at(600);
-  r.record(2, 0); // every agent in: the pace was the arrivals'
-  at(1200);
-  r.record(1, 0); // no backlog before nor after: nothing starts
-  at(2500);
-  r.record(1, 0);
+test("a trickle measures nothing: few agents, or a loop mostly idle or busy with other work", () => {
+  const { r, admit } = rate(500);
+  admit(0, 0, 0);
+  admit(5, 1000, 1); // 5 agents in a busy second: too few to say anything
+  for (let i = 0; i < 10; i++) admit(10, 100, 0.2); // 100 agents, loop busy 20%: arrivals, not capacity
   assert.equal(r.samples, 0);
   assert.equal(r.perSecond, 500, "still the configured guess");
-  // Short of a window, nothing is taken either.
-  at(3000);
-  r.record(0, 10);
-  at(3900);
-  r.record(100, 10);
+  admit(100, 400, 1); // short of a window: nothing yet
   assert.equal(r.samples, 0);
 });
 
 test("the estimate stays within its bounds", () => {
-  let now = 0;
-  const r = new AdmissionRate({ initialPerSecond: 1_000_000, min: 20, max: 5000, now: () => now });
+  const clock = { now: 0, busy: 0 };
+  const r = new AdmissionRate({ initialPerSecond: 1_000_000, now: () => clock.now, busyMs: () => clock.busy });
   assert.equal(r.perSecond, 5000);
-  r.record(0, 1);
-  now = 2000;
-  r.record(1, 1); // 0.5 per second measured
+  r.record(0);
+  clock.now = clock.busy = 10_000;
+  r.record(25); // 2.5 per second measured
   assert.equal(r.perSecond, 20);
 });
 

@@ -1,8 +1,10 @@
+import { performance } from "node:perf_hooks";
+
 /** Settings of an AdmissionRate. */
 export interface AdmissionRateOptions {
   /** The estimate until a storm has been measured (agents per second). */
   initialPerSecond: number;
-  /** How long a measurement runs before it counts (ms). Default 1000. */
+  /** How long a measurement runs (ms). Default 1000. */
   windowMs?: number;
   /** Weight of a new measurement in the estimate (0..1). Default 0.3. */
   weight?: number;
@@ -11,19 +13,26 @@ export interface AdmissionRateOptions {
   max?: number;
   /** Monotonic milliseconds (performance.now by default; tests pass their own). */
   now?: () => number;
+  /** Milliseconds the event loop has been busy so far (its utilization's `active`; tests pass their own). */
+  busyMs?: () => number;
 }
 
+/** A window counts only if admitting agents was most of the event loop's work in it... */
+const MIN_UTILIZATION = 0.5;
+/** ...and enough agents were admitted in it to say something. */
+const MIN_ADMITTED = 20;
+
 /**
- * How many agents per second this control plane admits (upgrade, credential, hello) when more wait than it can
- * take at once, measured: only while agents keep waiting is the pace at which they get in the process's capacity
- * (otherwise it is only the pace they arrive at). The hub sizes with it the spread agents reconnect over and the
+ * How many agents per second this control plane can admit (upgrade, credential, hello), measured: the agents let in
+ * per second of the event loop's busy time, over windows in which admitting them kept the loop busy at least half
+ * the time (a storm; in a trickle other work dominates the busy time). Busy time is wall-clock, so a machine shared
+ * with other processes measures slower, as it is. The hub sizes with it the spread agents reconnect over and the
  * backlog past which upgrades are told to come back later, instead of fixed numbers that suit one machine.
  */
 export class AdmissionRate {
   private estimate: number;
-  /** Start of the measurement running now (a backlog was seen then), or undefined. */
-  private since: number | undefined;
-  private count = 0;
+  /** The running window: its start, the loop's busy time then, agents admitted in it. */
+  private window: { at: number; busy: number; admitted: number } | undefined;
   /** Measurements taken so far (the tests and the shutdown summary read it). */
   samples = 0;
 
@@ -36,33 +45,25 @@ export class AdmissionRate {
     return this.estimate;
   }
 
-  /**
-   * `admitted` agents were just let in, and `backlog` agents still wait (upgrades in flight, sockets whose hello
-   * is not admitted yet). A measurement runs from a moment agents waited for as long as they keep waiting; one that
-   * ran for the window becomes a sample, one during which the backlog ran dry is dropped.
-   */
-  record(admitted: number, backlog: number): void {
-    const now = (this.opts.now ?? performance.now.bind(performance))();
-    if (this.since === undefined) {
-      if (backlog > 0) {
-        this.since = now;
-        this.count = 0;
-      }
+  /** `admitted` agents were just let in. */
+  record(admitted: number): void {
+    const now = (this.opts.now ?? (() => performance.now()))();
+    const busy = (this.opts.busyMs ?? (() => performance.eventLoopUtilization().active))();
+    if (!this.window) {
+      this.window = { at: now, busy, admitted: 0 };
       return;
     }
-    this.count += admitted;
-    if (backlog <= 0) {
-      this.since = undefined;
-      return;
-    }
-    const elapsed = now - this.since;
+    this.window.admitted += admitted;
+    const elapsed = now - this.window.at;
     if (elapsed < (this.opts.windowMs ?? 1000)) return;
-    const measured = (this.count * 1000) / elapsed;
+    const busyMs = busy - this.window.busy;
+    const { admitted: total } = this.window;
+    this.window = { at: now, busy, admitted: 0 };
+    if (total < MIN_ADMITTED || busyMs < elapsed * MIN_UTILIZATION) return;
+    const measured = (total * 1000) / busyMs;
     const weight = this.opts.weight ?? 0.3;
     this.estimate = this.bound(this.samples === 0 ? measured : this.estimate * (1 - weight) + measured * weight);
     this.samples++;
-    this.since = now;
-    this.count = 0;
   }
 
   private bound(perSecond: number): number {

@@ -571,7 +571,7 @@ export class AgentHub {
       const mine = pending.get(request.conn.server.id) ?? [];
       if (await this.sendHelloAck(request.conn, mine)) ready.push(request);
     }
-    this.admissionRate.record(ready.length, this.admissionBacklog() - ready.length);
+    this.admissionRate.record(ready.length);
     for (const { conn } of ready) {
       const serverId = conn.server.id;
       const previous = this.connections.get(serverId);
