@@ -79,6 +79,11 @@ export class FleetAgent {
     });
   }
 
+  /** The reconnect spread the control plane gave this agent (hello_ack, pings), if any. */
+  get reconnectSpreadSeconds(): number | undefined {
+    return (this.conn as unknown as { reconnectSpreadSeconds?: number }).reconnectSpreadSeconds;
+  }
+
   start(): void {
     this.conn.start();
   }
