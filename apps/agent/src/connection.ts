@@ -290,12 +290,14 @@ export interface ReconnectDelayInput {
 
 /**
  * How long to wait before the next try: a random point (full jitter) of an exponential ceiling (1 s, 2 s, 4 s …,
- * capped). The control plane's reconnect spread is the least ceiling, so a fleet cut off at once comes back spread
- * over the window its control plane sized for it; a control plane that is restarting keeps retries within its window.
+ * capped). The first try after a lost connection is within the control plane's reconnect spread instead, so a fleet
+ * cut off at once comes back spread over the window its control plane sized for it; a failed try then backs off as
+ * usual (spread again over the whole window, the fleet's unlucky few would be the last back by a window each). A
+ * control plane that is restarting keeps retries within its window.
  */
 export function reconnectDelayMs(input: ReconnectDelayInput): number {
   const exponential = Math.min(input.maxBackoffMs, 1000 * 2 ** input.attempt);
-  const spreadMs = Math.min(input.spreadSeconds ?? 0, MAX_RECONNECT_SPREAD_SECONDS) * 1000;
+  const spreadMs = input.attempt === 0 ? Math.min(input.spreadSeconds ?? 0, MAX_RECONNECT_SPREAD_SECONDS) * 1000 : 0;
   const ceiling =
     input.restartWindowMs > 0 ? Math.min(exponential, input.restartWindowMs) : Math.max(exponential, spreadMs);
   return Math.round(Math.min(Math.max(input.random, 0), 1) * ceiling);

@@ -53,7 +53,8 @@ test("after a lost connection the first try is within the control plane's reconn
   assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 1 }), 10_000);
   assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 0.25 }), 2500);
   assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 0 }), 0);
-  // Failed tries back off exponentially past the spread, capped.
+  // A failed try then backs off as usual (1 s, 2 s, 4 s ... capped), not by a whole spread again.
+  assert.equal(reconnectDelayMs({ ...base, attempt: 1, spreadSeconds: 10, random: 1 }), 2000);
   assert.equal(reconnectDelayMs({ ...base, attempt: 4, spreadSeconds: 10, random: 1 }), 16_000);
   assert.equal(reconnectDelayMs({ ...base, attempt: 9, spreadSeconds: 10, random: 1 }), 30_000);
   // A spread beyond the contract's bound (a hostile or broken control plane) is bounded; so is the random.
