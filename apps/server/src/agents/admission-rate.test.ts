@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
-import { AdmissionRate, admissionBacklogLimit } from "./admission-rate";
+import { AdmissionRate, admissionBacklogLimit, saveAdmissionRate, savedAdmissionRate } from "./admission-rate";
 
 // The admission rate sizes the agents' reconnect spread and the 503 backlog (hub.ts): agents admitted per second of
 // the event loop's busy time, from storms only. The test drives its own clock and busy time.
@@ -57,4 +60,27 @@ test("the backlog limit is what the rate admits in the budget, within its floor 
   assert.equal(admissionBacklogLimit(4, 5, 50, 5000), 50, "a slow estimate still lets a few wait");
   assert.equal(admissionBacklogLimit(4000, 5, 50, 5000), 5000, "never past the configured maximum");
   assert.equal(admissionBacklogLimit(400, 5, 50, 40), 40, "a configured maximum below the floor wins");
+});
+
+test("a process leaves its measured rate to the next on the same data directory; a broken file is no rate", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-rate-"));
+  try {
+    assert.equal(await savedAdmissionRate(dir), null, "nothing saved yet");
+    const unmeasured = new AdmissionRate({ initialPerSecond: 500 });
+    await saveAdmissionRate(dir, unmeasured);
+    assert.equal(await savedAdmissionRate(dir), null, "a guess is not saved as a measurement");
+    const { r, admit } = rate();
+    admit(0, 0, 0);
+    for (let i = 0; i < 10; i++) admit(8, 100, 1); // 80 per second, on a busy machine
+    await saveAdmissionRate(dir, r);
+    const saved = await savedAdmissionRate(dir);
+    assert.equal(saved, 80);
+    const next = new AdmissionRate({ initialPerSecond: 500 });
+    next.resume(saved ?? 0);
+    assert.equal(next.perSecond, 80, "the next process starts from it");
+    await fs.writeFile(path.join(dir, "agent-admission-rate"), "fast\n");
+    assert.equal(await savedAdmissionRate(dir), null);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,3 +1,5 @@
+import fs from "node:fs/promises";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 
 /** Settings of an AdmissionRate. */
@@ -66,6 +68,15 @@ export class AdmissionRate {
     this.samples++;
   }
 
+  /**
+   * Starts from what the previous process measured (its rate, saved at its stop): the storm of its agents coming
+   * back to this one is sized by it, not by the configured guess. Later measurements move it as usual.
+   */
+  resume(perSecond: number): void {
+    this.estimate = this.bound(perSecond);
+    this.samples = Math.max(this.samples, 1);
+  }
+
   private bound(perSecond: number): number {
     return Math.min(this.opts.max ?? 5000, Math.max(this.opts.min ?? 20, perSecond));
   }
@@ -78,4 +89,20 @@ export class AdmissionRate {
  */
 export function admissionBacklogLimit(perSecond: number, budgetSeconds: number, least: number, most: number): number {
   return Math.min(most, Math.max(least, Math.ceil(perSecond * budgetSeconds)));
+}
+
+/** Where a process leaves its measured admission rate for the next one, in its data directory. */
+const RATE_FILE = "agent-admission-rate";
+
+/** The admission rate the previous process on this data directory measured, or null (none, or unreadable). */
+export async function savedAdmissionRate(dataDir: string): Promise<number | null> {
+  const text = await fs.readFile(path.join(dataDir, RATE_FILE), "utf8").catch(() => "");
+  const value = Number(text.trim());
+  return text.trim() !== "" && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/** Leaves the measured rate for the next process (nothing when this one never measured a storm). */
+export async function saveAdmissionRate(dataDir: string, rate: AdmissionRate): Promise<void> {
+  if (rate.samples === 0) return;
+  await fs.writeFile(path.join(dataDir, RATE_FILE), `${Math.round(rate.perSecond)}\n`);
 }
