@@ -132,27 +132,17 @@ export class AgentCredentialCache<S extends AgentServer = AgentServer> {
   }
 }
 
-/** Every unspent agent token, by its SHA-256. */
-export const unspentTokens: CredentialLoader<AgentServer> = async (db) => {
-  const rows = await db
+/** Unspent agent tokens' servers with the tokens' SHA-256: all of them, or those of `hashes`. */
+function unspentTokenRows(db: Db, hashes?: string[]) {
+  return db
     .select({ id: servers.id, orgId: servers.orgId, name: servers.name, hash: servers.agentTokenHash })
     .from(servers)
-    .where(isNull(servers.agentTokenUsedAt));
-  return rows.map((r) => [r.hash, { id: r.id, orgId: r.orgId, name: r.name }]);
-};
+    .where(and(hashes && inArray(servers.agentTokenHash, hashes), isNull(servers.agentTokenUsedAt)));
+}
 
-/** Of these token hashes, the unspent ones' servers. */
-export const tokensByHash: CredentialFinder<AgentServer> = async (db, hashes) => {
-  const rows = await db
-    .select({ id: servers.id, orgId: servers.orgId, name: servers.name, hash: servers.agentTokenHash })
-    .from(servers)
-    .where(and(inArray(servers.agentTokenHash, hashes), isNull(servers.agentTokenUsedAt)));
-  return new Map(rows.map(({ hash, ...server }) => [hash, server]));
-};
-
-/** Of these fingerprints, the certificates valid now (not revoked, not expired) and their servers. */
-export const certificatesByFingerprint: CredentialFinder<CertifiedServer> = async (db, fingerprints, now) => {
-  const rows = await db
+/** Certificates valid now (not revoked, not expired) and their servers: all of them, or those of `fingerprints`. */
+function validCertificateRows(db: Db, now: Date, fingerprints?: string[]) {
+  return db
     .select({
       id: servers.id,
       orgId: servers.orgId,
@@ -164,26 +154,27 @@ export const certificatesByFingerprint: CredentialFinder<CertifiedServer> = asyn
     .innerJoin(servers, eq(servers.id, agentCertificates.serverId))
     .where(
       and(
-        inArray(agentCertificates.fingerprintSha256, fingerprints),
+        fingerprints && inArray(agentCertificates.fingerprintSha256, fingerprints),
         isNull(agentCertificates.revokedAt),
         gt(agentCertificates.notAfter, now),
       ),
     );
-  return new Map(rows.map(({ fingerprint, ...server }) => [fingerprint, server]));
-};
+}
+
+/** Every unspent agent token, by its SHA-256. */
+export const unspentTokens: CredentialLoader<AgentServer> = async (db) =>
+  (await unspentTokenRows(db)).map(({ hash, ...server }) => [hash, server]);
+
+/** Of these token hashes, the unspent ones' servers. */
+export const tokensByHash: CredentialFinder<AgentServer> = async (db, hashes) =>
+  new Map((await unspentTokenRows(db, hashes)).map(({ hash, ...server }) => [hash, server]));
 
 /** Every agent certificate valid now (not revoked, not expired), by its fingerprint. */
-export const validCertificates: CredentialLoader<CertifiedServer> = async (db, now) => {
-  const rows = await db
-    .select({
-      id: servers.id,
-      orgId: servers.orgId,
-      name: servers.name,
-      certificateNotAfter: agentCertificates.notAfter,
-      fingerprint: agentCertificates.fingerprintSha256,
-    })
-    .from(agentCertificates)
-    .innerJoin(servers, eq(servers.id, agentCertificates.serverId))
-    .where(and(isNull(agentCertificates.revokedAt), gt(agentCertificates.notAfter, now)));
-  return rows.map(({ fingerprint, ...server }) => [fingerprint, server]);
-};
+export const validCertificates: CredentialLoader<CertifiedServer> = async (db, now) =>
+  (await validCertificateRows(db, now)).map(({ fingerprint, ...server }) => [fingerprint, server]);
+
+/** Of these fingerprints, the certificates valid now (not revoked, not expired) and their servers. */
+export const certificatesByFingerprint: CredentialFinder<CertifiedServer> = async (db, fingerprints, now) =>
+  new Map(
+    (await validCertificateRows(db, now, fingerprints)).map(({ fingerprint, ...server }) => [fingerprint, server]),
+  );
