@@ -160,10 +160,6 @@ test("schemathesis finds no server error, undeclared status or off-contract answ
     "20",
     ...EXCLUDED_OPERATIONS.flatMap((id) => ["--exclude-operation-id", id]),
     "--no-color",
-    "--report",
-    "har",
-    "--report-har-path",
-    "/tmp/schemathesis.har",
   ]);
   const summary = output.slice(output.lastIndexOf("SUMMARY") === -1 ? -6000 : output.lastIndexOf("SUMMARY") - 40);
   process.stdout.write(`# schemathesis ${MAX_EXAMPLES} examples, seed ${SEED}:\n${summary.replace(/^/gm, "# ")}\n`);
