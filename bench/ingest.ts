@@ -19,6 +19,7 @@ import { eventually } from "@syntra/testing/eventually";
 import { freePort } from "@syntra/testing/ports";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
 import { type Stack, startStack } from "../e2e/stack";
+import { formatThreadCpu, printIngestProfile, startIngestProfile, threadCpu } from "./ingest-breakdown";
 
 /** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
 function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: () => string): Promise<boolean> {
@@ -191,6 +192,8 @@ async function syntraPhase(
   const agentPid = stack.agent.child.pid ?? 0;
   const agentCpu0 = cpuSeconds(agentPid);
   const ownCpu0 = process.cpuUsage();
+  const threads0 = threadCpu(process.pid);
+  const profile = await startIngestProfile();
   const t0 = performance.now();
   await generate(tools.telemetrygen, signal, stack.otlp.grpcAddress, { "x-syntra-key": key });
   const agentSeconds = (performance.now() - t0) / 1000;
@@ -223,7 +226,11 @@ async function syntraPhase(
   );
   const wholeSeconds = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(ownCpu0);
+  const threads = threadCpu(process.pid);
   const stored = (await storedRows(stack, table)) - before;
+  console.log(`\n  control plane CPU by thread, ${signal} phase (${stored} rows):`);
+  for (const l of formatThreadCpu(threads0, threads, stored)) console.log(l);
+  await printIngestProfile(profile);
   return {
     received,
     agent: { items: received, seconds: agentSeconds, cpu: agentCpu, rss: rssMiB(agentPid) },
