@@ -2,7 +2,14 @@
 // threads, where chDB's queries run, and ClickHouse's own named threads), and with BENCH_PROFILE=1 the main
 // thread's samples by the part of the path the function belongs to.
 import { readdirSync, readFileSync } from "node:fs";
-import { type CategoryRule, type CpuProfile, formatBreakdown, startCpuProfile } from "./cpu-breakdown";
+import {
+  BASE_RULES,
+  type CategoryRule,
+  type CpuProfile,
+  fileHas,
+  formatBreakdown,
+  startCpuProfile,
+} from "./cpu-breakdown";
 
 /** Linux counts CPU time in clock ticks of 1/100 s (USER_HZ). */
 const TICKS_PER_SECOND = 100;
@@ -54,16 +61,11 @@ export function formatThreadCpu(before: Map<string, number>, after: Map<string, 
   );
 }
 
-const has =
-  (...parts: string[]) =>
-  (f: { url: string }) =>
-    parts.some((p) => f.url.includes(p));
+const has = fileHas;
 
 /** The control plane's main thread by part of the ingest path, by the file a sample's function is in. */
 const CATEGORIES: CategoryRule[] = [
-  { name: "(idle)", test: (f) => f.functionName === "(idle)" },
-  { name: "(profiler)", test: (f) => f.functionName === "dispatch" && f.url === "" },
-  { name: "garbage collection", test: (f) => f.functionName === "(garbage collector)" },
+  ...BASE_RULES,
   { name: "PGlite (WebAssembly + glue)", test: (f) => f.url.startsWith("wasm://") || has("@electric-sql/pglite")(f) },
   { name: "WebSocket frames (ws, TLS)", test: has("/ws/lib/", "node:tls", "node:internal/tls", "node:_tls") },
   {
