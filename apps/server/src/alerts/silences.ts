@@ -1,7 +1,7 @@
 import type { AlertLabels, AlertSilence, CreateAlertSilenceBody } from "@syntra/contracts";
 import { and, eq, gt, lte } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { alerts, alertSilences, servers } from "../db/schema";
+import { alertSilences, alerts, servers } from "../db/schema";
 import { AppError, notFound } from "../errors";
 import { resolveScope } from "./rules";
 
