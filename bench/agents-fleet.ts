@@ -46,6 +46,8 @@ function hubSummary(): string {
     | "hello_batches"
     | "queries_per_hello"
     | "upgrades_refused_busy"
+    | "credential_lookups"
+    | "credential_queries"
     | "admission_rate_per_second"
     | "admission_rate_samples"
     | "offline_marked"
@@ -53,7 +55,7 @@ function hubSummary(): string {
     | "offline_skipped",
     number
   >;
-  return `hellos admitted ${s.hellos_admitted} in ${s.hello_batches} batches (${(s.hellos_admitted / Math.max(1, s.hello_batches)).toFixed(1)} per batch), ${s.queries_per_hello} queries per hello; upgrades refused busy ${s.upgrades_refused_busy}; admission rate ${s.admission_rate_per_second}/s (${s.admission_rate_samples} samples); offline marks ${s.offline_marked} in ${s.offline_flushes} statements, ${s.offline_skipped} skipped (back in time)`;
+  return `hellos admitted ${s.hellos_admitted} in ${s.hello_batches} batches (${(s.hellos_admitted / Math.max(1, s.hello_batches)).toFixed(1)} per batch), ${s.queries_per_hello} queries per hello; upgrades refused busy ${s.upgrades_refused_busy}; credential lookups ${s.credential_lookups} in ${s.credential_queries} queries; admission rate ${s.admission_rate_per_second}/s (${s.admission_rate_samples} samples); offline marks ${s.offline_marked} in ${s.offline_flushes} statements, ${s.offline_skipped} skipped (back in time)`;
 }
 
 /** Starts the control plane on the bench's data dir; resolves once it answers /readyz. */

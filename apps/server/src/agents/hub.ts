@@ -424,6 +424,8 @@ export class AgentHub {
         hello_batches: batches,
         queries_per_hello: admitted > 0 ? Number((queries / admitted).toFixed(2)) : 0,
         upgrades_refused_busy: this.admissionRefused,
+        credential_lookups: this.credentials.stats.lookups + this.certificates.stats.lookups,
+        credential_queries: this.credentials.stats.queries + this.certificates.stats.queries,
         admission_rate_per_second: Math.round(this.admissionRate.perSecond),
         admission_rate_samples: this.admissionRate.samples,
         offline_marked: this.offline.stats.marked,
