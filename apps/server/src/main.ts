@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import { saveAdmissionRate, savedAdmissionRate } from "./agents/admission-rate";
-import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
+import { AGENT_LISTEN_BACKLOG, type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
 import { startAiWorker } from "./ai/worker";
 import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
@@ -117,7 +117,7 @@ async function start(config: Config): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port, backlog: AGENT_LISTEN_BACKLOG });
   agentEndpoint = await startAgentEndpoint(deps);
   localAgent = config.localAgent.enabled
     ? await startLocalAgent(deps, { url: `http://${localHost(config.host)}:${config.port}`, env: { ...process.env } })

@@ -169,9 +169,17 @@ async function allClosed(sockets: Set<TLSSocket>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Connections the kernel may hold for the control plane before it accepts them (the system's somaxconn caps it).
+ * Node's default, 511, overflows when a fleet reconnects while the process is busy (or starting): the kernel then
+ * drops the agents' SYNs and they resend them 1, 3, 7 s later, so their handshakes time out before the process ever
+ * sees them (and could answer 503).
+ */
+export const AGENT_LISTEN_BACKLOG = 4096;
+
 async function listen(app: FastifyInstance, deps: AppDeps): Promise<string> {
   const { host, port } = deps.config.agents.endpoint;
-  return app.listen({ host, port });
+  return app.listen({ host, port, backlog: AGENT_LISTEN_BACKLOG });
 }
 
 /** A fresh key and certificate for the endpoint, issued by the agents' CA, with the CA as the trusted client root. */
