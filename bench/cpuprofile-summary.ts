@@ -45,6 +45,12 @@ const CATEGORIES: [string, (url: string) => boolean][] = [
   ["other node internals", (u) => u.startsWith("node:")],
 ];
 
+// Piped into head: stop quietly when the reader has had enough.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 const [file, fromArg, toArg] = process.argv.slice(2);
 if (!file) throw new Error("usage: cpuprofile-summary.ts <file.cpuprofile> [from seconds] [to seconds]");
 const profile = JSON.parse(fs.readFileSync(file, "utf8")) as Profile;
