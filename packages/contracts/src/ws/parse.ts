@@ -36,5 +36,6 @@ export function parseMessage<D extends MessageDirection>(
   raw: unknown,
   options: ParseMessageOptions = {},
 ): ParseMessageResult<D> {
-  return parseFrame(directions[direction] as MessageDirectionSpec<DirectionMessage<D>>, raw, options);
+  const spec: MessageDirectionSpec<AgentToControlPlaneMessage | ControlPlaneToAgentMessage> = directions[direction];
+  return parseFrame(spec, raw, options) as ParseMessageResult<D>;
 }
