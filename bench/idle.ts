@@ -149,8 +149,8 @@ async function run(): Promise<Usage | undefined> {
     });
     if (!answer) throw new Error("the service does not answer");
     // The window starts at the agent's next heartbeat: the deploy's work is over, the agent is in its idle cycle.
-    const beats = agentMemoryLines(out).length;
-    await eventually(() => agentMemoryLines(out).length > beats, {
+    const beatsBefore = agentMemoryLines(out).length;
+    await eventually(() => agentMemoryLines(out).length > beatsBefore, {
       what: "the agent's next heartbeat after the deploy",
       timeoutMs: 90_000,
       diagnostic: output,
@@ -176,9 +176,11 @@ async function run(): Promise<Usage | undefined> {
     if (dnsmasq) pids.dnsmasq = dnsmasq.pid;
     if (appPid) pids.app = appPid;
     const loadBefore = os.loadavg();
+    const firstBeat = agentMemoryLines(out).length - 1;
     const usage = await processesUsage(pids, WINDOW_SECONDS * 1000);
     const map = agent ? await memoryMap(agent.pid) : null;
-    const heap = agentMemoryLines(out).at(-1);
+    const beats = agentMemoryLines(out).slice(firstBeat);
+    const heap = beats.at(-1);
 
     const total = ["controlPlane", "agent", "caddy", "dnsmasq"].reduce((sum, k) => sum + (usage[k]?.rssMeanMb ?? 0), 0);
     console.log(
@@ -216,7 +218,8 @@ async function run(): Promise<Usage | undefined> {
       console.log(
         `the agent's V8 heap at its last heartbeat: ${mb(heap.heap_total)} MB (${spaces}), ${mb(heap.heap_used)} MB ` +
           `used (live objects and garbage not yet collected); outside it ${mb(heap.external)} MB external ` +
-          `(${mb(heap.array_buffers)} MB array buffers)`,
+          `(${mb(heap.array_buffers)} MB array buffers); heap used at each heartbeat in the window: ` +
+          `${beats.map((b) => mb(b.heap_used)).join(", ")} MB`,
       );
     }
     console.log(
