@@ -169,12 +169,19 @@ async function insertEvents(
   );
   await storeStacks(tx, stacks);
   for (const s of stacks) seen.stacks.push(pairKey(s.groupId, s.stack.hash));
+  // The rows travel as one JSON document, except their breadcrumbs (most of a row's bytes): those are JSON text
+  // stored as it is (a TEXT column, migration 0033), sent one per line beside the document and zipped to its rows
+  // by ROWS FROM. JSON.stringify never writes a raw newline, so the lines split exactly; inside the document they
+  // would be parsed as JSON and escaped.
   const stored = await tx.query<{ id: string }>(
     `INSERT INTO error_events (id, error_group_id, deployment_id, stack_trace, stack_hash, breadcrumbs, context,
         environment, release, user_id_hash, timestamp, exception_type, message, level, handled, trace_id, span_id)
      SELECT id, g, d, st, sh, b, c, env, rel, u, ts, et, m, lv, h, tr, sp
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, g uuid, d uuid, st jsonb, sh text, b jsonb, c jsonb,
-            env text, rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text)
+       FROM ROWS FROM (
+              jsonb_to_recordset($1::jsonb) AS (id uuid, g uuid, d uuid, st jsonb, sh text, c jsonb, env text,
+                rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text),
+              unnest(string_to_array($2::text, E'\\n'))
+            ) AS r(id, g, d, st, sh, c, env, rel, u, ts, et, m, lv, h, tr, sp, b)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     [
@@ -186,7 +193,6 @@ async function insertEvents(
           // A stack is in error_stacks; only an event without frames keeps its (empty) array inline.
           st: r.stack ? null : r.event.stack_trace,
           sh: r.stack?.hash ?? null,
-          b: r.event.breadcrumbs,
           c: r.event.context,
           env: r.event.context.environment || null,
           rel: r.event.context.release || null,
@@ -200,6 +206,7 @@ async function insertEvents(
           sp: r.event.span_id ?? null,
         })),
       ),
+      rows.map((r) => JSON.stringify(r.event.breadcrumbs)).join("\n"),
     ],
   );
   const fresh = new Set(stored.map((r) => r.id));

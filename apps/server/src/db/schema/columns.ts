@@ -6,6 +6,17 @@ export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array 
   fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
 });
 
+/**
+ * JSON kept as TEXT: for values only ever read whole, which PostgreSQL then neither parses on write nor prints on
+ * read (JSONB does both). Written as JSON.stringify makes it, read back with JSON.parse.
+ */
+export const jsonText = <T>(name: string) =>
+  customType<{ data: T; driverData: string }>({
+    dataType: () => "text",
+    toDriver: (value) => JSON.stringify(value),
+    fromDriver: (value) => JSON.parse(value) as T,
+  })(name);
+
 /** `TIMESTAMPTZ`, read as a Date. */
 export const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
