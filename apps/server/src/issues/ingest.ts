@@ -97,8 +97,10 @@ function dedupeById(events: PreparedEvent[]): PreparedEvent[] {
 }
 
 /**
- * Creates the issues that do not exist yet and locks every issue the events go to. Rows are handled in
- * fingerprint order, so two transactions touching the same issues take their locks in the same order.
+ * Locks every issue the events go to, creating those that do not exist yet. The issues that exist (nearly all, once
+ * a service has been running) are found and locked by one statement; only the missing ones are inserted. One that
+ * a concurrent transaction created meanwhile is found by the insert's conflict and locked by a second look. Rows
+ * are handled in fingerprint order, so two transactions touching the same issues take their locks in the same order.
  */
 async function upsertGroups(
   tx: RawTx,
@@ -110,15 +112,22 @@ async function upsertGroups(
     const seen = firsts.get(p.grouping.fingerprint);
     if (!seen || p.timestamp < seen.timestamp) firsts.set(p.grouping.fingerprint, p);
   }
-  const news = [...firsts.values()].sort((a, b) => (a.grouping.fingerprint < b.grouping.fingerprint ? -1 : 1));
+  const found = await lockGroups(tx, serviceId, [...firsts.keys()]);
+  const have = new Set(found.map((row) => row.fingerprint));
+  const news = [...firsts.values()]
+    .filter((p) => !have.has(p.grouping.fingerprint))
+    .sort((a, b) => (a.grouping.fingerprint < b.grouping.fingerprint ? -1 : 1));
+  const result = found.map((row) => ({ row, created: false }));
+  if (news.length === 0) return result;
   // The rows travel as one JSON document: PostgreSQL unpacks it faster than text arrays it must unescape.
-  const inserted = await tx.query<{ id: string }>(
+  const inserted = await tx.query<GroupRow>(
     `INSERT INTO error_groups (service_id, fingerprint, title, exception_type, culprit, severity, first_seen_at,
         last_seen_at, event_count, user_count, first_deployment_id, last_deployment_id, last_release)
      SELECT $1, f, t, et, c, s::issue_severity, ts, ts, 0, 0, d, d, r
        FROM jsonb_to_recordset($2::jsonb) AS u(f text, t text, et text, c text, s text, ts timestamptz, d uuid, r text)
      ON CONFLICT (service_id, fingerprint) DO NOTHING
-     RETURNING id`,
+     RETURNING id, fingerprint, status, resolved_at, resolved_release,
+               NULL::timestamptz AS resolved_deployment_created_at`,
     [
       serviceId,
       JSON.stringify(
@@ -135,17 +144,26 @@ async function upsertGroups(
       ),
     ],
   );
-  const created = new Set(inserted.map((r) => r.id));
-  const rows = await tx.query<GroupRow>(
+  for (const row of inserted) result.push({ row, created: true });
+  if (inserted.length === news.length) return result;
+  // Created by a concurrent batch since the first look (its insert waited for that batch's commit): lock it too.
+  const made = new Set(inserted.map((row) => row.fingerprint));
+  const raced = news.map((p) => p.grouping.fingerprint).filter((f) => !made.has(f));
+  for (const row of await lockGroups(tx, serviceId, raced)) result.push({ row, created: false });
+  return result;
+}
+
+/** Finds and locks (FOR UPDATE, in fingerprint order) the service's issues of these fingerprints. */
+function lockGroups(tx: RawTx, serviceId: string, fingerprints: string[]): Promise<GroupRow[]> {
+  return tx.query<GroupRow>(
     `SELECT g.id, g.fingerprint, g.status, g.resolved_at, g.resolved_release,
             d.created_at AS resolved_deployment_created_at
        FROM error_groups g LEFT JOIN deployments d ON d.id = g.resolved_deployment_id
       WHERE g.service_id = $1 AND g.fingerprint = ANY($2::text[])
       ORDER BY g.fingerprint
       FOR UPDATE OF g`,
-    [serviceId, news.map((p) => p.grouping.fingerprint)],
+    [serviceId, fingerprints],
   );
-  return rows.map((row) => ({ row, created: created.has(row.id) }));
 }
 
 /**
