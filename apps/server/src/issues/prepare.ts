@@ -91,6 +91,7 @@ export function storable(text: string, max: number): string {
   return cut.replaceAll("\u0000", "").replace(LONE_SURROGATE, "\uFFFD");
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters PostgreSQL refuses.
 const UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
