@@ -51,6 +51,8 @@ function defaultGrouping(event: GroupingInput): { rule: GroupingRule; components
 function frameKey(frame: StackFrame): string {
   // An issue's events repeat the same frames: each distinct frame is normalized once (a dozen regular expressions).
   const raw = `${frame.module ?? ""}\u0000${frame.filename}\u0000${frame.function}\u0000${frame.context_line === undefined ? "" : `L${frame.context_line}`}`;
+  // Long frames (minified code, generated names) are rare and normalized each time, which bounds the memory kept.
+  if (raw.length > FRAME_KEY_MAX_CHARS) return normalizedFrameKey(frame);
   let key = frameKeys.get(raw);
   if (key === undefined) {
     key = normalizedFrameKey(frame);
@@ -60,9 +62,10 @@ function frameKey(frame: StackFrame): string {
   return key;
 }
 
-/** The frames normalized last; ~20,000 of ~200 bytes each at most. */
+/** The frames normalized last: at most 5,000 of at most 512 characters (and their keys, no longer), ~10 MB. */
 const frameKeys = new Map<string, string>();
-const FRAME_KEYS_KEPT = 20_000;
+const FRAME_KEYS_KEPT = 5_000;
+const FRAME_KEY_MAX_CHARS = 512;
 
 function normalizedFrameKey(frame: StackFrame): string {
   const where = frame.module?.trim() || normalizeFilename(frame.filename);
