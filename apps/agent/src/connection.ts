@@ -5,7 +5,7 @@ import {
   envelope,
   type HelloAckPayload,
   type PayloadOf,
-  parseMessage,
+  parseControlPlaneMessage,
   RESTARTING_CLOSE_CODE,
   reconnectSpreadSeconds,
 } from "@syntra/contracts";
@@ -170,7 +170,7 @@ export class AgentConnection {
   }
 
   private receive(raw: string): void {
-    const parsed = parseMessage("control_plane_to_agent", raw, {
+    const parsed = parseControlPlaneMessage(raw, {
       onUnrecognizedErrorCodes: (codes) =>
         this.opts.logger.warn(
           { codes },

@@ -11,6 +11,8 @@ export * from "./keepalive";
 export * from "./messages";
 export * from "./monitors";
 export * from "./parse";
+export * from "./parse-frame";
+export * from "./parse-to-agent";
 export * from "./primitives";
 export * from "./protocol-version";
 export * from "./routing";
