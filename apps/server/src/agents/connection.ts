@@ -148,7 +148,10 @@ export class AgentConnection {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (isBinary && isTelemetryBatchFrame(raw)) return this.onTelemetryFrame(raw);
+    if (isBinary && isTelemetryBatchFrame(raw)) {
+      this.onTelemetryFrame(raw);
+      return;
+    }
     // Text and binary frames alike: parseMessage decodes UTF-8 strictly and reports bad bytes as INVALID_MESSAGE.
     const parsed = parseMessage("agent_to_control_plane", raw, {
       onUnrecognizedErrorCodes: (codes) =>
@@ -172,7 +175,10 @@ export class AgentConnection {
    */
   private onTelemetryFrame(raw: Buffer): void {
     const parsed = parseTelemetryBatchFrame(raw);
-    if (!parsed.ok) return this.refuseFrame(parsed.error, undefined);
+    if (!parsed.ok) {
+      this.refuseFrame(parsed.error, undefined);
+      return;
+    }
     const { message, data } = parsed;
     void this.enqueue(async () => {
       if (this.closing) return;
