@@ -52,7 +52,11 @@ const detectedSite = (text: string) => ({
 });
 
 const served = async () => (await get(stack.caddy.httpPort, DOMAIN)).body.trim();
-const tab = (name: string) => page.getByRole("navigation", { name: "Service" }).getByRole("link", { name }).click();
+/** Shows the service page's tab `name`; one already shown is not clicked again (nothing would change). */
+async function tab(name: string): Promise<void> {
+  const link = page.getByRole("navigation", { name: "Service" }).getByRole("link", { name });
+  if ((await link.getAttribute("aria-current")) !== "page") await link.click();
+}
 const deploymentStatus = (p: Page, status: string, timeout = 90_000) =>
   p.locator(`[data-testid="deployment-status"] [data-status="${status}"]`).waitFor({ timeout });
 

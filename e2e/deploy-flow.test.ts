@@ -7,7 +7,8 @@ import { CaddyRouter } from "../apps/agent/src/proxy/caddy";
 import { AGENT_VERSION } from "../apps/agent/src/version";
 import { createWebService, deployAndWait, type Stack, serverStatus, startStack, waitDeployment } from "./stack";
 
-const VERSIONS = Array.from({ length: 11 }, (_, i) => `v${i + 1}`);
+// Six redeploys under traffic, three of each strategy (bench:deploy does twenty of each).
+const VERSIONS = Array.from({ length: 7 }, (_, i) => `v${i + 1}`);
 const DOMAIN = "shop.e2e.test";
 let stack: Stack;
 let serviceId: string;
@@ -91,7 +92,7 @@ test("a domain verified while the first deploy is in flight is routed once the d
   assert.equal((await get(stack.caddy.httpPort, "late.e2e.test")).body.trim(), "v1");
 });
 
-test("ten redeploys under constant traffic lose no request, and each new version answers", async () => {
+test("six redeploys under constant traffic lose no request, and each new version answers", async () => {
   const hammer = new Hammer(stack.caddy.httpPort, DOMAIN, 240_000);
   try {
     for (const [i, version] of VERSIONS.slice(1).entries()) {
@@ -118,7 +119,7 @@ test("a version failing its health check is rolled back while the old one keeps 
   assert.equal(d.status, "rolled_back");
   assert.match(d.error_message ?? "", /health/i);
   assert.equal(report.failed, 0, report.failures.join("; "));
-  assert.deepEqual([...report.bodies.keys()], ["v11"], "only the old version answered");
+  assert.deepEqual([...report.bodies.keys()], [VERSIONS.at(-1)], "only the old version answered");
   const detail = await stack.t.call("GET", `/api/v1/deployments/${d.id}`, { as: stack.owner });
   assert.ok(detail.body.data.deploy_log.length >= 3, "the agent's progress is kept as the deploy log");
 });

@@ -54,8 +54,21 @@ run() {
   node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 "$@"
 }
 
+# How busy the machine's cores were since `cpu_mark` (from /proc/stat), printed after each pass: the figure that says
+# whether more test processes at once would shorten the run or only slow each one down.
+cpu_mark() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
+cpu_busy_since() {
+  local busy0 idle0 busy1 idle1
+  read -r busy0 idle0 <<<"$1"
+  read -r busy1 idle1 < <(cpu_mark)
+  awk -v b=$((busy1 - busy0)) -v i=$((idle1 - idle0)) -v n="$(nproc)" -v what="$2" \
+    'BEGIN { if (b + i > 0) printf "== %s: the %d cores were %.0f%% busy\n", what, n, 100 * b / (b + i) }'
+}
+
 echo "== ${#all_tests[@]} test files on PGlite"
+mark=$(cpu_mark)
 run "${all_tests[@]}"
+cpu_busy_since "$mark" "PGlite pass"
 
 # Beside the PostgreSQL pass (CI's time is bounded; the SDK steps mostly wait on builds and their own control
 # planes): the Node 24 unit pass and both SDKs' tests, each step's output kept in a log printed when it ends.
@@ -83,7 +96,9 @@ side_pid=$!
 # The second pass also stores telemetry on the ClickHouse HTTP server instead of chDB.
 echo "== ${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
 db_status=0
+mark=$(cpu_mark)
 TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}" || db_status=$?
+cpu_busy_since "$mark" "PostgreSQL pass (with the Node 24 and SDK steps beside it)"
 
 side_status=0
 wait "$side_pid" || side_status=$?

@@ -101,6 +101,15 @@ test("timestamps of year 0000, impossible dates and instants before year 1 are r
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
 });
 
+test("timestamps of the first century are stored and answered as sent, not read back as 19xx or a 500", async () => {
+  const body = { kind: "silence", comment: "", starts_at: "0020-02-29T00:00:00Z", ends_at: "0050-03-01T12:00:00Z" };
+  const created = await t.call("POST", "/api/v1/alert-silences", { as: owner, body });
+  // The answer is the row as stored and read back (INSERT ... RETURNING).
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.data.starts_at, "0020-02-29T00:00:00.000Z");
+  assert.equal(created.body.data.ends_at, "0050-03-01T12:00:00.000Z");
+});
+
 test("env var values and keys that cannot survive storage or a deploy are refused, never accepted and lost", async () => {
   const svc = await t.call("POST", `/api/v1/projects/${projectId}/services`, {
     as: owner,

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, pgTable, smallint, text, uuid, varchar } from "drizzle-orm/pg-core";
 import { bytea, idColumn, tstz } from "./columns";
 import { servers } from "./infrastructure";
@@ -11,7 +12,7 @@ export const agentAuthority = pgTable(
     caKeySealed: bytea("ca_key_sealed").notNull(),
     bundleSigningPublicPem: text("bundle_signing_public_pem").notNull(),
     bundleSigningKeySealed: bytea("bundle_signing_key_sealed").notNull(),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
   },
   // The SQL keeps it to one row (CHECK id = 1).
 );
@@ -31,7 +32,7 @@ export const agentCertificates = pgTable(
     notAfter: tstz("not_after").notNull(),
     issuedBy: varchar("issued_by", { length: 10 }).notNull().$type<"enrolment" | "renewal">(),
     revokedAt: tstz("revoked_at"),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
   },
   (t) => [index("idx_agent_certificates_server").on(t.serverId, t.notAfter.desc())],
 );

@@ -1,4 +1,5 @@
 import type { AlertChannelType, MonitorCheck, NotificationKind } from "@syntra/contracts";
+import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigserial,
@@ -51,8 +52,8 @@ export const notificationChannels = pgTable(
     lastSuccessAt: tstz("last_success_at"),
     lastError: text("last_error"),
     lastErrorAt: tstz("last_error_at"),
-    createdAt: tstz("created_at").notNull().defaultNow(),
-    updatedAt: tstz("updated_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
+    updatedAt: tstz("updated_at").notNull().default(sql`now()`),
   },
   (t) => [index("idx_notification_channels_org").on(t.orgId)],
 );
@@ -70,10 +71,10 @@ export const alertDeliveries = pgTable(
     payload: jsonb("payload").notNull(),
     status: varchar("status", { length: 10 }).$type<"pending" | "delivered" | "failed">().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
-    nextAttemptAt: tstz("next_attempt_at").notNull().defaultNow(),
+    nextAttemptAt: tstz("next_attempt_at").notNull().default(sql`now()`),
     lockedUntil: tstz("locked_until"),
     lastError: text("last_error"),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
     deliveredAt: tstz("delivered_at"),
   },
   (t) => [
@@ -99,7 +100,7 @@ export const alertSilences = pgTable(
     startsAt: tstz("starts_at").notNull(),
     endsAt: tstz("ends_at").notNull(),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
   },
   (t) => [index("idx_alert_silences_org_end").on(t.orgId, t.endsAt)],
 );
@@ -120,7 +121,7 @@ export const agentAlerts = pgTable(
     message: text("message").notNull(),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     reportedAt: tstz("reported_at").notNull(),
-    receivedAt: tstz("received_at").notNull().defaultNow(),
+    receivedAt: tstz("received_at").notNull().default(sql`now()`),
   },
   (t) => [
     unique("agent_alerts_server_id_agent_alert_id_key").on(t.serverId, t.agentAlertId),
@@ -158,8 +159,8 @@ export const statusPages = pgTable(
     title: varchar("title", { length: 255 }).notNull(),
     description: text("description").notNull().default(""),
     isPublic: boolean("is_public").notNull().default(true),
-    createdAt: tstz("created_at").notNull().defaultNow(),
-    updatedAt: tstz("updated_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
+    updatedAt: tstz("updated_at").notNull().default(sql`now()`),
   },
   (t) => [index("idx_status_pages_org").on(t.orgId)],
 );
@@ -196,7 +197,7 @@ export const statusPageIncidents = pgTable(
     alertIncidentId: uuid("alert_incident_id").references(() => alertIncidents.id, { onDelete: "set null" }),
     scheduledStart: tstz("scheduled_start"),
     scheduledEnd: tstz("scheduled_end"),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
     resolvedAt: tstz("resolved_at"),
   },
   (t) => [index("idx_status_page_incidents_page").on(t.pageId, t.createdAt.desc())],
@@ -211,7 +212,7 @@ export const statusPageIncidentUpdates = pgTable(
       .references(() => statusPageIncidents.id, { onDelete: "cascade" }),
     status: varchar("status", { length: 20 }).notNull(),
     message: text("message").notNull(),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
   },
   (t) => [index("idx_status_page_incident_updates_incident").on(t.incidentId, t.createdAt.desc())],
 );
@@ -231,8 +232,8 @@ export const monitors = pgTable(
     timeoutSeconds: integer("timeout_seconds").notNull(),
     serverIds: uuid("server_ids").array().notNull(),
     isActive: boolean("is_active").notNull().default(true),
-    createdAt: tstz("created_at").notNull().defaultNow(),
-    updatedAt: tstz("updated_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
+    updatedAt: tstz("updated_at").notNull().default(sql`now()`),
   },
   (t) => [index("idx_monitors_org").on(t.orgId), index("idx_monitors_servers").using("gin", t.serverIds)],
 );

@@ -17,7 +17,7 @@ export const deviceAuthorizations = pgTable(
     orgId: uuid("org_id").references(() => organizations.id, { onDelete: "set null" }),
     intervalSeconds: integer("interval_seconds").notNull(),
     lastPolledAt: tstz("last_polled_at"),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
     expiresAt: tstz("expires_at").notNull(),
     decidedAt: tstz("decided_at"),
   },

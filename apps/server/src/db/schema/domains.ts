@@ -1,4 +1,5 @@
 import type { CertificateFailureCode, DomainStatus } from "@syntra/contracts";
+import { sql } from "drizzle-orm";
 import { index, pgTable, text, unique, uuid, varchar } from "drizzle-orm/pg-core";
 import { bytea, idColumn, tstz } from "./columns";
 import { services } from "./infrastructure";
@@ -16,7 +17,7 @@ export const domains = pgTable(
     statusReason: text("status_reason"),
     verifiedAt: tstz("verified_at"),
     lastCheckedAt: tstz("last_checked_at"),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
     certificateSource: text("certificate_source").$type<"acme" | "custom">().notNull().default("acme"),
     certificatePem: text("certificate_pem"),
     certificateKeyEncrypted: bytea("certificate_key_encrypted"),

@@ -13,8 +13,8 @@ export const users = pgTable("users", {
   stripeCustomerId: varchar("stripe_customer_id", { length: 255 }),
   emailVerifiedAt: tstz("email_verified_at"),
   passwordHash: text("password_hash"),
-  createdAt: tstz("created_at").defaultNow(),
-  updatedAt: tstz("updated_at").defaultNow(),
+  createdAt: tstz("created_at").default(sql`now()`),
+  updatedAt: tstz("updated_at").default(sql`now()`),
 });
 
 export const organizations = pgTable("organizations", {
@@ -26,8 +26,8 @@ export const organizations = pgTable("organizations", {
     .references(() => users.id, { onDelete: "cascade" }),
   plan: userPlan("plan").default("free"),
   stripeSubscriptionId: varchar("stripe_subscription_id", { length: 255 }),
-  createdAt: tstz("created_at").defaultNow(),
-  updatedAt: tstz("updated_at").defaultNow(),
+  createdAt: tstz("created_at").default(sql`now()`),
+  updatedAt: tstz("updated_at").default(sql`now()`),
   // Migration 0018: replace email addresses in what is sent to AI providers.
   aiRedactEmails: boolean("ai_redact_emails").notNull().default(true),
   // Migration 0026: the daily token budget (NULL: SYNTRA_AI_DAILY_TOKENS) and the background analysis switch.
@@ -47,7 +47,7 @@ export const orgMembers = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     role: orgRole("role").notNull().default("developer"),
     invitedBy: uuid("invited_by").references(() => users.id),
-    invitedAt: tstz("invited_at").defaultNow(),
+    invitedAt: tstz("invited_at").default(sql`now()`),
     acceptedAt: tstz("accepted_at"),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.userId] })],
@@ -64,8 +64,8 @@ export const sessions = pgTable(
     orgId: uuid("org_id").references(() => organizations.id, { onDelete: "set null" }),
     ipAddress: inet("ip_address"),
     userAgent: text("user_agent"),
-    createdAt: tstz("created_at").notNull().defaultNow(),
-    lastSeenAt: tstz("last_seen_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
+    lastSeenAt: tstz("last_seen_at").notNull().default(sql`now()`),
     expiresAt: tstz("expires_at").notNull(),
   },
   (t) => [index("idx_sessions_user").on(t.userId)],
@@ -82,7 +82,7 @@ export const invitations = pgTable(
     role: orgRole("role").notNull().default("developer"),
     tokenHash: varchar("token_hash", { length: 64 }).notNull().unique(),
     invitedBy: uuid("invited_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
     expiresAt: tstz("expires_at").notNull(),
     acceptedAt: tstz("accepted_at"),
     acceptedBy: uuid("accepted_by").references(() => users.id, { onDelete: "set null" }),
@@ -99,7 +99,7 @@ export const oauthAccounts = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     login: varchar("login", { length: 255 }),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.provider, t.providerUserId] }), index("idx_oauth_accounts_user").on(t.userId)],
 );
@@ -118,7 +118,7 @@ export const apiTokens = pgTable(
     scopes: text("scopes").array().default(sql`'{}'`),
     lastUsedAt: tstz("last_used_at"),
     expiresAt: tstz("expires_at"),
-    createdAt: tstz("created_at").defaultNow(),
+    createdAt: tstz("created_at").default(sql`now()`),
     tokenType: varchar("token_type", { length: 3 }).notNull().default("usr"),
     projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
   },

@@ -41,7 +41,7 @@ export const errorGroups = pgTable(
     aiAnalysis: jsonb("ai_analysis"),
     aiAnalyzedAt: tstz("ai_analyzed_at"),
     resolvedAt: tstz("resolved_at"),
-    createdAt: tstz("created_at").defaultNow(),
+    createdAt: tstz("created_at").default(sql`now()`),
     // Migration 0014.
     culprit: text("culprit"),
     firstDeploymentId: uuid("first_deployment_id").references((): AnyPgColumn => deployments.id, {
@@ -87,7 +87,7 @@ export const errorEvents = pgTable(
     release: varchar("release", { length: 200 }),
     userIdHash: varchar("user_id_hash", { length: 64 }),
     timestamp: tstz("timestamp").notNull(),
-    createdAt: tstz("created_at").defaultNow(),
+    createdAt: tstz("created_at").default(sql`now()`),
     // Migration 0014.
     exceptionType: varchar("exception_type", { length: 255 }),
     message: text("message"),
@@ -144,7 +144,7 @@ export const healthChecks = pgTable(
     responseTimeMs: integer("response_time_ms").notNull(),
     isHealthy: boolean("is_healthy").notNull(),
     errorMessage: text("error_message"),
-    checkedAt: tstz("checked_at").notNull().defaultNow(),
+    checkedAt: tstz("checked_at").notNull().default(sql`now()`),
   },
   (t) => [
     index("idx_health_checks_service").on(t.serviceId, t.checkedAt.desc()),
@@ -170,7 +170,7 @@ export const serverTelemetryStats = pgTable("server_telemetry_stats", {
   bufferedBytes: bigint("buffered_bytes", { mode: "number" }).notNull().default(0),
   bufferLimitBytes: bigint("buffer_limit_bytes", { mode: "number" }).notNull().default(0),
   oldestBufferedAt: tstz("oldest_buffered_at"),
-  reportedAt: tstz("reported_at").notNull().defaultNow(),
+  reportedAt: tstz("reported_at").notNull().default(sql`now()`),
 });
 
 export const alerts = pgTable(
@@ -187,8 +187,8 @@ export const alerts = pgTable(
     condition: jsonb("condition").notNull(),
     channels: jsonb("channels").notNull(),
     isActive: boolean("is_active").default(true),
-    createdAt: tstz("created_at").defaultNow(),
-    updatedAt: tstz("updated_at").defaultNow(),
+    createdAt: tstz("created_at").default(sql`now()`),
+    updatedAt: tstz("updated_at").default(sql`now()`),
     // Migration 0017.
     description: text("description").notNull().default(""),
     severity: varchar("severity", { length: 10 }).$type<AlertSeverity>().notNull().default("warning"),
@@ -198,7 +198,7 @@ export const alerts = pgTable(
     intervalSeconds: integer("interval_seconds").notNull().default(60),
     notifyOnResolve: boolean("notify_on_resolve").notNull().default(true),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
-    nextEvaluationAt: tstz("next_evaluation_at").notNull().defaultNow(),
+    nextEvaluationAt: tstz("next_evaluation_at").notNull().default(sql`now()`),
     lastEvaluatedAt: tstz("last_evaluated_at"),
     lastError: text("last_error"),
   },
@@ -216,7 +216,7 @@ export const alertIncidents = pgTable(
     message: text("message").notNull(),
     details: jsonb("details"),
     aiSummary: text("ai_summary"),
-    firedAt: tstz("fired_at").notNull().defaultNow(),
+    firedAt: tstz("fired_at").notNull().default(sql`now()`),
     resolvedAt: tstz("resolved_at"),
     acknowledgedBy: uuid("acknowledged_by").references(() => users.id),
     acknowledgedAt: tstz("acknowledged_at"),

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, inet, jsonb, pgTable, text, uuid, varchar } from "drizzle-orm/pg-core";
 import { idColumn, tstz } from "./columns";
 import { triggerType } from "./enums";
@@ -22,7 +23,7 @@ export const auditLogs = pgTable(
     details: jsonb("details"),
     ipAddress: inet("ip_address"),
     userAgent: text("user_agent"),
-    createdAt: tstz("created_at").defaultNow(),
+    createdAt: tstz("created_at").default(sql`now()`),
   },
   (t) => [
     index("idx_audit_logs_org").on(t.orgId, t.createdAt.desc()),
@@ -42,8 +43,8 @@ export const workflows = pgTable("workflows", {
   triggerType: triggerType("trigger_type").default("manual"),
   cronExpression: varchar("cron_expression", { length: 100 }),
   isActive: boolean("is_active").default(true),
-  createdAt: tstz("created_at").defaultNow(),
-  updatedAt: tstz("updated_at").defaultNow(),
+  createdAt: tstz("created_at").default(sql`now()`),
+  updatedAt: tstz("updated_at").default(sql`now()`),
 });
 
 export const workflowRuns = pgTable("workflow_runs", {
@@ -55,6 +56,6 @@ export const workflowRuns = pgTable("workflow_runs", {
   triggeredBy: uuid("triggered_by").references(() => users.id),
   triggerType: triggerType("trigger_type"),
   stepResults: jsonb("step_results").default({}),
-  startedAt: tstz("started_at").defaultNow(),
+  startedAt: tstz("started_at").default(sql`now()`),
   finishedAt: tstz("finished_at"),
 });

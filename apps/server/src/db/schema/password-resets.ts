@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, pgTable, uuid, varchar } from "drizzle-orm/pg-core";
 import { idColumn, tstz } from "./columns";
 import { users } from "./identity";
@@ -11,7 +12,7 @@ export const passwordResets = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: varchar("token_hash", { length: 64 }).notNull().unique(),
-    createdAt: tstz("created_at").notNull().defaultNow(),
+    createdAt: tstz("created_at").notNull().default(sql`now()`),
     expiresAt: tstz("expires_at").notNull(),
     usedAt: tstz("used_at"),
   },

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, pgTable, uuid } from "drizzle-orm/pg-core";
 import { tstz } from "./columns";
 import { servers } from "./infrastructure";
@@ -10,7 +11,7 @@ export const serviceRemovals = pgTable(
     serverId: uuid("server_id")
       .notNull()
       .references(() => servers.id, { onDelete: "cascade" }),
-    requestedAt: tstz("requested_at").notNull().defaultNow(),
+    requestedAt: tstz("requested_at").notNull().default(sql`now()`),
   },
   (t) => [index("idx_service_removals_server").on(t.serverId)],
 );

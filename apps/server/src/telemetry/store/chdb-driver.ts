@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { Session } from "chdb";
+import type { Session as ChdbSession } from "chdb";
 import {
   type ClickHouseDriver,
   type InsertSettings,
@@ -24,7 +24,10 @@ export async function openChdbDriver(dir: string): Promise<ClickHouseDriver> {
   // Files a stopped process left were never acknowledged as stored: their batches come again.
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { mode: 0o700 });
-  const session = new Session(dir, {
+  // Loaded on first use: the engine's library is hundreds of megabytes mapped, which a control plane on a
+  // ClickHouse server (and every process that never opens telemetry) should not pay.
+  const { Session } = await import("chdb");
+  const session: ChdbSession = new Session(dir, {
     // As the server driver: 64-bit integers as JSON strings (no precision lost), ISO 8601 timestamps accepted.
     connectionArgs: ["--output_format_json_quote_64bit_integers=1", "--date_time_input_format=best_effort"],
   });
