@@ -80,6 +80,15 @@ test("a json+otlp batch round-trips through compression, and payload sizes must 
   const short = { ...head, otlp: head.otlp.map((ref) => ({ ...ref, bytes: 2 })) };
   assert.throws(() => decoded.payloads(short.otlp), is(400));
   await assert.rejects(decompressBatch("zstd", data, 10), is(413));
+  // Laid out in a scratch buffer large enough (the agent's, under load): the same bytes, in the scratch's memory.
+  const scratch = Buffer.alloc(body.length + 100, 0xee);
+  const inScratch = encodeBatchBody({ head, payloads }, scratch);
+  assert.deepEqual(inScratch, body);
+  assert.equal(inScratch.buffer, scratch.buffer);
+  const tooSmall = Buffer.alloc(body.length - 1);
+  const fresh = encodeBatchBody({ head, payloads }, tooSmall);
+  assert.deepEqual(fresh, body);
+  assert.notEqual(fresh.buffer, tooSmall.buffer);
 });
 
 test("node:zlib's zstd (Node 22.15+, the installed agent's bundle without the add-on) makes batches the control plane reads", {
