@@ -182,17 +182,9 @@ test("a batch as a binary frame over the agent socket is stored and acknowledged
   const { peer, ack } = await AgentPeer.online(await t.agentUrl(), mine.agentToken, mine.serverId);
   ctx.after(() => peer.close());
   assert.ok(ack.accepted && ack.capabilities?.includes(TELEMETRY_BINARY_CAPABILITY), "hello_ack offers binary frames");
-  const body = encodeBatchBody({
-    head: {
-      errors: [],
-      traces: [],
-      logs: [],
-      metrics: [],
-      health_checks: [],
-      otlp: [{ service_id: mine.serviceId, signal: "traces", items: 2, bytes: sdk.traces.length }],
-    },
-    payloads: [sdk.traces],
-  });
+  const traces = { service_id: mine.serviceId, signal: "traces" as const, items: 2, bytes: sdk.traces.length };
+  const none = { errors: [], traces: [], logs: [], metrics: [], health_checks: [] };
+  const body = encodeBatchBody({ head: { ...none, otlp: [traces] }, payloads: [sdk.traces] });
   const { compression, data } = await compressBatch(body);
   const head = (batchId: string, dataBytes = data.length) =>
     envelope("telemetry_batch", {
