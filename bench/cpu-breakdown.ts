@@ -25,6 +25,20 @@ export interface CpuProfile {
   stop(): Promise<{ name: string; ms: number }[]>;
 }
 
+/** A rule's test: the sample's function is in a file whose URL contains one of `parts`. */
+export const fileHas =
+  (...parts: string[]) =>
+  (f: { url: string }): boolean =>
+    parts.some((p) => f.url.includes(p));
+
+/** The rules every breakdown starts with: idle time, the profiler's own loop, and V8's garbage collector. */
+export const BASE_RULES: CategoryRule[] = [
+  { name: "(idle)", test: (f) => f.functionName === "(idle)" },
+  // The inspector's own message loop (it runs while nothing else does, too): the profile's cost, not the product's.
+  { name: "(profiler)", test: (f) => f.functionName === "dispatch" && f.url === "" },
+  { name: "garbage collection", test: (f) => f.functionName === "(garbage collector)" },
+];
+
 /** With BENCH_PROFILE=2, the functions of "other" worth a category of their own are printed too. */
 const SHOW_OTHER = process.env.BENCH_PROFILE === "2";
 

@@ -22,7 +22,14 @@ import { ingestErrorEvents } from "../apps/server/src/issues/ingest";
 import { serviceOfNewOrg } from "../apps/server/src/testing/error-fixtures";
 import { createTestApp } from "../apps/server/src/testing/harness";
 import { testStore } from "../apps/server/src/testing/test-database";
-import { type CategoryRule, type CpuProfile, formatBreakdown, startCpuProfile } from "./cpu-breakdown";
+import {
+  BASE_RULES,
+  type CategoryRule,
+  type CpuProfile,
+  fileHas,
+  formatBreakdown,
+  startCpuProfile,
+} from "./cpu-breakdown";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -34,16 +41,10 @@ const KINDS = 200;
 const BUGSINK_EVENTS_PER_SECOND = 30;
 const PROFILE = process.env.BENCH_PROFILE === "1" || process.env.BENCH_PROFILE === "2";
 
-const has =
-  (...parts: string[]) =>
-  (f: { url: string }) =>
-    parts.some((p) => f.url.includes(p));
+const has = fileHas;
 /** The parts of the path the profile tells apart, by the file a sample's function is in. */
 const CATEGORIES: CategoryRule[] = [
-  { name: "(idle)", test: (f) => f.functionName === "(idle)" },
-  // The inspector's own message loop (it runs while nothing else does, too): the profile's cost, not the product's.
-  { name: "(profiler)", test: (f) => f.functionName === "dispatch" && f.url === "" },
-  { name: "garbage collection", test: (f) => f.functionName === "(garbage collector)" },
+  ...BASE_RULES,
   { name: "PGlite execution (WebAssembly PostgreSQL)", test: (f) => f.url.startsWith("wasm://") },
   { name: "PGlite wire protocol and glue (JS)", test: has("@electric-sql/pglite") },
   { name: "fingerprint and normalization", test: has("issues/fingerprint.ts", "issues/normalize.ts") },

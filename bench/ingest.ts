@@ -23,6 +23,7 @@ import { freePort } from "@syntra/testing/ports";
 import { SUPPORTED_NODE_MAJOR } from "../apps/server/src/install/install-script";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
 import { type Stack, startStack } from "../e2e/stack";
+import { formatThreadCpu, printIngestProfile, startIngestProfile, threadCpu } from "./ingest-breakdown";
 
 /** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
 function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: () => string): Promise<boolean> {
@@ -199,7 +200,7 @@ async function syntraPhase(
   stack: Stack,
   key: string,
   signal: "traces" | "logs",
-): Promise<{ agent: Figures; whole: Figures; received: number }> {
+): Promise<{ agent: Figures; whole: Figures; received: number; steadyRate: number }> {
   const table = signal === "traces" ? "traces" : "logs";
   const statKey = signal === "traces" ? "received_spans" : "received_log_records";
   const before = await storedRows(stack, table);
@@ -207,9 +208,24 @@ async function syntraPhase(
   const agentPid = stack.agent.child.pid ?? 0;
   const agentCpu0 = cpuSeconds(agentPid);
   const ownCpu0 = process.cpuUsage();
+  const threads0 = threadCpu(process.pid);
+  const profile = await startIngestProfile();
   const t0 = performance.now();
+  // Rows stored while the load runs, from a third of the phase (the warm-up) to its end: the rate the whole path
+  // sustains, without the drain after the load (the agent's batch interval, then its report).
+  const steady = new Promise<{ rows: number; at: number }>((resolve) => {
+    setTimeout(
+      () => {
+        void storedRows(stack, table).then((rows) => resolve({ rows, at: performance.now() }));
+      },
+      (SECONDS * 1000) / 3,
+    );
+  });
   await generate(tools.telemetrygen, signal, stack.otlp.grpcAddress, { "x-syntra-key": key });
   const agentSeconds = (performance.now() - t0) / 1000;
+  const steadyStart = await steady;
+  const steadyRate =
+    ((await storedRows(stack, table)) - steadyStart.rows) / ((performance.now() - steadyStart.at) / 1000);
   const agentCpu = cpuSeconds(agentPid) - agentCpu0;
   // The agent's own count of what it accepted, as reported with a batch sent after the load ended with nothing left
   // in its buffer; then every one of them must be a row in the store.
@@ -239,9 +255,14 @@ async function syntraPhase(
   );
   const wholeSeconds = (performance.now() - t0) / 1000;
   const own = process.cpuUsage(ownCpu0);
+  const threads = threadCpu(process.pid);
   const stored = (await storedRows(stack, table)) - before;
+  console.log(`\n  control plane CPU by thread, ${signal} phase (${stored} rows):`);
+  for (const l of formatThreadCpu(threads0, threads, stored)) console.log(l);
+  await printIngestProfile(profile);
   return {
     received,
+    steadyRate,
     agent: { items: received, seconds: agentSeconds, cpu: agentCpu, rss: rssMiB(agentPid) },
     whole: {
       items: stored,
@@ -308,6 +329,9 @@ async function main(): Promise<void> {
     console.log(line("OTel Collector (receiver+batch+nop)", "spans", collectorSpans));
     console.log(line("Syntra agent (receive+buffer+ship)", "spans", spans.agent));
     console.log(line("Syntra whole path (agent->CP->chDB)", "spans", spans.whole));
+    console.log(
+      `whole path, rows stored per second while the load ran (after a third): ${Math.round(spans.steadyRate)}`,
+    );
     const ratio = spans.agent.items / spans.agent.cpu / (collectorSpans.items / collectorSpans.cpu);
     console.log(`agent spans per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
     console.log(`spans accepted by the agent ${spans.received}, rows stored ${spans.whole.items}`);
@@ -316,6 +340,9 @@ async function main(): Promise<void> {
     console.log(line("OTel Collector (receiver+batch+nop)", "logs", collectorLogs));
     console.log(line("Syntra agent (receive+buffer+ship)", "logs", logs.agent));
     console.log(line("Syntra whole path (agent->CP->chDB)", "logs", logs.whole));
+    console.log(
+      `whole path, rows stored per second while the load ran (after a third): ${Math.round(logs.steadyRate)}`,
+    );
     const logRatio = logs.agent.items / logs.agent.cpu / (collectorLogs.items / collectorLogs.cpu);
     console.log(`agent log records per CPU-second / Collector's: ${logRatio.toFixed(2)}x`);
     console.log(`log records accepted by the agent ${logs.received}, rows stored ${logs.whole.items}`);

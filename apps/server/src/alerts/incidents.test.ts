@@ -139,6 +139,26 @@ test("a silence records incidents without notifying; the owed notification goes 
   assert.equal(listed[0].active, false);
 });
 
+test("a silence naming another organization's service, or a rule or server that does not exist, is refused", async () => {
+  const s = await setup("silence-targets@example.com");
+  const other = await setup("silence-other@example.com");
+  const endsAt = new Date(t.deps.now().getTime() + 600_000).toISOString();
+  for (const [field, value] of [
+    ["service_id", other.serviceId],
+    ["project_id", other.projectId],
+    ["alert_id", crypto.randomUUID()],
+    ["server_id", crypto.randomUUID()],
+  ] as const) {
+    const res = await t.call("POST", "/api/v1/alert-silences", {
+      as: s.owner,
+      body: { kind: "silence", ends_at: endsAt, [field]: value },
+    });
+    assert.equal(res.status, 422, `${field}: ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error.details[0].path, `body.${field}`);
+  }
+  assert.deepEqual(await s.call("GET", "/api/v1/alert-silences?all=true"), []);
+});
+
 test("event rules: a server going offline, a failed deployment, a new issue, an agent's disk alert", async () => {
   const s = await setup("events@example.com");
   const server = await s.call("POST", "/api/v1/servers", { name: "edge-1" });

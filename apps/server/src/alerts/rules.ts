@@ -14,8 +14,11 @@ import { checkChannelIds } from "./channels";
 
 type RuleRow = typeof alerts.$inferSelect;
 
-/** A rule's scope as stored: the project of a service-scoped rule is set too. */
-async function resolveScope(
+/**
+ * A rule's (or silence's) scope as stored: the project of a service-scoped one is set too. A service or project of
+ * another organization, or none, is UNPROCESSABLE naming the field.
+ */
+export async function resolveScope(
   db: Db,
   orgId: string,
   scope: { project_id: string | null; service_id: string | null },

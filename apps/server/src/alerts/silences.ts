@@ -1,8 +1,9 @@
 import type { AlertLabels, AlertSilence, CreateAlertSilenceBody } from "@syntra/contracts";
 import { and, eq, gt, lte } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { alertSilences } from "../db/schema";
-import { notFound } from "../errors";
+import { alertSilences, alerts, servers } from "../db/schema";
+import { AppError, notFound } from "../errors";
+import { resolveScope } from "./rules";
 
 type SilenceRow = typeof alertSilences.$inferSelect;
 
@@ -32,13 +33,16 @@ export async function createSilence(
   body: CreateAlertSilenceBody,
   now: Date,
 ): Promise<SilenceRow> {
+  const scope = await resolveScope(db, orgId, body);
+  await checkOwned(db, alerts, orgId, body.alert_id, "body.alert_id", "No such alert rule in this organization");
+  await checkOwned(db, servers, orgId, body.server_id, "body.server_id", "No such server in this organization");
   const [row] = await db
     .insert(alertSilences)
     .values({
       orgId,
       alertId: body.alert_id,
-      projectId: body.project_id,
-      serviceId: body.service_id,
+      projectId: scope.projectId,
+      serviceId: scope.serviceId,
       serverId: body.server_id,
       kind: body.kind,
       comment: body.comment,
@@ -50,6 +54,23 @@ export async function createSilence(
     .returning();
   if (!row) throw new Error("insert returned no row");
   return row;
+}
+
+/** Refuses an id (when given) that names no row of `table` in the organization: UNPROCESSABLE naming `path`. */
+async function checkOwned(
+  db: Db,
+  table: typeof alerts | typeof servers,
+  orgId: string,
+  id: string | null | undefined,
+  path: string,
+  message: string,
+): Promise<void> {
+  if (!id) return;
+  const [row] = await db
+    .select({ id: table.id })
+    .from(table)
+    .where(and(eq(table.id, id), eq(table.orgId, orgId)));
+  if (!row) throw new AppError("UNPROCESSABLE", message, [{ path, message }]);
 }
 
 /** Current and future silences, or all of them. */

@@ -80,7 +80,9 @@ export async function ingestTelemetryBatch(
   const { data } = batch;
   const foreign = await dropForeignServices(deps.db, source.orgId, batch);
   if (foreign > 0) log.warn({ items: foreign }, "telemetry items of services outside the agent's organization dropped");
-  const builder = new OtlpRowsBuilder(source.orgId, deps.now());
+  const expected = { traces: 0, logs: 0 };
+  for (const { ref, bytes } of batch.otlp) if (ref.signal !== "metrics") expected[ref.signal] += bytes.length;
+  const builder = new OtlpRowsBuilder(source.orgId, deps.now(), expected);
   for (const span of data.traces) builder.rows.spans.push({ ...span, org_id: source.orgId });
   for (const entry of data.logs) builder.rows.logs.push({ ...entry, org_id: source.orgId });
   for (const point of data.metrics) builder.rows.metrics.push({ ...point, org_id: source.orgId });

@@ -126,7 +126,7 @@ export async function registerOtlpHttp(app: FastifyInstance, deps: AppDeps): Pro
       const protobuf = s.encoding === "json" ? otlpJsonToProtobuf(s.signal, raw) : raw;
       const wait = rates.take(s.target.serviceId, countOtlpItems(s.signal, protobuf));
       if (wait > 0) throw new OtlpRefusal(429, "this ingest key is over its rate limit", wait);
-      const builder = new OtlpRowsBuilder(s.target.orgId, deps.now());
+      const builder = new OtlpRowsBuilder(s.target.orgId, deps.now(), { [s.signal]: protobuf.length });
       const { rejected, message } = builder.append(s.signal, protobuf, { serviceId: s.target.serviceId });
       if (builder.count > 0) await deps.telemetry.insert(builder.finish());
       // Exception events and error log records become issues (the errors domain); a failure there costs no data.

@@ -1,6 +1,6 @@
 import type { ClickHouseDriver, InsertSettings } from "./driver";
 import { RowBinaryWriter } from "./row-binary";
-import { TABLE_WRITERS, type TableWriter } from "./rows";
+import { encodedBytes, soleEncoded, TABLE_WRITERS, type TableWriter } from "./rows";
 import type { TelemetryRows } from "./types";
 
 interface Job {
@@ -113,8 +113,17 @@ export class InsertQueue {
     for (const table of TABLE_WRITERS) {
       const parts = group.filter((job) => !failed.has(job) && table.count(job.rows) > 0);
       if (parts.length === 0) continue;
-      // A call whose rows cannot be encoded fails alone, before anything is sent.
-      const w = new RowBinaryWriter();
+      // One call whose rows are one encoded block (an agent's batch, an OTLP request): sent as it is, no copy.
+      const sole = parts.length === 1 ? soleEncoded((parts[0] as Job).rows, table) : undefined;
+      if (sole) {
+        await this.driver
+          .insert({ table: table.table, columns: table.columns, data: sole }, settings)
+          .catch((error: unknown) => failed.set(parts[0] as Job, { error }));
+        continue;
+      }
+      // A call whose rows cannot be encoded fails alone, before anything is sent. The writer starts with room for the
+      // encoded blocks, so merging them costs one copy each and no regrowth.
+      const w = new RowBinaryWriter(64 * 1024 + parts.reduce((n, job) => n + encodedBytes(job.rows, table), 0));
       const encoded = parts.filter((job) => {
         const start = w.length;
         try {
@@ -143,7 +152,7 @@ export class InsertQueue {
   }
 
   private async writeAlone(table: TableWriter, job: Job, settings: InsertSettings): Promise<void> {
-    const w = new RowBinaryWriter();
+    const w = new RowBinaryWriter(64 * 1024 + encodedBytes(job.rows, table));
     table.write(w, job.rows);
     await this.driver.insert({ table: table.table, columns: table.columns, data: w.bytes() }, settings);
   }

@@ -26,6 +26,29 @@ function encodedCount(batch: TelemetryRows, table: string): number {
   return n;
 }
 
+/** Bytes of the batch's already encoded rows for a table (what a writer for the table must hold at least). */
+export function encodedBytes(batch: TelemetryRows, table: TableWriter): number {
+  let n = 0;
+  for (const e of batch.encoded ?? []) if (e.table === table.table) n += e.data.length;
+  return n;
+}
+
+/**
+ * The batch's rows for a table when they are exactly one block already encoded (the common case: an agent's batch
+ * or an OTLP request converted straight to RowBinary), so the insert sends that block as it is, without a copy.
+ */
+export function soleEncoded(batch: TelemetryRows, table: TableWriter): Buffer | undefined {
+  let found: Buffer | undefined;
+  let rows = 0;
+  for (const e of batch.encoded ?? []) {
+    if (e.table !== table.table) continue;
+    if (found) return undefined;
+    found = e.data;
+    rows = e.rows;
+  }
+  return found && table.count(batch) === rows ? found : undefined;
+}
+
 function writeEncoded(w: RowBinaryWriter, batch: TelemetryRows, table: string): void {
   for (const e of batch.encoded ?? []) if (e.table === table) w.raw(e.data);
 }

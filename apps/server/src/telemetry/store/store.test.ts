@@ -12,6 +12,8 @@ import { ClickHouseTelemetryStore } from "./clickhouse-store";
 import type { ClickHouseDriver } from "./driver";
 import { logSearchQuery } from "./log-queries";
 import { migrateTelemetry, readTelemetryMigrations } from "./migrate";
+import { RowBinaryWriter } from "./row-binary";
+import { writeLog } from "./rows";
 import type { LogCursor, TelemetryRows } from "./types";
 
 const RETENTION = { traces: 30, logs: 14, metrics: 7 };
@@ -134,6 +136,36 @@ for (const target of targets) {
       );
       const page = await store.searchLogs(scope, { ...WHOLE_RANGE, limit: 100 });
       assert.equal(page.items.length, 40);
+    });
+
+    test("rows already encoded (an agent's batch) are stored alone, beside contract rows, two blocks at once, or merged", async () => {
+      const owner = newOwner();
+      const scope = { orgId: owner.org_id, serviceId: owner.service_id };
+      const block = (...messages: string[]) => {
+        const w = new RowBinaryWriter();
+        for (const [i, m] of messages.entries()) writeLog(w, logRow(owner, at(i), m));
+        return { table: "logs" as const, rows: messages.length, data: w.bytes() };
+      };
+      // One block alone is sent as it is; the others are copied into one insert.
+      await store.insert(rows({ encoded: [block("alone 1", "alone 2")] }), { dedupToken: `alone-${owner.org_id}` });
+      await store.insert(rows({ logs: [logRow(owner, at(0), "contract")], encoded: [block("beside")] }), {
+        dedupToken: `beside-${owner.org_id}`,
+      });
+      await store.insert(rows({ encoded: [block("two a"), block("two b")] }), { dedupToken: `two-${owner.org_id}` });
+      // The first call runs at once; the next ones queue behind it and are merged into one insert.
+      await Promise.all(["merged 1", "merged 2", "merged 3"].map((m) => store.insert(rows({ encoded: [block(m)] }))));
+      const page = await store.searchLogs(scope, { ...WHOLE_RANGE, limit: 100 });
+      assert.deepEqual(page.items.map((l) => l.message).sort(), [
+        "alone 1",
+        "alone 2",
+        "beside",
+        "contract",
+        "merged 1",
+        "merged 2",
+        "merged 3",
+        "two a",
+        "two b",
+      ]);
     });
 
     test("a bad batch merged with good ones fails alone: the others resolve and are stored", async () => {

@@ -134,6 +134,7 @@ export const alertRoutes = {
     body: createAlertSilenceBody,
     response: alertSilence,
     status: 201,
+    errors: ["UNPROCESSABLE"],
   }),
   expireSilence: defineApiRoute({
     method: "DELETE",
