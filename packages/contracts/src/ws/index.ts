@@ -17,3 +17,4 @@ export * from "./primitives";
 export * from "./protocol-version";
 export * from "./routing";
 export * from "./telemetry";
+export * from "./telemetry-frame";
