@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { type TelemetryBatchBinaryPayload, telemetryBatchBinaryPayload } from "../telemetry/batch";
 import { defineMessage } from "./envelope";
-import type { InvalidMessageError } from "./parse";
+import type { InvalidMessageError } from "./parse-frame";
 
 /**
  * Named in hello_ack's `capabilities` by control planes that accept `telemetry_batch` as a binary frame, and in
