@@ -1,9 +1,14 @@
 // Idle benchmark: the whole product as `npm start` runs it on its embedded defaults — the compiled control plane
 // (with PGlite), the local agent it supervises and the Caddy and dnsmasq that agent runs — with one signed-up
-// organization and one running, routed service, left alone. Prints each process's memory (RSS, mean and highest
-// of one sample a second) and CPU over the window, and how many docker-proxy processes serve the app.
+// organization and one running, routed service, left alone. The window starts at the agent's first heartbeat after
+// the deploy (so the deploy itself is not in it); each process's memory is sampled once a second (RSS mean, lowest
+// and highest) with its CPU over the window, and the agent's memory is broken down at the end: the node binary's
+// pages, V8's heap by space (from the "agent memory" line it logs at debug level each heartbeat), the C library's
+// heap. Also prints how many docker-proxy processes serve the app.
 // Run: npm run bench:idle  (needs Docker, Caddy and dnsmasq: bash scripts/services/{docker,caddy,dnsmasq}.sh start)
-// BENCH_IDLE_SECONDS sets the window (default 60).
+// BENCH_IDLE_SECONDS sets the window (default 60); BENCH_IDLE_RUNS repeats the whole run (a fresh control plane
+// and agent each time, default 1) and ends with the agent's figure across runs: on a shared machine one run's
+// figure moves by several MB with when V8 last collected garbage.
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -14,13 +19,15 @@ import { freePorts } from "@syntra/testing/ports";
 import { descendants } from "@syntra/testing/process-tree";
 import { get } from "@syntra/testing/traffic";
 import Dockerode from "dockerode";
+import type { ProcessMemory } from "../apps/agent/src/host/process-memory";
 import { stopUpstreamDaemon } from "../apps/agent/src/proxy/upstream-table";
 import { removeService } from "../apps/agent/src/testing/fixtures";
 import { startTestZone } from "../e2e/stack";
 import { ensureServerBuild, serverMain } from "../scripts/build-server";
-import { dockerProxiesFor, processesUsage, type Usage } from "./process-usage";
+import { dockerProxiesFor, memoryMap, processesUsage, type Usage } from "./process-usage";
 
 const WINDOW_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const RUNS = Number(process.env.BENCH_IDLE_RUNS ?? 1);
 const DOMAIN = "idle.e2e.test";
 
 /** A JSON API call with the session cookie. */
@@ -77,13 +84,29 @@ async function oneRunningService(base: string, output: () => string): Promise<st
 }
 
 function row(name: string, u: Usage | undefined, note = ""): string {
-  if (!u) return `${name.padEnd(34)} ${note || "not running"}`;
-  const rss = `${u.rssMeanMb.toFixed(1)} MB (max ${u.rssMaxMb.toFixed(1)})`;
-  return `${name.padEnd(34)} ${rss.padEnd(22)} ${u.anonMb.toFixed(1).padStart(6)} MB   ${u.cpuPercent.toFixed(2).padStart(5)} %${note}`;
+  if (!u) return `${name.padEnd(36)} ${note || "not running"}`;
+  const rss = `${u.rssMeanMb.toFixed(1)} MB (${u.rssMinMb.toFixed(1)}-${u.rssMaxMb.toFixed(1)})`;
+  return `${name.padEnd(36)} ${rss.padEnd(24)} ${u.anonMb.toFixed(1).padStart(6)} MB   ${u.cpuPercent.toFixed(2).padStart(5)} %${note}`;
 }
 
-async function main(): Promise<void> {
-  await Promise.all([ensureServerBuild(), ensureTestImages("v1")]);
+/** The "agent memory" lines the local agent logged (debug level, one per heartbeat) in the control plane's output. */
+function agentMemoryLines(out: string): ProcessMemory[] {
+  const found: ProcessMemory[] = [];
+  for (const line of out.split("\n")) {
+    if (!line.includes('"agent memory"')) continue;
+    try {
+      found.push((JSON.parse(line) as { memory: ProcessMemory }).memory);
+    } catch {
+      // A line cut by the pipe's chunking is read whole from a later output.
+    }
+  }
+  return found;
+}
+
+const mb = (bytes: number | undefined) => ((bytes ?? 0) / 1024 / 1024).toFixed(1);
+
+/** One run: a fresh product, deployed, measured over the window. Returns the agent's figure. */
+async function run(): Promise<Usage | undefined> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-idle-"));
   const [port = 0, httpPort = 0, httpsPort = 0, adminPort = 0] = await freePorts(4);
   const zone = await startTestZone();
@@ -101,6 +124,8 @@ async function main(): Promise<void> {
       // The test zone says idle.e2e.test points at this machine, so the domain verifies and is routed.
       SYNTRA_DNS_RESOLVER: `127.0.0.1:${zone.addresses().udp?.port}`,
       SYNTRA_LOG_LEVEL: "warn",
+      // The agent logs nothing else at debug level: its memory line each heartbeat is all this adds.
+      SYNTRA_AGENT_LOG_LEVEL: "debug",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -123,6 +148,13 @@ async function main(): Promise<void> {
       what: "the service answering through Caddy",
     });
     if (!answer) throw new Error("the service does not answer");
+    // The window starts at the agent's next heartbeat: the deploy's work is over, the agent is in its idle cycle.
+    const beatsBefore = agentMemoryLines(out).length;
+    await eventually(() => agentMemoryLines(out).length > beatsBefore, {
+      what: "the agent's next heartbeat after the deploy",
+      timeoutMs: 90_000,
+      diagnostic: output,
+    });
     const tree = await descendants(server.pid ?? 0);
     const agent = tree.find((p) => p.argv.some((a) => a.endsWith("syntra-agent.cjs")));
     const caddy = tree.find((p) => p.argv[0]?.endsWith("caddy"));
@@ -143,14 +175,22 @@ async function main(): Promise<void> {
     if (caddy) pids.caddy = caddy.pid;
     if (dnsmasq) pids.dnsmasq = dnsmasq.pid;
     if (appPid) pids.app = appPid;
+    const loadBefore = os.loadavg();
+    const firstBeat = agentMemoryLines(out).length - 1;
     const usage = await processesUsage(pids, WINDOW_SECONDS * 1000);
+    const map = agent ? await memoryMap(agent.pid) : null;
+    const beats = agentMemoryLines(out).slice(firstBeat);
+    const heap = beats.at(-1);
 
     const total = ["controlPlane", "agent", "caddy", "dnsmasq"].reduce((sum, k) => sum + (usage[k]?.rssMeanMb ?? 0), 0);
     console.log(
       `Syntra at idle (${os.cpus().length} cores, Node ${process.versions.node}, embedded defaults: PGlite, ` +
-        `local agent, Caddy, dnsmasq; 1 organization, 1 running service; ${WINDOW_SECONDS} s, 30 s heartbeat)`,
+        `local agent, Caddy, dnsmasq; 1 organization, 1 running service; ${WINDOW_SECONDS} s from the agent's ` +
+        "first heartbeat after the deploy, 30 s heartbeat)",
     );
-    console.log(`${"process".padEnd(34)} ${"RSS mean (max)".padEnd(22)} ${"own".padStart(9)}   ${"CPU".padStart(7)}`);
+    console.log(
+      `${"process".padEnd(36)} ${"RSS mean (min-max)".padEnd(24)} ${"own".padStart(9)}   ${"CPU".padStart(7)}`,
+    );
     console.log(row("control plane (node dist/main.js)", usage.controlPlane));
     console.log(
       row(
@@ -162,8 +202,26 @@ async function main(): Promise<void> {
     console.log(row("local agent (node syntra-agent.cjs)", usage.agent));
     console.log(row("Caddy", usage.caddy));
     console.log(row("upstream DNS (dnsmasq)", usage.dnsmasq));
-    console.log(`${"Syntra in all".padEnd(34)} ${total.toFixed(1)} MB`);
+    console.log(`${"Syntra in all".padEnd(36)} ${total.toFixed(1)} MB`);
     console.log(row("the service (busybox httpd, yours)", usage.app));
+    if (map) {
+      console.log(
+        `the agent at the end: RSS ${map.rssMb.toFixed(1)} MB = file pages ${map.fileMb.toFixed(1)} MB (the node ` +
+          `binary's ${map.executableMb.toFixed(1)} MB, shared with the control plane) + its own ` +
+          `${map.anonMb.toFixed(1)} MB (C library heap ${map.mallocHeapMb.toFixed(1)} MB)`,
+      );
+    }
+    if (heap) {
+      const spaces = Object.entries(heap.spaces)
+        .map(([name, bytes]) => `${name} ${mb(bytes)}`)
+        .join(", ");
+      console.log(
+        `the agent's V8 heap at its last heartbeat: ${mb(heap.heap_total)} MB (${spaces}), ${mb(heap.heap_used)} MB ` +
+          `used (live objects and garbage not yet collected); outside it ${mb(heap.external)} MB external ` +
+          `(${mb(heap.array_buffers)} MB array buffers); heap used at each heartbeat in the window: ` +
+          `${beats.map((b) => mb(b.heap_used)).join(", ")} MB`,
+      );
+    }
     console.log(
       `docker-proxy processes serving the service: ${proxies.length} (${proxies.map((p) => `${p.rssMb.toFixed(1)} MB`).join(", ") || "Caddy reaches the container at its network address"})`,
     );
@@ -173,13 +231,10 @@ async function main(): Promise<void> {
     console.log(
       `containers with Syntra's label on this Docker engine: ${managed.length} (the agent follows only its own service's: 1)`,
     );
-    console.log(
-      `machine load average at the end: ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(" ")}`,
-    );
+    const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
+    console.log(`machine load average: ${load(loadBefore)} at the start, ${load(os.loadavg())} at the end`);
     console.log("(own: resident memory not shared with other processes, such as heap and JIT code, at the end)");
+    return usage.agent;
   } finally {
     server.kill("SIGTERM");
     await new Promise((resolve) => server.once("exit", resolve));
@@ -190,6 +245,25 @@ async function main(): Promise<void> {
     await stopUpstreamDaemon(path.join(dataDir, "data", "local-agent", "caddy"));
     await zone.close();
     await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  await Promise.all([ensureServerBuild(), ensureTestImages("v1")]);
+  const agent: Usage[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    if (RUNS > 1) console.log(`\n== run ${i + 1} of ${RUNS}`);
+    const figure = await run();
+    if (figure) agent.push(figure);
+  }
+  if (agent.length > 1) {
+    const means = agent.map((u) => u.rssMeanMb);
+    const mean = means.reduce((a, b) => a + b, 0) / means.length;
+    console.log(
+      `\nthe agent over ${agent.length} runs: RSS mean ${mean.toFixed(1)} MB (runs: ${means.map((m) => m.toFixed(1)).join(", ")}; ` +
+        `spread ${(Math.max(...means) - Math.min(...means)).toFixed(1)} MB), highest sample ` +
+        `${Math.max(...agent.map((u) => u.rssMaxMb)).toFixed(1)} MB`,
+    );
   }
 }
 

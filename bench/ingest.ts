@@ -8,6 +8,9 @@
 //   BENCH_AGENT=bundle-full npm run bench:ingest   its bundle without those flags (V8's optimizing compiler on)
 //   BENCH_AGENT_FLAGS="--max-semi-space-size=2"    with bundle-full: these node flags instead of none; from the
 //                                                  sources: more flags ("--cpu-prof --cpu-prof-dir=/tmp/prof")
+//   BENCH_AGENT_NODE=installed|/path/to/node       the node of a bundled agent (this one by default): "installed"
+//                                                  is the one the installer gives it (this node when it is 22 or
+//                                                  newer, else Node 24 from scripts/services/node24.sh)
 // (by default the agent runs from its sources through tsx).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -17,6 +20,7 @@ import path from "node:path";
 import type { ServerTelemetry } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
 import { freePort } from "@syntra/testing/ports";
+import { SUPPORTED_NODE_MAJOR } from "../apps/server/src/install/install-script";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
 import { type Stack, startStack } from "../e2e/stack";
 import { formatThreadCpu, printIngestProfile, startIngestProfile, threadCpu } from "./ingest-breakdown";
@@ -31,6 +35,18 @@ const AGENT = process.env.BENCH_AGENT ?? "source";
 const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
 if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
+/** The installer's rule (install-script.ts): the server's Node when it is 22 or newer, else Node 24 beside the agent. */
+function installedAgentNode(): string {
+  if (Number(process.versions.node.split(".")[0]) >= SUPPORTED_NODE_MAJOR) return process.execPath;
+  const script = path.resolve(import.meta.dirname, "../scripts/services/node24.sh");
+  return execFileSync("bash", [script, "start"]).toString().trim().split("\n").at(-1) ?? process.execPath;
+}
+const AGENT_NODE =
+  AGENT === "source" || !process.env.BENCH_AGENT_NODE
+    ? process.execPath
+    : process.env.BENCH_AGENT_NODE === "installed"
+      ? installedAgentNode()
+      : process.env.BENCH_AGENT_NODE;
 const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "syntra-bench");
 const BIN = path.join(CACHE, "bin");
 const TELEMETRYGEN = "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@v0.161.0";
@@ -265,7 +281,7 @@ async function agentStats(stack: Stack): Promise<ServerTelemetry> {
 async function main(): Promise<void> {
   const tools = await ensureTools();
   console.log(
-    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores, agent: ${AGENT} ${AGENT_FLAGS.join(" ")}`,
+    `# ingest benchmark: ${GENERATORS} telemetrygen processes, ${SECONDS} s per phase, ${os.cpus().length} cores, agent: ${AGENT} ${AGENT_FLAGS.join(" ")} on Node ${execFileSync(AGENT_NODE, ["--version"]).toString().trim()}`,
   );
   console.log(
     `# load average before: ${os
@@ -283,6 +299,7 @@ async function main(): Promise<void> {
     {
       agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" },
       bundle: AGENT !== "source",
+      agentNode: AGENT_NODE,
       ...(AGENT !== "bundle" && { agentNodeFlags: AGENT_FLAGS }),
     },
   );

@@ -31,8 +31,9 @@ export async function cpuSeconds(pid: number): Promise<number> {
 
 /** What a process used over a window. */
 export interface Usage {
-  /** Resident memory, mean and highest of the samples, in MB. */
+  /** Resident memory, mean, lowest and highest of the samples, in MB. */
   rssMeanMb: number;
+  rssMinMb: number;
   rssMaxMb: number;
   /** Resident memory of its own (not shared file pages such as the node binary) at the end, in MB. */
   anonMb: number;
@@ -80,6 +81,7 @@ export async function processesUsage(
     const rss = list.map((s) => s.rssKb / 1024);
     out[name] = {
       rssMeanMb: rss.reduce((a, b) => a + b, 0) / rss.length,
+      rssMinMb: Math.min(...rss),
       rssMaxMb: Math.max(...rss),
       anonMb: last.anonKb / 1024,
       cpuPercent: ((last.cpuTicks - first.cpuTicks) / TICKS_PER_SECOND / (elapsed / 1000)) * 100,
@@ -100,4 +102,57 @@ export async function dockerProxiesFor(ips: string[]): Promise<{ pid: number; rs
     found.push({ pid: Number(entry), rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024 });
   }
   return found;
+}
+
+/** Where a process's resident memory is, from /proc/<pid>/smaps (MB). */
+export interface MemoryMap {
+  rssMb: number;
+  /** Pages of files (the executable, shared libraries): shared with every process that maps the same file. */
+  fileMb: number;
+  /** Of those, the process's own executable's (the node binary's code and read-only data). */
+  executableMb: number;
+  /** Memory of its own: V8's heap, the C library's heap, thread stacks. */
+  anonMb: number;
+  /** Of that, the C library's main heap (brk; malloc's other arenas are anonymous mappings). */
+  mallocHeapMb: number;
+}
+
+/** A process's resident memory by kind of mapping, or null once it has ended. */
+export async function memoryMap(pid: number): Promise<MemoryMap | null> {
+  const [smaps, exe] = await Promise.all([
+    fs.readFile(`/proc/${pid}/smaps`, "utf8").catch(() => null),
+    fs.readlink(`/proc/${pid}/exe`).catch(() => ""),
+  ]);
+  if (smaps === null) return null;
+  const kb = { rss: 0, file: 0, executable: 0, anon: 0, mallocHeap: 0 };
+  let mapping = "";
+  for (const line of smaps.split("\n")) {
+    // A mapping's header: "start-end perms offset dev inode [path]"; its fields follow, one a line.
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) {
+      mapping = header[1] ?? "";
+      continue;
+    }
+    const field = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
+    if (!field) continue;
+    const value = Number(field[2]);
+    if (field[1] === "Anonymous") {
+      kb.anon += value;
+      if (mapping === "[heap]") kb.mallocHeap += value;
+      continue;
+    }
+    kb.rss += value;
+    if (mapping.startsWith("/")) kb.file += value;
+    if (exe && mapping === exe) kb.executable += value;
+  }
+  // A file's private copy-on-write pages count as anonymous: the file figure is what stays shared.
+  kb.file = Math.max(0, kb.rss - kb.anon);
+  const mb = (n: number) => n / 1024;
+  return {
+    rssMb: mb(kb.rss),
+    fileMb: mb(kb.file),
+    executableMb: mb(kb.executable),
+    anonMb: mb(kb.anon),
+    mallocHeapMb: mb(kb.mallocHeap),
+  };
 }

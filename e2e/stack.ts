@@ -63,6 +63,8 @@ export async function startStack(
      * them); from the sources, more flags (a CPU profile, say).
      */
     agentNodeFlags?: readonly string[];
+    /** The node that runs the agent (a benchmark runs the bundle on the Node the installer would use); this one's. */
+    agentNode?: string;
     /** HTTPS with certificates from this ACME CA (e.g. testing/pebble.ts) on these ports; plain HTTP otherwise. */
     tls?: { directoryUrl: string; caRootPemPath: string; httpPort: number; httpsPort: number };
     /** More of the agent's environment (telemetry settings, say). */
@@ -105,7 +107,7 @@ export async function startStack(
   const startAgent = () =>
     binDir
       ? superviseAgent(path.join(binDir, BUNDLE_FILES.launcher), agentEnvironment)
-      : spawnAgent(agentArgs, agentEnvironment);
+      : spawnAgent(agentArgs, agentEnvironment, opts.agentNode);
   const agentEnvironment: Record<string, string> = {
     // As installed, the bundle runs with the launcher's environment too.
     ...(opts.bundle && AGENT_NODE_ENV),
@@ -170,9 +172,9 @@ async function stackServiceIds(t: TestApp): Promise<string[]> {
   return (await t.deps.db.select({ id: services.id }).from(services)).map((r) => r.id);
 }
 
-export function spawnAgent(args: string[], env: Record<string, string>): AgentProcess {
+export function spawnAgent(args: string[], env: Record<string, string>, node = process.execPath): AgentProcess {
   let out = "";
-  const child = spawn(process.execPath, args, {
+  const child = spawn(node, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

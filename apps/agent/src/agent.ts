@@ -1,5 +1,5 @@
 import fs from "node:fs/promises";
-import type { UpdateAgentPayload } from "@syntra/contracts";
+import { TELEMETRY_BINARY_CAPABILITY, type UpdateAgentPayload } from "@syntra/contracts";
 import pino from "pino";
 import { AlertMonitor } from "./alerts";
 import { CertificateReporter, observeRoutes } from "./certificates";
@@ -133,7 +133,12 @@ export async function startAgent(
       min_supported: AGENT_PROTOCOL.minSupported,
       runtime: runtimeVersion.name,
       runtime_version: runtimeVersion.version,
-      capabilities: ["docker", config.proxy, ...(layout && creds ? [SELF_UPDATE_CAPABILITY] : [])],
+      capabilities: [
+        "docker",
+        config.proxy,
+        TELEMETRY_BINARY_CAPABILITY,
+        ...(layout && creds ? [SELF_UPDATE_CAPABILITY] : []),
+      ],
       ...(await readHostFacts(config.stateDir, config.publicIp)),
       ...(updateResult && { update_result: updateResult }),
       proxy: { http_port: config.proxyHttpPort, https_port: config.proxyHttpsPort, tls: config.proxyTls },

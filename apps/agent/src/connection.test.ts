@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
-import { envelope, exampleMessages, parseMessage } from "@syntra/contracts";
+import {
+  envelope,
+  exampleMessages,
+  parseMessage,
+  parseTelemetryBatchFrame,
+  TELEMETRY_BINARY_CAPABILITY,
+} from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
 import pino from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -19,6 +25,13 @@ let headers: Record<string, string | string[] | undefined> = {};
 // While set, hellos are held unanswered: the agent is connected but not accepted, deterministically.
 let holdHello = false;
 const heldHellos: WebSocket[] = [];
+// While set, hello_ack names TELEMETRY_BINARY_CAPABILITY (a control plane that takes binary telemetry frames).
+let offerBinary = false;
+const helloAckOfferingBinary = {
+  ...exampleMessages.hello_ack,
+  payload: { ...exampleMessages.hello_ack.payload, capabilities: [TELEMETRY_BINARY_CAPABILITY] },
+};
+const binaryFrames: { payload: Record<string, unknown>; data: Buffer }[] = [];
 
 before(async () => {
   wss = new WebSocketServer({ port: 0, host: "127.0.0.1", path: "/agent/ws" });
@@ -27,13 +40,19 @@ before(async () => {
   wss.on("connection", (ws, req) => {
     headers = req.headers;
     sockets.push(ws);
-    ws.on("message", (data) => {
+    ws.on("message", (data: Buffer, isBinary) => {
+      if (isBinary && data[0] === 0) {
+        const frame = parseTelemetryBatchFrame(data);
+        assert.ok(frame.ok, `the agent sent an invalid binary frame: ${JSON.stringify(frame)}`);
+        binaryFrames.push({ payload: frame.message.payload, data: Buffer.from(frame.data) });
+        return;
+      }
       const parsed = parseMessage("agent_to_control_plane", data.toString());
       assert.ok(parsed.ok, `the agent sent an invalid frame: ${JSON.stringify(parsed)}`);
       received.push(parsed.message as never);
       if (parsed.message.type !== "agent_hello") return;
       if (holdHello) heldHellos.push(ws);
-      else ws.send(JSON.stringify(exampleMessages.hello_ack));
+      else ws.send(JSON.stringify(offerBinary ? helloAckOfferingBinary : exampleMessages.hello_ack));
     });
   });
 });
@@ -101,4 +120,51 @@ test("the agent says hello with its token and version, answers bad commands, and
   const reports = received.filter((m) => m.type === "deploy_status").map((m) => m.payload.status);
   assert.deepEqual(reports, ["running", exampleMessages.deploy_status.payload.status, "running"]);
   assert.ok(!received.some((m) => m.type === "heartbeat"), "stale heartbeats are not replayed");
+});
+
+test("telemetry batches go as binary frames only to a control plane whose hello_ack offers them", async (t) => {
+  const accepted: unknown[] = [];
+  const connect = () => {
+    const connection = new AgentConnection({
+      target: () => ({ url: `${url.replace(/^http/, "ws")}/agent/ws`, headers: {} }),
+      logger: pino({ level: "silent" }),
+      maxBackoffMs: 200,
+      hello: async () => exampleMessages.agent_hello.payload,
+      onAccepted: (ack) => accepted.push(ack),
+      onMessage: () => undefined,
+    });
+    connection.start();
+    t.after(() => connection.stop());
+    return connection;
+  };
+  const payload = {
+    batch_id: "b-binary-1",
+    agent_id: exampleMessages.telemetry_batch.payload.agent_id,
+    compression: "zstd",
+    format: "json+otlp",
+    raw_bytes: 100,
+    data_bytes: 4,
+  } as const;
+  // An older control plane (no capabilities in its hello_ack): the agent keeps to the JSON form.
+  const older = connect();
+  await until(() => (accepted.length === 1 ? true : undefined));
+  assert.equal(older.binaryTelemetry, false);
+  older.sendTelemetryFrame(payload, Buffer.from([1, 2, 3, 4]));
+  await older.stop();
+
+  offerBinary = true;
+  t.after(() => {
+    offerBinary = false;
+  });
+  const newer = connect();
+  await until(() => (accepted.length === 2 ? true : undefined));
+  assert.equal(newer.binaryTelemetry, true);
+  newer.sendTelemetryFrame({ ...payload, batch_id: "b-binary-2" }, Buffer.from([0, 255, 7, 9]));
+  const frame = await until(() => binaryFrames[0]);
+  assert.deepEqual(
+    binaryFrames.map((f) => f.payload.batch_id),
+    ["b-binary-2"],
+    "nothing binary went to the older control plane",
+  );
+  assert.deepEqual([...frame.data], [0, 255, 7, 9]);
 });

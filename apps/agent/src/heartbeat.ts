@@ -2,6 +2,7 @@ import type { ServiceStatus } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { AlertMonitor } from "./alerts";
 import type { AgentConnection } from "./connection";
+import { processMemory } from "./host/process-memory";
 import type { ResourceSampler } from "./host/resource-sampler";
 import type { ContainerRuntime } from "./runtime/types";
 
@@ -50,6 +51,9 @@ export class Heartbeat {
         services,
       });
       for (const alert of this.deps.alerts.check(resources, services)) this.deps.connection.send("alert", alert);
+      // The agent's own footprint, for whoever tunes it (bench:idle reads this line); nothing is read at info.
+      if (this.deps.logger.isLevelEnabled("debug"))
+        this.deps.logger.debug({ memory: await processMemory() }, "agent memory");
     } catch (err) {
       this.deps.logger.warn({ err }, "heartbeat sample failed");
     }

@@ -15,13 +15,22 @@ export interface BatchBody {
 
 /**
  * Lays out a `json+otlp` batch (see `telemetryBatchPayload` in the contracts): a 4-byte big-endian head length,
- * the head's JSON, then the payloads. Each `otlp` entry's `bytes` must be its payload's length.
+ * the head's JSON, then the payloads. Each `otlp` entry's `bytes` must be its payload's length. With `scratch`
+ * large enough, the batch is laid out in it (a view of it is returned) rather than in a new buffer.
  */
-export function encodeBatchBody({ head, payloads }: BatchBody): Buffer {
+export function encodeBatchBody({ head, payloads }: BatchBody, scratch?: Buffer): Buffer {
   const json = Buffer.from(JSON.stringify(head));
-  const prefix = Buffer.alloc(4);
-  prefix.writeUInt32BE(json.length, 0);
-  return Buffer.concat([prefix, json, ...payloads]);
+  let size = 4 + json.length;
+  for (const p of payloads) size += p.length;
+  const body = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size);
+  body.writeUInt32BE(json.length, 0);
+  json.copy(body, 4);
+  let offset = 4 + json.length;
+  for (const p of payloads) {
+    body.set(p, offset);
+    offset += p.length;
+  }
+  return body;
 }
 
 /**

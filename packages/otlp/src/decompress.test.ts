@@ -5,7 +5,7 @@ import { compress } from "@mongodb-js/zstd";
 import { compressBatch, decodeBatchBody, decompressBatch, encodeBatchBody } from "./batch-frame";
 import { decodeContentEncoding } from "./decompress";
 import { OtlpInputError } from "./errors";
-import { zstdDecompressBounded, zstdSingleFrameSize } from "./zstd";
+import { zlibZstdCompress, zstdDecompressBounded, zstdSingleFrameSize } from "./zstd";
 
 const MiB = 1024 * 1024;
 const is = (status: number) => (err: unknown) => err instanceof OtlpInputError && err.status === status;
@@ -80,4 +80,28 @@ test("a json+otlp batch round-trips through compression, and payload sizes must 
   const short = { ...head, otlp: head.otlp.map((ref) => ({ ...ref, bytes: 2 })) };
   assert.throws(() => decoded.payloads(short.otlp), is(400));
   await assert.rejects(decompressBatch("zstd", data, 10), is(413));
+  // Laid out in a scratch buffer large enough (the agent's, under load): the same bytes, in the scratch's memory.
+  const scratch = Buffer.alloc(body.length + 100, 0xee);
+  const inScratch = encodeBatchBody({ head, payloads }, scratch);
+  assert.deepEqual(inScratch, body);
+  assert.equal(inScratch.buffer, scratch.buffer);
+  const tooSmall = Buffer.alloc(body.length - 1);
+  const fresh = encodeBatchBody({ head, payloads }, tooSmall);
+  assert.deepEqual(fresh, body);
+  assert.notEqual(fresh.buffer, tooSmall.buffer);
+});
+
+test("node:zlib's zstd (Node 22.15+, the installed agent's bundle without the add-on) makes batches the control plane reads", {
+  skip: zlibZstdCompress(Buffer.alloc(1), 1) === null && "this Node has no zstd in node:zlib",
+}, async () => {
+  const body = encodeBatchBody({
+    head: { errors: [], traces: [], logs: [], metrics: [], health_checks: [], otlp: [] },
+    payloads: [],
+  });
+  const big = Buffer.concat([body, Buffer.from("span ".repeat(200_000))]);
+  const data = await zlibZstdCompress(big, 1);
+  assert.ok(data && data.length < big.length / 10);
+  // The frame declares its size, so the control plane's libzstd path (bounded by that size) takes it.
+  assert.equal(zstdSingleFrameSize(data), big.length);
+  assert.deepEqual(await decompressBatch("zstd", data, 2 * big.length, big.length), big);
 });

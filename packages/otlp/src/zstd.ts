@@ -1,3 +1,4 @@
+import zlib from "node:zlib";
 import { Decompress } from "fzstd";
 import { OtlpInputError } from "./errors";
 
@@ -100,8 +101,34 @@ export async function zstdDecompress(data: Uint8Array, maxBytes: number): Promis
   }
 }
 
-/** Compresses with libzstd; null where the native add-on is not available (the caller falls back to gzip). */
+/** node:zlib's zstd compressor, in Node 22.15 and later (its types are not in @types/node 20). */
+type ZlibZstdCompress = (
+  data: Buffer,
+  options: { params: Record<number, number>; pledgedSrcSize: number },
+  callback: (err: Error | null, out: Buffer) => void,
+) => void;
+
+const zlibZstd = (zlib as unknown as { zstdCompress?: ZlibZstdCompress }).zstdCompress;
+/** ZSTD_c_compressionLevel (zstd.h), the same in every Node that has zlib's zstd. */
+const ZSTD_C_COMPRESSION_LEVEL = 100;
+
+/**
+ * Compresses with libzstd: the native add-on where it loads, else node:zlib's zstd (Node 22.15 and later: the
+ * agent's single-file bundle as installed, which runs on Node 24 where the system's Node is older, has no add-on);
+ * null with neither (the caller falls back to gzip). The frame declares its size either way, so the control plane
+ * decompresses it with libzstd, bounded by that size.
+ */
 export async function zstdCompress(data: Buffer, level = 3): Promise<Buffer | null> {
   const zstd = await nativeZstd();
-  return zstd ? zstd.compress(data, level) : null;
+  return zstd ? zstd.compress(data, level) : zlibZstdCompress(data, level);
+}
+
+/** Compresses with node:zlib's zstd, the frame declaring its size; null in a Node without it (before 22.15). */
+export function zlibZstdCompress(data: Buffer, level: number): Promise<Buffer> | null {
+  const compress = zlibZstd;
+  if (!compress) return null;
+  return new Promise((resolve, reject) => {
+    const options = { params: { [ZSTD_C_COMPRESSION_LEVEL]: level }, pledgedSrcSize: data.length };
+    compress(data, options, (err, out) => (err ? reject(err) : resolve(out)));
+  });
 }

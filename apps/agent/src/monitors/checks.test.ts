@@ -4,6 +4,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { after, before, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { selfSignedCertificate } from "@syntra/testing/openssl";
 import dns2 from "dns2";
 import { runCheck } from "./checks";
@@ -19,6 +20,10 @@ before(async () => {
   web = http.createServer((req, res) => {
     if (req.url === "/slow") {
       setTimeout(() => res.end("ok"), 300);
+      return;
+    }
+    if (req.url === "/gzip") {
+      res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync("<p>compressed but all good</p>"));
       return;
     }
     if (req.url === "/broken") {
@@ -100,6 +105,44 @@ test("http: status, keyword present or absent, latency limit, unreachable", asyn
     100,
   );
   assert.deepEqual([timeout.is_up, timeout.error], [false, "no answer within 0.1 s"]);
+  const compressed = await runCheck(
+    {
+      type: "http",
+      url: `${webUrl}/gzip`,
+      method: "GET",
+      expected_status: [],
+      keyword: "all good",
+      keyword_absent: false,
+    },
+    2000,
+  );
+  assert.equal(compressed.is_up, true, `the keyword is looked for in the page as sent: ${compressed.error}`);
+  const closed = net.createServer();
+  await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+  const closedPort = (closed.address() as AddressInfo).port;
+  await new Promise((r) => closed.close(r));
+  const unreachable = await runCheck(
+    {
+      type: "http",
+      url: `http://127.0.0.1:${closedPort}/`,
+      method: "HEAD",
+      expected_status: [],
+      keyword_absent: false,
+    },
+    2000,
+  );
+  assert.deepEqual([unreachable.is_up, unreachable.error], [false, "ECONNREFUSED"]);
+  const untrusted = await runCheck(
+    {
+      type: "http",
+      url: `https://127.0.0.1:${securePort}/`,
+      method: "GET",
+      expected_status: [],
+      keyword_absent: false,
+    },
+    2000,
+  );
+  assert.deepEqual([untrusted.is_up, untrusted.error], [false, "DEPTH_ZERO_SELF_SIGNED_CERT"]);
 });
 
 test("tcp: an open port is up, a closed one is down with the reason", async () => {

@@ -4,22 +4,27 @@ import { z } from "zod";
 /**
  * Traefik's ACME storage (`acme.json`): per resolver, the certificates it obtained, each a base64 PEM bundle.
  * Only the certificates are read: the file also holds their keys and the account key, which are never touched.
+ * Built on first use: only an agent routing through Traefik reads the file.
  */
-const acmeStorageSchema = z.record(
-  z.string(),
-  z
-    .object({
-      Certificates: z
-        .array(
-          z.object({
-            domain: z.object({ main: z.string(), sans: z.array(z.string()).nullish() }),
-            certificate: z.string(),
-          }),
-        )
-        .nullish(),
-    })
-    .nullish(),
-);
+let acmeStorageSchemaBuilt: ReturnType<typeof buildAcmeStorageSchema> | undefined;
+const acmeStorageSchema = () => (acmeStorageSchemaBuilt ??= buildAcmeStorageSchema());
+
+const buildAcmeStorageSchema = () =>
+  z.record(
+    z.string(),
+    z
+      .object({
+        Certificates: z
+          .array(
+            z.object({
+              domain: z.object({ main: z.string(), sans: z.array(z.string()).nullish() }),
+              certificate: z.string(),
+            }),
+          )
+          .nullish(),
+      })
+      .nullish(),
+  );
 
 /** The certificates `resolver` holds in an acme.json, by the domains they were obtained for (lowercase). */
 export function acmeStorageCertificates(json: string, resolver: string): Map<string, X509Certificate> {
@@ -30,7 +35,7 @@ export function acmeStorageCertificates(json: string, resolver: string): Map<str
   } catch {
     return found;
   }
-  const parsed = acmeStorageSchema.safeParse(data);
+  const parsed = acmeStorageSchema().safeParse(data);
   if (!parsed.success) return found;
   for (const entry of parsed.data[resolver]?.Certificates ?? []) {
     let certificate: X509Certificate;

@@ -43,7 +43,7 @@ async function assertGolden(name: string, text: string): Promise<void> {
   assert.equal(text, await readFile(file, "utf8"), `${name} differs from the golden file`);
 }
 
-function render(route: ServiceRoute, s: TraefikSettings = settings, files?: CertificateFiles): string {
+function render(route: ServiceRoute, s: TraefikSettings = settings, files?: CertificateFiles): Promise<string> {
   return renderServiceFile(route.serviceId, buildServiceConfig(route, s, files && (() => files)));
 }
 
@@ -94,10 +94,10 @@ describe("Traefik dynamic configuration", () => {
   for (const golden of goldens) {
     test(`${golden.name}: matches the golden file, validates against Traefik's schema, reads back`, async () => {
       const route = golden.route();
-      const text = render(route, golden.settings, golden.files);
+      const text = await render(route, golden.settings, golden.files);
       await assertGolden(golden.name, text);
       assert.deepEqual(traefikSchemaErrors(text), []);
-      const parsed = parseServiceFile(route.serviceId, text);
+      const parsed = await parseServiceFile(route.serviceId, text);
       assert.ok(parsed, "the file parses back");
       // Read back without certificates (keys are never read back); domains come back lowercased.
       assert.deepEqual(
@@ -164,7 +164,7 @@ describe("Traefik dynamic configuration", () => {
     assert.equal(config.tls, undefined);
   });
 
-  test("a default domain no public CA issues for (.localhost, a private sslip.io address) stays on plain HTTP", () => {
+  test("a default domain no public CA issues for (.localhost, a private sslip.io address) stays on plain HTTP", async () => {
     const id = "2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d";
     const local = "web-shop.localhost";
     const lan = "web-shop-2b3c4d5e.10-0-0-7.sslip.io";
@@ -177,11 +177,11 @@ describe("Traefik dynamic configuration", () => {
     assert.equal(plain?.rule, `Host(\`${local}\`) || Host(\`${lan}\`)`);
     const redirect = config.http.routers[`syntra-svc-${id}-redirect`];
     assert.equal(redirect?.rule, "Host(`shop.example.com`)", "only the public name is redirected to HTTPS");
-    assert.deepEqual(traefikSchemaErrors(renderServiceFile(id, config)), []);
+    assert.deepEqual(traefikSchemaErrors(await renderServiceFile(id, config)), []);
   });
 
-  test("with TLS off there are only web routers, no redirect and no certificates", () => {
-    const text = render(goldens[4]?.route() as ServiceRoute, { ...settings, tls: false });
+  test("with TLS off there are only web routers, no redirect and no certificates", async () => {
+    const text = await render(goldens[4]?.route() as ServiceRoute, { ...settings, tls: false });
     const config = YAML.parse(text);
     for (const router of Object.values(config.http.routers) as { entryPoints: string[]; tls?: unknown }[]) {
       assert.deepEqual(router.entryPoints, ["web"]);
@@ -197,13 +197,13 @@ describe("Traefik dynamic configuration", () => {
     });
   });
 
-  test("files that are not a service's own read back as null", () => {
-    const text = render(goldens[0]?.route() as ServiceRoute);
-    assert.equal(parseServiceFile("another-service", text), null);
-    assert.equal(parseServiceFile("x", "http: [unclosed"), null);
-    assert.equal(parseServiceFile("x", "tcp:\n  routers: {}\n"), null);
+  test("files that are not a service's own read back as null", async () => {
+    const text = await render(goldens[0]?.route() as ServiceRoute);
+    assert.equal(await parseServiceFile("another-service", text), null);
+    assert.equal(await parseServiceFile("x", "http: [unclosed"), null);
+    assert.equal(await parseServiceFile("x", "tcp:\n  routers: {}\n"), null);
     const tampered = text.replace("Host(`shop.example.com`)", "Host(`shop.example.com`) || PathPrefix(`/`)");
-    assert.equal(parseServiceFile("3f2b8c4e-1d7a-4e9b-9c2d-5a6b7c8d9e0f", tampered), null);
+    assert.equal(await parseServiceFile("3f2b8c4e-1d7a-4e9b-9c2d-5a6b7c8d9e0f", tampered), null);
   });
 });
 

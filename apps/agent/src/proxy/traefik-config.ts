@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { servedOverPlainHttp } from "@syntra/contracts";
-import YAML from "yaml";
 import { z } from "zod";
 import type { RouteCertificate, ServiceRoute } from "./types";
 import { validateRoute } from "./validate-route";
@@ -215,27 +214,41 @@ export function certificateFilesFor(dir: string, certificate: RouteCertificate):
   return { certFile: path.join(dir, `${name}.crt`), keyFile: path.join(dir, `${name}.key`) };
 }
 
+/**
+ * The YAML library, loaded when a Traefik file is first written or read: an agent routing through Caddy (the
+ * default) never loads it, which keeps it and its setup out of the idle agent's heap.
+ */
+let yamlModule: Promise<typeof import("yaml")> | undefined;
+const yaml = () => (yamlModule ??= import("yaml"));
+
 /** The YAML file of a service's configuration, with a header saying who writes it. */
-export function renderServiceFile(serviceId: string, config: TraefikServiceConfig): string {
-  const doc = new YAML.Document(config);
+export async function renderServiceFile(serviceId: string, config: TraefikServiceConfig): Promise<string> {
+  const { Document } = await yaml();
+  const doc = new Document(config);
   doc.commentBefore = ` Written by the Syntra agent for service ${serviceId}; replaced on every change.`;
   return doc.toString({ lineWidth: 0 });
 }
 
-const routerSchema = z.object({ rule: z.string() });
-const fileSchema = z.object({
-  http: z.object({
-    routers: z.record(z.string(), routerSchema),
-    services: z.record(
-      z.string(),
-      z.object({
-        loadBalancer: z.object({ servers: z.array(z.object({ url: z.string() })) }).optional(),
-        weighted: z.object({}).optional(),
-      }),
-    ),
-  }),
-  tls: z.object({ certificates: z.array(z.object({ certFile: z.string(), keyFile: z.string() })) }).optional(),
-});
+/** The shape of a service's file, built on first use (Traefik only, like the YAML library). */
+let fileSchemaBuilt: ReturnType<typeof buildFileSchema> | undefined;
+const fileSchema = () => (fileSchemaBuilt ??= buildFileSchema());
+
+const buildFileSchema = () => {
+  const routerSchema = z.object({ rule: z.string() });
+  return z.object({
+    http: z.object({
+      routers: z.record(z.string(), routerSchema),
+      services: z.record(
+        z.string(),
+        z.object({
+          loadBalancer: z.object({ servers: z.array(z.object({ url: z.string() })) }).optional(),
+          weighted: z.object({}).optional(),
+        }),
+      ),
+    }),
+    tls: z.object({ certificates: z.array(z.object({ certFile: z.string(), keyFile: z.string() })) }).optional(),
+  });
+};
 
 /** A service's file read back: its route (without certificates) and how each domain is served. */
 export interface ParsedServiceFile {
@@ -250,14 +263,15 @@ export interface ParsedServiceFile {
 }
 
 /** Reads a file written by renderServiceFile; null when it is not one (unparsable, or not this service's). */
-export function parseServiceFile(serviceId: string, text: string): ParsedServiceFile | null {
+export async function parseServiceFile(serviceId: string, text: string): Promise<ParsedServiceFile | null> {
+  const { parse } = await yaml();
   let data: unknown;
   try {
-    data = YAML.parse(text);
+    data = parse(text);
   } catch {
     return null;
   }
-  const parsed = fileSchema.safeParse(data);
+  const parsed = fileSchema().safeParse(data);
   if (!parsed.success) return null;
   const { routers, services } = parsed.data.http;
   const base = `${NAME_PREFIX}${serviceId}`;

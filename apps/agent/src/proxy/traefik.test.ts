@@ -111,7 +111,7 @@ describe("TraefikRouter", () => {
     assert.equal(await mode(certDir), 0o700);
     assert.equal((await readdir(certDir)).length, 2);
     const text = await readFile(path.join(configDir, `syntra-svc-${r.serviceId}.yml`), "utf8");
-    const files = parseServiceFile(r.serviceId, text)?.certificateFiles ?? [];
+    const files = (await parseServiceFile(r.serviceId, text))?.certificateFiles ?? [];
     assert.equal(files.length, 1);
     for (const file of files) {
       assert.equal(await readFile(file.certFile, "utf8"), shopCert.certPem);
@@ -156,7 +156,7 @@ describe("TraefikRouter", () => {
     let reads = 0;
     while (writing) {
       const text = await readFile(file, "utf8");
-      const parsed = parseServiceFile(r.serviceId, text);
+      const parsed = await parseServiceFile(r.serviceId, text);
       assert.ok(parsed, `read ${reads} was not a whole file:\n${text}`);
       assert.equal(parsed.route.domains.length, 40);
       reads++;

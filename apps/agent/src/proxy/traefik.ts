@@ -75,7 +75,7 @@ export class TraefikRouter implements Router {
     const certDir = this.certDirOf(valid.serviceId);
     const filesOf = (certificate: RouteCertificate) => certificateFilesFor(certDir, certificate);
     // Built before anything is written: a route that does not validate leaves no file behind.
-    const text = renderServiceFile(valid.serviceId, buildServiceConfig(valid, this.settings, filesOf));
+    const text = await renderServiceFile(valid.serviceId, buildServiceConfig(valid, this.settings, filesOf));
     const certificates = servedCertificates(valid, this.settings);
     return this.exclusive(async () => {
       await this.writeCertificates(certDir, certificates, filesOf);
@@ -202,7 +202,7 @@ export class TraefikRouter implements Router {
         throw err;
       });
       if (text === null) continue;
-      const result = parseServiceFile(serviceId, text);
+      const result = await parseServiceFile(serviceId, text);
       if (result) parsed.push(result);
       else this.options.logger?.warn({ file }, "ignoring a Traefik file of Syntra's that does not parse");
     }

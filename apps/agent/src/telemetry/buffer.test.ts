@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { decodeBatchBody, decompressBatch } from "@syntra/otlp";
+import type { BatchMeta } from "./batch-files";
 import { TelemetryBuffer } from "./buffer";
 import { TelemetryStats } from "./stats";
 
@@ -116,5 +117,29 @@ test("a batching backlog pushes back instead of growing", async () => {
     await assert.rejects(buffer.append(entry(1)), /batching/);
     await buffer.cut();
     await buffer.append(entry(1));
+  });
+});
+
+test("under a sustained load full batches are laid out in one reused buffer, and each keeps its own data", async () => {
+  await withDir(async (dir) => {
+    const small = { ...limits, maxBatchBytes: 1024 };
+    const buffer = await open(dir, small);
+    const cuts: (BatchMeta | null)[] = [];
+    for (const n of [110, 120, 5]) {
+      await buffer.append(entry(n));
+      cuts.push(await buffer.cut());
+    }
+    // Two full batches (the second reuses the first's layout buffer), then a small one.
+    const read = async (batch: BatchMeta | null | undefined) => {
+      assert.ok(batch);
+      const body = decodeBatchBody(
+        await decompressBatch(batch.compression, await buffer.data(batch), 1 << 20, batch.rawBytes),
+      );
+      const head = body.head as { otlp: { items: number; bytes: number }[] };
+      return body.payloads(head.otlp as never);
+    };
+    assert.deepEqual(await read(cuts[0]), [Buffer.alloc(1100, 110)]);
+    assert.deepEqual(await read(cuts[1]), [Buffer.alloc(1200, 120)]);
+    assert.deepEqual(await read(cuts[2]), [Buffer.alloc(50, 5)]);
   });
 });

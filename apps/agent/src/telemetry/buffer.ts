@@ -42,6 +42,11 @@ export class TelemetryBuffer {
   private cacheBytes = 0;
   private batchSeq = 0;
   private cutting: Promise<BatchMeta | null> | null = null;
+  /**
+   * Where batches are laid out before compression, kept between cuts while full batches keep coming (a sustained
+   * load): a new 8 MiB buffer per batch was mapped, faulted in and unmapped each time. Dropped at a smaller cut.
+   */
+  private scratch: Buffer | undefined;
   /** Batches on their way to the control plane (set by the shipper): never dropped for space. */
   readonly inFlight = new Set<string>();
   private readonly files: BatchFiles;
@@ -138,6 +143,7 @@ export class TelemetryBuffer {
     const entries = this.waiting;
     const journals = this.waitingJournals;
     const oldJournal = this.journal;
+    const sustained = this.waitingBytes >= this.limits.maxBatchBytes;
     this.waiting = [];
     this.waitingBytes = 0;
     this.waitingJournals = [next.name];
@@ -168,7 +174,10 @@ export class TelemetryBuffer {
         counts.metricPoints += entry.metrics.length;
       }
     }
-    const body = encodeBatchBody({ head, payloads });
+    if (sustained) this.scratch ??= Buffer.allocUnsafe(this.limits.maxBatchBytes + 1024 * 1024);
+    else this.scratch = undefined;
+    // The scratch is not touched again before the compressor is done with it: cuts run one at a time.
+    const body = encodeBatchBody({ head, payloads }, this.scratch);
     const { compression, data } = await compressBatch(body);
     this.batchSeq++;
     const meta: BatchMeta = {

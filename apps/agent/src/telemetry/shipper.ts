@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { AgentTelemetryStats, TelemetryAckPayload, TelemetryBatchPayload } from "@syntra/contracts";
+import type {
+  AgentTelemetryStats,
+  TelemetryAckPayload,
+  TelemetryBatchBinaryPayload,
+  TelemetryBatchPayload,
+} from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { BatchMeta } from "./batch-files";
 import type { TelemetryBuffer } from "./buffer";
@@ -9,6 +14,10 @@ import type { TelemetryStats } from "./stats";
 export interface BatchChannel {
   readonly ready: boolean;
   send(type: "telemetry_batch", payload: TelemetryBatchPayload): void;
+  /** The control plane takes batches as binary frames (negotiated in hello/hello_ack). */
+  readonly binaryTelemetry?: boolean;
+  /** Sends a compressed batch as a binary frame, its bytes as they are. */
+  sendTelemetryFrame?(payload: TelemetryBatchBinaryPayload, data: Uint8Array): void;
 }
 
 /** Settings of delivery. */
@@ -156,25 +165,30 @@ export class TelemetryShipper {
         this.notBefore.delete(meta.id);
         this.sent.set(meta.id, this.now());
         this.buffer.inFlight.add(meta.id);
-        this.channel.send("telemetry_batch", this.payload(meta, data));
+        this.send(meta, data);
         sentAny = true;
       }
     }
     return sentAny;
   }
 
-  private payload(meta: BatchMeta, data: Buffer): TelemetryBatchPayload {
+  /** One batch to the control plane: a binary frame where it takes them, else base64 in JSON (section 1.3). */
+  private send(meta: BatchMeta, data: Buffer): void {
     const stats = this.currentStats();
     this.statsSentAt = JSON.stringify({ ...stats, oldest_buffered_at: null });
-    return {
+    const head = {
       batch_id: meta.id,
       agent_id: this.opts.agentId,
       stats,
       compression: meta.compression,
       format: "json+otlp",
       raw_bytes: meta.rawBytes,
-      data: data.toString("base64"),
-    };
+    } as const;
+    if (this.channel.binaryTelemetry && this.channel.sendTelemetryFrame) {
+      this.channel.sendTelemetryFrame({ ...head, data_bytes: data.length }, data);
+      return;
+    }
+    this.channel.send("telemetry_batch", { ...head, data: data.toString("base64") });
   }
 
   private currentStats(): AgentTelemetryStats {

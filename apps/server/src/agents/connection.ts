@@ -5,10 +5,12 @@ import {
   agentCompatibility,
   type ControlPlaneToAgentType,
   type ErrorCode,
+  isTelemetryBatchFrame,
   messageSchemas,
   negotiateProtocolVersion,
   PROTOCOL_VERSIONS,
   parseMessage,
+  parseTelemetryBatchFrame,
   RESTARTING_CLOSE_CODE,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
@@ -93,7 +95,7 @@ export class AgentConnection {
       if (!this.ready) this.close(CloseCode.helloTimeout, "no agent_hello received in time");
     }, hub.helloTimeoutMs);
     this.helloTimer.unref();
-    socket.on("message", (data) => this.onFrame(data));
+    socket.on("message", (data, isBinary) => this.onFrame(data, isBinary));
     socket.on("close", (code, reason) => {
       clearTimeout(this.helloTimer);
       this.hub.connectionClosed(this, code, reason.toString("utf8"));
@@ -144,8 +146,12 @@ export class AgentConnection {
     this.socket.close(code, reason.slice(0, 120));
   }
 
-  private onFrame(data: RawData): void {
+  private onFrame(data: RawData, isBinary: boolean): void {
     const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (isBinary && isTelemetryBatchFrame(raw)) {
+      this.onTelemetryFrame(raw);
+      return;
+    }
     // Text and binary frames alike: parseMessage decodes UTF-8 strictly and reports bad bytes as INVALID_MESSAGE.
     const parsed = parseMessage("agent_to_control_plane", raw, {
       onUnrecognizedErrorCodes: (codes) =>
@@ -160,16 +166,43 @@ export class AgentConnection {
       else void this.enqueue(() => this.handle(message));
       return;
     }
-    const { message, issues } = parsed.error;
+    this.refuseFrame(parsed.error, readId(raw));
+  }
+
+  /**
+   * A telemetry_batch in the binary form (contracts' telemetry-frame.ts): the compressed batch is a view of the
+   * frame, handed to the telemetry domain as it is, with no base64 to decode. Refused like a bad JSON message.
+   */
+  private onTelemetryFrame(raw: Buffer): void {
+    const parsed = parseTelemetryBatchFrame(raw);
+    if (!parsed.ok) {
+      this.refuseFrame(parsed.error, undefined);
+      return;
+    }
+    const { message, data } = parsed;
+    void this.enqueue(async () => {
+      if (this.closing) return;
+      if (!this.ready) {
+        this.refuseBeforeHello("HELLO_REQUIRED", "telemetry_batch before agent_hello: say hello first");
+        return;
+      }
+      this.hub.ingestTelemetry(this, { ...message.payload, data });
+    });
+  }
+
+  /** Logs a refused frame and answers it with an `error` (before hello: a refused hello and the socket closed). */
+  private refuseFrame(
+    { message, issues }: { message: string; issues: { path: string; message: string }[] },
+    id?: string,
+  ) {
     // The frame itself is not logged: log_stream lines and alerts can carry application data.
-    this.log.warn({ message_id: readId(raw), issues: issues.slice(0, 10) }, `refused agent message: ${message}`);
+    this.log.warn({ message_id: id, issues: issues.slice(0, 10) }, `refused agent message: ${message}`);
     // Queued like any message, so the rejection cannot overtake a hello still being processed.
     void this.enqueue(async () => {
       if (!this.ready) {
         this.refuseBeforeHello("INVALID_MESSAGE", message);
         return;
       }
-      const id = readId(raw);
       this.post("error", {
         code: "INVALID_MESSAGE",
         message: message.slice(0, 1000),

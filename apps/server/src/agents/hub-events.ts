@@ -5,8 +5,8 @@ import type {
   HeartbeatPayload,
   IngestKeyGrant,
   MessageOf,
+  ReceivedTelemetryBatch,
   TelemetryAckPayload,
-  TelemetryBatchPayload,
   UpdateAgentPayload,
 } from "@syntra/contracts";
 import type { AgentServer, RecordedHello } from "./agent-servers";
@@ -80,7 +80,7 @@ export interface AgentHubWiring {
   /** Puts deployments taken for a hello_ack that could not be sent back in the queue. */
   requeueDeployments(deploymentIds: string[]): Promise<void>;
   /** A telemetry_batch: stores it and says what the agent should do with it (the hub sends the telemetry_ack). */
-  telemetryBatch?(server: AgentServer, batch: TelemetryBatchPayload): Promise<TelemetryAckPayload>;
+  telemetryBatch?(server: AgentServer, batch: ReceivedTelemetryBatch): Promise<TelemetryAckPayload>;
   /** The ingest keys the server's agent accepts now (sent after hello and whenever they change). */
   ingestKeys?(serverId: string): Promise<IngestKeyGrant[]>;
   /** The same for many servers with one query (the sweep's refresh of every connected agent's keys). */

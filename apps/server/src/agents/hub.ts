@@ -8,10 +8,16 @@ import type {
   DeployPayload,
   HeartbeatPayload,
   LogStreamPayload,
+  ReceivedTelemetryBatch,
   ServiceStatus,
   UpdateAgentPayload,
 } from "@syntra/contracts";
-import { MAX_RECONNECT_SPREAD_SECONDS, RESTARTING_CLOSE_CODE, restartingCloseReason } from "@syntra/contracts";
+import {
+  MAX_RECONNECT_SPREAD_SECONDS,
+  RESTARTING_CLOSE_CODE,
+  restartingCloseReason,
+  TELEMETRY_BINARY_CAPABILITY,
+} from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
@@ -625,6 +631,7 @@ export class AgentHub {
           reconnect_spread_seconds: this.reconnectSpreadSeconds(),
         },
         pending_deployments: pending,
+        capabilities: [TELEMETRY_BINARY_CAPABILITY],
       });
       return true;
     } catch (err) {
@@ -632,6 +639,11 @@ export class AgentHub {
       if (pending.length > 0) await this.wiring?.requeueDeployments(pending.map((p) => p.deployment_id));
       return false;
     }
+  }
+
+  /** A telemetry_batch of a connection that has said hello, in the JSON or the binary form: stored, then acked. */
+  ingestTelemetry(conn: AgentConnection, batch: ReceivedTelemetryBatch): void {
+    this.telemetry.ingest(conn, batch, this.wiring?.telemetryBatch);
   }
 
   /** Handles a validated message of a connection that has said hello. */
@@ -647,7 +659,7 @@ export class AgentHub {
       case "telemetry_batch":
         // Off the connection's queue: a batch takes a while to store, and heartbeats and deploy statuses must not
         // wait behind it. Acks may so overtake each other, which the agent does not mind.
-        this.telemetry.ingest(conn, message.payload, this.wiring?.telemetryBatch);
+        this.ingestTelemetry(conn, message.payload);
         return;
       case "log_stream":
         return this.pending.stream(serverId, message.payload);

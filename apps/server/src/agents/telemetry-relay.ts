@@ -1,4 +1,4 @@
-import type { IngestKeyGrant, TelemetryAckPayload, TelemetryBatchPayload } from "@syntra/contracts";
+import type { IngestKeyGrant, ReceivedTelemetryBatch, TelemetryAckPayload } from "@syntra/contracts";
 import type { AgentConnection } from "./connection";
 import type { AgentHubWiring } from "./hub-events";
 
@@ -23,7 +23,7 @@ export class TelemetryRelay {
    * `total` overall are processed at once; beyond that the batch is answered "retry" at once, so memory stays
    * bounded whatever agents send. An exception (a bug) also answers "retry": nothing is lost, the agent resends.
    */
-  ingest(conn: AgentConnection, batch: TelemetryBatchPayload, handler: AgentHubWiring["telemetryBatch"]): void {
+  ingest(conn: AgentConnection, batch: ReceivedTelemetryBatch, handler: AgentHubWiring["telemetryBatch"]): void {
     const serverId = conn.server.id;
     const mine = this.perAgent.get(serverId) ?? 0;
     const answer = (ack: TelemetryAckPayload) => {

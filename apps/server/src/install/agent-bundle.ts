@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
 import { leaveOutUnusedTransports } from "./unused-transports";
+import { onlyEnglishZodMessages } from "./zod-locales";
 
 /**
  * The file name of the agent bundle. A compiled control plane (scripts/build-server.ts) has it beside its own
@@ -62,7 +63,8 @@ export function bundleVersion(head: string): string | null {
 
 /**
  * Bundles apps/agent from its TypeScript sources into one minified CommonJS file for Node 20+ and returns its
- * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts). `version` builds
+ * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts), and zod's
+ * translations but English (zod-locales.ts). `version` builds
  * the agent as another release than its sources say (tests of self-update between versions).
  */
 export async function buildAgentBundle(opts: { version?: string } = {}): Promise<Uint8Array> {
@@ -94,7 +96,7 @@ export async function buildAgentBundle(opts: { version?: string } = {}): Promise
     // The native zstd (an N-API add-on) is loaded at run time where a node_modules holds it; elsewhere the agent
     // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
     external: ["*.node", "@mongodb-js/zstd"],
-    plugins: [leaveOutUnusedTransports, setVersion],
+    plugins: [leaveOutUnusedTransports, onlyEnglishZodMessages, setVersion],
     logLevel: "error",
     banner: { js: `#!/usr/bin/env node\n// syntra-agent ${version}` },
   });

@@ -1,7 +1,7 @@
 // Stack traces stored once per issue (migration 0032): an issue's events nearly always repeat one stack, and the
 // stack is most of an event's bytes. Ingest stores each distinct stack of an issue once in `error_stacks`, keyed
 // by the SHA-256 of its JSON, and the event row names it by `stack_hash`; reads put it back in the event.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { StackFrame } from "@syntra/contracts";
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { RawTx } from "../db/client";
@@ -17,7 +17,7 @@ export interface StackRef {
 export function stackRef(frames: StackFrame[]): StackRef | null {
   if (frames.length === 0) return null;
   const json = JSON.stringify(frames);
-  return { json, hash: createHash("sha256").update(json).digest("hex") };
+  return { json, hash: hash("sha256", json) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type ErrorEvent, MESSAGE_EVENT_TYPE, type StackFrame } from "@syntra/contracts";
 import { normalizeContextLine, normalizeFilename, normalizeFunction, normalizeMessage } from "./normalize";
 
@@ -49,6 +49,25 @@ function defaultGrouping(event: GroupingInput): { rule: GroupingRule; components
 
 /** One frame as grouping sees it: where (module or file), which function, and the line of code, never its number. */
 function frameKey(frame: StackFrame): string {
+  // An issue's events repeat the same frames: each distinct frame is normalized once (a dozen regular expressions).
+  const raw = `${frame.module ?? ""}\u0000${frame.filename}\u0000${frame.function}\u0000${frame.context_line === undefined ? "" : `L${frame.context_line}`}`;
+  // Long frames (minified code, generated names) are rare and normalized each time, which bounds the memory kept.
+  if (raw.length > FRAME_KEY_MAX_CHARS) return normalizedFrameKey(frame);
+  let key = frameKeys.get(raw);
+  if (key === undefined) {
+    key = normalizedFrameKey(frame);
+    if (frameKeys.size >= FRAME_KEYS_KEPT) frameKeys.clear();
+    frameKeys.set(raw, key);
+  }
+  return key;
+}
+
+/** The frames normalized last: at most 5,000 of at most 512 characters (and their keys, no longer), ~10 MB. */
+const frameKeys = new Map<string, string>();
+const FRAME_KEYS_KEPT = 5_000;
+const FRAME_KEY_MAX_CHARS = 512;
+
+function normalizedFrameKey(frame: StackFrame): string {
   const where = frame.module?.trim() || normalizeFilename(frame.filename);
   const context = normalizeContextLine(frame.context_line);
   return [where, normalizeFunction(frame.function), context ?? ""].join(" | ");
@@ -60,6 +79,6 @@ function collapseRecursion(frames: string[]): string[] {
 }
 
 function finish(rule: GroupingRule, components: string[]): Grouping {
-  const fingerprint = createHash("sha256").update(JSON.stringify(components)).digest("hex");
+  const fingerprint = hash("sha256", JSON.stringify(components));
   return { fingerprint, rule, components };
 }

@@ -285,6 +285,34 @@ test("huge events are trimmed, NUL characters and broken surrogates stored, noth
   assert.match(stored.context.extra._syntra_truncated, /over the limit/);
 });
 
+test("each event of a batch gets back exactly its own breadcrumbs: new lines, quotes, backslashes, data, none", async () => {
+  const serviceId = await freshService();
+  const crumb = (message: string, data?: Record<string, unknown>) => ({
+    timestamp: new Date().toISOString(),
+    type: "console" as const,
+    category: "log",
+    message,
+    level: "info" as const,
+    ...(data && { data }),
+  });
+  // Breadcrumbs travel one event per line beside the rows (ingest.ts): these would break a naive split.
+  const lists = [
+    [crumb("first line\nsecond line\r\nthird"), crumb('say "hi" \\n not a new line')],
+    [],
+    [crumb("ünïcödé ✓ 😀", { nested: { lines: "a\nb", list: [1, "x\ny", null] } })],
+    [crumb("\n"), crumb("")],
+  ];
+  const events = lists.map((breadcrumbs, i) => errorEventFixture(serviceId, { type: `Crumbs${i}`, breadcrumbs }));
+  assert.equal((await ingestErrorEvents(t.deps, { serviceId }, events)).accepted, events.length);
+  const issues = await issuesOf(serviceId);
+  assert.equal(issues.length, lists.length);
+  for (const [i, issue] of issues.entries()) {
+    const [stored] = (await t.call("GET", `/api/v1/issues/${issue.id}/events`, { as: owner })).body.data;
+    const sent = lists[Number(String(issue.exception_type).replace("Crumbs", ""))];
+    assert.deepEqual(stored.breadcrumbs, sent, `breadcrumbs of issue ${i} (${issue.exception_type})`);
+  }
+});
+
 test("the ingest queue: concurrent requests share transactions and each is answered for its own events", async () => {
   const serviceId = await freshService();
   const queue = new ErrorIngestQueue(t.deps);

@@ -97,8 +97,10 @@ function dedupeById(events: PreparedEvent[]): PreparedEvent[] {
 }
 
 /**
- * Creates the issues that do not exist yet and locks every issue the events go to. Rows are handled in
- * fingerprint order, so two transactions touching the same issues take their locks in the same order.
+ * Locks every issue the events go to, creating those that do not exist yet. The issues that exist (nearly all, once
+ * a service has been running) are found and locked by one statement; only the missing ones are inserted. One that
+ * a concurrent transaction created meanwhile is found by the insert's conflict and locked by a second look. Rows
+ * are handled in fingerprint order, so two transactions touching the same issues take their locks in the same order.
  */
 async function upsertGroups(
   tx: RawTx,
@@ -110,15 +112,22 @@ async function upsertGroups(
     const seen = firsts.get(p.grouping.fingerprint);
     if (!seen || p.timestamp < seen.timestamp) firsts.set(p.grouping.fingerprint, p);
   }
-  const news = [...firsts.values()].sort((a, b) => (a.grouping.fingerprint < b.grouping.fingerprint ? -1 : 1));
+  const found = await lockGroups(tx, serviceId, [...firsts.keys()]);
+  const have = new Set(found.map((row) => row.fingerprint));
+  const news = [...firsts.values()]
+    .filter((p) => !have.has(p.grouping.fingerprint))
+    .sort((a, b) => (a.grouping.fingerprint < b.grouping.fingerprint ? -1 : 1));
+  const result = found.map((row) => ({ row, created: false }));
+  if (news.length === 0) return result;
   // The rows travel as one JSON document: PostgreSQL unpacks it faster than text arrays it must unescape.
-  const inserted = await tx.query<{ id: string }>(
+  const inserted = await tx.query<GroupRow>(
     `INSERT INTO error_groups (service_id, fingerprint, title, exception_type, culprit, severity, first_seen_at,
         last_seen_at, event_count, user_count, first_deployment_id, last_deployment_id, last_release)
      SELECT $1, f, t, et, c, s::issue_severity, ts, ts, 0, 0, d, d, r
        FROM jsonb_to_recordset($2::jsonb) AS u(f text, t text, et text, c text, s text, ts timestamptz, d uuid, r text)
      ON CONFLICT (service_id, fingerprint) DO NOTHING
-     RETURNING id`,
+     RETURNING id, fingerprint, status, resolved_at, resolved_release,
+               NULL::timestamptz AS resolved_deployment_created_at`,
     [
       serviceId,
       JSON.stringify(
@@ -135,17 +144,26 @@ async function upsertGroups(
       ),
     ],
   );
-  const created = new Set(inserted.map((r) => r.id));
-  const rows = await tx.query<GroupRow>(
+  for (const row of inserted) result.push({ row, created: true });
+  if (inserted.length === news.length) return result;
+  // Created by a concurrent batch since the first look (its insert waited for that batch's commit): lock it too.
+  const made = new Set(inserted.map((row) => row.fingerprint));
+  const raced = news.map((p) => p.grouping.fingerprint).filter((f) => !made.has(f));
+  for (const row of await lockGroups(tx, serviceId, raced)) result.push({ row, created: false });
+  return result;
+}
+
+/** Finds and locks (FOR UPDATE, in fingerprint order) the service's issues of these fingerprints. */
+function lockGroups(tx: RawTx, serviceId: string, fingerprints: string[]): Promise<GroupRow[]> {
+  return tx.query<GroupRow>(
     `SELECT g.id, g.fingerprint, g.status, g.resolved_at, g.resolved_release,
             d.created_at AS resolved_deployment_created_at
        FROM error_groups g LEFT JOIN deployments d ON d.id = g.resolved_deployment_id
       WHERE g.service_id = $1 AND g.fingerprint = ANY($2::text[])
       ORDER BY g.fingerprint
       FOR UPDATE OF g`,
-    [serviceId, news.map((p) => p.grouping.fingerprint)],
+    [serviceId, fingerprints],
   );
-  return rows.map((row) => ({ row, created: created.has(row.id) }));
 }
 
 /**
@@ -169,14 +187,25 @@ async function insertEvents(
   );
   await storeStacks(tx, stacks);
   for (const s of stacks) seen.stacks.push(pairKey(s.groupId, s.stack.hash));
-  const stored = await tx.query<{ id: string }>(
-    `INSERT INTO error_events (id, error_group_id, deployment_id, stack_trace, stack_hash, breadcrumbs, context,
+  // The rows travel as one JSON document, except their breadcrumbs (most of a row's bytes): those are JSON text
+  // stored as it is (a TEXT column, migration 0033), sent one per line beside the document and zipped to its rows
+  // by ROWS FROM. JSON.stringify never writes a raw newline, so the lines split exactly; inside the document they
+  // would be parsed as JSON and escaped. The answer is one row: PGlite's client pays ~9 us for each row it reads,
+  // so the stored ids are listed only when some were not stored (already there: a batch sent again).
+  const [stored] = await tx.query<{ n: number; ids: string[] | null }>(
+    `WITH stored AS (
+     INSERT INTO error_events (id, error_group_id, deployment_id, stack_trace, stack_hash, breadcrumbs, context,
         environment, release, user_id_hash, timestamp, exception_type, message, level, handled, trace_id, span_id)
      SELECT id, g, d, st, sh, b, c, env, rel, u, ts, et, m, lv, h, tr, sp
-       FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, g uuid, d uuid, st jsonb, sh text, b jsonb, c jsonb,
-            env text, rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text)
+       FROM ROWS FROM (
+              jsonb_to_recordset($1::jsonb) AS (id uuid, g uuid, d uuid, st jsonb, sh text, c jsonb, env text,
+                rel text, u text, ts timestamptz, et text, m text, lv text, h boolean, tr text, sp text),
+              unnest(string_to_array($2::text, E'\\n'))
+            ) AS r(id, g, d, st, sh, c, env, rel, u, ts, et, m, lv, h, tr, sp, b)
      ON CONFLICT (id) DO NOTHING
-     RETURNING id`,
+     RETURNING id)
+     SELECT count(*)::int AS n, CASE WHEN count(*) < $3 THEN COALESCE(array_agg(id::text), '{}') END AS ids
+       FROM stored`,
     [
       JSON.stringify(
         rows.map((r) => ({
@@ -186,7 +215,6 @@ async function insertEvents(
           // A stack is in error_stacks; only an event without frames keeps its (empty) array inline.
           st: r.stack ? null : r.event.stack_trace,
           sh: r.stack?.hash ?? null,
-          b: r.event.breadcrumbs,
           c: r.event.context,
           env: r.event.context.environment || null,
           rel: r.event.context.release || null,
@@ -200,9 +228,12 @@ async function insertEvents(
           sp: r.event.span_id ?? null,
         })),
       ),
+      rows.map((r) => JSON.stringify(r.event.breadcrumbs)).join("\n"),
+      rows.length,
     ],
   );
-  const fresh = new Set(stored.map((r) => r.id));
+  if (!stored?.ids) return rows;
+  const fresh = new Set(stored.ids);
   return rows.filter((r) => fresh.has(r.event.id));
 }
 
@@ -222,12 +253,15 @@ async function insertUsers(
   const counts = new Map<string, number>();
   if (pairs.size === 0) return counts;
   const list = [...pairs.values()];
-  const added = await tx.query<{ error_group_id: string }>(
-    `INSERT INTO error_group_users (error_group_id, user_hash)
-     SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING RETURNING error_group_id`,
+  // Counted in the store: one row per issue comes back, not one per user (each row read costs on PGlite).
+  const added = await tx.query<{ error_group_id: string; n: number }>(
+    `WITH added AS (
+       INSERT INTO error_group_users (error_group_id, user_hash)
+       SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT DO NOTHING RETURNING error_group_id)
+     SELECT error_group_id, count(*)::int AS n FROM added GROUP BY error_group_id`,
     [list.map((p) => p.group), list.map((p) => p.hash)],
   );
-  for (const r of added) counts.set(r.error_group_id, (counts.get(r.error_group_id) ?? 0) + 1);
+  for (const r of added) counts.set(r.error_group_id, r.n);
   return counts;
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Breadcrumb, ErrorEvent, IssueSeverity, StackFrame } from "@syntra/contracts";
 import { MESSAGE_EVENT_TYPE } from "@syntra/contracts";
 import { type Grouping, groupEvent } from "./fingerprint";
@@ -42,7 +42,7 @@ export function prepareEvent(raw: ErrorEvent): PreparedEvent {
     title: titleOf(event),
     culprit: culpritOf(event),
     severity: severityOf(event),
-    userHash: user ? createHash("sha256").update(`${event.service_id}\u0000${user.id}`).digest("hex") : null,
+    userHash: user ? hash("sha256", `${event.service_id}\u0000${user.id}`) : null,
     timestamp: new Date(event.timestamp),
   };
 }
@@ -87,40 +87,45 @@ export function severityOf(event: Pick<ErrorEvent, "level" | "handled">): IssueS
 export function storable(text: string, max: number): string {
   const cut = text.length > max ? text.slice(0, max) : text;
   // Almost every string is clean: one scan finds that, and only the others are rewritten.
-  if (!cut.includes("\u0000") && !SURROGATE.test(cut)) return cut;
+  if (!UNSTORABLE.test(cut)) return cut;
   return cut.replaceAll("\u0000", "").replace(LONE_SURROGATE, "\uFFFD");
 }
 
-const SURROGATE = /[\uD800-\uDFFF]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters PostgreSQL refuses.
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+// The trimming below runs for every frame, breadcrumb and tag of every event: it builds each object once, in a
+// fixed key order (the stack's JSON names it in error_stacks), without spreads or closures made per call.
 function trimEvent(e: ErrorEvent): ErrorEvent {
   const frames = e.stack_trace.length > EVENT_LIMITS.frames ? keepEnds(e.stack_trace) : e.stack_trace;
-  const tags = Object.entries(e.context.tags).slice(0, EVENT_LIMITS.tags);
+  const crumbs =
+    e.breadcrumbs.length > EVENT_LIMITS.breadcrumbs ? e.breadcrumbs.slice(-EVENT_LIMITS.breadcrumbs) : e.breadcrumbs;
+  const user = e.context.user;
+  // Stored as JSONB, which orders keys itself.
+  const context: ErrorEvent["context"] = {
+    environment: storable(e.context.environment, EVENT_LIMITS.environmentChars),
+    release: storable(e.context.release, EVENT_LIMITS.releaseChars),
+    tags: trimTags(e.context.tags),
+    extra: trimJson(e.context.extra, EVENT_LIMITS.extraJsonChars),
+  };
+  if (user) {
+    const id = storable(user.id, 256);
+    context.user = user.email === undefined ? { id } : { id, email: storable(user.email, 256) };
+  }
   return {
     ...e,
     type: storable(e.type, EVENT_LIMITS.typeChars) || "Error",
     message: storable(e.message, EVENT_LIMITS.messageChars),
     stack_trace: frames.map(trimFrame),
-    breadcrumbs: e.breadcrumbs.slice(-EVENT_LIMITS.breadcrumbs).map(trimBreadcrumb),
-    fingerprint: e.fingerprint.slice(0, 20).map((part) => storable(part, 256)),
-    context: {
-      environment: storable(e.context.environment, EVENT_LIMITS.environmentChars),
-      release: storable(e.context.release, EVENT_LIMITS.releaseChars),
-      ...(e.context.user && {
-        user: {
-          id: storable(e.context.user.id, 256),
-          ...(e.context.user.email !== undefined && { email: storable(e.context.user.email, 256) }),
-        },
-      }),
-      tags: Object.fromEntries(
-        tags.map(([k, v]) => [storable(k, EVENT_LIMITS.tagChars), storable(v, EVENT_LIMITS.tagChars)]),
-      ),
-      extra: trimJson(e.context.extra, EVENT_LIMITS.extraJsonChars),
-    },
+    breadcrumbs: crumbs.map(trimBreadcrumb),
+    fingerprint: e.fingerprint.length === 0 ? e.fingerprint : e.fingerprint.slice(0, 20).map(trimFingerprintPart),
+    context,
   };
 }
+
+const trimFingerprintPart = (part: string) => storable(part, 256);
 
 // A deep recursion keeps its outermost and innermost frames: where it started and where it blew up.
 function keepEnds(frames: StackFrame[]): StackFrame[] {
@@ -129,36 +134,63 @@ function keepEnds(frames: StackFrame[]): StackFrame[] {
 }
 
 function trimFrame(f: StackFrame): StackFrame {
-  const s = (text: string) => storable(text, EVENT_LIMITS.frameStringChars);
-  const lines = (list: string[] | undefined, end: "start" | "end") =>
-    list &&
-    (end === "start" ? list.slice(-EVENT_LIMITS.contextLines) : list.slice(0, EVENT_LIMITS.contextLines)).map(s);
-  return {
-    filename: s(f.filename) || "?",
-    function: s(f.function),
+  const max = EVENT_LIMITS.frameStringChars;
+  const frame: StackFrame = {
+    filename: storable(f.filename, max) || "?",
+    function: storable(f.function, max),
     lineno: f.lineno,
     in_app: f.in_app,
-    ...(f.module !== undefined && { module: s(f.module) }),
-    ...(f.colno !== undefined && { colno: f.colno }),
-    ...(f.context_line !== undefined && { context_line: s(f.context_line) }),
-    ...(f.pre_context !== undefined && { pre_context: lines(f.pre_context, "start") }),
-    ...(f.post_context !== undefined && { post_context: lines(f.post_context, "end") }),
   };
+  if (f.module !== undefined) frame.module = storable(f.module, max);
+  if (f.colno !== undefined) frame.colno = f.colno;
+  if (f.context_line !== undefined) frame.context_line = storable(f.context_line, max);
+  if (f.pre_context !== undefined) frame.pre_context = trimLines(f.pre_context.slice(-EVENT_LIMITS.contextLines));
+  if (f.post_context !== undefined) frame.post_context = trimLines(f.post_context.slice(0, EVENT_LIMITS.contextLines));
+  return frame;
+}
+
+function trimLines(lines: string[]): string[] {
+  for (let i = 0; i < lines.length; i++) lines[i] = storable(lines[i] ?? "", EVENT_LIMITS.frameStringChars);
+  return lines;
 }
 
 function trimBreadcrumb(b: Breadcrumb): Breadcrumb {
-  return {
+  const crumb: Breadcrumb = {
     timestamp: b.timestamp,
     type: b.type,
     level: b.level,
     category: storable(b.category, 128),
-    ...(b.message !== undefined && { message: storable(b.message, EVENT_LIMITS.breadcrumbMessageChars) }),
-    ...(b.data !== undefined && { data: trimJson(b.data, 4096) }),
   };
+  if (b.message !== undefined) crumb.message = storable(b.message, EVENT_LIMITS.breadcrumbMessageChars);
+  if (b.data !== undefined) crumb.data = trimJson(b.data, 4096);
+  return crumb;
+}
+
+/** At most `tags` tags, names and values cut to `tagChars`; the same object when it is within the limits. */
+function trimTags(tags: Record<string, string>): Record<string, string> {
+  let count = 0;
+  let clean = true;
+  for (const key in tags) {
+    const value = tags[key] ?? "";
+    if (++count > EVENT_LIMITS.tags || storable(key, EVENT_LIMITS.tagChars) !== key) clean = false;
+    else if (storable(value, EVENT_LIMITS.tagChars) !== value) clean = false;
+    if (!clean) break;
+  }
+  if (clean) return tags;
+  const kept = Object.entries(tags).slice(0, EVENT_LIMITS.tags);
+  return Object.fromEntries(
+    kept.map(([k, v]) => [storable(k, EVENT_LIMITS.tagChars), storable(v, EVENT_LIMITS.tagChars)]),
+  );
 }
 
 /** A JSON object as stored: strings made storable, replaced by a marker when its text is over `max`. */
 function trimJson(value: Record<string, unknown>, max: number): Record<string, unknown> {
+  const plain = JSON.stringify(value);
+  // No string inside can be longer than the whole text, and JSON.stringify escapes NUL and lone surrogates (as
+  // \u0000 and \udxxx): short text without those escapes is stored as it is.
+  if (plain.length <= Math.min(max, 4096) && !plain.includes("\\u0000") && !/\\ud[89a-f]/i.test(plain)) {
+    return value;
+  }
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "string" ? storable(v, 4096) : v));
   if (text.length <= max) return JSON.parse(text) as Record<string, unknown>;
   return { _syntra_truncated: `${text.length} characters of JSON, over the limit of ${max}` };

@@ -32,6 +32,7 @@ test("the telemetry schemas cover every telemetry document", () => {
     "log-entry.schema.json",
     "metric-point.schema.json",
     "otlp-extensions.schema.json",
+    "telemetry-batch-binary.schema.json",
     "telemetry-batch.schema.json",
     "telemetry-data.schema.json",
     "trace-span.schema.json",

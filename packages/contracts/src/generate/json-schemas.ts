@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { telemetryBatchPayload, telemetryData } from "../telemetry/batch";
+import { telemetryBatchBinaryPayload, telemetryBatchPayload, telemetryData } from "../telemetry/batch";
 import { errorEvent } from "../telemetry/error-events";
 import { healthCheckResult } from "../telemetry/health";
 import { logEntry } from "../telemetry/logs";
@@ -38,6 +38,11 @@ export function websocketJsonSchemas(): Record<string, object> {
 export function telemetryJsonSchemas(): Record<string, object> {
   return renderAll("telemetry", [
     { fileName: "telemetry-batch.schema.json", schema: telemetryBatchPayload, title: "Syntra TelemetryBatchPayload" },
+    {
+      fileName: "telemetry-batch-binary.schema.json",
+      schema: telemetryBatchBinaryPayload,
+      title: "Syntra TelemetryBatchBinaryPayload (the payload of a binary telemetry_batch frame's envelope)",
+    },
     { fileName: "telemetry-data.schema.json", schema: telemetryData, title: "Syntra TelemetryData" },
     { fileName: "error-event.schema.json", schema: errorEvent, title: "Syntra ErrorEvent" },
     { fileName: "trace-span.schema.json", schema: traceSpan, title: "Syntra TraceSpan" },

@@ -98,3 +98,21 @@ export const telemetryBatchPayload = z.discriminatedUnion("compression", [
   z.object({ ...batchFields, compression: z.literal("none"), data: telemetryData }),
 ]);
 export type TelemetryBatchPayload = z.infer<typeof telemetryBatchPayload>;
+
+/**
+ * The payload of a `telemetry_batch` sent as a binary WebSocket frame (Syntra extension, see
+ * `encodeTelemetryBatchFrame`): a compressed `json+otlp` batch whose `data_bytes` bytes follow the envelope in the
+ * frame itself, not base64 in JSON. Agents send it only to control planes whose hello_ack names
+ * TELEMETRY_BINARY_CAPABILITY; older ones get the JSON form.
+ */
+export const telemetryBatchBinaryPayload = z.object({
+  ...batchFields,
+  compression: z.enum(["zstd", "gzip"]),
+  format: z.literal("json+otlp"),
+  raw_bytes: z.number().int().positive(),
+  data_bytes: z.number().int().positive(),
+});
+export type TelemetryBatchBinaryPayload = z.infer<typeof telemetryBatchBinaryPayload>;
+
+/** A telemetry_batch as the control plane received it: the JSON form, or the binary form with its data. */
+export type ReceivedTelemetryBatch = TelemetryBatchPayload | (TelemetryBatchBinaryPayload & { data: Uint8Array });

@@ -40,6 +40,9 @@ export const helloAckPayload = z.discriminatedUnion("accepted", [
     org_id: uuid,
     config: agentConfig,
     pending_deployments: z.array(deployPayload),
+    // Syntra extension: what this control plane accepts beyond the protocol version (e.g. TELEMETRY_BINARY_CAPABILITY).
+    // Absent from older control planes: the agent then uses none of them.
+    capabilities: z.array(z.string().min(1).max(64)).max(100).optional(),
   }),
   z.object({
     server_id: serverId,

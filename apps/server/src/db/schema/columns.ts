@@ -7,6 +7,17 @@ export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array 
 });
 
 /**
+ * JSON kept as TEXT: for values only ever read whole, which PostgreSQL then neither parses on write nor prints on
+ * read (JSONB does both). Written as JSON.stringify makes it, read back with JSON.parse.
+ */
+export const jsonText = <T>(name: string) =>
+  customType<{ data: T; driverData: string }>({
+    dataType: () => "text",
+    toDriver: (value) => JSON.stringify(value),
+    fromDriver: (value) => JSON.parse(value) as T,
+  })(name);
+
+/**
  * PostgreSQL's text form of a TIMESTAMPTZ (`0020-02-29 00:00:00+00`) as a Date. Drizzle's own column hands that text
  * to `new Date()`, whose non-ISO parsing reads years 0001-0099 as 19xx/20xx or not at all (a stored year-20 date came
  * back invalid, and the answer was a 500); the ISO form, with `T` and a `±hh:mm` offset, is read exactly.

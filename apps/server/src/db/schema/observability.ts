@@ -16,7 +16,7 @@ import {
   uuid,
   varchar,
 } from "drizzle-orm/pg-core";
-import { idColumn, tstz } from "./columns";
+import { idColumn, jsonText, tstz } from "./columns";
 import { alertStatus, alertType, issueSeverity, issueStatus } from "./enums";
 import { organizations, users } from "./identity";
 import { deployments, projects, servers, services } from "./infrastructure";
@@ -81,7 +81,8 @@ export const errorEvents = pgTable(
     deploymentId: uuid("deployment_id").references(() => deployments.id),
     // NULL when the stack is stored once in error_stacks under stack_hash (migration 0032).
     stackTrace: jsonb("stack_trace"),
-    breadcrumbs: jsonb("breadcrumbs"),
+    // TEXT since migration 0033: only ever read whole.
+    breadcrumbs: jsonText<unknown>("breadcrumbs"),
     context: jsonb("context"),
     environment: varchar("environment", { length: 64 }),
     release: varchar("release", { length: 200 }),

@@ -3,8 +3,8 @@ import {
   type HealthCheckResult,
   type LogEntry,
   type OtlpPayloadRef,
+  type ReceivedTelemetryBatch,
   type TelemetryAckPayload,
-  type TelemetryBatchPayload,
   type TelemetryData,
   type TraceSpan,
   telemetryBatchHead,
@@ -65,7 +65,7 @@ interface ReadBatch {
 export async function ingestTelemetryBatch(
   deps: BatchIngestDeps,
   source: BatchSource,
-  payload: TelemetryBatchPayload,
+  payload: ReceivedTelemetryBatch,
 ): Promise<TelemetryAckPayload> {
   const batchId = payload.batch_id;
   const log = deps.logger.child({ server_id: source.serverId, batch_id: batchId });
@@ -125,12 +125,16 @@ export async function ingestTelemetryBatch(
   return { batch_id: batchId, status: "stored" };
 }
 
-/** Decompresses a batch and checks it against the contract; OtlpInputError when it breaks it. */
-async function readBatch(payload: TelemetryBatchPayload): Promise<ReadBatch> {
+/**
+ * Decompresses a batch and checks it against the contract; OtlpInputError when it breaks it. The compressed data
+ * is base64 in the JSON form, the frame's own bytes in the binary form.
+ */
+async function readBatch(payload: ReceivedTelemetryBatch): Promise<ReadBatch> {
   if (payload.compression === "none") return { data: payload.data, otlp: [] };
+  const { data } = payload;
   const body = await decompressBatch(
     payload.compression,
-    Buffer.from(payload.data, "base64"),
+    typeof data === "string" ? Buffer.from(data, "base64") : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
     MAX_BATCH_BYTES,
     payload.raw_bytes,
   );

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
+import { encodeTelemetryBatchFrame, envelope, TELEMETRY_BINARY_CAPABILITY } from "@syntra/contracts";
 import { compressBatch, encodeBatchBody, rpcStatusType } from "@syntra/otlp";
 import { eq } from "drizzle-orm";
 import { sdkRequests } from "../../../../../packages/otlp/src/testing/sdk-requests";
 import { servers } from "../../db/schema";
+import { AgentPeer } from "../../testing/agent-peer";
 import { imageServiceBody } from "../../testing/fixtures";
 import { createTestApp, type TestApp } from "../../testing/harness";
 import { ingestTelemetryBatch } from "./batch-ingest";
@@ -30,6 +32,7 @@ async function serviceWithKey(t: TestApp) {
     serviceId: service.body.data.id as string,
     projectId: project.body.data.id as string,
     key: ingest.body.data.key as string,
+    agentToken: server.body.data.token as string,
     orgId,
   };
 }
@@ -169,6 +172,49 @@ test("a telemetry batch is stored once however often it is sent; unusable ones a
   assert.equal((await ingestTelemetryBatch(deps, source, corrupt)).status, "rejected");
   const lying = { ...batch, batch_id: randomUUID(), raw_bytes: 512 * 1024 * 1024 };
   assert.equal((await ingestTelemetryBatch(deps, source, lying)).status, "rejected");
+});
+
+test("a batch as a binary frame over the agent socket is stored and acknowledged; a bad frame gets an error reply", async (ctx) => {
+  const t = await createTestApp();
+  ctx.after(() => t.close());
+  const mine = await serviceWithKey(t);
+  const sdk = await sdkRequests();
+  const { peer, ack } = await AgentPeer.online(await t.agentUrl(), mine.agentToken, mine.serverId);
+  ctx.after(() => peer.close());
+  assert.ok(ack.accepted && ack.capabilities?.includes(TELEMETRY_BINARY_CAPABILITY), "hello_ack offers binary frames");
+  const traces = { service_id: mine.serviceId, signal: "traces" as const, items: 2, bytes: sdk.traces.length };
+  const none = { errors: [], traces: [], logs: [], metrics: [], health_checks: [] };
+  const body = encodeBatchBody({ head: { ...none, otlp: [traces] }, payloads: [sdk.traces] });
+  const { compression, data } = await compressBatch(body);
+  const head = (batchId: string, dataBytes = data.length) =>
+    envelope("telemetry_batch", {
+      batch_id: batchId,
+      agent_id: "agt_benchagent1",
+      compression,
+      format: "json+otlp" as const,
+      raw_bytes: body.length,
+      data_bytes: dataBytes,
+    });
+  const batchId = randomUUID();
+  peer.sendRaw(encodeTelemetryBatchFrame(head(batchId), data));
+  const stored = await peer.next("telemetry_ack", (m) => m.payload.batch_id === batchId);
+  assert.equal(stored.payload.status, "stored");
+  const spans = await t.deps.telemetry.getTrace(mine.orgId, sdk.traceId);
+  assert.deepEqual(spans.map((s) => s.service_id).sort(), [mine.serviceId, mine.serviceId]);
+
+  // Data of another length than declared: refused as a frame (an error reply), the connection stays.
+  const lying = head(randomUUID(), data.length + 1);
+  peer.sendRaw(encodeTelemetryBatchFrame(lying, data));
+  const error = await peer.next("error");
+  assert.equal(error.payload.code, "INVALID_MESSAGE");
+  assert.match(error.payload.message, /data bytes, not the \d+ declared/);
+  // Well framed but not what it says (not zstd/gzip data): the batch is rejected, as in the JSON form.
+  const corruptId = randomUUID();
+  const junk = Buffer.from("not compressed at all");
+  peer.sendRaw(encodeTelemetryBatchFrame(head(corruptId, junk.length), junk));
+  const rejected = await peer.next("telemetry_ack", (m) => m.payload.batch_id === corruptId);
+  assert.equal(rejected.payload.status, "rejected");
+  assert.ok(t.deps.agents.isOnline(mine.serverId));
 });
 
 test("a service's Prometheus scraping is a setting of its own, validated, and travels in its deploy payload", async (ctx) => {
