@@ -155,11 +155,12 @@ async function cpuLine(since: { controlPlane: number; agents: number }, n: numbe
 }
 
 const troubleLine = () =>
-  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}, busy (503 + Retry-After) ${trouble.busy}, connection errors ${trouble.errors}`;
+  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}${trouble.refused > 0 ? ` (HTTP ${JSON.stringify(trouble.refusedStatuses)})` : ""}, busy (503 + Retry-After) ${trouble.busy}, connection errors ${trouble.errors}`;
 const resetTrouble = () => {
   trouble.handshakeTimeouts = 0;
   trouble.helloTimeouts = 0;
   trouble.refused = 0;
+  trouble.refusedStatuses = {};
   trouble.busy = 0;
   trouble.errors = 0;
 };
