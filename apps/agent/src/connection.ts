@@ -178,6 +178,9 @@ export class AgentConnection {
         // Busy (a reconnect storm being admitted): come back when it says, not at once and not minutes later.
         this.retryAfter = header;
         this.opts.logger.info({ status, retry_after: header }, "control plane busy: connecting again when it said");
+      } else if (status === 503) {
+        // Unavailable without a time (a control plane closing answers so until it stops): the usual backoff.
+        this.opts.logger.info({ status }, "control plane unavailable: connecting again");
       } else {
         // 401: the certificate or token was revoked, or the server deleted. Keep trying slowly; an operator may fix it.
         this.opts.logger.error({ status }, "control plane refused the connection");

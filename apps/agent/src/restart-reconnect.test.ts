@@ -165,3 +165,44 @@ test("an agent refused with 503 and Retry-After connects again no sooner than to
   assert.ok(second - first >= 1000, `came back after ${(second - first).toFixed(0)} ms, Retry-After was 1 s`);
   assert.equal(refused, 0, "a busy answer is not a refusal of the agent's credentials");
 });
+
+test("a 503 without Retry-After (a control plane closing) is no refusal: the agent tries again by its backoff", async (t) => {
+  const wss = new WebSocketServer({ noServer: true });
+  let upgrades = 0;
+  const server = createServer();
+  server.on("upgrade", (req, socket, head) => {
+    upgrades++;
+    if (upgrades === 1) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", () => ws.send(JSON.stringify(exampleMessages.hello_ack)));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  let accepted = 0;
+  const refused: number[] = [];
+  const connection = new AgentConnection({
+    target: () => ({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/agent/ws`, headers: {} }),
+    logger: pino({ level: "silent" }),
+    maxBackoffMs: 60_000,
+    hello: async () => exampleMessages.agent_hello.payload,
+    onAccepted: () => {
+      accepted++;
+    },
+    onRefused: (status) => {
+      refused.push(status);
+    },
+    onMessage: () => {},
+  });
+  connection.start();
+  t.after(async () => {
+    await connection.stop();
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  await eventually(() => (accepted === 1 ? true : undefined));
+  assert.equal(upgrades, 2);
+  assert.deepEqual(refused, [], "not reported as a refusal of the agent");
+});
