@@ -10,7 +10,8 @@ lib="$root/node_modules/@chdb/lib-linux-x64-gnu"
 
 fail() { echo "clickhouse: $*" >&2; exit 1; }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=port.sh
+source "$(dirname "$0")/port.sh"
 
 running() { [ -f "$state/pid" ] && kill -0 "$(cat "$state/pid")" 2>/dev/null; }
 

@@ -6,8 +6,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 # Outside the checkout: as root the server runs as the postgres user, who may not be allowed into it.
 state="${TMPDIR:-/tmp}/syntra-test-postgres-$(printf '%s' "$root" | sha256sum | cut -c1-12)"
 
-# Something already listening on the port (another checkout's test server, say)?
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=port.sh
+source "$(dirname "$0")/port.sh"
 
 # The port this cluster uses: remembered from its first start, else the first free one from 54329 up.
 choose_port() {

@@ -30,7 +30,8 @@ install_tools() {
   fi
 }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=port.sh
+source "$(dirname "$0")/port.sh"
 
 running() { [ -f "$state/registry.pid" ] && kill -0 "$(cat "$state/registry.pid")" 2>/dev/null; }
 
