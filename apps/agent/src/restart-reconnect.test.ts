@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import {
   exampleMessages,
   MAX_RECONNECT_SPREAD_SECONDS,
@@ -121,59 +121,18 @@ test("the wait after a 503 is at least its Retry-After, with up to as much again
   assert.equal(retryAfterDelayMs("999999", 0, now), MAX_RETRY_AFTER_SECONDS * 1000);
 });
 
-test("an agent refused with 503 and Retry-After connects again no sooner than told, once", async (t) => {
+/**
+ * A control plane stand-in (a raw HTTP server) whose first upgrade gets `firstAnswer` as is and later ones a
+ * WebSocket answering hello with hello_ack, and an AgentConnection to it. Resolves once the agent was accepted.
+ */
+async function refusedOnceThenAccepted(t: TestContext, firstAnswer: string) {
   const wss = new WebSocketServer({ noServer: true });
   const upgrades: number[] = [];
   const server = createServer();
   server.on("upgrade", (req, socket, head) => {
     upgrades.push(performance.now());
     if (upgrades.length === 1) {
-      socket.end(
-        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-      );
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on("message", () => ws.send(JSON.stringify(exampleMessages.hello_ack)));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  let accepted = 0;
-  let refused = 0;
-  const connection = new AgentConnection({
-    target: () => ({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/agent/ws`, headers: {} }),
-    logger: pino({ level: "silent" }),
-    maxBackoffMs: 60_000,
-    hello: async () => exampleMessages.agent_hello.payload,
-    onAccepted: () => {
-      accepted++;
-    },
-    onRefused: () => {
-      refused++;
-    },
-    onMessage: () => {},
-  });
-  connection.start();
-  t.after(async () => {
-    await connection.stop();
-    for (const ws of wss.clients) ws.terminate();
-    await new Promise<void>((r) => server.close(() => r()));
-  });
-  await eventually(() => (accepted === 1 ? true : undefined));
-  assert.equal(upgrades.length, 2, "one try after the refusal, no burst");
-  const [first = 0, second = 0] = upgrades;
-  assert.ok(second - first >= 1000, `came back after ${(second - first).toFixed(0)} ms, Retry-After was 1 s`);
-  assert.equal(refused, 0, "a busy answer is not a refusal of the agent's credentials");
-});
-
-test("a 503 without Retry-After (a control plane closing) is no refusal: the agent tries again by its backoff", async (t) => {
-  const wss = new WebSocketServer({ noServer: true });
-  let upgrades = 0;
-  const server = createServer();
-  server.on("upgrade", (req, socket, head) => {
-    upgrades++;
-    if (upgrades === 1) {
-      socket.end("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      socket.end(firstAnswer);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -203,6 +162,25 @@ test("a 503 without Retry-After (a control plane closing) is no refusal: the age
     await new Promise<void>((r) => server.close(() => r()));
   });
   await eventually(() => (accepted === 1 ? true : undefined));
-  assert.equal(upgrades, 2);
+  return { upgrades, refused };
+}
+
+test("an agent refused with 503 and Retry-After connects again no sooner than told, once", async (t) => {
+  const { upgrades, refused } = await refusedOnceThenAccepted(
+    t,
+    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  );
+  assert.equal(upgrades.length, 2, "one try after the refusal, no burst");
+  const [first = 0, second = 0] = upgrades;
+  assert.ok(second - first >= 1000, `came back after ${(second - first).toFixed(0)} ms, Retry-After was 1 s`);
+  assert.deepEqual(refused, [], "a busy answer is not a refusal of the agent's credentials");
+});
+
+test("a 503 without Retry-After (a control plane closing) is no refusal: the agent tries again by its backoff", async (t) => {
+  const { upgrades, refused } = await refusedOnceThenAccepted(
+    t,
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  );
+  assert.equal(upgrades.length, 2);
   assert.deepEqual(refused, [], "not reported as a refusal of the agent");
 });
