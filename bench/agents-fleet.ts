@@ -6,13 +6,14 @@
 // start again on the same data), and the handshake timeouts of each phase.
 // Run: npm run bench:fleet  (BENCH_AGENTS=1000, BENCH_WINDOW_SECONDS=30, BENCH_SERVICES=20)
 import { type ChildProcess, spawn } from "node:child_process";
+import { openSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@syntra/testing/ports";
 import { ensureServerBuild, serverMain } from "../scripts/build-server";
 import { FleetAgent, trouble } from "./fleet-agent";
-import { processUsage } from "./process-usage";
+import { cpuSeconds, processUsage } from "./process-usage";
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
 const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW_SECONDS ?? 30);
@@ -24,25 +25,37 @@ await ensureServerBuild();
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-fleet-"));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-let output = "";
+// The control plane logs to a file, not to a pipe this process reads: with thousands of agents this process is
+// busy, and a pipe it drains late would block the control plane's (synchronous) log writes.
+const logFile = `${dataDir}-control-plane.log`;
+const logFd = openSync(logFile, "a");
+/** The last part of the control plane's log (for errors). */
+const output = () => readFileSync(logFile, "utf8").slice(-20_000);
 /** The hub's summary lines at each shutdown (JSON, see AgentHub.close). */
-const hubSummaries: string[] = [];
+const hubSummaries = () =>
+  readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((line) => line.includes('"msg":"agent hub stopped"'));
 
 /** The control plane's own count of its hellos, queries per hello and offline marks, from its last shutdown. */
 function hubSummary(): string {
-  const line = hubSummaries.at(-1);
+  const line = hubSummaries().at(-1);
   if (!line) return "no hub summary logged";
   const s = JSON.parse(line) as Record<
     | "hellos_admitted"
     | "hello_batches"
     | "queries_per_hello"
     | "upgrades_refused_busy"
+    | "credential_lookups"
+    | "credential_queries"
+    | "admission_rate_per_second"
+    | "admission_rate_samples"
     | "offline_marked"
     | "offline_flushes"
     | "offline_skipped",
     number
   >;
-  return `hellos admitted ${s.hellos_admitted} in ${s.hello_batches} batches (${(s.hellos_admitted / Math.max(1, s.hello_batches)).toFixed(1)} per batch), ${s.queries_per_hello} queries per hello; upgrades refused busy ${s.upgrades_refused_busy}; offline marks ${s.offline_marked} in ${s.offline_flushes} statements, ${s.offline_skipped} skipped (back in time)`;
+  return `hellos admitted ${s.hellos_admitted} in ${s.hello_batches} batches (${(s.hellos_admitted / Math.max(1, s.hello_batches)).toFixed(1)} per batch), ${s.queries_per_hello} queries per hello; upgrades refused busy ${s.upgrades_refused_busy}; credential lookups ${s.credential_lookups} in ${s.credential_queries} queries; admission rate ${s.admission_rate_per_second}/s (${s.admission_rate_samples} samples); offline marks ${s.offline_marked} in ${s.offline_flushes} statements, ${s.offline_skipped} skipped (back in time)`;
 }
 
 /** Starts the control plane on the bench's data dir; resolves once it answers /readyz. */
@@ -62,28 +75,17 @@ async function startControlPlane(): Promise<ChildProcess> {
       // Info: the hub's summary at shutdown (hellos, queries per hello, offline marks) is read from it.
       SYNTRA_LOG_LEVEL: "info",
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", logFd, logFd],
   });
-  let partial = "";
-  const keep = (chunk: Buffer) => {
-    const text = chunk.toString();
-    // A line may be split across chunks: the last piece waits for the rest.
-    const lines = (partial + text).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) if (line.includes('"msg":"agent hub stopped"')) hubSummaries.push(line);
-    output = (output + text).slice(-20_000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the control plane exited: ${output}`);
+    if (child.exitCode !== null) throw new Error(`the control plane exited: ${output()}`);
     const ok = await fetch(`${base}/readyz`).then(
       (r) => r.ok,
       () => false,
     );
     if (ok) return child;
-    if (Date.now() > deadline) throw new Error(`the control plane did not start: ${output}`);
+    if (Date.now() > deadline) throw new Error(`the control plane did not start: ${output()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -135,12 +137,30 @@ function allOnline(agents: FleetAgent[], since: number, timeoutMs = 300_000): Pr
   });
 }
 
+/** CPU seconds used so far by the control plane and by this process (the simulated agents). */
+async function cpuNow(): Promise<{ controlPlane: number; agents: number }> {
+  const own = process.cpuUsage();
+  return { controlPlane: await cpuSeconds(child.pid ?? 0), agents: (own.user + own.system) / 1e6 };
+}
+
+/** What a phase that brought `n` agents in cost in CPU, on each side, and the agents' reconnect spread. */
+async function cpuLine(since: { controlPlane: number; agents: number }, n: number): Promise<string> {
+  const now = await cpuNow();
+  const cp = now.controlPlane - since.controlPlane;
+  const spreads = agents.map((a) => a.reconnectSpreadSeconds ?? 0);
+  return `control plane ${cp.toFixed(1)} CPU-s (${((cp * 1000) / n).toFixed(2)} ms per agent, ${(n / Math.max(cp, 0.001)).toFixed(0)} agents per CPU-s), simulated agents ${(now.agents - since.agents).toFixed(1)} CPU-s; spread the agents hold ${Math.min(...spreads)}-${Math.max(...spreads)} s; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
+}
+
 const troubleLine = () =>
-  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}, busy (503 + Retry-After) ${trouble.busy}, connection errors ${trouble.errors}`;
+  `handshake timeouts ${trouble.handshakeTimeouts}, hello timeouts ${trouble.helloTimeouts}, refused ${trouble.refused}${trouble.refused > 0 ? ` (HTTP ${JSON.stringify(trouble.refusedStatuses)})` : ""}, busy (503 + Retry-After) ${trouble.busy}, connection errors ${trouble.errors}`;
 const resetTrouble = () => {
   trouble.handshakeTimeouts = 0;
   trouble.helloTimeouts = 0;
   trouble.refused = 0;
+  trouble.refusedStatuses = {};
   trouble.busy = 0;
   trouble.errors = 0;
 };
@@ -190,12 +210,14 @@ try {
   let firstOnline = 0;
   for (const s of servers) agents.push(new FleetAgent(s.id, wsUrl, s.token, () => {}));
   const stormStart = performance.now();
+  let cpu = await cpuNow();
   for (const a of agents) a.start();
   const stormSeconds = await allOnline(agents, stormStart);
   firstOnline = stormSeconds;
   console.log(
     `connect storm: ${AGENTS} agents online in ${firstOnline.toFixed(1)} s = ${(AGENTS / firstOnline).toFixed(0)} connects/s; ${troubleLine()}`,
   );
+  console.log(`  ${await cpuLine(cpu, AGENTS)}`);
 
   if (process.env.BENCH_STORM_ONLY) throw new Error("BENCH_STORM_ONLY: stopping after the connect storm");
 
@@ -243,13 +265,18 @@ try {
   // 4. Mass disconnect: every socket cut at once; the agents come back by their own backoff.
   resetTrouble();
   const cutStart = performance.now();
+  cpu = await cpuNow();
   for (const a of agents) a.cut();
   const cutSeconds = await allOnline(agents, cutStart);
-  console.log(`mass disconnect: all ${AGENTS} back in ${cutSeconds.toFixed(1)} s; ${troubleLine()}`);
+  console.log(
+    `mass disconnect: all ${AGENTS} back in ${cutSeconds.toFixed(1)} s (target 15 s, no handshake timeout); ${troubleLine()}`,
+  );
+  console.log(`  ${await cpuLine(cpu, AGENTS)}`);
 
   // 5. Control-plane restart: SIGTERM (agents told "restarting" with a spread), start again on the same data.
   resetTrouble();
   const restartStart = performance.now();
+  cpu = await cpuNow();
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   await exited;
@@ -257,10 +284,13 @@ try {
   console.log(`control plane until the restart: ${hubSummary()}`);
   child = await startControlPlane();
   const readyAt = performance.now();
+  // The new process's CPU only (the old one's ended with it).
+  cpu = { controlPlane: 0, agents: cpu.agents };
   const restartSeconds = await allOnline(agents, restartStart);
   console.log(
-    `restart: stopped in ${((stoppedAt - restartStart) / 1000).toFixed(1)} s, ready ${((readyAt - stoppedAt) / 1000).toFixed(1)} s later; all ${AGENTS} back ${restartSeconds.toFixed(1)} s after SIGTERM (${((performance.now() - readyAt) / 1000).toFixed(1)} s after ready); ${troubleLine()}`,
+    `restart: stopped in ${((stoppedAt - restartStart) / 1000).toFixed(1)} s, ready ${((readyAt - stoppedAt) / 1000).toFixed(1)} s later; all ${AGENTS} back ${restartSeconds.toFixed(1)} s after SIGTERM (target 30 s; ${((performance.now() - readyAt) / 1000).toFixed(1)} s after ready); ${troubleLine()}`,
   );
+  console.log(`  ${await cpuLine(cpu, AGENTS)} (the new process since its start)`);
   console.log(
     `load average after ${os
       .loadavg()
@@ -270,9 +300,10 @@ try {
 } finally {
   await Promise.all(agents.map((a) => a.stop()));
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  const summaries = hubSummaries.length;
+  const summaries = hubSummaries().length;
   child.kill("SIGTERM");
   await exited;
-  if (hubSummaries.length > summaries) console.log(`control plane at its last stop: ${hubSummary()}`);
+  if (hubSummaries().length > summaries) console.log(`control plane at its last stop: ${hubSummary()}`);
   await fs.rm(dataDir, { recursive: true, force: true });
+  await fs.rm(logFile, { force: true });
 }

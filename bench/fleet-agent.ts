@@ -16,13 +16,22 @@ export interface FleetTrouble {
   helloTimeouts: number;
   /** Upgrades the control plane refused (401 ...). */
   refused: number;
+  /** The HTTP statuses of those refusals, by status. */
+  refusedStatuses: Record<string, number>;
   /** Upgrades answered 503 with Retry-After (the admission backlog was full): the agent came back when told. */
   busy: number;
   /** Other connection errors (refused connections while the control plane restarts, resets). */
   errors: number;
 }
 
-export const trouble: FleetTrouble = { handshakeTimeouts: 0, helloTimeouts: 0, refused: 0, busy: 0, errors: 0 };
+export const trouble: FleetTrouble = {
+  handshakeTimeouts: 0,
+  helloTimeouts: 0,
+  refused: 0,
+  refusedStatuses: {},
+  busy: 0,
+  errors: 0,
+};
 
 // One logger for the whole fleet; its lines are counted, not printed.
 const counter = new Writable({
@@ -30,8 +39,11 @@ const counter = new Writable({
     const line = chunk.toString();
     if (line.includes("handshake has timed out")) trouble.handshakeTimeouts++;
     else if (line.includes('"code":4009')) trouble.helloTimeouts++;
-    else if (line.includes("refused the connection")) trouble.refused++;
-    else if (line.includes("control plane busy")) trouble.busy++;
+    else if (line.includes("refused the connection")) {
+      trouble.refused++;
+      const status = /"status":(\d+)/.exec(line)?.[1] ?? "?";
+      trouble.refusedStatuses[status] = (trouble.refusedStatuses[status] ?? 0) + 1;
+    } else if (line.includes("control plane busy")) trouble.busy++;
     else if (line.includes("connection error")) trouble.errors++;
     done();
   },
@@ -77,6 +89,11 @@ export class FleetAgent {
         this.online = false;
       },
     });
+  }
+
+  /** The reconnect spread the control plane gave this agent (hello_ack, pings), if any. */
+  get reconnectSpreadSeconds(): number | undefined {
+    return (this.conn as unknown as { reconnectSpreadSeconds?: number }).reconnectSpreadSeconds;
   }
 
   start(): void {

@@ -24,6 +24,11 @@ async function read(pid: number): Promise<Reading> {
   return { rssKb: kb("VmRSS"), anonKb: kb("RssAnon"), cpuTicks: Number(fields[11]) + Number(fields[12]) };
 }
 
+/** CPU time a process has used so far, in seconds (user + system). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  return (await read(pid)).cpuTicks / TICKS_PER_SECOND;
+}
+
 /** What a process used over a window. */
 export interface Usage {
   /** Resident memory, mean, lowest and highest of the samples, in MB. */

@@ -5,6 +5,7 @@ import {
   encodeTelemetryBatchFrame,
   envelope,
   type HelloAckPayload,
+  MAX_RECONNECT_SPREAD_SECONDS,
   type PayloadOf,
   parseControlPlaneMessage,
   RESTARTING_CLOSE_CODE,
@@ -142,6 +143,8 @@ export class AgentConnection {
   private retryAfter: string | undefined;
   /** After a restarting close, until the next accepted hello: the window retries are spread over (ms). */
   private restartWindowMs = 0;
+  /** The control plane's reconnect spread (hello_ack, pings): the first retry after a lost connection is within it. */
+  private reconnectSpreadSeconds: number | undefined;
 
   private connect(): void {
     const target = this.opts.target();
@@ -175,6 +178,9 @@ export class AgentConnection {
         // Busy (a reconnect storm being admitted): come back when it says, not at once and not minutes later.
         this.retryAfter = header;
         this.opts.logger.info({ status, retry_after: header }, "control plane busy: connecting again when it said");
+      } else if (status === 503) {
+        // Unavailable without a time (a control plane closing answers so until it stops): the usual backoff.
+        this.opts.logger.info({ status }, "control plane unavailable: connecting again");
       } else {
         // 401: the certificate or token was revoked, or the server deleted. Keep trying slowly; an operator may fix it.
         this.opts.logger.error({ status }, "control plane refused the connection");
@@ -230,9 +236,14 @@ export class AgentConnection {
       this.binaryFrames = message.payload.capabilities?.includes(TELEMETRY_BINARY_CAPABILITY) ?? false;
       this.attempt = 0;
       this.restartWindowMs = 0;
+      this.reconnectSpreadSeconds = message.payload.config.reconnect_spread_seconds;
       this.flushOutbox();
       this.opts.onAccepted(message.payload);
       return;
+    }
+    if (message.type === "ping" && message.payload.reconnect_spread_seconds !== undefined) {
+      // The fleet grew or shrank since the hello: the spread of the next unexpected disconnect follows it.
+      this.reconnectSpreadSeconds = message.payload.reconnect_spread_seconds;
     }
     if (message.type === "telemetry_ack" || message.type === "ingest_keys") {
       this.opts.onTelemetry?.(message);
@@ -280,12 +291,44 @@ export class AgentConnection {
       this.retryTimer = setTimeout(() => this.connect(), delay);
       return;
     }
-    const exponential = Math.min(this.opts.maxBackoffMs, 1000 * 2 ** this.attempt);
-    const ceiling = this.restartWindowMs > 0 ? Math.min(exponential, this.restartWindowMs) : exponential;
-    const delay = Math.round(Math.random() * ceiling);
+    const delay = reconnectDelayMs({
+      attempt: this.attempt,
+      maxBackoffMs: this.opts.maxBackoffMs,
+      restartWindowMs: this.restartWindowMs,
+      spreadSeconds: this.reconnectSpreadSeconds,
+      random: Math.random(),
+    });
     this.attempt = Math.min(this.attempt + 1, 30);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
+}
+
+/** What the delay before a reconnect after an unexpected disconnect or a failed try depends on. */
+export interface ReconnectDelayInput {
+  /** Tries that failed since the last accepted hello (0: the connection was just lost). */
+  attempt: number;
+  maxBackoffMs: number;
+  /** After a restarting close: the window retries stay within (ms), else 0. */
+  restartWindowMs: number;
+  /** The control plane's reconnect spread (hello_ack, pings), if it sent one. */
+  spreadSeconds: number | undefined;
+  /** 0..1 */
+  random: number;
+}
+
+/**
+ * How long to wait before the next try: a random point (full jitter) of an exponential ceiling (1 s, 2 s, 4 s …,
+ * capped). The first try after a lost connection is within the control plane's reconnect spread instead, so a fleet
+ * cut off at once comes back spread over the window its control plane sized for it; a failed try then backs off as
+ * usual (spread again over the whole window, the fleet's unlucky few would be the last back by a window each). A
+ * control plane that is restarting keeps retries within its window.
+ */
+export function reconnectDelayMs(input: ReconnectDelayInput): number {
+  const exponential = Math.min(input.maxBackoffMs, 1000 * 2 ** input.attempt);
+  const spreadMs = input.attempt === 0 ? Math.min(input.spreadSeconds ?? 0, MAX_RECONNECT_SPREAD_SECONDS) * 1000 : 0;
+  const ceiling =
+    input.restartWindowMs > 0 ? Math.min(exponential, input.restartWindowMs) : Math.max(exponential, spreadMs);
+  return Math.round(Math.min(Math.max(input.random, 0), 1) * ceiling);
 }
 
 /** When the control plane gives no spread with its restarting close, agents spread over this. */

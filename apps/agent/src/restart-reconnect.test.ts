@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { test } from "node:test";
+import { type TestContext, test } from "node:test";
 import {
   exampleMessages,
   MAX_RECONNECT_SPREAD_SECONDS,
@@ -17,6 +17,7 @@ import {
   DEFAULT_RESTART_SPREAD_SECONDS,
   MAX_RETRY_AFTER_SECONDS,
   MIN_RESTART_RETRY_WINDOW_MS,
+  reconnectDelayMs,
   restartReconnectDelayMs,
   restartWindowMs,
   retryAfterDelayMs,
@@ -42,6 +43,28 @@ test("the reconnect delay after a restarting close stays within the spread the c
   // Retries while the control plane is still down are spread over the same window, at least a few seconds.
   assert.equal(restartWindowMs(restartingCloseReason(1)), MIN_RESTART_RETRY_WINDOW_MS);
   assert.equal(restartWindowMs(restartingCloseReason(40)), 40_000);
+});
+
+test("after a lost connection the first try is within the control plane's reconnect spread, then backs off", () => {
+  const base = { attempt: 0, maxBackoffMs: 30_000, restartWindowMs: 0 };
+  // An older control plane names no spread: within a second, as before.
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: undefined, random: 1 }), 1000);
+  // A fleet of 5,000 at 500 admitted per second was told 10 s: a random point of it, so they arrive spread.
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 1 }), 10_000);
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 0.25 }), 2500);
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 0 }), 0);
+  // A failed try then backs off as usual (1 s, 2 s, 4 s ... capped), not by a whole spread again.
+  assert.equal(reconnectDelayMs({ ...base, attempt: 1, spreadSeconds: 10, random: 1 }), 2000);
+  assert.equal(reconnectDelayMs({ ...base, attempt: 4, spreadSeconds: 10, random: 1 }), 16_000);
+  assert.equal(reconnectDelayMs({ ...base, attempt: 9, spreadSeconds: 10, random: 1 }), 30_000);
+  // A spread beyond the contract's bound (a hostile or broken control plane) is bounded; so is the random.
+  assert.equal(
+    reconnectDelayMs({ ...base, maxBackoffMs: 600_000, spreadSeconds: 1e9, random: 1 }),
+    MAX_RECONNECT_SPREAD_SECONDS * 1000,
+  );
+  assert.equal(reconnectDelayMs({ ...base, spreadSeconds: 10, random: 5 }), 10_000);
+  // While a restarting control plane is down, its window rules (not the spread).
+  assert.equal(reconnectDelayMs({ ...base, attempt: 3, restartWindowMs: 5000, spreadSeconds: 10, random: 1 }), 5000);
 });
 
 test("an agent closed with 'restarting' reconnects once, after a delay within the named spread", async (t) => {
@@ -98,16 +121,18 @@ test("the wait after a 503 is at least its Retry-After, with up to as much again
   assert.equal(retryAfterDelayMs("999999", 0, now), MAX_RETRY_AFTER_SECONDS * 1000);
 });
 
-test("an agent refused with 503 and Retry-After connects again no sooner than told, once", async (t) => {
+/**
+ * A control plane stand-in (a raw HTTP server) whose first upgrade gets `firstAnswer` as is and later ones a
+ * WebSocket answering hello with hello_ack, and an AgentConnection to it. Resolves once the agent was accepted.
+ */
+async function refusedOnceThenAccepted(t: TestContext, firstAnswer: string) {
   const wss = new WebSocketServer({ noServer: true });
   const upgrades: number[] = [];
   const server = createServer();
   server.on("upgrade", (req, socket, head) => {
     upgrades.push(performance.now());
     if (upgrades.length === 1) {
-      socket.end(
-        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-      );
+      socket.end(firstAnswer);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -116,7 +141,7 @@ test("an agent refused with 503 and Retry-After connects again no sooner than to
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   let accepted = 0;
-  let refused = 0;
+  const refused: number[] = [];
   const connection = new AgentConnection({
     target: () => ({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/agent/ws`, headers: {} }),
     logger: pino({ level: "silent" }),
@@ -125,8 +150,8 @@ test("an agent refused with 503 and Retry-After connects again no sooner than to
     onAccepted: () => {
       accepted++;
     },
-    onRefused: () => {
-      refused++;
+    onRefused: (status) => {
+      refused.push(status);
     },
     onMessage: () => {},
   });
@@ -137,8 +162,25 @@ test("an agent refused with 503 and Retry-After connects again no sooner than to
     await new Promise<void>((r) => server.close(() => r()));
   });
   await eventually(() => (accepted === 1 ? true : undefined));
+  return { upgrades, refused };
+}
+
+test("an agent refused with 503 and Retry-After connects again no sooner than told, once", async (t) => {
+  const { upgrades, refused } = await refusedOnceThenAccepted(
+    t,
+    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  );
   assert.equal(upgrades.length, 2, "one try after the refusal, no burst");
   const [first = 0, second = 0] = upgrades;
   assert.ok(second - first >= 1000, `came back after ${(second - first).toFixed(0)} ms, Retry-After was 1 s`);
-  assert.equal(refused, 0, "a busy answer is not a refusal of the agent's credentials");
+  assert.deepEqual(refused, [], "a busy answer is not a refusal of the agent's credentials");
+});
+
+test("a 503 without Retry-After (a control plane closing) is no refusal: the agent tries again by its backoff", async (t) => {
+  const { upgrades, refused } = await refusedOnceThenAccepted(
+    t,
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  );
+  assert.equal(upgrades.length, 2);
+  assert.deepEqual(refused, [], "not reported as a refusal of the agent");
 });

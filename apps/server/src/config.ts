@@ -111,9 +111,12 @@ const envSchema = z
     SYNTRA_AGENT_OFFLINE_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     /** Batches of agent hellos processed at once; during a reconnect storm the rest wait their turn (sockets stay open). */
     SYNTRA_AGENT_HELLO_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(1),
-    /** Agents between upgrade and admitted hello past which new upgrades get 503 with Retry-After. */
-    SYNTRA_AGENT_ADMISSION_BACKLOG: z.coerce.number().int().min(1).max(1_000_000).default(1000),
-    /** Reconnects per second agents are asked to stay under after a restart (they spread over fleet / rate s). */
+    /**
+     * The most agents between upgrade and admitted hello before new upgrades get 503 with Retry-After; below it the
+     * backlog is what the measured admission rate admits in 5 s.
+     */
+    SYNTRA_AGENT_ADMISSION_BACKLOG: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+    /** Agents admitted per second assumed until a storm is measured: the reconnect spread is fleet / rate s. */
     SYNTRA_AGENT_RECONNECT_RATE: z.coerce.number().int().min(1).max(100_000).default(500),
     /** DNS server used to verify custom domains, "ip" or "ip:port" ("[::1]:53" for IPv6); unset: the system's. */
     SYNTRA_DNS_RESOLVER: z
@@ -261,9 +264,9 @@ export interface Config {
     offlineFlushMs: number;
     /** Batches of hellos processed at once. */
     helloConcurrency: number;
-    /** Reconnects per second the fleet is asked to stay under after a restart. */
+    /** Agents admitted per second assumed until a storm is measured (the reconnect spread's divisor). */
     reconnectRatePerSecond: number;
-    /** Agents between upgrade and admitted hello past which new upgrades get 503 with Retry-After. */
+    /** The most agents between upgrade and admitted hello before new upgrades get 503 with Retry-After. */
     admissionBacklogMax: number;
     /** The mutual-TLS agent endpoint; `publicUrl` unset: wss://<public host>:<the port it listens on>. */
     endpoint: { host: string; port: number; publicUrl: string | undefined };

@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
-import { type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
+import { saveAdmissionRate, savedAdmissionRate } from "./agents/admission-rate";
+import { AGENT_LISTEN_BACKLOG, type AgentEndpoint, startAgentEndpoint } from "./agents/endpoint";
 import { startAiWorker } from "./ai/worker";
 import { startAlertWorker } from "./alerts/worker";
 import { buildApp } from "./app";
@@ -49,6 +50,9 @@ async function start(config: Config): Promise<void> {
     );
   }
   const { agents, now } = deps;
+  // The agents of the process before this one come back at the pace it measured, not at the configured guess.
+  const measuredRate = await savedAdmissionRate(config.dataDir);
+  if (measuredRate) agents.admissionRate.resume(measuredRate);
   // The agents of the process before this one come back all at once: their tokens and certificates are known first.
   for (const cache of [agents.credentials, agents.certificates]) {
     await cache.warm(database.db, now().getTime()).catch((err: unknown) => {
@@ -99,6 +103,9 @@ async function start(config: Config): Promise<void> {
     await agentEndpoint?.close();
     await app.close();
     await agents.close();
+    await saveAdmissionRate(config.dataDir, agents.admissionRate).catch((err: unknown) =>
+      logger.warn({ err }, "the measured agent admission rate could not be saved"),
+    );
     // After the agents left: the other replicas see this one gone and take over its jobs' locks.
     await deps.cluster.close();
     // After the agents: their last batches are stored (and acknowledged) before the store closes.
@@ -110,7 +117,7 @@ async function start(config: Config): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
 
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({ host: config.host, port: config.port, backlog: AGENT_LISTEN_BACKLOG });
   agentEndpoint = await startAgentEndpoint(deps);
   localAgent = config.localAgent.enabled
     ? await startLocalAgent(deps, { url: `http://${localHost(config.host)}:${config.port}`, env: { ...process.env } })

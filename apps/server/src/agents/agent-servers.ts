@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { AgentHelloPayload, HeartbeatPayload } from "@syntra/contracts";
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import { sha256Hex } from "../auth/random";
 import { type Db, resultRows } from "../db/client";
 import { servers } from "../db/schema";
 
@@ -14,17 +13,6 @@ export interface AgentServer {
 
 /** The shape of an agent (install) token. */
 export const AGENT_TOKEN = /^syn_agt_[A-Za-z0-9]{40}$/;
-
-/** The server whose agent token this is, or null for a malformed, unknown or spent (enrolled) token. */
-export async function findServerByAgentToken(db: Db, token: string): Promise<AgentServer | null> {
-  if (!AGENT_TOKEN.test(token)) return null;
-  const [row] = await db
-    .select({ id: servers.id, orgId: servers.orgId, name: servers.name })
-    .from(servers)
-    .where(and(eq(servers.agentTokenHash, sha256Hex(token)), isNull(servers.agentTokenUsedAt)))
-    .limit(1);
-  return row ?? null;
-}
 
 // The seed schema's VARCHAR limits: an agent's long kernel or version string must not fail the update.
 const cut = (value: string, max: number) => value.slice(0, max);

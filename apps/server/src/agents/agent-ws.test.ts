@@ -71,6 +71,8 @@ test("hello: hello_ack carries the config, the server row takes the host's facts
     telemetry_batch_interval_seconds: 5,
     telemetry_buffer_max_mb: 50,
     log_level: "info",
+    // A handful of agents at the default 500 per second: within a second.
+    reconnect_spread_seconds: 1,
   });
   assert.deepEqual(ack.pending_deployments, []);
   const me = await t.call("GET", "/api/v1/me", { as: owner });

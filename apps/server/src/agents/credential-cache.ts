@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { agentCertificates, servers } from "../db/schema";
 import type { AgentServer } from "./agent-servers";
@@ -9,9 +9,19 @@ const STORM_LOOKUPS = 32;
 // A credential seen valid this recently may let an upgrade through during a storm (the hello re-checks it).
 const TTL_MS = 30 * 60_000;
 const MAX_ENTRIES = 200_000;
+// Credentials looked up together in one query, at most.
+const MAX_BATCH = 500;
 
 /** Every credential of one kind valid now, by its key (token SHA-256, certificate fingerprint): the start's preload. */
 export type CredentialLoader<S extends AgentServer> = (db: Db, now: Date) => Promise<[string, S][]>;
+
+/** Of these keys, the credentials valid now, by key (one query for a batch of upgrades). */
+export type CredentialFinder<S extends AgentServer> = (db: Db, keys: string[], now: Date) => Promise<Map<string, S>>;
+
+interface QueuedLookup<S> {
+  resolve: (server: S | null) => void;
+  reject: (err: unknown) => void;
+}
 
 /**
  * Agent credentials seen valid (tokens by their SHA-256, certificates by their fingerprint), so that a reconnect storm does not become thousands of database
@@ -23,8 +33,16 @@ export type CredentialLoader<S extends AgentServer> = (db: Db, now: Date) => Pro
 export class AgentCredentialCache<S extends AgentServer = AgentServer> {
   private readonly byHash = new Map<string, { server: S; at: number }>();
   private lookups = 0;
+  /** Lookups waiting for the next batch query, by key; `querying` while one runs. */
+  private readonly queued = new Map<string, QueuedLookup<S>[]>();
+  private querying = false;
+  /** Batched lookups asked for, and the queries that answered them. */
+  readonly stats = { lookups: 0, queries: 0 };
 
-  constructor(private readonly loadAll: CredentialLoader<S>) {}
+  constructor(
+    private readonly loadAll: CredentialLoader<S>,
+    private readonly findMany: CredentialFinder<S>,
+  ) {}
 
   /** Whether upgrades may pass on a remembered credential now (a storm), and the remembered server. */
   storm(hash: string, now: number): S | null {
@@ -43,6 +61,48 @@ export class AgentCredentialCache<S extends AgentServer = AgentServer> {
       return server;
     } finally {
       this.lookups--;
+    }
+  }
+
+  /**
+   * Looks a credential up in the database together with every other lookup waiting meanwhile: those of one turn of
+   * the event loop, then those that queued while a query ran, one query per batch (up to MAX_BATCH). Every upgrade
+   * is still checked against the database (a revoked credential gets 401 at once), but a storm of upgrades costs a
+   * query per batch instead of one each, queued in front of everything else the database does.
+   */
+  lookupBatched(db: Db, key: string, now: number): Promise<S | null> {
+    this.stats.lookups++;
+    return this.lookup(key, now, () => this.enqueue(db, key, now));
+  }
+
+  private enqueue(db: Db, key: string, now: number): Promise<S | null> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.queued.get(key);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.queued.set(key, [{ resolve, reject }]);
+      if (!this.querying && this.queued.size === 1 && waiting === undefined)
+        setImmediate(() => void this.query(db, now));
+    });
+  }
+
+  private async query(db: Db, now: number): Promise<void> {
+    if (this.querying || this.queued.size === 0) return;
+    this.querying = true;
+    const batch = [...this.queued].slice(0, MAX_BATCH);
+    for (const [key] of batch) this.queued.delete(key);
+    this.stats.queries++;
+    try {
+      const found = await this.findMany(
+        db,
+        batch.map(([key]) => key),
+        new Date(now),
+      );
+      for (const [key, waiters] of batch) for (const w of waiters) w.resolve(found.get(key) ?? null);
+    } catch (err) {
+      for (const [, waiters] of batch) for (const w of waiters) w.reject(err);
+    } finally {
+      this.querying = false;
+      if (this.queued.size > 0) setImmediate(() => void this.query(db, Date.now()));
     }
   }
 
@@ -72,18 +132,17 @@ export class AgentCredentialCache<S extends AgentServer = AgentServer> {
   }
 }
 
-/** Every unspent agent token, by its SHA-256. */
-export const unspentTokens: CredentialLoader<AgentServer> = async (db) => {
-  const rows = await db
+/** Unspent agent tokens' servers with the tokens' SHA-256: all of them, or those of `hashes`. */
+function unspentTokenRows(db: Db, hashes?: string[]) {
+  return db
     .select({ id: servers.id, orgId: servers.orgId, name: servers.name, hash: servers.agentTokenHash })
     .from(servers)
-    .where(isNull(servers.agentTokenUsedAt));
-  return rows.map((r) => [r.hash, { id: r.id, orgId: r.orgId, name: r.name }]);
-};
+    .where(and(hashes && inArray(servers.agentTokenHash, hashes), isNull(servers.agentTokenUsedAt)));
+}
 
-/** Every agent certificate valid now (not revoked, not expired), by its fingerprint. */
-export const validCertificates: CredentialLoader<CertifiedServer> = async (db, now) => {
-  const rows = await db
+/** Certificates valid now (not revoked, not expired) and their servers: all of them, or those of `fingerprints`. */
+function validCertificateRows(db: Db, now: Date, fingerprints?: string[]) {
+  return db
     .select({
       id: servers.id,
       orgId: servers.orgId,
@@ -93,6 +152,29 @@ export const validCertificates: CredentialLoader<CertifiedServer> = async (db, n
     })
     .from(agentCertificates)
     .innerJoin(servers, eq(servers.id, agentCertificates.serverId))
-    .where(and(isNull(agentCertificates.revokedAt), gt(agentCertificates.notAfter, now)));
-  return rows.map(({ fingerprint, ...server }) => [fingerprint, server]);
-};
+    .where(
+      and(
+        fingerprints && inArray(agentCertificates.fingerprintSha256, fingerprints),
+        isNull(agentCertificates.revokedAt),
+        gt(agentCertificates.notAfter, now),
+      ),
+    );
+}
+
+/** Every unspent agent token, by its SHA-256. */
+export const unspentTokens: CredentialLoader<AgentServer> = async (db) =>
+  (await unspentTokenRows(db)).map(({ hash, ...server }) => [hash, server]);
+
+/** Of these token hashes, the unspent ones' servers. */
+export const tokensByHash: CredentialFinder<AgentServer> = async (db, hashes) =>
+  new Map((await unspentTokenRows(db, hashes)).map(({ hash, ...server }) => [hash, server]));
+
+/** Every agent certificate valid now (not revoked, not expired), by its fingerprint. */
+export const validCertificates: CredentialLoader<CertifiedServer> = async (db, now) =>
+  (await validCertificateRows(db, now)).map(({ fingerprint, ...server }) => [fingerprint, server]);
+
+/** Of these fingerprints, the certificates valid now (not revoked, not expired) and their servers. */
+export const certificatesByFingerprint: CredentialFinder<CertifiedServer> = async (db, fingerprints, now) =>
+  new Map(
+    (await validCertificateRows(db, now, fingerprints)).map(({ fingerprint, ...server }) => [fingerprint, server]),
+  );

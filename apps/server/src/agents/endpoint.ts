@@ -12,7 +12,7 @@ import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
 import { installErrorHandler } from "../http/error-handler";
 import { parseInput } from "../http/validation";
-import { type CertifiedServer, findServerByCertificate, renewAgentCertificate } from "./enrolment";
+import { type CertifiedServer, renewAgentCertificate } from "./enrolment";
 import { type AgentAuthority, loadAgentAuthority } from "./pki/authority";
 import { certificateFingerprint, issueCertificate } from "./pki/x509";
 import { type AgentRelease, loadAgentRelease } from "./release";
@@ -71,9 +71,7 @@ export async function startAgentEndpoint(deps: AppDeps): Promise<AgentEndpoint> 
     const server = verify
       ? remembered
       : fingerprint
-        ? await deps.agents.certificates.lookup(fingerprint, now.getTime(), () =>
-            findServerByCertificate(deps.db, fingerprint, now),
-          )
+        ? await deps.agents.certificates.lookupBatched(deps.db, fingerprint, now.getTime())
         : null;
     if (!server || !fingerprint) {
       req.log.warn({ ip: req.ip, fingerprint }, "agent refused: certificate revoked, unknown, or its server deleted");
@@ -171,9 +169,17 @@ async function allClosed(sockets: Set<TLSSocket>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Connections the kernel may hold for the control plane before it accepts them (the system's somaxconn caps it).
+ * Node's default, 511, overflows when a fleet reconnects while the process is busy (or starting): the kernel then
+ * drops the agents' SYNs and they resend them 1, 3, 7 s later, so their handshakes time out before the process ever
+ * sees them (and could answer 503).
+ */
+export const AGENT_LISTEN_BACKLOG = 4096;
+
 async function listen(app: FastifyInstance, deps: AppDeps): Promise<string> {
   const { host, port } = deps.config.agents.endpoint;
-  return app.listen({ host, port });
+  return app.listen({ host, port, backlog: AGENT_LISTEN_BACKLOG });
 }
 
 /** A fresh key and certificate for the endpoint, issued by the agents' CA, with the CA as the trusted client root. */

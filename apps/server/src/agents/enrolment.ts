@@ -149,31 +149,6 @@ export interface CertifiedServer extends AgentServer {
   certificateNotAfter: Date;
 }
 
-/**
- * The server whose agent holds the certificate of this SHA-256, or null when it is unknown, revoked, expired or its
- * server was deleted. One indexed lookup: the agent endpoint runs it for every connection.
- */
-export async function findServerByCertificate(db: Db, fingerprint: string, now: Date): Promise<CertifiedServer | null> {
-  const [row] = await db
-    .select({
-      id: servers.id,
-      orgId: servers.orgId,
-      name: servers.name,
-      certificateNotAfter: agentCertificates.notAfter,
-    })
-    .from(agentCertificates)
-    .innerJoin(servers, eq(servers.id, agentCertificates.serverId))
-    .where(
-      and(
-        eq(agentCertificates.fingerprintSha256, fingerprint),
-        isNull(agentCertificates.revokedAt),
-        gt(agentCertificates.notAfter, now),
-      ),
-    )
-    .limit(1);
-  return row ?? null;
-}
-
 /** Of these certificates, the ones no longer valid (revoked, expired, server deleted): their sockets must close. */
 export async function invalidCertificates(db: Db, fingerprints: string[], now: Date): Promise<Set<string>> {
   if (fingerprints.length === 0) return new Set();

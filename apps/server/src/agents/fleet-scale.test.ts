@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
+import { sha256Hex } from "../auth/random";
 import { AgentPeer, heartbeatPayload, helloPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { hostSamples } from "../testing/host-metrics";
+import { AdmissionRate } from "./admission-rate";
 
 // Issue 19: many agents on one control plane. Heartbeats are written in batches (one statement per flush, the
 // latest state per server), and a storm of hellos waits its turn in the admission queue without timing out.
@@ -275,4 +277,50 @@ test("during a storm, a token seen valid lately passes the upgrade on memory and
   const refused = await AgentPeer.connect(url, { token: spent.token }).catch((err: { status?: number }) => err);
   assert.equal((refused as { status?: number }).status, 401);
   await fresh.close();
+});
+
+test("hello_ack and pings tell agents the reconnect spread: the fleet at the measured admission rate, kept current", async () => {
+  const hub = t.deps.agents;
+  const measured = hub.admissionRate;
+  // A rate of 2 agents per second (as if a storm had measured it): the spread is half the sockets, in seconds.
+  Object.assign(hub, { admissionRate: new AdmissionRate({ initialPerSecond: 2, min: 1 }) });
+  try {
+    const servers = await newServers(6, "spread");
+    const first = await Promise.all(servers.slice(0, 3).map((s) => AgentPeer.online(url, s.token, s.id)));
+    const spreadNow = () => Math.ceil(hub.socketCount / 2);
+    for (const { ack } of first) {
+      assert.ok(ack.accepted);
+      const spread = ack.config.reconnect_spread_seconds ?? 0;
+      assert.ok(spread >= 2 && spread <= spreadNow(), `hello_ack spread ${spread}, sockets ${hub.socketCount}`);
+    }
+    // The fleet grows: the next ping carries the larger spread to the agents that said hello earlier.
+    const later = await Promise.all(servers.slice(3).map((s) => AgentPeer.online(url, s.token, s.id)));
+    const expected = spreadNow();
+    (hub as unknown as { pingAll(): void }).pingAll();
+    for (const { peer } of first) {
+      const ping = await peer.next("ping");
+      assert.equal(ping.payload.reconnect_spread_seconds, expected);
+    }
+    // The restarting close names the same spread (what every agent is told, in one number).
+    assert.equal(hub.reconnectSpreadSeconds(), expected);
+    await Promise.all([...first, ...later].map(({ peer }) => peer.close()));
+  } finally {
+    Object.assign(hub, { admissionRate: measured });
+  }
+});
+
+test("credential lookups of one moment are answered by one query, each with its own answer", async () => {
+  const servers = await newServers(5, "lookup");
+  const cache = t.deps.agents.credentials;
+  const before = { ...cache.stats };
+  const now = t.deps.now().getTime();
+  const unknown = sha256Hex(`syn_agt_${"u".repeat(40)}`);
+  const hashes = [...servers.map((s) => sha256Hex(s.token)), unknown, sha256Hex(servers[0]?.token ?? "")];
+  const found = await Promise.all(hashes.map((h) => cache.lookupBatched(t.deps.db, h, now)));
+  assert.equal(cache.stats.lookups - before.lookups, hashes.length);
+  assert.equal(cache.stats.queries - before.queries, 1, "one query for the lot");
+  assert.deepEqual(
+    found.map((s) => s?.id ?? null),
+    [...servers.map((s) => s.id), null, servers[0]?.id],
+  );
 });

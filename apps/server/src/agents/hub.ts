@@ -12,17 +12,29 @@ import type {
   ServiceStatus,
   UpdateAgentPayload,
 } from "@syntra/contracts";
-import { RESTARTING_CLOSE_CODE, restartingCloseReason, TELEMETRY_BINARY_CAPABILITY } from "@syntra/contracts";
+import {
+  MAX_RECONNECT_SPREAD_SECONDS,
+  RESTARTING_CLOSE_CODE,
+  restartingCloseReason,
+  TELEMETRY_BINARY_CAPABILITY,
+} from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { type ClusterBus, LocalClusterBus } from "../cluster/bus";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
+import { AdmissionRate, admissionBacklogLimit } from "./admission-rate";
 import { type AgentServer, markServersOffline, markStaleServersOffline, recordHellos } from "./agent-servers";
 import { AgentClusterRelay } from "./cluster-relay";
 import { AgentConnection, CloseCode, type ConnectionCredential, type OutgoingPayload } from "./connection";
-import { AgentCredentialCache, unspentTokens, validCertificates } from "./credential-cache";
+import {
+  AgentCredentialCache,
+  certificatesByFingerprint,
+  tokensByHash,
+  unspentTokens,
+  validCertificates,
+} from "./credential-cache";
 import type { AgentEndpoint } from "./endpoint";
 import { invalidCertificates } from "./enrolment";
 import { ExecSessionRelay } from "./exec-sessions";
@@ -81,13 +93,14 @@ export interface AgentHubOptions {
   /** How long a hello finding the queue idle waits for others to share its batch (ms). Default 50. */
   helloGatherMs?: number;
   /**
-   * Reconnects per second the fleet is asked to stay under after a restart: agents are told to spread their
-   * reconnects over fleet / rate seconds. Default 500.
+   * Agents admitted per second assumed until a reconnect storm has been measured (see AdmissionRate): agents are
+   * told to spread their reconnects (after a restart, or a lost connection) over fleet / rate seconds. Default 500.
    */
   reconnectRatePerSecond?: number;
   /**
-   * Agents between upgrade and admitted hello past which new upgrades are refused with 503 and Retry-After (they
-   * would only wait, or time out their handshake and try again). Default 1000.
+   * The most agents between upgrade and admitted hello before new upgrades are refused with 503 and Retry-After
+   * (they would only wait, or time out their handshake and try again). Below it, the backlog is what the measured
+   * admission rate lets in within ADMISSION_BUDGET_SECONDS. Default 5000.
    */
   admissionBacklogMax?: number;
   /** The other control-plane replicas, to reach agents connected to them (default: none, one process). */
@@ -123,6 +136,14 @@ function credentialCheck(credential: ConnectionCredential): { verifyTokenHash?: 
 const offline = () => new AppError("AGENT_OFFLINE", "The server's agent is not connected");
 
 /**
+ * How long the agents already waiting may take to be admitted before new upgrades are told to come back later:
+ * half the agent's 10 s handshake timeout (its clock also runs while the request waits to be read, and on its side).
+ */
+export const ADMISSION_BUDGET_SECONDS = 5;
+/** The admission backlog never shrinks below this, whatever the measured rate (a slow start must not refuse all). */
+const MIN_ADMISSION_BACKLOG = 50;
+
+/**
  * The control plane's end of the agent WebSocket protocol: one connection per server, commands with
  * their answers and timeouts, log streams, the latest service states, and the sweeper that marks silent
  * servers offline. Knows nothing of Fastify; `agents/ws-route.ts` hands it upgraded sockets.
@@ -155,11 +176,13 @@ export class AgentHub {
   /** The queue hellos wait in during a reconnect storm. */
   readonly admission: HelloAdmission<HelloRequest>;
   /** Agent tokens seen valid, for upgrades during a reconnect storm (see credential-cache.ts). */
-  readonly credentials = new AgentCredentialCache(unspentTokens);
+  readonly credentials = new AgentCredentialCache(unspentTokens, tokensByHash);
   /** Agent certificates seen valid, the same for the mutual-TLS endpoint. */
-  readonly certificates = new AgentCredentialCache(validCertificates);
+  readonly certificates = new AgentCredentialCache(validCertificates, certificatesByFingerprint);
   /** Agents connected to the other replicas, and the relay of commands and streams to them. */
   readonly cluster: AgentClusterRelay;
+  /** How fast this process admits agents in a storm, measured: sizes the reconnect spread and the backlog. */
+  readonly admissionRate: AdmissionRate;
 
   constructor(private readonly opts: AgentHubOptions) {
     this.logger = opts.logger.child({ component: "agent-hub" });
@@ -200,6 +223,7 @@ export class AgentHub {
       this.track(work),
     );
     this.cluster = new AgentClusterRelay(this, opts.cluster ?? new LocalClusterBus(), opts.db, this.logger);
+    this.admissionRate = new AdmissionRate({ initialPerSecond: opts.reconnectRatePerSecond ?? 500 });
   }
 
   /** Wires in the rest of the control plane (`agents/events.ts`) and starts pinging and sweeping. */
@@ -406,6 +430,10 @@ export class AgentHub {
         hello_batches: batches,
         queries_per_hello: admitted > 0 ? Number((queries / admitted).toFixed(2)) : 0,
         upgrades_refused_busy: this.admissionRefused,
+        credential_lookups: this.credentials.stats.lookups + this.certificates.stats.lookups,
+        credential_queries: this.credentials.stats.queries + this.certificates.stats.queries,
+        admission_rate_per_second: Math.round(this.admissionRate.perSecond),
+        admission_rate_samples: this.admissionRate.samples,
         offline_marked: this.offline.stats.marked,
         offline_flushes: this.offline.stats.flushes,
         offline_skipped: this.offline.stats.skipped,
@@ -420,22 +448,47 @@ export class AgentHub {
    * new upgrade is told to wait (Retry-After, sized to the backlog at the fleet's reconnect rate, 1..60); else 0.
    */
   admissionRetryAfterSeconds(): number {
-    const lookups = this.credentials.pendingLookups + this.certificates.pendingLookups;
-    const backlog = this.live.size - this.connections.size + Math.max(lookups, this.upgradesInFlight);
-    if (backlog < (this.opts.admissionBacklogMax ?? 1000)) return 0;
+    const backlog = this.admissionBacklog();
+    if (backlog < this.admissionBacklogLimit()) return 0;
     this.admissionRefused++;
-    return Math.min(60, Math.max(1, Math.ceil(backlog / (this.opts.reconnectRatePerSecond ?? 500))));
+    return Math.min(60, Math.max(1, Math.ceil(backlog / this.admissionRate.perSecond)));
+  }
+
+  /**
+   * The agents the admission backlog may hold: as many as the measured rate admits within ADMISSION_BUDGET_SECONDS
+   * (an upgrade behind them would otherwise near the agent's handshake timeout), within MIN_ADMISSION_BACKLOG and
+   * the configured maximum.
+   */
+  admissionBacklogLimit(): number {
+    const most = this.opts.admissionBacklogMax ?? 5000;
+    return admissionBacklogLimit(this.admissionRate.perSecond, ADMISSION_BUDGET_SECONDS, MIN_ADMISSION_BACKLOG, most);
+  }
+
+  /** Agents between their upgrade request and an admitted hello: sockets not admitted, upgrades or lookups in flight. */
+  private admissionBacklog(): number {
+    const lookups = this.credentials.pendingLookups + this.certificates.pendingLookups;
+    return this.live.size - this.connections.size + Math.max(lookups, this.upgradesInFlight);
   }
 
   /** Agent upgrades being handled now (ws-route.ts counts them), part of the admission backlog. */
   upgradesInFlight = 0;
 
+  /** Agent sockets open on this replica (said hello or not): the fleet that would reconnect at once. */
+  get socketCount(): number {
+    return this.live.size;
+  }
+
   /** Upgrades refused with 503 while the admission backlog was full (see `admissionRetryAfterSeconds`). */
   admissionRefused = 0;
 
-  /** Over how many seconds the connected agents should spread their reconnects after a restart. */
+  /**
+   * Over how many seconds the connected agents should spread their reconnects after a restart or a lost
+   * connection (the restarting close reason, hello_ack, pings): the fleet at the measured admission rate, so that
+   * all of them coming back at once arrive no faster than this process admits them. 1..MAX_RECONNECT_SPREAD_SECONDS.
+   */
   reconnectSpreadSeconds(): number {
-    return Math.ceil(this.live.size / (this.opts.reconnectRatePerSecond ?? 500));
+    const spread = Math.ceil(this.socketCount / this.admissionRate.perSecond);
+    return Math.min(MAX_RECONNECT_SPREAD_SECONDS, Math.max(1, spread));
   }
 
   /**
@@ -526,6 +579,7 @@ export class AgentHub {
       const mine = pending.get(request.conn.server.id) ?? [];
       if (await this.sendHelloAck(request.conn, mine)) ready.push(request);
     }
+    this.admissionRate.record(ready.length);
     for (const { conn } of ready) {
       const serverId = conn.server.id;
       const previous = this.connections.get(serverId);
@@ -574,6 +628,7 @@ export class AgentHub {
           telemetry_batch_interval_seconds: 5,
           telemetry_buffer_max_mb: 50,
           log_level: this.opts.agentLogLevel,
+          reconnect_spread_seconds: this.reconnectSpreadSeconds(),
         },
         pending_deployments: pending,
         capabilities: [TELEMETRY_BINARY_CAPABILITY],
@@ -711,9 +766,11 @@ export class AgentHub {
   }
 
   private pingAll(): void {
+    // The spread follows the fleet as it grows: an agent's next unexpected disconnect uses the latest.
+    const spread = this.reconnectSpreadSeconds();
     for (const conn of this.connections.values()) {
       try {
-        conn.post("ping", { nonce: randomUUID(), sent_at: this.now().toISOString() });
+        conn.post("ping", { nonce: randomUUID(), sent_at: this.now().toISOString(), reconnect_spread_seconds: spread });
       } catch {
         // A socket on its way out; its close event does the cleanup.
       }

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { sha256Hex } from "../auth/random";
 import type { AppDeps } from "../deps";
 import { AppError } from "../errors";
-import { AGENT_TOKEN, type AgentServer, findServerByAgentToken } from "./agent-servers";
+import { AGENT_TOKEN, type AgentServer } from "./agent-servers";
 import type { ConnectionCredential } from "./connection";
 
 /** Where agents connect (interface contracts 1.1), on the agent endpoint and (for older agents) on the API. */
@@ -44,6 +44,9 @@ export async function registerAgentSocket(
   app.route({
     method: "GET",
     url: AGENT_WS_PATH,
+    // No "incoming request" / "request completed" line per upgrade: a fleet's reconnect storm would write two per
+    // agent and try (busy answers included); the hub logs each agent's connect and disconnect, refusals log warn.
+    logLevel: "warn",
     onRequest: async (req) => {
       refuseWhileAdmissionFull(deps);
       inFlight.add(req);
@@ -108,10 +111,7 @@ export async function authenticateByToken(deps: AppDeps, req: FastifyRequest): P
   if (remembered && hash) {
     return { server: remembered, version: agentVersionHeader(req), credential: { kind: "token", verifyHash: hash } };
   }
-  const server =
-    token && hash
-      ? await deps.agents.credentials.lookup(hash, now, () => findServerByAgentToken(deps.db, token))
-      : null;
+  const server = token && hash ? await deps.agents.credentials.lookupBatched(deps.db, hash, now) : null;
   if (!server) {
     req.log.warn({ ip: req.ip }, "agent connection refused: missing, unknown or spent agent token");
     throw new AppError(

@@ -1,9 +1,18 @@
 import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
 import { healthCheckConfig } from "../health-check";
+import { MAX_RECONNECT_SPREAD_SECONDS } from "./close-codes";
 import { deployPayload } from "./deploy";
 import { absolutePath, envVars, requestId, semver, serverId, wireErrorCode } from "./primitives";
 import { protocolVersion } from "./protocol-version";
+
+/**
+ * Over how many seconds an agent spreads its first reconnect after losing its connection unexpectedly (a random
+ * point of it), sized by the control plane to its fleet and the rate it admits agents at: a network failure that
+ * cuts every agent at once then comes back as a stream the control plane can take, not as one herd whose
+ * handshakes time out. Sent in `hello_ack`'s config and, kept current as the fleet grows, in every `ping`.
+ */
+export const reconnectSpread = z.number().int().min(1).max(MAX_RECONNECT_SPREAD_SECONDS).optional();
 
 /** Agent settings the control plane hands out in `hello_ack`; omitted fields take the spec's defaults. */
 export const agentConfig = z.object({
@@ -11,6 +20,8 @@ export const agentConfig = z.object({
   telemetry_batch_interval_seconds: z.number().int().positive().default(5),
   telemetry_buffer_max_mb: z.number().int().positive().default(50),
   log_level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Syntra extension: see reconnectSpread. Absent (older control planes): the agent retries within 1 s.
+  reconnect_spread_seconds: reconnectSpread,
 });
 export type AgentConfig = z.infer<typeof agentConfig>;
 

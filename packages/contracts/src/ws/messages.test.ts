@@ -215,6 +215,21 @@ test("hello_ack: config defaults apply, and a rejection carries an error", () =>
     log_level: "info",
   });
 
+  // The reconnect spread (Syntra's extension) is optional, in whole seconds within the contract's bound.
+  accepted.payload.config = { reconnect_spread_seconds: 12 };
+  const spread = parseMessage("control_plane_to_agent", accepted);
+  assert.ok(spread.ok && spread.message.type === "hello_ack" && spread.message.payload.accepted);
+  assert.equal(spread.message.payload.config.reconnect_spread_seconds, 12);
+  for (const bad of [0, 121, 1.5]) {
+    accepted.payload.config = { reconnect_spread_seconds: bad };
+    assert.deepEqual(issuePaths(parseMessage("control_plane_to_agent", accepted)), [
+      "payload.config.reconnect_spread_seconds",
+    ]);
+  }
+  const ping = example("ping");
+  ping.payload.reconnect_spread_seconds = 30;
+  assert.ok(parseMessage("control_plane_to_agent", ping).ok, "pings carry it too");
+
   const rejected = example("hello_ack");
   rejected.payload = { server_id: rejected.payload.server_id, accepted: false, protocol_version: null };
   assert.deepEqual(issuePaths(parseMessage("control_plane_to_agent", rejected)), ["payload.error"]);
