@@ -13,7 +13,7 @@ import { recheckDomainsOnAgentReady } from "../domains/domains";
 import { reconcileRoutes } from "../domains/route-reconcile";
 import { publishServerStatus } from "../live/publish";
 import { sendMonitorsOnAgentReady, storeMonitorResults } from "../monitors/agents";
-import { storeHeartbeatMetrics } from "../telemetry/container-metrics";
+import { HeartbeatMetricsWriter } from "../telemetry/container-metrics";
 import { telemetryHubAnswers } from "../telemetry/ingest/hub-events";
 import type { AgentHubWiring, HubEvent, HubEventHandler, HubEventKind } from "./hub-events";
 import { startUpdateOnAgentHello, updateForTooOldAgent } from "./updates";
@@ -26,6 +26,9 @@ export type HubEventHandlers = { [K in HubEventKind]: readonly HubEventHandler<K
  * (a new agent message type, or a new lifecycle event in `hub-events.ts`) does not compile until it has its line.
  */
 export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
+  // Written with the heartbeats' own flushes, at most a second apart (a long flush interval, as a test sets, would
+  // otherwise hold the charts back that long).
+  const heartbeatMetrics = new HeartbeatMetricsWriter(deps, Math.min(deps.config.agents.heartbeatFlushMs, 1000));
   return {
     agent_ready: [
       (e) => sendRemovalsOnAgentReady(deps, e),
@@ -36,7 +39,7 @@ export function hubEventHandlers(deps: AppDeps): HubEventHandlers {
     server_status: [(e) => publishServerStatus(deps, e.serverId, e.status, e.orgId)],
     hello_accepted: [(e) => startUpdateOnAgentHello(deps, e)],
     sweep: [() => reconcileDeployments(deps)],
-    heartbeat_recorded: [(e) => storeHeartbeatMetrics(deps, e.server, e.beat, e.at)],
+    heartbeat_recorded: [(e) => heartbeatMetrics.store(e.server, e.beat, e.at)],
     deploy_status: [(e) => applyDeployStatus(deps, e.serverId, e.message.payload, e.message.timestamp)],
     certificate_status: [(e) => recordCertificateStatus(deps, e.serverId, e.message.payload).then(() => {})],
     routes_report: [(e) => reconcileRoutes(deps, e.serverId, e.message.payload).then(() => {})],
