@@ -123,7 +123,8 @@ test("a service without telemetry teaches how to send it: its OTLP endpoint and 
   const quiet = await createService("quiet", "syntra-test/webapp", "v1");
   await goto(page, `${stack.baseUrl}/projects/${projectId}/services/${quiet.id}`);
   const setup = page.getByTestId("telemetry-setup");
-  await setup.waitFor();
+  // The panel shows at once; the service's endpoints and key fill it in when their own request answers.
+  await setup.getByText(`x-syntra-key=${quiet.key}`).first().waitFor();
   const text = await setup.innerText();
   assert.match(text, new RegExp(`x-syntra-key=${quiet.key}`));
   assert.match(text, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/host\.docker\.internal:4318/);
