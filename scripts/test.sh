@@ -48,7 +48,12 @@ step "build"
 node --import tsx scripts/build.ts
 
 # The JavaScript SDK's tests run in a step of their own below, which also measures their coverage.
-mapfile -t all_tests < <(find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' -not -path 'packages/sdk-js/*' 2>/dev/null | sort)
+# The slow files first (the lists each pass prints), so that a pass does not end with one long file running alone.
+slow='^e2e/|^apps/server/src/(http/(schemathesis|rbac)|ai/dockerfile/generate-offline)\.test\.ts$'
+mapfile -t all_tests < <(
+  find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' -not -path 'packages/sdk-js/*' 2>/dev/null |
+    sort | awk -v slow="$slow" '$0 ~ slow { print; next } { rest[n++] = $0 } END { for (i = 0; i < n; i++) print rest[i] }'
+)
 # The builder's own tests and the Dockerfile generator's (Docker builds, a row or two in the database) run once, and
 # so does the schema fuzzer (the API's contract, whatever the store; 2 minutes): the second pass is for what the
 # database changes. The replicas' end-to-end test needs a shared PostgreSQL server (it is skipped on PGlite), so it
