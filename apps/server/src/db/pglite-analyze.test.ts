@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { sql } from "drizzle-orm";
 import { createTestDatabase, type TestDatabase, testStore } from "../testing/test-database";
+import { resultRows } from "./client";
 import { analyzeStaleTables } from "./pglite-analyze";
 
 // PGlite runs no autovacuum: without these ANALYZEs the planner never learns a table's size, and the servers list of
@@ -18,28 +19,28 @@ after(async () => {
 });
 
 const plan = async (orgId: string) =>
-  (
+  resultRows<Record<string, string>>(
     await store.database.db.execute(
       sql`EXPLAIN SELECT * FROM servers WHERE org_id = ${orgId} ORDER BY created_at DESC, id DESC LIMIT 20`,
-    )
-  ).rows
-    .map((r) => Object.values(r as Record<string, string>)[0])
+    ),
+  )
+    .map((r) => Object.values(r)[0])
     .join("\n");
 
 test("a fleet's servers list reads its page from the index once the table's statistics are refreshed", {
   skip,
 }, async () => {
   const db = store.database.db;
-  const [user] = (
+  const [user] = resultRows<{ id: string }>(
     await db.execute(
       sql`INSERT INTO users (email, name, password_hash) VALUES ('fleet@example.com', 'f', 'x') RETURNING id`,
-    )
-  ).rows as { id: string }[];
-  const [org] = (
+    ),
+  );
+  const [org] = resultRows<{ id: string }>(
     await db.execute(
       sql`INSERT INTO organizations (name, slug, owner_id) VALUES ('Fleet', 'fleet', ${user?.id}) RETURNING id`,
-    )
-  ).rows as { id: string }[];
+    ),
+  );
   const orgId = String(org?.id);
   await db.execute(sql`
     INSERT INTO servers (org_id, name, agent_token_hash)
@@ -49,9 +50,9 @@ test("a fleet's servers list reads its page from the index once the table's stat
   await db.execute(sql`SELECT pg_stat_force_next_flush()`);
   const analyzed = await analyzeStaleTables(db);
   assert.ok(analyzed.includes("servers"), `servers analyzed (got ${analyzed.join(", ")})`);
-  const [size] = (await db.execute(sql`SELECT reltuples FROM pg_class WHERE relname = 'servers'`)).rows as {
-    reltuples: number;
-  }[];
+  const [size] = resultRows<{ reltuples: number }>(
+    await db.execute(sql`SELECT reltuples FROM pg_class WHERE relname = 'servers'`),
+  );
   assert.equal(Number(size?.reltuples), 10_000, "the planner knows the table's size");
   assert.match(await plan(orgId), /Index Scan using idx_servers_org_created/);
   assert.doesNotMatch(await plan(orgId), /Sort/, "no sort of the whole fleet per page");

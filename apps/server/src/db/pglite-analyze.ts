@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import type { Database, Db } from "./client";
+import { type Database, type Db, resultRows } from "./client";
 
 /** How often the embedded database's tables are checked for stale statistics (autovacuum's naptime). */
 const CHECK_EVERY_MS = 60_000;
@@ -17,7 +17,7 @@ export async function analyzeStaleTables(db: Db): Promise<string[]> {
     SELECT relname FROM pg_stat_user_tables
     WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)
     ORDER BY relname`);
-  const tables = (result.rows as { relname: string }[]).map((r) => r.relname);
+  const tables = resultRows<{ relname: string }>(result).map((r) => r.relname);
   for (const table of tables) {
     // Between statements, so queries that arrived meanwhile (API requests) are not kept waiting for all of them.
     await new Promise((resolve) => setImmediate(resolve));
