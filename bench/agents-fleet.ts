@@ -296,6 +296,7 @@ try {
   let commandErrors = 0;
   let commandIndex = 0;
   const steadyCpu = await cpuNow();
+  const steadyStart = performance.now();
   child.send({ type: "loop-delay-reset" });
   ownLoopDelay.reset();
   await steadyRequests(STEADY_SECONDS * 1000, REQUEST_RATE, [
@@ -317,6 +318,7 @@ try {
   ]);
   const loop = await controlPlaneLoopDelay();
   const steadyEnd = await cpuNow();
+  const steadySeconds = (performance.now() - steadyStart) / 1000;
   console.log(`GET /api/v1/servers under the fleet (${REQUEST_RATE}/s): ${percentiles(apiMs)}`);
   console.log(
     `restart command round trip under the fleet (${REQUEST_RATE}/s): ${percentiles(commandMs)}; failed ${commandErrors}`,
@@ -324,8 +326,10 @@ try {
   console.log(
     `  control plane event-loop delay: p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms (${loop.count} samples; window ${loop.fromSeconds.toFixed(1)}-${loop.toSeconds.toFixed(1)} s of its run, for bench/cpuprofile-summary.ts); simulator's own: p50 ${delayMs(ownLoopDelay.percentile(50))} ms, p99 ${delayMs(ownLoopDelay.percentile(99))} ms, max ${delayMs(ownLoopDelay.max)} ms`,
   );
+  // What the requests cost beyond the fleet's own CPU (the idle window's rate): a figure a busy machine changes little.
+  const requestCpu = steadyEnd.controlPlane - steadyCpu.controlPlane - (used.cpuPercent / 100) * steadySeconds;
   console.log(
-    `  CPU over the window: control plane ${(steadyEnd.controlPlane - steadyCpu.controlPlane).toFixed(1)} CPU-s, simulated agents + request clients ${(steadyEnd.agents - steadyCpu.agents).toFixed(1)} CPU-s; load ${os
+    `  CPU over the window (${steadySeconds.toFixed(1)} s): control plane ${(steadyEnd.controlPlane - steadyCpu.controlPlane).toFixed(1)} CPU-s (${((requestCpu * 1000) / Math.max(1, apiMs.length + commandMs.length)).toFixed(1)} ms per request beyond the idle fleet's), simulated agents + request clients ${(steadyEnd.agents - steadyCpu.agents).toFixed(1)} CPU-s; load ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}`,
