@@ -57,6 +57,8 @@ test("a fleet's servers list reads its page from the index once the table's stat
   assert.match(await plan(orgId), /Index Scan using idx_servers_org_created/);
   assert.doesNotMatch(await plan(orgId), /Sort/, "no sort of the whole fleet per page");
 
-  // Nothing changed since: nothing to analyze again.
+  // Updates (every server's heartbeat) leave the table's size as the planner knows it: nothing to analyze again.
+  await db.execute(sql`UPDATE servers SET last_heartbeat_at = now(), status = 'online' WHERE org_id = ${orgId}`);
+  await db.execute(sql`SELECT pg_stat_force_next_flush()`);
   assert.ok(!(await analyzeStaleTables(db)).includes("servers"));
 });

@@ -6,17 +6,21 @@ import { type Database, type Db, resultRows } from "./client";
 const CHECK_EVERY_MS = 60_000;
 
 /**
- * ANALYZEs the tables whose planner statistics are stale by autovacuum's rule (rows changed since the last analyze
- * above 50 + 10% of the table), one statement per table with an event-loop turn between; returns their names.
+ * ANALYZEs the tables whose size moved away from what the planner knows (never analyzed and over 50 rows, or their
+ * live rows differing from the planner's count by more than 50 + 10%: autovacuum's threshold, counted on inserts and
+ * deletes only, so the heartbeats' updates of every server do not re-analyze the servers each minute), one
+ * statement per table with an event-loop turn between; returns their names.
  * PostgreSQL's autovacuum does this in the background; PGlite runs no autovacuum, so without it a table filled after
  * its creation keeps the planner's guesses forever (at 10,000 servers the servers list sorted the whole table per
  * request instead of reading a page of its index).
  */
 export async function analyzeStaleTables(db: Db): Promise<string[]> {
   const result = await db.execute(sql`
-    SELECT relname FROM pg_stat_user_tables
-    WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * greatest(n_live_tup, 0)
-    ORDER BY relname`);
+    SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+    WHERE s.schemaname = current_schema()
+      AND CASE WHEN c.reltuples < 0 THEN s.n_live_tup > 50
+               ELSE abs(s.n_live_tup - c.reltuples) > 50 + 0.1 * c.reltuples END
+    ORDER BY s.relname`);
   const tables = resultRows<{ relname: string }>(result).map((r) => r.relname);
   for (const table of tables) {
     // Between statements, so queries that arrived meanwhile (API requests) are not kept waiting for all of them.
