@@ -3,13 +3,19 @@
 // its CPU and memory are its own). Prints connects per second in a connect storm, the control plane's CPU and RSS
 // per 1,000 agents while they heartbeat, GET /api/v1/servers and restart-command round trip p50/p99 under the
 // fleet, the time for every agent to be back after a mass disconnect and after a control-plane restart (SIGTERM,
-// start again on the same data), and the handshake timeouts of each phase.
-// Run: npm run bench:fleet  (BENCH_AGENTS=1000, BENCH_WINDOW_SECONDS=30, BENCH_SERVICES=20)
+// start again on the same data), and the handshake timeouts of each phase. Under the fleet, an API client and a command
+// client each send BENCH_REQUEST_RATE requests a second on a fixed schedule (not one after the other: a slow answer
+// does not thin the samples out), and the control plane's event-loop delay over the same window is printed (a
+// preloaded probe, bench/loop-delay-probe.mjs), with the simulator's own (its delay is part of every figure).
+// Run: npm run bench:fleet  (BENCH_AGENTS=1000, BENCH_WINDOW_SECONDS=30, BENCH_SERVICES=20, BENCH_REQUEST_RATE=10,
+// BENCH_STEADY_SECONDS (the requests' window; default BENCH_WINDOW_SECONDS);
+// BENCH_STEADY_ONLY=1 stops after the steady window, BENCH_STORM_ONLY=1 after the connect storm)
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { freePort } from "@syntra/testing/ports";
 import { ensureServerBuild, serverMain } from "../scripts/build-server";
 import { FleetAgent, trouble } from "./fleet-agent";
@@ -18,6 +24,8 @@ import { cpuSeconds, processUsage } from "./process-usage";
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
 const WINDOW_SECONDS = Number(process.env.BENCH_WINDOW_SECONDS ?? 30);
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 20);
+const REQUEST_RATE = Number(process.env.BENCH_REQUEST_RATE ?? 10);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? WINDOW_SECONDS);
 const ROOT = path.resolve(import.meta.dirname, "..");
 
 // The compiled control plane, as `npm start` runs it (tsx would compile every module again at each restart).
@@ -61,7 +69,8 @@ function hubSummary(): string {
 /** Starts the control plane on the bench's data dir; resolves once it answers /readyz. */
 async function startControlPlane(): Promise<ChildProcess> {
   const extra = (process.env.BENCH_CP_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...extra, serverMain], {
+  const probe = path.join(ROOT, "bench/loop-delay-probe.mjs");
+  const child = spawn(process.execPath, ["--import", probe, ...extra, serverMain], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -75,7 +84,7 @@ async function startControlPlane(): Promise<ChildProcess> {
       // Info: the hub's summary at shutdown (hellos, queries per hello, offline marks) is read from it.
       SYNTRA_LOG_LEVEL: "info",
     },
-    stdio: ["ignore", logFd, logFd],
+    stdio: ["ignore", logFd, logFd, "ipc"],
   });
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -89,6 +98,36 @@ async function startControlPlane(): Promise<ChildProcess> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The control plane's event-loop delay since the last reset (bench/loop-delay-probe.mjs), in ms. */
+interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+  /** The window, in seconds since the control plane started (the timeline of its --cpu-prof profile). */
+  fromSeconds: number;
+  toSeconds: number;
+}
+function controlPlaneLoopDelay(): Promise<LoopDelay> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the control plane's loop-delay probe did not answer")), 10_000);
+    const onMessage = (message: { type?: string } & LoopDelay) => {
+      if (message?.type !== "loop-delay") return;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      resolve(message);
+    };
+    child.on("message", onMessage);
+    child.send({ type: "loop-delay-read" });
+  });
+}
+
+/** The simulator's (this process's) own event-loop delay: an answer it reads late is counted late. */
+const ownLoopDelay = monitorEventLoopDelay({ resolution: 10 });
+ownLoopDelay.enable();
+// The histogram records the time between its timer's runs: the delay is what exceeds the 10 ms period.
+const delayMs = (ns: number) => Math.max(0, ns / 1e6 - 10).toFixed(1);
 
 let token = "";
 async function api(method: string, url: string, body?: unknown, auth = token): Promise<Record<string, string>> {
@@ -120,6 +159,22 @@ const percentiles = (ms: number[]) => {
   const at = (p: number) => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0).toFixed(1);
   return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${(s.at(-1) ?? 0).toFixed(1)} ms (${s.length})`;
 };
+
+/**
+ * Calls each client `perSecond` times a second for `windowMs`, on a fixed schedule: a call starts at its time
+ * whether or not the previous one answered (an open loop, so a stall shows in the samples instead of thinning them).
+ */
+async function steadyRequests(windowMs: number, perSecond: number, clients: (() => Promise<void>)[]): Promise<void> {
+  const start = performance.now();
+  const gapMs = 1000 / perSecond;
+  const calls: Promise<void>[] = [];
+  for (let n = 0; n * gapMs < windowMs; n++) {
+    const wait = start + n * gapMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    for (const client of clients) calls.push(client());
+  }
+  await Promise.all(calls);
+}
 
 /** Resolves when every agent is online, with the seconds it took from `since`. */
 function allOnline(agents: FleetAgent[], since: number, timeoutMs = 300_000): Promise<number> {
@@ -224,43 +279,62 @@ try {
   // 2. The fleet alone (heartbeats, pings): the control plane's CPU and memory for it.
   resetTrouble();
   const pid = child.pid ?? 0;
+  const idleCpu = await cpuNow();
   const used = await processUsage(pid, WINDOW_SECONDS * 1000);
+  const simulated = (await cpuNow()).agents - idleCpu.agents;
   const perK = 1000 / AGENTS;
   console.log(
-    `fleet idle, ${WINDOW_SECONDS} s: control plane CPU ${used.cpuPercent.toFixed(1)}% of a core (${(used.cpuPercent * perK).toFixed(1)}% per 1,000 agents), RSS ${used.rssMaxMb.toFixed(0)} MB max (${(used.rssMaxMb * perK).toFixed(1)} MB per 1,000 agents)`,
+    `fleet idle, ${WINDOW_SECONDS} s: control plane CPU ${used.cpuPercent.toFixed(1)}% of a core (${(used.cpuPercent * perK).toFixed(1)}% per 1,000 agents), RSS ${used.rssMaxMb.toFixed(0)} MB max (${(used.rssMaxMb * perK).toFixed(1)} MB per 1,000 agents); simulated agents ${((simulated / WINDOW_SECONDS) * 100).toFixed(1)}% of a core (${((simulated / WINDOW_SECONDS) * 100 * perK).toFixed(1)}% per 1,000); load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
   );
 
-  // 3. Under the fleet: one API client and one command client, each one request at a time.
-  const until = performance.now() + WINDOW_SECONDS * 1000;
+  // 3. Under the fleet: an API client and a command client, each REQUEST_RATE requests a second on a fixed schedule.
   const apiMs: number[] = [];
   const commandMs: number[] = [];
   let commandErrors = 0;
-  await Promise.all([
-    (async () => {
-      while (performance.now() < until) {
-        const t0 = performance.now();
-        await api("GET", "/api/v1/servers");
-        apiMs.push(performance.now() - t0);
-        await new Promise((r) => setTimeout(r, 50));
+  let commandIndex = 0;
+  const steadyCpu = await cpuNow();
+  const steadyStart = performance.now();
+  child.send({ type: "loop-delay-reset" });
+  ownLoopDelay.reset();
+  await steadyRequests(STEADY_SECONDS * 1000, REQUEST_RATE, [
+    async () => {
+      const t0 = performance.now();
+      await api("GET", "/api/v1/servers");
+      apiMs.push(performance.now() - t0);
+    },
+    async () => {
+      const t0 = performance.now();
+      try {
+        await api("POST", `/api/v1/services/${services[commandIndex++ % services.length]}/restart`);
+        commandMs.push(performance.now() - t0);
+      } catch (err) {
+        commandErrors++;
+        if (commandErrors === 1) console.log(`restart command failed: ${(err as Error).message}`);
       }
-    })(),
-    (async () => {
-      let i = 0;
-      while (performance.now() < until) {
-        const t0 = performance.now();
-        try {
-          await api("POST", `/api/v1/services/${services[i++ % services.length]}/restart`);
-          commandMs.push(performance.now() - t0);
-        } catch (err) {
-          commandErrors++;
-          if (commandErrors === 1) console.log(`restart command failed: ${(err as Error).message}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })(),
+    },
   ]);
-  console.log(`GET /api/v1/servers under the fleet: ${percentiles(apiMs)}`);
-  console.log(`restart command round trip under the fleet: ${percentiles(commandMs)}; failed ${commandErrors}`);
+  const loop = await controlPlaneLoopDelay();
+  const steadyEnd = await cpuNow();
+  const steadySeconds = (performance.now() - steadyStart) / 1000;
+  console.log(`GET /api/v1/servers under the fleet (${REQUEST_RATE}/s): ${percentiles(apiMs)}`);
+  console.log(
+    `restart command round trip under the fleet (${REQUEST_RATE}/s): ${percentiles(commandMs)}; failed ${commandErrors}`,
+  );
+  console.log(
+    `  control plane event-loop delay: p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms (${loop.count} samples; window ${loop.fromSeconds.toFixed(1)}-${loop.toSeconds.toFixed(1)} s of its run, for bench/cpuprofile-summary.ts); simulator's own: p50 ${delayMs(ownLoopDelay.percentile(50))} ms, p99 ${delayMs(ownLoopDelay.percentile(99))} ms, max ${delayMs(ownLoopDelay.max)} ms`,
+  );
+  // What the requests cost beyond the fleet's own CPU (the idle window's rate): a figure a busy machine changes little.
+  const requestCpu = steadyEnd.controlPlane - steadyCpu.controlPlane - (used.cpuPercent / 100) * steadySeconds;
+  console.log(
+    `  CPU over the window (${steadySeconds.toFixed(1)} s): control plane ${(steadyEnd.controlPlane - steadyCpu.controlPlane).toFixed(1)} CPU-s (${((requestCpu * 1000) / Math.max(1, apiMs.length + commandMs.length)).toFixed(1)} ms per request beyond the idle fleet's), simulated agents + request clients ${(steadyEnd.agents - steadyCpu.agents).toFixed(1)} CPU-s; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
+  if (process.env.BENCH_STEADY_ONLY) throw new Error("BENCH_STEADY_ONLY: stopping after the steady window");
 
   // 4. Mass disconnect: every socket cut at once; the agents come back by their own backoff.
   resetTrouble();

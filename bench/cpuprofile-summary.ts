@@ -3,7 +3,9 @@
 // on its stack that has a file (builtins and native code such as a socket write count for whoever called them), so
 // "logging" includes pino's writes to stdout and "PGlite" the WebAssembly PostgreSQL and its protocol code.
 // Prints the busy share per 5 s of the run (to find a phase), then the categories and the busiest control-plane
-// functions within an optional window: node --import tsx bench/cpuprofile-summary.ts <file> [from s] [to s]
+// functions within an optional window, and the window's longest stalls (runs of busy samples with no idle one between:
+// the event loop could serve nothing meanwhile) with what ran in each:
+// node --import tsx bench/cpuprofile-summary.ts <file> [from s] [to s]
 import fs from "node:fs";
 
 interface Frame {
@@ -89,6 +91,14 @@ const ours = new Map<string, number>();
 let elapsed = 0;
 let busy = 0;
 let idle = 0;
+/** Runs of busy samples (stalls): start (s), length (ms) and the samples' node ids. */
+interface Stall {
+  at: number;
+  ms: number;
+  samples: { id: number; ms: number }[];
+}
+const stalls: Stall[] = [];
+let stall: Stall | undefined;
 for (const [i, id] of profile.samples.entries()) {
   const ms = (profile.timeDeltas[i] ?? 0) / 1000;
   elapsed += ms;
@@ -101,9 +111,16 @@ for (const [i, id] of profile.samples.entries()) {
   if (elapsed / 1000 < from || elapsed / 1000 > to) continue;
   if (isIdle) {
     idle += ms;
+    stall = undefined;
     continue;
   }
   busy += ms;
+  if (!stall) {
+    stall = { at: elapsed / 1000, ms: 0, samples: [] };
+    stalls.push(stall);
+  }
+  stall.ms += ms;
+  stall.samples.push({ id, ms });
   const category = categoryOf(id);
   categories.set(category, (categories.get(category) ?? 0) + ms);
   // Inclusive time of the control plane's own functions on the stack (each counted once per sample).
@@ -132,4 +149,25 @@ for (const [category, ms] of [...categories].sort((a, b) => b[1] - a[1])) {
 console.log("\ncontrol-plane functions on the stack (inclusive; asynchronous work counts where it resumed):");
 for (const [fn, ms] of [...ours].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
   console.log(`${((ms / busy) * 100).toFixed(1).padStart(5)}% ${(ms / 1000).toFixed(1).padStart(6)} s  ${fn}`);
+}
+
+/** What a sample ran: its category, the innermost control-plane function on its stack, and the leaf function. */
+function whatRan(id: number): string {
+  const leaf = byId.get(id)?.callFrame;
+  let own = "";
+  for (let at: number | undefined = id; at !== undefined && !own; at = parent.get(at)) {
+    const frame = byId.get(at)?.callFrame;
+    if (frame && CATEGORIES[8]?.[1](frame.url)) own = name(frame);
+  }
+  return `${categoryOf(id)} | ${own || "-"} | ${leaf?.functionName || "(anonymous)"}`;
+}
+
+console.log("\nlongest stalls (busy with no idle sample between; what ran: category | our function | leaf):");
+for (const s of [...stalls].sort((a, b) => b.ms - a.ms).slice(0, 10)) {
+  const parts = new Map<string, number>();
+  for (const sample of s.samples) parts.set(whatRan(sample.id), (parts.get(whatRan(sample.id)) ?? 0) + sample.ms);
+  console.log(`${s.ms.toFixed(1).padStart(7)} ms at ${s.at.toFixed(2)} s`);
+  for (const [what, ms] of [...parts].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
+    console.log(`  ${ms.toFixed(1).padStart(6)} ms  ${what}`);
+  }
 }

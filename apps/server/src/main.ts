@@ -9,6 +9,7 @@ import { startBuildWorker } from "./builds/start-worker";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDatabase } from "./db/client";
 import { migrate } from "./db/migrate";
+import { startPgliteAnalyze } from "./db/pglite-analyze";
 import { startDomainChecker } from "./domains/domains";
 import { type LocalAgent, startLocalAgent } from "./local-agent";
 import { createLogger } from "./logger";
@@ -26,6 +27,8 @@ async function start(config: Config): Promise<void> {
   const database = await openDatabase(config);
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ applied }, "database migrated");
+  // PGlite runs no autovacuum: the planner's statistics are refreshed here, as autovacuum would.
+  const stopAnalyze = startPgliteAnalyze(database, logger);
   const telemetry = await openTelemetryStore({ ...config.telemetry, dataDir: config.dataDir });
   const registry = config.builds.registry;
   if (registry?.auth.mode === "token") {
@@ -110,6 +113,7 @@ async function start(config: Config): Promise<void> {
     await deps.cluster.close();
     // After the agents: their last batches are stored (and acknowledged) before the store closes.
     await telemetry.close();
+    await stopAnalyze();
     await database.close();
     logger.info("stopped");
     process.exit(0);

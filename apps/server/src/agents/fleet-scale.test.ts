@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { eventually } from "@syntra/testing/eventually";
+import { sql } from "drizzle-orm";
 import { sha256Hex } from "../auth/random";
 import { AgentPeer, heartbeatPayload, helloPayload, tryUpgrade } from "../testing/agent-peer";
 import { createTestApp, type TestApp } from "../testing/harness";
 import { hostSamples } from "../testing/host-metrics";
+import { testStore } from "../testing/test-database";
 import { AdmissionRate } from "./admission-rate";
+import { HeartbeatWriter } from "./heartbeat-writer";
 
 // Issue 19: many agents on one control plane. Heartbeats are written in batches (one statement per flush, the
 // latest state per server), and a storm of hellos waits its turn in the admission queue without timing out.
@@ -84,6 +87,38 @@ test("heartbeats from many agents land as one batch write holding the latest sta
     assert.ok(new Date(row.last_heartbeat_at).getTime() >= secondSent, "stamped with the later beat");
   }
   await Promise.all(peers.map(({ peer }) => peer.close()));
+});
+
+test("a flush writes its servers a statement of rowsPerStatement at a time, and a query sent meanwhile waits for one", async () => {
+  const servers = await newServers(12, "chunk");
+  const writer = new HeartbeatWriter({
+    db: t.deps.db,
+    logger: t.deps.logger,
+    flushMs: 0,
+    maxBatch: 2000,
+    rowsPerStatement: 5,
+    onDeleted: () => {},
+  });
+  const at = t.deps.now();
+  for (const s of servers) writer.record(s.id, heartbeatPayload(), at);
+  const flushed = writer.flush();
+  // A query sent by a later task (as a request read from a socket is): on PGlite's single connection it runs after
+  // the statement being written, not after the whole flush.
+  const statementsBeforeQuery = await new Promise<number>((resolve, reject) => {
+    setImmediate(() => {
+      t.deps.db.execute(sql`SELECT 1`).then(() => resolve(writer.stats.flushes), reject);
+    });
+  });
+  await flushed;
+  assert.equal(writer.stats.flushes, 3, "12 servers in statements of 5, 5 and 2");
+  assert.equal(writer.stats.written, servers.length);
+  if (testStore === "pglite")
+    assert.ok(statementsBeforeQuery < 3, `the query waited for ${statementsBeforeQuery} statements`);
+  const rows = await query<{ n: string }>(
+    "SELECT count(*) AS n FROM servers WHERE id = ANY($1::uuid[]) AND last_heartbeat_at = $2",
+    [servers.map((s) => s.id), at],
+  );
+  assert.equal(Number(rows[0]?.n), servers.length, "every server stamped with its beat");
 });
 
 test("a heartbeat flood from one agent is coalesced to one row while another agent's beat is written too", async () => {

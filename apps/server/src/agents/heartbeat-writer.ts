@@ -17,7 +17,7 @@ export interface HeartbeatWriterStats {
   received: number;
   /** Heartbeats replaced by a newer one of the same server before they were written. */
   coalesced: number;
-  /** Flushes that wrote something: one statement each. */
+  /** Statements written (a flush of more than `rowsPerStatement` servers writes several). */
   flushes: number;
   /** Server rows written (one per server per flush). */
   written: number;
@@ -31,6 +31,12 @@ export interface HeartbeatWriterOptions {
   flushMs: number;
   /** Servers at which a flush starts at once instead of at the next tick. */
   maxBatch: number;
+  /**
+   * Servers written per statement. A flush writes its servers in statements of this many, letting the event loop
+   * turn between them: on PGlite's single connection a query that arrives meanwhile (an API request) waits for one
+   * statement, not for the whole flush. Default: `maxBatch`.
+   */
+  rowsPerStatement?: number;
   /** Told the servers a flush found deleted (their agents are to be disconnected). */
   onDeleted(serverIds: string[]): void;
 }
@@ -39,7 +45,8 @@ export interface HeartbeatWriterOptions {
  * Writes heartbeats in batches: the latest state of each server is kept in memory and every `flushMs` the
  * servers that beat since the last flush are written with one statement (last_heartbeat_at, status and one
  * metrics row per server), so 10,000 agents beating every 30 s cost a statement a second, not 333 transactions.
- * One flush runs at a time; heartbeats arriving meanwhile wait for the next one.
+ * One flush runs at a time; heartbeats arriving meanwhile wait for the next one. A flush's statements are
+ * `rowsPerStatement` servers each, with an event-loop turn between them.
  */
 export class HeartbeatWriter {
   readonly stats: HeartbeatWriterStats = { received: 0, coalesced: 0, flushes: 0, written: 0 };
@@ -99,11 +106,17 @@ export class HeartbeatWriter {
   }
 
   private async writeAll(): Promise<void> {
+    const rows = Math.max(1, this.opts.rowsPerStatement ?? this.opts.maxBatch);
+    let first = true;
     while (this.pending.size > 0) {
+      // setImmediate runs after the loop's I/O phase: requests that arrived during the last statement get their
+      // queries into the database's queue before the next statement does.
+      if (!first) await new Promise((resolve) => setImmediate(resolve));
+      first = false;
       const batch: PendingHeartbeat[] = [];
       for (const entry of this.pending.values()) {
         batch.push(entry);
-        if (batch.length >= this.opts.maxBatch) break;
+        if (batch.length >= rows) break;
       }
       for (const entry of batch) this.pending.delete(entry.serverId);
       try {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -7,7 +8,7 @@ import { openDatabase } from "../db/client";
 import { migrate, readMigrations } from "../db/migrate";
 import { imageServiceBody } from "../testing/fixtures";
 import { createTestApp, type TestApp } from "../testing/harness";
-import { ingestKeysForServer, newIngestKey, resolveIngestKey } from "./ingest-keys";
+import { ingestKeysForServer, ingestKeysForServers, newIngestKey, resolveIngestKey } from "./ingest-keys";
 
 let t: TestApp;
 let owner: { cookie: string };
@@ -114,6 +115,11 @@ test("rotation: a new key at once, the old one valid for the grace period only, 
       [rotated.key, null],
     ].sort(),
   );
+  // The sweep's lookup for the whole fleet (one array parameter per 1,000 servers) lists the same keys; a server
+  // without services has none.
+  const fleet = await ingestKeysForServers(t.deps.db, [serverId, randomUUID()], now);
+  assert.deepEqual(fleet.get(serverId), await ingestKeysForServer(t.deps.db, serverId, now));
+  assert.equal(fleet.size, 1);
 
   // Past the grace period the old key is refused, even though it was cached while valid.
   const later = new Date(expiresAt + 1);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, gt, inArray, or } from "drizzle-orm";
+import { and, eq, gt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { projects, services } from "../db/schema";
 
@@ -152,7 +152,9 @@ export async function ingestKeysForServers(
         previousExpiresAt: services.previousIngestKeyExpiresAt,
       })
       .from(services)
-      .where(inArray(services.serverId, serverIds.slice(i, i + 1000)));
+      // One array parameter, not 1,000: building a statement of 1,000 parameters cost the event loop ~7 ms each
+      // (10 of them at every sweep of a 10,000-agent fleet).
+      .where(sql`${services.serverId} = ANY(${sql.param(serverIds.slice(i, i + 1000))}::uuid[])`);
     for (const row of rows) {
       if (!row.serverId) continue;
       const keys = byServer.get(row.serverId) ?? [];

@@ -65,7 +65,8 @@ export const servers = pgTable(
     connectedReplica: varchar("connected_replica", { length: 32 }),
   },
   (t) => [
-    index("idx_servers_org").on(t.orgId),
+    // The servers list's order (newest first, a page at a time); its org_id prefix serves lookups by organization.
+    index("idx_servers_org_created").on(t.orgId, t.createdAt.desc(), t.id.desc()),
     index("idx_servers_connected_replica").on(t.connectedReplica).where(sql`connected_replica IS NOT NULL`),
     index("idx_servers_agent_token").on(t.agentTokenHash),
     index("idx_servers_status").on(t.status),
