@@ -7,8 +7,11 @@
 // - `import.meta.url` / `dirname` / `filename` in our sources are their original file's, so paths to fixtures,
 //   migrations and scripts resolve as they do from the sources;
 // - names are kept (`keepNames`): errors and classes keep their `name`.
-// Usage: node --import tsx scripts/bundle-tests.ts <test file>... ; prints the compiled files' paths, one per line,
-// in the order given.
+// Usage: node --import tsx scripts/bundle-tests.ts [--print-store-dependent] <test file>...
+// prints the compiled files' paths, one per line, in the order given; with --print-store-dependent, the sources of
+// those whose compiled code includes the relational or the telemetry store's code, or that read the test store's
+// URL themselves: the tests whose outcome can depend on which store they run on.
+import { readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -58,10 +61,22 @@ const ownImportMeta: Plugin = {
   },
 };
 
-/** Compiles `sources` (test files) into .test-build/; returns each one's compiled path, in order. */
-export async function bundleTests(sources: readonly string[]): Promise<string[]> {
+/** The stores' code: what a test must include for PostgreSQL or ClickHouse to change its outcome. */
+const STORE_CODE = /^apps\/server\/src\/(db|telemetry\/store)\//;
+/** A test that reads the test store's URL itself (spawning a control plane on it, say). */
+const READS_STORE_URL = /TEST_(DATABASE|CLICKHOUSE)_URL/;
+
+/**
+ * Compiles `sources` (test files) into .test-build/; returns each one's compiled path, in order, and the sources
+ * whose outcome can depend on the store they run on.
+ */
+export async function bundleTests(
+  sources: readonly string[],
+): Promise<{ compiled: string[]; storeDependent: string[] }> {
   await fs.rm(testBuildDir, { recursive: true, force: true });
-  await build({
+  const { metafile } = await build({
+    metafile: true,
+    absWorkingDir: repoRoot,
     entryPoints: sources.map((s) => path.resolve(repoRoot, s)),
     outbase: repoRoot,
     outdir: testBuildDir,
@@ -83,17 +98,49 @@ export async function bundleTests(sources: readonly string[]): Promise<string[]>
     plugins: [npmPackagesByPath, ownImportMeta],
     logLevel: "warning",
   });
-  return sources.map(compiledTestPath);
+  // An entry's code is its own output file and the chunks it imports, transitively.
+  const inputsOf = (output: string, seen = new Set<string>()): string[] => {
+    if (seen.has(output)) return [];
+    seen.add(output);
+    const meta = metafile.outputs[output];
+    if (!meta) return [];
+    return [...Object.keys(meta.inputs), ...meta.imports.flatMap((i) => inputsOf(i.path, seen))];
+  };
+  const entryOutputs = new Map<string, string>();
+  for (const [output, meta] of Object.entries(metafile.outputs)) {
+    if (meta.entryPoint) entryOutputs.set(path.resolve(repoRoot, meta.entryPoint), output);
+  }
+  const storeDependent: string[] = [];
+  for (const source of sources) {
+    const output = entryOutputs.get(path.resolve(repoRoot, source));
+    const inputs = output ? inputsOf(output) : [];
+    if (inputs.some((i) => STORE_CODE.test(i) || (i.endsWith(".ts") && READS_STORE_URL.test(readText(i))))) {
+      storeDependent.push(source);
+    }
+  }
+  return { compiled: sources.map(compiledTestPath), storeDependent };
+}
+
+const texts = new Map<string, string>();
+function readText(relative: string): string {
+  let text = texts.get(relative);
+  if (text === undefined) {
+    text = readFileSync(path.resolve(repoRoot, relative), "utf8");
+    texts.set(relative, text);
+  }
+  return text;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const sources = process.argv.slice(2);
+  const printStoreDependent = process.argv.includes("--print-store-dependent");
+  const sources = process.argv.slice(2).filter((a) => a !== "--print-store-dependent");
   if (sources.length === 0) {
-    console.error("usage: node --import tsx scripts/bundle-tests.ts <test file>...");
+    console.error("usage: node --import tsx scripts/bundle-tests.ts [--print-store-dependent] <test file>...");
     process.exit(2);
   }
   const startedAt = performance.now();
-  const compiled = await bundleTests(sources);
+  const { compiled, storeDependent } = await bundleTests(sources);
   console.error(`compiled ${compiled.length} test files in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
-  console.log(compiled.map((f) => path.relative(repoRoot, f)).join("\n"));
+  const printed = printStoreDependent ? storeDependent : compiled.map((f) => path.relative(repoRoot, f));
+  if (printed.length > 0) console.log(printed.join("\n"));
 }

@@ -47,8 +47,8 @@ clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
 step "build"
 node --import tsx scripts/build.ts
 
-# The JavaScript SDK's tests run in a step of their own below, which also measures their coverage.
 # The slow files first (the lists each pass prints), so that a pass does not end with one long file running alone.
+# The JavaScript SDK's tests run in a step of their own below, which also measures their coverage.
 slow='^e2e/|^apps/server/src/(http/(schemathesis|rbac)|ai/dockerfile/generate-offline)\.test\.ts$'
 mapfile -t all_tests < <(
   find apps packages e2e -name '*.test.ts' -not -path '*/node_modules/*' -not -path 'packages/sdk-js/*' 2>/dev/null |
@@ -64,7 +64,10 @@ mapfile -t db_tests < <(printf '%s\n' "${all_tests[@]}" | grep -E '^(apps/server
 # Every test file compiled to plain JavaScript once (scripts/bundle-tests.ts): ~1.5 CPU-seconds less per test process
 # than loading TypeScript through tsx, and the suite starts ~370 of them.
 step "compile the test files"
-node --import tsx scripts/bundle-tests.ts "${all_tests[@]}" >/dev/null
+mapfile -t store_tests < <(node --import tsx scripts/bundle-tests.ts --print-store-dependent "${all_tests[@]}")
+# The second pass runs only the tests whose outcome can depend on the store (their compiled code includes the
+# relational or the telemetry store's, or they read the test store's URL).
+mapfile -t db_tests < <(printf '%s\n' "${db_tests[@]}" | grep -x -F -f <(printf '%s\n' "${store_tests[@]}"))
 compiled() { for f in "$@"; do f="${f%.ts}"; printf '.test-build/%s.mjs\n' "$f"; done; }
 
 # TAP on stdout; the slowest files of the pass into $times (scripts/test-file-times.mjs), printed after it.
