@@ -3,11 +3,13 @@
 // build a whole control plane per test (the server's API tests, ~3/4 of the time), but keeps main.test.ts,
 // which runs the real product (compiled start, `npm start`, PGlite, the local agent): `scripts/test.sh` runs
 // that set a second time on Node 24, the current LTS, when the system's Node is older.
-// Usage: node --import tsx scripts/unit-tests.ts [--quick] [--node <path to node>] [--list]
+// `--compiled` runs their compiled form from .test-build/ (scripts/bundle-tests.ts, which test.sh runs first).
+// Usage: node --import tsx scripts/unit-tests.ts [--quick] [--compiled] [--node <path to node>] [--list]
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { compiledTestPath } from "./bundle-tests";
 import { repoRoot } from "./freshness";
 
 /** Imports that mean a test talks to a service outside the process. */
@@ -59,9 +61,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     const at = args.indexOf("--node");
     const node = at === -1 ? process.execPath : (args[at + 1] ?? process.execPath);
     const concurrency = process.env.TEST_CONCURRENCY ?? "2";
+    const compiled = args.includes("--compiled");
     const child = spawn(
       node,
-      ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...files],
+      [
+        ...(compiled ? [] : ["--import", "tsx"]),
+        "--test",
+        `--test-concurrency=${concurrency}`,
+        "--test-timeout=300000",
+        ...(compiled ? files.map(compiledTestPath) : files),
+      ],
       { cwd: repoRoot, stdio: "inherit" },
     );
     child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
