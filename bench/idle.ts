@@ -108,7 +108,8 @@ const mb = (bytes: number | undefined) => ((bytes ?? 0) / 1024 / 1024).toFixed(1
 /** One run: a fresh product, deployed, measured over the window. Returns the agent's figure. */
 async function run(): Promise<Usage | undefined> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-idle-"));
-  const [port = 0, httpPort = 0, httpsPort = 0, adminPort = 0] = await freePorts(4);
+  const [port = 0, httpPort = 0, httpsPort = 0, adminPort = 0, agentPort = 0, otlpGrpc = 0, otlpHttp = 0] =
+    await freePorts(7);
   const zone = await startTestZone();
   const base = `http://127.0.0.1:${port}`;
   let out = "";
@@ -117,6 +118,10 @@ async function run(): Promise<Usage | undefined> {
       ...process.env,
       SYNTRA_DATA_DIR: path.join(dataDir, "data"),
       SYNTRA_PORT: String(port),
+      // Free ports, not the defaults (7443, 4317, 4318): another checkout's benchmark may be running beside this one.
+      SYNTRA_AGENT_TLS_PORT: String(agentPort),
+      SYNTRA_OTLP_GRPC_PORT: String(otlpGrpc),
+      SYNTRA_OTLP_HTTP_PORT: String(otlpHttp),
       SYNTRA_PROXY_HTTP_PORT: String(httpPort),
       SYNTRA_PROXY_HTTPS_PORT: String(httpsPort),
       SYNTRA_CADDY_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
@@ -236,8 +241,11 @@ async function run(): Promise<Usage | undefined> {
     console.log("(own: resident memory not shared with other processes, such as heap and JIT code, at the end)");
     return usage.agent;
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((resolve) => server.once("exit", resolve));
+    // A control plane that already exited (it could not start) is not waited for: its exit event has passed.
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    }
     // The service's container outlives the control plane and its agent (as on a server): the benchmark removes it.
     if (serviceId) await removeService(new Dockerode(), serviceId);
     // The agent's Caddy and dnsmasq keep serving across agent restarts by design; the benchmark ends them.

@@ -18,6 +18,13 @@ if [ "$(id -u)" -eq 0 ] && [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/d
   sysctl -qw fs.inotify.max_user_instances=1024 || echo "warning: could not raise fs.inotify.max_user_instances" >&2
 fi
 
+# The type-check and lint run while the services start and the builds run (they wait on installs and daemons more
+# than on the cores); their result is read before the first test starts.
+step "type-check and lint, in the background"
+check_log=$(mktemp)
+(npx tsc -b tsconfig.json && npx biome check .) >"$check_log" 2>&1 &
+check_pid=$!
+
 pg_url=$(bash scripts/services/postgres.sh start | tail -n 1)
 bash scripts/services/docker.sh start
 # Project networks earlier runs left behind (a killed test, say) would use up Docker's address pools.
@@ -34,10 +41,6 @@ node24=$(bash scripts/services/node24.sh start | tail -n 1)
 # tools), in venvs under .test-services/python.
 bash scripts/services/python.sh start >/dev/null
 clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
-
-step "type-check and lint"
-npx tsc -b tsconfig.json
-npx biome check .
 
 # Once, before the test processes start: the dashboard and the compiled control plane (`npm start`'s prestart),
 # so no two test processes build them at the same time.
@@ -78,6 +81,16 @@ cpu_busy_since() {
   awk -v b=$((busy1 - busy0)) -v i=$((idle1 - idle0)) -v n="$(nproc)" -v what="$2" -v t="$SECONDS" \
     'BEGIN { if (b + i > 0) printf "== [%d s] %s: the %d cores were %.0f%% busy\n", t, what, n, 100 * b / (b + i) }'
 }
+
+check_status=0
+wait "$check_pid" || check_status=$?
+cat "$check_log"
+rm -f "$check_log"
+if [ "$check_status" -ne 0 ]; then
+  step "failed: the type-check or the lint (exit $check_status)"
+  exit 1
+fi
+step "type-check and lint passed"
 
 step "${#all_tests[@]} test files on PGlite"
 mark=$(cpu_mark)

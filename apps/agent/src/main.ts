@@ -7,6 +7,7 @@
 
 import { startAgent } from "./agent";
 import { type AgentConfig, AgentConfigError, loadAgentConfig } from "./config";
+import { useIsoTimestampsWithoutIcu } from "./iso-timestamps";
 import { AGENT_VERSION } from "./version";
 
 async function main(): Promise<void> {
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${AGENT_VERSION}\n`);
     return;
   }
+  useIsoTimestampsWithoutIcu();
   let config: AgentConfig;
   try {
     config = loadAgentConfig();

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { RoutesReportPayload } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { AgentConnection } from "./connection";
-import type { Router } from "./proxy/types";
+import { byDomain, type Router } from "./proxy/types";
 
 /** What the report needs of the deploy layer. */
 export interface RunningServices {
@@ -30,7 +30,7 @@ export async function readRoutesReport(
         domains: [...(route?.domains ?? [])].sort(),
         custom_certificates: pems
           .map(([domain, pem]) => ({ domain, sha256: createHash("sha256").update(pem, "utf8").digest("hex") }))
-          .sort((a, b) => a.domain.localeCompare(b.domain)),
+          .sort(byDomain),
       };
     }),
   };

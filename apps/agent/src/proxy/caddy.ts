@@ -31,7 +31,7 @@ import {
   customCertificateInfo,
   servedCertificate,
 } from "./certificate-info";
-import type { CertificateInfo, Router, ServiceRoute } from "./types";
+import { byDomain, type CertificateInfo, type Router, type ServiceRoute } from "./types";
 
 /** Let's Encrypt's production directory, the default CA. */
 export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
@@ -255,7 +255,7 @@ export class CaddyRouter implements Router {
       infos.push({ domain, source: "custom", status: "failed", error: { code: "unknown", message } });
     }
     infos.push(...(await mapLimited(plan.acme, PROBE_CONCURRENCY, (d) => this.acmeCertificate(d, failures, now))));
-    return infos.sort((a, b) => a.domain.localeCompare(b.domain));
+    return infos.sort(byDomain);
   }
 
   /** Ends the Caddy and dnsmasq this router started, if any (ones it found running are left alone). */

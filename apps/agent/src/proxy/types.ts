@@ -53,3 +53,12 @@ export interface Router {
   detach(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/**
+ * Orders certificate reports by domain, in code-unit order like `Array.prototype.sort()` (domains are ASCII,
+ * IDNA-encoded). Not `localeCompare`: its first call loads ICU's collator and collation data, ~3 MB of the
+ * idle agent's RSS for a sort that needs no locale.
+ */
+export function byDomain(a: { domain: string }, b: { domain: string }): number {
+  return a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0;
+}

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { buildAgentBundle } from "./agent-bundle";
 
-test("the agent bundle carries zod's English messages only, and reports a bad configuration in English", async (t) => {
+test("the agent bundle carries zod's English messages only, reports a bad configuration in English, and its modules compile no WebAssembly", async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-agent-bundle-"));
   t.after(() => fs.rm(dir, { recursive: true, force: true }));
   const bundle = path.join(dir, "syntra-agent.cjs");
@@ -26,4 +26,17 @@ test("the agent bundle carries zod's English messages only, and reports a bad co
   assert.equal("code" in run ? run.code : 0, 2, "a bad configuration exits with 2");
   assert.match(run.stderr, /SYNTRA_SERVER_ID: Invalid UUID/);
   assert.match(run.stderr, /SYNTRA_AGENT_LOG_LEVEL: Invalid option: expected one of "debug"\|"info"\|"warn"\|"error"/);
+
+  // protobufjs loads `long` at start, which compiled a WebAssembly module (V8's WebAssembly engine, ~0.7 MB of
+  // RSS); the bundle's `long` takes its JavaScript path (long-without-wasm.ts). Counted by a preload.
+  const preload = path.join(dir, "count-wasm.cjs");
+  await fs.writeFile(
+    preload,
+    `let n = 0;
+    WebAssembly.Module = new Proxy(WebAssembly.Module, { construct: (C, a) => (n++, new C(...a)) });
+    process.on("exit", () => process.stderr.write("wasm modules: " + n + "\\n"));`,
+  );
+  const version = await promisify(execFile)(process.execPath, ["--require", preload, bundle, "--version"]);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+  assert.equal(version.stderr.trim(), "wasm modules: 0");
 });

@@ -3,6 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
+import { longWithoutWebAssembly } from "./long-without-wasm";
 import { leaveOutUnusedTransports } from "./unused-transports";
 import { onlyEnglishZodMessages } from "./zod-locales";
 
@@ -70,7 +71,7 @@ export function bundleVersion(head: string): string | null {
 /**
  * Bundles apps/agent from its TypeScript sources into one minified CommonJS file for Node 20+ and returns its
  * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts), and zod's
- * translations but English (zod-locales.ts). `version` builds
+ * translations but English (zod-locales.ts), and `long` runs without WebAssembly (long-without-wasm.ts). `version` builds
  * the agent as another release than its sources say (tests of self-update between versions).
  */
 export async function buildAgentBundle(opts: { version?: string } = {}): Promise<Uint8Array> {
@@ -102,7 +103,7 @@ export async function buildAgentBundle(opts: { version?: string } = {}): Promise
     // The native zstd (an N-API add-on) is loaded at run time where a node_modules holds it; elsewhere the agent
     // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
     external: ["*.node", "@mongodb-js/zstd"],
-    plugins: [leaveOutUnusedTransports, onlyEnglishZodMessages, setVersion],
+    plugins: [leaveOutUnusedTransports, onlyEnglishZodMessages, longWithoutWebAssembly, setVersion],
     logLevel: "error",
     banner: { js: `#!/usr/bin/env node\n// syntra-agent ${version}` },
   });
