@@ -72,8 +72,11 @@ compiled() { for f in "$@"; do f="${f%.ts}"; printf '.test-build/%s.mjs\n' "$f";
 
 # TAP on stdout; the slowest files of the pass into $times (scripts/test-file-times.mjs), printed after it.
 times=$(mktemp)
+# run <concurrency> <test file>...
 run() {
-  node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 \
+  local concurrency=$1
+  shift
+  node --test --test-concurrency="$concurrency" --test-timeout=300000 \
     --test-reporter=tap --test-reporter-destination=stdout \
     --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination="$times" \
     $(compiled "$@")
@@ -102,7 +105,9 @@ step "type-check and lint passed"
 
 step "${#all_tests[@]} test files on PGlite"
 mark=$(cpu_mark)
-run "${all_tests[@]}"
+# Three test processes at once: with two, a quarter of the cores' time went idle while the end-to-end tests waited
+# on Docker, Caddy and browsers. The PostgreSQL pass keeps two: the Node 24 and SDK steps run beside it.
+run "${TEST_CONCURRENCY:-3}" "${all_tests[@]}"
 cpu_busy_since "$mark" "PGlite pass"
 cat "$times"
 
@@ -133,7 +138,7 @@ side_pid=$!
 step "${#db_tests[@]} server test files on PostgreSQL ($pg_url) and ClickHouse ($clickhouse_url)"
 db_status=0
 mark=$(cpu_mark)
-TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${db_tests[@]}" || db_status=$?
+TEST_DATABASE_URL="$pg_url" TEST_CLICKHOUSE_URL="$clickhouse_url" run "${TEST_CONCURRENCY:-2}" "${db_tests[@]}" || db_status=$?
 cpu_busy_since "$mark" "PostgreSQL pass (with the Node 24 and SDK steps beside it)"
 cat "$times"
 rm -f "$times"
