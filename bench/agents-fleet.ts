@@ -198,15 +198,19 @@ async function cpuNow(): Promise<{ controlPlane: number; agents: number }> {
   return { controlPlane: await cpuSeconds(child.pid ?? 0), agents: (own.user + own.system) / 1e6 };
 }
 
+/** The machine's load averages (1, 5, 15 min), printed beside each phase's figures. */
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+
 /** What a phase that brought `n` agents in cost in CPU, on each side, and the agents' reconnect spread. */
 async function cpuLine(since: { controlPlane: number; agents: number }, n: number): Promise<string> {
   const now = await cpuNow();
   const cp = now.controlPlane - since.controlPlane;
   const spreads = agents.map((a) => a.reconnectSpreadSeconds ?? 0);
-  return `control plane ${cp.toFixed(1)} CPU-s (${((cp * 1000) / n).toFixed(2)} ms per agent, ${(n / Math.max(cp, 0.001)).toFixed(0)} agents per CPU-s), simulated agents ${(now.agents - since.agents).toFixed(1)} CPU-s; spread the agents hold ${Math.min(...spreads)}-${Math.max(...spreads)} s; load ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ")}`;
+  return `control plane ${cp.toFixed(1)} CPU-s (${((cp * 1000) / n).toFixed(2)} ms per agent, ${(n / Math.max(cp, 0.001)).toFixed(0)} agents per CPU-s), simulated agents ${(now.agents - since.agents).toFixed(1)} CPU-s; spread the agents hold ${Math.min(...spreads)}-${Math.max(...spreads)} s; load ${loadAverage()}`;
 }
 
 const troubleLine = () =>
@@ -223,8 +227,7 @@ const resetTrouble = () => {
 let child = await startControlPlane();
 const agents: FleetAgent[] = [];
 try {
-  const load = os.loadavg().map((l) => l.toFixed(2));
-  console.log(`fleet bench: ${AGENTS} agents, ${os.cpus().length} cores, load average before ${load.join(" ")}`);
+  console.log(`fleet bench: ${AGENTS} agents, ${os.cpus().length} cores, load average before ${loadAverage()}`);
   const setupStart = performance.now();
   token = "";
   const res = await fetch(`${base}/api/v1/auth/signup`, {
@@ -284,10 +287,7 @@ try {
   const simulated = (await cpuNow()).agents - idleCpu.agents;
   const perK = 1000 / AGENTS;
   console.log(
-    `fleet idle, ${WINDOW_SECONDS} s: control plane CPU ${used.cpuPercent.toFixed(1)}% of a core (${(used.cpuPercent * perK).toFixed(1)}% per 1,000 agents), RSS ${used.rssMaxMb.toFixed(0)} MB max (${(used.rssMaxMb * perK).toFixed(1)} MB per 1,000 agents); simulated agents ${((simulated / WINDOW_SECONDS) * 100).toFixed(1)}% of a core (${((simulated / WINDOW_SECONDS) * 100 * perK).toFixed(1)}% per 1,000); load ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
+    `fleet idle, ${WINDOW_SECONDS} s: control plane CPU ${used.cpuPercent.toFixed(1)}% of a core (${(used.cpuPercent * perK).toFixed(1)}% per 1,000 agents), RSS ${used.rssMaxMb.toFixed(0)} MB max (${(used.rssMaxMb * perK).toFixed(1)} MB per 1,000 agents); simulated agents ${((simulated / WINDOW_SECONDS) * 100).toFixed(1)}% of a core (${((simulated / WINDOW_SECONDS) * 100 * perK).toFixed(1)}% per 1,000); load ${loadAverage()}`,
   );
 
   // 3. Under the fleet: an API client and a command client, each REQUEST_RATE requests a second on a fixed schedule.
@@ -329,10 +329,7 @@ try {
   // What the requests cost beyond the fleet's own CPU (the idle window's rate): a figure a busy machine changes little.
   const requestCpu = steadyEnd.controlPlane - steadyCpu.controlPlane - (used.cpuPercent / 100) * steadySeconds;
   console.log(
-    `  CPU over the window (${steadySeconds.toFixed(1)} s): control plane ${(steadyEnd.controlPlane - steadyCpu.controlPlane).toFixed(1)} CPU-s (${((requestCpu * 1000) / Math.max(1, apiMs.length + commandMs.length)).toFixed(1)} ms per request beyond the idle fleet's), simulated agents + request clients ${(steadyEnd.agents - steadyCpu.agents).toFixed(1)} CPU-s; load ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
+    `  CPU over the window (${steadySeconds.toFixed(1)} s): control plane ${(steadyEnd.controlPlane - steadyCpu.controlPlane).toFixed(1)} CPU-s (${((requestCpu * 1000) / Math.max(1, apiMs.length + commandMs.length)).toFixed(1)} ms per request beyond the idle fleet's), simulated agents + request clients ${(steadyEnd.agents - steadyCpu.agents).toFixed(1)} CPU-s; load ${loadAverage()}`,
   );
   if (process.env.BENCH_STEADY_ONLY) throw new Error("BENCH_STEADY_ONLY: stopping after the steady window");
 
@@ -365,12 +362,7 @@ try {
     `restart: stopped in ${((stoppedAt - restartStart) / 1000).toFixed(1)} s, ready ${((readyAt - stoppedAt) / 1000).toFixed(1)} s later; all ${AGENTS} back ${restartSeconds.toFixed(1)} s after SIGTERM (target 30 s; ${((performance.now() - readyAt) / 1000).toFixed(1)} s after ready); ${troubleLine()}`,
   );
   console.log(`  ${await cpuLine(cpu, AGENTS)} (the new process since its start)`);
-  console.log(
-    `load average after ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
-  );
+  console.log(`load average after ${loadAverage()}`);
 } finally {
   await Promise.all(agents.map((a) => a.stop()));
   const exited = new Promise((resolve) => child.once("exit", resolve));

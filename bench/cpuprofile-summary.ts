@@ -165,7 +165,10 @@ function whatRan(id: number): string {
 console.log("\nlongest stalls (busy with no idle sample between; what ran: category | our function | leaf):");
 for (const s of [...stalls].sort((a, b) => b.ms - a.ms).slice(0, 10)) {
   const parts = new Map<string, number>();
-  for (const sample of s.samples) parts.set(whatRan(sample.id), (parts.get(whatRan(sample.id)) ?? 0) + sample.ms);
+  for (const sample of s.samples) {
+    const what = whatRan(sample.id);
+    parts.set(what, (parts.get(what) ?? 0) + sample.ms);
+  }
   console.log(`${s.ms.toFixed(1).padStart(7)} ms at ${s.at.toFixed(2)} s`);
   for (const [what, ms] of [...parts].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
     console.log(`  ${ms.toFixed(1).padStart(6)} ms  ${what}`);
