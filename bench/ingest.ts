@@ -1,9 +1,11 @@
 // Ingest benchmark: OTLP from telemetrygen into Syntra's agent, through the control plane, into chDB rows; beside an
 // OpenTelemetry Collector (OTLP receiver, batch processor, nop exporter) fed by the same generator in the same run.
-// Prints spans/s and log records/s, CPU-seconds per million spans of the agent and of the Collector, and their ratio.
+// Prints spans/s and log records/s, CPU-seconds per million spans of the agent and of the Collector, and their ratio,
+// over OTLP/gRPC and then over OTLP/HTTP protobuf (what the OpenTelemetry JS SDK mostly sends).
 // telemetrygen and the Collector are built from the Go module proxy into a cache outside the repository when missing.
 //
 //   npm run bench:ingest                 (BENCH_SECONDS=15 per phase by default)
+//   BENCH_PROTOCOLS=grpc                           only the OTLP/gRPC phases (grpc,http by default)
 //   BENCH_AGENT=bundle npm run bench:ingest        the agent as installed: its bundle with AGENT_NODE_FLAGS
 //   BENCH_AGENT=bundle-full npm run bench:ingest   its bundle without those flags (V8's optimizing compiler on)
 //   BENCH_AGENT_FLAGS="--max-semi-space-size=2"    with bundle-full: these node flags instead of none; from the
@@ -35,6 +37,10 @@ const AGENT = process.env.BENCH_AGENT ?? "source";
 const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
 if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
+type Protocol = "grpc" | "http";
+const PROTOCOLS = (process.env.BENCH_PROTOCOLS ?? "grpc,http").split(",").filter(Boolean) as Protocol[];
+if (PROTOCOLS.some((p) => p !== "grpc" && p !== "http")) throw new Error("BENCH_PROTOCOLS: grpc, http or both");
+const PROTOCOL_NAMES: Record<Protocol, string> = { grpc: "OTLP/gRPC", http: "OTLP/HTTP protobuf" };
 /** The installer's rule (install-script.ts): the server's Node when it is 22 or newer, else Node 24 beside the agent. */
 function installedAgentNode(): string {
   if (Number(process.versions.node.split(".")[0]) >= SUPPORTED_NODE_MAJOR) return process.execPath;
@@ -82,15 +88,17 @@ async function ensureTools(): Promise<{ telemetrygen: string; otelcol: string }>
   return { telemetrygen, otelcol };
 }
 
-/** Runs GENERATORS telemetrygen processes (one worker each, unthrottled) against an OTLP/gRPC endpoint. */
+/** Runs GENERATORS telemetrygen processes (unthrottled) against an OTLP/gRPC or OTLP/HTTP endpoint (`host:port`). */
 async function generate(
   telemetrygen: string,
   signal: "traces" | "logs",
+  protocol: Protocol,
   endpoint: string,
   headers: Record<string, string>,
 ): Promise<void> {
   const args = [
     signal,
+    ...(protocol === "http" ? ["--otlp-http"] : []),
     "--otlp-insecure",
     "--otlp-endpoint",
     endpoint,
@@ -134,16 +142,17 @@ async function scrape(url: string, metric: string): Promise<number> {
 async function collectorPhase(
   tools: { telemetrygen: string; otelcol: string },
   signal: "traces" | "logs",
+  protocol: Protocol,
 ): Promise<Figures> {
-  const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+  const [port, metricsPort] = [await freePort(), await freePort()];
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-otelcol-"));
   const pipelines = signal === "traces" ? "traces" : "logs";
   const config = `
 receivers:
   otlp:
     protocols:
-      grpc:
-        endpoint: 127.0.0.1:${grpcPort}
+      ${protocol}:
+        endpoint: 127.0.0.1:${port}
 processors:
   batch: {}
 exporters:
@@ -180,7 +189,7 @@ service:
     const pid = collector.pid ?? 0;
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
-    await generate(tools.telemetrygen, signal, `127.0.0.1:${grpcPort}`, {});
+    await generate(tools.telemetrygen, signal, protocol, `127.0.0.1:${port}`, {});
     const seconds = (performance.now() - t0) / 1000;
     const items = await scrape(metricsUrl, metric);
     return { items, seconds, cpu: cpuSeconds(pid) - cpu0, rss: rssMiB(pid) };
@@ -200,6 +209,7 @@ async function syntraPhase(
   stack: Stack,
   key: string,
   signal: "traces" | "logs",
+  protocol: Protocol,
 ): Promise<{ agent: Figures; whole: Figures; received: number; steadyRate: number }> {
   const table = signal === "traces" ? "traces" : "logs";
   const statKey = signal === "traces" ? "received_spans" : "received_log_records";
@@ -221,7 +231,8 @@ async function syntraPhase(
       (SECONDS * 1000) / 3,
     );
   });
-  await generate(tools.telemetrygen, signal, stack.otlp.grpcAddress, { "x-syntra-key": key });
+  const endpoint = protocol === "grpc" ? stack.otlp.grpcAddress : new URL(stack.otlp.httpUrl).host;
+  await generate(tools.telemetrygen, signal, protocol, endpoint, { "x-syntra-key": key });
   const agentSeconds = (performance.now() - t0) / 1000;
   const steadyStart = await steady;
   const steadyRate =
@@ -257,7 +268,7 @@ async function syntraPhase(
   const own = process.cpuUsage(ownCpu0);
   const threads = threadCpu(process.pid);
   const stored = (await storedRows(stack, table)) - before;
-  console.log(`\n  control plane CPU by thread, ${signal} phase (${stored} rows):`);
+  console.log(`\n  control plane CPU by thread, ${signal} phase over ${PROTOCOL_NAMES[protocol]} (${stored} rows):`);
   for (const l of formatThreadCpu(threads0, threads, stored)) console.log(l);
   await printIngestProfile(profile);
   return {
@@ -289,8 +300,12 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  const collectorSpans = await collectorPhase(tools, "traces");
-  const collectorLogs = await collectorPhase(tools, "logs");
+  const collector = new Map<string, Figures>();
+  for (const protocol of PROTOCOLS) {
+    for (const signal of ["traces", "logs"] as const) {
+      collector.set(`${protocol} ${signal}`, await collectorPhase(tools, signal, protocol));
+    }
+  }
 
   // The product's heartbeat (the test stack's 1 s one has the agent query Docker every second, CPU the Collector
   // does not spend); the agent's counters come with its telemetry batches, not its heartbeats.
@@ -324,28 +339,31 @@ async function main(): Promise<void> {
       () => stack.agent.output(),
     );
     console.log(`# agent RSS before the load: ${Math.round(rssMiB(stack.agent.child.pid ?? 0))} MiB`);
-    const spans = await syntraPhase(tools, stack, key, "traces");
-    console.log("\n## spans (OTLP/gRPC, telemetrygen batches of 1000)");
-    console.log(line("OTel Collector (receiver+batch+nop)", "spans", collectorSpans));
-    console.log(line("Syntra agent (receive+buffer+ship)", "spans", spans.agent));
-    console.log(line("Syntra whole path (agent->CP->chDB)", "spans", spans.whole));
-    console.log(
-      `whole path, rows stored per second while the load ran (after a third): ${Math.round(spans.steadyRate)}`,
-    );
-    const ratio = spans.agent.items / spans.agent.cpu / (collectorSpans.items / collectorSpans.cpu);
-    console.log(`agent spans per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
-    console.log(`spans accepted by the agent ${spans.received}, rows stored ${spans.whole.items}`);
-    const logs = await syntraPhase(tools, stack, key, "logs");
-    console.log("\n## log records (OTLP/gRPC)");
-    console.log(line("OTel Collector (receiver+batch+nop)", "logs", collectorLogs));
-    console.log(line("Syntra agent (receive+buffer+ship)", "logs", logs.agent));
-    console.log(line("Syntra whole path (agent->CP->chDB)", "logs", logs.whole));
-    console.log(
-      `whole path, rows stored per second while the load ran (after a third): ${Math.round(logs.steadyRate)}`,
-    );
-    const logRatio = logs.agent.items / logs.agent.cpu / (collectorLogs.items / collectorLogs.cpu);
-    console.log(`agent log records per CPU-second / Collector's: ${logRatio.toFixed(2)}x`);
-    console.log(`log records accepted by the agent ${logs.received}, rows stored ${logs.whole.items}`);
+    const ratios: string[] = [];
+    for (const protocol of PROTOCOLS) {
+      for (const [signal, what, title] of [
+        ["traces", "spans", "spans"],
+        ["logs", "logs", "log records"],
+      ] as const) {
+        const peer = collector.get(`${protocol} ${signal}`) as Figures;
+        const phase = await syntraPhase(tools, stack, key, signal, protocol);
+        console.log(`\n## ${title} (${PROTOCOL_NAMES[protocol]}, telemetrygen batches of 1000)`);
+        console.log(line("OTel Collector (receiver+batch+nop)", what, peer));
+        console.log(line("Syntra agent (receive+buffer+ship)", what, phase.agent));
+        console.log(line("Syntra whole path (agent->CP->chDB)", what, phase.whole));
+        console.log(
+          `whole path, rows stored per second while the load ran (after a third): ${Math.round(phase.steadyRate)}`,
+        );
+        const ratio = phase.agent.items / phase.agent.cpu / (peer.items / peer.cpu);
+        console.log(`agent ${title} per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
+        console.log(`${title} accepted by the agent ${phase.received}, rows stored ${phase.whole.items}`);
+        ratios.push(
+          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${(phase.agent.cpu / (phase.agent.items / 1e6)).toFixed(2)} CPU-s per million, Collector ${(peer.cpu / (peer.items / 1e6)).toFixed(2)}: ${ratio.toFixed(2)}x`,
+        );
+      }
+    }
+    console.log("\n## agent per CPU-second / Collector's");
+    for (const r of ratios) console.log(r);
     console.log(
       `# load average after: ${os
         .loadavg()

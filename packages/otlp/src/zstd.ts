@@ -34,9 +34,7 @@ type ZstdBindings = {
  */
 async function loadZstd(): Promise<NativeZstd> {
   const bindings = (
-    typeof require === "function"
-      ? require("@mongodb-js/zstd/bindings")
-      : await import("@mongodb-js/zstd/bindings.js")
+    typeof require === "function" ? require("@mongodb-js/zstd/bindings") : await import("@mongodb-js/zstd/bindings.js")
   ) as ZstdBindings;
   // Errors made by N-API carry no JS stack: rethrown as ours, with one.
   const wrap =
