@@ -9,6 +9,7 @@ import Dockerode from "dockerode";
 import { Builder, SERVICE_LABEL } from "../apps/server/src/builds/builder/index";
 import { BUSYBOX, hostGo, testBaseImages } from "../apps/server/src/builds/builder/testing/base-images";
 import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
+import { nodeAppFiles } from "../apps/server/src/builds/builder/testing/node-app";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BENCH_LABEL = "dev.syntra.bench.build";
@@ -28,22 +29,11 @@ const repoDockerfile = {
   ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`src/file${i}.txt`, `line ${i}\n`.repeat(2000)])),
 };
 
-const nodeApp = {
-  "package.json": JSON.stringify({
-    name: "bench",
-    version: "1.0.0",
-    scripts: { build: "node build.js", start: "node server.js" },
-  }),
-  "package-lock.json": JSON.stringify({
-    name: "bench",
-    version: "1.0.0",
-    lockfileVersion: 3,
-    requires: true,
-    packages: { "": { name: "bench", version: "1.0.0" } },
-  }),
-  "build.js": 'require("fs").writeFileSync("built.txt", String(Date.now()))',
-  "server.js": 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
-};
+const nodeApp = nodeAppFiles({
+  name: "bench",
+  built: "built",
+  server: 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
+});
 
 const goApp = {
   "go.mod": "module example.com/bench\n\ngo 1.21\n",

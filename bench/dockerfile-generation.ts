@@ -10,6 +10,7 @@ import Dockerode from "dockerode";
 import { Builder, SERVICE_LABEL } from "../apps/server/src/builds/builder/index";
 import { testBaseImages } from "../apps/server/src/builds/builder/testing/base-images";
 import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
+import { nodeAppFiles } from "../apps/server/src/builds/builder/testing/node-app";
 import { removeImagesLabelled } from "../apps/server/src/builds/builder/testing/run-image";
 import { createTestApp } from "../apps/server/src/testing/harness";
 
@@ -18,20 +19,11 @@ const LABEL = "dev.syntra.bench.dockerfile";
 const docker = new Dockerode();
 
 const nodeApp = {
-  "package.json": JSON.stringify({
+  ...nodeAppFiles({
     name: "bench",
-    version: "1.0.0",
-    scripts: { build: "node build.js", start: "node server.js" },
+    built: "built",
+    server: 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
   }),
-  "package-lock.json": JSON.stringify({
-    name: "bench",
-    version: "1.0.0",
-    lockfileVersion: 3,
-    requires: true,
-    packages: { "": { name: "bench", version: "1.0.0" } },
-  }),
-  "build.js": 'require("fs").writeFileSync("built.txt", "built")',
-  "server.js": 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
   ".env": "SECRET=bench\n",
 };
 

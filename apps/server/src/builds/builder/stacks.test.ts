@@ -9,6 +9,7 @@ import type { BaseImages } from "./base-images";
 import { Builder, type BuildRequest, SERVICE_LABEL } from "./index";
 import { hostGo, hostPython, testBaseImages } from "./testing/base-images";
 import { createTestRepo, type TestRepo } from "./testing/git-repos";
+import { nodeAppFiles } from "./testing/node-app";
 import { fetchFromImage, removeImagesLabelled } from "./testing/run-image";
 
 // Repositories without a Dockerfile, one per stack, built with generated Dockerfiles on base images made from
@@ -63,26 +64,15 @@ describe("generated Dockerfiles build and run", () => {
   it("Node: npm ci from the lockfile, the start script, PORT from the service", async () => {
     const { result, lines } = await buildRepo(
       "node",
-      {
-        "package.json": JSON.stringify({
-          name: "app",
-          version: "1.0.0",
-          scripts: { build: "node build.js", start: "node server.js" },
-        }),
-        "package-lock.json": JSON.stringify({
-          name: "app",
-          version: "1.0.0",
-          lockfileVersion: 3,
-          requires: true,
-          packages: { "": { name: "app", version: "1.0.0" } },
-        }),
-        "build.js": `require("fs").writeFileSync("built.txt", "built ${run}")`,
-        "server.js": [
+      nodeAppFiles({
+        name: "app",
+        built: `built ${run}`,
+        server: [
           'const fs = require("fs");',
           "require('http').createServer((req, res) => res.end([fs.readFileSync('built.txt'), 'on', process.env.PORT, process.env.NODE_ENV].join(' ')))",
           "  .listen(Number(process.env.PORT));",
         ].join("\n"),
-      },
+      }),
       { port: 4321 },
     );
     assert.equal(result.stack, "node");
