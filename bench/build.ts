@@ -8,6 +8,7 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { Builder, SERVICE_LABEL } from "../apps/server/src/builds/builder/index";
 import { BUSYBOX, hostGo, testBaseImages } from "../apps/server/src/builds/builder/testing/base-images";
+import { repoBuildDefaults } from "../apps/server/src/builds/builder/testing/build-request";
 import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
 import { nodeAppFiles } from "../apps/server/src/builds/builder/testing/node-app";
 
@@ -60,12 +61,7 @@ async function bench(builder: Builder, name: string, files: Record<string, strin
     const build = async () => {
       const started = performance.now();
       const result = await builder.build({
-        repoUrl: repo.url,
-        ref: sha,
-        dockerfilePath: "Dockerfile",
-        buildContext: ".",
-        buildArgs: {},
-        maskValues: [],
+        ...repoBuildDefaults(repo.url, sha),
         image: { registry: null, repository: `syntra-bench/${name}` },
         labels: { [SERVICE_LABEL]: `bench-${name}`, [BENCH_LABEL]: name },
       });

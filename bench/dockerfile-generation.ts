@@ -9,6 +9,7 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { Builder, SERVICE_LABEL } from "../apps/server/src/builds/builder/index";
 import { testBaseImages } from "../apps/server/src/builds/builder/testing/base-images";
+import { repoBuildDefaults } from "../apps/server/src/builds/builder/testing/build-request";
 import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
 import { nodeAppFiles } from "../apps/server/src/builds/builder/testing/node-app";
 import { removeImagesLabelled } from "../apps/server/src/builds/builder/testing/run-image";
@@ -53,12 +54,7 @@ async function main(): Promise<void> {
       if (res.status !== 200 || !res.body.data.verified) throw new Error(JSON.stringify(res.body).slice(0, 500));
       verify.push(res.body.data.verification.duration_ms);
       const built = await builder.build({
-        repoUrl: repo.url,
-        ref: sha,
-        dockerfilePath: "Dockerfile",
-        buildContext: ".",
-        buildArgs: {},
-        maskValues: [],
+        ...repoBuildDefaults(repo.url, sha),
         image: { registry: null, repository: "syntra-bench/dockerfile" },
         labels: { [SERVICE_LABEL]: "bench", [LABEL]: "true" },
       });

@@ -8,6 +8,7 @@ import Dockerode from "dockerode";
 import type { BaseImages } from "./base-images";
 import { Builder, type BuildRequest, SERVICE_LABEL } from "./index";
 import { hostGo, hostPython, testBaseImages } from "./testing/base-images";
+import { repoBuildDefaults } from "./testing/build-request";
 import { createTestRepo, type TestRepo } from "./testing/git-repos";
 import { nodeAppFiles } from "./testing/node-app";
 import { fetchFromImage, removeImagesLabelled } from "./testing/run-image";
@@ -39,12 +40,7 @@ async function buildRepo(name: string, files: Record<string, string>, extra: Par
   const sha = await repo.commit(files, `${name} app`);
   const lines: string[] = [];
   const result = await builder.build({
-    repoUrl: repo.url,
-    ref: sha,
-    dockerfilePath: "Dockerfile",
-    buildContext: ".",
-    buildArgs: {},
-    maskValues: [],
+    ...repoBuildDefaults(repo.url, sha),
     image: { registry: null, repository: `syntra-test/stack-${name}-${run}` },
     labels: { [SERVICE_LABEL]: `stack-${name}`, [TEST_LABEL]: run },
     onLog: (l) => lines.push(l),

@@ -8,6 +8,7 @@ import Dockerode from "dockerode";
 import type { BaseImages } from "../../../builds/builder/base-images";
 import { Builder, SERVICE_LABEL } from "../../../builds/builder/index";
 import { testBaseImages } from "../../../builds/builder/testing/base-images";
+import { repoBuildDefaults } from "../../../builds/builder/testing/build-request";
 import { createTestRepo, type TestRepo } from "../../../builds/builder/testing/git-repos";
 import { nodeAppFiles } from "../../../builds/builder/testing/node-app";
 import { fetchFromImage, removeImagesLabelled } from "../../../builds/builder/testing/run-image";
@@ -95,12 +96,7 @@ export function dockerfileTestbed(): DockerfileTestbed {
         "add the generated Dockerfile",
       );
       const result = await builder.build({
-        repoUrl: repo.url,
-        ref: sha,
-        dockerfilePath: "Dockerfile",
-        buildContext: ".",
-        buildArgs: {},
-        maskValues: [],
+        ...repoBuildDefaults(repo.url, sha),
         image: { registry: null, repository: `syntra-test/ai-dockerfile-${RUN}` },
         labels: { [SERVICE_LABEL]: `ai-dockerfile-${RUN}`, [TEST_LABEL]: RUN },
       });
