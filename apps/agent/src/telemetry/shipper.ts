@@ -77,10 +77,13 @@ export class TelemetryShipper {
 
   /** The buffer holds a batch's worth: cut and send now rather than at the next tick. */
   kick(): void {
-    void this.buffer.cut().then(
-      () => this.pump(),
-      (err: unknown) => this.logger.error({ err }, "could not cut a telemetry batch"),
-    );
+    void this.buffer
+      .cut()
+      .then(
+        () => this.pump(),
+        (err: unknown) => this.logger.error({ err }, "could not cut a telemetry batch"),
+      )
+      .catch((err: unknown) => this.logger.error({ err }, "telemetry delivery failed"));
   }
 
   /**
@@ -91,7 +94,8 @@ export class TelemetryShipper {
     this.brotli = accepts.brotli ?? false;
     this.sent.clear();
     this.buffer.inFlight.clear();
-    void this.pump();
+    // A batch that cannot be read (or recompressed) stays for the next pump; the agent stays up.
+    this.pump().catch((err: unknown) => this.logger.error({ err }, "telemetry delivery failed"));
   }
 
   /** The control plane answered a batch. */
