@@ -56,12 +56,12 @@ export class StateStore {
 
   /** The service's state, or an empty one for a service never seen. */
   async load(serviceId: string): Promise<ServiceState> {
-    const file = this.fileOf(serviceId);
+    checkServiceId(serviceId);
     let text = this.texts.get(serviceId);
     if (text === undefined && !this.listed) {
       const writes = this.writes;
       try {
-        text = await readFile(file, "utf8");
+        text = await readFile(this.fileOf(serviceId), "utf8");
         // A save or remove while the file was read has the newer word.
         if (writes === this.writes) this.texts.set(serviceId, text);
       } catch (err) {
@@ -127,10 +127,14 @@ export class StateStore {
   }
 
   private fileOf(serviceId: string): string {
-    // The id becomes a file name: nothing that could leave the directory.
-    if (!serviceIdPattern.test(serviceId)) {
-      throw new AgentError("VALIDATION_ERROR", `Invalid service id ${JSON.stringify(serviceId)}`);
-    }
+    checkServiceId(serviceId);
     return path.join(this.dir, `${serviceId}.json`);
+  }
+}
+
+/** The id becomes a file name: nothing that could leave the directory. */
+function checkServiceId(serviceId: string): void {
+  if (!serviceIdPattern.test(serviceId)) {
+    throw new AgentError("VALIDATION_ERROR", `Invalid service id ${JSON.stringify(serviceId)}`);
   }
 }
