@@ -23,6 +23,11 @@ export class RowBinaryWriter {
     return this.pos;
   }
 
+  /** Bytes the writer holds room for before it must grow. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Forgets everything written after `length` (a row that failed half way). */
   truncate(length: number): void {
     this.pos = Math.min(this.pos, length);
