@@ -23,7 +23,7 @@ import { freePort } from "@syntra/testing/ports";
 import { SUPPORTED_NODE_MAJOR } from "../apps/server/src/install/install-script";
 import { imageServiceBody } from "../apps/server/src/testing/fixtures";
 import { type Stack, startStack } from "../e2e/stack";
-import { formatThreadCpu, printIngestProfile, startIngestProfile, threadCpu } from "./ingest-breakdown";
+import { countGc, formatThreadCpu, printIngestProfile, startIngestProfile, threadCpu } from "./ingest-breakdown";
 import { type InsertWatch, rateBetween, watchInserts } from "./ingest-inserts";
 
 /** Waits for `check` to hold (see `eventually`), with what to show when it does not. */
@@ -212,6 +212,7 @@ async function syntraPhase(
   const agentCpu0 = cpuSeconds(agentPid);
   const ownCpu0 = process.cpuUsage();
   const threads0 = threadCpu(process.pid);
+  const gc = countGc();
   const profile = await startIngestProfile();
   const t0 = performance.now();
   await generate(tools.telemetrygen, signal, stack.otlp.grpcAddress, { "x-syntra-key": key });
@@ -259,6 +260,7 @@ async function syntraPhase(
   const stored = (await storedRows(stack, table)) - before;
   console.log(`\n  control plane CPU by thread, ${signal} phase (${stored} rows, until the last was stored):`);
   for (const l of formatThreadCpu(threads0, last.threads, stored)) console.log(l);
+  for (const l of gc.stop()) console.log(l);
   await printIngestProfile(profile);
   return {
     received,
