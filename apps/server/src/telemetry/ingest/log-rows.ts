@@ -22,6 +22,7 @@ import {
   type Inherited,
   lengthEnd,
   undecodable,
+  uuidColumns,
   ValueKind,
   type WireReader,
   wireReader,
@@ -61,6 +62,8 @@ interface ScopeContext {
   now: Date;
   inherited: Record<string, unknown>;
   encoded: Inherited;
+  /** The row's first columns: organization, service and deployment ids (uuidColumns). */
+  ids: Buffer;
 }
 
 const scan = new AttributeScan();
@@ -155,7 +158,12 @@ function scopeLogs(
     }
   }
   const inherited = inheritedLogAttributes(resourceAttributes, scope);
-  const ctx: ScopeContext = { ...owner, inherited, encoded: encodeInherited(inherited, attributeText) };
+  const ctx: ScopeContext = {
+    ...owner,
+    inherited,
+    encoded: encodeInherited(inherited, attributeText),
+    ids: uuidColumns(owner.orgId, owner.serviceId, owner.deploymentId),
+  };
   for (let i = 0; i < records.length; i += 2) {
     const recordStart = records[i] as number;
     const recordEnd = records[i + 1] as number;
@@ -255,9 +263,7 @@ function fastRecord(
   const nanos = time || observed;
   const ms = nanos > 0 ? Math.floor(nanos / 1e6) : ctx.now.getTime();
 
-  w.uuid(ctx.orgId);
-  w.uuid(ctx.serviceId);
-  w.uuid(ctx.deploymentId);
+  w.raw(ctx.ids);
   w.dateTime64ns(ms, 0);
   w.int8(LEVEL[level]);
   writeUtf8(w, buf, bodyStart, bodyEnd);

@@ -23,6 +23,7 @@ import {
   type Inherited,
   lengthEnd,
   undecodable,
+  uuidColumns,
   ValueKind,
   type WireReader,
   wireReader,
@@ -64,6 +65,8 @@ interface ScopeContext {
   deploymentId: string;
   inherited: Record<string, string | number | boolean>;
   encoded: Inherited;
+  /** The row's first columns: organization, service and deployment ids (uuidColumns). */
+  ids: Buffer;
 }
 
 // One scan reused for every span: conversion is synchronous.
@@ -163,7 +166,12 @@ function scopeSpans(
     }
   }
   const inherited = inheritedSpanAttributes(resourceAttributes, scope);
-  const ctx: ScopeContext = { ...owner, inherited, encoded: encodeInherited(inherited, attributeText) };
+  const ctx: ScopeContext = {
+    ...owner,
+    inherited,
+    encoded: encodeInherited(inherited, attributeText),
+    ids: uuidColumns(owner.orgId, owner.serviceId, owner.deploymentId),
+  };
   for (let i = 0; i < spans.length; i += 2) {
     const spanStart = spans[i] as number;
     const spanEnd = spans[i + 1] as number;
@@ -306,9 +314,7 @@ function fastSpan(
   }
   const weight = stateEnd > stateStart ? sampleWeightOf(text(buf, stateStart, stateEnd)) : 1;
 
-  w.uuid(ctx.orgId);
-  w.uuid(ctx.serviceId);
-  w.uuid(ctx.deploymentId);
+  w.raw(ctx.ids);
   writeHex(w, buf, traceStart, traceEnd);
   writeHex(w, buf, spanStart, spanEnd);
   if (parentEnd - parentStart === 8 && !allZero(buf, parentStart, parentEnd)) writeHex(w, buf, parentStart, parentEnd);
