@@ -8,7 +8,9 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { Builder, SERVICE_LABEL } from "../apps/server/src/builds/builder/index";
 import { BUSYBOX, hostGo, testBaseImages } from "../apps/server/src/builds/builder/testing/base-images";
+import { repoBuildDefaults } from "../apps/server/src/builds/builder/testing/build-request";
 import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
+import { nodeAppFiles } from "../apps/server/src/builds/builder/testing/node-app";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BENCH_LABEL = "dev.syntra.bench.build";
@@ -28,22 +30,11 @@ const repoDockerfile = {
   ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`src/file${i}.txt`, `line ${i}\n`.repeat(2000)])),
 };
 
-const nodeApp = {
-  "package.json": JSON.stringify({
-    name: "bench",
-    version: "1.0.0",
-    scripts: { build: "node build.js", start: "node server.js" },
-  }),
-  "package-lock.json": JSON.stringify({
-    name: "bench",
-    version: "1.0.0",
-    lockfileVersion: 3,
-    requires: true,
-    packages: { "": { name: "bench", version: "1.0.0" } },
-  }),
-  "build.js": 'require("fs").writeFileSync("built.txt", String(Date.now()))',
-  "server.js": 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
-};
+const nodeApp = nodeAppFiles({
+  name: "bench",
+  built: "built",
+  server: 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
+});
 
 const goApp = {
   "go.mod": "module example.com/bench\n\ngo 1.21\n",
@@ -70,12 +61,7 @@ async function bench(builder: Builder, name: string, files: Record<string, strin
     const build = async () => {
       const started = performance.now();
       const result = await builder.build({
-        repoUrl: repo.url,
-        ref: sha,
-        dockerfilePath: "Dockerfile",
-        buildContext: ".",
-        buildArgs: {},
-        maskValues: [],
+        ...repoBuildDefaults(repo.url, sha),
         image: { registry: null, repository: `syntra-bench/${name}` },
         labels: { [SERVICE_LABEL]: `bench-${name}`, [BENCH_LABEL]: name },
       });

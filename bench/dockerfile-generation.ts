@@ -9,7 +9,9 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { Builder, SERVICE_LABEL } from "../apps/server/src/builds/builder/index";
 import { testBaseImages } from "../apps/server/src/builds/builder/testing/base-images";
+import { repoBuildDefaults } from "../apps/server/src/builds/builder/testing/build-request";
 import { createTestRepo } from "../apps/server/src/builds/builder/testing/git-repos";
+import { nodeAppFiles } from "../apps/server/src/builds/builder/testing/node-app";
 import { removeImagesLabelled } from "../apps/server/src/builds/builder/testing/run-image";
 import { createTestApp } from "../apps/server/src/testing/harness";
 
@@ -18,20 +20,11 @@ const LABEL = "dev.syntra.bench.dockerfile";
 const docker = new Dockerode();
 
 const nodeApp = {
-  "package.json": JSON.stringify({
+  ...nodeAppFiles({
     name: "bench",
-    version: "1.0.0",
-    scripts: { build: "node build.js", start: "node server.js" },
+    built: "built",
+    server: 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
   }),
-  "package-lock.json": JSON.stringify({
-    name: "bench",
-    version: "1.0.0",
-    lockfileVersion: 3,
-    requires: true,
-    packages: { "": { name: "bench", version: "1.0.0" } },
-  }),
-  "build.js": 'require("fs").writeFileSync("built.txt", "built")',
-  "server.js": 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))',
   ".env": "SECRET=bench\n",
 };
 
@@ -61,12 +54,7 @@ async function main(): Promise<void> {
       if (res.status !== 200 || !res.body.data.verified) throw new Error(JSON.stringify(res.body).slice(0, 500));
       verify.push(res.body.data.verification.duration_ms);
       const built = await builder.build({
-        repoUrl: repo.url,
-        ref: sha,
-        dockerfilePath: "Dockerfile",
-        buildContext: ".",
-        buildArgs: {},
-        maskValues: [],
+        ...repoBuildDefaults(repo.url, sha),
         image: { registry: null, repository: "syntra-bench/dockerfile" },
         labels: { [SERVICE_LABEL]: "bench", [LABEL]: "true" },
       });

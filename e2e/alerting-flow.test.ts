@@ -170,6 +170,22 @@ test("the real agent runs uptime monitors, and the dashboard shows incidents, ch
     .first()
     .waitFor();
   await shoot(page, "alerts-channels");
+  // A rule made with the dashboard's form: refused field by field first, then stored with the channel ticked.
+  await goto(page, `${stack.baseUrl}/alerts/rules`);
+  await page.getByRole("button", { name: "New rule" }).click();
+  await page.locator("#type").selectOption("event");
+  await page.getByRole("button", { name: "Create rule" }).click();
+  await page.locator('#name[aria-invalid="true"]').waitFor();
+  await page.locator("#name").fill("Deploys failing");
+  await page.getByRole("group", { name: "Notify" }).getByLabel("ops").check();
+  await page.getByRole("button", { name: "Create rule" }).click();
+  await page.getByText("Deploys failing").waitFor();
+  const [ops] = (await api("GET", "/api/v1/alert-channels")).filter((c: { name: string }) => c.name === "ops");
+  const made = (await api("GET", "/api/v1/alerts")).find((r: { name: string }) => r.name === "Deploys failing");
+  assert.deepEqual(
+    { type: made?.type, channels: made?.channel_ids, events: made?.condition.events },
+    { type: "event", channels: [ops.id], events: ["server_offline", "deployment_failed"] },
+  );
   await goto(page, `${stack.baseUrl}/uptime`);
   await page.getByText("Control plane port").waitFor();
   await page.getByText("ECONNREFUSED").waitFor();

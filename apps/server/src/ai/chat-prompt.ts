@@ -1,5 +1,5 @@
 import type { ChatQuestion } from "./chat-context";
-import { fenced, newFence, untrustedDataRules } from "./prompt";
+import { fenced, newFence, untrustedDataRules } from "./fenced-request";
 import type { TextRequest } from "./providers/types";
 
 /**

@@ -1,46 +1,43 @@
 import { aiIncidentSummaryAnswer } from "@syntra/contracts";
-import { z } from "zod";
+import { fencedToolRequest, toolInputSchema } from "./fenced-request";
 import type { IncidentContext } from "./incident-context";
-import { cut, fenced, newFence, untrustedDataRules } from "./prompt";
+import { cut } from "./prompt";
 import type { StructuredRequest } from "./providers/types";
 
 /** The tool a model must call with its incident summary. */
 export const INCIDENT_TOOL = "record_incident_summary";
 
-const { $schema: _unused, ...summaryInputSchema } = z.toJSONSchema(aiIncidentSummaryAnswer) as Record<string, unknown>;
+const incidentTool = {
+  name: INCIDENT_TOOL,
+  description: "Records the summary of the alert incident: what is happening, the likely cause, evidence.",
+  inputSchema: toolInputSchema(aiIncidentSummaryAnswer),
+};
 
 /**
  * The incident-summary request: fixed instructions, the incident's (redacted) data fenced like the error
  * analysis's, and the answer's schema as the one tool to call.
  */
 export function incidentSummaryRequest(context: IncidentContext, maxTokens: number, nonce?: string): StructuredRequest {
-  const fence = newFence(nonce);
-  const system = [
-    "You are the incident summarizer of Syntra, a self-hosted deployment, error tracking and alerting platform.",
-    "An alert rule fired. You get the rule and its condition, the incident (title, message, observed value, labels,",
-    "when it fired) and, when it concerns one service: the deployments that finished in the two hours before, the",
-    "service's issues seen in the hour before (new ones marked), and its requests, error rate and p95 latency in",
-    "the hour before and the hour after the firing. Any of these may be missing.",
-    ...untrustedDataRules(fence, "The incident's data"),
-    `Call the ${INCIDENT_TOOL} tool exactly once with: summary (two to four sentences a responder reads first: what`,
-    "is happening, since when, how bad, with the numbers), likely_cause (the deployment, issue or change the data",
-    "points at, or say plainly that the data shows no cause), confidence (0 to 1) and evidence (the facts used).",
-  ].join("\n");
-  const user = [
-    "Summarize this incident.",
-    fenced(fence, promptData(context)),
-    `Answer by calling ${INCIDENT_TOOL}. If the tool is not available, answer with that JSON object only.`,
-  ].join("\n");
-  return {
-    system,
-    user,
-    tool: {
-      name: INCIDENT_TOOL,
-      description: "Records the summary of the alert incident: what is happening, the likely cause, evidence.",
-      inputSchema: summaryInputSchema,
-    },
+  return fencedToolRequest({
+    role: [
+      "You are the incident summarizer of Syntra, a self-hosted deployment, error tracking and alerting platform.",
+      "An alert rule fired. You get the rule and its condition, the incident (title, message, observed value, labels,",
+      "when it fired) and, when it concerns one service: the deployments that finished in the two hours before, the",
+      "service's issues seen in the hour before (new ones marked), and its requests, error rate and p95 latency in",
+      "the hour before and the hour after the firing. Any of these may be missing.",
+    ],
+    dataName: "The incident's data",
+    instructions: [
+      `Call the ${INCIDENT_TOOL} tool exactly once with: summary (two to four sentences a responder reads first: what`,
+      "is happening, since when, how bad, with the numbers), likely_cause (the deployment, issue or change the data",
+      "points at, or say plainly that the data shows no cause), confidence (0 to 1) and evidence (the facts used).",
+    ],
+    ask: ["Summarize this incident."],
+    data: promptData(context),
+    tool: incidentTool,
     maxTokens,
-  };
+    nonce,
+  });
 }
 
 function promptData(c: IncidentContext): Record<string, unknown> {

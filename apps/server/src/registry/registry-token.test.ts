@@ -10,6 +10,7 @@ import { freePort } from "@syntra/testing/ports";
 import Dockerode from "dockerode";
 import { Builder, SERVICE_LABEL } from "../builds/builder";
 import { BUSYBOX } from "../builds/builder/testing/base-images";
+import { repoBuildDefaults } from "../builds/builder/testing/build-request";
 import { createTestRepo, type TestRepo } from "../builds/builder/testing/git-repos";
 import { fetchFromImage, removeImagesLabelled } from "../builds/builder/testing/run-image";
 import { createTestApp, type TestApp } from "../testing/harness";
@@ -111,12 +112,7 @@ test("the build worker's derived credential pushes to the registry through the t
   assert.equal(auth?.username, "syntra-build");
   for (const repository of [web, db]) {
     const result = await builder.build({
-      repoUrl: repo.url,
-      ref: sha,
-      dockerfilePath: "Dockerfile",
-      buildContext: ".",
-      buildArgs: {},
-      maskValues: [],
+      ...repoBuildDefaults(repo.url, sha),
       image: { registry: registry.address, repository },
       labels: { [SERVICE_LABEL]: `svc-${run}`, [TEST_LABEL]: run },
       ...(auth && { registryAuth: auth }),

@@ -8,10 +8,11 @@ import { formValues, useSubmit } from "../lib/form";
 import { timeAgo } from "../lib/format";
 import { invalidate, useQuery } from "../lib/query";
 import { Field, invalid } from "./field";
+import { Choices, NewItemCard } from "./new-item-card";
 import { Empty, ErrorNote, QueryView } from "./states";
 import { Badge } from "./ui/badge";
 import { Button } from "./ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "./ui/card";
+import { Card, CardContent } from "./ui/card";
 import { Input, Select } from "./ui/input";
 
 type CheckType = "http" | "tcp" | "dns" | "tls";
@@ -60,73 +61,58 @@ function NewMonitor({ onDone }: { onDone(): void }) {
     onDone();
   });
   return (
-    <Card className="mb-4">
-      <CardHeader>
-        <CardTitle>New monitor</CardTitle>
-      </CardHeader>
-      <CardContent>
-        <form
-          className="grid gap-4 sm:grid-cols-2"
-          noValidate
-          onSubmit={(e) => {
-            const v = formValues(e);
-            void form.submit({
-              name: v.name,
-              check: checkOf(type, v),
-              interval_seconds: Number(v.interval || 60),
-              server_ids: servers,
-            });
-          }}
-        >
-          {form.formError != null && <ErrorNote className="sm:col-span-2" error={form.formError} />}
-          <Field id="monitor-name" label="Name" error={form.errors.name}>
-            <Input placeholder="Public site" {...invalid("name", form.errors.name)} id="monitor-name" />
-          </Field>
-          <Field id="monitor-type" label="Check">
-            <Select id="monitor-type" value={type} onChange={(e) => setType(e.target.value as CheckType)}>
-              <option value="http">HTTP(S): status, keyword</option>
-              <option value="tcp">TCP port</option>
-              <option value="dns">DNS record</option>
-              <option value="tls">TLS certificate expiry</option>
-            </Select>
-          </Field>
-          <Field
-            id="target"
-            label={type === "http" ? "URL" : type === "tcp" ? "host:port" : type === "dns" ? "Host name" : "Host"}
-            error={Object.entries(form.errors).find(([k]) => k.startsWith("check."))?.[1]}
-          >
-            <Input {...invalid("target")} />
-          </Field>
-          {(type === "http" || type === "dns") && (
-            <Field id="keyword" label={type === "http" ? "Keyword (optional)" : "Expected value (optional)"}>
-              <Input {...invalid("keyword")} />
-            </Field>
-          )}
-          <Field id="interval" label="Every (seconds)">
-            <Input type="number" defaultValue={60} {...invalid("interval")} />
-          </Field>
-          <fieldset className="grid gap-1 text-sm sm:col-span-2">
-            <legend className="mb-1 font-medium">Checked from</legend>
-            {form.errors.server_ids && <p className="text-xs text-red-600">{form.errors.server_ids}</p>}
-            {(serverList.data ?? []).map((s) => (
-              <label key={s.id} className="flex items-center gap-2">
-                <input
-                  type="checkbox"
-                  checked={servers.includes(s.id)}
-                  onChange={(e) =>
-                    setServers(e.target.checked ? [...servers, s.id] : servers.filter((x) => x !== s.id))
-                  }
-                />
-                {s.name}
-              </label>
-            ))}
-          </fieldset>
-          <Button type="submit" className="self-start" disabled={form.pending}>
-            {form.pending ? "Adding…" : "Add monitor"}
-          </Button>
-        </form>
-      </CardContent>
-    </Card>
+    <NewItemCard
+      title="New monitor"
+      className="mb-4"
+      form={form}
+      submit={{ label: "Add monitor", pending: "Adding…" }}
+      onSubmit={(e) => {
+        const v = formValues(e);
+        void form.submit({
+          name: v.name,
+          check: checkOf(type, v),
+          interval_seconds: Number(v.interval || 60),
+          server_ids: servers,
+        });
+      }}
+    >
+      <Field id="monitor-name" label="Name" error={form.errors.name}>
+        <Input placeholder="Public site" {...invalid("name", form.errors.name)} id="monitor-name" />
+      </Field>
+      <Field id="monitor-type" label="Check">
+        <Select id="monitor-type" value={type} onChange={(e) => setType(e.target.value as CheckType)}>
+          <option value="http">HTTP(S): status, keyword</option>
+          <option value="tcp">TCP port</option>
+          <option value="dns">DNS record</option>
+          <option value="tls">TLS certificate expiry</option>
+        </Select>
+      </Field>
+      <Field
+        id="target"
+        label={type === "http" ? "URL" : type === "tcp" ? "host:port" : type === "dns" ? "Host name" : "Host"}
+        error={Object.entries(form.errors).find(([k]) => k.startsWith("check."))?.[1]}
+      >
+        <Input {...invalid("target")} />
+      </Field>
+      {(type === "http" || type === "dns") && (
+        <Field id="keyword" label={type === "http" ? "Keyword (optional)" : "Expected value (optional)"}>
+          <Input {...invalid("keyword")} />
+        </Field>
+      )}
+      <Field id="interval" label="Every (seconds)">
+        <Input type="number" defaultValue={60} {...invalid("interval")} />
+      </Field>
+      <Choices
+        legend="Checked from"
+        options={serverList.data ?? []}
+        keyOf={(s) => s.id}
+        chosen={servers}
+        onChange={setServers}
+        error={form.errors.server_ids}
+      >
+        {(s) => s.name}
+      </Choices>
+    </NewItemCard>
   );
 }
 

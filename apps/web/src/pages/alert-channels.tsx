@@ -5,10 +5,11 @@ import { AlertsNav } from "../components/alerts-nav";
 import { SecretBox } from "../components/copy";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { NewItemCard } from "../components/new-item-card";
 import { Empty, ErrorNote, QueryView } from "../components/states";
 import { Badge } from "../components/ui/badge";
 import { Button } from "../components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { Card, CardContent } from "../components/ui/card";
 import { Input, Select } from "../components/ui/input";
 import { useAction } from "../lib/action";
 import { api, errorMessage } from "../lib/api";
@@ -54,54 +55,44 @@ function NewChannel({ onDone }: { onDone(secret: string | null): void }) {
     form.errors["config.to"] ??
     form.errors["config.url"];
   return (
-    <Card className="mb-6">
-      <CardHeader>
-        <CardTitle>New channel</CardTitle>
-      </CardHeader>
-      <CardContent>
-        <form
-          className="grid gap-4 sm:grid-cols-2"
-          noValidate
-          onSubmit={(e) => {
-            const v = formValues(e);
-            void form.submit({ name: v.name, type, config: configOf(type, v) });
-          }}
-        >
-          {form.formError != null && <ErrorNote className="sm:col-span-2" error={form.formError} />}
-          <Field id="name" label="Name" error={form.errors.name}>
-            <Input placeholder="#ops" {...invalid("name", form.errors.name)} />
-          </Field>
-          <Field id="type" label="Type">
-            <Select id="type" value={type} onChange={(e) => setType(e.target.value as AlertChannelType)}>
-              {Object.entries(LABEL).map(([k, label]) => (
-                <option key={k} value={k}>
-                  {label}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field
-            id="target"
-            label={
-              type === "pagerduty"
-                ? "Integration key"
-                : type === "email"
-                  ? "Addresses"
-                  : type === "webhook"
-                    ? "URL"
-                    : "Webhook URL"
-            }
-            error={targetError}
-            hint="Stored encrypted; never shown again."
-          >
-            <Input {...invalid("target", targetError)} autoComplete="off" />
-          </Field>
-          <Button type="submit" className="self-end justify-self-start" disabled={form.pending}>
-            {form.pending ? "Adding…" : "Add channel"}
-          </Button>
-        </form>
-      </CardContent>
-    </Card>
+    <NewItemCard
+      title="New channel"
+      form={form}
+      submit={{ label: "Add channel", pending: "Adding…" }}
+      onSubmit={(e) => {
+        const v = formValues(e);
+        void form.submit({ name: v.name, type, config: configOf(type, v) });
+      }}
+    >
+      <Field id="name" label="Name" error={form.errors.name}>
+        <Input placeholder="#ops" {...invalid("name", form.errors.name)} />
+      </Field>
+      <Field id="type" label="Type">
+        <Select id="type" value={type} onChange={(e) => setType(e.target.value as AlertChannelType)}>
+          {Object.entries(LABEL).map(([k, label]) => (
+            <option key={k} value={k}>
+              {label}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field
+        id="target"
+        label={
+          type === "pagerduty"
+            ? "Integration key"
+            : type === "email"
+              ? "Addresses"
+              : type === "webhook"
+                ? "URL"
+                : "Webhook URL"
+        }
+        error={targetError}
+        hint="Stored encrypted; never shown again."
+      >
+        <Input {...invalid("target", targetError)} autoComplete="off" />
+      </Field>
+    </NewItemCard>
   );
 }
 

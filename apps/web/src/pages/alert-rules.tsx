@@ -4,10 +4,11 @@ import { useState } from "react";
 import { AlertsNav, toneOf } from "../components/alerts-nav";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { Choices, NewItemCard } from "../components/new-item-card";
 import { Empty, ErrorNote, QueryView } from "../components/states";
 import { Badge } from "../components/ui/badge";
 import { Button } from "../components/ui/button";
-import { Card, CardContent, CardHeader, CardTitle } from "../components/ui/card";
+import { Card, CardContent } from "../components/ui/card";
 import { Input, Select } from "../components/ui/input";
 import { useAction } from "../lib/action";
 import { api } from "../lib/api";
@@ -88,177 +89,159 @@ function NewRule({ onDone }: { onDone(): void }) {
     onDone();
   });
   return (
-    <Card className="mb-6">
-      <CardHeader>
-        <CardTitle>New rule</CardTitle>
-      </CardHeader>
-      <CardContent>
-        <form
-          className="grid gap-4 sm:grid-cols-2"
-          noValidate
-          onSubmit={(e) => {
-            const v = formValues(e);
-            const service = services.data?.find((s) => s.id === v.service_id);
-            void form.submit({
-              name: v.name,
-              type,
-              severity: v.severity,
-              ...(service ? { service_id: service.id } : {}),
-              for_seconds: Number(v.for_minutes || 0) * 60,
-              repeat_interval_seconds: Number(v.repeat_hours || 0) * 3600,
-              channel_ids: channels,
-              condition: conditionOf(type, v, events),
-            });
-          }}
-        >
-          {form.formError != null && <ErrorNote className="sm:col-span-2" error={form.formError} />}
-          <Field id="name" label="Name" error={form.errors.name}>
-            <Input placeholder="Checkout errors" {...invalid("name", form.errors.name)} />
-          </Field>
-          <Field id="type" label="Type">
-            <Select id="type" value={type} onChange={(e) => setType(e.target.value as keyof typeof TYPES)}>
-              {Object.entries(TYPES).map(([k, label]) => (
-                <option key={k} value={k}>
-                  {label}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field id="service_id" label="Service" hint="None: every service of the organization">
-            <Select {...invalid("service_id", form.errors.service_id)}>
-              <option value="">All services</option>
-              {(services.data ?? []).map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.project.name} / {s.name}
-                </option>
-              ))}
-            </Select>
-          </Field>
-          <Field id="severity" label="Severity">
-            <Select id="severity" name="severity" defaultValue="warning">
-              <option value="critical">critical</option>
-              <option value="warning">warning</option>
-              <option value="info">info</option>
-            </Select>
-          </Field>
-          {type === "error_rate" && (
-            <Field id="measure" label="Measure">
-              <Select id="measure" name="measure">
-                <option value="events">Error events in the window</option>
-                <option value="failed_requests_percent">% of requests failing</option>
-              </Select>
-            </Field>
-          )}
-          {type === "latency" && (
-            <Field id="percentile" label="Percentile">
-              <Select id="percentile" name="percentile" defaultValue="p95">
-                {["p50", "p90", "p95", "p99"].map((p) => (
-                  <option key={p}>{p}</option>
-                ))}
-              </Select>
-            </Field>
-          )}
-          {type === "custom" && (
-            <>
-              <Field id="source" label="Source">
-                <Select id="source" name="source">
-                  <option value="service_metric">A metric the service sends</option>
-                  <option value="server_metric">
-                    A server resource (cpu_percent, memory_used_percent, disk_used_percent)
-                  </option>
-                </Select>
-              </Field>
-              <Field id="metric" label="Metric" error={form.errors["condition.metric"]}>
-                <Input placeholder="queue_depth" {...invalid("metric", form.errors["condition.metric"])} />
-              </Field>
-              <Field id="aggregation" label="Aggregation">
-                <Select id="aggregation" name="aggregation">
-                  {["avg", "min", "max", "sum", "count", "last"].map((a) => (
-                    <option key={a}>{a}</option>
-                  ))}
-                </Select>
-              </Field>
-            </>
-          )}
-          {type === "anomaly" && (
-            <Field id="signal" label="Signal" hint="Judged against the service's own 7-day baseline">
-              <Select id="signal" name="signal">
-                <option value="error_rate">error rate</option>
-                <option value="latency_p95">p95 latency</option>
-                <option value="request_rate">request rate</option>
-                <option value="cpu">CPU (busiest container)</option>
-                <option value="memory">memory (busiest container)</option>
-              </Select>
-            </Field>
-          )}
-          {(type === "error_rate" || type === "latency" || type === "custom") && (
-            <>
-              <Field
-                id="threshold"
-                label={type === "latency" ? "Above (ms)" : "Above"}
-                error={form.errors["condition.threshold"] ?? form.errors["condition.threshold_ms"]}
-              >
-                <Input type="number" {...invalid("threshold")} defaultValue={type === "latency" ? 1000 : 10} />
-              </Field>
-              <Field id="window_minutes" label="Window (minutes)">
-                <Input type="number" {...invalid("window_minutes")} defaultValue={5} />
-              </Field>
-            </>
-          )}
-          {type === "downtime" && (
-            <Field id="consecutive_failures" label="Failed checks in a row">
-              <Input type="number" {...invalid("consecutive_failures")} defaultValue={3} />
-            </Field>
-          )}
-          {type === "event" && (
-            <fieldset className="grid gap-1 text-sm sm:col-span-2">
-              <legend className="mb-1 font-medium">Events</legend>
-              {alertEventKinds.map((k) => (
-                <label key={k} className="flex items-center gap-2">
-                  <input
-                    type="checkbox"
-                    checked={events.includes(k)}
-                    onChange={(e) => setEvents(e.target.checked ? [...events, k] : events.filter((x) => x !== k))}
-                  />
-                  {k.replaceAll("_", " ")}
-                </label>
-              ))}
-            </fieldset>
-          )}
-          <Field
-            id="for_minutes"
-            label="Pending period (minutes)"
-            hint="The condition must hold this long: blips fire nothing"
-          >
-            <Input type="number" {...invalid("for_minutes")} defaultValue={type === "event" ? 0 : 2} />
-          </Field>
-          <Field id="repeat_hours" label="Remind every (hours, 0: never)">
-            <Input type="number" {...invalid("repeat_hours")} defaultValue={4} />
-          </Field>
-          <fieldset className="grid gap-1 text-sm sm:col-span-2">
-            <legend className="mb-1 font-medium">Notify</legend>
-            {(channelList.data ?? []).length === 0 && (
-              <p className="text-zinc-500">Add a channel first (Channels tab).</p>
-            )}
-            {(channelList.data ?? []).map((c) => (
-              <label key={c.id} className="flex items-center gap-2">
-                <input
-                  type="checkbox"
-                  checked={channels.includes(c.id)}
-                  onChange={(e) =>
-                    setChannels(e.target.checked ? [...channels, c.id] : channels.filter((x) => x !== c.id))
-                  }
-                />
-                {c.name} <span className="text-zinc-500">({c.type})</span>
-              </label>
+    <NewItemCard
+      title="New rule"
+      form={form}
+      submit={{ label: "Create rule", pending: "Creating…" }}
+      onSubmit={(e) => {
+        const v = formValues(e);
+        const service = services.data?.find((s) => s.id === v.service_id);
+        void form.submit({
+          name: v.name,
+          type,
+          severity: v.severity,
+          ...(service ? { service_id: service.id } : {}),
+          for_seconds: Number(v.for_minutes || 0) * 60,
+          repeat_interval_seconds: Number(v.repeat_hours || 0) * 3600,
+          channel_ids: channels,
+          condition: conditionOf(type, v, events),
+        });
+      }}
+    >
+      <Field id="name" label="Name" error={form.errors.name}>
+        <Input placeholder="Checkout errors" {...invalid("name", form.errors.name)} />
+      </Field>
+      <Field id="type" label="Type">
+        <Select id="type" value={type} onChange={(e) => setType(e.target.value as keyof typeof TYPES)}>
+          {Object.entries(TYPES).map(([k, label]) => (
+            <option key={k} value={k}>
+              {label}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field id="service_id" label="Service" hint="None: every service of the organization">
+        <Select {...invalid("service_id", form.errors.service_id)}>
+          <option value="">All services</option>
+          {(services.data ?? []).map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.project.name} / {s.name}
+            </option>
+          ))}
+        </Select>
+      </Field>
+      <Field id="severity" label="Severity">
+        <Select id="severity" name="severity" defaultValue="warning">
+          <option value="critical">critical</option>
+          <option value="warning">warning</option>
+          <option value="info">info</option>
+        </Select>
+      </Field>
+      {type === "error_rate" && (
+        <Field id="measure" label="Measure">
+          <Select id="measure" name="measure">
+            <option value="events">Error events in the window</option>
+            <option value="failed_requests_percent">% of requests failing</option>
+          </Select>
+        </Field>
+      )}
+      {type === "latency" && (
+        <Field id="percentile" label="Percentile">
+          <Select id="percentile" name="percentile" defaultValue="p95">
+            {["p50", "p90", "p95", "p99"].map((p) => (
+              <option key={p}>{p}</option>
             ))}
-          </fieldset>
-          <Button type="submit" className="self-start" disabled={form.pending}>
-            {form.pending ? "Creating…" : "Create rule"}
-          </Button>
-        </form>
-      </CardContent>
-    </Card>
+          </Select>
+        </Field>
+      )}
+      {type === "custom" && (
+        <>
+          <Field id="source" label="Source">
+            <Select id="source" name="source">
+              <option value="service_metric">A metric the service sends</option>
+              <option value="server_metric">
+                A server resource (cpu_percent, memory_used_percent, disk_used_percent)
+              </option>
+            </Select>
+          </Field>
+          <Field id="metric" label="Metric" error={form.errors["condition.metric"]}>
+            <Input placeholder="queue_depth" {...invalid("metric", form.errors["condition.metric"])} />
+          </Field>
+          <Field id="aggregation" label="Aggregation">
+            <Select id="aggregation" name="aggregation">
+              {["avg", "min", "max", "sum", "count", "last"].map((a) => (
+                <option key={a}>{a}</option>
+              ))}
+            </Select>
+          </Field>
+        </>
+      )}
+      {type === "anomaly" && (
+        <Field id="signal" label="Signal" hint="Judged against the service's own 7-day baseline">
+          <Select id="signal" name="signal">
+            <option value="error_rate">error rate</option>
+            <option value="latency_p95">p95 latency</option>
+            <option value="request_rate">request rate</option>
+            <option value="cpu">CPU (busiest container)</option>
+            <option value="memory">memory (busiest container)</option>
+          </Select>
+        </Field>
+      )}
+      {(type === "error_rate" || type === "latency" || type === "custom") && (
+        <>
+          <Field
+            id="threshold"
+            label={type === "latency" ? "Above (ms)" : "Above"}
+            error={form.errors["condition.threshold"] ?? form.errors["condition.threshold_ms"]}
+          >
+            <Input type="number" {...invalid("threshold")} defaultValue={type === "latency" ? 1000 : 10} />
+          </Field>
+          <Field id="window_minutes" label="Window (minutes)">
+            <Input type="number" {...invalid("window_minutes")} defaultValue={5} />
+          </Field>
+        </>
+      )}
+      {type === "downtime" && (
+        <Field id="consecutive_failures" label="Failed checks in a row">
+          <Input type="number" {...invalid("consecutive_failures")} defaultValue={3} />
+        </Field>
+      )}
+      {type === "event" && (
+        <Choices
+          legend="Events"
+          options={alertEventKinds}
+          keyOf={(k) => k}
+          chosen={events}
+          onChange={(kinds) => setEvents(kinds as AlertEventKind[])}
+        >
+          {(k) => k.replaceAll("_", " ")}
+        </Choices>
+      )}
+      <Field
+        id="for_minutes"
+        label="Pending period (minutes)"
+        hint="The condition must hold this long: blips fire nothing"
+      >
+        <Input type="number" {...invalid("for_minutes")} defaultValue={type === "event" ? 0 : 2} />
+      </Field>
+      <Field id="repeat_hours" label="Remind every (hours, 0: never)">
+        <Input type="number" {...invalid("repeat_hours")} defaultValue={4} />
+      </Field>
+      <Choices
+        legend="Notify"
+        options={channelList.data ?? []}
+        keyOf={(c) => c.id}
+        chosen={channels}
+        onChange={setChannels}
+        empty="Add a channel first (Channels tab)."
+      >
+        {(c) => (
+          <>
+            {c.name} <span className="text-zinc-500">({c.type})</span>
+          </>
+        )}
+      </Choices>
+    </NewItemCard>
   );
 }
 

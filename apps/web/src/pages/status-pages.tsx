@@ -4,6 +4,7 @@ import { useState } from "react";
 import { AlertsNav } from "../components/alerts-nav";
 import { Field, invalid } from "../components/field";
 import { PageHeader } from "../components/layout";
+import { Choices, NewItemCard } from "../components/new-item-card";
 import { Empty, ErrorNote, QueryView } from "../components/states";
 import { Badge } from "../components/ui/badge";
 import { Button } from "../components/ui/button";
@@ -25,53 +26,39 @@ function NewStatusPage({ onDone }: { onDone(): void }) {
     onDone();
   });
   return (
-    <Card className="mb-6">
-      <CardHeader>
-        <CardTitle>New status page</CardTitle>
-      </CardHeader>
-      <CardContent>
-        <form
-          className="grid gap-4 sm:grid-cols-2"
-          noValidate
-          onSubmit={(e) => {
-            const v = formValues(e);
-            const list = services.data ?? [];
-            void form.submit({
-              slug: v.slug,
-              title: v.title,
-              components: chosen.map((id) => ({
-                name: list.find((s) => s.id === id)?.name ?? "Service",
-                service_id: id,
-              })),
-            });
-          }}
-        >
-          {form.formError != null && <ErrorNote className="sm:col-span-2" error={form.formError} />}
-          <Field id="title" label="Title" error={form.errors.title}>
-            <Input placeholder="Acme status" {...invalid("title", form.errors.title)} />
-          </Field>
-          <Field id="slug" label="Address" error={form.errors.slug} hint="The page is public at /status/<address>">
-            <Input placeholder="acme" {...invalid("slug", form.errors.slug)} />
-          </Field>
-          <fieldset className="grid gap-1 text-sm sm:col-span-2">
-            <legend className="mb-1 font-medium">Components (their public name is the service's; rename later)</legend>
-            {(services.data ?? []).map((s) => (
-              <label key={s.id} className="flex items-center gap-2">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(s.id)}
-                  onChange={(e) => setChosen(e.target.checked ? [...chosen, s.id] : chosen.filter((x) => x !== s.id))}
-                />
-                {s.project.name} / {s.name}
-              </label>
-            ))}
-          </fieldset>
-          <Button type="submit" className="self-start" disabled={form.pending}>
-            {form.pending ? "Creating…" : "Create page"}
-          </Button>
-        </form>
-      </CardContent>
-    </Card>
+    <NewItemCard
+      title="New status page"
+      form={form}
+      submit={{ label: "Create page", pending: "Creating…" }}
+      onSubmit={(e) => {
+        const v = formValues(e);
+        const list = services.data ?? [];
+        void form.submit({
+          slug: v.slug,
+          title: v.title,
+          components: chosen.map((id) => ({
+            name: list.find((s) => s.id === id)?.name ?? "Service",
+            service_id: id,
+          })),
+        });
+      }}
+    >
+      <Field id="title" label="Title" error={form.errors.title}>
+        <Input placeholder="Acme status" {...invalid("title", form.errors.title)} />
+      </Field>
+      <Field id="slug" label="Address" error={form.errors.slug} hint="The page is public at /status/<address>">
+        <Input placeholder="acme" {...invalid("slug", form.errors.slug)} />
+      </Field>
+      <Choices
+        legend="Components (their public name is the service's; rename later)"
+        options={services.data ?? []}
+        keyOf={(s) => s.id}
+        chosen={chosen}
+        onChange={setChosen}
+      >
+        {(s) => `${s.project.name} / ${s.name}`}
+      </Choices>
+    </NewItemCard>
   );
 }
 

@@ -1,7 +1,6 @@
 import { aiDockerfileAnswer } from "@syntra/contracts";
-import { z } from "zod";
 import type { BaseImages } from "../../builds/builder/base-images";
-import { fenced, newFence, untrustedDataRules } from "../prompt";
+import { fencedToolRequest, toolInputSchema } from "../fenced-request";
 import type { StructuredRequest } from "../providers/types";
 import type { ProductionDockerfile } from "./production";
 import type { RepoFile } from "./repo-snapshot";
@@ -29,7 +28,11 @@ export interface DockerfileContext {
   previousAttempt?: { dockerfile: string; buildLogTail: string };
 }
 
-const { $schema: _unused, ...dockerfileInputSchema } = z.toJSONSchema(aiDockerfileAnswer) as Record<string, unknown>;
+const dockerfileTool = {
+  name: DOCKERFILE_TOOL,
+  description: "Records the production Dockerfile for the repository and its explanation.",
+  inputSchema: toolInputSchema(aiDockerfileAnswer),
+};
 
 /**
  * The Dockerfile request: fixed instructions (production image: multi-stage, non-root, cache-friendly; the
@@ -37,46 +40,38 @@ const { $schema: _unused, ...dockerfileInputSchema } = z.toJSONSchema(aiDockerfi
  * a comment in package.json may say "ignore your instructions"), and the answer's schema as the one tool.
  */
 export function dockerfileRequest(context: DockerfileContext, maxTokens: number, nonce?: string): StructuredRequest {
-  const fence = newFence(nonce);
-  const system = [
-    "You are the Dockerfile writer of Syntra, a self-hosted deployment platform. You get one commit of a git",
-    "repository: its layout, its manifests and lockfiles (lockfiles cut to their head), its entry points, the",
-    "Dockerfile Syntra's own stack detection would write (may be missing), and the base images this installation",
-    "uses. The Dockerfile you write is built from the repository root with the Docker engine's classic builder",
-    "(no BuildKit-only syntax such as RUN --mount or heredocs) from the repository's build context folder (its",
-    "layout and files are what you get; paths in COPY are relative to it) and then deployed.",
-    ...untrustedDataRules(fence, "The repository's data"),
-    "Write a production Dockerfile: a build stage and a slim runtime stage (multi-stage); manifests and lockfile",
-    "copied and dependencies installed before the sources are copied (so a code change reuses the install layer);",
-    "no dev dependencies or build tools in the runtime stage; the runtime stage runs as a non-root user (USER with",
-    "a numeric uid works on every base image); the app listens on $PORT and the image EXPOSEs it; CMD in exec form.",
-    "Use the base images given for each runtime unless the repository needs another one. Never copy or print",
-    "secret files (the withheld list names them) and never put credentials in the image.",
-    `Call the ${DOCKERFILE_TOOL} tool exactly once with: dockerfile (the whole file) and explanation (a short`,
-    "paragraph: what the app is, what each stage does, the port and the user).",
-  ].join("\n");
   const retry = context.previousAttempt
     ? [
         "Your previous Dockerfile failed to build. It and the end of its build log are in the data",
         "(previous_attempt); write a corrected Dockerfile.",
       ]
     : [];
-  const user = [
-    "Write the Dockerfile for this repository.",
-    ...retry,
-    fenced(fence, promptData(context)),
-    `Answer by calling ${DOCKERFILE_TOOL}. If the tool is not available, answer with that JSON object only.`,
-  ].join("\n");
-  return {
-    system,
-    user,
-    tool: {
-      name: DOCKERFILE_TOOL,
-      description: "Records the production Dockerfile for the repository and its explanation.",
-      inputSchema: dockerfileInputSchema,
-    },
+  return fencedToolRequest({
+    role: [
+      "You are the Dockerfile writer of Syntra, a self-hosted deployment platform. You get one commit of a git",
+      "repository: its layout, its manifests and lockfiles (lockfiles cut to their head), its entry points, the",
+      "Dockerfile Syntra's own stack detection would write (may be missing), and the base images this installation",
+      "uses. The Dockerfile you write is built from the repository root with the Docker engine's classic builder",
+      "(no BuildKit-only syntax such as RUN --mount or heredocs) from the repository's build context folder (its",
+      "layout and files are what you get; paths in COPY are relative to it) and then deployed.",
+    ],
+    dataName: "The repository's data",
+    instructions: [
+      "Write a production Dockerfile: a build stage and a slim runtime stage (multi-stage); manifests and lockfile",
+      "copied and dependencies installed before the sources are copied (so a code change reuses the install layer);",
+      "no dev dependencies or build tools in the runtime stage; the runtime stage runs as a non-root user (USER with",
+      "a numeric uid works on every base image); the app listens on $PORT and the image EXPOSEs it; CMD in exec form.",
+      "Use the base images given for each runtime unless the repository needs another one. Never copy or print",
+      "secret files (the withheld list names them) and never put credentials in the image.",
+      `Call the ${DOCKERFILE_TOOL} tool exactly once with: dockerfile (the whole file) and explanation (a short`,
+      "paragraph: what the app is, what each stage does, the port and the user).",
+    ],
+    ask: ["Write the Dockerfile for this repository.", ...retry],
+    data: promptData(context),
+    tool: dockerfileTool,
     maxTokens,
-  };
+    nonce,
+  });
 }
 
 function promptData(c: DockerfileContext): Record<string, unknown> {

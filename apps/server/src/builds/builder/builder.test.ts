@@ -9,6 +9,7 @@ import Dockerode from "dockerode";
 import { Builder, type BuildRequest, COMMIT_LABEL, MANAGED_LABEL, SERVICE_LABEL } from "./index";
 import { rejectsWithBuildError } from "./testing/assertions";
 import { BUSYBOX } from "./testing/base-images";
+import { repoBuildDefaults } from "./testing/build-request";
 import { createTestRepo, type TestRepo } from "./testing/git-repos";
 import { fetchFromImage, removeImagesLabelled } from "./testing/run-image";
 
@@ -35,12 +36,7 @@ after(async () => {
 
 function request(ref: string, extra: Partial<BuildRequest> = {}): BuildRequest {
   return {
-    repoUrl: repo.url,
-    ref,
-    dockerfilePath: "Dockerfile",
-    buildContext: ".",
-    buildArgs: {},
-    maskValues: [],
+    ...repoBuildDefaults(repo.url, ref),
     image: { registry: null, repository: `syntra-test/builder-${run}` },
     labels: { [SERVICE_LABEL]: `svc-${run}`, "dev.syntra.deployment": "dep-1", [TEST_LABEL]: run },
     ...extra,

@@ -9,6 +9,7 @@ import Dockerode from "dockerode";
 import { BuildError, Builder, type BuildRequest, SERVICE_LABEL } from "./index";
 import { rejectsWithBuildError } from "./testing/assertions";
 import { BUSYBOX } from "./testing/base-images";
+import { repoBuildDefaults } from "./testing/build-request";
 import { createTestRepo, type TestRepo } from "./testing/git-repos";
 import { registryDigest, type TestRegistry, testRegistry } from "./testing/registry";
 import { fetchFromImage, removeImagesLabelled } from "./testing/run-image";
@@ -40,12 +41,7 @@ after(async () => {
 
 function request(extra: Partial<BuildRequest>): BuildRequest {
   return {
-    repoUrl: repo.url,
-    ref: sha,
-    dockerfilePath: "Dockerfile",
-    buildContext: ".",
-    buildArgs: {},
-    maskValues: [],
+    ...repoBuildDefaults(repo.url, sha),
     image: { registry: registry.address, repository },
     labels: { [SERVICE_LABEL]: `svc-${run}`, [TEST_LABEL]: run },
     ...extra,

@@ -8,7 +8,9 @@ import Dockerode from "dockerode";
 import type { BaseImages } from "./base-images";
 import { Builder, type BuildRequest, SERVICE_LABEL } from "./index";
 import { hostGo, hostPython, testBaseImages } from "./testing/base-images";
+import { repoBuildDefaults } from "./testing/build-request";
 import { createTestRepo, type TestRepo } from "./testing/git-repos";
+import { nodeAppFiles } from "./testing/node-app";
 import { fetchFromImage, removeImagesLabelled } from "./testing/run-image";
 
 // Repositories without a Dockerfile, one per stack, built with generated Dockerfiles on base images made from
@@ -38,12 +40,7 @@ async function buildRepo(name: string, files: Record<string, string>, extra: Par
   const sha = await repo.commit(files, `${name} app`);
   const lines: string[] = [];
   const result = await builder.build({
-    repoUrl: repo.url,
-    ref: sha,
-    dockerfilePath: "Dockerfile",
-    buildContext: ".",
-    buildArgs: {},
-    maskValues: [],
+    ...repoBuildDefaults(repo.url, sha),
     image: { registry: null, repository: `syntra-test/stack-${name}-${run}` },
     labels: { [SERVICE_LABEL]: `stack-${name}`, [TEST_LABEL]: run },
     onLog: (l) => lines.push(l),
@@ -63,26 +60,15 @@ describe("generated Dockerfiles build and run", () => {
   it("Node: npm ci from the lockfile, the start script, PORT from the service", async () => {
     const { result, lines } = await buildRepo(
       "node",
-      {
-        "package.json": JSON.stringify({
-          name: "app",
-          version: "1.0.0",
-          scripts: { build: "node build.js", start: "node server.js" },
-        }),
-        "package-lock.json": JSON.stringify({
-          name: "app",
-          version: "1.0.0",
-          lockfileVersion: 3,
-          requires: true,
-          packages: { "": { name: "app", version: "1.0.0" } },
-        }),
-        "build.js": `require("fs").writeFileSync("built.txt", "built ${run}")`,
-        "server.js": [
+      nodeAppFiles({
+        name: "app",
+        built: `built ${run}`,
+        server: [
           'const fs = require("fs");',
           "require('http').createServer((req, res) => res.end([fs.readFileSync('built.txt'), 'on', process.env.PORT, process.env.NODE_ENV].join(' ')))",
           "  .listen(Number(process.env.PORT));",
         ].join("\n"),
-      },
+      }),
       { port: 4321 },
     );
     assert.equal(result.stack, "node");

@@ -8,7 +8,9 @@ import Dockerode from "dockerode";
 import type { BaseImages } from "../../../builds/builder/base-images";
 import { Builder, SERVICE_LABEL } from "../../../builds/builder/index";
 import { testBaseImages } from "../../../builds/builder/testing/base-images";
+import { repoBuildDefaults } from "../../../builds/builder/testing/build-request";
 import { createTestRepo, type TestRepo } from "../../../builds/builder/testing/git-repos";
+import { nodeAppFiles } from "../../../builds/builder/testing/node-app";
 import { fetchFromImage, removeImagesLabelled } from "../../../builds/builder/testing/run-image";
 import { serviceOfNewOrg } from "../../../testing/error-fixtures";
 import type { ApiAnswer, Credential, TestApp } from "../../../testing/harness";
@@ -30,25 +32,16 @@ const TEST_LABEL = "dev.syntra.test.ai-dockerfile";
  * answers with what it built, its uid, NODE_ENV and whether a .env file is in the image; and a .env file.
  */
 export const NODE_APP = {
-  "package.json": JSON.stringify({
+  ...nodeAppFiles({
     name: "shop",
-    version: "1.0.0",
-    scripts: { build: "node build.js", start: "node server.js" },
+    built: `built ${RUN}`,
+    server: [
+      'const fs = require("fs");',
+      "const env = fs.existsSync('.env') ? 'with .env' : 'without .env';",
+      "require('http').createServer((req, res) => res.end([fs.readFileSync('built.txt'), 'uid', process.getuid(), process.env.NODE_ENV, env].join(' ')))",
+      "  .listen(Number(process.env.PORT));",
+    ].join("\n"),
   }),
-  "package-lock.json": JSON.stringify({
-    name: "shop",
-    version: "1.0.0",
-    lockfileVersion: 3,
-    requires: true,
-    packages: { "": { name: "shop", version: "1.0.0" } },
-  }),
-  "build.js": `require("fs").writeFileSync("built.txt", "built ${RUN}")`,
-  "server.js": [
-    'const fs = require("fs");',
-    "const env = fs.existsSync('.env') ? 'with .env' : 'without .env';",
-    "require('http').createServer((req, res) => res.end([fs.readFileSync('built.txt'), 'uid', process.getuid(), process.env.NODE_ENV, env].join(' ')))",
-    "  .listen(Number(process.env.PORT));",
-  ].join("\n"),
   ".env": `STRIPE_KEY=${ENV_SECRET}\n`,
 };
 
@@ -103,12 +96,7 @@ export function dockerfileTestbed(): DockerfileTestbed {
         "add the generated Dockerfile",
       );
       const result = await builder.build({
-        repoUrl: repo.url,
-        ref: sha,
-        dockerfilePath: "Dockerfile",
-        buildContext: ".",
-        buildArgs: {},
-        maskValues: [],
+        ...repoBuildDefaults(repo.url, sha),
         image: { registry: null, repository: `syntra-test/ai-dockerfile-${RUN}` },
         labels: { [SERVICE_LABEL]: `ai-dockerfile-${RUN}`, [TEST_LABEL]: RUN },
       });
