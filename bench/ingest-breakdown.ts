@@ -2,7 +2,7 @@
 // threads, where chDB's queries run, and ClickHouse's own named threads), and with BENCH_PROFILE=1 the main
 // thread's samples by the part of the path the function belongs to.
 import { readdirSync, readFileSync } from "node:fs";
-import { constants, PerformanceObserver } from "node:perf_hooks";
+import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import {
   BASE_RULES,
   type CategoryRule,
@@ -134,7 +134,7 @@ export function countGc(): GcCounter {
   };
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = names[(entry.detail as { kind: number }).kind] ?? "other";
+      const kind = names[(entry as PerformanceEntry & { detail?: { kind: number } }).detail?.kind ?? -1] ?? "other";
       const k = kinds.get(kind) ?? { n: 0, ms: 0 };
       k.n++;
       k.ms += entry.duration;
