@@ -19,6 +19,7 @@ import {
   AttributeScan,
   allZero,
   encodeInherited,
+  FieldRanges,
   type Inherited,
   lengthEnd,
   undecodable,
@@ -67,6 +68,9 @@ interface ScopeContext {
 }
 
 const scan = new AttributeScan();
+// Where a resource's scopes and a scope's items are (see FieldRanges).
+const scopeRanges = new FieldRanges();
+const itemRanges = new FieldRanges();
 
 /**
  * Writes the records of one protobuf ExportLogsServiceRequest as rows of the `logs` table (logTable's columns),
@@ -112,7 +116,8 @@ function resourceLogs(
   out: LogRowsResult,
 ): void {
   let resource: Resource | null = null;
-  const scopes: number[] = [];
+  const scopes = scopeRanges;
+  scopes.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -129,8 +134,8 @@ function resourceLogs(
   const deploymentId = deploymentOf(resource, attribution);
   const resourceAttributes = attributesToJs(resource?.attributes);
   for (let i = 0; i < scopes.length; i += 2) {
-    reader.pos = scopes[i] as number;
-    scopeLogs(w, reader, scopes[i + 1] as number, resourceAttributes, { ...owner, deploymentId }, out);
+    reader.pos = scopes.at(i);
+    scopeLogs(w, reader, scopes.at(i + 1), resourceAttributes, { ...owner, deploymentId }, out);
   }
 }
 
@@ -143,7 +148,8 @@ function scopeLogs(
   out: LogRowsResult,
 ): void {
   let scope: InstrumentationScope | null = null;
-  const records: number[] = [];
+  const records = itemRanges;
+  records.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -165,8 +171,8 @@ function scopeLogs(
     ids: uuidColumns(owner.orgId, owner.serviceId, owner.deploymentId),
   };
   for (let i = 0; i < records.length; i += 2) {
-    const recordStart = records[i] as number;
-    const recordEnd = records[i + 1] as number;
+    const recordStart = records.at(i);
+    const recordEnd = records.at(i + 1);
     reader.pos = recordStart;
     if (!fastRecord(w, reader, recordEnd, ctx, out))
       generalRecord(w, reader.buf.subarray(recordStart, recordEnd), ctx, out);

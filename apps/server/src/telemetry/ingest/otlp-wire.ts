@@ -146,6 +146,37 @@ export class AttributeScan {
   }
 }
 
+/**
+ * (start, end) pairs of fields to visit after a message's other fields are read (its scopes, its spans), in a typed
+ * array kept for the next message. An array per scope was the conversion's largest allocation that V8 moved to the
+ * old generation (a scope of 1000 spans lives through many young collections), which set off full collections.
+ * Conversion is synchronous; each nesting level keeps its own.
+ */
+export class FieldRanges {
+  private data = new Int32Array(2048);
+  /** Numbers held: twice the pairs. */
+  length = 0;
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  push(start: number, end: number): void {
+    if (this.length + 2 > this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = start;
+    this.data[this.length++] = end;
+  }
+
+  /** The i-th number: starts at even indexes, ends at odd ones. */
+  at(i: number): number {
+    return this.data[i] as number;
+  }
+}
+
 /** Writes bytes `start`..`end` of `bytes` as a String column of lowercase hex. */
 export function writeHex(w: RowBinaryWriter, bytes: Uint8Array, start: number, end: number): void {
   w.hexString(bytes, start, end);

@@ -14,12 +14,13 @@ import {
   spanRejection,
   WireType,
 } from "@syntra/otlp";
-import { nanosToEpoch, type RowBinaryWriter } from "../store/row-binary";
+import type { RowBinaryWriter } from "../store/row-binary";
 import { attributeText, writeSpan } from "../store/rows";
 import {
   AttributeScan,
   allZero,
   encodeInherited,
+  FieldRanges,
   type Inherited,
   lengthEnd,
   undecodable,
@@ -71,6 +72,9 @@ interface ScopeContext {
 
 // One scan reused for every span: conversion is synchronous.
 const scan = new AttributeScan();
+// Where a resource's scopes and a scope's items are (see FieldRanges).
+const scopeRanges = new FieldRanges();
+const itemRanges = new FieldRanges();
 
 /**
  * Writes the spans of one protobuf ExportTraceServiceRequest as rows of the `traces` table (spanTable's columns),
@@ -116,7 +120,8 @@ function resourceSpans(
   out: SpanRowsResult,
 ): void {
   let resource: Resource | null = null;
-  const scopes: number[] = [];
+  const scopes = scopeRanges;
+  scopes.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -133,8 +138,8 @@ function resourceSpans(
   const deploymentId = deploymentOf(resource, attribution);
   const resourceAttributes = resourceSpanAttributes(resource);
   for (let i = 0; i < scopes.length; i += 2) {
-    reader.pos = scopes[i] as number;
-    scopeSpans(w, reader, scopes[i + 1] as number, resourceAttributes, out, {
+    reader.pos = scopes.at(i);
+    scopeSpans(w, reader, scopes.at(i + 1), resourceAttributes, out, {
       orgId,
       serviceId: attribution.serviceId,
       deploymentId,
@@ -151,7 +156,8 @@ function scopeSpans(
   owner: Pick<ScopeContext, "orgId" | "serviceId" | "deploymentId">,
 ): void {
   let scope: InstrumentationScope | null = null;
-  const spans: number[] = [];
+  const spans = itemRanges;
+  spans.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -173,8 +179,8 @@ function scopeSpans(
     ids: uuidColumns(owner.orgId, owner.serviceId, owner.deploymentId),
   };
   for (let i = 0; i < spans.length; i += 2) {
-    const spanStart = spans[i] as number;
-    const spanEnd = spans[i + 1] as number;
+    const spanStart = spans.at(i);
+    const spanEnd = spans.at(i + 1);
     reader.pos = spanStart;
     if (!fastSpan(w, reader, spanEnd, ctx, out)) generalSpan(w, reader.buf.subarray(spanStart, spanEnd), ctx, out);
     reader.pos = spanEnd;
@@ -322,8 +328,7 @@ function fastSpan(
   if (nameEnd > nameStart) writeUtf8(w, buf, nameStart, nameEnd);
   else w.string("(unnamed)");
   w.int8(KIND[kind] ?? 0);
-  const at = nanosToEpoch(start);
-  w.dateTime64ns(at.ms, at.nanos);
+  w.dateTime64nsOfNanos(start);
   w.int64(Math.max(0, finish - start));
   w.int8(statusCode === 1 || statusCode === 2 ? statusCode : 0);
   writeUtf8(w, buf, messageStart, messageEnd);
