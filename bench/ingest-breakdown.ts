@@ -2,6 +2,7 @@
 // threads, where chDB's queries run, and ClickHouse's own named threads), and with BENCH_PROFILE=1 the main
 // thread's samples by the part of the path the function belongs to.
 import { readdirSync, readFileSync } from "node:fs";
+import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import {
   BASE_RULES,
   type CategoryRule,
@@ -111,4 +112,43 @@ export async function printIngestProfile(profile: CpuProfile | undefined): Promi
   if (!profile) return;
   console.log("  control plane main thread, by part of the path (self time):");
   for (const line of formatBreakdown(await profile.stop())) console.log(line);
+}
+
+/** Garbage collections of this process while a phase runs, by kind: count and main-thread pause. */
+export interface GcCounter {
+  /** Stops counting; lines "  GC major: 12, 340 ms of pauses" for the phase. */
+  stop(): string[];
+}
+
+/**
+ * Counts this process's garbage collections (a major one also marks the whole heap on V8's helper threads, which
+ * the thread table shows as "libuv pool + V8 threads").
+ */
+export function countGc(): GcCounter {
+  const kinds = new Map<string, { n: number; ms: number }>();
+  const names: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: "major (mark-compact)",
+    [constants.NODE_PERFORMANCE_GC_MINOR]: "minor (scavenge)",
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental marking",
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weak callbacks",
+  };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = names[(entry as PerformanceEntry & { detail?: { kind: number } }).detail?.kind ?? -1] ?? "other";
+      const k = kinds.get(kind) ?? { n: 0, ms: 0 };
+      k.n++;
+      k.ms += entry.duration;
+      kinds.set(kind, k);
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  return {
+    stop: () => {
+      observer.disconnect();
+      return [...kinds].map(
+        ([kind, k]) =>
+          `    GC ${kind.padEnd(42)} ${String(k.n).padStart(5)} times, ${Math.round(k.ms)} ms of main-thread pauses`,
+      );
+    },
+  };
 }

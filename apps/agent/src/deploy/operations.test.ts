@@ -153,7 +153,8 @@ describe("Deployer operations", () => {
     assert.deepEqual(now.map((c) => c.id).sort(), v1Ids, "both v1 containers run again");
     assert.deepEqual((await routeOf(v1))?.upstreams.sort(), now.map((c) => c.address).sort());
     for (let i = 0; i < 5; i++) assert.deepEqual(await get(caddy.httpPort, domainOf(v1)), { status: 200, body: "v1" });
-    assert.equal((await store.load(v1.service_id)).inProgress, null);
+    // Read as the next agent process would: a store keeps the files' text it read or wrote (one per process).
+    assert.equal((await new StateStore(stateDir).load(v1.service_id)).inProgress, null);
     assert.deepEqual(
       (await restarted.recover()).filter((s) => s.service_id === v1.service_id),
       [],

@@ -34,9 +34,21 @@ export interface ServiceState {
 
 const serviceIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 
-/** Service states as one JSON file per service under `<stateDir>/services`, written atomically, mode 0600. */
+/**
+ * Service states as one JSON file per service under `<stateDir>/services`, written atomically, mode 0600.
+ *
+ * The store is the directory's only writer while the agent runs, so it keeps each file's text as it last read or
+ * wrote it and reads the directory once: the health monitor and the metrics scraper list every state once a
+ * second, and reading the files each time (a file handle, buffers and strings per service per pass) was most of
+ * what an idle agent allocated. Each load still parses the text: callers get a state of their own to change.
+ */
 export class StateStore {
   private readonly dir: string;
+  /** Each known service's file text; a service without a file is not in it. Filled by the first list(). */
+  private readonly texts = new Map<string, string>();
+  private listed = false;
+  /** Saves and removes so far: a read that one overtook does not fill the map. */
+  private writes = 0;
 
   constructor(stateDir: string) {
     this.dir = path.join(stateDir, "services");
@@ -44,12 +56,22 @@ export class StateStore {
 
   /** The service's state, or an empty one for a service never seen. */
   async load(serviceId: string): Promise<ServiceState> {
-    try {
-      return JSON.parse(await readFile(this.fileOf(serviceId), "utf8")) as ServiceState;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    checkServiceId(serviceId);
+    let text = this.texts.get(serviceId);
+    if (text === undefined && !this.listed) {
+      const writes = this.writes;
+      try {
+        text = await readFile(this.fileOf(serviceId), "utf8");
+        // A save or remove while the file was read has the newer word.
+        if (writes === this.writes) this.texts.set(serviceId, text);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+    }
+    if (text === undefined) {
       return { serviceId, current: null, previous: null, healthCheck: null, inProgress: null, stopped: false };
     }
+    return JSON.parse(text) as ServiceState;
   }
 
   /** Writes a temporary file, syncs it and renames it over the old one: a crash leaves one or the other. */
@@ -57,19 +79,24 @@ export class StateStore {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.fileOf(state.serviceId);
     const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+    const text = JSON.stringify(state, null, 2);
     const handle = await open(temp, "w", 0o600);
     try {
-      await handle.writeFile(JSON.stringify(state, null, 2));
+      await handle.writeFile(text);
       await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(temp, file);
+    this.writes++;
+    this.texts.set(state.serviceId, text);
   }
 
   /** Whether the service has a state here: a deploy of it reached this host (and it was not removed since). */
   async has(serviceId: string): Promise<boolean> {
     if (!serviceIdPattern.test(serviceId)) return false;
+    if (this.texts.has(serviceId)) return true;
+    if (this.listed) return false;
     return access(this.fileOf(serviceId)).then(
       () => true,
       () => false,
@@ -78,26 +105,36 @@ export class StateStore {
 
   async remove(serviceId: string): Promise<void> {
     await rm(this.fileOf(serviceId), { force: true });
+    this.writes++;
+    this.texts.delete(serviceId);
   }
 
   /** Every stored service state; leftover temporary files are ignored. */
   async list(): Promise<ServiceState[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw err;
+    if (!this.listed) {
+      let names: string[] = [];
+      try {
+        names = await readdir(this.dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
+      const ids = names.filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -".json".length));
+      // Read before `listed` is set, so that load() reads each file rather than taking it for absent.
+      await Promise.all(ids.filter((id) => serviceIdPattern.test(id)).map((id) => this.load(id)));
+      this.listed = true;
     }
-    const ids = names.filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -".json".length));
-    return Promise.all(ids.map((id) => this.load(id)));
+    return Promise.all([...this.texts.keys()].map((id) => this.load(id)));
   }
 
   private fileOf(serviceId: string): string {
-    // The id becomes a file name: nothing that could leave the directory.
-    if (!serviceIdPattern.test(serviceId)) {
-      throw new AgentError("VALIDATION_ERROR", `Invalid service id ${JSON.stringify(serviceId)}`);
-    }
+    checkServiceId(serviceId);
     return path.join(this.dir, `${serviceId}.json`);
+  }
+}
+
+/** The id becomes a file name: nothing that could leave the directory. */
+function checkServiceId(serviceId: string): void {
+  if (!serviceIdPattern.test(serviceId)) {
+    throw new AgentError("VALIDATION_ERROR", `Invalid service id ${JSON.stringify(serviceId)}`);
   }
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Plugin } from "esbuild";
 import { longWithoutWebAssembly } from "./long-without-wasm";
+import { pinoWithoutWorkers } from "./pino-without-workers";
 import { leaveOutUnusedTransports } from "./unused-transports";
 import { onlyEnglishZodMessages } from "./zod-locales";
 
@@ -39,9 +40,19 @@ export const AGENT_NODE_FLAGS: readonly string[] = [
  * mmap thresholds each time a large block is freed (reading the bundle at start is one) and then keeps up to twice
  * that much freed memory in its heap: the parser's and compilers' start-up allocations stayed resident, ~13 MB of
  * the idle agent. Setting the trim threshold (to its default, 128 KiB) turns that adjustment off, so freed memory
- * goes back to the system (mallopt(3)). Other C libraries ignore the variable.
+ * goes back to the system (mallopt(3)). `MALLOC_ARENA_MAX=1`: every thread that allocates (V8's four platform
+ * workers, libuv's thread pool) otherwise gets an arena of its own, and each kept 130-300 KB resident at idle
+ * (~1.3 MB in all in the idle agent); with one arena the main heap grew by ~0.3 MB instead. The agent's threads
+ * seldom allocate at once, so sharing the arena's lock cost no measurable CPU under OTLP load (README "Memory").
+ * Other C libraries ignore both variables.
  */
-export const AGENT_NODE_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: "131072" };
+export const AGENT_NODE_ENV: Readonly<Record<string, string>> = {
+  MALLOC_TRIM_THRESHOLD_: "131072",
+  MALLOC_ARENA_MAX: "1",
+};
+
+/** The agent bundle's third line: zod's global configuration (`z.config`), set before zod loads. */
+const ZOD_WITHOUT_JIT = "globalThis.__zod_globalConfig = { jitless: true };";
 
 const prebuilt = fileURLToPath(new URL(`./${AGENT_BUNDLE_FILE}`, import.meta.url));
 
@@ -78,7 +89,8 @@ export function bundleVersion(head: string): string | null {
 /**
  * Bundles apps/agent from its TypeScript sources into one minified CommonJS file for Node 20+ and returns its
  * text. The Docker client's SSH and BuildKit transports are left out (see unused-transports.ts), and zod's
- * translations but English (zod-locales.ts), and `long` runs without WebAssembly (long-without-wasm.ts). `version` builds
+ * translations but English (zod-locales.ts), pino's worker-thread transports (pino-without-workers.ts), and `long` runs
+ * without WebAssembly (long-without-wasm.ts); zod parses without compiling code (see the banner). `version` builds
  * the agent as another release than its sources say (tests of self-update between versions).
  */
 export async function buildAgentBundle(opts: { version?: string } = {}): Promise<Uint8Array> {
@@ -110,9 +122,13 @@ export async function buildAgentBundle(opts: { version?: string } = {}): Promise
     // The native zstd (an N-API add-on) is loaded at run time where a node_modules holds it; elsewhere the agent
     // compresses its telemetry batches with gzip (see @syntra/otlp's zstd.ts).
     external: ["*.node", "@mongodb-js/zstd"],
-    plugins: [leaveOutUnusedTransports, onlyEnglishZodMessages, longWithoutWebAssembly, setVersion],
+    plugins: [leaveOutUnusedTransports, onlyEnglishZodMessages, longWithoutWebAssembly, pinoWithoutWorkers, setVersion],
     logLevel: "error",
-    banner: { js: `#!/usr/bin/env node\n// syntra-agent ${version}` },
+    // zod without its JIT: it compiles a parser with `new Function` for each object schema at its first parse,
+    // which the agent keeps for as long as it runs (each control-plane message type it has received: ~0.3 MB of
+    // heap for them all) for messages that arrive a few times a minute. zod reads the setting when it builds the
+    // schemas, at the bundle's start, so it is set before any module runs.
+    banner: { js: `#!/usr/bin/env node\n// syntra-agent ${version}\n${ZOD_WITHOUT_JIT}` },
   });
   const [file] = result.outputFiles;
   if (!file) throw new Error("esbuild wrote no agent bundle");

@@ -102,7 +102,11 @@ export async function ingestTelemetryBatch(
     await new Promise((resolve) => setImmediate(resolve));
   }
   try {
-    if (builder.count > 0) await deps.telemetry.insert(builder.finish(), { dedupToken: batchId });
+    try {
+      if (builder.count > 0) await deps.telemetry.insert(builder.finish(), { dedupToken: batchId });
+    } finally {
+      builder.release();
+    }
     await storeHealthChecks(deps.db, data.health_checks);
   } catch (err) {
     log.error({ err }, "telemetry batch could not be stored; the agent will resend it");

@@ -19,9 +19,11 @@ import {
   AttributeScan,
   allZero,
   encodeInherited,
+  FieldRanges,
   type Inherited,
   lengthEnd,
   undecodable,
+  uuidColumns,
   ValueKind,
   type WireReader,
   wireReader,
@@ -61,9 +63,14 @@ interface ScopeContext {
   now: Date;
   inherited: Record<string, unknown>;
   encoded: Inherited;
+  /** The row's first columns: organization, service and deployment ids (uuidColumns). */
+  ids: Buffer;
 }
 
 const scan = new AttributeScan();
+// Where a resource's scopes and a scope's items are (see FieldRanges).
+const scopeRanges = new FieldRanges();
+const itemRanges = new FieldRanges();
 
 /**
  * Writes the records of one protobuf ExportLogsServiceRequest as rows of the `logs` table (logTable's columns),
@@ -109,7 +116,8 @@ function resourceLogs(
   out: LogRowsResult,
 ): void {
   let resource: Resource | null = null;
-  const scopes: number[] = [];
+  const scopes = scopeRanges;
+  scopes.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -126,8 +134,8 @@ function resourceLogs(
   const deploymentId = deploymentOf(resource, attribution);
   const resourceAttributes = attributesToJs(resource?.attributes);
   for (let i = 0; i < scopes.length; i += 2) {
-    reader.pos = scopes[i] as number;
-    scopeLogs(w, reader, scopes[i + 1] as number, resourceAttributes, { ...owner, deploymentId }, out);
+    reader.pos = scopes.at(i);
+    scopeLogs(w, reader, scopes.at(i + 1), resourceAttributes, { ...owner, deploymentId }, out);
   }
 }
 
@@ -140,7 +148,8 @@ function scopeLogs(
   out: LogRowsResult,
 ): void {
   let scope: InstrumentationScope | null = null;
-  const records: number[] = [];
+  const records = itemRanges;
+  records.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -155,10 +164,15 @@ function scopeLogs(
     }
   }
   const inherited = inheritedLogAttributes(resourceAttributes, scope);
-  const ctx: ScopeContext = { ...owner, inherited, encoded: encodeInherited(inherited, attributeText) };
+  const ctx: ScopeContext = {
+    ...owner,
+    inherited,
+    encoded: encodeInherited(inherited, attributeText),
+    ids: uuidColumns(owner.orgId, owner.serviceId, owner.deploymentId),
+  };
   for (let i = 0; i < records.length; i += 2) {
-    const recordStart = records[i] as number;
-    const recordEnd = records[i + 1] as number;
+    const recordStart = records.at(i);
+    const recordEnd = records.at(i + 1);
     reader.pos = recordStart;
     if (!fastRecord(w, reader, recordEnd, ctx, out))
       generalRecord(w, reader.buf.subarray(recordStart, recordEnd), ctx, out);
@@ -255,9 +269,7 @@ function fastRecord(
   const nanos = time || observed;
   const ms = nanos > 0 ? Math.floor(nanos / 1e6) : ctx.now.getTime();
 
-  w.uuid(ctx.orgId);
-  w.uuid(ctx.serviceId);
-  w.uuid(ctx.deploymentId);
+  w.raw(ctx.ids);
   w.dateTime64ns(ms, 0);
   w.int8(LEVEL[level]);
   writeUtf8(w, buf, bodyStart, bodyEnd);

@@ -128,7 +128,11 @@ export async function registerOtlpHttp(app: FastifyInstance, deps: AppDeps): Pro
       if (wait > 0) throw new OtlpRefusal(429, "this ingest key is over its rate limit", wait);
       const builder = new OtlpRowsBuilder(s.target.orgId, deps.now(), { [s.signal]: protobuf.length });
       const { rejected, message } = builder.append(s.signal, protobuf, { serviceId: s.target.serviceId });
-      if (builder.count > 0) await deps.telemetry.insert(builder.finish());
+      try {
+        if (builder.count > 0) await deps.telemetry.insert(builder.finish());
+      } finally {
+        builder.release();
+      }
       // Exception events and error log records become issues (the errors domain); a failure there costs no data.
       const { spans, logs } = builder.errorSources;
       await ingestBatchErrors(deps, { serviceId: s.target.serviceId }, { errors: [], traces: spans, logs }).catch(

@@ -1,9 +1,10 @@
 import type { LogEntry, TraceSpan } from "@syntra/contracts";
 import { type Attribution, convertMetrics, decodeOtlp, type OtlpSignal } from "@syntra/otlp";
-import { RowBinaryWriter } from "../store/row-binary";
+import type { RowBinaryWriter } from "../store/row-binary";
 import type { TelemetryRows } from "../store/types";
 import { writeLogRows } from "./log-rows";
 import { writeSpanRows } from "./span-rows";
+import { rowWriters } from "./writer-pool";
 
 /** Items of a request that could not be stored, and why (an OTLP partial success). */
 export interface Rejections {
@@ -37,7 +38,7 @@ export class OtlpRowsBuilder {
   ) {}
 
   private writer(signal: "traces" | "logs"): RowBinaryWriter {
-    return new RowBinaryWriter(Math.max(1 << 20, 3 * (this.expectedBytes[signal] ?? 0)));
+    return rowWriters.take(Math.max(1 << 20, 3 * (this.expectedBytes[signal] ?? 0)));
   }
 
   /**
@@ -76,6 +77,17 @@ export class OtlpRowsBuilder {
   get count(): number {
     const { spans, logs, metrics } = this.rows;
     return spans.length + logs.length + metrics.length + (this.traces?.rows ?? 0) + (this.logs?.rows ?? 0);
+  }
+
+  /**
+   * Gives the writers back to the pool once the rows from `finish` have been inserted (or failed): their bytes must
+   * not be read after this. A builder never released just leaves its writers to the garbage collector.
+   */
+  release(): void {
+    if (this.traces) rowWriters.give(this.traces.w);
+    if (this.logs) rowWriters.give(this.logs.w);
+    this.traces = undefined;
+    this.logs = undefined;
   }
 
   /** The rows for the store: the contract rows and the encoded ones. */

@@ -61,11 +61,16 @@ export class AttributeScan {
   readonly valueStart = new Int32Array(MAX_ATTRIBUTES);
   readonly valueEnd = new Int32Array(MAX_ATTRIBUTES);
   readonly number = new Float64Array(MAX_ATTRIBUTES);
-  private readonly hashes = new Set<number>();
+  // The keys' hashes so far: a span has a handful of attributes, fewer than a Set is worth.
+  private readonly hashes = new Uint32Array(MAX_ATTRIBUTES);
 
   reset(): void {
     this.count = 0;
-    this.hashes.clear();
+  }
+
+  private seen(hash: number, count: number): boolean {
+    for (let j = 0; j < count; j++) if (this.hashes[j] === hash) return true;
+    return false;
   }
 
   /** Scans the KeyValue between reader.pos and `end`; false when it is not for the fast path. */
@@ -99,8 +104,8 @@ export class AttributeScan {
     }
     const hash = hashBytes(reader.buf, keyStart, keyEnd);
     // `__proto__` is no property of the general path's records (assigning it sets their prototype): left to it.
-    if (inheritedKeys.has(hash) || this.hashes.has(hash) || hash === PROTO_KEY) return false;
-    this.hashes.add(hash);
+    if (inheritedKeys.has(hash) || this.seen(hash, i) || hash === PROTO_KEY) return false;
+    this.hashes[i] = hash;
     this.keyStart[i] = keyStart;
     this.keyEnd[i] = keyEnd;
     this.count = i + 1;
@@ -141,22 +146,50 @@ export class AttributeScan {
   }
 }
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-const HEX_CODES = new Uint16Array(256);
-for (let b = 0; b < 256; b++) {
-  const pair = HEX[b] as string;
-  HEX_CODES[b] = (pair.charCodeAt(0) << 8) | pair.charCodeAt(1);
+/**
+ * (start, end) pairs of fields to visit after a message's other fields are read (its scopes, its spans), in a typed
+ * array kept for the next message. An array per scope was the conversion's largest allocation that V8 moved to the
+ * old generation (a scope of 1000 spans lives through many young collections), which set off full collections.
+ * Conversion is synchronous; each nesting level keeps its own.
+ */
+export class FieldRanges {
+  private data = new Int32Array(2048);
+  /** Numbers held: twice the pairs. */
+  length = 0;
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  push(start: number, end: number): void {
+    if (this.length + 2 > this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = start;
+    this.data[this.length++] = end;
+  }
+
+  /** The i-th number: starts at even indexes, ends at odd ones. */
+  at(i: number): number {
+    return this.data[i] as number;
+  }
 }
 
 /** Writes bytes `start`..`end` of `bytes` as a String column of lowercase hex. */
 export function writeHex(w: RowBinaryWriter, bytes: Uint8Array, start: number, end: number): void {
-  const out = w.reserveString((end - start) * 2);
-  let at = out.offset;
-  for (let i = start; i < end; i++) {
-    const code = HEX_CODES[bytes[i] as number] as number;
-    out.buf[at++] = code >> 8;
-    out.buf[at++] = code & 0xff;
-  }
+  w.hexString(bytes, start, end);
+}
+
+/**
+ * The UUID columns every row of a scope begins with (organization, service, deployment), encoded once for the
+ * scope rather than looked up for each row.
+ */
+export function uuidColumns(...ids: string[]): Buffer {
+  const w = new RowBinaryWriter(16 * ids.length);
+  for (const id of ids) w.uuid(id);
+  return Buffer.from(w.bytes());
 }
 
 /** True when bytes `start`..`end` are all zero (an unset trace or span id). */

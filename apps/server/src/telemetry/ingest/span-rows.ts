@@ -14,15 +14,17 @@ import {
   spanRejection,
   WireType,
 } from "@syntra/otlp";
-import { nanosToEpoch, type RowBinaryWriter } from "../store/row-binary";
+import type { RowBinaryWriter } from "../store/row-binary";
 import { attributeText, writeSpan } from "../store/rows";
 import {
   AttributeScan,
   allZero,
   encodeInherited,
+  FieldRanges,
   type Inherited,
   lengthEnd,
   undecodable,
+  uuidColumns,
   ValueKind,
   type WireReader,
   wireReader,
@@ -64,10 +66,15 @@ interface ScopeContext {
   deploymentId: string;
   inherited: Record<string, string | number | boolean>;
   encoded: Inherited;
+  /** The row's first columns: organization, service and deployment ids (uuidColumns). */
+  ids: Buffer;
 }
 
 // One scan reused for every span: conversion is synchronous.
 const scan = new AttributeScan();
+// Where a resource's scopes and a scope's items are (see FieldRanges).
+const scopeRanges = new FieldRanges();
+const itemRanges = new FieldRanges();
 
 /**
  * Writes the spans of one protobuf ExportTraceServiceRequest as rows of the `traces` table (spanTable's columns),
@@ -113,7 +120,8 @@ function resourceSpans(
   out: SpanRowsResult,
 ): void {
   let resource: Resource | null = null;
-  const scopes: number[] = [];
+  const scopes = scopeRanges;
+  scopes.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -130,8 +138,8 @@ function resourceSpans(
   const deploymentId = deploymentOf(resource, attribution);
   const resourceAttributes = resourceSpanAttributes(resource);
   for (let i = 0; i < scopes.length; i += 2) {
-    reader.pos = scopes[i] as number;
-    scopeSpans(w, reader, scopes[i + 1] as number, resourceAttributes, out, {
+    reader.pos = scopes.at(i);
+    scopeSpans(w, reader, scopes.at(i + 1), resourceAttributes, out, {
       orgId,
       serviceId: attribution.serviceId,
       deploymentId,
@@ -148,7 +156,8 @@ function scopeSpans(
   owner: Pick<ScopeContext, "orgId" | "serviceId" | "deploymentId">,
 ): void {
   let scope: InstrumentationScope | null = null;
-  const spans: number[] = [];
+  const spans = itemRanges;
+  spans.reset();
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -163,10 +172,15 @@ function scopeSpans(
     }
   }
   const inherited = inheritedSpanAttributes(resourceAttributes, scope);
-  const ctx: ScopeContext = { ...owner, inherited, encoded: encodeInherited(inherited, attributeText) };
+  const ctx: ScopeContext = {
+    ...owner,
+    inherited,
+    encoded: encodeInherited(inherited, attributeText),
+    ids: uuidColumns(owner.orgId, owner.serviceId, owner.deploymentId),
+  };
   for (let i = 0; i < spans.length; i += 2) {
-    const spanStart = spans[i] as number;
-    const spanEnd = spans[i + 1] as number;
+    const spanStart = spans.at(i);
+    const spanEnd = spans.at(i + 1);
     reader.pos = spanStart;
     if (!fastSpan(w, reader, spanEnd, ctx, out)) generalSpan(w, reader.buf.subarray(spanStart, spanEnd), ctx, out);
     reader.pos = spanEnd;
@@ -306,9 +320,7 @@ function fastSpan(
   }
   const weight = stateEnd > stateStart ? sampleWeightOf(text(buf, stateStart, stateEnd)) : 1;
 
-  w.uuid(ctx.orgId);
-  w.uuid(ctx.serviceId);
-  w.uuid(ctx.deploymentId);
+  w.raw(ctx.ids);
   writeHex(w, buf, traceStart, traceEnd);
   writeHex(w, buf, spanStart, spanEnd);
   if (parentEnd - parentStart === 8 && !allZero(buf, parentStart, parentEnd)) writeHex(w, buf, parentStart, parentEnd);
@@ -316,8 +328,7 @@ function fastSpan(
   if (nameEnd > nameStart) writeUtf8(w, buf, nameStart, nameEnd);
   else w.string("(unnamed)");
   w.int8(KIND[kind] ?? 0);
-  const at = nanosToEpoch(start);
-  w.dateTime64ns(at.ms, at.nanos);
+  w.dateTime64nsOfNanos(start);
   w.int64(Math.max(0, finish - start));
   w.int8(statusCode === 1 || statusCode === 2 ? statusCode : 0);
   writeUtf8(w, buf, messageStart, messageEnd);

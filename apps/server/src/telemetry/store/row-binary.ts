@@ -23,6 +23,11 @@ export class RowBinaryWriter {
     return this.pos;
   }
 
+  /** Bytes the writer holds room for before it must grow. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   /** Forgets everything written after `length` (a row that failed half way). */
   truncate(length: number): void {
     this.pos = Math.min(this.pos, length);
@@ -83,13 +88,18 @@ export class RowBinaryWriter {
     this.pos += this.buf.write(s, this.pos, bytes, "utf8");
   }
 
-  /** A String column of `length` bytes the caller fills in at `offset` of `buf` (valid until the next write). */
-  reserveString(length: number): { buf: Buffer; offset: number } {
-    this.varUInt(length);
-    this.room(length);
-    const offset = this.pos;
-    this.pos += length;
-    return { buf: this.buf, offset };
+  /** A String column of bytes `start`..`end` of `src` as lowercase hex (trace and span ids). */
+  hexString(src: Uint8Array, start: number, end: number): void {
+    this.varUInt((end - start) * 2);
+    this.room((end - start) * 2);
+    const buf = this.buf;
+    let at = this.pos;
+    for (let i = start; i < end; i++) {
+      const code = HEX_CODES[src[i] as number] as number;
+      buf[at++] = code >> 8;
+      buf[at++] = code & 0xff;
+    }
+    this.pos = at;
   }
 
   /** A String column from bytes that are already UTF-8. */
@@ -146,6 +156,16 @@ export class RowBinaryWriter {
     this.words(low - carry * 2 ** 32, msHigh * 1e6 + carry);
   }
 
+  /**
+   * DateTime64(9) from nanoseconds since the epoch as a JavaScript number, rounded to whole microseconds as
+   * nanosToEpoch does, without the object it returns (one per span added up to a full collection every few batches).
+   */
+  dateTime64nsOfNanos(ns: number): void {
+    const micros = Math.round(ns / 1000);
+    const ms = Math.floor(micros / 1000);
+    this.dateTime64ns(ms, (micros - ms * 1000) * 1000);
+  }
+
   private words(low: number, high: number): void {
     this.room(8);
     this.buf.writeUInt32LE(low, this.pos);
@@ -189,6 +209,13 @@ export class RowBinaryWriter {
     this.varUInt(values.length);
     for (const v of values) this.int64(v);
   }
+}
+
+/** Each byte's two lowercase hex digits, as two char codes in one number. */
+const HEX_CODES = new Uint16Array(256);
+for (let b = 0; b < 256; b++) {
+  const pair = b.toString(16).padStart(2, "0");
+  HEX_CODES[b] = (pair.charCodeAt(0) << 8) | pair.charCodeAt(1);
 }
 
 const NIBBLE = new Int8Array(128).fill(-1);
