@@ -1,9 +1,11 @@
 // Ingest benchmark: OTLP from telemetrygen into Syntra's agent, through the control plane, into chDB rows; beside an
 // OpenTelemetry Collector (OTLP receiver, batch processor, nop exporter) fed by the same generator in the same run.
-// Prints spans/s and log records/s, CPU-seconds per million spans of the agent and of the Collector, and their ratio.
+// Prints spans/s and log records/s, CPU-seconds per million spans of the agent and of the Collector, and their ratio,
+// over OTLP/gRPC and then over OTLP/HTTP protobuf (what the OpenTelemetry JS SDK mostly sends).
 // telemetrygen and the Collector are built from the Go module proxy into a cache outside the repository when missing.
 //
 //   npm run bench:ingest                 (BENCH_SECONDS=15 per phase by default)
+//   BENCH_PROTOCOLS=grpc                           only the OTLP/gRPC phases (grpc,http by default)
 //   BENCH_AGENT=bundle npm run bench:ingest        the agent as installed: its bundle with AGENT_NODE_FLAGS
 //   BENCH_AGENT=bundle-full npm run bench:ingest   its bundle without those flags (V8's optimizing compiler on)
 //   BENCH_AGENT_FLAGS="--max-semi-space-size=2"    with bundle-full: these node flags instead of none; from the
@@ -36,6 +38,10 @@ const AGENT = process.env.BENCH_AGENT ?? "source";
 const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
 if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
+type Protocol = "grpc" | "http";
+const PROTOCOLS = (process.env.BENCH_PROTOCOLS ?? "grpc,http").split(",").filter(Boolean) as Protocol[];
+if (PROTOCOLS.some((p) => p !== "grpc" && p !== "http")) throw new Error("BENCH_PROTOCOLS: grpc, http or both");
+const PROTOCOL_NAMES: Record<Protocol, string> = { grpc: "OTLP/gRPC", http: "OTLP/HTTP protobuf" };
 /** The installer's rule (install-script.ts): the server's Node when it is 22 or newer, else Node 24 beside the agent. */
 function installedAgentNode(): string {
   if (Number(process.versions.node.split(".")[0]) >= SUPPORTED_NODE_MAJOR) return process.execPath;
@@ -83,15 +89,17 @@ async function ensureTools(): Promise<{ telemetrygen: string; otelcol: string }>
   return { telemetrygen, otelcol };
 }
 
-/** Runs GENERATORS telemetrygen processes (one worker each, unthrottled) against an OTLP/gRPC endpoint. */
+/** Runs GENERATORS telemetrygen processes (unthrottled) against an OTLP/gRPC or OTLP/HTTP endpoint (`host:port`). */
 async function generate(
   telemetrygen: string,
   signal: "traces" | "logs",
+  protocol: Protocol,
   endpoint: string,
   headers: Record<string, string>,
 ): Promise<void> {
   const args = [
     signal,
+    ...(protocol === "http" ? ["--otlp-http"] : []),
     "--otlp-insecure",
     "--otlp-endpoint",
     endpoint,
@@ -135,16 +143,17 @@ async function scrape(url: string, metric: string): Promise<number> {
 async function collectorPhase(
   tools: { telemetrygen: string; otelcol: string },
   signal: "traces" | "logs",
+  protocol: Protocol,
 ): Promise<Figures> {
-  const [grpcPort, metricsPort] = [await freePort(), await freePort()];
+  const [port, metricsPort] = [await freePort(), await freePort()];
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-otelcol-"));
   const pipelines = signal === "traces" ? "traces" : "logs";
   const config = `
 receivers:
   otlp:
     protocols:
-      grpc:
-        endpoint: 127.0.0.1:${grpcPort}
+      ${protocol}:
+        endpoint: 127.0.0.1:${port}
 processors:
   batch: {}
 exporters:
@@ -181,7 +190,7 @@ service:
     const pid = collector.pid ?? 0;
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
-    await generate(tools.telemetrygen, signal, `127.0.0.1:${grpcPort}`, {});
+    await generate(tools.telemetrygen, signal, protocol, `127.0.0.1:${port}`, {});
     const seconds = (performance.now() - t0) / 1000;
     const items = await scrape(metricsUrl, metric);
     return { items, seconds, cpu: cpuSeconds(pid) - cpu0, rss: rssMiB(pid) };
@@ -201,6 +210,7 @@ async function syntraPhase(
   stack: Stack,
   key: string,
   signal: "traces" | "logs",
+  protocol: Protocol,
   inserts: InsertWatch,
 ): Promise<{ agent: Figures; whole: Figures; received: number; steadyRate: number; drainSeconds: number }> {
   const table = signal === "traces" ? "traces" : "logs";
@@ -215,7 +225,8 @@ async function syntraPhase(
   const gc = countGc();
   const profile = await startIngestProfile();
   const t0 = performance.now();
-  await generate(tools.telemetrygen, signal, stack.otlp.grpcAddress, { "x-syntra-key": key });
+  const endpoint = protocol === "grpc" ? stack.otlp.grpcAddress : new URL(stack.otlp.httpUrl).host;
+  await generate(tools.telemetrygen, signal, protocol, endpoint, { "x-syntra-key": key });
   const loadEnd = performance.now();
   const agentSeconds = (loadEnd - t0) / 1000;
   const agentCpu = cpuSeconds(agentPid) - agentCpu0;
@@ -258,7 +269,9 @@ async function syntraPhase(
     system: last.own.system - ownCpu0.system,
   };
   const stored = (await storedRows(stack, table)) - before;
-  console.log(`\n  control plane CPU by thread, ${signal} phase (${stored} rows, until the last was stored):`);
+  console.log(
+    `\n  control plane CPU by thread, ${signal} phase over ${PROTOCOL_NAMES[protocol]} (${stored} rows, until the last was stored):`,
+  );
   for (const l of formatThreadCpu(threads0, last.threads, stored)) console.log(l);
   for (const l of gc.stop()) console.log(l);
   await printIngestProfile(profile);
@@ -292,8 +305,12 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  const collectorSpans = await collectorPhase(tools, "traces");
-  const collectorLogs = await collectorPhase(tools, "logs");
+  const collector = new Map<string, Figures>();
+  for (const protocol of PROTOCOLS) {
+    for (const signal of ["traces", "logs"] as const) {
+      collector.set(`${protocol} ${signal}`, await collectorPhase(tools, signal, protocol));
+    }
+  }
 
   // The product's heartbeat (the test stack's 1 s one has the agent query Docker every second, CPU the Collector
   // does not spend); the agent's counters come with its telemetry batches, not its heartbeats.
@@ -328,34 +345,34 @@ async function main(): Promise<void> {
     );
     console.log(`# agent RSS before the load: ${Math.round(rssMiB(stack.agent.child.pid ?? 0))} MiB`);
     const inserts = watchInserts(stack.t.deps.telemetry, () => cpuSeconds(stack.agent.child.pid ?? 0));
-    const spans = await syntraPhase(tools, stack, key, "traces", inserts);
-    console.log("\n## spans (OTLP/gRPC, telemetrygen batches of 1000)");
-    console.log(line("OTel Collector (receiver+batch+nop)", "spans", collectorSpans));
-    console.log(line("Syntra agent (receive+buffer+ship)", "spans", spans.agent));
-    console.log(line("Syntra whole path (agent->CP->chDB)", "spans", spans.whole));
-    console.log(
-      `whole path, rows stored per second while the load ran (after a third, between inserts): ${Math.round(spans.steadyRate)}`,
-    );
-    console.log(
-      `whole path wall time ends when the last span was stored: ${spans.drainSeconds.toFixed(1)} s after the load (the agent sends its last partial batch at its next 5 s tick)`,
-    );
-    const ratio = spans.agent.items / spans.agent.cpu / (collectorSpans.items / collectorSpans.cpu);
-    console.log(`agent spans per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
-    console.log(`spans accepted by the agent ${spans.received}, rows stored ${spans.whole.items}`);
-    const logs = await syntraPhase(tools, stack, key, "logs", inserts);
-    console.log("\n## log records (OTLP/gRPC)");
-    console.log(line("OTel Collector (receiver+batch+nop)", "logs", collectorLogs));
-    console.log(line("Syntra agent (receive+buffer+ship)", "logs", logs.agent));
-    console.log(line("Syntra whole path (agent->CP->chDB)", "logs", logs.whole));
-    console.log(
-      `whole path, rows stored per second while the load ran (after a third, between inserts): ${Math.round(logs.steadyRate)}`,
-    );
-    console.log(
-      `whole path wall time ends when the last record was stored: ${logs.drainSeconds.toFixed(1)} s after the load (the agent sends its last partial batch at its next 5 s tick)`,
-    );
-    const logRatio = logs.agent.items / logs.agent.cpu / (collectorLogs.items / collectorLogs.cpu);
-    console.log(`agent log records per CPU-second / Collector's: ${logRatio.toFixed(2)}x`);
-    console.log(`log records accepted by the agent ${logs.received}, rows stored ${logs.whole.items}`);
+    const ratios: string[] = [];
+    for (const protocol of PROTOCOLS) {
+      for (const [signal, what, title, item] of [
+        ["traces", "spans", "spans", "span"],
+        ["logs", "logs", "log records", "record"],
+      ] as const) {
+        const peer = collector.get(`${protocol} ${signal}`) as Figures;
+        const phase = await syntraPhase(tools, stack, key, signal, protocol, inserts);
+        console.log(`\n## ${title} (${PROTOCOL_NAMES[protocol]}, telemetrygen batches of 1000)`);
+        console.log(line("OTel Collector (receiver+batch+nop)", what, peer));
+        console.log(line("Syntra agent (receive+buffer+ship)", what, phase.agent));
+        console.log(line("Syntra whole path (agent->CP->chDB)", what, phase.whole));
+        console.log(
+          `whole path, rows stored per second while the load ran (after a third, between inserts): ${Math.round(phase.steadyRate)}`,
+        );
+        console.log(
+          `whole path wall time ends when the last ${item} was stored: ${phase.drainSeconds.toFixed(1)} s after the load (the agent sends its last partial batch at its next 5 s tick)`,
+        );
+        const ratio = phase.agent.items / phase.agent.cpu / (peer.items / peer.cpu);
+        console.log(`agent ${title} per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
+        console.log(`${title} accepted by the agent ${phase.received}, rows stored ${phase.whole.items}`);
+        ratios.push(
+          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${(phase.agent.cpu / (phase.agent.items / 1e6)).toFixed(2)} CPU-s per million, Collector ${(peer.cpu / (peer.items / 1e6)).toFixed(2)}: ${ratio.toFixed(2)}x`,
+        );
+      }
+    }
+    console.log("\n## agent per CPU-second / Collector's");
+    for (const r of ratios) console.log(r);
     console.log(
       `# load average after: ${os
         .loadavg()

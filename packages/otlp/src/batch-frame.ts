@@ -1,11 +1,13 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import type { OtlpPayloadRef, TelemetryBatchHead } from "@syntra/contracts";
+import type { BatchCompression, OtlpPayloadRef, TelemetryBatchHead } from "@syntra/contracts";
 import { OtlpInputError } from "./errors";
 import { nativeZstd, zstdCompress, zstdDecompress } from "./zstd";
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
+const brotliCompress = promisify(zlib.brotliCompress);
+const brotliDecompress = promisify(zlib.brotliDecompress);
 
 /** A `json+otlp` batch before compression: its head and the OTLP payloads its `otlp` entries describe. */
 export interface BatchBody {
@@ -64,13 +66,23 @@ export function decodeBatchBody(body: Buffer): { head: unknown; payloads: (refs:
   };
 }
 
-/** How a batch's data is compressed on the wire. */
-export type BatchCompression = "zstd" | "gzip";
+export type { BatchCompression };
 
-/** Compresses a batch body with zstd (level 1: the agent's CPU matters more than the bytes), gzip without it. */
-export async function compressBatch(body: Buffer): Promise<{ compression: BatchCompression; data: Buffer }> {
+/**
+ * Compresses a batch body with zstd (level 1: the agent's CPU matters more than the bytes). Without zstd, with
+ * brotli at quality 0 where the control plane takes it (`brotli`): on OTLP batches a third of gzip level 1's CPU
+ * (10 vs 28 ms per 8.5 MB of spans, 4.5 vs 11 of log records) for 7% more bytes; else gzip level 1.
+ */
+export async function compressBatch(
+  body: Buffer,
+  opts: { brotli?: boolean } = {},
+): Promise<{ compression: BatchCompression; data: Buffer }> {
   const zstd = await zstdCompress(body, 1);
   if (zstd) return { compression: "zstd", data: zstd };
+  if (opts.brotli) {
+    const params = { [zlib.constants.BROTLI_PARAM_QUALITY]: 0, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length };
+    return { compression: "br", data: await brotliCompress(body, { params }) };
+  }
   return { compression: "gzip", data: await gzip(body, { level: 1 }) };
 }
 
@@ -102,12 +114,28 @@ export async function decompressBatch(
       throw new OtlpInputError(`batch is ${out.length} bytes, not the ${rawBytes} declared`, 400);
     return out;
   }
+  let out: Buffer;
   try {
-    return await gunzip(data, { maxOutputLength: maxBytes });
+    out = await (compression === "br" ? brotliDecompress : gunzip)(data, { maxOutputLength: maxBytes });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
       throw new OtlpInputError(`batch decompresses to more than ${maxBytes} bytes`, 413, { cause: err });
     }
-    throw new OtlpInputError(`invalid gzip batch: ${(err as Error).message}`, 400, { cause: err });
+    throw new OtlpInputError(`invalid ${compression} batch: ${(err as Error).message}`, 400, { cause: err });
   }
+  if (rawBytes !== undefined && out.length !== rawBytes) {
+    throw new OtlpInputError(`batch is ${out.length} bytes, not the ${rawBytes} declared`, 400);
+  }
+  return out;
+}
+
+/**
+ * A brotli batch compressed again for a control plane that does not take brotli (the agent cut it while connected
+ * to one that did): zstd where it is available, else gzip.
+ */
+export async function recompressBatch(
+  data: Buffer,
+  rawBytes: number,
+): Promise<{ compression: BatchCompression; data: Buffer }> {
+  return compressBatch(await decompressBatch("br", data, rawBytes, rawBytes));
 }

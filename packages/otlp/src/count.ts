@@ -1,4 +1,3 @@
-import protobuf from "protobufjs";
 import { OtlpInputError } from "./errors";
 import { type OtlpSignal, otlpRoot } from "./proto";
 
@@ -59,68 +58,135 @@ function layoutOf(): Layout {
 
 const LEN = 2;
 
-/** Calls `onItem(reader, end)` for each length-delimited field `id` of the message between reader.pos and `end`. */
-function forEachField(reader: protobuf.Reader, end: number, id: number, onItem: (end: number) => void): void {
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    const wireType = tag & 7;
-    if (tag >>> 3 === id && wireType === LEN) {
-      const length = reader.uint32();
-      const itemEnd = reader.pos + length;
-      if (itemEnd > end) throw new RangeError("length beyond the message");
-      onItem(itemEnd);
-      reader.pos = itemEnd;
-    } else {
-      reader.skipType(wireType);
+/**
+ * A cursor over protobuf wire format: varints read straight off the bytes. One small object per count and nothing
+ * per field (protobufjs' Reader plus a closure per nesting level and item was most of what counting allocated).
+ */
+class Wire {
+  pos = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** A varint's low 32 bits, as protobufjs' `uint32` reads it (up to 10 bytes). */
+  varint(): number {
+    const { bytes } = this;
+    // Tags and most lengths take one or two bytes.
+    if (this.pos + 1 < bytes.length) {
+      const first = bytes[this.pos] as number;
+      if (first < 0x80) {
+        this.pos++;
+        return first;
+      }
+      const second = bytes[this.pos + 1] as number;
+      if (second < 0x80) {
+        this.pos += 2;
+        return (first & 0x7f) | (second << 7);
+      }
     }
+    let value = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (this.pos >= bytes.length) throw new RangeError("varint runs past the end");
+      const byte = bytes[this.pos++] as number;
+      if (shift < 32) value |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return value >>> 0;
+    }
+    throw new RangeError("varint longer than 10 bytes");
   }
-  if (reader.pos !== end) throw new RangeError("field runs past its message");
+
+  /** Reads a length prefix; the end of the field it announces, which must lie within `end`. */
+  lengthEnd(end: number): number {
+    const length = this.varint();
+    const fieldEnd = this.pos + length;
+    if (fieldEnd > end) throw new RangeError("length beyond the message");
+    return fieldEnd;
+  }
+
+  /** Skips a field's value of `wireType` (groups included, as protobufjs' `skipType` does). */
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        break;
+      case 1:
+        this.pos += 8;
+        break;
+      case LEN: {
+        const length = this.varint();
+        this.pos += length;
+        break;
+      }
+      case 3:
+        for (;;) {
+          const tag = this.varint();
+          if ((tag & 7) === 4) break;
+          this.skip(tag & 7);
+        }
+        break;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        throw new RangeError(`invalid wire type ${wireType} at offset ${this.pos}`);
+    }
+    if (this.pos > this.bytes.length) throw new RangeError("field runs past the end");
+  }
 }
 
 /**
- * Counts the spans, log records or metric data points of a protobuf-encoded OTLP request without decoding them:
- * it walks the wire format with protobufjs' Reader down to the items and skips their bytes. Cheap (the agent counts
- * what it forwards undecoded), and it refuses bytes whose outer structure is broken (OtlpInputError 400).
+ * Counts the items at the end of `path` (field numbers, one per nesting level from `depth`) in the message between
+ * wire.pos and `end`; a Metric's items are its data points (`metricData`).
  */
-export function countOtlpItems(signal: OtlpSignal, bytes: Uint8Array): number {
-  const { paths, metricData } = layoutOf();
-  const reader = protobuf.Reader.create(bytes);
-  const [l1, l2, l3] = paths[signal] as [number, number, number];
+function countIn(wire: Wire, end: number, path: readonly number[], depth: number, metricData?: MetricData): number {
+  const id = path[depth];
+  const last = depth === path.length - 1;
   let count = 0;
-  try {
-    forEachField(reader, bytes.length, l1, (e1) =>
-      forEachField(reader, e1, l2, (e2) =>
-        forEachField(reader, e2, l3, (e3) => {
-          if (signal !== "metrics") count++;
-          else countDataPoints(reader, e3, metricData, (n) => (count += n));
-        }),
-      ),
-    );
-  } catch (err) {
-    throw new OtlpInputError(`undecodable OTLP ${signal} protobuf: ${(err as Error).message}`, 400, { cause: err });
+  while (wire.pos < end) {
+    const tag = wire.varint();
+    const wireType = tag & 7;
+    if (tag >>> 3 === id && wireType === LEN) {
+      const itemEnd = wire.lengthEnd(end);
+      if (!last) count += countIn(wire, itemEnd, path, depth + 1, metricData);
+      else if (metricData) count += countDataPoints(wire, itemEnd, metricData);
+      else count++;
+      wire.pos = itemEnd;
+    } else {
+      wire.skip(wireType);
+    }
+  }
+  if (wire.pos !== end) throw new RangeError("field runs past its message");
+  return count;
+}
+
+type MetricData = Layout["metricData"];
+
+/** The data points of one Metric (between wire.pos and `end`), in whichever kind of data it carries. */
+function countDataPoints(wire: Wire, end: number, metricData: MetricData): number {
+  let count = 0;
+  while (wire.pos < end) {
+    const tag = wire.varint();
+    const wireType = tag & 7;
+    const data = metricData.find((d) => d.field === tag >>> 3);
+    if (data && wireType === LEN) {
+      const dataEnd = wire.lengthEnd(end);
+      count += countIn(wire, dataEnd, [data.dataPoints], 0);
+      wire.pos = dataEnd;
+    } else {
+      wire.skip(wireType);
+    }
   }
   return count;
 }
 
-function countDataPoints(
-  reader: protobuf.Reader,
-  end: number,
-  metricData: Layout["metricData"],
-  add: (n: number) => void,
-): void {
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    const wireType = tag & 7;
-    const data = metricData.find((d) => d.field === tag >>> 3);
-    if (data && wireType === LEN) {
-      const length = reader.uint32();
-      const dataEnd = reader.pos + length;
-      if (dataEnd > end) throw new RangeError("length beyond the message");
-      let points = 0;
-      forEachField(reader, dataEnd, data.dataPoints, () => points++);
-      add(points);
-    } else {
-      reader.skipType(wireType);
-    }
+/**
+ * Counts the spans, log records or metric data points of a protobuf-encoded OTLP request without decoding them:
+ * it walks the wire format down to the items and skips their bytes. Cheap (the agent counts what it forwards
+ * undecoded), and it refuses bytes whose outer structure is broken (OtlpInputError 400).
+ */
+export function countOtlpItems(signal: OtlpSignal, bytes: Uint8Array): number {
+  const { paths, metricData } = layoutOf();
+  try {
+    return countIn(new Wire(bytes), bytes.length, paths[signal], 0, signal === "metrics" ? metricData : undefined);
+  } catch (err) {
+    throw new OtlpInputError(`undecodable OTLP ${signal} protobuf: ${(err as Error).message}`, 400, { cause: err });
   }
 }

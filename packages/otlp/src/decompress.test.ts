@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import zlib from "node:zlib";
 import { compress } from "@mongodb-js/zstd";
-import { compressBatch, decodeBatchBody, decompressBatch, encodeBatchBody } from "./batch-frame";
+import { compressBatch, decodeBatchBody, decompressBatch, encodeBatchBody, recompressBatch } from "./batch-frame";
 import { decodeContentEncoding } from "./decompress";
 import { OtlpInputError } from "./errors";
 import { zlibZstdCompress, zstdDecompressBounded, zstdSingleFrameSize } from "./zstd";
@@ -104,4 +104,21 @@ test("node:zlib's zstd (Node 22.15+, the installed agent's bundle without the ad
   // The frame declares its size, so the control plane's libzstd path (bounded by that size) takes it.
   assert.equal(zstdSingleFrameSize(data), big.length);
   assert.deepEqual(await decompressBatch("zstd", data, 2 * big.length, big.length), big);
+});
+
+test("brotli batches (agents without zstd) are read bounded, checked against their size, and recompressed for control planes without brotli", async () => {
+  const body = encodeBatchBody({
+    head: { errors: [], traces: [], logs: [], metrics: [], health_checks: [], otlp: [] },
+    payloads: [Buffer.from("log record ".repeat(100_000))],
+  });
+  // What compressBatch makes without zstd for a control plane that takes brotli.
+  const data = zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 0 } });
+  assert.ok(data.length < body.length / 10);
+  assert.deepEqual(await decompressBatch("br", data, 2 * body.length, body.length), body);
+  await assert.rejects(decompressBatch("br", data, body.length - 1), is(413));
+  await assert.rejects(decompressBatch("br", data, 2 * body.length, body.length - 1), is(400));
+  await assert.rejects(decompressBatch("br", Buffer.from("not brotli at all"), MiB), is(400));
+  const again = await recompressBatch(data, body.length);
+  assert.notEqual(again.compression, "br");
+  assert.deepEqual(await decompressBatch(again.compression, again.data, 2 * body.length, body.length), body);
 });

@@ -1,12 +1,13 @@
 import { open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import type { BatchCompression } from "@syntra/otlp";
 
 /** What the agent knows of a batch without reading its data. */
 export interface BatchMeta {
   id: string;
   /** Order of creation: batches are sent oldest first. */
   seq: number;
-  compression: "zstd" | "gzip";
+  compression: BatchCompression;
   rawBytes: number;
   /** Compressed size: what the batch takes on disk and on the wire (before base64). */
   bytes: number;

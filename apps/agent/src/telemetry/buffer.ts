@@ -47,6 +47,8 @@ export class TelemetryBuffer {
    * load): a new 8 MiB buffer per batch was mapped, faulted in and unmapped each time. Dropped at a smaller cut.
    */
   private scratch: Buffer | undefined;
+  /** The control plane takes brotli batches (hello_ack): without zstd, batches are cut with brotli, else gzip. */
+  brotli = false;
   /** Batches on their way to the control plane (set by the shipper): never dropped for space. */
   readonly inFlight = new Set<string>();
   private readonly files: BatchFiles;
@@ -178,7 +180,7 @@ export class TelemetryBuffer {
     else this.scratch = undefined;
     // The scratch is not touched again before the compressor is done with it: cuts run one at a time.
     const body = encodeBatchBody({ head, payloads }, this.scratch);
-    const { compression, data } = await compressBatch(body);
+    const { compression, data } = await compressBatch(body, { brotli: this.brotli });
     this.batchSeq++;
     const meta: BatchMeta = {
       id: `${randomUUID()}`,

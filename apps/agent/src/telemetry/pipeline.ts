@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { ControlPlaneToAgentMessage, HelloAckPayload } from "@syntra/contracts";
+import { type ControlPlaneToAgentMessage, type HelloAckPayload, TELEMETRY_BROTLI_CAPABILITY } from "@syntra/contracts";
 import type Dockerode from "dockerode";
 import type { Logger } from "pino";
 import type { AgentConfig } from "../config";
@@ -132,8 +132,9 @@ export async function startTelemetry(deps: PipelineDeps): Promise<TelemetryPipel
     httpAddresses,
     connected: (ack) => {
       buffer.setMemoryLimit(ack.config.telemetry_buffer_max_mb * MiB);
+      buffer.brotli = ack.capabilities?.includes(TELEMETRY_BROTLI_CAPABILITY) ?? false;
       shipper.start(ack.config.telemetry_batch_interval_seconds);
-      shipper.connected();
+      shipper.connected({ brotli: buffer.brotli });
     },
     handle: (message) => {
       if (message.type === "telemetry_ack") {

@@ -5,6 +5,7 @@ import type {
   TelemetryBatchBinaryPayload,
   TelemetryBatchPayload,
 } from "@syntra/contracts";
+import { type BatchCompression, recompressBatch } from "@syntra/otlp";
 import type { Logger } from "pino";
 import type { BatchMeta } from "./batch-files";
 import type { TelemetryBuffer } from "./buffer";
@@ -44,6 +45,8 @@ export class TelemetryShipper {
   private pumping = false;
   private pumpAgain = false;
   private statsSentAt = "";
+  /** The control plane takes brotli batches (hello_ack). */
+  private brotli = false;
   private readonly window: number;
   private readonly ackTimeoutMs: number;
   private readonly now: () => number;
@@ -74,17 +77,25 @@ export class TelemetryShipper {
 
   /** The buffer holds a batch's worth: cut and send now rather than at the next tick. */
   kick(): void {
-    void this.buffer.cut().then(
-      () => this.pump(),
-      (err: unknown) => this.logger.error({ err }, "could not cut a telemetry batch"),
-    );
+    void this.buffer
+      .cut()
+      .then(
+        () => this.pump(),
+        (err: unknown) => this.logger.error({ err }, "could not cut a telemetry batch"),
+      )
+      .catch((err: unknown) => this.logger.error({ err }, "telemetry delivery failed"));
   }
 
-  /** The connection is (again) accepted: what was in flight on the old one goes again. */
-  connected(): void {
+  /**
+   * The connection is (again) accepted: what was in flight on the old one goes again. `brotli`: this control plane
+   * takes brotli batches (else those cut for an earlier one go compressed again).
+   */
+  connected(accepts: { brotli?: boolean } = {}): void {
+    this.brotli = accepts.brotli ?? false;
     this.sent.clear();
     this.buffer.inFlight.clear();
-    void this.pump();
+    // A batch that cannot be read (or recompressed) stays for the next pump; the agent stays up.
+    this.pump().catch((err: unknown) => this.logger.error({ err }, "telemetry delivery failed"));
   }
 
   /** The control plane answered a batch. */
@@ -160,12 +171,16 @@ export class TelemetryShipper {
       for (const meta of this.buffer.pending()) {
         if (!this.channel.ready || this.sent.size >= this.window) break;
         if (this.sent.has(meta.id) || (this.notBefore.get(meta.id) ?? 0) > now) continue;
-        const data = await this.buffer.data(meta);
+        const stored = await this.buffer.data(meta);
+        const { compression, data } =
+          meta.compression === "br" && !this.brotli
+            ? await recompressBatch(stored, meta.rawBytes)
+            : { compression: meta.compression, data: stored };
         if (!this.channel.ready) break;
         this.notBefore.delete(meta.id);
         this.sent.set(meta.id, this.now());
         this.buffer.inFlight.add(meta.id);
-        this.send(meta, data);
+        this.send(meta, compression, data);
         sentAny = true;
       }
     }
@@ -173,14 +188,14 @@ export class TelemetryShipper {
   }
 
   /** One batch to the control plane: a binary frame where it takes them, else base64 in JSON (section 1.3). */
-  private send(meta: BatchMeta, data: Buffer): void {
+  private send(meta: BatchMeta, compression: BatchCompression, data: Buffer): void {
     const stats = this.currentStats();
     this.statsSentAt = JSON.stringify({ ...stats, oldest_buffered_at: null });
     const head = {
       batch_id: meta.id,
       agent_id: this.opts.agentId,
       stats,
-      compression: meta.compression,
+      compression,
       format: "json+otlp",
       raw_bytes: meta.rawBytes,
     } as const;

@@ -18,6 +18,7 @@ import {
   RESTARTING_CLOSE_CODE,
   restartingCloseReason,
   TELEMETRY_BINARY_CAPABILITY,
+  TELEMETRY_BROTLI_CAPABILITY,
 } from "@syntra/contracts";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
@@ -646,7 +647,7 @@ export class AgentHub {
           reconnect_spread_seconds: this.reconnectSpreadSeconds(),
         },
         pending_deployments: pending,
-        capabilities: [TELEMETRY_BINARY_CAPABILITY],
+        capabilities: [TELEMETRY_BINARY_CAPABILITY, TELEMETRY_BROTLI_CAPABILITY],
       });
       return true;
     } catch (err) {

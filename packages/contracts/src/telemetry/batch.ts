@@ -69,6 +69,10 @@ export const agentTelemetryStats = z.object({
 });
 export type AgentTelemetryStats = z.infer<typeof agentTelemetryStats>;
 
+/** How a telemetry batch's data is compressed (gzip and brotli: Syntra extensions for agents without zstd). */
+export const batchCompression = z.enum(["zstd", "gzip", "br"]);
+export type BatchCompression = z.infer<typeof batchCompression>;
+
 // batch_id lets the control plane drop a batch it already stored when the agent re-sends after a reconnect.
 const batchFields = {
   batch_id: z.string().min(1).max(128),
@@ -77,8 +81,9 @@ const batchFields = {
 };
 
 /**
- * The `telemetry_batch` payload. With `compression: "zstd"` (or `"gzip"`, a Syntra extension for agents without
- * the native zstd), `data` is the compressed batch, base64-encoded; with `"none"` it is the TelemetryData itself.
+ * The `telemetry_batch` payload. With `compression: "zstd"` (or `"gzip"` or `"br"`, Syntra extensions for agents
+ * without zstd; `"br"` only to control planes whose hello_ack names TELEMETRY_BROTLI_CAPABILITY), `data` is the
+ * compressed batch, base64-encoded; with `"none"` it is the TelemetryData itself.
  * The compressed batch is, by `format`:
  * - `json` (the default, section 1.3): the JSON of a TelemetryData.
  * - `json+otlp` (Syntra extension): a 4-byte big-endian length N, N bytes of JSON `telemetryBatchHead`, then the
@@ -89,7 +94,7 @@ const batchFields = {
 export const telemetryBatchPayload = z.discriminatedUnion("compression", [
   z.object({
     ...batchFields,
-    compression: z.enum(["zstd", "gzip"]),
+    compression: batchCompression,
     format: z.enum(["json", "json+otlp"]).optional(),
     // The size of the data once decompressed (Syntra extension): checked against the limit before decompressing.
     raw_bytes: z.number().int().positive().optional(),
@@ -107,7 +112,7 @@ export type TelemetryBatchPayload = z.infer<typeof telemetryBatchPayload>;
  */
 export const telemetryBatchBinaryPayload = z.object({
   ...batchFields,
-  compression: z.enum(["zstd", "gzip"]),
+  compression: batchCompression,
   format: z.literal("json+otlp"),
   raw_bytes: z.number().int().positive(),
   data_bytes: z.number().int().positive(),

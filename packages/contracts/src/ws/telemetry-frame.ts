@@ -9,6 +9,13 @@ import type { InvalidMessageError } from "./parse-frame";
  */
 export const TELEMETRY_BINARY_CAPABILITY = "telemetry_batch_binary";
 
+/**
+ * Named in hello_ack's `capabilities` by control planes that take telemetry batches compressed with brotli
+ * (`compression: "br"`). An agent without zstd (Node before 22.15 and no native add-on) compresses with brotli at
+ * quality 0 for those, at a third of gzip's CPU for the same size, and with gzip for others.
+ */
+export const TELEMETRY_BROTLI_CAPABILITY = "telemetry_batch_brotli";
+
 /** The envelope of a binary telemetry_batch frame. */
 export const telemetryBatchBinaryMessage = defineMessage(
   "telemetry_batch",
