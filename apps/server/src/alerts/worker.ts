@@ -50,6 +50,8 @@ export function startAlertWorker(deps: AppDeps, opts: AlertWorkerOptions = {}): 
       const pass = await evaluateDueRules(deps);
       // Whatever fired, resolved or reminded queued its notifications: send them now, not at the next sleep's end.
       if (pass.fired + pass.resolved + pass.reminded > 0) delivery?.wake();
+      // New incidents get their AI summary now.
+      if (pass.fired > 0) deps.aiWorker?.wake();
       return untilDue(await earliest(deps, sql`SELECT min(next_evaluation_at) AS at FROM alerts WHERE is_active`));
     },
   });
