@@ -48,7 +48,7 @@ const usage = implement(apiRoutes.ai.usage, {
 const anomalies = implement(apiRoutes.ai.anomalies, {
   handler: async ({ auth, deps, params, query }) => {
     const target = await storeScope(deps, projectScope(auth), params.serviceId);
-    const series = await signalSeries(deps.telemetry, target, query.signal, deps.now());
+    const series = await signalSeries(deps.telemetry, target, query.signal, deps.now(), query.hours);
     const band = signalBand(series, query, query.hours);
     if (query.explain === "false") return band;
     return { ...band, anomalies: await explainAnomalies(deps, target, band.anomalies) };

@@ -7,8 +7,13 @@ import { type AnomalyThresholds, anomalyRuns, bandOf, baselines, DEFAULT_THRESHO
 export const STEP_SECONDS = 300;
 const STEPS_PER_DAY = 86_400 / STEP_SECONDS;
 const DAY_MS = 86_400_000;
-/** Days of history read: the 7 of the baseline and the current one. */
-const HISTORY_DAYS = 8;
+/**
+ * Whole days read before the first point that needs a baseline: the 7 of the baseline and the one before them, which
+ * the week-over-week trend compares the last day with.
+ */
+const DAYS_BEFORE = 8;
+/** Points the alert evaluation judges (the detector's sustained window, with room): the last hour. */
+const EVALUATION_HOURS = 1;
 
 /** A signal of a service over the history, one value per step from `start` (midnight UTC); null: no data. */
 export interface SignalSeries {
@@ -32,21 +37,23 @@ const MIN_VOLUME: Record<AnomalyCondition["signal"], number> = {
 };
 
 /**
- * The service's signal at 5-minute steps, from midnight UTC seven days before today up to the last complete step
- * before `now`: request rate, error rate and p95 latency from its spans (the RED rollup), CPU and memory from its
- * containers' heartbeat metrics. Requests per step count a step without spans as 0; error rate and p95 latency have
- * no value without requests, CPU and memory none without a running container.
+ * The service's signal at 5-minute steps up to the last complete step before `now`, from midnight UTC eight days
+ * before the day of the first of the last `hours` (so every one of those points has its 7-day baseline and the trend,
+ * also when they span midnight): request rate, error rate and p95 latency from its spans (the RED rollup), CPU and
+ * memory from its containers' heartbeat metrics. Requests per step count a step without spans as 0; error rate and
+ * p95 latency have no value without requests, CPU and memory none without a running container.
  */
 export async function signalSeries(
   telemetry: TelemetryStore,
   scope: { orgId: string; serviceId: string },
   signal: AnomalyCondition["signal"],
   now: Date,
+  hours = EVALUATION_HOURS,
 ): Promise<SignalSeries> {
-  // The day of the last complete step (just after midnight that is still yesterday).
-  const lastStep = Math.floor(now.getTime() / (STEP_SECONDS * 1000)) * STEP_SECONDS * 1000 - STEP_SECONDS * 1000;
-  const today = Math.floor(lastStep / DAY_MS) * DAY_MS;
-  const start = new Date(today - (HISTORY_DAYS - 1) * DAY_MS);
+  const stepMs = STEP_SECONDS * 1000;
+  const lastStep = Math.floor(now.getTime() / stepMs) * stepMs - stepMs;
+  const firstDay = Math.floor((lastStep - hours * 3_600_000) / DAY_MS) * DAY_MS;
+  const start = new Date(firstDay - DAYS_BEFORE * DAY_MS);
   const steps = Math.floor((now.getTime() - start.getTime()) / (STEP_SECONDS * 1000));
   if (signal === "cpu" || signal === "memory") return containerSignal(telemetry, scope, signal, start, steps);
   const red = await telemetry.serviceRed(scope, {

@@ -16,6 +16,7 @@ before(async () => {
 after(() => t.close());
 
 const STEP = 300_000;
+const DAY = 86_400_000;
 
 test("an anomaly rule fires for the service whose error rate leaves its baseline; steady and learning ones stay quiet", async () => {
   const org = await serviceOfNewOrg(t, "anomaly-owner@example.com");
@@ -30,9 +31,10 @@ test("an anomaly rule fires for the service whose error rate leaves its baseline
   const fresh = (
     await call("POST", `/api/v1/projects/${org.projectId}/services`, imageServiceBody("fresh", org.serverId))
   ).id;
-  // The clock to the middle of a 5-minute step: the evaluation below must judge the same last step the history
-  // was written up to, not one a step boundary crossed meanwhile left empty.
-  t.advanceClock(STEP - (t.deps.now().getTime() % STEP) + STEP / 2);
+  // The clock to the middle of the third 5-minute step after midnight UTC: the spike and the chart's two hours then
+  // span midnight, whose earlier side must still have its baseline (it read as learning once); and the evaluation
+  // below must judge the same last step the history was written up to, not one a step boundary crossed meanwhile.
+  t.advanceClock(DAY - (t.deps.now().getTime() % DAY) + 2 * STEP + STEP / 2);
   const now = t.deps.now().getTime();
   const lastStep = Math.floor(now / STEP) * STEP;
   const owner = (serviceId: string) => ({
@@ -43,9 +45,9 @@ test("an anomaly rule fires for the service whose error rate leaves its baseline
   await t.deps.telemetry.insert({
     spans: [
       // The last 25 minutes of `web` fail 60% of requests: sustained over the detector's 3-of-4 steps.
-      // Nine days, so that seven full days precede the last step whatever the time of day.
-      ...history(owner(org.serviceId), 9, now, lastStep - 5 * STEP),
-      ...history(owner(steady), 9, now),
+      // Ten days: the baseline's seven whole days and the trend's day before them precede yesterday.
+      ...history(owner(org.serviceId), 10, now, lastStep - 5 * STEP),
+      ...history(owner(steady), 10, now),
       // One day of history, the same spike: still learning, so it must not fire.
       ...history(owner(fresh), 1, now, lastStep - 5 * STEP),
     ],
