@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { AgentHub } from "./agents/hub";
 import type { AiEngine } from "./ai/engine";
+import type { AiWorker } from "./ai/worker";
+import type { AlertWorker } from "./alerts/worker";
 import type { LoginRateLimiter } from "./auth/login-rate-limit";
 import type { PasswordResetLimiter } from "./auth/password-reset-limit";
 import type { DiskUsage } from "./builds/builder";
@@ -26,8 +28,10 @@ export interface AppDeps {
   keyring: Keyring;
   /** The build worker of this process, if it runs one: told when builds are queued or cancelled. */
   builds: BuildQueueHandle | null;
-  /** The alert worker of this process, if it runs one: told when notifications are queued by a request. */
-  alerts: { kick(): void } | null;
+  /** The alert worker of this process, if it runs one: told when notifications are queued or rules saved by a request. */
+  alerts: Pick<AlertWorker, "kick" | "rulesChanged"> | null;
+  /** The background AI worker of this process, if it runs one: woken when issues or incidents are created here. */
+  aiWorker: Pick<AiWorker, "wake"> | null;
   /** Live events (deployment progress, build logs, server status) for the dashboard's streams. */
   live: LiveBus;
   logger: Logger;

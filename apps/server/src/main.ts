@@ -83,9 +83,10 @@ async function start(config: Config): Promise<void> {
   pruner.unref();
   const domainChecker = startDomainChecker(deps, config.domains.checkSeconds * 1000);
   const buildWorker = config.builds.enabled ? await startBuildWorker(deps) : null;
+  const aiWorker = startAiWorker(deps);
+  deps.aiWorker = aiWorker;
   const alertWorker = startAlertWorker(deps);
   deps.alerts = alertWorker;
-  const aiWorker = startAiWorker(deps);
 
   let localAgent: LocalAgent | null = null;
   let agentEndpoint: AgentEndpoint | null = null;

@@ -52,6 +52,7 @@ export async function createDeps(config: Config, opts: WiringOptions): Promise<A
     live: new LiveBus(cluster),
     builds: null,
     alerts: null,
+    aiWorker: null,
     loginLimiter: new LoginRateLimiter(config.loginMaxAttempts, config.loginWindowSeconds * 1000, now),
     mailer: createMailer(config.mail, logger),
     resetLimiter: new PasswordResetLimiter(now),

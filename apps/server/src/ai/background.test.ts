@@ -3,6 +3,7 @@
 // Anthropic's Messages API: what is taken, once, within the hourly count and the budget, and what the prompt holds.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import { sql } from "drizzle-orm";
 import { resultRows } from "../db/client";
 import { serviceOfNewOrg } from "../testing/error-fixtures";
@@ -16,6 +17,7 @@ import { anthropicToolUse } from "./testing/anthropic-stand-in";
 import { appWithClaude } from "./testing/claude-app";
 import { seedIssue } from "./testing/issues";
 import type { StandInServer } from "./testing/stand-in-server";
+import { startAiWorker } from "./worker";
 
 const API_KEY = "sk-ant-api03-backgroundKEY0123456789";
 const DB_PASSWORD = "pg-pass-Bg7Kq2";
@@ -194,4 +196,22 @@ test("organizations that turned it off, and SYNTRA_AI=off, get nothing analyzed 
   t.deps.ai = createAiEngine(t.deps.config.ai);
   assert.deepEqual(await analyzeNewIssues(t.deps), { analyzed: 1, notAnalyzed: 0 });
   assert.equal(claude.requests.length, 1);
+});
+
+test("the AI worker analyzes an issue as soon as ingestion creates it, not at its next pass", async () => {
+  // A pass an hour apart: the analysis below happens because storing the new issue woke the worker.
+  const worker = startAiWorker(t.deps, 3_600_000);
+  t.deps.aiWorker = worker;
+  try {
+    const issueId = await seedIssue(t, serviceId, "Cannot read properties of null (reading 'total')", {
+      at: Date.now() - 60_000,
+    });
+    const outcome = await eventually(async () => (await outcomeOf(issueId))?.ai_auto_outcome ?? undefined, {
+      what: "the new issue's background analysis",
+    });
+    assert.equal(outcome, "analyzed");
+  } finally {
+    await worker.stop();
+    t.deps.aiWorker = null;
+  }
 });

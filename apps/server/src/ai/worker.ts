@@ -1,20 +1,23 @@
 import type { AppDeps } from "../deps";
+import { wakeableLoop } from "../lib/wakeable-loop";
 import { analyzeNewIssues } from "./background";
 import { summarizeNewIncidents } from "./summarize-incident";
 
 /** The background AI work of one control plane. */
 export interface AiWorker {
+  /** New issues or incidents were stored: take them now rather than at the next safety pass. */
+  wake(): void;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the loop: every `everyMs` a pass summarizing new alert incidents, then one analyzing new issues; never two
- * at once; a failed pass is logged and the next tick tries again. New issues and incidents wait for the next pass
- * (at most `everyMs`): the AI is never on the path of an event's ingestion or of an alert's notification.
+ * Starts the loop: a pass summarizing new alert incidents, then one analyzing new issues; never two at once; a failed
+ * pass is logged and the next one tries again. A pass runs when woken (an issue was created by this process's error
+ * ingestion, an alert evaluation here fired) and at least every `everyMs` for what other replicas stored and for the
+ * issues an organization's hourly count held back. The AI is never on the path of an event's ingestion or of an
+ * alert's notification: a wake only schedules the pass.
  */
-export function startAiWorker(deps: AppDeps, everyMs = 10_000): AiWorker {
-  let busy: Promise<void> | null = null;
-  let stopped = false;
+export function startAiWorker(deps: AppDeps, everyMs = 60_000): AiWorker {
   const pass = async () => {
     // Incidents first: few, and someone is being paged for them.
     const incidents = await summarizeNewIncidents(deps);
@@ -23,22 +26,13 @@ export function startAiWorker(deps: AppDeps, everyMs = 10_000): AiWorker {
     const issues = await analyzeNewIssues(deps);
     if (issues.analyzed + issues.notAnalyzed > 0)
       deps.logger.info({ ...issues }, "new issues analyzed in the background");
+    return null;
   };
-  const tick = () => {
-    if (stopped || busy) return;
-    busy = pass()
-      .catch((err: unknown) => deps.logger.error({ err }, "background AI pass failed"))
-      .finally(() => {
-        busy = null;
-      });
-  };
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
-    },
-  };
+  const loop = wakeableLoop({
+    pass,
+    maxWaitMs: everyMs,
+    startAfterWait: true,
+    onError: (err) => deps.logger.error({ err }, "background AI pass failed"),
+  });
+  return { wake: () => (deps.ai.enabled ? loop.wake() : undefined), stop: () => loop.stop() };
 }

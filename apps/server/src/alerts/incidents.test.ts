@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { eventually } from "@syntra/testing/eventually";
 import { sql } from "drizzle-orm";
 import { deployments, healthChecks } from "../db/schema";
 import { ingestErrorEvents } from "../issues/ingest";
@@ -10,6 +11,7 @@ import { createTestApp, type TestApp } from "../testing/harness";
 import { sendDueDeliveries } from "./deliveries";
 import { evaluateDueRules } from "./evaluate/evaluator";
 import { type ChannelStandIns, startChannelStandIns } from "./testing/channel-stand-ins";
+import { startAlertWorker } from "./worker";
 
 let t: TestApp;
 let standIns: ChannelStandIns;
@@ -283,4 +285,45 @@ test("the public status page shows a down service, its uptime bars and the incid
   assert.equal((await t.app.inject({ method: "GET", url: "/status/nope" })).statusCode, 404);
   await s.call("PATCH", `/api/v1/status-pages/${page.id}`, { is_public: false });
   assert.equal((await t.app.inject({ method: "GET", url: "/status/acme-status" })).statusCode, 404, "private now");
+});
+
+test("the alert worker evaluates a saved rule and sends what fired at once, not at its next poll", async () => {
+  const s = await setup("worker@example.com");
+  const server = await s.call("POST", "/api/v1/servers", { name: "edge-w" });
+  const service = await s.call(
+    "POST",
+    `/api/v1/projects/${s.projectId}/services`,
+    imageServiceBody("billing", server.server_id),
+  );
+  // Polls an hour apart: what happens below happens because saving the rule woke the loops.
+  const worker = startAlertWorker(t.deps, { evaluateEveryMs: 3_600_000, deliverEveryMs: 3_600_000 });
+  t.deps.alerts = worker;
+  try {
+    const rule = await s.call("POST", "/api/v1/alerts", {
+      name: "Deploys",
+      type: "event",
+      interval_seconds: 3600,
+      channel_ids: [s.slack.id],
+      condition: { events: ["deployment_failed"] },
+    });
+    await eventually(async () => (await s.call("GET", `/api/v1/alerts/${rule.id}`)).last_evaluated_at ?? undefined, {
+      what: "the new rule's first evaluation",
+    });
+    await t.deps.db.insert(deployments).values({
+      serviceId: service.id,
+      status: "failed",
+      errorMessage: "health check failed: connection refused",
+      finishedAt: t.deps.now(),
+      createdAt: t.deps.now(),
+    });
+    // Its next evaluation is an hour away: the change makes it due now.
+    await s.call("PATCH", `/api/v1/alerts/${rule.id}`, { name: "Deploys of billing" });
+    const sent = await eventually(() => s.slackTexts().find((text) => text?.includes("billing")), {
+      what: "the failed deployment's notification",
+    });
+    assert.match(sent, /Deployment of billing failed/);
+  } finally {
+    await worker.stop();
+    t.deps.alerts = null;
+  }
 });

@@ -17,6 +17,8 @@ const create = implement(apiRoutes.alerts.create, {
       audit({ resourceId: created.id, details: { name: created.name, type: created.type } });
       return created;
     });
+    // A new rule is due at once: evaluated now, not at the end of the worker's sleep.
+    deps.alerts?.rulesChanged();
     const [rule] = await presentRules(deps.db, [row]);
     return rule;
   },
@@ -36,6 +38,7 @@ const update = implement(apiRoutes.alerts.update, {
       audit({ resourceId: params.alertId, details: { fields: Object.keys(body) } });
       return updateRule(tx, requireOrg(auth), params.alertId, body, deps.now());
     });
+    deps.alerts?.rulesChanged();
     const [rule] = await presentRules(deps.db, [row]);
     return rule;
   },

@@ -39,6 +39,26 @@ export function gitSourceOf(service: ServiceRow, project: ProjectRow): { repoUrl
   return { repoUrl, branch: service.gitBranch ?? project.gitBranch ?? "main" };
 }
 
+/** The cluster topic that sends every replica's build worker to the queue: a build was queued, or one ended. */
+export const QUEUE_CHANGED_TOPIC = "builds.queue-changed";
+/** The cluster topic asking the replica that runs a build to abort it (its row is already cancelled). */
+export const CANCEL_TOPIC = "builds.cancel";
+
+/**
+ * Builds were queued: this process's worker and the other replicas' look at the queue now (a build starts at once
+ * wherever a worker is free, not at the next safety poll).
+ */
+export function announceQueued(deps: Pick<AppDeps, "builds" | "cluster">): void {
+  deps.builds?.kick();
+  deps.cluster.broadcast(QUEUE_CHANGED_TOPIC, {});
+}
+
+/** A running build was cancelled: aborted here if this process runs it, else by the replica that does. */
+export function announceCancelled(deps: Pick<AppDeps, "builds" | "cluster">, deploymentId: string): void {
+  if (deps.builds?.cancel(deploymentId)) return;
+  deps.cluster.broadcast(CANCEL_TOPIC, { deploymentId });
+}
+
 /**
  * Queues a build of a service built from git, as `change` (its audit entry names the new deployment). The
  * deployments row is the job. A newer order supersedes the service's builds still waiting (not those already

@@ -12,7 +12,7 @@ import { openEnv } from "../services/env-vars";
 import { BuildError } from "./builder/errors";
 import type { BuildRequest, BuildResult } from "./builder/types";
 import { BuildLogSink } from "./log-sink";
-import { BUILDING, claimBuild, recoverStaleBuilds } from "./queue";
+import { BUILDING, CANCEL_TOPIC, claimBuild, QUEUE_CHANGED_TOPIC, recoverStaleBuilds } from "./queue";
 
 type DeploymentRow = typeof deployments.$inferSelect;
 
@@ -25,7 +25,10 @@ export interface ImageBuilder {
 }
 
 export interface BuildWorkerOptions {
-  /** How often the queue is looked at without a kick. Default 2 s. */
+  /**
+   * How often the queue is looked at without a kick. Default 30 s: builds queued through this process or announced
+   * by another replica (`announceQueued`) are claimed at once; the poll is for what nobody announced.
+   */
   pollMs?: number;
   /** How often a running build renews its claim. Default 5 s. */
   heartbeatMs?: number;
@@ -48,6 +51,7 @@ export class BuildWorker {
   private kicking: Promise<void> | null = null;
   private kickAgain = false;
   private stopping = false;
+  private unsubscribe: Array<() => void> = [];
 
   constructor(
     private readonly deps: AppDeps,
@@ -57,7 +61,15 @@ export class BuildWorker {
 
   async start(): Promise<void> {
     await recoverStaleBuilds(this.deps, this.opts.staleMs ?? 60_000);
-    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 2000);
+    const { cluster } = this.deps;
+    this.unsubscribe = [
+      cluster.on(QUEUE_CHANGED_TOPIC, () => this.kick()),
+      cluster.on(CANCEL_TOPIC, (message) => {
+        const id = (message as { deploymentId?: unknown } | null)?.deploymentId;
+        if (typeof id === "string") this.cancel(id);
+      }),
+    ];
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 30_000);
     this.timer.unref();
     // Another replica may die mid-build while this one runs: its claims go stale and are taken back here.
     this.recovery = setInterval(
@@ -99,6 +111,7 @@ export class BuildWorker {
   /** Stops taking builds and aborts the running ones; they go back to the queue for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const off of this.unsubscribe) off();
     clearInterval(this.timer);
     clearInterval(this.recovery);
     for (const { controller } of this.running.values()) controller.abort("shutdown");
@@ -121,6 +134,8 @@ export class BuildWorker {
         .finally(() => {
           this.running.delete(row.id);
           this.kick();
+          // A slot of the service's server is free: a replica holding back its next build claims it now.
+          this.deps.cluster.broadcast(QUEUE_CHANGED_TOPIC, {});
         });
       this.running.set(row.id, { controller, done });
     }

@@ -9,7 +9,7 @@ import {
 } from "@syntra/contracts";
 import { and, asc, desc, eq, gte, inArray, lte } from "drizzle-orm";
 import type { UnitOfWork } from "../audit/unit-of-work";
-import { enqueueBuild } from "../builds/queue";
+import { announceCancelled, announceQueued, enqueueBuild } from "../builds/queue";
 import type { Db } from "../db/client";
 import { deployments, projects, services } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -200,7 +200,7 @@ export async function triggerDeploy(
       },
       change,
     );
-    deps.builds?.kick();
+    announceQueued(deps);
     return presentQueued(deps, row);
   }
   if (service.sourceType !== "image") {
@@ -318,7 +318,7 @@ export async function cancelDeployment(
     audit({ resourceId: updated.id, details: { service_id: updated.serviceId } });
     return updated;
   });
-  if (row.status !== "queued") deps.builds?.cancel(row.id);
+  if (row.status !== "queued") announceCancelled(deps, row.id);
   await publishDeploymentChange(deps, row.id);
   return serializeDeployment(cancelled);
 }

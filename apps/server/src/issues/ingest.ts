@@ -10,6 +10,8 @@ import { regresses } from "./regression";
 export interface ErrorIngestDeps {
   database: Database;
   now: () => Date;
+  /** Woken when this ingestion created issues (their background AI analysis); absent in benchmarks. */
+  aiWorker?: { wake(): void } | null;
 }
 
 /** The service the events belong to, as their ingest key (or the agent's server) established. */
@@ -87,6 +89,7 @@ export async function ingestErrorEvents(
   });
   // Committed: the users and stacks it stored or found stored need not be asked for again.
   rememberSeen(known, seen);
+  if (result.issues.some((issue) => issue.created)) deps.aiWorker?.wake();
   return result;
 }
 

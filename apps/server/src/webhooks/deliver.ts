@@ -2,7 +2,7 @@ import type { WebhookResult } from "@syntra/contracts";
 import { eq, inArray } from "drizzle-orm";
 import picomatch from "picomatch";
 import { systemWork } from "../audit/unit-of-work";
-import { enqueueBuild, gitSourceOf } from "../builds/queue";
+import { announceQueued, enqueueBuild, gitSourceOf } from "../builds/queue";
 import type { Db } from "../db/client";
 import { projects, services, webhookDeliveries } from "../db/schema";
 import type { AppDeps } from "../deps";
@@ -135,7 +135,7 @@ export async function handleDelivery(deps: AppDeps, d: Delivery): Promise<Webhoo
     return queueBuilds(deps, tx, d, matched, push);
   });
   for (const queued of result.deployments) await publishDeploymentChange(deps, queued.deployment_id);
-  if (result.deployments.length > 0) deps.builds?.kick();
+  if (result.deployments.length > 0) announceQueued(deps);
   return result;
 }
 
