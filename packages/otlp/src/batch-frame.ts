@@ -2,6 +2,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { BatchCompression, OtlpPayloadRef, TelemetryBatchHead } from "@syntra/contracts";
 import { OtlpInputError } from "./errors";
+import { COMPRESSION_RATIO, zlibChunkSize } from "./zlib-chunk";
 import { nativeZstd, zstdCompress, zstdDecompress } from "./zstd";
 
 const gzip = promisify(zlib.gzip);
@@ -81,9 +82,15 @@ export async function compressBatch(
   if (zstd) return { compression: "zstd", data: zstd };
   if (opts.brotli) {
     const params = { [zlib.constants.BROTLI_PARAM_QUALITY]: 0, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length };
-    return { compression: "br", data: await brotliCompress(body, { params }) };
+    return {
+      compression: "br",
+      data: await brotliCompress(body, { params, chunkSize: zlibChunkSize(body.length / COMPRESSION_RATIO) }),
+    };
   }
-  return { compression: "gzip", data: await gzip(body, { level: 1 }) };
+  return {
+    compression: "gzip",
+    data: await gzip(body, { level: 1, chunkSize: zlibChunkSize(body.length / COMPRESSION_RATIO) }),
+  };
 }
 
 /**
@@ -116,7 +123,9 @@ export async function decompressBatch(
   }
   let out: Buffer;
   try {
-    out = await (compression === "br" ? brotliDecompress : gunzip)(data, { maxOutputLength: maxBytes });
+    // One output chunk when the size is declared (+1: a full chunk would make zlib ask for another before it ends).
+    const chunkSize = zlibChunkSize(rawBytes === undefined ? Math.min(maxBytes, data.length * COMPRESSION_RATIO) : rawBytes + 1);
+    out = await (compression === "br" ? brotliDecompress : gunzip)(data, { maxOutputLength: maxBytes, chunkSize });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
       throw new OtlpInputError(`batch decompresses to more than ${maxBytes} bytes`, 413, { cause: err });
