@@ -37,6 +37,25 @@ export function encodeBatchBody({ head, payloads }: BatchBody, scratch?: Buffer)
 }
 
 /**
+ * Lays out a `json+otlp` batch around payloads that already lie back to back in `slab` from `start` (copied there
+ * as they arrived): the length and the head go into the room before them, and a view of the slab is returned.
+ * Null when the payloads are not there in that order or the head does not fit: the caller copies (encodeBatchBody).
+ */
+export function encodeBatchBodyAround({ head, payloads }: BatchBody, slab: Buffer, start: number): Buffer | null {
+  let end = slab.byteOffset + start;
+  for (const p of payloads) {
+    if (p.buffer !== slab.buffer || p.byteOffset !== end) return null;
+    end += p.length;
+  }
+  const json = Buffer.from(JSON.stringify(head));
+  const from = start - 4 - json.length;
+  if (from < 0) return null;
+  slab.writeUInt32BE(json.length, from);
+  json.copy(slab, from + 4);
+  return slab.subarray(from, end - slab.byteOffset);
+}
+
+/**
  * Splits a `json+otlp` batch into its head (parsed JSON, not yet checked against the contract) and payloads,
  * checking that the payload sizes the head declares account for the rest exactly.
  */
@@ -124,7 +143,9 @@ export async function decompressBatch(
   let out: Buffer;
   try {
     // One output chunk when the size is declared (+1: a full chunk would make zlib ask for another before it ends).
-    const chunkSize = zlibChunkSize(rawBytes === undefined ? Math.min(maxBytes, data.length * COMPRESSION_RATIO) : rawBytes + 1);
+    const chunkSize = zlibChunkSize(
+      rawBytes === undefined ? Math.min(maxBytes, data.length * COMPRESSION_RATIO) : rawBytes + 1,
+    );
     out = await (compression === "br" ? brotliDecompress : gunzip)(data, { maxOutputLength: maxBytes, chunkSize });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
