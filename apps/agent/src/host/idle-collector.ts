@@ -28,10 +28,11 @@ export interface IdleCollectorOptions {
 }
 
 /**
- * Every 15 s; at most once a minute; idle under 3% of a core (the idle agent uses ~0.5%, a heartbeat with its Docker
- * calls included); once the heap has grown by 1 MiB (the idle agent's garbage grows ~1 MB a minute). A full
- * collection of the idle agent's ~13 MB heap takes ~15-25 ms of its main thread, so this costs at most ~0.04% of a
- * core, and nothing while the agent has work (OTLP ingest, a deploy's pulls and health checks keep it above 3%).
+ * Every 15 s; at most once a minute; idle under 3% of a core (the idle agent uses ~0.3-0.6%, its heartbeats' Docker
+ * calls included); once the heap has grown by 1 MiB (the idle agent's garbage grows ~1 MB a minute). A periodic
+ * (not compacting) collection of the idle agent's ~13 MB heap took 19-29 ms of its main thread, one every ~75 s:
+ * ~0.03% of a core, and nothing while the agent has work (OTLP ingest, a deploy's pulls and health checks keep it
+ * above 3%).
  */
 export const IDLE_COLLECTOR_DEFAULTS: IdleCollectorOptions = {
   intervalMs: 15_000,
@@ -47,13 +48,14 @@ export const IDLE_COLLECTOR_DEFAULTS: IdleCollectorOptions = {
  * live heap, and its memory reducer runs only after such a collection: the ~1 MB a minute the idle agent's timers
  * leave piled up from ~13 MB for minutes at a time (17.7 MB used after 5 idle minutes) before V8 collected. The
  * start-up's garbage (the modules' set-up, an enrolment's certificate request, ~5 MB) waited ~10 s for the memory
- * reducer. Each collection compacts, so heap committed and RSS fall with heap used (see exposeGc). Under load V8's
+ * reducer. The start-up collection compacts, so heap committed and RSS fall at once (see exposeGc); the periodic
+ * ones leave that to the memory reducer they set off. Under load V8's
  * own heuristics stay in charge: a busy check never collects.
  */
 export class IdleCollector {
   private readonly opts: IdleCollectorOptions;
   private timer: NodeJS.Timeout | undefined;
-  private gc: { collect(): void } | undefined;
+  private gc: { collect(compact: boolean): void } | undefined;
   private lastCpu = process.cpuUsage();
   private lastCheckAt = performance.now();
   private lastCollectedAt = Number.NEGATIVE_INFINITY;
@@ -96,7 +98,7 @@ export class IdleCollector {
   async startUpDone(): Promise<IdleCheck | undefined> {
     if (this.startUpCollected) return undefined;
     this.startUpCollected = true;
-    return this.collect(process.memoryUsage());
+    return this.collect(process.memoryUsage(), true);
   }
 
   /** One check: collects when the process was idle since the previous check and the heap has grown enough. */
@@ -112,13 +114,13 @@ export class IdleCollector {
       return { action: "too-soon", heapUsed: before.heapUsed, heapTotal: before.heapTotal };
     if (before.heapUsed - this.usedAfterLast < this.opts.growthBytes)
       return { action: "not-grown", heapUsed: before.heapUsed, heapTotal: before.heapTotal };
-    return this.collect(before);
+    return this.collect(before, false);
   }
 
-  private async collect(before: NodeJS.MemoryUsage): Promise<IdleCheck> {
+  private async collect(before: NodeJS.MemoryUsage, compact: boolean): Promise<IdleCheck> {
     this.gc ??= await exposeGc();
     const started = performance.now();
-    this.gc.collect();
+    this.gc.collect(compact);
     const ms = performance.now() - started;
     const after = process.memoryUsage();
     this.lastCollectedAt = performance.now();
@@ -141,17 +143,19 @@ export class IdleCollector {
 }
 
 /**
- * A full collection that compacts the old generation, so its pages go back to the system at once. V8's `gc()`
+ * A full collection, optionally compacting the old generation so its pages go back to the system at once. V8's `gc()`
  * without `--expose-gc` on the command line: the flag makes V8 install `gc` in contexts created from then on, so a
  * new (empty) context has it, and it collects the whole isolate; the context (~0.15 MB of heap) is kept with it.
  * The plain call is a full, synchronous mark-compact on Node 20 and 24 alike (Node 20's V8 reads an options object,
  * e.g. `{ flavor: "last-resort" }`, as a young-generation collection). It frees the garbage but leaves the old
  * generation's pages fragmented, so heap committed and RSS stayed where they were until V8's memory reducer
- * compacted them some 8 s later (idle agent: heap used 17.4 -> 12.5 MB, committed 21.2 -> 21.2); with
- * `--compact-on-every-full-gc` for that one collection V8 moves the live objects together and frees the rest.
+ * compacted them some 8 s later (idle agent at start-up: heap used 17.4 -> 12.5 MB, committed 21.2 -> 21.2); with
+ * `--compact-on-every-full-gc` for that one collection V8 moves every live object together and frees the rest (17.1
+ * -> 12.5 MB used, 21.2 -> 17.3 committed, RSS 70.8 -> 66.8 MB, 37-50 ms). Compacting the periodic collections too
+ * cost 50-107 ms each for ~0.3 MB less RSS over 5 idle minutes (bench:idle, 300 s): not done.
  * The modules load on the first collection only (`process.getBuiltinModule`, Node 20.16+, as in process-memory.ts).
  */
-async function exposeGc(): Promise<{ collect(): void }> {
+async function exposeGc(): Promise<{ collect(compact: boolean): void }> {
   const v8 = process.getBuiltinModule?.("node:v8") ?? (await import("node:v8"));
   const vm = process.getBuiltinModule?.("node:vm") ?? (await import("node:vm"));
   const gc =
@@ -161,7 +165,8 @@ async function exposeGc(): Promise<{ collect(): void }> {
       return vm.runInNewContext("gc") as () => void;
     })();
   return {
-    collect: () => {
+    collect: (compact) => {
+      if (!compact) return gc();
       v8.setFlagsFromString("--compact-on-every-full-gc");
       try {
         gc();
