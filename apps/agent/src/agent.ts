@@ -9,6 +9,7 @@ import { Deployer } from "./deploy/deployer";
 import { Dispatcher } from "./dispatcher";
 import { AgentError } from "./errors";
 import { Heartbeat } from "./heartbeat";
+import { IdleCollector } from "./host/idle-collector";
 import { ResourceSampler } from "./host/resource-sampler";
 import { readHostFacts } from "./host/system-info";
 import { loadAgentId } from "./identity";
@@ -242,6 +243,9 @@ export async function startAgent(
     send: (alert) => connection.send("alert", alert),
   });
   await ooms.start().catch((err) => logger.warn({ err }, "OOM kills cannot be reported: no Docker event stream"));
+  // Start-up's garbage (the modules' set-up, an enrolment's certificate request) goes once the first heartbeat is
+  // out; then whatever the idle agent's timers leave, at most once a minute.
+  const idleCollector = new IdleCollector({ logger });
   heartbeat = new Heartbeat({
     agentId,
     connection,
@@ -250,12 +254,15 @@ export async function startAgent(
     serviceStatuses: () => deployer.serviceStatuses(),
     alerts: new AlertMonitor(config.serverId),
     logger,
+    afterBeat: () =>
+      void idleCollector.startUpDone().catch((err: unknown) => logger.warn({ err }, "garbage collection failed")),
   });
 
   // Deployments this agent was in the middle of when it last stopped are settled before anything new runs.
   for (const status of await deployer.recover()) connection.send("deploy_status", status);
   connection.start();
   renewer?.start();
+  idleCollector.start();
   logger.info(
     { agent_id: agentId, control_plane: config.controlPlaneUrl, version: AGENT_VERSION, trial, auth: auth.kind },
     "agent started",
@@ -267,6 +274,7 @@ export async function startAgent(
     stopped ??= (async () => {
       clearTimeout(trialTimer);
       renewer?.stop();
+      idleCollector.stop();
       monitors.stop();
       await telemetry?.stop();
       heartbeat?.stop();

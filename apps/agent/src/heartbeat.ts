@@ -20,6 +20,8 @@ export class Heartbeat {
       serviceStatuses: () => Promise<ServiceStatus[]>;
       alerts: AlertMonitor;
       logger: Logger;
+      /** Called after each beat (sent or not). */
+      afterBeat?: () => void;
     },
   ) {}
 
@@ -57,5 +59,6 @@ export class Heartbeat {
     } catch (err) {
       this.deps.logger.warn({ err }, "heartbeat sample failed");
     }
+    this.deps.afterBeat?.();
   }
 }

@@ -22,11 +22,13 @@ import {
   FieldRanges,
   type Inherited,
   lengthEnd,
-  undecodable,
+  readGroup,
+  resourceType,
+  scopeType,
   uuidColumns,
   ValueKind,
   type WireReader,
-  wireReader,
+  writeEachGroup,
   writeHex,
   writeUtf8,
 } from "./otlp-wire";
@@ -37,8 +39,6 @@ const SL = otlpFields.scopeLogs;
 const RECORD = otlpFields.logRecord;
 const ANY = otlpFields.anyValue;
 const LEN = WireType.len;
-const resourceType = otlpType("resource.v1.Resource");
-const scopeType = otlpType("common.v1.InstrumentationScope");
 const recordType = otlpType("logs.v1.LogRecord");
 
 const LEVEL = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 } as const;
@@ -87,23 +87,9 @@ export function writeLogRows(
   now: Date,
 ): LogRowsResult {
   const out: LogRowsResult = { rows: 0, errorLevel: [], general: 0 };
-  const start = w.length;
-  const reader = wireReader(bytes);
-  try {
-    while (reader.pos < bytes.length) {
-      const tag = reader.uint32();
-      if (tag >>> 3 === REQUEST.resourceLogs && (tag & 7) === LEN) {
-        const end = lengthEnd(reader, bytes.length);
-        resourceLogs(w, reader, end, { orgId, serviceId: attribution.serviceId, now }, attribution, out);
-        reader.pos = end;
-      } else {
-        reader.skipType(tag & 7);
-      }
-    }
-  } catch (err) {
-    w.truncate(start);
-    throw undecodable("logs", err);
-  }
+  writeEachGroup(w, bytes, "logs", REQUEST.resourceLogs, (reader, end) =>
+    resourceLogs(w, reader, end, { orgId, serviceId: attribution.serviceId, now }, attribution, out),
+  );
   return out;
 }
 
@@ -115,22 +101,8 @@ function resourceLogs(
   attribution: Attribution,
   out: LogRowsResult,
 ): void {
-  let resource: Resource | null = null;
   const scopes = scopeRanges;
-  scopes.reset();
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    const id = tag >>> 3;
-    if ((id === RL.resource || id === RL.scopeLogs) && (tag & 7) === LEN) {
-      const fieldEnd = lengthEnd(reader, end);
-      if (id === RL.resource)
-        resource = resourceType.decode(reader.buf.subarray(reader.pos, fieldEnd)) as unknown as Resource;
-      else scopes.push(reader.pos, fieldEnd);
-      reader.pos = fieldEnd;
-    } else {
-      reader.skipType(tag & 7);
-    }
-  }
+  const resource = readGroup<Resource>(reader, end, RL.resource, RL.scopeLogs, resourceType, scopes);
   const deploymentId = deploymentOf(resource, attribution);
   const resourceAttributes = attributesToJs(resource?.attributes);
   for (let i = 0; i < scopes.length; i += 2) {
@@ -147,22 +119,8 @@ function scopeLogs(
   owner: Pick<ScopeContext, "orgId" | "serviceId" | "deploymentId" | "now">,
   out: LogRowsResult,
 ): void {
-  let scope: InstrumentationScope | null = null;
   const records = itemRanges;
-  records.reset();
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    const id = tag >>> 3;
-    if ((id === SL.scope || id === SL.logRecords) && (tag & 7) === LEN) {
-      const fieldEnd = lengthEnd(reader, end);
-      if (id === SL.scope)
-        scope = scopeType.decode(reader.buf.subarray(reader.pos, fieldEnd)) as unknown as InstrumentationScope;
-      else records.push(reader.pos, fieldEnd);
-      reader.pos = fieldEnd;
-    } else {
-      reader.skipType(tag & 7);
-    }
-  }
+  const scope = readGroup<InstrumentationScope>(reader, end, SL.scope, SL.logRecords, scopeType, records);
   const inherited = inheritedLogAttributes(resourceAttributes, scope);
   const ctx: ScopeContext = {
     ...owner,

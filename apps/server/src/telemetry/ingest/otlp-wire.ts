@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { OtlpInputError, otlpFields, WireType } from "@syntra/otlp";
+import { OtlpInputError, otlpFields, otlpType, WireType } from "@syntra/otlp";
 import protobuf from "protobufjs";
 import { RowBinaryWriter } from "../store/row-binary";
 
@@ -175,6 +175,71 @@ export class FieldRanges {
   at(i: number): number {
     return this.data[i] as number;
   }
+}
+
+/** The two message types every signal's resource and scope groups decode whole (they are few and small). */
+export const resourceType = otlpType("resource.v1.Resource");
+export const scopeType = otlpType("common.v1.InstrumentationScope");
+
+/**
+ * Calls `visit` for each of a request's top-level groups (its ResourceSpans or ResourceLogs: repeated field `field`)
+ * with the reader at the group's start and the group's end. A decoding failure anywhere truncates what this request
+ * wrote and throws a 400 (undecodable), so nothing of a bad request is stored.
+ */
+export function writeEachGroup(
+  w: RowBinaryWriter,
+  bytes: Uint8Array,
+  signal: string,
+  field: number,
+  visit: (reader: WireReader, end: number) => void,
+): void {
+  const start = w.length;
+  const reader = wireReader(bytes);
+  try {
+    while (reader.pos < bytes.length) {
+      const tag = reader.uint32();
+      if (tag >>> 3 === field && (tag & 7) === WireType.len) {
+        const end = lengthEnd(reader, bytes.length);
+        visit(reader, end);
+        reader.pos = end;
+      } else {
+        reader.skipType(tag & 7);
+      }
+    }
+  } catch (err) {
+    w.truncate(start);
+    throw undecodable(signal, err);
+  }
+}
+
+/**
+ * Reads the group between reader.pos and `end`: one message `headField` (a resource, a scope), decoded with
+ * `headType` (null when absent), and repeated messages `itemsField` (its scopes, its spans or records), whose ranges
+ * are put in `items` (reset first) to be visited once the head is known, wherever it stands in the group.
+ */
+export function readGroup<T>(
+  reader: WireReader,
+  end: number,
+  headField: number,
+  itemsField: number,
+  headType: protobuf.Type,
+  items: FieldRanges,
+): T | null {
+  let head: T | null = null;
+  items.reset();
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const id = tag >>> 3;
+    if ((id === headField || id === itemsField) && (tag & 7) === WireType.len) {
+      const fieldEnd = lengthEnd(reader, end);
+      if (id === headField) head = headType.decode(reader.buf.subarray(reader.pos, fieldEnd)) as unknown as T;
+      else items.push(reader.pos, fieldEnd);
+      reader.pos = fieldEnd;
+    } else {
+      reader.skipType(tag & 7);
+    }
+  }
+  return head;
 }
 
 /** Writes bytes `start`..`end` of `bytes` as a String column of lowercase hex. */

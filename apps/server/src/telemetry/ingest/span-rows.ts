@@ -23,11 +23,13 @@ import {
   FieldRanges,
   type Inherited,
   lengthEnd,
-  undecodable,
+  readGroup,
+  resourceType,
+  scopeType,
   uuidColumns,
   ValueKind,
   type WireReader,
-  wireReader,
+  writeEachGroup,
   writeHex,
   writeUtf8,
 } from "./otlp-wire";
@@ -38,8 +40,6 @@ const SS = otlpFields.scopeSpans;
 const SPAN = otlpFields.span;
 const STATUS = otlpFields.status;
 const LEN = WireType.len;
-const resourceType = otlpType("resource.v1.Resource");
-const scopeType = otlpType("common.v1.InstrumentationScope");
 const spanType = otlpType("trace.v1.Span");
 
 // OTLP SpanKind (0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer) -> the table's Enum8 value.
@@ -91,23 +91,9 @@ export function writeSpanRows(
   orgId: string,
 ): SpanRowsResult {
   const out: SpanRowsResult = { rows: 0, rejected: 0, withEvents: [], general: 0 };
-  const start = w.length;
-  const reader = wireReader(bytes);
-  try {
-    while (reader.pos < bytes.length) {
-      const tag = reader.uint32();
-      if (tag >>> 3 === REQUEST.resourceSpans && (tag & 7) === LEN) {
-        const end = lengthEnd(reader, bytes.length);
-        resourceSpans(w, reader, end, attribution, orgId, out);
-        reader.pos = end;
-      } else {
-        reader.skipType(tag & 7);
-      }
-    }
-  } catch (err) {
-    w.truncate(start);
-    throw undecodable("traces", err);
-  }
+  writeEachGroup(w, bytes, "traces", REQUEST.resourceSpans, (reader, end) =>
+    resourceSpans(w, reader, end, attribution, orgId, out),
+  );
   return out;
 }
 
@@ -119,22 +105,8 @@ function resourceSpans(
   orgId: string,
   out: SpanRowsResult,
 ): void {
-  let resource: Resource | null = null;
   const scopes = scopeRanges;
-  scopes.reset();
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    const id = tag >>> 3;
-    if ((id === RS.resource || id === RS.scopeSpans) && (tag & 7) === LEN) {
-      const fieldEnd = lengthEnd(reader, end);
-      if (id === RS.resource)
-        resource = resourceType.decode(reader.buf.subarray(reader.pos, fieldEnd)) as unknown as Resource;
-      else scopes.push(reader.pos, fieldEnd);
-      reader.pos = fieldEnd;
-    } else {
-      reader.skipType(tag & 7);
-    }
-  }
+  const resource = readGroup<Resource>(reader, end, RS.resource, RS.scopeSpans, resourceType, scopes);
   const deploymentId = deploymentOf(resource, attribution);
   const resourceAttributes = resourceSpanAttributes(resource);
   for (let i = 0; i < scopes.length; i += 2) {
@@ -155,22 +127,8 @@ function scopeSpans(
   out: SpanRowsResult,
   owner: Pick<ScopeContext, "orgId" | "serviceId" | "deploymentId">,
 ): void {
-  let scope: InstrumentationScope | null = null;
   const spans = itemRanges;
-  spans.reset();
-  while (reader.pos < end) {
-    const tag = reader.uint32();
-    const id = tag >>> 3;
-    if ((id === SS.scope || id === SS.spans) && (tag & 7) === LEN) {
-      const fieldEnd = lengthEnd(reader, end);
-      if (id === SS.scope)
-        scope = scopeType.decode(reader.buf.subarray(reader.pos, fieldEnd)) as unknown as InstrumentationScope;
-      else spans.push(reader.pos, fieldEnd);
-      reader.pos = fieldEnd;
-    } else {
-      reader.skipType(tag & 7);
-    }
-  }
+  const scope = readGroup<InstrumentationScope>(reader, end, SS.scope, SS.spans, scopeType, spans);
   const inherited = inheritedSpanAttributes(resourceAttributes, scope);
   const ctx: ScopeContext = {
     ...owner,
