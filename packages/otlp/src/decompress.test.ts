@@ -100,7 +100,7 @@ test("a json+otlp batch round-trips through compression, and payload sizes must 
   // when they are not there in order or the head does not fit in the room before them.
   const slab = Buffer.alloc(1000, 0xee);
   const staged = [slab.subarray(500, 503), slab.subarray(503, 507)];
-  staged.forEach((p, i) => p.set(payloads[i] as Buffer));
+  for (const [i, p] of staged.entries()) p.set(payloads[i] as Buffer);
   const around = encodeBatchBodyAround({ head, payloads: staged }, slab, 500);
   assert.deepEqual(around, body);
   assert.equal(around?.buffer, slab.buffer);
