@@ -2,6 +2,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { BatchCompression, OtlpPayloadRef, TelemetryBatchHead } from "@syntra/contracts";
 import { OtlpInputError } from "./errors";
+import { COMPRESSION_RATIO, zlibChunkSize } from "./zlib-chunk";
 import { nativeZstd, zstdCompress, zstdDecompress } from "./zstd";
 
 const gzip = promisify(zlib.gzip);
@@ -33,6 +34,25 @@ export function encodeBatchBody({ head, payloads }: BatchBody, scratch?: Buffer)
     offset += p.length;
   }
   return body;
+}
+
+/**
+ * Lays out a `json+otlp` batch around payloads that already lie back to back in `slab` from `start` (copied there
+ * as they arrived): the length and the head go into the room before them, and a view of the slab is returned.
+ * Null when the payloads are not there in that order or the head does not fit: the caller copies (encodeBatchBody).
+ */
+export function encodeBatchBodyAround({ head, payloads }: BatchBody, slab: Buffer, start: number): Buffer | null {
+  let end = slab.byteOffset + start;
+  for (const p of payloads) {
+    if (p.buffer !== slab.buffer || p.byteOffset !== end) return null;
+    end += p.length;
+  }
+  const json = Buffer.from(JSON.stringify(head));
+  const from = start - 4 - json.length;
+  if (from < 0) return null;
+  slab.writeUInt32BE(json.length, from);
+  json.copy(slab, from + 4);
+  return slab.subarray(from, end - slab.byteOffset);
 }
 
 /**
@@ -81,9 +101,15 @@ export async function compressBatch(
   if (zstd) return { compression: "zstd", data: zstd };
   if (opts.brotli) {
     const params = { [zlib.constants.BROTLI_PARAM_QUALITY]: 0, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length };
-    return { compression: "br", data: await brotliCompress(body, { params }) };
+    return {
+      compression: "br",
+      data: await brotliCompress(body, { params, chunkSize: zlibChunkSize(body.length / COMPRESSION_RATIO) }),
+    };
   }
-  return { compression: "gzip", data: await gzip(body, { level: 1 }) };
+  return {
+    compression: "gzip",
+    data: await gzip(body, { level: 1, chunkSize: zlibChunkSize(body.length / COMPRESSION_RATIO) }),
+  };
 }
 
 /**
@@ -116,7 +142,11 @@ export async function decompressBatch(
   }
   let out: Buffer;
   try {
-    out = await (compression === "br" ? brotliDecompress : gunzip)(data, { maxOutputLength: maxBytes });
+    // One output chunk when the size is declared (+1: a full chunk would make zlib ask for another before it ends).
+    const chunkSize = zlibChunkSize(
+      rawBytes === undefined ? Math.min(maxBytes, data.length * COMPRESSION_RATIO) : rawBytes + 1,
+    );
+    out = await (compression === "br" ? brotliDecompress : gunzip)(data, { maxOutputLength: maxBytes, chunkSize });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
       throw new OtlpInputError(`batch decompresses to more than ${maxBytes} bytes`, 413, { cause: err });

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import zlib from "node:zlib";
 import { compress } from "@mongodb-js/zstd";
-import { compressBatch, decodeBatchBody, decompressBatch, encodeBatchBody, recompressBatch } from "./batch-frame";
+import {
+  compressBatch,
+  decodeBatchBody,
+  decompressBatch,
+  encodeBatchBody,
+  encodeBatchBodyAround,
+  recompressBatch,
+} from "./batch-frame";
 import { decodeContentEncoding } from "./decompress";
 import { OtlpInputError } from "./errors";
 import { zlibZstdCompress, zstdDecompressBounded, zstdSingleFrameSize } from "./zstd";
@@ -89,6 +96,17 @@ test("a json+otlp batch round-trips through compression, and payload sizes must 
   const fresh = encodeBatchBody({ head, payloads }, tooSmall);
   assert.deepEqual(fresh, body);
   assert.notEqual(fresh.buffer, tooSmall.buffer);
+  // Around payloads already back to back in a slab (staged as they arrived): the same bytes, no copy of them; null
+  // when they are not there in order or the head does not fit in the room before them.
+  const slab = Buffer.alloc(1000, 0xee);
+  const staged = [slab.subarray(500, 503), slab.subarray(503, 507)];
+  for (const [i, p] of staged.entries()) p.set(payloads[i] as Buffer);
+  const around = encodeBatchBodyAround({ head, payloads: staged }, slab, 500);
+  assert.deepEqual(around, body);
+  assert.equal(around?.buffer, slab.buffer);
+  assert.equal(encodeBatchBodyAround({ head, payloads: [staged[1], staged[0]] as Buffer[] }, slab, 500), null);
+  assert.equal(encodeBatchBodyAround({ head, payloads }, slab, 500), null);
+  assert.equal(encodeBatchBodyAround({ head, payloads: staged }, slab.subarray(300), 200), null);
 });
 
 test("node:zlib's zstd (Node 22.15+, the installed agent's bundle without the add-on) makes batches the control plane reads", {

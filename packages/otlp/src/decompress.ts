@@ -1,6 +1,7 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { OtlpInputError } from "./errors";
+import { COMPRESSION_RATIO, zlibChunkSize } from "./zlib-chunk";
 import { zstdDecompress } from "./zstd";
 
 const gunzip = promisify(zlib.gunzip);
@@ -21,6 +22,8 @@ export async function decodeContentEncoding(
   maxBytes: number,
 ): Promise<Buffer> {
   const name = (encoding ?? "identity").trim().toLowerCase() || "identity";
+  // A few output chunks rather than one per 16 KiB (each a turn of the main thread; see zlibChunkSize).
+  const chunkSize = zlibChunkSize(Math.min(maxBytes, body.length * COMPRESSION_RATIO));
   try {
     switch (name) {
       case "identity":
@@ -28,11 +31,11 @@ export async function decodeContentEncoding(
         return body;
       case "gzip":
       case "x-gzip":
-        return await gunzip(body, { maxOutputLength: maxBytes });
+        return await gunzip(body, { maxOutputLength: maxBytes, chunkSize });
       case "deflate":
-        return await inflate(body, { maxOutputLength: maxBytes });
+        return await inflate(body, { maxOutputLength: maxBytes, chunkSize });
       case "br":
-        return await brotli(body, { maxOutputLength: maxBytes });
+        return await brotli(body, { maxOutputLength: maxBytes, chunkSize });
       case "zstd":
         return await zstdDecompress(body, maxBytes);
       default:

@@ -1,6 +1,7 @@
 import zlib from "node:zlib";
 import { Decompress } from "fzstd";
 import { OtlpInputError } from "./errors";
+import { COMPRESSION_RATIO, zlibChunkSize } from "./zlib-chunk";
 
 interface NativeZstd {
   compress(data: Buffer, level?: number): Promise<Buffer>;
@@ -128,7 +129,7 @@ export async function zstdDecompress(data: Uint8Array, maxBytes: number): Promis
 /** node:zlib's zstd compressor, in Node 22.15 and later (its types are not in @types/node 20). */
 type ZlibZstdCompress = (
   data: Buffer,
-  options: { params: Record<number, number>; pledgedSrcSize: number },
+  options: { params: Record<number, number>; pledgedSrcSize: number; chunkSize: number },
   callback: (err: Error | null, out: Buffer) => void,
 ) => void;
 
@@ -152,7 +153,11 @@ export function zlibZstdCompress(data: Buffer, level: number): Promise<Buffer> |
   const compress = zlibZstd;
   if (!compress) return null;
   return new Promise((resolve, reject) => {
-    const options = { params: { [ZSTD_C_COMPRESSION_LEVEL]: level }, pledgedSrcSize: data.length };
+    const options = {
+      params: { [ZSTD_C_COMPRESSION_LEVEL]: level },
+      pledgedSrcSize: data.length,
+      chunkSize: zlibChunkSize(data.length / COMPRESSION_RATIO),
+    };
     compress(data, options, (err, out) => (err ? reject(err) : resolve(out)));
   });
 }

@@ -120,7 +120,7 @@ test("a batching backlog pushes back instead of growing", async () => {
   });
 });
 
-test("under a sustained load full batches are laid out in one reused buffer, and each keeps its own data", async () => {
+test("under a sustained load full batches are laid out in reused buffers, and each keeps its own data", async () => {
   await withDir(async (dir) => {
     const small = { ...limits, maxBatchBytes: 1024 };
     const buffer = await open(dir, small);
@@ -129,7 +129,8 @@ test("under a sustained load full batches are laid out in one reused buffer, and
       await buffer.append(entry(n));
       cuts.push(await buffer.cut());
     }
-    // Two full batches (the second reuses the first's layout buffer), then a small one.
+    // Two full batches (the first laid out in the scratch, the second around its payload, staged as it came), then
+    // a small one (staged too: it was appended while staging was on).
     const read = async (batch: BatchMeta | null | undefined) => {
       assert.ok(batch);
       const body = decodeBatchBody(
@@ -141,5 +142,54 @@ test("under a sustained load full batches are laid out in one reused buffer, and
     assert.deepEqual(await read(cuts[0]), [Buffer.alloc(1100, 110)]);
     assert.deepEqual(await read(cuts[1]), [Buffer.alloc(1200, 120)]);
     assert.deepEqual(await read(cuts[2]), [Buffer.alloc(50, 5)]);
+  });
+});
+
+test("payloads appended while a full batch is being cut land in the next batch, each stored once and unchanged", async () => {
+  await withDir(async (dir) => {
+    const buffer = await open(dir, { ...limits, maxBatchBytes: 1024 * 1024, memoryMaxBytes: 16 * 1024 * 1024 });
+    // Distinct bytes per payload, so that a payload written over another one's place would show.
+    let seq = 0;
+    const next = () => {
+      seq++;
+      const payload = Buffer.alloc(30_000 + (seq % 7) * 100);
+      for (let i = 0; i < payload.length; i += 4) payload.writeUInt32BE((seq * 65_537 + i) >>> 0, i);
+      return { ...entry(1), items: seq, payload };
+    };
+    const sent: Buffer[] = [];
+    const append = async () => {
+      const e = next();
+      sent.push(e.payload);
+      await buffer.append(e);
+    };
+    const batches: BatchMeta[] = [];
+    for (let round = 0; round < 6; round++) {
+      while (!buffer.full) await append();
+      const cut = buffer.cut();
+      // Until the cut has taken what waited (it makes the next journal first), then more while it compresses.
+      const before = buffer.waitingSize;
+      while (buffer.waitingSize >= before) await append();
+      await Promise.all(Array.from({ length: 8 }, append));
+      const meta = await cut;
+      if (meta) batches.push(meta);
+    }
+    const last = await buffer.cut();
+    if (last) batches.push(last);
+    const stored: Buffer[] = [];
+    const items: number[] = [];
+    for (const batch of batches) {
+      const body = decodeBatchBody(
+        await decompressBatch(batch.compression, await buffer.data(batch), 4 << 20, batch.rawBytes),
+      );
+      const head = body.head as { otlp: { items: number; bytes: number }[] };
+      items.push(...head.otlp.map((r) => r.items));
+      stored.push(...body.payloads(head.otlp as never));
+    }
+    assert.deepEqual(
+      items,
+      sent.map((_, i) => i + 1),
+    );
+    assert.equal(stored.length, sent.length);
+    for (const [i, payload] of sent.entries()) assert.ok(stored[i]?.equals(payload), `payload ${i + 1} unchanged`);
   });
 });

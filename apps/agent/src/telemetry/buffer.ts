@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { AgentTelemetryStats, OtlpPayloadRef, TelemetryBatchHead } from "@syntra/contracts";
-import { compressBatch, encodeBatchBody } from "@syntra/otlp";
+import { compressBatch, encodeBatchBody, encodeBatchBodyAround } from "@syntra/otlp";
 import { BatchFiles, type BatchMeta } from "./batch-files";
 import { entrySize, type JournalEntry, JournalFile, readJournal } from "./journal";
+import { PayloadStaging } from "./staging";
 import type { TelemetryStats } from "./stats";
 
 /** Limits of the buffer. */
@@ -47,6 +48,8 @@ export class TelemetryBuffer {
    * load): a new 8 MiB buffer per batch was mapped, faulted in and unmapped each time. Dropped at a smaller cut.
    */
   private scratch: Buffer | undefined;
+  /** Where OTLP payloads are copied as they arrive under a sustained load (see PayloadStaging). */
+  private readonly staging: PayloadStaging;
   /** The control plane takes brotli batches (hello_ack): without zstd, batches are cut with brotli, else gzip. */
   brotli = false;
   /** Batches on their way to the control plane (set by the shipper): never dropped for space. */
@@ -60,6 +63,8 @@ export class TelemetryBuffer {
     private readonly now: () => Date,
   ) {
     this.files = new BatchFiles(dir);
+    // What may wait before `append` pushes back, so that a slab takes every payload of a batch.
+    this.staging = new PayloadStaging(2 * limits.maxBatchBytes);
   }
 
   /** Opens (or creates) the buffer in `dir`, recovering the batches and journal entries a previous run left. */
@@ -125,8 +130,9 @@ export class TelemetryBuffer {
     if (this.waitingBytes >= 2 * this.limits.maxBatchBytes) {
       return Promise.reject(new BufferBusyError("the telemetry buffer is batching; retry shortly"));
     }
-    this.hold(entry);
-    return this.journal.append(entry);
+    const held = entry.kind === "otlp" ? { ...entry, payload: this.staging.stage(entry.payload) } : entry;
+    this.hold(held);
+    return this.journal.append(held);
   }
 
   /** Turns everything waiting into one batch file; null when nothing waits. Concurrent calls share one cut. */
@@ -150,6 +156,7 @@ export class TelemetryBuffer {
     this.waitingBytes = 0;
     this.waitingJournals = [next.name];
     this.journal = next.file;
+    const staged = this.staging.swap(sustained);
 
     const head: TelemetryBatchHead = { errors: [], traces: [], logs: [], metrics: [], health_checks: [], otlp: [] };
     const payloads: Uint8Array[] = [];
@@ -176,10 +183,13 @@ export class TelemetryBuffer {
         counts.metricPoints += entry.metrics.length;
       }
     }
-    if (sustained) this.scratch ??= Buffer.allocUnsafe(this.limits.maxBatchBytes + 1024 * 1024);
-    else this.scratch = undefined;
-    // The scratch is not touched again before the compressor is done with it: cuts run one at a time.
-    const body = encodeBatchBody({ head, payloads }, this.scratch);
+    // Staged payloads need no copy; else (the first full batch, recovered entries, a head too large for the room
+    // left) the batch is laid out in the scratch. Neither is touched again before the compressor is done with it:
+    // cuts run one at a time.
+    let body = staged ? encodeBatchBodyAround({ head, payloads }, staged.slab, staged.start) : null;
+    if (!sustained || body) this.scratch = undefined;
+    else this.scratch ??= Buffer.allocUnsafe(this.limits.maxBatchBytes + 1024 * 1024);
+    body ??= encodeBatchBody({ head, payloads }, this.scratch);
     const { compression, data } = await compressBatch(body, { brotli: this.brotli });
     this.batchSeq++;
     const meta: BatchMeta = {
