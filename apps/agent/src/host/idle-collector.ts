@@ -147,7 +147,7 @@ export class IdleCollector {
  * without `--expose-gc` on the command line: the flag makes V8 install `gc` in contexts created from then on, so a
  * new (empty) context has it, and it collects the whole isolate; the context (~0.15 MB of heap) is kept with it.
  * The plain call is a full, synchronous mark-compact on Node 20 and 24 alike (Node 20's V8 reads an options object,
- * e.g. `{ flavor: "last-resort" }`, as a young-generation collection). It frees the garbage but leaves the old
+ * e.g. `{ flavor: "last-resort" }`, as a young-generation collection; on V8 12+ that option is the compacting one). It frees the garbage but leaves the old
  * generation's pages fragmented, so heap committed and RSS stayed where they were until V8's memory reducer
  * compacted them some 8 s later (idle agent at start-up: heap used 17.4 -> 12.5 MB, committed 21.2 -> 21.2); with
  * `--compact-on-every-full-gc` for that one collection V8 moves every live object together and frees the rest (17.1
@@ -155,18 +155,24 @@ export class IdleCollector {
  * cost 50-107 ms each for ~0.3 MB less RSS over 5 idle minutes (bench:idle, 300 s): not done.
  * The modules load on the first collection only (`process.getBuiltinModule`, Node 20.16+, as in process-memory.ts).
  */
+type GcFunction = (options?: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
+const V8_MAJOR = Number(process.versions.v8.split(".")[0]);
+
 async function exposeGc(): Promise<{ collect(compact: boolean): void }> {
   const v8 = process.getBuiltinModule?.("node:v8") ?? (await import("node:v8"));
   const vm = process.getBuiltinModule?.("node:vm") ?? (await import("node:vm"));
   const gc =
-    (globalThis as { gc?: () => void }).gc ??
+    (globalThis as { gc?: GcFunction }).gc ??
     (() => {
       v8.setFlagsFromString("--expose-gc");
-      return vm.runInNewContext("gc") as () => void;
+      return vm.runInNewContext("gc") as GcFunction;
     })();
   return {
     collect: (compact) => {
       if (!compact) return gc();
+      // V8 12+ (Node 22+) takes options, and a last-resort collection compacts and gives the pages back; there the
+      // flag below did not (Node 24: heap committed grew). Node 20's V8 reads any options object as a young one.
+      if (V8_MAJOR >= 12) return gc({ type: "major", execution: "sync", flavor: "last-resort" });
       v8.setFlagsFromString("--compact-on-every-full-gc");
       try {
         gc();
