@@ -5,7 +5,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { decodeBatchBody, decompressBatch } from "@syntra/otlp";
 import type { BatchMeta } from "./batch-files";
-import { TelemetryBuffer } from "./buffer";
+import { BufferBusyError, TelemetryBuffer } from "./buffer";
 import { TelemetryStats } from "./stats";
 
 const serviceId = "0b6f3c52-8d1e-4f7a-a2b3-c4d5e6f7a8b9";
@@ -157,10 +157,18 @@ test("payloads appended while a full batch is being cut land in the next batch, 
       return { ...entry(1), items: seq, payload };
     };
     const sent: Buffer[] = [];
+    // As a receiver's client does on 503: when more than two batches' worth wait for the cut, wait and send again.
     const append = async () => {
       const e = next();
       sent.push(e.payload);
-      await buffer.append(e);
+      for (;;) {
+        try {
+          return await buffer.append(e);
+        } catch (err) {
+          if (!(err instanceof BufferBusyError)) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
     };
     const batches: BatchMeta[] = [];
     for (let round = 0; round < 6; round++) {
