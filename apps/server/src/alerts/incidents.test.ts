@@ -32,6 +32,16 @@ async function tick(): Promise<void> {
   }
 }
 
+/** A deployment of the service that failed its health check just now, as the deploy flow stores one. */
+const storeFailedDeployment = (serviceId: string) =>
+  t.deps.db.insert(deployments).values({
+    serviceId,
+    status: "failed",
+    errorMessage: "health check failed: connection refused",
+    finishedAt: t.deps.now(),
+    createdAt: t.deps.now(),
+  });
+
 async function setup(email: string) {
   const org = await serviceOfNewOrg(t, email);
   const call = async (method: string, url: string, body?: unknown) => {
@@ -50,7 +60,17 @@ async function setup(email: string) {
       .accepted("slack")
       .filter((r) => r.path === slackPath)
       .map((r) => String(r.body.text).split("\n")[0]);
-  return { ...org, call, slack, slackTexts };
+  /** A new server of the org and an image service on it: the targets of event rules. */
+  const serviceOnNewServer = async (serverName: string, serviceName: string) => {
+    const server = await call("POST", "/api/v1/servers", { name: serverName });
+    const service = await call(
+      "POST",
+      `/api/v1/projects/${org.projectId}/services`,
+      imageServiceBody(serviceName, server.server_id),
+    );
+    return { server, service };
+  };
+  return { ...org, call, slack, slackTexts, serviceOnNewServer };
 }
 
 test("acknowledging stops reminders; PagerDuty hears trigger, acknowledge and resolve under the incident's dedup key", async () => {
@@ -163,12 +183,7 @@ test("a silence naming another organization's service, or a rule or server that 
 
 test("event rules: a server going offline, a failed deployment, a new issue, an agent's disk alert", async () => {
   const s = await setup("events@example.com");
-  const server = await s.call("POST", "/api/v1/servers", { name: "edge-1" });
-  const service = await s.call(
-    "POST",
-    `/api/v1/projects/${s.projectId}/services`,
-    imageServiceBody("api", server.server_id),
-  );
+  const { server, service } = await s.serviceOnNewServer("edge-1", "api");
   const rule = await s.call("POST", "/api/v1/alerts", {
     name: "Events",
     type: "event",
@@ -188,13 +203,7 @@ test("event rules: a server going offline, a failed deployment, a new issue, an 
     metadata: {},
   });
   await peer.sync();
-  await t.deps.db.insert(deployments).values({
-    serviceId: service.id,
-    status: "failed",
-    errorMessage: "health check failed: connection refused",
-    finishedAt: t.deps.now(),
-    createdAt: t.deps.now(),
-  });
+  await storeFailedDeployment(service.id);
   await ingestErrorEvents(t.deps, { serviceId: s.serviceId }, [
     errorEventFixture(s.serviceId, { timestamp: t.deps.now().toISOString() }),
   ]);
@@ -289,12 +298,7 @@ test("the public status page shows a down service, its uptime bars and the incid
 
 test("the alert worker evaluates a saved rule and sends what fired at once, not at its next poll", async () => {
   const s = await setup("worker@example.com");
-  const server = await s.call("POST", "/api/v1/servers", { name: "edge-w" });
-  const service = await s.call(
-    "POST",
-    `/api/v1/projects/${s.projectId}/services`,
-    imageServiceBody("billing", server.server_id),
-  );
+  const { service } = await s.serviceOnNewServer("edge-w", "billing");
   // Polls an hour apart: what happens below happens because saving the rule woke the loops.
   const worker = startAlertWorker(t.deps, { evaluateEveryMs: 3_600_000, deliverEveryMs: 3_600_000 });
   t.deps.alerts = worker;
@@ -309,13 +313,7 @@ test("the alert worker evaluates a saved rule and sends what fired at once, not 
     await eventually(async () => (await s.call("GET", `/api/v1/alerts/${rule.id}`)).last_evaluated_at ?? undefined, {
       what: "the new rule's first evaluation",
     });
-    await t.deps.db.insert(deployments).values({
-      serviceId: service.id,
-      status: "failed",
-      errorMessage: "health check failed: connection refused",
-      finishedAt: t.deps.now(),
-      createdAt: t.deps.now(),
-    });
+    await storeFailedDeployment(service.id);
     // Its next evaluation is an hour away: the change makes it due now.
     await s.call("PATCH", `/api/v1/alerts/${rule.id}`, { name: "Deploys of billing" });
     const sent = await eventually(() => s.slackTexts().find((text) => text?.includes("billing")), {
