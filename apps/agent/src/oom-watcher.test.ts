@@ -18,6 +18,7 @@ const docker = new Dockerode();
 const serverId = `srv_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
 const mine = randomUUID();
 const others = randomUUID();
+const deploymentId = randomUUID();
 const alerts: AlertPayload[] = [];
 const sent = new EventEmitter();
 const watcher = new OomWatcher({
@@ -45,7 +46,7 @@ async function runToEnd(serviceId: string, script: string): Promise<number> {
   const container = await docker.createContainer({
     Image: BASE_IMAGE,
     Cmd: ["sh", "-c", script],
-    Labels: { [LABELS.managed]: "true", [LABELS.serviceId]: serviceId, [LABELS.deploymentId]: "dep-1" },
+    Labels: { [LABELS.managed]: "true", [LABELS.serviceId]: serviceId, [LABELS.deploymentId]: deploymentId },
     HostConfig: { Memory: 16 * 1024 * 1024, MemorySwap: 16 * 1024 * 1024 },
   });
   await container.start();
@@ -69,7 +70,7 @@ test("an OOM kill in one of this agent's services is one container_crash alert f
   assert.equal(alert.type, "container_crash");
   assert.equal(alert.severity, "critical");
   assert.equal(alert.metadata.oom_killed, true);
-  assert.equal(alert.metadata.deployment_id, "dep-1");
+  assert.equal(alert.metadata.deployment_id, deploymentId);
   assert.match(alert.title, /out of memory/);
   // The shell lives on after its child was killed and exits with the child's status (128 + SIGKILL).
   assert.equal(exit, 137);

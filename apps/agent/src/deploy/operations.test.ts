@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { type DeployPayload, deployStatusPayload, serviceStatus } from "@syntra/contracts";
 import { eventually } from "@syntra/testing/eventually";
-import { ensureTestImages } from "@syntra/testing/images";
+import { BASE_IMAGE, ensureTestImages } from "@syntra/testing/images";
 import { get, Hammer } from "@syntra/testing/traffic";
 import { isAgentError } from "../errors";
 import { DockerRuntime } from "../runtime/docker";
@@ -179,6 +180,23 @@ describe("Deployer operations", () => {
         { what: "the container's memory reported" },
       ));
     assert.ok(memory > 0, "the container's memory is reported");
+  });
+
+  test("serviceStatuses leaves out containers whose labels do not fit the contract, so the heartbeat stays valid", async () => {
+    // Labelled by hand, as a user or another tool might: the control plane would refuse a heartbeat carrying them.
+    const serviceId = randomUUID();
+    const labelled = async (labels: Record<string, string>) => {
+      const c = await runtime.docker.createContainer({ Image: BASE_IMAGE, Cmd: ["true"], Labels: labels });
+      cleanups.push(() => c.remove({ force: true }));
+    };
+    await labelled({ [LABELS.managed]: "true", [LABELS.serviceId]: "shop" });
+    await labelled({ [LABELS.managed]: "true", [LABELS.serviceId]: serviceId, [LABELS.deploymentId]: "dep-1" });
+    const statuses = await deployer.serviceStatuses();
+    for (const status of statuses) serviceStatus.parse(status);
+    assert.ok(!statuses.some((s) => s.service_id === "shop"));
+    const mine = statuses.filter((s) => s.service_id === serviceId);
+    assert.equal(mine.length, 1, "a valid service id with a deployment label that is no id is still reported");
+    assert.equal(mine[0]?.deployment_id, undefined);
   });
 
   test("the monitor re-routes a container that came back at a new address, with the configured check", async () => {

@@ -1,4 +1,4 @@
-import type { DeployStatusPayload, ServiceStatus } from "@syntra/contracts";
+import { type DeployStatusPayload, type ServiceStatus, serviceStatus } from "@syntra/contracts";
 import { type ContainerInfo, LABELS } from "../runtime/types";
 import { healthCheckFor, inspectAll, pointRoute, probeUntilHealthy, type WorkloadContext } from "./context";
 import type { StateStore } from "./state";
@@ -119,14 +119,23 @@ async function freshOrLastStats(ctx: WorkloadContext, id: string): Promise<{ cpu
   return answer ?? previous;
 }
 
-/** Every Syntra container on the host as a heartbeat's `services` entry, with a fresh stats sample each. */
+/**
+ * Every Syntra container on the host as a heartbeat's `services` entry, with a fresh stats sample each. Labels are
+ * whatever the engine holds (a container labelled by hand or by another tool): one that does not fit the contract
+ * would make the control plane refuse the whole heartbeat, so such a container is left out, and a deployment label
+ * that is no deployment id is not reported.
+ */
 export async function serviceStatuses(ctx: WorkloadContext): Promise<ServiceStatus[]> {
-  const containers = (await ctx.runtime.list()).filter((c) => c.labels[LABELS.serviceId]);
+  const ids = serviceStatus.shape;
+  const containers = (await ctx.runtime.list()).filter(
+    (c) => ids.service_id.safeParse(c.labels[LABELS.serviceId]).success,
+  );
   return Promise.all(
     containers.map(async (c): Promise<ServiceStatus> => {
       const running = c.state === "running";
       const stats = running ? await freshOrLastStats(ctx, c.id) : { cpuPercent: 0, memoryMb: 0 };
-      const deploymentId = c.labels[LABELS.deploymentId];
+      const label = c.labels[LABELS.deploymentId];
+      const deploymentId = label && ids.deployment_id.safeParse(label).success ? label : undefined;
       return {
         service_id: c.labels[LABELS.serviceId] ?? "",
         container_id: c.id,
