@@ -44,8 +44,18 @@ before(async () => {
     run("syntra-test/webapp:broken-1"),
     run("syntra-test/webapp:v1", { PORT: "9090" }),
   ]);
-  // httpd needs a moment after the container starts.
-  assert.ok((await waitHealthy(tcp, target(healthy), runtime)).healthy);
+  // httpd needs a moment after each container starts (longer on a busy machine): each is probed until it listens,
+  // the start period letting failures pass, so the tests below see the apps themselves answer.
+  const starting: HealthCheckConfig = { ...tcp, start_period_seconds: 60 };
+  const listening: [ContainerInfo, number][] = [
+    [healthy, 8080],
+    [broken, 8080],
+    [elsewhere, 9090],
+  ];
+  for (const [c, port] of listening) {
+    const where = probeTarget({ ...starting, port }, c, 8080);
+    assert.ok((await waitHealthy(starting, where, runtime)).healthy, `${c.name} listens on ${port}`);
+  }
 });
 
 after(() => removeService(runtime.docker, serviceId, network));
