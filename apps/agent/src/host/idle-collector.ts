@@ -143,9 +143,10 @@ export class IdleCollector {
 }
 
 /**
- * A full collection, optionally compacting the old generation so its pages go back to the system at once. V8's `gc()`
- * without `--expose-gc` on the command line: the flag makes V8 install `gc` in contexts created from then on, so a
- * new (empty) context has it, and it collects the whole isolate; the context (~0.15 MB of heap) is kept with it.
+ * A full collection, optionally compacting the old generation so its pages go back to the system at once. V8's `gc()`:
+ * the global one that `--expose-gc` (AGENT_NODE_FLAGS) installs; under a launcher written without the flag (an older
+ * install), setting it at run time makes V8 install `gc` in contexts created from then on, so a new (empty) context
+ * has it, and it collects the whole isolate; the context (~0.15 MB of heap) is kept with it.
  * The plain call is a full, synchronous mark-compact on Node 20 and 24 alike (Node 20's V8 reads an options object,
  * e.g. `{ flavor: "last-resort" }`, as a young-generation collection; on V8 12+ that option is the compacting one). It frees the garbage but leaves the old
  * generation's pages fragmented, so heap committed and RSS stayed where they were until V8's memory reducer
