@@ -171,14 +171,17 @@ async function exposeGc(): Promise<{ collect(compact: boolean): void }> {
   return {
     collect: (compact) => {
       if (!compact) return gc();
-      // The start-up collection also drops the bytecode of every function not running (compiled again at its next
-      // call): V8 flushes a function's bytecode only once it has missed several of V8's own full collections, never
-      // counting a forced one such as gc(), so the start-up's functions (module set-up, configuration, enrolment)
-      // otherwise kept theirs for minutes (idle agent: heap used -0.6 MB, README "Memory"). Node 20 and 24 alike.
+      // The start-up collection also drops the bytecode and baseline code of every function not running (compiled
+      // again at its next call): V8 flushes a function's bytecode only once it has missed several of V8's own full
+      // collections, never counting a forced one such as gc(), and its baseline code never, so the start-up's
+      // functions (module set-up, configuration, enrolment) otherwise kept theirs for minutes or for good (idle
+      // agent: heap used -0.6 MB, README "Memory"). Node 20 and 24 alike.
       v8.setFlagsFromString("--stress-flush-code");
+      v8.setFlagsFromString("--flush-baseline-code");
       try {
         compacting();
       } finally {
+        v8.setFlagsFromString("--no-flush-baseline-code");
         v8.setFlagsFromString("--no-stress-flush-code");
       }
     },
