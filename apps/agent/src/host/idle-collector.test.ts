@@ -106,3 +106,34 @@ test("the start-up collection runs once, busy or not, and compacts: a fragmented
   assert.ok(first.heapTotalAfter < first.heapTotalBefore - 4 * 1024 * 1024, run.stdout);
   assert.equal(second, null);
 });
+
+/** Compiles and runs 2,000 functions once (as module set-up does), then reports the bytecode before and after. */
+const bytecodeScript = `
+  import pino from "pino";
+  import v8 from "node:v8";
+  const { IdleCollector } = await import(${JSON.stringify(new URL("./idle-collector.ts", import.meta.url).href)});
+  const collector = new IdleCollector({ logger: pino({ level: "silent" }) });
+  // Kept, as a module's functions are: only their code can go. A run of calls gives each baseline code as well.
+  const kept = Array.from({ length: 2000 }, (_, i) => new Function("a", "return [a, a * " + i + ", String(a) + " + i + "];"));
+  for (let n = 0; n < Number(process.env.CALLS); n++) for (const [i, f] of kept.entries()) f(i);
+  const bytecode = () => v8.getHeapCodeStatistics().bytecode_and_metadata_size;
+  const before = bytecode();
+  await collector.startUpDone();
+  process.stdout.write(JSON.stringify({ before, after: bytecode(), kept: kept.length }));
+`;
+
+test("the start-up collection drops the code of functions that ran only at start-up, baseline code included", () => {
+  for (const calls of [1, 100]) {
+    const run = spawnSync(
+      process.execPath,
+      ["--single-threaded-gc", "--import", "tsx", "--input-type=module", "-e", bytecodeScript],
+      { encoding: "utf8", env: { ...process.env, CALLS: String(calls) } },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const { before, after } = JSON.parse(run.stdout) as { before: number; after: number };
+    // The kept functions' bytecode goes with tsx's start-up garbage: 1.27 -> 0.15 MB on Node 20, 1.54 -> 0.16 on
+    // Node 24. A collection that only frees garbage left 0.79 MB (Node 24's last-resort one 1.12); with baseline
+    // code (100 calls each), flushing bytecode alone left it too.
+    assert.ok(after < before / 3, `${calls} calls each: ${run.stdout}`);
+  }
+});

@@ -143,9 +143,10 @@ export class IdleCollector {
 }
 
 /**
- * A full collection, optionally compacting the old generation so its pages go back to the system at once. V8's `gc()`
- * without `--expose-gc` on the command line: the flag makes V8 install `gc` in contexts created from then on, so a
- * new (empty) context has it, and it collects the whole isolate; the context (~0.15 MB of heap) is kept with it.
+ * A full collection, optionally compacting the old generation so its pages go back to the system at once. V8's `gc()`:
+ * the global one that `--expose-gc` (AGENT_NODE_FLAGS) installs; under a launcher written without the flag (an older
+ * install), setting it at run time makes V8 install `gc` in contexts created from then on, so a new (empty) context
+ * has it, and it collects the whole isolate; the context (~0.15 MB of heap) is kept with it.
  * The plain call is a full, synchronous mark-compact on Node 20 and 24 alike (Node 20's V8 reads an options object,
  * e.g. `{ flavor: "last-resort" }`, as a young-generation collection; on V8 12+ that option is the compacting one). It frees the garbage but leaves the old
  * generation's pages fragmented, so heap committed and RSS stayed where they were until V8's memory reducer
@@ -170,15 +171,34 @@ async function exposeGc(): Promise<{ collect(compact: boolean): void }> {
   return {
     collect: (compact) => {
       if (!compact) return gc();
-      // V8 12+ (Node 22+) takes options, and a last-resort collection compacts and gives the pages back; there the
-      // flag below did not (Node 24: heap committed grew). Node 20's V8 reads any options object as a young one.
-      if (V8_MAJOR >= 12) return gc({ type: "major", execution: "sync", flavor: "last-resort" });
-      v8.setFlagsFromString("--compact-on-every-full-gc");
+      // The start-up collection also drops the bytecode and baseline code of every function not running (compiled
+      // again at its next call): V8 flushes a function's bytecode only once it has missed several of V8's own full
+      // collections, never counting a forced one such as gc(), and its baseline code never, so the start-up's
+      // functions (module set-up, configuration, enrolment) otherwise kept theirs for minutes or for good (idle
+      // agent: heap used -0.6 MB, README "Memory"). Node 20 and 24 alike.
+      v8.setFlagsFromString("--stress-flush-code");
+      v8.setFlagsFromString("--flush-baseline-code");
       try {
-        gc();
+        compacting();
       } finally {
-        v8.setFlagsFromString("--no-compact-on-every-full-gc");
+        v8.setFlagsFromString("--no-flush-baseline-code");
+        v8.setFlagsFromString("--no-stress-flush-code");
       }
     },
   };
+
+  function compacting(): void {
+    // V8 12+ (Node 22+) takes options, and a last-resort collection compacts and gives the pages back; there the
+    // flag below did not (Node 24: heap committed grew). Node 20's V8 reads any options object as a young one.
+    if (V8_MAJOR >= 12) {
+      gc({ type: "major", execution: "sync", flavor: "last-resort" });
+      return;
+    }
+    v8.setFlagsFromString("--compact-on-every-full-gc");
+    try {
+      gc();
+    } finally {
+      v8.setFlagsFromString("--no-compact-on-every-full-gc");
+    }
+  }
 }

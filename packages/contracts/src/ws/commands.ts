@@ -6,6 +6,8 @@ import { deployPayload } from "./deploy";
 import { absolutePath, envVars, requestId, semver, serverId, wireErrorCode } from "./primitives";
 import { protocolVersion } from "./protocol-version";
 
+// Payloads an agent may never receive are built at their first parse (z.lazy, see messages-to-agent.ts).
+
 /**
  * Over how many seconds an agent spreads its first reconnect after losing its connection unexpectedly (a random
  * point of it), sized by the control plane to its fleet and the rate it admits agents at: a network failure that
@@ -60,43 +62,51 @@ export const pendingDeployment = deployPayload;
 export type PendingDeployment = z.infer<typeof pendingDeployment>;
 
 /** `stop` payload: stop a service's containers, gracefully within `timeout_seconds`. */
-export const stopPayload = z.object({
-  request_id: requestId,
-  service_id: uuid,
-  // 0 kills at once.
-  timeout_seconds: z.number().int().nonnegative(),
-  remove_container: z.boolean(),
-});
+export const stopPayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    service_id: uuid,
+    // 0 kills at once.
+    timeout_seconds: z.number().int().nonnegative(),
+    remove_container: z.boolean(),
+  }),
+);
 export type StopPayload = z.infer<typeof stopPayload>;
 
 /** `scale` payload: run `replicas` containers of a service (0 stops them all). */
-export const scalePayload = z.object({
-  request_id: requestId,
-  service_id: uuid,
-  replicas: z.number().int().nonnegative(),
-  strategy: z.enum(["immediate", "rolling"]),
-});
+export const scalePayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    service_id: uuid,
+    replicas: z.number().int().nonnegative(),
+    strategy: z.enum(["immediate", "rolling"]),
+  }),
+);
 export type ScalePayload = z.infer<typeof scalePayload>;
 
 /** `restart` payload: restart a service's containers, each stopped gracefully within `timeout_seconds`. */
-export const restartPayload = z.object({
-  request_id: requestId,
-  service_id: uuid,
-  timeout_seconds: z.number().int().nonnegative(),
-});
+export const restartPayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    service_id: uuid,
+    timeout_seconds: z.number().int().nonnegative(),
+  }),
+);
 export type RestartPayload = z.infer<typeof restartPayload>;
 
 /** `exec` payload: run a command in a service's container, as an argv array (never a shell string). */
-export const execPayload = z.object({
-  request_id: requestId,
-  service_id: uuid,
-  command: z.array(z.string()).min(1),
-  working_dir: absolutePath.optional(),
-  env: envVars.optional(),
-  timeout_seconds: z.number().int().positive(),
-  // A terminal session rather than a one-shot command.
-  interactive: z.boolean(),
-});
+export const execPayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    service_id: uuid,
+    command: z.array(z.string()).min(1),
+    working_dir: absolutePath.optional(),
+    env: envVars.optional(),
+    timeout_seconds: z.number().int().positive(),
+    // A terminal session rather than a one-shot command.
+    interactive: z.boolean(),
+  }),
+);
 export type ExecPayload = z.infer<typeof execPayload>;
 
 /** `command_response.data` of a finished `exec`. */
@@ -112,30 +122,34 @@ export type ExecResponseData = z.infer<typeof execResponseData>;
  * carrying this `request_id`: the last `tail` lines, then new ones while `follow` is true.
  * A `command_response` with the same `request_id` confirms the subscription or says why not.
  */
-export const logsSubscribePayload = z
-  .object({
-    request_id: requestId,
-    service_id: uuid,
-    follow: z.boolean(),
-    tail: z.number().int().nonnegative(),
-    since: isoTimestamp.optional(),
-    until: isoTimestamp.optional(),
-  })
-  // Runs even when a timestamp failed its format check; NaN then compares false and adds nothing.
-  .refine((sub) => !(sub.since && sub.until && Date.parse(sub.since) > Date.parse(sub.until)), {
-    path: ["until"],
-    message: "until cannot be before since",
-  });
+export const logsSubscribePayload = z.lazy(() =>
+  z
+    .object({
+      request_id: requestId,
+      service_id: uuid,
+      follow: z.boolean(),
+      tail: z.number().int().nonnegative(),
+      since: isoTimestamp.optional(),
+      until: isoTimestamp.optional(),
+    })
+    // Runs even when a timestamp failed its format check; NaN then compares false and adds nothing.
+    .refine((sub) => !(sub.since && sub.until && Date.parse(sub.since) > Date.parse(sub.until)), {
+      path: ["until"],
+      message: "until cannot be before since",
+    }),
+);
 export type LogsSubscribePayload = z.infer<typeof logsSubscribePayload>;
 
 /**
  * `logs_unsubscribe` payload (the spec gives none; Syntra's design): end the subscription whose
  * `logs_subscribe` had this `request_id`. The agent answers with a final `log_stream` with `done: true`.
  */
-export const logsUnsubscribePayload = z.object({
-  request_id: requestId,
-  service_id: uuid,
-});
+export const logsUnsubscribePayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    service_id: uuid,
+  }),
+);
 export type LogsUnsubscribePayload = z.infer<typeof logsUnsubscribePayload>;
 
 /**
@@ -146,17 +160,19 @@ export type LogsUnsubscribePayload = z.infer<typeof logsUnsubscribePayload>;
  * `signature` and `confirm_timeout_seconds` are optional on the wire so that older agents still parse the command
  * (they answer NOT_SUPPORTED); an agent that updates refuses a command without a signature.
  */
-export const updateAgentPayload = z.object({
-  request_id: requestId,
-  version: semver,
-  download_url: z.url({ protocol: /^https?$/ }),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters"),
-  signature: z
-    .string()
-    .regex(/^[A-Za-z0-9+/]{86}==$/, "expected a base64 Ed25519 signature")
-    .optional(),
-  confirm_timeout_seconds: z.number().int().min(5).max(3600).optional(),
-});
+export const updateAgentPayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    version: semver,
+    download_url: z.url({ protocol: /^https?$/ }),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters"),
+    signature: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{86}==$/, "expected a base64 Ed25519 signature")
+      .optional(),
+    confirm_timeout_seconds: z.number().int().min(5).max(3600).optional(),
+  }),
+);
 export type UpdateAgentPayload = z.infer<typeof updateAgentPayload>;
 
 /** The text an agent bundle's signature covers: what it is, its version and its SHA-256. */
@@ -168,9 +184,11 @@ export function updateSignedText(version: string, sha256: string): string {
  * `configure_health_check` payload (the spec gives none; Syntra's design): replace the health
  * check of a running service without redeploying it.
  */
-export const configureHealthCheckPayload = z.object({
-  request_id: requestId,
-  service_id: uuid,
-  health_check: healthCheckConfig,
-});
+export const configureHealthCheckPayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    service_id: uuid,
+    health_check: healthCheckConfig,
+  }),
+);
 export type ConfigureHealthCheckPayload = z.infer<typeof configureHealthCheckPayload>;

@@ -3,6 +3,8 @@ import { uuid } from "../common";
 import { errorCode } from "../errors";
 import { absolutePath, requestId } from "./primitives";
 
+// Payloads an agent may never receive are built at their first parse (z.lazy, see messages-to-agent.ts).
+
 // An interactive exec session (a Syntra extension, like `kubectl exec -it`): a client (the CLI) opens a WebSocket
 // to the control plane (GET /api/v1/services/:serviceId/exec/session), which relays it to the agent of the
 // service's server. The client's frames and the session's frames are the same JSON objects on both legs: the
@@ -73,17 +75,19 @@ export type ExecSessionCommand = z.infer<typeof execSessionCommand>;
  * the session in the `exec_input` and `exec_output` messages that follow. Agents without it drop it as an
  * unknown type; the control plane then answers the client with TIMEOUT.
  */
-export const execSessionPayload = execSessionCommand.extend({ request_id: requestId, service_id: uuid });
+export const execSessionPayload = z.lazy(() => execSessionCommand.extend({ request_id: requestId, service_id: uuid }));
 export type ExecSessionPayload = z.infer<typeof execSessionPayload>;
 
 /**
  * `exec_input` payload (control plane -> agent): a client frame for a session, or `close` when the client left
  * (the agent then ends the command and its session).
  */
-export const execInputPayload = z.object({
-  session_id: requestId,
-  input: z.union([execClientFrame, z.object({ type: z.literal("close") })]),
-});
+export const execInputPayload = z.lazy(() =>
+  z.object({
+    session_id: requestId,
+    input: z.union([execClientFrame, z.object({ type: z.literal("close") })]),
+  }),
+);
 export type ExecInputPayload = z.infer<typeof execInputPayload>;
 
 /** `exec_output` payload (agent -> control plane): a session frame for the client. */

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
 import { requestId } from "./primitives";
 
+// configure_monitors' payload and its checks are built at their first parse (z.lazy, see messages-to-agent.ts).
+
 const host = z
   .string()
   .min(1)
@@ -17,34 +19,36 @@ const port = z.number().int().min(1).max(65535);
  * - `dns`: the name resolves (to `expected`, when given) with the record type, optionally through `resolver`;
  * - `tls`: the certificate of host:port is valid (chain and name) and expires in more than `min_days_left` days.
  */
-export const monitorCheck = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("http"),
-    url: z.url({ protocol: /^https?$/ }).max(2048),
-    method: z.enum(["GET", "HEAD"]).default("GET"),
-    expected_status: z.array(z.number().int().min(100).max(599)).max(20).default([]),
-    keyword: z.string().min(1).max(200).optional(),
-    keyword_absent: z.boolean().default(false),
-    max_latency_ms: z.number().int().min(1).max(120_000).optional(),
-  }),
-  z.strictObject({ type: z.literal("tcp"), host, port }),
-  z.strictObject({
-    type: z.literal("dns"),
-    hostname: host,
-    record_type: z.enum(["A", "AAAA", "CNAME", "MX", "TXT", "NS"]).default("A"),
-    expected: z.string().min(1).max(255).optional(),
-    resolver: z
-      .string()
-      .regex(/^[0-9a-fA-F.:[\]]+$/, "an IP address, with :port if not 53")
-      .optional(),
-  }),
-  z.strictObject({
-    type: z.literal("tls"),
-    host,
-    port: port.default(443),
-    min_days_left: z.number().int().min(0).max(365).default(14),
-  }),
-]);
+export const monitorCheck = z.lazy(() =>
+  z.discriminatedUnion("type", [
+    z.strictObject({
+      type: z.literal("http"),
+      url: z.url({ protocol: /^https?$/ }).max(2048),
+      method: z.enum(["GET", "HEAD"]).default("GET"),
+      expected_status: z.array(z.number().int().min(100).max(599)).max(20).default([]),
+      keyword: z.string().min(1).max(200).optional(),
+      keyword_absent: z.boolean().default(false),
+      max_latency_ms: z.number().int().min(1).max(120_000).optional(),
+    }),
+    z.strictObject({ type: z.literal("tcp"), host, port }),
+    z.strictObject({
+      type: z.literal("dns"),
+      hostname: host,
+      record_type: z.enum(["A", "AAAA", "CNAME", "MX", "TXT", "NS"]).default("A"),
+      expected: z.string().min(1).max(255).optional(),
+      resolver: z
+        .string()
+        .regex(/^[0-9a-fA-F.:[\]]+$/, "an IP address, with :port if not 53")
+        .optional(),
+    }),
+    z.strictObject({
+      type: z.literal("tls"),
+      host,
+      port: port.default(443),
+      min_days_left: z.number().int().min(0).max(365).default(14),
+    }),
+  ]),
+);
 export type MonitorCheck = z.infer<typeof monitorCheck>;
 
 /** One monitor as an agent runs it. */
@@ -60,10 +64,12 @@ export type MonitorSpec = z.infer<typeof monitorSpec>;
  * `configure_monitors` (Syntra extension, control plane -> agent, a command): every monitor the agent runs from now
  * on; monitors not listed stop. Sent after hello and whenever the server's monitors change.
  */
-export const configureMonitorsPayload = z.object({
-  request_id: requestId,
-  monitors: z.array(monitorSpec).max(1000),
-});
+export const configureMonitorsPayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    monitors: z.array(monitorSpec).max(1000),
+  }),
+);
 export type ConfigureMonitorsPayload = z.infer<typeof configureMonitorsPayload>;
 
 /** The outcome of one check of a monitor. */

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { isoTimestamp, uuid } from "../common";
 import { requestId, routedDomain, serverId } from "./primitives";
 
+// Payloads an agent may never receive are built at their first parse (z.lazy, see messages-to-agent.ts).
+
 /**
  * A certificate the user uploaded for some of a service's domains (a wildcard domain needs one). The key
  * travels only inside the agent's authenticated WebSocket and is never echoed back by either side.
@@ -18,12 +20,14 @@ export type CustomCertificate = z.infer<typeof customCertificate>;
  * service that already runs, without a redeploy (a domain verified later, a certificate uploaded). Answered by
  * a `command_response`. Older agents drop it as an unknown type; the next deploy carries the same data.
  */
-export const configureRoutesPayload = z.object({
-  request_id: requestId,
-  service_id: uuid,
-  domains: z.array(routedDomain).max(100),
-  certificates: z.array(customCertificate).max(100).optional(),
-});
+export const configureRoutesPayload = z.lazy(() =>
+  z.object({
+    request_id: requestId,
+    service_id: uuid,
+    domains: z.array(routedDomain).max(100),
+    certificates: z.array(customCertificate).max(100).optional(),
+  }),
+);
 export type ConfigureRoutesPayload = z.infer<typeof configureRoutesPayload>;
 
 /** Why a certificate could not be obtained, in terms a person can act on. */
