@@ -2,7 +2,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { BatchCompression, OtlpPayloadRef, TelemetryBatchHead } from "@syntra/contracts";
 import { OtlpInputError } from "./errors";
-import { COMPRESSION_RATIO, zlibChunkSize } from "./zlib-chunk";
+import { compressChunkSize, decompressChunkSize, zlibChunkSize } from "./zlib-chunk";
 import { nativeZstd, zstdCompress, zstdDecompress } from "./zstd";
 
 const gzip = promisify(zlib.gzip);
@@ -103,12 +103,12 @@ export async function compressBatch(
     const params = { [zlib.constants.BROTLI_PARAM_QUALITY]: 0, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length };
     return {
       compression: "br",
-      data: await brotliCompress(body, { params, chunkSize: zlibChunkSize(body.length / COMPRESSION_RATIO) }),
+      data: await brotliCompress(body, { params, chunkSize: compressChunkSize(body.length) }),
     };
   }
   return {
     compression: "gzip",
-    data: await gzip(body, { level: 1, chunkSize: zlibChunkSize(body.length / COMPRESSION_RATIO) }),
+    data: await gzip(body, { level: 1, chunkSize: compressChunkSize(body.length) }),
   };
 }
 
@@ -143,9 +143,7 @@ export async function decompressBatch(
   let out: Buffer;
   try {
     // One output chunk when the size is declared (+1: a full chunk would make zlib ask for another before it ends).
-    const chunkSize = zlibChunkSize(
-      rawBytes === undefined ? Math.min(maxBytes, data.length * COMPRESSION_RATIO) : rawBytes + 1,
-    );
+    const chunkSize = rawBytes === undefined ? decompressChunkSize(data.length, maxBytes) : zlibChunkSize(rawBytes + 1);
     out = await (compression === "br" ? brotliDecompress : gunzip)(data, { maxOutputLength: maxBytes, chunkSize });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {

@@ -1,7 +1,7 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { OtlpInputError } from "./errors";
-import { COMPRESSION_RATIO, zlibChunkSize } from "./zlib-chunk";
+import { decompressChunkSize } from "./zlib-chunk";
 import { zstdDecompress } from "./zstd";
 
 const gunzip = promisify(zlib.gunzip);
@@ -23,7 +23,7 @@ export async function decodeContentEncoding(
 ): Promise<Buffer> {
   const name = (encoding ?? "identity").trim().toLowerCase() || "identity";
   // A few output chunks rather than one per 16 KiB (each a turn of the main thread; see zlibChunkSize).
-  const chunkSize = zlibChunkSize(Math.min(maxBytes, body.length * COMPRESSION_RATIO));
+  const chunkSize = decompressChunkSize(body.length, maxBytes);
   try {
     switch (name) {
       case "identity":

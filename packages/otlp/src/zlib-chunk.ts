@@ -12,4 +12,14 @@ export function zlibChunkSize(expectedBytes: number): number {
 }
 
 /** What OTLP batches shrink by at the levels the agent uses, roughly: 5x (spans) to 15x (log records). */
-export const COMPRESSION_RATIO = 8;
+const COMPRESSION_RATIO = 8;
+
+/** The chunk size for compressing `inputBytes` of OTLP. */
+export function compressChunkSize(inputBytes: number): number {
+  return zlibChunkSize(inputBytes / COMPRESSION_RATIO);
+}
+
+/** The chunk size for decompressing `inputBytes` of OTLP whose output may not exceed `maxBytes`. */
+export function decompressChunkSize(inputBytes: number, maxBytes: number): number {
+  return zlibChunkSize(Math.min(maxBytes, inputBytes * COMPRESSION_RATIO));
+}

@@ -1,7 +1,7 @@
 import zlib from "node:zlib";
 import { Decompress } from "fzstd";
 import { OtlpInputError } from "./errors";
-import { COMPRESSION_RATIO, zlibChunkSize } from "./zlib-chunk";
+import { compressChunkSize } from "./zlib-chunk";
 
 interface NativeZstd {
   compress(data: Buffer, level?: number): Promise<Buffer>;
@@ -156,7 +156,7 @@ export function zlibZstdCompress(data: Buffer, level: number): Promise<Buffer> |
     const options = {
       params: { [ZSTD_C_COMPRESSION_LEVEL]: level },
       pledgedSrcSize: data.length,
-      chunkSize: zlibChunkSize(data.length / COMPRESSION_RATIO),
+      chunkSize: compressChunkSize(data.length),
     };
     compress(data, options, (err, out) => (err ? reject(err) : resolve(out)));
   });

@@ -148,9 +148,9 @@ export class IdleCollector {
  * install), setting it at run time makes V8 install `gc` in contexts created from then on, so a new (empty) context
  * has it, and it collects the whole isolate; the context (~0.15 MB of heap) is kept with it.
  * The plain call is a full, synchronous mark-compact on Node 20 and 24 alike (Node 20's V8 reads an options object,
- * e.g. `{ flavor: "last-resort" }`, as a young-generation collection; on V8 12+ that option is the compacting one). It frees the garbage but leaves the old
- * generation's pages fragmented, so heap committed and RSS stayed where they were until V8's memory reducer
- * compacted them some 8 s later (idle agent at start-up: heap used 17.4 -> 12.5 MB, committed 21.2 -> 21.2); with
+ * e.g. `{ flavor: "last-resort" }`, as a young-generation collection; on V8 12+ that option is the compacting one).
+ * It frees the garbage but leaves the old generation's pages fragmented, so heap committed and RSS stayed where they
+ * were until V8's memory reducer compacted them some 8 s later (idle agent at start-up: heap used 17.4 -> 12.5 MB, committed 21.2 -> 21.2); with
  * `--compact-on-every-full-gc` for that one collection V8 moves every live object together and frees the rest (17.1
  * -> 12.5 MB used, 21.2 -> 17.3 committed, RSS 70.8 -> 66.8 MB, 37-50 ms). Compacting the periodic collections too
  * cost 50-107 ms each for ~0.3 MB less RSS over 5 idle minutes (bench:idle, 300 s): not done.
@@ -176,29 +176,21 @@ async function exposeGc(): Promise<{ collect(compact: boolean): void }> {
       // collections, never counting a forced one such as gc(), and its baseline code never, so the start-up's
       // functions (module set-up, configuration, enrolment) otherwise kept theirs for minutes or for good (idle
       // agent: heap used -0.6 MB, README "Memory"). Node 20 and 24 alike.
-      v8.setFlagsFromString("--stress-flush-code");
-      v8.setFlagsFromString("--flush-baseline-code");
-      try {
-        compacting();
-      } finally {
-        v8.setFlagsFromString("--no-flush-baseline-code");
-        v8.setFlagsFromString("--no-stress-flush-code");
-      }
+      const flush = ["--stress-flush-code", "--flush-baseline-code"];
+      // V8 12+ (Node 22+) takes options, and a last-resort collection compacts and gives the pages back; there the
+      // compacting flag did not (Node 24: heap committed grew). Node 20's V8 reads any options object as a young one.
+      if (V8_MAJOR >= 12) withFlags(flush, () => gc({ type: "major", execution: "sync", flavor: "last-resort" }));
+      else withFlags([...flush, "--compact-on-every-full-gc"], () => gc());
     },
   };
 
-  function compacting(): void {
-    // V8 12+ (Node 22+) takes options, and a last-resort collection compacts and gives the pages back; there the
-    // flag below did not (Node 24: heap committed grew). Node 20's V8 reads any options object as a young one.
-    if (V8_MAJOR >= 12) {
-      gc({ type: "major", execution: "sync", flavor: "last-resort" });
-      return;
-    }
-    v8.setFlagsFromString("--compact-on-every-full-gc");
+  /** Runs `run` with the boolean V8 `flags` on, and turns them off again after it. */
+  function withFlags(flags: readonly string[], run: () => void): void {
+    for (const flag of flags) v8.setFlagsFromString(flag);
     try {
-      gc();
+      run();
     } finally {
-      v8.setFlagsFromString("--no-compact-on-every-full-gc");
+      for (const flag of flags) v8.setFlagsFromString(flag.replace(/^--/, "--no-"));
     }
   }
 }
