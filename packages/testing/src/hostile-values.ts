@@ -45,3 +45,12 @@ export const hostileUpstreams = [
   "[::1:80",
   "10.0.0.1:80\n",
 ];
+
+/**
+ * A signed token (`a.b.<mac>`) with its MAC's first character changed. Not its last characters: there the
+ * padding bits of base64url let a change decode to the same bytes now and then.
+ */
+export function tamperMac(token: string): string {
+  const at = token.lastIndexOf(".") + 1;
+  return `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
+}

@@ -4,6 +4,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { tamperMac } from "@syntra/testing/hostile-values";
 import { type Keyring, loadKeyring } from "../secrets/keyring";
 import { mintPullCredential, PULL_USERNAME, PUSH_USERNAME, pushCredential, verifyCredential } from "./credentials";
 
@@ -40,6 +41,12 @@ test("a pull credential names its repository and works until its expiry, not a s
   assert.deepEqual(verifyCredential(ring, cred.username, cred.password, inMinutes(15)), { refused: "expired" });
 });
 
+/** The last character of a 32-byte MAC in base64url carries 4 bits and 2 padding bits: one spelling more of it. */
+function padded(last: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  return alphabet[alphabet.indexOf(last) ^ 1] ?? last;
+}
+
 test("tampered, swapped or foreign credentials are refused", async () => {
   const ring = await keyring();
   const cred = mintPullCredential(ring, "acme/shop/web", inMinutes(15));
@@ -48,7 +55,13 @@ test("tampered, swapped or foreign credentials are refused", async () => {
   const cases: [string, string, string][] = [
     ["another repository, old MAC", PULL_USERNAME, `${id}.${forged({ r: "acme/shop/db", e: 1_900_000_000 })}.${mac}`],
     ["a later expiry, old MAC", PULL_USERNAME, `${id}.${forged({ r: "acme/shop/web", e: 4_000_000_000 })}.${mac}`],
-    ["one MAC character changed", PULL_USERNAME, `${id}.${claims}.${mac.startsWith("A") ? "B" : "A"}${mac.slice(1)}`],
+    ["one MAC character changed", PULL_USERNAME, tamperMac(cred.password)],
+    ["the MAC's padding bits set", PULL_USERNAME, `${id}.${claims}.${mac.slice(0, -1)}${padded(mac.at(-1) ?? "")}`],
+    [
+      "the MAC in standard base64",
+      PULL_USERNAME,
+      `${id}.${claims}.${Buffer.from(mac, "base64url").toString("base64")}`,
+    ],
     ["a pull credential as the builder", PUSH_USERNAME, cred.password],
     ["the push credential as a puller", PULL_USERNAME, `${pushCredential(ring).password}.x`],
     ["an unknown user", "admin", cred.password],

@@ -78,10 +78,14 @@ function keyFor(keyring: Keyring, hexId: string): MasterKey | undefined {
   return /^[0-9a-f]{16}$/.test(hexId) ? keyring.byId(Buffer.from(hexId, "hex")) : undefined;
 }
 
-/** Constant-time comparison of a base64url MAC with the expected bytes. */
+/**
+ * Constant-time comparison of a base64url MAC with the expected one, as text: decoding first would let other
+ * spellings of the same bytes (padding bits set, characters base64url does not have) pass too.
+ */
 function same(given: string, expected: Buffer): boolean {
-  const bytes = Buffer.from(given, "base64url");
-  return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  const canonical = Buffer.from(expected.toString("base64url"));
+  const text = Buffer.from(given);
+  return text.length === canonical.length && timingSafeEqual(text, canonical);
 }
 
 function readPullClaims(claims: string): { r: string; e: number } | null {

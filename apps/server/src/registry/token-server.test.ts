@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { verify, X509Certificate } from "node:crypto";
 import fs from "node:fs/promises";
 import { after, before, test } from "node:test";
+import { tamperMac } from "@syntra/testing/hostile-values";
 import { AgentPeer } from "../testing/agent-peer";
 import { type ApiAnswer, createTestApp, type TestApp } from "../testing/harness";
 import { mintPullCredential, pushCredential } from "./credentials";
@@ -131,7 +132,7 @@ test("a pull credential stops working at its expiry", async () => {
 
 test("tampered, foreign or missing credentials get no token, and the logs keep them out", async () => {
   const cred = mintPullCredential(t.deps.keyring, "acme/shop/web", new Date(t.deps.now().getTime() + 60_000));
-  const [id, claims, mac] = cred.password.split(".") as [string, string, string];
+  const [id, , mac] = cred.password.split(".") as [string, string, string];
   const otherRepo = Buffer.from(JSON.stringify({ r: "acme/shop/db", e: 4_000_000_000 })).toString("base64url");
   const push = pushCredential(t.deps.keyring);
   const foreign = await createTestApp({ SYNTRA_REGISTRY: REGISTRY, SYNTRA_REGISTRY_AUTH: "token" });
@@ -139,11 +140,8 @@ test("tampered, foreign or missing credentials get no token, and the logs keep t
   await foreign.close();
   const attempts: [string | null, string][] = [
     [basic({ username: cred.username, password: `${id}.${otherRepo}.${mac}` }), "repository:acme/shop/db:pull"],
-    [
-      basic({ username: cred.username, password: `${id}.${claims}.${mac.slice(0, -2)}AA` }),
-      "repository:acme/shop/web:pull",
-    ],
-    [basic({ username: push.username, password: `${push.password.slice(0, -2)}AA` }), "repository:acme/shop/web:push"],
+    [basic({ username: cred.username, password: tamperMac(cred.password) }), "repository:acme/shop/web:pull"],
+    [basic({ username: push.username, password: tamperMac(push.password) }), "repository:acme/shop/web:push"],
     [basic(foreignPush), "repository:acme/shop/web:push"],
     [basic({ username: "syntra", password: "hunter2-registry" }), "repository:acme/shop/web:pull"],
     [null, "repository:acme/shop/web:pull"],
