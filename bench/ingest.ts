@@ -13,6 +13,8 @@
 //   BENCH_AGENT_NODE=installed|/path/to/node       the node of a bundled agent (this one by default): "installed"
 //                                                  is the one the installer gives it (this node when it is 22 or
 //                                                  newer, else Node 24 from scripts/services/node24.sh)
+//   BENCH_AGENT_OUTPUT=/tmp/agent.out              writes what the agent printed there at the end (its log, and
+//                                                  what flags such as --trace-gc print)
 // (by default the agent runs from its sources through tsx).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -381,6 +383,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await stack.close();
+    if (process.env.BENCH_AGENT_OUTPUT) await fs.writeFile(process.env.BENCH_AGENT_OUTPUT, stack.agent.output());
   }
 }
 
