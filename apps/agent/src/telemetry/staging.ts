@@ -5,7 +5,7 @@ export const HEAD_ROOM = 256 * 1024;
  * Not-full cuts in a row after which the slabs go. Not the first one: under a sustained load the batch interval's
  * cut comes between full ones and finds a partial batch, and dropping the slabs there made ~33 MB of buffers (two
  * slabs of 8 MB batches) garbage for a full collection to find, and as much again made at the next full cut, every
- * interval (bench:ingest, --trace-gc).
+ * interval (bench:ingest, with a probe of the agent's ArrayBuffer bytes around each collection).
  */
 const QUIET_CUTS = 2;
 
