@@ -150,10 +150,11 @@ export class IdleCollector {
  * The plain call is a full, synchronous mark-compact on Node 20 and 24 alike (Node 20's V8 reads an options object,
  * e.g. `{ flavor: "last-resort" }`, as a young-generation collection; on V8 12+ that option is the compacting one).
  * It frees the garbage but leaves the old generation's pages fragmented, so heap committed and RSS stayed where they
- * were until V8's memory reducer compacted them some 8 s later (idle agent at start-up: heap used 17.4 -> 12.5 MB, committed 21.2 -> 21.2); with
- * `--compact-on-every-full-gc` for that one collection V8 moves every live object together and frees the rest (17.1
- * -> 12.5 MB used, 21.2 -> 17.3 committed, RSS 70.8 -> 66.8 MB, 37-50 ms). Compacting the periodic collections too
- * cost 50-107 ms each for ~0.3 MB less RSS over 5 idle minutes (bench:idle, 300 s): not done.
+ * were until V8's memory reducer compacted them some 8 s later (idle agent at start-up: heap used 17.4 -> 12.5 MB,
+ * committed 21.2 -> 21.2); with `--compact-on-every-full-gc` for that one collection V8 moves every live object
+ * together and frees the rest (17.1 -> 12.5 MB used, 21.2 -> 17.3 committed, RSS 70.8 -> 66.8 MB, 37-50 ms).
+ * Compacting the periodic collections too cost 50-107 ms each for ~0.3 MB less RSS over 5 idle minutes (bench:idle,
+ * 300 s): not done.
  * The modules load on the first collection only (`process.getBuiltinModule`, Node 20.16+, as in process-memory.ts).
  */
 type GcFunction = (options?: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
