@@ -1,6 +1,7 @@
 // Ingest benchmark: OTLP from telemetrygen into Syntra's agent, through the control plane, into chDB rows; beside an
-// OpenTelemetry Collector (OTLP receiver, batch processor, nop exporter) fed by the same generator in the same run.
-// Prints spans/s and log records/s, CPU-seconds per million spans of the agent and of the Collector, and their ratio,
+// OpenTelemetry Collector (OTLP receiver, batch processor, nop exporter) fed by the same generator in the same run, and
+// beside a Collector doing the agent's job (batching and forwarding with zstd over OTLP/gRPC to a second Collector).
+// Prints spans/s and log records/s, CPU-seconds per million spans of the agent and of the Collectors, the ratios,
 // over OTLP/gRPC and then over OTLP/HTTP protobuf (what the OpenTelemetry JS SDK mostly sends).
 // telemetrygen and the Collector are built from the Go module proxy into a cache outside the repository when missing.
 //
@@ -13,6 +14,8 @@
 //   BENCH_AGENT_NODE=installed|/path/to/node       the node of a bundled agent (this one by default): "installed"
 //                                                  is the one the installer gives it (this node when it is 22 or
 //                                                  newer, else Node 24 from scripts/services/node24.sh)
+//   BENCH_FORWARDING=0                             without the Collector as a forwarding agent beside the agent (a
+//                                                  Collector exporting over OTLP/gRPC with zstd to a second one)
 //   BENCH_AGENT_OUTPUT=/tmp/agent.out              writes what the agent printed there at the end (its log, and
 //                                                  what flags such as --trace-gc print)
 // (by default the agent runs from its sources through tsx).
@@ -43,6 +46,7 @@ const GENERATORS = 2;
 type Protocol = "grpc" | "http";
 const PROTOCOLS = (process.env.BENCH_PROTOCOLS ?? "grpc,http").split(",").filter(Boolean) as Protocol[];
 if (PROTOCOLS.some((p) => p !== "grpc" && p !== "http")) throw new Error("BENCH_PROTOCOLS: grpc, http or both");
+const COLLECTOR_MODES: readonly CollectorMode[] = process.env.BENCH_FORWARDING === "0" ? ["nop"] : ["nop", "forward"];
 const PROTOCOL_NAMES: Record<Protocol, string> = { grpc: "OTLP/gRPC", http: "OTLP/HTTP protobuf" };
 /** The installer's rule (install-script.ts): the server's Node when it is 22 or newer, else Node 24 beside the agent. */
 function installedAgentNode(): string {
@@ -142,24 +146,48 @@ async function scrape(url: string, metric: string): Promise<number> {
     .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
 }
 
-async function collectorPhase(
-  tools: { telemetrygen: string; otelcol: string },
+/**
+ * What the Collector does with what it receives: `nop` drops it (the issue's reference: receiver, batch processor,
+ * nop exporter); `forward` is the Collector as an agent doing the agent's job, batching and sending everything on
+ * over OTLP/gRPC with zstd to a second Collector (whose CPU is not counted). Its queue is in memory: unlike the
+ * agent's journal and batch files, nothing it holds survives a restart.
+ */
+type CollectorMode = "nop" | "forward";
+
+/** A Collector process with its pipeline for `signal`, and its own metrics. */
+interface Collector {
+  process: ChildProcess;
+  metricsUrl: string;
+  stop(): Promise<void>;
+}
+
+async function startCollector(
+  tools: { otelcol: string },
   signal: "traces" | "logs",
-  protocol: Protocol,
-): Promise<Figures> {
-  const [port, metricsPort] = [await freePort(), await freePort()];
+  receiver: { protocol: Protocol; port: number },
+  exporter: { nop: true } | { forwardTo: number },
+): Promise<Collector> {
+  const metricsPort = await freePort();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-otelcol-"));
   const pipelines = signal === "traces" ? "traces" : "logs";
+  const exporters =
+    "nop" in exporter
+      ? "nop: {}"
+      : `otlp_grpc:
+    endpoint: 127.0.0.1:${exporter.forwardTo}
+    compression: zstd
+    tls:
+      insecure: true`;
   const config = `
 receivers:
   otlp:
     protocols:
-      ${protocol}:
-        endpoint: 127.0.0.1:${port}
+      ${receiver.protocol}:
+        endpoint: 127.0.0.1:${receiver.port}
 processors:
   batch: {}
 exporters:
-  nop: {}
+  ${exporters}
 service:
   telemetry:
     logs:
@@ -175,30 +203,71 @@ service:
     ${pipelines}:
       receivers: [otlp]
       processors: [batch]
-      exporters: [nop]
+      exporters: [${"nop" in exporter ? "nop" : "otlp_grpc"}]
 `;
   await fs.writeFile(path.join(dir, "config.yaml"), config);
-  const collector: ChildProcess = spawn(tools.otelcol, [`--config=file:${path.join(dir, "config.yaml")}`], {
-    stdio: "ignore",
-  });
+  const child = spawn(tools.otelcol, [`--config=file:${path.join(dir, "config.yaml")}`], { stdio: "ignore" });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  const metric = signal === "traces" ? "otelcol_receiver_accepted_spans" : "otelcol_receiver_accepted_log_records";
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await fs.rm(dir, { recursive: true, force: true });
+  };
   try {
     await waitFor(
       async () => (await fetch(metricsUrl).catch(() => null))?.ok === true,
       30_000,
       () => "collector did not start",
     );
-    const pid = collector.pid ?? 0;
-    const cpu0 = cpuSeconds(pid);
-    const t0 = performance.now();
-    await generate(tools.telemetrygen, signal, protocol, `127.0.0.1:${port}`, {});
-    const seconds = (performance.now() - t0) / 1000;
-    const items = await scrape(metricsUrl, metric);
-    return { items, seconds, cpu: cpuSeconds(pid) - cpu0, rss: rssMiB(pid) };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { process: child, metricsUrl, stop };
+}
+
+async function collectorPhase(
+  tools: { telemetrygen: string; otelcol: string },
+  signal: "traces" | "logs",
+  protocol: Protocol,
+  mode: CollectorMode,
+): Promise<Figures> {
+  const port = await freePort();
+  const sinkPort = await freePort();
+  const sink =
+    mode === "forward"
+      ? await startCollector(tools, signal, { protocol: "grpc", port: sinkPort }, { nop: true })
+      : undefined;
+  const unit = signal === "traces" ? "spans" : "log_records";
+  try {
+    const collector = await startCollector(
+      tools,
+      signal,
+      { protocol, port },
+      sink ? { forwardTo: sinkPort } : { nop: true },
+    );
+    try {
+      const pid = collector.process.pid ?? 0;
+      const cpu0 = cpuSeconds(pid);
+      const t0 = performance.now();
+      await generate(tools.telemetrygen, signal, protocol, `127.0.0.1:${port}`, {});
+      const seconds = (performance.now() - t0) / 1000;
+      const items = await scrape(collector.metricsUrl, `otelcol_receiver_accepted_${unit}`);
+      const figures = { items, seconds, cpu: cpuSeconds(pid) - cpu0, rss: rssMiB(pid) };
+      if (sink) {
+        // What reached the sink by the end of the load: the forwarding Collector's CPU is counted over the load only,
+        // as the agent's is.
+        const sent = await scrape(collector.metricsUrl, `otelcol_exporter_sent_${unit}`);
+        const failed = await scrape(collector.metricsUrl, `otelcol_exporter_send_failed_${unit}`);
+        console.log(
+          `  forwarding Collector, ${signal} over ${PROTOCOL_NAMES[protocol]}: ${items} accepted, ${sent} sent on by the load's end, ${failed} failed`,
+        );
+      }
+      return figures;
+    } finally {
+      await collector.stop();
+    }
   } finally {
-    collector.kill("SIGTERM");
-    await fs.rm(dir, { recursive: true, force: true });
+    await sink?.stop();
   }
 }
 
@@ -310,7 +379,9 @@ async function main(): Promise<void> {
   const collector = new Map<string, Figures>();
   for (const protocol of PROTOCOLS) {
     for (const signal of ["traces", "logs"] as const) {
-      collector.set(`${protocol} ${signal}`, await collectorPhase(tools, signal, protocol));
+      for (const mode of COLLECTOR_MODES) {
+        collector.set(`${protocol} ${signal} ${mode}`, await collectorPhase(tools, signal, protocol, mode));
+      }
     }
   }
 
@@ -353,10 +424,12 @@ async function main(): Promise<void> {
         ["traces", "spans", "spans", "span"],
         ["logs", "logs", "log records", "record"],
       ] as const) {
-        const peer = collector.get(`${protocol} ${signal}`) as Figures;
+        const peer = collector.get(`${protocol} ${signal} nop`) as Figures;
+        const forwarding = collector.get(`${protocol} ${signal} forward`);
         const phase = await syntraPhase(tools, stack, key, signal, protocol, inserts);
         console.log(`\n## ${title} (${PROTOCOL_NAMES[protocol]}, telemetrygen batches of 1000)`);
         console.log(line("OTel Collector (receiver+batch+nop)", what, peer));
+        if (forwarding) console.log(line("OTel Collector forwarding (zstd OTLP)", what, forwarding));
         console.log(line("Syntra agent (receive+buffer+ship)", what, phase.agent));
         console.log(line("Syntra whole path (agent->CP->chDB)", what, phase.whole));
         console.log(
@@ -368,8 +441,10 @@ async function main(): Promise<void> {
         const ratio = phase.agent.items / phase.agent.cpu / (peer.items / peer.cpu);
         console.log(`agent ${title} per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
         console.log(`${title} accepted by the agent ${phase.received}, rows stored ${phase.whole.items}`);
+        const perMillion = (f: Figures) => (f.cpu / (f.items / 1e6)).toFixed(2);
+        const versus = (f: Figures) => (phase.agent.items / phase.agent.cpu / (f.items / f.cpu)).toFixed(2);
         ratios.push(
-          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${(phase.agent.cpu / (phase.agent.items / 1e6)).toFixed(2)} CPU-s per million, Collector ${(peer.cpu / (peer.items / 1e6)).toFixed(2)}: ${ratio.toFixed(2)}x`,
+          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${perMillion(phase.agent)} CPU-s per million, Collector ${perMillion(peer)}: ${ratio.toFixed(2)}x${forwarding ? `; forwarding Collector ${perMillion(forwarding)}: ${versus(forwarding)}x` : ""}`,
         );
       }
     }
