@@ -232,11 +232,10 @@ async function collectorPhase(
   mode: CollectorMode,
 ): Promise<Figures> {
   const port = await freePort();
-  const sinkPort = await freePort();
-  const sink =
-    mode === "forward"
-      ? await startCollector(tools, signal, { protocol: "grpc", port: sinkPort }, { nop: true })
-      : undefined;
+  const sinkPort = mode === "forward" ? await freePort() : 0;
+  const sink = sinkPort
+    ? await startCollector(tools, signal, { protocol: "grpc", port: sinkPort }, { nop: true })
+    : undefined;
   const unit = signal === "traces" ? "spans" : "log_records";
   try {
     const collector = await startCollector(
@@ -438,13 +437,13 @@ async function main(): Promise<void> {
         console.log(
           `whole path wall time ends when the last ${item} was stored: ${phase.drainSeconds.toFixed(1)} s after the load (the agent sends its last partial batch at its next 5 s tick)`,
         );
-        const ratio = phase.agent.items / phase.agent.cpu / (peer.items / peer.cpu);
-        console.log(`agent ${title} per CPU-second / Collector's: ${ratio.toFixed(2)}x`);
-        console.log(`${title} accepted by the agent ${phase.received}, rows stored ${phase.whole.items}`);
         const perMillion = (f: Figures) => (f.cpu / (f.items / 1e6)).toFixed(2);
+        /** The agent's items per CPU-second over a Collector's. */
         const versus = (f: Figures) => (phase.agent.items / phase.agent.cpu / (f.items / f.cpu)).toFixed(2);
+        console.log(`agent ${title} per CPU-second / Collector's: ${versus(peer)}x`);
+        console.log(`${title} accepted by the agent ${phase.received}, rows stored ${phase.whole.items}`);
         ratios.push(
-          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${perMillion(phase.agent)} CPU-s per million, Collector ${perMillion(peer)}: ${ratio.toFixed(2)}x${forwarding ? `; forwarding Collector ${perMillion(forwarding)}: ${versus(forwarding)}x` : ""}`,
+          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${perMillion(phase.agent)} CPU-s per million, Collector ${perMillion(peer)}: ${versus(peer)}x${forwarding ? `; forwarding Collector ${perMillion(forwarding)}: ${versus(forwarding)}x` : ""}`,
         );
       }
     }
