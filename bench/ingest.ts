@@ -165,19 +165,20 @@ async function startCollector(
   tools: { otelcol: string },
   signal: "traces" | "logs",
   receiver: { protocol: Protocol; port: number },
-  exporter: { nop: true } | { forwardTo: number },
+  /** The port of a Collector to forward to; without one, the nop exporter. */
+  forwardTo?: number,
 ): Promise<Collector> {
   const metricsPort = await freePort();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-bench-otelcol-"));
   const pipelines = signal === "traces" ? "traces" : "logs";
-  const exporters =
-    "nop" in exporter
-      ? "nop: {}"
-      : `otlp_grpc:
-    endpoint: 127.0.0.1:${exporter.forwardTo}
+  const exporter = forwardTo ? "otlp_grpc" : "nop";
+  const exporterConfig = forwardTo
+    ? `otlp_grpc:
+    endpoint: 127.0.0.1:${forwardTo}
     compression: zstd
     tls:
-      insecure: true`;
+      insecure: true`
+    : "nop: {}";
   const config = `
 receivers:
   otlp:
@@ -187,7 +188,7 @@ receivers:
 processors:
   batch: {}
 exporters:
-  ${exporters}
+  ${exporterConfig}
 service:
   telemetry:
     logs:
@@ -203,7 +204,7 @@ service:
     ${pipelines}:
       receivers: [otlp]
       processors: [batch]
-      exporters: [${"nop" in exporter ? "nop" : "otlp_grpc"}]
+      exporters: [${exporter}]
 `;
   await fs.writeFile(path.join(dir, "config.yaml"), config);
   const child = spawn(tools.otelcol, [`--config=file:${path.join(dir, "config.yaml")}`], { stdio: "ignore" });
@@ -233,17 +234,10 @@ async function collectorPhase(
 ): Promise<Figures> {
   const port = await freePort();
   const sinkPort = mode === "forward" ? await freePort() : 0;
-  const sink = sinkPort
-    ? await startCollector(tools, signal, { protocol: "grpc", port: sinkPort }, { nop: true })
-    : undefined;
+  const sink = sinkPort ? await startCollector(tools, signal, { protocol: "grpc", port: sinkPort }) : undefined;
   const unit = signal === "traces" ? "spans" : "log_records";
   try {
-    const collector = await startCollector(
-      tools,
-      signal,
-      { protocol, port },
-      sink ? { forwardTo: sinkPort } : { nop: true },
-    );
+    const collector = await startCollector(tools, signal, { protocol, port }, sinkPort || undefined);
     try {
       const pid = collector.process.pid ?? 0;
       const cpu0 = cpuSeconds(pid);
