@@ -16,6 +16,7 @@
 //                                                  newer, else Node 24 from scripts/services/node24.sh)
 //   BENCH_FORWARDING=0                             without the Collector as a forwarding agent beside the agent (a
 //                                                  Collector exporting over OTLP/gRPC with zstd to a second one)
+//   BENCH_AGENT_ENV="MALLOC_MMAP_THRESHOLD_=4194304"  more environment for the agent (over the launcher's)
 //   BENCH_AGENT_OUTPUT=/tmp/agent.out              writes what the agent printed there at the end (its log, and
 //                                                  what flags such as --trace-gc print)
 // (by default the agent runs from its sources through tsx).
@@ -41,6 +42,12 @@ function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: (
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const AGENT = process.env.BENCH_AGENT ?? "source";
 const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
+const AGENT_ENV = Object.fromEntries(
+  (process.env.BENCH_AGENT_ENV ?? "")
+    .split(" ")
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+);
 if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
 type Protocol = "grpc" | "http";
@@ -383,7 +390,7 @@ async function main(): Promise<void> {
   const stack = await startStack(
     { SYNTRA_AGENT_HEARTBEAT_SECONDS: "30" },
     {
-      agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false" },
+      agentEnv: { SYNTRA_TELEMETRY_SPAN_BUDGET: "0", SYNTRA_CONTAINER_LOGS: "false", ...AGENT_ENV },
       bundle: AGENT !== "source",
       agentNode: AGENT_NODE,
       ...(AGENT !== "bundle" && { agentNodeFlags: AGENT_FLAGS }),
