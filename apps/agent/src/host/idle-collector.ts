@@ -176,7 +176,7 @@ async function exposeGc(): Promise<{ collect(compact: boolean): void }> {
       // again at its next call): V8 flushes a function's bytecode only once it has missed several of V8's own full
       // collections, never counting a forced one such as gc(), and its baseline code never, so the start-up's
       // functions (module set-up, configuration, enrolment) otherwise kept theirs for minutes or for good (idle
-      // agent: heap used -0.6 MB, README "Memory"). Node 20 and 24 alike.
+      // agent: heap used -0.6 MB, docs/performance.md). Node 20 and 24 alike.
       const flush = ["--stress-flush-code", "--flush-baseline-code"];
       // V8 12+ (Node 22+) takes options, and a last-resort collection compacts and gives the pages back; there the
       // compacting flag did not (Node 24: heap committed grew). Node 20's V8 reads any options object as a young one.

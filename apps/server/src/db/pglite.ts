@@ -22,7 +22,7 @@ export function pgliteOptions(settings: PgliteSettings): PGliteOptions {
 /**
  * Opens the PGlite database in `dir`, creating it first when the folder holds none.
  *
- * Memory (README "Memory", `npm run bench:pglite`): V8 compiles WebAssembly twice by default, quickly (Liftoff)
+ * Memory (docs/performance.md, `npm run bench:pglite`): V8 compiles WebAssembly twice by default, quickly (Liftoff)
  * and then its hot functions again, optimized (TurboFan), and keeps both: for PGlite's 9 MB module ~70 MB more,
  * for ~15% faster queries. A control plane's queries are few and small, so Liftoff alone does. The flag is read
  * when a module is compiled, and PGlite's is the only WebAssembly this process runs.

@@ -18,15 +18,15 @@ export const AGENT_BUNDLE_FILE = "syntra-agent.cjs";
  * How Node runs the agent (the local agent, the systemd unit). Not `--lite-mode`: leaving V8's optimizing compiler
  * out saved ~20 MB at idle but made the agent's OTLP ingest 5x dearer in CPU for spans and 1.7x for log records
  * (`BENCH_AGENT=bundle` against `bundle-full` in bench:ingest), CPU taken from the applications it serves. A young
- * generation of 2 MB semi-spaces keeps its memory under a log flood near lite-mode's (README "Memory").
+ * generation of 2 MB semi-spaces keeps its memory under a log flood near lite-mode's (docs/performance.md).
  * `--heap-growing-percent`: under OTLP load most of what the agent allocates is outside V8's heap (grpc-js' and
  * HTTP/2's request buffers), and V8 counts that against the old generation's limit, which it sets only a little
  * above the live heap: it ran a full mark-compact about twice a second, which was most of the agent's garbage
  * collection. A fixed growing factor lets the limit grow with load: an eighth to a half as many mark-compacts,
- * less CPU per span (README "Memory"), the idle agent unchanged (V8's memory reducer still collects at idle with
+ * less CPU per span (docs/performance.md), the idle agent unchanged (V8's memory reducer still collects at idle with
  * its own, small factor). `--single-threaded-gc`: on the two cores the agent shares with the apps it serves, V8's
  * parallel and concurrent collector threads cost more CPU than they save; collecting on the main thread alone took
- * 5-10% less CPU per span under OTLP load and left the idle agent as it was (README "Memory"), for longer pauses
+ * 5-10% less CPU per span under OTLP load and left the idle agent as it was (docs/performance.md), for longer pauses
  * that nothing the agent does minds. `--expose-gc`: the agent's idle collector (idle-collector.ts) calls `gc()`;
  * without the flag it gets one from a new V8 context, which holds ~0.15 MB of heap for as long as the agent runs.
  * Node 20 and 24 both know these flags.
@@ -46,7 +46,7 @@ export const AGENT_NODE_FLAGS: readonly string[] = [
  * goes back to the system (mallopt(3)). `MALLOC_ARENA_MAX=1`: every thread that allocates (V8's four platform
  * workers, libuv's thread pool) otherwise gets an arena of its own, and each kept 130-300 KB resident at idle
  * (~1.3 MB in all in the idle agent); with one arena the main heap grew by ~0.3 MB instead. The agent's threads
- * seldom allocate at once, so sharing the arena's lock cost no measurable CPU under OTLP load (README "Memory").
+ * seldom allocate at once, so sharing the arena's lock cost no measurable CPU under OTLP load (docs/performance.md).
  * Other C libraries ignore both variables.
  */
 export const AGENT_NODE_ENV: Readonly<Record<string, string>> = {
