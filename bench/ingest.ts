@@ -16,7 +16,8 @@
 //                                                  newer, else Node 24 from scripts/services/node24.sh)
 //   BENCH_FORWARDING=0                             without the Collector as a forwarding agent beside the agent (a
 //                                                  Collector exporting over OTLP/gRPC with zstd to a second one)
-//   BENCH_AGENT_ENV="MALLOC_MMAP_THRESHOLD_=4194304"  more environment for the agent (over the launcher's)
+//   BENCH_AGENT_ENV="MALLOC_MMAP_THRESHOLD_=4194304"
+//                                                  more environment for the agent, over the launcher's
 //   BENCH_AGENT_OUTPUT=/tmp/agent.out              writes what the agent printed there at the end (its log, and
 //                                                  what flags such as --trace-gc print)
 // (by default the agent runs from its sources through tsx).
@@ -46,7 +47,11 @@ const AGENT_ENV = Object.fromEntries(
   (process.env.BENCH_AGENT_ENV ?? "")
     .split(" ")
     .filter(Boolean)
-    .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      if (eq < 1) throw new Error(`BENCH_AGENT_ENV: NAME=value pairs separated by spaces, not "${pair}"`);
+      return [pair.slice(0, eq), pair.slice(eq + 1)];
+    }),
 );
 if (!["source", "bundle", "bundle-full"].includes(AGENT)) throw new Error("BENCH_AGENT: source, bundle or bundle-full");
 const GENERATORS = 2;
