@@ -144,10 +144,13 @@ interface Figures {
   rss: number;
 }
 
+/** CPU-seconds per million items, as printed. */
+const perMillion = (f: Figures) => (f.cpu / (f.items / 1e6)).toFixed(2);
+
 function line(name: string, what: string, f: Figures): string {
   const rate = f.items / f.seconds;
   const perCpu = f.cpu > 0 ? f.items / f.cpu : 0;
-  return `${name.padEnd(38)} ${String(Math.round(rate)).padStart(9)} ${what}/s  ${String(Math.round(perCpu)).padStart(9)} ${what}/CPU-s  ${(f.cpu / (f.items / 1e6)).toFixed(2).padStart(7)} CPU-s per million  ${Math.round(f.rss)} MiB RSS`;
+  return `${name.padEnd(38)} ${String(Math.round(rate)).padStart(9)} ${what}/s  ${String(Math.round(perCpu)).padStart(9)} ${what}/CPU-s  ${perMillion(f).padStart(7)} CPU-s per million  ${Math.round(f.rss)} MiB RSS`;
 }
 
 async function scrape(url: string, metric: string): Promise<number> {
@@ -169,6 +172,8 @@ type CollectorMode = "nop" | "forward";
 /** A Collector process with its pipeline for `signal`, and its own metrics. */
 interface Collector {
   process: ChildProcess;
+  /** Where its OTLP receiver listens. */
+  port: number;
   metricsUrl: string;
   stop(): Promise<void>;
 }
@@ -235,7 +240,7 @@ service:
     await stop();
     throw err;
   }
-  return { process: child, metricsUrl, stop };
+  return { process: child, port: receiver.port, metricsUrl, stop };
 }
 
 async function collectorPhase(
@@ -245,11 +250,11 @@ async function collectorPhase(
   mode: CollectorMode,
 ): Promise<Figures> {
   const port = await freePort();
-  const sinkPort = mode === "forward" ? await freePort() : 0;
-  const sink = sinkPort ? await startCollector(tools, signal, { protocol: "grpc", port: sinkPort }) : undefined;
+  const sink =
+    mode === "forward" ? await startCollector(tools, signal, { protocol: "grpc", port: await freePort() }) : undefined;
   const unit = signal === "traces" ? "spans" : "log_records";
   try {
-    const collector = await startCollector(tools, signal, { protocol, port }, sinkPort || undefined);
+    const collector = await startCollector(tools, signal, { protocol, port }, sink?.port);
     try {
       const pid = collector.process.pid ?? 0;
       const cpu0 = cpuSeconds(pid);
@@ -443,7 +448,6 @@ async function main(): Promise<void> {
         console.log(
           `whole path wall time ends when the last ${item} was stored: ${phase.drainSeconds.toFixed(1)} s after the load (the agent sends its last partial batch at its next 5 s tick)`,
         );
-        const perMillion = (f: Figures) => (f.cpu / (f.items / 1e6)).toFixed(2);
         /** The agent's items per CPU-second over a Collector's. */
         const versus = (f: Figures) => (phase.agent.items / phase.agent.cpu / (f.items / f.cpu)).toFixed(2);
         console.log(`agent ${title} per CPU-second / Collector's: ${versus(peer)}x`);
