@@ -41,6 +41,8 @@ node24=$(bash scripts/services/node24.sh start | tail -n 1)
 # tools), in venvs under .test-services/python.
 bash scripts/services/python.sh start >/dev/null
 clickhouse_url=$(bash scripts/services/clickhouse.sh start | tail -n 1)
+# h2spec (the HTTP/2 conformance suite, built from the Go module proxy) for the agent's own HTTP/2 server.
+bash scripts/services/h2spec.sh start >/dev/null
 
 # Once, before the test processes start: the dashboard and the compiled control plane (`npm start`'s prestart),
 # so no two test processes build them at the same time.

@@ -1,71 +1,47 @@
 import net from "node:net";
-import type * as Grpc from "@grpc/grpc-js";
 import { OTLP_GRPC_PATHS, OTLP_SIGNALS, type OtlpSignal } from "@syntra/otlp";
 import type { Logger } from "pino";
+import type { GrpcStatus, GrpcUnaryServer, UnaryHandler } from "./grpc/unary-server";
 import { keyFromHeaders } from "./ingest-keys";
 import type { IntakeResult, TelemetryIntake } from "./intake";
 
-const EMPTY = Buffer.alloc(0);
+type UnaryServerModule = typeof import("./grpc/unary-server");
 
-type GrpcModule = typeof Grpc;
-
-/** gRPC serving, once loaded: the server and the way connections accepted on our own sockets get into it. */
-interface Serving {
-  server: Grpc.Server;
-  injector: Grpc.ConnectionInjector;
-}
-
-function grpcCode(grpc: GrpcModule, status: Extract<IntakeResult, { ok: false }>["status"]): Grpc.status {
-  switch (status) {
+function grpcStatus({ GrpcCode }: UnaryServerModule, result: Extract<IntakeResult, { ok: false }>): GrpcStatus {
+  switch (result.status) {
     case 400:
     case 413:
     case 415:
-      return grpc.status.INVALID_ARGUMENT;
+      return { code: GrpcCode.INVALID_ARGUMENT, message: result.message };
     case 401:
-      return grpc.status.UNAUTHENTICATED;
+      return { code: GrpcCode.UNAUTHENTICATED, message: result.message };
     case 503:
-      return grpc.status.UNAVAILABLE;
+      return { code: GrpcCode.UNAVAILABLE, message: result.message };
     default: {
-      const unknown: never = status;
+      const unknown: never = result.status;
       return unknown;
     }
   }
 }
 
 /**
- * The service definition of one signal's collector service (`Export`, unary), from the official protos' method
- * path. Requests are kept as the bytes that arrived: the agent forwards them without decoding. Responses are
- * empty Export*ServiceResponse messages (zero bytes in protobuf).
- */
-function serviceDefinition(signal: OtlpSignal): Grpc.ServiceDefinition {
-  return {
-    Export: {
-      path: OTLP_GRPC_PATHS[signal],
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (value: Buffer) => value,
-      requestDeserialize: (bytes: Buffer) => bytes,
-      responseSerialize: () => EMPTY,
-      responseDeserialize: () => ({}),
-    },
-  };
-}
-
-/**
- * OTLP/gRPC (the TraceService, LogsService and MetricsService `Export` methods; gzip as gRPC negotiates it): OK,
- * INVALID_ARGUMENT for undecodable data, UNAUTHENTICATED without a valid ingest key (metadata `x-syntra-key` or
- * `authorization: Bearer`), UNAVAILABLE when the agent pushes back (retryable, as the OTLP specification says).
- * grpc-js enforces the message size limit after decompression.
+ * OTLP/gRPC (the TraceService, LogsService and MetricsService `Export` methods, unary; gzip and deflate as gRPC
+ * negotiates them): OK, INVALID_ARGUMENT for undecodable data, UNAUTHENTICATED without a valid ingest key (metadata
+ * `x-syntra-key` or `authorization: Bearer`), UNAVAILABLE when the agent pushes back (retryable, as the OTLP
+ * specification says), RESOURCE_EXHAUSTED past the message size limit (after decompression too). Requests are kept
+ * as the bytes that arrived: the agent forwards them without decoding.
  *
- * The port is a plain TCP listener; grpc-js (with HTTP/2) is loaded when the first connection arrives, and every
- * connection is handed to it unread (`pauseOnConnect`). An agent whose apps send no OTLP/gRPC never loads it:
- * ~5 MB less resident memory at idle (bench:idle).
+ * gRPC is served by our own HTTP/2 connections (grpc/), not grpc-js: per 1000-span request grpc-js cost about twice
+ * as much CPU (docs/performance.md, "Ingest"), which kept the agent below the Collector's spans per CPU-second.
+ * The port is a plain TCP listener; the server (with its HPACK library) is loaded when the first connection
+ * arrives, and every connection is handed to it unread (`pauseOnConnect`): an agent whose apps send no OTLP/gRPC
+ * never loads it.
  */
 export class OtlpGrpcReceiver {
   private readonly listeners: net.Server[] = [];
-  /** Connections accepted while grpc-js loads, ended if the receiver closes first. */
+  /** Connections accepted while the server loads, ended if the receiver closes first. */
   private readonly waiting = new Set<net.Socket>();
-  private serving: Promise<Serving> | undefined;
+  private serving: Promise<GrpcUnaryServer> | undefined;
   private closed = false;
 
   constructor(
@@ -103,23 +79,19 @@ export class OtlpGrpcReceiver {
     this.closed = true;
     await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
     for (const socket of this.waiting) socket.destroy();
-    const serving = await this.serving?.catch(() => undefined);
-    if (!serving) return;
-    await new Promise<void>((resolve) => {
-      serving.server.tryShutdown(() => resolve());
-      // Streams still open after a moment are cut: the clients retry elsewhere or later.
-      setTimeout(() => serving.server.forceShutdown(), 2000).unref();
-    });
+    const server = await this.serving?.catch(() => undefined);
+    // Streams still open after a moment are cut: the clients retry elsewhere or later.
+    await server?.close(2000);
   }
 
   private accept(socket: net.Socket): void {
     this.waiting.add(socket);
     socket.once("close", () => this.waiting.delete(socket));
     this.load().then(
-      ({ injector }) => {
+      (server) => {
         this.waiting.delete(socket);
         if (this.closed || socket.destroyed) return void socket.destroy();
-        injector.injectConnection(socket);
+        server.handle(socket);
         socket.resume();
       },
       (err: unknown) => {
@@ -129,49 +101,42 @@ export class OtlpGrpcReceiver {
     );
   }
 
-  private load(): Promise<Serving> {
-    this.serving ??= import("@grpc/grpc-js").then((grpc) => {
-      const server = new grpc.Server({
-        "grpc.max_receive_message_length": this.maxMessageBytes,
-        "grpc.max_concurrent_streams": 100,
-        // No channelz service is served, so its per-call bookkeeping (counters, timestamps, closures) is waste.
-        "grpc.enable_channelz": 0,
+  private load(): Promise<GrpcUnaryServer> {
+    this.serving ??= import("./grpc/unary-server").then((module) => {
+      const methods = new Map<string, UnaryHandler>(
+        OTLP_SIGNALS.map((signal) => [OTLP_GRPC_PATHS[signal], this.handler(module, signal)]),
+      );
+      return new module.GrpcUnaryServer({
+        methods,
+        maxMessageBytes: this.maxMessageBytes,
+        onConnectionError: (code, reason) => this.logger.debug({ code, reason }, "OTLP/gRPC connection ended"),
+        onRefused: () => this.intake.refused(),
       });
-      for (const signal of OTLP_SIGNALS) {
-        server.addService(serviceDefinition(signal), { Export: this.handler(grpc, signal) });
-      }
-      return { server, injector: server.createConnectionInjector(grpc.ServerCredentials.createInsecure()) };
     });
     return this.serving;
   }
 
-  private handler(grpc: GrpcModule, signal: OtlpSignal): Grpc.handleUnaryCall<Buffer, Buffer> {
-    return (call, callback) => {
-      const fail = (result: Extract<IntakeResult, { ok: false }>) => {
+  private handler(module: UnaryServerModule, signal: OtlpSignal): UnaryHandler {
+    return async (call) => {
+      const fail = (result: Extract<IntakeResult, { ok: false }>): GrpcStatus => {
         this.intake.refused();
-        callback({ code: grpcCode(grpc, result.status), details: result.message });
+        return grpcStatus(module, result);
       };
-      const auth = this.intake.authenticate(
-        keyFromHeaders((name) => {
-          const value = call.metadata.get(name)[0];
-          return typeof value === "string" ? value : undefined;
-        }),
-      );
+      const auth = this.intake.authenticate(keyFromHeaders((name) => call.metadata(name)));
       if ("ok" in auth) return fail(auth as Extract<IntakeResult, { ok: false }>);
-      const bytes = call.request.length;
+      const bytes = call.message.length;
       if (!this.intake.reserve(bytes)) {
         return fail({ ok: false, status: 503, message: "the agent is busy; retry shortly" });
       }
-      this.intake
-        .acceptOtlp(auth.serviceId, signal, call.request)
-        .then(
-          (result) => (result.ok ? callback(null, EMPTY) : fail(result)),
-          (err: unknown) => {
-            this.logger.error({ err, signal }, "OTLP/gRPC request failed");
-            fail({ ok: false, status: 503, message: "the agent could not buffer this request" });
-          },
-        )
-        .finally(() => this.intake.release(bytes));
+      try {
+        const result = await this.intake.acceptOtlp(auth.serviceId, signal, call.message);
+        return result.ok ? { code: module.GrpcCode.OK } : fail(result);
+      } catch (err) {
+        this.logger.error({ err, signal }, "OTLP/gRPC request failed");
+        return fail({ ok: false, status: 503, message: "the agent could not buffer this request" });
+      } finally {
+        this.intake.release(bytes);
+      }
     };
   }
 }

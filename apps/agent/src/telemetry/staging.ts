@@ -17,7 +17,7 @@ export interface StagedSlab {
 
 /**
  * Two slabs the buffer copies OTLP payloads into as they arrive, while full batches keep coming (a sustained
- * load). Why: a waiting payload is the request buffer grpc-js or the HTTP server allocated (~0.5 MB for 1000 spans),
+ * load). Why: a waiting payload is the request buffer the gRPC or HTTP receiver allocated (~0.5 MB for 1000 spans),
  * held until its batch is cut. Held that long, it outlives two scavenges and is promoted, so only a full
  * mark-compact frees it: the ~8 MB of every batch added up to V8's external-memory limit, and a mark-compact
  * followed every 0.5-0.7 s under load. Copied into a slab, the request buffer dies young. The batch is then laid

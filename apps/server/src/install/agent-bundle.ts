@@ -19,8 +19,8 @@ export const AGENT_BUNDLE_FILE = "syntra-agent.cjs";
  * out saved ~20 MB at idle but made the agent's OTLP ingest 5x dearer in CPU for spans and 1.7x for log records
  * (`BENCH_AGENT=bundle` against `bundle-full` in bench:ingest), CPU taken from the applications it serves. A young
  * generation of 2 MB semi-spaces keeps its memory under a log flood near lite-mode's (docs/performance.md).
- * `--heap-growing-percent`: under OTLP load most of what the agent allocates is outside V8's heap (grpc-js' and
- * HTTP/2's request buffers), and V8 counts that against the old generation's limit, which it sets only a little
+ * `--heap-growing-percent`: under OTLP load most of what the agent allocates is outside V8's heap (the OTLP
+ * receivers' request buffers), and V8 counts that against the old generation's limit, which it sets only a little
  * above the live heap: it ran a full mark-compact about twice a second, which was most of the agent's garbage
  * collection. A fixed growing factor lets the limit grow with load: an eighth to a half as many mark-compacts,
  * less CPU per span (docs/performance.md), the idle agent unchanged (V8's memory reducer still collects at idle with

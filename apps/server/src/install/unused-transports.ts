@@ -5,7 +5,7 @@ import type { Plugin } from "esbuild";
  * also compiles a WebAssembly module as it loads) and gRPC with its proto loader (BuildKit sessions, which
  * only `version: "2"` image builds open). Syntra talks to Docker over its unix socket and builds with the
  * classic builder, so the bundles carry a stand-in that fails if ever called: ~20 MB less memory in each process.
- * Only the Docker client's imports are replaced: the agent's own OTLP/gRPC receiver needs the real gRPC.
+ * Only the Docker client's imports are replaced (the agent's OTLP/gRPC receiver is its own, telemetry/grpc/).
  */
 const UNUSED = ["ssh2", "@grpc/grpc-js", "@grpc/proto-loader"];
 
