@@ -130,7 +130,13 @@ export class TelemetryBuffer {
     if (this.waitingBytes >= 2 * this.limits.maxBatchBytes) {
       return Promise.reject(new BufferBusyError("the telemetry buffer is batching; retry shortly"));
     }
-    const held = entry.kind === "otlp" ? { ...entry, payload: this.staging.stage(entry.payload) } : entry;
+    // The caller may reuse the payload's memory once this returns (TelemetryIntake.acceptOtlp): what staging did
+    // not copy into its slab is copied here.
+    let held = entry;
+    if (entry.kind === "otlp") {
+      const staged = this.staging.stage(entry.payload);
+      held = { ...entry, payload: staged === entry.payload ? Buffer.from(staged) : staged };
+    }
     this.hold(held);
     return this.journal.append(held);
   }

@@ -61,7 +61,10 @@ export class TelemetryIntake {
     this.inFlightBytes = Math.max(0, this.inFlightBytes - bytes);
   }
 
-  /** Buffers one protobuf-encoded export request of a service; resolves once it is on disk. */
+  /**
+   * Buffers one protobuf-encoded export request of a service; resolves once it is on disk. `payload` is read and
+   * copied before this first awaits, so the caller may reuse its memory from then on (the gRPC receiver does).
+   */
   async acceptOtlp(serviceId: string, signal: OtlpSignal, payload: Uint8Array): Promise<IntakeResult> {
     const { sampler, stats } = this.deps;
     try {

@@ -44,11 +44,13 @@ after(async () => {
 function call(
   path: string,
   body: Buffer,
-  opts: { key?: string; gzip?: boolean } = {},
+  opts: { key?: string; gzip?: boolean; client?: grpc.Client } = {},
 ): Promise<{ code: number; details: string }> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure(), {
-    ...(opts.gzip && { "grpc.default_compression_algorithm": grpc.compressionAlgorithms.gzip }),
-  });
+  const client =
+    opts.client ??
+    new grpc.Client(address, grpc.credentials.createInsecure(), {
+      ...(opts.gzip && { "grpc.default_compression_algorithm": grpc.compressionAlgorithms.gzip }),
+    });
   const metadata = new grpc.Metadata();
   if (opts.key) metadata.set("x-syntra-key", opts.key);
   return new Promise((resolve) => {
@@ -59,7 +61,7 @@ function call(
       body,
       metadata,
       (err) => {
-        client.close();
+        if (!opts.client) client.close();
         resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: "" });
       },
     );
@@ -86,6 +88,27 @@ test("a request is journaled exactly as it arrived, whether gzip-compressed or n
   const entries = (await Promise.all(names.map((n) => readJournal(`${state.dir}/${n}`)))).flat();
   const payloads = entries.flatMap((e) => (e.kind === "otlp" ? [Buffer.from(e.payload)] : []));
   assert.equal(payloads.filter((p) => p.equals(body)).length, 2, "both requests kept as the exporter encoded them");
+});
+
+test("requests arriving together on one connection are each journaled intact", async () => {
+  // Bodies of several DATA frames (assembled in the receiver's shared buffer), all sent at once on one channel.
+  const bodies = await Promise.all(
+    Array.from({ length: 12 }, async (_, i) => {
+      const recorded = await recordTrace(`${i}-${"x".repeat(15_000)}`, { "service.name": "shop" });
+      return Buffer.from(ProtobufTraceSerializer.serializeRequest(recorded.spans) ?? []);
+    }),
+  );
+  assert.ok(bodies.every((b) => b.length > 32 * 1024 && b.length < MAX));
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const results = await Promise.all(bodies.map((body) => call(OTLP_GRPC_PATHS.traces, body, { key: KEY, client })));
+  client.close();
+  assert.ok(results.every((r) => r.code === grpc.status.OK));
+  const names = (await readdir(state.dir)).filter((n) => n.startsWith("journal-"));
+  const entries = (await Promise.all(names.map((n) => readJournal(`${state.dir}/${n}`)))).flat();
+  const payloads = entries.flatMap((e) => (e.kind === "otlp" ? [Buffer.from(e.payload)] : []));
+  for (const [i, body] of bodies.entries()) {
+    assert.equal(payloads.filter((p) => p.equals(body)).length, 1, `request ${i} is in the journal once, intact`);
+  }
 });
 
 test("refusals: wrong key, unknown method, garbage, oversized (declared and after decompression)", async () => {

@@ -129,6 +129,7 @@ export class OtlpGrpcReceiver {
         return fail({ ok: false, status: 503, message: "the agent is busy; retry shortly" });
       }
       try {
+        // Called before any await: `call.message` is only valid until then, and acceptOtlp copies it at once.
         const result = await this.intake.acceptOtlp(auth.serviceId, signal, call.message);
         return result.ok ? { code: module.GrpcCode.OK } : fail(result);
       } catch (err) {

@@ -23,7 +23,10 @@ export interface GrpcStatus {
 }
 
 export interface UnaryCall {
-  /** The request message, decompressed, as the client serialized it. */
+  /**
+   * The request message, decompressed, as the client serialized it. Valid until the handler returns or first awaits
+   * (it may lie in the buffer the connections assemble bodies in): copy what must last longer.
+   */
   message: Buffer;
   /** A metadata value (lower-case name). */
   metadata(name: string): string | undefined;
@@ -152,7 +155,8 @@ export class GrpcUnaryServer {
       if (encoding === "identity") return this.refuse(GrpcCode.INTERNAL, "a compressed message without grpc-encoding");
       if (!decompress) return this.refuse(GrpcCode.UNIMPLEMENTED, `the ${encoding} compression is not supported`);
       try {
-        message = await decompress(message, { maxOutputLength: max });
+        // A copy to decompress from: the body's memory is reused while the decompression runs on zlib's thread.
+        message = await decompress(Buffer.from(message), { maxOutputLength: max });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return tooLarge("larger once decompressed");
         return this.refuse(GrpcCode.INTERNAL, "the message could not be decompressed");
