@@ -9,6 +9,7 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { countOtlpItems, OTLP_GRPC_PATHS } from "@syntra/otlp";
 import { exportSpans, recordTrace } from "../../../../packages/otlp/src/testing/otel-sdk";
 import { tempStateDir, testLogger } from "../testing/fixtures";
+import { rawUnaryCall } from "../testing/grpc-client";
 import { openTestIntake } from "../testing/telemetry";
 import type { TelemetryBuffer } from "./buffer";
 import { readJournal } from "./journal";
@@ -40,8 +41,8 @@ after(async () => {
   await state.remove();
 });
 
-/** A raw unary call through grpc-js's client (bytes in, bytes out), with the metadata and compression given. */
-function call(
+/** A raw unary call through grpc-js's client (bytes in, bytes out), with the ingest key and compression given. */
+async function call(
   path: string,
   body: Buffer,
   opts: { key?: string; gzip?: boolean; client?: grpc.Client } = {},
@@ -51,21 +52,11 @@ function call(
     new grpc.Client(address, grpc.credentials.createInsecure(), {
       ...(opts.gzip && { "grpc.default_compression_algorithm": grpc.compressionAlgorithms.gzip }),
     });
-  const metadata = new grpc.Metadata();
-  if (opts.key) metadata.set("x-syntra-key", opts.key);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      metadata,
-      (err) => {
-        if (!opts.client) client.close();
-        resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: "" });
-      },
-    );
-  });
+  try {
+    return await rawUnaryCall(client, path, body, opts.key ? { "x-syntra-key": opts.key } : {});
+  } finally {
+    if (!opts.client) client.close();
+  }
 }
 
 test("the official OTel exporter (gRPC, gzip) is answered OK and its spans are counted", async () => {

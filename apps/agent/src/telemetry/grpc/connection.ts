@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { assembleBody } from "./body-assembly";
 import {
   DEFAULT_MAX_FRAME,
   DEFAULT_WINDOW,
@@ -16,6 +17,8 @@ import {
   windowUpdateFrame,
 } from "./frames";
 import { HeaderDecoder } from "./hpack";
+import { ConnectionError, StreamError } from "./http2-errors";
+import { requestHeaders } from "./request-headers";
 
 /** A request whose body has fully arrived (or passed the size limit), waiting for its one response. */
 export interface Http2Request {
@@ -54,49 +57,6 @@ export interface Http2ConnectionOptions {
 const MAX_HEADER_BLOCK_BYTES = 64 * 1024;
 /** Output the peer leaves unread beyond this (pings and settings answered to a client that never reads) ends it. */
 const MAX_UNREAD_OUTPUT_BYTES = 1024 * 1024;
-/** Headers that are HTTP/1.1's connection handling, never valid in HTTP/2 (RFC 9113 section 8.2.2). */
-const CONNECTION_SPECIFIC = new Set(["connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade"]);
-const REQUEST_PSEUDO = new Set([":method", ":scheme", ":path", ":authority"]);
-
-/** Bodies up to this size are assembled in one buffer shared by every connection and reused (`assemble`). */
-const ASSEMBLY_BYTES = 1024 * 1024;
-let assembly: Buffer | undefined;
-
-/**
- * A body from the views of the socket's chunks its DATA frames arrived in: one chunk as it is, more copied into the
- * shared assembly buffer (larger bodies into one of their own). Why: a 1000-span request (~150 KB) put together in
- * a buffer of its own per request was an mmap, page faults and external memory for V8 to collect, for bytes the
- * agent copies into its staging slab at once anyway. Sharing is safe because a body is used synchronously.
- */
-function assemble(chunks: readonly Buffer[], size: number): Buffer {
-  if (chunks.length === 1) return chunks[0] as Buffer;
-  if (size > ASSEMBLY_BYTES) return Buffer.concat(chunks, size);
-  assembly ??= Buffer.allocUnsafeSlow(ASSEMBLY_BYTES);
-  let at = 0;
-  for (const chunk of chunks) {
-    assembly.set(chunk, at);
-    at += chunk.length;
-  }
-  return assembly.subarray(0, size);
-}
-
-class ConnectionError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-class StreamError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface Stream {
   readonly id: number;
@@ -562,7 +522,7 @@ export class Http2ServerConnection {
 
   private handOver(stream: Stream): void {
     stream.handedOver = true;
-    const body = stream.overflow ? undefined : assemble(stream.chunks, stream.size);
+    const body = stream.overflow ? undefined : assembleBody(stream.chunks, stream.size);
     stream.chunks = [];
     this.options.onRequest({
       headers: stream.headers,
@@ -683,40 +643,4 @@ export class Http2ServerConnection {
     for (const stream of this.streams.values()) stream.reset = true;
     this.streams.clear();
   }
-}
-
-/**
- * The request's header list as a map, checked as RFC 9113 section 8 requires (a malformed request is a stream
- * error): lower-case names, the request pseudo-headers first and once each, `:method`, `:scheme` and `:path`
- * present, no connection-specific fields, `te` only "trailers".
- */
-function requestHeaders(fields: ReadonlyArray<readonly [string, string]>, maxListBytes: number): Map<string, string> {
-  const malformed = (why: string) => new StreamError(ErrorCode.PROTOCOL_ERROR, `malformed request: ${why}`);
-  const headers = new Map<string, string>();
-  let listBytes = 0;
-  let regularSeen = false;
-  for (const [name, value] of fields) {
-    listBytes += name.length + value.length + 32;
-    if (name !== name.toLowerCase()) throw malformed("an upper-case field name");
-    if (name.startsWith(":")) {
-      if (regularSeen) throw malformed("a pseudo-header after a regular field");
-      if (!REQUEST_PSEUDO.has(name)) throw malformed(`the pseudo-header ${name}`);
-      if (headers.has(name)) throw malformed(`${name} twice`);
-      headers.set(name, value);
-      continue;
-    }
-    regularSeen = true;
-    if (CONNECTION_SPECIFIC.has(name)) throw malformed(`the connection-specific field ${name}`);
-    if (name === "te" && value !== "trailers") throw malformed("te other than trailers");
-    const previous = headers.get(name);
-    headers.set(name, previous === undefined ? value : `${previous}, ${value}`);
-  }
-  // Not REFUSED_STREAM: clients retry a refused stream by themselves, and this one would be refused again.
-  if (listBytes > maxListBytes) throw new StreamError(ErrorCode.ENHANCE_YOUR_CALM, "a header list over the limit");
-  if (!headers.get(":method") || !headers.has(":scheme") || !headers.get(":path")) {
-    throw malformed("a missing :method, :scheme or :path");
-  }
-  const length = headers.get("content-length");
-  if (length !== undefined && !/^\d+$/.test(length)) throw malformed("content-length is not a number");
-  return headers;
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import * as grpc from "@grpc/grpc-js";
+import { rawUnaryCall } from "../../testing/grpc-client";
 import { GrpcCode, GrpcUnaryServer, type UnaryCall } from "./unary-server";
 
 // The agent's own HTTP/2 server for OTLP/gRPC, against clients and a conformance suite we did not write: h2spec,
@@ -57,24 +58,8 @@ function client(options: grpc.ChannelOptions = {}): grpc.Client {
   return new grpc.Client(address, grpc.credentials.createInsecure(), options);
 }
 
-function unary(
-  c: grpc.Client,
-  body: Buffer,
-  metadata: Record<string, string> = {},
-  path = METHOD,
-): Promise<{ code: number; details: string }> {
-  const meta = new grpc.Metadata();
-  for (const [k, v] of Object.entries(metadata)) meta.set(k, v);
-  return new Promise((resolve) => {
-    c.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      meta,
-      (err) => resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: "" }),
-    );
-  });
+function unary(c: grpc.Client, body: Buffer, metadata: Record<string, string> = {}, path = METHOD) {
+  return rawUnaryCall(c, path, body, metadata);
 }
 
 test("h2spec: every test of the HTTP/2 and HPACK conformance suite passes", async () => {
