@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { test } from "node:test";
 import { tamperMac } from "@syntra/testing/hostile-values";
+import { tempDirUntilExit } from "@syntra/testing/temp-dir";
 import { type Keyring, loadKeyring } from "../secrets/keyring";
 import { mintPullCredential, PULL_USERNAME, PUSH_USERNAME, pushCredential, verifyCredential } from "./credentials";
 
 async function keyring(masterKey = randomBytes(32).toString("base64"), previous: string[] = []): Promise<Keyring> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-registry-cred-"));
+  const dataDir = await tempDirUntilExit("syntra-registry-cred-");
   return loadKeyring({ masterKey, previousMasterKeys: previous, dataDir });
 }
 

@@ -2,14 +2,14 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createPublicKey, X509Certificate } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { tempDirUntilExit } from "@syntra/testing/temp-dir";
 import { loadTokenSigningKey, tokenCertificatePath } from "./signing-key";
 
 const run = promisify(execFile);
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), "syntra-token-key-"));
+const tmp = () => tempDirUntilExit("syntra-token-key-");
 
 test("the signing key is made once (mode 0600) with a self-signed certificate of it beside it, and reused", async () => {
   const dir = await tmp();

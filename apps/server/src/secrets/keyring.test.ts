@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { tempDirUntilExit } from "@syntra/testing/temp-dir";
 import { ConfigError } from "../config";
 import { DecryptionError, decrypt, encrypt } from "./cipher";
 import { loadKeyring } from "./keyring";
 
-const tmp = () => fs.mkdtemp(path.join(os.tmpdir(), "syntra-keys-"));
+const tmp = () => tempDirUntilExit("syntra-keys-");
 
 test("without SYNTRA_MASTER_KEY a key file is generated once, with mode 0600, and reused", async () => {
   const dir = await tmp();

@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { tempDirUntilExit } from "@syntra/testing/temp-dir";
 import { openTelemetryStore } from "../telemetry/store/open";
 import type { TelemetryStore } from "../telemetry/store/types";
 
@@ -58,12 +56,8 @@ async function openSharedStore(): Promise<TelemetryStore> {
   const url = process.env.TEST_CLICKHOUSE_URL;
   if (url)
     return openTelemetryStore({ clickhouseUrl: await freshDatabase(url), dataDir: "", retentionDays: RETENTION });
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "syntra-telemetry-"));
-  const store = await openTelemetryStore({ clickhouseUrl: undefined, dataDir: dir, retentionDays: RETENTION });
-  process.once("exit", () => {
-    void fs.rm(dir, { recursive: true, force: true });
-  });
-  return store;
+  const dir = await tempDirUntilExit("syntra-telemetry-");
+  return await openTelemetryStore({ clickhouseUrl: undefined, dataDir: dir, retentionDays: RETENTION });
 }
 
 /** Creates an empty database on a ClickHouse server and returns the server URL pointing at it. */

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { tempDirUntilExit } from "@syntra/testing/temp-dir";
 import { freshDatabase } from "../../testing/telemetry-store";
 import { openChdbDriver, settingsClause, sqlString } from "./chdb-driver";
 import { openClickHouseDriver } from "./clickhouse-driver";
@@ -55,7 +53,7 @@ interface Target {
 const targets: Target[] = [
   {
     name: "chDB (in-process)",
-    open: async () => openChdbDriver(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-rowbinary-test-"))),
+    open: async () => openChdbDriver(await tempDirUntilExit("syntra-rowbinary-test-")),
   },
 ];
 const serverUrl = process.env.TEST_CLICKHOUSE_URL;

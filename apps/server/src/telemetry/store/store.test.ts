@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import fs from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { serviceLogEntry, span as spanSchema, traceSummary } from "@syntra/contracts";
+import { tempDirUntilExit } from "@syntra/testing/temp-dir";
 import { logRow, metricRow, newOwner, newSpanId, newTraceId, spanRow } from "../../testing/telemetry-rows";
 import { freshDatabase } from "../../testing/telemetry-store";
 import { openChdbDriver } from "./chdb-driver";
@@ -37,7 +35,7 @@ interface Target {
 const targets: Target[] = [
   {
     name: "chDB (in-process)",
-    open: async () => openChdbDriver(await fs.mkdtemp(path.join(os.tmpdir(), "syntra-store-test-"))),
+    open: async () => openChdbDriver(await tempDirUntilExit("syntra-store-test-")),
   },
 ];
 const serverUrl = process.env.TEST_CLICKHOUSE_URL;
