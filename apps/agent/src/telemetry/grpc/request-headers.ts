@@ -4,6 +4,7 @@ import { StreamError } from "./http2-errors";
 /** Headers that are HTTP/1.1's connection handling, never valid in HTTP/2 (RFC 9113 section 8.2.2). */
 const CONNECTION_SPECIFIC = new Set(["connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade"]);
 const REQUEST_PSEUDO = new Set([":method", ":scheme", ":path", ":authority"]);
+const UPPER_CASE = /[A-Z]/;
 
 /**
  * The request's header list as a map, checked as RFC 9113 section 8 requires (a malformed request is a stream
@@ -20,7 +21,7 @@ export function requestHeaders(
   let regularSeen = false;
   for (const [name, value] of fields) {
     listBytes += name.length + value.length + 32;
-    if (name !== name.toLowerCase()) throw malformed("an upper-case field name");
+    if (UPPER_CASE.test(name)) throw malformed("an upper-case field name");
     if (name.startsWith(":")) {
       if (regularSeen) throw malformed("a pseudo-header after a regular field");
       if (!REQUEST_PSEUDO.has(name)) throw malformed(`the pseudo-header ${name}`);
