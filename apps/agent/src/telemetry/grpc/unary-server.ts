@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { decodeContentEncoding, OtlpInputError } from "@syntra/otlp";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
 import { type Http2Request, Http2ServerConnection } from "./connection";
 import type { ErrorCode } from "./frames";
 import { headerBlock } from "./hpack";
@@ -46,8 +47,12 @@ export interface GrpcUnaryServerOptions {
   onRefused?(): void;
 }
 
-/** The message compressions served (gRPC's own names), decoded by the OTLP/HTTP receivers' bounded decoder. */
-const ENCODINGS = new Set(["gzip", "deflate"]);
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const DECOMPRESSORS: Record<string, (bytes: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>> = {
+  gzip: gunzip,
+  deflate: inflate,
+};
 const ACCEPT_ENCODING = "identity,deflate,gzip";
 
 const OK_HEADERS = headerBlock([
@@ -146,15 +151,14 @@ export class GrpcUnaryServer {
     let message = body.subarray(5);
     if (compressed) {
       const encoding = headers.get("grpc-encoding") ?? "identity";
+      const decompress = DECOMPRESSORS[encoding];
       if (encoding === "identity") return this.refuse(GrpcCode.INTERNAL, "a compressed message without grpc-encoding");
-      if (!ENCODINGS.has(encoding)) {
-        return this.refuse(GrpcCode.UNIMPLEMENTED, `the ${encoding} compression is not supported`);
-      }
+      if (!decompress) return this.refuse(GrpcCode.UNIMPLEMENTED, `the ${encoding} compression is not supported`);
       try {
         // A copy to decompress from: the body's memory is reused while the decompression runs on zlib's thread.
-        message = await decodeContentEncoding(Buffer.from(message), encoding, max);
+        message = await decompress(Buffer.from(message), { maxOutputLength: max });
       } catch (err) {
-        if (err instanceof OtlpInputError && err.status === 413) return tooLarge("larger once decompressed");
+        if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return tooLarge("larger once decompressed");
         return this.refuse(GrpcCode.INTERNAL, "the message could not be decompressed");
       }
     }
