@@ -6,6 +6,10 @@
 // telemetrygen and the Collector are built from the Go module proxy into a cache outside the repository when missing.
 //
 //   npm run bench:ingest                 (BENCH_SECONDS=15 per phase by default)
+//   BENCH_WARMUP_SECONDS=5                         the same load before each measured phase, not counted (5 by
+//                                                  default; 0 for none): the figures are a running process's, not
+//                                                  those of its first seconds (V8 compiling the agent's hot code);
+//                                                  what the warm-up cost is printed too
 //   BENCH_PROTOCOLS=grpc                           only the OTLP/gRPC phases (grpc,http by default)
 //   BENCH_AGENT=bundle npm run bench:ingest        the agent as installed: its bundle with AGENT_NODE_FLAGS
 //   BENCH_AGENT=bundle-full npm run bench:ingest   its bundle without those flags (V8's optimizing compiler on)
@@ -41,6 +45,7 @@ function waitFor(check: () => Promise<boolean>, timeoutMs: number, diagnostic: (
 }
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const AGENT = process.env.BENCH_AGENT ?? "source";
 const AGENT_FLAGS = (process.env.BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
 const AGENT_ENV = Object.fromEntries(
@@ -114,6 +119,7 @@ async function generate(
   protocol: Protocol,
   endpoint: string,
   headers: Record<string, string>,
+  seconds = SECONDS,
 ): Promise<void> {
   const args = [
     signal,
@@ -122,7 +128,7 @@ async function generate(
     "--otlp-endpoint",
     endpoint,
     "--duration",
-    `${SECONDS}s`,
+    `${seconds}s`,
     "--rate",
     "0",
     "--workers",
@@ -243,12 +249,33 @@ service:
   return { process: child, port: receiver.port, metricsUrl, stop };
 }
 
+/** A measured phase's figures, and those of the warm-up before it (none when BENCH_WARMUP_SECONDS=0). */
+interface PhaseFigures {
+  run: Figures;
+  warmup: Figures | undefined;
+}
+
+/** One load against a Collector: the CPU its process used meanwhile and how much `accepted` grew. */
+async function collectorLoad(
+  pid: number,
+  accepted: () => Promise<number>,
+  load: () => Promise<void>,
+): Promise<Figures> {
+  const items0 = await accepted();
+  const cpu0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await load();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(pid) - cpu0;
+  return { items: (await accepted()) - items0, seconds, cpu, rss: rssMiB(pid) };
+}
+
 async function collectorPhase(
   tools: { telemetrygen: string; otelcol: string },
   signal: "traces" | "logs",
   protocol: Protocol,
   mode: CollectorMode,
-): Promise<Figures> {
+): Promise<PhaseFigures> {
   const port = await freePort();
   const sink =
     mode === "forward" ? await startCollector(tools, signal, { protocol: "grpc", port: await freePort() }) : undefined;
@@ -257,22 +284,29 @@ async function collectorPhase(
     const collector = await startCollector(tools, signal, { protocol, port }, sink?.port);
     try {
       const pid = collector.process.pid ?? 0;
-      const cpu0 = cpuSeconds(pid);
-      const t0 = performance.now();
-      await generate(tools.telemetrygen, signal, protocol, `127.0.0.1:${port}`, {});
-      const seconds = (performance.now() - t0) / 1000;
-      const items = await scrape(collector.metricsUrl, `otelcol_receiver_accepted_${unit}`);
-      const figures = { items, seconds, cpu: cpuSeconds(pid) - cpu0, rss: rssMiB(pid) };
+      const metric = (name: string) => () => scrape(collector.metricsUrl, `otelcol_${name}_${unit}`);
+      const endpoint = `127.0.0.1:${port}`;
+      const warmup =
+        WARMUP_SECONDS > 0
+          ? await collectorLoad(pid, metric("receiver_accepted"), () =>
+              generate(tools.telemetrygen, signal, protocol, endpoint, {}, WARMUP_SECONDS),
+            )
+          : undefined;
+      const sent0 = sink ? await metric("exporter_sent")() : 0;
+      const failed0 = sink ? await metric("exporter_send_failed")() : 0;
+      const run = await collectorLoad(pid, metric("receiver_accepted"), () =>
+        generate(tools.telemetrygen, signal, protocol, endpoint, {}),
+      );
       if (sink) {
         // What reached the sink by the end of the load: the forwarding Collector's CPU is counted over the load only,
         // as the agent's is.
-        const sent = await scrape(collector.metricsUrl, `otelcol_exporter_sent_${unit}`);
-        const failed = await scrape(collector.metricsUrl, `otelcol_exporter_send_failed_${unit}`);
+        const sent = (await metric("exporter_sent")()) - sent0;
+        const failed = (await metric("exporter_send_failed")()) - failed0;
         console.log(
-          `  forwarding Collector, ${signal} over ${PROTOCOL_NAMES[protocol]}: ${items} accepted, ${sent} sent on by the load's end, ${failed} failed`,
+          `  forwarding Collector, ${signal} over ${PROTOCOL_NAMES[protocol]}: ${run.items} accepted, ${sent} sent on meanwhile (its batches straddle the load's ends), ${failed} failed`,
         );
       }
-      return figures;
+      return { run, warmup };
     } finally {
       await collector.stop();
     }
@@ -286,6 +320,15 @@ async function storedRows(stack: Stack, table: string): Promise<number> {
   return stats.find((s) => s.table === table)?.rows ?? 0;
 }
 
+interface AgentPhase {
+  agent: Figures;
+  whole: Figures;
+  received: number;
+  steadyRate: number;
+  drainSeconds: number;
+}
+
+/** A warm-up (drained to the store before the phase starts), then the measured phase. */
 async function syntraPhase(
   tools: { telemetrygen: string },
   stack: Stack,
@@ -293,7 +336,24 @@ async function syntraPhase(
   signal: "traces" | "logs",
   protocol: Protocol,
   inserts: InsertWatch,
-): Promise<{ agent: Figures; whole: Figures; received: number; steadyRate: number; drainSeconds: number }> {
+): Promise<{ run: AgentPhase; warmup: Figures | undefined }> {
+  const load = (seconds: number, report: boolean) =>
+    agentLoad(tools, stack, key, signal, protocol, inserts, seconds, report);
+  const warmup = WARMUP_SECONDS > 0 ? (await load(WARMUP_SECONDS, false)).agent : undefined;
+  return { run: await load(SECONDS, true), warmup };
+}
+
+/** One load through the agent, until every item it accepted is stored; `report` prints the control plane's CPU. */
+async function agentLoad(
+  tools: { telemetrygen: string },
+  stack: Stack,
+  key: string,
+  signal: "traces" | "logs",
+  protocol: Protocol,
+  inserts: InsertWatch,
+  seconds: number,
+  report: boolean,
+): Promise<AgentPhase> {
   const table = signal === "traces" ? "traces" : "logs";
   const statKey = signal === "traces" ? "received_spans" : "received_log_records";
   const before = await storedRows(stack, table);
@@ -303,17 +363,17 @@ async function syntraPhase(
   const agentCpu0 = cpuSeconds(agentPid);
   const ownCpu0 = process.cpuUsage();
   const threads0 = threadCpu(process.pid);
-  const gc = countGc();
-  const profile = await startIngestProfile();
+  const gc = report ? countGc() : undefined;
+  const profile = report ? await startIngestProfile() : undefined;
   const t0 = performance.now();
   const endpoint = protocol === "grpc" ? stack.otlp.grpcAddress : new URL(stack.otlp.httpUrl).host;
-  await generate(tools.telemetrygen, signal, protocol, endpoint, { "x-syntra-key": key });
+  await generate(tools.telemetrygen, signal, protocol, endpoint, { "x-syntra-key": key }, seconds);
   const loadEnd = performance.now();
   const agentSeconds = (loadEnd - t0) / 1000;
   const agentCpu = cpuSeconds(agentPid) - agentCpu0;
   // Rows stored while the load ran, from a third of the phase (the warm-up) to its end, between insert completions:
   // the rate the whole path sustains, without the drain after the load.
-  const steadyRate = rateBetween(inserts.marks(table), t0 + (SECONDS * 1000) / 3, loadEnd);
+  const steadyRate = rateBetween(inserts.marks(table), t0 + (seconds * 1000) / 3, loadEnd);
   // The agent's own count of what it accepted, as reported with a batch sent after the load ended with nothing left
   // in its buffer (its stats-only report at the next batch interval, polled at a slow pace so the bench's own API
   // calls cost the control plane little); then every one of them must be a row in the store. The whole path ends
@@ -328,7 +388,7 @@ async function syntraPhase(
       lastReport = Date.now();
       const stored = (await storedRows(stack, table)) - before;
       console.log(
-        `  ... ${signal}: ${received} accepted by the agent, ${stored} stored, ${stats.buffered_bytes} B buffered`,
+        `  ... ${signal}${report ? "" : " (warm-up)"}: ${received} accepted by the agent, ${stored} stored, ${stats.buffered_bytes} B buffered`,
       );
     }
     if (Date.parse(stats.reported_at ?? "1970-01-01") > ended && stats.buffered_bytes === 0) break;
@@ -350,12 +410,14 @@ async function syntraPhase(
     system: last.own.system - ownCpu0.system,
   };
   const stored = (await storedRows(stack, table)) - before;
-  console.log(
-    `\n  control plane CPU by thread, ${signal} phase over ${PROTOCOL_NAMES[protocol]} (${stored} rows, until the last was stored):`,
-  );
-  for (const l of formatThreadCpu(threads0, last.threads, stored)) console.log(l);
-  for (const l of gc.stop()) console.log(l);
-  await printIngestProfile(profile);
+  if (report) {
+    console.log(
+      `\n  control plane CPU by thread, ${signal} phase over ${PROTOCOL_NAMES[protocol]} (${stored} rows, until the last was stored):`,
+    );
+    for (const l of formatThreadCpu(threads0, last.threads, stored)) console.log(l);
+    for (const l of gc?.stop() ?? []) console.log(l);
+    await printIngestProfile(profile);
+  }
   return {
     received,
     steadyRate,
@@ -386,7 +448,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  const collector = new Map<string, Figures>();
+  const collector = new Map<string, PhaseFigures>();
   for (const protocol of PROTOCOLS) {
     for (const signal of ["traces", "logs"] as const) {
       for (const mode of COLLECTOR_MODES) {
@@ -434,9 +496,9 @@ async function main(): Promise<void> {
         ["traces", "spans", "spans", "span"],
         ["logs", "logs", "log records", "record"],
       ] as const) {
-        const peer = collector.get(`${protocol} ${signal} nop`) as Figures;
-        const forwarding = collector.get(`${protocol} ${signal} forward`);
-        const phase = await syntraPhase(tools, stack, key, signal, protocol, inserts);
+        const { run: peer, warmup: peerWarmup } = collector.get(`${protocol} ${signal} nop`) as PhaseFigures;
+        const forwarding = collector.get(`${protocol} ${signal} forward`)?.run;
+        const { run: phase, warmup } = await syntraPhase(tools, stack, key, signal, protocol, inserts);
         console.log(`\n## ${title} (${PROTOCOL_NAMES[protocol]}, telemetrygen batches of 1000)`);
         console.log(line("OTel Collector (receiver+batch+nop)", what, peer));
         if (forwarding) console.log(line("OTel Collector forwarding (zstd OTLP)", what, forwarding));
@@ -449,11 +511,18 @@ async function main(): Promise<void> {
           `whole path wall time ends when the last ${item} was stored: ${phase.drainSeconds.toFixed(1)} s after the load (the agent sends its last partial batch at its next 5 s tick)`,
         );
         /** The agent's items per CPU-second over a Collector's. */
-        const versus = (f: Figures) => (phase.agent.items / phase.agent.cpu / (f.items / f.cpu)).toFixed(2);
+        const ratio = (agent: Figures, f: Figures) => (agent.items / agent.cpu / (f.items / f.cpu)).toFixed(2);
+        const versus = (f: Figures) => ratio(phase.agent, f);
         console.log(`agent ${title} per CPU-second / Collector's: ${versus(peer)}x`);
+        // The first seconds of a load: the Collector's right after its start, the agent's after the phases before.
+        const cold =
+          warmup && peerWarmup
+            ? `agent ${perMillion(warmup)}, Collector ${perMillion(peerWarmup)}: ${ratio(warmup, peerWarmup)}x`
+            : undefined;
+        if (cold) console.log(`the ${WARMUP_SECONDS} s warm-up before, not counted (CPU-s per million): ${cold}`);
         console.log(`${title} accepted by the agent ${phase.received}, rows stored ${phase.whole.items}`);
         ratios.push(
-          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${perMillion(phase.agent)} CPU-s per million, Collector ${perMillion(peer)}: ${versus(peer)}x${forwarding ? `; forwarding Collector ${perMillion(forwarding)}: ${versus(forwarding)}x` : ""}`,
+          `${`${PROTOCOL_NAMES[protocol]} ${title}:`.padEnd(32)} agent ${perMillion(phase.agent)} CPU-s per million, Collector ${perMillion(peer)}: ${versus(peer)}x${forwarding ? `; forwarding Collector ${perMillion(forwarding)}: ${versus(forwarding)}x` : ""}${cold ? `; warm-up ${cold}` : ""}`,
         );
       }
     }
