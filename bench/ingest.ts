@@ -371,7 +371,7 @@ async function agentLoad(
   const loadEnd = performance.now();
   const agentSeconds = (loadEnd - t0) / 1000;
   const agentCpu = cpuSeconds(agentPid) - agentCpu0;
-  // Rows stored while the load ran, from a third of the phase (the warm-up) to its end, between insert completions:
+  // Rows stored while the load ran, from a third of the load (past its start) to its end, between insert completions:
   // the rate the whole path sustains, without the drain after the load.
   const steadyRate = rateBetween(inserts.marks(table), t0 + (seconds * 1000) / 3, loadEnd);
   // The agent's own count of what it accepted, as reported with a batch sent after the load ended with nothing left
