@@ -328,32 +328,25 @@ interface AgentPhase {
   drainSeconds: number;
 }
 
+/** What a load through the agent is: its generator, the stack, the service's key, the signal and the protocol. */
+interface AgentLoadSetup {
+  tools: { telemetrygen: string };
+  stack: Stack;
+  key: string;
+  signal: "traces" | "logs";
+  protocol: Protocol;
+  inserts: InsertWatch;
+}
+
 /** A warm-up (drained to the store before the phase starts), then the measured phase. */
-async function syntraPhase(
-  tools: { telemetrygen: string },
-  stack: Stack,
-  key: string,
-  signal: "traces" | "logs",
-  protocol: Protocol,
-  inserts: InsertWatch,
-): Promise<{ run: AgentPhase; warmup: Figures | undefined }> {
-  const load = (seconds: number, report: boolean) =>
-    agentLoad(tools, stack, key, signal, protocol, inserts, seconds, report);
-  const warmup = WARMUP_SECONDS > 0 ? (await load(WARMUP_SECONDS, false)).agent : undefined;
-  return { run: await load(SECONDS, true), warmup };
+async function syntraPhase(setup: AgentLoadSetup): Promise<{ run: AgentPhase; warmup: Figures | undefined }> {
+  const warmup = WARMUP_SECONDS > 0 ? (await agentLoad(setup, WARMUP_SECONDS, false)).agent : undefined;
+  return { run: await agentLoad(setup, SECONDS, true), warmup };
 }
 
 /** One load through the agent, until every item it accepted is stored; `report` prints the control plane's CPU. */
-async function agentLoad(
-  tools: { telemetrygen: string },
-  stack: Stack,
-  key: string,
-  signal: "traces" | "logs",
-  protocol: Protocol,
-  inserts: InsertWatch,
-  seconds: number,
-  report: boolean,
-): Promise<AgentPhase> {
+async function agentLoad(setup: AgentLoadSetup, seconds: number, report: boolean): Promise<AgentPhase> {
+  const { tools, stack, key, signal, protocol, inserts } = setup;
   const table = signal === "traces" ? "traces" : "logs";
   const statKey = signal === "traces" ? "received_spans" : "received_log_records";
   const before = await storedRows(stack, table);
@@ -498,7 +491,7 @@ async function main(): Promise<void> {
       ] as const) {
         const { run: peer, warmup: peerWarmup } = collector.get(`${protocol} ${signal} nop`) as PhaseFigures;
         const forwarding = collector.get(`${protocol} ${signal} forward`)?.run;
-        const { run: phase, warmup } = await syntraPhase(tools, stack, key, signal, protocol, inserts);
+        const { run: phase, warmup } = await syntraPhase({ tools, stack, key, signal, protocol, inserts });
         console.log(`\n## ${title} (${PROTOCOL_NAMES[protocol]}, telemetrygen batches of 1000)`);
         console.log(line("OTel Collector (receiver+batch+nop)", what, peer));
         if (forwarding) console.log(line("OTel Collector forwarding (zstd OTLP)", what, forwarding));
