@@ -472,6 +472,11 @@ export class Http2ServerConnection {
     if (payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "RST_STREAM of a wrong size");
     if (streamId > this.lastStreamId)
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream");
+    this.markReset(streamId);
+  }
+
+  /** A reset stream's response is dropped; one being worked on keeps its slot until its answer. */
+  private markReset(streamId: number): void {
     const stream = this.streams.get(streamId);
     if (!stream) return;
     stream.reset = true;
@@ -594,10 +599,7 @@ export class Http2ServerConnection {
 
   private resetStream(streamId: number, code: ErrorCode): void {
     this.send(rstStreamFrame(streamId, code));
-    const stream = this.streams.get(streamId);
-    if (!stream) return;
-    stream.reset = true;
-    if (!stream.handedOver) this.forget(stream);
+    this.markReset(streamId);
   }
 
   private fail(code: ErrorCode, reason: string): void {
